@@ -1,0 +1,1 @@
+"""Tenant applications, commands and tenancy: load, decide, save."""

@@ -1,0 +1,177 @@
+"""Organisation commands of a branch: groups, members, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS
+from cxzy_saas.domain.base import as_date
+from cxzy_saas.domain.errors import AlreadyExists
+from cxzy_saas.domain.organisation import Branch, Group, Member
+from cxzy_saas.domain.recording import Actor
+
+GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
+MEMBER_ENROLLED = Member.Enrolled  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NewMember:
+    member_no: str
+    name: str
+    status: str = "full"
+    group: str | None = None
+    joined_on: date | str = date(2000, 1, 1)
+    gender: str = ""
+    phone: str = ""
+
+
+class OrganisationCommands(TenantApplication):
+    """Mixed into :class:`~cxzy_saas.application.branch.BranchApplication`."""
+
+    def open_branch(self, actor: Actor, code: str, name: str, committee: str) -> UUID:
+        with self.acting(actor, BRANCH_WRITERS):
+            if self.exists(Branch.id_for(self.tenant)):
+                raise AlreadyExists(f"branch {code} is open already")
+            branch = Branch(code=code, name=name, committee=committee)
+            self.save(branch)
+            return branch.id
+
+    def branch(self) -> Branch:
+        return self.load(Branch, Branch.id_for(self.tenant), f"branch {self.tenant}")
+
+    # groups
+
+    def form_group(self, actor: Actor, code: str, name: str) -> UUID:
+        with self.acting(actor, BRANCH_WRITERS):
+            if self.exists(Group.id_for(self.tenant, code)):
+                raise AlreadyExists(f"group {code} exists already", field="code")
+            group = Group.form(code, name)
+            self.save(group)
+            return group.id
+
+    def rename_group(self, actor: Actor, code: str, name: str) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            group = self.group(code)
+            group.rename(name)
+            self.save(group)
+
+    def dissolve_group(self, actor: Actor, code: str, reason: str) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            group = self.group(code)
+            in_group = [m for m in self.members() if m.group_id == group.id]
+            group.dissolve(reason, len(in_group))
+            self.save(group)
+
+    def group(self, code: str) -> Group:
+        return self.load(Group, Group.id_for(self.tenant, code), f"group {code}")
+
+    def groups(self, *, include_dissolved: bool = False) -> list[Group]:
+        groups = [self.load(Group, i, "group") for i in self.ids_created_by(GROUP_FORMED)]
+        return [g for g in groups if include_dissolved or not g.dissolved]
+
+    def _active_group_id(self, code: str | None) -> UUID | None:
+        if code is None or code == "":
+            return None
+        group = self.group(code)
+        group._check_active()
+        return group.id
+
+    # members
+
+    def enrol_members(self, actor: Actor, people: Iterable[NewMember]) -> list[UUID]:
+        """Enrol several members in one transaction: all of them, or none.
+
+        Raises:
+            AlreadyExists: a member number is taken (in this branch, or twice in the input).
+            NotFound: a group code is unknown in this branch.
+            InvalidInput: a name, status or date is malformed.
+        """
+        with self.acting(actor, BRANCH_WRITERS):
+            new: list[Member] = []
+            seen: set[str] = set()
+            for person in people:
+                number = person.member_no.strip()
+                if number in seen or self.exists(Member.id_for(self.tenant, number)):
+                    raise AlreadyExists(f"member number {number} is taken", field="member_no")
+                seen.add(number)
+                new.append(
+                    Member.enrol(
+                        member_no=number,
+                        name=person.name,
+                        status=person.status,
+                        group_id=self._active_group_id(person.group),
+                        joined_on=as_date(person.joined_on, "joined_on"),
+                        gender=person.gender,
+                        phone=person.phone,
+                    )
+                )
+            self.save(*new)
+            return [m.id for m in new]
+
+    def enrol_member(self, actor: Actor, person: NewMember) -> UUID:
+        return self.enrol_members(actor, [person])[0]
+
+    def move_member(self, actor: Actor, member_no: str, group: str | None, on: date) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            member = self.member(member_no)
+            member.move_to(self._active_group_id(group), on)
+            self.save(member)
+
+    def confirm_full_membership(self, actor: Actor, member_no: str, on: date) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            member = self.member(member_no)
+            member.confirm_full_membership(on)
+            self.save(member)
+
+    def give_role(self, actor: Actor, member_no: str, role: str, on: date) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            member = self.member(member_no)
+            member.give_role(role, on)
+            self.save(member)
+
+    def relieve_role(self, actor: Actor, member_no: str, role: str, on: date) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            member = self.member(member_no)
+            member.relieve_role(role, on)
+            self.save(member)
+
+    def member_leaves(self, actor: Actor, member_no: str, reason: str, on: date) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            member = self.member(member_no)
+            member.leave(reason, on)
+            self.save(member)
+
+    def member(self, member_no: str) -> Member:
+        return self.load(Member, Member.id_for(self.tenant, member_no), f"member {member_no}")
+
+    def member_by_id(self, member_id: UUID) -> Member:
+        return self.load(Member, member_id, "member")
+
+    def members(self, *, include_left: bool = False) -> list[Member]:
+        members = [self.load(Member, i, "member") for i in self.ids_created_by(MEMBER_ENROLLED)]
+        return [m for m in members if include_left or m.active]
+
+    def read_member(self, actor: Actor, member_no: str) -> tuple[Member, list[dict[str, object]]]:
+        """A member and its history (its events, oldest first)."""
+        with self.acting(actor, BRANCH_READERS):
+            member = self.member(member_no)
+            return member, self.history(member.id)
+
+    def group_members(self, code: str) -> list[Member]:
+        group_id = self.group(code).id
+        return [m for m in self.members() if m.group_id == group_id]
+
+    def require_member(self, member_id: UUID) -> Member:
+        """The member, who must not have left.
+
+        Raises:
+            NotFound: no such member in this branch.
+            StateConflict: the member has left.
+        """
+        member = self.member_by_id(member_id)
+        member._check_active()
+        return member

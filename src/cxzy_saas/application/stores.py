@@ -1,0 +1,205 @@
+"""Where tenant logs live: one SQLite file per tenant, or one PostgreSQL schema per tenant.
+
+Each tenant's log is an ordinary eventsourcing application recorder. What the library does not
+do for us is share connections between applications: every PostgreSQL datastore opens a pool of
+its own, so 40 tenants would hold 40+ connections. :class:`PostgresStore` owns one bounded
+``psycopg_pool`` pool for the process and hands it to every tenant's datastore, replacing the
+library's own pool before first use. That is the only place the library is bent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.composite import CompositeInfo, register_composite
+
+APP_NAME = "cxzy"  # PostgreSQL table names are <app name>_events in each tenant's schema
+REGISTRY = "_registry"
+
+
+class Store(Protocol):
+    backend: str
+
+    def env_for(self, tenant: str) -> dict[str, str]: ...
+
+    def factory(self, env: Any) -> InfrastructureFactory[Any]: ...
+
+    def exists(self, tenant: str) -> bool: ...
+
+    def prepare(self, tenant: str) -> None: ...
+
+    def location(self, tenant: str) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class SQLiteStore:
+    """``<data_dir>/tenants/<code>.sqlite3`` per tenant; the registry beside the folder."""
+
+    backend = "sqlite"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+
+    def path(self, tenant: str) -> Path:
+        if tenant == REGISTRY:
+            return self.data_dir / "registry.sqlite3"
+        return self.data_dir / "tenants" / f"{tenant}.sqlite3"
+
+    def env_for(self, tenant: str) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.path(tenant)),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+
+    def factory(self, env: Any) -> InfrastructureFactory[Any]:
+        return InfrastructureFactory.construct(env)
+
+    def exists(self, tenant: str) -> bool:
+        return self.path(tenant).exists()
+
+    def prepare(self, tenant: str) -> None:
+        self.path(tenant).parent.mkdir(parents=True, exist_ok=True)
+
+    def location(self, tenant: str) -> str:
+        return str(self.path(tenant))
+
+    def close(self) -> None:
+        pass
+
+
+class _BorrowedPoolDatastore(PostgresDatastore):
+    """A tenant's datastore using the store's pool; closing a tenant leaves the pool open.
+
+    The library inserts events as an array of a composite type created in the tenant's schema
+    (``tenant_x.stored_event_uuid``) and registers a psycopg adapter for it on each connection.
+    psycopg builds one cached namedtuple class per composite *name*, so on a connection shared by
+    tenants the adapter of the last schema registered would serve them all, and inserts fail with
+    "cannot cast tenant_a.stored_event_uuid[] to tenant_b...". Each tenant datastore therefore
+    registers its composites with a namedtuple class of its own.
+    """
+
+    def __init__(self, configured: PostgresDatastore, pool: Any) -> None:
+        # Keep every setting the library parsed from the environment, swap only the pool.
+        self.__dict__.update(configured.__dict__)
+        self.pool = pool
+        self._registered_on: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+    def register_type_adapters(self) -> None:
+        missing = [n for n in self.db_type_names if n not in self.psycopg_type_adapters]
+        if not missing:
+            return
+        with self.pool.connection() as conn:
+            for name in missing:
+                info = CompositeInfo.fetch(conn, f"{self.schema}.{name}")
+                if info is None:
+                    continue
+                self.psycopg_type_adapters[name] = info
+                self.psycopg_python_types[name] = namedtuple(name, info.field_names)
+
+    @contextmanager
+    def get_connection(self) -> Iterator[Any]:
+        with super().get_connection() as conn:
+            done = self._registered_on.setdefault(conn, set())
+            for name, info in self.psycopg_type_adapters.items():
+                if info.oid not in done:
+                    register_composite(info, conn, self.psycopg_python_types[name])
+                    done.add(info.oid)
+            yield conn
+
+    def close(self) -> None:
+        pass
+
+
+class _SharedPoolFactory(PostgresFactory):
+    def __init__(self, env: Any, pool_owner: PostgresDatastore) -> None:
+        super().__init__(env)
+        own = self.datastore
+        self.datastore = _BorrowedPoolDatastore(own, pool_owner.pool)
+        own.close()  # never opened: closing it only marks it closed
+
+
+class PostgresStore:
+    """Schema ``tenant_<code>`` per tenant, ``cxzy_registry`` for the registry; one pool."""
+
+    backend = "postgres"
+
+    def __init__(self, url: str, max_connections: int) -> None:
+        params = conninfo_to_dict(url)
+        self.params = {
+            "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
+            "POSTGRES_HOST": str(params.get("host") or "127.0.0.1"),
+            "POSTGRES_PORT": str(params.get("port") or "5432"),
+            "POSTGRES_USER": str(params.get("user") or "postgres"),
+            "POSTGRES_PASSWORD": str(params.get("password") or ""),
+        }
+        # The library's own datastore class builds the pool, so connections are configured
+        # exactly as its recorders expect (autocommit, dict rows, idle timeout).
+        self._owner = PostgresDatastore(
+            dbname=self.params["POSTGRES_DBNAME"],
+            host=self.params["POSTGRES_HOST"],
+            port=self.params["POSTGRES_PORT"],
+            user=self.params["POSTGRES_USER"],
+            password=self.params["POSTGRES_PASSWORD"],
+            pool_size=1,
+            max_overflow=max(0, max_connections - 1),
+            connect_timeout=30,
+            idle_in_transaction_session_timeout=30,
+        )
+        self.max_connections = max_connections
+
+    @staticmethod
+    def schema(tenant: str) -> str:
+        return "cxzy_registry" if tenant == REGISTRY else f"tenant_{tenant}"
+
+    def env_for(self, tenant: str) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            **self.params,
+            "POSTGRES_SCHEMA": self.schema(tenant),
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "0",
+        }
+
+    def factory(self, env: Any) -> InfrastructureFactory[Any]:
+        return _SharedPoolFactory(env, self._owner)
+
+    def connection(self) -> Any:
+        return self._owner.get_connection()
+
+    def exists(self, tenant: str) -> bool:
+        with self.connection() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                (self.schema(tenant),),
+            ).fetchone()
+        return row is not None
+
+    def prepare(self, tenant: str) -> None:
+        with self.connection() as conn:
+            conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    sql.Identifier(self.schema(tenant))
+                )
+            )
+
+    def location(self, tenant: str) -> str:
+        return f"schema {self.schema(tenant)}"
+
+    def pool_stats(self) -> dict[str, int]:
+        return dict(self._owner.pool.get_stats())
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._owner.pool.close()

@@ -1,0 +1,212 @@
+"""The ``cxzy`` command line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import Settings
+from cxzy_saas.domain.errors import DomainError
+
+console = Console(stderr=True)
+
+
+def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--data-dir`` and ``--database-url`` on every command that opens the logs."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of the SQLite logs (CXZY_DATA_DIR, default ./var).",
+    )
+    @click.option(
+        "--database-url",
+        help="PostgreSQL URL (CXZY_DATABASE_URL); one schema per tenant. Default: SQLite.",
+    )
+    @click.option(
+        "--max-connections",
+        type=click.IntRange(1, 1000),
+        help="Most PostgreSQL connections held at once (CXZY_MAX_CONNECTIONS, default 10).",
+    )
+    @functools.wraps(command)
+    def wrapper(
+        data_dir: Path | None, database_url: str | None, max_connections: int | None, **kw: Any
+    ) -> Any:
+        settings = Settings.from_env(data_dir, database_url, max_connections)
+        return command(settings=settings, **kw)
+
+    return wrapper
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[Tenancy]:
+    """A tenancy, closed afterwards; domain errors end the command with their message."""
+    try:
+        tenancy = Tenancy(settings)
+    except Exception as e:  # a bad URL or an unreachable server: say so, no traceback
+        raise click.ClickException(f"cannot open the event store: {e}") from None
+    try:
+        yield tenancy
+    except DomainError as e:
+        raise click.ClickException(e.message) from None
+    finally:
+        tenancy.close()
+
+
+@click.group()
+@click.version_option(package_name="cxzy-saas")
+def main() -> None:
+    """cxzy-saas: 创先争优活动管理 (event-sourced, one log per party branch)."""
+
+
+@main.group()
+def tenants() -> None:
+    """Committees and branches (tenants)."""
+
+
+@tenants.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@store_options
+def tenants_list(settings: Settings, fmt: str) -> None:
+    """List the committees and their branches."""
+    with opened(settings) as tenancy:
+        rows = [t.as_dict() for t in tenancy.tenants()]
+    if fmt == "json":
+        click.echo(json.dumps({"tenants": rows}, ensure_ascii=False, indent=2))
+        return
+    table = Table("code", "name", "kind", "parent")
+    for r in rows:
+        table.add_row(r["code"], r["name"], r["kind"], r["parent"] or "")
+    Console().print(table)
+
+
+@tenants.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="Display name, e.g. 办公室党支部.")
+@click.option("--committee", help="Parent committee code; without it, CODE is a committee.")
+@store_options
+def tenants_add(settings: Settings, code: str, name: str, committee: str | None) -> None:
+    """Register a committee, or a branch of COMMITTEE (an event in the committee's log)."""
+    with opened(settings) as tenancy:
+        if committee:
+            tenancy.add_branch(committee, code, name)
+        else:
+            tenancy.add_committee(code, name)
+        where = tenancy.store.location(code)
+    click.echo(f"added {'branch' if committee else 'committee'} {code} ({where})")
+
+
+@tenants.command("load")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@store_options
+def tenants_load(settings: Settings, manifest: Path) -> None:
+    """Provision a committee and its branches from a TOML manifest."""
+    spec = load_manifest(manifest)
+    with opened(settings) as tenancy:
+        tenancy.add_committee(spec.code, spec.name)
+        for branch in spec.branches:
+            tenancy.add_branch(spec.code, branch.code, branch.name)
+    click.echo(f"added committee {spec.code} with {len(spec.branches)} branches")
+
+
+@main.command()
+@click.option(
+    "--branches", type=click.IntRange(1, 2000), help="Number of branches (default: the manifest's)."
+)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--year", type=click.IntRange(2000, 2100), default=2026, show_default=True)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=TENANTS_DIR / "demo.toml",
+    show_default="tenants/demo.toml",
+)
+@click.option("--no-serve", is_flag=True, help="Build the demo and exit.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@store_options
+def demo(
+    settings: Settings,
+    branches: int | None,
+    seed: int,
+    year: int,
+    manifest: Path,
+    no_serve: bool,
+    host: str,
+    port: int,
+) -> None:
+    """Build a realistic demo committee with a year of events, then serve it."""
+    from cxzy_saas.demo import build_demo
+
+    spec = load_manifest(manifest)
+    started = time.perf_counter()
+    with opened(settings) as tenancy:
+        if spec.code in tenancy.registry().committees():
+            raise click.ClickException(
+                f"committee {spec.code} exists already in "
+                f"{settings.database_url or settings.data_dir}; "
+                "use an empty --data-dir (or database) for a fresh demo"
+            )
+        with _progress() as progress:
+            task = progress.add_task("演示数据", total=None)
+            report = build_demo(
+                tenancy,
+                spec,
+                branches=branches,
+                seed=seed,
+                year=year,
+                progress=lambda label: progress.update(task, advance=1, description=label[:40]),
+                count_steps=lambda n: progress.update(task, total=n),
+            )
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"demo built: {report.tenants} tenants, {report.events} events, "
+        f"{seconds:.1f} s ({report.events / seconds:.0f} events/s)"
+    )
+    if not no_serve:
+        _serve(settings, host, port)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@store_options
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the web application."""
+    _serve(settings, host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from cxzy_saas.web import create_app
+
+    app = create_app(settings)
+    click.echo(f"serving on http://{host}:{port}/ (development server; Ctrl-C stops)")
+    app.run(host=host, port=port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,36 @@
+"""Settings, read once from options and the environment; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    # Upper bound of PostgreSQL connections this process opens, whatever the number of tenants.
+    max_connections: int = 10
+    # Tenant applications kept open at once; others are opened on demand and closed when evicted.
+    app_cache_size: int = 64
+
+    @classmethod
+    def from_env(
+        cls,
+        data_dir: str | os.PathLike[str] | None = None,
+        database_url: str | None = None,
+        max_connections: int | None = None,
+    ) -> Settings:
+        env = os.environ
+        return cls(
+            data_dir=Path(data_dir or env.get("CXZY_DATA_DIR") or "var"),
+            database_url=database_url or env.get("CXZY_DATABASE_URL") or None,
+            max_connections=max_connections or int(env.get("CXZY_MAX_CONNECTIONS") or 10),
+            app_cache_size=int(env.get("CXZY_APP_CACHE_SIZE") or 64),
+        )
+
+    @property
+    def backend(self) -> str:
+        return "postgres" if self.database_url else "sqlite"

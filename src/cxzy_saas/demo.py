@@ -1,0 +1,190 @@
+"""The demo committee: a trusted back-fill of a whole year, deterministic per seed.
+
+Every action is put on a timeline at the moment a real branch would have recorded it, and the
+timeline is played in order on a simulated clock, so as-of views of the demo show the year
+unfolding. Randomness comes from one ``random.Random(seed)``; the same seed gives the same logs.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from cxzy_saas.application.manifests import BranchSpec, Manifest
+from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.demo_names import unique_names
+from cxzy_saas.domain.recording import Actor, SimulatedClock
+
+CHINA = timezone(timedelta(hours=8))
+EXTRA_GROUP_NAMES = ("第一党小组", "第二党小组", "第三党小组", "第四党小组")
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=CHINA).astimezone(UTC)
+
+
+@dataclass(order=True)
+class Step:
+    moment: datetime
+    order: int
+    label: str = field(compare=False)
+    run: Callable[[], object] = field(compare=False)
+
+
+@dataclass
+class DemoReport:
+    tenants: int = 0
+    events: int = 0
+    steps: int = 0
+    users: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class Timeline:
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def add(self, moment: datetime, label: str, run: Callable[[], object]) -> None:
+        self.steps.append(Step(moment, len(self.steps), label, run))
+
+    def play(self, clock: SimulatedClock, progress: Callable[[str], None]) -> int:
+        self.steps.sort()
+        for step in self.steps:
+            clock.set(step.moment)
+            step.run()
+            progress(step.label)
+        return len(self.steps)
+
+
+def branch_specs(manifest: Manifest, count: int | None, rng: random.Random) -> list[BranchSpec]:
+    """The manifest's branches, cut or extended with generated ones to ``count``."""
+    specs = list(manifest.branches)
+    if count is None:
+        return specs
+    for n in range(len(specs) + 1, count + 1):
+        groups = rng.randint(2, 4)
+        specs.append(
+            BranchSpec(
+                code=f"b{n:02d}",
+                name=f"第{n}党支部",
+                groups=list(EXTRA_GROUP_NAMES[:groups]),
+                members=rng.randint(8, 20),
+                strength=round(rng.uniform(0.3, 0.95), 2),
+            )
+        )
+    return specs[:count]
+
+
+def clerk(branch: str) -> Actor:
+    return Actor(user=f"{branch}-clerk", role="branch-clerk", tenant=branch)
+
+
+def build_demo(
+    tenancy: Tenancy,
+    manifest: Manifest,
+    *,
+    branches: int | None = None,
+    seed: int = 7,
+    year: int = 2026,
+    progress: Callable[[str], None] = lambda _: None,
+    count_steps: Callable[[int], None] = lambda _: None,
+) -> DemoReport:
+    rng = random.Random(seed)
+    specs = branch_specs(manifest, branches, rng)
+    clock = SimulatedClock(at(date(year, 1, 2), 9))
+    tenancy.clock = clock
+    timeline = Timeline()
+    report = DemoReport()
+
+    def provision() -> None:
+        tenancy.add_committee(manifest.code, manifest.name)
+        for spec in specs:
+            tenancy.add_branch(manifest.code, spec.code, spec.name)
+
+    timeline.add(at(date(year, 1, 2), 9), "登记党委和党支部", provision)
+    for spec in specs:
+        plan_organisation(timeline, tenancy, spec, random.Random(f"{seed}/{spec.code}"), year)
+
+    count_steps(len(timeline.steps))
+    report.steps = timeline.play(clock, progress)
+    report.tenants = 1 + len(specs)
+    report.events = tenancy.committee(manifest.code).head() + sum(
+        tenancy.branch(s.code).head() for s in specs
+    )
+    return report
+
+
+def plan_organisation(
+    timeline: Timeline, tenancy: Tenancy, spec: BranchSpec, rng: random.Random, year: int
+) -> None:
+    """Groups, members and roles at the start of the year; a few changes later on."""
+    code = spec.code
+    actor = clerk(code)
+    group_codes = [f"g{i + 1}" for i in range(len(spec.groups))]
+    names = unique_names(rng, spec.members)
+    numbers = [f"{code.upper()}{i + 1:03d}" for i in range(spec.members)]
+    groups_of = [group_codes[i % len(group_codes)] for i in range(spec.members)]
+    # The last two members are kept for a move and a departure later in the year.
+    probationary = {n for n in numbers[2:-2] if rng.random() < 0.15}
+
+    def organise() -> None:
+        app = tenancy.branch(code)
+        for gcode, gname in zip(group_codes, spec.groups, strict=True):
+            app.form_group(actor, gcode, gname)
+        app.enrol_members(
+            actor,
+            [
+                NewMember(
+                    member_no=no,
+                    name=name,
+                    status="probationary" if no in probationary else "full",
+                    group=group,
+                    joined_on=date(rng.randint(1975, year - 1), rng.randint(1, 12), 1),
+                    gender=rng.choice("男女"),
+                )
+                for no, name, group in zip(numbers, names, groups_of, strict=True)
+            ],
+        )
+
+    def appoint() -> None:
+        app = tenancy.branch(code)
+        on = date(year, 1, 5)
+        app.give_role(actor, numbers[0], "secretary", on)
+        app.give_role(actor, numbers[1], "organiser", on)
+        for gcode in group_codes:
+            leader = next(n for n, g in zip(numbers, groups_of, strict=True) if g == gcode)
+            app.give_role(actor, leader, "group-leader", on)
+
+    timeline.add(at(date(year, 1, 4), 9, 30), f"{spec.name}:组建党小组、登记党员", organise)
+    timeline.add(at(date(year, 1, 5), 15), f"{spec.name}:任命书记、组织委员和党小组长", appoint)
+
+    def confirm(no: str, day: date) -> None:
+        tenancy.branch(code).confirm_full_membership(actor, no, day)
+
+    for no in sorted(probationary):
+        day = date(year, rng.randint(3, 10), rng.randint(1, 28))
+        timeline.add(
+            at(day, 16),
+            f"{spec.name}:{no} 预备党员转正",
+            functools.partial(confirm, no, day),
+        )
+    if len(group_codes) > 1 and spec.members > 3:
+        mover = numbers[-1]
+        target = next(g for g in group_codes if g != groups_of[-1])
+        day = date(year, rng.randint(3, 6), rng.randint(1, 28))
+        timeline.add(
+            at(day, 11),
+            f"{spec.name}:{mover} 调整党小组",
+            lambda: tenancy.branch(code).move_member(actor, mover, target, day),
+        )
+    if rng.random() < 0.5 and spec.members > 8:
+        leaver = numbers[-2]
+        day = date(year, rng.randint(7, 10), rng.randint(1, 28))
+        timeline.add(
+            at(day, 14),
+            f"{spec.name}:{leaver} 组织关系转出",
+            lambda: tenancy.branch(code).member_leaves(actor, leaver, "组织关系转出", day),
+        )

@@ -1,0 +1,1 @@
+"""The campaign domain: aggregates, events and scoring rules. No I/O lives here."""

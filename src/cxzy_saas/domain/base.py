@@ -1,0 +1,74 @@
+"""The base aggregate: every event stamped with tenant, actor and recorded time."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from cxzy_saas.domain import recording
+from cxzy_saas.domain.errors import InvalidInput
+
+ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://cxzy-saas/ids")
+
+
+def stable_id(*parts: object) -> UUID:
+    """A deterministic aggregate id, so that "one per (campaign, subject, month)" is enforced by
+    the event store's optimistic concurrency: a second creation conflicts instead of forking."""
+    return uuid5(ID_NAMESPACE, "/".join(str(p) for p in parts))
+
+
+class TenantAggregate(Aggregate):
+    """Base for all aggregates of the campaign domain.
+
+    Events gain two fields, ``tenant`` and ``actor``, filled from the open
+    :func:`~cxzy_saas.domain.recording.recording` context together with the timestamp.
+    """
+
+    class Event(Aggregate.Event):
+        tenant: str
+        actor: dict[str, str]
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @classmethod
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
+        return super()._create(event_class, id=id, **_stamp(kwargs))
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        super().trigger_event(event_class, **_stamp(kwargs))
+
+
+def _stamp(kwargs: dict[str, Any]) -> dict[str, Any]:
+    rec = recording.current()
+    return {
+        **kwargs,
+        "tenant": rec.tenant,
+        "actor": rec.actor.as_dict(),
+        "timestamp": rec.clock(),
+    }
+
+
+def require(condition: bool, message: str, *, field: str | None = None) -> None:
+    """Refuse a command with :class:`InvalidInput` unless ``condition`` holds."""
+    if not condition:
+        raise InvalidInput(message, field=field)
+
+
+def require_text(value: str, field: str, *, max_length: int = 20000) -> str:
+    text = (value or "").strip()
+    require(bool(text), f"{field} must not be empty", field=field)
+    require(len(text) <= max_length, f"{field} is longer than {max_length} characters", field=field)
+    return text
+
+
+def as_date(value: date | str, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field} must be a date (YYYY-MM-DD)", field=field) from None

@@ -1,0 +1,208 @@
+"""A branch's organisation: the branch itself, its party groups and its members.
+
+All of it lives in the branch's own log. Member and group ids are derived from the tenant and the
+code the branch gives them, so a duplicate code is refused by the event store as well as here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.errors import InvalidInput, StateConflict
+
+MEMBER_STATUSES = ("full", "probationary")  # 正式党员 / 预备党员
+BRANCH_ROLES = ("secretary", "organiser", "group-leader")  # 书记 / 组织委员 / 党小组长
+
+
+class Branch(TenantAggregate):
+    """The first aggregate of every branch log: who the branch is and which committee leads it."""
+
+    @staticmethod
+    def create_id(tenant: str) -> UUID:
+        return Branch.id_for(tenant)
+
+    @staticmethod
+    def id_for(tenant: str) -> UUID:
+        return stable_id(tenant, "branch")
+
+    @event("Opened")
+    def __init__(self, code: str, name: str, committee: str) -> None:
+        self.code = code
+        self.name = name
+        self.committee = committee
+
+    @event("Renamed")
+    def rename(self, name: str) -> None:
+        self.name = name
+
+
+class Group(TenantAggregate):
+    """A party group (党小组) inside a branch."""
+
+    @staticmethod
+    def create_id(tenant: str, code: str) -> UUID:
+        return Group.id_for(tenant, code)
+
+    @staticmethod
+    def id_for(tenant: str, code: str) -> UUID:
+        return stable_id(tenant, "group", code)
+
+    @classmethod
+    def form(cls, code: str, name: str) -> Group:
+        require(bool(code.strip()), "group code must not be empty", field="code")
+        return cls(code=code.strip(), name=require_text(name, "name", max_length=100))
+
+    @event("Formed")
+    def __init__(self, code: str, name: str) -> None:
+        self.code = code
+        self.name = name
+        self.dissolved = False
+
+    def rename(self, name: str) -> None:
+        self._check_active()
+        self._renamed(name=require_text(name, "name", max_length=100))
+
+    @event("Renamed")
+    def _renamed(self, name: str) -> None:
+        self.name = name
+
+    def dissolve(self, reason: str, member_count: int) -> None:
+        self._check_active()
+        if member_count:
+            raise StateConflict(
+                f"group {self.code} still has {member_count} members; move them first"
+            )
+        self._dissolved(reason=reason.strip())
+
+    @event("Dissolved")
+    def _dissolved(self, reason: str) -> None:
+        self.dissolved = True
+
+    def _check_active(self) -> None:
+        if self.dissolved:
+            raise StateConflict(f"group {self.code} has been dissolved")
+
+
+class Member(TenantAggregate):
+    """A party member (党员) of one branch, in at most one group at a time.
+
+    Its history is its events (see ``BranchApplication.history``).
+    """
+
+    @staticmethod
+    def create_id(tenant: str, member_no: str) -> UUID:
+        return Member.id_for(tenant, member_no)
+
+    @staticmethod
+    def id_for(tenant: str, member_no: str) -> UUID:
+        return stable_id(tenant, "member", member_no)
+
+    @classmethod
+    def enrol(
+        cls,
+        member_no: str,
+        name: str,
+        status: str,
+        group_id: UUID | None,
+        joined_on: date,
+        gender: str = "",
+        phone: str = "",
+    ) -> Member:
+        require(bool(member_no.strip()), "member number must not be empty", field="member_no")
+        require(
+            status in MEMBER_STATUSES, f"status must be one of {MEMBER_STATUSES}", field="status"
+        )
+        return cls(
+            member_no=member_no.strip(),
+            name=require_text(name, "name", max_length=50),
+            status=status,
+            group_id=group_id,
+            joined_on=joined_on,
+            gender=gender,
+            phone=phone,
+        )
+
+    @event("Enrolled")
+    def __init__(
+        self,
+        member_no: str,
+        name: str,
+        status: str,
+        group_id: UUID | None,
+        joined_on: date,
+        gender: str,
+        phone: str,
+    ) -> None:
+        self.member_no = member_no
+        self.name = name
+        self.status = status
+        self.group_id = group_id
+        self.joined_on = joined_on
+        self.gender = gender
+        self.phone = phone
+        self.roles: list[str] = []
+        self.left_on: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.left_on is None
+
+    def move_to(self, group_id: UUID | None, on: date) -> None:
+        self._check_active()
+        if group_id == self.group_id:
+            raise StateConflict(f"member {self.member_no} is already in that group")
+        self._moved(group_id=group_id, on=on)
+
+    @event("MovedToGroup")
+    def _moved(self, group_id: UUID | None, on: date) -> None:
+        self.group_id = group_id
+
+    def confirm_full_membership(self, on: date) -> None:
+        self._check_active()
+        if self.status == "full":
+            raise StateConflict(f"member {self.member_no} is already a full member")
+        self._confirmed(on=on)
+
+    @event("FullMembershipConfirmed")
+    def _confirmed(self, on: date) -> None:
+        self.status = "full"
+
+    def give_role(self, role: str, on: date) -> None:
+        self._check_active()
+        if role not in BRANCH_ROLES:
+            raise InvalidInput(f"role must be one of {BRANCH_ROLES}", field="role")
+        if role in self.roles:
+            raise StateConflict(f"member {self.member_no} already holds role {role}")
+        self._role_given(role=role, on=on)
+
+    @event("RoleGiven")
+    def _role_given(self, role: str, on: date) -> None:
+        self.roles.append(role)
+
+    def relieve_role(self, role: str, on: date) -> None:
+        self._check_active()
+        if role not in self.roles:
+            raise StateConflict(f"member {self.member_no} does not hold role {role}")
+        self._role_relieved(role=role, on=on)
+
+    @event("RoleRelieved")
+    def _role_relieved(self, role: str, on: date) -> None:
+        self.roles.remove(role)
+
+    def leave(self, reason: str, on: date) -> None:
+        self._check_active()
+        self._left(reason=require_text(reason, "reason", max_length=500), on=on)
+
+    @event("Left")
+    def _left(self, reason: str, on: date) -> None:
+        self.left_on = on
+        self.roles = []
+        self.group_id = None
+
+    def _check_active(self) -> None:
+        if not self.active:
+            raise StateConflict(f"member {self.member_no} left the branch on {self.left_on}")

@@ -1,0 +1,104 @@
+"""Who records an event, for which tenant, and when.
+
+Every event in every log carries the tenant, the actor and the time it was recorded. Rather than
+threading three arguments through every aggregate method, the application opens a
+:func:`recording` context around each command; the base aggregate stamps each new event from it.
+This is the one place a recorded time is set: the clock is injected here (the system clock in
+production, a simulated clock for the demo and for trusted back-fills), and nothing else may
+choose a timestamp.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cxzy_saas.domain.errors import Forbidden
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+class SimulatedClock:
+    """A clock that stands where it is put; used by trusted back-fills (the demo, migrations)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def __call__(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("simulated time must be timezone-aware")
+        self._now = moment
+
+
+ROLES = (
+    "committee-admin",
+    "committee-viewer",
+    "auditor",
+    "branch-secretary",
+    "branch-clerk",
+    "group-leader",
+    "member",
+    "rater",
+    "system",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user acting in one role for one tenant."""
+
+    user: str
+    role: str
+    tenant: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"user": self.user, "role": self.role, "tenant": self.tenant}
+
+
+@dataclass(frozen=True)
+class Recording:
+    tenant: str
+    actor: Actor
+    clock: Clock
+
+
+_current: contextvars.ContextVar[Recording | None] = contextvars.ContextVar(
+    "cxzy_recording", default=None
+)
+
+
+@contextmanager
+def recording(tenant: str, actor: Actor, clock: Clock = system_clock) -> Iterator[Recording]:
+    """Stamp every event triggered inside the block with ``tenant``, ``actor`` and ``clock()``."""
+    token = _current.set(Recording(tenant, actor, clock))
+    try:
+        yield _current.get()  # type: ignore[misc]
+    finally:
+        _current.reset(token)
+
+
+def current() -> Recording:
+    """The open recording context.
+
+    Raises:
+        Forbidden: when an event is triggered outside any command, which would leave it
+            without an actor.
+    """
+    rec = _current.get()
+    if rec is None:
+        raise Forbidden("events can only be recorded by a command with an actor")
+    return rec

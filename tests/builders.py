@@ -1,0 +1,43 @@
+"""Builders for test data, so tests say only what matters to them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.recording import Actor
+from tests.conftest import random_code
+
+
+def a_clerk(branch: str) -> Actor:
+    return Actor(user=f"{branch}-clerk", role="branch-clerk", tenant=branch)
+
+
+def a_committee_admin(committee: str) -> Actor:
+    return Actor(user="admin", role="committee-admin", tenant=committee)
+
+
+def a_member(
+    no: str = "M001", name: str = "张伟", group: str | None = "g1", **kw: object
+) -> NewMember:
+    return NewMember(member_no=no, name=name, group=group, joined_on=date(2010, 7, 1), **kw)  # type: ignore[arg-type]
+
+
+def a_committee_with_branches(tenancy: Tenancy, *names: str) -> tuple[str, list[str]]:
+    committee = random_code("c")
+    tenancy.add_committee(committee, "测试党委")
+    codes = []
+    for name in names:
+        code = random_code("b")
+        tenancy.add_branch(committee, code, name)
+        codes.append(code)
+    return committee, codes
+
+
+def a_branch_with_groups(tenancy: Tenancy, groups: int = 2) -> str:
+    _, (code,) = a_committee_with_branches(tenancy, "第一党支部")
+    app = tenancy.branch(code)
+    for i in range(groups):
+        app.form_group(a_clerk(code), f"g{i + 1}", f"第{i + 1}党小组")
+    return code
