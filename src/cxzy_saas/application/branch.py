@@ -1,10 +1,54 @@
-"""The branch's application: organisation and (later) the campaign year's commands."""
+"""The branch's application: organisation and the campaign year's commands."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import UUID
+
 from cxzy_saas.application.base import TenantApplication
-from cxzy_saas.application.organisation import OrganisationCommands
+from cxzy_saas.application.evaluation import EvaluationCommands
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.errors import StateConflict
+from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan
+from cxzy_saas.domain.recording import Actor
+
+if TYPE_CHECKING:
+    from cxzy_saas.application.committee import CommitteeApplication
 
 
-class BranchApplication(OrganisationCommands):
+class BranchApplication(EvaluationCommands):
     name = TenantApplication.name
+    plan_writers = BRANCH_WRITERS
+    # Set by the tenancy: this branch's committee (for the campaign and its decisions).
+    parent: Callable[[], CommitteeApplication]
+
+    def campaign_of(self, year: int) -> Campaign:
+        return self.parent().campaign(year)
+
+    def submit_plan(self, actor: Actor, year: int, on: date) -> int:
+        with self.acting(actor, BRANCH_WRITERS):
+            self.campaign_of(year).check_open()
+            plan = self.plan(year)
+            number = plan.submit(on)
+            self.save(plan)
+            return number
+
+    def plan_decision(self, year: int) -> str | None:
+        """ "approved", "returned" or None (waiting, or not submitted) for the latest submission."""
+        plan = self.plan(year)
+        if plan.submissions == 0:
+            return None
+        decision = self.parent().decision(self.tenant, "plan", str(year), plan.submissions)
+        return decision.outcome if decision else None
+
+    def return_to_answer(self, plan: Plan) -> UUID | None:
+        if plan.status != SUBMITTED:
+            return None
+        decision = self.parent().decision(self.tenant, "plan", str(plan.year), plan.submissions)
+        if decision is None:
+            raise StateConflict("the submitted plan is waiting for the committee's decision")
+        if decision.outcome != "returned":
+            raise StateConflict("the plan was approved; it is in force as it stands")
+        return decision.id

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS, SYSTEM
+from cxzy_saas.application.plans import PlanCommands
+from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.committee import Committee, Registry, check_tenant_code
-from cxzy_saas.domain.errors import AlreadyExists, NotFound
+from cxzy_saas.domain.decisions import Decision
+from cxzy_saas.domain.errors import AlreadyExists, NotFound, StateConflict
+from cxzy_saas.domain.plan import SUBMITTED, Campaign
 from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.work import Assessment, quarter_period
+
+if TYPE_CHECKING:
+    from cxzy_saas.application.branch import BranchApplication
 
 
 class RegistryApplication(TenantApplication):
     name = TenantApplication.name
-
-    def registry(self) -> Registry:
-        try:
-            return self.load(Registry, Registry.ID, "registry")
-        except NotFound:
-            return Registry()  # needs an open recording context; only called inside one
 
     def committees(self) -> dict[str, str]:
         if not self.exists(Registry.ID):
@@ -27,13 +32,20 @@ class RegistryApplication(TenantApplication):
 
     def register_committee(self, actor: Actor, code: str, name: str) -> None:
         with self.acting(actor, {SYSTEM}):
-            registry = self.registry()
+            registry = (
+                self.load(Registry, Registry.ID, "registry")
+                if self.exists(Registry.ID)
+                else Registry()
+            )
             registry.register_committee(code, name)
             self.save(registry)
 
 
-class CommitteeApplication(TenantApplication):
+class CommitteeApplication(PlanCommands):
     name = TenantApplication.name
+    plan_writers = COMMITTEE_WRITERS
+    # Set by the tenancy: the application of one of this committee's branches (for reads).
+    branch_app: Callable[[str], BranchApplication]
 
     def open_committee(self, actor: Actor, name: str) -> UUID:
         with self.acting(actor, {SYSTEM}):
@@ -51,3 +63,194 @@ class CommitteeApplication(TenantApplication):
             committee = self.committee()
             committee.register_branch(code, name, taken)
             self.save(committee)
+
+    def _branch(self, code: str) -> BranchApplication:
+        if code not in self.committee().branches:
+            raise NotFound(f"branch {code} not found")
+        return self.branch_app(code)
+
+    # the campaign
+
+    def open_campaign(self, actor: Actor, year: int, title: str) -> UUID:
+        with self.acting(actor, COMMITTEE_WRITERS):
+            if self.exists(Campaign.id_for(self.tenant, year)):
+                raise AlreadyExists(f"the {year} campaign is open already", field="year")
+            campaign = Campaign.open(year, title)
+            self.save(campaign)
+            return campaign.id
+
+    def campaign(self, year: int) -> Campaign:
+        return self.load(Campaign, Campaign.id_for(self.tenant, year), f"campaign {year}")
+
+    def campaign_of(self, year: int) -> Campaign:
+        return self.campaign(year)
+
+    def close_campaign(self, actor: Actor, year: int, on: date) -> None:
+        with self.acting(actor, COMMITTEE_WRITERS):
+            campaign = self.campaign(year)
+            campaign.close(on)
+            self.save(campaign)
+
+    def set_leaderboard_visibility(self, actor: Actor, year: int, open_to_branches: bool) -> None:
+        with self.acting(actor, COMMITTEE_WRITERS):
+            campaign = self.campaign(year)
+            campaign.open_leaderboard(open_to_branches)
+            self.save(campaign)
+
+    # decisions on what branches submit
+
+    def decide_plan(
+        self, actor: Actor, branch: str, year: int, outcome: str, reason: str = ""
+    ) -> UUID:
+        """Approve or return a branch's submitted plan.
+
+        Raises:
+            StateConflict: the plan is not waiting for a decision, or was decided already.
+        """
+        plan = self._branch(branch).plan(year)
+        if plan.status != SUBMITTED:
+            raise StateConflict(f"the plan of {branch} is {plan.status}, not submitted")
+        return self._decide(actor, branch, "plan", str(year), plan.submissions, outcome, reason)
+
+    def decide_nominee(
+        self,
+        actor: Actor,
+        branch: str,
+        year: int,
+        level: str,
+        subject: str,
+        outcome: str,
+        reason: str = "",
+    ) -> UUID:
+        """Approve or return one nominee. Approving a nominee the branch put above the ranking,
+        or returning one at the top of it, goes against the advice and needs a reason."""
+        nomination = self._branch(branch).nomination(year)
+        if nomination.submitted_on is None:
+            raise StateConflict(f"{branch} has not submitted its nomination for {year}")
+        entry = nomination.entry(level, subject)
+        if entry is None:
+            raise NotFound(f"{level} {subject} is not on the nomination of {branch}")
+        against = entry["departs"] if outcome == "approved" else not entry["departs"]
+        return self._decide(
+            actor,
+            branch,
+            "nominee",
+            f"{year}:{level}:{subject}",
+            nomination.submissions,
+            outcome,
+            reason,
+            against_advice=against,
+        )
+
+    def acknowledge(
+        self, actor: Actor, branch: str, kind: str, subject: str, note: str = ""
+    ) -> UUID:
+        """Acknowledge a branch measure reported to the committee, a half-year report or an
+        annual summary reported to it."""
+        self._branch(branch).check_reported_to_committee(kind, subject)
+        return self._decide(actor, branch, kind, subject, 1, "acknowledged", note)
+
+    def _decide(
+        self,
+        actor: Actor,
+        branch: str,
+        kind: str,
+        subject: str,
+        submission: int,
+        outcome: str,
+        reason: str,
+        against_advice: bool = False,
+    ) -> UUID:
+        with self.acting(actor, COMMITTEE_WRITERS):
+            decision_id = Decision.id_for(self.tenant, branch, kind, subject, submission)
+            if self.exists(decision_id):
+                raise StateConflict("this submission has been decided already")
+            decision = Decision.make(
+                self.tenant, branch, kind, subject, submission, outcome, reason, against_advice
+            )
+            self.save(decision)
+            return decision.id
+
+    def decision(self, branch: str, kind: str, subject: str, submission: int) -> Decision | None:
+        decision_id = Decision.id_for(self.tenant, branch, kind, subject, submission)
+        return self.load(Decision, decision_id, "decision") if self.exists(decision_id) else None
+
+    # the committee's own assessment of a branch, each quarter
+
+    def assess_branch(
+        self,
+        actor: Actor,
+        branch: str,
+        year: int,
+        quarter: int,
+        scores: Mapping[str, Any],
+        on: date,
+    ) -> UUID:
+        with self.acting(actor, COMMITTEE_WRITERS):
+            self._branch(branch)
+            self.campaign(year).check_open()
+            period = quarter_period(year, quarter)
+            if self.exists(Assessment.id_for(self.tenant, year, "branch", branch, period)):
+                raise AlreadyExists(
+                    f"{branch} was assessed for {period} already; correct it instead"
+                )
+            content, version = self.plan_content(year)
+            assessment = Assessment.assess(
+                year, period, "branch", branch, scores, content, version, on
+            )
+            self.save(assessment)
+            return assessment.id
+
+    def branch_assessments(self, branch: str, year: int) -> list[Assessment]:
+        ids = [
+            Assessment.id_for(self.tenant, year, "branch", branch, quarter_period(year, q))
+            for q in range(1, 5)
+        ]
+        return [self.load(Assessment, i, "assessment") for i in ids if self.exists(i)]
+
+    # commendation
+
+    def commendation(self, year: int) -> Commendation | None:
+        cid = Commendation.id_for(self.tenant, year)
+        return self.load(Commendation, cid, "commendation") if self.exists(cid) else None
+
+    def commend(
+        self,
+        actor: Actor,
+        year: int,
+        entries: Sequence[Mapping[str, str]],
+        on: date,
+        decision_text: str,
+    ) -> None:
+        """Name advanced branches, groups and excellent members. A group or member must be an
+        approved nominee of its branch.
+
+        Raises:
+            StateConflict: a group or member without an approved nomination, or named already.
+        """
+        with self.acting(actor, COMMITTEE_WRITERS):
+            self.campaign(year)
+            named = []
+            for entry in entries:
+                branch = entry["branch"]
+                names = self._branch(branch)
+                if entry["level"] == "branch":
+                    name = self.committee().branches[branch]
+                    subject = branch
+                else:
+                    subject = entry["subject"]
+                    submission = names.nomination(year).submissions
+                    decision = self.decision(
+                        branch, "nominee", f"{year}:{entry['level']}:{subject}", submission
+                    )
+                    if decision is None or decision.outcome != "approved":
+                        raise StateConflict(
+                            f"{entry['level']} {subject} of {branch} is not an approved nominee"
+                        )
+                    name = names.subject_name(entry["level"], subject)
+                named.append(
+                    {"branch": branch, "level": entry["level"], "subject": subject, "name": name}
+                )
+            commendation = self.commendation(year) or Commendation(year=year)
+            commendation.name(named, on, decision_text)
+            self.save(commendation)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from eventsourcing.persistence import PersistenceError
@@ -54,6 +55,10 @@ class Tenancy:
         self._apps: OrderedDict[str, TenantApplication] = OrderedDict()
         self._lock = threading.RLock()
         self._parents: dict[str, str] = {}  # branch code -> committee code
+
+    def now(self) -> datetime:
+        """The tenancy's clock, read at each event: the demo swaps in a simulated one."""
+        return self.clock()
 
     # applications
 
@@ -105,11 +110,18 @@ class Tenancy:
         for attempt in range(3):
             try:
                 self.store.prepare(code)
-                return cls(code, self.store, self.clock)
+                app = cls(code, self.store, self.now)
+                break
             except PersistenceError:
                 if attempt == 2:
                     raise
-        raise AssertionError("unreachable")
+        # Cross-tenant reads go through the tenancy, never through a held reference, so an
+        # evicted application is reopened rather than used closed.
+        if isinstance(app, BranchApplication):
+            app.parent = lambda: self.committee(self.parent_of(code))
+        if isinstance(app, CommitteeApplication):
+            app.branch_app = self.branch
+        return app
 
     # provisioning
 

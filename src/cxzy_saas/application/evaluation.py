@@ -1,0 +1,286 @@
+"""Evaluation commands of a branch: half-year and year-end reviews, democratic rating,
+nomination, deed materials and the annual summary."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+from cxzy_saas.application import scores
+from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
+from cxzy_saas.application.work import WorkCommands
+from cxzy_saas.domain.ballot import Ballot, code_hash
+from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
+from cxzy_saas.domain.errors import (
+    AlreadyExists,
+    ConcurrentModification,
+    InvalidInput,
+    StateConflict,
+)
+from cxzy_saas.domain.evaluation import Nomination, Review
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.scoring import POOLS
+
+BALLOT_OPENED = Ballot.Opened  # type: ignore[attr-defined]
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed from paper
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+class EvaluationCommands(WorkCommands):
+    # reviews (半年初评, 年终总评)
+
+    def review(self, year: int, stage: str) -> Review:
+        return self.load(
+            Review, Review.id_for(self.tenant, year, stage), f"{stage} review of {year}"
+        )
+
+    def start_review(self, actor: Actor, year: int, stage: str, on: date) -> UUID:
+        with self.acting(actor, BRANCH_WRITERS):
+            self.campaign_of(year).check_open()
+            review = Review.start(year, stage, on)
+            if self.exists(review.id):
+                raise AlreadyExists(f"the {stage} review of {year} has started already")
+            self.save(review)
+            return review.id
+
+    def file_summary(self, actor: Actor, year: int, stage: str, member: str, text: str) -> None:
+        """A member's self-summary: by the member, or entered for them by the branch."""
+        with self.acting(actor, BRANCH_PEOPLE):
+            if actor.role == "member" and actor.user != member:
+                raise InvalidInput("members file their own summary only", field="member")
+            self.check_subject("member", member)
+            review = self.review(year, stage)
+            review.file_summary(member, text)
+            self.save(review)
+
+    def record_critique(
+        self, actor: Actor, year: int, stage: str, member: str, remarks: Sequence[str]
+    ) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            self.check_subject("member", member)
+            review = self.review(year, stage)
+            review.record_critique(member, remarks)
+            self.save(review)
+
+    def file_group_summary(
+        self, actor: Actor, year: int, stage: str, group: str, text: str
+    ) -> None:
+        with self.acting(actor, BRANCH_WRITERS | {"group-leader"}):
+            self.check_subject("group", group)
+            review = self.review(year, stage)
+            review.file_group_summary(group, text)
+            self.save(review)
+
+    def file_branch_summary(self, actor: Actor, year: int, stage: str, text: str) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            review = self.review(year, stage)
+            review.file_branch_summary(text)
+            self.save(review)
+
+    def recommend(
+        self, actor: Actor, year: int, groups: Sequence[str], members: Sequence[str], reason: str
+    ) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            for g in groups:
+                self.check_subject("group", g)
+            for m in members:
+                self.check_subject("member", m)
+            review = self.review(year, "midyear")
+            review.recommend(groups, members, reason)
+            self.save(review)
+
+    def report_review(self, actor: Actor, year: int, stage: str, on: date) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            review = self.review(year, stage)
+            review.report(on)
+            self.save(review)
+
+    # democratic rating (民主测评)
+
+    def open_ballot(
+        self,
+        actor: Actor,
+        year: int,
+        title: str,
+        subjects: Sequence[tuple[str, str]],
+        codes: Mapping[str, int],
+        on: date,
+    ) -> tuple[UUID, dict[str, list[str]]]:
+        """Open a ballot on (level, subject) pairs and issue ``codes[pool]`` one-time codes.
+
+        Returns the ballot id and the printable codes, which are shown this once and never
+        stored: the log keeps only their hashes.
+        """
+        with self.acting(actor, BRANCH_WRITERS):
+            self.campaign_of(year).check_open()
+            if set(codes) - set(POOLS) or any(n < 0 or n > 2000 for n in codes.values()):
+                raise InvalidInput(f"codes: 0-2000 for each of {POOLS}", field="codes")
+            listed = [
+                {"level": level, "subject": subject, "name": self.check_subject(level, subject)}
+                for level, subject in subjects
+            ]
+            ballot_id = uuid4()
+            printable = {pool: [new_code() for _ in range(n)] for pool, n in codes.items() if n}
+            hashes = {pool: [code_hash(ballot_id, c) for c in cs] for pool, cs in printable.items()}
+            ballot = Ballot.open(ballot_id, year, title, listed, hashes, on)
+            self.save(ballot)
+            return ballot_id, printable
+
+    def ballot(self, ballot_id: UUID) -> Ballot:
+        return self.load(Ballot, ballot_id, "ballot")
+
+    def ballots(self, year: int) -> list[Ballot]:
+        found = [self.ballot(i) for i in self.ids_created_by(BALLOT_OPENED)]
+        return [b for b in found if b.year == year]
+
+    def cast_ballot(self, ballot_id: UUID, code: str, grades: Mapping[str, str]) -> None:
+        """Cast one anonymous ballot. Raters who cast at the same moment are serialised by
+        retrying on a version conflict; a spent code stays spent whatever the order."""
+        rater = Actor(user="anonymous", role="rater", tenant=self.tenant)
+        for _ in range(20):
+            with self.acting(rater, {"rater"}):
+                ballot = self.ballot(ballot_id)
+                ballot.cast(code, grades)
+                try:
+                    self.save(ballot)
+                    return
+                except ConcurrentModification:
+                    continue
+        raise ConcurrentModification("too many raters at once; please cast again")
+
+    def close_ballot(self, actor: Actor, ballot_id: UUID, on: date) -> dict[str, Any]:
+        with self.acting(actor, BRANCH_WRITERS):
+            ballot = self.ballot(ballot_id)
+            ballot.close(on)
+            self.save(ballot)
+            return ballot.turnout
+
+    # scores and nomination
+
+    def score_inputs(self, year: int) -> scores.Inputs:
+        content, _ = self.plan_content(year)
+        months: dict[tuple[str, str], list[dict[str, float]]] = {}
+        for a in self.assessments(year):
+            months.setdefault((a.level, a.subject), []).append(a.scores)
+        measures: dict[tuple[str, str], tuple[int, int]] = {}
+        for m in self.measures(year):
+            done, total = measures.get((m.level, m.subject), (0, 0))
+            measures[(m.level, m.subject)] = (done + (m.done_on is not None), total + 1)
+        closed = [
+            {"turnout": b.turnout, "tallies": b.tallies}
+            for b in self.ballots(year)
+            if b.closed_on is not None
+        ]
+        return scores.Inputs(
+            plan=content,
+            subjects={
+                "member": {m.member_no: m.name for m in self.members()},
+                "group": {g.code: g.name for g in self.groups()},
+            },
+            months=months,
+            measures=measures,
+            ballots=closed,
+        )
+
+    def ranking(self, year: int) -> dict[str, list[scores.Row]]:
+        inputs = self.score_inputs(year)
+        return {level: scores.rows(inputs, level) for level in ("group", "member")}
+
+    def nomination(self, year: int) -> Nomination:
+        return self.load(Nomination, Nomination.id_for(self.tenant, year), f"nomination for {year}")
+
+    def shortlist(self, actor: Actor, year: int, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Shortlist groups and members against the computed ranking (a reason for each
+        departure from it); may be redone until submitted."""
+        with self.acting(actor, BRANCH_WRITERS):
+            self.campaign_of(year).check_open()
+            inputs = self.score_inputs(year)
+            ranking = {
+                level: [r.as_dict() for r in scores.rows(inputs, level)]
+                for level in ("group", "member")
+            }
+            quota = scores.quota(inputs)
+            if self.exists(Nomination.id_for(self.tenant, year)):
+                nomination = self.nomination(year)
+                nomination.revise(entries, ranking, quota)
+            else:
+                nomination = Nomination.shortlist(year, entries, ranking, quota)
+            self.save(nomination)
+
+    def submit_nomination(self, actor: Actor, year: int, on: date) -> int:
+        with self.acting(actor, BRANCH_WRITERS):
+            nomination = self.nomination(year)
+            for entry in nomination.entries:
+                self.check_subject(entry["level"], entry["subject"])
+            number = nomination.submit(on)
+            self.save(nomination)
+            return number
+
+    # deeds and the annual summary
+
+    def write_deeds(
+        self,
+        actor: Actor,
+        year: int,
+        level: str,
+        subject: str,
+        text: str,
+        attachments: Sequence[str] = (),
+    ) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            self.subject_name(level, subject)
+            deeds_id = DeedMaterial.id_for(self.tenant, year, level, subject)
+            if self.exists(deeds_id):
+                deeds = self.load(DeedMaterial, deeds_id, "deed material")
+                deeds.revise(text, attachments)
+            else:
+                deeds = DeedMaterial.draft(year, level, subject, text, attachments)
+            self.save(deeds)
+
+    def deeds(self, year: int, level: str, subject: str) -> DeedMaterial:
+        return self.load(
+            DeedMaterial, DeedMaterial.id_for(self.tenant, year, level, subject), "deed material"
+        )
+
+    def file_annual_summary(
+        self, actor: Actor, year: int, basic_facts: str, experience: str, problems: str, plans: str
+    ) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            self.check_campaign(year)
+            if self.exists(AnnualSummary.id_for(self.tenant, year)):
+                raise AlreadyExists(f"the summary of {year} was filed already")
+            self.save(AnnualSummary.file(year, basic_facts, experience, problems, plans))
+
+    def annual_summary(self, year: int) -> AnnualSummary:
+        return self.load(AnnualSummary, AnnualSummary.id_for(self.tenant, year), "annual summary")
+
+    def report_annual_summary(self, actor: Actor, year: int, to: str, on: date) -> None:
+        with self.acting(actor, BRANCH_WRITERS):
+            summary = self.annual_summary(year)
+            summary.report(to, on)
+            self.save(summary)
+
+    def check_reported_to_committee(self, kind: str, subject: str) -> None:
+        """What the committee acknowledges must have been reported to it.
+
+        Raises:
+            NotFound / StateConflict: nothing such, or not reported to the committee.
+        """
+        if kind == "measure":
+            measure = self.measure(UUID(subject))
+            ok = measure.reported_to == "committee"
+        elif kind == "midyear-report":
+            ok = self.review(int(subject), "midyear").reported_on is not None
+        elif kind == "annual-summary":
+            ok = "committee" in self.annual_summary(int(subject)).reported
+        else:
+            raise InvalidInput(f"{kind} is not acknowledged", field="kind")
+        if not ok:
+            raise StateConflict(f"that {kind} was not reported to the committee")

@@ -1,0 +1,89 @@
+"""Plan commands, shared by the committee's own plan and each branch's plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.catalogue import default_plan_content
+from cxzy_saas.domain.errors import AlreadyExists
+from cxzy_saas.domain.plan import Campaign, Plan, PlanContent
+from cxzy_saas.domain.recording import Actor
+
+
+class PlanCommands(TenantApplication):
+    plan_writers: frozenset[str] = frozenset()
+
+    def plan(self, year: int) -> Plan:
+        return self.load(Plan, Plan.id_for(self.tenant, year), f"plan for {year}")
+
+    def has_plan(self, year: int) -> bool:
+        return self.exists(Plan.id_for(self.tenant, year))
+
+    def draft_plan(
+        self, actor: Actor, year: int, drafter: str, content: dict[str, Any] | None = None
+    ) -> UUID:
+        """Draft the plan for ``year``, from the default catalogue unless ``content`` is given."""
+        with self.acting(actor, self.plan_writers):
+            self.check_campaign(year)
+            if self.has_plan(year):
+                raise AlreadyExists(f"a plan for {year} exists already; revise it")
+            plan = Plan.draft(year, content or default_plan_content(), drafter)
+            self.save(plan)
+            return plan.id
+
+    def discuss_plan(self, actor: Actor, year: int, on: date, minutes: str) -> None:
+        with self.acting(actor, self.plan_writers):
+            plan = self.plan(year)
+            plan.record_discussion(on, minutes)
+            self.save(plan)
+
+    def revise_plan(self, actor: Actor, year: int, content: dict[str, Any], note: str) -> None:
+        with self.acting(actor, self.plan_writers):
+            plan = self.plan(year)
+            plan.revise(content, note, answering=self.return_to_answer(plan))
+            self.save(plan)
+
+    def return_to_answer(self, plan: Plan) -> UUID | None:
+        """The committee's return that a revision of a submitted plan answers (branches only)."""
+        return None
+
+    def circulate_plan(self, actor: Actor, year: int, to: str, on: date) -> None:
+        with self.acting(actor, self.plan_writers):
+            plan = self.plan(year)
+            plan.circulate(to, on)
+            self.save(plan)
+
+    def comment_on_plan(self, actor: Actor, year: int, by: str, text: str, on: date) -> None:
+        with self.acting(actor, self.plan_writers):
+            plan = self.plan(year)
+            plan.record_comment(by, text, on)
+            self.save(plan)
+
+    def finalise_plan(self, actor: Actor, year: int, on: date) -> None:
+        with self.acting(actor, self.plan_writers):
+            plan = self.plan(year)
+            plan.finalise(on)
+            self.save(plan)
+
+    def campaign_of(self, year: int) -> Campaign:
+        """The committee's campaign for ``year``.
+
+        Raises:
+            NotFound: the committee has not opened one.
+        """
+        raise NotImplementedError
+
+    def check_campaign(self, year: int) -> None:
+        self.campaign_of(year)
+
+    def plan_content(self, year: int) -> tuple[PlanContent, int]:
+        """The plan in force for scoring and validation, and its version number.
+
+        Raises:
+            NotFound: no plan for ``year``.
+        """
+        plan = self.plan(year)
+        return plan.content, plan.version_no

@@ -1,0 +1,93 @@
+"""Scores of a branch's groups and members for a campaign, from its log (advice for the
+shortlist; the projections compute the same numbers for the committee's boards)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from cxzy_saas.domain import scoring
+from cxzy_saas.domain.plan import PlanContent
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the scores of one branch-year are computed from, gathered from its events."""
+
+    plan: PlanContent
+    subjects: Mapping[str, Mapping[str, str]]  # level -> subject -> name
+    months: Mapping[tuple[str, str], Sequence[Mapping[str, float]]]  # (level, subject) -> scores
+    measures: Mapping[tuple[str, str], tuple[int, int]]  # (level, subject) -> (done, total)
+    ballots: Sequence[Mapping[str, Any]]  # closed ballots: {"turnout":..., "tallies":...}
+
+
+@dataclass(frozen=True)
+class Row:
+    level: str
+    subject: str
+    name: str
+    work: float | None
+    rating: float | None
+    target: float
+    composite: float
+    rank: int
+    band: str
+    veto: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pool_results(ballots: Iterable[Mapping[str, Any]], key: str) -> dict[str, scoring.PoolResult]:
+    """A subject's results per pool over all closed ballots that rated it."""
+    issued: dict[str, int] = defaultdict(int)
+    cast: dict[str, int] = defaultdict(int)
+    tally: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(scoring.GRADES, 0))
+    for ballot in ballots:
+        if key not in ballot["tallies"]:
+            continue
+        for pool, counts in ballot["tallies"][key].items():
+            issued[pool] += ballot["turnout"][pool]["issued"]
+            cast[pool] += ballot["turnout"][pool]["cast"]
+            for grade, n in counts.items():
+                tally[pool][grade] += n
+    return {pool: scoring.PoolResult(issued[pool], cast[pool], tally[pool]) for pool in issued}
+
+
+def rows(inputs: Inputs, level: str) -> list[Row]:
+    plan, rules = inputs.plan, inputs.plan.rules
+    items = [i.as_item() for i in plan.items_for(level)]
+    computed = []
+    for subject, name in inputs.subjects.get(level, {}).items():
+        pools = pool_results(inputs.ballots, f"{level}:{subject}")
+        work = scoring.work_score(items, inputs.months.get((level, subject), []))
+        rating = scoring.rating_score(
+            pools,
+            rules.get("pool_weights", {"members": 0.7, "constituents": 0.3}),
+            float(rules.get("min_turnout") or 0.0),
+            rules.get("rating_aggregate", "mean"),
+        )
+        done, total = inputs.measures.get((level, subject), (0, 0))
+        target = scoring.target_completion(done, total)
+        all_votes = {g: sum(p.tally.get(g, 0) for p in pools.values()) for g in scoring.GRADES}
+        veto = scoring.vetoed(
+            all_votes, rules.get("veto_incompetent_share"), rules.get("veto_min_trust")
+        )
+        composite = scoring.composite(work, rating, target, plan.composite_weights)
+        computed.append((subject, name, work, rating, target, composite, veto))
+    return [
+        Row(level, s, n, w, r, t, c, rank, scoring.band(c), v)
+        for rank, (s, n, w, r, t, c, v) in scoring.rank(computed, key=lambda row: row[5])
+    ]
+
+
+def quota(inputs: Inputs) -> dict[str, int | None]:
+    fraction = inputs.plan.rules.get("quota_fraction")
+    if fraction is None:
+        return {"member": None, "group": None}
+    return {
+        "member": scoring.quota_limit(len(inputs.subjects.get("member", {})), fraction),
+        "group": None,
+    }

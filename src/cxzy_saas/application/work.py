@@ -1,0 +1,264 @@
+"""A branch's everyday campaign work: measures, daily records, monthly assessments,
+quarterly inspections and meetings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from cxzy_saas.application.organisation import OrganisationCommands
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, BRANCH_WRITERS
+from cxzy_saas.application.plans import PlanCommands
+from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.work import (
+    Assessment,
+    DailyRecord,
+    Inspection,
+    Measure,
+    Meeting,
+    month_period,
+)
+
+MEASURE_FILED = Measure.Filed  # type: ignore[attr-defined]
+RECORDED = DailyRecord.Recorded  # type: ignore[attr-defined]
+ASSESSED = Assessment.Recorded  # type: ignore[attr-defined]
+MEETING_RECORDED = Meeting.Recorded  # type: ignore[attr-defined]
+
+
+class WorkCommands(OrganisationCommands, PlanCommands):
+    def check_subject(self, level: str, subject: str) -> str:
+        """The subject's display name; it must exist (and a member must not have left).
+
+        Raises:
+            NotFound: no such member or group in this branch.
+            StateConflict: the member left, or the group was dissolved.
+        """
+        if level == "member":
+            member = self.member(subject)
+            member._check_active()
+            return member.name
+        if level == "group":
+            group = self.group(subject)
+            group._check_active()
+            return group.name
+        if level == "branch" and subject == self.tenant:
+            return self.branch().name
+        raise InvalidInput(f"unknown subject {level} {subject}", field="subject")
+
+    # measures
+
+    def file_measure(
+        self,
+        actor: Actor,
+        year: int,
+        level: str,
+        subject: str,
+        criteria: Sequence[int],
+        text: str,
+        due: date,
+    ) -> UUID:
+        with self.acting(actor, BRANCH_PEOPLE):
+            self.check_campaign(year)
+            self.check_subject(level, subject)
+            content, _ = self.plan_content(year)
+            measure = Measure.file(year, level, subject, criteria, text, due, content)
+            self.save(measure)
+            return measure.id
+
+    def measure(self, measure_id: UUID) -> Measure:
+        return self.load(Measure, measure_id, "measure")
+
+    def measures(self, year: int) -> list[Measure]:
+        found = [self.measure(i) for i in self.ids_created_by(MEASURE_FILED)]
+        return [m for m in found if m.year == year]
+
+    def report_measure(self, actor: Actor, measure_id: UUID, to: str, on: date) -> None:
+        with self.acting(actor, BRANCH_PEOPLE):
+            measure = self.measure(measure_id)
+            measure.report(to, on)
+            self.save(measure)
+
+    def acknowledge_measure(self, actor: Actor, measure_id: UUID, note: str, on: date) -> None:
+        with self.acting(actor, BRANCH_ASSESSORS):
+            measure = self.measure(measure_id)
+            measure.acknowledge(note, on)
+            self.save(measure)
+
+    def complete_measure(self, actor: Actor, measure_id: UUID, on: date, note: str = "") -> None:
+        with self.acting(actor, BRANCH_PEOPLE):
+            measure = self.measure(measure_id)
+            measure.complete(on, note)
+            self.save(measure)
+
+    # daily records
+
+    def record_daily(
+        self,
+        actor: Actor,
+        year: int,
+        on: date,
+        level: str,
+        subject: str,
+        text: str,
+        criterion: int | None = None,
+        evidence: str = "",
+    ) -> UUID:
+        with self.acting(actor, BRANCH_ASSESSORS):
+            self.check_campaign(year)
+            self.check_subject(level, subject)
+            content, _ = self.plan_content(year)
+            record = DailyRecord.record(
+                year, on, level, subject, criterion, text, evidence, content
+            )
+            self.save(record)
+            return record.id
+
+    def daily_record(self, record_id: UUID) -> DailyRecord:
+        return self.load(DailyRecord, record_id, "record")
+
+    def retract_record(self, actor: Actor, record_id: UUID, reason: str) -> None:
+        with self.acting(actor, BRANCH_ASSESSORS):
+            record = self.daily_record(record_id)
+            record.retract(reason)
+            self.save(record)
+
+    def daily_records(self, year: int) -> list[DailyRecord]:
+        found = [self.daily_record(i) for i in self.ids_created_by(RECORDED)]
+        return [r for r in found if r.year == year]
+
+    # monthly assessment
+
+    def assess_month(
+        self,
+        actor: Actor,
+        year: int,
+        month: int,
+        level: str,
+        scores: Mapping[str, Mapping[str, Any]],
+        on: date | None = None,
+    ) -> list[UUID]:
+        """Record one month's scores for several subjects (a whole group) in one transaction.
+
+        ``scores`` maps a member number (or group code) to points per scoring item.
+
+        Raises:
+            NotFound: no campaign or plan for the year, or an unknown subject.
+            InvalidInput: a month outside the campaign or not yet begun, points out of range.
+            AlreadyExists: a subject was assessed for that month already (correct it instead).
+            StateConflict: the campaign is closed, or a member has left.
+        """
+        with self.acting(actor, BRANCH_ASSESSORS):
+            if level not in ("member", "group"):
+                raise InvalidInput("a branch assesses groups and members monthly", field="level")
+            self.campaign_of(year).check_open()
+            period = month_period(year, month)
+            today = self.clock().date()
+            if date(year, month, 1) > today:
+                raise InvalidInput(f"{period} has not begun", field="month")
+            if not scores:
+                raise InvalidInput("no subjects to assess", field="scores")
+            content, version = self.plan_content(year)
+            new = []
+            for subject, points in scores.items():
+                self.check_subject(level, subject)
+                if self.exists(Assessment.id_for(self.tenant, year, level, subject, period)):
+                    raise AlreadyExists(
+                        f"{level} {subject} was assessed for {period} already; correct it instead",
+                        field="scores",
+                    )
+                new.append(
+                    Assessment.assess(
+                        year, period, level, subject, points, content, version, on or today
+                    )
+                )
+            self.save(*new)
+            return [a.id for a in new]
+
+    def assessment(self, year: int, month: int, level: str, subject: str) -> Assessment:
+        period = month_period(year, month)
+        return self.load(
+            Assessment,
+            Assessment.id_for(self.tenant, year, level, subject, period),
+            f"assessment of {level} {subject} for {period}",
+        )
+
+    def correct_score(
+        self,
+        actor: Actor,
+        year: int,
+        month: int,
+        level: str,
+        subject: str,
+        item: str,
+        points: float,
+        reason: str,
+    ) -> None:
+        with self.acting(actor, BRANCH_ASSESSORS):
+            assessment = self.assessment(year, month, level, subject)
+            content, _ = self.plan_content(year)
+            assessment.correct(item, points, reason, content)
+            self.save(assessment)
+
+    def assessments(self, year: int) -> list[Assessment]:
+        found = [self.load(Assessment, i, "assessment") for i in self.ids_created_by(ASSESSED)]
+        return [a for a in found if a.year == year]
+
+    # quarterly inspection and meetings
+
+    def record_inspection(
+        self,
+        actor: Actor,
+        year: int,
+        quarter: int,
+        on: date,
+        measures_checked: str,
+        gaps: str,
+        weak_links: str,
+        improvements: str,
+    ) -> UUID:
+        with self.acting(actor, BRANCH_WRITERS):
+            self.campaign_of(year)
+            inspection = Inspection.record(
+                year, quarter, on, measures_checked, gaps, weak_links, improvements
+            )
+            if self.exists(inspection.id):
+                raise AlreadyExists(f"Q{quarter} of {year} was inspected already", field="quarter")
+            self.save(inspection)
+            return inspection.id
+
+    def inspection(self, year: int, quarter: int) -> Inspection | None:
+        iid = Inspection.id_for(self.tenant, year, quarter)
+        return self.load(Inspection, iid, "inspection") if self.exists(iid) else None
+
+    def record_meeting(
+        self,
+        actor: Actor,
+        year: int,
+        kind: str,
+        on: date,
+        title: str,
+        attendees: int,
+        minutes: str,
+    ) -> UUID:
+        with self.acting(actor, BRANCH_WRITERS):
+            self.check_campaign(year)
+            meeting = Meeting.record(year, kind, on, title, attendees, minutes)
+            self.save(meeting)
+            return meeting.id
+
+    def meetings(self, year: int) -> list[Meeting]:
+        found = [self.load(Meeting, i, "meeting") for i in self.ids_created_by(MEETING_RECORDED)]
+        return [m for m in found if m.year == year]
+
+    def subject_name(self, level: str, subject: str) -> str:
+        try:
+            if level == "member":
+                return self.member(subject).name
+            if level == "group":
+                return self.group(subject).name
+            return self.branch().name
+        except NotFound:
+            return subject

@@ -1,0 +1,150 @@
+"""Commendation (命名表彰), deed materials (事迹材料) and the annual summary (年度总结)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.errors import StateConflict
+
+TITLES = {"branch": "先进党支部", "group": "先进党小组", "member": "优秀党员"}
+
+
+class Commendation(TenantAggregate):
+    """The committee's commendation decision for a campaign, in the committee's log."""
+
+    @staticmethod
+    def create_id(tenant: str, year: int) -> UUID:
+        return Commendation.id_for(tenant, year)
+
+    @staticmethod
+    def id_for(committee: str, year: int) -> UUID:
+        return stable_id(committee, "commendation", year)
+
+    @event("Started")
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.named: list[dict[str, Any]] = []
+
+    def name(self, entries: Sequence[Mapping[str, str]], on: date, decision_text: str) -> None:
+        """Name commended subjects: dicts of branch, level, subject, name."""
+        require(bool(entries), "name at least one subject", field="entries")
+        already = {(e["branch"], e["level"], e["subject"]) for e in self.named}
+        for entry in entries:
+            require(
+                entry.get("level") in TITLES, "level is branch, group or member", field="entries"
+            )
+            if (entry["branch"], entry["level"], entry["subject"]) in already:
+                raise StateConflict(f"{entry['name']} was commended already")
+        self._named(
+            entries=[{**e, "title": TITLES[e["level"]]} for e in entries],
+            on=on,
+            decision_text=require_text(decision_text, "decision_text"),
+        )
+
+    @event("Named")
+    def _named(self, entries: list[dict[str, str]], on: date, decision_text: str) -> None:
+        self.named.extend(entries)
+
+
+class DeedMaterial(TenantAggregate):
+    """The written deeds of a commended subject: versioned text plus attachment references."""
+
+    @staticmethod
+    def create_id(tenant: str, year: int, level: str, subject: str) -> UUID:
+        return DeedMaterial.id_for(tenant, year, level, subject)
+
+    @staticmethod
+    def id_for(tenant: str, year: int, level: str, subject: str) -> UUID:
+        return stable_id(tenant, "deeds", year, level, subject)
+
+    @classmethod
+    def draft(
+        cls, year: int, level: str, subject: str, text: str, attachments: Sequence[str]
+    ) -> DeedMaterial:
+        require(level in TITLES, "level is branch, group or member", field="level")
+        return cls(
+            year=year,
+            level=level,
+            subject=subject,
+            text=require_text(text, "text", max_length=50000),
+            attachments=[a.strip() for a in attachments if a.strip()],
+        )
+
+    @event("Drafted")
+    def __init__(
+        self, year: int, level: str, subject: str, text: str, attachments: list[str]
+    ) -> None:
+        self.year = year
+        self.level = level
+        self.subject = subject
+        self.versions = [text]
+        self.attachments = attachments
+
+    def revise(self, text: str, attachments: Sequence[str]) -> None:
+        text = require_text(text, "text", max_length=50000)
+        require(
+            text != self.versions[-1] or list(attachments) != self.attachments,
+            "nothing changed",
+            field="text",
+        )
+        self._revised(text=text, attachments=[a.strip() for a in attachments if a.strip()])
+
+    @event("Revised")
+    def _revised(self, text: str, attachments: list[str]) -> None:
+        self.versions.append(text)
+        self.attachments = attachments
+
+
+class AnnualSummary(TenantAggregate):
+    """The branch's year summary, reported to the members' meeting and to the committee."""
+
+    @staticmethod
+    def create_id(tenant: str, year: int) -> UUID:
+        return AnnualSummary.id_for(tenant, year)
+
+    @staticmethod
+    def id_for(tenant: str, year: int) -> UUID:
+        return stable_id(tenant, "annual-summary", year)
+
+    @classmethod
+    def file(
+        cls, year: int, basic_facts: str, experience: str, problems: str, plans: str
+    ) -> AnnualSummary:
+        return cls(
+            year=year,
+            basic_facts=require_text(basic_facts, "basic_facts"),
+            experience=require_text(experience, "experience"),
+            problems=require_text(problems, "problems"),
+            plans=require_text(plans, "plans"),
+        )
+
+    @event("Filed")
+    def __init__(
+        self, year: int, basic_facts: str, experience: str, problems: str, plans: str
+    ) -> None:
+        self.year = year
+        self.basic_facts = basic_facts
+        self.experience = experience
+        self.problems = problems
+        self.plans = plans
+        self.reported: dict[str, date] = {}
+
+    def report(self, to: str, on: date) -> None:
+        require(
+            to in ("members-meeting", "committee"),
+            "report to members-meeting or committee",
+            field="to",
+        )
+        if to in self.reported:
+            raise StateConflict(f"the summary was reported to the {to} on {self.reported[to]}")
+        self._reported(to=to, on=on)
+
+    @event("Reported")
+    def _reported(self, to: str, on: date) -> None:
+        self.reported[to] = on

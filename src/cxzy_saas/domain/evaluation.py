@@ -1,0 +1,238 @@
+"""Half-year preliminary evaluation (半年初评) and year-end evaluation (年终总评) in a branch's log,
+and the nomination (推荐名单) the branch sends up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.errors import StateConflict
+
+STAGES = ("midyear", "year-end")
+
+
+class Review(TenantAggregate):
+    """One evaluation round of a branch: summaries, critique remarks, recommendations, report.
+
+    The half-year round ranks nobody as advanced: it finds gaps and recommends groups and
+    members to praise. The year-end round's ranking and shortlist live in :class:`Nomination`.
+    """
+
+    @staticmethod
+    def create_id(tenant: str, year: int, stage: str) -> UUID:
+        return Review.id_for(tenant, year, stage)
+
+    @staticmethod
+    def id_for(tenant: str, year: int, stage: str) -> UUID:
+        return stable_id(tenant, "review", year, stage)
+
+    @classmethod
+    def start(cls, year: int, stage: str, on: date) -> Review:
+        require(stage in STAGES, f"stage must be one of {STAGES}", field="stage")
+        require(on.year == year, f"the date must fall in {year}", field="on")
+        earliest = date(year, 6, 1) if stage == "midyear" else date(year, 11, 1)
+        require(
+            on >= earliest, f"the {stage} evaluation starts no earlier than {earliest}", field="on"
+        )
+        return cls(year=year, stage=stage, on=on)
+
+    @event("Started")
+    def __init__(self, year: int, stage: str, on: date) -> None:
+        self.year = year
+        self.stage = stage
+        self.summaries: dict[str, str] = {}  # member no -> self/personal summary
+        self.remarks: dict[str, list[str]] = {}  # member no -> critique remarks
+        self.group_summaries: dict[str, str] = {}
+        self.branch_summary: str | None = None
+        self.recommended: dict[str, list[str]] = {"group": [], "member": []}
+        self.reported_on: date | None = None
+
+    def _check_not_reported(self) -> None:
+        if self.reported_on is not None:
+            raise StateConflict(f"the {self.stage} evaluation was reported on {self.reported_on}")
+
+    def file_summary(self, member: str, text: str) -> None:
+        self._check_not_reported()
+        self._summary_filed(member=member, text=require_text(text, "text"))
+
+    @event("SummaryFiled")
+    def _summary_filed(self, member: str, text: str) -> None:
+        self.summaries[member] = text
+
+    def record_critique(self, member: str, remarks: Sequence[str]) -> None:
+        self._check_not_reported()
+        cleaned = [r.strip() for r in remarks if r.strip()]
+        require(bool(cleaned), "at least one remark", field="remarks")
+        self._critique_recorded(member=member, remarks=cleaned)
+
+    @event("CritiqueRecorded")
+    def _critique_recorded(self, member: str, remarks: list[str]) -> None:
+        self.remarks.setdefault(member, []).extend(remarks)
+
+    def file_group_summary(self, group: str, text: str) -> None:
+        self._check_not_reported()
+        self._group_summary_filed(group=group, text=require_text(text, "text"))
+
+    @event("GroupSummaryFiled")
+    def _group_summary_filed(self, group: str, text: str) -> None:
+        self.group_summaries[group] = text
+
+    def file_branch_summary(self, text: str) -> None:
+        self._check_not_reported()
+        self._branch_summary_filed(text=require_text(text, "text"))
+
+    @event("BranchSummaryFiled")
+    def _branch_summary_filed(self, text: str) -> None:
+        self.branch_summary = text
+
+    def recommend(self, groups: Sequence[str], members: Sequence[str], reason: str) -> None:
+        self._check_not_reported()
+        require(
+            self.stage == "midyear", "recommendations belong to the half-year round", field="stage"
+        )
+        require(
+            bool(groups) or bool(members), "recommend at least one group or member", field="members"
+        )
+        self._recommended(groups=list(groups), members=list(members), reason=reason.strip())
+
+    @event("Recommended")
+    def _recommended(self, groups: list[str], members: list[str], reason: str) -> None:
+        self.recommended = {"group": groups, "member": members}
+
+    def report(self, on: date) -> None:
+        """Report the round to the committee (党支部应将半年初评情况向党委汇报)."""
+        self._check_not_reported()
+        require(
+            self.branch_summary is not None,
+            "file the branch's summary before reporting",
+            field="summary",
+        )
+        self._reported(on=on)
+
+    @event("ReportedToCommittee")
+    def _reported(self, on: date) -> None:
+        self.reported_on = on
+
+
+class Nomination(TenantAggregate):
+    """The year-end shortlist (推荐名单) of advanced groups and excellent members.
+
+    The computed ranking is advice: the branch may shortlist against it, but each entry that
+    departs from it (skips someone ranked higher, or a vetoed subject) carries its reason.
+    """
+
+    @staticmethod
+    def create_id(tenant: str, year: int) -> UUID:
+        return Nomination.id_for(tenant, year)
+
+    @staticmethod
+    def id_for(tenant: str, year: int) -> UUID:
+        return stable_id(tenant, "nomination", year)
+
+    @classmethod
+    def shortlist(
+        cls,
+        year: int,
+        entries: Sequence[Mapping[str, Any]],
+        ranking: Mapping[str, Sequence[Mapping[str, Any]]],
+        quota: Mapping[str, int | None],
+    ) -> Nomination:
+        nomination = cls(year=year)
+        nomination.revise(entries, ranking, quota)
+        return nomination
+
+    @event("Started")
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.entries: list[dict[str, Any]] = []
+        self.ranking: dict[str, list[dict[str, Any]]] = {}
+        self.submissions = 0
+        self.submitted_on: date | None = None
+
+    def revise(
+        self,
+        entries: Sequence[Mapping[str, Any]],
+        ranking: Mapping[str, Sequence[Mapping[str, Any]]],
+        quota: Mapping[str, int | None],
+    ) -> None:
+        """Set the shortlist. ``ranking[level]`` is the computed advice: rows of subject,
+        composite, rank, and veto (a reason, or None). ``quota[level]`` is the most entries.
+
+        Raises:
+            StateConflict: after submission.
+            InvalidInput: an entry not in the ranking, twice, over the quota, or departing from
+                the ranking without a reason.
+        """
+        if self.submitted_on is not None:
+            raise StateConflict("the nomination was submitted already")
+        checked = [dict(e) for e in entries]
+        require(bool(checked), "shortlist at least one group or member", field="entries")
+        for level in ("group", "member"):
+            chosen = [e for e in checked if e.get("level") == level]
+            rows = {r["subject"]: r for r in ranking.get(level, [])}
+            limit = quota.get(level)
+            require(
+                limit is None or len(chosen) <= limit,
+                f"at most {limit} {level}s may be nominated (quota)",
+                field="entries",
+            )
+            subjects = [e.get("subject") for e in chosen]
+            require(
+                len(set(subjects)) == len(subjects), f"a {level} is listed twice", field="entries"
+            )
+            for entry in chosen:
+                row = rows.get(entry["subject"])
+                require(
+                    row is not None,
+                    f"{level} {entry['subject']} is not among those ranked",
+                    field="entries",
+                )
+                assert row is not None
+                departs = row["rank"] > len(chosen) or row.get("veto") is not None
+                reason = str(entry.get("reason") or "").strip()
+                require(
+                    reason != "" or not departs,
+                    f"{level} {entry['subject']} departs from the ranking"
+                    f" (rank {row['rank']}{', ' + row['veto'] if row.get('veto') else ''}):"
+                    " give a reason",
+                    field="entries",
+                )
+                entry.update(
+                    composite=row["composite"], rank=row["rank"], departs=departs, reason=reason
+                )
+        require(
+            all(e.get("level") in ("group", "member") for e in checked),
+            "entries are groups or members",
+            field="entries",
+        )
+        self._shortlisted(
+            entries=checked, ranking={k: [dict(r) for r in v] for k, v in ranking.items()}
+        )
+
+    @event("Shortlisted")
+    def _shortlisted(
+        self, entries: list[dict[str, Any]], ranking: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        self.entries = entries
+        self.ranking = ranking
+
+    def submit(self, on: date) -> int:
+        if self.submitted_on is not None:
+            raise StateConflict(f"the nomination was submitted on {self.submitted_on}")
+        self._submitted(on=on, submission=self.submissions + 1)
+        return self.submissions
+
+    @event("Submitted")
+    def _submitted(self, on: date, submission: int) -> None:
+        self.submitted_on = on
+        self.submissions = submission
+
+    def entry(self, level: str, subject: str) -> dict[str, Any] | None:
+        return next(
+            (e for e in self.entries if e["level"] == level and e["subject"] == subject), None
+        )

@@ -1,0 +1,334 @@
+"""The campaign (创先争优活动) and its plan (活动方案), with the plan's workflow.
+
+A plan's content (criteria, scoring items, composite weights, rules) is kept as a plain dict in
+its events so that the log stays readable without this code; :class:`PlanContent` parses and
+validates it. Each change of content makes a new plan version; every version stays in the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.errors import InvalidInput, StateConflict
+from cxzy_saas.domain.scoring import Item
+
+LEVELS = ("branch", "group", "member")
+TEXT_FIELDS = (
+    "guiding_ideology",
+    "assessment_method",
+    "selection_method",
+    "commendation_method",
+    "organisation",
+)
+
+
+def _is_fraction(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        return 0 <= Fraction(value) <= 1
+    except (ValueError, ZeroDivisionError):
+        return False
+
+
+@dataclass(frozen=True)
+class ScoringItem:
+    code: str
+    level: str
+    criterion: int
+    title: str
+    max_points: float
+    weight: float
+
+    def as_item(self) -> Item:
+        return Item(self.code, self.max_points, self.weight)
+
+
+@dataclass(frozen=True)
+class PlanContent:
+    """A validated plan content; build it with :meth:`parse`."""
+
+    data: dict[str, Any]
+    criteria: dict[str, dict[int, str]]
+    items: dict[str, ScoringItem]
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> PlanContent:
+        """Raises InvalidInput naming the first field that is wrong."""
+        if not isinstance(data, dict):
+            raise InvalidInput("plan content must be an object", field="content")
+        for name in TEXT_FIELDS:
+            require(
+                isinstance(data.get(name), str) and data[name].strip() != "",
+                f"{name} must not be empty",
+                field=name,
+            )
+        criteria: dict[str, dict[int, str]] = {level: {} for level in LEVELS}
+        for c in data.get("criteria", []):
+            level, number, text = c.get("level"), c.get("number"), c.get("text")
+            require(level in LEVELS, f"criterion level must be one of {LEVELS}", field="criteria")
+            require(isinstance(number, int) and number > 0, "criterion number", field="criteria")
+            require(
+                isinstance(text, str) and text.strip() != "", "criterion text", field="criteria"
+            )
+            require(
+                number not in criteria[level], f"criterion {level} {number} twice", field="criteria"
+            )
+            criteria[level][number] = text
+        items: dict[str, ScoringItem] = {}
+        for i in data.get("items", []):
+            try:
+                item = ScoringItem(
+                    code=str(i["code"]),
+                    level=str(i["level"]),
+                    criterion=int(i["criterion"]),
+                    title=str(i["title"]),
+                    max_points=float(i["max_points"]),
+                    weight=float(i["weight"]),
+                )
+            except (KeyError, TypeError, ValueError):
+                raise InvalidInput(
+                    "each scoring item needs code, level, criterion, title, max_points, weight",
+                    field="items",
+                ) from None
+            require(item.code not in items, f"scoring item {item.code} twice", field="items")
+            require(item.level in LEVELS, f"item {item.code}: unknown level", field="items")
+            require(
+                item.criterion in criteria[item.level],
+                f"item {item.code} names criterion {item.level} {item.criterion},"
+                " which the plan lacks",
+                field="items",
+            )
+            require(item.max_points > 0, f"item {item.code}: max points must be > 0", field="items")
+            require(item.weight >= 0, f"item {item.code}: weight must be >= 0", field="items")
+            items[item.code] = item
+        for level in LEVELS:
+            require(bool(criteria[level]), f"the plan has no {level} criteria", field="criteria")
+            require(
+                any(i.level == level for i in items.values()),
+                f"the plan has no {level} scoring items",
+                field="items",
+            )
+        weights = data.get("composite_weights", {})
+        require(
+            isinstance(weights, dict)
+            and set(weights) <= {"work", "rating", "target"}
+            and all(isinstance(v, int | float) and v >= 0 for v in weights.values())
+            and sum(weights.values()) > 0,
+            "composite_weights: work, rating, target, not negative, not all zero",
+            field="composite_weights",
+        )
+        rules = data.get("rules", {})
+        require(isinstance(rules, dict), "rules must be an object", field="rules")
+        require(
+            rules.get("rating_aggregate", "mean") in ("mean", "median"),
+            "rules.rating_aggregate must be mean or median",
+            field="rules",
+        )
+        require(
+            _is_fraction(rules.get("quota_fraction")),
+            'rules.quota_fraction must be a share between 0 and 1, such as "1/3" (or absent)',
+            field="rules",
+        )
+        for share in ("veto_incompetent_share", "veto_min_trust", "min_turnout"):
+            value = rules.get(share)
+            require(
+                value is None or (isinstance(value, int | float) and 0 <= value <= 1),
+                f"rules.{share} must be between 0 and 1 (or absent)",
+                field="rules",
+            )
+        return cls(data=data, criteria=criteria, items=items)
+
+    def items_for(self, level: str) -> list[ScoringItem]:
+        return [i for i in self.items.values() if i.level == level]
+
+    @property
+    def rules(self) -> dict[str, Any]:
+        return dict(self.data.get("rules", {}))
+
+    @property
+    def composite_weights(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.data["composite_weights"].items()}
+
+    @property
+    def branch_formula(self) -> dict[str, float]:
+        formula = self.data.get("branch_formula") or {"own": 0.5, "groups": 0.2, "members": 0.3}
+        return {k: float(v) for k, v in formula.items()}
+
+
+class Campaign(TenantAggregate):
+    """One year's campaign of a committee, in the committee's log."""
+
+    @staticmethod
+    def create_id(tenant: str, year: int) -> UUID:
+        return Campaign.id_for(tenant, year)
+
+    @staticmethod
+    def id_for(committee: str, year: int) -> UUID:
+        return stable_id(committee, "campaign", year)
+
+    @classmethod
+    def open(cls, year: int, title: str) -> Campaign:
+        require(2000 <= year <= 2100, "year must be between 2000 and 2100", field="year")
+        return cls(year=year, title=require_text(title, "title", max_length=200))
+
+    @event("Opened")
+    def __init__(self, year: int, title: str) -> None:
+        self.year = year
+        self.title = title
+        self.closed_on: date | None = None
+        self.leaderboard_open = False
+
+    def covers(self, day: date) -> bool:
+        return day.year == self.year
+
+    def check_open(self) -> None:
+        if self.closed_on is not None:
+            raise StateConflict(f"campaign {self.year} closed on {self.closed_on}")
+
+    def close(self, on: date) -> None:
+        self.check_open()
+        self._closed(on=on)
+
+    @event("Closed")
+    def _closed(self, on: date) -> None:
+        self.closed_on = on
+
+    def open_leaderboard(self, open_to_branches: bool) -> None:
+        if open_to_branches == self.leaderboard_open:
+            raise StateConflict("the leaderboard is already so")
+        self._leaderboard_visibility(open_to_branches=open_to_branches)
+
+    @event("LeaderboardVisibilityChanged")
+    def _leaderboard_visibility(self, open_to_branches: bool) -> None:
+        self.leaderboard_open = open_to_branches
+
+
+# Plan statuses, in the order the seed lays the workflow out.
+DRAFT, DISCUSSED, CIRCULATED, FINAL, SUBMITTED, REVISED = (
+    "draft",
+    "discussed",
+    "circulated",
+    "final",
+    "submitted",
+    "revised",
+)
+
+
+class Plan(TenantAggregate):
+    """A campaign plan: the committee's (in its log) or a branch's own (in the branch's log).
+
+    draft → discussed (支委会讨论) → circulated (征求意见) → comments → final (定稿) → submitted
+    (报党委批准). The committee's approval or return is a decision in the committee's log; a
+    returned plan is revised (naming the return it answers), finalised and submitted again.
+    """
+
+    @staticmethod
+    def create_id(tenant: str, year: int) -> UUID:
+        return Plan.id_for(tenant, year)
+
+    @staticmethod
+    def id_for(tenant: str, year: int) -> UUID:
+        return stable_id(tenant, "plan", year)
+
+    @classmethod
+    def draft(cls, year: int, content: dict[str, Any], drafter: str) -> Plan:
+        PlanContent.parse(content)
+        return cls(
+            year=year, content=content, drafter=require_text(drafter, "drafter", max_length=50)
+        )
+
+    @event("Drafted")
+    def __init__(self, year: int, content: dict[str, Any], drafter: str) -> None:
+        self.year = year
+        self.versions: list[dict[str, Any]] = [content]
+        self.drafter = drafter
+        self.status = DRAFT
+        self.comments: list[dict[str, str]] = []
+        self.discussions: list[dict[str, Any]] = []
+        self.submissions = 0
+        self.answered: list[UUID] = []
+
+    @property
+    def content(self) -> PlanContent:
+        return PlanContent.parse(self.versions[-1])
+
+    @property
+    def version_no(self) -> int:
+        return len(self.versions)
+
+    def _expect(self, *statuses: str, doing: str) -> None:
+        if self.status not in statuses:
+            raise StateConflict(f"cannot {doing} a plan that is {self.status}")
+
+    def record_discussion(self, on: date, minutes: str) -> None:
+        self._expect(DRAFT, DISCUSSED, REVISED, doing="discuss")
+        self._discussed(on=on, minutes=require_text(minutes, "minutes"))
+
+    @event("Discussed")
+    def _discussed(self, on: date, minutes: str) -> None:
+        self.discussions.append({"on": on, "minutes": minutes})
+        self.status = DISCUSSED
+
+    def revise(self, content: dict[str, Any], note: str, answering: UUID | None = None) -> None:
+        """A new version of the content. After submission only in answer to a return."""
+        if answering is None:
+            self._expect(DRAFT, DISCUSSED, CIRCULATED, REVISED, doing="revise")
+        else:
+            self._expect(SUBMITTED, doing="answer a return of")
+            if answering in self.answered:
+                raise StateConflict("that return has been answered already")
+        PlanContent.parse(content)
+        self._revised(content=content, note=note.strip(), answering=answering)
+
+    @event("Revised")
+    def _revised(self, content: dict[str, Any], note: str, answering: UUID | None) -> None:
+        self.versions.append(content)
+        self.status = REVISED
+        if answering is not None:
+            self.answered.append(answering)
+
+    def circulate(self, to: str, on: date) -> None:
+        self._expect(DISCUSSED, REVISED, doing="circulate")
+        self._circulated(to=require_text(to, "to", max_length=200), on=on)
+
+    @event("Circulated")
+    def _circulated(self, to: str, on: date) -> None:
+        self.status = CIRCULATED
+
+    def record_comment(self, by: str, text: str, on: date) -> None:
+        self._expect(CIRCULATED, doing="comment on")
+        self._commented(
+            by=require_text(by, "by", max_length=100), text=require_text(text, "text"), on=on
+        )
+
+    @event("CommentRecorded")
+    def _commented(self, by: str, text: str, on: date) -> None:
+        self.comments.append({"by": by, "text": text, "on": on.isoformat()})
+
+    def finalise(self, on: date) -> None:
+        self._expect(CIRCULATED, REVISED, DISCUSSED, doing="finalise")
+        self._finalised(on=on, version=self.version_no)
+
+    @event("Finalised")
+    def _finalised(self, on: date, version: int) -> None:
+        self.status = FINAL
+
+    def submit(self, on: date) -> int:
+        self._expect(FINAL, doing="submit")
+        self._submitted(on=on, submission=self.submissions + 1, version=self.version_no)
+        return self.submissions
+
+    @event("Submitted")
+    def _submitted(self, on: date, submission: int, version: int) -> None:
+        self.submissions = submission
+        self.status = SUBMITTED

@@ -1,0 +1,402 @@
+"""Everyday campaign work in a branch's log: measures (措施), daily records (日常记载),
+monthly assessments (每月集中考核), quarterly inspections (季度检查) and meetings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.errors import InvalidInput, StateConflict
+from cxzy_saas.domain.plan import LEVELS, PlanContent
+
+REPORT_TO = {"member": ("group", "branch"), "group": ("branch",), "branch": ("committee",)}
+
+
+def check_level(level: str) -> str:
+    require(level in LEVELS, f"level must be one of {LEVELS}", field="level")
+    return level
+
+
+class Measure(TenantAggregate):
+    """A concrete commitment (措施) of a branch, group or member, linked to criteria."""
+
+    @classmethod
+    def file(
+        cls,
+        year: int,
+        level: str,
+        subject: str,
+        criteria: Sequence[int],
+        text: str,
+        due: date,
+        plan: PlanContent,
+    ) -> Measure:
+        check_level(level)
+        require(bool(criteria), "name at least one criterion", field="criteria")
+        for number in criteria:
+            require(
+                number in plan.criteria[level],
+                f"the plan has no {level} criterion {number}",
+                field="criteria",
+            )
+        require(due.year == year, f"the due date must fall in {year}", field="due")
+        return cls(
+            year=year,
+            level=level,
+            subject=subject,
+            criteria=list(criteria),
+            text=require_text(text, "text", max_length=2000),
+            due=due,
+        )
+
+    @event("Filed")
+    def __init__(
+        self, year: int, level: str, subject: str, criteria: list[int], text: str, due: date
+    ) -> None:
+        self.year = year
+        self.level = level
+        self.subject = subject
+        self.criteria = criteria
+        self.text = text
+        self.due = due
+        self.reported_to: str | None = None
+        self.acknowledged = False
+        self.done_on: date | None = None
+
+    def report(self, to: str, on: date) -> None:
+        require(
+            to in REPORT_TO[self.level],
+            f"a {self.level} measure is reported to {' or '.join(REPORT_TO[self.level])}",
+            field="to",
+        )
+        if self.reported_to is not None:
+            raise StateConflict(f"this measure was reported to the {self.reported_to} already")
+        self._reported(to=to, on=on)
+
+    @event("Reported")
+    def _reported(self, to: str, on: date) -> None:
+        self.reported_to = to
+
+    def acknowledge(self, note: str, on: date) -> None:
+        """The branch acknowledges a member's or group's measure (the committee acknowledges a
+        branch's measure by a decision in its own log)."""
+        if self.reported_to not in ("group", "branch"):
+            raise StateConflict(
+                "only measures reported to the group or branch are acknowledged here"
+            )
+        if self.acknowledged:
+            raise StateConflict("this measure was acknowledged already")
+        self._acknowledged(note=note.strip(), on=on)
+
+    @event("Acknowledged")
+    def _acknowledged(self, note: str, on: date) -> None:
+        self.acknowledged = True
+
+    def complete(self, on: date, note: str = "") -> None:
+        if self.done_on is not None:
+            raise StateConflict(f"this measure was marked done on {self.done_on}")
+        require(on.year == self.year, f"completion must fall in {self.year}", field="on")
+        self._completed(on=on, note=note.strip())
+
+    @event("Completed")
+    def _completed(self, on: date, note: str) -> None:
+        self.done_on = on
+
+
+class DailyRecord(TenantAggregate):
+    """A dated note of what a member, group or the branch did (日常记载); evidence optional."""
+
+    @classmethod
+    def record(
+        cls,
+        year: int,
+        on: date,
+        level: str,
+        subject: str,
+        criterion: int | None,
+        text: str,
+        evidence: str,
+        plan: PlanContent,
+    ) -> DailyRecord:
+        check_level(level)
+        require(on.year == year, f"the record's date must fall in {year}", field="on")
+        require(
+            criterion is None or criterion in plan.criteria[level],
+            f"the plan has no {level} criterion {criterion}",
+            field="criterion",
+        )
+        return cls(
+            year=year,
+            on=on,
+            level=level,
+            subject=subject,
+            criterion=criterion,
+            text=require_text(text, "text", max_length=5000),
+            evidence=evidence.strip(),
+        )
+
+    @event("Recorded")
+    def __init__(
+        self,
+        year: int,
+        on: date,
+        level: str,
+        subject: str,
+        criterion: int | None,
+        text: str,
+        evidence: str,
+    ) -> None:
+        self.year = year
+        self.on = on
+        self.level = level
+        self.subject = subject
+        self.criterion = criterion
+        self.text = text
+        self.evidence = evidence
+        self.retracted: str | None = None
+
+    def retract(self, reason: str) -> None:
+        if self.retracted is not None:
+            raise StateConflict("this record was retracted already")
+        self._retracted(reason=require_text(reason, "reason", max_length=1000), corrects=1)
+
+    @event("Retracted")
+    def _retracted(self, reason: str, corrects: int) -> None:
+        """``corrects`` is the version (event) of this record that the retraction withdraws."""
+        self.retracted = reason
+
+
+def check_points(plan: PlanContent, level: str, points: Mapping[str, Any]) -> dict[str, float]:
+    """Points for every scoring item of ``level``, each between 0 and the item's max.
+
+    Raises:
+        InvalidInput: naming the item that is missing, unknown or out of range.
+    """
+    items = {i.code: i for i in plan.items_for(level)}
+    unknown = sorted(set(points) - set(items))
+    require(not unknown, f"unknown scoring items for {level}: {', '.join(unknown)}", field="scores")
+    checked: dict[str, float] = {}
+    for code, item in items.items():
+        if code not in points:
+            raise InvalidInput(f"no points for item {code} ({item.title})", field=f"scores.{code}")
+        try:
+            value = float(points[code])
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                f"points for {code} must be a number", field=f"scores.{code}"
+            ) from None
+        if not 0 <= value <= item.max_points:
+            raise InvalidInput(
+                f"points for {code} must be between 0 and {item.max_points:g}",
+                field=f"scores.{code}",
+            )
+        checked[code] = value
+    return checked
+
+
+class Assessment(TenantAggregate):
+    """One subject's scores for one period, by the assessor one level up.
+
+    Monthly (每月集中考核): the branch assesses its groups, a group leader the group's members.
+    Quarterly, in the committee's log: the committee assesses a branch. One per subject and
+    period: the id is derived from them, so a second assessment is refused; changes are
+    :meth:`correct` events that name the value they replace.
+    """
+
+    @staticmethod
+    def id_for(tenant: str, year: int, level: str, subject: str, period: str) -> UUID:
+        return stable_id(tenant, "assessment", year, level, subject, period)
+
+    @staticmethod
+    def create_id(tenant: str, year: int, level: str, subject: str, period: str) -> UUID:
+        return Assessment.id_for(tenant, year, level, subject, period)
+
+    @classmethod
+    def assess(
+        cls,
+        year: int,
+        period: str,
+        level: str,
+        subject: str,
+        points: Mapping[str, Any],
+        plan: PlanContent,
+        plan_version: int,
+        on: date,
+    ) -> Assessment:
+        check_level(level)
+        return cls(
+            year=year,
+            period=period,
+            level=level,
+            subject=subject,
+            scores=check_points(plan, level, points),
+            plan_version=plan_version,
+            on=on,
+        )
+
+    @event("Recorded")
+    def __init__(
+        self,
+        year: int,
+        period: str,
+        level: str,
+        subject: str,
+        scores: dict[str, float],
+        plan_version: int,
+        on: date,
+    ) -> None:
+        self.year = year
+        self.period = period  # "2026-03" for a month, "2026-Q1" for a quarter
+        self.level = level
+        self.subject = subject
+        self.scores = scores
+        self.plan_version = plan_version
+        self.on = on
+        self.corrections: list[dict[str, Any]] = []
+        self.item_versions: dict[str, int] = {}  # item -> version of the event that set it
+
+    def correct(self, item: str, points: float, reason: str, plan: PlanContent) -> None:
+        """Raises InvalidInput for an unknown item, points out of range or no reason."""
+        require(item in self.scores, f"item {item} was not scored here", field="item")
+        checked = check_points(plan, self.level, {**self.scores, item: points})[item]
+        require(checked != self.scores[item], "the points are unchanged", field="points")
+        self._corrected(
+            item=item,
+            points=checked,
+            previous=self.scores[item],
+            reason=require_text(reason, "reason", max_length=1000),
+            corrects=self.item_versions.get(item, 1),
+        )
+
+    @event("ScoreCorrected")
+    def _corrected(
+        self, item: str, points: float, previous: float, reason: str, corrects: int
+    ) -> None:
+        """``corrects`` is the version (event) of this assessment whose value is replaced."""
+        self.scores[item] = points
+        self.corrections.append(
+            {"item": item, "points": points, "previous": previous, "reason": reason}
+        )
+        # Inside an apply method the aggregate still has the previous version.
+        self.item_versions[item] = self.version + 1
+
+
+def month_period(year: int, month: int) -> str:
+    require(1 <= month <= 12, "month must be 1-12", field="month")
+    return f"{year}-{month:02d}"
+
+
+def quarter_period(year: int, quarter: int) -> str:
+    require(1 <= quarter <= 4, "quarter must be 1-4", field="quarter")
+    return f"{year}-Q{quarter}"
+
+
+class Inspection(TenantAggregate):
+    """The quarterly inspection of a branch (季度检查): measures checked, gaps against the
+    criteria, weak links, improvement measures. One per quarter."""
+
+    @staticmethod
+    def create_id(tenant: str, year: int, quarter: int) -> UUID:
+        return Inspection.id_for(tenant, year, quarter)
+
+    @staticmethod
+    def id_for(tenant: str, year: int, quarter: int) -> UUID:
+        return stable_id(tenant, "inspection", year, quarter)
+
+    @classmethod
+    def record(
+        cls,
+        year: int,
+        quarter: int,
+        on: date,
+        measures_checked: str,
+        gaps: str,
+        weak_links: str,
+        improvements: str,
+    ) -> Inspection:
+        quarter_period(year, quarter)
+        require(on.year == year, f"the inspection date must fall in {year}", field="on")
+        require(
+            on >= date(year, 3 * quarter - 2, 1),
+            f"Q{quarter} cannot be inspected before it starts",
+            field="on",
+        )
+        return cls(
+            year=year,
+            quarter=quarter,
+            on=on,
+            measures_checked=require_text(measures_checked, "measures_checked"),
+            gaps=require_text(gaps, "gaps"),
+            weak_links=require_text(weak_links, "weak_links"),
+            improvements=require_text(improvements, "improvements"),
+        )
+
+    @event("Recorded")
+    def __init__(
+        self,
+        year: int,
+        quarter: int,
+        on: date,
+        measures_checked: str,
+        gaps: str,
+        weak_links: str,
+        improvements: str,
+    ) -> None:
+        self.year = year
+        self.quarter = quarter
+        self.on = on
+        self.measures_checked = measures_checked
+        self.gaps = gaps
+        self.weak_links = weak_links
+        self.improvements = improvements
+
+
+MEETING_KINDS = {
+    "committee-discussion": "支委会讨论创先争优工作",
+    "critique": "讲评会(批评和自我批评)",
+    "members-meeting": "党员大会",
+    "preparation": "评选准备会议",
+    "talk": "与受表彰者谈话",
+    "conveyance": "传达表彰决定",
+}
+
+
+class Meeting(TenantAggregate):
+    """A meeting's record: the branch committee's quarterly discussion, a critique meeting, a
+    members' meeting, a talk with a commended member, the conveyance of a commendation."""
+
+    @classmethod
+    def record(
+        cls, year: int, kind: str, on: date, title: str, attendees: int, minutes: str
+    ) -> Meeting:
+        require(kind in MEETING_KINDS, f"kind must be one of {tuple(MEETING_KINDS)}", field="kind")
+        require(on.year == year, f"the meeting date must fall in {year}", field="on")
+        require(attendees >= 1, "at least one attendee", field="attendees")
+        return cls(
+            year=year,
+            kind=kind,
+            on=on,
+            title=require_text(title, "title", max_length=200),
+            attendees=attendees,
+            minutes=require_text(minutes, "minutes"),
+        )
+
+    @event("Recorded")
+    def __init__(
+        self, year: int, kind: str, on: date, title: str, attendees: int, minutes: str
+    ) -> None:
+        self.year = year
+        self.kind = kind
+        self.on = on
+        self.title = title
+        self.attendees = attendees
+        self.minutes = minutes
+
+    @property
+    def quarter(self) -> int:
+        return (self.on.month - 1) // 3 + 1
