@@ -17,6 +17,7 @@ from cxzy_saas.application.manifests import BranchSpec, Manifest
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo_names import unique_names
+from cxzy_saas.demo_year import BranchYear, schedule_committee_year
 from cxzy_saas.domain.recording import Actor, SimulatedClock
 
 CHINA = timezone(timedelta(hours=8))
@@ -105,8 +106,20 @@ def build_demo(
             tenancy.add_branch(manifest.code, spec.code, spec.name)
 
     timeline.add(at(date(year, 1, 2), 9), "登记党委和党支部", provision)
+
+    def adder(prefix: str) -> Callable[[date, int, str, Callable[[], object]], None]:
+        return lambda day, hour, label, run: timeline.add(at(day, hour), f"{prefix}{label}", run)
+
+    schedule_committee_year(
+        tenancy, manifest.code, specs, year, random.Random(f"{seed}/c"), adder("")
+    )
+    weakest = min(specs, key=lambda s: s.strength).code
     for spec in specs:
-        plan_organisation(timeline, tenancy, spec, random.Random(f"{seed}/{spec.code}"), year)
+        rng = random.Random(f"{seed}/{spec.code}")
+        plan_organisation(timeline, tenancy, spec, rng, year)
+        BranchYear(
+            tenancy, manifest.code, spec, year, rng, adder(f"{spec.name}:"), spec.code == weakest
+        ).schedule()
 
     count_steps(len(timeline.steps))
     report.steps = timeline.play(clock, progress)

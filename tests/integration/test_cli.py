@@ -40,6 +40,8 @@ def test_demo_makes_a_committee_and_branches_each_with_its_own_log(tmp_path):
     data = tmp_path / "var"
     out = run("demo", "--no-serve", "--seed", "7", "--data-dir", str(data))
     assert "demo built: 7 tenants" in out
+    events = int(out.split("tenants, ")[1].split(" events")[0])
+    assert events >= 5000
     files = sorted(p.name for p in (data / "tenants").iterdir())
     assert files == [
         "b01.sqlite3",
@@ -68,19 +70,45 @@ def test_demo_makes_a_committee_and_branches_each_with_its_own_log(tmp_path):
         "b06",
     }
     tenancy = Tenancy(Settings(data_dir=data))
+    topics: set[str] = set()
     try:
-        for t in listed[1:]:
-            app = tenancy.branch(t["code"])
-            assert 2 <= len(app.groups()) <= 4
-            assert 8 <= len(app.members(include_left=True)) <= 20
+        for t in listed:
+            app = (
+                tenancy.committee(t["code"])
+                if t["kind"] == "committee"
+                else tenancy.branch(t["code"])
+            )
+            topics |= {n.topic for n in app.recorder.select_notifications(1, 100000)}
+            if t["kind"] == "branch":
+                assert 2 <= len(app.groups()) <= 4
+                assert 8 <= len(app.members(include_left=True)) <= 20
+                # the whole year is there: an approved plan, twelve months, a submitted nomination
+                assert app.plan_decision(2026) == "approved"
+                assert app.nomination(2026).submitted_on is not None
+        returned = [
+            e
+            for e in tenancy.committee("demo").recorder.select_notifications(1, 100000)
+            if e.topic.endswith("Decision.Returned")
+        ]
+        assert len(returned) >= 2  # a returned plan and a returned nominee
     finally:
         tenancy.close()
+    assert len(topics) >= 20
 
 
 def test_demo_is_deterministic_for_a_seed_and_differs_between_seeds(tmp_path):
     for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
-        run("demo", "--no-serve", "--seed", seed, "--data-dir", str(tmp_path / name))
-    logs = {n: log_of(Settings(data_dir=tmp_path / n), "b03") for n in "abc"}
+        run(
+            "demo",
+            "--no-serve",
+            "--branches",
+            "2",
+            "--seed",
+            seed,
+            "--data-dir",
+            str(tmp_path / name),
+        )
+    logs = {n: log_of(Settings(data_dir=tmp_path / n), "b02") for n in "abc"}
     assert logs["a"] == logs["b"]
     assert logs["a"] != logs["c"]
 

@@ -47,7 +47,9 @@ class TenantApplication(Application[UUID]):
         self.tenant = tenant
         self._store = store
         self.clock = clock
-        super().__init__(env=store.env_for(tenant))
+        # The library's aggregate cache (fast-forwarded from the store on every get, so other
+        # processes' writes are seen) saves decoding a member's or a plan's events again and again.
+        super().__init__(env={**store.env_for(tenant), "AGGREGATE_CACHE_MAXSIZE": "500"})
 
     def construct_factory(self, env: Any) -> InfrastructureFactory[Any]:
         return self._store.factory(env)

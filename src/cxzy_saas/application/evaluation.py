@@ -3,6 +3,7 @@ nomination, deed materials and the annual summary."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -28,8 +29,9 @@ BALLOT_OPENED = Ballot.Opened  # type: ignore[attr-defined]
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed from paper
 
 
-def new_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+def new_code(rng: random.Random | None = None) -> str:
+    choose = rng.choice if rng else secrets.choice
+    raw = "".join(choose(CODE_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
 
 
@@ -112,11 +114,13 @@ class EvaluationCommands(WorkCommands):
         subjects: Sequence[tuple[str, str]],
         codes: Mapping[str, int],
         on: date,
+        rng: random.Random | None = None,
     ) -> tuple[UUID, dict[str, list[str]]]:
         """Open a ballot on (level, subject) pairs and issue ``codes[pool]`` one-time codes.
 
         Returns the ballot id and the printable codes, which are shown this once and never
-        stored: the log keeps only their hashes.
+        stored: the log keeps only their hashes. Codes come from ``secrets``; only a trusted
+        back-fill (the demo) passes a seeded ``rng`` so that its logs repeat for a seed.
         """
         with self.acting(actor, BRANCH_WRITERS):
             self.campaign_of(year).check_open()
@@ -126,8 +130,8 @@ class EvaluationCommands(WorkCommands):
                 {"level": level, "subject": subject, "name": self.check_subject(level, subject)}
                 for level, subject in subjects
             ]
-            ballot_id = uuid4()
-            printable = {pool: [new_code() for _ in range(n)] for pool, n in codes.items() if n}
+            ballot_id = UUID(int=rng.getrandbits(128), version=4) if rng else uuid4()
+            printable = {pool: [new_code(rng) for _ in range(n)] for pool, n in codes.items() if n}
             hashes = {pool: [code_hash(ballot_id, c) for c in cs] for pool, cs in printable.items()}
             ballot = Ballot.open(ballot_id, year, title, listed, hashes, on)
             self.save(ballot)

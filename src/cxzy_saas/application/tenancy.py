@@ -55,6 +55,7 @@ class Tenancy:
         self._apps: OrderedDict[str, TenantApplication] = OrderedDict()
         self._lock = threading.RLock()
         self._parents: dict[str, str] = {}  # branch code -> committee code
+        self._committees: set[str] = set()
 
     def now(self) -> datetime:
         """The tenancy's clock, read at each event: the demo swaps in a simulated one."""
@@ -67,8 +68,11 @@ class Tenancy:
 
     def committee(self, code: str) -> CommitteeApplication:
         """Raises NotFound unless ``code`` is a registered committee."""
-        if code not in self.registry().committees():
-            raise NotFound(f"committee {code} not found")
+        if code not in self._committees:
+            # Committees are only ever added, so a hit in the cache needs no read.
+            self._committees = set(self.registry().committees())
+            if code not in self._committees:
+                raise NotFound(f"committee {code} not found")
         return self._app(code, CommitteeApplication)
 
     def branch(self, code: str) -> BranchApplication:

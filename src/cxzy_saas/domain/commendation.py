@@ -39,8 +39,10 @@ class Commendation(TenantAggregate):
             require(
                 entry.get("level") in TITLES, "level is branch, group or member", field="entries"
             )
-            if (entry["branch"], entry["level"], entry["subject"]) in already:
+            key = (entry["branch"], entry["level"], entry["subject"])
+            if key in already:
                 raise StateConflict(f"{entry['name']} was commended already")
+            already.add(key)
         self._named(
             entries=[{**e, "title": TITLES[e["level"]]} for e in entries],
             on=on,
@@ -73,7 +75,7 @@ class DeedMaterial(TenantAggregate):
             level=level,
             subject=subject,
             text=require_text(text, "text", max_length=50000),
-            attachments=[a.strip() for a in attachments if a.strip()],
+            attachments=_clean(attachments),
         )
 
     @event("Drafted")
@@ -88,17 +90,19 @@ class DeedMaterial(TenantAggregate):
 
     def revise(self, text: str, attachments: Sequence[str]) -> None:
         text = require_text(text, "text", max_length=50000)
-        require(
-            text != self.versions[-1] or list(attachments) != self.attachments,
-            "nothing changed",
-            field="text",
-        )
-        self._revised(text=text, attachments=[a.strip() for a in attachments if a.strip()])
+        cleaned = _clean(attachments)
+        changed = text != self.versions[-1] or cleaned != self.attachments
+        require(changed, "nothing changed", field="text")
+        self._revised(text=text, attachments=cleaned)
 
     @event("Revised")
     def _revised(self, text: str, attachments: list[str]) -> None:
         self.versions.append(text)
         self.attachments = attachments
+
+
+def _clean(attachments: Sequence[str]) -> list[str]:
+    return [a.strip() for a in attachments if a.strip()]
 
 
 class AnnualSummary(TenantAggregate):

@@ -254,7 +254,8 @@ class Assessment(TenantAggregate):
         self.period = period  # "2026-03" for a month, "2026-Q1" for a quarter
         self.level = level
         self.subject = subject
-        self.scores = scores
+        # A copy: corrections change the state, never the recorded event's own dict.
+        self.scores = dict(scores)
         self.plan_version = plan_version
         self.on = on
         self.corrections: list[dict[str, Any]] = []
