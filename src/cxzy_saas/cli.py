@@ -192,6 +192,14 @@ def _progress() -> Progress:
 
 
 @main.command()
+def events() -> None:
+    """Print the event catalogue (Markdown), as docs/events.md holds it."""
+    from cxzy_saas.event_catalogue import markdown
+
+    click.echo(markdown(), nl=False)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @store_options

@@ -1,0 +1,86 @@
+"""The event catalogue, read off the aggregate classes, so ``docs/events.md`` cannot drift."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+from cxzy_saas.domain import (
+    ballot,
+    commendation,
+    committee,
+    decisions,
+    evaluation,
+    organisation,
+    plan,
+    work,
+)
+from cxzy_saas.domain.base import TenantAggregate
+
+MODULES = (committee, organisation, plan, decisions, work, evaluation, ballot, commendation)
+COMMON = ("originator_id", "originator_version", "timestamp", "originator_topic", "tenant", "actor")
+LOG = {
+    "Registry": "registry",
+    "Committee": "committee",
+    "Campaign": "committee",
+    "Decision": "committee",
+    "Commendation": "committee",
+    "Plan": "committee and branch",
+    "Assessment": "branch (monthly) and committee (quarterly, of a branch)",
+}
+
+
+def aggregates() -> list[type[TenantAggregate]]:
+    found = []
+    for module in MODULES:
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, TenantAggregate) and cls.__module__ == module.__name__:
+                found.append(cls)
+    return found
+
+
+def events_of(cls: type[TenantAggregate]) -> list[type]:
+    base = cls.Event
+    return [
+        value
+        for name, value in vars(cls).items()
+        if isinstance(value, type)
+        and issubclass(value, base)
+        and name not in ("Event", "Created")
+        and not (name == "Made" and cls.__name__ == "Decision")
+    ]
+
+
+def type_name(annotation: object) -> str:
+    text = (
+        annotation
+        if isinstance(annotation, str)
+        else getattr(annotation, "__name__", str(annotation))
+    )
+    return str(text).replace("typing.", "").replace(" | ", " or ")
+
+
+def markdown() -> str:
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from the aggregate classes by `cxzy events` (a test keeps this file equal to",
+        "its output). Every event also carries `tenant`, `actor` (`user`, `role`, `tenant`), the",
+        "`timestamp` it was recorded at (the server's clock, or the demo's simulated clock), and the",
+        "aggregate id and version. Fields named `on` are the date the fact belongs to.",
+        "Stored topic: `cxzy_saas.domain.<module>:<Aggregate>.<Event>`.",
+        "",
+    ]
+    for cls in aggregates():
+        doc = (inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " ")
+        lines += [f"## {cls.__name__}", "", f"Log: {LOG.get(cls.__name__, 'branch')}. {doc}", ""]
+        lines += ["| event | fields |", "|---|---|"]
+        for event in events_of(cls):
+            fields = [
+                f"`{f.name}`: {type_name(f.type)}"
+                for f in dataclasses.fields(event)
+                if f.name not in COMMON
+            ]
+            lines.append(f"| `{cls.__name__}.{event.__name__}` | {', '.join(fields) or '—'} |")
+        lines.append("")
+    return "\n".join(lines)
