@@ -64,10 +64,11 @@ def markdown() -> str:
     lines = [
         "# Event catalogue",
         "",
-        "Generated from the aggregate classes by `cxzy events` (a test keeps this file equal to",
-        "its output). Every event also carries `tenant`, `actor` (`user`, `role`, `tenant`), the",
-        "`timestamp` it was recorded at (the server's clock, or the demo's simulated clock), and the",
-        "aggregate id and version. Fields named `on` are the date the fact belongs to.",
+        "Generated from the aggregate classes by `cxzy events` (a test keeps this file equal",
+        "to its output). Every event also carries `tenant`, `actor` (`user`, `role`, `tenant`),",
+        "the `timestamp` it was recorded at (the server's clock, or the demo's simulated",
+        "clock), and the aggregate id and version. Fields named `on` are the date the fact",
+        "belongs to.",
         "Stored topic: `cxzy_saas.domain.<module>:<Aggregate>.<Event>`.",
         "",
     ]
