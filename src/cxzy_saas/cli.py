@@ -191,6 +191,97 @@ def _progress() -> Progress:
     )
 
 
+@main.group()
+def project() -> None:
+    """The projector: read models built from every tenant log."""
+
+
+@project.command("rebuild")
+@store_options
+def project_rebuild(settings: Settings) -> None:
+    """Empty the read models and project every log from the start."""
+    from cxzy_saas.projections.projector import Projector, open_read_model
+
+    with opened(settings) as tenancy:
+        projector = Projector(tenancy, open_read_model(tenancy))
+        total = sum(row["head"] for row in projector.status())
+        with _progress() as progress:
+            task = progress.add_task("重建读模型", total=total)
+            stats = projector.rebuild(lambda n: progress.update(task, advance=n))
+    click.echo(
+        f"rebuilt: {stats.events} events in {stats.seconds:.2f} s "
+        f"({stats.rate:,.0f} events/s, {stats.batches} batches)"
+    )
+
+
+@project.command("run")
+@click.option("--interval", type=float, default=0.5, show_default=True)
+@store_options
+def project_run(settings: Settings, interval: float) -> None:
+    """Follow every tenant log and keep the read models current (Ctrl-C stops)."""
+    from cxzy_saas.projections.projector import Projector, open_read_model
+
+    with opened(settings) as tenancy:
+        click.echo("projector running; Ctrl-C stops")
+        try:
+            Projector(tenancy, open_read_model(tenancy)).run(interval)
+        except KeyboardInterrupt:
+            click.echo("stopped")
+
+
+@project.command("status")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@store_options
+def project_status(settings: Settings, fmt: str) -> None:
+    """Each tenant's tracked position, its log's head and the lag."""
+    from cxzy_saas.projections.projector import Projector, open_read_model
+
+    with opened(settings) as tenancy:
+        rows = Projector(tenancy, open_read_model(tenancy)).status()
+    if fmt == "json":
+        click.echo(json.dumps({"tenants": rows}, ensure_ascii=False, indent=2))
+        return
+    table = Table("tenant", "position", "head", "lag")
+    for r in rows:
+        table.add_row(r["tenant"], str(r["position"]), str(r["head"]), str(r["lag"]))
+    Console().print(table)
+
+
+@main.command()
+@click.option("--campaign", type=int, required=True, help="Campaign year.")
+@click.option("--level", type=click.Choice(["branch", "group", "member"]), required=True)
+@click.option("--committee", help="Committee code (default: the only one).")
+@click.option("--as-of", "as_of", help="A past date, YYYY-MM-DD (end of that day, UTC+8).")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+@store_options
+def leaderboard(
+    settings: Settings,
+    campaign: int,
+    level: str,
+    committee: str | None,
+    as_of: str | None,
+    fmt: str,
+) -> None:
+    """A campaign's leaderboard, now or as of a past date."""
+    from cxzy_saas.projections import queries
+
+    with opened(settings) as tenancy:
+        board = queries.leaderboard(tenancy, campaign, level, committee, as_of)
+    if fmt == "json":
+        click.echo(json.dumps(board, ensure_ascii=False, sort_keys=True, indent=2))
+        return
+    table = Table("rank", "code", "name", "composite", "work", "rating", "target")
+    for r in board["rows"]:
+        table.add_row(
+            str(r["rank"]),
+            r.get("code") or r["id"],
+            r["name"],
+            f"{r['composite']:.2f}",
+            *(("" if r[k] is None else f"{r[k]:.2f}") for k in ("work", "rating", "target")),
+        )
+    Console().print(table)
+
+
 @main.command()
 def events() -> None:
     """Print the event catalogue (Markdown), as docs/events.md holds it."""

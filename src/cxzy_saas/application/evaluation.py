@@ -10,9 +10,10 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-from cxzy_saas.application import scores
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.application.work import WorkCommands
+from cxzy_saas.domain import ranking as scores
+from cxzy_saas.domain import scoring
 from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.domain.errors import (
@@ -170,9 +171,10 @@ class EvaluationCommands(WorkCommands):
 
     def score_inputs(self, year: int) -> scores.Inputs:
         content, _ = self.plan_content(year)
-        months: dict[tuple[str, str], list[dict[str, float]]] = {}
+        months: dict[tuple[str, str], list[float]] = {}
         for a in self.assessments(year):
-            months.setdefault((a.level, a.subject), []).append(a.scores)
+            items = [i.as_item() for i in content.items_for(a.level)]
+            months.setdefault((a.level, a.subject), []).append(scoring.month_score(items, a.scores))
         measures: dict[tuple[str, str], tuple[int, int]] = {}
         for m in self.measures(year):
             done, total = measures.get((m.level, m.subject), (0, 0))

@@ -1,5 +1,6 @@
-"""Scores of a branch's groups and members for a campaign, from its log (advice for the
-shortlist; the projections compute the same numbers for the committee's boards)."""
+"""Scores and ranking of a branch's groups and members for a campaign: the advice beside the
+shortlist, and the rows of the committee's leaderboards. Pure: the application and the
+projections gather the inputs from events and both call :func:`rows`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class Inputs:
 
     plan: PlanContent
     subjects: Mapping[str, Mapping[str, str]]  # level -> subject -> name
-    months: Mapping[tuple[str, str], Sequence[Mapping[str, float]]]  # (level, subject) -> scores
+    months: Mapping[tuple[str, str], Sequence[float]]  # (level, subject) -> month scores, 0-100
     measures: Mapping[tuple[str, str], tuple[int, int]]  # (level, subject) -> (done, total)
     ballots: Sequence[Mapping[str, Any]]  # closed ballots: {"turnout":..., "tallies":...}
 
@@ -58,11 +59,11 @@ def pool_results(ballots: Iterable[Mapping[str, Any]], key: str) -> dict[str, sc
 
 def rows(inputs: Inputs, level: str) -> list[Row]:
     plan, rules = inputs.plan, inputs.plan.rules
-    items = [i.as_item() for i in plan.items_for(level)]
     computed = []
     for subject, name in inputs.subjects.get(level, {}).items():
         pools = pool_results(inputs.ballots, f"{level}:{subject}")
-        work = scoring.work_score(items, inputs.months.get((level, subject), []))
+        months = inputs.months.get((level, subject), [])
+        work = scoring.r2(sum(months) / len(months)) if months else None
         rating = scoring.rating_score(
             pools,
             rules.get("pool_weights", {"members": 0.7, "constituents": 0.3}),

@@ -1,0 +1,159 @@
+-- Read models of the committee's views, built by the projector from every tenant's log.
+-- The same statements serve SQLite (one read-model file) and PostgreSQL (schema "projections");
+-- parameters are written "?" and turned into "%s" for psycopg. Every table is rebuilt from
+-- zero by `cxzy project rebuild`; rm_tracking holds, per tenant log, the last notification
+-- whose effects are in these tables, written in the same transaction as those effects.
+
+CREATE TABLE IF NOT EXISTS rm_tracking (
+    tenant TEXT PRIMARY KEY,
+    position BIGINT NOT NULL
+);
+
+-- which tenant is which (from Registry and Committee events)
+CREATE TABLE IF NOT EXISTS rm_tenants (
+    tenant TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,            -- committee | branch
+    name TEXT NOT NULL,
+    parent TEXT
+);
+
+-- members and groups: level member|group, subject = member number or group code
+CREATE TABLE IF NOT EXISTS rm_subjects (
+    tenant TEXT NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    aggregate TEXT NOT NULL,
+    name TEXT NOT NULL,
+    grp TEXT,                      -- a member's group aggregate id
+    active INTEGER NOT NULL,
+    PRIMARY KEY (tenant, level, subject)
+);
+
+-- every version of every plan (scores are computed with the version an assessment names)
+CREATE TABLE IF NOT EXISTS rm_plan_versions (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    content TEXT NOT NULL,         -- JSON
+    PRIMARY KEY (tenant, year, version)
+);
+
+CREATE TABLE IF NOT EXISTS rm_plans (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    aggregate TEXT NOT NULL,
+    status TEXT NOT NULL,
+    submissions INTEGER NOT NULL,
+    PRIMARY KEY (tenant, year)
+);
+
+-- one row per assessment (monthly of a member or group; quarterly of a branch by its committee)
+CREATE TABLE IF NOT EXISTS rm_assessments (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    period TEXT NOT NULL,          -- 2026-03 or 2026-Q1
+    aggregate TEXT NOT NULL,
+    plan_version INTEGER NOT NULL,
+    items TEXT NOT NULL,           -- JSON: item code -> points (corrections applied)
+    score DOUBLE PRECISION NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, year, level, subject, period)
+);
+
+CREATE TABLE IF NOT EXISTS rm_measures (
+    tenant TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    done INTEGER NOT NULL,
+    PRIMARY KEY (tenant, measure)
+);
+
+CREATE TABLE IF NOT EXISTS rm_ballots (
+    tenant TEXT NOT NULL,
+    ballot TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    issued INTEGER NOT NULL,
+    cast_count INTEGER NOT NULL,
+    closed INTEGER NOT NULL,
+    tallies TEXT NOT NULL,         -- JSON at close: subject -> pool -> grade -> n; turnout
+    PRIMARY KEY (tenant, ballot)
+);
+
+CREATE TABLE IF NOT EXISTS rm_inspections (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    quarter INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    PRIMARY KEY (tenant, year, quarter)
+);
+
+-- daily records per month (activity trend); retracted ones subtract
+CREATE TABLE IF NOT EXISTS rm_record_counts (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    PRIMARY KEY (tenant, year, month)
+);
+
+-- what branches sent up, and what the committee decided
+CREATE TABLE IF NOT EXISTS rm_submissions (
+    tenant TEXT NOT NULL,
+    kind TEXT NOT NULL,            -- plan | nominee | measure | midyear-report | annual-summary
+    subject TEXT NOT NULL,
+    submission INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, kind, subject, submission)
+);
+
+CREATE TABLE IF NOT EXISTS rm_decisions (
+    committee TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    submission INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (branch, kind, subject, submission)
+);
+
+CREATE TABLE IF NOT EXISTS rm_campaigns (
+    committee TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    board_open INTEGER NOT NULL,
+    closed_on TEXT,
+    PRIMARY KEY (committee, year)
+);
+
+-- precomputed leaderboards (recomputed for the campaigns a batch touched)
+CREATE TABLE IF NOT EXISTS rm_leaderboard (
+    committee TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,           -- branch | group | member
+    tenant TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    name TEXT NOT NULL,
+    work DOUBLE PRECISION,
+    rating DOUBLE PRECISION,
+    target DOUBLE PRECISION,
+    composite DOUBLE PRECISION NOT NULL,
+    rank INTEGER NOT NULL,
+    PRIMARY KEY (committee, year, level, tenant, subject)
+);
+
+-- the last notification of each tenant recorded on or before each day (as-of look-ups)
+CREATE TABLE IF NOT EXISTS rm_time_index (
+    tenant TEXT NOT NULL,
+    day TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    PRIMARY KEY (tenant, day)
+);

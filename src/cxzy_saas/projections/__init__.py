@@ -1,0 +1,1 @@
+"""Read models for the committee, built by a projector that follows every tenant log."""

@@ -1,0 +1,156 @@
+"""The read-model database: one SQLite file, or schema ``projections`` on PostgreSQL.
+
+The table definitions are data (``projections/schema.sql``), shared by both dialects. Writes are
+upserts collected per batch and sent with ``executemany``, in one transaction together with the
+tracking positions of the tenants the batch covered.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+SCHEMA_SQL = Path(__file__).resolve().parents[3] / "projections" / "schema.sql"
+
+
+def table_definitions() -> dict[str, tuple[list[str], list[str]]]:
+    """table -> (columns, primary key columns), read from schema.sql."""
+    text = re.sub(r"--[^\n]*", "", SCHEMA_SQL.read_text(encoding="utf-8"))
+    tables = {}
+    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\);", text, re.S):
+        columns, key = [], []
+        for line in (part.strip() for part in re.split(r",\s*\n", body)):
+            if line.startswith("PRIMARY KEY"):
+                key = [c.strip() for c in line[line.index("(") + 1 : line.rindex(")")].split(",")]
+            elif line:
+                columns.append(line.split()[0])
+                if "PRIMARY KEY" in line:
+                    key = [line.split()[0]]
+        tables[name] = (columns, key)
+    return tables
+
+
+TABLES = table_definitions()
+
+
+def upsert_sql(table: str) -> str:
+    columns, key = TABLES[table]
+    updates = [c for c in columns if c not in key] or key[:1]
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in updates)
+    )
+
+
+class Tx(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+
+class ReadModelDB(Protocol):
+    def transaction(self) -> Any: ...
+
+    def read(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class _SQLiteTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute(sql, params).fetchall())
+
+
+class SQLiteReadModel:
+    """A file, or ``:memory:`` for a throw-away as-of model."""
+
+    def __init__(self, path: str | Path) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+
+    @contextmanager
+    def transaction(self) -> Iterator[_SQLiteTx]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SQLiteTx(self.conn)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[_SQLiteTx]:
+        """Reads outside any write transaction (SQLite reads see the last commit)."""
+        yield _SQLiteTx(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _PostgresTx:
+    def __init__(self, conn: Any) -> None:
+        from psycopg.rows import tuple_row
+
+        self.cur = conn.cursor(row_factory=tuple_row)
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cur.execute(self._sql(sql), params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.cur.executemany(self._sql(sql), list(rows))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.cur.execute(self._sql(sql), params)
+        return list(self.cur.fetchall())
+
+
+class PostgresReadModel:
+    """Schema ``projections``; connections come from the tenancy's bounded pool."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection  # a context manager factory giving a psycopg connection
+        with self._connection() as conn:
+            conn.execute("CREATE SCHEMA IF NOT EXISTS projections")
+            with conn.transaction():
+                conn.execute("SET LOCAL search_path TO projections")
+                conn.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+
+    @contextmanager
+    def transaction(self) -> Iterator[_PostgresTx]:
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL search_path TO projections")
+            yield _PostgresTx(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[_PostgresTx]:
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL search_path TO projections")
+            yield _PostgresTx(conn)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,225 @@
+"""The projector: follows every tenant log, exactly once, in batches.
+
+For each batch it reads new notifications from one or more tenant logs, applies them to the
+projection, and writes the read-model rows, the tracking position of every tenant in the batch
+and the recomputed leaderboards in one transaction. A crash loses the whole batch or none of
+it; the next run starts from the positions that were committed with the rows, so no event is
+counted twice or lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from typing import Any
+
+from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.stores import REGISTRY, PostgresStore
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.projections import boards
+from cxzy_saas.projections.db import (
+    TABLES,
+    PostgresReadModel,
+    ReadModelDB,
+    SQLiteReadModel,
+    Tx,
+)
+from cxzy_saas.projections.projection import Event, Projection, event_name
+
+LOCAL = timezone(timedelta(hours=8))  # days are the committee's days (China Standard Time)
+
+LOOKUPS = {
+    "rm_subjects_by_aggregate": "SELECT tenant, level, subject FROM rm_subjects "
+    "WHERE tenant = ? AND aggregate = ?",
+    "rm_plans_by_aggregate": "SELECT tenant, year FROM rm_plans WHERE tenant = ? AND aggregate = ?",
+    "rm_plan_version_count": "SELECT MAX(version) FROM rm_plan_versions "
+    "WHERE tenant = ? AND year = ?",
+    "rm_assessments_by_aggregate": "SELECT tenant, year, level, subject, period "
+    "FROM rm_assessments WHERE tenant = ? AND aggregate = ?",
+}
+
+
+def open_read_model(tenancy: Tenancy) -> ReadModelDB:
+    store = tenancy.store
+    if isinstance(store, PostgresStore):
+        return PostgresReadModel(store.connection)
+    return SQLiteReadModel(tenancy.settings.data_dir / "projections.sqlite3")
+
+
+@dataclass
+class BatchStats:
+    events: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class Projector:
+    def __init__(self, tenancy: Tenancy, db: ReadModelDB, batch_size: int = 5000) -> None:
+        self.tenancy = tenancy
+        self.db = db
+        self.batch_size = batch_size
+
+    # the tenants to follow
+
+    def apps(self) -> Iterator[tuple[str, TenantApplication]]:
+        yield REGISTRY, self.tenancy.registry()
+        for info in self.tenancy.tenants():
+            if info.kind == "committee":
+                yield info.code, self.tenancy.committee(info.code)
+            else:
+                yield info.code, self.tenancy.branch(info.code)
+
+    def app(self, tenant: str) -> TenantApplication:
+        if tenant == REGISTRY:
+            return self.tenancy.registry()
+        try:
+            return self.tenancy.branch(tenant)
+        except NotFound:
+            return self.tenancy.committee(tenant)
+
+    def positions(self) -> dict[str, int]:
+        with self.db.transaction() as tx:
+            return {t: int(p) for t, p in tx.query("SELECT tenant, position FROM rm_tracking")}
+
+    def recall(self, tenant: str, aggregate: str) -> list[Event]:
+        """An aggregate's earlier events, for facts the projection needs after a restart."""
+        from uuid import UUID
+
+        app = self.app(tenant)
+        return [(type(e).__qualname__, {**e.__dict__}) for e in app.events.get(UUID(aggregate))]
+
+    # running
+
+    def catch_up(
+        self,
+        progress: Callable[[int], None] = lambda n: None,
+        recompute_boards: bool = True,
+        stop_at: dict[str, int] | None = None,
+    ) -> BatchStats:
+        """Project every tenant's new events; returns when all are caught up.
+
+        ``stop_at`` limits each tenant to a position (as-of replays).
+        """
+        stats = BatchStats()
+        started = time.perf_counter()
+        positions = self.positions()
+        projection = Projection(recall=self.recall)
+        # Rows of earlier batches are committed; the projection reads them back when an event
+        # changes one (a measure completed, a score corrected).
+        projection.db_lookup = self.lookup
+        pending: list[tuple[str, int]] = []  # (tenant, last position) in the current batch
+        count = 0
+        with_boards: set[str] = set()
+        for tenant, app in list(self.apps()):
+            position = positions.get(tenant, 0)
+            limit = None if stop_at is None else stop_at.get(tenant, 0)
+            transcoder = app.mapper.transcoder
+            while True:
+                want = self.batch_size - count
+                notifications = (
+                    app.recorder.select_notifications(position + 1, want, stop=limit)
+                    if limit is None or position < limit
+                    else []
+                )
+                for n in notifications:
+                    data = transcoder.decode(n.state)
+                    projection.handle(
+                        tenant,
+                        str(n.originator_id),
+                        n.originator_version,
+                        event_name(n.topic),
+                        data,
+                    )
+                    day = data["timestamp"].astimezone(LOCAL).date().isoformat()
+                    projection.put("rm_time_index", tenant, day, n.id)
+                if notifications:
+                    position = notifications[-1].id
+                    count += len(notifications)
+                    pending = [p for p in pending if p[0] != tenant] + [(tenant, position)]
+                if count >= self.batch_size:
+                    self._commit(projection, pending, recompute_boards, with_boards)
+                    stats.events += count
+                    stats.batches += 1
+                    progress(count)
+                    count, pending = 0, []
+                if len(notifications) < want:
+                    break
+        if pending:
+            self._commit(projection, pending, recompute_boards, with_boards)
+            stats.events += count
+            stats.batches += 1
+            progress(count)
+        if not recompute_boards:
+            with self.db.transaction() as tx:
+                for committee, year in sorted(boards.campaigns_of(tx, set(self._all_tenants(tx)))):
+                    boards.store(tx, committee, year)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    @staticmethod
+    def _all_tenants(tx: Tx) -> list[str]:
+        return [t for (t,) in tx.query("SELECT tenant FROM rm_tenants")]
+
+    def _commit(
+        self,
+        projection: Projection,
+        pending: list[tuple[str, int]],
+        recompute_boards: bool,
+        with_boards: set[str],
+    ) -> None:
+        with self.db.transaction() as tx:
+            projection.flush(tx)
+            tx.executemany(
+                "INSERT INTO rm_tracking (tenant, position) VALUES (?, ?) "
+                "ON CONFLICT (tenant) DO UPDATE SET position = excluded.position",
+                pending,
+            )
+            if recompute_boards:
+                for committee, year in sorted(boards.campaigns_of(tx, projection.touched)):
+                    boards.store(tx, committee, year)
+            projection.touched.clear()
+
+    def lookup(self, table: str, key: tuple[Any, ...]) -> Any:
+        if table in LOOKUPS:
+            sql = LOOKUPS[table]
+        else:
+            columns, pk = TABLES[table]
+            sql = f"SELECT {', '.join(columns)} FROM {table} WHERE " + " AND ".join(
+                f"{k} = ?" for k in pk
+            )
+        with self.db.read() as tx:
+            rows = tx.query(sql, key)
+        return rows[0] if rows else None
+
+    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> BatchStats:
+        """Empty every read model and project all logs from the start."""
+        with self.db.transaction() as tx:
+            for table in TABLES:
+                tx.execute(f"DELETE FROM {table}")
+        return self.catch_up(progress, recompute_boards=False)
+
+    def run(self, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
+        """Follow the logs until ``stop()``: new events appear in the read models within
+        ``interval`` seconds of their commit."""
+        while not stop():
+            stats = self.catch_up()
+            if stats.events == 0:
+                time.sleep(interval)
+
+    def status(self) -> list[dict[str, Any]]:
+        positions = self.positions()
+        rows = []
+        for tenant, app in self.apps():
+            head = app.head()
+            position = positions.get(tenant, 0)
+            rows.append(
+                {"tenant": tenant, "position": position, "head": head, "lag": head - position}
+            )
+        return rows

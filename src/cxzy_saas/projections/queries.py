@@ -1,0 +1,81 @@
+"""Queries on the read models: what the committee (and, within limits, a branch) looks at."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.errors import InvalidInput, NotFound
+from cxzy_saas.projections.db import ReadModelDB
+from cxzy_saas.projections.projector import open_read_model
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field="as_of") from None
+
+
+def only_committee(tenancy: Tenancy, committee: str | None) -> str:
+    if committee:
+        tenancy.committee(committee)
+        return committee
+    codes = sorted(tenancy.registry().committees())
+    if len(codes) != 1:
+        raise InvalidInput("name the committee (--committee): there are " + str(len(codes)))
+    return codes[0]
+
+
+def board_rows(db: ReadModelDB, committee: str, year: int, level: str) -> list[dict[str, Any]]:
+    with db.transaction() as tx:
+        found = tx.query(
+            "SELECT rank, tenant, subject, name, composite, work, rating, target "
+            "FROM rm_leaderboard WHERE committee = ? AND year = ? AND level = ? "
+            "ORDER BY rank, tenant, subject",
+            (committee, year, level),
+        )
+    rows = []
+    for rank, tenant, subject, name, composite, work, rating, target in found:
+        row: dict[str, Any] = {
+            "rank": rank,
+            "name": name,
+            "composite": composite,
+            "work": work,
+            "rating": rating,
+            "target": target,
+        }
+        if level == "branch":
+            row["code"] = subject
+        else:
+            row["id"] = subject
+            row["branch"] = tenant
+        rows.append(row)
+    return rows
+
+
+def leaderboard(
+    tenancy: Tenancy, year: int, level: str, committee: str | None = None, as_of: str | None = None
+) -> dict[str, Any]:
+    """``{"campaign", "level", "as_of", "rows": [...]}``; the same input gives the same bytes."""
+    if level not in ("branch", "group", "member"):
+        raise InvalidInput("level is branch, group or member", field="level")
+    code = only_committee(tenancy, committee)
+    if as_of is None:
+        db = open_read_model(tenancy)
+        rows = board_rows(db, code, year, level)
+    else:
+        from cxzy_saas.projections.asof import replay
+
+        day = parse_day(as_of)
+        with replay(tenancy, day) as db:
+            rows = board_rows(db, code, year, level)
+    if not rows and as_of is None:
+        with open_read_model(tenancy).transaction() as tx:
+            known = tx.query(
+                "SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (code, year)
+            )
+        if not known:
+            raise NotFound(f"no campaign {year} in the read models (try `cxzy project rebuild`)")
+    return {"campaign": year, "level": level, "committee": code, "as_of": as_of, "rows": rows}
