@@ -79,3 +79,11 @@ def leaderboard(
         if not known:
             raise NotFound(f"no campaign {year} in the read models (try `cxzy project rebuild`)")
     return {"campaign": year, "level": level, "committee": code, "as_of": as_of, "rows": rows}
+
+
+def dump(db: ReadModelDB) -> dict[str, list[tuple[Any, ...]]]:
+    """Every read-model table's rows, sorted: two models are equal when their dumps are."""
+    from cxzy_saas.projections.db import TABLES
+
+    with db.read() as tx:
+        return {table: sorted(tx.query(f"SELECT * FROM {table}"), key=repr) for table in TABLES}
