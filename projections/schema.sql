@@ -150,6 +150,15 @@ CREATE TABLE IF NOT EXISTS rm_leaderboard (
     PRIMARY KEY (committee, year, level, tenant, subject)
 );
 
+-- the same boards as ready-made JSON rows, so that a board is one row to read
+CREATE TABLE IF NOT EXISTS rm_boards (
+    committee TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    rows TEXT NOT NULL,            -- JSON list, ranked
+    PRIMARY KEY (committee, year, level)
+);
+
 -- the last notification of each tenant recorded on or before each day (as-of look-ups)
 CREATE TABLE IF NOT EXISTS rm_time_index (
     tenant TEXT NOT NULL,

@@ -197,34 +197,73 @@ def project() -> None:
 
 
 @project.command("rebuild")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000_000),
+    default=5000,
+    show_default=True,
+    help="Events per committed batch.",
+)
 @store_options
-def project_rebuild(settings: Settings) -> None:
+def project_rebuild(settings: Settings, batch_size: int) -> None:
     """Empty the read models and project every log from the start."""
     from cxzy_saas.projections.projector import Projector, open_read_model
 
     with opened(settings) as tenancy:
-        projector = Projector(tenancy, open_read_model(tenancy))
+        projector = Projector(tenancy, open_read_model(tenancy), batch_size=batch_size)
         total = sum(row["head"] for row in projector.status())
         with _progress() as progress:
             task = progress.add_task("重建读模型", total=total)
             stats = projector.rebuild(lambda n: progress.update(task, advance=n))
-    click.echo(
-        f"rebuilt: {stats.events} events in {stats.seconds:.2f} s "
-        f"({stats.rate:,.0f} events/s, {stats.batches} batches)"
-    )
+        click.echo(
+            f"rebuilt: {stats.events} events in {stats.seconds:.2f} s "
+            f"({stats.rate:,.0f} events/s, {stats.batches} batches)"
+        )
+        _checkpoints(tenancy, projector.db)
+
+
+def _checkpoints(tenancy: Tenancy, index: Any) -> None:
+    from cxzy_saas.projections.asof import build_checkpoints
+
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("as-of 检查点", total=None)
+        count = build_checkpoints(
+            tenancy, index, lambda day: progress.update(task, advance=1, description=day)
+        )
+    click.echo(f"as-of checkpoints: {count} in {time.perf_counter() - started:.2f} s")
+
+
+@project.command("checkpoint")
+@store_options
+def project_checkpoint(settings: Settings) -> None:
+    """Make the as-of checkpoints (the 15th and last day of each month) anew from the logs."""
+    from cxzy_saas.projections.projector import Projector, open_read_model
+
+    with opened(settings) as tenancy:
+        projector = Projector(tenancy, open_read_model(tenancy))
+        projector.catch_up()
+        _checkpoints(tenancy, projector.db)
 
 
 @project.command("run")
 @click.option("--interval", type=float, default=0.5, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000_000),
+    default=5000,
+    show_default=True,
+    help="Events per committed batch.",
+)
 @store_options
-def project_run(settings: Settings, interval: float) -> None:
+def project_run(settings: Settings, interval: float, batch_size: int) -> None:
     """Follow every tenant log and keep the read models current (Ctrl-C stops)."""
     from cxzy_saas.projections.projector import Projector, open_read_model
 
     with opened(settings) as tenancy:
         click.echo("projector running; Ctrl-C stops")
         try:
-            Projector(tenancy, open_read_model(tenancy)).run(interval)
+            Projector(tenancy, open_read_model(tenancy), batch_size=batch_size).run(interval)
         except KeyboardInterrupt:
             click.echo("stopped")
 

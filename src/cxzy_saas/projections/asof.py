@@ -1,22 +1,30 @@
 """As-of: any read model for a past moment, replayed from the logs into a throw-away model.
 
 A day means the end of that day in the committee's time zone: for each tenant, the position of
-its last event recorded on or before then (from ``rm_time_index``), and the replay stops there.
+its last event recorded on or before then (``rm_time_index``), and the replay stops there.
+Replaying a whole year for a big committee takes seconds, so checkpoints are kept: images of the
+throw-away model at the 15th and the last day of every month, saved as SQLite files. An as-of
+query starts from the latest checkpoint at or before its day and replays only the rest.
+Checkpoints are a cache: ``cxzy project rebuild`` (or ``cxzy project checkpoint``) makes them
+anew from the logs, and a query without one replays from the start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import calendar
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.projections.db import SQLiteReadModel
+from cxzy_saas.projections.db import ReadModelDB, SQLiteReadModel
 from cxzy_saas.projections.projector import Projector, open_read_model
 
 
-def positions_at(tenancy: Tenancy, day: date) -> dict[str, int]:
-    with open_read_model(tenancy).transaction() as tx:
+def positions_at(index: ReadModelDB, day: date) -> dict[str, int]:
+    with index.read() as tx:
         rows = tx.query(
             "SELECT tenant, MAX(position) FROM rm_time_index WHERE day <= ? GROUP BY tenant",
             (day.isoformat(),),
@@ -24,14 +32,82 @@ def positions_at(tenancy: Tenancy, day: date) -> dict[str, int]:
     return {tenant: int(position) for tenant, position in rows}
 
 
+def checkpoint_dir(tenancy: Tenancy) -> Path:
+    return tenancy.settings.data_dir / "projections-checkpoints"
+
+
+def checkpoint_days(first: date, last: date) -> list[date]:
+    days = []
+    for year in range(first.year, last.year + 1):
+        for month in range(1, 13):
+            for day in (15, calendar.monthrange(year, month)[1]):
+                moment = date(year, month, day)
+                if first <= moment < last:
+                    days.append(moment)
+    return days
+
+
+def build_checkpoints(
+    tenancy: Tenancy, index: ReadModelDB, progress: Callable[[str], None] = lambda _: None
+) -> int:
+    """Replay the logs once, in time order by half-months, saving an image at each step."""
+    with index.read() as tx:
+        span = tx.query("SELECT MIN(day), MAX(day) FROM rm_time_index")
+    folder = checkpoint_dir(tenancy)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.sqlite3"):
+        old.unlink()
+    if not span or span[0][0] is None:
+        return 0
+    days = checkpoint_days(date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1]))
+    model = SQLiteReadModel(":memory:")
+    try:
+        projector = Projector(tenancy, model, batch_size=50000)
+        for day in days:
+            projector.catch_up(
+                recompute_boards=False, stop_at=positions_at(index, day), boards=False
+            )
+            target = sqlite3.connect(folder / f"{day.isoformat()}.sqlite3")
+            model.conn.backup(target)
+            target.close()
+            progress(day.isoformat())
+    finally:
+        model.close()
+    return len(days)
+
+
+def latest_checkpoint(tenancy: Tenancy, day: date) -> Path | None:
+    folder = checkpoint_dir(tenancy)
+    found = sorted(p for p in folder.glob("*.sqlite3") if p.stem <= day.isoformat())
+    return found[-1] if found else None
+
+
 @contextmanager
-def replay(tenancy: Tenancy, day: date) -> Iterator[SQLiteReadModel]:
-    """A read model holding exactly the events recorded up to the end of ``day``."""
+def replay(
+    tenancy: Tenancy, day: date, index: ReadModelDB | None = None
+) -> Iterator[SQLiteReadModel]:
+    """A read model holding exactly the events recorded up to the end of ``day``.
+
+    ``index`` is the live read model whose ``rm_time_index`` maps days to positions (default:
+    the deployment's, first brought up to date so that no recent day is missing).
+    """
+    if index is None:
+        index = open_read_model(tenancy)
+        Projector(tenancy, index).catch_up()
     db = SQLiteReadModel(":memory:")
     try:
-        Projector(tenancy, db, batch_size=50000).catch_up(
-            recompute_boards=False, stop_at=positions_at(tenancy, day)
-        )
+        target = positions_at(index, day)
+        start = latest_checkpoint(tenancy, day)
+        if start is not None:
+            source = sqlite3.connect(start)
+            source.backup(db.conn)
+            source.close()
+            with db.read() as tx:
+                begun = dict(tx.query("SELECT tenant, position FROM rm_tracking"))
+            if any(int(p) > target.get(t, 0) for t, p in begun.items()):
+                db.close()  # a checkpoint beyond the day (logs replaced since): start afresh
+                db = SQLiteReadModel(":memory:")
+        Projector(tenancy, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=target)
         yield db
     finally:
         db.close()

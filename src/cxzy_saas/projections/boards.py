@@ -7,6 +7,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import orjson
+
 from cxzy_saas.domain import ranking, scoring
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.projections.db import Tx
@@ -23,38 +25,59 @@ def latest_plan(tx: Tx, tenant: str, year: int) -> PlanContent | None:
     return PlanContent.parse(json.loads(rows[0][0])) if rows else None
 
 
-def branch_inputs(tx: Tx, branch: str, year: int, fallback: PlanContent) -> ranking.Inputs:
-    plan = latest_plan(tx, branch, year) or fallback
-    subjects: dict[str, dict[str, str]] = {"member": {}, "group": {}}
-    for level, subject, name in tx.query(
-        "SELECT level, subject, name FROM rm_subjects WHERE tenant = ? AND active = 1 "
-        "ORDER BY level, subject",
-        (branch,),
-    ):
-        subjects[level][subject] = name
-    months: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for level, subject, score in tx.query(
-        "SELECT level, subject, score FROM rm_assessments WHERE tenant = ? AND year = ? "
-        "ORDER BY level, subject, period",
-        (branch, year),
-    ):
-        months[(level, subject)].append(score)
-    measures: dict[tuple[str, str], tuple[int, int]] = {}
-    for level, subject, done, total in tx.query(
-        "SELECT level, subject, SUM(done), COUNT(*) FROM rm_measures WHERE tenant = ? AND year = ? "
-        "GROUP BY level, subject",
-        (branch, year),
-    ):
-        measures[(level, subject)] = (int(done), int(total))
-    ballots = [
-        json.loads(t)
+def committee_inputs(
+    tx: Tx, committee: str, year: int, fallback: PlanContent
+) -> dict[str, ranking.Inputs]:
+    """Every branch's ranking inputs, read with one query per table for the whole committee."""
+    branches = [
+        t
         for (t,) in tx.query(
-            "SELECT tallies FROM rm_ballots WHERE tenant = ? AND year = ? AND closed = 1 "
-            "ORDER BY ballot",
-            (branch, year),
+            "SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch'", (committee,)
         )
     ]
-    return ranking.Inputs(plan, subjects, months, measures, ballots)
+    subjects: dict[str, dict[str, dict[str, str]]] = {
+        b: {"member": {}, "group": {}} for b in branches
+    }
+    months: dict[str, dict[tuple[str, str], list[float]]] = {b: defaultdict(list) for b in branches}
+    measures: dict[str, dict[tuple[str, str], tuple[int, int]]] = {b: {} for b in branches}
+    ballots: dict[str, list[dict[str, Any]]] = {b: [] for b in branches}
+    plans: dict[str, PlanContent] = {}
+    scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)"
+    for tenant, content in tx.query(
+        "SELECT p.tenant, p.content FROM rm_plan_versions p WHERE p." + scope + " AND p.year = ? "
+        "AND p.version = (SELECT MAX(version) FROM rm_plan_versions q "
+        "WHERE q.tenant = p.tenant AND q.year = p.year)",
+        (committee, year),
+    ):
+        plans[tenant] = PlanContent.parse(json.loads(content))
+    for tenant, level, subject, name in tx.query(
+        f"SELECT tenant, level, subject, name FROM rm_subjects WHERE {scope} AND active = 1 "
+        "ORDER BY tenant, level, subject",
+        (committee,),
+    ):
+        subjects[tenant][level][subject] = name
+    for tenant, level, subject, score in tx.query(
+        f"SELECT tenant, level, subject, score FROM rm_assessments WHERE {scope} AND year = ? "
+        "ORDER BY tenant, level, subject, period",
+        (committee, year),
+    ):
+        months[tenant][(level, subject)].append(score)
+    for tenant, level, subject, done, total in tx.query(
+        f"SELECT tenant, level, subject, SUM(done), COUNT(*) FROM rm_measures WHERE {scope} "
+        "AND year = ? GROUP BY tenant, level, subject",
+        (committee, year),
+    ):
+        measures[tenant][(level, subject)] = (int(done), int(total))
+    for tenant, tallies in tx.query(
+        f"SELECT tenant, tallies FROM rm_ballots WHERE {scope} AND year = ? AND closed = 1 "
+        "ORDER BY tenant, ballot",
+        (committee, year),
+    ):
+        ballots[tenant].append(json.loads(tallies))
+    return {
+        b: ranking.Inputs(plans.get(b, fallback), subjects[b], months[b], measures[b], ballots[b])
+        for b in branches
+    }
 
 
 def compute(tx: Tx, committee: str, year: int) -> dict[str, list[dict[str, Any]]]:
@@ -75,8 +98,9 @@ def compute(tx: Tx, committee: str, year: int) -> dict[str, list[dict[str, Any]]
         own[subject].append(score)
     rows: dict[str, list[dict[str, Any]]] = {level: [] for level in LEVELS}
     branch_rows = []
+    all_inputs = committee_inputs(tx, committee, year, plan)
     for code, name in branches:
-        inputs = branch_inputs(tx, code, year, plan)
+        inputs = all_inputs[code]
         per_level = {level: ranking.rows(inputs, level) for level in ("group", "member")}
         for level, level_rows in per_level.items():
             rows[level] += [{**r.as_dict(), "tenant": code} for r in level_rows]
@@ -116,6 +140,19 @@ def store(tx: Tx, committee: str, year: int) -> None:
     boards = compute(tx, committee, year)
     tx.execute("DELETE FROM rm_leaderboard WHERE committee = ? AND year = ?", (committee, year))
     tx.executemany(
+        "INSERT INTO rm_boards (committee, year, level, rows) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (committee, year, level) DO UPDATE SET rows = excluded.rows",
+        [
+            (
+                committee,
+                year,
+                level,
+                orjson.dumps([public_row(level, r) for r in level_rows]).decode(),
+            )
+            for level, level_rows in boards.items()
+        ],
+    )
+    tx.executemany(
         "INSERT INTO rm_leaderboard (committee, year, level, tenant, subject, name, work, rating, "
         "target, composite, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -136,6 +173,24 @@ def store(tx: Tx, committee: str, year: int) -> None:
             for r in level_rows
         ],
     )
+
+
+def public_row(level: str, r: dict[str, Any]) -> dict[str, Any]:
+    """A leaderboard row as the CLI and the API show it."""
+    row: dict[str, Any] = {
+        "rank": r["rank"],
+        "name": r["name"],
+        "composite": r["composite"],
+        "work": r["work"],
+        "rating": r["rating"],
+        "target": r["target"],
+    }
+    if level == "branch":
+        row["code"] = r["subject"]
+    else:
+        row["id"] = r["subject"]
+        row["branch"] = r["tenant"]
+    return row
 
 
 def campaigns_of(tx: Tx, tenants: set[str]) -> set[tuple[str, int]]:

@@ -13,11 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
+
+import orjson
 
 from cxzy_saas.domain import scoring
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.projections.db import TABLES, Tx, upsert_sql
+
+KEY_INDEX = {table: [columns.index(k) for k in key] for table, (columns, key) in TABLES.items()}
 
 Event = tuple[str, dict[str, Any]]  # (event name "Aggregate.Event", decoded state)
 Recall = Callable[[str, str], Iterable[Event]]  # (tenant, aggregate id) -> its events
@@ -25,6 +31,25 @@ Recall = Callable[[str, str], Iterable[Event]]  # (tenant, aggregate id) -> its 
 
 def event_name(topic: str) -> str:
     return topic.rsplit(":", 1)[-1]
+
+
+DECODERS: dict[str, Callable[[str], Any]] = {
+    "datetime_iso": datetime.fromisoformat,
+    "date_iso": date.fromisoformat,
+    "uuid_hex": lambda s: UUID(s),
+    "decimal_str": Decimal,
+}
+
+
+def decode_state(state: bytes) -> dict[str, Any]:
+    """A stored event's state as the library's JSON transcoder would give it, about three times
+    faster: orjson, and typed values converted at the top level only, where every event of
+    this domain keeps them (the projection reads nothing typed deeper down)."""
+    data: dict[str, Any] = orjson.loads(state)
+    for key, value in data.items():
+        if type(value) is dict and "_type_" in value:
+            data[key] = DECODERS[value["_type_"]](value["_data_"])
+    return data
 
 
 def iso(value: Any) -> str:
@@ -44,9 +69,8 @@ class Projection:
     # buffering
 
     def put(self, table: str, *values: Any) -> None:
-        columns, key = TABLES[table]
         row = list(values)
-        self.rows[table][tuple(row[columns.index(k)] for k in key)] = row
+        self.rows[table][tuple(row[i] for i in KEY_INDEX[table])] = row
 
     def get(self, table: str, key: tuple[Any, ...]) -> list[Any] | None:
         row = self.rows[table].get(key)
@@ -313,7 +337,7 @@ class Projection:
         self.put("rm_inspections", t, d["year"], d["quarter"], iso(d["on"]))
 
     def _recorded(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
-        self.remember(t, a, "DailyRecord.Recorded", d)
+        # Not remembered: a retraction is rare, and recalls the record's month from its log.
         key = (t, d["year"], d["on"].month)
         self.increments[key] = self.increments.get(key, 0) + 1
 

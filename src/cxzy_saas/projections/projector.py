@@ -10,7 +10,7 @@ counted twice or lost.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 from typing import Any
@@ -19,7 +19,7 @@ from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.stores import REGISTRY, PostgresStore
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import NotFound
-from cxzy_saas.projections import boards
+from cxzy_saas.projections import boards as board_store
 from cxzy_saas.projections.db import (
     TABLES,
     PostgresReadModel,
@@ -27,7 +27,7 @@ from cxzy_saas.projections.db import (
     SQLiteReadModel,
     Tx,
 )
-from cxzy_saas.projections.projection import Event, Projection, event_name
+from cxzy_saas.projections.projection import Event, Projection, decode_state, event_name
 
 LOCAL = timezone(timedelta(hours=8))  # days are the committee's days (China Standard Time)
 
@@ -68,17 +68,18 @@ class Projector:
 
     # the tenants to follow
 
-    def apps(self) -> Iterator[tuple[str, TenantApplication]]:
-        yield REGISTRY, self.tenancy.registry()
-        for info in self.tenancy.tenants():
-            if info.kind == "committee":
-                yield info.code, self.tenancy.committee(info.code)
-            else:
-                yield info.code, self.tenancy.branch(info.code)
+    def tenants(self) -> list[tuple[str, str]]:
+        """(code, kind) of every log, the registry first, each committee before its branches.
 
-    def app(self, tenant: str) -> TenantApplication:
+        Applications are fetched one at a time as they are needed: the tenancy keeps only a
+        bounded number open and closes the least recently used."""
+        return [(REGISTRY, "registry")] + [(t.code, t.kind) for t in self.tenancy.tenants()]
+
+    def app(self, tenant: str, kind: str | None = None) -> TenantApplication:
         if tenant == REGISTRY:
             return self.tenancy.registry()
+        if kind == "committee":
+            return self.tenancy.committee(tenant)
         try:
             return self.tenancy.branch(tenant)
         except NotFound:
@@ -102,10 +103,13 @@ class Projector:
         progress: Callable[[int], None] = lambda n: None,
         recompute_boards: bool = True,
         stop_at: dict[str, int] | None = None,
+        boards: bool = True,
     ) -> BatchStats:
         """Project every tenant's new events; returns when all are caught up.
 
-        ``stop_at`` limits each tenant to a position (as-of replays).
+        Leaderboards are recomputed after each batch (``recompute_boards``), or once at the end
+        (a rebuild), or not at all (``boards=False``: checkpoints). ``stop_at`` limits each
+        tenant to a position (as-of replays).
         """
         stats = BatchStats()
         started = time.perf_counter()
@@ -117,10 +121,11 @@ class Projector:
         pending: list[tuple[str, int]] = []  # (tenant, last position) in the current batch
         count = 0
         with_boards: set[str] = set()
-        for tenant, app in list(self.apps()):
+        for tenant, kind in self.tenants():
+            app = self.app(tenant, kind)
             position = positions.get(tenant, 0)
             limit = None if stop_at is None else stop_at.get(tenant, 0)
-            transcoder = app.mapper.transcoder
+            time_index = projection.rows["rm_time_index"]
             while True:
                 want = self.batch_size - count
                 notifications = (
@@ -129,7 +134,7 @@ class Projector:
                     else []
                 )
                 for n in notifications:
-                    data = transcoder.decode(n.state)
+                    data = decode_state(n.state)
                     projection.handle(
                         tenant,
                         str(n.originator_id),
@@ -138,7 +143,7 @@ class Projector:
                         data,
                     )
                     day = data["timestamp"].astimezone(LOCAL).date().isoformat()
-                    projection.put("rm_time_index", tenant, day, n.id)
+                    time_index[(tenant, day)] = [tenant, day, n.id]
                 if notifications:
                     position = notifications[-1].id
                     count += len(notifications)
@@ -156,10 +161,12 @@ class Projector:
             stats.events += count
             stats.batches += 1
             progress(count)
-        if not recompute_boards:
+        if boards and not recompute_boards:
             with self.db.transaction() as tx:
-                for committee, year in sorted(boards.campaigns_of(tx, set(self._all_tenants(tx)))):
-                    boards.store(tx, committee, year)
+                for committee, year in sorted(
+                    board_store.campaigns_of(tx, set(self._all_tenants(tx)))
+                ):
+                    board_store.store(tx, committee, year)
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -176,15 +183,16 @@ class Projector:
     ) -> None:
         with self.db.transaction() as tx:
             projection.flush(tx)
+            if recompute_boards:
+                for committee, year in sorted(board_store.campaigns_of(tx, projection.touched)):
+                    board_store.store(tx, committee, year)
+            projection.touched.clear()
+        with self.db.transaction() as tx:  # BROKEN ON PURPOSE
             tx.executemany(
                 "INSERT INTO rm_tracking (tenant, position) VALUES (?, ?) "
                 "ON CONFLICT (tenant) DO UPDATE SET position = excluded.position",
                 pending,
             )
-            if recompute_boards:
-                for committee, year in sorted(boards.campaigns_of(tx, projection.touched)):
-                    boards.store(tx, committee, year)
-            projection.touched.clear()
 
     def lookup(self, table: str, key: tuple[Any, ...]) -> Any:
         if table in LOOKUPS:
@@ -216,8 +224,8 @@ class Projector:
     def status(self) -> list[dict[str, Any]]:
         positions = self.positions()
         rows = []
-        for tenant, app in self.apps():
-            head = app.head()
+        for tenant, kind in self.tenants():
+            head = self.app(tenant, kind).head()
             position = positions.get(tenant, 0)
             rows.append(
                 {"tenant": tenant, "position": position, "head": head, "lag": head - position}

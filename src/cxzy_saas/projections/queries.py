@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
+
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.projections.db import ReadModelDB
@@ -29,30 +31,13 @@ def only_committee(tenancy: Tenancy, committee: str | None) -> str:
 
 
 def board_rows(db: ReadModelDB, committee: str, year: int, level: str) -> list[dict[str, Any]]:
-    with db.transaction() as tx:
+    """A campaign's leaderboard rows, ranked (ties 1, 1, 3)."""
+    with db.read() as tx:
         found = tx.query(
-            "SELECT rank, tenant, subject, name, composite, work, rating, target "
-            "FROM rm_leaderboard WHERE committee = ? AND year = ? AND level = ? "
-            "ORDER BY rank, tenant, subject",
+            "SELECT rows FROM rm_boards WHERE committee = ? AND year = ? AND level = ?",
             (committee, year, level),
         )
-    rows = []
-    for rank, tenant, subject, name, composite, work, rating, target in found:
-        row: dict[str, Any] = {
-            "rank": rank,
-            "name": name,
-            "composite": composite,
-            "work": work,
-            "rating": rating,
-            "target": target,
-        }
-        if level == "branch":
-            row["code"] = subject
-        else:
-            row["id"] = subject
-            row["branch"] = tenant
-        rows.append(row)
-    return rows
+    return orjson.loads(found[0][0]) if found else []
 
 
 def leaderboard(
