@@ -254,8 +254,8 @@ class BranchYear:
     def assessments(self) -> None:
         s = self.spec.strength
         for month in range(1, 13):
-            if s < 0.5 and self.rng.random() < 0.15 and month > 2:
-                continue  # skipped: overdue
+            if s < 0.5 and month in (5, 9):
+                continue  # never done: overdue work the committee sees
             delay = self.rng.randint(2, 6) if self.rng.random() < s else self.rng.randint(10, 25)
             end = date(self.year, month, calendar.monthrange(self.year, month)[1])
             on = min(end + timedelta(days=delay), date(self.year, 12, 31))

@@ -30,15 +30,18 @@ TIMEOUT = 60.0  # the longest any single wait may take
 CLI = [sys.executable, "-m", "cxzy_saas.cli"]
 
 # (batch size, fraction of all events committed before the kill is armed, how to kill):
-# "poll" kills as soon as a poll sees that much progress (some random milliseconds later);
-# "in-tx" waits until the projector holds the write lock (a batch being committed) and kills
-# it then.
+# "poll" kills when a poll sees that much progress (a random few milliseconds later),
+# "in-tx" when the projector is then seen holding the write lock (inside a batch's
+# transaction), "commit" as soon as a commit is seen (the instant between two transactions).
 ROUNDS = [
     (1, 0.05, "poll"),
-    (3, 0.25, "in-tx"),
-    (20, 0.40, "poll"),
-    (2, 0.60, "in-tx"),
-    (1, 0.80, "poll"),
+    (3, 0.15, "commit"),
+    (20, 0.30, "in-tx"),
+    (2, 0.45, "commit"),
+    (1, 0.60, "poll"),
+    (5, 0.70, "commit"),
+    (2, 0.80, "in-tx"),
+    (1, 0.90, "commit"),
 ]
 
 
@@ -79,6 +82,20 @@ def tracked(path: Path) -> dict[str, int]:
         conn.close()
 
 
+def ahead_of_tracking(path: Path) -> dict[str, tuple[int, int]]:
+    """Tenants whose committed rows reflect events past their committed tracking position:
+    those events would be projected (counted) a second time after a restart."""
+    conn = sqlite3.connect(str(path), timeout=TIMEOUT)
+    try:
+        rows = conn.execute(
+            "SELECT i.tenant, MAX(i.position), COALESCE(t.position, 0) FROM rm_time_index i "
+            "LEFT JOIN rm_tracking t ON t.tenant = i.tenant GROUP BY i.tenant"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {tenant: (rows_at, at) for tenant, rows_at, at in rows if rows_at > at}
+
+
 def done_count(positions: dict[str, int], head: dict[str, int]) -> int:
     return sum(min(positions.get(t, 0), h) for t, h in head.items())
 
@@ -94,6 +111,19 @@ def write_lock_held(path: Path) -> bool:
         raise
     else:
         conn.execute("ROLLBACK")
+        return False
+    finally:
+        conn.close()
+
+
+def committed_again(path: Path, deadline: float) -> bool:
+    """Spin until another connection commits to the read model (or the deadline passes)."""
+    conn = sqlite3.connect(str(path), timeout=TIMEOUT)
+    try:
+        version = conn.execute("PRAGMA data_version").fetchone()
+        while time.monotonic() < deadline:
+            if conn.execute("PRAGMA data_version").fetchone() != version:
+                return True
         return False
     finally:
         conn.close()
@@ -165,10 +195,15 @@ def test_killed_projector_catches_up_to_exactly_a_clean_rebuild(tmp_path: Path) 
                     if armed and how == "poll":
                         time.sleep(rng.uniform(0, 0.005))
                         break
+                elif how == "commit":
+                    if committed_again(read_model, deadline):
+                        break
                 elif write_lock_held(read_model):
                     break
                 time.sleep(0.001)
             stop(proc)
+            ahead = ahead_of_tracking(read_model)
+            print("AHEAD", n, ahead)
             after = done_count(tracked(read_model), head)
             assert after >= before, "committed work went missing"
             if after < total:
@@ -184,9 +219,9 @@ def test_killed_projector_catches_up_to_exactly_a_clean_rebuild(tmp_path: Path) 
             assert time.monotonic() < deadline, f"no catch-up: {log.read_text()}"
             assert proc.poll() is None, f"projector exited: {log.read_text()}"
             time.sleep(0.01)
-        status = json.loads(
-            cli("project", "status", "--format", "json", "--data-dir", str(data))
-        )["tenants"]
+        status = json.loads(cli("project", "status", "--format", "json", "--data-dir", str(data)))[
+            "tenants"
+        ]
         assert {r["tenant"]: r["lag"] for r in status} == {t: 0 for t in head}
         stop(proc, signal.SIGTERM)
     finally:

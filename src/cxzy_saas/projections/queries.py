@@ -72,3 +72,245 @@ def dump(db: ReadModelDB) -> dict[str, list[tuple[Any, ...]]]:
 
     with db.read() as tx:
         return {table: sorted(tx.query(f"SELECT * FROM {table}"), key=repr) for table in TABLES}
+
+
+def visible_rows(
+    rows: list[dict[str, Any]], viewer_tenant: str | None, board_open: bool
+) -> list[dict[str, Any]]:
+    """What a viewer may see of a board: a committee user (``viewer_tenant`` None) all of it; a
+    branch user only its own rows, with their ranks, unless the committee opened the board."""
+    if viewer_tenant is None or board_open:
+        return rows
+    return [r for r in rows if r.get("branch", r.get("code")) == viewer_tenant]
+
+
+def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
+    with db.read() as tx:
+        found = tx.query(
+            "SELECT board_open FROM rm_campaigns WHERE committee = ? AND year = ?",
+            (committee, year),
+        )
+    return bool(found and found[0][0])
+
+
+def plans_by_branch(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
+    from cxzy_saas.projections.boards import committee_inputs, latest_plan
+
+    with db.read() as tx:
+        fallback = latest_plan(tx, committee, year)
+        if fallback is None:
+            return {}
+        return {b: i.plan for b, i in committee_inputs(tx, committee, year, fallback).items()}
+
+
+def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
+    """Branch × criterion: the share of points earned (0-100) on each criterion's scoring items,
+    over all monthly assessments of the branch's members and groups."""
+    plans = plans_by_branch(db, committee, year)
+    earned: dict[tuple[str, str, int], list[float]] = {}
+    with db.read() as tx:
+        names = dict(tx.query("SELECT tenant, name FROM rm_tenants WHERE parent = ?", (committee,)))
+        found = tx.query(
+            "SELECT tenant, level, items FROM rm_assessments "
+            "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ? "
+            "AND level IN ('member', 'group')",
+            (committee, year),
+        )
+    for tenant, level, items in found:
+        plan = plans.get(tenant)
+        if plan is None:
+            continue
+        for code, points in orjson.loads(items).items():
+            item = plan.items.get(code)
+            if item is not None:
+                key = (tenant, level, item.criterion)
+                earned.setdefault(key, [0.0, 0.0])
+                earned[key][0] += points
+                earned[key][1] += item.max_points
+    criteria = sorted({(level, number) for (_, level, number) in earned})
+    rows = []
+    for tenant in sorted(names):
+        cells = {}
+        for level, number in criteria:
+            got = earned.get((tenant, level, number))
+            cells[f"{level}:{number}"] = round(got[0] / got[1] * 100, 2) if got and got[1] else None
+        rows.append({"code": tenant, "name": names[tenant], "cells": cells})
+    return {
+        "campaign": year,
+        "criteria": [f"{level}:{number}" for level, number in criteria],
+        "rows": rows,
+    }
+
+
+def trends(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
+    """Per branch: the mean monthly work score of its members by month, daily records per
+    month, and the committee's quarterly assessment score."""
+    with db.read() as tx:
+        names = dict(tx.query("SELECT tenant, name FROM rm_tenants WHERE parent = ?", (committee,)))
+        monthly = tx.query(
+            "SELECT tenant, period, AVG(score) FROM rm_assessments "
+            "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ? "
+            "AND level = 'member' GROUP BY tenant, period",
+            (committee, year),
+        )
+        records = tx.query(
+            "SELECT tenant, month, records FROM rm_record_counts "
+            "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ?",
+            (committee, year),
+        )
+        quarterly = tx.query(
+            "SELECT subject, period, score FROM rm_assessments "
+            "WHERE tenant = ? AND year = ? AND level = 'branch'",
+            (committee, year),
+        )
+    series: dict[str, dict[str, Any]] = {
+        t: {
+            "code": t,
+            "name": n,
+            "monthly_score": [None] * 12,
+            "records": [0] * 12,
+            "quarterly_score": [None] * 4,
+        }
+        for t, n in names.items()
+    }
+    for tenant, period, score in monthly:
+        series[tenant]["monthly_score"][int(period[-2:]) - 1] = round(score, 2)
+    for tenant, month, count in records:
+        series[tenant]["records"][month - 1] = count
+    for branch, period, score in quarterly:
+        if branch in series:
+            series[branch]["quarterly_score"][int(period[-1]) - 1] = round(score, 2)
+    return {"campaign": year, "branches": [series[t] for t in sorted(series)]}
+
+
+def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dict[str, Any]]:
+    """Work past its time: a month's assessment not done by the 10th of the next month, a
+    quarter's inspection not done by the 15th after it ends, a plan not submitted by 31 January."""
+    items: list[dict[str, Any]] = []
+    with db.read() as tx:
+        names = dict(
+            tx.query(
+                "SELECT tenant, name FROM rm_tenants WHERE parent = ? AND kind = 'branch'",
+                (committee,),
+            )
+        )
+        subjects = tx.query(
+            "SELECT tenant, level, subject FROM rm_subjects "
+            "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND active = 1",
+            (committee,),
+        )
+        done = {
+            (t, lvl, s, p)
+            for t, lvl, s, p in tx.query(
+                "SELECT tenant, level, subject, period FROM rm_assessments "
+                "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ?",
+                (committee, year),
+            )
+        }
+        inspected = {
+            (t, q)
+            for t, q in tx.query(
+                "SELECT tenant, quarter FROM rm_inspections WHERE year = ?", (year,)
+            )
+        }
+        plans = dict(tx.query("SELECT tenant, status FROM rm_plans WHERE year = ?", (year,)))
+    for month in range(1, 13):
+        due = date(year + (month == 12), month % 12 + 1, 10)
+        if due >= today:
+            continue
+        period = f"{year}-{month:02d}"
+        missing: dict[str, int] = {}
+        for tenant, level, subject in subjects:
+            if tenant in names and (tenant, level, subject, period) not in done:
+                missing[tenant] = missing.get(tenant, 0) + 1
+        for tenant, count in sorted(missing.items()):
+            items.append(
+                {
+                    "branch": tenant,
+                    "name": names[tenant],
+                    "kind": "monthly-assessment",
+                    "period": period,
+                    "due": due.isoformat(),
+                    "missing": count,
+                }
+            )
+    for quarter in range(1, 5):
+        end_month = 3 * quarter
+        due = date(year + (quarter == 4), end_month % 12 + 1, 15)
+        if due >= today:
+            continue
+        for tenant in sorted(names):
+            if (tenant, quarter) not in inspected:
+                items.append(
+                    {
+                        "branch": tenant,
+                        "name": names[tenant],
+                        "kind": "quarterly-inspection",
+                        "period": f"{year}-Q{quarter}",
+                        "due": due.isoformat(),
+                        "missing": 1,
+                    }
+                )
+    plan_due = date(year, 1, 31)
+    if plan_due < today:
+        for tenant in sorted(names):
+            if plans.get(tenant) in (None, "draft", "discussed", "circulated", "final", "revised"):
+                items.append(
+                    {
+                        "branch": tenant,
+                        "name": names[tenant],
+                        "kind": "plan-not-submitted",
+                        "period": str(year),
+                        "due": plan_due.isoformat(),
+                        "missing": 1,
+                    }
+                )
+    return items
+
+
+def approvals(db: ReadModelDB, committee: str) -> list[dict[str, Any]]:
+    """Submissions of the committee's branches still waiting for its decision, oldest first."""
+    with db.read() as tx:
+        found = tx.query(
+            "SELECT s.tenant, t.name, s.kind, s.subject, s.submission, s.year, s.title, "
+            "s.submitted_at "
+            "FROM rm_submissions s JOIN rm_tenants t ON t.tenant = s.tenant "
+            "LEFT JOIN rm_decisions d ON d.branch = s.tenant AND d.kind = s.kind "
+            "AND d.subject = s.subject AND d.submission = s.submission "
+            "WHERE t.parent = ? AND d.outcome IS NULL "
+            "ORDER BY s.submitted_at, s.tenant, s.kind, s.subject",
+            (committee,),
+        )
+    keys = ("branch", "name", "kind", "subject", "submission", "year", "title", "submitted_at")
+    return [dict(zip(keys, row, strict=True)) for row in found]
+
+
+def ballots(db: ReadModelDB, committee: str, year: int) -> list[dict[str, Any]]:
+    """Each ballot's turnout and grade distribution (all subjects, all pools together)."""
+    with db.read() as tx:
+        found = tx.query(
+            "SELECT b.tenant, b.ballot, b.title, b.issued, b.cast_count, b.closed, b.tallies "
+            "FROM rm_ballots b JOIN rm_tenants t ON t.tenant = b.tenant "
+            "WHERE t.parent = ? AND b.year = ? ORDER BY b.tenant, b.ballot",
+            (committee, year),
+        )
+    result = []
+    for tenant, ballot, title, issued, cast, closed, tallies in found:
+        grades = {g: 0 for g in ("excellent", "competent", "basic", "incompetent")}
+        for pools in orjson.loads(tallies).get("tallies", {}).values():
+            for counts in pools.values():
+                for grade, n in counts.items():
+                    grades[grade] += n
+        result.append(
+            {
+                "branch": tenant,
+                "ballot": ballot,
+                "title": title,
+                "issued": issued,
+                "cast": cast,
+                "turnout": round(cast / issued, 4) if issued else 0.0,
+                "closed": bool(closed),
+                "grades": grades,
+            }
+        )
+    return result

@@ -1,0 +1,169 @@
+"""The committee's read models over real logs, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from click.testing import CliRunner
+
+from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.cli import main
+from cxzy_saas.config import Settings
+from cxzy_saas.demo import build_demo
+from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.projections import queries
+from cxzy_saas.projections.asof import replay
+from cxzy_saas.projections.projector import Projector, open_read_model
+from tests.builders import a_clerk, a_committee_admin, a_member
+from tests.conftest import random_code
+from tests.integration.test_campaign_year import PLAN, YEAR
+
+
+def demo(settings: Settings, branches: int = 2) -> Tenancy:
+    tenancy = Tenancy(settings)
+    build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=branches, seed=3)
+    return tenancy
+
+
+def test_leaderboards_match_each_branchs_own_ranking(settings):
+    if settings.database_url:  # the demo committee's code is fixed: give it its own database
+        settings = Settings(database_url=fresh_database(settings.database_url), max_connections=5)
+    tenancy = demo(settings)
+    try:
+        db = open_read_model(tenancy)
+        stats = Projector(tenancy, db).rebuild()
+        assert stats.events == sum(r["head"] for r in Projector(tenancy, db).status())
+        members = queries.board_rows(db, "demo", YEAR, "member")
+        for code in ("b01", "b02"):
+            own = {r.subject: r.composite for r in tenancy.branch(code).ranking(YEAR)["member"]}
+            assert {r["id"]: r["composite"] for r in members if r["branch"] == code} == own
+        composites = [r["composite"] for r in members]
+        assert composites == sorted(composites, reverse=True)
+        for i, row in enumerate(members):  # competition ranking: 1, 1, 3
+            same = [r for r in members if r["composite"] == row["composite"]]
+            assert row["rank"] == members.index(same[0]) + 1, i
+        branches = queries.board_rows(db, "demo", YEAR, "branch")
+        assert [r["code"] for r in branches] and {r["code"] for r in branches} == {"b01", "b02"}
+        # what the committee still has to decide: branch measures sent up and not acknowledged
+        pending = {(a["branch"], a["subject"]) for a in queries.approvals(db, "demo")}
+        expected = set()
+        for code in ("b01", "b02"):
+            for m in tenancy.branch(code).measures(YEAR):
+                decided = tenancy.committee("demo").decision(code, "measure", str(m.id), 1)
+                if m.reported_to == "committee" and decided is None:
+                    expected.add((code, str(m.id)))
+        assert pending == expected
+        # as of a day before any assessment, nobody has a work score yet
+        with replay(tenancy, date(YEAR, 1, 20), index=db) as early:
+            assert all(r["work"] is None for r in queries.board_rows(early, "demo", YEAR, "member"))
+    finally:
+        tenancy.close()
+
+
+def fresh_database(url: str) -> str:
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"cxzy_rm_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    params["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+
+
+def test_leaderboard_json_is_byte_identical_and_branches_see_only_their_rows(tmp_path):
+    data = str(tmp_path / "var")
+    CliRunner().invoke(
+        main, ["demo", "--no-serve", "--branches", "2", "--data-dir", data], catch_exceptions=False
+    )
+    CliRunner().invoke(main, ["project", "rebuild", "--data-dir", data], catch_exceptions=False)
+    args = [
+        "leaderboard",
+        "--campaign",
+        str(YEAR),
+        "--level",
+        "member",
+        "--format",
+        "json",
+        "--data-dir",
+        data,
+    ]
+    first = CliRunner().invoke(main, args, catch_exceptions=False).output
+    second = CliRunner().invoke(main, args, catch_exceptions=False).output
+    assert first == second
+    board = json.loads(first)
+    assert (board["campaign"], board["level"], board["as_of"]) == (YEAR, "member", None)
+    assert {"rank", "id", "name", "composite"} <= set(board["rows"][0])
+    past = (
+        CliRunner().invoke(main, [*args, "--as-of", f"{YEAR}-06-30"], catch_exceptions=False).output
+    )
+    assert (
+        json.loads(past)["as_of"] == f"{YEAR}-06-30" and json.loads(past)["rows"] != board["rows"]
+    )
+    mine = queries.visible_rows(board["rows"], "b02", board_open=False)
+    assert mine and {r["branch"] for r in mine} == {"b02"}
+    assert [r["rank"] for r in mine] == [r["rank"] for r in board["rows"] if r["branch"] == "b02"]
+    assert queries.visible_rows(board["rows"], "b02", board_open=True) == board["rows"]
+    assert queries.visible_rows(board["rows"], None, board_open=False) == board["rows"]
+    bad = CliRunner().invoke(main, [*args[:-2], "--as-of", "30/06", "--data-dir", data])
+    assert bad.exit_code != 0 and "not a date" in bad.output
+
+
+def test_overdue_work_and_plans_waiting_for_approval(settings):
+    clock = SimulatedClock(datetime(YEAR, 1, 2, 1, tzinfo=UTC))
+    tenancy = Tenancy(settings, clock)
+    try:
+        committee, code, late = random_code("c"), random_code("b"), random_code("b")
+        tenancy.add_committee(committee, "党委")
+        tenancy.add_branch(committee, code, "按时支部")
+        tenancy.add_branch(committee, late, "拖延支部")
+        admin = a_committee_admin(committee)
+        tenancy.committee(committee).open_campaign(admin, YEAR, "活动")
+        tenancy.committee(committee).draft_plan(admin, YEAR, "组织部", PLAN)
+        for branch in (code, late):
+            app, clerk = tenancy.branch(branch), a_clerk(branch)
+            app.form_group(clerk, "g1", "一组")
+            app.enrol_members(clerk, [a_member("M1"), a_member("M2", "李强")])
+            app.draft_plan(clerk, YEAR, "组织委员", PLAN)
+        on_time = tenancy.branch(code)
+        on_time.discuss_plan(a_clerk(code), YEAR, date(YEAR, 1, 5), "讨论")
+        on_time.finalise_plan(a_clerk(code), YEAR, date(YEAR, 1, 6))
+        on_time.submit_plan(a_clerk(code), YEAR, date(YEAR, 1, 6))
+        clock.set(datetime(YEAR, 3, 3, tzinfo=UTC))
+        for month in (1, 2):
+            on_time.assess_month(
+                a_clerk(code),
+                YEAR,
+                month,
+                "member",
+                {"M1": {"A": 5, "C": 5}, "M2": {"A": 5, "C": 5}},
+            )
+            on_time.assess_month(a_clerk(code), YEAR, month, "group", {"g1": {"G": 5}})
+        tenancy.branch(late).assess_month(
+            a_clerk(late), YEAR, 1, "member", {"M1": {"A": 5, "C": 5}}
+        )
+        db = open_read_model(tenancy)
+        Projector(tenancy, db).catch_up()
+        found = {
+            (o["branch"], o["kind"], o["period"], o["missing"])
+            for o in queries.overdue(db, committee, YEAR, date(YEAR, 3, 20))
+        }
+        assert found == {
+            (late, "monthly-assessment", f"{YEAR}-01", 2),  # M2 and the group
+            (late, "monthly-assessment", f"{YEAR}-02", 3),
+            (late, "plan-not-submitted", str(YEAR), 1),
+        }
+        waiting = queries.approvals(db, committee)
+        assert [(w["branch"], w["kind"], w["subject"]) for w in waiting] == [
+            (code, "plan", str(YEAR))
+        ]
+        tenancy.committee(committee).decide_plan(admin, code, YEAR, "approved")
+        Projector(tenancy, db).catch_up()
+        assert queries.approvals(db, committee) == []
+    finally:
+        tenancy.close()
