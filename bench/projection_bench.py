@@ -21,10 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.projection import Projection, ProjectionRunner
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import Environment
 from generate import COMMITTEE, YEAR, generate
 
 from cxzy_saas.application.base import DateAsISO
@@ -56,44 +55,26 @@ class CountingProjection(Projection):  # type: ignore[type-arg]
 
 
 def baseline(tenancy: Tenancy, tenants: list[str], settings: Settings) -> tuple[int, float, str]:
-    """The library's way: each event decoded and processed in a transaction of its own.
-
-    On PostgreSQL that is ProjectionRunner itself. SQLite recorders cannot be subscribed to, so
-    there the same loop is driven by hand: decode, then one tracking transaction per event.
+    """The library's way, as its ProjectionRunner drives a projection: each event decoded by
+    the application's mapper and processed in a transaction of its own with its tracking
+    record. Driven by hand (SQLite recorders cannot be subscribed to), the same on both stores.
     """
     events, seconds = 0, 0.0
     for code in tenants:
         env = dict(tenancy.store.env_for(code))
+        if not settings.database_url:
+            env["SQLITE_DBNAME"] = str(Path(tempfile.mkdtemp()) / "baseline.sqlite3")
+        view = InfrastructureFactory.construct(Environment("baseline", env)).tracking_recorder()
+        app = ReadOnlyTenantApp(env=tenancy.store.env_for(code))
+        projection = CountingProjection(view=view)
         head = tenancy.branch(code).head()
-        if settings.database_url:
-            env["BASELINE_POSTGRES_SCHEMA"] = env["POSTGRES_SCHEMA"]
-            env["BASELINE_POSTGRES_POOL_SIZE"] = "1"
-            started = time.perf_counter()
-            with ProjectionRunner(
-                application_class=ReadOnlyTenantApp,
-                projection_class=CountingProjection,
-                view_class=PostgresTrackingRecorder,
-                env=env,
-            ) as runner:
-                runner.wait(head, timeout=600)
-            how = "ProjectionRunner"
-        else:
-            app = ReadOnlyTenantApp(env=env)
-            view = SQLiteTrackingRecorder(
-                SQLiteDatastore(str(Path(tempfile.mkdtemp()) / "baseline.sqlite3"))
-            )
-            view.create_table()
-            projection = CountingProjection(view=view)
-            started = time.perf_counter()
-            for n in app.recorder.select_notifications(1, head):
-                event = app.mapper.to_domain_event(n)
-                projection.process_event(
-                    event, Tracking(notification_id=n.id, application_name="cxzy")
-                )
-            how = "library decode + SQLiteTrackingRecorder, one transaction per event"
+        started = time.perf_counter()
+        for n in app.recorder.select_notifications(1, head):
+            event = app.mapper.to_domain_event(n)
+            projection.process_event(event, Tracking(notification_id=n.id, application_name="cxzy"))
         seconds += time.perf_counter() - started
         events += head
-    return events, seconds, how
+    return events, seconds, "library mapper + tracking recorder, one transaction per event"
 
 
 def main() -> None:

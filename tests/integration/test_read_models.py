@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, date, datetime
 
@@ -167,3 +168,65 @@ def test_overdue_work_and_plans_waiting_for_approval(settings):
         assert queries.approvals(db, committee) == []
     finally:
         tenancy.close()
+
+
+def test_the_running_projector_picks_up_a_new_event_within_a_second(settings):
+    import threading
+    import time
+
+    tenancy = Tenancy(settings)
+    stop = threading.Event()
+    runner = threading.Thread()
+    try:
+        committee = random_code("c")
+        tenancy.add_committee(committee, "党委")
+        db = open_read_model(tenancy)
+        runner = threading.Thread(
+            target=Projector(tenancy, open_read_model(tenancy)).run,
+            kwargs={"interval": 0.2, "stop": stop.is_set},
+        )
+        runner.start()
+        branch = random_code("b")
+        tenancy.add_branch(committee, branch, "新支部")
+        committed = time.perf_counter()
+        seen = None
+        while time.perf_counter() - committed < 5:
+            with db.read() as tx:
+                if tx.query("SELECT 1 FROM rm_tenants WHERE tenant = ?", (branch,)):
+                    seen = time.perf_counter() - committed
+                    break
+            time.sleep(0.02)
+        assert seen is not None and seen < 1.0
+    finally:
+        stop.set()
+        if runner.is_alive():
+            runner.join(10)
+        tenancy.close()
+
+
+def test_an_interrupted_rebuild_is_completed_by_the_next_run(tmp_path):
+    tenancy = demo(Settings(data_dir=tmp_path / "var"))
+    try:
+        db = open_read_model(tenancy)
+        calls = []
+
+        def die_after_first_batch(n: int) -> None:
+            calls.append(n)
+            raise KeyboardInterrupt  # the operator pressed Ctrl-C
+
+        with contextlib.suppress(KeyboardInterrupt):
+            Projector(tenancy, db, batch_size=200).rebuild(die_after_first_batch)
+        assert calls and queries.board_rows(db, "demo", YEAR, "member") == []
+        Projector(tenancy, db, batch_size=200).run(interval=0, stop=lambda: True)
+        clean = open_read_model_at(tenancy, tmp_path / "clean.sqlite3")
+        assert queries.dump(db) == queries.dump(clean)
+    finally:
+        tenancy.close()
+
+
+def open_read_model_at(tenancy: Tenancy, path) -> object:
+    from cxzy_saas.projections.db import SQLiteReadModel
+
+    clean = SQLiteReadModel(path)
+    Projector(tenancy, clean).rebuild()
+    return clean

@@ -21,7 +21,7 @@ import orjson
 
 from cxzy_saas.domain import scoring
 from cxzy_saas.domain.plan import PlanContent
-from cxzy_saas.projections.db import TABLES, Tx, upsert_sql
+from cxzy_saas.projections.db import TABLES, Tx
 
 KEY_INDEX = {table: [columns.index(k) for k in key] for table, (columns, key) in TABLES.items()}
 
@@ -92,7 +92,7 @@ class Projection:
         written = 0
         for table, rows in self.rows.items():
             if rows:
-                tx.executemany(upsert_sql(table), rows.values())
+                tx.upsert(table, list(rows.values()))
                 written += len(rows)
                 rows.clear()
         if self.increments:

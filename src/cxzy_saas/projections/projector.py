@@ -120,7 +120,6 @@ class Projector:
         projection.db_lookup = self.lookup
         pending: list[tuple[str, int]] = []  # (tenant, last position) in the current batch
         count = 0
-        with_boards: set[str] = set()
         for tenant, kind in self.tenants():
             app = self.app(tenant, kind)
             position = positions.get(tenant, 0)
@@ -149,24 +148,19 @@ class Projector:
                     count += len(notifications)
                     pending = [p for p in pending if p[0] != tenant] + [(tenant, position)]
                 if count >= self.batch_size:
-                    self._commit(projection, pending, recompute_boards, with_boards)
+                    self._commit(projection, pending, "touched" if recompute_boards else "none")
                     stats.events += count
                     stats.batches += 1
                     progress(count)
                     count, pending = 0, []
                 if len(notifications) < want:
                     break
-        if pending:
-            self._commit(projection, pending, recompute_boards, with_boards)
+        final = "touched" if recompute_boards else ("all" if boards else "none")
+        if pending or final == "all":
+            self._commit(projection, pending, final)
             stats.events += count
-            stats.batches += 1
+            stats.batches += 1 if pending else 0
             progress(count)
-        if boards and not recompute_boards:
-            with self.db.transaction() as tx:
-                for committee, year in sorted(
-                    board_store.campaigns_of(tx, set(self._all_tenants(tx)))
-                ):
-                    board_store.store(tx, committee, year)
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -174,25 +168,29 @@ class Projector:
     def _all_tenants(tx: Tx) -> list[str]:
         return [t for (t,) in tx.query("SELECT tenant FROM rm_tenants")]
 
-    def _commit(
-        self,
-        projection: Projection,
-        pending: list[tuple[str, int]],
-        recompute_boards: bool,
-        with_boards: set[str],
-    ) -> None:
+    def _commit(self, projection: Projection, pending: list[tuple[str, int]], boards: str) -> None:
+        """Rows, tracking positions and leaderboards in one transaction.
+
+        ``boards``: "touched" recomputes the campaigns this batch touched, "all" every
+        campaign (the last batch of a rebuild, so a rebuild that dies before its end never
+        leaves committed positions with no boards), "none" skips them (checkpoints).
+        """
         with self.db.transaction() as tx:
             projection.flush(tx)
-            if recompute_boards:
-                for committee, year in sorted(board_store.campaigns_of(tx, projection.touched)):
-                    board_store.store(tx, committee, year)
-            projection.touched.clear()
-        with self.db.transaction() as tx:  # BROKEN ON PURPOSE
             tx.executemany(
                 "INSERT INTO rm_tracking (tenant, position) VALUES (?, ?) "
                 "ON CONFLICT (tenant) DO UPDATE SET position = excluded.position",
                 pending,
             )
+            if boards == "all":
+                campaigns = board_store.campaigns_of(tx, set(self._all_tenants(tx)))
+            elif boards == "touched":
+                campaigns = board_store.campaigns_of(tx, projection.touched)
+            else:
+                campaigns = set()
+            for committee, year in sorted(campaigns):
+                board_store.store(tx, committee, year)
+            projection.touched.clear()
 
     def lookup(self, table: str, key: tuple[Any, ...]) -> Any:
         if table in LOOKUPS:
@@ -215,7 +213,9 @@ class Projector:
 
     def run(self, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
         """Follow the logs until ``stop()``: new events appear in the read models within
-        ``interval`` seconds of their commit."""
+        ``interval`` seconds of their commit. Boards are recomputed once at start, so a run
+        after any interruption never serves boards older than the rows."""
+        self.catch_up(recompute_boards=False)
         while not stop():
             stats = self.catch_up()
             if stats.events == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
@@ -17,8 +18,13 @@ def create_app(
     app.config.from_mapping(JSON_AS_ASCII=False)
     if test_config:
         app.config.update(test_config)
-    tenancy = Tenancy(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    tenancy = Tenancy(settings)
     app.extensions["cxzy.tenancy"] = tenancy
+    # The embedded default (SQLite) runs the projector inside the web process; production
+    # (PostgreSQL) runs `cxzy project run` as a process of its own.
+    if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
+        start_projector(tenancy)
 
     from cxzy_saas.web import pages, problems
 
@@ -26,6 +32,17 @@ def create_app(
     app.register_blueprint(pages.bp)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     return app
+
+
+def start_projector(tenancy: Tenancy) -> threading.Thread:
+    from cxzy_saas.projections.projector import Projector, open_read_model
+
+    def follow() -> None:
+        Projector(tenancy, open_read_model(tenancy)).run(interval=0.5)
+
+    thread = threading.Thread(target=follow, name="cxzy-projector", daemon=True)
+    thread.start()
+    return thread
 
 
 def tenancy_of(app: Flask) -> Tenancy:
