@@ -64,7 +64,8 @@ def baseline(tenancy: Tenancy, tenants: list[str], settings: Settings) -> tuple[
         env = dict(tenancy.store.env_for(code))
         if not settings.database_url:
             env["SQLITE_DBNAME"] = str(Path(tempfile.mkdtemp()) / "baseline.sqlite3")
-        view = InfrastructureFactory.construct(Environment("baseline", env)).tracking_recorder()
+        name = f"baseline{time.time_ns()}"  # a fresh tracking table each run
+        view = InfrastructureFactory.construct(Environment(name, env)).tracking_recorder()
         app = ReadOnlyTenantApp(env=tenancy.store.env_for(code))
         projection = CountingProjection(view=view)
         head = tenancy.branch(code).head()
@@ -85,7 +86,7 @@ def main() -> None:
     parser.add_argument("--baseline-branches", type=int, default=4)
     args = parser.parse_args()
     data = args.data_dir or Path(tempfile.mkdtemp(prefix="cxzy-bench-"))
-    settings = Settings(data_dir=data, database_url=args.database_url, max_connections=5)
+    settings = Settings(data_dir=data, database_url=args.database_url, max_connections=10)
     tenancy = Tenancy(settings)
     backend = "postgres" if args.database_url else "sqlite"
 
