@@ -196,14 +196,17 @@ def project() -> None:
     """The projector: read models built from every tenant log."""
 
 
-@project.command("rebuild")
-@click.option(
+batch_size_option = click.option(
     "--batch-size",
     type=click.IntRange(1, 1_000_000),
     default=5000,
     show_default=True,
     help="Events per committed batch.",
 )
+
+
+@project.command("rebuild")
+@batch_size_option
 @store_options
 def project_rebuild(settings: Settings, batch_size: int) -> None:
     """Empty the read models and project every log from the start."""
@@ -248,13 +251,7 @@ def project_checkpoint(settings: Settings) -> None:
 
 @project.command("run")
 @click.option("--interval", type=float, default=0.5, show_default=True)
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 1_000_000),
-    default=5000,
-    show_default=True,
-    help="Events per committed batch.",
-)
+@batch_size_option
 @store_options
 def project_run(settings: Settings, interval: float, batch_size: int) -> None:
     """Follow every tenant log and keep the read models current (Ctrl-C stops)."""
