@@ -188,3 +188,17 @@ def test_concurrent_commands_on_one_member_never_both_win(settings):
         assert len(tenancy.branch(code).member("M1").roles) == 1
     finally:
         tenancy.close()
+
+
+def test_adding_a_branch_again_finishes_a_registration_whose_log_was_never_opened(tenancy):
+    committee, _ = a_committee_with_branches(tenancy)
+    code = random_code("b")
+    # the committee's event is written, then the process dies before the branch log opens
+    tenancy.committee(committee).register_branch(
+        a_committee_admin(committee), code, "半途支部", {t.code for t in tenancy.tenants()}
+    )
+    tenancy.store.prepare(code)
+    tenancy.add_branch(committee, code, "半途支部")
+    assert tenancy.branch(code).branch().committee == committee
+    with pytest.raises(AlreadyExists):
+        tenancy.add_branch(committee, code, "半途支部")

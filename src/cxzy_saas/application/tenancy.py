@@ -23,6 +23,7 @@ from cxzy_saas.application.stores import REGISTRY, PostgresStore, SQLiteStore, S
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, NotFound
+from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
 
 T = TypeVar("T", bound=TenantApplication)
@@ -160,6 +161,15 @@ class Tenancy:
             InvalidInput: malformed code or name.
             AlreadyExists: the code is taken by any tenant.
         """
+        registered = self.committee(committee).committee().branches
+        if code in registered:
+            branch = self._app(code, BranchApplication)
+            if not branch.exists(Branch.id_for(code)):
+                # Registered in the committee's log, but the process died before the branch's
+                # own log was opened (two stores, no shared transaction): finish the job.
+                self._parents[code] = committee
+                branch.open_branch(actor, code, registered[code], committee)
+                return
         self.committee(committee).register_branch(actor, code, name, self._taken())
         self._parents[code] = committee
         self._app(code, BranchApplication).open_branch(actor, code, name, committee)
