@@ -149,7 +149,7 @@ def demo(
     port: int,
 ) -> None:
     """Build a realistic demo committee with a year of events, then serve it."""
-    from cxzy_saas.demo import build_demo
+    from cxzy_saas.demo import DEMO_PASSWORD, build_demo
 
     spec = load_manifest(manifest)
     started = time.perf_counter()
@@ -175,6 +175,10 @@ def demo(
     click.echo(
         f"demo built: {report.tenants} tenants, {report.events} events, "
         f"{seconds:.1f} s ({report.events / seconds:.0f} events/s)"
+    )
+    click.echo(
+        f"demo users (password '{DEMO_PASSWORD}', demo only): "
+        + ", ".join(u for u, _, _ in report.users)
     )
     if not no_serve:
         _serve(settings, host, port)

@@ -79,6 +79,31 @@ def branch_specs(manifest: Manifest, count: int | None, rng: random.Random) -> l
     return specs[:count]
 
 
+DEMO_PASSWORD = "demo"  # demo only: printed at start and documented in the README
+
+
+def demo_users(
+    tenancy: Tenancy, committee: str, specs: list[BranchSpec]
+) -> list[tuple[str, str, str]]:
+    """admin, viewer, auditor for the committee; <code>-secretary and <code>-clerk per branch."""
+    users = [
+        ("admin", "committee-admin", committee),
+        ("viewer", "committee-viewer", committee),
+        ("auditor", "auditor", committee),
+    ]
+    for spec in specs:
+        users += [
+            (f"{spec.code}-secretary", "branch-secretary", spec.code),
+            (f"{spec.code}-clerk", "branch-clerk", spec.code),
+        ]
+    app = tenancy.committee(committee)
+    system = Actor(user="system", role="system", tenant=committee)
+    for username, role, tenant in users:
+        app.register_user(system, username, username, DEMO_PASSWORD)
+        app.grant(system, username, role, tenant)
+    return users
+
+
 def clerk(branch: str) -> Actor:
     return Actor(user=f"{branch}-clerk", role="branch-clerk", tenant=branch)
 
@@ -104,6 +129,7 @@ def build_demo(
         tenancy.add_committee(manifest.code, manifest.name)
         for spec in specs:
             tenancy.add_branch(manifest.code, spec.code, spec.name)
+        report.users = demo_users(tenancy, manifest.code, specs)
 
     timeline.add(at(date(year, 1, 2), 9), "登记党委和党支部", provision)
 

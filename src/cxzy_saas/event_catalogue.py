@@ -6,6 +6,7 @@ import dataclasses
 import inspect
 
 from cxzy_saas.domain import (
+    accounts,
     ballot,
     commendation,
     committee,
@@ -17,10 +18,21 @@ from cxzy_saas.domain import (
 )
 from cxzy_saas.domain.base import TenantAggregate
 
-MODULES = (committee, organisation, plan, decisions, work, evaluation, ballot, commendation)
+MODULES = (
+    committee,
+    accounts,
+    organisation,
+    plan,
+    decisions,
+    work,
+    evaluation,
+    ballot,
+    commendation,
+)
 COMMON = ("originator_id", "originator_version", "timestamp", "originator_topic", "tenant", "actor")
 LOG = {
     "Registry": "registry",
+    "Account": "committee",
     "Committee": "committee",
     "Campaign": "committee",
     "Decision": "committee",

@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from cxzy_saas.application.accounts import AccountCommands
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS, SYSTEM
 from cxzy_saas.application.plans import PlanCommands
@@ -41,7 +42,7 @@ class RegistryApplication(TenantApplication):
             self.save(registry)
 
 
-class CommitteeApplication(PlanCommands):
+class CommitteeApplication(AccountCommands, PlanCommands):
     name = TenantApplication.name
     plan_writers = COMMITTEE_WRITERS
     # Set by the tenancy: the application of one of this committee's branches (for reads).

@@ -43,6 +43,9 @@ class TenantAggregate(Aggregate):
 
 
 def _stamp(kwargs: dict[str, Any]) -> dict[str, Any]:
+    if "tenant" in kwargs or "actor" in kwargs:
+        # Would be silently overwritten by the stamp below: a programming error.
+        raise TypeError("event fields may not be named 'tenant' or 'actor'")
     rec = recording.current()
     return {
         **kwargs,

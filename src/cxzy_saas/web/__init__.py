@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 from typing import Any
 
@@ -15,7 +17,12 @@ def create_app(
     settings: Settings | None = None, test_config: dict[str, Any] | None = None
 ) -> Flask:
     app = Flask(__name__)
-    app.config.from_mapping(JSON_AS_ASCII=False)
+    app.config.from_mapping(
+        # Tokens and sessions are signed with it; without CXZY_SECRET_KEY a restart signs
+        # everyone out, which is right for the demo and wrong for production.
+        SECRET_KEY=os.environ.get("CXZY_SECRET_KEY") or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
     if test_config:
         app.config.update(test_config)
     settings = settings or Settings.from_env()
@@ -26,10 +33,11 @@ def create_app(
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
         start_projector(tenancy)
 
-    from cxzy_saas.web import pages, problems
+    from cxzy_saas.web import api, pages, problems
 
     problems.register(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     return app
 

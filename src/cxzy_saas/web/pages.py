@@ -1,8 +1,9 @@
-"""HTML pages (zh-CN). The committee's overview and each branch's roster."""
+"""HTML pages (zh-CN). Until sign-in exists (issue 6) only the committee's overview is served:
+names of the committee and its branches, nothing personal."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, current_app, render_template
 
 from cxzy_saas.web import tenancy_of
 
@@ -13,15 +14,3 @@ bp = Blueprint("pages", __name__)
 def home() -> str:
     tenants = tenancy_of(current_app).tenants()
     return render_template("home.html", tenants=tenants)
-
-
-@bp.get("/branches/<code>")
-def branch(code: str) -> str:
-    app = tenancy_of(current_app).branch(code)
-    groups = {g.id: g for g in app.groups()}
-    return render_template("branch.html", branch=app.branch(), groups=groups, members=app.members())
-
-
-@bp.get("/api/v1/tenants")
-def tenants_json() -> Response:
-    return jsonify({"tenants": [t.as_dict() for t in tenancy_of(current_app).tenants()]})

@@ -1,0 +1,117 @@
+"""Bearer tokens and who a request acts as.
+
+A token names a user and their committee, signed and timed (itsdangerous, which Flask ships).
+Grants are read from the committee's log on every request, so a revocation takes effect at
+once. A user of branch A asking for anything of branch B gets 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from marshmallow import RAISE, Schema, fields
+
+from cxzy_saas.domain.errors import DomainError, Forbidden, NotFound
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api import bp
+from cxzy_saas.web.problems import Unauthorized
+
+TOKEN_SECONDS = 3600
+COMMITTEE_ROLES = ("committee-admin", "committee-viewer", "auditor")
+
+
+class TokenIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class TokenOut(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+def serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="cxzy-api-token")
+
+
+@bp.post("/auth/token")
+def token() -> tuple[dict[str, object], int]:
+    body = TokenIn().load(request.get_json())
+    tenancy = tenancy_of(current_app)
+    for committee in sorted(tenancy.registry().committees()):
+        try:
+            tenancy.committee(committee).check_password(body["username"], body["password"])
+        except NotFound:
+            continue
+        signed = serializer().dumps({"u": body["username"], "c": committee})
+        return TokenOut().dump(
+            {"access_token": signed, "token_type": "Bearer", "expires_in": TOKEN_SECONDS}
+        ), 200
+    raise Unauthorized("unknown user or wrong password")
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    committee: str
+    grants: tuple[tuple[str, str], ...]  # (role, tenant)
+
+    def actor(self, tenant: str, roles: Iterable[str]) -> Actor:
+        """The actor for ``tenant`` in one of ``roles``.
+
+        Raises:
+            NotFound: the user has no grant for this tenant (or its committee).
+            Forbidden: the user's grants here are for other roles.
+        """
+        here = [(r, t) for r, t in self.grants if t == tenant]
+        above = [(r, t) for r, t in self.grants if t == self.committee and r in COMMITTEE_ROLES]
+        if not here and not above:
+            raise NotFound("not found")
+        wanted = set(roles)
+        for role, grant_tenant in here + above:
+            if role in wanted:
+                return Actor(user=self.username, role=role, tenant=grant_tenant)
+        raise Forbidden("your role may not do this")
+
+    @property
+    def committee_roles(self) -> list[str]:
+        return [r for r, t in self.grants if t == self.committee and r in COMMITTEE_ROLES]
+
+    @property
+    def branches(self) -> list[str]:
+        return sorted({t for r, t in self.grants if t != self.committee})
+
+
+def principal() -> Principal:
+    """The signed-in user. Raises Unauthorized without a valid, unexpired bearer token."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthorized("a bearer token is required")
+    try:
+        data = serializer().loads(header[7:], max_age=TOKEN_SECONDS)
+    except SignatureExpired:
+        raise Unauthorized("the token has expired") from None
+    except BadSignature:
+        raise Unauthorized("the token is not valid") from None
+    try:
+        account = tenancy_of(current_app).committee(data["c"]).account(data["u"])
+    except DomainError:
+        raise Unauthorized("the token's user no longer exists") from None
+    return Principal(
+        account.username, data["c"], tuple((g["role"], g["tenant"]) for g in account.grants)
+    )
+
+
+def branch_of(user: Principal, code: str) -> None:
+    """Raises NotFound unless ``code`` is a branch of the user's committee."""
+    tenancy = tenancy_of(current_app)
+    if tenancy.parent_of(code) != user.committee:
+        raise NotFound("not found")

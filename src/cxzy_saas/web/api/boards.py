@@ -1,0 +1,37 @@
+"""Campaign read models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from marshmallow import RAISE, Schema, fields, validate
+
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api import bp
+from cxzy_saas.web.api.auth import principal
+
+
+class BoardArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    as_of = fields.Date(load_default=None)
+
+
+@bp.get("/campaigns/<int:year>/leaderboards/<level>")
+def leaderboard(year: int, level: str) -> dict[str, Any]:
+    from cxzy_saas.projections import queries
+    from cxzy_saas.projections.projector import open_read_model
+
+    user = principal()
+    if level not in ("branch", "group", "member"):
+        validate.OneOf(["branch", "group", "member"])(level)
+    args = BoardArgs().load(request.args)
+    tenancy = tenancy_of(current_app)
+    as_of = args["as_of"].isoformat() if args["as_of"] else None
+    board = queries.leaderboard(tenancy, year, level, user.committee, as_of)
+    viewer = None if user.committee_roles else (user.branches[0] if user.branches else "")
+    open_ = queries.board_open(open_read_model(tenancy), user.committee, year)
+    board["rows"] = queries.visible_rows(board["rows"], viewer, open_)
+    return board
