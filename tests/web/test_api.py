@@ -125,3 +125,22 @@ def test_branch_users_see_their_own_rows_of_the_leaderboard(client):
     assert bad.status_code == 422
     branches = client.get("/api/v1/branches", headers=token(client, "b02-clerk"))
     assert [b["code"] for b in branches.json["items"]] == ["b02"]
+
+
+def test_the_openapi_document_covers_every_api_route_with_its_schemas(client):
+    spec = client.get("/api/openapi.json")
+    assert spec.status_code == 200 and spec.json["openapi"].startswith("3.")
+    paths = spec.json["paths"]
+    for method, url in api_routes(client):
+        template = re.sub(r"/b01(/|$)", r"/{code}\1", url).replace("/2026/", "/{year}/")
+        template = (
+            template.replace("/member", "/{level}") if "leaderboards" in template else template
+        )
+        assert method.lower() in paths[template], (method, template)
+    enrol = paths["/api/v1/branches/{code}/members"]["post"]
+    assert "member_no" in str(enrol["requestBody"]) or "Member" in str(enrol["requestBody"])
+    assert "MemberIn" in spec.json["components"]["schemas"]
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and "/api/v1/branches/{code}/members" in docs.get_data(
+        as_text=True
+    )

@@ -34,10 +34,12 @@ def create_app(
         start_projector(tenancy)
 
     from cxzy_saas.web import api, pages, problems
+    from cxzy_saas.web.api import openapi
 
     problems.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    openapi.register(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     return app
 

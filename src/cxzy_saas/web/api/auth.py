@@ -18,6 +18,7 @@ from cxzy_saas.domain.errors import DomainError, Forbidden, NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api import bp
+from cxzy_saas.web.api.openapi import documented
 from cxzy_saas.web.problems import Unauthorized
 
 TOKEN_SECONDS = 3600
@@ -43,6 +44,7 @@ def serializer() -> URLSafeTimedSerializer:
 
 
 @bp.post("/auth/token")
+@documented("取得访问令牌", body=TokenIn, response=TokenOut, public=True)
 def token() -> tuple[dict[str, object], int]:
     body = TokenIn().load(request.get_json())
     tenancy = tenancy_of(current_app)

@@ -10,6 +10,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api import bp
 from cxzy_saas.web.api.auth import principal
+from cxzy_saas.web.api.openapi import documented
 
 
 class BoardArgs(Schema):
@@ -19,7 +20,16 @@ class BoardArgs(Schema):
     as_of = fields.Date(load_default=None)
 
 
+class BoardOut(Schema):
+    campaign = fields.Integer()
+    level = fields.String()
+    committee = fields.String()
+    as_of = fields.String(allow_none=True)
+    rows = fields.List(fields.Dict())
+
+
 @bp.get("/campaigns/<int:year>/leaderboards/<level>")
+@documented("排行榜(可按日期回溯)", query=BoardArgs, response=BoardOut)
 def leaderboard(year: int, level: str) -> dict[str, Any]:
     from cxzy_saas.projections import queries
     from cxzy_saas.projections.projector import open_read_model

@@ -12,6 +12,7 @@ from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api import bp
 from cxzy_saas.web.api.auth import COMMITTEE_ROLES, branch_of, principal
+from cxzy_saas.web.api.openapi import documented
 
 
 class BranchOut(Schema):
@@ -41,6 +42,17 @@ class MemberOut(Schema):
     active = fields.Boolean()
 
 
+class BranchPage(Schema):
+    items = fields.List(fields.Nested(BranchOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class MemberPage(BranchPage):
+    items = fields.List(fields.Nested(MemberOut))
+
+
 class PageArgs(Schema):
     class Meta:
         unknown = RAISE
@@ -61,6 +73,7 @@ def page(items: list[Any], schema: Schema) -> dict[str, Any]:
 
 
 @bp.get("/branches")
+@documented("党支部列表", query=PageArgs, response=BranchPage)
 def list_branches() -> dict[str, Any]:
     user = principal()
     tenancy = tenancy_of(current_app)
@@ -86,6 +99,7 @@ def member_row(member: Any, groups: dict[Any, str]) -> dict[str, Any]:
 
 
 @bp.get("/branches/<code>/members")
+@documented("党员列表", query=PageArgs, response=MemberPage)
 def list_members(code: str) -> dict[str, Any]:
     user = principal()
     branch_of(user, code)
@@ -96,6 +110,7 @@ def list_members(code: str) -> dict[str, Any]:
 
 
 @bp.post("/branches/<code>/members")
+@documented("登记党员", body=MemberIn, response=MemberOut, status=201)
 def enrol_member(code: str) -> tuple[dict[str, Any], int]:
     user = principal()
     branch_of(user, code)
