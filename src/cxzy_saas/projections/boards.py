@@ -25,31 +25,41 @@ def latest_plan(tx: Tx, tenant: str, year: int) -> PlanContent | None:
     return PlanContent.parse(json.loads(rows[0][0])) if rows else None
 
 
-def committee_inputs(
+def branch_plans(
     tx: Tx, committee: str, year: int, fallback: PlanContent
-) -> dict[str, ranking.Inputs]:
-    """Every branch's ranking inputs, read with one query per table for the whole committee."""
+) -> dict[str, PlanContent]:
+    """Each branch's latest plan version for the year, or ``fallback`` (the committee's)."""
     branches = [
         t
         for (t,) in tx.query(
             "SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch'", (committee,)
         )
     ]
+    plans = dict.fromkeys(branches, fallback)
+    for tenant, content in tx.query(
+        "SELECT p.tenant, p.content FROM rm_plan_versions p "
+        "WHERE p.tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND p.year = ? "
+        "AND p.version = (SELECT MAX(version) FROM rm_plan_versions q "
+        "WHERE q.tenant = p.tenant AND q.year = p.year)",
+        (committee, year),
+    ):
+        plans[tenant] = PlanContent.parse(json.loads(content))
+    return plans
+
+
+def committee_inputs(
+    tx: Tx, committee: str, year: int, fallback: PlanContent
+) -> dict[str, ranking.Inputs]:
+    """Every branch's ranking inputs, read with one query per table for the whole committee."""
+    plans = branch_plans(tx, committee, year, fallback)
+    branches = list(plans)
     subjects: dict[str, dict[str, dict[str, str]]] = {
         b: {"member": {}, "group": {}} for b in branches
     }
     months: dict[str, dict[tuple[str, str], list[float]]] = {b: defaultdict(list) for b in branches}
     measures: dict[str, dict[tuple[str, str], tuple[int, int]]] = {b: {} for b in branches}
     ballots: dict[str, list[dict[str, Any]]] = {b: [] for b in branches}
-    plans: dict[str, PlanContent] = {}
     scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)"
-    for tenant, content in tx.query(
-        "SELECT p.tenant, p.content FROM rm_plan_versions p WHERE p." + scope + " AND p.year = ? "
-        "AND p.version = (SELECT MAX(version) FROM rm_plan_versions q "
-        "WHERE q.tenant = p.tenant AND q.year = p.year)",
-        (committee, year),
-    ):
-        plans[tenant] = PlanContent.parse(json.loads(content))
     for tenant, level, subject, name in tx.query(
         f"SELECT tenant, level, subject, name FROM rm_subjects WHERE {scope} AND active = 1 "
         "ORDER BY tenant, level, subject",
@@ -75,7 +85,7 @@ def committee_inputs(
     ):
         ballots[tenant].append(json.loads(tallies))
     return {
-        b: ranking.Inputs(plans.get(b, fallback), subjects[b], months[b], measures[b], ballots[b])
+        b: ranking.Inputs(plans[b], subjects[b], months[b], measures[b], ballots[b])
         for b in branches
     }
 

@@ -94,13 +94,11 @@ def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
 
 
 def plans_by_branch(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
-    from cxzy_saas.projections.boards import committee_inputs, latest_plan
+    from cxzy_saas.projections.boards import branch_plans, latest_plan
 
     with db.read() as tx:
         fallback = latest_plan(tx, committee, year)
-        if fallback is None:
-            return {}
-        return {b: i.plan for b, i in committee_inputs(tx, committee, year, fallback).items()}
+        return {} if fallback is None else branch_plans(tx, committee, year, fallback)
 
 
 def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
