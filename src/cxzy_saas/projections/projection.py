@@ -61,6 +61,7 @@ class Projection:
         self.rows: dict[str, dict[tuple[Any, ...], list[Any]]] = {t: {} for t in TABLES}
         self.increments: dict[tuple[str, int, int], int] = {}  # record counts to add
         self.facts: dict[tuple[str, str], dict[str, Any]] = {}
+        self.keys: dict[tuple[str, str], tuple[Any, ...]] = {}
         self.plans: dict[tuple[str, int, int], PlanContent] = {}
         self.touched: set[str] = set()  # tenants whose scores may have changed
         self.recall = recall
@@ -158,24 +159,25 @@ class Projection:
         self.put("rm_tenants", d["code"], "branch", d["name"], t)
 
     def _group_formed(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
-        self.facts[(t, a)] = {"level": "group", "subject": d["code"]}
+        self.keys[(t, a)] = (t, "group", d["code"])
         self.put("rm_subjects", t, "group", d["code"], a, d["name"], None, 1)
         self.touched.add(t)
 
     def _member_enrolled(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
-        self.facts[(t, a)] = {"level": "member", "subject": d["member_no"]}
+        self.keys[(t, a)] = (t, "member", d["member_no"])
         group = str(d["group_id"]) if d["group_id"] else None
         self.put("rm_subjects", t, "member", d["member_no"], a, d["name"], group, 1)
         self.touched.add(t)
 
-    def _subject_key(self, t: str, a: str) -> tuple[Any, ...] | None:
-        fact = self.facts.get((t, a))
-        if fact is None and self.db_lookup is not None:
-            found = self.db_lookup("rm_subjects_by_aggregate", (t, a))
+    def row_key(self, t: str, a: str, lookup: str) -> tuple[Any, ...] | None:
+        """The key of the read-model row an aggregate's later events change: kept from its
+        creation event, or after a restart found by aggregate id with ``lookup``."""
+        key = self.keys.get((t, a))
+        if key is None and self.db_lookup is not None:
+            found = self.db_lookup(lookup, (t, a))
             if found is not None:
-                fact = {"level": found[1], "subject": found[2]}
-                self.facts[(t, a)] = fact
-        return (t, fact["level"], fact["subject"]) if fact else None
+                key = self.keys[(t, a)] = tuple(found)
+        return key
 
     def _campaign_opened(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
         self.remember(t, a, "Campaign.Opened", d)
@@ -196,20 +198,13 @@ class Projection:
             self.set("rm_campaigns", (t, year), closed_on=iso(d["on"]))
 
     def _plan_drafted(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
-        self.facts[(t, a)] = {"year": d["year"], "version": 1}
+        self.keys[(t, a)] = (t, d["year"])
         self.put("rm_plan_versions", t, d["year"], 1, json.dumps(d["content"], ensure_ascii=False))
         self.put("rm_plans", t, d["year"], a, "draft", 0)
         self.touched.add(t)
 
     def _plan_row(self, t: str, a: str) -> tuple[Any, ...] | None:
-        fact = self.facts.get((t, a))
-        if fact is None:
-            found = self.db_lookup("rm_plans_by_aggregate", (t, a)) if self.db_lookup else None
-            if found is None:
-                return None
-            fact = {"year": found[1]}
-            self.facts[(t, a)] = fact
-        return (t, fact["year"])
+        return self.row_key(t, a, "rm_plans_by_aggregate")
 
     def _plan_revised(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
         key = self._plan_row(t, a)
@@ -258,7 +253,7 @@ class Projection:
     def _assessed(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
         items = {k: float(p) for k, p in d["scores"].items()}
         score = self._month_score(t, d["year"], d["plan_version"], d["level"], items)
-        self.facts[(t, a)] = {"key": (t, d["year"], d["level"], d["subject"], d["period"])}
+        self.keys[(t, a)] = (t, d["year"], d["level"], d["subject"], d["period"])
         self.put(
             "rm_assessments",
             t,
@@ -283,21 +278,16 @@ class Projection:
         return scoring.month_score([i.as_item() for i in plan.items_for(level)], items)
 
     def _score_corrected(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
-        fact = self.facts.get((t, a))
-        if fact is None and self.db_lookup is not None:
-            found = self.db_lookup("rm_assessments_by_aggregate", (t, a))
-            fact = {"key": tuple(found)} if found else None
-        if fact is None:
+        key = self.row_key(t, a, "rm_assessments_by_aggregate")
+        if key is None:
             return
-        row = self.get("rm_assessments", fact["key"])
+        row = self.get("rm_assessments", key)
         if row is None:
             return
         items = json.loads(row[7])
         items[d["item"]] = float(d["points"])
         score = self._month_score(t, row[1], row[6], row[2], items)
-        self.set(
-            "rm_assessments", fact["key"], items=json.dumps(items, sort_keys=True), score=score
-        )
+        self.set("rm_assessments", key, items=json.dumps(items, sort_keys=True), score=score)
         self.touched.add(t)
 
     def _measure_filed(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
@@ -405,7 +395,7 @@ def _remembering(name: str) -> Handler:
 
 def _subject_change(**changes: Any) -> Handler:
     def handler(self: Projection, t: str, a: str, v: int, d: dict[str, Any]) -> None:
-        key = self._subject_key(t, a)
+        key = self.row_key(t, a, "rm_subjects_by_aggregate")
         if key is not None:
             values = {k: (fn(d) if callable(fn) else fn) for k, fn in changes.items()}
             self.set("rm_subjects", key, **values)
