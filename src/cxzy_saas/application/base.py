@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -13,17 +14,27 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     InfrastructureFactory,
     JSONTranscoder,
+    Mapper,
     RecordConflictError,
     Transcoding,
 )
 from eventsourcing.utils import get_topic
 
 from cxzy_saas.application.permissions import authorize
+from cxzy_saas.application.personal import KeyRing, personal_mapper
 from cxzy_saas.application.stores import APP_NAME, Store
+from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
 
 A = TypeVar("A", bound=Aggregate)
+
+# Aggregates whose state holds copies of members' personal data (the commendation names the
+# members it commends, sealed in storage with each member's key). They are never served from the
+# aggregate cache: the cache is per process, and an erasure made by another process must show
+# at once. A member itself may be cached: its erasure is an event of its own, which the cache's
+# fast-forward applies.
+UNCACHED: tuple[type[Aggregate], ...] = (Commendation,)
 
 
 class DateAsISO(Transcoding):
@@ -53,6 +64,22 @@ class TenantApplication(Application[UUID]):
 
     def construct_factory(self, env: Any) -> InfrastructureFactory[Any]:
         return self._store.factory(env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        # Members' personal fields are sealed with per-member keys (application/personal.py);
+        # the library's per-application cipher and compressor still apply, when configured.
+        self.personal_keys = KeyRing(self._store, self.tenant)
+        return personal_mapper(
+            self.construct_transcoder(),
+            self.factory.cipher(),
+            self.factory.compressor(),
+            self.personal_keys,
+            self.tenant,
+        )
+
+    def close(self) -> None:
+        self.personal_keys.close()
+        super().close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -85,6 +112,9 @@ class TenantApplication(Application[UUID]):
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{what} not found") from None
+        if isinstance(aggregate, UNCACHED) and self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(aggregate_id, evict=True)
         if not isinstance(aggregate, cls):
             raise NotFound(f"{what} not found")
         return aggregate

@@ -8,11 +8,11 @@ from datetime import date
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
-from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS
+from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS, SYSTEM
 from cxzy_saas.domain.base import as_date
-from cxzy_saas.domain.errors import AlreadyExists
+from cxzy_saas.domain.errors import AlreadyExists, Forbidden
 from cxzy_saas.domain.organisation import Branch, Group, Member
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.recording import Actor, recording
 
 GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
 MEMBER_ENROLLED = Member.Enrolled  # type: ignore[attr-defined]
@@ -144,6 +144,44 @@ class OrganisationCommands(TenantApplication):
             member = self.member(member_no)
             member.leave(reason, on)
             self.save(member)
+
+    def erase_member(self, actor: Actor, member_no: str, reason: str) -> None:
+        """Erase a member's personal data (PIPL): record that it was erased (the reason and
+        the actor, no personal data), then destroy the member's key, so that every view and
+        every replay shows the member as erased. Scores, ranks and everything else recorded
+        under the member's number stay. The log is not rewritten.
+
+        Who may: the branch's secretary, an admin of the branch's own committee (the committee
+        answers for the branch's data), or the system operator (``cxzy members erase``). A clerk
+        may not: erasure cannot be undone.
+
+        Raises:
+            Forbidden: any other role, or a user of another branch or committee.
+            NotFound: no such member in this branch.
+            StateConflict: the member's data was erased already.
+        """
+        self._authorize_erasure(actor)
+        with recording(self.tenant, actor, self.clock):
+            member = self.member(member_no)
+            if member.erased and self.personal_keys.holds_key(self.tenant, str(member.id)):
+                # Recorded, but the process stopped before the key was destroyed: finish.
+                self.personal_keys.destroy(self.tenant, str(member.id))
+                return
+            member.erase_personal_data(reason)
+            # The event first, then the key: the two stores have no shared transaction, and
+            # an event without a destroyed key is finished by running the command again (above),
+            # while a destroyed key without its event would be an erasure nobody can account for.
+            self.save(member)
+        self.personal_keys.destroy(self.tenant, str(member.id))
+
+    def _authorize_erasure(self, actor: Actor) -> None:
+        if actor.role == SYSTEM:
+            return
+        if actor.role == "branch-secretary" and actor.tenant == self.tenant:
+            return
+        if actor.role == "committee-admin" and actor.tenant == self.branch().committee:
+            return
+        raise Forbidden(f"{actor.user} ({actor.role}) may not erase members of {self.tenant}")
 
     def member(self, member_no: str) -> Member:
         return self.load(Member, Member.id_for(self.tenant, member_no), f"member {member_no}")

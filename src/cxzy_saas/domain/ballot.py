@@ -37,7 +37,9 @@ class Ballot(TenantAggregate):
         code_hashes: Mapping[str, Sequence[str]],
         on: date,
     ) -> Ballot:
-        """``subjects``: dicts of level ("member" or "group"), subject and name.
+        """``subjects``: dicts of level ("member" or "group") and subject. Names are not
+        copied here (logs written before personal data could be erased hold them): views take
+        them from the member or group, so an erased member's name is gone everywhere.
         ``code_hashes``: per pool ("members", "constituents"), the hashes of the issued codes."""
         require(bool(subjects), "a ballot needs subjects", field="subjects")
         keys = [f"{s['level']}:{s['subject']}" for s in subjects]

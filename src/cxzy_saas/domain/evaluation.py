@@ -161,7 +161,9 @@ class Nomination(TenantAggregate):
         quota: Mapping[str, int | None],
     ) -> None:
         """Set the shortlist. ``ranking[level]`` is the computed advice: rows of subject,
-        composite, rank, and veto (a reason, or None). ``quota[level]`` is the most entries.
+        composite, rank, and veto (a reason, or None); no names (an erased member's name must
+        not stay in the log; older logs hold them, and are read as erased when the member is).
+        ``quota[level]`` is the most entries.
 
         Raises:
             StateConflict: after submission.

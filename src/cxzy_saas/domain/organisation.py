@@ -16,6 +16,12 @@ from cxzy_saas.domain.errors import InvalidInput, StateConflict
 
 MEMBER_STATUSES = ("full", "probationary")  # 正式党员 / 预备党员
 BRANCH_ROLES = ("secretary", "organiser", "group-leader")  # 书记 / 组织委员 / 党小组长
+ERASED_NAME = "（已删除）"  # what every view shows for an erased member's name
+
+
+def erased_value(field: str) -> str:
+    """What an erased personal field reads as: the placeholder for the name, empty otherwise."""
+    return ERASED_NAME if field == "name" else ""
 
 
 class Branch(TenantAggregate):
@@ -90,7 +96,9 @@ class Group(TenantAggregate):
 class Member(TenantAggregate):
     """A party member (党员) of one branch, in at most one group at a time.
 
-    Its history is its events (see ``BranchApplication.history``).
+    Its history is its events (see ``BranchApplication.history``). Its personal fields (name,
+    gender, phone) are plaintext here; in storage they are sealed with a key of the member's own
+    (``application/personal.py``), so that erasing them (PIPL) needs no rewrite of the log.
     """
 
     @staticmethod
@@ -146,6 +154,7 @@ class Member(TenantAggregate):
         self.phone = phone
         self.roles: list[str] = []
         self.left_on: date | None = None
+        self.erased = False
 
     @property
     def active(self) -> bool:
@@ -202,6 +211,25 @@ class Member(TenantAggregate):
         self.left_on = on
         self.roles = []
         self.group_id = None
+
+    def erase_personal_data(self, reason: str) -> None:
+        """Record that the member's personal data was erased on request (a member who left may
+        ask too). The event holds the reason, never the data; the key that opens the data in
+        the stored events is destroyed by the application right after.
+
+        Raises:
+            StateConflict: erased already.
+        """
+        if self.erased:
+            raise StateConflict(f"the personal data of member {self.member_no} was erased already")
+        self._personal_data_erased(reason=require_text(reason, "reason", max_length=500))
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, reason: str) -> None:
+        self.name = erased_value("name")
+        self.gender = erased_value("gender")
+        self.phone = erased_value("phone")
+        self.erased = True
 
     def _check_active(self) -> None:
         if not self.active:

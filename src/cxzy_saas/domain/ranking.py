@@ -28,7 +28,7 @@ class Inputs:
 class Row:
     level: str
     subject: str
-    name: str
+    name: str  # for display only, resolved when the row is computed; never stored in an event
     work: float | None
     rating: float | None
     target: float

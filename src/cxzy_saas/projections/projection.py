@@ -20,6 +20,7 @@ from uuid import UUID
 import orjson
 
 from cxzy_saas.domain import scoring
+from cxzy_saas.domain.organisation import erased_value
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.projections.db import TABLES, Tx
 
@@ -64,6 +65,7 @@ class Projection:
         self.keys: dict[tuple[str, str], tuple[Any, ...]] = {}
         self.plans: dict[tuple[str, int, int], PlanContent] = {}
         self.touched: set[str] = set()  # tenants whose scores may have changed
+        self.erased: list[tuple[str, str]] = []  # (tenant, member no) erased in this batch
         self.recall = recall
         self.db_lookup: Callable[[str, tuple[Any, ...]], list[Any] | None] | None = None
 
@@ -168,6 +170,15 @@ class Projection:
         group = str(d["group_id"]) if d["group_id"] else None
         self.put("rm_subjects", t, "member", d["member_no"], a, d["name"], group, 1)
         self.touched.add(t)
+
+    def _member_erased(self, t: str, a: str, v: int, d: dict[str, Any]) -> None:
+        # The Enrolled event already reads as erased once the key is gone (a rebuild shows the
+        # placeholder from the start); this sets it on rows projected while the key existed.
+        key = self.row_key(t, a, "rm_subjects_by_aggregate")
+        if key is not None:
+            self.set("rm_subjects", key, name=erased_value("name"))
+            self.erased.append((t, key[2]))
+            self.touched.add(t)
 
     def row_key(self, t: str, a: str, lookup: str) -> tuple[Any, ...] | None:
         """The key of the read-model row an aggregate's later events change: kept from its
@@ -425,6 +436,7 @@ HANDLERS: dict[str, Handler] = {
         grp=lambda d: str(d["group_id"]) if d["group_id"] else None
     ),
     "Member.Left": _subject_change(active=0),
+    "Member.PersonalDataErased": P._member_erased,
     "Campaign.Opened": P._campaign_opened,
     "Campaign.LeaderboardVisibilityChanged": P._campaign_visibility,
     "Campaign.Closed": P._campaign_closed,

@@ -9,6 +9,7 @@ counted twice or lost.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,9 +17,11 @@ from datetime import timedelta, timezone
 from typing import Any
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.personal import Keys, open_values, sites
 from cxzy_saas.application.stores import REGISTRY, PostgresStore
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.organisation import erased_value
 from cxzy_saas.projections import boards as board_store
 from cxzy_saas.projections.db import (
     TABLES,
@@ -143,14 +146,16 @@ class Projector:
                     notifications, want = whole, len(whole) + 1  # everything; no more to read
                 else:
                     notifications = fetch(tenant, kind, position, want)
+                keys = self._personal_keys(tenant, kind, notifications)
                 for n in notifications:
                     data = decode_state(n.state)
+                    name = event_name(n.topic)
+                    if keys is not None and name.startswith("Member."):
+                        # Sealed personal fields, opened with the keys read for this chunk
+                        # (or the erased placeholder: the projection sees what a view shows).
+                        open_values(sites(name, data, tenant, n.originator_id), keys)
                     projection.handle(
-                        tenant,
-                        str(n.originator_id),
-                        n.originator_version,
-                        event_name(n.topic),
-                        data,
+                        tenant, str(n.originator_id), n.originator_version, name, data
                     )
                     day = data["timestamp"].astimezone(LOCAL).date().isoformat()
                     time_index[(tenant, day)] = [tenant, day, n.id]
@@ -160,6 +165,7 @@ class Projector:
                     pending = [p for p in pending if p[0] != tenant] + [(tenant, position)]
                 if count >= self.batch_size:
                     self._commit(projection, pending, "touched" if recompute_boards else "none")
+                    self._forget_erased(projection, live=stop_at is None)
                     stats.events += count
                     stats.batches += 1
                     progress(count)
@@ -169,6 +175,7 @@ class Projector:
         final = "touched" if recompute_boards else ("all" if boards else "none")
         if pending or final == "all":
             self._commit(projection, pending, final)
+            self._forget_erased(projection, live=stop_at is None)
             stats.events += count
             stats.batches += 1 if pending else 0
             progress(count)
@@ -200,6 +207,47 @@ class Projector:
             found = store.notifications_between(ranges)
             for tenant, kind in group:
                 yield tenant, kind, found.get(tenant, [])
+
+    def _personal_keys(self, tenant: str, kind: str, notifications: list[Any]) -> Keys | None:
+        """The keys of the members whose events are in this chunk, read in one query (not per
+        event, so a rebuild keeps its rate); None when the chunk holds no member event."""
+        wanted = {
+            (tenant, str(n.originator_id))
+            for n in notifications
+            if event_name(n.topic).startswith("Member.")
+        }
+        if not wanted:
+            return None
+        return self.app(tenant, kind).personal_keys.lookup(wanted)
+
+    def _forget_erased(self, projection: Projection, live: bool) -> None:
+        """After an erasure is committed by the live projector, the as-of checkpoints (images
+        of past read models, made before it) still hold the member's name: overwrite it there
+        too, so that a replay from a checkpoint shows the member as erased like every other
+        view. Replays (``live`` False) only read the checkpoints."""
+        erased, projection.erased = projection.erased, []
+        if not live or not erased:
+            return
+        from cxzy_saas.projections.asof import checkpoint_dir  # asof imports this module
+
+        for image in sorted(checkpoint_dir(self.tenancy).glob("*.sqlite3")):
+            conn = sqlite3.connect(image)
+            try:
+                conn.execute("PRAGMA secure_delete = ON")  # no old name left in freed pages
+                with conn:
+                    for tenant, member_no in erased:
+                        conn.execute(
+                            "UPDATE rm_subjects SET name = ? "
+                            "WHERE tenant = ? AND level = 'member' AND subject = ?",
+                            (erased_value("name"), tenant, member_no),
+                        )
+                        conn.execute(
+                            "UPDATE rm_leaderboard SET name = ? "
+                            "WHERE tenant = ? AND level = 'member' AND subject = ?",
+                            (erased_value("name"), tenant, member_no),
+                        )
+            finally:
+                conn.close()
 
     @staticmethod
     def _all_tenants(tx: Tx) -> list[str]:
