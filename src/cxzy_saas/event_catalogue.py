@@ -7,6 +7,7 @@ import inspect
 
 from cxzy_saas.domain import (
     accounts,
+    archive,
     ballot,
     commendation,
     committee,
@@ -28,6 +29,7 @@ MODULES = (
     evaluation,
     ballot,
     commendation,
+    archive,
 )
 COMMON = ("originator_id", "originator_version", "timestamp", "originator_topic", "tenant", "actor")
 LOG = {
@@ -37,6 +39,7 @@ LOG = {
     "Campaign": "committee",
     "Decision": "committee",
     "Commendation": "committee",
+    "ArchiveSeal": "committee",
     "Plan": "committee and branch",
     "Assessment": "branch (monthly) and committee (quarterly, of a branch)",
 }

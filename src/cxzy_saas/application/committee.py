@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cxzy_saas.application.accounts import AccountCommands
+from cxzy_saas.application.archives import ArchiveCommands
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS, SYSTEM
 from cxzy_saas.application.plans import PlanCommands
@@ -42,7 +43,7 @@ class RegistryApplication(TenantApplication):
             self.save(registry)
 
 
-class CommitteeApplication(AccountCommands, PlanCommands):
+class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
     name = TenantApplication.name
     plan_writers = COMMITTEE_WRITERS
     # Set by the tenancy: the application of one of this committee's branches (for reads).
@@ -79,6 +80,9 @@ class CommitteeApplication(AccountCommands, PlanCommands):
             campaign = Campaign.open(year, title)
             self.save(campaign)
             return campaign.id
+
+    def campaign_ids(self) -> list[UUID]:
+        return self.ids_created_by(Campaign.Opened)  # type: ignore[attr-defined]
 
     def campaign(self, year: int) -> Campaign:
         return self.load(Campaign, Campaign.id_for(self.tenant, year), f"campaign {year}")

@@ -1,0 +1,179 @@
+"""Archive commands of the committee: seal a branch's campaign year, export it as a bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.utils import get_topic
+
+from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS, authorize
+from cxzy_saas.archive.chain import ALGORITHM, ChainSummary, Record, genesis, summarise
+from cxzy_saas.archive.selection import (
+    as_record,
+    measure_ids,
+    select_branch_year,
+    select_committee_year,
+)
+from cxzy_saas.domain.archive import ArchiveSeal
+from cxzy_saas.domain.committee import Committee
+from cxzy_saas.domain.errors import AlreadyExists, Forbidden, NotFound, StateConflict
+from cxzy_saas.domain.plan import Campaign
+from cxzy_saas.domain.recording import Actor
+
+if TYPE_CHECKING:
+    from cxzy_saas.application.branch import BranchApplication
+
+ON_DEMAND_ROLES = frozenset({"committee-admin", "system"})
+SEALED = get_topic(ArchiveSeal.Sealed)
+BATCH = 5000
+
+
+def _notifications(app: TenantApplication, upto: int) -> Iterator[Any]:
+    """Notifications 1..upto of a tenant's log, in order, read in batches."""
+    start = 1
+    while start <= upto:
+        batch = app.recorder.select_notifications(start, BATCH, stop=upto)
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        start = batch[-1].id + 1
+
+
+class ArchiveCommands(TenantApplication):
+    """Mixed into :class:`~cxzy_saas.application.committee.CommitteeApplication`."""
+
+    branch_app: Callable[[str], BranchApplication]
+
+    def _archived_branch(self, branch: str) -> BranchApplication:
+        committee = self.load(Committee, Committee.id_for(self.tenant), f"committee {self.tenant}")
+        if branch not in committee.branches:
+            raise NotFound(f"branch {branch} not found")
+        return self.branch_app(branch)
+
+    def _sections(
+        self, branch_app: BranchApplication, branch: str, year: int, heads: tuple[int, int]
+    ) -> tuple[list[Record], list[Record]]:
+        branch_records = select_branch_year(_notifications(branch_app, heads[0]), year)
+        committee_records = select_committee_year(
+            _notifications(self, heads[1]), self.tenant, branch, year, measure_ids(branch_records)
+        )
+        return branch_records, committee_records
+
+    def _summaries(
+        self,
+        branch: str,
+        year: int,
+        records: tuple[list[Record], list[Record]],
+        heads: tuple[int, int],
+    ) -> dict[str, ChainSummary]:
+        return {
+            section: summarise(genesis(self.tenant, branch, year, section), found, head)
+            for section, found, head in zip(("branch", "committee"), records, heads, strict=True)
+        }
+
+    def seal_archive(
+        self, actor: Actor, branch: str, year: int, *, on_demand: bool = False
+    ) -> ArchiveSeal:
+        """Hash the branch-year's events into a chain and record its head in this log.
+
+        Raises:
+            Forbidden: not a committee writer; on demand, not a committee admin.
+            NotFound: unknown branch or campaign.
+            StateConflict: the campaign is still open and the seal is not on demand.
+            AlreadyExists: the branch-year is sealed already (ConcurrentModification when a
+                second seal races the first).
+            InvalidInput: the branch has no events for the year.
+        """
+        with self.acting(actor, COMMITTEE_WRITERS):
+            if on_demand and actor.role not in ON_DEMAND_ROLES:
+                raise Forbidden("only a committee admin may seal on demand")
+            branch_app = self._archived_branch(branch)
+            campaign = self.load(Campaign, Campaign.id_for(self.tenant, year), f"campaign {year}")
+            if campaign.closed_on is None and not on_demand:
+                raise StateConflict(
+                    f"the {year} campaign is still open: close it first, or seal on demand"
+                )
+            seal_id = ArchiveSeal.id_for(self.tenant, branch, year)
+            if self.exists(seal_id):
+                raise AlreadyExists(f"the {year} archive of {branch} is sealed already")
+            # Both heads are read before any event is: whatever is appended from now on lies
+            # beyond the recorded bounds, so export can select exactly these events again.
+            heads = (branch_app.head(), self.head())
+            records = self._sections(branch_app, branch, year, heads)
+            summaries = self._summaries(branch, year, records, heads)
+            seal = ArchiveSeal.seal(
+                self.tenant,
+                branch,
+                year,
+                algorithm=ALGORITHM,
+                # Recorded as on demand only when it was: the campaign still open. The verifier
+                # checks this against the campaign's events in the committee section.
+                on_demand=campaign.closed_on is None,
+                branch_chain=summaries["branch"].as_dict(),
+                committee_chain=summaries["committee"].as_dict(),
+            )
+            self.save(seal)
+            return seal
+
+    def archive_seal(self, branch: str, year: int) -> ArchiveSeal | None:
+        seal_id = ArchiveSeal.id_for(self.tenant, branch, year)
+        return self.load(ArchiveSeal, seal_id, "archive seal") if self.exists(seal_id) else None
+
+    def _seal_record(self, seal: ArchiveSeal) -> Record:
+        start = seal.committee_log_head + 1
+        while True:
+            batch = self.recorder.select_notifications(start, BATCH, topics=[SEALED])
+            for n in batch:
+                if str(n.originator_id) == str(seal.id):
+                    return as_record(n)
+            if len(batch) < BATCH:
+                raise NotFound("the seal's stored event was not found")  # pragma: no cover
+            start = batch[-1].id + 1
+
+    def export_archive(
+        self, actor: Actor, branch: str, year: int, *, with_pdf: bool = True
+    ) -> dict[str, bytes]:
+        """The sealed branch-year as a bundle's files (see ``cxzy_saas.archive.bundle``).
+
+        Raises:
+            Forbidden: not a committee reader (admin, viewer, auditor).
+            NotFound: unknown branch, or the branch-year is not sealed.
+            StateConflict: the logs no longer hash to the seal (a stored event was altered).
+            FontMissing: PDFs wanted and no CJK font installed.
+        """
+        from cxzy_saas.archive import bundle
+
+        authorize(actor, self.tenant, COMMITTEE_READERS)
+        branch_app = self._archived_branch(branch)
+        seal = self.archive_seal(branch, year)
+        if seal is None:
+            raise NotFound(f"the {year} archive of {branch} is not sealed")
+        heads = (seal.log_head, seal.committee_log_head)
+        records = self._sections(branch_app, branch, year, heads)
+        for section, summary in self._summaries(branch, year, records, heads).items():
+            if summary.as_dict() != seal.chain(section):
+                raise StateConflict(
+                    f"the {section} log no longer hashes to the seal of {branch} {year}: "
+                    "a stored event was altered or removed"
+                )
+        return bundle.build(
+            self.tenant,
+            branch,
+            year,
+            records[0],
+            records[1],
+            self._seal_record(seal),
+            {"branch": seal.log_head, "committee": seal.committee_log_head},
+            self._display_names(branch_app, branch),
+            with_pdf=with_pdf,
+        )
+
+    def _display_names(self, branch_app: BranchApplication, branch: str) -> dict[str, str]:
+        names = {f"branch:{branch}": branch_app.branch().name}
+        names.update({f"group:{g.code}": g.name for g in branch_app.groups(include_dissolved=True)})
+        names.update(
+            {f"member:{m.member_no}": str(m.name) for m in branch_app.members(include_left=True)}
+        )
+        return names

@@ -1,0 +1,169 @@
+"""An archive bundle: its files as bytes, built from the sealed records, written as a folder or a
+zip, and read back.
+
+Layout (names are relative paths inside the folder or zip)::
+
+    manifest.json              chain heads, counts, positions, the seal event as stored,
+                               the SHA-256 of every other file, and a digest of itself
+    events/branch.jsonl        the branch-year's stored events in log order, one per line,
+                               each with its link hash (see chain.py)
+    events/committee.jsonl     the committee's events about that branch-year, likewise
+    names.json                 display names of the branch, its groups and members (from the
+                               live store at export)
+    scores.json                final scores and ranking, re-derivable from the events
+    documents/NN-*.html|pdf    the documents in Chinese (documents.py)
+
+Every JSON file is written in one canonical form (orjson, sorted keys), so the verifier can
+insist on it and a changed space is caught like a changed digit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.utils import get_topic
+
+from cxzy_saas.archive.chain import ALGORITHM, Record, encode_lines, genesis, summarise
+from cxzy_saas.archive.documents import Context, Document, build_documents, render_html, score_rows
+from cxzy_saas.archive.replay import replay
+from cxzy_saas.domain.commendation import DeedMaterial
+
+FORMAT = "cxzy-archive/1"
+MANIFEST = "manifest.json"
+SECTIONS = ("branch", "committee")
+DEEDS_DRAFTED = get_topic(DeedMaterial.Drafted)  # type: ignore[attr-defined]
+
+
+def pretty(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def events_file(section: str) -> str:
+    return f"events/{section}.jsonl"
+
+
+def manifest_digest(manifest: Mapping[str, Any]) -> str:
+    """SHA-256 of the manifest's canonical form without its own ``digest`` field."""
+    body = {k: v for k, v in manifest.items() if k != "digest"}
+    return sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
+
+
+def derive(
+    committee: str,
+    branch: str,
+    year: int,
+    branch_records: Sequence[Record],
+    committee_records: Sequence[Record],
+    names: dict[str, str],
+) -> tuple[dict[str, bytes], list[Document]]:
+    """The files a verifier can recompute from the events and names: scores.json and every
+    HTML document; also the documents themselves (for the PDFs)."""
+    branch_app, committee_app = replay(committee, branch, branch_records, committee_records)
+    try:
+        ctx = Context(committee, branch, year, names, branch_app, committee_app)
+        deed_ids = [UUID(r.aggregate) for r in branch_records if r.topic == DEEDS_DRAFTED]
+        docs = build_documents(ctx, deed_ids, names.get(f"branch:{branch}", branch))
+        files = {f"documents/{d.key}.html": render_html(d) for d in docs}
+        files["scores.json"] = pretty({"branch": branch, "year": year, "levels": score_rows(ctx)})
+        return files, docs
+    finally:
+        branch_app.close()
+        committee_app.close()
+
+
+def build(
+    committee: str,
+    branch: str,
+    year: int,
+    branch_records: Sequence[Record],
+    committee_records: Sequence[Record],
+    seal: Record,
+    log_heads: Mapping[str, int],
+    names: dict[str, str],
+    *,
+    with_pdf: bool = True,
+) -> dict[str, bytes]:
+    """Every file of the bundle. Raises pdf.FontMissing when PDFs are wanted and no CJK font
+    is installed."""
+    files, docs = derive(committee, branch, year, branch_records, committee_records, names)
+    files["names.json"] = pretty(names)
+    if with_pdf:
+        from cxzy_saas.archive.pdf import render_pdf
+
+        files.update({f"documents/{d.key}.pdf": render_pdf(d) for d in docs})
+    chains = {}
+    for section, records in (("branch", branch_records), ("committee", committee_records)):
+        start = genesis(committee, branch, year, section)
+        files[events_file(section)] = encode_lines(start, list(records))
+        summary = summarise(start, list(records), log_heads[section])
+        chains[section] = {
+            "file": events_file(section),
+            "genesis": start.hex(),
+            **summary.as_dict(),
+        }
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "algorithm": ALGORITHM,
+        "committee": committee,
+        "branch": branch,
+        "year": year,
+        "chains": chains,
+        "seal": seal.as_json(),
+        "files": {name: sha256(data) for name, data in sorted(files.items())},
+    }
+    manifest["digest"] = manifest_digest(manifest)
+    files[MANIFEST] = pretty(manifest)
+    return files
+
+
+def write(files: Mapping[str, bytes], path: Path) -> None:
+    """A zip when ``path`` ends in .zip (fixed timestamps, sorted names: the same bundle gives
+    the same bytes), otherwise a folder, which must not exist or be empty.
+
+    Raises:
+        FileExistsError: the folder exists and is not empty.
+    """
+    if path.suffix.lower() == ".zip":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                z.writestr(info, files[name])
+        return
+    if path.exists() and any(path.iterdir()):
+        raise FileExistsError(f"{path} exists and is not empty")
+    for name, data in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def read(path: Path) -> dict[str, bytes]:
+    """The files of a bundle folder or zip, by relative POSIX path.
+
+    Raises:
+        FileNotFoundError: no such folder or file.
+        zipfile.BadZipFile: a .zip that is not a zip.
+    """
+    if path.is_dir():
+        return {
+            p.relative_to(path).as_posix(): p.read_bytes()
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+        }
+    if not path.exists():
+        raise FileNotFoundError(str(path))
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}

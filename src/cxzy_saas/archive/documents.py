@@ -1,0 +1,343 @@
+"""The archive's human-readable documents, in Chinese, derived from the archived events alone.
+
+Each document is first a list of blocks (headings, paragraphs, tables); HTML and PDF are two
+renderings of the same blocks. Display names of members and groups come from ``names`` (taken
+from the live store at export and kept in the bundle), because members' personal fields may be
+unreadable from the stored events once their keys are destroyed.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.committee import CommitteeApplication
+from cxzy_saas.domain.commendation import TITLES, DeedMaterial
+from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.domain.evaluation import Review
+from cxzy_saas.domain.plan import Plan
+from cxzy_saas.domain.scoring import GRADE_NAMES
+
+LEVEL_NAMES = {"branch": "党支部", "group": "党小组", "member": "党员"}
+OUTCOME_NAMES = {"approved": "批准", "returned": "退回", "acknowledged": "已阅知"}
+BAND_NAMES = {**GRADE_NAMES, "excellent": "优秀候选"}  # a band is advice, not the grade
+DOCUMENTS = (
+    ("01-plan", "活动方案"),
+    ("02-midyear", "半年初评结果"),
+    ("03-year-end", "年终总评与年度总结"),
+    ("04-scores", "最终得分与排名"),
+    ("05-nominations", "推荐名单及党委审批"),
+    ("06-deeds", "事迹材料"),
+)
+
+
+@dataclass
+class Document:
+    key: str
+    title: str
+    blocks: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def h2(self, text: str) -> None:
+        self.blocks.append(("h2", text))
+
+    def p(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def table(self, header: list[str], rows: list[list[str]]) -> None:
+        self.blocks.append(("table", header, rows))
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+class Context:
+    """What every document reads: the replayed applications and the display names."""
+
+    def __init__(
+        self,
+        committee: str,
+        branch: str,
+        year: int,
+        names: dict[str, str],
+        branch_app: BranchApplication,
+        committee_app: CommitteeApplication,
+    ) -> None:
+        self.committee, self.branch, self.year, self.names = committee, branch, year, names
+        self.b, self.c = branch_app, committee_app
+
+    def name(self, level: str, subject: str) -> str:
+        return self.names.get(f"{level}:{subject}", subject)
+
+    def decision_line(self, kind: str, subject: str, submission: int) -> str:
+        decision = self.c.decision(self.branch, kind, subject, submission)
+        if decision is None:
+            return "党委尚未作出决定"
+        text = f"党委决定:{OUTCOME_NAMES.get(decision.outcome, decision.outcome)}"
+        if decision.reason:
+            text += f"(理由:{decision.reason})"
+        if decision.against_advice:
+            text += "〔与计算结果不一致〕"
+        return text
+
+
+def _plan(ctx: Context, doc: Document) -> None:
+    if not ctx.b.exists(Plan.id_for(ctx.branch, ctx.year)):
+        doc.p("本年度未制定活动方案。")
+        return
+    plan = ctx.b.plan(ctx.year)
+    content = plan.versions[-1]
+    doc.p(f"起草人:{plan.drafter};版本:第 {plan.version_no} 稿;状态:{plan.status}")
+    for key, title in (("guiding_ideology", "指导思想"),):
+        doc.h2(title)
+        doc.p(str(content.get(key, "")))
+    doc.h2("评选条件")
+    doc.table(
+        ["层级", "序号", "条件"],
+        [
+            [LEVEL_NAMES.get(c["level"], c["level"]), fmt(c["number"]), c["text"]]
+            for c in content.get("criteria", [])
+        ],
+    )
+    doc.h2("目标分解与量化标准")
+    doc.table(
+        ["编号", "层级", "条件", "项目", "满分", "权重"],
+        [
+            [
+                i["code"],
+                LEVEL_NAMES.get(i["level"], i["level"]),
+                fmt(i["criterion"]),
+                i["title"],
+                fmt(float(i["max_points"])),
+                fmt(float(i["weight"])),
+            ]
+            for i in content.get("items", [])
+        ],
+    )
+    for key, title in (
+        ("assessment_method", "考核办法"),
+        ("selection_method", "评选办法"),
+        ("commendation_method", "表彰办法"),
+        ("organisation", "组织领导"),
+    ):
+        doc.h2(title)
+        doc.p(str(content.get(key, "")))
+    doc.h2("讨论与征求意见")
+    for d in plan.discussions:
+        doc.p(f"{fmt(d['on'])} 支委会讨论:{d['minutes']}")
+    for c in plan.comments:
+        doc.p(f"{c['on']} {c['by']}:{c['text']}")
+    doc.h2("报批与审批")
+    if plan.submissions == 0:
+        doc.p("尚未报党委审批。")
+    for n in range(1, plan.submissions + 1):
+        doc.p(f"第 {n} 次报批:{ctx.decision_line('plan', str(ctx.year), n)}")
+
+
+def _review(ctx: Context, doc: Document, stage: str) -> None:
+    if not ctx.b.exists(Review.id_for(ctx.branch, ctx.year, stage)):
+        doc.p("本年度未开展该阶段评议。")
+        return
+    review = ctx.b.review(ctx.year, stage)
+    doc.h2("党支部总结")
+    doc.p(review.branch_summary or "—")
+    doc.h2("党小组总结")
+    doc.table(
+        ["党小组", "总结"],
+        [[ctx.name("group", g), t] for g, t in sorted(review.group_summaries.items())],
+    )
+    doc.h2("个人总结")
+    doc.table(
+        ["党员", "总结"],
+        [[ctx.name("member", m), t] for m, t in sorted(review.summaries.items())],
+    )
+    doc.h2("讲评意见")
+    doc.table(
+        ["党员", "意见"],
+        [[ctx.name("member", m), ";".join(r)] for m, r in sorted(review.remarks.items())],
+    )
+    if stage == "midyear":
+        doc.h2("表扬推荐")
+        doc.p(
+            "党小组:"
+            + ("、".join(ctx.name("group", g) for g in review.recommended["group"]) or "无")
+        )
+        doc.p(
+            "党员:"
+            + ("、".join(ctx.name("member", m) for m in review.recommended["member"]) or "无")
+        )
+        doc.h2("向党委汇报")
+        if review.reported_on is None:
+            doc.p("尚未向党委汇报。")
+        else:
+            doc.p(f"{fmt(review.reported_on)} 向党委汇报;")
+            doc.p(ctx.decision_line("midyear-report", str(ctx.year), 1))
+
+
+def _midyear(ctx: Context, doc: Document) -> None:
+    _review(ctx, doc, "midyear")
+
+
+def _year_end(ctx: Context, doc: Document) -> None:
+    doc.h2("年终总评")
+    _review(ctx, doc, "year-end")
+    doc.h2("年度总结")
+    try:
+        summary = ctx.b.annual_summary(ctx.year)
+    except DomainError:
+        doc.p("本年度总结尚未报送。")
+        return
+    for title, text in (
+        ("基本情况", summary.basic_facts),
+        ("主要经验", summary.experience),
+        ("存在问题", summary.problems),
+        ("明年打算", summary.plans),
+    ):
+        doc.h2(title)
+        doc.p(text)
+    where = {"members-meeting": "党员大会", "committee": "党委"}
+    for to, on in sorted(summary.reported.items()):
+        doc.p(f"{fmt(on)} 向{where.get(to, to)}报告")
+    if "committee" in summary.reported:
+        doc.p(ctx.decision_line("annual-summary", str(ctx.year), 1))
+
+
+def score_rows(ctx: Context) -> dict[str, list[dict[str, Any]]]:
+    """The final ranking of the branch's groups and members, without display names (those are
+    not derivable from the events once personal data is erased)."""
+    ranking = ctx.b.ranking(ctx.year)
+    return {
+        level: [{k: v for k, v in row.as_dict().items() if k != "name"} for row in rows]
+        for level, rows in ranking.items()
+    }
+
+
+def _scores(ctx: Context, doc: Document) -> None:
+    header = [
+        "名次",
+        "编号",
+        "名称",
+        "工作实绩",
+        "民主测评",
+        "目标完成",
+        "综合得分",
+        "档次",
+        "否决",
+    ]
+    for level, rows in score_rows(ctx).items():
+        doc.h2(f"{LEVEL_NAMES[level]}排名")
+        doc.table(
+            header,
+            [
+                [fmt(r["rank"]), r["subject"], ctx.name(level, r["subject"])]
+                + [fmt(r[k]) for k in ("work", "rating", "target", "composite")]
+                + [BAND_NAMES.get(r["band"], r["band"]), r["veto"] or "—"]
+                for r in rows
+            ],
+        )
+    doc.p("计算得分为参考意见,不以票取人;推荐与审批中与之不一致处均载明理由。")
+
+
+def _nominations(ctx: Context, doc: Document) -> None:
+    try:
+        nomination = ctx.b.nomination(ctx.year)
+    except DomainError:
+        doc.p("本年度未推荐。")
+        return
+    submitted = fmt(nomination.submitted_on) if nomination.submitted_on else "尚未报送"
+    doc.p(f"报送:{submitted};报送次数:{nomination.submissions}")
+    rows = []
+    for e in nomination.entries:
+        line = ctx.decision_line(
+            "nominee", f"{ctx.year}:{e['level']}:{e['subject']}", nomination.submissions
+        )
+        rows.append(
+            [
+                LEVEL_NAMES.get(e["level"], e["level"]),
+                ctx.name(e["level"], e["subject"]),
+                fmt(e.get("composite")),
+                fmt(e.get("rank")),
+                fmt(e.get("departs")),
+                e.get("reason") or "—",
+                line,
+            ]
+        )
+    doc.table(["层级", "名称", "综合得分", "名次", "偏离排名", "推荐理由", "党委审批"], rows)
+    commendation = ctx.c.commendation(ctx.year)
+    doc.h2("命名表彰")
+    named = [e for e in (commendation.named if commendation else []) if e["branch"] == ctx.branch]
+    if not named:
+        doc.p("本支部无命名表彰。")
+    doc.table(
+        ["称号", "名称"],
+        [[e["title"], ctx.name(e["level"], e["subject"])] for e in named],
+    )
+
+
+def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
+    if not deed_ids:
+        doc.p("本年度无事迹材料。")
+    for deed_id in deed_ids:
+        deeds = ctx.b.load(DeedMaterial, deed_id, "deed material")
+        doc.h2(f"{TITLES.get(deeds.level, deeds.level)}:{ctx.name(deeds.level, deeds.subject)}")
+        for paragraph in deeds.versions[-1].split("\n"):
+            if paragraph.strip():
+                doc.p(paragraph.strip())
+        if deeds.attachments:
+            doc.p("附件:" + "、".join(deeds.attachments))
+        doc.p(f"(第 {len(deeds.versions)} 稿)")
+
+
+def build_documents(ctx: Context, deed_ids: list[Any], branch_name: str) -> list[Document]:
+    """Every document of the archive, in the order of :data:`DOCUMENTS`."""
+    builders = {
+        "01-plan": _plan,
+        "02-midyear": _midyear,
+        "03-year-end": _year_end,
+        "04-scores": _scores,
+        "05-nominations": _nominations,
+        "06-deeds": lambda c, d: _deeds(c, d, deed_ids),
+    }
+    docs = []
+    for key, title in DOCUMENTS:
+        doc = Document(key, f"{branch_name} {ctx.year} 年创先争优活动 · {title}")
+        builders[key](ctx, doc)
+        docs.append(doc)
+    return docs
+
+
+STYLE = (
+    "body{font-family:'Noto Sans CJK SC','Droid Sans Fallback',sans-serif;max-width:60em;"
+    "margin:2em auto;line-height:1.6}table{border-collapse:collapse;width:100%}"
+    "td,th{border:1px solid #999;padding:.2em .4em;vertical-align:top}"
+)
+
+
+def render_html(doc: Document) -> bytes:
+    e = html.escape
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>{e(doc.title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{e(doc.title)}</h1>",
+    ]
+    for block in doc.blocks:
+        if block[0] == "h2":
+            out.append(f"<h2>{e(block[1])}</h2>")
+        elif block[0] == "p":
+            out.append(f"<p>{e(block[1])}</p>")
+        else:
+            _, header, rows = block
+            out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
+            out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
+            out.append("</table>")
+    out.append("</body></html>\n")
+    return "\n".join(out).encode("utf-8")

@@ -1,0 +1,301 @@
+"""The offline verifier: a bundle's files in, the first thing that does not match out.
+
+It needs nothing but the bundle's bytes (no database, no network): it recomputes both hash
+chains, checks counts, positions and heads against the manifest and against the committee's
+seal event carried in it, checks every file against its SHA-256, and re-derives the final
+scores and the HTML documents from the events through the domain's own scoring code.
+
+What it proves: the bundle is internally whole and its events hash to the head recorded in the
+seal. What it cannot prove alone: that the seal itself is genuine, since whoever forges a whole
+bundle can forge a seal event too. The head it prints is compared with the committee's log (or a
+printed copy of it) to close that gap.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from eventsourcing.utils import get_topic
+
+from cxzy_saas.archive.bundle import (
+    FORMAT,
+    MANIFEST,
+    SECTIONS,
+    derive,
+    events_file,
+    manifest_digest,
+    pretty,
+    sha256,
+)
+from cxzy_saas.archive.chain import ALGORITHM, Record, canonical, genesis, link
+from cxzy_saas.domain.archive import ArchiveSeal
+from cxzy_saas.domain.plan import Campaign
+
+SEALED = get_topic(ArchiveSeal.Sealed)
+CAMPAIGN_CLOSED = get_topic(Campaign.Closed)  # type: ignore[attr-defined]
+CHAIN_KEYS = {"file", "genesis", "head", "events", "first", "last", "log_head"}
+MANIFEST_KEYS = {
+    "format",
+    "algorithm",
+    "committee",
+    "branch",
+    "year",
+    "chains",
+    "seal",
+    "files",
+    "digest",
+}
+
+
+class Mismatch(Exception):
+    """The first thing in a bundle that does not hold: where it is and what is wrong."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"{where}: {what}")
+        self.where = where
+        self.what = what
+
+
+@dataclass
+class Result:
+    ok: bool
+    where: str | None = None
+    what: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def message(self) -> str:
+        if self.ok:
+            s = self.summary
+            return (
+                f"archive OK: {s['branch']} {s['year']}, {s['events']} branch events and "
+                f"{s['committee_events']} committee events chained to head {s['head']}, "
+                f"{s['files']} files; compare the head with the seal in the committee's log"
+            )
+        return f"archive does NOT verify: {self.where}: {self.what}"
+
+
+def verify_files(files: Mapping[str, bytes]) -> Result:
+    """Verify a bundle given as {relative path: bytes}. Never raises for bad input: every
+    problem becomes a failed :class:`Result` naming the first event or file that is wrong."""
+    try:
+        summary = _verify(files)
+    except Mismatch as m:
+        return Result(False, m.where, m.what)
+    return Result(True, summary=summary)
+
+
+def _json(where: str, data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as e:
+        raise Mismatch(where, f"not valid JSON ({e})") from None
+
+
+def _require(condition: bool, where: str, what: str) -> None:
+    if not condition:
+        raise Mismatch(where, what)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _record(where: str, data: Any) -> Record:
+    _require(isinstance(data, dict), where, "not an event object")
+    keys = set(data) - {"hash"}
+    _require(
+        keys
+        in (
+            {"aggregate", "position", "topic", "version", "state"},
+            {"aggregate", "position", "topic", "version", "state_b64"},
+        ),
+        where,
+        f"unexpected fields {sorted(data)}",
+    )
+    _require(_is_int(data["position"]) and data["position"] > 0, where, "bad position")
+    _require(_is_int(data["version"]) and data["version"] > 0, where, "bad version")
+    _require(isinstance(data["aggregate"], str), where, "bad aggregate id")
+    _require(isinstance(data["topic"], str), where, "bad topic")
+    if "state" in data:
+        _require(isinstance(data["state"], str), where, "bad state")
+        state = data["state"].encode("utf-8")
+    else:
+        try:
+            state = base64.b64decode(data["state_b64"], validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise Mismatch(where, "state_b64 is not base64") from None
+        # Two base64 texts may decode to the same bytes; only the canonical one is accepted.
+        _require(base64.b64encode(state).decode() == data["state_b64"], where, "bad base64")
+    return Record(data["position"], data["aggregate"], data["version"], data["topic"], state)
+
+
+def _manifest(files: Mapping[str, bytes]) -> dict[str, Any]:
+    _require(MANIFEST in files, MANIFEST, "missing")
+    manifest = _json(MANIFEST, files[MANIFEST])
+    _require(isinstance(manifest, dict), MANIFEST, "not an object")
+    _require(pretty(manifest) == files[MANIFEST], MANIFEST, "not in canonical form (edited?)")
+    _require(set(manifest) == MANIFEST_KEYS, MANIFEST, f"unexpected fields {sorted(manifest)}")
+    _require(manifest["format"] == FORMAT, MANIFEST, f"format is not {FORMAT}")
+    _require(manifest["algorithm"] == ALGORITHM, MANIFEST, f"algorithm is not {ALGORITHM}")
+    for key in ("committee", "branch"):
+        _require(isinstance(manifest[key], str), MANIFEST, f"bad {key}")
+    _require(_is_int(manifest["year"]), MANIFEST, "bad year")
+    chains = manifest["chains"]
+    _require(isinstance(chains, dict) and set(chains) == set(SECTIONS), MANIFEST, "bad chains")
+    for section in SECTIONS:
+        c = chains[section]
+        where = f"{MANIFEST} chains.{section}"
+        _require(isinstance(c, dict) and set(c) == CHAIN_KEYS, where, "unexpected fields")
+        _require(c["file"] == events_file(section), where, "bad file name")
+        for key in ("events", "first", "last", "log_head"):
+            _require(_is_int(c[key]) and c[key] >= 0, where, f"bad {key}")
+    listed = manifest["files"]
+    _require(isinstance(listed, dict), MANIFEST, "bad files")
+    _require(all(isinstance(v, str) for v in listed.values()), MANIFEST, "bad file hashes")
+    return manifest
+
+
+def _check_file_set(manifest: dict[str, Any], files: Mapping[str, bytes]) -> None:
+    listed = set(manifest["files"])
+    for section in SECTIONS:
+        _require(events_file(section) in listed, MANIFEST, f"does not list {events_file(section)}")
+    for name in sorted(set(files) - listed - {MANIFEST}):
+        raise Mismatch(name, "not listed in the manifest (added after export?)")
+    for name in sorted(listed - set(files)):
+        raise Mismatch(name, "listed in the manifest but missing from the bundle")
+
+
+def _check_seal(manifest: dict[str, Any]) -> dict[str, Any]:
+    where = "seal event (manifest.json seal)"
+    seal = _record(where, manifest["seal"])
+    _require(seal.topic == SEALED, where, f"topic is {seal.topic}, not {SEALED}")
+    expected = str(ArchiveSeal.id_for(manifest["committee"], manifest["branch"], manifest["year"]))
+    _require(seal.aggregate == expected, where, "its id is not the seal of this branch-year")
+    _require(seal.version == 1, where, "not the seal's first and only event")
+    state = _json(where, seal.state)
+    _require(isinstance(state, dict), where, "state is not an object")
+    _require(state.get("tenant") == manifest["committee"], where, "not in this committee's log")
+    for key in ("branch", "year", "algorithm"):
+        _require(state.get(key) == manifest[key], where, f"its {key} differs from the manifest")
+    for section in SECTIONS:
+        prefix = "" if section == "branch" else "committee_"
+        chain = manifest["chains"][section]
+        for key in ("head", "events", "first", "last", "log_head"):
+            _require(
+                state.get(prefix + key) == chain[key],
+                where,
+                f"{section} {key} {state.get(prefix + key)!r} differs from the manifest's "
+                f"{chain[key]!r}",
+            )
+    return state
+
+
+def _check_on_demand(manifest: dict[str, Any], seal: dict[str, Any], records: list[Record]) -> None:
+    # A seal is on demand exactly when the campaign was still open: its Closed event is then
+    # absent from the committee section, which is bounded by the seal's committee log head.
+    campaign = str(Campaign.id_for(manifest["committee"], manifest["year"]))
+    closed = any(r.topic == CAMPAIGN_CLOSED and r.aggregate == campaign for r in records)
+    _require(
+        seal.get("on_demand") is (not closed),
+        "seal event (manifest.json seal)",
+        "on_demand does not fit the campaign's events (closed before the seal or not)",
+    )
+
+
+def _walk(manifest: dict[str, Any], files: Mapping[str, bytes], section: str) -> list[Record]:
+    chain = manifest["chains"][section]
+    name = events_file(section)
+    start = genesis(manifest["committee"], manifest["branch"], manifest["year"], section)
+    _require(chain["genesis"] == start.hex(), f"{MANIFEST} chains.{section}", "bad genesis")
+    data = files[name]
+    _require(data == b"" or data.endswith(b"\n"), name, "does not end with a newline")
+    records: list[Record] = []
+    previous, last_position = start, 0
+    for number, line in enumerate(data.split(b"\n")[:-1], 1):
+        where = f"{name} line {number}"
+        obj = _json(where, line)
+        record = _record(where, obj)
+        where = f"{section} event at position {record.position} ({name} line {number})"
+        _require(canonical(obj) == line, where, "not in canonical form (edited?)")
+        _require(record.position > last_position, where, "out of log order")
+        _require(record.position <= chain["log_head"], where, "beyond the log head sealed")
+        digest = link(previous, record)
+        if obj.get("hash") != digest.hex():
+            raise Mismatch(
+                where,
+                "its hash does not match: this event was changed, or one before it was "
+                "removed, inserted or moved",
+            )
+        previous, last_position = digest, record.position
+        records.append(record)
+    where = f"{name} ({section} chain)"
+    _require(
+        len(records) == chain["events"], where, f"{len(records)} events, sealed {chain['events']}"
+    )
+    if records:
+        _require(records[0].position == chain["first"], where, "first position differs")
+        _require(records[-1].position == chain["last"], where, "last position differs")
+    _require(previous.hex() == chain["head"], where, "the chain's head is not the sealed head")
+    return records
+
+
+def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
+    manifest = _manifest(files)
+    _check_file_set(manifest, files)
+    seal = _check_seal(manifest)
+    records = {section: _walk(manifest, files, section) for section in SECTIONS}
+    _check_on_demand(manifest, seal, records["committee"])
+    _require(manifest_digest(manifest) == manifest["digest"], MANIFEST, "its digest does not match")
+    for name, expected in sorted(manifest["files"].items()):
+        _require(sha256(files[name]) == expected, name, "its SHA-256 does not match the manifest")
+    names = _json("names.json", files.get("names.json", b"null"))
+    _require(
+        isinstance(names, dict) and all(isinstance(v, str) for v in names.values()),
+        "names.json",
+        "not a map of names",
+    )
+    try:
+        derived, _ = derive(
+            manifest["committee"],
+            manifest["branch"],
+            manifest["year"],
+            records["branch"],
+            records["committee"],
+            names,
+        )
+    except Exception as e:  # any failure to replay is a finding about the bundle, not a crash
+        raise Mismatch("events", f"do not replay into a valid history ({e!r})") from None
+    for name, data in sorted(derived.items()):
+        _require(name in files, name, "missing")
+        if files[name] != data:
+            raise Mismatch(name, _difference(name, files[name], data))
+    return {
+        "branch": manifest["branch"],
+        "year": manifest["year"],
+        "head": manifest["chains"]["branch"]["head"],
+        "events": manifest["chains"]["branch"]["events"],
+        "committee_events": manifest["chains"]["committee"]["events"],
+        "files": len(files),
+    }
+
+
+def _difference(name: str, found: bytes, derived: bytes) -> str:
+    if name != "scores.json":
+        return "differs from the document re-derived from the events"
+    try:
+        have = orjson.loads(found)["levels"]
+        want = orjson.loads(derived)["levels"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return "differs from the scores re-derived from the events"
+    for level in sorted(set(have) | set(want)):
+        for got, expect in zip(have.get(level, []), want.get(level, []), strict=False):
+            if got != expect:
+                return f"{level} {expect['subject']}: the events give {expect}, not {got}"
+        if len(have.get(level, [])) != len(want.get(level, [])):
+            return f"{level}: a different number of rows than the events give"
+    return "differs from the scores re-derived from the events"
