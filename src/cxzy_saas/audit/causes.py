@@ -1,0 +1,175 @@
+"""Which events touch which subjects: the link between a changed score and its causes.
+
+Pure functions over decoded events. A subject is ``(level, branch, id)``: ``("member", "b01",
+"B01003")``, ``("group", "b01", "g2")`` or ``("branch", "b01", "b01")``. Most events name their
+subject in their own fields; a later event of the same aggregate (a score corrected, a measure
+completed, a ballot closed) takes the subject of the aggregate's first event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxzy_saas.audit.logs import LogEvent, plain
+
+Subject = tuple[str, str, str]  # (level, branch, id)
+
+# Events that can change a row of a leaderboard or a month's score: assessments and their
+# corrections, measures filed or done (target completion), closed ballots (rating), who is on
+# the board (enrolment, departure, groups formed, dissolved or renamed) and the plans whose
+# items and weights every score is computed with.
+SCORING = {
+    "Assessment.Recorded",
+    "Assessment.ScoreCorrected",
+    "Measure.Filed",
+    "Measure.Completed",
+    "Ballot.Closed",
+    "Member.Enrolled",
+    "Member.Left",
+    "Group.Formed",
+    "Group.Renamed",
+    "Group.Dissolved",
+    "Plan.Drafted",
+    "Plan.Revised",
+    "Committee.BranchRegistered",
+    "Branch.Renamed",
+}
+CORRECTIONS = {"Assessment.ScoreCorrected", "DailyRecord.Retracted"}
+EVERYONE = "*"  # a plan's change touches every subject of its branch (or of the committee)
+
+
+@dataclass
+class Index:
+    """What each aggregate is about, learnt from its first event, and where each event sits."""
+
+    committee: str
+    first: dict[str, LogEvent] = field(default_factory=dict)  # aggregate -> its first event
+    at: dict[tuple[str, int], LogEvent] = field(default_factory=dict)  # (aggregate, version)
+    members: dict[str, str] = field(default_factory=dict)  # member aggregate -> member no
+    groups: dict[str, str] = field(default_factory=dict)  # group aggregate -> group code
+
+    def learn(self, events: Iterable[LogEvent]) -> Index:
+        for e in events:
+            self.at[(e.aggregate, e.version)] = e
+            if e.version == 1:
+                self.first[e.aggregate] = e
+                if e.name == "Member.Enrolled":
+                    self.members[e.aggregate] = e.data["member_no"]
+                elif e.name == "Group.Formed":
+                    self.groups[e.aggregate] = e.data["code"]
+        return self
+
+    def origin(self, e: LogEvent) -> LogEvent:
+        return self.first.get(e.aggregate, e)
+
+    def corrected(self, e: LogEvent) -> LogEvent | None:
+        """The event a correction names (``corrects`` is a version of the same aggregate)."""
+        if e.name not in CORRECTIONS:
+            return None
+        return self.at.get((e.aggregate, int(e.data.get("corrects") or 1)))
+
+
+def touches(e: LogEvent, index: Index) -> set[Subject]:
+    """The subjects whose scores or rows ``e`` may change; ``(level, branch, "*")`` for all
+    of a branch, ``("*", "*", "*")`` for the whole committee."""
+    if e.name not in SCORING:
+        return set()
+    origin = index.origin(e)
+    data = origin.data
+    kind = e.name.split(".")[0]
+    if kind in ("Assessment", "Measure"):
+        level, subject = data["level"], data["subject"]
+        if level == "branch":
+            return {("branch", subject, subject)}
+        return {(level, e.tenant, subject)}
+    if kind == "Ballot":
+        return {(s["level"], e.tenant, s["subject"]) for s in data.get("subjects", [])}
+    if kind == "Member":
+        return {("member", e.tenant, data["member_no"])}
+    if kind == "Group":
+        return {("group", e.tenant, data["code"])}
+    if kind == "Committee":
+        return {("branch", e.data["code"], e.data["code"])}
+    if kind == "Branch":
+        return {("branch", e.tenant, e.tenant)}
+    # plans
+    if e.tenant == index.committee:
+        return {(EVERYONE, EVERYONE, EVERYONE)}
+    return {(EVERYONE, e.tenant, EVERYONE)}
+
+
+def caused(subject: Subject, touched: set[Subject]) -> bool:
+    """Does an event touching ``touched`` bear on ``subject``'s row? A branch's score is built
+    from its groups' and members' scores, so what touches them touches the branch too."""
+    level, branch, _ = subject
+    for t_level, t_branch, t_id in touched:
+        if t_level == EVERYONE and t_branch in (EVERYONE, branch):
+            return True
+        if (t_level, t_branch, t_id) == subject:
+            return True
+        if level == "branch" and t_branch == branch:
+            return True
+    return False
+
+
+def effective(e: LogEvent, index: Index) -> str | None:
+    """The date or period the fact belongs to: the event's own ``period`` or ``on``, or, for a
+    correction, the one of what it corrects (a score corrected in January 2027 still belongs
+    to November 2026). Other events without a date of their own have none."""
+    sources = (e, index.origin(e)) if e.name in CORRECTIONS else (e,)
+    for source in sources:
+        for key in ("period", "on", "joined_on"):
+            if source.data.get(key) is not None:
+                return str(plain(source.data[key]))
+    return None
+
+
+def describe(e: LogEvent, index: Index) -> dict[str, Any]:
+    """A short account of an event, for a cause or a correction."""
+    found: dict[str, Any] = {
+        "ref": e.ref,
+        "event": e.name,
+        "recorded_at": e.recorded_at.isoformat(),
+        "actor": e.actor,
+        "effective": effective(e, index),
+    }
+    target = index.corrected(e)
+    if target is not None:
+        found["corrects"] = target.ref
+    if e.name == "Assessment.ScoreCorrected":
+        origin = index.origin(e).data
+        found["subject"] = f"{origin['level']}:{origin['subject']}"
+        found["change"] = {
+            "item": e.data["item"],
+            "previous": e.data["previous"],
+            "points": e.data["points"],
+            "reason": e.data["reason"],
+        }
+    elif e.name == "DailyRecord.Retracted":
+        origin = index.origin(e).data
+        found["subject"] = f"{origin['level']}:{origin['subject']}"
+        found["change"] = {"reason": e.data["reason"]}
+    return found
+
+
+def subjects_of(events: Iterable[LogEvent], index: Index) -> list[tuple[LogEvent, set[Subject]]]:
+    return [(e, t) for e in events if (t := touches(e, index))]
+
+
+def causes_of(
+    subject: Subject, touched: Iterable[tuple[LogEvent, set[Subject]]], index: Index
+) -> list[dict[str, Any]]:
+    return [describe(e, index) for e, t in touched if caused(subject, t)]
+
+
+def counts_by_name(events: Iterable[LogEvent]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for e in events:
+        found[e.name] = found.get(e.name, 0) + 1
+    return dict(sorted(found.items()))
+
+
+def mapping(rows: Iterable[Mapping[str, Any]], key: Any) -> dict[Any, Mapping[str, Any]]:
+    return {key(r): r for r in rows}

@@ -1,0 +1,185 @@
+"""The difference between two moments: leaderboard rows and month scores, with their causes.
+
+Both moments are replayed from the logs (``replay.replayed``); the causes of a changed row are
+the events recorded between the two moments that touch its subject (``causes.touches``). A
+row whose rank moved while nothing about it changed has no cause of its own: others moved past
+it, and their rows name what moved them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.audit import causes
+from cxzy_saas.audit.logs import Log, between, positions_at, upto
+from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed
+from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.projections import queries
+from cxzy_saas.projections.db import SQLiteReadModel
+
+BOARD_FIELDS = ("rank", "composite", "work", "rating", "target", "name")
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a moment shows: each level's board and each month's (or quarter's) score."""
+
+    boards: dict[str, list[dict[str, Any]]]
+    scores: dict[tuple[str, str, str, str], dict[str, Any]]  # (level, branch, subject, period)
+
+
+def snapshot(db: SQLiteReadModel, committee: str, year: int) -> Snapshot:
+    boards = {level: queries.board_rows(db, committee, year, level) for level in LEVELS}
+    scores = {}
+    with db.read() as tx:
+        for tenant, level, subject, period, aggregate, items, score in tx.query(
+            "SELECT tenant, level, subject, period, aggregate, items, score FROM rm_assessments "
+            "WHERE (tenant = ? OR tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)) "
+            "AND year = ?",
+            (committee, committee, year),
+        ):
+            branch = subject if level == "branch" else tenant
+            scores[(level, branch, subject, period)] = {
+                "aggregate": aggregate,
+                "items": items,
+                "score": score,
+            }
+    return Snapshot(boards, scores)
+
+
+def row_key(level: str, row: Mapping[str, Any]) -> Key:
+    if level == "branch":
+        return ("branch", row["code"], row["code"])
+    return (level, row["branch"], row["id"])
+
+
+def board_changes(
+    level: str, before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rows added, removed or changed in any of ``BOARD_FIELDS``, in the later board's order
+    (removed rows last)."""
+    old = {row_key(level, r): r for r in before}
+    new = {row_key(level, r): r for r in after}
+    order = list(new) + [k for k in old if k not in new]
+    changes = []
+    for key in order:
+        a, b = old.get(key), new.get(key)
+        if a is not None and b is not None:
+            changed = [f for f in BOARD_FIELDS if a.get(f) != b.get(f)]
+            if not changed:
+                continue
+            change = "changed"
+        else:
+            changed = list(BOARD_FIELDS)
+            change = "added" if a is None else "removed"
+        changes.append(
+            {
+                "level": key[0],
+                "branch": key[1],
+                "subject": key[2],
+                "name": (b or a or {}).get("name"),
+                "change": change,
+                "fields": changed,
+                "before": _row(a),
+                "after": _row(b),
+            }
+        )
+    return changes
+
+
+def _row(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if row is None else {f: row.get(f) for f in BOARD_FIELDS if f != "name"}
+
+
+def score_changes(
+    before: Mapping[tuple[str, str, str, str], Mapping[str, Any]],
+    after: Mapping[tuple[str, str, str, str], Mapping[str, Any]],
+    levels: Iterable[str],
+) -> list[dict[str, Any]]:
+    """Month (and quarter) scores recorded or changed between the two moments."""
+    wanted = set(levels)
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        if key[0] not in wanted:
+            continue
+        a, b = before.get(key), after.get(key)
+        if a is not None and b is not None and (a["score"], a["items"]) == (b["score"], b["items"]):
+            continue
+        level, branch, subject, period = key
+        changes.append(
+            {
+                "level": level,
+                "branch": branch,
+                "subject": subject,
+                "period": period,
+                "change": "added" if a is None else ("removed" if b is None else "changed"),
+                "before": None if a is None else a["score"],
+                "after": None if b is None else b["score"],
+                "aggregate": (b or a or {}).get("aggregate"),
+            }
+        )
+    return changes
+
+
+def diff(
+    tenancy: Tenancy,
+    logs: Mapping[str, Log],
+    committee: str,
+    year: int,
+    start: date,
+    end: date,
+    levels: tuple[str, ...] = LEVELS,
+) -> dict[str, Any]:
+    """What changed between the ends of ``start`` and ``end`` (UTC+8), and why.
+
+    Raises:
+        InvalidInput: ``start`` after ``end``, or an unknown level.
+        NotFound: the committee has no campaign for ``year``.
+    """
+    if start > end:
+        raise InvalidInput("--from must not be after --to", field="from")
+    if not set(levels) <= set(LEVELS):
+        raise InvalidInput("level is branch, group or member", field="level")
+    check_campaign(logs, committee, year)
+    first, second = positions_at(logs, start), positions_at(logs, end)
+    shots = []
+    for positions in (first, second):
+        with replayed(tenancy, logs, positions) as db:
+            shots.append(snapshot(db, committee, year))
+    before, after = shots
+    # Every event up to the later moment is learnt, so that a correction between the two
+    # moments finds the assessment it corrects, however long before it was recorded.
+    index = causes.Index(committee).learn(upto(logs, second))
+    window = between(logs, first, second)
+    touched = causes.subjects_of(window, index)
+    boards: dict[str, list[dict[str, Any]]] = {}
+    for level in levels:
+        rows = board_changes(level, before.boards[level], after.boards[level])
+        for row in rows:
+            subject = (row["level"], row["branch"], row["subject"])
+            row["causes"] = causes.causes_of(subject, touched, index)
+        boards[level] = rows
+    scores = score_changes(before.scores, after.scores, levels)
+    for row in scores:
+        aggregate = row.pop("aggregate")
+        row["causes"] = [causes.describe(e, index) for e in window if e.aggregate == aggregate]
+    corrections = [causes.describe(e, index) for e in window if e.name in causes.CORRECTIONS]
+    return {
+        "campaign": year,
+        "committee": committee,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "moments": [end_of(start).isoformat(), end_of(end).isoformat()],
+        "levels": list(levels),
+        "positions": {code: [first[code], second[code]] for code in logs},
+        "events": len(window),
+        "events_by_type": causes.counts_by_name(window),
+        "boards": boards,
+        "scores": scores,
+        "corrections": corrections,
+    }

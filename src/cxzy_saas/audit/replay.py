@@ -1,0 +1,281 @@
+"""Replay: every read model of a committee's campaign at a past moment, and its digest.
+
+The replay reads nothing but the logs: each log's position at the moment comes from the
+recorded times of its own events (``logs.position_at``), not from the live read model's time
+index, and the events up to there are projected into a throw-away in-memory model with the
+projector's own code, from the first event (no checkpoint). The digest is SHA-256 over a
+canonical dump of that model, restricted to what the moment determines:
+
+- the committee's campaign ``year``: rows of the committee and of its branches, and of that
+  year where a table has one; decisions through the submission they answer;
+- the views computed from those rows (boards, matrix, trends, overdue work on that day,
+  approvals waiting, ballots);
+- never log positions (``rm_tracking``, ``rm_time_index``): notification ids belong to a
+  store, and two stores holding the same events may number them differently;
+- members' names: a name is personal data, readable only while the member's key exists, so
+  a replay of last year made after an erasure shows the erased placeholder where one made
+  before it showed the name; the digest must not depend on when the replay ran;
+- aggregate ids as aliases ``<log>#<n>`` (the n-th aggregate created in that log): measures,
+  records and meetings get random ids, which two equal back-fills do not share.
+
+Rows are sorted by their canonical encoding and JSON texts are parsed and re-encoded with
+sorted keys, so the digest depends on the facts only, not on the order of an upsert or of a
+dict. SQLite and PostgreSQL logs replay into the same kind of model, so they give equal bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.audit.logs import Log, positions_at, upto
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.projections import queries
+from cxzy_saas.projections.db import TABLES, SQLiteReadModel
+from cxzy_saas.projections.projector import LOCAL, Projector
+
+LEVELS = ("branch", "group", "member")
+UNDETERMINED = ("rm_tracking", "rm_time_index")  # store positions, not facts
+JSON_COLUMNS = {
+    ("rm_plan_versions", "content"),
+    ("rm_assessments", "items"),
+    ("rm_ballots", "tallies"),
+    ("rm_boards", "rows"),
+}
+
+
+def end_of(day: date) -> datetime:
+    """The moment a day stands for: its last instant in the committee's time zone."""
+    return datetime.combine(day, time.max, tzinfo=LOCAL)
+
+
+@contextmanager
+def replayed(
+    tenancy: Tenancy, logs: Mapping[str, Log], positions: Mapping[str, int]
+) -> Iterator[SQLiteReadModel]:
+    """A throw-away read model holding exactly the events up to ``positions``.
+
+    Tenants without a position are not read at all. The projector is asked for every board
+    at the end (``boards=True``), as the live projector's last batch of a rebuild does.
+    """
+    db = SQLiteReadModel(":memory:")
+    try:
+        stop = {code: positions.get(code, 0) for code in logs}
+        Projector(tenancy, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=stop)
+        yield db
+    finally:
+        db.close()
+
+
+def aliases(logs: Mapping[str, Log], positions: Mapping[str, int]) -> dict[str, str]:
+    """Aggregate id -> ``<log>#<n>``, n counting the aggregates created in that log so far."""
+    names: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for e in upto(logs, positions):
+        if e.version == 1:
+            counts[e.tenant] = counts.get(e.tenant, 0) + 1
+            names[e.aggregate] = f"{e.tenant}#{counts[e.tenant]}"
+    return names
+
+
+def canonical(value: Any, names: Mapping[str, str]) -> Any:
+    """``value`` with aggregate ids replaced by their aliases, recursively."""
+    if isinstance(value, str):
+        if len(value) == 36 and value.count("-") == 4:
+            try:
+                return names.get(str(UUID(value)), value)
+            except ValueError:
+                return value
+        return value
+    if isinstance(value, dict):
+        return {canonical(k, names): canonical(v, names) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(v, names) for v in value]
+    return value
+
+
+def encode(value: Any) -> bytes:
+    """The canonical encoding: JSON, sorted keys, no spaces, UTF-8, floats as Python's shortest
+    round-trip repr (the same on every machine), NaN refused."""
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def _scope_sql(table: str, columns: list[str]) -> tuple[str, str]:
+    """The query of ``table``'s rows of a committee's campaign, and the shape of its
+    parameters ("c" the committee, "y" the year; see :func:`table_rows`)."""
+    if table == "rm_decisions":
+        # A decision has no year of its own: it takes the year of the submission it answers.
+        return (
+            "SELECT d.* FROM rm_decisions d LEFT JOIN rm_submissions s ON s.tenant = d.branch "
+            "AND s.kind = d.kind AND s.subject = d.subject AND s.submission = d.submission "
+            "WHERE d.committee = ? AND (s.year = ? OR s.year IS NULL)",
+            "cy",
+        )
+    owner = "committee" if "committee" in columns else "tenant"
+    where = f"({owner} = ? OR {owner} IN (SELECT tenant FROM rm_tenants WHERE parent = ?))"
+    if "year" in columns:
+        return f"SELECT * FROM {table} WHERE {where} AND year = ?", "ccy"
+    return f"SELECT * FROM {table} WHERE {where}", "cc"
+
+
+def table_rows(db: SQLiteReadModel, committee: str, year: int) -> dict[str, list[list[Any]]]:
+    """Every determined table's rows of the campaign, JSON texts parsed, column order kept."""
+    dump: dict[str, list[list[Any]]] = {}
+    with db.read() as tx:
+        for table, (columns, _) in TABLES.items():
+            if table in UNDETERMINED:
+                continue
+            sql, shape = _scope_sql(table, columns)
+            params = [committee if p == "c" else year for p in shape]
+            rows = []
+            for row in tx.query(sql, params):
+                cells = list(row)
+                for i, column in enumerate(columns):
+                    if (table, column) in JSON_COLUMNS and isinstance(cells[i], str):
+                        cells[i] = json.loads(cells[i])
+                rows.append(cells)
+            dump[table] = rows
+    return dump
+
+
+def views(db: SQLiteReadModel, committee: str, year: int, day: date) -> dict[str, Any]:
+    """What the committee looks at, computed from the model as the live queries do."""
+    return {
+        "matrix": queries.matrix(db, committee, year),
+        "trends": queries.trends(db, committee, year),
+        "overdue": queries.overdue(db, committee, year, day),
+        "approvals": [a for a in queries.approvals(db, committee) if a["year"] == year],
+        "ballots": queries.ballots(db, committee, year),
+    }
+
+
+def without_names(table: str, row: list[Any]) -> list[Any]:
+    """A row with members' names blanked (see the module's docstring: they are not facts of
+    the moment but of whether a key still exists)."""
+    columns = TABLES[table][0]
+    if "name" not in columns and table != "rm_boards":
+        return row
+    level = row[columns.index("level")] if "level" in columns else None
+    if level != "member":
+        return row
+    if table == "rm_boards":
+        rows = row[columns.index("rows")]
+        row[columns.index("rows")] = [{**r, "name": None} for r in rows]
+    else:
+        row[columns.index("name")] = None
+    return row
+
+
+def canonical_dump(
+    db: SQLiteReadModel,
+    committee: str,
+    year: int,
+    day: date,
+    names: Mapping[str, str],
+    rows: Mapping[str, list[list[Any]]] | None = None,
+) -> bytes:
+    """The bytes the digest is taken of (see the module's docstring for what they cover);
+    ``rows`` are the model's :func:`table_rows`, when read already."""
+    found = table_rows(db, committee, year) if rows is None else rows
+    tables = {
+        table: sorted((canonical(without_names(table, list(r)), names) for r in listed), key=encode)
+        for table, listed in found.items()
+    }
+    document = {
+        "committee": committee,
+        "campaign": year,
+        "as_of": day.isoformat(),
+        "tables": {t: {"columns": TABLES[t][0], "rows": rows} for t, rows in tables.items()},
+        "views": canonical(views(db, committee, year, day), names),
+    }
+    return encode(document)
+
+
+@dataclass(frozen=True)
+class Replay:
+    committee: str
+    year: int
+    day: date
+    positions: dict[str, int]
+    dump: bytes
+    summary: dict[str, Any]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.dump).hexdigest()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "campaign": self.year,
+            "committee": self.committee,
+            "as_of": self.day.isoformat(),
+            "moment": end_of(self.day).isoformat(),
+            "digest": self.digest,
+            "algorithm": "sha256",
+            **self.summary,
+        }
+
+
+def check_campaign(logs: Mapping[str, Log], committee: str, year: int) -> None:
+    """Raises NotFound unless the committee's log opened a campaign for ``year`` (at any time:
+    an as-of day before it was opened is allowed and shows an empty campaign)."""
+    for e in logs[committee].events:
+        if e.name == "Campaign.Opened" and e.data.get("year") == year:
+            return
+    raise NotFound(f"committee {committee} has no campaign {year}")
+
+
+def replay_campaign(
+    tenancy: Tenancy, logs: Mapping[str, Log], committee: str, year: int, day: date
+) -> Replay:
+    """Replay the committee's logs up to the end of ``day`` and take the digest.
+
+    Raises:
+        NotFound: the committee has no campaign for ``year``.
+    """
+    check_campaign(logs, committee, year)
+    positions = positions_at(logs, day)
+    names = aliases(logs, positions)
+    with replayed(tenancy, logs, positions) as db:
+        tables = table_rows(db, committee, year)
+        dump = canonical_dump(db, committee, year, day, names, tables)
+        boards = {level: queries.board_rows(db, committee, year, level) for level in LEVELS}
+    counts = {
+        code: sum(1 for e in log.events if e.position <= positions[code])
+        for code, log in logs.items()
+    }
+    summary = {
+        "logs": [
+            {
+                "tenant": code,
+                "kind": log.kind,
+                "position": positions[code],
+                "events": counts[code],
+                "head": log.head,
+            }
+            for code, log in logs.items()
+        ],
+        "events": sum(counts.values()),
+        "rows": {t: len(rows) for t, rows in tables.items()},
+        "leaders": {level: [_leader(r) for r in rows[:3]] for level, rows in boards.items()},
+    }
+    return Replay(committee, year, day, positions, dump, summary)
+
+
+def _leader(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "rank": row["rank"],
+        "id": row.get("code") or row.get("id"),
+        "branch": row.get("branch", row.get("code")),
+        "name": row["name"],
+        "composite": row["composite"],
+    }

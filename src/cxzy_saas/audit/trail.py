@@ -1,0 +1,253 @@
+"""The trail of one subject: every event about it, in order, and what corrected what.
+
+A subject is a member (by member number), a group (by code), the branch itself (by its code),
+or any aggregate of the branch's or its committee's log (by UUID). Its trail is its own
+aggregate's events, every event of the branch log about it (assessments and their corrections,
+daily records and their retractions, measures, summaries and critique remarks, ballots it was
+rated in, nominations, deed materials) and the committee's events about it (decisions on it,
+commendations, the committee's assessments of the branch).
+
+Ballots are anonymous: a trail shows that a subject was put to a vote and the tally it got when
+the ballot closed, never a single cast ballot's grades or code. A member's personal fields are
+not shown either (they may be erased on request; the trail is for the record, not for
+contact details).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from cxzy_saas.application.personal import PERSONAL_FIELDS
+from cxzy_saas.audit import causes
+from cxzy_saas.audit.logs import Log, LogEvent, plain
+from cxzy_saas.domain.errors import NotFound
+
+PRIVATE = "(personal data, not shown)"
+HIDDEN = ("timestamp", "originator_topic", "tenant", "actor")
+OWN_LEVEL = ("Assessment.Recorded", "DailyRecord.Recorded", "Measure.Filed", "DeedMaterial.Drafted")
+BRANCH_WIDE = ("Branch", "Plan", "Inspection", "Meeting", "AnnualSummary", "Nomination", "Ballot")
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str  # member | group | branch | aggregate
+    id: str  # member number, group code, branch code or aggregate id
+    aggregate: str  # the subject's own aggregate
+    branch: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "id": self.id, "aggregate": self.aggregate}
+
+
+def resolve(branch: Log, committee: Log, text: str) -> Subject:
+    """The subject ``text`` names in ``branch``'s log.
+
+    Raises:
+        NotFound: no member, group, branch or aggregate of that id in the branch's trail.
+    """
+    text = text.strip()
+    code = branch.tenant
+    for e in branch.events:
+        if e.version != 1:
+            continue
+        if e.name == "Member.Enrolled" and e.data["member_no"] == text:
+            return Subject("member", text, e.aggregate, code)
+        if e.name == "Group.Formed" and e.data["code"] == text:
+            return Subject("group", text, e.aggregate, code)
+        if e.name == "Branch.Opened" and e.data["code"] == text:
+            return Subject("branch", text, e.aggregate, code)
+    try:
+        wanted = str(UUID(text))
+    except ValueError:
+        raise NotFound(f"no member, group or aggregate {text!r} in branch {code}") from None
+    for log in (branch, committee):
+        first = next((e for e in log.events if e.aggregate == wanted), None)
+        if first is None:
+            continue
+        if log is committee and not _committee_event_of(first, code):
+            break  # another branch's: not for this branch's trail
+        names = {"Member.Enrolled": "member_no", "Group.Formed": "code", "Branch.Opened": "code"}
+        if first.name in names:
+            return resolve(branch, committee, first.data[names[first.name]])
+        return Subject("aggregate", wanted, wanted, code)
+    raise NotFound(f"no aggregate {wanted} in branch {code} or its committee's log about it")
+
+
+def _committee_event_of(e: LogEvent, branch: str) -> bool:
+    data = e.data
+    return (
+        data.get("branch") == branch
+        or (data.get("level") == "branch" and data.get("subject") == branch)
+        or (e.name == "Committee.BranchRegistered" and data.get("code") == branch)
+    )
+
+
+class _Filter:
+    """Decides, event by event in log order, whether an event is about the subject, and what
+    of it to show. Stateful: an aggregate whose first event is about the subject is followed,
+    so that its later events (a correction, a completion, a close) are kept too."""
+
+    def __init__(self, subject: Subject, index: causes.Index) -> None:
+        self.subject = subject
+        self.index = index
+        self.followed: set[str] = {subject.aggregate}
+        self.group_of: dict[str, str | None] = {}  # member aggregate -> group aggregate
+
+    @property
+    def key(self) -> str:
+        return f"{self.subject.kind}:{self.subject.id}"
+
+    def own_level(self, data: Mapping[str, Any]) -> bool:
+        s = self.subject
+        return data.get("level") == s.kind and data.get("subject") == s.id
+
+    def branch_event(self, e: LogEvent) -> dict[str, Any] | None:
+        s, data, kind = self.subject, e.data, e.name.split(".")[0]
+        if e.name == "Ballot.Cast" and s.kind != "aggregate":
+            return None  # anonymous: a subject's trail shows the tally at close instead
+        if e.name in ("Member.Enrolled", "Member.MovedToGroup", "Member.Left"):
+            was = self.group_of.get(e.aggregate)
+            now = None if e.name == "Member.Left" else plain(data.get("group_id"))
+            self.group_of[e.aggregate] = now
+            if s.kind == "group" and s.aggregate in (was, now):
+                groups = self.index.groups
+                return {
+                    "member_no": self.index.members.get(e.aggregate),
+                    "from": None if was is None else groups.get(was, was),
+                    "to": None if now is None else groups.get(now, now),
+                }
+        if e.aggregate in self.followed:
+            return self.fields(e)
+        if e.version == 1 and e.name in OWN_LEVEL and self.own_level(data):
+            self.followed.add(e.aggregate)
+            return self.fields(e)
+        if s.kind == "branch":
+            return self.fields(e) if kind in BRANCH_WIDE or self._branch_review(e) else None
+        if s.kind == "aggregate":
+            return None
+        return self._about_member_or_group(e)
+
+    @staticmethod
+    def _branch_review(e: LogEvent) -> bool:
+        return e.name in (
+            "Review.Started",
+            "Review.BranchSummaryFiled",
+            "Review.Recommended",
+            "Review.ReportedToCommittee",
+        )
+
+    def _about_member_or_group(self, e: LogEvent) -> dict[str, Any] | None:
+        s, data = self.subject, e.data
+        if e.name == "Review.SummaryFiled" and s.kind == "member" and data["member"] == s.id:
+            return self.fields(e)
+        if e.name == "Review.CritiqueRecorded" and s.kind == "member" and data["member"] == s.id:
+            return self.fields(e)
+        if e.name == "Review.GroupSummaryFiled" and s.kind == "group" and data["group"] == s.id:
+            return self.fields(e)
+        if e.name == "Review.Recommended" and s.id in data.get(f"{s.kind}s", []):
+            return {"recommended": True, "reason": data.get("reason", "")}
+        if e.name == "Ballot.Opened" and any(
+            f"{x['level']}:{x['subject']}" == self.key for x in data.get("subjects", [])
+        ):
+            self.followed.add(e.aggregate)
+            return self.fields(e)
+        if e.name == "Nomination.Shortlisted" and any(self.own_level(x) for x in data["entries"]):
+            self.followed.add(e.aggregate)
+            return self.fields(e)
+        return None
+
+    def committee_event(self, e: LogEvent) -> dict[str, Any] | None:
+        s, data = self.subject, e.data
+        branch = s.branch
+        if e.aggregate in self.followed:
+            return self.fields(e)
+        if s.kind == "branch":
+            if _committee_event_of(e, branch):
+                if e.version == 1:
+                    self.followed.add(e.aggregate)  # its corrections follow
+                return self.fields(e)
+            if e.name == "Commendation.Named" and any(
+                x.get("branch") == branch for x in data["entries"]
+            ):
+                return self.fields(e)
+            return None
+        if e.name.startswith("Decision.") and data.get("branch") == branch:
+            about = str(data.get("subject", ""))
+            if about in self.followed or about.endswith(f":{self.key}"):
+                return self.fields(e)
+        if e.name == "Commendation.Named" and any(
+            x.get("branch") == branch and self.own_level(x) for x in data["entries"]
+        ):
+            return self.fields(e)
+        return None
+
+    def fields(self, e: LogEvent) -> dict[str, Any]:
+        """What of ``e`` a trail shows (see the module's docstring for what it leaves out)."""
+        s = self.subject
+        shown = {k: plain(v) for k, v in e.data.items() if k not in HIDDEN}
+        if e.name.startswith("Member."):
+            for k in PERSONAL_FIELDS:
+                if k in shown:
+                    shown[k] = PRIVATE
+        elif e.name in ("Plan.Drafted", "Plan.Revised"):
+            content = shown.pop("content", {}) or {}
+            shown["content"] = {
+                "criteria": len(content.get("criteria", [])),
+                "items": len(content.get("items", [])),
+            }
+        elif e.name == "Ballot.Opened":
+            shown["code_hashes"] = {p: len(h) for p, h in shown["code_hashes"].items()}
+            shown["subjects"] = len(shown["subjects"])
+        elif e.name == "Ballot.Cast":
+            shown = {"pool": shown.get("pool")}  # a code was spent: never which, nor how
+        elif e.name == "Ballot.Closed" and s.kind in ("member", "group"):
+            shown["tallies"] = {self.key: shown["tallies"].get(self.key, {})}
+        elif e.name == "Nomination.Shortlisted":
+            shown.pop("ranking", None)
+            if s.kind in ("member", "group"):
+                shown["entries"] = [x for x in shown["entries"] if self.own_level(x)]
+        elif e.name == "Commendation.Named":
+            shown["entries"] = [
+                {**x, "name": PRIVATE} if x.get("level") == "member" else x
+                for x in shown["entries"]
+                if x.get("branch") == s.branch and (s.kind == "branch" or self.own_level(x))
+            ]
+        return shown
+
+
+def trail(branch: Log, committee: Log, subject: Subject) -> list[dict[str, Any]]:
+    """Every event about ``subject`` in order: each log in its own order, the two logs merged
+    by recorded time. Each correction names the event it corrects (``corrects``) and each
+    corrected event the corrections of it (``corrected_by``)."""
+    index = causes.Index(committee.tenant).learn(branch.events).learn(committee.events)
+    chosen = _Filter(subject, index)
+    mine = [(e, f) for e in branch.events if (f := chosen.branch_event(e)) is not None]
+    theirs = [(e, f) for e in committee.events if (f := chosen.committee_event(e)) is not None]
+    merged = heapq.merge(mine, theirs, key=lambda pair: pair[0].recorded_at)
+    entries: list[dict[str, Any]] = []
+    by_ref: dict[str, dict[str, Any]] = {}
+    for e, shown in merged:
+        target = index.corrected(e)
+        entry = {
+            "ref": e.ref,
+            "log": e.tenant,
+            "position": e.position,
+            "event": e.name,
+            "aggregate": e.aggregate,
+            "version": e.version,
+            "recorded_at": e.recorded_at.isoformat(),
+            "effective": causes.effective(e, index),
+            "actor": e.actor,
+            "fields": shown,
+            "corrects": None if target is None else target.ref,
+            "corrected_by": [],
+        }
+        if target is not None and target.ref in by_ref:
+            by_ref[target.ref]["corrected_by"].append(e.ref)
+        by_ref[e.ref] = entry
+        entries.append(entry)
+    return entries
