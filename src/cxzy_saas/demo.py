@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from cxzy_saas.application.accounts import HASHER
 from cxzy_saas.application.manifests import BranchSpec, Manifest
 from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.personal import derived_keys
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo_names import unique_names
 from cxzy_saas.demo_year import BranchYear, schedule_committee_year
@@ -85,7 +87,9 @@ DEMO_PASSWORD = "demo"  # demo only: printed at start and documented in the READ
 def demo_users(
     tenancy: Tenancy, committee: str, specs: list[BranchSpec]
 ) -> list[tuple[str, str, str]]:
-    """admin, viewer, auditor for the committee; <code>-secretary and <code>-clerk per branch."""
+    """admin, viewer, auditor for the committee; <code>-secretary, <code>-clerk, <code>-leader
+    (a group leader) and <code>-member (a member, linked to a member number once enrolled) per
+    branch."""
     users = [
         ("admin", "committee-admin", committee),
         ("viewer", "committee-viewer", committee),
@@ -95,11 +99,14 @@ def demo_users(
         users += [
             (f"{spec.code}-secretary", "branch-secretary", spec.code),
             (f"{spec.code}-clerk", "branch-clerk", spec.code),
+            (f"{spec.code}-leader", "group-leader", spec.code),
+            (f"{spec.code}-member", "member", spec.code),
         ]
     app = tenancy.committee(committee)
     system = Actor(user="system", role="system", tenant=committee)
+    shared_hash = HASHER.hash(DEMO_PASSWORD)
     for username, role, tenant in users:
-        app.register_user(system, username, username, DEMO_PASSWORD)
+        app.register_user(system, username, username, DEMO_PASSWORD, shared_hash)
         app.grant(system, username, role, tenant)
     return users
 
@@ -148,7 +155,8 @@ def build_demo(
         ).schedule()
 
     count_steps(len(timeline.steps))
-    report.steps = timeline.play(clock, progress)
+    with derived_keys(f"cxzy-demo/{seed}"):  # demo people: same seed, same (sealed) logs
+        report.steps = timeline.play(clock, progress)
     report.tenants = 1 + len(specs)
     report.events = tenancy.committee(manifest.code).head() + sum(
         tenancy.branch(s.code).head() for s in specs
@@ -196,6 +204,10 @@ def plan_organisation(
         for gcode in group_codes:
             leader = next(n for n, g in zip(numbers, groups_of, strict=True) if g == gcode)
             app.give_role(actor, leader, "group-leader", on)
+        # The demo's member account is the branch's third member (not an office holder).
+        committee = tenancy.committee(tenancy.parent_of(code))
+        system = Actor(user="system", role="system", tenant=committee.tenant)
+        committee.link_member(system, f"{code}-member", code, numbers[2])
 
     timeline.add(at(date(year, 1, 4), 9, 30), f"{spec.name}:组建党小组、登记党员", organise)
     timeline.add(at(date(year, 1, 5), 15), f"{spec.name}:任命书记、组织委员和党小组长", appoint)

@@ -393,7 +393,7 @@ class BranchYear:
         app = self.app()
         if app.member(number).active:
             app.file_summary(
-                Actor(number, "member", self.code),
+                Actor(number, "member", self.code, member=number),
                 self.year,
                 stage,
                 number,

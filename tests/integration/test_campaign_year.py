@@ -195,9 +195,10 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     # half-year preliminary evaluation, reported and acknowledged
     clock.set(moment(6, 10))
     app.start_review(clerk, YEAR, "midyear", date(YEAR, 6, 10))
-    app.file_summary(Actor("M1", "member", code), YEAR, "midyear", "M1", "上半年个人总结")
-    with pytest.raises(InvalidInput):
-        app.file_summary(Actor("M1", "member", code), YEAR, "midyear", "M2", "替别人写")
+    member_m1 = Actor("zhang", "member", code, member="M1")
+    app.file_summary(member_m1, YEAR, "midyear", "M1", "上半年个人总结")
+    with pytest.raises(Forbidden):
+        app.file_summary(member_m1, YEAR, "midyear", "M2", "替别人写")
     app.record_critique(clerk, YEAR, "midyear", "M2", ["学习需加强"])
     app.file_branch_summary(clerk, YEAR, "midyear", "上半年总结")
     app.recommend(clerk, YEAR, ["g1"], ["M1"], "表现突出")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -11,17 +14,34 @@ from cxzy_saas.domain.accounts import Account
 from cxzy_saas.domain.errors import AlreadyExists, NotFound
 from cxzy_saas.domain.recording import Actor
 
+if TYPE_CHECKING:
+    from cxzy_saas.application.branch import BranchApplication
+
 HASHER = PasswordHasher()
+REGISTERED = Account.Registered  # type: ignore[attr-defined]
 
 
 class AccountCommands(TenantApplication):
     """Mixed into :class:`~cxzy_saas.application.committee.CommitteeApplication`."""
 
-    def register_user(self, actor: Actor, username: str, display_name: str, password: str) -> None:
+    branch_app: Callable[[str], BranchApplication]
+
+    def register_user(
+        self,
+        actor: Actor,
+        username: str,
+        display_name: str,
+        password: str,
+        password_hash: str | None = None,
+    ) -> None:
+        """Register a user; ``password_hash`` lets a trusted back-fill (the demo, whose users
+        share the public password "demo") hash once for many users: argon2 costs ~0.1 s a hash.
+        """
         with self.acting(actor, COMMITTEE_WRITERS):
             if self.exists(Account.id_for(self.tenant, username)):
                 raise AlreadyExists(f"user {username} exists already", field="username")
-            self.save(Account.register(username, display_name, HASHER.hash(password)))
+            hashed = password_hash or HASHER.hash(password)
+            self.save(Account.register(username, display_name, hashed))
 
     def account(self, username: str) -> Account:
         return self.load(Account, Account.id_for(self.tenant, username), f"user {username}")
@@ -37,6 +57,17 @@ class AccountCommands(TenantApplication):
             account = self.account(username)
             account.revoke(role, tenant)
             self.save(account)
+
+    def link_member(self, actor: Actor, username: str, branch: str, member_no: str) -> None:
+        """Raises NotFound for an unknown user, or a member not in ``branch``."""
+        with self.acting(actor, COMMITTEE_WRITERS):
+            self.branch_app(branch).member(member_no)
+            account = self.account(username)
+            account.link_member(branch, member_no)
+            self.save(account)
+
+    def accounts(self) -> list[Account]:
+        return [self.load(Account, i, "user") for i in self.ids_created_by(REGISTERED)]
 
     def check_password(self, username: str, password: str) -> Account:
         """Raises NotFound for an unknown user or a wrong password (the same answer for both)."""

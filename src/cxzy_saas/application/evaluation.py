@@ -19,6 +19,7 @@ from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.domain.errors import (
     AlreadyExists,
     ConcurrentModification,
+    Forbidden,
     InvalidInput,
     StateConflict,
 )
@@ -34,6 +35,10 @@ def new_code(rng: random.Random | None = None) -> str:
     choose = rng.choice if rng else secrets.choice
     raw = "".join(choose(CODE_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
+
+
+def without_name(row: scores.Row) -> dict[str, Any]:
+    return {k: v for k, v in row.as_dict().items() if k != "name"}
 
 
 class EvaluationCommands(WorkCommands):
@@ -56,8 +61,8 @@ class EvaluationCommands(WorkCommands):
     def file_summary(self, actor: Actor, year: int, stage: str, member: str, text: str) -> None:
         """A member's self-summary: by the member, or entered for them by the branch."""
         with self.acting(actor, BRANCH_PEOPLE):
-            if actor.role == "member" and actor.user != member:
-                raise InvalidInput("members file their own summary only", field="member")
+            if actor.role == "member" and actor.member != member:
+                raise Forbidden("members file their own summary only")
             self.check_subject("member", member)
             review = self.review(year, stage)
             review.file_summary(member, text)
@@ -127,10 +132,11 @@ class EvaluationCommands(WorkCommands):
             self.campaign_of(year).check_open()
             if set(codes) - set(POOLS) or any(n < 0 or n > 2000 for n in codes.values()):
                 raise InvalidInput(f"codes: 0-2000 for each of {POOLS}", field="codes")
-            listed = [
-                {"level": level, "subject": subject, "name": self.check_subject(level, subject)}
-                for level, subject in subjects
-            ]
+            for level, subject in subjects:
+                self.check_subject(level, subject)
+            # No names in the event: a copy of a member's name in the log would outlive the
+            # erasure of the member's personal data. Views take names from the member.
+            listed = [{"level": level, "subject": subject} for level, subject in subjects]
             ballot_id = UUID(int=rng.getrandbits(128), version=4) if rng else uuid4()
             printable = {pool: [new_code(rng) for _ in range(n)] for pool, n in codes.items() if n}
             hashes = {pool: [code_hash(ballot_id, c) for c in cs] for pool, cs in printable.items()}
@@ -208,8 +214,10 @@ class EvaluationCommands(WorkCommands):
         with self.acting(actor, BRANCH_WRITERS):
             self.campaign_of(year).check_open()
             inputs = self.score_inputs(year)
+            # The ranking is recorded as it was advised, but without names: a copy of a member's
+            # name in the log would outlive the erasure of the member's personal data.
             ranking = {
-                level: [r.as_dict() for r in scores.rows(inputs, level)]
+                level: [without_name(r) for r in scores.rows(inputs, level)]
                 for level in ("group", "member")
             }
             quota = scores.quota(inputs)

@@ -19,9 +19,12 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import InfrastructureFactory, Notification
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from eventsourcing.utils import get_topic
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.composite import CompositeInfo, register_composite
+
+from cxzy_saas.application.idempotency import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
 
 APP_NAME = "cxzy"  # PostgreSQL table names are <app name>_events in each tenant's schema
 REGISTRY = "_registry"
@@ -59,6 +62,7 @@ class SQLiteStore:
     def env_for(self, tenant: str) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": get_topic(SQLiteIdempotentRecorder),
             "SQLITE_DBNAME": str(self.path(tenant)),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
@@ -166,6 +170,7 @@ class PostgresStore:
     def env_for(self, tenant: str) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": get_topic(PostgresIdempotentRecorder),
             **self.params,
             "POSTGRES_SCHEMA": self.schema(tenant),
             "POSTGRES_POOL_SIZE": "1",

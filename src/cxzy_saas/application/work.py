@@ -11,7 +11,7 @@ from uuid import UUID
 from cxzy_saas.application.organisation import OrganisationCommands
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.application.plans import PlanCommands
-from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound
+from cxzy_saas.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import (
     Assessment,
@@ -48,6 +48,16 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             return self.branch().name
         raise InvalidInput(f"unknown subject {level} {subject}", field="subject")
 
+    @staticmethod
+    def check_own(actor: Actor, level: str, subject: str) -> None:
+        """A member acts on their own measures only.
+
+        Raises:
+            Forbidden: a member acting on another subject's.
+        """
+        if actor.role == "member" and (level != "member" or subject != actor.member):
+            raise Forbidden("members act on their own measures only")
+
     # measures
 
     def file_measure(
@@ -61,6 +71,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         due: date,
     ) -> UUID:
         with self.acting(actor, BRANCH_PEOPLE):
+            self.check_own(actor, level, subject)
             self.check_campaign(year)
             self.check_subject(level, subject)
             content, _ = self.plan_content(year)
@@ -78,6 +89,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
     def report_measure(self, actor: Actor, measure_id: UUID, to: str, on: date) -> None:
         with self.acting(actor, BRANCH_PEOPLE):
             measure = self.measure(measure_id)
+            self.check_own(actor, measure.level, measure.subject)
             measure.report(to, on)
             self.save(measure)
 
@@ -90,6 +102,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
     def complete_measure(self, actor: Actor, measure_id: UUID, on: date, note: str = "") -> None:
         with self.acting(actor, BRANCH_PEOPLE):
             measure = self.measure(measure_id)
+            self.check_own(actor, measure.level, measure.subject)
             measure.complete(on, note)
             self.save(measure)
 

@@ -46,6 +46,7 @@ class Account(TenantAggregate):
         self.display_name = display_name
         self.password_hash = password_hash
         self.grants: list[dict[str, str]] = []
+        self.members: dict[str, str] = {}  # branch -> the member number this user is there
 
     def change_password(self, password_hash: str) -> None:
         self._password_changed(password_hash=password_hash)
@@ -74,3 +75,14 @@ class Account(TenantAggregate):
     @event("AccessRevoked")
     def _revoked(self, role: str, scope: str) -> None:
         self.grants.remove({"role": role, "tenant": scope})
+
+    def link_member(self, branch: str, member_no: str) -> None:
+        """Say which member of ``branch`` this user is (for the role "member")."""
+        require(bool(member_no.strip()), "member number must not be empty", field="member_no")
+        if self.members.get(branch) == member_no:
+            raise StateConflict(f"{self.username} is member {member_no} of {branch} already")
+        self._member_linked(scope=branch, member_no=member_no.strip())
+
+    @event("MemberLinked")
+    def _member_linked(self, scope: str, member_no: str) -> None:
+        self.members[scope] = member_no

@@ -60,13 +60,19 @@ class Actor:
     user: str
     role: str
     tenant: str
+    # For the role "member": the member number the user is, so that members act on their own
+    # measures and summaries only.
+    member: str | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}")
 
     def as_dict(self) -> dict[str, str]:
-        return {"user": self.user, "role": self.role, "tenant": self.tenant}
+        stamp = {"user": self.user, "role": self.role, "tenant": self.tenant}
+        if self.member is not None:
+            stamp["member"] = self.member
+        return stamp
 
 
 @dataclass(frozen=True)

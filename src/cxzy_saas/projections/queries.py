@@ -41,23 +41,32 @@ def board_rows(db: ReadModelDB, committee: str, year: int, level: str) -> list[d
 
 
 def leaderboard(
-    tenancy: Tenancy, year: int, level: str, committee: str | None = None, as_of: str | None = None
+    tenancy: Tenancy,
+    year: int,
+    level: str,
+    committee: str | None = None,
+    as_of: str | None = None,
+    db: ReadModelDB | None = None,
 ) -> dict[str, Any]:
-    """``{"campaign", "level", "as_of", "rows": [...]}``; the same input gives the same bytes."""
+    """``{"campaign", "level", "as_of", "rows": [...]}``; the same input gives the same bytes.
+
+    ``db`` is the live read model (opened here when not given)."""
     if level not in ("branch", "group", "member"):
         raise InvalidInput("level is branch, group or member", field="level")
     code = only_committee(tenancy, committee)
+    # A caller's own read model is kept current by a running projector; without one (the
+    # CLI), the as-of replay first brings the time index up to date.
+    live, db = db, db or open_read_model(tenancy)
     if as_of is None:
-        db = open_read_model(tenancy)
         rows = board_rows(db, code, year, level)
     else:
         from cxzy_saas.projections.asof import replay
 
         day = parse_day(as_of)
-        with replay(tenancy, day) as db:
-            rows = board_rows(db, code, year, level)
+        with replay(tenancy, day, index=live) as replayed:
+            rows = board_rows(replayed, code, year, level)
     if not rows and as_of is None:
-        with open_read_model(tenancy).transaction() as tx:
+        with db.read() as tx:
             known = tx.query(
                 "SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (code, year)
             )

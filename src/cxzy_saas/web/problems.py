@@ -54,7 +54,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def invalid_body(error: ValidationError) -> Response:
-        return problem(422, "invalid", "the request has invalid fields", errors=error.messages)
+        errors = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        return problem(422, "invalid", "the request has invalid fields", errors=errors)
 
     @app.errorhandler(Unauthorized)
     def unauthorized(error: Unauthorized) -> Response:

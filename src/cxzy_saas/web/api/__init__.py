@@ -6,4 +6,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from cxzy_saas.web.api import auth, boards, branches  # noqa: E402,F401  (routes register on bp)
+# Each module registers its routes on bp when imported.
+from cxzy_saas.web.api import (  # noqa: E402,F401
+    boards,
+    branches,
+    committee,
+    evaluation,
+    plans,
+    tokens,
+    work,
+)

@@ -12,52 +12,18 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from marshmallow import RAISE, Schema, fields
 
 from cxzy_saas.domain.errors import DomainError, Forbidden, NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api import bp
-from cxzy_saas.web.api.openapi import documented
 from cxzy_saas.web.problems import Unauthorized
 
 TOKEN_SECONDS = 3600
 COMMITTEE_ROLES = ("committee-admin", "committee-viewer", "auditor")
 
 
-class TokenIn(Schema):
-    class Meta:
-        unknown = RAISE
-
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
-
-
-class TokenOut(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
-
-
 def serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt="cxzy-api-token")
-
-
-@bp.post("/auth/token")
-@documented("取得访问令牌", body=TokenIn, response=TokenOut, public=True)
-def token() -> tuple[dict[str, object], int]:
-    body = TokenIn().load(request.get_json())
-    tenancy = tenancy_of(current_app)
-    for committee in sorted(tenancy.registry().committees()):
-        try:
-            tenancy.committee(committee).check_password(body["username"], body["password"])
-        except NotFound:
-            continue
-        signed = serializer().dumps({"u": body["username"], "c": committee})
-        return TokenOut().dump(
-            {"access_token": signed, "token_type": "Bearer", "expires_in": TOKEN_SECONDS}
-        ), 200
-    raise Unauthorized("unknown user or wrong password")
 
 
 @dataclass(frozen=True)
@@ -65,6 +31,7 @@ class Principal:
     username: str
     committee: str
     grants: tuple[tuple[str, str], ...]  # (role, tenant)
+    members: tuple[tuple[str, str], ...] = ()  # (branch, member number) the user is
 
     def actor(self, tenant: str, roles: Iterable[str]) -> Actor:
         """The actor for ``tenant`` in one of ``roles``.
@@ -80,7 +47,8 @@ class Principal:
         wanted = set(roles)
         for role, grant_tenant in here + above:
             if role in wanted:
-                return Actor(user=self.username, role=role, tenant=grant_tenant)
+                member = dict(self.members).get(grant_tenant) if role == "member" else None
+                return Actor(user=self.username, role=role, tenant=grant_tenant, member=member)
         raise Forbidden("your role may not do this")
 
     @property
@@ -108,12 +76,8 @@ def principal() -> Principal:
     except DomainError:
         raise Unauthorized("the token's user no longer exists") from None
     return Principal(
-        account.username, data["c"], tuple((g["role"], g["tenant"]) for g in account.grants)
+        account.username,
+        data["c"],
+        tuple((g["role"], g["tenant"]) for g in account.grants),
+        tuple(sorted(account.members.items())),
     )
-
-
-def branch_of(user: Principal, code: str) -> None:
-    """Raises NotFound unless ``code`` is a branch of the user's committee."""
-    tenancy = tenancy_of(current_app)
-    if tenancy.parent_of(code) != user.committee:
-        raise NotFound("not found")

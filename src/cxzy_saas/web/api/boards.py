@@ -1,23 +1,28 @@
-"""Campaign read models."""
+"""What the committee looks at: the read models of a campaign, now or as of a past day.
+
+Committee users see every branch. A branch user sees its own rows (of leaderboards, the
+matrix, trends, overdue work, approvals and ballots) unless the committee has opened the
+campaign's boards to the branches, and then only the leaderboards, matrix and trends in full.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, request
-from marshmallow import RAISE, Schema, fields
+from flask import current_app
+from marshmallow import Schema, fields
 
-from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api import bp
-from cxzy_saas.web.api.auth import principal
-from cxzy_saas.web.api.openapi import documented
-
-
-class BoardArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
-    as_of = fields.Date(load_default=None)
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.projections import queries
+from cxzy_saas.projections.db import ReadModelDB
+from cxzy_saas.projections.projector import LOCAL
+from cxzy_saas.web import read_model_of
+from cxzy_saas.web.api.committee import ANYONE
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import AsOfArgs, check_level
 
 
 class BoardOut(Schema):
@@ -25,21 +30,169 @@ class BoardOut(Schema):
     level = fields.String()
     committee = fields.String()
     as_of = fields.String(allow_none=True)
+    rows = fields.List(fields.Raw())  # rows as the projector stored them
+
+
+class ModelOut(Schema):
+    campaign = fields.Integer()
+    as_of = fields.Date(allow_none=True)
+
+
+class MatrixOut(ModelOut):
+    criteria = fields.List(fields.String())
     rows = fields.List(fields.Dict())
 
 
-@bp.get("/campaigns/<int:year>/leaderboards/<level>")
-@documented("排行榜(可按日期回溯)", query=BoardArgs, response=BoardOut)
-def leaderboard(year: int, level: str) -> dict[str, Any]:
-    from cxzy_saas.projections import queries
-    from cxzy_saas.projections.projector import open_read_model
+class TrendsOut(ModelOut):
+    branches = fields.List(fields.Dict())
 
-    user = principal()
-    args = BoardArgs().load(request.args)
-    tenancy = tenancy_of(current_app)
-    as_of = args["as_of"].isoformat() if args["as_of"] else None
-    board = queries.leaderboard(tenancy, year, level, user.committee, as_of)
-    viewer = None if user.committee_roles else (user.branches[0] if user.branches else "")
-    open_ = queries.board_open(open_read_model(tenancy), user.committee, year)
-    board["rows"] = queries.visible_rows(board["rows"], viewer, open_)
+
+class ItemsOut(ModelOut):
+    items = fields.List(fields.Dict())
+
+
+@contextmanager
+def read_model(call: Call, year: int) -> Iterator[ReadModelDB]:
+    """The live read model, or one replayed to the end of ``as_of``.
+
+    Raises:
+        NotFound: the campaign is not (yet) in the read models.
+    """
+    as_of: date | None = call.args.get("as_of")
+    live = read_model_of(current_app)
+    if as_of is None:
+        check_campaign(live, call.committee_code, year)
+        yield live
+        return
+    from cxzy_saas.projections.asof import replay
+
+    call.committee.campaign(year)
+    with replay(call.tenancy, as_of, index=live) as db:
+        yield db
+
+
+def check_campaign(db: ReadModelDB, committee: str, year: int) -> None:
+    with db.read() as tx:
+        known = tx.query(
+            "SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (committee, year)
+        )
+    if not known:
+        raise NotFound(f"no campaign {year}")
+
+
+def own_rows(call: Call, rows: list[dict[str, Any]], key: str, shared: bool) -> list[Any]:
+    """All rows for a committee user, or for everyone once the board is ``shared``; a branch
+    user's own rows otherwise."""
+    viewer = call.viewer_branch
+    if viewer is None or shared:
+        return rows
+    return [r for r in rows if r.get(key) == viewer]
+
+
+def opened(call: Call, db: ReadModelDB, year: int) -> bool:
+    return queries.board_open(db, call.committee_code, year)
+
+
+@api_route(
+    "/campaigns/<int:year>/leaderboards/<level>",
+    summary="排行榜(可按日期回溯)",
+    roles=ANYONE,
+    query=AsOfArgs,
+    response=BoardOut,
+)
+def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
+    check_level(level)
+    as_of = call.args["as_of"].isoformat() if call.args["as_of"] else None
+    live = read_model_of(current_app)
+    board = queries.leaderboard(call.tenancy, year, level, call.committee_code, as_of, live)
+    # Whether the board is open to branches is today's decision, whatever day is shown.
+    shared = opened(call, live, year)
+    board["rows"] = queries.visible_rows(board["rows"], call.viewer_branch, shared)
     return board
+
+
+@api_route(
+    "/campaigns/<int:year>/matrix",
+    summary="支部 × 评选条件对比",
+    roles=ANYONE,
+    query=AsOfArgs,
+    response=MatrixOut,
+)
+def matrix(call: Call, year: int) -> dict[str, Any]:
+    with read_model(call, year) as db:
+        result = queries.matrix(db, call.committee_code, year)
+        result["rows"] = own_rows(call, result["rows"], "code", opened(call, db, year))
+    return {**result, "as_of": call.args["as_of"]}
+
+
+@api_route(
+    "/campaigns/<int:year>/trends",
+    summary="月度与季度趋势",
+    roles=ANYONE,
+    query=AsOfArgs,
+    response=TrendsOut,
+)
+def trends(call: Call, year: int) -> dict[str, Any]:
+    with read_model(call, year) as db:
+        result = queries.trends(db, call.committee_code, year)
+        result["branches"] = own_rows(call, result["branches"], "code", opened(call, db, year))
+    return {**result, "as_of": call.args["as_of"]}
+
+
+def day_of(call: Call) -> date:
+    as_of: date | None = call.args["as_of"]
+    if as_of is not None:
+        return as_of
+    now: datetime = call.tenancy.now()
+    return now.astimezone(LOCAL).date()
+
+
+@api_route(
+    "/campaigns/<int:year>/overdue",
+    summary="逾期未完成的工作",
+    roles=ANYONE,
+    query=AsOfArgs,
+    response=ItemsOut,
+)
+def overdue(call: Call, year: int) -> dict[str, Any]:
+    with read_model(call, year) as db:
+        items = queries.overdue(db, call.committee_code, year, day_of(call))
+    return {
+        "campaign": year,
+        "as_of": call.args["as_of"],
+        "items": own_rows(call, items, "branch", False),
+    }
+
+
+@api_route(
+    "/campaigns/<int:year>/approvals",
+    summary="待党委审批的事项",
+    roles=ANYONE,
+    query=AsOfArgs,
+    response=ItemsOut,
+)
+def approvals(call: Call, year: int) -> dict[str, Any]:
+    with read_model(call, year) as db:
+        items = [i for i in queries.approvals(db, call.committee_code) if i["year"] == year]
+    return {
+        "campaign": year,
+        "as_of": call.args["as_of"],
+        "items": own_rows(call, items, "branch", False),
+    }
+
+
+@api_route(
+    "/campaigns/<int:year>/ballots",
+    summary="民主测评参与率与等次分布",
+    roles=ANYONE,
+    query=AsOfArgs,
+    response=ItemsOut,
+)
+def ballots(call: Call, year: int) -> dict[str, Any]:
+    with read_model(call, year) as db:
+        items = queries.ballots(db, call.committee_code, year)
+    return {
+        "campaign": year,
+        "as_of": call.args["as_of"],
+        "items": own_rows(call, items, "branch", False),
+    }

@@ -1,18 +1,19 @@
-"""Branches and their members."""
+"""Branches, their party groups and members."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS
-from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api import bp
-from cxzy_saas.web.api.auth import COMMITTEE_ROLES, branch_of, principal
-from cxzy_saas.web.api.openapi import documented
+from cxzy_saas.domain.organisation import BRANCH_ROLES, MEMBER_STATUSES
+from cxzy_saas.web.api.auth import COMMITTEE_ROLES
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import EventOut, In, OnIn, PageArgs, page_of, paginate, text
+
+READERS = BRANCH_READERS | set(COMMITTEE_ROLES)
 
 
 class BranchOut(Schema):
@@ -21,16 +22,124 @@ class BranchOut(Schema):
     committee = fields.String()
 
 
-class MemberIn(Schema):
-    class Meta:
-        unknown = RAISE
+@api_route(
+    "/branches", summary="党支部列表", roles=READERS, query=PageArgs, response=page_of(BranchOut)
+)
+def list_branches(call: Call) -> dict[str, Any]:
+    branches = call.committee.committee().branches
+    if call.viewer_branch is not None:
+        branches = {c: n for c, n in branches.items() if c == call.viewer_branch}
+    rows = [{"code": c, "name": n, "committee": call.committee_code} for c, n in branches.items()]
+    return paginate(sorted(rows, key=lambda r: r["code"]), call.args)
 
-    member_no = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    status = fields.String(load_default="full", validate=validate.OneOf(["full", "probationary"]))
+
+@api_route("/branches/<code>", summary="党支部", roles=READERS, response=BranchOut)
+def get_branch(call: Call, code: str) -> dict[str, Any]:
+    branch = call.branch.branch()
+    return {"code": code, "name": branch.name, "committee": branch.committee}
+
+
+# groups
+
+
+class GroupIn(In):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
+    name = text(100, required=True)
+
+
+class RenameIn(In):
+    name = text(100, required=True)
+
+
+class ReasonIn(In):
+    reason = text(1000, required=True)
+
+
+class GroupOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    dissolved = fields.Boolean()
+    members = fields.List(fields.String())
+
+
+def group_row(call: Call, group: Any) -> dict[str, Any]:
+    members = [m.member_no for m in call.branch.members() if m.group_id == group.id]
+    return {
+        "code": group.code,
+        "name": group.name,
+        "dissolved": group.dissolved,
+        "members": members,
+    }
+
+
+@api_route(
+    "/branches/<code>/groups",
+    summary="党小组列表",
+    roles=READERS,
+    query=PageArgs,
+    response=page_of(GroupOut),
+)
+def list_groups(call: Call, code: str) -> dict[str, Any]:
+    groups = call.branch.groups(include_dissolved=True)
+    return paginate([group_row(call, g) for g in groups], call.args)
+
+
+@api_route(
+    "/branches/<code>/groups",
+    "POST",
+    summary="成立党小组",
+    roles=BRANCH_WRITERS,
+    body=GroupIn,
+    response=GroupOut,
+    status=201,
+)
+def form_group(call: Call, code: str) -> dict[str, Any]:
+    call.branch.form_group(call.actor, call.body["code"], call.body["name"])
+    return group_row(call, call.branch.group(call.body["code"]))
+
+
+@api_route("/branches/<code>/groups/<group>", summary="党小组", roles=READERS, response=GroupOut)
+def get_group(call: Call, code: str, group: str) -> dict[str, Any]:
+    return group_row(call, call.branch.group(group))
+
+
+@api_route(
+    "/branches/<code>/groups/<group>/name",
+    "PUT",
+    summary="党小组更名",
+    roles=BRANCH_WRITERS,
+    body=RenameIn,
+    response=GroupOut,
+)
+def rename_group(call: Call, code: str, group: str) -> dict[str, Any]:
+    call.branch.rename_group(call.actor, group, call.body["name"])
+    return group_row(call, call.branch.group(group))
+
+
+@api_route(
+    "/branches/<code>/groups/<group>/dissolution",
+    "POST",
+    summary="撤销党小组",
+    roles=BRANCH_WRITERS,
+    body=ReasonIn,
+    response=GroupOut,
+)
+def dissolve_group(call: Call, code: str, group: str) -> dict[str, Any]:
+    call.branch.dissolve_group(call.actor, group, call.body["reason"])
+    return group_row(call, call.branch.group(group))
+
+
+# members
+
+
+class MemberIn(In):
+    member_no = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
+    name = text(50, required=True)
+    status = fields.String(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
     group = fields.String(load_default=None, allow_none=True)
     joined_on = fields.Date(required=True)
     gender = fields.String(load_default="", validate=validate.OneOf(["", "男", "女"]))
+    phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9+ -]{0,20}$"))
 
 
 class MemberOut(Schema):
@@ -40,54 +149,31 @@ class MemberOut(Schema):
     group = fields.String(allow_none=True)
     roles = fields.List(fields.String())
     active = fields.Boolean()
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
 
 
-class BranchPage(Schema):
-    items = fields.List(fields.Nested(BranchOut))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+class MemberDetailOut(MemberOut):
+    history = fields.List(fields.Nested(EventOut))
 
 
-class MemberPage(BranchPage):
-    items = fields.List(fields.Nested(MemberOut))
+class MoveIn(In):
+    group = fields.String(required=True, allow_none=True)
+    on = fields.Date(required=True)
 
 
-class PageArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class RoleIn(In):
+    role = fields.String(required=True, validate=validate.OneOf(BRANCH_ROLES))
+    on = fields.Date(required=True)
 
 
-def page(items: list[Any], schema: Schema) -> dict[str, Any]:
-    args = PageArgs().load(request.args)
-    start = (args["page"] - 1) * args["per_page"]
-    return {
-        "items": schema.dump(items[start : start + args["per_page"]], many=True),
-        "page": args["page"],
-        "per_page": args["per_page"],
-        "total": len(items),
-    }
+class LeaveIn(In):
+    reason = text(500, required=True)
+    on = fields.Date(required=True)
 
 
-@bp.get("/branches")
-@documented("党支部列表", query=PageArgs, response=BranchPage)
-def list_branches() -> dict[str, Any]:
-    user = principal()
-    tenancy = tenancy_of(current_app)
-    committee = tenancy.committee(user.committee).committee()
-    visible = (
-        committee.branches
-        if user.committee_roles
-        else {c: n for c, n in committee.branches.items() if c in user.branches}
-    )
-    rows = [{"code": c, "name": n, "committee": user.committee} for c, n in sorted(visible.items())]
-    return page(rows, BranchOut())
-
-
-def member_row(member: Any, groups: dict[Any, str]) -> dict[str, Any]:
+def member_row(call: Call, member: Any) -> dict[str, Any]:
+    groups = {g.id: g.code for g in call.branch.groups(include_dissolved=True)}
     return {
         "member_no": member.member_no,
         "name": member.name,
@@ -95,28 +181,104 @@ def member_row(member: Any, groups: dict[Any, str]) -> dict[str, Any]:
         "group": groups.get(member.group_id),
         "roles": member.roles,
         "active": member.active,
+        "joined_on": member.joined_on,
+        "left_on": member.left_on,
     }
 
 
-@bp.get("/branches/<code>/members")
-@documented("党员列表", query=PageArgs, response=MemberPage)
-def list_members(code: str) -> dict[str, Any]:
-    user = principal()
-    branch_of(user, code)
-    user.actor(code, set(BRANCH_READERS) | set(COMMITTEE_ROLES))
-    app = tenancy_of(current_app).branch(code)
-    groups = {g.id: g.code for g in app.groups(include_dissolved=True)}
-    return page([member_row(m, groups) for m in app.members()], MemberOut())
+class MemberArgs(PageArgs):
+    include_left = fields.Boolean(load_default=False)
 
 
-@bp.post("/branches/<code>/members")
-@documented("登记党员", body=MemberIn, response=MemberOut, status=201)
-def enrol_member(code: str) -> tuple[dict[str, Any], int]:
-    user = principal()
-    branch_of(user, code)
-    actor = user.actor(code, BRANCH_WRITERS)
-    body = MemberIn().load(request.get_json())
-    app = tenancy_of(current_app).branch(code)
-    app.enrol_member(actor, NewMember(**body))
-    groups = {g.id: g.code for g in app.groups(include_dissolved=True)}
-    return MemberOut().dump(member_row(app.member(body["member_no"]), groups)), 201
+@api_route(
+    "/branches/<code>/members",
+    summary="党员列表",
+    roles=READERS,
+    query=MemberArgs,
+    response=page_of(MemberOut),
+)
+def list_members(call: Call, code: str) -> dict[str, Any]:
+    members = call.branch.members(include_left=call.args["include_left"])
+    return paginate([member_row(call, m) for m in members], call.args)
+
+
+@api_route(
+    "/branches/<code>/members",
+    "POST",
+    summary="登记党员",
+    roles=BRANCH_WRITERS,
+    body=MemberIn,
+    response=MemberOut,
+    status=201,
+)
+def enrol_member(call: Call, code: str) -> dict[str, Any]:
+    call.branch.enrol_member(call.actor, NewMember(**call.body))
+    return member_row(call, call.branch.member(call.body["member_no"]))
+
+
+@api_route(
+    "/branches/<code>/members/<no>",
+    summary="党员及其记录",
+    roles=READERS,
+    response=MemberDetailOut,
+)
+def get_member(call: Call, code: str, no: str) -> dict[str, Any]:
+    member = call.branch.member(no)
+    return {**member_row(call, member), "history": call.branch.history(member.id)}
+
+
+def member_command(rule: str, summary: str, body: type[Schema], act: Any) -> None:
+    """A command on one member that answers with the member as it now stands."""
+
+    def view(call: Call, code: str, no: str) -> dict[str, Any]:
+        act(call.branch, call.actor, no, call.body)
+        return member_row(call, call.branch.member(no))
+
+    view.__name__ = "member_" + rule.rsplit("/", 1)[-1].replace("-", "_")
+    api_route(
+        f"/branches/<code>/members/<no>/{rule}",
+        "POST",
+        summary=summary,
+        roles=BRANCH_WRITERS,
+        body=body,
+        response=MemberOut,
+    )(view)
+
+
+member_command(
+    "group", "调整党小组", MoveIn, lambda app, a, no, b: app.move_member(a, no, b["group"], b["on"])
+)
+member_command(
+    "confirmation",
+    "预备党员转正",
+    OnIn,
+    lambda app, a, no, b: app.confirm_full_membership(a, no, b["on"]),
+)
+member_command(
+    "roles", "任命职务", RoleIn, lambda app, a, no, b: app.give_role(a, no, b["role"], b["on"])
+)
+member_command(
+    "relief",
+    "免去职务",
+    RoleIn,
+    lambda app, a, no, b: app.relieve_role(a, no, b["role"], b["on"]),
+)
+member_command(
+    "departure",
+    "组织关系转出",
+    LeaveIn,
+    lambda app, a, no, b: app.member_leaves(a, no, b["reason"], b["on"]),
+)
+
+
+@api_route(
+    "/branches/<code>/members/<no>/erasure",
+    "POST",
+    summary="删除党员个人信息(个人信息保护法;不可撤销)",
+    roles={"branch-secretary", "committee-admin"},
+    body=ReasonIn,
+    response=MemberOut,
+)
+def erase_member(call: Call, code: str, no: str) -> dict[str, Any]:
+    call.branch.erase_member(call.actor, no, call.body["reason"])
+    return member_row(call, call.branch.member(no))

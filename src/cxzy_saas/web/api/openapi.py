@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app
 from marshmallow import Schema, fields
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Problem(Schema):
@@ -22,31 +19,19 @@ class Problem(Schema):
     errors = fields.Dict()
 
 
-def documented(
-    summary: str,
-    *,
-    body: type[Schema] | None = None,
-    query: type[Schema] | None = None,
-    response: type[Schema] | None = None,
-    status: int = 200,
-    many: bool = False,
-    public: bool = False,
-) -> Callable[[F], F]:
-    """Record what a route takes and gives, for the OpenAPI document."""
-
-    def mark(view: F) -> F:
-        view.openapi = {  # type: ignore[attr-defined]
-            "summary": summary,
-            "body": body,
-            "query": query,
-            "response": response,
-            "status": status,
-            "many": many,
-            "public": public,
-        }
-        return view
-
-    return mark
+REFUSALS = (
+    (400, "malformed JSON or header"),
+    (401, "no valid token"),
+    (403, "the role may not"),
+    (404, "not found, or another branch's"),
+    (405, "method not allowed"),
+    (409, "conflict: changed meanwhile, or not in a state for this"),
+    (413, "body over 1 MB"),
+    (415, "not JSON"),
+    (422, "invalid fields"),
+)
+# Public routes have no roles; the token route answers 401 to a wrong password.
+PUBLIC_REFUSALS = tuple(r for r in REFUSALS if r[0] != 403)
 
 
 def build(app: Flask) -> dict[str, Any]:
@@ -75,19 +60,13 @@ def build(app: Flask) -> dict[str, Any]:
         ]
         if meta["query"] is not None:
             parameters.append({"in": "query", "schema": meta["query"]})
+        refusals = REFUSALS if not meta["public"] else PUBLIC_REFUSALS
         responses: dict[str, Any] = {
             str(code): {
                 "description": text,
                 "content": {"application/problem+json": {"schema": "Problem"}},
             }
-            for code, text in (
-                (400, "malformed"),
-                (401, "no valid token"),
-                (403, "role may not"),
-                (404, "not found"),
-                (409, "conflict"),
-                (422, "invalid fields"),
-            )
+            for code, text in refusals
         }
         ok: dict[str, Any] = {"description": "ok"}
         if meta["response"] is not None:
@@ -101,6 +80,7 @@ def build(app: Flask) -> dict[str, Any]:
         }
         if not meta["public"]:
             operation["security"] = [{"bearer": []}]
+            operation["x-roles"] = sorted(meta["access"].roles)
         if meta["body"] is not None:
             operation["requestBody"] = {
                 "required": True,

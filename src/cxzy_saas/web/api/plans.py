@@ -1,0 +1,223 @@
+"""Campaign plans (活动方案): each branch's own, and the committee's, with their workflow.
+
+The same steps serve both; a branch's plan lives under ``/branches/<code>/plans/<year>``, the
+committee's under ``/campaigns/<year>/plan``. The committee approves or returns a branch's
+submitted plan with a decision in its own log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
+from cxzy_saas.application.plans import PlanCommands
+from cxzy_saas.domain.plan import Plan
+from cxzy_saas.web.api.auth import COMMITTEE_ROLES
+from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import YEAR, In, OnIn, text
+
+
+class DraftIn(In):
+    year = fields.Integer(required=True, validate=YEAR)
+    drafter = text(50, required=True)
+    content = fields.Dict(load_default=None, allow_none=True)
+
+
+class MinutesIn(In):
+    on = fields.Date(required=True)
+    minutes = text(required=True)
+
+
+class RevisionIn(In):
+    content = fields.Dict(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class CirculationIn(In):
+    to = text(200, required=True)
+    on = fields.Date(required=True)
+
+
+class CommentIn(In):
+    by = text(100, required=True)
+    text = text(required=True)
+    on = fields.Date(required=True)
+
+
+class DecisionIn(In):
+    outcome = fields.String(required=True, validate=validate.OneOf(["approved", "returned"]))
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class PlanOut(Schema):
+    year = fields.Integer()
+    status = fields.String()
+    version = fields.Integer()
+    drafter = fields.String()
+    submissions = fields.Integer()
+    decision = fields.String(allow_none=True)
+    content = fields.Dict()
+    comments = fields.List(fields.Dict())
+    discussions = fields.List(fields.Dict())
+
+
+def plan_out(app: PlanCommands, plan: Plan, decision: str | None = None) -> dict[str, Any]:
+    return {
+        "year": plan.year,
+        "status": plan.status,
+        "version": plan.version_no,
+        "drafter": plan.drafter,
+        "submissions": plan.submissions,
+        "decision": decision,
+        "content": plan.versions[-1],
+        "comments": plan.comments,
+        "discussions": plan.discussions,
+    }
+
+
+Step = Callable[[PlanCommands, Any, int, dict[str, Any]], object]
+
+STEPS: list[tuple[str, str, type[Schema], Step]] = [
+    (
+        "discussions",
+        "支委会讨论方案",
+        MinutesIn,
+        lambda app, a, y, b: app.discuss_plan(a, y, b["on"], b["minutes"]),
+    ),
+    (
+        "revisions",
+        "修改方案",
+        RevisionIn,
+        lambda app, a, y, b: app.revise_plan(a, y, b["content"], b["note"]),
+    ),
+    (
+        "circulation",
+        "征求意见",
+        CirculationIn,
+        lambda app, a, y, b: app.circulate_plan(a, y, b["to"], b["on"]),
+    ),
+    (
+        "comments",
+        "记录意见",
+        CommentIn,
+        lambda app, a, y, b: app.comment_on_plan(a, y, b["by"], b["text"], b["on"]),
+    ),
+    ("finalisation", "定稿", OnIn, lambda app, a, y, b: app.finalise_plan(a, y, b["on"])),
+]
+
+
+def register_plan_routes(
+    prefix: str,
+    name: str,
+    app_of: Callable[[Call], PlanCommands],
+    readers: Any,
+    writers: Any,
+) -> None:
+    """The plan's read, draft and workflow steps under ``prefix`` (with ``<int:year>``)."""
+
+    def show(call: Call, year: int) -> dict[str, Any]:
+        app = app_of(call)
+        decision = app.plan_decision(year) if hasattr(app, "plan_decision") else None
+        return plan_out(app, app.plan(year), decision)
+
+    def read(call: Call, year: int, **_: Any) -> dict[str, Any]:
+        return show(call, year)
+
+    read.__name__ = f"{name}_plan"
+    api_route(f"{prefix}", summary="活动方案", roles=readers, response=PlanOut)(read)
+
+    for rule, summary, schema, step in STEPS:
+
+        def act(call: Call, year: int, _step: Step = step, **_: Any) -> dict[str, Any]:
+            _step(app_of(call), call.actor, year, call.body)
+            return show(call, year)
+
+        act.__name__ = f"{name}_plan_{rule}"
+        api_route(
+            f"{prefix}/{rule}",
+            "POST",
+            summary=summary,
+            roles=writers,
+            body=schema,
+            response=PlanOut,
+        )(act)
+
+
+register_plan_routes(
+    "/branches/<code>/plans/<int:year>",
+    "branch",
+    lambda call: call.branch,
+    READERS,
+    BRANCH_WRITERS,
+)
+register_plan_routes(
+    "/campaigns/<int:year>/plan",
+    "committee",
+    lambda call: call.committee,
+    set(COMMITTEE_ROLES) | {"branch-secretary", "branch-clerk"},
+    COMMITTEE_WRITERS,
+)
+
+
+@api_route(
+    "/branches/<code>/plans",
+    "POST",
+    summary="起草支部方案(默认评选条件)",
+    roles=BRANCH_WRITERS,
+    body=DraftIn,
+    response=PlanOut,
+    status=201,
+)
+def draft_branch_plan(call: Call, code: str) -> dict[str, Any]:
+    body = call.body
+    call.branch.draft_plan(call.actor, body["year"], body["drafter"], body["content"])
+    return plan_out(call.branch, call.branch.plan(body["year"]))
+
+
+@api_route(
+    "/campaigns/<int:year>/plan",
+    "POST",
+    summary="起草党委方案",
+    roles=COMMITTEE_WRITERS,
+    body=DraftIn,
+    response=PlanOut,
+    status=201,
+)
+def draft_committee_plan(call: Call, year: int) -> dict[str, Any]:
+    if call.body["year"] != year:
+        from cxzy_saas.domain.errors import InvalidInput
+
+        raise InvalidInput("the year in the body differs from the URL's", field="year")
+    call.committee.draft_plan(call.actor, year, call.body["drafter"], call.body["content"])
+    return plan_out(call.committee, call.committee.plan(year))
+
+
+@api_route(
+    "/branches/<code>/plans/<int:year>/submission",
+    "POST",
+    summary="报党委审批",
+    roles=BRANCH_WRITERS,
+    body=OnIn,
+    response=PlanOut,
+)
+def submit_branch_plan(call: Call, code: str, year: int) -> dict[str, Any]:
+    call.branch.submit_plan(call.actor, year, call.body["on"])
+    return plan_out(call.branch, call.branch.plan(year), call.branch.plan_decision(year))
+
+
+@api_route(
+    "/branches/<code>/plans/<int:year>/decision",
+    "POST",
+    summary="党委批准或退回支部方案",
+    roles=COMMITTEE_WRITERS,
+    body=DecisionIn,
+    response=PlanOut,
+)
+def decide_branch_plan(call: Call, code: str, year: int) -> dict[str, Any]:
+    body = call.body
+    call.committee.decide_plan(call.actor, code, year, body["outcome"], body["reason"])
+    return plan_out(call.branch, call.branch.plan(year), call.branch.plan_decision(year))

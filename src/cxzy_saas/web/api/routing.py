@@ -1,0 +1,246 @@
+"""How a JSON API route is declared: who may call it, what it takes and what it gives.
+
+One decorator registers a route on the API blueprint, records its access rule and schemas (for
+the OpenAPI document, and for the test matrix that checks every route against every role), and
+wraps the view so that every route checks the same things in the same order:
+
+1. credentials: a valid bearer token, else 401 (ballot casts take a ballot code instead);
+2. tenant: a branch of the caller's committee that the caller may see, else 404, the same 404
+   as for a branch that does not exist, so that no one learns which branches exist elsewhere;
+3. role: one of the route's roles, else 403;
+4. input: the query and the body through marshmallow schemas that refuse unknown fields
+   (malformed JSON 400, invalid fields 422);
+5. the command, under the client's ``Idempotency-Key`` when one is sent;
+6. the response through its schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property, wraps
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from marshmallow import Schema
+
+from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.committee import CommitteeApplication
+from cxzy_saas.application.idempotency import Claim, Stored, claiming
+from cxzy_saas.application.permissions import SYSTEM
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.errors import ConcurrentModification, Forbidden, NotFound
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api import bp
+from cxzy_saas.web.api.auth import COMMITTEE_ROLES, Principal, principal
+from cxzy_saas.web.problems import problem
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route.
+
+    ``scope``: "branch" (the path names a branch, ``<code>``), "committee" (the caller's own
+    committee), "ballot" (no account: a ballot code in the body) or "public".
+    """
+
+    scope: str
+    roles: frozenset[str]
+
+
+@dataclass
+class Call:
+    """One authorised request, as the view sees it."""
+
+    user: Principal | None
+    maybe_actor: Actor | None  # None on public and ballot-code routes
+    tenancy: Tenancy
+    code: str | None
+    args: dict[str, Any]
+    body: Any
+
+    @property
+    def actor(self) -> Actor:
+        assert self.maybe_actor is not None, "a public route has no actor"
+        return self.maybe_actor
+
+    @cached_property
+    def branch(self) -> BranchApplication:
+        assert self.code is not None
+        return self.tenancy.branch(self.code)
+
+    @cached_property
+    def committee(self) -> CommitteeApplication:
+        if self.user is not None:
+            return self.tenancy.committee(self.user.committee)
+        return self.tenancy.committee(self.tenancy.parent_of(self.code or ""))
+
+    @property
+    def committee_code(self) -> str:
+        return self.committee.tenant
+
+    @property
+    def viewer_branch(self) -> str | None:
+        """None for a committee user; the branch of a branch user (boards show it its rows)."""
+        return None if self.actor.role in COMMITTEE_ROLES else self.actor.tenant
+
+
+def call_tenancy() -> Tenancy:
+    return tenancy_of(current_app)
+
+
+def parent_or_none(tenancy: Tenancy, code: str | None) -> str | None:
+    if code is None:
+        return None
+    try:
+        return tenancy.parent_of(code)
+    except NotFound:
+        return None
+
+
+def actor_for(user: Principal, scope: str, code: str | None, roles: Iterable[str]) -> Actor:
+    """The actor a request runs as.
+
+    Raises:
+        NotFound: the branch is not one the user may see (another committee's, or another
+            branch's for a branch user).
+        Forbidden: the user's role here is not one of ``roles``.
+    """
+    tenancy = tenancy_of(current_app)
+    wanted = frozenset(roles)
+    if scope == "branch":
+        assert code is not None
+        if parent_or_none(tenancy, code) != user.committee:
+            raise NotFound("not found")
+        return user.actor(code, wanted)
+    for role in user.committee_roles:
+        if role in wanted:
+            return Actor(user=user.username, role=role, tenant=user.committee)
+    for role, tenant in user.grants:
+        if role in wanted and tenant != user.committee:
+            return Actor(user=user.username, role=role, tenant=tenant)
+    raise Forbidden("your role may not do this")
+
+
+def api_route(
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    roles: Iterable[str] = (),
+    scope: str | None = None,
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    response: type[Schema] | None = None,
+    status: int = 200,
+    many: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``view(call, **path_args)`` for ``method`` ``rule`` under /api/v1."""
+    # "system" is the trusted back-fill's role, never a user's: routes don't name it.
+    access = Access(
+        scope or ("branch" if "<code>" in rule else "committee"), frozenset(roles) - {SYSTEM}
+    )
+
+    # Schema instances are made once: marshmallow copies every declared field for each one.
+    query_schema = query() if query else None
+    body_schema = body() if body else None
+    response_schema = response(many=many) if response else None
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def endpoint(**path: Any) -> Response:
+            user, actor, code = None, None, path.get("code")
+            if access.scope in ("branch", "committee"):
+                user = principal()
+                actor = actor_for(user, access.scope, code, access.roles)
+            elif access.scope == "ballot" and parent_or_none(call_tenancy(), code) is None:
+                raise NotFound("not found")
+            args = query_schema.load(request.args) if query_schema else {}
+            loaded = None if body_schema is None else body_schema.load(request.get_json())
+            call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
+
+            def run() -> Response:
+                result = view(call, **path)
+                dumped = result if response_schema is None else response_schema.dump(result)
+                out = jsonify(dumped)
+                out.status_code = status
+                return out
+
+            keyed = "Idempotency-Key" in request.headers
+            if method in WRITE_METHODS and user is not None and keyed:
+                return idempotent(call, run)
+            return run()
+
+        endpoint.openapi = {  # type: ignore[attr-defined]
+            "summary": summary,
+            "body": body,
+            "query": query,
+            "response": response,
+            "status": status,
+            "many": many,
+            "public": access.scope in ("public", "ballot"),
+            "access": access,
+        }
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
+        return endpoint
+
+    return register
+
+
+def idempotent(call: Call, run: Callable[[], Response]) -> Response:
+    """Run a command once per (user, Idempotency-Key); a retry gets the first response."""
+    assert call.user is not None
+    key = request.headers["Idempotency-Key"]
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        return problem(400, "bad idempotency key", "Idempotency-Key: 1-200 printable characters")
+    fingerprint = hashlib.sha256(
+        f"{request.method} {request.full_path}\n".encode() + request.get_data()
+    ).hexdigest()
+    # A branch route's command writes to the branch's log or (a decision) the committee's; the
+    # claim is in the store that received the events, so both are looked at.
+    stores = [call.committee] if call.code is None else [call.branch, call.committee]
+
+    def earlier() -> tuple[Any, Stored] | None:
+        for app in stores:
+            found = app.recorder.idempotent_lookup(call.user.username, key)  # type: ignore[attr-defined,union-attr]
+            if found is not None:
+                return app, found
+        return None
+
+    def replay(stored: Stored) -> Response:
+        if stored.fingerprint != fingerprint:
+            return problem(
+                422, "idempotency key reused", "this Idempotency-Key was used for another request"
+            )
+        if stored.status is None or stored.body is None:
+            return problem(
+                409,
+                "request in progress",
+                "a request with this Idempotency-Key is being carried out, or was carried out "
+                "and its response lost; read the resource to see its effect",
+            )
+        response = Response(stored.body, status=stored.status, mimetype="application/json")
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+    found = earlier()
+    if found is not None:
+        return replay(found[1])
+    claim = Claim(call.user.username, key, fingerprint)
+    with claiming(claim):
+        try:
+            response = run()
+        except ConcurrentModification:
+            found = None if claim.taken else earlier()
+            if found is None:
+                raise
+            return replay(found[1])  # the same key, claimed by a request that raced this one
+    if claim.taken:
+        claim.recorder.idempotent_store(
+            call.user.username, key, response.status_code, response.get_data(as_text=True)
+        )
+    return response

@@ -1,0 +1,69 @@
+"""Serving the web application: gunicorn in production, Flask's server only as a fallback.
+
+gunicorn runs the app factory inside each worker (nothing is built before the fork), with
+threaded workers. On SQLite there is one worker: the embedded projector runs in the web process
+and must be alone in following the logs into the one read-model file (a second worker would run
+a second projector over the same file). On PostgreSQL the projector is its own process
+(``cxzy project run``), so workers may be added; each holds a pool of up to
+``max_connections`` connections, so the server's total is ``workers × max_connections``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask
+
+from cxzy_saas.config import Settings
+
+
+def serve(settings: Settings, host: str, port: int, workers: int | None, threads: int) -> None:
+    from cxzy_saas.web import create_app
+
+    if workers is None:
+        workers = 1 if settings.backend == "sqlite" else 2
+    if settings.backend == "sqlite" and workers > 1:
+        raise click.UsageError(
+            "on SQLite the projector runs inside the web process: use --workers 1 "
+            "(or PostgreSQL with `cxzy project run` for more workers)"
+        )
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # gunicorn runs on Unix only
+        click.echo(
+            f"gunicorn is not available: serving with Flask's development server on "
+            f"http://{host}:{port}/ (not for production; Ctrl-C stops)"
+        )
+        create_app(settings).run(host=host, port=port, threaded=True)
+        return
+
+    class Server(BaseApplication):
+        def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
+            self.factory = factory
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return self.factory()
+
+    click.echo(
+        f"serving on http://{host}:{port}/ with gunicorn "
+        f"({workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl-C stops)"
+    )
+    Server(
+        lambda: create_app(settings),
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "accesslog": "-",
+            "timeout": 120,
+        },
+    ).run()
