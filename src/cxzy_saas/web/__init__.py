@@ -5,18 +5,41 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
+
+if TYPE_CHECKING:
+    from cxzy_saas.projections.db import ReadModelDB
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Dates as ISO 8601 (Flask's default is an HTTP date), Chinese as it is."""
+
+    ensure_ascii = False
+
+    @staticmethod
+    def default(o: object) -> object:
+        if isinstance(o, date):
+            return o.isoformat()
+        if isinstance(o, UUID):
+            return str(o)
+        if isinstance(o, set | frozenset):
+            return sorted(o)
+        return DefaultJSONProvider.default(o)
 
 
 def create_app(
     settings: Settings | None = None, test_config: dict[str, Any] | None = None
 ) -> Flask:
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.config.from_mapping(
         # Tokens and sessions are signed with it; without CXZY_SECRET_KEY a restart signs
         # everyone out, which is right for the demo and wrong for production.
@@ -38,9 +61,9 @@ def create_app(
 
     problems.register(app)
     app.register_blueprint(pages.bp)
+    pages.init_app(app)  # CSRF on every form (the JSON API exempt), session cookie, i18n
     app.register_blueprint(api.bp)
     openapi.register(app)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     return app
 
 
@@ -53,6 +76,21 @@ def start_projector(tenancy: Tenancy) -> threading.Thread:
     thread = threading.Thread(target=follow, name="cxzy-projector", daemon=True)
     thread.start()
     return thread
+
+
+def read_model_of(app: Flask) -> ReadModelDB:
+    """The read model requests read, opened once per application (the projector has its own
+    connection: SQLite would otherwise let requests see its uncommitted batch)."""
+    with _opening:
+        db = app.extensions.get("cxzy.read_model")
+        if db is None:
+            from cxzy_saas.projections.projector import open_read_model
+
+            db = app.extensions["cxzy.read_model"] = open_read_model(tenancy_of(app))
+    return db
+
+
+_opening = threading.Lock()
 
 
 def tenancy_of(app: Flask) -> Tenancy:

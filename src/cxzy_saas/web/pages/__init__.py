@@ -1,0 +1,81 @@
+"""HTML pages (zh-CN first, English on request), built on the application layer.
+
+The pages translate HTTP to the same commands and queries the JSON API uses, with the same
+validation and the same refusals; the only difference is how a refusal is shown (next to the
+field, in Chinese, with what the user typed kept). Forms are protected against cross-site
+requests by Flask-WTF's CSRFProtect (a token tied to the session in every form); the JSON API is
+exempt, because it authenticates with bearer tokens, which a browser never sends on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.web.pages import i18n
+from cxzy_saas.web.problems import status_for
+
+bp = Blueprint("pages", __name__)
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    """CSRF, the session cookie and the templates' helpers (called by ``create_app``)."""
+    from cxzy_saas.web import api
+
+    # Flask's defaults are a 31-day cookie sent on cross-site requests; pages want a working
+    # day and SameSite=Lax (a second guard beside the CSRF token). The cookie is HttpOnly by
+    # default; set SESSION_COOKIE_SECURE=True behind TLS (the demo serves plain http).
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=timedelta(hours=8))
+    # A form's token is valid as long as its session (8 hours), not Flask-WTF's default hour:
+    # a clerk typing a long grid should not lose it to a timeout.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    csrf.exempt(api.bp)
+    app.jinja_env.globals.update(
+        tr=i18n.tr,
+        lang=i18n.lang,
+        label=i18n.label,
+        ROLES=i18n.ROLES,
+        LEVELS=i18n.LEVELS,
+        KINDS=i18n.KINDS,
+        OUTCOMES=i18n.OUTCOMES,
+        GRADES=i18n.GRADES,
+    )
+
+
+@bp.app_context_processor
+def signed_in_user() -> dict[str, object]:
+    from cxzy_saas.web.pages.access import current_user
+
+    return {"current_user": current_user}
+
+
+@bp.errorhandler(DomainError)
+def refused(error: DomainError) -> tuple[str, int]:
+    """A refusal no form caught: 404 for another tenant's pages, 403 for a role, and so on."""
+    status = status_for(error)
+    return render_template("error.html", status=status, error=i18n.message(error)), status
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    text = i18n.tr(
+        "页面已过期或来源不明,请返回刷新后重新提交。",
+        "The form expired or came from elsewhere; reload it and submit again.",
+    )
+    return render_template("error.html", status=400, error=text), 400
+
+
+from cxzy_saas.web.pages import (  # noqa: E402,F401  (routes register on bp)
+    approvals,
+    assessment,
+    auth,
+    ballot,
+    ballots,
+    branch,
+    dashboard,
+)

@@ -1,0 +1,99 @@
+"""The committee's approvals queue: approve or return what branches submitted, with a reason;
+acknowledge what they reported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.domain.errors import DomainError, InvalidInput
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.projections import queries
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.pages import bp, i18n
+from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in, user
+from cxzy_saas.web.pages.filters import Filters, from_request
+from cxzy_saas.web.pages.reads import read_model
+
+ACKNOWLEDGED = ("measure", "midyear-report", "annual-summary")
+
+
+def waiting(filters: Filters) -> list[dict[str, Any]]:
+    """The queue: from the read model, as of a day; for today, without what the committee's own
+    log shows decided already (the projector may be a moment behind a decision just made)."""
+    committee = user().committee
+    with read_model(filters.as_of) as db:
+        rows = queries.approvals(db, committee)
+    if filters.as_of is not None:
+        return rows
+    app = tenancy_of(current_app).committee(committee)
+    return [
+        r
+        for r in rows
+        if app.decision(r["branch"], r["kind"], r["subject"], r["submission"]) is None
+    ]
+
+
+def row_key(row: dict[str, Any]) -> str:
+    return f"{row['branch']}|{row['kind']}|{row['subject']}|{row['submission']}"
+
+
+@bp.get("/committee/approvals")
+@signed_in
+def approvals() -> str:
+    actor = committee_reader()
+    filters = from_request(user().committee)
+    return render_template(
+        "committee/approvals.html",
+        filters=filters,
+        rows=waiting(filters),
+        can_decide=actor.role == "committee-admin" and filters.as_of is None,
+        row_key=row_key,
+        failed={},
+    )
+
+
+def decide(actor: Actor, branch: str, kind: str, subject: str, outcome: str, reason: str) -> None:
+    """One decision, by the committee's application (which validates it, as for the API)."""
+    app = tenancy_of(current_app).committee(actor.tenant)
+    if kind == "plan":
+        app.decide_plan(actor, branch, int(subject), outcome, reason)
+    elif kind == "nominee":
+        year, level, who = subject.split(":", 2)
+        app.decide_nominee(actor, branch, int(year), level, who, outcome, reason)
+    elif kind in ACKNOWLEDGED:
+        if outcome != "acknowledged":
+            raise InvalidInput(f"a {kind} is acknowledged, not {outcome}", field="outcome")
+        app.acknowledge(actor, branch, kind, subject, reason)
+    else:
+        raise InvalidInput(f"unknown kind {kind}", field="kind")
+
+
+@bp.post("/committee/approvals")
+@signed_in
+def approvals_decide() -> str | Response | tuple[str, int]:
+    actor = committee_writer()
+    form = request.form
+    branch, kind, subject = form.get("branch", ""), form.get("kind", ""), form.get("subject", "")
+    outcome, reason = form.get("outcome", ""), form.get("reason", "")
+    try:
+        if not subject:
+            raise InvalidInput("nothing to decide", field="subject")
+        decide(actor, branch, kind, subject, outcome, reason)
+    except (DomainError, ValueError) as error:
+        refusal = error if isinstance(error, DomainError) else InvalidInput(str(error))
+        filters = from_request(user().committee)
+        key = f"{branch}|{kind}|{subject}|{form.get('submission', '')}"
+        return render_template(
+            "committee/approvals.html",
+            filters=filters,
+            rows=waiting(filters),
+            can_decide=True,
+            row_key=row_key,
+            failed={key: {"error": i18n.message(refusal), "reason": reason, "outcome": outcome}},
+        ), 422
+    done = {"approved": "已批准", "returned": "已退回", "acknowledged": "已收悉"}
+    flash(i18n.tr(done.get(outcome, "已完成"), f"Done: {outcome}"))
+    return redirect(url_for("pages.approvals"))

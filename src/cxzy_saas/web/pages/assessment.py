@@ -1,0 +1,184 @@
+"""The monthly assessment (每月集中考核) as one grid per group: members × the plan's scoring
+items, every cell checked, the whole grid saved in one command (one transaction); and one grid
+of the branch's groups × the group items.
+
+Cells are checked with the domain's own rule (``check_points``), one cell at a time, so that
+every wrong cell gets its message, not only the first; the command then checks them all again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
+from cxzy_saas.domain.plan import PlanContent, ScoringItem
+from cxzy_saas.domain.work import Assessment, check_points, month_period
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.pages import bp, i18n
+from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+
+GROUPS_GRID = "groups"  # the grid of the branch's groups; other grids are named by group code
+UNGROUPED = "-"
+
+
+@dataclass
+class Row:
+    subject: str
+    name: str
+    recorded: dict[str, float] | None
+    previous: dict[str, float] | None
+    typed: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Grid:
+    key: str
+    title: str
+    level: str
+    items: list[ScoringItem]
+    rows: list[Row]
+    error: str = ""
+
+    @property
+    def open_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.recorded is None]
+
+
+def scores_of(app: BranchApplication, year: int, month: int, level: str, subject: str) -> Any:
+    if not 1 <= month <= 12:
+        return None
+    period = month_period(year, month)
+    if not app.exists(Assessment.id_for(app.tenant, year, level, subject, period)):
+        return None
+    return dict(app.assessment(year, month, level, subject).scores)
+
+
+def build_grids(app: BranchApplication, content: PlanContent, year: int, month: int) -> list[Grid]:
+    def row(level: str, subject: str, name: str) -> Row:
+        return Row(
+            subject,
+            name,
+            scores_of(app, year, month, level, subject),
+            scores_of(app, year, month - 1, level, subject),
+        )
+
+    grids = []
+    member_items = content.items_for("member")
+    members = app.members()
+    for group in app.groups():
+        people = [m for m in members if m.group_id == group.id]
+        rows = [row("member", m.member_no, m.name) for m in people]
+        grids.append(Grid(group.code, group.name, "member", member_items, rows))
+    loose = [m for m in members if m.group_id is None]
+    if loose:
+        rows = [row("member", m.member_no, m.name) for m in loose]
+        grids.append(
+            Grid(UNGROUPED, i18n.tr("未编入党小组", "no group"), "member", member_items, rows)
+        )
+    groups = [row("group", g.code, g.name) for g in app.groups()]
+    if groups:
+        title = i18n.tr("党支部考核党小组", "the branch assesses its groups")
+        grids.append(Grid(GROUPS_GRID, title, "group", content.items_for("group"), groups))
+    return grids
+
+
+def cell_error(content: PlanContent, level: str, item: ScoringItem, typed: str) -> str | None:
+    """The domain's refusal of one cell, if any: the other cells are set to a valid 0."""
+    points: dict[str, Any] = {i.code: 0 for i in content.items_for(level)}
+    if typed.strip():
+        points[item.code] = typed.strip()
+    else:
+        del points[item.code]
+    try:
+        check_points(content, level, points)
+    except InvalidInput as error:
+        return i18n.message(error)
+    return None
+
+
+def default_month(year: int) -> int:
+    today = tenancy_of(current_app).now().date()
+    if year < today.year:
+        return 12
+    return max(1, today.month - 1) if year == today.year else 1
+
+
+def page(code: str, year: int, month: int, grids: list[Grid], can_write: bool) -> str:
+    return render_template(
+        "branch/assessment.html",
+        code=code,
+        name=tenancy_of(current_app).branch(code).branch().name,
+        year=year,
+        month=month,
+        grids=grids,
+        can_write=can_write,
+    )
+
+
+def month_args(year: int) -> int:
+    text = request.values.get("month", "")
+    return int(text) if text.isdigit() and 1 <= int(text) <= 12 else default_month(year)
+
+
+@bp.get("/branch/<code>/assessment")
+@signed_in
+def assessment(code: str) -> str:
+    actor = branch_reader(code)
+    year = campaign_year(user().committee)
+    month = month_args(year)
+    app = tenancy_of(current_app).branch(code)
+    try:
+        content, _ = app.plan_content(year)
+    except NotFound as error:
+        return render_template("error.html", status=404, error=i18n.message(error))
+    grids = build_grids(app, content, year, month)
+    can_write = actor.role in BRANCH_ASSESSORS and actor.tenant == code
+    return page(code, year, month, grids, can_write)
+
+
+@bp.post("/branch/<code>/assessment")
+@signed_in
+def assessment_save(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_ASSESSORS)
+    year = campaign_year(user().committee)
+    month = month_args(year)
+    app = tenancy_of(current_app).branch(code)
+    content, _ = app.plan_content(year)
+    grids = build_grids(app, content, year, month)
+    wanted = request.form.get("grid", "")
+    grid = next((g for g in grids if g.key == wanted), None)
+    if grid is None:
+        raise NotFound(f"group {wanted} not found")
+    scores: dict[str, dict[str, str]] = {}
+    failed = False
+    for row in grid.open_rows:
+        for item in grid.items:
+            typed = request.form.get(f"p.{row.subject}.{item.code}", "")
+            row.typed[item.code] = typed
+            error = cell_error(content, grid.level, item, typed)
+            if error:
+                row.errors[item.code] = error
+                failed = True
+        scores[row.subject] = {code_: v.strip() for code_, v in row.typed.items()}
+    if not failed:
+        try:
+            app.assess_month(actor, year, month, grid.level, scores)
+        except DomainError as error:
+            grid.error = i18n.message(error)
+            failed = True
+        else:
+            flash(
+                i18n.tr(f"{grid.title} {month}月考核已保存", f"{grid.title}: month {month} saved")
+            )
+            return redirect(
+                url_for("pages.assessment", code=code, month=month) + f"#grid-{grid.key}"
+            )
+    return page(code, year, month, grids, True), 422

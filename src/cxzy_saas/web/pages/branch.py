@@ -1,0 +1,74 @@
+"""A branch's own pages: its home (own position on the boards) and its queue of what it sent
+up with the committee's decisions. The committee's staff may read them; nobody else may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template, request
+
+from cxzy_saas.application.permissions import BRANCH_READERS, COMMITTEE_READERS
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.projections import queries
+from cxzy_saas.projections.projector import open_read_model
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.pages import bp, reads
+from cxzy_saas.web.pages.access import acting_for, signed_in, user
+
+READERS = BRANCH_READERS | COMMITTEE_READERS
+
+
+def branch_reader(code: str) -> Actor:
+    """Raises NotFound for anyone outside this branch and its committee."""
+    return acting_for(code, READERS)
+
+
+def campaign_year(committee: str) -> int:
+    """The campaign asked for (``?campaign=``) if the committee has it, else its latest."""
+    known = [c["year"] for c in reads.campaigns(committee)]
+    wanted = request.values.get("campaign", "")
+    if wanted.isdigit() and int(wanted) in known:
+        return int(wanted)
+    return known[0] if known else tenancy_of(current_app).now().year
+
+
+@bp.get("/branch/<code>")
+@signed_in
+def branch_home(code: str) -> str:
+    actor = branch_reader(code)
+    committee = user().committee
+    tenancy = tenancy_of(current_app)
+    year = campaign_year(committee)
+    db = open_read_model(tenancy)
+    viewer = None if actor.tenant == committee else code
+    opened = queries.board_open(db, committee, year)
+    boards: dict[str, list[dict[str, Any]]] = {}
+    for level in ("branch", "group", "member"):
+        rows = queries.board_rows(db, committee, year, level)
+        boards[level] = queries.visible_rows(rows, viewer, opened)
+    queue = reads.submissions(db, code)
+    return render_template(
+        "branch/home.html",
+        code=code,
+        name=tenancy.branch(code).branch().name,
+        year=year,
+        boards=boards,
+        board_open=opened,
+        returned=[s for s in queue if s["outcome"] == "returned"][:5],
+        waiting=sum(1 for s in queue if s["outcome"] is None),
+        ballots=reads.branch_ballots(db, code, year),
+        actor=actor,
+    )
+
+
+@bp.get("/branch/<code>/queue")
+@signed_in
+def branch_queue(code: str) -> str:
+    branch_reader(code)
+    tenancy = tenancy_of(current_app)
+    return render_template(
+        "branch/queue.html",
+        code=code,
+        name=tenancy.branch(code).branch().name,
+        rows=reads.submissions(open_read_model(tenancy), code),
+    )

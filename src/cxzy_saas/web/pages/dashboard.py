@@ -1,0 +1,127 @@
+"""The committee's dashboard: leaderboards, the branch × criterion heat map, trends, overdue
+work, each for a campaign and, on request, as of a past day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template
+
+from cxzy_saas.projections import queries
+from cxzy_saas.web.pages import bp, charts, i18n
+from cxzy_saas.web.pages.access import committee_reader, signed_in, user
+from cxzy_saas.web.pages.filters import Filters, from_request
+from cxzy_saas.web.pages.reads import read_model
+
+BOARD_LEVELS = ("branch", "group", "member")
+
+
+def board_chart(rows: list[dict[str, Any]], limit: int = 15, width: float = 640) -> Any:
+    bars = [(row["name"], row["composite"]) for row in rows[:limit]]
+    return charts.bar_chart(bars, i18n.tr("综合得分", "composite score"), width=width)
+
+
+def view(template: str, filters: Filters, **context: Any) -> str:
+    return render_template(template, filters=filters, **context)
+
+
+@bp.get("/committee")
+@signed_in
+def dashboard() -> str:
+    committee_reader()
+    committee = user().committee
+    filters = from_request(committee)
+    with read_model(filters.as_of) as db:
+        boards = {lvl: queries.board_rows(db, committee, filters.year, lvl) for lvl in BOARD_LEVELS}
+        waiting = queries.approvals(db, committee)
+        late = queries.overdue(db, committee, filters.year, filters.today())
+        turnout = queries.ballots(db, committee, filters.year)
+    return view(
+        "committee/overview.html",
+        filters,
+        boards=boards,
+        charts={lvl: board_chart(rows, 10, 360) for lvl, rows in boards.items()},
+        waiting=len(waiting),
+        late=len(late),
+        ballots=turnout,
+    )
+
+
+@bp.get("/committee/boards/<level>")
+@signed_in
+def board(level: str) -> str:
+    committee_reader()
+    if level not in BOARD_LEVELS:
+        abort(404)
+    committee = user().committee
+    filters = from_request(committee)
+    with read_model(filters.as_of) as db:
+        rows = queries.board_rows(db, committee, filters.year, level)
+    return view(
+        "committee/board.html", filters, level=level, rows=rows, chart=board_chart(rows, 30)
+    )
+
+
+def criterion_label(key: str) -> str:
+    level, number = key.split(":")
+    prefix = {"branch": "支", "group": "组", "member": "员"} if i18n.lang() == "zh" else {}
+    return f"{prefix.get(level, level[0].upper())}{number}"
+
+
+@bp.get("/committee/matrix")
+@signed_in
+def matrix() -> str:
+    committee_reader()
+    committee = user().committee
+    filters = from_request(committee)
+    with read_model(filters.as_of) as db:
+        found = queries.matrix(db, committee, filters.year)
+    columns = [criterion_label(c) for c in found["criteria"]]
+    rows = [(r["name"], [r["cells"][c] for c in found["criteria"]]) for r in found["rows"]]
+    chart = charts.heat_map(rows, columns, i18n.tr("支部 × 评选条件", "branch × criterion"))
+    return view("committee/matrix.html", filters, found=found, columns=columns, chart=chart)
+
+
+@bp.get("/committee/trends")
+@signed_in
+def trends() -> str:
+    committee_reader()
+    committee = user().committee
+    filters = from_request(committee)
+    with read_model(filters.as_of) as db:
+        found = queries.trends(db, committee, filters.year)
+    months = [f"{m}月" if i18n.lang() == "zh" else str(m) for m in range(1, 13)]
+    branches = found["branches"]
+    score_chart = charts.line_chart(
+        [(b["name"], b["monthly_score"]) for b in branches],
+        months,
+        i18n.tr("党员月度平均得分", "members' mean monthly score"),
+    )
+    most = max([max(b["records"]) for b in branches] + [1])
+    top = float(max(10, -(-most // 10) * 10))
+    record_chart = charts.line_chart(
+        [(b["name"], [float(n) for n in b["records"]]) for b in branches],
+        months,
+        i18n.tr("日常记载条数", "daily records"),
+        top=top,
+    )
+    return view(
+        "committee/trends.html",
+        filters,
+        branches=branches,
+        months=months,
+        score_chart=score_chart,
+        record_chart=record_chart,
+        legend=charts.legend([b["name"] for b in branches]),
+    )
+
+
+@bp.get("/committee/overdue")
+@signed_in
+def overdue() -> str:
+    committee_reader()
+    committee = user().committee
+    filters = from_request(committee)
+    with read_model(filters.as_of) as db:
+        items = queries.overdue(db, committee, filters.year, filters.today())
+    return view("committee/overdue.html", filters, items=items)

@@ -1,0 +1,57 @@
+"""The filters every committee view takes: the campaign (year) and an "as of" day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import current_app, request
+
+from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.projections.queries import parse_day
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.pages import i18n, reads
+
+
+@dataclass
+class Filters:
+    year: int
+    years: list[dict[str, Any]]
+    as_of: date | None = None
+    as_of_text: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def today(self) -> date:
+        """The day the view is for: the as-of day, or today on the application's clock."""
+        return self.as_of or tenancy_of(current_app).now().date()
+
+    def args(self) -> dict[str, Any]:
+        """Query arguments that carry the filters to the next view."""
+        found: dict[str, Any] = {"campaign": self.year}
+        if self.as_of:
+            found["as_of"] = self.as_of.isoformat()
+        return found
+
+
+def from_request(committee: str) -> Filters:
+    """Unknown or malformed filters fall back to the latest campaign and today, with a note
+    next to the field, rather than refusing the whole page."""
+    years = reads.campaigns(committee)
+    known = [c["year"] for c in years]
+    fallback = known[0] if known else tenancy_of(current_app).now().year
+    filters = Filters(year=fallback, years=years)
+    wanted = request.args.get("campaign", "")
+    if wanted:
+        if wanted.isdigit() and int(wanted) in known:
+            filters.year = int(wanted)
+        else:
+            filters.errors["campaign"] = i18n.tr("没有这个年度的活动", "no such campaign")
+    text = request.args.get("as_of", "").strip()
+    filters.as_of_text = text
+    if text:
+        try:
+            filters.as_of = parse_day(text)
+        except InvalidInput as error:
+            filters.errors["as_of"] = i18n.message(error)
+    return filters

@@ -1,0 +1,99 @@
+"""Fixtures of the page tests: a small demo committee, and a few things it lacks on purpose
+(a group nobody has assessed yet, a branch whose plan waits for the committee, an open ballot)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import Settings
+from cxzy_saas.demo import DEMO_PASSWORD, build_demo
+from cxzy_saas.domain.recording import Actor, system_clock
+from cxzy_saas.projections.projector import Projector, open_read_model
+
+COMMITTEE = "demo"
+YEAR = 2026
+NEW_GROUP = "g9"  # in b01, with two members, never assessed
+WAITING_BRANCH = "b03"  # its plan for the year is submitted and waits for the committee
+
+
+@dataclass
+class Demo:
+    settings: Settings
+    ballot_branch: str = "b01"
+    ballot_id: str = ""
+    codes: list[str] = field(default_factory=list)
+    new_members: list[str] = field(default_factory=list)
+
+
+def system(tenant: str) -> Actor:
+    return Actor(user="system", role="system", tenant=tenant)
+
+
+def build_small_demo(folder: Path) -> Demo:
+    """The API tests' demo (2 branches, seed 5), plus the fixtures' own additions."""
+    settings = Settings(data_dir=folder / "var")
+    tenancy = Tenancy(settings)
+    try:
+        build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=5)
+        tenancy.clock = system_clock  # the back-fill is over: what follows happens today
+        demo = Demo(settings)
+        b01 = tenancy.branch("b01")
+        b01.form_group(system("b01"), NEW_GROUP, "新建党小组")
+        demo.new_members = ["B01901", "B01902"]
+        b01.enrol_members(
+            system("b01"),
+            [
+                NewMember(member_no=no, name=name, group=NEW_GROUP, joined_on=date(2020, 7, 1))
+                for no, name in zip(demo.new_members, ("甲新员", "乙新员"), strict=True)
+            ],
+        )
+        ballot_id, codes = b01.open_ballot(
+            system("b01"),
+            YEAR,
+            "补充民主测评",
+            [("member", "B01001"), ("member", "B01002"), ("group", "g1")],
+            {"members": 4, "constituents": 2},
+            tenancy.now().date(),
+        )
+        demo.ballot_id, demo.codes = str(ballot_id), codes["members"] + codes["constituents"]
+        add_branch_waiting_for_approval(tenancy)
+        Projector(tenancy, open_read_model(tenancy)).rebuild()
+    finally:
+        tenancy.close()
+    return demo
+
+
+def add_branch_waiting_for_approval(tenancy: Tenancy) -> None:
+    code = WAITING_BRANCH
+    tenancy.add_branch(COMMITTEE, code, "新成立党支部")
+    committee = tenancy.committee(COMMITTEE)
+    for role in ("secretary", "clerk"):
+        username = f"{code}-{role}"
+        committee.register_user(system(COMMITTEE), username, username, DEMO_PASSWORD)
+        committee.grant(system(COMMITTEE), username, f"branch-{role}", code)
+    branch = tenancy.branch(code)
+    today = tenancy.now().date()
+    branch.draft_plan(system(code), YEAR, "组织委员")
+    branch.discuss_plan(system(code), YEAR, today, "支委会讨论方案")
+    branch.finalise_plan(system(code), YEAR, today)
+    branch.submit_plan(system(code), YEAR, today)
+
+
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def sign_in(client, username: str, password: str = DEMO_PASSWORD):  # type: ignore[no-untyped-def]
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
+    )

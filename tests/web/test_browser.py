@@ -1,0 +1,233 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright, against the application
+served on a free localhost port, with its embedded projector keeping the read models current.
+
+Skipped with a reason when Playwright or /usr/bin/chromium is missing, unless
+CXZY_REQUIRE_BROWSER=1 (as in CI), which makes a missing browser a failure. The tests also take
+the README's screenshots (``CXZY_SCREENSHOTS=1`` saves them in docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from cxzy_saas.web import create_app
+from tests.web.conftest import NEW_GROUP, WAITING_BRANCH, Demo, build_small_demo
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("CXZY_REQUIRE_BROWSER") == "1"
+# The screenshots are always taken (a page that cannot be drawn fails the test); they replace
+# the README's in docs/screenshots/ when CXZY_SCREENSHOTS=1, so that an ordinary run leaves the
+# work tree as it was.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("CXZY_SCREENSHOTS") == "1"
+    else Path(os.environ.get("TMPDIR", "/tmp")) / "cxzy-screenshots"
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def missing_browser() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright)"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = missing_browser()
+    if reason:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"a browser is required (CXZY_REQUIRE_BROWSER=1): {reason}")
+        pytest.skip(f"browser tests skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, browser) -> Iterator[tuple[str, Demo]]:  # type: ignore[no-untyped-def]
+    demo = build_small_demo(tmp_path_factory.mktemp("browser"))
+    app = create_app(demo.settings)  # SQLite: the embedded projector follows the logs
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="cxzy-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", demo
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def open_page(browser, site) -> Iterator[Callable[..., Any]]:  # type: ignore[no-untyped-def]
+    """A fresh browser context (its own cookies) per user, laptop-sized unless told."""
+    contexts = []
+
+    def new(username: str | None = None, viewport: dict[str, int] = LAPTOP) -> Any:
+        context = browser.new_context(
+            base_url=site[0], viewport=viewport, locale="zh-CN", is_mobile=viewport == PHONE
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        if username:
+            page.goto("/login")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", "demo")
+            page.click("form button.primary")
+            page.wait_for_load_state()
+            assert "/login" not in page.url, page.content()
+        return page
+
+    yield new
+    for context in contexts:
+        context.close()
+
+
+def eventually(page: Any, url: str, check: Callable[[], bool], seconds: float = 20) -> None:
+    """Reload ``url`` until ``check`` holds: the projector runs every half second."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page.goto(url)
+        if check():
+            return
+        assert time.monotonic() < deadline, f"{url} never showed the change"
+        page.wait_for_timeout(300)
+
+
+def shoot(page: Any, name: str, full_page: bool = True) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+def test_the_committee_dashboard_draws_its_charts(open_page):
+    admin = open_page("admin")
+    assert admin.url.endswith("/committee")
+    assert admin.locator("#board-branch svg.chart rect").count() == 3  # b01, b02, b03
+    assert admin.locator("h1").inner_text() == "党委总览"
+    shoot(admin, "dashboard.png")
+    admin.goto("/committee/matrix")
+    assert admin.locator("svg.chart rect").count() > 10
+    shoot(admin, "heat-map.png")
+    admin.fill("input[name=as_of]", "2026-03-31")
+    admin.click("form.filters button")
+    admin.wait_for_url("**as_of=2026-03-31**")
+    assert "显示截至 2026-03-31" in admin.inner_text("form.filters")
+
+
+def test_a_clerk_enters_a_month_for_a_group_and_the_committee_leaderboard_changes(open_page, site):
+    _, demo = site
+    admin = open_page("admin")
+    board = "/committee/boards/member"
+    admin.goto(board)
+    row = admin.locator(f"tr[data-subject='{demo.new_members[0]}']")
+    before = row.inner_text()
+
+    clerk = open_page("b01-clerk")
+    clerk.goto("/branch/b01/assessment?month=10")
+    grid = clerk.locator(f"#grid-{NEW_GROUP}")
+    cells = grid.locator("input[name^='p.']")
+    assert cells.count() == 2 * 6
+    for i in range(cells.count()):
+        cells.nth(i).fill("8.5" if i % 2 else "9")
+    cells.nth(1).fill("12")
+    grid.locator("button.primary").click()
+    clerk.wait_for_load_state()
+    error = clerk.locator(f"#grid-{NEW_GROUP} td.invalid .error")
+    assert error.inner_text() == "M2 的分数应在 0 到 10 之间"
+    assert clerk.locator(f"#grid-{NEW_GROUP} input[name^='p.']").nth(0).input_value() == "9"
+    clerk.locator(f"#grid-{NEW_GROUP}").evaluate("grid => grid.scrollIntoView()")
+    shoot(clerk, "assessment-grid.png", full_page=False)
+    clerk.locator(f"#grid-{NEW_GROUP} td.invalid input").fill("8")
+    clerk.locator(f"#grid-{NEW_GROUP} button.primary").click()
+    clerk.wait_for_load_state()
+    assert "10月考核已保存" in clerk.inner_text(".notice")
+    assert clerk.locator(f"#grid-{NEW_GROUP} input[name^='p.']").count() == 0
+
+    eventually(admin, board, lambda: row.inner_text() != before)
+    assert admin.locator(f"tr[data-subject='{NEW_GROUP}']").count() == 0  # members board
+
+
+def test_a_rater_casts_a_ballot_on_a_phone_and_the_code_cannot_be_used_again(open_page, site):
+    _, demo = site
+    rater = open_page(viewport=PHONE)
+    rater.goto("/ballot")
+    code = demo.codes[1]
+    rater.fill("input[name=code]", code)
+    rater.click("button.primary")
+    rater.wait_for_load_state()
+    subjects = rater.locator("fieldset.subject")
+    assert subjects.count() == 3
+    assert all(subjects.nth(i).locator("legend").inner_text().strip() for i in range(3))
+    for i in range(subjects.count()):
+        subjects.nth(i).locator("input[type=radio]").nth(i % 4).check()
+    shoot(rater, "ballot-phone.png")
+    rater.click("button.primary")
+    rater.wait_for_url("**/ballot/done")
+    assert "测评已提交" in rater.inner_text("h1")
+
+    rater.goto("/ballot")
+    rater.fill("input[name=code]", code)
+    rater.click("button.primary")
+    rater.wait_for_load_state()
+    assert rater.inner_text("p.error") == "该测评码已经使用过"
+
+
+def test_a_plan_returned_by_the_committee_appears_in_the_branch_queue_with_its_reason(open_page):
+    admin = open_page("admin")
+    admin.goto("/committee/approvals")
+    item = admin.locator(f"li[data-branch='{WAITING_BRANCH}'][data-kind='plan']")
+    reason = "请按评选条件细化评分细则,并明确季度检查安排"
+    item.locator("textarea[name=reason]").fill(reason)
+    item.locator("button[value=returned]").click()
+    admin.wait_for_load_state()
+    assert admin.inner_text(".notice") == "已退回"
+    assert admin.locator(f"li[data-branch='{WAITING_BRANCH}'][data-kind='plan']").count() == 0
+
+    clerk = open_page(f"{WAITING_BRANCH}-clerk")
+    row = clerk.locator("tr[data-kind='plan']")
+    eventually(
+        clerk,
+        f"/branch/{WAITING_BRANCH}/queue",
+        lambda: row.count() == 1 and "退回" in row.inner_text(),
+    )
+    assert row.locator(".reason").inner_text() == reason
+    clerk.goto(f"/branch/{WAITING_BRANCH}")
+    assert reason in clerk.inner_text("main")
+
+
+def test_a_branch_user_cannot_open_another_branchs_pages(open_page):
+    clerk = open_page("b02-clerk")
+    assert clerk.url.endswith("/branch/b02")
+    for path in ("/branch/b01", "/branch/b01/assessment", "/branch/b01/queue", "/committee"):
+        response = clerk.goto(path)
+        assert response is not None and response.status == 404, path
+        assert clerk.inner_text("h1") == "页面不存在"

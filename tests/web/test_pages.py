@@ -1,0 +1,293 @@
+"""The HTML pages through the Flask test client: sign-in, CSRF, who may open what, form errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cxzy_saas.web import create_app
+from tests.web.conftest import (
+    NEW_GROUP,
+    WAITING_BRANCH,
+    Demo,
+    build_small_demo,
+    csrf_token,
+    sign_in,
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
+    return build_small_demo(tmp_path_factory.mktemp("pages"))
+
+
+@pytest.fixture(scope="module")
+def app(demo):  # type: ignore[no-untyped-def]
+    return create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def as_user(client, username: str):  # type: ignore[no-untyped-def]
+    assert sign_in(client, username).status_code == 302
+    return client
+
+
+def test_sign_in_sends_each_role_home_and_a_wrong_password_keeps_the_name(client):
+    page = client.get("/login")
+    assert page.status_code == 200 and "登录" in page.text and 'lang="zh-CN"' in page.text
+    wrong = sign_in(client, "b01-clerk", "nope")
+    assert wrong.status_code == 422
+    assert "用户名或密码错误" in wrong.text and 'value="b01-clerk"' in wrong.text
+    assert sign_in(client, "b01-clerk").headers["Location"] == "/"
+    assert client.get("/").headers["Location"] == "/branch/b01"
+    assert sign_in(client, "viewer").status_code == 302
+    assert client.get("/").headers["Location"] == "/committee"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_back(client):
+    response = client.get("/committee/matrix?campaign=2026")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/committee/matrix")
+    page = client.get(response.headers["Location"])
+    token = csrf_token(page.text)
+    back = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": "demo",
+            "next": "/committee/matrix?campaign=2026",
+            "csrf_token": token,
+        },
+    )
+    assert back.headers["Location"] == "/committee/matrix?campaign=2026"
+    token = csrf_token(client.get("/login").text)  # signing in starts a new session
+    elsewhere = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": "demo",
+            "next": "//evil.example",
+            "csrf_token": token,
+        },
+    )
+    assert elsewhere.headers["Location"] == "/"
+
+
+def test_forms_without_the_csrf_token_are_refused_and_the_api_is_exempt(client):
+    refused = client.post("/login", data={"username": "admin", "password": "demo"})
+    assert refused.status_code == 400 and "页面已过期" in refused.text
+    as_user(client, "admin")
+    forged = client.post("/logout")
+    assert forged.status_code == 400
+    assert client.get("/committee").status_code == 200  # still signed in
+    decide = client.post(
+        "/committee/approvals",
+        data={"branch": WAITING_BRANCH, "kind": "plan", "subject": "2026", "outcome": "approved"},
+    )
+    assert decide.status_code == 400
+    api = client.post("/api/v1/auth/token", json={"username": "admin", "password": "demo"})
+    assert api.status_code == 200
+    out = client.post("/logout", data={"csrf_token": csrf_token(client.get("/committee").text)})
+    assert out.status_code == 302
+    assert client.get("/committee").status_code == 302
+
+
+BRANCH_PAGES = ["/branch/b01", "/branch/b01/queue", "/branch/b01/assessment"]
+COMMITTEE_PAGES = [
+    "/committee",
+    "/committee/boards/member",
+    "/committee/matrix",
+    "/committee/trends",
+    "/committee/overdue",
+    "/committee/approvals",
+]
+
+
+@pytest.mark.parametrize("path", BRANCH_PAGES + COMMITTEE_PAGES + ["/branch/nope"])
+def test_another_branchs_pages_and_the_committees_do_not_exist_for_a_branch_user(client, path):
+    as_user(client, "b02-clerk")
+    response = client.get(path)
+    assert response.status_code == 404, path
+    assert "页面不存在" in response.text
+
+
+def test_a_branch_user_cannot_post_to_another_branch(client):
+    as_user(client, "b02-clerk")
+    token = csrf_token(client.get("/branch/b02").text)
+    response = client.post(
+        "/branch/b01/assessment", data={"grid": NEW_GROUP, "month": "10", "csrf_token": token}
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", BRANCH_PAGES + COMMITTEE_PAGES)
+def test_committee_staff_read_every_page(client, path):
+    as_user(client, "viewer")
+    assert client.get(path).status_code == 200, path
+
+
+def test_committee_staff_cannot_enter_a_branchs_scores_and_a_viewer_cannot_decide(client):
+    as_user(client, "admin")
+    token = csrf_token(client.get("/committee").text)
+    scores = client.post(
+        "/branch/b01/assessment", data={"grid": NEW_GROUP, "month": "10", "csrf_token": token}
+    )
+    assert scores.status_code == 403
+    as_user(client, "viewer")
+    token = csrf_token(client.get("/committee").text)
+    decide = client.post(
+        "/committee/approvals",
+        data={
+            "branch": WAITING_BRANCH,
+            "kind": "plan",
+            "subject": "2026",
+            "submission": "1",
+            "outcome": "approved",
+            "csrf_token": token,
+        },
+    )
+    assert decide.status_code == 403
+
+
+def test_the_dashboard_takes_an_as_of_date_and_says_what_is_wrong_with_a_bad_one(client):
+    as_user(client, "admin")
+    past = client.get("/committee/boards/branch?campaign=2026&as_of=2026-03-31")
+    assert past.status_code == 200 and "显示截至 2026-03-31" in past.text and "<svg" in past.text
+    bad = client.get("/committee?as_of=soon")
+    assert bad.status_code == 200 and "日期格式应为 YYYY-MM-DD" in bad.text
+    english = client.get("/lang/en?next=/committee/matrix")
+    assert english.headers["Location"] == "/committee/matrix"
+    assert "Branch × criterion" in client.get("/committee/matrix").text
+    client.get("/lang/zh")
+
+
+def grid_form(token: str, **cells: str) -> dict[str, str]:
+    return {"grid": NEW_GROUP, "month": "10", "csrf_token": token, **cells}
+
+
+def test_the_assessment_grid_shows_errors_next_to_the_cells_and_keeps_what_was_typed(client, demo):
+    as_user(client, "b01-clerk")
+    page = client.get("/branch/b01/assessment?month=10")
+    assert page.status_code == 200 and "新建党小组" in page.text
+    first, second = demo.new_members
+    cells = {f"p.{first}.M{i}": "8" for i in range(1, 7)}
+    cells |= {f"p.{second}.M{i}": "7.5" for i in range(1, 7)}
+    cells[f"p.{first}.M2"] = "11"
+    cells[f"p.{second}.M3"] = "很好"
+    cells[f"p.{second}.M4"] = ""
+    failed = client.post("/branch/b01/assessment", data=grid_form(csrf_token(page.text), **cells))
+    assert failed.status_code == 422
+    assert "M2 的分数应在 0 到 10 之间" in failed.text
+    assert "M3 的分数应为数字" in failed.text
+    assert "请填写 M4" in failed.text
+    assert 'value="11"' in failed.text and 'value="很好"' in failed.text
+    cells[f"p.{first}.M2"], cells[f"p.{second}.M3"], cells[f"p.{second}.M4"] = "9", "6", "5.5"
+    saved = client.post("/branch/b01/assessment", data=grid_form(csrf_token(page.text), **cells))
+    assert saved.status_code == 302
+    again = client.get(saved.headers["Location"])
+    assert "已保存" in again.text and f'name="p.{first}.M1"' not in again.text
+    twice = client.post("/branch/b01/assessment", data=grid_form(csrf_token(page.text), **cells))
+    assert twice.status_code == 422 and "没有可考核的对象" in twice.text
+
+
+def test_a_return_needs_a_reason_and_keeps_the_form(client):
+    as_user(client, "admin")
+    page = client.get("/committee/approvals")
+    assert "新成立党支部" in page.text
+    form = {
+        "branch": WAITING_BRANCH,
+        "kind": "plan",
+        "subject": "2026",
+        "submission": "1",
+        "csrf_token": csrf_token(page.text),
+    }
+    failed = client.post(
+        "/committee/approvals", data={**form, "outcome": "returned", "reason": " "}
+    )
+    assert failed.status_code == 422 and "退回须写明理由" in failed.text
+
+
+def test_a_ballot_code_is_found_without_naming_its_ballot_and_works_once(client, demo):
+    page = client.get("/ballot")
+    assert page.status_code == 200 and "测评码" in page.text
+    token = csrf_token(page.text)
+    unknown = client.post("/ballot", data={"code": "AAAA-AAAA", "csrf_token": token})
+    assert (
+        unknown.status_code == 422 and "测评码无效" in unknown.text and "AAAA-AAAA" in unknown.text
+    )
+    code = demo.codes[0].lower()  # typed from paper, in any case
+    found = client.post("/ballot", data={"code": code, "csrf_token": token})
+    assert found.status_code == 200 and "补充民主测评" in found.text
+    assert "综合党小组" in found.text  # names come from the branch, not from the ballot's events
+    target = f"/ballot/b01/{demo.ballot_id}"
+    partial = {"code": code, "step": "grades", "csrf_token": token, "g.member:B01001": "excellent"}
+    missing = client.post(target, data=partial)
+    assert missing.status_code == 422 and "请为每个测评对象选择等次" in missing.text
+    assert 'value="excellent" checked' in missing.text
+    full = {**partial, "g.member:B01002": "competent", "g.group:g1": "basic"}
+    assert client.post(target, data=full).headers["Location"] == "/ballot/done"
+    spent = client.post("/ballot", data={"code": code, "csrf_token": token})
+    assert spent.status_code == 422 and "该测评码已经使用过" in spent.text
+    again = client.post(target, data=full)
+    assert again.status_code == 422 and "该测评码已经使用过" in again.text
+    assert client.get("/ballot/b01/not-a-ballot").status_code == 404
+
+
+def test_a_clerk_opens_a_ballot_and_prints_codes_that_work_at_the_printed_address(client):
+    as_user(client, "b02-clerk")
+    page = client.get("/branch/b02/ballots")
+    assert page.status_code == 200 and "年终民主测评" in page.text
+    token = csrf_token(page.text)
+    empty = client.post(
+        "/branch/b02/ballots",
+        data={"title": "专项测评", "members": "2", "csrf_token": token},
+    )
+    assert empty.status_code == 422 and "请至少选择一个测评对象" in empty.text
+    assert 'value="专项测评"' in empty.text and 'name="members" value="2"' in empty.text
+    bad = client.post(
+        "/branch/b02/ballots",
+        data={"title": "专项测评", "subject": "group:g1", "members": "两张", "csrf_token": token},
+    )
+    assert bad.status_code == 422 and "测评码数量应为 0–2000 的整数" in bad.text
+    opened = client.post(
+        "/branch/b02/ballots",
+        data={"title": "专项测评", "subject": "group:g1", "members": "2", "csrf_token": token},
+    )
+    assert opened.status_code == 200 and opened.headers["Cache-Control"] == "no-store"
+    codes = re.findall(r'<strong class="code">([A-Z0-9-]+)</strong>', opened.text)
+    address = re.search(r"http://localhost(/ballot/b02/[0-9a-f-]+)", opened.text)
+    assert len(codes) == 2 and address
+    rater = client.application.test_client()
+    form = rater.get(address.group(1))
+    assert form.status_code == 200 and "专项测评" in form.text
+    grades = rater.post(
+        address.group(1),
+        data={"code": codes[0], "csrf_token": csrf_token(form.text)},
+    )
+    assert grades.status_code == 200 and 'name="g.group:g1"' in grades.text
+    as_user(client, "viewer")
+    token = csrf_token(client.get("/branch/b02/ballots").text)
+    refused = client.post("/branch/b02/ballots", data={"title": "x", "csrf_token": token})
+    assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("path", BRANCH_PAGES + COMMITTEE_PAGES + ["/branch/b01/ballots"])
+def test_every_page_reads_in_english_on_request(client, path):
+    as_user(client, "admin")
+    client.get("/lang/en")
+    page = client.get(path)
+    assert page.status_code == 200 and '<html lang="en">' in page.text, path
+    assert "Sign out" in page.text
+
+
+def test_the_ballot_page_reads_in_english_without_an_account(client):
+    client.get("/lang/en")
+    page = client.get("/ballot")
+    assert "Ballot code" in page.text
+    wrong = client.post("/ballot", data={"code": "ZZZZ-ZZZZ", "csrf_token": csrf_token(page.text)})
+    assert "unknown ballot code" in wrong.text
