@@ -49,6 +49,46 @@ def postgres_url() -> Iterator[str]:
         admin.close()
 
 
+def fresh_database(url: str) -> str:
+    """A new, empty database beside ``url``'s; its URL."""
+    name = f"cxzy_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    params["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+
+
+def drop_database(url: str) -> None:
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    name = str(params.pop("dbname"))
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def demo_settings(request: pytest.FixtureRequest, tmp_path) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
+    """For tests that build the demo committee, whose codes are fixed ("demo", "b01"...): on
+    PostgreSQL a database of its own, dropped afterwards, so that no other test meets it."""
+    if request.param == "sqlite":
+        yield Settings(data_dir=tmp_path / "var")
+        return
+    url = fresh_database(request.getfixturevalue("postgres_url"))
+    try:
+        yield Settings(database_url=url, max_connections=5)
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def demo_tenancy(demo_settings: Settings) -> Iterator[Tenancy]:
+    t = Tenancy(demo_settings)
+    yield t
+    t.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
     if request.param == "sqlite":

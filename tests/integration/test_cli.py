@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
+from tests.conftest import drop_database, fresh_database
 
 
 def run(*args: str) -> str:
@@ -140,7 +141,16 @@ def test_tenants_add_registers_in_the_committee_log_and_reports_clear_errors(tmp
 
 @pytest.mark.postgres
 def test_forty_branches_on_postgres_stay_within_the_connection_limit(postgres_url):
-    """Sample pg_stat_activity while the 40-branch demo builds with a limit of 20."""
+    """Sample pg_stat_activity while the 40-branch demo builds with a limit of 20, in a
+    database of its own (other tests' pools would count, and the demo's codes are fixed)."""
+    postgres_url = fresh_database(postgres_url)
+    try:
+        check_forty_branches(postgres_url)
+    finally:
+        drop_database(postgres_url)
+
+
+def check_forty_branches(postgres_url: str) -> None:
     dbname = psycopg.conninfo.conninfo_to_dict(postgres_url)["dbname"]
     peak, done = [0], threading.Event()
 

@@ -28,10 +28,8 @@ def demo(settings: Settings, branches: int = 2) -> Tenancy:
     return tenancy
 
 
-def test_leaderboards_match_each_branchs_own_ranking(settings):
-    if settings.database_url:  # the demo committee's code is fixed: give it its own database
-        settings = Settings(database_url=fresh_database(settings.database_url), max_connections=5)
-    tenancy = demo(settings)
+def test_leaderboards_match_each_branchs_own_ranking(demo_settings):
+    tenancy = demo(demo_settings)
     try:
         db = open_read_model(tenancy)
         stats = Projector(tenancy, db).rebuild()
@@ -61,20 +59,6 @@ def test_leaderboards_match_each_branchs_own_ranking(settings):
             assert all(r["work"] is None for r in queries.board_rows(early, "demo", YEAR, "member"))
     finally:
         tenancy.close()
-
-
-def fresh_database(url: str) -> str:
-    import uuid
-
-    import psycopg
-    from psycopg import sql
-
-    name = f"cxzy_rm_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    params = psycopg.conninfo.conninfo_to_dict(url)
-    params["dbname"] = name
-    return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
 
 
 def test_leaderboard_json_is_byte_identical_and_branches_see_only_their_rows(tmp_path):
