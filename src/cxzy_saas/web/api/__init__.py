@@ -8,10 +8,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Each module registers its routes on bp when imported.
 from cxzy_saas.web.api import (  # noqa: E402,F401
+    assessments,
+    ballots,
     boards,
     branches,
     committee,
     evaluation,
+    nominations,
     plans,
     tokens,
     work,

@@ -13,6 +13,7 @@ from cxzy_saas.domain.decisions import KINDS
 from cxzy_saas.web.api.auth import COMMITTEE_ROLES
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
+    CODE,
     LEVELS,
     QUARTER,
     YEAR,
@@ -108,7 +109,7 @@ def set_visibility(call: Call, year: int) -> Any:
 
 
 class BranchAssessmentIn(In):
-    branch = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    branch = fields.String(required=True, validate=CODE)
     quarter = fields.Integer(required=True, validate=QUARTER)
     scores = fields.Dict(keys=fields.String(), values=fields.Float(allow_nan=False), required=True)
     on = fields.Date(required=True)
@@ -124,7 +125,7 @@ class BranchAssessmentOut(Schema):
 
 
 class BranchArgs(In):
-    branch = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    branch = fields.String(required=True, validate=CODE)
 
 
 @api_route(
@@ -159,7 +160,7 @@ def assess_branch(call: Call, year: int) -> Any:
 
 
 class AcknowledgementIn(In):
-    branch = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    branch = fields.String(required=True, validate=CODE)
     kind = fields.String(
         required=True, validate=validate.OneOf([k for k in KINDS if k not in ("plan", "nominee")])
     )
@@ -202,7 +203,7 @@ def acknowledge(call: Call, year: int) -> Any:
 
 
 class NamedIn(In):
-    branch = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    branch = fields.String(required=True, validate=CODE)
     level = fields.String(required=True, validate=LEVELS)
     subject = fields.String(load_default="", validate=validate.Length(max=40))
 
@@ -259,11 +260,11 @@ class AccountIn(In):
 
 class GrantIn(In):
     role = fields.String(required=True, validate=validate.OneOf(GRANTABLE))
-    tenant = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    tenant = fields.String(required=True, validate=CODE)
 
 
 class MemberLinkIn(In):
-    branch = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    branch = fields.String(required=True, validate=CODE)
     member_no = fields.String(required=True, validate=validate.Length(min=1, max=20))
 
 

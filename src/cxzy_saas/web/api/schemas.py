@@ -13,6 +13,8 @@ MONTH = validate.Range(min=1, max=12)
 QUARTER = validate.Range(min=1, max=4)
 SUBJECT_LEVELS = validate.OneOf(["member", "group"])
 LEVELS = validate.OneOf(["branch", "group", "member"])
+SUBJECT = validate.Length(min=1, max=40)  # a member number or a group code
+CODE = validate.Length(min=1, max=40)  # a tenant's code (the domain checks its form)
 
 
 def text(max_length: int = 20000, **kw: Any) -> fields.String:

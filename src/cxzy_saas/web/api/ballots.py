@@ -1,0 +1,151 @@
+"""Democratic rating (民主测评): ballots opened with one-time codes, cast with a code alone."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.scoring import GRADES, POOLS
+from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import (
+    SUBJECT,
+    SUBJECT_LEVELS,
+    YEAR,
+    CampaignArgs,
+    In,
+    OnIn,
+    page_of,
+    paginate,
+    text,
+)
+
+# democratic rating (民主测评)
+
+
+class BallotSubject(In):
+    level = fields.String(required=True, validate=SUBJECT_LEVELS)
+    subject = fields.String(required=True, validate=SUBJECT)
+
+
+class BallotIn(In):
+    year = fields.Integer(required=True, validate=YEAR)
+    title = text(200, required=True)
+    subjects = fields.List(
+        fields.Nested(BallotSubject), required=True, validate=validate.Length(min=1, max=500)
+    )
+    codes = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(POOLS)),
+        values=fields.Integer(validate=validate.Range(min=0, max=2000)),
+        required=True,
+    )
+    on = fields.Date(required=True)
+
+
+class BallotOut(Schema):
+    id = fields.UUID()
+    year = fields.Integer()
+    title = fields.String()
+    subjects = fields.List(fields.Dict())
+    issued = fields.Dict(keys=fields.String(), values=fields.Integer())
+    cast = fields.Dict(keys=fields.String(), values=fields.Integer())
+    closed_on = fields.Date(allow_none=True)
+    tallies = fields.Dict(allow_none=True)
+
+
+class OpenedOut(BallotOut):
+    codes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class CastIn(In):
+    code = fields.String(required=True, validate=validate.Length(min=4, max=20))
+    grades = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=60)),
+        values=fields.String(validate=validate.OneOf(GRADES)),
+        required=True,
+    )
+
+
+class CastOut(Schema):
+    cast = fields.Boolean()
+
+
+def ballot_out(ballot: Any) -> dict[str, Any]:
+    return {
+        "id": ballot.id,
+        "year": ballot.year,
+        "title": ballot.title,
+        "subjects": ballot.subjects,
+        "issued": ballot.issued,
+        "cast": {pool: ballot.cast_count(pool) for pool in ballot.issued},
+        "closed_on": ballot.closed_on,
+        # Tallies are shown once the ballot is closed: a running count would tell raters how
+        # the others voted before they cast.
+        "tallies": ballot.tallies if ballot.closed_on else None,
+    }
+
+
+@api_route(
+    "/branches/<code>/ballots",
+    summary="民主测评列表",
+    roles=READERS,
+    query=CampaignArgs,
+    response=page_of(BallotOut),
+)
+def list_ballots(call: Call, code: str) -> dict[str, Any]:
+    return paginate([ballot_out(b) for b in call.branch.ballots(call.args["campaign"])], call.args)
+
+
+@api_route(
+    "/branches/<code>/ballots",
+    "POST",
+    summary="发起民主测评并生成一次性测评码(只显示这一次)",
+    roles=BRANCH_WRITERS,
+    body=BallotIn,
+    response=OpenedOut,
+    status=201,
+)
+def open_ballot(call: Call, code: str) -> dict[str, Any]:
+    b = call.body
+    subjects = [(s["level"], s["subject"]) for s in b["subjects"]]
+    ballot_id, codes = call.branch.open_ballot(
+        call.actor, b["year"], b["title"], subjects, b["codes"], b["on"]
+    )
+    return {**ballot_out(call.branch.ballot(ballot_id)), "codes": codes}
+
+
+@api_route(
+    "/branches/<code>/ballots/<uuid:id>", summary="民主测评", roles=READERS, response=BallotOut
+)
+def get_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
+    return ballot_out(call.branch.ballot(id))
+
+
+@api_route(
+    "/branches/<code>/ballots/<uuid:id>/close",
+    "POST",
+    summary="结束测评并计票",
+    roles=BRANCH_WRITERS,
+    body=OnIn,
+    response=BallotOut,
+)
+def close_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
+    call.branch.close_ballot(call.actor, id, call.body["on"])
+    return ballot_out(call.branch.ballot(id))
+
+
+@api_route(
+    "/branches/<code>/ballots/<uuid:id>/casts",
+    "POST",
+    summary="凭测评码投票(无需账号,每码一次)",
+    scope="ballot",
+    body=CastIn,
+    response=CastOut,
+    status=201,
+)
+def cast_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
+    call.branch.cast_ballot(id, call.body["code"], call.body["grades"])
+    return {"cast": True}
