@@ -1,8 +1,10 @@
 """Requests per second of the leaderboard endpoint under gunicorn, against Flask's own server.
 
-    .venv/bin/python bench/api_bench.py [--data-dir DIR] [--seconds 10] [--connections 16]
+    .venv/bin/python bench/api_bench.py [--data-dir DIR | --database-url URL] [--workers N]
+                                        [--seconds 10] [--connections 16]
 
-Builds the default demo (6 branches, seed 7) into DIR unless it is there already, then for each
+Builds the default demo (6 branches, seed 7) into DIR (or an empty PostgreSQL database) unless
+it is there already, then for each
 server (``cxzy serve``, i.e. gunicorn with threaded workers; and Flask's development server as
 the baseline) starts it as its own process, signs in as the committee's admin and loads
 ``GET /api/v1/campaigns/2026/leaderboards/member`` with wrk (Debian package ``wrk``) from a
@@ -57,8 +59,10 @@ def token(base: str) -> str:
 
 FLASK_SERVER = (
     "import sys; from pathlib import Path; from cxzy_saas.config import Settings; "
-    "from cxzy_saas.web import create_app; "
-    "create_app(Settings(data_dir=Path(sys.argv[1]))).run(port=int(sys.argv[2]), threaded=True)"
+    "from cxzy_saas.web import create_app; where = sys.argv[1]; "
+    "settings = Settings(database_url=where) if where.startswith('postgres') "
+    "else Settings(data_dir=Path(where)); "
+    "create_app(settings).run(port=int(sys.argv[2]), threaded=True)"
 )
 
 
@@ -108,32 +112,33 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--database-url", help="PostgreSQL: gunicorn may run several workers")
+    parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    if not (args.data_dir / "projections.sqlite3").exists():
-        subprocess.run([CXZY, "demo", "--no-serve", "--data-dir", str(args.data_dir)], check=True)
-        subprocess.run([CXZY, "project", "rebuild", "--data-dir", str(args.data_dir)], check=True)
+    store = (
+        ["--database-url", args.database_url]
+        if args.database_url
+        else ["--data-dir", str(args.data_dir)]
+    )
+    built = subprocess.run([CXZY, "tenants", "list", *store], capture_output=True, text=True)
+    if "demo" not in built.stdout:
+        subprocess.run([CXZY, "demo", "--no-serve", *store], check=True)
+        subprocess.run([CXZY, "project", "rebuild", *store], check=True)
+    workers = ["--workers", str(args.workers)] if args.workers else []
     port = free_port()
     gunicorn = measure(
-        "gunicorn (cxzy serve)",
-        [
-            CXZY,
-            "serve",
-            "--data-dir",
-            str(args.data_dir),
-            "--port",
-            str(port),
-            "--threads",
-            str(args.threads),
-        ],
+        f"gunicorn (cxzy serve {' '.join(workers)})",
+        [CXZY, "serve", *store, "--port", str(port), "--threads", str(args.threads), *workers],
         port,
         args,
     )
     port = free_port()
+    where = args.database_url or str(args.data_dir)
     flask = measure(
         "baseline: Flask development server, threaded",
-        [sys.executable, "-c", FLASK_SERVER, str(args.data_dir), str(port)],
+        [sys.executable, "-c", FLASK_SERVER, where, str(port)],
         port,
         args,
     )

@@ -10,6 +10,8 @@ a second projector over the same file). On PostgreSQL the projector is its own p
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +54,9 @@ def serve(settings: Settings, host: str, port: int, workers: int | None, threads
         def load(self) -> Flask:
             return self.factory()
 
+    # Every worker must sign and check tokens and sessions with the same key: without
+    # CXZY_SECRET_KEY, one is made here, before the workers fork, and lives as long as the server.
+    os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))
     click.echo(
         f"serving on http://{host}:{port}/ with gunicorn "
         f"({workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl-C stops)"
