@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         KINDS=i18n.KINDS,
         OUTCOMES=i18n.OUTCOMES,
         GRADES=i18n.GRADES,
+        NAV=NAV,
     )
 
 
@@ -70,12 +71,22 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
     return render_template("error.html", status=400, error=text), 400
 
 
-from cxzy_saas.web.pages import (  # noqa: E402,F401  (routes register on bp)
-    approvals,
-    assessment,
-    auth,
-    ballot,
-    ballots,
-    branch,
-    dashboard,
-)
+# The menus: each area of pages adds its links when imported (endpoint, Chinese, English).
+# "committee" links show to committee users; "branch" links take the branch's ``code``.
+NAV: dict[str, list[tuple[str, str, str]]] = {"committee": [], "branch": []}
+
+
+def nav_link(menu: str, endpoint: str, zh: str, en: str) -> None:
+    NAV[menu].append((endpoint, zh, en))
+
+
+def _import_areas() -> None:
+    """Every module of this package is an area of pages whose routes register on ``bp``."""
+    import importlib
+    import pkgutil
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")
+
+
+_import_areas()

@@ -20,8 +20,7 @@ from werkzeug.wrappers import Response
 from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict
 from cxzy_saas.domain.scoring import GRADES
-from cxzy_saas.projections.projector import open_read_model
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
 
 
@@ -52,7 +51,7 @@ def find_ballot(code: str) -> tuple[str, Ballot]:
     Raises:
         NotFound / StateConflict: as :func:`check_code`, for no ballot or a spent code.
     """
-    for branch, ballot_id in reads.open_ballots(open_read_model(tenancy_of(current_app))):
+    for branch, ballot_id in reads.open_ballots(read_model_of(current_app)):
         try:
             ballot = load_ballot(branch, ballot_id)
         except NotFound:

@@ -10,8 +10,7 @@ from flask import current_app, render_template, request
 from cxzy_saas.application.permissions import BRANCH_READERS, COMMITTEE_READERS
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
-from cxzy_saas.projections.projector import open_read_model
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, reads
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 
@@ -39,7 +38,7 @@ def branch_home(code: str) -> str:
     committee = user().committee
     tenancy = tenancy_of(current_app)
     year = campaign_year(committee)
-    db = open_read_model(tenancy)
+    db = read_model_of(current_app)
     viewer = None if actor.tenant == committee else code
     opened = queries.board_open(db, committee, year)
     boards: dict[str, list[dict[str, Any]]] = {}
@@ -70,5 +69,5 @@ def branch_queue(code: str) -> str:
         "branch/queue.html",
         code=code,
         name=tenancy.branch(code).branch().name,
-        rows=reads.submissions(open_read_model(tenancy), code),
+        rows=reads.submissions(read_model_of(current_app), code),
     )

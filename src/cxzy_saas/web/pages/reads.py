@@ -11,25 +11,26 @@ from typing import Any
 from flask import current_app
 
 from cxzy_saas.projections.db import ReadModelDB
-from cxzy_saas.projections.projector import open_read_model
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.web import read_model_of, tenancy_of
 
 
 @contextmanager
 def read_model(as_of: date | None) -> Iterator[ReadModelDB]:
     """The live read model, or a throw-away one replayed up to the end of ``as_of``."""
-    tenancy = tenancy_of(current_app)
+    live = read_model_of(current_app)
     if as_of is None:
-        yield open_read_model(tenancy)
+        yield live
         return
     from cxzy_saas.projections.asof import replay
 
-    with replay(tenancy, as_of) as db:
+    # The embedded projector keeps the live model's time index current; a request never
+    # catches it up itself (two projectors over one model would count a batch twice).
+    with replay(tenancy_of(current_app), as_of, index=live) as db:
         yield db
 
 
 def campaigns(committee: str) -> list[dict[str, Any]]:
-    with open_read_model(tenancy_of(current_app)).read() as tx:
+    with read_model_of(current_app).read() as tx:
         found = tx.query(
             "SELECT year, title, board_open, closed_on FROM rm_campaigns WHERE committee = ? "
             "ORDER BY year DESC",
