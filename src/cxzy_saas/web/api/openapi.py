@@ -7,7 +7,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
 from marshmallow import Schema, fields
 
 
@@ -95,23 +95,94 @@ def openapi_json() -> dict[str, Any]:
     return build(current_app)
 
 
+ROLE_NAMES = {
+    "committee-admin": "党委管理员",
+    "committee-viewer": "党委查看",
+    "auditor": "审计",
+    "branch-secretary": "支部书记",
+    "branch-clerk": "组织委员",
+    "group-leader": "党小组长",
+    "member": "党员",
+}
+AREAS = (
+    ("/api/v1/auth", "登录"),
+    ("/api/v1/accounts", "用户与权限"),
+    ("/api/v1/campaigns", "党委:年度活动与读模型"),
+    ("/api/v1/branches", "党支部"),
+)
+
+
+def _type(schema: dict[str, Any]) -> str:
+    kind = str(schema.get("type", "object"))
+    if kind == "array":
+        return f"{_type(schema.get('items', {}))}[]"
+    return str(schema.get("format", kind))
+
+
+def _rule(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"])
+    bounds = [
+        f"{label}{schema[key]}"
+        for key, label in (
+            ("minimum", "≥"),
+            ("maximum", "≤"),
+            ("minLength", "长度≥"),
+            ("maxLength", "长度≤"),
+            ("pattern", "格式 "),
+        )
+        if key in schema
+    ]
+    return ",".join(bounds)
+
+
+def _fields(spec: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "type": _type(prop), "required": name in required, "rule": _rule(prop)}
+        for name, prop in schema.get("properties", {}).items()
+        if not prop.get("readOnly")
+    ]
+
+
 def api_docs() -> str:
-    """A readable list of the operations (zh-CN), with the JSON document beside it."""
+    """The operations grouped by area (zh-CN): who may call each, its parameters, its body's
+    fields with their rules, and its responses; the JSON document beside it."""
     spec = build(current_app)
-    rows = "".join(
-        f"<tr><td>{method.upper()}</td><td><code>{path}</code></td><td>{op['summary']}</td></tr>"
-        for path, operations in spec["paths"].items()
-        for method, op in operations.items()
-    )
-    return (
-        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>接口文档</title>'
-        '<body style="font-family:sans-serif;max-width:960px;margin:1rem auto">'
-        '<h1>创先争优 API</h1><p>机器可读文档:<a href="/api/openapi.json">/api/openapi.json</a>'
-        "(OpenAPI 3)。先用 <code>POST /api/v1/auth/token</code> 取得令牌。</p>"
-        "<table border=1 cellpadding=4><tr><th>方法</th><th>路径</th><th>说明</th></tr>"
-        f"{rows}</table>"
-        "</body></html>"
-    )
+    groups: list[dict[str, Any]] = [
+        {"anchor": f"area{i}", "title": title, "operations": []}
+        for i, (_, title) in enumerate(AREAS)
+    ]
+    for path, operations in spec["paths"].items():
+        area = next(i for i, (prefix, _) in enumerate(AREAS) if path.startswith(prefix))
+        for method, op in operations.items():
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            codes = sorted(op["responses"])
+            ok = [c for c in codes if c.startswith("2")]
+            groups[area]["operations"].append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op["summary"],
+                    "roles": [ROLE_NAMES.get(r, r) for r in op.get("x-roles", [])],
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "where": {"path": "路径", "query": "查询"}[p["in"]],
+                            "type": _type(p.get("schema", {})),
+                            "required": p.get("required", False),
+                        }
+                        for p in op["parameters"]
+                    ],
+                    "body": _fields(spec, body["schema"]) if body else [],
+                    "ok": ", ".join(ok),
+                    "refusals": [c for c in codes if c not in ok],
+                }
+            )
+    count = sum(len(g["operations"]) for g in groups)
+    return render_template("api/docs.html", groups=groups, count=count)
 
 
 def register(app: Flask) -> None:
