@@ -1,0 +1,21 @@
+"""gunicorn settings for running the app factory directly, without `cxzy serve`:
+
+    gunicorn -c deploy/gunicorn.conf.py 'cxzy_saas.web:create_app()'
+
+with CXZY_DATABASE_URL set (PostgreSQL; the projector runs as `cxzy project run`). `cxzy serve`
+sets the same things itself.
+"""
+
+import os
+import secrets
+
+bind = os.environ.get("CXZY_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("CXZY_WORKERS", "2"))
+threads = int(os.environ.get("CXZY_THREADS", "8"))
+timeout = 120
+accesslog = "-"
+# Every worker must sign and check tokens with one key. This file runs in the master before
+# the workers fork; a key made here lives as long as the server (set CXZY_SECRET_KEY to keep
+# sessions across restarts and across servers).
+os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))
