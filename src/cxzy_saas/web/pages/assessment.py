@@ -4,6 +4,9 @@ of the branch's groups × the group items.
 
 Cells are checked with the domain's own rule (``check_points``), one cell at a time, so that
 every wrong cell gets its message, not only the first; the command then checks them all again.
+
+A recorded cell is never edited: it is corrected (更正) with new points and a reason, a
+``ScoreCorrected`` event; the grid shows the corrected value with the values it replaced and why.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent, ScoringItem
 from cxzy_saas.domain.work import Assessment, check_points, month_period
 from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api.assessments import CorrectionIn
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages.entry import submit, typed
 
 GROUPS_GRID = "groups"  # the grid of the branch's groups; other grids are named by group code
 UNGROUPED = "-"
@@ -36,6 +41,8 @@ class Row:
     previous: dict[str, float] | None
     typed: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # item -> the corrections of this month's value, oldest first (points, previous, reason)
+    corrections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,28 +53,50 @@ class Grid:
     items: list[ScoringItem]
     rows: list[Row]
     error: str = ""
+    fix: dict[str, str] = field(default_factory=dict)  # the correction form: what was typed
+    fix_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def open_rows(self) -> list[Row]:
         return [r for r in self.rows if r.recorded is None]
 
+    @property
+    def recorded_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.recorded is not None]
 
-def scores_of(app: BranchApplication, year: int, month: int, level: str, subject: str) -> Any:
+
+def assessment_of(
+    app: BranchApplication, year: int, month: int, level: str, subject: str
+) -> Assessment | None:
     if not 1 <= month <= 12:
         return None
     period = month_period(year, month)
     if not app.exists(Assessment.id_for(app.tenant, year, level, subject, period)):
         return None
-    return dict(app.assessment(year, month, level, subject).scores)
+    return app.assessment(year, month, level, subject)
+
+
+def scores_of(app: BranchApplication, year: int, month: int, level: str, subject: str) -> Any:
+    found = assessment_of(app, year, month, level, subject)
+    return None if found is None else dict(found.scores)
+
+
+def corrections_of(found: Assessment | None) -> dict[str, list[dict[str, Any]]]:
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for correction in found.corrections if found else []:
+        by_item.setdefault(correction["item"], []).append(correction)
+    return by_item
 
 
 def build_grids(app: BranchApplication, content: PlanContent, year: int, month: int) -> list[Grid]:
     def row(level: str, subject: str, name: str) -> Row:
+        found = assessment_of(app, year, month, level, subject)
         return Row(
             subject,
             name,
-            scores_of(app, year, month, level, subject),
+            None if found is None else dict(found.scores),
             scores_of(app, year, month - 1, level, subject),
+            corrections=corrections_of(found),
         )
 
     grids = []
@@ -141,6 +170,12 @@ def assessment(code: str) -> str:
         return render_template("error.html", status=404, error=i18n.message(error))
     grids = build_grids(app, content, year, month)
     can_write = actor.role in BRANCH_ASSESSORS and actor.tenant == code
+    # "更正" on a recorded cell links here with ?fix=<grid>:<subject>:<item>: preselect it.
+    key, _, cell = request.args.get("fix", "").partition(":")
+    subject, _, item = cell.partition(":")
+    for grid in grids:
+        if grid.key == key:
+            grid.fix = {"subject": subject, "item": item}
     return page(code, year, month, grids, can_write)
 
 
@@ -182,3 +217,35 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
                 url_for("pages.assessment", code=code, month=month) + f"#grid-{grid.key}"
             )
     return page(code, year, month, grids, True), 422
+
+
+@bp.post("/branch/<code>/assessment/correction")
+@signed_in
+def assessment_correct(code: str) -> str | Response | tuple[str, int]:
+    """Correct one recorded cell: new points and a reason (the grid keeps both values)."""
+    actor = acting_for(code, BRANCH_ASSESSORS)
+    year = campaign_year(user().committee)
+    month = month_args(year)
+    app = tenancy_of(current_app).branch(code)
+    content, _ = app.plan_content(year)
+    grids = build_grids(app, content, year, month)
+    values = typed()
+    grid = next((g for g in grids if g.key == values.get("grid", "")), None)
+    if grid is None:
+        raise NotFound(f"group {values.get('grid', '')} not found")
+    grid.fix = values
+    grid.fix_errors = submit(
+        CorrectionIn,
+        values,
+        lambda b: app.correct_score(
+            actor, year, month, grid.level, b["subject"], b["item"], b["points"], b["reason"]
+        ),
+        field="points",
+        year=year,
+        month=month,
+        level=grid.level,
+    )
+    if grid.fix_errors:
+        return page(code, year, month, grids, True), 422
+    flash(i18n.tr("分数已更正", "The score was corrected"))
+    return redirect(url_for("pages.assessment", code=code, month=month) + f"#grid-{grid.key}")

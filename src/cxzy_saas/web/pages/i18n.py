@@ -132,6 +132,36 @@ MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^member (\S+) not found$", "党员 {0} 不存在"),
         (r"^group (\S+) not found$", "党小组 {0} 不存在"),
         (r"^.* is not a date \(YYYY-MM-DD\)$", "日期格式应为 YYYY-MM-DD"),
+        (r"^group (\S+) exists already$", "党小组代码 {0} 已存在"),
+        (r"^group (\S+) has been dissolved$", "党小组 {0} 已撤销"),
+        (r"^group (\S+) still has (\d+) members", "该党小组还有 {1} 名党员,请先调出"),
+        (r"^member number (\S+) is taken$", "党员编号 {0} 已被使用"),
+        (r"^member (\S+) is already in that group$", "该党员已在这个党小组"),
+        (r"^member (\S+) is already a full member$", "该党员已是正式党员"),
+        (r"^member (\S+) already holds role", "该党员已担任这一职务"),
+        (r"^member (\S+) does not hold role", "该党员未担任这一职务"),
+        (r"^member (\S+) left the branch on (\S+)$", "该党员已于 {1} 转出"),
+        (r"^name at least one criterion$", "请至少选择一条评选条件"),
+        (r"^the plan has no (\w+) criterion (\S+)$", "活动方案中没有这一层级的第 {1} 条评选条件"),
+        (r"^the due date must fall in (\d+)$", "完成时限应在 {0} 年内"),
+        (r"^the record's date must fall in (\d+)$", "记载日期应在 {0} 年内"),
+        (r"^the inspection date must fall in (\d+)$", "检查日期应在 {0} 年内"),
+        (r"^the meeting date must fall in (\d+)$", "会议日期应在 {0} 年内"),
+        (r"^completion must fall in (\d+)$", "完成日期应在 {0} 年内"),
+        (r"^Q(\d) cannot be inspected before it starts$", "第 {0} 季度尚未开始,不能检查"),
+        (r"^Q(\d) of (\d+) was inspected already$", "{1} 年第 {0} 季度已检查过"),
+        (r"^at least one attendee$", "出席人数至少为 1"),
+        (r"^a (\w+) measure is reported to", "报告对象不符合该措施的层级"),
+        (r"^this measure was reported to the (\w+) already$", "该措施已报告过"),
+        (r"^only measures reported to the group or branch", "只有报告党小组或党支部的措施在此确认"),
+        (r"^this measure was acknowledged already$", "该措施已确认过"),
+        (r"^this measure was marked done on (\S+)$", "该措施已于 {0} 完成"),
+        (r"^members act on their own measures only$", "党员只能办理本人的措施"),
+        (r"^this record was retracted already$", "该记载已撤回"),
+        (r"^the points are unchanged$", "分数与原值相同"),
+        (r"^item (\S+) was not scored here$", "该项目未评分"),
+        (r"^unknown subject (\w+) (\S+)$", "对象不存在"),
+        (r"^(\w+) is longer than (\d+) characters$", "不能超过 {1} 个字"),
     )
 )
 
@@ -156,3 +186,38 @@ def message(error: DomainError) -> str:
             return zh.format(*found.groups())
     fallback = next(text for cls, text in BY_CLASS if isinstance(error, cls))
     return f"{fallback}({error.message})"
+
+
+# marshmallow's English messages (the API's schemas check the forms too), in Chinese.
+SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), zh)
+    for pattern, zh in (
+        (r"^Missing data for required field", "此项不能为空"),
+        (r"^Field may not be null", "此项不能为空"),
+        (r"^Shorter than minimum length 1\.", "此项不能为空"),
+        (r"^Longer than maximum length (\d+)\.", "不能超过 {0} 个字"),
+        (r"^Not a valid date", "日期格式应为 YYYY-MM-DD"),
+        (r"^Not a valid integer", "应为整数"),
+        (r"^Not a valid number", "应为数字"),
+        (r"^Must be one of", "请从列表中选择"),
+        (r"^String does not match expected pattern", "只能用字母、数字、- 和 _,最多 20 位"),
+        (
+            r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.",
+            "应在 {0} 到 {1} 之间",
+        ),
+        (r"^Length must be between 1 and (\d+)", "请选择 1 到 {0} 项"),
+        (r"^Special numeric values", "应为数字"),
+        (r"^Length must be between|^Shorter than minimum length", "数量不符合要求"),
+    )
+)
+
+
+def schema_message(text: str) -> str:
+    """One of marshmallow's messages in the page's language."""
+    if lang() == "en":
+        return text
+    for pattern, zh in SCHEMA_MESSAGES:
+        found = pattern.search(text)
+        if found:
+            return zh.format(*found.groups())
+    return f"输入有误({text})"

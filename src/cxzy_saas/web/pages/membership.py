@@ -1,0 +1,214 @@
+"""A branch's members (党员): the roll with group, status and roles; enrolment; and a
+member's page with its history (who recorded what, when) and the commands on one member:
+move to a group, confirm full membership, give or relieve a role, departure. The secretary and
+the clerk (组织委员) write; every other user of the branch, and the committee's staff, read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.web.api.branches import LeaveIn, MemberIn, MoveIn, RoleIn
+from cxzy_saas.web.api.schemas import OnIn
+from cxzy_saas.web.pages import bp, i18n
+from cxzy_saas.web.pages.access import acting_for, signed_in
+from cxzy_saas.web.pages.branch import branch_reader
+from cxzy_saas.web.pages.entry import submit, today, typed, when
+from cxzy_saas.web.pages.organisation import (
+    POSTS,
+    STATUSES,
+    Errors,
+    Typed,
+    branch_app,
+    common,
+    group_codes,
+)
+
+# members
+
+
+def members_page(
+    code: str, form: dict[str, Any] | None = None, errors: Errors | None = None
+) -> str:
+    app = branch_app(code)
+    codes = group_codes(app)
+    names = {g.code: g.name for g in app.groups(include_dissolved=True)}
+    members = sorted(
+        app.members(include_left=True),
+        key=lambda m: (not m.active, codes.get(m.group_id) or "~", m.member_no),
+    )
+    rows = [{"member": m, "group_name": names.get(codes.get(m.group_id, ""))} for m in members]
+    return render_template(
+        "work/members.html",
+        rows=rows,
+        groups=[(g.code, g.name) for g in app.groups()],
+        form=form or {"status": "full"},
+        errors=(errors or {}).get("enrol", {}),
+        **common(code, app),
+    )
+
+
+@bp.get("/branch/<code>/members")
+@signed_in
+def org_members(code: str) -> str:
+    branch_reader(code)
+    return members_page(code)
+
+
+@bp.post("/branch/<code>/members")
+@signed_in
+def org_member_enrol(code: str) -> Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    app = branch_app(code)
+    values = typed()
+    errors = submit(
+        MemberIn,
+        values,
+        lambda b: app.enrol_member(actor, NewMember(**b)),
+        field="member_no",
+        group=values.get("group") or None,
+    )
+    if errors:
+        return members_page(code, values, {"enrol": errors}), 422
+    flash(i18n.tr("党员已登记", "The member was enrolled"))
+    return redirect(url_for("pages.org_member", code=code, no=values["member_no"].strip()))
+
+
+# one member
+
+
+def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
+    """One event of a member's history, in the page's language."""
+    name, f = event["event"], event["fields"]
+    tr = i18n.tr
+    group = codes.get(f.get("group_id")) or tr("未编入党小组", "no group")
+    role = i18n.label(POSTS, f.get("role"))
+    texts = {
+        "MemberEnrolled": lambda: tr(
+            f"登记:{f.get('name')},{i18n.label(STATUSES, f.get('status'))},"
+            f"党小组 {group},入党日期 {f.get('joined_on')}",
+            f"enrolled: {f.get('name')}, {f.get('status')}, group {group}, "
+            f"joined {f.get('joined_on')}",
+        ),
+        "MemberMovedToGroup": lambda: tr(
+            f"调整党小组:{group}({f.get('on')})", f"moved to {group} ({f.get('on')})"
+        ),
+        "MemberFullMembershipConfirmed": lambda: tr(
+            f"预备党员转正({f.get('on')})", f"confirmed as a full member ({f.get('on')})"
+        ),
+        "MemberRoleGiven": lambda: tr(
+            f"任命为{role}({f.get('on')})", f"made {role} ({f.get('on')})"
+        ),
+        "MemberRoleRelieved": lambda: tr(
+            f"免去{role}({f.get('on')})", f"relieved as {role} ({f.get('on')})"
+        ),
+        "MemberLeft": lambda: tr(
+            f"组织关系转出:{f.get('reason')}({f.get('on')})",
+            f"left: {f.get('reason')} ({f.get('on')})",
+        ),
+        "MemberPersonalDataErased": lambda: tr(
+            f"个人信息已删除:{f.get('reason')}", f"personal data erased: {f.get('reason')}"
+        ),
+    }
+    return texts[name]() if name in texts else name
+
+
+def member_page(
+    code: str, no: str, forms: Typed | None = None, errors: Errors | None = None
+) -> str:
+    app = branch_app(code)
+    member = app.member(no)
+    codes = group_codes(app)
+    history = [
+        {
+            "what": describe(e, codes),
+            "who": e["actor"].get("user", ""),
+            "role": e["actor"].get("role", ""),
+            "when": when(e["recorded_at"]),
+        }
+        for e in app.history(member.id)
+    ]
+    day = today()
+    defaults = {
+        "move": {"group": codes.get(member.group_id, ""), "on": day},
+        "confirm": {"on": day},
+        "give": {"on": day},
+        "relieve": {"on": day},
+        "leave": {"on": day},
+    }
+    return render_template(
+        "work/member.html",
+        member=member,
+        group=codes.get(member.group_id),
+        groups=[(g.code, g.name) for g in app.groups()],
+        history=history,
+        forms=defaults | (forms or {}),
+        errors=errors or {},
+        **common(code, app),
+    )
+
+
+@bp.get("/branch/<code>/members/<no>")
+@signed_in
+def org_member(code: str, no: str) -> str:
+    branch_reader(code)
+    return member_page(code, no)
+
+
+# action in the URL: (form on the page, schema, command, message when done)
+MEMBER_ACTIONS: dict[str, tuple[str, Any, Any, tuple[str, str]]] = {
+    "group": (
+        "move",
+        MoveIn,
+        lambda app, a, no, b: app.move_member(a, no, b["group"], b["on"]),
+        ("党小组已调整", "Moved"),
+    ),
+    "confirmation": (
+        "confirm",
+        OnIn,
+        lambda app, a, no, b: app.confirm_full_membership(a, no, b["on"]),
+        ("已转为正式党员", "Confirmed as a full member"),
+    ),
+    "roles": (
+        "give",
+        RoleIn,
+        lambda app, a, no, b: app.give_role(a, no, b["role"], b["on"]),
+        ("职务已任命", "Role given"),
+    ),
+    "relief": (
+        "relieve",
+        RoleIn,
+        lambda app, a, no, b: app.relieve_role(a, no, b["role"], b["on"]),
+        ("职务已免去", "Role relieved"),
+    ),
+    "departure": (
+        "leave",
+        LeaveIn,
+        lambda app, a, no, b: app.member_leaves(a, no, b["reason"], b["on"]),
+        ("已记录组织关系转出", "Departure recorded"),
+    ),
+}
+
+
+@bp.post("/branch/<code>/members/<no>/<action>")
+@signed_in
+def org_member_act(code: str, no: str, action: str) -> Response | tuple[str, int]:
+    if action not in MEMBER_ACTIONS:
+        raise NotFound("not found")
+    actor = acting_for(code, BRANCH_WRITERS)
+    app = branch_app(code)
+    app.member(no)  # NotFound (404) for a member that does not exist
+    form, schema, command, done = MEMBER_ACTIONS[action]
+    values = typed()
+    fixed = {"group": values.get("group") or None} if action == "group" else {}
+    field = "group" if action == "group" else "form"
+    errors = submit(schema, values, lambda b: command(app, actor, no, b), field=field, **fixed)
+    if errors:
+        return member_page(code, no, {form: values}, {form: errors}), 422
+    flash(i18n.tr(*done))
+    return redirect(url_for("pages.org_member", code=code, no=no))
