@@ -1,0 +1,204 @@
+"""Half-year (半年初评) and year-end (年终总评) rounds of a branch: start the round, members'
+self-summaries (a member files their own), critique remarks, group summaries (also by group
+leaders), the branch's summary, recommendations (half-year), the report to the committee.
+
+Each form is the API's schema and the application's command (``web/api/evaluation.py``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.evaluation import Review
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api.evaluation import (
+    CritiqueIn,
+    GroupSummaryIn,
+    RecommendIn,
+    ReviewStartIn,
+    SummaryIn,
+    TextIn,
+)
+from cxzy_saas.web.api.schemas import OnIn
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages.entry import may, today
+from cxzy_saas.web.pages.formkit import Form, failed, no_forms, typed
+
+STAGES = {"midyear": ("半年初评", "Half-year evaluation"), "year-end": ("年终总评", "Year-end")}
+GROUP_WRITERS = BRANCH_WRITERS | {"group-leader"}
+
+Act = Callable[[BranchApplication, Any, int, str, dict[str, Any]], object]
+# step: (who, schema, the fields typed, command, Chinese and English notice)
+STEPS: dict[str, tuple[frozenset[str], type, tuple[str, ...], Act, tuple[str, str]]] = {
+    "summary": (
+        BRANCH_PEOPLE,
+        SummaryIn,
+        ("member", "text"),
+        lambda app, a, y, s, b: app.file_summary(a, y, s, b["member"], b["text"]),
+        ("个人总结已保存", "Summary filed"),
+    ),
+    "group-summary": (
+        GROUP_WRITERS,
+        GroupSummaryIn,
+        ("group", "text"),
+        lambda app, a, y, s, b: app.file_group_summary(a, y, s, b["group"], b["text"]),
+        ("党小组总结已保存", "Group summary filed"),
+    ),
+    "branch-summary": (
+        BRANCH_WRITERS,
+        TextIn,
+        ("text",),
+        lambda app, a, y, s, b: app.file_branch_summary(a, y, s, b["text"]),
+        ("支部总结已保存", "Branch summary filed"),
+    ),
+    "report": (
+        BRANCH_WRITERS,
+        OnIn,
+        ("on",),
+        lambda app, a, y, s, b: app.report_review(a, y, s, b["on"]),
+        ("已向党委汇报", "Reported to the committee"),
+    ),
+}
+
+
+def check_stage(stage: str) -> None:
+    if stage not in STAGES:
+        raise NotFound(f"stage {stage} not found")
+
+
+def review_page(code: str, stage: str, forms: defaultdict[str, Form] | None = None) -> str:
+    actor = branch_reader(code)
+    check_stage(stage)
+    year = campaign_year(user().committee)
+    app = tenancy_of(current_app).branch(code)
+    review_id = Review.id_for(code, year, stage)
+    review = app.review(year, stage) if app.exists(review_id) else None
+    writer = may(code, BRANCH_WRITERS)
+    own = actor.member if actor.role == "member" and actor.tenant == code else None
+    members = [m for m in app.members() if writer or own is None or m.member_no == own]
+    return render_template(
+        "evaluation/review.html",
+        code=code,
+        name=app.branch().name,
+        year=year,
+        stage=stage,
+        stage_name=i18n.tr(*STAGES[stage]),
+        review=review,
+        open=review is not None and review.reported_on is None,
+        members=members,
+        groups=app.groups(),
+        member_options=[(m.member_no, f"{m.name}({m.member_no})") for m in members],
+        group_options=[(g.code, g.name) for g in app.groups()],
+        names={m.member_no: m.name for m in app.members()} | {g.code: g.name for g in app.groups()},
+        forms=forms or no_forms(),
+        writer=writer,
+        group_writer=may(code, GROUP_WRITERS),
+        member_writer=own is not None or writer,
+        own=own,
+        today=today(),
+        STAGES=STAGES,
+    )
+
+
+@bp.get("/branch/<code>/evaluation/<stage>")
+@signed_in
+def branch_review(code: str, stage: str) -> str:
+    return review_page(code, stage)
+
+
+@bp.get("/branch/<code>/evaluation")
+@signed_in
+def branch_evaluation(code: str) -> Response:
+    branch_reader(code)
+    year = campaign_year(user().committee)
+    late = tenancy_of(current_app).now().date() >= date(year, 11, 1)  # the year-end round's start
+    stage = "year-end" if late else "midyear"
+    return redirect(url_for("pages.branch_review", code=code, stage=stage, campaign=year))
+
+
+def done(code: str, stage: str, year: int, notice: tuple[str, str]) -> Response:
+    flash(i18n.tr(*notice))
+    return redirect(url_for("pages.branch_review", code=code, stage=stage, campaign=year))
+
+
+@bp.post("/branch/<code>/evaluation/<stage>/start")
+@signed_in
+def branch_review_start(code: str, stage: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    check_stage(stage)
+    year = campaign_year(user().committee)
+    form = typed(["on"])
+    body = form.check(ReviewStartIn, ["on"], year=year, stage=stage)
+    app = tenancy_of(current_app).branch(code)
+    if form.run(lambda: app.start_review(actor, year, stage, body["on"])):
+        return done(code, stage, year, ("已开始", "Started"))
+    return review_page(code, stage, failed("start", form)), 422
+
+
+@bp.post("/branch/<code>/evaluation/<stage>/critique")
+@signed_in
+def branch_review_critique(code: str, stage: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    check_stage(stage)
+    year = campaign_year(user().committee)
+    form = typed(["member", "remarks"])
+    remarks = [r for r in str(form.values["remarks"]).splitlines() if r.strip()]
+    form.values["remarks"] = form.values["remarks"] if remarks else ""
+    body = form.check(CritiqueIn, ["member"], remarks=remarks)
+    if not remarks:
+        form.errors["remarks"] = i18n.tr("此项不能为空", "required")
+    app = tenancy_of(current_app).branch(code)
+    if form.run(lambda: app.record_critique(actor, year, stage, body["member"], body["remarks"])):
+        return done(code, stage, year, ("讲评意见已记录", "Remarks recorded"))
+    return review_page(code, stage, failed("critique", form)), 422
+
+
+@bp.post("/branch/<code>/evaluation/<stage>/recommend")
+@signed_in
+def branch_review_recommend(code: str, stage: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    check_stage(stage)
+    year = campaign_year(user().committee)
+    form = typed(["reason"])
+    groups, members = request.form.getlist("groups"), request.form.getlist("members")
+    form.values.update(groups=groups, members=members)
+    body = form.check(RecommendIn, ["reason"], groups=groups, members=members)
+    app = tenancy_of(current_app).branch(code)
+    if form.run(
+        lambda: app.recommend(actor, year, body["groups"], body["members"], body["reason"])
+    ):
+        return done(code, stage, year, ("推荐表扬名单已保存", "Recommendations saved"))
+    return review_page(code, stage, failed("recommend", form)), 422
+
+
+@bp.post("/branch/<code>/evaluation/<stage>/<step>")
+@signed_in
+def branch_review_step(code: str, stage: str, step: str) -> str | Response | tuple[str, int]:
+    if step not in STEPS:
+        raise NotFound(f"step {step} not found")
+    roles, schema, names, act, notice = STEPS[step]
+    actor = acting_for(code, roles)
+    check_stage(stage)
+    year = campaign_year(user().committee)
+    form = typed(names)
+    if actor.role == "member":
+        form.values["member"] = actor.member or ""  # a member files their own summary only
+    body = form.check(schema, names)
+    app = tenancy_of(current_app).branch(code)
+    if form.run(lambda: act(app, actor, year, stage, body)):
+        return done(code, stage, year, notice)
+    return review_page(code, stage, failed(step, form)), 422
+
+
+nav_link("branch", "pages.branch_evaluation", "评议", "Evaluation")

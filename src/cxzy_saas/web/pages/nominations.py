@@ -1,0 +1,181 @@
+"""The year-end nomination (推荐): the computed ranking beside the shortlist, a reason for each
+entry that departs from it, saving (redone until submitted), submitting, and afterwards the
+committee's decision on each nominee with the reason of a return.
+
+The ranking is advice ("不以票取人"): the page marks which choices depart from it and asks for
+their reason next to the row, with the domain's own rule; the command checks it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain import ranking as scores
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.evaluation import Nomination
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api.nominations import ShortlistIn
+from cxzy_saas.web.api.schemas import OnIn
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages.entry import may, today
+from cxzy_saas.web.pages.formkit import Form, typed
+
+LEVELS = ("group", "member")
+BANDS = {
+    "excellent": ("优秀候选", "candidate for excellent"),
+    "competent": ("合格", "competent"),
+    "basic": ("基本合格", "basically competent"),
+    "incompetent": ("不合格", "incompetent"),
+}
+
+
+@dataclass
+class Line:
+    """One ranked subject: the computed row, whether it is chosen, and its reason."""
+
+    row: scores.Row
+    chosen: bool = False
+    reason: str = ""
+    error: str = ""
+    departs: bool = False
+    decision: Any = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.row.level}:{self.row.subject}"
+
+
+def mark_departures(lines: dict[str, list[Line]]) -> None:
+    """The domain's rule (``Nomination.revise``): a chosen subject departs from the ranking if
+    it ranks below the number chosen at its level, or a veto bars it."""
+    for level_lines in lines.values():
+        count = sum(1 for line in level_lines if line.chosen)
+        for line in level_lines:
+            line.departs = line.chosen and (line.row.rank > count or line.row.veto is not None)
+
+
+def lines_of(app: BranchApplication, year: int) -> tuple[dict[str, list[Line]], dict[str, Any]]:
+    inputs = app.score_inputs(year)
+    lines = {level: [Line(r) for r in scores.rows(inputs, level)] for level in LEVELS}
+    return lines, scores.quota(inputs)
+
+
+def saved(app: BranchApplication, year: int) -> Nomination | None:
+    found = app.exists(Nomination.id_for(app.tenant, year))
+    return app.nomination(year) if found else None
+
+
+def nomination_page(
+    code: str,
+    lines: dict[str, list[Line]] | None = None,
+    form: Form | None = None,
+    submit_form: Form | None = None,
+) -> str:
+    branch_reader(code)
+    year = campaign_year(user().committee)
+    app = tenancy_of(current_app).branch(code)
+    try:
+        computed, quota = lines_of(app, year)
+    except NotFound as error:
+        return render_template("error.html", status=404, error=i18n.message(error))
+    nomination = saved(app, year)
+    if lines is None:
+        lines = computed
+        entries = {(e["level"], e["subject"]): e for e in nomination.entries} if nomination else {}
+        for level_lines in lines.values():
+            for line in level_lines:
+                entry = entries.get((line.row.level, line.row.subject))
+                line.chosen, line.reason = entry is not None, (entry or {}).get("reason", "")
+        mark_departures(lines)
+    if nomination and nomination.submitted_on:
+        committee = app.parent()
+        for level_lines in lines.values():
+            for line in level_lines:
+                subject = f"{year}:{line.row.level}:{line.row.subject}"
+                if line.chosen:
+                    line.decision = committee.decision(
+                        code, "nominee", subject, nomination.submissions
+                    )
+    return render_template(
+        "evaluation/nomination.html",
+        code=code,
+        name=app.branch().name,
+        year=year,
+        lines=lines,
+        quota=quota,
+        nomination=nomination,
+        form=form or Form(),
+        submit_form=submit_form or Form(),
+        can_write=may(code, BRANCH_WRITERS),
+        today=today(),
+        BANDS=BANDS,
+    )
+
+
+@bp.get("/branch/<code>/nomination")
+@signed_in
+def branch_nomination(code: str) -> str:
+    return nomination_page(code)
+
+
+@bp.post("/branch/<code>/nomination")
+@signed_in
+def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    app = tenancy_of(current_app).branch(code)
+    lines, _ = lines_of(app, year)
+    picked = set(request.form.getlist("pick"))
+    for level_lines in lines.values():
+        for line in level_lines:
+            line.chosen = line.key in picked
+            line.reason = request.form.get(f"reason.{line.key}", "")
+    mark_departures(lines)
+    chosen = [line for level_lines in lines.values() for line in level_lines if line.chosen]
+    form = Form(values={"entries": ""})
+    for line in chosen:
+        if line.departs and not line.reason.strip():
+            line.error = i18n.tr(
+                f"与计算排名不一致(第 {line.row.rank} 名"
+                f"{',已被否决' if line.row.veto else ''}),须写明理由",
+                f"departs from the ranking (rank {line.row.rank}): give a reason",
+            )
+    if not chosen:
+        form.error = i18n.tr("请至少推荐一个党小组或党员", "shortlist at least one")
+    entries = [
+        {"level": line.row.level, "subject": line.row.subject, "reason": line.reason}
+        for line in chosen
+    ]
+    if not form.error and not any(line.error for line in chosen):
+        body = form.check(ShortlistIn, [], year=year, entries=entries)
+        if form.run(lambda: app.shortlist(actor, year, body["entries"])):
+            flash(i18n.tr("推荐名单已保存(报送前可修改)", "Shortlist saved (editable until sent)"))
+            return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
+    if form.errors:
+        form.error = form.errors.pop("entries")
+    return nomination_page(code, lines, form), 422
+
+
+@bp.post("/branch/<code>/nomination/submit")
+@signed_in
+def branch_nomination_submit(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    app = tenancy_of(current_app).branch(code)
+    form = typed(["on"])
+    body = form.check(OnIn, ["on"])
+    if form.run(lambda: app.submit_nomination(actor, year, body["on"])):
+        flash(i18n.tr("推荐名单已报送党委", "Nomination sent to the committee"))
+        return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
+    return nomination_page(code, submit_form=form), 422
+
+
+nav_link("branch", "pages.branch_nomination", "推荐", "Nomination")

@@ -1,0 +1,237 @@
+"""The branch's plan (活动方案) and its workflow: draft from the default catalogue, the 支委会
+discussion, revisions, circulation for comments, comments, finalisation, submission; with the
+plan's history and the committee's decision on each submission (and a return's reason).
+
+Each step is the application's command behind the API's schema, as ``web/api/plans.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.errors import InvalidInput, NotFound
+from cxzy_saas.domain.plan import SUBMITTED, TEXT_FIELDS, Plan
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api.plans import CirculationIn, CommentIn, DraftIn, MinutesIn, RevisionIn
+from cxzy_saas.web.api.schemas import OnIn
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages.entry import may, today
+from cxzy_saas.web.pages.formkit import Form, failed, no_forms, typed
+
+TEXT_LABELS = {
+    "guiding_ideology": ("指导思想", "Guiding ideology"),
+    "assessment_method": ("考核办法", "Assessment method"),
+    "selection_method": ("评选办法", "Selection method"),
+    "commendation_method": ("表彰办法", "Commendation method"),
+    "organisation": ("组织领导", "Organisation"),
+}
+STATUSES = {
+    "draft": ("草稿", "draft"),
+    "discussed": ("支委会已讨论", "discussed"),
+    "circulated": ("征求意见中", "circulated for comments"),
+    "final": ("已定稿", "final"),
+    "submitted": ("已报党委", "submitted"),
+    "revised": ("已修改", "revised"),
+}
+EVENTS = {
+    "PlanDrafted": ("起草", "drafted"),
+    "PlanDiscussed": ("支委会讨论", "discussed by the branch committee"),
+    "PlanRevised": ("修改", "revised"),
+    "PlanCirculated": ("征求意见", "circulated"),
+    "PlanCommentRecorded": ("收到意见", "comment"),
+    "PlanFinalised": ("定稿", "finalised"),
+    "PlanSubmitted": ("报党委审批", "submitted"),
+}
+WEIGHTS = (
+    ("work", "日常考核", "work"),
+    ("rating", "民主测评", "rating"),
+    ("target", "目标完成", "target"),
+)
+
+Act = Callable[[BranchApplication, Any, int, dict[str, Any]], object]
+# step: (schema, the fields typed, command, Chinese and English notice)
+STEPS: dict[str, tuple[type, tuple[str, ...], Act, tuple[str, str]]] = {
+    "discuss": (
+        MinutesIn,
+        ("on", "minutes"),
+        lambda app, a, y, b: app.discuss_plan(a, y, b["on"], b["minutes"]),
+        ("已记录支委会讨论", "Discussion recorded"),
+    ),
+    "circulate": (
+        CirculationIn,
+        ("to", "on"),
+        lambda app, a, y, b: app.circulate_plan(a, y, b["to"], b["on"]),
+        ("方案已印发征求意见", "Circulated for comments"),
+    ),
+    "comment": (
+        CommentIn,
+        ("by", "text", "on"),
+        lambda app, a, y, b: app.comment_on_plan(a, y, b["by"], b["text"], b["on"]),
+        ("意见已记录", "Comment recorded"),
+    ),
+    "finalise": (
+        OnIn,
+        ("on",),
+        lambda app, a, y, b: app.finalise_plan(a, y, b["on"]),
+        ("方案已定稿", "Plan finalised"),
+    ),
+    "submit": (
+        OnIn,
+        ("on",),
+        lambda app, a, y, b: app.submit_plan(a, y, b["on"]),
+        ("方案已报党委审批", "Plan submitted to the committee"),
+    ),
+}
+
+
+def decisions(app: BranchApplication, plan: Plan) -> dict[int, Any]:
+    """The committee's decision on each submission of the plan (None while it waits)."""
+    committee = app.parent()
+    return {
+        n: committee.decision(app.tenant, "plan", str(plan.year), n)
+        for n in range(1, plan.submissions + 1)
+    }
+
+
+def history(app: BranchApplication, plan: Plan, decided: dict[int, Any]) -> list[dict[str, Any]]:
+    """The plan's events, oldest first, each submission followed by the committee's decision."""
+    rows: list[dict[str, Any]] = []
+    for event in app.history(plan.id):
+        name, fields = event["event"], event["fields"]
+        rows.append(
+            {
+                "what": i18n.tr(*EVENTS.get(name, (name, name))),
+                "event": name,
+                "at": event["recorded_at"],
+                "actor": event["actor"],
+                "fields": fields,
+            }
+        )
+        decision = decided.get(fields.get("submission", 0)) if name == "PlanSubmitted" else None
+        if decision is not None:
+            rows.append(
+                {
+                    "what": i18n.label(i18n.OUTCOMES, decision.outcome),
+                    "event": "Decision",
+                    "at": decision.created_on,
+                    "actor": {},
+                    "fields": {"outcome": decision.outcome, "reason": decision.reason},
+                }
+            )
+    return rows
+
+
+def plan_page(code: str, forms: defaultdict[str, Form] | None = None) -> str:
+    actor = branch_reader(code)
+    year = campaign_year(user().committee)
+    app = tenancy_of(current_app).branch(code)
+    plan = app.plan(year) if app.has_plan(year) else None
+    decided = decisions(app, plan) if plan else {}
+    latest = decided.get(plan.submissions) if plan else None
+    answering = latest if plan and plan.status == SUBMITTED and latest else None
+    return render_template(
+        "plan/plan.html",
+        code=code,
+        name=app.branch().name,
+        year=year,
+        plan=plan,
+        content=plan.content if plan else None,
+        decision=latest,
+        answering=answering if answering and answering.outcome == "returned" else None,
+        history=history(app, plan, decided) if plan else [],
+        forms=forms or no_forms(),
+        can_write=may(code, BRANCH_WRITERS),
+        reader=actor,
+        today=today(),
+        TEXT_LABELS=TEXT_LABELS,
+        STATUSES=STATUSES,
+        WEIGHTS=WEIGHTS,
+    )
+
+
+@bp.get("/branch/<code>/plan")
+@signed_in
+def branch_plan(code: str) -> str:
+    return plan_page(code)
+
+
+def done(code: str, year: int, notice: tuple[str, str]) -> Response:
+    flash(i18n.tr(*notice))
+    return redirect(url_for("pages.branch_plan", code=code, campaign=year))
+
+
+@bp.post("/branch/<code>/plan/draft")
+@signed_in
+def branch_plan_draft(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    form = typed(["drafter"])
+    body = form.check(DraftIn, ["drafter"], year=year)
+    app = tenancy_of(current_app).branch(code)
+    if form.run(lambda: app.draft_plan(actor, year, body["drafter"])):
+        return done(code, year, ("已按默认评选条件起草方案", "Plan drafted from the catalogue"))
+    return plan_page(code, failed("draft", form)), 422
+
+
+@bp.post("/branch/<code>/plan/<step>")
+@signed_in
+def branch_plan_step(code: str, step: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    if step not in STEPS:
+        raise NotFound(f"step {step} not found")
+    schema, names, act, notice = STEPS[step]
+    year = campaign_year(user().committee)
+    form = typed(names)
+    body = form.check(schema, names)
+    app = tenancy_of(current_app).branch(code)
+    if form.run(lambda: act(app, actor, year, body)):
+        return done(code, year, notice)
+    return plan_page(code, failed(step, form)), 422
+
+
+def weights_of(form: Form) -> dict[str, float]:
+    """The composite weights typed, each a number not below 0 (refused next to the field)."""
+    weights = {}
+    for key, _, _ in WEIGHTS:
+        text = str(form.values[f"w_{key}"]).strip()
+        try:
+            weights[key] = float(text)
+            if weights[key] < 0:
+                raise ValueError(text)
+        except ValueError:
+            form.errors[f"w_{key}"] = i18n.tr("请输入不小于 0 的数字", "a number, 0 or more")
+    return weights
+
+
+@bp.post("/branch/<code>/plan/revise")
+@signed_in
+def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    names = [*TEXT_FIELDS, "note", *(f"w_{k}" for k, _, _ in WEIGHTS)]
+    form = typed(names)
+    form.values["composite_weights"] = ""  # a place for the domain's refusal of the weights
+    app = tenancy_of(current_app).branch(code)
+    content = copy.deepcopy(app.plan(year).versions[-1])
+    content.update({name: form.values[name] for name in TEXT_FIELDS})
+    content["composite_weights"] = weights_of(form)
+    for name in TEXT_FIELDS:
+        if not str(form.values[name]).strip():
+            form.refuse(InvalidInput(f"{name} must not be empty", field=name))
+    body = form.check(RevisionIn, ["note"], content=content)
+    if form.run(lambda: app.revise_plan(actor, year, content, body["note"])):
+        return done(code, year, ("方案已修改,形成新版本", "Plan revised: a new version"))
+    return plan_page(code, failed("revise", form)), 422
+
+
+nav_link("branch", "pages.branch_plan", "活动方案", "Plan")
