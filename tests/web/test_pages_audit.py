@@ -1,0 +1,256 @@
+"""The audit pages through the Flask test client: a subject's trail, the difference between two
+dates, and the archive list with sealing, download and verification."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.archive.verify import verify_files
+from cxzy_saas.domain.organisation import ERASED_NAME
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import create_app
+from tests.web.conftest import COMMITTEE, YEAR, Demo, build_small_demo, csrf_token, sign_in
+
+CORRECTED_MEMBER = "B01001"  # its June score for M1 corrected after the year end
+ERASED_MEMBER = "B01002"  # its personal data erased on request
+PRESEALED = "b02"  # sealed on demand by the fixture, for download and verify
+AFTER_YEAR_END = datetime(2027, 1, 10, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
+    demo = build_small_demo(tmp_path_factory.mktemp("audit-pages"))
+    tenancy = Tenancy(demo.settings)
+    try:
+        tenancy.clock = lambda: AFTER_YEAR_END  # a correction recorded after the year end
+        secretary = Actor(user="b01-secretary", role="branch-secretary", tenant="b01")
+        b01 = tenancy.branch("b01")
+        b01.correct_score(secretary, YEAR, 6, "member", CORRECTED_MEMBER, "M1", 1.0, "误录,更正")
+        b01.erase_member(secretary, ERASED_MEMBER, "本人申请删除个人信息")
+        admin = Actor(user="admin", role="committee-admin", tenant=COMMITTEE)
+        tenancy.committee(COMMITTEE).seal_archive(admin, PRESEALED, YEAR, on_demand=True)
+    finally:
+        tenancy.close()
+    return demo
+
+
+@pytest.fixture(scope="module")
+def app(demo):  # type: ignore[no-untyped-def]
+    return create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def as_user(client, username: str):  # type: ignore[no-untyped-def]
+    assert sign_in(client, username).status_code == 302
+    return client
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r"<tr[^>]*>.*?</tr>", html, re.S)
+
+
+# the trail of a subject
+
+
+def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_corrections(client):
+    as_user(client, "auditor")
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}")
+    assert page.status_code == 200
+    text = page.text
+    assert "杜辰梁" in text and "记录人" in text
+    positions = [int(p) for p in re.findall(r'<tr id="ev-b01-(\d+)"', text)]
+    assert positions and positions == sorted(positions)
+    assert "b01-clerk" in text and "组织委员" in text  # who recorded, with the role's name
+    assert "2026-01-04 09:30" in text  # the first enrolment, recorded at 01:30 UTC = 09:30 UTC+8
+    correction = re.search(
+        r'<tr id="ev-b01-(\d+)"[^>]*>(?:(?!</tr>).)*分数更正.*?</tr>', text, re.S
+    )
+    assert correction, "the correction is in the trail"
+    corrected = re.search(r'更正了 <a href="#ev-b01-(\d+)"', correction.group(0))
+    assert corrected, "the correction links to what it corrects"
+    target = corrected.group(1)
+    assert f'被 <a href="#ev-b01-{correction.group(1)}"' in text  # and back
+    assert int(target) < int(correction.group(1))
+    assert "误录,更正" in text and "2027-01-10 10:00" in text
+
+
+def test_the_trail_page_offers_branches_and_subjects_and_searches_them(client):
+    as_user(client, "viewer")
+    start = client.get("/committee/audit/trail")
+    assert start.status_code == 200 and 'name="subject"' in start.text
+    assert "办公室党支部" in start.text and "规划处党支部" in start.text
+    listed = client.get("/committee/audit/trail?branch=b01")
+    assert f"subject={CORRECTED_MEMBER}" in listed.text and "subject=g1" in listed.text
+    found = client.get("/committee/audit/trail?branch=b01&subject=杜辰")
+    assert found.status_code == 200
+    assert "未找到" in found.text and f"subject={CORRECTED_MEMBER}" in found.text
+    group = client.get("/committee/audit/trail?branch=b01&subject=g1")
+    assert group.status_code == 200 and "综合党小组" in group.text and "ev-b01-" in group.text
+    branch = client.get("/committee/audit/trail?branch=b01&subject=b01")
+    assert branch.status_code == 200 and "Branch.Opened" in branch.text
+
+
+def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
+    as_user(client, "auditor")
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={ERASED_MEMBER}")
+    assert page.status_code == 200
+    assert ERASED_NAME in page.text and "个人信息已删除" in page.text
+    member = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}").text
+    branch = client.get("/committee/audit/trail?branch=b01&subject=b01").text
+    for text in (member, branch):
+        assert "Ballot.Opened" in text and "Ballot.Cast" not in text  # no single ballot shown
+    assert "Ballot.Closed" in member and "计票" in member  # the member's tally at close
+    assert "(个人信息,不显示)" in member  # nor its personal fields
+
+
+def test_an_unknown_branch_is_a_note_not_an_error(client):
+    as_user(client, "auditor")
+    page = client.get("/committee/audit/trail?branch=nope&subject=x")
+    assert page.status_code == 404 and "未找到" in page.text
+
+
+# the difference between two dates
+
+
+def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client):
+    as_user(client, "auditor")
+    page = client.get(
+        f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2027-01-31&level=member"
+    )
+    assert page.status_code == 200
+    text = page.text
+    changed = [r for r in rows(text) if f"subject={CORRECTED_MEMBER}" in r]
+    assert changed, "the corrected member's row changed"
+    assert "分数更正" in changed[0] and "b01-secretary" in changed[0]
+    assert "→" in changed[0]
+    assert "误录,更正" in text  # the corrections in the window
+    nothing = client.get(
+        f"/committee/audit/diff?campaign={YEAR}&from=2027-01-31&to=2027-02-28&level=member"
+    )
+    assert nothing.status_code == 200 and "没有变化" in nothing.text
+
+
+def test_the_difference_page_says_what_is_wrong_with_its_dates(client):
+    as_user(client, "viewer")
+    assert client.get("/committee/audit/diff").status_code == 200
+    bad = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-13-01&to=2026-12-31")
+    assert bad.status_code == 422 and "日期格式应为 YYYY-MM-DD" in bad.text
+    backwards = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2026-06-30")
+    assert backwards.status_code == 422 and "起始日期应早于结束日期" in backwards.text
+
+
+# the archive list
+
+
+def seal_form(client, branch: str, **extra: str):  # type: ignore[no-untyped-def]
+    confirm = client.get(f"/committee/archives/{branch}/{YEAR}/seal")
+    assert confirm.status_code == 200
+    data = {"csrf_token": csrf_token(confirm.text), "confirm": "yes", **extra}
+    return client.post(f"/committee/archives/{branch}/{YEAR}/seal", data=data)
+
+
+def archive_row(html: str, branch: str) -> str:
+    found = [r for r in rows(html) if f'data-branch="{branch}"' in r]
+    assert len(found) == 1, branch
+    return found[0]
+
+
+def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client):
+    as_user(client, "admin")
+    listing = client.get("/committee/archives")
+    assert listing.status_code == 200
+    row = archive_row(listing.text, "b01")
+    assert "未归档" in row and "活动尚未结束" in row and "/committee/archives/b01/2026/seal" in row
+    assert "已归档" in archive_row(listing.text, PRESEALED)
+    confirm = client.get(f"/committee/archives/b01/{YEAR}/seal")
+    assert "提前归档" in confirm.text and 'type="checkbox"' in confirm.text
+    not_explicit = seal_form(client, "b01")
+    assert not_explicit.status_code == 409 and "活动尚未结束" in not_explicit.text
+    sealed = seal_form(client, "b01", on_demand="yes")
+    assert sealed.status_code == 302 and sealed.headers["Location"].startswith("/committee/archive")
+    after = client.get(sealed.headers["Location"])
+    assert "已归档" in after.text and "b01" in after.text  # the result message
+    row = archive_row(client.get("/committee/archives").text, "b01")
+    assert "已归档" in row and "admin" in row and "提前归档" in row
+    assert re.search(r"<code[^>]*>[0-9a-f]{12}…</code>", row)
+    assert "bundle.zip" in row and "/seal" not in row
+    again = seal_form(client, "b01", on_demand="yes")
+    assert again.status_code == 409 and "已经归档" in again.text
+
+
+def test_an_auditor_downloads_a_bundle_that_verifies(client):
+    as_user(client, "auditor")
+    listing = client.get("/committee/archives")
+    assert "/seal" not in archive_row(listing.text, PRESEALED)
+    download = client.get(f"/committee/archives/{PRESEALED}/{YEAR}/bundle.zip")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert "attachment" in download.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(download.data)) as bundle:
+        files = {i.filename: bundle.read(i) for i in bundle.infolist()}
+    result = verify_files(files)
+    assert result.ok, result.message()
+    assert any(name.endswith(".pdf") for name in files)
+    check = client.get(f"/committee/archives/{PRESEALED}/{YEAR}/verify")
+    assert check.status_code == 200 and "校验通过" in check.text
+    assert result.summary["head"] in check.text
+
+
+def test_nothing_to_download_before_a_seal(client):
+    as_user(client, "viewer")
+    assert client.get(f"/committee/archives/b03/{YEAR}/bundle.zip").status_code == 404
+
+
+@pytest.mark.parametrize("username", ["auditor", "viewer"])
+def test_an_auditor_or_a_viewer_cannot_seal(client, username):
+    as_user(client, username)
+    assert client.get(f"/committee/archives/b03/{YEAR}/seal").status_code == 403
+    token = csrf_token(client.get("/committee/archives").text)
+    refused = client.post(
+        f"/committee/archives/b03/{YEAR}/seal",
+        data={"csrf_token": token, "confirm": "yes", "on_demand": "yes"},
+    )
+    assert refused.status_code == 403 and "无权" in refused.text
+
+
+AUDIT_PAGES = [
+    "/committee/audit/trail",
+    "/committee/audit/trail?branch=b02&subject=B02001",
+    f"/committee/audit/diff?campaign={YEAR}&from=2026-06-30&to=2026-07-31",
+    "/committee/archives",
+    f"/committee/archives/b02/{YEAR}/seal",
+    f"/committee/archives/{PRESEALED}/{YEAR}/bundle.zip",
+    f"/committee/archives/{PRESEALED}/{YEAR}/verify",
+]
+
+
+@pytest.mark.parametrize("path", AUDIT_PAGES)
+def test_audit_pages_do_not_exist_for_a_branch_user(client, path):
+    as_user(client, "b02-secretary")
+    assert client.get(path).status_code == 404, path
+
+
+def test_a_branch_user_cannot_seal(client):
+    as_user(client, "b01-secretary")
+    token = csrf_token(client.get("/branch/b01").text)
+    refused = client.post(
+        f"/committee/archives/b01/{YEAR}/seal",
+        data={"csrf_token": token, "confirm": "yes", "on_demand": "yes"},
+    )
+    assert refused.status_code == 404
+
+
+def test_the_committee_menu_links_the_audit_pages(client):
+    as_user(client, "viewer")
+    home = client.get("/committee").text
+    for path in ("/committee/audit/trail", "/committee/audit/diff", "/committee/archives"):
+        assert f'href="{path}"' in home
