@@ -90,3 +90,25 @@ def _import_areas() -> None:
 
 
 _import_areas()
+
+# The menus in the order of the campaign year (areas register in import order, which is the
+# modules' alphabetical order); links not named here come last.
+MENU_ORDER = (
+    "pages.org_members",
+    "pages.org_groups",
+    "pages.branch_plan",
+    "pages.work_measures",
+    "pages.work_records",
+    "pages.work_inspections",
+    "pages.work_meetings",
+    "pages.branch_evaluation",
+    "pages.branch_nomination",
+    "pages.branch_deeds",
+    "pages.imports",
+    "pages.audit_trail",
+    "pages.audit_diff",
+    "pages.archives",
+    "pages.rebuild_page",
+)
+for links in NAV.values():
+    links.sort(key=lambda link: MENU_ORDER.index(link[0]) if link[0] in MENU_ORDER else 99)
