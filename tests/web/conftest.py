@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
@@ -15,6 +17,7 @@ from cxzy_saas.config import Settings
 from cxzy_saas.demo import DEMO_PASSWORD, build_demo
 from cxzy_saas.domain.recording import Actor, system_clock
 from cxzy_saas.projections.projector import Projector, open_read_model
+from cxzy_saas.web import create_app
 
 COMMITTEE = "demo"
 YEAR = 2026
@@ -97,3 +100,19 @@ def sign_in(client, username: str, password: str = DEMO_PASSWORD):  # type: igno
         "/login",
         data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
     )
+
+
+@pytest.fixture(scope="module")
+def app(demo):  # type: ignore[no-untyped-def]
+    """The pages' application over the module's own ``demo`` fixture (no embedded projector)."""
+    return create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def as_user(client, username: str):  # type: ignore[no-untyped-def]
+    assert sign_in(client, username).status_code == 302
+    return client

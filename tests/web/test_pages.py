@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from cxzy_saas.web import create_app
 from tests.web.conftest import (
     NEW_GROUP,
     WAITING_BRANCH,
     Demo,
+    as_user,
     build_small_demo,
     csrf_token,
     sign_in,
@@ -20,21 +20,6 @@ from tests.web.conftest import (
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     return build_small_demo(tmp_path_factory.mktemp("pages"))
-
-
-@pytest.fixture(scope="module")
-def app(demo):  # type: ignore[no-untyped-def]
-    return create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
-
-
-@pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
-def as_user(client, username: str):  # type: ignore[no-untyped-def]
-    assert sign_in(client, username).status_code == 302
-    return client
 
 
 def test_sign_in_sends_each_role_home_and_a_wrong_password_keeps_the_name(client):

@@ -14,8 +14,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.archive.verify import verify_files
 from cxzy_saas.domain.organisation import ERASED_NAME
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.web import create_app
-from tests.web.conftest import COMMITTEE, YEAR, Demo, build_small_demo, csrf_token, sign_in
+from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token
 
 CORRECTED_MEMBER = "B01001"  # its June score for M1 corrected after the year end
 ERASED_MEMBER = "B01002"  # its personal data erased on request
@@ -38,21 +37,6 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     finally:
         tenancy.close()
     return demo
-
-
-@pytest.fixture(scope="module")
-def app(demo):  # type: ignore[no-untyped-def]
-    return create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
-
-
-@pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
-def as_user(client, username: str):  # type: ignore[no-untyped-def]
-    assert sign_in(client, username).status_code == 302
-    return client
 
 
 def rows(html: str) -> list[str]:

@@ -13,15 +13,14 @@ from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo import DEMO_PASSWORD
 from cxzy_saas.projections.projector import Projector, open_read_model
-from cxzy_saas.web import create_app
 from tests.web.conftest import (
     COMMITTEE,
     WAITING_BRANCH,
     YEAR,
     Demo,
+    as_user,
     build_small_demo,
     csrf_token,
-    sign_in,
     system,
 )
 
@@ -81,21 +80,6 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     finally:
         tenancy.close()
     return demo
-
-
-@pytest.fixture(scope="module")
-def app(demo):  # type: ignore[no-untyped-def]
-    return create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
-
-
-@pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
-def as_user(client, username: str):  # type: ignore[no-untyped-def]
-    assert sign_in(client, username).status_code == 302
-    return client
 
 
 def post(client, page: str, action: str, data: dict[str, object]):  # type: ignore[no-untyped-def]

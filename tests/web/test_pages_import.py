@@ -19,7 +19,7 @@ from cxzy_saas.projections.db import TABLES, SQLiteReadModel
 from cxzy_saas.projections.projector import Projector, open_read_model
 from cxzy_saas.web import create_app, read_model_of
 from cxzy_saas.web.pages.readmodels import rebuild_in_place
-from tests.web.conftest import NEW_GROUP, Demo, build_small_demo, csrf_token, sign_in
+from tests.web.conftest import NEW_GROUP, Demo, as_user, build_small_demo, csrf_token
 
 ITEMS = [f"M{i}" for i in range(1, 7)]
 
@@ -33,16 +33,6 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
 def app(demo):  # type: ignore[no-untyped-def]
     config = {"TESTING": True, "EMBEDDED_PROJECTOR": False, "IMPORT_JOB_ROWS": 3}
     return create_app(demo.settings, config)
-
-
-@pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
-def as_user(client, username: str):  # type: ignore[no-untyped-def]
-    assert sign_in(client, username).status_code == 302
-    return client
 
 
 def csv_file(*lines: str) -> bytes:

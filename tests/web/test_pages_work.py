@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from cxzy_saas.web import create_app, tenancy_of
+from cxzy_saas.web import tenancy_of
 from tests.web.conftest import (
     NEW_GROUP,
     WAITING_BRANCH,
     YEAR,
     Demo,
+    as_user,
     build_small_demo,
     csrf_token,
-    sign_in,
 )
 
 
@@ -28,23 +28,8 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     return build_small_demo(tmp_path_factory.mktemp("pages-work"))
 
 
-@pytest.fixture(scope="module")
-def app(demo):  # type: ignore[no-untyped-def]
-    return create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
-
-
-@pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
-
-
 def branch(app, code: str = "b01"):  # type: ignore[no-untyped-def]
     return tenancy_of(app).branch(code)
-
-
-def as_user(client, username: str):  # type: ignore[no-untyped-def]
-    assert sign_in(client, username).status_code == 302
-    return client
 
 
 def post(client, page: str, action: str, **data: Any):  # type: ignore[no-untyped-def]

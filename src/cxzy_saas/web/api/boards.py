@@ -139,6 +139,16 @@ def trends(call: Call, year: int) -> dict[str, Any]:
     return {**result, "as_of": call.args["as_of"]}
 
 
+def branch_items(call: Call, year: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Items of every branch for the committee, a branch user's own otherwise (these lists
+    stay private to each branch even when the committee opens the boards)."""
+    return {
+        "campaign": year,
+        "as_of": call.args["as_of"],
+        "items": own_rows(call, items, "branch", False),
+    }
+
+
 def day_of(call: Call) -> date:
     as_of: date | None = call.args["as_of"]
     if as_of is not None:
@@ -157,11 +167,7 @@ def day_of(call: Call) -> date:
 def overdue(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
         items = queries.overdue(db, call.committee_code, year, day_of(call))
-    return {
-        "campaign": year,
-        "as_of": call.args["as_of"],
-        "items": own_rows(call, items, "branch", False),
-    }
+    return branch_items(call, year, items)
 
 
 @api_route(
@@ -174,11 +180,7 @@ def overdue(call: Call, year: int) -> dict[str, Any]:
 def approvals(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
         items = [i for i in queries.approvals(db, call.committee_code) if i["year"] == year]
-    return {
-        "campaign": year,
-        "as_of": call.args["as_of"],
-        "items": own_rows(call, items, "branch", False),
-    }
+    return branch_items(call, year, items)
 
 
 @api_route(
@@ -191,8 +193,4 @@ def approvals(call: Call, year: int) -> dict[str, Any]:
 def ballots(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
         items = queries.ballots(db, call.committee_code, year)
-    return {
-        "campaign": year,
-        "as_of": call.args["as_of"],
-        "items": own_rows(call, items, "branch", False),
-    }
+    return branch_items(call, year, items)
