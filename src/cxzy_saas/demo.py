@@ -204,7 +204,8 @@ def plan_organisation(
         for gcode in group_codes:
             leader = next(n for n, g in zip(numbers, groups_of, strict=True) if g == gcode)
             app.give_role(actor, leader, "group-leader", on)
-        # The demo's member account is the branch's third member (not an office holder).
+        # The demo's member account is the branch's third member (who also leads a group; the
+        # account's role is member, so it acts on that member's own measures and summary only).
         committee = tenancy.committee(tenancy.parent_of(code))
         system = Actor(user="system", role="system", tenant=committee.tenant)
         committee.link_member(system, f"{code}-member", code, numbers[2])
