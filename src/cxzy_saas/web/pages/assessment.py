@@ -21,6 +21,7 @@ from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent, ScoringItem
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import Assessment, check_points, month_period
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.assessments import CorrectionIn
@@ -179,9 +180,14 @@ def assessment(code: str) -> str:
     return page(code, year, month, grids, can_write)
 
 
-@bp.post("/branch/<code>/assessment")
-@signed_in
-def assessment_save(code: str) -> str | Response | tuple[str, int]:
+def posted_grid(
+    code: str,
+) -> tuple[Actor, int, int, BranchApplication, PlanContent, list[Grid], Grid]:
+    """The actor, campaign, month, branch, plan in force, grids, and the grid a form posted.
+
+    Raises:
+        NotFound: another branch, or a grid the branch does not have.
+    """
     actor = acting_for(code, BRANCH_ASSESSORS)
     year = campaign_year(user().committee)
     month = month_args(year)
@@ -192,6 +198,13 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
     grid = next((g for g in grids if g.key == wanted), None)
     if grid is None:
         raise NotFound(f"group {wanted} not found")
+    return actor, year, month, app, content, grids, grid
+
+
+@bp.post("/branch/<code>/assessment")
+@signed_in
+def assessment_save(code: str) -> str | Response | tuple[str, int]:
+    actor, year, month, app, content, grids, grid = posted_grid(code)
     scores: dict[str, dict[str, str]] = {}
     failed = False
     for row in grid.open_rows:
@@ -223,16 +236,8 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
 @signed_in
 def assessment_correct(code: str) -> str | Response | tuple[str, int]:
     """Correct one recorded cell: new points and a reason (the grid keeps both values)."""
-    actor = acting_for(code, BRANCH_ASSESSORS)
-    year = campaign_year(user().committee)
-    month = month_args(year)
-    app = tenancy_of(current_app).branch(code)
-    content, _ = app.plan_content(year)
-    grids = build_grids(app, content, year, month)
+    actor, year, month, app, _, grids, grid = posted_grid(code)
     values = typed()
-    grid = next((g for g in grids if g.key == values.get("grid", "")), None)
-    if grid is None:
-        raise NotFound(f"group {values.get('grid', '')} not found")
     grid.fix = values
     grid.fix_errors = submit(
         CorrectionIn,
