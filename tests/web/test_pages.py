@@ -276,3 +276,13 @@ def test_the_ballot_page_reads_in_english_without_an_account(client):
     assert "Ballot code" in page.text
     wrong = client.post("/ballot", data={"code": "ZZZZ-ZZZZ", "csrf_token": csrf_token(page.text)})
     assert "unknown ballot code" in wrong.text
+
+
+def test_a_branch_sees_its_standing_as_of_a_past_day(client):
+    as_user(client, "b01-clerk")
+    today = client.get("/branch/b01")
+    past = client.get("/branch/b01?campaign=2026&as_of=2026-01-31")
+    assert today.status_code == past.status_code == 200
+    assert "2026-01-31" in past.text and past.text != today.text
+    bad = client.get("/branch/b01?as_of=someday")
+    assert bad.status_code == 200 and "日期格式" in bad.text  # a note, and today's figures

@@ -11,7 +11,7 @@ from cxzy_saas.application.permissions import BRANCH_READERS, COMMITTEE_READERS
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, reads
+from cxzy_saas.web.pages import bp, filters, reads
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
@@ -37,15 +37,18 @@ def branch_home(code: str) -> str:
     actor = branch_reader(code)
     committee = user().committee
     tenancy = tenancy_of(current_app)
-    year = campaign_year(committee)
-    db = read_model_of(current_app)
+    chosen = filters.from_request(committee)
+    year = chosen.year
     viewer = None if actor.tenant == committee else code
-    opened = queries.board_open(db, committee, year)
+    # Whether the boards are open to branches is today's decision, whatever day is shown.
+    opened = queries.board_open(read_model_of(current_app), committee, year)
     boards: dict[str, list[dict[str, Any]]] = {}
-    for level in ("branch", "group", "member"):
-        rows = queries.board_rows(db, committee, year, level)
-        boards[level] = queries.visible_rows(rows, viewer, opened)
-    queue = reads.submissions(db, code)
+    with reads.read_model(chosen.as_of) as db:
+        for level in ("branch", "group", "member"):
+            rows = queries.board_rows(db, committee, year, level)
+            boards[level] = queries.visible_rows(rows, viewer, opened)
+        queue = reads.submissions(db, code)
+        ballots = reads.branch_ballots(db, code, year)
     return render_template(
         "branch/home.html",
         code=code,
@@ -55,8 +58,9 @@ def branch_home(code: str) -> str:
         board_open=opened,
         returned=[s for s in queue if s["outcome"] == "returned"][:5],
         waiting=sum(1 for s in queue if s["outcome"] is None),
-        ballots=reads.branch_ballots(db, code, year),
+        ballots=ballots,
         actor=actor,
+        filters=chosen,
     )
 
 
