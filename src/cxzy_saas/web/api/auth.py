@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -32,6 +33,16 @@ class Principal:
     committee: str
     grants: tuple[tuple[str, str], ...]  # (role, tenant)
     members: tuple[tuple[str, str], ...] = ()  # (branch, member number) the user is
+
+    @classmethod
+    def of(cls, account: Any, committee: str) -> Principal:
+        """The user of ``account`` in ``committee``, with the grants its log holds now."""
+        return cls(
+            account.username,
+            committee,
+            tuple((g["role"], g["tenant"]) for g in account.grants),
+            tuple(sorted(account.members.items())),
+        )
 
     def actor(self, tenant: str, roles: Iterable[str]) -> Actor:
         """The actor for ``tenant`` in one of ``roles``.
@@ -75,9 +86,27 @@ def principal() -> Principal:
         account = tenancy_of(current_app).committee(data["c"]).account(data["u"])
     except DomainError:
         raise Unauthorized("the token's user no longer exists") from None
-    return Principal(
-        account.username,
-        data["c"],
-        tuple((g["role"], g["tenant"]) for g in account.grants),
-        tuple(sorted(account.members.items())),
-    )
+    return Principal.of(account, data["c"])
+
+
+def parent_or_none(code: str | None) -> str | None:
+    """The committee of branch ``code``, or None for no such branch."""
+    if code is None:
+        return None
+    try:
+        return tenancy_of(current_app).parent_of(code)
+    except NotFound:
+        return None
+
+
+def actor_in(user: Principal, tenant: str, roles: Iterable[str]) -> Actor:
+    """The user's actor for their committee or one of its branches (API and pages alike).
+
+    Raises:
+        NotFound: a tenant outside the user's committee, or another branch's for a branch
+            user, with the same answer as for one that does not exist.
+        Forbidden: the user's role there is not one of ``roles``.
+    """
+    if tenant != user.committee and parent_or_none(tenant) != user.committee:
+        raise NotFound("not found")
+    return user.actor(tenant, roles)

@@ -34,7 +34,13 @@ from cxzy_saas.domain.errors import ConcurrentModification, Forbidden, NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api import bp
-from cxzy_saas.web.api.auth import COMMITTEE_ROLES, Principal, principal
+from cxzy_saas.web.api.auth import (
+    COMMITTEE_ROLES,
+    Principal,
+    actor_in,
+    parent_or_none,
+    principal,
+)
 from cxzy_saas.web.problems import problem
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -89,19 +95,6 @@ class Call:
         return None if self.actor.role in COMMITTEE_ROLES else self.actor.tenant
 
 
-def call_tenancy() -> Tenancy:
-    return tenancy_of(current_app)
-
-
-def parent_or_none(tenancy: Tenancy, code: str | None) -> str | None:
-    if code is None:
-        return None
-    try:
-        return tenancy.parent_of(code)
-    except NotFound:
-        return None
-
-
 def actor_for(user: Principal, scope: str, code: str | None, roles: Iterable[str]) -> Actor:
     """The actor a request runs as.
 
@@ -110,13 +103,10 @@ def actor_for(user: Principal, scope: str, code: str | None, roles: Iterable[str
             branch's for a branch user).
         Forbidden: the user's role here is not one of ``roles``.
     """
-    tenancy = tenancy_of(current_app)
     wanted = frozenset(roles)
     if scope == "branch":
         assert code is not None
-        if parent_or_none(tenancy, code) != user.committee:
-            raise NotFound("not found")
-        return user.actor(code, wanted)
+        return actor_in(user, code, wanted)
     for role in user.committee_roles:
         if role in wanted:
             return Actor(user=user.username, role=role, tenant=user.committee)
@@ -157,7 +147,7 @@ def api_route(
             if access.scope in ("branch", "committee"):
                 user = principal()
                 actor = actor_for(user, access.scope, code, access.roles)
-            elif access.scope == "ballot" and parent_or_none(call_tenancy(), code) is None:
+            elif access.scope == "ballot" and parent_or_none(code) is None:
                 raise NotFound("not found")
             args = query_schema.load(request.args) if query_schema else {}
             loaded = None if body_schema is None else body_schema.load(request.get_json())

@@ -15,10 +15,10 @@ from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS
-from cxzy_saas.domain.errors import DomainError, NotFound
+from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.auth import Principal
+from cxzy_saas.web.api.auth import Principal, actor_in
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,12 +45,7 @@ def current_user() -> Principal | None:
             session.clear()
         else:
             # Built as the API builds it from a token (web/api/auth.principal).
-            user = Principal(
-                account.username,
-                data["c"],
-                tuple((grant["role"], grant["tenant"]) for grant in account.grants),
-                tuple(sorted(account.members.items())),
-            )
+            user = Principal.of(account, data["c"])
     g.cxzy_user = user
     return user
 
@@ -80,14 +75,7 @@ def acting_for(tenant: str, roles: Iterable[str]) -> Actor:
         NotFound: another branch, or a tenant outside the user's committee.
         Forbidden: a role that may not do this here.
     """
-    principal = user()
-    if tenant != principal.committee:
-        try:
-            if tenancy_of(current_app).parent_of(tenant) != principal.committee:
-                raise NotFound("not found")
-        except NotFound:
-            raise NotFound("not found") from None
-    return principal.actor(tenant, roles)
+    return actor_in(user(), tenant, roles)
 
 
 def committee_reader() -> Actor:
