@@ -22,7 +22,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.archive import bundle
 from cxzy_saas.archive.verify import verify_files
 from cxzy_saas.config import Settings
-from cxzy_saas.demo import build_demo
+from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.recording import Actor
 
 TARGET_SECONDS = 1.0

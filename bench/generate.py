@@ -11,7 +11,7 @@ from typing import Any
 
 from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.demo_names import unique_names
+from cxzy_saas.demo.names import unique_names
 from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.organisation import Group, Member
 from cxzy_saas.domain.plan import Plan, PlanContent

@@ -19,7 +19,7 @@ from cxzy_saas.archive.chain import canonical, link
 from cxzy_saas.archive.verify import verify_files
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
-from cxzy_saas.demo import build_demo
+from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.errors import AlreadyExists, ConcurrentModification, Forbidden, StateConflict
 from cxzy_saas.domain.recording import Actor

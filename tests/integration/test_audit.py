@@ -26,7 +26,7 @@ from cxzy_saas.audit.replay import LEVELS, replay_campaign, replayed
 from cxzy_saas.audit.trail import resolve, trail
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
-from cxzy_saas.demo import CHINA, build_demo
+from cxzy_saas.demo.build import CHINA, build_demo
 from cxzy_saas.domain.organisation import ERASED_NAME
 from cxzy_saas.domain.recording import Actor, SimulatedClock
 from cxzy_saas.projections import queries

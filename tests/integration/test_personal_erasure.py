@@ -15,7 +15,7 @@ from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
-from cxzy_saas.demo import build_demo
+from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.errors import Forbidden, NotFound, StateConflict
 from cxzy_saas.domain.organisation import ERASED_NAME, Member
 from cxzy_saas.domain.recording import Actor, recording

@@ -12,7 +12,7 @@ from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
-from cxzy_saas.demo import build_demo
+from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.recording import SimulatedClock
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.asof import replay

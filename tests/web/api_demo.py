@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
-from cxzy_saas.demo import build_demo
+from cxzy_saas.demo.build import build_demo
 from cxzy_saas.projections.projector import Projector, open_read_model
 from cxzy_saas.web import create_app
 

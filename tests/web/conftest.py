@@ -14,7 +14,7 @@ from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
-from cxzy_saas.demo import DEMO_PASSWORD, build_demo
+from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo
 from cxzy_saas.domain.recording import Actor, system_clock
 from cxzy_saas.projections.projector import Projector, open_read_model
 from cxzy_saas.web import create_app

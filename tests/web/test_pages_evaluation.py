@@ -11,7 +11,7 @@ import pytest
 
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.demo import DEMO_PASSWORD
+from cxzy_saas.demo.build import DEMO_PASSWORD
 from cxzy_saas.projections.projector import Projector, open_read_model
 from tests.web.conftest import (
     COMMITTEE,

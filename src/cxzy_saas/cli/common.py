@@ -1,8 +1,4 @@
-"""What every ``cxzy`` command shares: store options, an opened tenancy, a progress bar.
-
-Command groups that live beside the code they drive (audit, archives, members) import these
-rather than ``cli.py``, so that ``cli.py`` can register them without an import cycle.
-"""
+"""What every ``cxzy`` command shares: store options, an opened tenancy, a progress bar."""
 
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ from cxzy_saas.application.manifests import BranchSpec, Manifest
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.personal import derived_keys
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.demo_names import unique_names
-from cxzy_saas.demo_year import BranchYear, schedule_committee_year
+from cxzy_saas.demo.names import unique_names
+from cxzy_saas.demo.year import BranchYear, schedule_committee_year
 from cxzy_saas.domain.recording import Actor, SimulatedClock
 
 CHINA = timezone(timedelta(hours=8))

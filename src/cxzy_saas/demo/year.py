@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from cxzy_saas import demo_texts as texts
 from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.manifests import BranchSpec
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.demo import texts
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.scoring import GRADES
 

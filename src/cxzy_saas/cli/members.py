@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from cxzy_saas.cli_common import opened, store_options
+from cxzy_saas.cli.common import opened, store_options
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.recording import Actor
 

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cxzy_saas.cli_common import opened, store_options
+from cxzy_saas.cli.common import opened, store_options
 from cxzy_saas.config import Settings
 
 format_option = click.option(
