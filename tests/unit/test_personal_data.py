@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 
 from cxzy_saas.application.base import DateAsISO
-from cxzy_saas.application.personal import (
+from cxzy_saas.storage.personal import (
     Keys,
     PersonalDataMapper,
     is_sealed,

@@ -21,8 +21,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from cxzy_saas.application.permissions import authorize
-from cxzy_saas.application.personal import KeyRing, personal_mapper
-from cxzy_saas.application.stores import APP_NAME, Store
+from cxzy_saas.storage.personal import KeyRing, personal_mapper
+from cxzy_saas.storage.recorders import Stored
+from cxzy_saas.storage.stores import APP_NAME, Store
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
@@ -66,7 +67,7 @@ class TenantApplication(Application[UUID]):
         return self._store.factory(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
-        # Members' personal fields are sealed with per-member keys (application/personal.py);
+        # Members' personal fields are sealed with per-member keys (storage/personal.py);
         # the library's per-application cipher and compressor still apply, when configured.
         self.personal_keys = KeyRing(self._store, self.tenant)
         return personal_mapper(
@@ -140,6 +141,12 @@ class TenantApplication(Application[UUID]):
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+    def answer_to(self, user: str, key: str) -> Stored | None:
+        """What an earlier command of ``user`` under the idempotency ``key`` answered, when its
+        claim is in this log (``status`` None: claimed, answer not kept)."""
+        found: Stored | None = self.recorder.idempotent_lookup(user, key)  # type: ignore[attr-defined]
+        return found
 
 
 def event_name(event: Any) -> str:

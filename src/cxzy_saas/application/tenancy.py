@@ -19,7 +19,7 @@ from eventsourcing.persistence import PersistenceError
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.committee import CommitteeApplication, RegistryApplication
-from cxzy_saas.application.stores import REGISTRY, PostgresStore, SQLiteStore, Store
+from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, NotFound

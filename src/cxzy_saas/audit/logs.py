@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
-from cxzy_saas.application.stores import REGISTRY
+from cxzy_saas.storage.stores import REGISTRY
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.projections.projection import DECODERS, decode_state, event_name

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from cxzy_saas.application.personal import PERSONAL_FIELDS
+from cxzy_saas.storage.personal import PERSONAL_FIELDS
 from cxzy_saas.audit import causes
 from cxzy_saas.audit.logs import Log, LogEvent, plain
 from cxzy_saas.domain.errors import NotFound

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from cxzy_saas.application.accounts import HASHER
 from cxzy_saas.application.manifests import BranchSpec, Manifest
 from cxzy_saas.application.organisation import NewMember
-from cxzy_saas.application.personal import derived_keys
+from cxzy_saas.storage.personal import derived_keys
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.names import unique_names
 from cxzy_saas.demo.year import BranchYear, schedule_committee_year

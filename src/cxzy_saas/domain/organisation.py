@@ -98,7 +98,7 @@ class Member(TenantAggregate):
 
     Its history is its events (see ``BranchApplication.history``). Its personal fields (name,
     gender, phone) are plaintext here; in storage they are sealed with a key of the member's own
-    (``application/personal.py``), so that erasing them (PIPL) needs no rewrite of the log.
+    (``storage/personal.py``), so that erasing them (PIPL) needs no rewrite of the log.
     """
 
     @staticmethod

@@ -17,8 +17,8 @@ from datetime import timedelta, timezone
 from typing import Any
 
 from cxzy_saas.application.base import TenantApplication
-from cxzy_saas.application.personal import Keys, open_values, sites
-from cxzy_saas.application.stores import REGISTRY, PostgresStore
+from cxzy_saas.storage.personal import Keys, open_values, sites
+from cxzy_saas.storage.stores import REGISTRY, PostgresStore
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.organisation import erased_value

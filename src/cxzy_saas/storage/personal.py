@@ -50,7 +50,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 from psycopg import sql
 
-from cxzy_saas.application.stores import PostgresStore, SQLiteStore, Store
+from cxzy_saas.storage.stores import PostgresStore, SQLiteStore, Store
 from cxzy_saas.domain.organisation import Member, erased_value
 
 PERSONAL_FIELDS = ("name", "gender", "phone", "id_number", "id_card")
