@@ -21,12 +21,12 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from cxzy_saas.application.permissions import authorize
-from cxzy_saas.storage.personal import KeyRing, personal_mapper
-from cxzy_saas.storage.recorders import Stored
-from cxzy_saas.storage.stores import APP_NAME, Store
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
+from cxzy_saas.storage.personal import KeyRing, personal_mapper
+from cxzy_saas.storage.recorders import Stored
+from cxzy_saas.storage.stores import APP_NAME, Store
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import causes
 from cxzy_saas.audit.logs import Log, between, positions_at, upto
 from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed
 from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.db import SQLiteReadModel
 
@@ -127,7 +127,7 @@ def score_changes(
 
 
 def diff(
-    tenancy: Tenancy,
+    port: Logs,
     logs: Mapping[str, Log],
     committee: str,
     year: int,
@@ -149,7 +149,7 @@ def diff(
     first, second = positions_at(logs, start), positions_at(logs, end)
     shots = []
     for positions in (first, second):
-        with replayed(tenancy, logs, positions) as db:
+        with replayed(port, logs, positions) as db:
             shots.append(snapshot(db, committee, year))
     before, after = shots
     # Every event up to the later moment is learnt, so that a correction between the two
@@ -168,7 +168,7 @@ def diff(
     for row in scores:
         aggregate = row.pop("aggregate")
         row["causes"] = [causes.describe(e, index) for e in window if e.aggregate == aggregate]
-    corrections = [causes.describe(e, index) for e in window if e.name in causes.CORRECTIONS]
+    corrections = [causes.describe(e, index) for e in window if e.type in causes.CORRECTIONS]
     return {
         "campaign": year,
         "committee": committee,

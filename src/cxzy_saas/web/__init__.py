@@ -6,17 +6,17 @@ import os
 import secrets
 import threading
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
-
-if TYPE_CHECKING:
-    from cxzy_saas.projections.db import ReadModelDB
+from cxzy_saas.logs.port import Logs
+from cxzy_saas.projections.db import ReadModelDB, ReadModels
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -51,6 +51,8 @@ def create_app(
     settings = settings or Settings.from_env()
     tenancy = Tenancy(settings)
     app.extensions["cxzy.tenancy"] = tenancy
+    app.extensions["cxzy.read_port"] = wiring.read_port(tenancy)
+    app.extensions["cxzy.read_models"] = wiring.read_models(tenancy)
     # The embedded default (SQLite) runs the projector inside the web process; production
     # (PostgreSQL) runs `cxzy project run` as a process of its own.
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
@@ -68,10 +70,8 @@ def create_app(
 
 
 def start_projector(tenancy: Tenancy) -> threading.Thread:
-    from cxzy_saas.projections.projector import Projector, open_read_model
-
     def follow() -> None:
-        Projector(tenancy, open_read_model(tenancy)).run(interval=0.5)
+        wiring.projector(tenancy).run(interval=0.5)
 
     thread = threading.Thread(target=follow, name="cxzy-projector", daemon=True)
     thread.start()
@@ -82,15 +82,25 @@ def read_model_of(app: Flask) -> ReadModelDB:
     """The read model requests read, opened once per application (the projector has its own
     connection: SQLite would otherwise let requests see its uncommitted batch)."""
     with _opening:
-        db = app.extensions.get("cxzy.read_model")
+        db: ReadModelDB | None = app.extensions.get("cxzy.read_model")
         if db is None:
-            from cxzy_saas.projections.projector import open_read_model
-
-            db = app.extensions["cxzy.read_model"] = open_read_model(tenancy_of(app))
+            db = app.extensions["cxzy.read_model"] = read_models_of(app).open()
     return db
 
 
 _opening = threading.Lock()
+
+
+def read_port_of(app: Flask) -> Logs:
+    """The read port over the application's tenant logs (audits read through it)."""
+    logs: Logs = app.extensions["cxzy.read_port"]
+    return logs
+
+
+def read_models_of(app: Flask) -> ReadModels:
+    models = app.extensions["cxzy.read_models"]
+    assert isinstance(models, ReadModels)
+    return models
 
 
 def tenancy_of(app: Flask) -> Tenancy:
