@@ -13,7 +13,7 @@ from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
-from cxzy_saas.web import create_app
+from cxzy_saas.web.app import create_app
 
 # The demo's users of the committee and of branch b01; b02's have the same roles.
 ROLE_USERS = {

@@ -17,7 +17,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo
 from cxzy_saas.domain.recording import Actor, system_clock
-from cxzy_saas.web import create_app
+from cxzy_saas.web.app import create_app
 
 COMMITTEE = "demo"
 YEAR = 2026

@@ -17,7 +17,8 @@ from cxzy_saas import wiring
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections.db import TABLES, SQLiteReadModel
-from cxzy_saas.web import create_app, read_model_of
+from cxzy_saas.web import read_model_of
+from cxzy_saas.web.app import create_app
 from cxzy_saas.web.pages.readmodels import rebuild_in_place
 from tests.web.conftest import NEW_GROUP, Demo, as_user, build_small_demo, csrf_token
 

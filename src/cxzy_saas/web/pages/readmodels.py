@@ -1,6 +1,6 @@
 """A committee admin rebuilds the read models from the logs, as a job with a progress bar.
 
-On SQLite the projector runs inside the web process (``web.start_projector``); the rebuild runs
+On SQLite the projector runs inside the web process (``web.app.start_projector``); the rebuild runs
 beside it and swaps its result in at the end (``projections.projector.rebuild_beside`` says
 how). Two rebuilds never run at once (a lock per application). On PostgreSQL the projector is a
 process of its own; this page refuses there and points to ``cxzy project rebuild`` (run with the
