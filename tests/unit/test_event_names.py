@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cxzy_saas.domain import events
 from cxzy_saas.domain.organisation import Member
-from cxzy_saas.projections.projection import HANDLERS
+from cxzy_saas.projections.handlers import HANDLERS
 from cxzy_saas.storage.personal import NESTED
 
 ROOT = Path(__file__).resolve().parents[2]

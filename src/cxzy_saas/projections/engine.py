@@ -23,7 +23,9 @@ from cxzy_saas.logs.decoding import decode_state
 from cxzy_saas.logs.port import REGISTRY, Decoded, Logs, StoredNotification
 from cxzy_saas.projections import boards as board_store
 from cxzy_saas.projections.db import TABLES, ReadModelDB, Tx
-from cxzy_saas.projections.projection import Event, Projection, Row
+from cxzy_saas.projections.handlers import HANDLERS
+from cxzy_saas.projections.projection import Event, Projection
+from cxzy_saas.projections.rows import Row
 
 LOCAL = timezone(timedelta(hours=8))  # days are the committee's days (China Standard Time)
 
@@ -181,8 +183,9 @@ class CatchUp:
             # placeholder: the projection sees what a view shows).
             self.logs.open_personal(log, members)
         for n, (event, data, _) in zip(notifications, decoded, strict=True):
-            if event is not None:
-                projection.handle(log, str(n.originator_id), n.originator_version, event, data)
+            handler = HANDLERS.get(event) if event is not None else None
+            if handler is not None:
+                handler(projection, log, str(n.originator_id), n.originator_version, data)
             day = data["timestamp"].astimezone(LOCAL).date().isoformat()
             projection.put("rm_time_index", tenant=log, day=day, position=n.id)
 
