@@ -3,6 +3,7 @@ module-level, inside functions and under ``if TYPE_CHECKING``), as decision 0008
 
 - ``projections/`` reads logs through the read port (``logs/``) and the domain only; ``audit/``
   the same, and the projections; neither imports an application;
+- every SQL statement naming a read-model table is in ``projections/``;
 - the web layer never imports a store or a recorder (``storage/``, the library's recorders),
   nor reaches for an application's recorder: it asks the application;
 - the domain imports the standard library and ``eventsourcing.domain`` only;
@@ -15,6 +16,7 @@ The rules are checked on the real tree, and each is shown to fail on a tree that
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -177,6 +179,23 @@ def domain_reaching_out(modules: Mapping[str, str]) -> list[str]:
     return bad
 
 
+READ_MODEL_SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.*\brm_\w+", re.S | re.I)
+
+
+def read_model_sql_outside_projections(modules: Mapping[str, str]) -> list[str]:
+    """SQL naming a read-model table (``rm_*``) anywhere but in ``projections/``."""
+    bad = []
+    for key, text in modules.items():
+        if layer(key) == "projections":
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.JoinedStr | ast.Constant):
+                value = ast.unparse(node) if isinstance(node, ast.JoinedStr) else node.value
+                if isinstance(value, str) and READ_MODEL_SQL.search(value):
+                    bad.append(f"{key.removesuffix('.__init__')}:{node.lineno}")
+    return sorted(set(bad))
+
+
 def cycles(edges: Mapping[str, set[str]]) -> list[list[str]]:
     """The strongly connected components of more than one node (Tarjan)."""
     index: dict[str, int] = {}
@@ -252,6 +271,10 @@ def test_the_web_layer_never_imports_a_store_or_a_recorder(tree):
     assert web_reaching_into_applications(tree) == []
 
 
+def test_every_statement_naming_a_read_model_table_lives_in_projections(tree):
+    assert read_model_sql_outside_projections(tree) == []
+
+
 def test_the_domain_imports_the_standard_library_and_eventsourcing_domain_only(tree):
     assert domain_reaching_out(tree) == []
 
@@ -312,6 +335,15 @@ def test_the_web_using_an_applications_recorder_fails():
         **{"web.api.routing": "def earlier(app):\n    return app.recorder.idempotent_lookup()\n"}
     )
     assert web_reaching_into_applications(modules) == ["cxzy_saas.web.api.routing:2 uses .recorder"]
+
+
+def test_read_model_sql_in_a_view_fails():
+    modules = a_tree(
+        **{"web.pages.reads": 'def f(tx):\n    tx.query("SELECT year FROM rm_campaigns")\n'},
+        **{"projections.lists": 'Q = "SELECT year FROM rm_campaigns"\n'},
+        **{"audit.replay": 'UNDETERMINED = ("rm_tracking", "rm_time_index")\n'},
+    )
+    assert read_model_sql_outside_projections(modules) == ["cxzy_saas.web.pages.reads:2"]
 
 
 def test_the_domain_importing_more_than_it_may_fails():

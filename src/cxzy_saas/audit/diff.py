@@ -19,6 +19,7 @@ from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
+from cxzy_saas.projections.campaign import month_scores
 from cxzy_saas.projections.db import SQLiteReadModel
 
 BOARD_FIELDS = ("rank", "composite", "work", "rating", "target", "name")
@@ -36,19 +37,13 @@ class Snapshot:
 def snapshot(db: SQLiteReadModel, committee: str, year: int) -> Snapshot:
     boards = {level: queries.board_rows(db, committee, year, level) for level in LEVELS}
     scores = {}
-    with db.read() as tx:
-        for tenant, level, subject, period, aggregate, items, score in tx.query(
-            "SELECT tenant, level, subject, period, aggregate, items, score FROM rm_assessments "
-            "WHERE (tenant = ? OR tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)) "
-            "AND year = ?",
-            (committee, committee, year),
-        ):
-            branch = subject if level == "branch" else tenant
-            scores[(level, branch, subject, period)] = {
-                "aggregate": aggregate,
-                "items": items,
-                "score": score,
-            }
+    for s in month_scores(db, committee, year):
+        branch = s["subject"] if s["level"] == "branch" else s["tenant"]
+        scores[(s["level"], branch, s["subject"], s["period"])] = {
+            "aggregate": s["aggregate"],
+            "items": s["items"],
+            "score": s["score"],
+        }
     return Snapshot(boards, scores)
 
 

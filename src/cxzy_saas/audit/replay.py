@@ -39,6 +39,7 @@ from cxzy_saas.domain import events
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
+from cxzy_saas.projections.campaign import campaign_rows
 from cxzy_saas.projections.db import TABLES, SQLiteReadModel
 from cxzy_saas.projections.engine import LOCAL, CatchUp
 
@@ -110,41 +111,19 @@ def encode(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _scope_sql(table: str, columns: list[str]) -> tuple[str, str]:
-    """The query of ``table``'s rows of a committee's campaign, and the shape of its
-    parameters ("c" the committee, "y" the year; see :func:`table_rows`)."""
-    if table == "rm_decisions":
-        # A decision has no year of its own: it takes the year of the submission it answers.
-        return (
-            "SELECT d.* FROM rm_decisions d LEFT JOIN rm_submissions s ON s.tenant = d.branch "
-            "AND s.kind = d.kind AND s.subject = d.subject AND s.submission = d.submission "
-            "WHERE d.committee = ? AND (s.year = ? OR s.year IS NULL)",
-            "cy",
-        )
-    owner = "committee" if "committee" in columns else "tenant"
-    where = f"({owner} = ? OR {owner} IN (SELECT tenant FROM rm_tenants WHERE parent = ?))"
-    if "year" in columns:
-        return f"SELECT * FROM {table} WHERE {where} AND year = ?", "ccy"
-    return f"SELECT * FROM {table} WHERE {where}", "cc"
-
-
 def table_rows(db: SQLiteReadModel, committee: str, year: int) -> dict[str, list[list[Any]]]:
     """Every determined table's rows of the campaign, JSON texts parsed, column order kept."""
     dump: dict[str, list[list[Any]]] = {}
-    with db.read() as tx:
-        for table, (columns, _) in TABLES.items():
-            if table in UNDETERMINED:
-                continue
-            sql, shape = _scope_sql(table, columns)
-            params = [committee if p == "c" else year for p in shape]
-            rows = []
-            for row in tx.query(sql, params):
-                cells = list(row)
-                for i, column in enumerate(columns):
-                    if (table, column) in JSON_COLUMNS and isinstance(cells[i], str):
-                        cells[i] = json.loads(cells[i])
-                rows.append(cells)
-            dump[table] = rows
+    for table, found in campaign_rows(db, committee, year, skip=UNDETERMINED).items():
+        columns = TABLES[table][0]
+        rows = []
+        for row in found:
+            cells = list(row)
+            for i, column in enumerate(columns):
+                if (table, column) in JSON_COLUMNS and isinstance(cells[i], str):
+                    cells[i] = json.loads(cells[i])
+            rows.append(cells)
+        dump[table] = rows
     return dump
 
 
