@@ -17,7 +17,7 @@ from datetime import timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from cxzy_saas.domain.events import BY_TOPIC, of_aggregate
+from cxzy_saas.domain.events import BY_TOPIC, events_of
 from cxzy_saas.domain.organisation import Member
 from cxzy_saas.logs.decoding import decode_state
 from cxzy_saas.logs.port import REGISTRY, Decoded, Logs, StoredNotification
@@ -28,6 +28,7 @@ from cxzy_saas.projections.projection import Event, Projection
 from cxzy_saas.projections.rows import Row
 
 LOCAL = timezone(timedelta(hours=8))  # days are the committee's days (China Standard Time)
+MEMBER_EVENTS = frozenset(events_of(Member))  # the events whose personal fields are opened
 
 # Rows found by aggregate id, for events that change a row their aggregate's first event made.
 LOOKUPS = {
@@ -177,13 +178,13 @@ class CatchUp:
         decoded = [
             (BY_TOPIC.get(n.topic), decode_state(n.state), n.originator_id) for n in notifications
         ]
-        members: list[Decoded] = [d for d in decoded if of_aggregate(d[0], Member)]
+        members: list[Decoded] = [d for d in decoded if d[0] in MEMBER_EVENTS]
         if members:
             # Sealed personal fields opened, with one key lookup for the chunk (or the erased
             # placeholder: the projection sees what a view shows).
             self.logs.open_personal(log, members)
         for n, (event, data, _) in zip(notifications, decoded, strict=True):
-            handler = HANDLERS.get(event) if event is not None else None
+            handler = HANDLERS.get(event)  # type: ignore[arg-type]
             if handler is not None:
                 handler(projection, log, str(n.originator_id), n.originator_version, data)
             day = data["timestamp"].astimezone(LOCAL).date().isoformat()

@@ -6,13 +6,26 @@ flushed in the batch's transaction. The table definitions are ``projections/sche
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from cxzy_saas.projections.db import TABLES, Tx
 
 COLUMNS = {table: columns for table, (columns, _) in TABLES.items()}
 POSITION = {table: {c: i for i, c in enumerate(columns)} for table, columns in COLUMNS.items()}
-KEY_INDEX = {table: [columns.index(k) for k in key] for table, (columns, key) in TABLES.items()}
+
+
+def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function picking ``names`` out of a dict as a tuple, at C speed (KeyError when one is
+    missing): a rebuild writes a row or two for every event."""
+    get = itemgetter(*names)
+    if len(names) == 1:
+        return lambda values: (get(values),)
+    return get
+
+
+ROW_OF = {table: _getter(columns) for table, (columns, _) in TABLES.items()}
+KEY_OF = {table: _getter(key) for table, (_, key) in TABLES.items()}
 
 Row = dict[str, Any]  # a read-model row by column name
 Lookup = Callable[[str, tuple[Any, ...]], Row | None]  # (table or lookup, key) -> a stored row
@@ -31,10 +44,9 @@ class Rows:
         Raises:
             KeyError: a column missing, or one the table does not have.
         """
-        row = [values.pop(column) for column in COLUMNS[table]]
-        if values:
-            raise KeyError(f"{table} has no column {sorted(values)}")
-        self.rows[table][tuple(row[i] for i in KEY_INDEX[table])] = row
+        if len(values) != len(COLUMNS[table]):
+            raise KeyError(f"{table} has the columns {COLUMNS[table]}, not {sorted(values)}")
+        self.rows[table][KEY_OF[table](values)] = list(ROW_OF[table](values))
 
     def _row(self, table: str, key: tuple[Any, ...]) -> list[Any] | None:
         row = self.rows[table].get(key)
