@@ -27,9 +27,9 @@ from eventsourcing.utils import Environment
 from generate import COMMITTEE, YEAR, generate
 
 from cxzy_saas import wiring
-from cxzy_saas.application.base import DateAsISO
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
+from cxzy_saas.logs.decoding import DateAsISO
 from cxzy_saas.projections.asof import build_checkpoints, replay
 from cxzy_saas.projections.queries import board_rows
 

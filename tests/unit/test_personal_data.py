@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 
-from cxzy_saas.application.base import DateAsISO
 from cxzy_saas.domain import events
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import StateConflict
 from cxzy_saas.domain.organisation import ERASED_NAME, Member
 from cxzy_saas.domain.recording import Actor, SimulatedClock, recording
+from cxzy_saas.logs.decoding import DateAsISO
 from cxzy_saas.storage.personal import (
     Keys,
     PersonalDataMapper,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -16,7 +15,6 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     RecordConflictError,
-    Transcoding,
 )
 from eventsourcing.utils import get_topic
 
@@ -24,6 +22,7 @@ from cxzy_saas.application.permissions import authorize
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
+from cxzy_saas.logs import decoding
 from cxzy_saas.storage.personal import KeyRing, personal_mapper
 from cxzy_saas.storage.recorders import Stored
 from cxzy_saas.storage.stores import APP_NAME, Store
@@ -36,17 +35,6 @@ A = TypeVar("A", bound=Aggregate)
 # at once. A member itself may be cached: its erasure is an event of its own, which the cache's
 # fast-forward applies.
 UNCACHED: tuple[type[Aggregate], ...] = (Commendation,)
-
-
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
 
 
 class TenantApplication(Application[UUID]):
@@ -84,7 +72,7 @@ class TenantApplication(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        decoding.register(transcoder)  # what readers of the logs decode with (logs/decoding.py)
 
     @contextmanager
     def acting(self, actor: Actor, roles: Iterable[str]) -> Iterator[None]:
