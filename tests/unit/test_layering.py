@@ -8,7 +8,8 @@ module-level, inside functions and under ``if TYPE_CHECKING``), as decision 0008
   nor reaches for an application's recorder: it asks the application;
 - the domain imports the standard library and ``eventsourcing.domain`` only;
 - no cycle between the subpackages (top-level modules such as ``config.py`` are nodes too);
-- no import inside a function closes a cycle between modules (it would only hide it).
+- no import inside a function closes a cycle between modules (it would only hide it);
+- an as-of replay (and the web's as-of views) never reaches the live projector's module.
 
 The rules are checked on the real tree, and each is shown to fail on a tree that breaks it.
 """
@@ -16,6 +17,7 @@ The rules are checked on the real tree, and each is shown to fail on a tree that
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -55,10 +57,20 @@ def modules_of(src: Path) -> dict[str, str]:
 
 def imports(modules: Mapping[str, str]) -> Iterator[Import]:
     for key, text in modules.items():
-        is_package = key.endswith(".__init__")
-        name = key.removesuffix(".__init__")
-        package = name if is_package else name.rpartition(".")[0]
-        yield from _imports_of(name, package, ast.parse(text))
+        yield from _imports_of_module(key, text)
+
+
+@functools.cache
+def _imports_of_module(key: str, text: str) -> tuple[Import, ...]:
+    is_package = key.endswith(".__init__")
+    name = key.removesuffix(".__init__")
+    package = name if is_package else name.rpartition(".")[0]
+    return tuple(_imports_of(name, package, _parsed(text)))
+
+
+@functools.cache
+def _parsed(text: str) -> ast.Module:
+    return ast.parse(text)
 
 
 def _imports_of(name: str, package: str, tree: ast.AST) -> Iterator[Import]:
@@ -157,7 +169,7 @@ def web_reaching_into_applications(modules: Mapping[str, str]) -> list[str]:
     for key, text in modules.items():
         if layer(key) != "web":
             continue
-        for node in ast.walk(ast.parse(text)):
+        for node in ast.walk(_parsed(text)):
             if isinstance(node, ast.Attribute) and node.attr in STORAGE_ATTRIBUTES:
                 bad.append(f"{key.removesuffix('.__init__')}:{node.lineno} uses .{node.attr}")
     return bad
@@ -188,7 +200,7 @@ def read_model_sql_outside_projections(modules: Mapping[str, str]) -> list[str]:
     for key, text in modules.items():
         if layer(key) == "projections":
             continue
-        for node in ast.walk(ast.parse(text)):
+        for node in ast.walk(_parsed(text)):
             if isinstance(node, ast.JoinedStr | ast.Constant):
                 value = ast.unparse(node) if isinstance(node, ast.JoinedStr) else node.value
                 if isinstance(value, str) and READ_MODEL_SQL.search(value):
@@ -273,6 +285,25 @@ def test_the_web_layer_never_imports_a_store_or_a_recorder(tree):
 
 def test_every_statement_naming_a_read_model_table_lives_in_projections(tree):
     assert read_model_sql_outside_projections(tree) == []
+
+
+def reached(modules: Mapping[str, str], start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others."""
+    edges: dict[str, set[str]] = {}
+    for i in project_targets(list(imports(modules)), modules):
+        edges.setdefault(i.source, set()).add(i.target)
+    found, todo = set(), [start]
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in found:
+                found.add(target)
+                todo.append(target)
+    return found
+
+
+def test_an_as_of_replay_never_builds_the_live_projector(tree):
+    for replaying in ("projections.asof", "audit.replay", "web.pages.reads", "web.api.boards"):
+        assert f"{ROOT}.projections.projector" not in reached(tree, f"{ROOT}.{replaying}")
 
 
 def test_the_domain_imports_the_standard_library_and_eventsourcing_domain_only(tree):
