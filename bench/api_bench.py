@@ -59,7 +59,7 @@ def token(base: str) -> str:
 
 FLASK_SERVER = (
     "import sys; from pathlib import Path; from cxzy_saas.config import Settings; "
-    "from cxzy_saas.web import create_app; where = sys.argv[1]; "
+    "from cxzy_saas.web.app import create_app; where = sys.argv[1]; "
     "settings = Settings(database_url=where) if where.startswith('postgres') "
     "else Settings(data_dir=Path(where)); "
     "create_app(settings).run(port=int(sys.argv[2]), threaded=True)"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.archive import bundle
-from cxzy_saas.archive.verify import verify_files
+from cxzy_saas.audit import bundle
+from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.recording import Actor

@@ -26,11 +26,11 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
 from generate import COMMITTEE, YEAR, generate
 
-from cxzy_saas.application.base import DateAsISO
+from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
+from cxzy_saas.logs.decoding import DateAsISO
 from cxzy_saas.projections.asof import build_checkpoints, replay
-from cxzy_saas.projections.projector import Projector, open_read_model
 from cxzy_saas.projections.queries import board_rows
 
 
@@ -101,8 +101,8 @@ def main() -> None:
                 f"generated {args.branches} branches, {total} events,",
                 f"{time.perf_counter() - started:.1f} s",
             )
-        db = open_read_model(tenancy)
-        stats = Projector(tenancy, db, batch_size=20000).rebuild()
+        db = wiring.open_read_model(tenancy)
+        stats = wiring.projector(tenancy, db, batch_size=20000).rebuild()
         say(
             f"rebuild: {stats.events} events in {stats.seconds:.2f} s",
             f"= {stats.rate:,.0f} events/s (target 50,000: {stats.rate / 50000:.2f}x)",
@@ -129,11 +129,13 @@ def main() -> None:
             f"(target 10 ms: {p95 / 10:.2f}x)",
         )
         t0 = time.perf_counter()
-        count = build_checkpoints(tenancy, db)
+        count = build_checkpoints(wiring.read_port(tenancy), wiring.read_models(tenancy), db)
         say(f"as-of checkpoints: {count} built in {time.perf_counter() - t0:.2f} s")
         for day in (date(YEAR, 6, 30), date(YEAR, 7, 14)):
             t0 = time.perf_counter()
-            with replay(tenancy, day, index=db) as past:
+            with replay(
+                wiring.read_port(tenancy), wiring.read_models(tenancy), day, index=db
+            ) as past:
                 mid = board_rows(past, COMMITTEE, YEAR, "branch")
             seconds = time.perf_counter() - t0
             say(

@@ -1,6 +1,6 @@
 """gunicorn settings for running the app factory directly, without `cxzy serve`:
 
-    gunicorn -c deploy/gunicorn.conf.py 'cxzy_saas.web:create_app()'
+    gunicorn -c deploy/gunicorn.conf.py 'cxzy_saas.web.app:create_app()'
 
 with CXZY_DATABASE_URL set (PostgreSQL; the projector runs as `cxzy project run`). `cxzy serve`
 sets the same things itself.

@@ -5,32 +5,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 
-from cxzy_saas.domain import (
-    accounts,
-    archive,
-    ballot,
-    commendation,
-    committee,
-    decisions,
-    evaluation,
-    organisation,
-    plan,
-    work,
-)
-from cxzy_saas.domain.base import TenantAggregate
+from cxzy_saas.domain.events import aggregates, events_of
 
-MODULES = (
-    committee,
-    accounts,
-    organisation,
-    plan,
-    decisions,
-    work,
-    evaluation,
-    ballot,
-    commendation,
-    archive,
-)
 COMMON = ("originator_id", "originator_version", "timestamp", "originator_topic", "tenant", "actor")
 LOG = {
     "Registry": "registry",
@@ -43,27 +19,6 @@ LOG = {
     "Plan": "committee and branch",
     "Assessment": "branch (monthly) and committee (quarterly, of a branch)",
 }
-
-
-def aggregates() -> list[type[TenantAggregate]]:
-    found = []
-    for module in MODULES:
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, TenantAggregate) and cls.__module__ == module.__name__:
-                found.append(cls)
-    return found
-
-
-def events_of(cls: type[TenantAggregate]) -> list[type]:
-    base = cls.Event
-    return [
-        value
-        for name, value in vars(cls).items()
-        if isinstance(value, type)
-        and issubclass(value, base)
-        and name not in ("Event", "Created")
-        and not (name == "Made" and cls.__name__ == "Decision")
-    ]
 
 
 def type_name(annotation: object) -> str:

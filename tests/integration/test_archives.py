@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.archive import bundle
-from cxzy_saas.archive.chain import canonical, link
-from cxzy_saas.archive.verify import verify_files
+from cxzy_saas.audit import bundle
+from cxzy_saas.audit.chain import canonical, link
+from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
@@ -195,7 +195,7 @@ def _forge_event(files, rng):
         "position": before["position"],
         "state": template["state"].replace("2026", "2025"),
     }
-    from cxzy_saas.archive.verify import _record
+    from cxzy_saas.audit.verify import _record
 
     record = _record("forged", forged)
     forged["hash"] = link(bytes.fromhex(before["hash"]), record).hex()
@@ -287,8 +287,8 @@ def test_a_rechained_edit_is_caught_by_the_seal(sealed):
     lines = _lines(files["events/branch.jsonl"])
     records = [orjson.loads(line) for line in lines]
     records[5]["state"] = records[5]["state"].replace("2026", "2025", 1)
-    from cxzy_saas.archive.chain import genesis
-    from cxzy_saas.archive.verify import _record
+    from cxzy_saas.audit.chain import genesis
+    from cxzy_saas.audit.verify import _record
 
     previous = genesis("demo", "b01", YEAR, "branch")
     for r in records:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from cxzy_saas import wiring
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit.diff import diff
@@ -29,8 +30,8 @@ from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import CHINA, build_demo
 from cxzy_saas.domain.organisation import ERASED_NAME
 from cxzy_saas.domain.recording import Actor, SimulatedClock
+from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
-from cxzy_saas.projections.projector import Projector, open_read_model
 from tests.builders import a_clerk
 
 YEAR = 2026
@@ -46,8 +47,12 @@ class AuditedYear:
     raised: str  # the b02 member whose scores were raised
     lowered: str  # the b01 member one of whose scores was lowered
 
+    @property
+    def port(self) -> Logs:
+        return wiring.read_port(self.tenancy)
+
     def logs(self) -> dict[str, Log]:
-        return committee_logs(self.tenancy, "demo")
+        return committee_logs(self.port, "demo")
 
 
 def boards(db: Any) -> dict[str, list[dict[str, Any]]]:
@@ -60,8 +65,8 @@ def build_year(settings: Settings, *, record_boards: bool = False) -> AuditedYea
     build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=3)
     before: dict[str, list[dict[str, Any]]] = {}
     if record_boards:
-        live = open_read_model(tenancy)
-        Projector(tenancy, live).catch_up()
+        live = wiring.open_read_model(tenancy)
+        wiring.projector(tenancy, live).catch_up()
         before = boards(live)
     tenancy.clock = SimulatedClock(datetime.combine(TODAY, time(10), tzinfo=CHINA))
     b02, b01 = tenancy.branch("b02"), tenancy.branch("b01")
@@ -100,15 +105,22 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditedYear]:
 
 def test_the_year_end_replay_reproduces_the_ranking_from_before_the_corrections(year):
     logs = year.logs()
-    with replayed(year.tenancy, logs, positions_at(logs, YEAR_END)) as db:
+    with replayed(year.port, logs, positions_at(logs, YEAR_END)) as db:
         assert boards(db) == year.before
     # the same rows as the live as-of view, `cxzy leaderboard --as-of`
-    live_asof = queries.leaderboard(year.tenancy, YEAR, "member", "demo", YEAR_END.isoformat())
+    live_asof = queries.leaderboard(
+        year.port,
+        wiring.read_models(year.tenancy),
+        YEAR,
+        "member",
+        "demo",
+        YEAR_END.isoformat(),
+    )
     assert live_asof["rows"] == year.before["member"]
-    with replayed(year.tenancy, logs, positions_at(logs, TODAY)) as db:
+    with replayed(year.port, logs, positions_at(logs, TODAY)) as db:
         today = boards(db)
-    live = open_read_model(year.tenancy)
-    Projector(year.tenancy, live).catch_up()
+    live = wiring.open_read_model(year.tenancy)
+    wiring.projector(year.tenancy, live).catch_up()
     assert today == boards(live)  # today's replay shows the corrected ranking
     assert today != year.before
 
@@ -127,7 +139,7 @@ def test_the_year_end_replay_reproduces_the_ranking_from_before_the_corrections(
 
 def test_the_diff_between_the_year_end_and_today_names_the_corrections(year):
     logs = year.logs()
-    result = diff(year.tenancy, logs, "demo", YEAR, YEAR_END, TODAY)
+    result = diff(year.port, logs, "demo", YEAR, YEAR_END, TODAY)
     corrected = [
         e
         for log in logs.values()
@@ -165,7 +177,7 @@ def test_the_diff_between_the_year_end_and_today_names_the_corrections(year):
         assert target.aggregate == events[c["ref"]].aggregate
         assert target.name in ("Assessment.Recorded", "DailyRecord.Recorded")
         assert c["actor"]["role"] == "branch-clerk" and c["recorded_at"].startswith("2027-01-12")
-    only_groups = diff(year.tenancy, logs, "demo", YEAR, YEAR_END, TODAY, ("group",))
+    only_groups = diff(year.port, logs, "demo", YEAR, YEAR_END, TODAY, ("group",))
     assert only_groups["boards"] == {"group": []} and only_groups["scores"] == []
 
 
@@ -193,10 +205,10 @@ def test_a_members_trail_links_each_correction_to_what_it_corrects(year):
 
 def test_the_digest_is_the_same_every_time(year):
     logs = year.logs()
-    first = replay_campaign(year.tenancy, logs, "demo", YEAR, YEAR_END)
-    again = replay_campaign(year.tenancy, year.logs(), "demo", YEAR, YEAR_END)
+    first = replay_campaign(year.port, logs, "demo", YEAR, YEAR_END)
+    again = replay_campaign(year.port, year.logs(), "demo", YEAR, YEAR_END)
     assert first.digest == again.digest and first.dump == again.dump
-    today = replay_campaign(year.tenancy, logs, "demo", YEAR, TODAY)
+    today = replay_campaign(year.port, logs, "demo", YEAR, TODAY)
     assert today.digest != first.digest
     assert today.summary["events"] == sum(len(log.events) for log in logs.values())
     assert first.summary["events"] < today.summary["events"]
@@ -206,16 +218,16 @@ def test_the_digest_is_the_same_on_sqlite_and_postgresql(year, demo_settings):
     other = build_year(demo_settings)
     try:
         expected = {
-            day: replay_campaign(year.tenancy, year.logs(), "demo", YEAR, day).digest
+            day: replay_campaign(year.port, year.logs(), "demo", YEAR, day).digest
             for day in (date(YEAR, 6, 30), YEAR_END, TODAY)
         }
         for day, digest in expected.items():
-            assert replay_campaign(other.tenancy, other.logs(), "demo", YEAR, day).digest == digest
+            assert replay_campaign(other.port, other.logs(), "demo", YEAR, day).digest == digest
         # An erasure (PIPL) later on leaves every past digest as it was: names are personal
         # data, not facts of the moment, and the digest leaves them out.
         secretary = Actor(user="b02-secretary", role="branch-secretary", tenant="b02")
         other.tenancy.branch("b02").erase_member(secretary, other.raised, "本人申请删除个人信息")
-        after = replay_campaign(other.tenancy, other.logs(), "demo", YEAR, YEAR_END)
+        after = replay_campaign(other.port, other.logs(), "demo", YEAR, YEAR_END)
         assert after.digest == expected[YEAR_END]
         assert ERASED_NAME.encode() not in after.dump
     finally:
@@ -235,7 +247,7 @@ def test_audit_replay_prints_the_digest_and_a_summary(year, tmp_path: Path):
     result = cli(year, *args, "--format", "json", "--dump", str(dump))
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    expected = replay_campaign(year.tenancy, year.logs(), "demo", YEAR, YEAR_END)
+    expected = replay_campaign(year.port, year.logs(), "demo", YEAR, YEAR_END)
     assert summary["digest"] == expected.digest and dump.read_bytes() == expected.dump
     assert {log["tenant"] for log in summary["logs"]} == {"_registry", "demo", "b01", "b02"}
     b02 = next(log for log in summary["logs"] if log["tenant"] == "b02")

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from eventsourcing.persistence import Mapper
 from psycopg import sql
 
+from cxzy_saas import wiring
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
@@ -21,7 +22,6 @@ from cxzy_saas.domain.organisation import ERASED_NAME, Member
 from cxzy_saas.domain.recording import Actor, recording
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.asof import build_checkpoints, replay
-from cxzy_saas.projections.projector import Projector, open_read_model
 from tests.builders import a_branch_with_groups, a_clerk, a_member
 
 YEAR = 2026
@@ -111,9 +111,9 @@ def test_members_erase_shows_the_member_as_erased_everywhere(demo_settings):
             e for e in tenancy.committee("demo").commendation(YEAR).named if e["level"] == "member"
         ]
         branch, number, name = commended[0]["branch"], commended[0]["subject"], commended[0]["name"]
-        db = open_read_model(tenancy)
-        Projector(tenancy, db).rebuild()
-        build_checkpoints(tenancy, db)
+        db = wiring.open_read_model(tenancy)
+        wiring.projector(tenancy, db).rebuild()
+        build_checkpoints(wiring.read_port(tenancy), wiring.read_models(tenancy), db)
         before = {(r["branch"], r["id"]): r for r in queries.board_rows(db, "demo", YEAR, "member")}
         assert before[(branch, number)]["name"] == name
 
@@ -147,20 +147,24 @@ def test_members_erase_shows_the_member_as_erased_everywhere(demo_settings):
                 )
             assert name not in {r["name"] for r in rows}
 
-        Projector(tenancy, db).catch_up()  # incrementally
+        wiring.projector(tenancy, db).catch_up()  # incrementally
         check(queries.board_rows(db, "demo", YEAR, "member"))
         with db.read() as tx:
             (subject,) = tx.query(
                 "SELECT name FROM rm_subjects WHERE tenant = ? AND subject = ?", (branch, number)
             )
         assert subject[0] == ERASED_NAME
-        with replay(tenancy, date(YEAR, 12, 31), index=db) as past:  # as of before the erasure
+        with replay(
+            wiring.read_port(tenancy), wiring.read_models(tenancy), date(YEAR, 12, 31), index=db
+        ) as past:  # as of before the erasure
             check(queries.board_rows(past, "demo", YEAR, "member"))
-        with replay(tenancy, date(YEAR, 3, 15), index=db) as past:  # from a checkpoint
+        with replay(
+            wiring.read_port(tenancy), wiring.read_models(tenancy), date(YEAR, 3, 15), index=db
+        ) as past:  # from a checkpoint
             with past.read() as tx:
                 names = [n for (n,) in tx.query("SELECT name FROM rm_subjects")]
             assert ERASED_NAME in names and name not in names
-        Projector(tenancy, db).rebuild()
+        wiring.projector(tenancy, db).rebuild()
         check(queries.board_rows(db, "demo", YEAR, "member"))
     finally:
         tenancy.close()

@@ -12,13 +12,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.domain.recording import SimulatedClock
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import SQLiteReadModel
-from cxzy_saas.projections.projector import Projector
 from cxzy_saas.projections.queries import board_rows, dump
 from tests.builders import a_clerk, a_committee_admin, a_member
 from tests.integration.test_campaign_year import PLAN, YEAR
@@ -84,7 +84,7 @@ def apply(
         if op[2]:
             app.retract_record(clerk, record, "撤回")
     elif kind == "project":
-        Projector(tenancy, state["live"], batch_size=op[1]).catch_up()
+        wiring.projector(tenancy, state["live"], batch_size=op[1]).catch_up()
     clock.set(clock() + timedelta(hours=7))
 
 
@@ -111,11 +111,16 @@ def test_incremental_rebuild_and_as_of_now_agree(ops):
                 with contextlib.suppress(DomainError):
                     apply(tenancy, clock, committee, code, op, state)
             live = state["live"]
-            Projector(tenancy, live, batch_size=3).catch_up()
+            wiring.projector(tenancy, live, batch_size=3).catch_up()
             clean = SQLiteReadModel(Path(tmp) / "clean.sqlite3")
-            Projector(tenancy, clean).rebuild()
+            wiring.projector(tenancy, clean).rebuild()
             assert dump(live) == dump(clean)
-            with replay(tenancy, clock().date() + timedelta(days=1), index=clean) as as_of:
+            with replay(
+                wiring.read_port(tenancy),
+                wiring.read_models(tenancy),
+                clock().date() + timedelta(days=1),
+                index=clean,
+            ) as as_of:
                 assert dump(as_of) == {**dump(clean), "rm_tracking": dump(as_of)["rm_tracking"]}
                 assert board_rows(as_of, committee, YEAR, "member") == board_rows(
                     clean, committee, YEAR, "member"

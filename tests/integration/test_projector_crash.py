@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.projections.db import SQLiteReadModel
-from cxzy_saas.projections.projector import Projector
 from cxzy_saas.projections.queries import dump
 
 TIMEOUT = 60.0  # the longest any single wait may take
@@ -217,7 +217,7 @@ def test_killed_projector_catches_up_to_exactly_a_clean_rebuild(tmp_path: Path) 
     clean_db = SQLiteReadModel(tmp_path / "clean.sqlite3")
     crashed_db = SQLiteReadModel(read_model)
     try:
-        Projector(tenancy, clean_db).rebuild()
+        wiring.projector(tenancy, clean_db).rebuild()
         clean, crashed = dump(clean_db), dump(crashed_db)
     finally:
         clean_db.close()

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from click.testing import CliRunner
 
+from cxzy_saas import wiring
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
@@ -16,7 +17,6 @@ from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.recording import SimulatedClock
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.asof import replay
-from cxzy_saas.projections.projector import Projector, open_read_model
 from tests.builders import a_clerk, a_committee_admin, a_member
 from tests.conftest import random_code
 from tests.integration.test_campaign_year import PLAN, YEAR
@@ -31,9 +31,9 @@ def demo(settings: Settings, branches: int = 2) -> Tenancy:
 def test_leaderboards_match_each_branchs_own_ranking(demo_settings):
     tenancy = demo(demo_settings)
     try:
-        db = open_read_model(tenancy)
-        stats = Projector(tenancy, db).rebuild()
-        assert stats.events == sum(r["head"] for r in Projector(tenancy, db).status())
+        db = wiring.open_read_model(tenancy)
+        stats = wiring.projector(tenancy, db).rebuild()
+        assert stats.events == sum(r["head"] for r in wiring.projector(tenancy, db).status())
         members = queries.board_rows(db, "demo", YEAR, "member")
         for code in ("b01", "b02"):
             own = {r.subject: r.composite for r in tenancy.branch(code).ranking(YEAR)["member"]}
@@ -55,7 +55,9 @@ def test_leaderboards_match_each_branchs_own_ranking(demo_settings):
                     expected.add((code, str(m.id)))
         assert pending == expected
         # as of a day before any assessment, nobody has a work score yet
-        with replay(tenancy, date(YEAR, 1, 20), index=db) as early:
+        with replay(
+            wiring.read_port(tenancy), wiring.read_models(tenancy), date(YEAR, 1, 20), index=db
+        ) as early:
             assert all(r["work"] is None for r in queries.board_rows(early, "demo", YEAR, "member"))
     finally:
         tenancy.close()
@@ -132,8 +134,8 @@ def test_overdue_work_and_plans_waiting_for_approval(settings):
         tenancy.branch(late).assess_month(
             a_clerk(late), YEAR, 1, "member", {"M1": {"A": 5, "C": 5}}
         )
-        db = open_read_model(tenancy)
-        Projector(tenancy, db).catch_up()
+        db = wiring.open_read_model(tenancy)
+        wiring.projector(tenancy, db).catch_up()
         found = {
             (o["branch"], o["kind"], o["period"], o["missing"])
             for o in queries.overdue(db, committee, YEAR, date(YEAR, 3, 20))
@@ -148,7 +150,7 @@ def test_overdue_work_and_plans_waiting_for_approval(settings):
             (code, "plan", str(YEAR))
         ]
         tenancy.committee(committee).decide_plan(admin, code, YEAR, "approved")
-        Projector(tenancy, db).catch_up()
+        wiring.projector(tenancy, db).catch_up()
         assert queries.approvals(db, committee) == []
     finally:
         tenancy.close()
@@ -164,9 +166,9 @@ def test_the_running_projector_picks_up_a_new_event_within_a_second(settings):
     try:
         committee = random_code("c")
         tenancy.add_committee(committee, "党委")
-        db = open_read_model(tenancy)
+        db = wiring.open_read_model(tenancy)
         runner = threading.Thread(
-            target=Projector(tenancy, open_read_model(tenancy)).run,
+            target=wiring.projector(tenancy, wiring.open_read_model(tenancy)).run,
             kwargs={"interval": 0.2, "stop": stop.is_set},
         )
         runner.start()
@@ -191,7 +193,7 @@ def test_the_running_projector_picks_up_a_new_event_within_a_second(settings):
 def test_an_interrupted_rebuild_is_completed_by_the_next_run(tmp_path):
     tenancy = demo(Settings(data_dir=tmp_path / "var"))
     try:
-        db = open_read_model(tenancy)
+        db = wiring.open_read_model(tenancy)
         calls = []
 
         def die_after_first_batch(n: int) -> None:
@@ -199,9 +201,9 @@ def test_an_interrupted_rebuild_is_completed_by_the_next_run(tmp_path):
             raise KeyboardInterrupt  # the operator pressed Ctrl-C
 
         with contextlib.suppress(KeyboardInterrupt):
-            Projector(tenancy, db, batch_size=200).rebuild(die_after_first_batch)
+            wiring.projector(tenancy, db, batch_size=200).rebuild(die_after_first_batch)
         assert calls and queries.board_rows(db, "demo", YEAR, "member") == []
-        Projector(tenancy, db, batch_size=200).run(interval=0, stop=lambda: True)
+        wiring.projector(tenancy, db, batch_size=200).run(interval=0, stop=lambda: True)
         clean = open_read_model_at(tenancy, tmp_path / "clean.sqlite3")
         assert queries.dump(db) == queries.dump(clean)
     finally:
@@ -212,5 +214,5 @@ def open_read_model_at(tenancy: Tenancy, path) -> object:
     from cxzy_saas.projections.db import SQLiteReadModel
 
     clean = SQLiteReadModel(path)
-    Projector(tenancy, clean).rebuild()
+    wiring.projector(tenancy, clean).rebuild()
     return clean

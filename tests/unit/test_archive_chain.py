@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 
-from cxzy_saas.archive.chain import (
+from cxzy_saas.audit.chain import (
     Record,
     canonical,
     chain,
@@ -14,7 +14,7 @@ from cxzy_saas.archive.chain import (
     link,
     summarise,
 )
-from cxzy_saas.archive.selection import select_branch_year, select_committee_year
+from cxzy_saas.audit.selection import select_branch_year, select_committee_year
 
 
 def a_record(position: int, state: bytes = b'{"year":2026}', version: int = 1) -> Record:

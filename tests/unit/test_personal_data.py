@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 
-from cxzy_saas.application.base import DateAsISO
-from cxzy_saas.application.personal import (
+from cxzy_saas.domain import events
+from cxzy_saas.domain.commendation import Commendation
+from cxzy_saas.domain.errors import StateConflict
+from cxzy_saas.domain.organisation import ERASED_NAME, Member
+from cxzy_saas.domain.recording import Actor, SimulatedClock, recording
+from cxzy_saas.logs.decoding import DateAsISO
+from cxzy_saas.storage.personal import (
     Keys,
     PersonalDataMapper,
     is_sealed,
@@ -19,10 +24,6 @@ from cxzy_saas.application.personal import (
     seal,
     sites,
 )
-from cxzy_saas.domain.commendation import Commendation
-from cxzy_saas.domain.errors import StateConflict
-from cxzy_saas.domain.organisation import ERASED_NAME, Member
-from cxzy_saas.domain.recording import Actor, SimulatedClock, recording
 
 KEY = os.urandom(32)
 
@@ -114,7 +115,7 @@ def test_only_commended_members_names_are_personal_in_a_commendation():
             {"branch": "b1", "level": "group", "subject": "g1", "name": "第一党小组"},
         ]
     }
-    found = sites("Commendation.Named", state, "c1")
+    found = sites(events.CommendationNamed, state, "c1")
     assert [(s[1], s[2], s[3]) for s in found] == [("name", "b1", str(Member.id_for("b1", "M001")))]
 
 

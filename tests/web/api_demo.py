@@ -8,12 +8,12 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cxzy_saas import wiring
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
-from cxzy_saas.projections.projector import Projector, open_read_model
-from cxzy_saas.web import create_app
+from cxzy_saas.web.app import create_app
 
 # The demo's users of the committee and of branch b01; b02's have the same roles.
 ROLE_USERS = {
@@ -33,7 +33,7 @@ def build(folder: Path, settings: Settings | None = None) -> Settings:
     tenancy = Tenancy(settings)
     try:
         build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=5)
-        Projector(tenancy, open_read_model(tenancy)).rebuild()
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
     finally:
         tenancy.close()
     return settings

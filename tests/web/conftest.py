@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from cxzy_saas import wiring
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo
 from cxzy_saas.domain.recording import Actor, system_clock
-from cxzy_saas.projections.projector import Projector, open_read_model
-from cxzy_saas.web import create_app
+from cxzy_saas.web.app import create_app
 
 COMMITTEE = "demo"
 YEAR = 2026
@@ -66,7 +66,7 @@ def build_small_demo(folder: Path) -> Demo:
         )
         demo.ballot_id, demo.codes = str(ballot_id), codes["members"] + codes["constituents"]
         add_branch_waiting_for_approval(tenancy)
-        Projector(tenancy, open_read_model(tenancy)).rebuild()
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
     finally:
         tenancy.close()
     return demo

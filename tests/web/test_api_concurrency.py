@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.web import create_app
+from cxzy_saas.web.app import create_app
 from tests.builders import a_clerk, a_member
 from tests.conftest import random_code
 

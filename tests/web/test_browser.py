@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from cxzy_saas.web import create_app
+from cxzy_saas.web.app import create_app
 from tests.web.conftest import NEW_GROUP, WAITING_BRANCH, Demo, build_small_demo
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.archive.verify import verify_files
+from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.domain.organisation import ERASED_NAME
 from cxzy_saas.domain.recording import Actor
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token

@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
+from cxzy_saas import wiring
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.build import DEMO_PASSWORD
-from cxzy_saas.projections.projector import Projector, open_read_model
 from tests.web.conftest import (
     COMMITTEE,
     WAITING_BRANCH,
@@ -76,7 +76,7 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
         tenancy.committee(COMMITTEE).decide_plan(
             system(COMMITTEE), WAITING_BRANCH, YEAR, "returned", RETURN_REASON
         )
-        Projector(tenancy, open_read_model(tenancy)).rebuild()
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
     finally:
         tenancy.close()
     return demo

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from cxzy_saas import wiring
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections.db import TABLES, SQLiteReadModel
-from cxzy_saas.projections.projector import Projector, open_read_model
-from cxzy_saas.web import create_app, read_model_of
+from cxzy_saas.web import read_model_of
+from cxzy_saas.web.app import create_app
 from cxzy_saas.web.pages.readmodels import rebuild_in_place
 from tests.web.conftest import NEW_GROUP, Demo, as_user, build_small_demo, csrf_token
 
@@ -325,7 +326,7 @@ def test_a_committee_admin_rebuilds_the_read_models_with_a_progress_page(client,
     assert client.get("/committee/read-models").status_code == 403
     as_user(client, "admin")
     tenancy = app.extensions["cxzy.tenancy"]
-    Projector(tenancy, read_model_of(app)).catch_up()  # what the embedded projector would do
+    wiring.projector(tenancy, read_model_of(app)).catch_up()  # what the embedded projector would do
     before = board()
     page = client.get("/committee/read-models")
     assert page.status_code == 200 and "重建读模型" in page.text
@@ -344,10 +345,10 @@ def test_a_rebuild_beside_the_running_projector_loses_and_repeats_nothing(app, t
     tenancy = app.extensions["cxzy.tenancy"]
     clerk = Actor(user="b02-clerk", role="branch-clerk", tenant="b02")
     stop, rebuilt = threading.Event(), threading.Event()
-    live = open_read_model(tenancy)
+    live = wiring.open_read_model(tenancy)
 
     def follow() -> None:
-        Projector(tenancy, live).run(interval=0.01, stop=stop.is_set)
+        wiring.projector(tenancy, live).run(interval=0.01, stop=stop.is_set)
 
     def write() -> None:
         number = 0
@@ -361,16 +362,21 @@ def test_a_rebuild_beside_the_running_projector_loses_and_repeats_nothing(app, t
     for thread in threads:
         thread.start()
     try:
-        rebuild_in_place(tenancy, threading.Lock(), lambda *_: None)
+        rebuild_in_place(
+            wiring.read_port(tenancy),
+            wiring.read_models(tenancy),
+            threading.Lock(),
+            lambda *_: None,
+        )
     finally:
         rebuilt.set()
         threads[1].join()
         time.sleep(0.2)
         stop.set()
         threads[0].join()
-    Projector(tenancy, live).catch_up()
+    wiring.projector(tenancy, live).catch_up()
     fresh = SQLiteReadModel(tmp_path / "fresh.sqlite3")
-    Projector(tenancy, fresh).rebuild()
+    wiring.projector(tenancy, fresh).rebuild()
     try:
         for table in TABLES:
             with live.transaction() as a, fresh.transaction() as b:

@@ -9,8 +9,9 @@ from eventsourcing.utils import get_topic
 
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS, authorize
-from cxzy_saas.archive.chain import ALGORITHM, ChainSummary, Record, genesis, summarise
-from cxzy_saas.archive.selection import (
+from cxzy_saas.audit import bundle
+from cxzy_saas.audit.chain import ALGORITHM, ChainSummary, Record, genesis, summarise
+from cxzy_saas.audit.selection import (
     as_record,
     measure_ids,
     select_branch_year,
@@ -135,7 +136,7 @@ class ArchiveCommands(TenantApplication):
     def export_archive(
         self, actor: Actor, branch: str, year: int, *, with_pdf: bool = True
     ) -> dict[str, bytes]:
-        """The sealed branch-year as a bundle's files (see ``cxzy_saas.archive.bundle``).
+        """The sealed branch-year as a bundle's files (see ``cxzy_saas.audit.bundle``).
 
         Raises:
             Forbidden: not a committee reader (admin, viewer, auditor).
@@ -143,8 +144,6 @@ class ArchiveCommands(TenantApplication):
             StateConflict: the logs no longer hash to the seal (a stored event was altered).
             FontMissing: PDFs wanted and no CJK font installed.
         """
-        from cxzy_saas.archive import bundle
-
         authorize(actor, self.tenant, COMMITTEE_READERS)
         branch_app = self._archived_branch(branch)
         seal = self.archive_seal(branch, year)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -16,16 +15,17 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     RecordConflictError,
-    Transcoding,
 )
 from eventsourcing.utils import get_topic
 
 from cxzy_saas.application.permissions import authorize
-from cxzy_saas.application.personal import KeyRing, personal_mapper
-from cxzy_saas.application.stores import APP_NAME, Store
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
+from cxzy_saas.logs import decoding
+from cxzy_saas.storage.personal import KeyRing, personal_mapper
+from cxzy_saas.storage.recorders import Stored
+from cxzy_saas.storage.stores import APP_NAME, Store
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -35,17 +35,6 @@ A = TypeVar("A", bound=Aggregate)
 # at once. A member itself may be cached: its erasure is an event of its own, which the cache's
 # fast-forward applies.
 UNCACHED: tuple[type[Aggregate], ...] = (Commendation,)
-
-
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
 
 
 class TenantApplication(Application[UUID]):
@@ -66,7 +55,7 @@ class TenantApplication(Application[UUID]):
         return self._store.factory(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
-        # Members' personal fields are sealed with per-member keys (application/personal.py);
+        # Members' personal fields are sealed with per-member keys (storage/personal.py);
         # the library's per-application cipher and compressor still apply, when configured.
         self.personal_keys = KeyRing(self._store, self.tenant)
         return personal_mapper(
@@ -83,7 +72,7 @@ class TenantApplication(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        decoding.register(transcoder)  # what readers of the logs decode with (logs/decoding.py)
 
     @contextmanager
     def acting(self, actor: Actor, roles: Iterable[str]) -> Iterator[None]:
@@ -140,6 +129,12 @@ class TenantApplication(Application[UUID]):
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+    def answer_to(self, user: str, key: str) -> Stored | None:
+        """What an earlier command of ``user`` under the idempotency ``key`` answered, when its
+        claim is in this log (``status`` None: claimed, answer not kept)."""
+        found: Stored | None = self.recorder.idempotent_lookup(user, key)  # type: ignore[attr-defined]
+        return found
 
 
 def event_name(event: Any) -> str:

@@ -13,7 +13,6 @@ from uuid import UUID, uuid4
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.application.work import WorkCommands
 from cxzy_saas.domain import ranking as scores
-from cxzy_saas.domain import scoring
 from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.domain.errors import (
@@ -177,28 +176,13 @@ class EvaluationCommands(WorkCommands):
 
     def score_inputs(self, year: int) -> scores.Inputs:
         content, _ = self.plan_content(year)
-        months: dict[tuple[str, str], list[float]] = {}
-        for a in self.assessments(year):
-            items = [i.as_item() for i in content.items_for(a.level)]
-            months.setdefault((a.level, a.subject), []).append(scoring.month_score(items, a.scores))
-        measures: dict[tuple[str, str], tuple[int, int]] = {}
-        for m in self.measures(year):
-            done, total = measures.get((m.level, m.subject), (0, 0))
-            measures[(m.level, m.subject)] = (done + (m.done_on is not None), total + 1)
-        closed = [
-            {"turnout": b.turnout, "tallies": b.tallies}
-            for b in self.ballots(year)
-            if b.closed_on is not None
-        ]
-        return scores.Inputs(
-            plan=content,
-            subjects={
-                "member": {m.member_no: m.name for m in self.members()},
-                "group": {g.code: g.name for g in self.groups()},
-            },
-            months=months,
-            measures=measures,
-            ballots=closed,
+        return scores.gather(
+            content,
+            self.assessments(year),
+            self.measures(year),
+            self.ballots(year),
+            self.members(),
+            self.groups(),
         )
 
     def ranking(self, year: int) -> dict[str, list[scores.Row]]:

@@ -1,172 +1,18 @@
-"""Idempotent commands: a client's retry with the same key returns the first result and
-writes nothing more.
+"""Idempotent commands as the web layer asks for them: an earlier answer under a key
+(``TenantApplication.answer_to``), the claim around one command, and keeping its answer.
 
-The key is claimed in the same transaction that records the command's events, in a table of
-the tenant's own store (beside ``stored_events`` in the tenant's SQLite file, or in the tenant's
-PostgreSQL schema). So either the events and the claim are both committed, or neither is: a
-crash before the commit leaves no claim and the retry runs the command; a second request with the
-same key that races the first fails on the claim's primary key as the event store's optimistic
-concurrency would, and nothing of it is written. The library passes ``save()``'s keyword
-arguments down to the recorder's insert, but not from inside an aggregate method, so the claim
-travels in a context variable set by the web layer around one command, like the recording
-context; the recorders below are the library's own with one more insert in their transaction.
-
-The response is stored after the commit, in a second small transaction. If the process dies in
-between, a retry finds the claim without a response and is told so (HTTP 409) rather than
-running the command twice.
+The claim is taken by the tenant's recorder in the transaction of the command's events
+(``storage/recorders.py``, decision 0006); the web layer reaches that storage only through here.
 """
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from cxzy_saas.storage.recorders import Claim, Stored, claiming
 
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
-
-TABLE = "cxzy_idempotency"
+__all__ = ["Claim", "Stored", "claiming", "keep_answer"]
 
 
-@dataclass
-class Claim:
-    """One command's key: ``user`` and ``key`` identify it, ``fingerprint`` the request."""
-
-    user: str
-    key: str
-    fingerprint: str
-    recorder: Any = field(default=None)  # the recorder whose transaction took the claim
-
-    @property
-    def taken(self) -> bool:
-        return self.recorder is not None
-
-
-@dataclass(frozen=True)
-class Stored:
-    fingerprint: str
-    status: int | None  # None: claimed, response not (yet) stored
-    body: str | None
-
-
-_claim: contextvars.ContextVar[Claim | None] = contextvars.ContextVar(
-    "cxzy_idempotency", default=None
-)
-
-
-@contextmanager
-def claiming(claim: Claim) -> Iterator[Claim]:
-    """Claim ``claim`` with the first events saved inside the block."""
-    token = _claim.set(claim)
-    try:
-        yield claim
-    finally:
-        _claim.reset(token)
-
-
-def _pending() -> Claim | None:
-    claim = _claim.get()
-    if claim is None or claim.taken:
-        return None
-    return claim
-
-
-def _now() -> str:
-    return datetime.now(tz=UTC).isoformat()
-
-
-class _Claiming:
-    """Marks the claim taken once the transaction that inserted it has committed (a failed
-    or retried transaction leaves it pending, so that the next attempt inserts it again)."""
-
-    def insert_events(self, stored_events: Any, **kwargs: Any) -> Any:
-        claim = _pending() if stored_events else None
-        result = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
-        if claim is not None:
-            claim.recorder = self
-        return result
-
-
-class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (user TEXT NOT NULL, key TEXT NOT NULL, "
-            "fingerprint TEXT NOT NULL, claimed_at TEXT NOT NULL, status INTEGER, body TEXT, "
-            "PRIMARY KEY (user, key))",
-        ]
-
-    def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
-        result = super()._insert_events(c, stored_events, **kwargs)
-        claim = _pending()
-        if claim is not None and stored_events:
-            c.execute(
-                f"INSERT INTO {TABLE} (user, key, fingerprint, claimed_at) VALUES (?, ?, ?, ?)",
-                (claim.user, claim.key, claim.fingerprint, _now()),
-            )
-        return result
-
-    def idempotent_lookup(self, user: str, key: str) -> Stored | None:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT fingerprint, status, body FROM {TABLE} WHERE user = ? AND key = ?",
-                (user, key),
-            )
-            row = c.fetchone()
-        return Stored(row[0], row[1], row[2]) if row else None
-
-    def idempotent_store(self, user: str, key: str, status: int, body: str) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                f"UPDATE {TABLE} SET status = ?, body = ? WHERE user = ? AND key = ?",
-                (status, body, user, key),
-            )
-
-
-class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
-    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
-        super().__init__(datastore, events_table_name=events_table_name)
-        self.idempotency_table = (Identifier(datastore.schema), Identifier(TABLE))
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {}.{} (username TEXT NOT NULL, key TEXT NOT NULL, "
-                "fingerprint TEXT NOT NULL, claimed_at TEXT NOT NULL, status INTEGER, body TEXT, "
-                "PRIMARY KEY (username, key))"
-            ).format(*self.idempotency_table)
-        )
-
-    def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
-        # Runs inside the library's insert transaction, before the events are inserted.
-        super()._insert_events(curs, stored_events, **kwargs)
-        claim = _pending()
-        if claim is not None and stored_events:
-            curs.execute(
-                SQL(
-                    "INSERT INTO {}.{} (username, key, fingerprint, claimed_at) "
-                    "VALUES (%s, %s, %s, %s)"
-                ).format(*self.idempotency_table),
-                (claim.user, claim.key, claim.fingerprint, _now()),
-            )
-
-    def idempotent_lookup(self, user: str, key: str) -> Stored | None:
-        with self.datastore.get_connection() as conn:
-            row = conn.execute(
-                SQL(
-                    "SELECT fingerprint, status, body FROM {}.{} WHERE username = %s AND key = %s"
-                ).format(*self.idempotency_table),
-                (user, key),
-            ).fetchone()
-        return Stored(row["fingerprint"], row["status"], row["body"]) if row else None
-
-    def idempotent_store(self, user: str, key: str, status: int, body: str) -> None:
-        with self.datastore.get_connection() as conn:
-            conn.execute(
-                SQL(
-                    "UPDATE {}.{} SET status = %s, body = %s WHERE username = %s AND key = %s"
-                ).format(*self.idempotency_table),
-                (status, body, user, key),
-            )
+def keep_answer(claim: Claim, status: int, body: str) -> None:
+    """Store the answer of the command that took ``claim``, beside the claim (in the log whose
+    transaction took it), so that a retry with the same key gets it."""
+    claim.recorder.idempotent_store(claim.user, claim.key, status, body)

@@ -19,12 +19,12 @@ from eventsourcing.persistence import PersistenceError
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.committee import CommitteeApplication, RegistryApplication
-from cxzy_saas.application.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, NotFound
 from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
+from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 
 T = TypeVar("T", bound=TenantApplication)
 

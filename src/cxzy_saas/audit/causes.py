@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxzy_saas.audit.logs import LogEvent, plain
+from cxzy_saas.domain import events as ev
+from cxzy_saas.domain.ballot import Ballot
+from cxzy_saas.domain.committee import Committee
+from cxzy_saas.domain.events import AGGREGATE_OF
+from cxzy_saas.domain.organisation import Branch, Group, Member
+from cxzy_saas.domain.work import Assessment, Measure
 
 Subject = tuple[str, str, str]  # (level, branch, id)
 
@@ -21,22 +27,22 @@ Subject = tuple[str, str, str]  # (level, branch, id)
 # the board (enrolment, departure, groups formed, dissolved or renamed) and the plans whose
 # items and weights every score is computed with.
 SCORING = {
-    "Assessment.Recorded",
-    "Assessment.ScoreCorrected",
-    "Measure.Filed",
-    "Measure.Completed",
-    "Ballot.Closed",
-    "Member.Enrolled",
-    "Member.Left",
-    "Group.Formed",
-    "Group.Renamed",
-    "Group.Dissolved",
-    "Plan.Drafted",
-    "Plan.Revised",
-    "Committee.BranchRegistered",
-    "Branch.Renamed",
+    ev.AssessmentRecorded,
+    ev.AssessmentScoreCorrected,
+    ev.MeasureFiled,
+    ev.MeasureCompleted,
+    ev.BallotClosed,
+    ev.MemberEnrolled,
+    ev.MemberLeft,
+    ev.GroupFormed,
+    ev.GroupRenamed,
+    ev.GroupDissolved,
+    ev.PlanDrafted,
+    ev.PlanRevised,
+    ev.CommitteeBranchRegistered,
+    ev.BranchRenamed,
 }
-CORRECTIONS = {"Assessment.ScoreCorrected", "DailyRecord.Retracted"}
+CORRECTIONS = {ev.AssessmentScoreCorrected, ev.DailyRecordRetracted}
 EVERYONE = "*"  # a plan's change touches every subject of its branch (or of the committee)
 
 
@@ -55,9 +61,9 @@ class Index:
             self.at[(e.aggregate, e.version)] = e
             if e.version == 1:
                 self.first[e.aggregate] = e
-                if e.name == "Member.Enrolled":
+                if e.type is ev.MemberEnrolled:
                     self.members[e.aggregate] = e.data["member_no"]
-                elif e.name == "Group.Formed":
+                elif e.type is ev.GroupFormed:
                     self.groups[e.aggregate] = e.data["code"]
         return self
 
@@ -66,7 +72,7 @@ class Index:
 
     def corrected(self, e: LogEvent) -> LogEvent | None:
         """The event a correction names (``corrects`` is a version of the same aggregate)."""
-        if e.name not in CORRECTIONS:
+        if e.type not in CORRECTIONS:
             return None
         return self.at.get((e.aggregate, int(e.data.get("corrects") or 1)))
 
@@ -74,25 +80,25 @@ class Index:
 def touches(e: LogEvent, index: Index) -> set[Subject]:
     """The subjects whose scores or rows ``e`` may change; ``(level, branch, "*")`` for all
     of a branch, ``("*", "*", "*")`` for the whole committee."""
-    if e.name not in SCORING:
+    if e.type not in SCORING:
         return set()
     origin = index.origin(e)
     data = origin.data
-    kind = e.name.split(".")[0]
-    if kind in ("Assessment", "Measure"):
+    aggregate = AGGREGATE_OF[e.type]
+    if aggregate in (Assessment, Measure):
         level, subject = data["level"], data["subject"]
         if level == "branch":
             return {("branch", subject, subject)}
         return {(level, e.tenant, subject)}
-    if kind == "Ballot":
+    if aggregate is Ballot:
         return {(s["level"], e.tenant, s["subject"]) for s in data.get("subjects", [])}
-    if kind == "Member":
+    if aggregate is Member:
         return {("member", e.tenant, data["member_no"])}
-    if kind == "Group":
+    if aggregate is Group:
         return {("group", e.tenant, data["code"])}
-    if kind == "Committee":
+    if aggregate is Committee:
         return {("branch", e.data["code"], e.data["code"])}
-    if kind == "Branch":
+    if aggregate is Branch:
         return {("branch", e.tenant, e.tenant)}
     # plans
     if e.tenant == index.committee:
@@ -118,7 +124,7 @@ def effective(e: LogEvent, index: Index) -> str | None:
     """The date or period the fact belongs to: the event's own ``period`` or ``on``, or, for a
     correction, the one of what it corrects (a score corrected in January 2027 still belongs
     to November 2026). Other events without a date of their own have none."""
-    sources = (e, index.origin(e)) if e.name in CORRECTIONS else (e,)
+    sources = (e, index.origin(e)) if e.type in CORRECTIONS else (e,)
     for source in sources:
         for key in ("period", "on", "joined_on"):
             if source.data.get(key) is not None:
@@ -138,7 +144,7 @@ def describe(e: LogEvent, index: Index) -> dict[str, Any]:
     target = index.corrected(e)
     if target is not None:
         found["corrects"] = target.ref
-    if e.name == "Assessment.ScoreCorrected":
+    if e.type is ev.AssessmentScoreCorrected:
         origin = index.origin(e).data
         found["subject"] = f"{origin['level']}:{origin['subject']}"
         found["change"] = {
@@ -147,7 +153,7 @@ def describe(e: LogEvent, index: Index) -> dict[str, Any]:
             "points": e.data["points"],
             "reason": e.data["reason"],
         }
-    elif e.name == "DailyRecord.Retracted":
+    elif e.type is ev.DailyRecordRetracted:
         origin = index.origin(e).data
         found["subject"] = f"{origin['level']}:{origin['subject']}"
         found["change"] = {"reason": e.data["reason"]}

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import causes
 from cxzy_saas.audit.logs import Log, between, positions_at, upto
 from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed
 from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
+from cxzy_saas.projections.campaign import month_scores
 from cxzy_saas.projections.db import SQLiteReadModel
 
 BOARD_FIELDS = ("rank", "composite", "work", "rating", "target", "name")
@@ -36,19 +37,13 @@ class Snapshot:
 def snapshot(db: SQLiteReadModel, committee: str, year: int) -> Snapshot:
     boards = {level: queries.board_rows(db, committee, year, level) for level in LEVELS}
     scores = {}
-    with db.read() as tx:
-        for tenant, level, subject, period, aggregate, items, score in tx.query(
-            "SELECT tenant, level, subject, period, aggregate, items, score FROM rm_assessments "
-            "WHERE (tenant = ? OR tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)) "
-            "AND year = ?",
-            (committee, committee, year),
-        ):
-            branch = subject if level == "branch" else tenant
-            scores[(level, branch, subject, period)] = {
-                "aggregate": aggregate,
-                "items": items,
-                "score": score,
-            }
+    for s in month_scores(db, committee, year):
+        branch = s["subject"] if s["level"] == "branch" else s["tenant"]
+        scores[(s["level"], branch, s["subject"], s["period"])] = {
+            "aggregate": s["aggregate"],
+            "items": s["items"],
+            "score": s["score"],
+        }
     return Snapshot(boards, scores)
 
 
@@ -127,7 +122,7 @@ def score_changes(
 
 
 def diff(
-    tenancy: Tenancy,
+    port: Logs,
     logs: Mapping[str, Log],
     committee: str,
     year: int,
@@ -149,7 +144,7 @@ def diff(
     first, second = positions_at(logs, start), positions_at(logs, end)
     shots = []
     for positions in (first, second):
-        with replayed(tenancy, logs, positions) as db:
+        with replayed(port, logs, positions) as db:
             shots.append(snapshot(db, committee, year))
     before, after = shots
     # Every event up to the later moment is learnt, so that a correction between the two
@@ -168,7 +163,7 @@ def diff(
     for row in scores:
         aggregate = row.pop("aggregate")
         row["causes"] = [causes.describe(e, index) for e in window if e.aggregate == aggregate]
-    corrections = [causes.describe(e, index) for e in window if e.name in causes.CORRECTIONS]
+    corrections = [causes.describe(e, index) for e in window if e.type in causes.CORRECTIONS]
     return {
         "campaign": year,
         "committee": committee,

@@ -13,12 +13,11 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from cxzy_saas.application.base import TenantApplication
-from cxzy_saas.application.stores import REGISTRY
-from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import NotFound
-from cxzy_saas.projections.projection import DECODERS, decode_state, event_name
-from cxzy_saas.projections.projector import LOCAL
+from cxzy_saas.domain.events import BY_NAME, EventClass
+from cxzy_saas.logs.decoding import DECODERS, decode_state, event_name
+from cxzy_saas.logs.port import REGISTRY, Logs
+from cxzy_saas.projections.engine import LOCAL
 
 CHUNK = 5000
 
@@ -33,6 +32,11 @@ class LogEvent:
     version: int
     name: str  # "Assessment.ScoreCorrected"
     data: Mapping[str, Any]
+
+    @property
+    def type(self) -> EventClass | None:
+        """The event's class (``domain/events.py``), None for one this domain does not know."""
+        return BY_NAME.get(self.name)
 
     @property
     def ref(self) -> str:
@@ -65,25 +69,22 @@ class Log:
         return self.events[-1].position if self.events else 0
 
 
-def tenant_app(tenancy: Tenancy, code: str, kind: str) -> TenantApplication:
-    if kind == "registry":
-        return tenancy.registry()
-    if kind == "committee":
-        return tenancy.committee(code)
-    return tenancy.branch(code)
-
-
-def read_log(tenancy: Tenancy, code: str, kind: str) -> Log:
-    """Every event of one tenant's log, in log order.
+def read_log(logs: Logs, code: str, kind: str) -> Log:
+    """Every event of one tenant's log (``kind``: registry, committee or branch), in log order.
 
     Raises:
         NotFound: unknown committee or branch.
     """
-    recorder = tenant_app(tenancy, code, kind).recorder
+    if kind != "registry" and not any(t.code == code and t.kind == kind for t in logs.tenants()):
+        raise NotFound(f"{kind} {code} not found")
+    return _read(logs, code, kind)
+
+
+def _read(logs: Logs, code: str, kind: str) -> Log:
     events: list[LogEvent] = []
-    start = 1
+    position = 0
     while True:
-        batch = recorder.select_notifications(start, CHUNK)
+        batch = logs.notifications(code, position, CHUNK)
         for n in batch:
             events.append(
                 LogEvent(
@@ -97,23 +98,25 @@ def read_log(tenancy: Tenancy, code: str, kind: str) -> Log:
             )
         if len(batch) < CHUNK:
             return Log(code, kind, events)
-        start = batch[-1].id + 1
+        position = batch[-1].id
 
 
-def committee_logs(tenancy: Tenancy, committee: str) -> dict[str, Log]:
+def committee_logs(logs: Logs, committee: str) -> dict[str, Log]:
     """The registry's log, the committee's and each of its branches' (as registered now; a
     branch registered after a moment has no event before it, so replays are unaffected).
 
     Raises:
         NotFound: unknown committee.
     """
-    tenancy.committee(committee)
-    branches = [t.code for t in tenancy.tenants() if t.parent == committee]
-    logs = {REGISTRY: read_log(tenancy, REGISTRY, "registry")}
-    logs[committee] = read_log(tenancy, committee, "committee")
+    tenants = logs.tenants()
+    if not any(t.code == committee and t.kind == "committee" for t in tenants):
+        raise NotFound(f"committee {committee} not found")
+    branches = [t.code for t in tenants if t.parent == committee]
+    found = {REGISTRY: _read(logs, REGISTRY, "registry")}
+    found[committee] = _read(logs, committee, "committee")
     for code in branches:
-        logs[code] = read_log(tenancy, code, "branch")
-    return logs
+        found[code] = _read(logs, code, "branch")
+    return found
 
 
 def position_at(log: Log, day: date) -> int:

@@ -34,12 +34,14 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit.logs import Log, positions_at, upto
+from cxzy_saas.domain import events
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
+from cxzy_saas.projections.campaign import campaign_rows
 from cxzy_saas.projections.db import TABLES, SQLiteReadModel
-from cxzy_saas.projections.projector import LOCAL, Projector
+from cxzy_saas.projections.engine import LOCAL, CatchUp
 
 LEVELS = ("branch", "group", "member")
 UNDETERMINED = ("rm_tracking", "rm_time_index")  # store positions, not facts
@@ -58,7 +60,7 @@ def end_of(day: date) -> datetime:
 
 @contextmanager
 def replayed(
-    tenancy: Tenancy, logs: Mapping[str, Log], positions: Mapping[str, int]
+    port: Logs, logs: Mapping[str, Log], positions: Mapping[str, int]
 ) -> Iterator[SQLiteReadModel]:
     """A throw-away read model holding exactly the events up to ``positions``.
 
@@ -68,7 +70,7 @@ def replayed(
     db = SQLiteReadModel(":memory:")
     try:
         stop = {code: positions.get(code, 0) for code in logs}
-        Projector(tenancy, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=stop)
+        CatchUp(port, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=stop)
         yield db
     finally:
         db.close()
@@ -109,41 +111,19 @@ def encode(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _scope_sql(table: str, columns: list[str]) -> tuple[str, str]:
-    """The query of ``table``'s rows of a committee's campaign, and the shape of its
-    parameters ("c" the committee, "y" the year; see :func:`table_rows`)."""
-    if table == "rm_decisions":
-        # A decision has no year of its own: it takes the year of the submission it answers.
-        return (
-            "SELECT d.* FROM rm_decisions d LEFT JOIN rm_submissions s ON s.tenant = d.branch "
-            "AND s.kind = d.kind AND s.subject = d.subject AND s.submission = d.submission "
-            "WHERE d.committee = ? AND (s.year = ? OR s.year IS NULL)",
-            "cy",
-        )
-    owner = "committee" if "committee" in columns else "tenant"
-    where = f"({owner} = ? OR {owner} IN (SELECT tenant FROM rm_tenants WHERE parent = ?))"
-    if "year" in columns:
-        return f"SELECT * FROM {table} WHERE {where} AND year = ?", "ccy"
-    return f"SELECT * FROM {table} WHERE {where}", "cc"
-
-
 def table_rows(db: SQLiteReadModel, committee: str, year: int) -> dict[str, list[list[Any]]]:
     """Every determined table's rows of the campaign, JSON texts parsed, column order kept."""
     dump: dict[str, list[list[Any]]] = {}
-    with db.read() as tx:
-        for table, (columns, _) in TABLES.items():
-            if table in UNDETERMINED:
-                continue
-            sql, shape = _scope_sql(table, columns)
-            params = [committee if p == "c" else year for p in shape]
-            rows = []
-            for row in tx.query(sql, params):
-                cells = list(row)
-                for i, column in enumerate(columns):
-                    if (table, column) in JSON_COLUMNS and isinstance(cells[i], str):
-                        cells[i] = json.loads(cells[i])
-                rows.append(cells)
-            dump[table] = rows
+    for table, found in campaign_rows(db, committee, year, skip=UNDETERMINED).items():
+        columns = TABLES[table][0]
+        rows = []
+        for row in found:
+            cells = list(row)
+            for i, column in enumerate(columns):
+                if (table, column) in JSON_COLUMNS and isinstance(cells[i], str):
+                    cells[i] = json.loads(cells[i])
+            rows.append(cells)
+        dump[table] = rows
     return dump
 
 
@@ -229,13 +209,13 @@ def check_campaign(logs: Mapping[str, Log], committee: str, year: int) -> None:
     """Raises NotFound unless the committee's log opened a campaign for ``year`` (at any time:
     an as-of day before it was opened is allowed and shows an empty campaign)."""
     for e in logs[committee].events:
-        if e.name == "Campaign.Opened" and e.data.get("year") == year:
+        if e.type is events.CampaignOpened and e.data.get("year") == year:
             return
     raise NotFound(f"committee {committee} has no campaign {year}")
 
 
 def replay_campaign(
-    tenancy: Tenancy, logs: Mapping[str, Log], committee: str, year: int, day: date
+    port: Logs, logs: Mapping[str, Log], committee: str, year: int, day: date
 ) -> Replay:
     """Replay the committee's logs up to the end of ``day`` and take the digest.
 
@@ -245,7 +225,7 @@ def replay_campaign(
     check_campaign(logs, committee, year)
     positions = positions_at(logs, day)
     names = aliases(logs, positions)
-    with replayed(tenancy, logs, positions) as db:
+    with replayed(port, logs, positions) as db:
         tables = table_rows(db, committee, year)
         dump = canonical_dump(db, committee, year, day, names, tables)
         boards = {level: queries.board_rows(db, committee, year, level) for level in LEVELS}

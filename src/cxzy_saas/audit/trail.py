@@ -21,15 +21,25 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from cxzy_saas.application.personal import PERSONAL_FIELDS
 from cxzy_saas.audit import causes
 from cxzy_saas.audit.logs import Log, LogEvent, plain
+from cxzy_saas.domain import events as ev
+from cxzy_saas.domain.ballot import Ballot
+from cxzy_saas.domain.commendation import AnnualSummary
+from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.evaluation import Nomination
+from cxzy_saas.domain.events import AGGREGATE_OF, of_aggregate
+from cxzy_saas.domain.organisation import PERSONAL_FIELDS, Branch, Member
+from cxzy_saas.domain.plan import Plan
+from cxzy_saas.domain.work import Inspection, Meeting
 
 PRIVATE = "(personal data, not shown)"
 HIDDEN = ("timestamp", "originator_topic", "tenant", "actor")
-OWN_LEVEL = ("Assessment.Recorded", "DailyRecord.Recorded", "Measure.Filed", "DeedMaterial.Drafted")
-BRANCH_WIDE = ("Branch", "Plan", "Inspection", "Meeting", "AnnualSummary", "Nomination", "Ballot")
+OWN_LEVEL = (ev.AssessmentRecorded, ev.DailyRecordRecorded, ev.MeasureFiled, ev.DeedMaterialDrafted)
+BRANCH_WIDE = (Branch, Plan, Inspection, Meeting, AnnualSummary, Nomination, Ballot)
+# The first event of the aggregates a subject is, and the field naming the subject.
+SUBJECTS = {ev.MemberEnrolled: "member_no", ev.GroupFormed: "code", ev.BranchOpened: "code"}
 
 
 @dataclass(frozen=True)
@@ -54,11 +64,11 @@ def resolve(branch: Log, committee: Log, text: str) -> Subject:
     for e in branch.events:
         if e.version != 1:
             continue
-        if e.name == "Member.Enrolled" and e.data["member_no"] == text:
+        if e.type is ev.MemberEnrolled and e.data["member_no"] == text:
             return Subject("member", text, e.aggregate, code)
-        if e.name == "Group.Formed" and e.data["code"] == text:
+        if e.type is ev.GroupFormed and e.data["code"] == text:
             return Subject("group", text, e.aggregate, code)
-        if e.name == "Branch.Opened" and e.data["code"] == text:
+        if e.type is ev.BranchOpened and e.data["code"] == text:
             return Subject("branch", text, e.aggregate, code)
     try:
         wanted = str(UUID(text))
@@ -70,9 +80,8 @@ def resolve(branch: Log, committee: Log, text: str) -> Subject:
             continue
         if log is committee and not _committee_event_of(first, code):
             break  # another branch's: not for this branch's trail
-        names = {"Member.Enrolled": "member_no", "Group.Formed": "code", "Branch.Opened": "code"}
-        if first.name in names:
-            return resolve(branch, committee, first.data[names[first.name]])
+        if first.type in SUBJECTS:
+            return resolve(branch, committee, first.data[SUBJECTS[first.type]])
         return Subject("aggregate", wanted, wanted, code)
     raise NotFound(f"no aggregate {wanted} in branch {code} or its committee's log about it")
 
@@ -82,7 +91,7 @@ def _committee_event_of(e: LogEvent, branch: str) -> bool:
     return (
         data.get("branch") == branch
         or (data.get("level") == "branch" and data.get("subject") == branch)
-        or (e.name == "Committee.BranchRegistered" and data.get("code") == branch)
+        or (e.type is ev.CommitteeBranchRegistered and data.get("code") == branch)
     )
 
 
@@ -106,12 +115,12 @@ class _Filter:
         return data.get("level") == s.kind and data.get("subject") == s.id
 
     def branch_event(self, e: LogEvent) -> dict[str, Any] | None:
-        s, data, kind = self.subject, e.data, e.name.split(".")[0]
-        if e.name == "Ballot.Cast" and s.kind != "aggregate":
+        s, data, aggregate = self.subject, e.data, AGGREGATE_OF.get(e.type)  # type: ignore[arg-type]
+        if e.type is ev.BallotCast and s.kind != "aggregate":
             return None  # anonymous: a subject's trail shows the tally at close instead
-        if e.name in ("Member.Enrolled", "Member.MovedToGroup", "Member.Left"):
+        if e.type in (ev.MemberEnrolled, ev.MemberMovedToGroup, ev.MemberLeft):
             was = self.group_of.get(e.aggregate)
-            now = None if e.name == "Member.Left" else plain(data.get("group_id"))
+            now = None if e.type is ev.MemberLeft else plain(data.get("group_id"))
             self.group_of[e.aggregate] = now
             if s.kind == "group" and s.aggregate in (was, now):
                 groups = self.index.groups
@@ -122,40 +131,40 @@ class _Filter:
                 }
         if e.aggregate in self.followed:
             return self.fields(e)
-        if e.version == 1 and e.name in OWN_LEVEL and self.own_level(data):
+        if e.version == 1 and e.type in OWN_LEVEL and self.own_level(data):
             self.followed.add(e.aggregate)
             return self.fields(e)
         if s.kind == "branch":
-            return self.fields(e) if kind in BRANCH_WIDE or self._branch_review(e) else None
+            return self.fields(e) if aggregate in BRANCH_WIDE or self._branch_review(e) else None
         if s.kind == "aggregate":
             return None
         return self._about_member_or_group(e)
 
     @staticmethod
     def _branch_review(e: LogEvent) -> bool:
-        return e.name in (
-            "Review.Started",
-            "Review.BranchSummaryFiled",
-            "Review.Recommended",
-            "Review.ReportedToCommittee",
+        return e.type in (
+            ev.ReviewStarted,
+            ev.ReviewBranchSummaryFiled,
+            ev.ReviewRecommended,
+            ev.ReviewReportedToCommittee,
         )
 
     def _about_member_or_group(self, e: LogEvent) -> dict[str, Any] | None:
         s, data = self.subject, e.data
-        if e.name == "Review.SummaryFiled" and s.kind == "member" and data["member"] == s.id:
+        if e.type is ev.ReviewSummaryFiled and s.kind == "member" and data["member"] == s.id:
             return self.fields(e)
-        if e.name == "Review.CritiqueRecorded" and s.kind == "member" and data["member"] == s.id:
+        if e.type is ev.ReviewCritiqueRecorded and s.kind == "member" and data["member"] == s.id:
             return self.fields(e)
-        if e.name == "Review.GroupSummaryFiled" and s.kind == "group" and data["group"] == s.id:
+        if e.type is ev.ReviewGroupSummaryFiled and s.kind == "group" and data["group"] == s.id:
             return self.fields(e)
-        if e.name == "Review.Recommended" and s.id in data.get(f"{s.kind}s", []):
+        if e.type is ev.ReviewRecommended and s.id in data.get(f"{s.kind}s", []):
             return {"recommended": True, "reason": data.get("reason", "")}
-        if e.name == "Ballot.Opened" and any(
+        if e.type is ev.BallotOpened and any(
             f"{x['level']}:{x['subject']}" == self.key for x in data.get("subjects", [])
         ):
             self.followed.add(e.aggregate)
             return self.fields(e)
-        if e.name == "Nomination.Shortlisted" and any(self.own_level(x) for x in data["entries"]):
+        if e.type is ev.NominationShortlisted and any(self.own_level(x) for x in data["entries"]):
             self.followed.add(e.aggregate)
             return self.fields(e)
         return None
@@ -170,16 +179,16 @@ class _Filter:
                 if e.version == 1:
                     self.followed.add(e.aggregate)  # its corrections follow
                 return self.fields(e)
-            if e.name == "Commendation.Named" and any(
+            if e.type is ev.CommendationNamed and any(
                 x.get("branch") == branch for x in data["entries"]
             ):
                 return self.fields(e)
             return None
-        if e.name.startswith("Decision.") and data.get("branch") == branch:
+        if of_aggregate(e.type, Decision) and data.get("branch") == branch:
             about = str(data.get("subject", ""))
             if about in self.followed or about.endswith(f":{self.key}"):
                 return self.fields(e)
-        if e.name == "Commendation.Named" and any(
+        if e.type is ev.CommendationNamed and any(
             x.get("branch") == branch and self.own_level(x) for x in data["entries"]
         ):
             return self.fields(e)
@@ -189,28 +198,28 @@ class _Filter:
         """What of ``e`` a trail shows (see the module's docstring for what it leaves out)."""
         s = self.subject
         shown = {k: plain(v) for k, v in e.data.items() if k not in HIDDEN}
-        if e.name.startswith("Member."):
+        if of_aggregate(e.type, Member):
             for k in PERSONAL_FIELDS:
                 if k in shown:
                     shown[k] = PRIVATE
-        elif e.name in ("Plan.Drafted", "Plan.Revised"):
+        elif e.type in (ev.PlanDrafted, ev.PlanRevised):
             content = shown.pop("content", {}) or {}
             shown["content"] = {
                 "criteria": len(content.get("criteria", [])),
                 "items": len(content.get("items", [])),
             }
-        elif e.name == "Ballot.Opened":
+        elif e.type is ev.BallotOpened:
             shown["code_hashes"] = {p: len(h) for p, h in shown["code_hashes"].items()}
             shown["subjects"] = len(shown["subjects"])
-        elif e.name == "Ballot.Cast":
+        elif e.type is ev.BallotCast:
             shown = {"pool": shown.get("pool")}  # a code was spent: never which, nor how
-        elif e.name == "Ballot.Closed" and s.kind in ("member", "group"):
+        elif e.type is ev.BallotClosed and s.kind in ("member", "group"):
             shown["tallies"] = {self.key: shown["tallies"].get(self.key, {})}
-        elif e.name == "Nomination.Shortlisted":
+        elif e.type is ev.NominationShortlisted:
             shown.pop("ranking", None)
             if s.kind in ("member", "group"):
                 shown["entries"] = [x for x in shown["entries"] if self.own_level(x)]
-        elif e.name == "Commendation.Named":
+        elif e.type is ev.CommendationNamed:
             shown["entries"] = [
                 {**x, "name": PRIVATE} if x.get("level") == "member" else x
                 for x in shown["entries"]

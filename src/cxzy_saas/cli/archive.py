@@ -72,8 +72,8 @@ def seal(settings: Settings, branch: str, year: int, user: str, role: str, on_de
 @store_options
 def export(settings: Settings, branch: str, year: int, user: str, role: str, out: Path) -> None:
     """Write the sealed branch-year as a self-contained bundle (events, manifest, documents)."""
-    from cxzy_saas.archive import bundle
-    from cxzy_saas.archive.pdf import FontMissing
+    from cxzy_saas.audit import bundle
+    from cxzy_saas.audit.pdf import FontMissing
 
     with opened(settings) as tenancy:
         committee = tenancy.parent_of(branch)
@@ -94,8 +94,8 @@ def export(settings: Settings, branch: str, year: int, user: str, role: str, out
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def verify(path: Path) -> None:
     """Check a bundle offline; exit 0 when it holds, else name the first mismatch (exit 1)."""
-    from cxzy_saas.archive import bundle
-    from cxzy_saas.archive.verify import verify_files
+    from cxzy_saas.audit import bundle
+    from cxzy_saas.audit.verify import verify_files
 
     try:
         files = bundle.read(path)

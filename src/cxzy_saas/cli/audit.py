@@ -25,7 +25,7 @@ def _json(value: Any) -> None:
 
 
 def _local(moment: str) -> str:
-    from cxzy_saas.projections.projector import LOCAL
+    from cxzy_saas.projections.engine import LOCAL
 
     return datetime.fromisoformat(moment).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
 
@@ -52,13 +52,15 @@ def audit() -> None:
 @store_options
 def trail_command(settings: Settings, branch: str, subject: str, fmt: str) -> None:
     """Every event about one subject, in order: who recorded what, when, and what corrected it."""
+    from cxzy_saas import wiring
     from cxzy_saas.audit.logs import read_log
     from cxzy_saas.audit.trail import resolve, trail
 
     with opened(settings) as tenancy:
         committee = tenancy.parent_of(branch)
-        branch_log = read_log(tenancy, branch, "branch")
-        committee_log = read_log(tenancy, committee, "committee")
+        logs = wiring.read_port(tenancy)
+        branch_log = read_log(logs, branch, "branch")
+        committee_log = read_log(logs, committee, "committee")
         found = resolve(branch_log, committee_log, subject)
         entries = trail(branch_log, committee_log, found)
     if fmt == "json":
@@ -113,6 +115,7 @@ def diff_command(
     fmt: str,
 ) -> None:
     """What changed in the leaderboards and scores between two dates, and which events did it."""
+    from cxzy_saas import wiring
     from cxzy_saas.audit.diff import diff
     from cxzy_saas.audit.logs import committee_logs
     from cxzy_saas.audit.replay import LEVELS
@@ -120,9 +123,10 @@ def diff_command(
 
     with opened(settings) as tenancy:
         first, second = parse_day(start), parse_day(end)
-        code = only_committee(tenancy, committee)
-        logs = committee_logs(tenancy, code)
-        result = diff(tenancy, logs, code, campaign, first, second, (level,) if level else LEVELS)
+        port = wiring.read_port(tenancy)
+        code = only_committee(port, committee)
+        logs = committee_logs(port, code)
+        result = diff(port, logs, code, campaign, first, second, (level,) if level else LEVELS)
     if fmt == "json":
         _json(result)
         return
@@ -234,14 +238,16 @@ def replay_command(
     fmt: str,
 ) -> None:
     """Recompute every read model as of a date from the logs alone, and print its digest."""
+    from cxzy_saas import wiring
     from cxzy_saas.audit.logs import committee_logs
     from cxzy_saas.audit.replay import replay_campaign
     from cxzy_saas.projections.queries import only_committee, parse_day
 
     with opened(settings) as tenancy:
         day = parse_day(as_of)
-        code = only_committee(tenancy, committee)
-        result = replay_campaign(tenancy, committee_logs(tenancy, code), code, campaign, day)
+        port = wiring.read_port(tenancy)
+        code = only_committee(port, committee)
+        result = replay_campaign(port, committee_logs(port, code), code, campaign, day)
     if dump is not None:
         dump.write_bytes(result.dump)
     summary = result.as_dict()

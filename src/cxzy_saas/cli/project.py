@@ -34,10 +34,10 @@ batch_size_option = click.option(
 @store_options
 def project_rebuild(settings: Settings, batch_size: int) -> None:
     """Empty the read models and project every log from the start."""
-    from cxzy_saas.projections.projector import Projector, open_read_model
+    from cxzy_saas import wiring
 
     with opened(settings) as tenancy:
-        projector = Projector(tenancy, open_read_model(tenancy), batch_size=batch_size)
+        projector = wiring.projector(tenancy, batch_size=batch_size)
         total = sum(row["head"] for row in projector.status())
         with progress_bar() as progress:
             task = progress.add_task("重建读模型", total=total)
@@ -50,13 +50,17 @@ def project_rebuild(settings: Settings, batch_size: int) -> None:
 
 
 def _checkpoints(tenancy: Tenancy, index: Any) -> None:
+    from cxzy_saas import wiring
     from cxzy_saas.projections.asof import build_checkpoints
 
     started = time.perf_counter()
     with progress_bar() as progress:
         task = progress.add_task("as-of 检查点", total=None)
         count = build_checkpoints(
-            tenancy, index, lambda day: progress.update(task, advance=1, description=day)
+            wiring.read_port(tenancy),
+            wiring.read_models(tenancy),
+            index,
+            lambda day: progress.update(task, advance=1, description=day),
         )
     click.echo(f"as-of checkpoints: {count} in {time.perf_counter() - started:.2f} s")
 
@@ -65,10 +69,10 @@ def _checkpoints(tenancy: Tenancy, index: Any) -> None:
 @store_options
 def project_checkpoint(settings: Settings) -> None:
     """Make the as-of checkpoints (the 15th and last day of each month) anew from the logs."""
-    from cxzy_saas.projections.projector import Projector, open_read_model
+    from cxzy_saas import wiring
 
     with opened(settings) as tenancy:
-        projector = Projector(tenancy, open_read_model(tenancy))
+        projector = wiring.projector(tenancy)
         projector.catch_up()
         _checkpoints(tenancy, projector.db)
 
@@ -79,12 +83,12 @@ def project_checkpoint(settings: Settings) -> None:
 @store_options
 def project_run(settings: Settings, interval: float, batch_size: int) -> None:
     """Follow every tenant log and keep the read models current (Ctrl-C stops)."""
-    from cxzy_saas.projections.projector import Projector, open_read_model
+    from cxzy_saas import wiring
 
     with opened(settings) as tenancy:
         click.echo("projector running; Ctrl-C stops")
         try:
-            Projector(tenancy, open_read_model(tenancy), batch_size=batch_size).run(interval)
+            wiring.projector(tenancy, batch_size=batch_size).run(interval)
         except KeyboardInterrupt:
             click.echo("stopped")
 
@@ -94,10 +98,10 @@ def project_run(settings: Settings, interval: float, batch_size: int) -> None:
 @store_options
 def project_status(settings: Settings, fmt: str) -> None:
     """Each tenant's tracked position, its log's head and the lag."""
-    from cxzy_saas.projections.projector import Projector, open_read_model
+    from cxzy_saas import wiring
 
     with opened(settings) as tenancy:
-        rows = Projector(tenancy, open_read_model(tenancy)).status()
+        rows = wiring.projector(tenancy).status()
     if fmt == "json":
         click.echo(json.dumps({"tenants": rows}, ensure_ascii=False, indent=2))
         return
@@ -123,10 +127,12 @@ def leaderboard(
     fmt: str,
 ) -> None:
     """A campaign's leaderboard, now or as of a past date."""
+    from cxzy_saas import wiring
     from cxzy_saas.projections import queries
 
     with opened(settings) as tenancy:
-        board = queries.leaderboard(tenancy, campaign, level, committee, as_of)
+        logs, models = wiring.read_port(tenancy), wiring.read_models(tenancy)
+        board = queries.leaderboard(logs, models, campaign, level, committee, as_of)
     if fmt == "json":
         click.echo(json.dumps(board, ensure_ascii=False, sort_keys=True, indent=2))
         return

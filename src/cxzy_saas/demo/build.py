@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from cxzy_saas.application.accounts import HASHER
 from cxzy_saas.application.manifests import BranchSpec, Manifest
 from cxzy_saas.application.organisation import NewMember
-from cxzy_saas.application.personal import derived_keys
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.names import unique_names
 from cxzy_saas.demo.year import BranchYear, schedule_committee_year
 from cxzy_saas.domain.recording import Actor, SimulatedClock
+from cxzy_saas.storage.personal import derived_keys
 
 CHINA = timezone(timedelta(hours=8))
 EXTRA_GROUP_NAMES = ("第一党小组", "第二党小组", "第三党小组", "第四党小组")

@@ -1,6 +1,6 @@
 """The seal of a branch's campaign year (归档), in the committee's log.
 
-Sealing hashes every event of a branch-year into a chain (see ``cxzy_saas.archive.chain``) and
+Sealing hashes every event of a branch-year into a chain (see ``cxzy_saas.audit.chain``) and
 records the chain's head here. The id is derived from committee, branch and year, so a second
 seal of the same branch-year is refused by the event store's optimistic concurrency even when two
 admins seal at the same moment; the application checks first to give a clearer message.

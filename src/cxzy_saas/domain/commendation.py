@@ -35,7 +35,7 @@ class Commendation(TenantAggregate):
         """Name commended subjects: dicts of branch, level, subject, name.
 
         The decision names people on purpose, so the names stay in the event; a member's name
-        is sealed in storage with that member's key (``application/personal.py``) and reads as
+        is sealed in storage with that member's key (``storage/personal.py``) and reads as
         erased once the member's personal data is erased."""
         require(bool(entries), "name at least one subject", field="entries")
         already = {(e["branch"], e["level"], e["subject"]) for e in self.named}

@@ -17,6 +17,8 @@ from cxzy_saas.domain.errors import InvalidInput, StateConflict
 MEMBER_STATUSES = ("full", "probationary")  # 正式党员 / 预备党员
 BRANCH_ROLES = ("secretary", "organiser", "group-leader")  # 书记 / 组织委员 / 党小组长
 ERASED_NAME = "（已删除）"  # what every view shows for an erased member's name
+# A member's personal data (PIPL): sealed in storage with a key of the member's own, erasable.
+PERSONAL_FIELDS = ("name", "gender", "phone", "id_number", "id_card")
 
 
 def erased_value(field: str) -> str:
@@ -98,7 +100,7 @@ class Member(TenantAggregate):
 
     Its history is its events (see ``BranchApplication.history``). Its personal fields (name,
     gender, phone) are plaintext here; in storage they are sealed with a key of the member's own
-    (``application/personal.py``), so that erasing them (PIPL) needs no rewrite of the log.
+    (``storage/personal.py``), so that erasing them (PIPL) needs no rewrite of the log.
     """
 
     @staticmethod

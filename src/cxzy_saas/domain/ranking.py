@@ -1,6 +1,7 @@
 """Scores and ranking of a branch's groups and members for a campaign: the advice beside the
-shortlist, and the rows of the committee's leaderboards. Pure: the application and the
-projections gather the inputs from events and both call :func:`rows`."""
+shortlist, and the rows of the committee's leaderboards. Pure: the application (and an archive's
+verifier, from the archived events) gathers the inputs from aggregates with :func:`gather`, the
+projections from read-model rows, and all call :func:`rows`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cxzy_saas.domain import scoring
+from cxzy_saas.domain.ballot import Ballot
+from cxzy_saas.domain.organisation import Group, Member
 from cxzy_saas.domain.plan import PlanContent
+from cxzy_saas.domain.work import Assessment, Measure
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,40 @@ class Row:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def gather(
+    plan: PlanContent,
+    assessments: Iterable[Assessment],
+    measures: Iterable[Measure],
+    ballots: Iterable[Ballot],
+    members: Iterable[Member],
+    groups: Iterable[Group],
+) -> Inputs:
+    """A branch-year's inputs from its aggregates: its assessments, measures and ballots of the
+    year, its members and groups (active ones, in the order they were created), scored with
+    ``plan`` (the plan in force)."""
+    months: dict[tuple[str, str], list[float]] = {}
+    for a in assessments:
+        items = [i.as_item() for i in plan.items_for(a.level)]
+        months.setdefault((a.level, a.subject), []).append(scoring.month_score(items, a.scores))
+    done_total: dict[tuple[str, str], tuple[int, int]] = {}
+    for m in measures:
+        done, total = done_total.get((m.level, m.subject), (0, 0))
+        done_total[(m.level, m.subject)] = (done + (m.done_on is not None), total + 1)
+    closed = [
+        {"turnout": b.turnout, "tallies": b.tallies} for b in ballots if b.closed_on is not None
+    ]
+    return Inputs(
+        plan=plan,
+        subjects={
+            "member": {m.member_no: m.name for m in members},
+            "group": {g.code: g.name for g in groups},
+        },
+        months=months,
+        measures=done_total,
+        ballots=closed,
+    )
 
 
 def pool_results(ballots: Iterable[Mapping[str, Any]], key: str) -> dict[str, scoring.PoolResult]:

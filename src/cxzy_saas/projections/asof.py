@@ -7,6 +7,10 @@ throw-away model at the 15th and the last day of every month, saved as SQLite fi
 query starts from the latest checkpoint at or before its day and replays only the rest.
 Checkpoints are a cache: ``cxzy project rebuild`` (or ``cxzy project checkpoint``) makes them
 anew from the logs, and a query without one replays from the start.
+
+A replay runs the catch-up engine (``engine.py``) over a throw-away model; it never builds the
+live projector, and it never writes to the live model except to bring its time index up to date
+when no caller keeps it current (the command line).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.projections.db import ReadModelDB, SQLiteReadModel
-from cxzy_saas.projections.projector import Projector, open_read_model
+from cxzy_saas.domain.organisation import erased_value
+from cxzy_saas.logs.port import Logs
+from cxzy_saas.projections.db import ReadModelDB, ReadModels, SQLiteReadModel
+from cxzy_saas.projections.engine import CatchUp
 
 
 def positions_at(index: ReadModelDB, day: date) -> dict[str, int]:
@@ -30,10 +35,6 @@ def positions_at(index: ReadModelDB, day: date) -> dict[str, int]:
             (day.isoformat(),),
         )
     return {tenant: int(position) for tenant, position in rows}
-
-
-def checkpoint_dir(tenancy: Tenancy) -> Path:
-    return tenancy.settings.data_dir / "projections-checkpoints"
 
 
 def checkpoint_days(first: date, last: date) -> list[date]:
@@ -48,12 +49,15 @@ def checkpoint_days(first: date, last: date) -> list[date]:
 
 
 def build_checkpoints(
-    tenancy: Tenancy, index: ReadModelDB, progress: Callable[[str], None] = lambda _: None
+    logs: Logs,
+    models: ReadModels,
+    index: ReadModelDB,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> int:
     """Replay the logs once, in time order by half-months, saving an image at each step."""
     with index.read() as tx:
         span = tx.query("SELECT MIN(day), MAX(day) FROM rm_time_index")
-    folder = checkpoint_dir(tenancy)
+    folder = models.checkpoints
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.sqlite3"):
         old.unlink()
@@ -62,11 +66,9 @@ def build_checkpoints(
     days = checkpoint_days(date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1]))
     model = SQLiteReadModel(":memory:")
     try:
-        projector = Projector(tenancy, model, batch_size=50000)
+        engine = CatchUp(logs, model, batch_size=50000)
         for day in days:
-            projector.catch_up(
-                recompute_boards=False, stop_at=positions_at(index, day), boards=False
-            )
+            engine.catch_up(recompute_boards=False, stop_at=positions_at(index, day), boards=False)
             target = sqlite3.connect(folder / f"{day.isoformat()}.sqlite3")
             model.conn.backup(target)
             target.close()
@@ -76,15 +78,43 @@ def build_checkpoints(
     return len(days)
 
 
-def latest_checkpoint(tenancy: Tenancy, day: date) -> Path | None:
-    folder = checkpoint_dir(tenancy)
-    found = sorted(p for p in folder.glob("*.sqlite3") if p.stem <= day.isoformat())
+def latest_checkpoint(models: ReadModels, day: date) -> Path | None:
+    found = sorted(p for p in models.checkpoints.glob("*.sqlite3") if p.stem <= day.isoformat())
     return found[-1] if found else None
+
+
+def forget_erased(models: ReadModels, erased: list[tuple[str, str]]) -> None:
+    """After an erasure is committed by the live projector, the as-of checkpoints (images of
+    past read models, made before it) still hold the member's name: overwrite it there too, so
+    that a replay from a checkpoint shows the member as erased like every other view."""
+    for image in sorted(models.checkpoints.glob("*.sqlite3")):
+        conn = sqlite3.connect(image)
+        try:
+            conn.execute("PRAGMA secure_delete = ON")  # no old name left in freed pages
+            with conn:
+                for tenant, member_no in erased:
+                    conn.execute(
+                        "UPDATE rm_subjects SET name = ? "
+                        "WHERE tenant = ? AND level = 'member' AND subject = ?",
+                        (erased_value("name"), tenant, member_no),
+                    )
+                    conn.execute(
+                        "UPDATE rm_leaderboard SET name = ? "
+                        "WHERE tenant = ? AND level = 'member' AND subject = ?",
+                        (erased_value("name"), tenant, member_no),
+                    )
+        finally:
+            conn.close()
+
+
+def live_catch_up(logs: Logs, models: ReadModels, db: ReadModelDB) -> CatchUp:
+    """The catch-up of the live model (erasures reach the checkpoints too)."""
+    return CatchUp(logs, db, erased=lambda found: forget_erased(models, found))
 
 
 @contextmanager
 def replay(
-    tenancy: Tenancy, day: date, index: ReadModelDB | None = None
+    logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None = None
 ) -> Iterator[SQLiteReadModel]:
     """A read model holding exactly the events recorded up to the end of ``day``.
 
@@ -92,12 +122,12 @@ def replay(
     the deployment's, first brought up to date so that no recent day is missing).
     """
     if index is None:
-        index = open_read_model(tenancy)
-        Projector(tenancy, index).catch_up()
+        index = models.open()
+        live_catch_up(logs, models, index).catch_up()
     db = SQLiteReadModel(":memory:")
     try:
         target = positions_at(index, day)
-        start = latest_checkpoint(tenancy, day)
+        start = latest_checkpoint(models, day)
         if start is not None:
             source = sqlite3.connect(start)
             source.backup(db.conn)
@@ -107,7 +137,7 @@ def replay(
             if any(int(p) > target.get(t, 0) for t, p in begun.items()):
                 db.close()  # a checkpoint beyond the day (logs replaced since): start afresh
                 db = SQLiteReadModel(":memory:")
-        Projector(tenancy, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=target)
+        CatchUp(logs, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=target)
         yield db
     finally:
         db.close()

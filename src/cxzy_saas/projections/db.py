@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -188,3 +189,36 @@ class PostgresReadModel:
 
     def close(self) -> None:
         pass
+
+
+READ_MODEL_FILE = "projections.sqlite3"
+CHECKPOINTS = "projections-checkpoints"
+
+
+@dataclass(frozen=True)
+class ReadModels:
+    """Where a deployment keeps its read models, beside its logs: the live model (a file in the
+    data folder on SQLite; schema ``projections`` of the cell, over the cell's pool, on
+    PostgreSQL) and the as-of checkpoints (SQLite images in the data folder, either way)."""
+
+    data_dir: Path
+    connection: Callable[[], Any] | None = None  # PostgreSQL: the cell's pool's connections
+
+    @property
+    def embedded(self) -> bool:
+        """The SQLite file, whose projector runs inside the web process."""
+        return self.connection is None
+
+    @property
+    def path(self) -> Path:
+        return self.data_dir / READ_MODEL_FILE
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.data_dir / CHECKPOINTS
+
+    def open(self) -> ReadModelDB:
+        """The live read model (a connection of its own on SQLite)."""
+        if self.connection is not None:
+            return PostgresReadModel(self.connection)
+        return SQLiteReadModel(self.path)

@@ -7,10 +7,12 @@ from typing import Any
 
 import orjson
 
-from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import InvalidInput, NotFound
-from cxzy_saas.projections.db import ReadModelDB
-from cxzy_saas.projections.projector import open_read_model
+from cxzy_saas.logs.port import Logs
+from cxzy_saas.projections.asof import replay
+from cxzy_saas.projections.boards import branch_plans, latest_plan
+from cxzy_saas.projections.db import TABLES, ReadModelDB, ReadModels
+from cxzy_saas.projections.lists import campaign_known
 
 
 def parse_day(value: str) -> date:
@@ -20,11 +22,18 @@ def parse_day(value: str) -> date:
         raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field="as_of") from None
 
 
-def only_committee(tenancy: Tenancy, committee: str | None) -> str:
+def only_committee(logs: Logs, committee: str | None) -> str:
+    """``committee``, or the only one there is.
+
+    Raises:
+        NotFound: no committee ``committee``.
+        InvalidInput: none named, and there is not exactly one.
+    """
+    codes = sorted(t.code for t in logs.tenants() if t.kind == "committee")
     if committee:
-        tenancy.committee(committee)
+        if committee not in codes:
+            raise NotFound(f"committee {committee} not found")
         return committee
-    codes = sorted(tenancy.registry().committees())
     if len(codes) != 1:
         raise InvalidInput("name the committee (--committee): there are " + str(len(codes)))
     return codes[0]
@@ -41,7 +50,8 @@ def board_rows(db: ReadModelDB, committee: str, year: int, level: str) -> list[d
 
 
 def leaderboard(
-    tenancy: Tenancy,
+    logs: Logs,
+    models: ReadModels,
     year: int,
     level: str,
     committee: str | None = None,
@@ -53,32 +63,23 @@ def leaderboard(
     ``db`` is the live read model (opened here when not given)."""
     if level not in ("branch", "group", "member"):
         raise InvalidInput("level is branch, group or member", field="level")
-    code = only_committee(tenancy, committee)
+    code = only_committee(logs, committee)
     # A caller's own read model is kept current by a running projector; without one (the
     # CLI), the as-of replay first brings the time index up to date.
-    live, db = db, db or open_read_model(tenancy)
+    live, db = db, db or models.open()
     if as_of is None:
         rows = board_rows(db, code, year, level)
     else:
-        from cxzy_saas.projections.asof import replay
-
         day = parse_day(as_of)
-        with replay(tenancy, day, index=live) as replayed:
+        with replay(logs, models, day, index=live) as replayed:
             rows = board_rows(replayed, code, year, level)
-    if not rows and as_of is None:
-        with db.read() as tx:
-            known = tx.query(
-                "SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (code, year)
-            )
-        if not known:
-            raise NotFound(f"no campaign {year} in the read models (try `cxzy project rebuild`)")
+    if not rows and as_of is None and not campaign_known(db, code, year):
+        raise NotFound(f"no campaign {year} in the read models (try `cxzy project rebuild`)")
     return {"campaign": year, "level": level, "committee": code, "as_of": as_of, "rows": rows}
 
 
 def dump(db: ReadModelDB) -> dict[str, list[tuple[Any, ...]]]:
     """Every read-model table's rows, sorted: two models are equal when their dumps are."""
-    from cxzy_saas.projections.db import TABLES
-
     with db.read() as tx:
         return {table: sorted(tx.query(f"SELECT * FROM {table}"), key=repr) for table in TABLES}
 
@@ -103,8 +104,6 @@ def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
 
 
 def plans_by_branch(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
-    from cxzy_saas.projections.boards import branch_plans, latest_plan
-
     with db.read() as tx:
         fallback = latest_plan(tx, committee, year)
         return {} if fallback is None else branch_plans(tx, committee, year, fallback)

@@ -1,96 +1,44 @@
-"""The web application: built by a factory from settings, never at import time."""
+"""The web application: built by a factory from settings, never at import time (``app.py``).
+
+This package's own module holds what every view reads of the application being served: the
+tenancy, the read port over its logs, its read models. It imports no view, so the views import
+it without a cycle (the factory imports the views).
+"""
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
-from datetime import date
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from flask import Flask
-from flask.json.provider import DefaultJSONProvider
 
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.config import Settings
-
-if TYPE_CHECKING:
-    from cxzy_saas.projections.db import ReadModelDB
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Dates as ISO 8601 (Flask's default is an HTTP date), Chinese as it is."""
-
-    ensure_ascii = False
-
-    @staticmethod
-    def default(o: object) -> object:
-        if isinstance(o, date):
-            return o.isoformat()
-        if isinstance(o, UUID):
-            return str(o)
-        if isinstance(o, set | frozenset):
-            return sorted(o)
-        return DefaultJSONProvider.default(o)
-
-
-def create_app(
-    settings: Settings | None = None, test_config: dict[str, Any] | None = None
-) -> Flask:
-    app = Flask(__name__)
-    app.json = JSONProvider(app)
-    app.config.from_mapping(
-        # Tokens and sessions are signed with it; without CXZY_SECRET_KEY a restart signs
-        # everyone out, which is right for the demo and wrong for production.
-        SECRET_KEY=os.environ.get("CXZY_SECRET_KEY") or secrets.token_hex(32),
-        MAX_CONTENT_LENGTH=1024 * 1024,
-    )
-    if test_config:
-        app.config.update(test_config)
-    settings = settings or Settings.from_env()
-    tenancy = Tenancy(settings)
-    app.extensions["cxzy.tenancy"] = tenancy
-    # The embedded default (SQLite) runs the projector inside the web process; production
-    # (PostgreSQL) runs `cxzy project run` as a process of its own.
-    if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
-        start_projector(tenancy)
-
-    from cxzy_saas.web import api, pages, problems
-    from cxzy_saas.web.api import openapi
-
-    problems.register(app)
-    app.register_blueprint(pages.bp)
-    pages.init_app(app)  # CSRF on every form (the JSON API exempt), session cookie, i18n
-    app.register_blueprint(api.bp)
-    openapi.register(app)
-    return app
-
-
-def start_projector(tenancy: Tenancy) -> threading.Thread:
-    from cxzy_saas.projections.projector import Projector, open_read_model
-
-    def follow() -> None:
-        Projector(tenancy, open_read_model(tenancy)).run(interval=0.5)
-
-    thread = threading.Thread(target=follow, name="cxzy-projector", daemon=True)
-    thread.start()
-    return thread
+from cxzy_saas.logs.port import Logs
+from cxzy_saas.projections.db import ReadModelDB, ReadModels
 
 
 def read_model_of(app: Flask) -> ReadModelDB:
     """The read model requests read, opened once per application (the projector has its own
     connection: SQLite would otherwise let requests see its uncommitted batch)."""
     with _opening:
-        db = app.extensions.get("cxzy.read_model")
+        db: ReadModelDB | None = app.extensions.get("cxzy.read_model")
         if db is None:
-            from cxzy_saas.projections.projector import open_read_model
-
-            db = app.extensions["cxzy.read_model"] = open_read_model(tenancy_of(app))
+            db = app.extensions["cxzy.read_model"] = read_models_of(app).open()
     return db
 
 
 _opening = threading.Lock()
+
+
+def read_port_of(app: Flask) -> Logs:
+    """The read port over the application's tenant logs (audits read through it)."""
+    logs: Logs = app.extensions["cxzy.read_port"]
+    return logs
+
+
+def read_models_of(app: Flask) -> ReadModels:
+    models = app.extensions["cxzy.read_models"]
+    assert isinstance(models, ReadModels)
+    return models
 
 
 def tenancy_of(app: Flask) -> Tenancy:

@@ -22,7 +22,7 @@ from cxzy_saas.config import Settings
 
 
 def serve(settings: Settings, host: str, port: int, workers: int | None, threads: int) -> None:
-    from cxzy_saas.web import create_app
+    from cxzy_saas.web.app import create_app
 
     if workers is None:
         workers = 1 if settings.backend == "sqlite" else 2

@@ -17,9 +17,11 @@ from marshmallow import Schema, fields
 
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.projections import queries
+from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import ReadModelDB
-from cxzy_saas.projections.projector import LOCAL
-from cxzy_saas.web import read_model_of
+from cxzy_saas.projections.engine import LOCAL
+from cxzy_saas.projections.lists import campaign_known
+from cxzy_saas.web import read_model_of, read_models_of, read_port_of
 from cxzy_saas.web.api.committee import ANYONE
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import AsOfArgs, check_level
@@ -64,19 +66,13 @@ def read_model(call: Call, year: int) -> Iterator[ReadModelDB]:
         check_campaign(live, call.committee_code, year)
         yield live
         return
-    from cxzy_saas.projections.asof import replay
-
     call.committee.campaign(year)
-    with replay(call.tenancy, as_of, index=live) as db:
+    with replay(read_port_of(current_app), read_models_of(current_app), as_of, index=live) as db:
         yield db
 
 
 def check_campaign(db: ReadModelDB, committee: str, year: int) -> None:
-    with db.read() as tx:
-        known = tx.query(
-            "SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (committee, year)
-        )
-    if not known:
+    if not campaign_known(db, committee, year):
         raise NotFound(f"no campaign {year}")
 
 
@@ -104,7 +100,8 @@ def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
     check_level(level)
     as_of = call.args["as_of"].isoformat() if call.args["as_of"] else None
     live = read_model_of(current_app)
-    board = queries.leaderboard(call.tenancy, year, level, call.committee_code, as_of, live)
+    logs, models = read_port_of(current_app), read_models_of(current_app)
+    board = queries.leaderboard(logs, models, year, level, call.committee_code, as_of, live)
     # Whether the board is open to branches is today's decision, whatever day is shown.
     shared = opened(call, live, year)
     board["rows"] = queries.visible_rows(board["rows"], call.viewer_branch, shared)

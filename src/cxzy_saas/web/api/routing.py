@@ -27,7 +27,7 @@ from marshmallow import Schema
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.committee import CommitteeApplication
-from cxzy_saas.application.idempotency import Claim, Stored, claiming
+from cxzy_saas.application.idempotency import Claim, Stored, claiming, keep_answer
 from cxzy_saas.application.permissions import SYSTEM
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import ConcurrentModification, Forbidden, NotFound
@@ -196,7 +196,7 @@ def idempotent(call: Call, run: Callable[[], Response]) -> Response:
 
     def earlier() -> tuple[Any, Stored] | None:
         for app in stores:
-            found = app.recorder.idempotent_lookup(call.user.username, key)  # type: ignore[attr-defined,union-attr]
+            found = app.answer_to(call.user.username, key)  # type: ignore[union-attr]
             if found is not None:
                 return app, found
         return None
@@ -230,7 +230,5 @@ def idempotent(call: Call, run: Callable[[], Response]) -> Response:
                 raise
             return replay(found[1])  # the same key, claimed by a request that raced this one
     if claim.taken:
-        claim.recorder.idempotent_store(
-            call.user.username, key, response.status_code, response.get_data(as_text=True)
-        )
+        keep_answer(claim, response.status_code, response.get_data(as_text=True))
     return response

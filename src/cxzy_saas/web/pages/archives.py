@@ -21,10 +21,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.committee import CommitteeApplication
-from cxzy_saas.archive import bundle
-from cxzy_saas.archive.pdf import FontMissing
-from cxzy_saas.archive.verify import verify_files
+from cxzy_saas.audit import bundle
 from cxzy_saas.audit.logs import read_log
+from cxzy_saas.audit.pdf import FontMissing
+from cxzy_saas.audit.verify import verify_files
+from cxzy_saas.domain import events
 from cxzy_saas.domain.errors import (
     AlreadyExists,
     ConcurrentModification,
@@ -36,7 +37,7 @@ from cxzy_saas.domain.errors import (
 )
 from cxzy_saas.domain.plan import Campaign
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in, user
 from cxzy_saas.web.problems import status_for
@@ -69,8 +70,8 @@ def seals(app: CommitteeApplication) -> dict[tuple[str, int], dict[str, Any]]:
     """Every seal of the committee, by (branch, year), with who sealed it and when: read from
     the stored seal events (the aggregate keeps neither actor nor time of its own)."""
     found = {}
-    for e in read_log(tenancy_of(current_app), app.tenant, "committee").events:
-        if e.name == "ArchiveSeal.Sealed":
+    for e in read_log(read_port_of(current_app), app.tenant, "committee").events:
+        if e.type is events.ArchiveSealSealed:
             data = e.data
             found[(str(data["branch"]), int(data["year"]))] = {
                 "ref": e.ref,

@@ -19,10 +19,12 @@ from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.logs import committee_logs, read_log
 from cxzy_saas.audit.replay import LEVELS
 from cxzy_saas.audit.trail import PRIVATE, resolve, trail
+from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
-from cxzy_saas.projections.projector import LOCAL
+from cxzy_saas.domain.events import named
+from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.queries import parse_day
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import committee_reader, signed_in, user
 from cxzy_saas.web.pages.filters import from_request
@@ -31,57 +33,57 @@ nav_link("committee", "pages.audit_trail", "审计追溯", "Audit trail")
 nav_link("committee", "pages.audit_diff", "变化比对", "Changes")
 
 EVENTS = {
-    "Branch.Opened": ("党支部建立", "branch opened"),
-    "Committee.BranchRegistered": ("党支部登记", "branch registered"),
-    "Group.Formed": ("党小组成立", "group formed"),
-    "Group.Renamed": ("党小组更名", "group renamed"),
-    "Group.Dissolved": ("党小组撤销", "group dissolved"),
-    "Member.Enrolled": ("党员登记", "member enrolled"),
-    "Member.MovedToGroup": ("调整党小组", "moved to a group"),
-    "Member.RoleGiven": ("担任职务", "role given"),
-    "Member.RoleRelieved": ("免去职务", "role relieved"),
-    "Member.FullMembershipConfirmed": ("转为正式党员", "full membership"),
-    "Member.Left": ("党员离开", "member left"),
-    "Member.PersonalDataErased": ("个人信息已删除", "personal data erased"),
-    "Plan.Drafted": ("方案起草", "plan drafted"),
-    "Plan.Discussed": ("支委会讨论方案", "plan discussed"),
-    "Plan.Revised": ("方案修改", "plan revised"),
-    "Plan.Circulated": ("方案征求意见", "plan circulated"),
-    "Plan.CommentRecorded": ("方案意见", "plan comment"),
-    "Plan.Finalised": ("方案定稿", "plan finalised"),
-    "Plan.Submitted": ("方案报批", "plan submitted"),
-    "Measure.Filed": ("制定措施", "measure filed"),
-    "Measure.Reported": ("措施上报", "measure reported"),
-    "Measure.Acknowledged": ("措施已收悉", "measure acknowledged"),
-    "Measure.Completed": ("措施完成", "measure completed"),
-    "DailyRecord.Recorded": ("日常记载", "daily record"),
-    "DailyRecord.Retracted": ("撤回记载", "record retracted"),
-    "Assessment.Recorded": ("月度考核", "assessment"),
-    "Assessment.ScoreCorrected": ("分数更正", "score corrected"),
-    "Inspection.Recorded": ("季度检查", "quarterly inspection"),
-    "Meeting.Recorded": ("会议记录", "meeting"),
-    "Review.Started": ("评议开始", "review started"),
-    "Review.SummaryFiled": ("个人总结", "self-summary"),
-    "Review.CritiqueRecorded": ("讲评", "critique"),
-    "Review.GroupSummaryFiled": ("党小组总结", "group summary"),
-    "Review.BranchSummaryFiled": ("党支部总结", "branch summary"),
-    "Review.Recommended": ("推荐表扬", "recommended"),
-    "Review.ReportedToCommittee": ("评议结果上报", "review reported"),
-    "Ballot.Opened": ("民主测评开始", "ballot opened"),
-    "Ballot.Closed": ("民主测评结束(计票)", "ballot closed (tally)"),
-    "Nomination.Started": ("推荐开始", "nomination started"),
-    "Nomination.Shortlisted": ("推荐名单", "shortlist"),
-    "Nomination.Submitted": ("推荐上报", "nomination submitted"),
-    "Decision.Approved": ("党委批准", "approved"),
-    "Decision.Returned": ("党委退回", "returned"),
-    "Decision.Acknowledged": ("党委收悉", "acknowledged"),
-    "Commendation.Started": ("表彰开始", "commendation started"),
-    "Commendation.Named": ("命名表彰", "commended"),
-    "DeedMaterial.Drafted": ("事迹材料", "deed material"),
-    "DeedMaterial.Revised": ("事迹材料修改", "deed material revised"),
-    "AnnualSummary.Filed": ("年度总结", "annual summary"),
-    "AnnualSummary.Reported": ("年度总结上报", "annual summary reported"),
-    "ArchiveSeal.Sealed": ("归档封存", "archive sealed"),
+    ev.BranchOpened: ("党支部建立", "branch opened"),
+    ev.CommitteeBranchRegistered: ("党支部登记", "branch registered"),
+    ev.GroupFormed: ("党小组成立", "group formed"),
+    ev.GroupRenamed: ("党小组更名", "group renamed"),
+    ev.GroupDissolved: ("党小组撤销", "group dissolved"),
+    ev.MemberEnrolled: ("党员登记", "member enrolled"),
+    ev.MemberMovedToGroup: ("调整党小组", "moved to a group"),
+    ev.MemberRoleGiven: ("担任职务", "role given"),
+    ev.MemberRoleRelieved: ("免去职务", "role relieved"),
+    ev.MemberFullMembershipConfirmed: ("转为正式党员", "full membership"),
+    ev.MemberLeft: ("党员离开", "member left"),
+    ev.MemberPersonalDataErased: ("个人信息已删除", "personal data erased"),
+    ev.PlanDrafted: ("方案起草", "plan drafted"),
+    ev.PlanDiscussed: ("支委会讨论方案", "plan discussed"),
+    ev.PlanRevised: ("方案修改", "plan revised"),
+    ev.PlanCirculated: ("方案征求意见", "plan circulated"),
+    ev.PlanCommentRecorded: ("方案意见", "plan comment"),
+    ev.PlanFinalised: ("方案定稿", "plan finalised"),
+    ev.PlanSubmitted: ("方案报批", "plan submitted"),
+    ev.MeasureFiled: ("制定措施", "measure filed"),
+    ev.MeasureReported: ("措施上报", "measure reported"),
+    ev.MeasureAcknowledged: ("措施已收悉", "measure acknowledged"),
+    ev.MeasureCompleted: ("措施完成", "measure completed"),
+    ev.DailyRecordRecorded: ("日常记载", "daily record"),
+    ev.DailyRecordRetracted: ("撤回记载", "record retracted"),
+    ev.AssessmentRecorded: ("月度考核", "assessment"),
+    ev.AssessmentScoreCorrected: ("分数更正", "score corrected"),
+    ev.InspectionRecorded: ("季度检查", "quarterly inspection"),
+    ev.MeetingRecorded: ("会议记录", "meeting"),
+    ev.ReviewStarted: ("评议开始", "review started"),
+    ev.ReviewSummaryFiled: ("个人总结", "self-summary"),
+    ev.ReviewCritiqueRecorded: ("讲评", "critique"),
+    ev.ReviewGroupSummaryFiled: ("党小组总结", "group summary"),
+    ev.ReviewBranchSummaryFiled: ("党支部总结", "branch summary"),
+    ev.ReviewRecommended: ("推荐表扬", "recommended"),
+    ev.ReviewReportedToCommittee: ("评议结果上报", "review reported"),
+    ev.BallotOpened: ("民主测评开始", "ballot opened"),
+    ev.BallotClosed: ("民主测评结束(计票)", "ballot closed (tally)"),
+    ev.NominationStarted: ("推荐开始", "nomination started"),
+    ev.NominationShortlisted: ("推荐名单", "shortlist"),
+    ev.NominationSubmitted: ("推荐上报", "nomination submitted"),
+    ev.DecisionApproved: ("党委批准", "approved"),
+    ev.DecisionReturned: ("党委退回", "returned"),
+    ev.DecisionAcknowledged: ("党委收悉", "acknowledged"),
+    ev.CommendationStarted: ("表彰开始", "commendation started"),
+    ev.CommendationNamed: ("命名表彰", "commended"),
+    ev.DeedMaterialDrafted: ("事迹材料", "deed material"),
+    ev.DeedMaterialRevised: ("事迹材料修改", "deed material revised"),
+    ev.AnnualSummaryFiled: ("年度总结", "annual summary"),
+    ev.AnnualSummaryReported: ("年度总结上报", "annual summary reported"),
+    ev.ArchiveSealSealed: ("归档封存", "archive sealed"),
 }
 
 # The fields' names in a trail; any other shows as the event stores it.
@@ -135,7 +137,8 @@ def field_label(key: str) -> str:
 
 @bp.app_template_global("audit_event")
 def event_label(name: str) -> str:
-    return i18n.label(EVENTS, name)
+    pair = EVENTS.get(named(name))  # type: ignore[arg-type]
+    return i18n.tr(*pair) if pair else name
 
 
 @bp.app_template_global("audit_when")
@@ -220,8 +223,8 @@ def audit_trail() -> tuple[str, int]:
     context["subjects"] = subjects
     if not text:
         return render_template("audit/trail.html", **context), 200
-    branch_log = read_log(tenancy, branch, "branch")
-    committee_log = read_log(tenancy, committee, "committee")
+    branch_log = read_log(read_port_of(current_app), branch, "branch")
+    committee_log = read_log(read_port_of(current_app), committee, "committee")
     try:
         subject = resolve(branch_log, committee_log, text)
     except NotFound:
@@ -277,10 +280,10 @@ def audit_diff() -> tuple[str, int]:
     if errors or filters.errors:
         return render_template("audit/diff.html", **context), 422
     levels = (form["level"],) if form["level"] else LEVELS
-    tenancy = tenancy_of(current_app)
+    port = read_port_of(current_app)
     try:
-        logs = committee_logs(tenancy, committee)
-        found = diff(tenancy, logs, committee, filters.year, days["from"], days["to"], levels)
+        logs = committee_logs(port, committee)
+        found = diff(port, logs, committee, filters.year, days["from"], days["to"], levels)
     except DomainError as error:
         errors["from"] = i18n.message(error)
         return render_template("audit/diff.html", **context), 422

@@ -18,38 +18,24 @@ Committee section (the committee's log, positions 1..C, C its head before the se
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
-from uuid import UUID
+from typing import Any
 
 import orjson
-from eventsourcing.utils import get_topic
 
-from cxzy_saas.archive.chain import Record
+from cxzy_saas.audit.chain import Record
+from cxzy_saas.domain import events
 from cxzy_saas.domain.commendation import Commendation
-from cxzy_saas.domain.organisation import Branch, Group, Member
+from cxzy_saas.domain.decisions import Decision
+from cxzy_saas.domain.events import events_of, topic_of
 from cxzy_saas.domain.plan import Campaign
-from cxzy_saas.domain.work import Assessment, Measure
+from cxzy_saas.logs.port import StoredNotification
 
 ORGANISATION_CREATED = frozenset(
-    get_topic(cls)
-    for cls in (Branch.Opened, Group.Formed, Member.Enrolled)  # type: ignore[attr-defined]
+    topic_of(cls) for cls in (events.BranchOpened, events.GroupFormed, events.MemberEnrolled)
 )
-MEASURE_FILED = get_topic(Measure.Filed)  # type: ignore[attr-defined]
-ASSESSED = get_topic(Assessment.Recorded)  # type: ignore[attr-defined]
-DECISION_PREFIX = "cxzy_saas.domain.decisions:Decision."
-
-
-class StoredNotification(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def originator_id(self) -> UUID | str: ...
-    @property
-    def originator_version(self) -> int: ...
-    @property
-    def topic(self) -> str: ...
-    @property
-    def state(self) -> bytes: ...
+MEASURE_FILED = topic_of(events.MeasureFiled)
+ASSESSED = topic_of(events.AssessmentRecorded)
+DECIDED = frozenset(topic_of(cls) for cls in events_of(Decision))
 
 
 def as_record(n: StoredNotification) -> Record:
@@ -110,7 +96,7 @@ def select_committee_year(
     def keep(n: StoredNotification) -> bool:
         if str(n.originator_id) in own:
             return True
-        if n.topic.startswith(DECISION_PREFIX):
+        if n.topic in DECIDED:
             d = _state(n)
             if d.get("branch") != branch:
                 return False

@@ -50,10 +50,11 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 from psycopg import sql
 
-from cxzy_saas.application.stores import PostgresStore, SQLiteStore, Store
-from cxzy_saas.domain.organisation import Member, erased_value
+from cxzy_saas.domain import events
+from cxzy_saas.domain.events import EventClass, of_aggregate
+from cxzy_saas.domain.organisation import PERSONAL_FIELDS, Member, erased_value
+from cxzy_saas.storage.stores import PostgresStore, SQLiteStore, Store
 
-PERSONAL_FIELDS = ("name", "gender", "phone", "id_number", "id_card")
 KEY_TABLE = "cxzy_personal_keys"
 SEALED = "aesgcm-v1"
 
@@ -118,37 +119,40 @@ def open_sealed(value: dict[str, str], key: bytes) -> str:
 # where personal data sits
 
 
-def sites(name: str, state: dict[str, Any], tenant: str, originator_id: Any = None) -> list[Site]:
-    """The personal values of one event's state (see the module's docstring). Nested containers
+def sites(
+    event: EventClass | None, state: dict[str, Any], tenant: str, originator_id: Any = None
+) -> list[Site]:
+    """The personal values of one event's state (see the module's docstring); ``event`` is its
+    class (None: an event this domain does not know, which holds none). Nested containers
     are those of ``state``: copy them first (:func:`copy_nested`) before changing values.
     ``originator_id`` is needed when ``state`` does not hold it (the projector's decoding)."""
-    if name.startswith("Member."):
+    if of_aggregate(event, Member):
         key_id = str(originator_id if originator_id is not None else state["originator_id"])
         return [(state, f, tenant, key_id) for f in PERSONAL_FIELDS if f in state]
     found: list[Site] = []
-    if name == "Commendation.Named":
+    if event is events.CommendationNamed:
         for entry in state.get("entries", []):
             if entry.get("level") == "member" and "name" in entry:
                 branch = entry["branch"]
                 found.append((entry, "name", branch, _member_key(branch, entry["subject"])))
-    elif name == "Ballot.Opened":
+    elif event is events.BallotOpened:
         rows = state.get("subjects", [])
         found += _member_rows(rows, tenant)
-    elif name == "Nomination.Shortlisted":
+    elif event is events.NominationShortlisted:
         found += _member_rows(state.get("entries", []), tenant)
         found += _member_rows(state.get("ranking", {}).get("member", []), tenant)
     return found
 
 
-NESTED = {
-    "Commendation.Named": ("entries",),
-    "Ballot.Opened": ("subjects",),
-    "Nomination.Shortlisted": ("entries", "ranking"),
+NESTED: dict[EventClass, tuple[str, ...]] = {
+    events.CommendationNamed: ("entries",),
+    events.BallotOpened: ("subjects",),
+    events.NominationShortlisted: ("entries", "ranking"),
 }
 
 
-def copy_nested(name: str, state: dict[str, Any]) -> None:
-    for field in NESTED.get(name, ()):
+def copy_nested(event: EventClass, state: dict[str, Any]) -> None:
+    for field in NESTED.get(event, ()):
         if field in state:
             state[field] = copy.deepcopy(state[field])
 
@@ -399,10 +403,10 @@ class PersonalDataMapper(Mapper[Any]):
     tenant: str
 
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
-        name = type(domain_event).__qualname__
+        event = type(domain_event)
         state = dict(vars(domain_event))
-        copy_nested(name, state)  # the aggregate shares the event's lists: never change them
-        found = [s for s in sites(name, state, self.tenant) if isinstance(s[0][s[1]], str)]
+        copy_nested(event, state)  # the aggregate shares the event's lists: never change them
+        found = [s for s in sites(event, state, self.tenant) if isinstance(s[0][s[1]], str)]
         found = [s for s in found if s[0][s[1]]]  # an empty value reveals nothing
         if not found:
             return super().to_stored_event(domain_event)
@@ -420,8 +424,7 @@ class PersonalDataMapper(Mapper[Any]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
         domain_event = super().to_domain_event(stored_event)
-        name = stored_event.topic.rsplit(":", 1)[-1]
-        found = sites(name, vars(domain_event), self.tenant)
+        found = sites(type(domain_event), vars(domain_event), self.tenant)
         if found:
             open_values(found, self.keys.lookup(wanted_keys(found)))
         return domain_event

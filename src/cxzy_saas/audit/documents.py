@@ -12,11 +12,12 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.committee import CommitteeApplication
-from cxzy_saas.domain.commendation import TITLES, DeedMaterial
-from cxzy_saas.domain.errors import DomainError
-from cxzy_saas.domain.evaluation import Review
+from cxzy_saas.audit.offline import Offline
+from cxzy_saas.domain import ranking
+from cxzy_saas.domain.commendation import TITLES, AnnualSummary, Commendation, DeedMaterial
+from cxzy_saas.domain.decisions import Decision
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.evaluation import Nomination, Review
 from cxzy_saas.domain.plan import Plan
 from cxzy_saas.domain.scoring import GRADE_NAMES
 
@@ -60,25 +61,61 @@ def fmt(value: Any) -> str:
 
 
 class Context:
-    """What every document reads: the replayed applications and the display names."""
+    """What every document reads: the archived aggregates of the branch (``b``) and of the
+    committee (``c``), and the display names."""
 
     def __init__(
-        self,
-        committee: str,
-        branch: str,
-        year: int,
-        names: dict[str, str],
-        branch_app: BranchApplication,
-        committee_app: CommitteeApplication,
+        self, committee: str, branch: str, year: int, names: dict[str, str], b: Offline, c: Offline
     ) -> None:
         self.committee, self.branch, self.year, self.names = committee, branch, year, names
-        self.b, self.c = branch_app, committee_app
+        self.b, self.c = b, c
 
     def name(self, level: str, subject: str) -> str:
         return self.names.get(f"{level}:{subject}", subject)
 
+    # the branch-year's aggregates (None: there is none)
+
+    def plan(self) -> Plan | None:
+        return self.b.get(Plan, Plan.id_for(self.branch, self.year))
+
+    def review(self, stage: str) -> Review | None:
+        return self.b.get(Review, Review.id_for(self.branch, self.year, stage))
+
+    def annual_summary(self) -> AnnualSummary | None:
+        return self.b.get(AnnualSummary, AnnualSummary.id_for(self.branch, self.year))
+
+    def nomination(self) -> Nomination | None:
+        return self.b.get(Nomination, Nomination.id_for(self.branch, self.year))
+
+    def commendation(self) -> Commendation | None:
+        return self.c.get(Commendation, Commendation.id_for(self.committee, self.year))
+
+    def decision(self, kind: str, subject: str, submission: int) -> Decision | None:
+        decision_id = Decision.id_for(self.committee, self.branch, kind, subject, submission)
+        return self.c.get(Decision, decision_id)
+
+    def ranking(self) -> dict[str, list[ranking.Row]]:
+        """The groups' and members' rows, as the branch application ranks them.
+
+        Raises:
+            NotFound: the branch has no plan for the year (scores need its items).
+        """
+        plan = self.plan()
+        if plan is None:
+            raise NotFound(f"plan for {self.year} not found")
+        b = self.b
+        inputs = ranking.gather(
+            plan.content,
+            b.assessments(self.year),
+            b.measures(self.year),
+            b.ballots(self.year),
+            b.members(),
+            b.groups(),
+        )
+        return {level: ranking.rows(inputs, level) for level in ("group", "member")}
+
     def decision_line(self, kind: str, subject: str, submission: int) -> str:
-        decision = self.c.decision(self.branch, kind, subject, submission)
+        decision = self.decision(kind, subject, submission)
         if decision is None:
             return "党委尚未作出决定"
         text = f"党委决定:{OUTCOME_NAMES.get(decision.outcome, decision.outcome)}"
@@ -90,10 +127,10 @@ class Context:
 
 
 def _plan(ctx: Context, doc: Document) -> None:
-    if not ctx.b.exists(Plan.id_for(ctx.branch, ctx.year)):
+    plan = ctx.plan()
+    if plan is None:
         doc.p("本年度未制定活动方案。")
         return
-    plan = ctx.b.plan(ctx.year)
     content = plan.versions[-1]
     doc.p(f"起草人:{plan.drafter};版本:第 {plan.version_no} 稿;状态:{plan.status}")
     for key, title in (("guiding_ideology", "指导思想"),):
@@ -143,10 +180,10 @@ def _plan(ctx: Context, doc: Document) -> None:
 
 
 def _review(ctx: Context, doc: Document, stage: str) -> None:
-    if not ctx.b.exists(Review.id_for(ctx.branch, ctx.year, stage)):
+    review = ctx.review(stage)
+    if review is None:
         doc.p("本年度未开展该阶段评议。")
         return
-    review = ctx.b.review(ctx.year, stage)
     doc.h2("党支部总结")
     doc.p(review.branch_summary or "—")
     doc.h2("党小组总结")
@@ -190,9 +227,8 @@ def _year_end(ctx: Context, doc: Document) -> None:
     doc.h2("年终总评")
     _review(ctx, doc, "year-end")
     doc.h2("年度总结")
-    try:
-        summary = ctx.b.annual_summary(ctx.year)
-    except DomainError:
+    summary = ctx.annual_summary()
+    if summary is None:
         doc.p("本年度总结尚未报送。")
         return
     for title, text in (
@@ -213,10 +249,9 @@ def _year_end(ctx: Context, doc: Document) -> None:
 def score_rows(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     """The final ranking of the branch's groups and members, without display names (those are
     not derivable from the events once personal data is erased)."""
-    ranking = ctx.b.ranking(ctx.year)
     return {
         level: [{k: v for k, v in row.as_dict().items() if k != "name"} for row in rows]
-        for level, rows in ranking.items()
+        for level, rows in ctx.ranking().items()
     }
 
 
@@ -247,9 +282,8 @@ def _scores(ctx: Context, doc: Document) -> None:
 
 
 def _nominations(ctx: Context, doc: Document) -> None:
-    try:
-        nomination = ctx.b.nomination(ctx.year)
-    except DomainError:
+    nomination = ctx.nomination()
+    if nomination is None:
         doc.p("本年度未推荐。")
         return
     submitted = fmt(nomination.submitted_on) if nomination.submitted_on else "尚未报送"
@@ -271,7 +305,7 @@ def _nominations(ctx: Context, doc: Document) -> None:
             ]
         )
     doc.table(["层级", "名称", "综合得分", "名次", "偏离排名", "推荐理由", "党委审批"], rows)
-    commendation = ctx.c.commendation(ctx.year)
+    commendation = ctx.commendation()
     doc.h2("命名表彰")
     named = [e for e in (commendation.named if commendation else []) if e["branch"] == ctx.branch]
     if not named:
@@ -286,7 +320,9 @@ def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
     if not deed_ids:
         doc.p("本年度无事迹材料。")
     for deed_id in deed_ids:
-        deeds = ctx.b.load(DeedMaterial, deed_id, "deed material")
+        deeds = ctx.b.get(DeedMaterial, deed_id)
+        if deeds is None:
+            raise NotFound("deed material not found")
         doc.h2(f"{TITLES.get(deeds.level, deeds.level)}:{ctx.name(deeds.level, deeds.subject)}")
         for paragraph in deeds.versions[-1].split("\n"):
             if paragraph.strip():

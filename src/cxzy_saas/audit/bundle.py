@@ -27,17 +27,17 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.utils import get_topic
 
-from cxzy_saas.archive.chain import ALGORITHM, Record, encode_lines, genesis, summarise
-from cxzy_saas.archive.documents import Context, Document, build_documents, render_html, score_rows
-from cxzy_saas.archive.replay import replay
-from cxzy_saas.domain.commendation import DeedMaterial
+from cxzy_saas.audit.chain import ALGORITHM, Record, encode_lines, genesis, summarise
+from cxzy_saas.audit.documents import Context, Document, build_documents, render_html, score_rows
+from cxzy_saas.audit.offline import Offline
+from cxzy_saas.audit.pdf import render_pdf
+from cxzy_saas.domain import events
 
 FORMAT = "cxzy-archive/1"
 MANIFEST = "manifest.json"
 SECTIONS = ("branch", "committee")
-DEEDS_DRAFTED = get_topic(DeedMaterial.Drafted)  # type: ignore[attr-defined]
+DEEDS_DRAFTED = events.topic_of(events.DeedMaterialDrafted)
 
 
 def pretty(value: Any) -> bytes:
@@ -68,17 +68,19 @@ def derive(
 ) -> tuple[dict[str, bytes], list[Document]]:
     """The files a verifier can recompute from the events and names: scores.json and every
     HTML document; also the documents themselves (for the PDFs)."""
-    branch_app, committee_app = replay(committee, branch, branch_records, committee_records)
-    try:
-        ctx = Context(committee, branch, year, names, branch_app, committee_app)
-        deed_ids = [UUID(r.aggregate) for r in branch_records if r.topic == DEEDS_DRAFTED]
-        docs = build_documents(ctx, deed_ids, names.get(f"branch:{branch}", branch))
-        files = {f"documents/{d.key}.html": render_html(d) for d in docs}
-        files["scores.json"] = pretty({"branch": branch, "year": year, "levels": score_rows(ctx)})
-        return files, docs
-    finally:
-        branch_app.close()
-        committee_app.close()
+    ctx = Context(
+        committee,
+        branch,
+        year,
+        names,
+        Offline(branch, branch_records),
+        Offline(committee, committee_records),
+    )
+    deed_ids = [UUID(r.aggregate) for r in branch_records if r.topic == DEEDS_DRAFTED]
+    docs = build_documents(ctx, deed_ids, names.get(f"branch:{branch}", branch))
+    files = {f"documents/{d.key}.html": render_html(d) for d in docs}
+    files["scores.json"] = pretty({"branch": branch, "year": year, "levels": score_rows(ctx)})
+    return files, docs
 
 
 def build(
@@ -98,8 +100,6 @@ def build(
     files, docs = derive(committee, branch, year, branch_records, committee_records, names)
     files["names.json"] = pretty(names)
     if with_pdf:
-        from cxzy_saas.archive.pdf import render_pdf
-
         files.update({f"documents/{d.key}.pdf": render_pdf(d) for d in docs})
     chains = {}
     for section, records in (("branch", branch_records), ("committee", committee_records)):

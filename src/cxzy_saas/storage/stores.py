@@ -24,7 +24,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.composite import CompositeInfo, register_composite
 
-from cxzy_saas.application.idempotency import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
+from cxzy_saas.storage.recorders import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
 
 APP_NAME = "cxzy"  # PostgreSQL table names are <app name>_events in each tenant's schema
 REGISTRY = "_registry"

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from eventsourcing.utils import get_topic
 
-from cxzy_saas.archive.bundle import (
+from cxzy_saas.audit.bundle import (
     FORMAT,
     MANIFEST,
     SECTIONS,
@@ -32,7 +32,7 @@ from cxzy_saas.archive.bundle import (
     pretty,
     sha256,
 )
-from cxzy_saas.archive.chain import ALGORITHM, Record, canonical, genesis, link
+from cxzy_saas.audit.chain import ALGORITHM, Record, canonical, genesis, link
 from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.plan import Campaign
 

@@ -12,7 +12,7 @@ import io
 import os
 from pathlib import Path
 
-from cxzy_saas.archive.documents import Document
+from cxzy_saas.audit.documents import Document
 
 # Debian packages that ship a TrueType CJK font reportlab can embed (it cannot embed OpenType
 # CFF fonts such as fonts-noto-cjk's .ttc): fonts-droid-fallback, fonts-wqy-zenhei.

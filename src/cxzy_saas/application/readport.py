@@ -1,0 +1,86 @@
+"""The read port for logs (``logs/port.py``) over the tenancy: its applications' recorders, the
+stores' bulk reads and the per-member keys.
+
+Applications are fetched one at a time as they are needed: the tenancy keeps only a bounded
+number open and closes the least recently used, so following a thousand logs holds a few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+from uuid import UUID
+
+from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.logs.port import REGISTRY, Decoded, StoredNotification, Tenant
+from cxzy_saas.storage.personal import open_values, sites, wanted_keys
+from cxzy_saas.storage.stores import PostgresStore
+
+
+class TenancyLogs:
+    """The tenancy's logs, read through the port."""
+
+    def __init__(self, tenancy: Tenancy) -> None:
+        self.tenancy = tenancy
+        self.reads_many_at_once = isinstance(tenancy.store, PostgresStore)
+        self._kinds: dict[str, str] = {}  # code -> "committee" | "branch", as learnt
+
+    def tenants(self) -> list[Tenant]:
+        found = [Tenant(t.code, t.name, t.kind, t.parent) for t in self.tenancy.tenants()]
+        self._kinds.update((t.code, t.kind) for t in found)
+        return found
+
+    def app(self, log: str) -> TenantApplication:
+        """Raises NotFound unless ``log`` is the registry's, a committee's or a branch's."""
+        if log == REGISTRY:
+            return self.tenancy.registry()
+        # A committee is opened as one directly: asking the tenancy for a branch of that code
+        # first would read every committee's branches to learn it is none.
+        if self._kinds.get(log) == "committee":
+            return self.tenancy.committee(log)
+        try:
+            app: TenantApplication = self.tenancy.branch(log)
+            self._kinds[log] = "branch"
+        except NotFound:
+            app = self.tenancy.committee(log)
+            self._kinds[log] = "committee"
+        return app
+
+    def notifications(
+        self, log: str, after: int, limit: int, stop: int | None = None
+    ) -> Sequence[StoredNotification]:
+        return self.app(log).recorder.select_notifications(after + 1, limit, stop=stop)
+
+    def notifications_between(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[str, list[StoredNotification]]:
+        store = self.tenancy.store
+        if isinstance(store, PostgresStore):
+            # The library's notifications are stored notifications (a list is invariant).
+            return cast(
+                dict[str, list[StoredNotification]], store.notifications_between(list(ranges))
+            )
+        return {
+            log: list(self.notifications(log, after, upto - after, stop=upto))
+            if upto > after
+            else []
+            for log, after, upto in ranges
+        }
+
+    def events(self, log: str, aggregate: UUID) -> list[Any]:
+        return list(self.app(log).events.get(aggregate))
+
+    def head(self, log: str) -> int:
+        return self.app(log).head()
+
+    def open_personal(self, log: str, decoded: Sequence[Decoded]) -> None:
+        found = [
+            site for cls, data, aggregate in decoded for site in sites(cls, data, log, aggregate)
+        ]
+        if not found:
+            return
+        # The keys of all these events' members in one query, not one per event (a rebuild
+        # keeps its rate).
+        open_values(found, self.app(log).personal_keys.lookup(wanted_keys(found)))

@@ -1,1 +1,0 @@
-"""Sealed, tamper-evident archives of a branch's campaign year, and their offline verifier."""

@@ -1,0 +1,417 @@
+"""The projection's handlers: what each event changes in the read-model rows.
+
+Each handler takes the batch's projection and ``(tenant, aggregate, version, data)``: the log
+the event is in, its aggregate's id, its version and its decoded state. ``HANDLERS`` keys them
+by event class (``domain/events.py``); an event with no handler changes no row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from cxzy_saas.domain import events as ev
+from cxzy_saas.domain.events import EventClass
+from cxzy_saas.domain.organisation import erased_value
+from cxzy_saas.projections.projection import Projection, State, iso
+
+
+def registry_committee(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.put("rm_tenants", tenant=data["code"], kind="committee", name=data["name"], parent=None)
+
+
+def branch_registered(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.put("rm_tenants", tenant=data["code"], kind="branch", name=data["name"], parent=tenant)
+
+
+def group_formed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.keys[(tenant, aggregate)] = (tenant, "group", data["code"])
+    p.put(
+        "rm_subjects",
+        tenant=tenant,
+        level="group",
+        subject=data["code"],
+        aggregate=aggregate,
+        name=data["name"],
+        grp=None,
+        active=1,
+    )
+    p.touched.add(tenant)
+
+
+def member_enrolled(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.keys[(tenant, aggregate)] = (tenant, "member", data["member_no"])
+    p.put(
+        "rm_subjects",
+        tenant=tenant,
+        level="member",
+        subject=data["member_no"],
+        aggregate=aggregate,
+        name=data["name"],
+        grp=str(data["group_id"]) if data["group_id"] else None,
+        active=1,
+    )
+    p.touched.add(tenant)
+
+
+def member_erased(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    # The Enrolled event already reads as erased once the key is gone (a rebuild shows the
+    # placeholder from the start); this sets it on rows projected while the key existed.
+    key = p.row_key(tenant, aggregate, "rm_subjects_by_aggregate")
+    if key is not None:
+        _, _, member_no = key
+        p.set("rm_subjects", key, name=erased_value("name"))
+        p.erased.append((tenant, member_no))
+        p.touched.add(tenant)
+
+
+def campaign_opened(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.remember(tenant, aggregate, ev.CampaignOpened, data)
+    p.put(
+        "rm_campaigns",
+        committee=tenant,
+        year=data["year"],
+        title=data["title"],
+        board_open=0,
+        closed_on=None,
+    )
+    p.touched.add(tenant)
+
+
+def campaign_visibility(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    year = p.campaign_year(tenant, aggregate)
+    if year is not None:
+        p.set("rm_campaigns", (tenant, year), board_open=int(data["open_to_branches"]))
+
+
+def campaign_closed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    year = p.campaign_year(tenant, aggregate)
+    if year is not None:
+        p.set("rm_campaigns", (tenant, year), closed_on=iso(data["on"]))
+
+
+def plan_drafted(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.keys[(tenant, aggregate)] = (tenant, data["year"])
+    p.put(
+        "rm_plan_versions",
+        tenant=tenant,
+        year=data["year"],
+        version=1,
+        content=json.dumps(data["content"], ensure_ascii=False),
+    )
+    p.put(
+        "rm_plans",
+        tenant=tenant,
+        year=data["year"],
+        aggregate=aggregate,
+        status="draft",
+        submissions=0,
+    )
+    p.touched.add(tenant)
+
+
+def plan_revised(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    key = p.plan_row(tenant, aggregate)
+    if key is None:
+        return
+    _, year = key
+    stored = p.db_lookup("rm_plan_version_count", key) if p.db_lookup else None
+    known = max(
+        [v for (t, y, v) in p.rows["rm_plan_versions"] if (t, y) == key]
+        + [int(stored["versions"]) if stored and stored["versions"] is not None else 0]
+    )
+    p.put(
+        "rm_plan_versions",
+        tenant=tenant,
+        year=year,
+        version=known + 1,
+        content=json.dumps(data["content"], ensure_ascii=False),
+    )
+    p.set("rm_plans", key, status="revised")
+    p.touched.add(tenant)
+
+
+def plan_submitted(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    key = p.plan_row(tenant, aggregate)
+    if key is None:
+        return
+    _, year = key
+    p.set("rm_plans", key, status="submitted", submissions=data["submission"])
+    p.put(
+        "rm_submissions",
+        tenant=tenant,
+        kind="plan",
+        subject=str(year),
+        submission=data["submission"],
+        year=year,
+        title="活动方案",
+        submitted_at=iso(data["timestamp"]),
+    )
+
+
+def decision(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.put(
+        "rm_decisions",
+        committee=tenant,
+        branch=data["branch"],
+        kind=data["kind"],
+        subject=data["subject"],
+        submission=data["submission"],
+        outcome=data["outcome"],
+        reason=data["reason"],
+        decided_at=iso(data["timestamp"]),
+    )
+
+
+def assessed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    items = {k: float(p) for k, p in data["scores"].items()}
+    score = p.month_score(tenant, data["year"], data["plan_version"], data["level"], items)
+    p.keys[(tenant, aggregate)] = (
+        tenant,
+        data["year"],
+        data["level"],
+        data["subject"],
+        data["period"],
+    )
+    p.put(
+        "rm_assessments",
+        tenant=tenant,
+        year=data["year"],
+        level=data["level"],
+        subject=data["subject"],
+        period=data["period"],
+        aggregate=aggregate,
+        plan_version=data["plan_version"],
+        items=json.dumps(items, sort_keys=True),
+        score=score,
+        recorded_at=iso(data["timestamp"]),
+    )
+    p.touched.add(tenant)
+
+
+def score_corrected(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    key = p.row_key(tenant, aggregate, "rm_assessments_by_aggregate")
+    if key is None:
+        return
+    row = p.get("rm_assessments", key)
+    if row is None:
+        return
+    items = json.loads(row["items"])
+    items[data["item"]] = float(data["points"])
+    score = p.month_score(tenant, row["year"], row["plan_version"], row["level"], items)
+    p.set("rm_assessments", key, items=json.dumps(items, sort_keys=True), score=score)
+    p.touched.add(tenant)
+
+
+def measure_filed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.put(
+        "rm_measures",
+        tenant=tenant,
+        measure=aggregate,
+        year=data["year"],
+        level=data["level"],
+        subject=data["subject"],
+        done=0,
+    )
+    p.touched.add(tenant)
+
+
+def measure_completed(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.set("rm_measures", (tenant, aggregate), done=1)
+    p.touched.add(tenant)
+
+
+def measure_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    if data["to"] == "committee":
+        row = p.get("rm_measures", (tenant, aggregate))
+        p.put(
+            "rm_submissions",
+            tenant=tenant,
+            kind="measure",
+            subject=aggregate,
+            submission=1,
+            year=row["year"] if row else data["on"].year,
+            title="党支部措施",
+            submitted_at=iso(data["timestamp"]),
+        )
+
+
+def ballot_opened(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.put(
+        "rm_ballots",
+        tenant=tenant,
+        ballot=aggregate,
+        year=data["year"],
+        title=data["title"],
+        issued=sum(len(h) for h in data["code_hashes"].values()),
+        cast_count=0,
+        closed=0,
+        tallies="{}",
+    )
+
+
+def ballot_cast(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    row = p.get("rm_ballots", (tenant, aggregate))
+    if row is not None:
+        p.set("rm_ballots", (tenant, aggregate), cast_count=row["cast_count"] + 1)
+
+
+def ballot_closed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    result = {"turnout": data["turnout"], "tallies": data["tallies"]}
+    p.set(
+        "rm_ballots",
+        (tenant, aggregate),
+        closed=1,
+        tallies=json.dumps(result, sort_keys=True, ensure_ascii=False),
+    )
+    p.touched.add(tenant)
+
+
+def inspected(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.put(
+        "rm_inspections",
+        tenant=tenant,
+        year=data["year"],
+        quarter=data["quarter"],
+        on_date=iso(data["on"]),
+    )
+
+
+def recorded(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    # Not remembered: a retraction is rare, and recalls the record's month from its log.
+    key = (tenant, data["year"], data["on"].month)
+    p.increments[key] = p.increments.get(key, 0) + 1
+
+
+def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    fact = p.fact(tenant, aggregate)
+    if fact:
+        key = (tenant, fact["year"], fact["month"])
+        p.increments[key] = p.increments.get(key, 0) - 1
+
+
+def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, data: State) -> None:
+    p.put(
+        "rm_submissions",
+        tenant=tenant,
+        kind=kind,
+        subject=str(year),
+        submission=1,
+        year=year,
+        title=title,
+        submitted_at=iso(data["timestamp"]),
+    )
+
+
+def review_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    fact = p.fact(tenant, aggregate)
+    if fact.get("stage") == "midyear":
+        _submitted(p, tenant, "midyear-report", fact["year"], "半年初评情况", data)
+
+
+def summary_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    fact = p.fact(tenant, aggregate)
+    if data["to"] == "committee" and fact:
+        _submitted(p, tenant, "annual-summary", fact["year"], "年度总结", data)
+
+
+def nomination_submitted(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    fact = p.fact(tenant, aggregate)
+    for entry in fact.get("entries", []):
+        what = "先进党小组" if entry["level"] == "group" else "优秀党员"
+        p.put(
+            "rm_submissions",
+            tenant=tenant,
+            kind="nominee",
+            subject=f"{fact['year']}:{entry['level']}:{entry['subject']}",
+            submission=data["submission"],
+            year=fact["year"],
+            title=f"推荐{what} {entry['subject']}",
+            submitted_at=iso(data["timestamp"]),
+        )
+
+
+Handler = Callable[[Projection, str, str, int, State], None]
+
+
+def _remembering(event: EventClass) -> Handler:
+    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+        p.remember(tenant, aggregate, event, data)
+
+    return handler
+
+
+def _subject_change(**changes: Any) -> Handler:
+    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+        key = p.row_key(tenant, aggregate, "rm_subjects_by_aggregate")
+        if key is not None:
+            values = {k: (fn(data) if callable(fn) else fn) for k, fn in changes.items()}
+            p.set("rm_subjects", key, **values)
+            p.touched.add(tenant)
+
+    return handler
+
+
+def _plan_status(status: str) -> Handler:
+    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+        key = p.plan_row(tenant, aggregate)
+        if key is not None:
+            p.set("rm_plans", key, status=status)
+
+    return handler
+
+
+HANDLERS: dict[EventClass, Handler] = {
+    ev.RegistryCommitteeRegistered: registry_committee,
+    ev.CommitteeBranchRegistered: branch_registered,
+    ev.GroupFormed: group_formed,
+    ev.GroupRenamed: _subject_change(name=lambda d: d["name"]),
+    ev.GroupDissolved: _subject_change(active=0),
+    ev.MemberEnrolled: member_enrolled,
+    ev.MemberMovedToGroup: _subject_change(
+        grp=lambda d: str(d["group_id"]) if d["group_id"] else None
+    ),
+    ev.MemberLeft: _subject_change(active=0),
+    ev.MemberPersonalDataErased: member_erased,
+    ev.CampaignOpened: campaign_opened,
+    ev.CampaignLeaderboardVisibilityChanged: campaign_visibility,
+    ev.CampaignClosed: campaign_closed,
+    ev.PlanDrafted: plan_drafted,
+    ev.PlanDiscussed: _plan_status("discussed"),
+    ev.PlanCirculated: _plan_status("circulated"),
+    ev.PlanFinalised: _plan_status("final"),
+    ev.PlanRevised: plan_revised,
+    ev.PlanSubmitted: plan_submitted,
+    ev.DecisionApproved: decision,
+    ev.DecisionReturned: decision,
+    ev.DecisionAcknowledged: decision,
+    ev.AssessmentRecorded: assessed,
+    ev.AssessmentScoreCorrected: score_corrected,
+    ev.MeasureFiled: measure_filed,
+    ev.MeasureReported: measure_reported,
+    ev.MeasureCompleted: measure_completed,
+    ev.BallotOpened: ballot_opened,
+    ev.BallotCast: ballot_cast,
+    ev.BallotClosed: ballot_closed,
+    ev.InspectionRecorded: inspected,
+    ev.DailyRecordRecorded: recorded,
+    ev.DailyRecordRetracted: retracted,
+    ev.ReviewStarted: _remembering(ev.ReviewStarted),
+    ev.ReviewReportedToCommittee: review_reported,
+    ev.AnnualSummaryFiled: _remembering(ev.AnnualSummaryFiled),
+    ev.AnnualSummaryReported: summary_reported,
+    ev.NominationStarted: _remembering(ev.NominationStarted),
+    ev.NominationShortlisted: _remembering(ev.NominationShortlisted),
+    ev.NominationSubmitted: nomination_submitted,
+}

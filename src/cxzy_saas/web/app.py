@@ -1,0 +1,75 @@
+"""The Flask application factory: one application per call, from settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from cxzy_saas import wiring
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import Settings
+from cxzy_saas.web import api, pages, problems
+from cxzy_saas.web.api import openapi
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Dates as ISO 8601 (Flask's default is an HTTP date), Chinese as it is."""
+
+    ensure_ascii = False
+
+    @staticmethod
+    def default(o: object) -> object:
+        if isinstance(o, date):
+            return o.isoformat()
+        if isinstance(o, UUID):
+            return str(o)
+        if isinstance(o, set | frozenset):
+            return sorted(o)
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(
+    settings: Settings | None = None, test_config: dict[str, Any] | None = None
+) -> Flask:
+    app = Flask(__name__)
+    app.json = JSONProvider(app)
+    app.config.from_mapping(
+        # Tokens and sessions are signed with it; without CXZY_SECRET_KEY a restart signs
+        # everyone out, which is right for the demo and wrong for production.
+        SECRET_KEY=os.environ.get("CXZY_SECRET_KEY") or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    settings = settings or Settings.from_env()
+    tenancy = Tenancy(settings)
+    app.extensions["cxzy.tenancy"] = tenancy
+    app.extensions["cxzy.read_port"] = wiring.read_port(tenancy)
+    app.extensions["cxzy.read_models"] = wiring.read_models(tenancy)
+    # The embedded default (SQLite) runs the projector inside the web process; production
+    # (PostgreSQL) runs `cxzy project run` as a process of its own.
+    if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
+        start_projector(tenancy)
+
+    problems.register(app)
+    app.register_blueprint(pages.bp)
+    pages.init_app(app)  # CSRF on every form (the JSON API exempt), session cookie, i18n
+    app.register_blueprint(api.bp)
+    openapi.register(app)
+    return app
+
+
+def start_projector(tenancy: Tenancy) -> threading.Thread:
+    def follow() -> None:
+        wiring.projector(tenancy).run(interval=0.5)
+
+    thread = threading.Thread(target=follow, name="cxzy-projector", daemon=True)
+    thread.start()
+    return thread
