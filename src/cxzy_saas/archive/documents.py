@@ -286,7 +286,7 @@ def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
     if not deed_ids:
         doc.p("本年度无事迹材料。")
     for deed_id in deed_ids:
-        deeds = ctx.b.load(DeedMaterial, deed_id, "deed material")
+        deeds = ctx.b.load(DeedMaterial, deed_id, "deeds.not_found")
         doc.h2(f"{TITLES.get(deeds.level, deeds.level)}:{ctx.name(deeds.level, deeds.subject)}")
         for paragraph in deeds.versions[-1].split("\n"):
             if paragraph.strip():

@@ -177,5 +177,5 @@ def branch_log_or_error(logs: Mapping[str, Log], branch: str) -> Log:
     """Raises NotFound unless ``branch`` is one of the logs."""
     log = logs.get(branch)
     if log is None or log.kind != "branch":
-        raise NotFound(f"branch {branch} not found")
+        raise NotFound("branch.not_found", branch=branch)
     return log

@@ -231,7 +231,7 @@ def check_campaign(logs: Mapping[str, Log], committee: str, year: int) -> None:
     for e in logs[committee].events:
         if e.name == "Campaign.Opened" and e.data.get("year") == year:
             return
-    raise NotFound(f"committee {committee} has no campaign {year}")
+    raise NotFound("campaign.not_found", year=year)
 
 
 def replay_campaign(

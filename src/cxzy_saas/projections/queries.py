@@ -17,7 +17,7 @@ def parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field="as_of") from None
+        raise InvalidInput("date.malformed", field="as_of", value=value) from None
 
 
 def only_committee(tenancy: Tenancy, committee: str | None) -> str:
@@ -26,7 +26,7 @@ def only_committee(tenancy: Tenancy, committee: str | None) -> str:
         return committee
     codes = sorted(tenancy.registry().committees())
     if len(codes) != 1:
-        raise InvalidInput("name the committee (--committee): there are " + str(len(codes)))
+        raise InvalidInput("committee.ambiguous", count=len(codes))
     return codes[0]
 
 
@@ -52,7 +52,7 @@ def leaderboard(
 
     ``db`` is the live read model (opened here when not given)."""
     if level not in ("branch", "group", "member"):
-        raise InvalidInput("level is branch, group or member", field="level")
+        raise InvalidInput("level.unknown", field="level")
     code = only_committee(tenancy, committee)
     # A caller's own read model is kept current by a running projector; without one (the
     # CLI), the as-of replay first brings the time index up to date.
@@ -71,7 +71,7 @@ def leaderboard(
                 "SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (code, year)
             )
         if not known:
-            raise NotFound(f"no campaign {year} in the read models (try `cxzy project rebuild`)")
+            raise NotFound("campaign.not_in_read_models", year=year)
     return {"campaign": year, "level": level, "committee": code, "as_of": as_of, "rows": rows}
 
 

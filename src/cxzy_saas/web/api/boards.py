@@ -77,7 +77,7 @@ def check_campaign(db: ReadModelDB, committee: str, year: int) -> None:
             "SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (committee, year)
         )
     if not known:
-        raise NotFound(f"no campaign {year}")
+        raise NotFound("campaign.not_found", year=year)
 
 
 def own_rows(call: Call, rows: list[dict[str, Any]], key: str, shared: bool) -> list[Any]:

@@ -52,9 +52,9 @@ def rebuild_in_place(tenancy: Tenancy, lock: threading.Lock, report: Report) -> 
         StateConflict: a rebuild runs already, or the store is not SQLite.
     """
     if tenancy.settings.backend != "sqlite":
-        raise StateConflict("run `cxzy project rebuild` with the projector stopped")
+        raise StateConflict("read_models.not_sqlite")
     if not lock.acquire(blocking=False):
-        raise StateConflict("a rebuild is running already")
+        raise StateConflict("read_models.rebuilding")
     try:
         data_dir = tenancy.settings.data_dir
         live = SQLiteReadModel(data_dir / READ_MODEL_FILE)  # a connection of our own
