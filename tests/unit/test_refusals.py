@@ -192,7 +192,7 @@ def test_words_name_every_plan_status_and_every_plan_action():
 def test_a_refusal_reads_in_english_by_default_and_in_chinese_on_request():
     refused = StateConflict("plan.wrong_status", doing="submit", status="draft")
     assert str(refused) == refused.message == "cannot submit a plan that is draft"
-    assert refused.text("zh") == "活动方案当前为“草稿”状态，不能报批。"
+    assert refused.text("zh") == "活动方案当前为“草稿”状态，不能报党委审批。"
     assert refused.code == "plan.wrong_status" and refused.field is None
     assert refused.params == {"doing": "submit", "status": "draft"}
 

@@ -35,10 +35,10 @@ WORDS: dict[str, dict[str, str]] = {
     "branch_role": {"secretary": "书记", "organiser": "组织委员", "group-leader": "党小组长"},
     "plan_status": {
         "draft": "草稿",
-        "discussed": "已讨论",
+        "discussed": "支委会已讨论",
         "circulated": "征求意见中",
         "final": "已定稿",
-        "submitted": "已报批",
+        "submitted": "已报党委",
         "revised": "已修改",
     },
     "plan_action": {
@@ -48,7 +48,7 @@ WORDS: dict[str, dict[str, str]] = {
         "circulate": "征求意见",
         "comment on": "记录意见",
         "finalise": "定稿",
-        "submit": "报批",
+        "submit": "报党委审批",
     },
     "kind": {
         "plan": "活动方案",
@@ -255,19 +255,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "plan.criterion_text": ("评选条件的内容不能为空。", "a criterion's text must not be empty"),
     "plan.criterion_twice": (
-        "{level:level}的第 {number} 条评选条件重复。",
+        "{level:level}层级的第 {number} 条评选条件重复。",
         "criterion {level} {number} twice",
     ),
     "plan.no_criterion": (
-        "活动方案中没有{level:level}的第 {criterion} 条评选条件。",
+        "活动方案中没有{level:level}层级的第 {criterion} 条评选条件。",
         "the plan has no {level} criterion {criterion}",
     ),
     "plan.no_criteria": (
-        "活动方案缺少{level:level}的评选条件。",
+        "活动方案缺少{level:level}层级的评选条件。",
         "the plan has no {level} criteria",
     ),
     "plan.no_items": (
-        "活动方案缺少{level:level}的评分项目。",
+        "活动方案缺少{level:level}层级的评分项目。",
         "the plan has no {level} scoring items",
     ),
     "plan.item_malformed": (
@@ -277,7 +277,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plan.item_twice": ("评分项目 {item} 重复。", "scoring item {item} twice"),
     "plan.item_level": ("评分项目 {item} 的层级无效。", "item {item}: unknown level"),
     "plan.item_criterion": (
-        "评分项目 {item} 对应的{level:level}第 {criterion} 条评选条件在方案中不存在。",
+        "评分项目 {item} 对应的{level:level}层级第 {criterion} 条评选条件在方案中不存在。",
         "item {item} names criterion {level} {criterion}, which the plan lacks",
     ),
     "plan.item_max_points": (
