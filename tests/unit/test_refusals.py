@@ -218,6 +218,11 @@ def test_a_refusal_never_fails_to_read():
     assert str(NotFound("no.such_code")) == "no.such_code"
     odd = InvalidInput("scores.out_of_range", item="M1", max_points="ten")
     assert odd.text("zh") == "M1 的分数应在 0 到 ten 之间。"
+    # A value its words lack shows as it is, whatever its type.
+    assert InvalidInput("plan.no_items", level="x").text("zh") == "活动方案缺少x层级的评分项目。"
+    assert (
+        InvalidInput("plan.no_items", level=["x"]).text("zh") == "活动方案缺少['x']层级的评分项目。"
+    )
 
 
 def test_a_code_is_a_dotted_identifier():

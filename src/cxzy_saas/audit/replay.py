@@ -231,7 +231,7 @@ def check_campaign(logs: Mapping[str, Log], committee: str, year: int) -> None:
     for e in logs[committee].events:
         if e.name == "Campaign.Opened" and e.data.get("year") == year:
             return
-    raise NotFound("campaign.not_found", year=year)
+    raise NotFound("committee.no_campaign", committee=committee, year=year)
 
 
 def replay_campaign(

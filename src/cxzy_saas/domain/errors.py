@@ -113,7 +113,8 @@ class _Formatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec in WORDS:
             words = WORDS[format_spec]
-            return words.get(value, str(value)) if self.language == "zh" else str(value)
+            named = words.get(value) if isinstance(value, str) else None
+            return named if named is not None and self.language == "zh" else str(value)
         try:
             return super().format_field(value, format_spec)
         except (TypeError, ValueError):

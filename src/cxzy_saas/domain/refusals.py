@@ -212,6 +212,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "campaign.open_already": ("{year} 年度活动已经开启。", "the {year} campaign is open already"),
     "campaign.not_found": ("{year} 年度活动不存在。", "campaign {year} not found"),
+    "committee.no_campaign": (
+        "党委 {committee} 没有 {year} 年度活动。",
+        "committee {committee} has no campaign {year}",
+    ),
     "campaign.not_in_read_models": (
         "查询数据中没有 {year} 年度活动，请运行 cxzy project rebuild 重建。",
         "no campaign {year} in the read models (try `cxzy project rebuild`)",
