@@ -210,8 +210,9 @@ def test_a_ballot_code_is_good_for_one_cast_on_its_own_ballot_only(client):
     cast = f"{B01}/ballots/{ballot}/casts"
     assert client.post(cast, json={"code": codes[0], "grades": grades}).status_code == 201
     spent = client.post(cast, json={"code": codes[0], "grades": grades})
-    assert spent.status_code == 409
-    assert client.post(cast, json={"code": "ZZZZ-ZZZZ", "grades": grades}).status_code == 404
+    assert spent.status_code == 409 and spent.json["code"] == "ballot.code_used"
+    unknown = client.post(cast, json={"code": "ZZZZ-ZZZZ", "grades": grades})
+    assert unknown.status_code == 404 and unknown.json["code"] == "ballot.unknown_code"
     partial = client.post(cast, json={"code": codes[1], "grades": {"group:g1": "competent"}})
     assert partial.status_code == 422
     shown = client.get(f"{B01}/ballots/{ballot}", headers=clerk).json
@@ -222,6 +223,31 @@ def test_a_ballot_code_is_good_for_one_cast_on_its_own_ballot_only(client):
         and closed.json["tallies"]["member:B01003"]["members"]["excellent"] == 1
     )
     assert client.post(cast, json={"code": codes[2], "grades": grades}).status_code == 409
+    again = client.post(f"{B01}/ballots/{ballot}/close", json={"on": "2026-11-22"}, headers=clerk)
+    assert again.status_code == 409 and again.json["code"] == "ballot.closed_on"
+    assert again.json["params"] == {"on": "2026-11-21"}  # a date, in ISO form
+    assert again.json["detail"] == "this ballot was closed on 2026-11-21"
+
+
+def test_a_refusal_carries_its_code_and_parameters_and_reads_in_the_clients_language(client):
+    clerk = bearer(client, "b01-clerk")
+    body = {"member_no": "B01901", "name": "另一新党员", "joined_on": "2026-07-01"}
+    assert client.post(f"{B01}/members", json=body, headers=clerk).status_code == 201
+    again = client.post(f"{B01}/members", json=body, headers=clerk)
+    assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    assert again.json["code"] == "member.number_taken"
+    assert again.json["params"] == {"member_no": "B01901"}
+    assert again.json["title"] == "exists"
+    assert again.json["detail"] == "member number B01901 is taken"
+    assert again.json["errors"] == {"member_no": ["member number B01901 is taken"]}
+    assert again.headers["Content-Language"] == "en"
+    prefers_chinese = {**clerk, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+    chinese = client.post(f"{B01}/members", json=body, headers=prefers_chinese)
+    assert chinese.status_code == 409 and chinese.headers["Content-Language"] == "zh"
+    assert chinese.json["code"] == "member.number_taken"
+    assert chinese.json["detail"] == "党员编号 B01901 已被使用。"
+    assert chinese.json["errors"] == {"member_no": ["党员编号 B01901 已被使用。"]}
+    assert "Accept-Language" in chinese.headers["Vary"]
 
 
 def test_the_secretary_erases_a_members_personal_data_and_it_reads_as_erased(client):

@@ -162,7 +162,7 @@ def test_a_clerk_enters_a_month_for_a_group_and_the_committee_leaderboard_change
     grid.locator("button.primary").click()
     clerk.wait_for_load_state()
     error = clerk.locator(f"#grid-{NEW_GROUP} td.invalid .error")
-    assert error.inner_text() == "M2 的分数应在 0 到 10 之间"
+    assert error.inner_text() == "M2 的分数应在 0 到 10 之间。"
     assert clerk.locator(f"#grid-{NEW_GROUP} input[name^='p.']").nth(0).input_value() == "9"
     clerk.locator(f"#grid-{NEW_GROUP}").evaluate("grid => grid.scrollIntoView()")
     shoot(clerk, "assessment-grid.png", full_page=False)
@@ -198,7 +198,7 @@ def test_a_rater_casts_a_ballot_on_a_phone_and_the_code_cannot_be_used_again(ope
     rater.fill("input[name=code]", code)
     rater.click("button.primary")
     rater.wait_for_load_state()
-    assert rater.inner_text("p.error") == "该测评码已经使用过"
+    assert rater.inner_text("p.error") == "该测评码已经使用过。"
 
 
 def test_a_plan_returned_by_the_committee_appears_in_the_branch_queue_with_its_reason(open_page):

@@ -100,7 +100,7 @@ def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
 def test_an_unknown_branch_is_a_note_not_an_error(client):
     as_user(client, "auditor")
     page = client.get("/committee/audit/trail?branch=nope&subject=x")
-    assert page.status_code == 404 and "未找到" in page.text
+    assert page.status_code == 404 and "党支部 nope 不存在。" in page.text
 
 
 # the difference between two dates

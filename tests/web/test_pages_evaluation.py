@@ -168,7 +168,8 @@ def test_a_round_is_started_a_member_files_their_own_summary_and_the_branch_repo
     review = client.get(page)  # the member's summary went to their own number, not another's
     assert re.search(r"孙三.*?半年来认真学习", review.text, re.S)
     early = post(client, page, f"{page}/report", {"on": "2026-07-10"})
-    assert early.status_code == 422 and "支部" in early.text
+    assert early.status_code == 422 and "请先填写支部的总结，再向党委汇报。" in early.text
+    assert "file the branch" not in early.text  # no English beside the Chinese
     critique = post(client, page, f"{page}/critique", {"member": MEMBERS[0], "remarks": ""})
     assert critique.status_code == 422 and "此项不能为空" in critique.text
     assert (
@@ -225,6 +226,12 @@ def test_deed_materials_keep_their_versions(client):
     assert second.status_code == 302
     text = text_of(client.get(page).text)
     assert "带头攻坚" in text and "第 1 版" in text
+    same = post(client, page, action, {"text": "扎根基层,服务群众,带头攻坚"})
+    assert same.status_code == 422 and "事迹材料没有变化。" in same.text
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    english = post(client, page, action, {"text": "扎根基层,服务群众,带头攻坚"})
+    assert english.status_code == 422 and "nothing changed" in english.text
 
 
 def test_the_annual_summary_is_filed_and_reported(client):
@@ -244,6 +251,13 @@ def test_the_annual_summary_is_filed_and_reported(client):
         {"to": "committee", "on": "2026-12-28"},
     )
     assert reported.status_code == 302 and "2026-12-28" in client.get(page).text
+    again = post(
+        client,
+        page,
+        f"/branch/{FRESH}/annual-summary/report",
+        {"to": "committee", "on": "2026-12-29"},
+    )
+    assert again.status_code == 422 and "年度总结已于 2026-12-28 向党委报告。" in again.text
 
 
 # who may open and write what

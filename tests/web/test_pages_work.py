@@ -254,7 +254,9 @@ def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client,
         text="帮扶",
     )
     assert bad.status_code == 422
-    assert field_error(bad.text, "活动方案中没有这一层级的第 99 条评选条件") and "帮扶" in bad.text
+    assert (
+        field_error(bad.text, "活动方案中没有党员层级的第 99 条评选条件。") and "帮扶" in bad.text
+    )
     saved = post(
         client, "/branch/b01/records", "/branch/b01/records", **form, text="主动参加社区志愿服务"
     )

@@ -39,12 +39,14 @@ class AccountCommands(TenantApplication):
         """
         with self.acting(actor, COMMITTEE_WRITERS):
             if self.exists(Account.id_for(self.tenant, username)):
-                raise AlreadyExists(f"user {username} exists already", field="username")
+                raise AlreadyExists("user.exists", field="username", username=username)
             hashed = password_hash or HASHER.hash(password)
             self.save(Account.register(username, display_name, hashed))
 
     def account(self, username: str) -> Account:
-        return self.load(Account, Account.id_for(self.tenant, username), f"user {username}")
+        return self.load(
+            Account, Account.id_for(self.tenant, username), "user.not_found", username=username
+        )
 
     def grant(self, actor: Actor, username: str, role: str, tenant: str) -> None:
         with self.acting(actor, COMMITTEE_WRITERS):
@@ -67,7 +69,7 @@ class AccountCommands(TenantApplication):
             self.save(account)
 
     def accounts(self) -> list[Account]:
-        return [self.load(Account, i, "user") for i in self.ids_created_by(REGISTERED)]
+        return [self.load(Account, i, "record.not_found") for i in self.ids_created_by(REGISTERED)]
 
     def check_password(self, username: str, password: str) -> Account:
         """Raises NotFound for an unknown user or a wrong password (the same answer for both)."""
@@ -75,5 +77,5 @@ class AccountCommands(TenantApplication):
             account = self.account(username)
             HASHER.verify(account.password_hash, password)
         except (NotFound, VerificationError, InvalidHashError):
-            raise NotFound("unknown user or wrong password") from None
+            raise NotFound("user.sign_in_failed") from None
         return account

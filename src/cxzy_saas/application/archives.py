@@ -48,9 +48,11 @@ class ArchiveCommands(TenantApplication):
     branch_app: Callable[[str], BranchApplication]
 
     def _archived_branch(self, branch: str) -> BranchApplication:
-        committee = self.load(Committee, Committee.id_for(self.tenant), f"committee {self.tenant}")
+        committee = self.load(
+            Committee, Committee.id_for(self.tenant), "committee.not_found", committee=self.tenant
+        )
         if branch not in committee.branches:
-            raise NotFound(f"branch {branch} not found")
+            raise NotFound("branch.not_found", branch=branch)
         return self.branch_app(branch)
 
     def _sections(
@@ -89,16 +91,16 @@ class ArchiveCommands(TenantApplication):
         """
         with self.acting(actor, COMMITTEE_WRITERS):
             if on_demand and actor.role not in ON_DEMAND_ROLES:
-                raise Forbidden("only a committee admin may seal on demand")
+                raise Forbidden("archive.on_demand_admin_only")
             branch_app = self._archived_branch(branch)
-            campaign = self.load(Campaign, Campaign.id_for(self.tenant, year), f"campaign {year}")
+            campaign = self.load(
+                Campaign, Campaign.id_for(self.tenant, year), "campaign.not_found", year=year
+            )
             if campaign.closed_on is None and not on_demand:
-                raise StateConflict(
-                    f"the {year} campaign is still open: close it first, or seal on demand"
-                )
+                raise StateConflict("archive.campaign_open", year=year)
             seal_id = ArchiveSeal.id_for(self.tenant, branch, year)
             if self.exists(seal_id):
-                raise AlreadyExists(f"the {year} archive of {branch} is sealed already")
+                raise AlreadyExists("archive.sealed_already", branch=branch, year=year)
             # Both heads are read before any event is: whatever is appended from now on lies
             # beyond the recorded bounds, so export can select exactly these events again.
             heads = (branch_app.head(), self.head())
@@ -120,7 +122,11 @@ class ArchiveCommands(TenantApplication):
 
     def archive_seal(self, branch: str, year: int) -> ArchiveSeal | None:
         seal_id = ArchiveSeal.id_for(self.tenant, branch, year)
-        return self.load(ArchiveSeal, seal_id, "archive seal") if self.exists(seal_id) else None
+        return (
+            self.load(ArchiveSeal, seal_id, "archive.not_sealed", branch=branch, year=year)
+            if self.exists(seal_id)
+            else None
+        )
 
     def _seal_record(self, seal: ArchiveSeal) -> Record:
         start = seal.committee_log_head + 1
@@ -130,7 +136,7 @@ class ArchiveCommands(TenantApplication):
                 if str(n.originator_id) == str(seal.id):
                     return as_record(n)
             if len(batch) < BATCH:
-                raise NotFound("the seal's stored event was not found")  # pragma: no cover
+                raise NotFound("archive.seal_event_missing")  # pragma: no cover
             start = batch[-1].id + 1
 
     def export_archive(
@@ -148,14 +154,13 @@ class ArchiveCommands(TenantApplication):
         branch_app = self._archived_branch(branch)
         seal = self.archive_seal(branch, year)
         if seal is None:
-            raise NotFound(f"the {year} archive of {branch} is not sealed")
+            raise NotFound("archive.not_sealed", branch=branch, year=year)
         heads = (seal.log_head, seal.committee_log_head)
         records = self._sections(branch_app, branch, year, heads)
         for section, summary in self._summaries(branch, year, records, heads).items():
             if summary.as_dict() != seal.chain(section):
                 raise StateConflict(
-                    f"the {section} log no longer hashes to the seal of {branch} {year}: "
-                    "a stored event was altered or removed"
+                    "archive.chain_broken", section=section, branch=branch, year=year
                 )
         return bundle.build(
             self.tenant,

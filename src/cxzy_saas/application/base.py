@@ -91,21 +91,19 @@ class TenantApplication(Application[UUID]):
         try:
             return super().save(*objs, **kwargs)
         except RecordConflictError:
-            raise ConcurrentModification(
-                "someone else changed this record first; reload and try again"
-            ) from None
+            raise ConcurrentModification("record.changed_meanwhile") from None
 
-    def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
-        """Raises NotFound unless an aggregate of ``cls`` has ``aggregate_id``."""
+    def load(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
+        """Raises NotFound ``code`` unless an aggregate of ``cls`` has ``aggregate_id``."""
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFound(f"{what} not found") from None
+            raise NotFound(code, **params) from None
         if isinstance(aggregate, UNCACHED) and self.repository.cache is not None:
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(aggregate_id, evict=True)
         if not isinstance(aggregate, cls):
-            raise NotFound(f"{what} not found")
+            raise NotFound(code, **params)
         return aggregate
 
     def exists(self, aggregate_id: UUID) -> bool:

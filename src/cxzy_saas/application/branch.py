@@ -48,7 +48,7 @@ class BranchApplication(EvaluationCommands):
             return None
         decision = self.parent().decision(self.tenant, "plan", str(plan.year), plan.submissions)
         if decision is None:
-            raise StateConflict("the submitted plan is waiting for the committee's decision")
+            raise StateConflict("plan.waiting_for_decision")
         if decision.outcome != "returned":
-            raise StateConflict("the plan was approved; it is in force as it stands")
+            raise StateConflict("plan.approved")
         return decision.id

@@ -30,12 +30,12 @@ class RegistryApplication(TenantApplication):
     def committees(self) -> dict[str, str]:
         if not self.exists(Registry.ID):
             return {}
-        return dict(self.load(Registry, Registry.ID, "registry").committees)
+        return dict(self.load(Registry, Registry.ID, "registry.not_found").committees)
 
     def register_committee(self, actor: Actor, code: str, name: str) -> None:
         with self.acting(actor, {SYSTEM}):
             registry = (
-                self.load(Registry, Registry.ID, "registry")
+                self.load(Registry, Registry.ID, "registry.not_found")
                 if self.exists(Registry.ID)
                 else Registry()
             )
@@ -52,13 +52,15 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
     def open_committee(self, actor: Actor, name: str) -> UUID:
         with self.acting(actor, {SYSTEM}):
             if self.exists(Committee.id_for(self.tenant)):
-                raise AlreadyExists(f"committee {self.tenant} is open already")
+                raise AlreadyExists("committee.open_already", committee=self.tenant)
             committee = Committee(code=check_tenant_code(self.tenant), name=name)
             self.save(committee)
             return committee.id
 
     def committee(self) -> Committee:
-        return self.load(Committee, Committee.id_for(self.tenant), f"committee {self.tenant}")
+        return self.load(
+            Committee, Committee.id_for(self.tenant), "committee.not_found", committee=self.tenant
+        )
 
     def register_branch(self, actor: Actor, code: str, name: str, taken: set[str]) -> None:
         with self.acting(actor, COMMITTEE_WRITERS):
@@ -68,7 +70,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
 
     def _branch(self, code: str) -> BranchApplication:
         if code not in self.committee().branches:
-            raise NotFound(f"branch {code} not found")
+            raise NotFound("branch.not_found", branch=code)
         return self.branch_app(code)
 
     # the campaign
@@ -76,7 +78,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
     def open_campaign(self, actor: Actor, year: int, title: str) -> UUID:
         with self.acting(actor, COMMITTEE_WRITERS):
             if self.exists(Campaign.id_for(self.tenant, year)):
-                raise AlreadyExists(f"the {year} campaign is open already", field="year")
+                raise AlreadyExists("campaign.open_already", field="year", year=year)
             campaign = Campaign.open(year, title)
             self.save(campaign)
             return campaign.id
@@ -85,7 +87,9 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
         return self.ids_created_by(Campaign.Opened)  # type: ignore[attr-defined]
 
     def campaign(self, year: int) -> Campaign:
-        return self.load(Campaign, Campaign.id_for(self.tenant, year), f"campaign {year}")
+        return self.load(
+            Campaign, Campaign.id_for(self.tenant, year), "campaign.not_found", year=year
+        )
 
     def campaign_of(self, year: int) -> Campaign:
         return self.campaign(year)
@@ -114,7 +118,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
         """
         plan = self._branch(branch).plan(year)
         if plan.status != SUBMITTED:
-            raise StateConflict(f"the plan of {branch} is {plan.status}, not submitted")
+            raise StateConflict("plan.not_submitted", branch=branch, status=plan.status)
         return self._decide(actor, branch, "plan", str(year), plan.submissions, outcome, reason)
 
     def decide_nominee(
@@ -131,10 +135,10 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
         or returning one at the top of it, goes against the advice and needs a reason."""
         nomination = self._branch(branch).nomination(year)
         if nomination.submitted_on is None:
-            raise StateConflict(f"{branch} has not submitted its nomination for {year}")
+            raise StateConflict("nomination.not_submitted", branch=branch, year=year)
         entry = nomination.entry(level, subject)
         if entry is None:
-            raise NotFound(f"{level} {subject} is not on the nomination of {branch}")
+            raise NotFound("nomination.not_listed", level=level, subject=subject, branch=branch)
         against = entry["departs"] if outcome == "approved" else not entry["departs"]
         return self._decide(
             actor,
@@ -169,7 +173,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
         with self.acting(actor, COMMITTEE_WRITERS):
             decision_id = Decision.id_for(self.tenant, branch, kind, subject, submission)
             if self.exists(decision_id):
-                raise StateConflict("this submission has been decided already")
+                raise StateConflict("decision.made_already")
             decision = Decision.make(
                 self.tenant, branch, kind, subject, submission, outcome, reason, against_advice
             )
@@ -178,7 +182,11 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
 
     def decision(self, branch: str, kind: str, subject: str, submission: int) -> Decision | None:
         decision_id = Decision.id_for(self.tenant, branch, kind, subject, submission)
-        return self.load(Decision, decision_id, "decision") if self.exists(decision_id) else None
+        return (
+            self.load(Decision, decision_id, "decision.not_found")
+            if self.exists(decision_id)
+            else None
+        )
 
     # the committee's own assessment of a branch, each quarter
 
@@ -197,7 +205,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
             period = quarter_period(year, quarter)
             if self.exists(Assessment.id_for(self.tenant, year, "branch", branch, period)):
                 raise AlreadyExists(
-                    f"{branch} was assessed for {period} already; correct it instead"
+                    "assessment.branch_assessed_already", branch=branch, period=period
                 )
             content, version = self.plan_content(year)
             assessment = Assessment.assess(
@@ -211,13 +219,13 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
             Assessment.id_for(self.tenant, year, "branch", branch, quarter_period(year, q))
             for q in range(1, 5)
         ]
-        return [self.load(Assessment, i, "assessment") for i in ids if self.exists(i)]
+        return [self.load(Assessment, i, "record.not_found") for i in ids if self.exists(i)]
 
     # commendation
 
     def commendation(self, year: int) -> Commendation | None:
         cid = Commendation.id_for(self.tenant, year)
-        return self.load(Commendation, cid, "commendation") if self.exists(cid) else None
+        return self.load(Commendation, cid, "commendation.not_found") if self.exists(cid) else None
 
     def commend(
         self,
@@ -250,7 +258,10 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
                     )
                     if decision is None or decision.outcome != "approved":
                         raise StateConflict(
-                            f"{entry['level']} {subject} of {branch} is not an approved nominee"
+                            "commendation.not_approved",
+                            level=entry["level"],
+                            subject=subject,
+                            branch=branch,
                         )
                     name = names.subject_name(entry["level"], subject)
                 named.append(

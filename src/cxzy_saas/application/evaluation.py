@@ -45,7 +45,11 @@ class EvaluationCommands(WorkCommands):
 
     def review(self, year: int, stage: str) -> Review:
         return self.load(
-            Review, Review.id_for(self.tenant, year, stage), f"{stage} review of {year}"
+            Review,
+            Review.id_for(self.tenant, year, stage),
+            "review.not_found",
+            stage=stage,
+            year=year,
         )
 
     def start_review(self, actor: Actor, year: int, stage: str, on: date) -> UUID:
@@ -53,7 +57,7 @@ class EvaluationCommands(WorkCommands):
             self.campaign_of(year).check_open()
             review = Review.start(year, stage, on)
             if self.exists(review.id):
-                raise AlreadyExists(f"the {stage} review of {year} has started already")
+                raise AlreadyExists("review.started_already", stage=stage, year=year)
             self.save(review)
             return review.id
 
@@ -61,7 +65,7 @@ class EvaluationCommands(WorkCommands):
         """A member's self-summary: by the member, or entered for them by the branch."""
         with self.acting(actor, BRANCH_PEOPLE):
             if actor.role == "member" and actor.member != member:
-                raise Forbidden("members file their own summary only")
+                raise Forbidden("review.members_own_summary")
             self.check_subject("member", member)
             review = self.review(year, stage)
             review.file_summary(member, text)
@@ -130,7 +134,7 @@ class EvaluationCommands(WorkCommands):
         with self.acting(actor, BRANCH_WRITERS):
             self.campaign_of(year).check_open()
             if set(codes) - set(POOLS) or any(n < 0 or n > 2000 for n in codes.values()):
-                raise InvalidInput(f"codes: 0-2000 for each of {POOLS}", field="codes")
+                raise InvalidInput("ballot.codes_out_of_range", field="codes")
             for level, subject in subjects:
                 self.check_subject(level, subject)
             # No names in the event: a copy of a member's name in the log would outlive the
@@ -144,7 +148,7 @@ class EvaluationCommands(WorkCommands):
             return ballot_id, printable
 
     def ballot(self, ballot_id: UUID) -> Ballot:
-        return self.load(Ballot, ballot_id, "ballot")
+        return self.load(Ballot, ballot_id, "ballot.not_found")
 
     def ballots(self, year: int) -> list[Ballot]:
         found = [self.ballot(i) for i in self.ids_created_by(BALLOT_OPENED)]
@@ -163,7 +167,7 @@ class EvaluationCommands(WorkCommands):
                     return
                 except ConcurrentModification:
                     continue
-        raise ConcurrentModification("too many raters at once; please cast again")
+        raise ConcurrentModification("ballot.busy")
 
     def close_ballot(self, actor: Actor, ballot_id: UUID, on: date) -> dict[str, Any]:
         with self.acting(actor, BRANCH_WRITERS):
@@ -190,7 +194,9 @@ class EvaluationCommands(WorkCommands):
         return {level: scores.rows(inputs, level) for level in ("group", "member")}
 
     def nomination(self, year: int) -> Nomination:
-        return self.load(Nomination, Nomination.id_for(self.tenant, year), f"nomination for {year}")
+        return self.load(
+            Nomination, Nomination.id_for(self.tenant, year), "nomination.not_found", year=year
+        )
 
     def shortlist(self, actor: Actor, year: int, entries: Sequence[Mapping[str, Any]]) -> None:
         """Shortlist groups and members against the computed ranking (a reason for each
@@ -236,7 +242,7 @@ class EvaluationCommands(WorkCommands):
             self.subject_name(level, subject)
             deeds_id = DeedMaterial.id_for(self.tenant, year, level, subject)
             if self.exists(deeds_id):
-                deeds = self.load(DeedMaterial, deeds_id, "deed material")
+                deeds = self.load(DeedMaterial, deeds_id, "deeds.not_found")
                 deeds.revise(text, attachments)
             else:
                 deeds = DeedMaterial.draft(year, level, subject, text, attachments)
@@ -244,7 +250,7 @@ class EvaluationCommands(WorkCommands):
 
     def deeds(self, year: int, level: str, subject: str) -> DeedMaterial:
         return self.load(
-            DeedMaterial, DeedMaterial.id_for(self.tenant, year, level, subject), "deed material"
+            DeedMaterial, DeedMaterial.id_for(self.tenant, year, level, subject), "deeds.not_found"
         )
 
     def file_annual_summary(
@@ -253,11 +259,13 @@ class EvaluationCommands(WorkCommands):
         with self.acting(actor, BRANCH_WRITERS):
             self.check_campaign(year)
             if self.exists(AnnualSummary.id_for(self.tenant, year)):
-                raise AlreadyExists(f"the summary of {year} was filed already")
+                raise AlreadyExists("summary.filed_already", year=year)
             self.save(AnnualSummary.file(year, basic_facts, experience, problems, plans))
 
     def annual_summary(self, year: int) -> AnnualSummary:
-        return self.load(AnnualSummary, AnnualSummary.id_for(self.tenant, year), "annual summary")
+        return self.load(
+            AnnualSummary, AnnualSummary.id_for(self.tenant, year), "summary.not_found"
+        )
 
     def report_annual_summary(self, actor: Actor, year: int, to: str, on: date) -> None:
         with self.acting(actor, BRANCH_WRITERS):
@@ -279,6 +287,6 @@ class EvaluationCommands(WorkCommands):
         elif kind == "annual-summary":
             ok = "committee" in self.annual_summary(int(subject)).reported
         else:
-            raise InvalidInput(f"{kind} is not acknowledged", field="kind")
+            raise InvalidInput("acknowledge.unknown_kind", field="kind", kind=kind)
         if not ok:
-            raise StateConflict(f"that {kind} was not reported to the committee")
+            raise StateConflict("acknowledge.not_reported", kind=kind)

@@ -38,23 +38,23 @@ def load_manifest(path: str | Path) -> Manifest:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput(f"manifest {path} not found") from None
+        raise InvalidInput("manifest.not_found", path=str(path)) from None
     except tomllib.TOMLDecodeError as e:
-        raise InvalidInput(f"manifest {path} is not valid TOML: {e}") from None
+        raise InvalidInput("manifest.not_toml", path=str(path), error=str(e)) from None
     return parse_manifest(data, str(path))
 
 
 def parse_manifest(data: dict[str, Any], source: str = "manifest") -> Manifest:
     committee = data.get("committee")
     if not isinstance(committee, dict) or not committee.get("code") or not committee.get("name"):
-        raise InvalidInput(f"{source}: [committee] needs code and name")
+        raise InvalidInput("manifest.committee_incomplete", source=source)
     branches = []
     for i, b in enumerate(data.get("branches", []), start=1):
         if not isinstance(b, dict) or not b.get("code") or not b.get("name"):
-            raise InvalidInput(f"{source}: branch #{i} needs code and name")
+            raise InvalidInput("manifest.branch_incomplete", source=source, number=i)
         groups = b.get("groups", [])
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-            raise InvalidInput(f"{source}: branch {b['code']}: groups must be a list of names")
+            raise InvalidInput("manifest.groups_malformed", source=source, branch=b["code"])
         branches.append(
             BranchSpec(
                 code=str(b["code"]),

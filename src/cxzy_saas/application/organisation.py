@@ -35,20 +35,20 @@ class OrganisationCommands(TenantApplication):
     def open_branch(self, actor: Actor, code: str, name: str, committee: str) -> UUID:
         with self.acting(actor, BRANCH_WRITERS):
             if self.exists(Branch.id_for(self.tenant)):
-                raise AlreadyExists(f"branch {code} is open already")
+                raise AlreadyExists("branch.open_already", branch=code)
             branch = Branch(code=code, name=name, committee=committee)
             self.save(branch)
             return branch.id
 
     def branch(self) -> Branch:
-        return self.load(Branch, Branch.id_for(self.tenant), f"branch {self.tenant}")
+        return self.load(Branch, Branch.id_for(self.tenant), "branch.not_found", branch=self.tenant)
 
     # groups
 
     def form_group(self, actor: Actor, code: str, name: str) -> UUID:
         with self.acting(actor, BRANCH_WRITERS):
             if self.exists(Group.id_for(self.tenant, code)):
-                raise AlreadyExists(f"group {code} exists already", field="code")
+                raise AlreadyExists("group.exists", field="code", group=code)
             group = Group.form(code, name)
             self.save(group)
             return group.id
@@ -67,10 +67,12 @@ class OrganisationCommands(TenantApplication):
             self.save(group)
 
     def group(self, code: str) -> Group:
-        return self.load(Group, Group.id_for(self.tenant, code), f"group {code}")
+        return self.load(Group, Group.id_for(self.tenant, code), "group.not_found", group=code)
 
     def groups(self, *, include_dissolved: bool = False) -> list[Group]:
-        groups = [self.load(Group, i, "group") for i in self.ids_created_by(GROUP_FORMED)]
+        groups = [
+            self.load(Group, i, "record.not_found") for i in self.ids_created_by(GROUP_FORMED)
+        ]
         return [g for g in groups if include_dissolved or not g.dissolved]
 
     def _active_group_id(self, code: str | None) -> UUID | None:
@@ -96,7 +98,7 @@ class OrganisationCommands(TenantApplication):
             for person in people:
                 number = person.member_no.strip()
                 if number in seen or self.exists(Member.id_for(self.tenant, number)):
-                    raise AlreadyExists(f"member number {number} is taken", field="member_no")
+                    raise AlreadyExists("member.number_taken", field="member_no", member_no=number)
                 seen.add(number)
                 new.append(
                     Member.enrol(
@@ -181,16 +183,22 @@ class OrganisationCommands(TenantApplication):
             return
         if actor.role == "committee-admin" and actor.tenant == self.branch().committee:
             return
-        raise Forbidden(f"{actor.user} ({actor.role}) may not erase members of {self.tenant}")
+        raise Forbidden(
+            "member.erase_forbidden", user=actor.user, role=actor.role, tenant=self.tenant
+        )
 
     def member(self, member_no: str) -> Member:
-        return self.load(Member, Member.id_for(self.tenant, member_no), f"member {member_no}")
+        return self.load(
+            Member, Member.id_for(self.tenant, member_no), "member.not_found", member_no=member_no
+        )
 
     def member_by_id(self, member_id: UUID) -> Member:
-        return self.load(Member, member_id, "member")
+        return self.load(Member, member_id, "record.not_found")
 
     def members(self, *, include_left: bool = False) -> list[Member]:
-        members = [self.load(Member, i, "member") for i in self.ids_created_by(MEMBER_ENROLLED)]
+        members = [
+            self.load(Member, i, "record.not_found") for i in self.ids_created_by(MEMBER_ENROLLED)
+        ]
         return [m for m in members if include_left or m.active]
 
     def read_member(self, actor: Actor, member_no: str) -> tuple[Member, list[dict[str, object]]]:

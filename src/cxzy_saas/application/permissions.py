@@ -23,6 +23,6 @@ def authorize(actor: Actor, tenant: str, roles: Iterable[str]) -> None:
         Forbidden: for the wrong role, or for a tenant the actor does not belong to.
     """
     if actor.role not in roles:
-        raise Forbidden(f"role {actor.role} may not do this")
+        raise Forbidden("role.may_not", role=actor.role)
     if actor.role != SYSTEM and actor.tenant != tenant:
-        raise Forbidden(f"{actor.user} does not act for {tenant}")
+        raise Forbidden("tenant.not_yours", user=actor.user, tenant=tenant)

@@ -17,7 +17,7 @@ class PlanCommands(TenantApplication):
     plan_writers: frozenset[str] = frozenset()
 
     def plan(self, year: int) -> Plan:
-        return self.load(Plan, Plan.id_for(self.tenant, year), f"plan for {year}")
+        return self.load(Plan, Plan.id_for(self.tenant, year), "plan.not_found", year=year)
 
     def has_plan(self, year: int) -> bool:
         return self.exists(Plan.id_for(self.tenant, year))
@@ -29,7 +29,7 @@ class PlanCommands(TenantApplication):
         with self.acting(actor, self.plan_writers):
             self.check_campaign(year)
             if self.has_plan(year):
-                raise AlreadyExists(f"a plan for {year} exists already; revise it")
+                raise AlreadyExists("plan.exists", year=year)
             plan = Plan.draft(year, content or default_plan_content(), drafter)
             self.save(plan)
             return plan.id

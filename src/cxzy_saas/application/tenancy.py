@@ -73,7 +73,7 @@ class Tenancy:
             # Committees are only ever added, so a hit in the cache needs no read.
             self._committees = set(self.registry().committees())
             if code not in self._committees:
-                raise NotFound(f"committee {code} not found")
+                raise NotFound("committee.not_found", committee=code)
         return self._app(code, CommitteeApplication)
 
     def branch(self, code: str) -> BranchApplication:
@@ -87,7 +87,7 @@ class Tenancy:
         try:
             return self._parents[branch]
         except KeyError:
-            raise NotFound(f"branch {branch} not found") from None
+            raise NotFound("branch.not_found", branch=branch) from None
 
     def _refresh_parents(self) -> None:
         for code in self.registry().committees():
@@ -149,7 +149,7 @@ class Tenancy:
         """
         check_tenant_code(code)
         if code in self._taken():
-            raise AlreadyExists(f"tenant code {code} is taken", field="code")
+            raise AlreadyExists("tenant.code_taken", field="code", code=code)
         self.registry().register_committee(actor, code, name)
         self._app(code, CommitteeApplication).open_committee(actor, name)
 

@@ -46,7 +46,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             return group.name
         if level == "branch" and subject == self.tenant:
             return self.branch().name
-        raise InvalidInput(f"unknown subject {level} {subject}", field="subject")
+        raise InvalidInput("subject.unknown", field="subject", level=level, subject=subject)
 
     @staticmethod
     def check_own(actor: Actor, level: str, subject: str) -> None:
@@ -56,7 +56,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             Forbidden: a member acting on another subject's.
         """
         if actor.role == "member" and (level != "member" or subject != actor.member):
-            raise Forbidden("members act on their own measures only")
+            raise Forbidden("measure.members_own_only")
 
     # measures
 
@@ -80,7 +80,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             return measure.id
 
     def measure(self, measure_id: UUID) -> Measure:
-        return self.load(Measure, measure_id, "measure")
+        return self.load(Measure, measure_id, "measure.not_found")
 
     def measures(self, year: int) -> list[Measure]:
         found = [self.measure(i) for i in self.ids_created_by(MEASURE_FILED)]
@@ -130,7 +130,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             return record.id
 
     def daily_record(self, record_id: UUID) -> DailyRecord:
-        return self.load(DailyRecord, record_id, "record")
+        return self.load(DailyRecord, record_id, "daily_record.not_found")
 
     def retract_record(self, actor: Actor, record_id: UUID, reason: str) -> None:
         with self.acting(actor, BRANCH_ASSESSORS):
@@ -165,22 +165,27 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         """
         with self.acting(actor, BRANCH_ASSESSORS):
             if level not in ("member", "group"):
-                raise InvalidInput("a branch assesses groups and members monthly", field="level")
+                raise InvalidInput("assessment.monthly_levels", field="level")
             self.campaign_of(year).check_open()
             period = month_period(year, month)
             today = self.clock().date()
             if date(year, month, 1) > today:
-                raise InvalidInput(f"{period} has not begun", field="month")
+                raise InvalidInput(
+                    "assessment.month_not_begun", field="month", year=year, month=month
+                )
             if not scores:
-                raise InvalidInput("no subjects to assess", field="scores")
+                raise InvalidInput("assessment.no_subjects", field="scores")
             content, version = self.plan_content(year)
             new = []
             for subject, points in scores.items():
                 self.check_subject(level, subject)
                 if self.exists(Assessment.id_for(self.tenant, year, level, subject, period)):
                     raise AlreadyExists(
-                        f"{level} {subject} was assessed for {period} already; correct it instead",
+                        "assessment.assessed_already",
                         field="scores",
+                        level=level,
+                        subject=subject,
+                        period=period,
                     )
                 new.append(
                     Assessment.assess(
@@ -195,7 +200,10 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         return self.load(
             Assessment,
             Assessment.id_for(self.tenant, year, level, subject, period),
-            f"assessment of {level} {subject} for {period}",
+            "assessment.not_found",
+            level=level,
+            subject=subject,
+            period=period,
         )
 
     def correct_score(
@@ -216,7 +224,9 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             self.save(assessment)
 
     def assessments(self, year: int) -> list[Assessment]:
-        found = [self.load(Assessment, i, "assessment") for i in self.ids_created_by(ASSESSED)]
+        found = [
+            self.load(Assessment, i, "record.not_found") for i in self.ids_created_by(ASSESSED)
+        ]
         return [a for a in found if a.year == year]
 
     # quarterly inspection and meetings
@@ -238,13 +248,15 @@ class WorkCommands(OrganisationCommands, PlanCommands):
                 year, quarter, on, measures_checked, gaps, weak_links, improvements
             )
             if self.exists(inspection.id):
-                raise AlreadyExists(f"Q{quarter} of {year} was inspected already", field="quarter")
+                raise AlreadyExists(
+                    "inspection.done_already", field="quarter", quarter=quarter, year=year
+                )
             self.save(inspection)
             return inspection.id
 
     def inspection(self, year: int, quarter: int) -> Inspection | None:
         iid = Inspection.id_for(self.tenant, year, quarter)
-        return self.load(Inspection, iid, "inspection") if self.exists(iid) else None
+        return self.load(Inspection, iid, "inspection.not_found") if self.exists(iid) else None
 
     def record_meeting(
         self,
@@ -263,7 +275,9 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             return meeting.id
 
     def meetings(self, year: int) -> list[Meeting]:
-        found = [self.load(Meeting, i, "meeting") for i in self.ids_created_by(MEETING_RECORDED)]
+        found = [
+            self.load(Meeting, i, "record.not_found") for i in self.ids_created_by(MEETING_RECORDED)
+        ]
         return [m for m in found if m.year == year]
 
     def subject_name(self, level: str, subject: str) -> str:

@@ -137,9 +137,9 @@ def diff(
         NotFound: the committee has no campaign for ``year``.
     """
     if start > end:
-        raise InvalidInput("--from must not be after --to", field="from")
+        raise InvalidInput("audit.range_reversed", field="from")
     if not set(levels) <= set(LEVELS):
-        raise InvalidInput("level is branch, group or member", field="level")
+        raise InvalidInput("level.unknown", field="level")
     check_campaign(logs, committee, year)
     first, second = positions_at(logs, start), positions_at(logs, end)
     shots = []

@@ -102,7 +102,7 @@ class Context:
         """
         plan = self.plan()
         if plan is None:
-            raise NotFound(f"plan for {self.year} not found")
+            raise NotFound("plan.not_found", year=self.year)
         b = self.b
         inputs = ranking.gather(
             plan.content,
@@ -322,7 +322,7 @@ def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
     for deed_id in deed_ids:
         deeds = ctx.b.get(DeedMaterial, deed_id)
         if deeds is None:
-            raise NotFound("deed material not found")
+            raise NotFound("deeds.not_found")
         doc.h2(f"{TITLES.get(deeds.level, deeds.level)}:{ctx.name(deeds.level, deeds.subject)}")
         for paragraph in deeds.versions[-1].split("\n"):
             if paragraph.strip():

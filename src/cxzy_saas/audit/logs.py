@@ -76,7 +76,7 @@ def read_log(logs: Logs, code: str, kind: str) -> Log:
         NotFound: unknown committee or branch.
     """
     if kind != "registry" and not any(t.code == code and t.kind == kind for t in logs.tenants()):
-        raise NotFound(f"{kind} {code} not found")
+        raise NotFound("tenant.not_found", tenant=code)
     return _read(logs, code, kind)
 
 
@@ -110,7 +110,7 @@ def committee_logs(logs: Logs, committee: str) -> dict[str, Log]:
     """
     tenants = logs.tenants()
     if not any(t.code == committee and t.kind == "committee" for t in tenants):
-        raise NotFound(f"committee {committee} not found")
+        raise NotFound("committee.not_found", committee=committee)
     branches = [t.code for t in tenants if t.parent == committee]
     found = {REGISTRY: _read(logs, REGISTRY, "registry")}
     found[committee] = _read(logs, committee, "committee")
@@ -180,5 +180,5 @@ def branch_log_or_error(logs: Mapping[str, Log], branch: str) -> Log:
     """Raises NotFound unless ``branch`` is one of the logs."""
     log = logs.get(branch)
     if log is None or log.kind != "branch":
-        raise NotFound(f"branch {branch} not found")
+        raise NotFound("branch.not_found", branch=branch)
     return log

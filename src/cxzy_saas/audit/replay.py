@@ -211,7 +211,7 @@ def check_campaign(logs: Mapping[str, Log], committee: str, year: int) -> None:
     for e in logs[committee].events:
         if e.type is events.CampaignOpened and e.data.get("year") == year:
             return
-    raise NotFound(f"committee {committee} has no campaign {year}")
+    raise NotFound("committee.no_campaign", committee=committee, year=year)
 
 
 def replay_campaign(

@@ -73,7 +73,7 @@ def resolve(branch: Log, committee: Log, text: str) -> Subject:
     try:
         wanted = str(UUID(text))
     except ValueError:
-        raise NotFound(f"no member, group or aggregate {text!r} in branch {code}") from None
+        raise NotFound("trail.subject_unknown", text=text, branch=code) from None
     for log in (branch, committee):
         first = next((e for e in log.events if e.aggregate == wanted), None)
         if first is None:
@@ -83,7 +83,7 @@ def resolve(branch: Log, committee: Log, text: str) -> Subject:
         if first.type in SUBJECTS:
             return resolve(branch, committee, first.data[SUBJECTS[first.type]])
         return Subject("aggregate", wanted, wanted, code)
-    raise NotFound(f"no aggregate {wanted} in branch {code} or its committee's log about it")
+    raise NotFound("trail.aggregate_unknown", aggregate=wanted, branch=code)
 
 
 def _committee_event_of(e: LogEvent, branch: str) -> bool:

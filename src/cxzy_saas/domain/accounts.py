@@ -31,7 +31,7 @@ class Account(TenantAggregate):
     def register(cls, username: str, display_name: str, password_hash: str) -> Account:
         require(
             bool(USERNAME.match(username)),
-            "username: 2-40 of a-z, 0-9, . _ -, starting with a letter",
+            "user.name_malformed",
             field="username",
         )
         return cls(
@@ -56,9 +56,9 @@ class Account(TenantAggregate):
         self.password_hash = password_hash
 
     def grant(self, role: str, tenant: str) -> None:
-        require(role in GRANTABLE, f"role must be one of {GRANTABLE}", field="role")
+        require(role in GRANTABLE, "account.unknown_role", field="role", choices=GRANTABLE)
         if {"role": role, "tenant": tenant} in self.grants:
-            raise StateConflict(f"{self.username} already holds {role} for {tenant}")
+            raise StateConflict("account.holds_role", user=self.username, role=role, tenant=tenant)
         self._granted(role=role, scope=tenant)
 
     # The field is "scope", not "tenant": every event already carries the tenant whose log
@@ -69,7 +69,7 @@ class Account(TenantAggregate):
 
     def revoke(self, role: str, tenant: str) -> None:
         if {"role": role, "tenant": tenant} not in self.grants:
-            raise StateConflict(f"{self.username} does not hold {role} for {tenant}")
+            raise StateConflict("account.lacks_role", user=self.username, role=role, tenant=tenant)
         self._revoked(role=role, scope=tenant)
 
     @event("AccessRevoked")
@@ -78,9 +78,11 @@ class Account(TenantAggregate):
 
     def link_member(self, branch: str, member_no: str) -> None:
         """Say which member of ``branch`` this user is (for the role "member")."""
-        require(bool(member_no.strip()), "member number must not be empty", field="member_no")
+        require(bool(member_no.strip()), "text.empty", field="member_no")
         if self.members.get(branch) == member_no:
-            raise StateConflict(f"{self.username} is member {member_no} of {branch} already")
+            raise StateConflict(
+                "account.member_linked", user=self.username, member_no=member_no, branch=branch
+            )
         self._member_linked(scope=branch, member_no=member_no.strip())
 
     @event("MemberLinked")

@@ -93,13 +93,13 @@ class ArchiveSeal(TenantAggregate):
                 out of order (first > last, last beyond the log's head).
         """
         for chain in (branch_chain, committee_chain):
-            require(bool(HEX_DIGEST.match(str(chain["head"]))), "head must be a SHA-256 digest")
-            require(chain["events"] >= 0, "event count must not be negative")
+            require(bool(HEX_DIGEST.match(str(chain["head"]))), "archive.head_malformed")
+            require(chain["events"] >= 0, "archive.negative_count")
             require(
                 chain["events"] == 0 or 1 <= chain["first"] <= chain["last"] <= chain["log_head"],
-                "positions out of order",
+                "archive.positions_out_of_order",
             )
-        require(branch_chain["events"] > 0, "a branch-year without events cannot be sealed")
+        require(branch_chain["events"] > 0, "archive.no_events")
         seal: ArchiveSeal = cls._create(
             cls.Sealed,
             id=cls.id_for(committee, branch, year),

@@ -41,13 +41,11 @@ class Ballot(TenantAggregate):
         copied here (logs written before personal data could be erased hold them): views take
         them from the member or group, so an erased member's name is gone everywhere.
         ``code_hashes``: per pool ("members", "constituents"), the hashes of the issued codes."""
-        require(bool(subjects), "a ballot needs subjects", field="subjects")
+        require(bool(subjects), "ballot.no_subjects", field="subjects")
         keys = [f"{s['level']}:{s['subject']}" for s in subjects]
-        require(len(set(keys)) == len(keys), "a subject is listed twice", field="subjects")
-        require(set(code_hashes) <= set(POOLS), f"pools are {POOLS}", field="codes")
-        require(
-            sum(len(v) for v in code_hashes.values()) > 0, "issue at least one code", field="codes"
-        )
+        require(len(set(keys)) == len(keys), "ballot.subject_twice", field="subjects")
+        require(set(code_hashes) <= set(POOLS), "ballot.unknown_pool", field="codes", pools=POOLS)
+        require(sum(len(v) for v in code_hashes.values()) > 0, "ballot.no_codes", field="codes")
         # The id is chosen before the codes are hashed with it (see code_hash).
         ballot: Ballot = cls._create(
             cls.Opened,  # type: ignore[attr-defined]
@@ -93,16 +91,21 @@ class Ballot(TenantAggregate):
             InvalidInput: a subject without a grade, an unknown subject or grade.
         """
         if self.closed_on is not None:
-            raise StateConflict("this ballot is closed")
+            raise StateConflict("ballot.closed")
         digest = code_hash(self.id, code)
         if digest not in self.pool_of:
-            raise NotFound("unknown ballot code")
+            raise NotFound("ballot.unknown_code")
         if digest in self.spent:
-            raise StateConflict("this ballot code has been used")
-        require(set(grades) <= set(self.tallies), "grades name an unknown subject", field="grades")
+            raise StateConflict("ballot.code_used")
+        require(set(grades) <= set(self.tallies), "ballot.unknown_subject", field="grades")
         missing = set(self.tallies) - set(grades)
-        require(not missing, "give a grade for every subject", field="grades")
-        require(all(g in GRADES for g in grades.values()), f"grades are {GRADES}", field="grades")
+        require(not missing, "ballot.grade_missing", field="grades")
+        require(
+            all(g in GRADES for g in grades.values()),
+            "ballot.unknown_grade",
+            field="grades",
+            grades=GRADES,
+        )
         self._cast(code_hash=digest, pool=self.pool_of[digest], grades=dict(sorted(grades.items())))
 
     @event("Cast")
@@ -116,7 +119,7 @@ class Ballot(TenantAggregate):
 
     def close(self, on: date) -> None:
         if self.closed_on is not None:
-            raise StateConflict(f"this ballot was closed on {self.closed_on}")
+            raise StateConflict("ballot.closed_on", on=self.closed_on)
         turnout = {
             pool: {"issued": n, "cast": self.cast_count(pool)} for pool, n in self.issued.items()
         }

@@ -55,16 +55,16 @@ def _stamp(kwargs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def require(condition: bool, message: str, *, field: str | None = None) -> None:
-    """Refuse a command with :class:`InvalidInput` unless ``condition`` holds."""
+def require(condition: bool, code: str, /, *, field: str | None = None, **params: Any) -> None:
+    """Refuse a command with :class:`InvalidInput` ``code`` unless ``condition`` holds."""
     if not condition:
-        raise InvalidInput(message, field=field)
+        raise InvalidInput(code, field=field, **params)
 
 
 def require_text(value: str, field: str, *, max_length: int = 20000) -> str:
     text = (value or "").strip()
-    require(bool(text), f"{field} must not be empty", field=field)
-    require(len(text) <= max_length, f"{field} is longer than {max_length} characters", field=field)
+    require(bool(text), "text.empty", field=field)
+    require(len(text) <= max_length, "text.too_long", field=field, max_length=max_length)
     return text
 
 
@@ -74,4 +74,4 @@ def as_date(value: date | str, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
+        raise InvalidInput("date.malformed", field=field, value=value) from None

@@ -37,15 +37,13 @@ class Commendation(TenantAggregate):
         The decision names people on purpose, so the names stay in the event; a member's name
         is sealed in storage with that member's key (``storage/personal.py``) and reads as
         erased once the member's personal data is erased."""
-        require(bool(entries), "name at least one subject", field="entries")
+        require(bool(entries), "commendation.no_entries", field="entries")
         already = {(e["branch"], e["level"], e["subject"]) for e in self.named}
         for entry in entries:
-            require(
-                entry.get("level") in TITLES, "level is branch, group or member", field="entries"
-            )
+            require(entry.get("level") in TITLES, "level.unknown", field="entries")
             key = (entry["branch"], entry["level"], entry["subject"])
             if key in already:
-                raise StateConflict(f"{entry['name']} was commended already")
+                raise StateConflict("commendation.named_already", name=entry["name"])
             already.add(key)
         self._named(
             entries=[{**e, "title": TITLES[e["level"]]} for e in entries],
@@ -73,7 +71,7 @@ class DeedMaterial(TenantAggregate):
     def draft(
         cls, year: int, level: str, subject: str, text: str, attachments: Sequence[str]
     ) -> DeedMaterial:
-        require(level in TITLES, "level is branch, group or member", field="level")
+        require(level in TITLES, "level.unknown", field="level")
         return cls(
             year=year,
             level=level,
@@ -96,7 +94,7 @@ class DeedMaterial(TenantAggregate):
         text = require_text(text, "text", max_length=50000)
         cleaned = _clean(attachments)
         changed = text != self.versions[-1] or cleaned != self.attachments
-        require(changed, "nothing changed", field="text")
+        require(changed, "deeds.unchanged", field="text")
         self._revised(text=text, attachments=cleaned)
 
     @event("Revised")
@@ -146,11 +144,11 @@ class AnnualSummary(TenantAggregate):
     def report(self, to: str, on: date) -> None:
         require(
             to in ("members-meeting", "committee"),
-            "report to members-meeting or committee",
+            "summary.report_to",
             field="to",
         )
         if to in self.reported:
-            raise StateConflict(f"the summary was reported to the {to} on {self.reported[to]}")
+            raise StateConflict("summary.reported_already", to=to, on=self.reported[to])
         self._reported(to=to, on=on)
 
     @event("Reported")

@@ -24,11 +24,7 @@ def check_tenant_code(code: str) -> str:
         InvalidInput: unless it is 1-40 of a-z, 0-9 and _, starting with a letter.
     """
     if not isinstance(code, str) or not TENANT_CODE.match(code):
-        raise InvalidInput(
-            f"tenant code {code!r} must be 1-40 characters of a-z, 0-9 and _,"
-            " starting with a letter",
-            field="code",
-        )
+        raise InvalidInput("tenant.code_malformed", field="code", code=code)
     return code
 
 
@@ -48,7 +44,7 @@ class Registry(TenantAggregate):
     def register_committee(self, code: str, name: str) -> None:
         check_tenant_code(code)
         if code in self.committees:
-            raise AlreadyExists(f"committee {code} is registered already", field="code")
+            raise AlreadyExists("committee.registered_already", field="code", committee=code)
         self._committee_registered(code=code, name=require_text(name, "name", max_length=100))
 
     @event("CommitteeRegistered")
@@ -82,7 +78,7 @@ class Committee(TenantAggregate):
         """
         check_tenant_code(code)
         if code in self.branches or code in taken:
-            raise AlreadyExists(f"tenant code {code} is taken", field="code")
+            raise AlreadyExists("tenant.code_taken", field="code", code=code)
         self._branch_registered(code=code, name=require_text(name, "name", max_length=100))
 
     @event("BranchRegistered")

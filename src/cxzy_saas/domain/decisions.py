@@ -74,13 +74,15 @@ class Decision(TenantAggregate):
             InvalidInput: unknown kind or outcome; a return, or a decision against the computed
                 advice, without a reason.
         """
-        require(kind in KINDS, f"kind must be one of {KINDS}", field="kind")
-        require(outcome in OUTCOMES, f"outcome must be one of {OUTCOMES}", field="outcome")
+        require(kind in KINDS, "decision.unknown_kind", field="kind", choices=KINDS)
+        require(outcome in OUTCOMES, "decision.unknown_outcome", field="outcome", choices=OUTCOMES)
         reason = (reason or "").strip()
-        require(bool(reason) or outcome != "returned", "a return needs a reason", field="reason")
+        require(
+            bool(reason) or outcome != "returned", "decision.return_needs_reason", field="reason"
+        )
         require(
             bool(reason) or not against_advice,
-            "a decision against the computed ranking needs a reason",
+            "decision.against_advice_needs_reason",
             field="reason",
         )
         event_class = {

@@ -1,53 +1,131 @@
 """One hierarchy for every refusal the domain and application can give.
 
-The web layer maps these to HTTP once (see ``web/problems.py``); the CLI prints their message.
+A refusal names its reason by a stable code, a dotted identifier such as
+``plan.wrong_status``, and carries the values its message needs as keyword parameters::
+
+    raise StateConflict("plan.wrong_status", doing="submit", status=self.status)
+    raise InvalidInput("text.empty", field="reason")
+
+The messages, in Chinese and English, live in one catalogue (:mod:`cxzy_saas.domain.refusals`).
+``str(error)`` and ``error.message`` give the English text (the CLI and the logs print it);
+``error.text("zh")`` the Chinese. The class says what kind of refusal it is, and the web maps
+classes to HTTP statuses in one place (``web/problems.py``).
 """
 
 from __future__ import annotations
 
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from cxzy_saas.domain.refusals import MESSAGES, WORDS
+
+CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+LANGUAGES = ("zh", "en")
+
 
 class DomainError(Exception):
-    """A command was refused; nothing was written."""
+    """A command was refused; nothing was written.
 
-    code = "refused"
+    ``code`` names the refusal in the catalogue; ``params`` are the values its messages name;
+    ``field`` is the input field it concerns (``{field}`` in a message), if any.
+    """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    title = "refused"
+
+    def __init__(self, code: str, /, *, field: str | None = None, **params: Any) -> None:
+        if not CODE.fullmatch(code):
+            raise ValueError(f"a refusal's code is a dotted identifier, not {code!r}")
+        super().__init__(code)
+        self.code = code
         self.field = field
+        self.params = params
+
+    def text(self, language: str = "en") -> str:
+        """The message in ``language`` ("zh" or "en"), its placeholders filled."""
+        return render(self.code, {"field": self.field, **self.params}, language)
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword parameters do not survive Exception's default pickling (args only).
+        return (_rebuild, (type(self), self.code, self.field, self.params))
+
+
+def _rebuild(
+    cls: type[DomainError], code: str, field: str | None, params: dict[str, Any]
+) -> DomainError:
+    return cls(code, field=field, **params)
 
 
 class InvalidInput(DomainError):
     """The command's input is malformed or out of range."""
 
-    code = "invalid"
+    title = "invalid"
 
 
 class NotFound(DomainError):
     """The named thing does not exist in this tenant (or the caller may not know it does)."""
 
-    code = "not_found"
+    title = "not_found"
 
 
 class AlreadyExists(DomainError):
     """A thing with this identity exists already."""
 
-    code = "exists"
+    title = "exists"
 
 
 class StateConflict(DomainError):
     """The command does not fit the current state (approving twice, casting on a closed ballot)."""
 
-    code = "state"
+    title = "state"
 
 
 class ConcurrentModification(StateConflict):
     """Another writer changed the same aggregate first; reload and try again."""
 
-    code = "conflict"
+    title = "conflict"
 
 
 class Forbidden(DomainError):
     """The actor's role or tenant may not do this."""
 
-    code = "forbidden"
+    title = "forbidden"
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` that never fails on a refusal: a missing value shows as its placeholder,
+    and ``{name:words}`` names the value in the message's language (see ``WORDS``)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        return kwargs.get(str(key), "{" + str(key) + "}")
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec in WORDS:
+            words = WORDS[format_spec]
+            named = words.get(value) if isinstance(value, str) else None
+            return named if named is not None and self.language == "zh" else str(value)
+        try:
+            return super().format_field(value, format_spec)
+        except (TypeError, ValueError):
+            return str(value)
+
+
+def render(code: str, params: Mapping[str, Any], language: str = "en") -> str:
+    """The message of ``code`` in ``language`` with ``params`` filled in; an unknown code (the
+    catalogue test forbids them) reads as the code itself."""
+    pair = MESSAGES.get(code)
+    if pair is None:
+        return code
+    zh, en = pair
+    return _Formatter(language).vformat(zh if language == "zh" else en, (), params)

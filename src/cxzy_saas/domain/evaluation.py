@@ -33,12 +33,10 @@ class Review(TenantAggregate):
 
     @classmethod
     def start(cls, year: int, stage: str, on: date) -> Review:
-        require(stage in STAGES, f"stage must be one of {STAGES}", field="stage")
-        require(on.year == year, f"the date must fall in {year}", field="on")
+        require(stage in STAGES, "review.unknown_stage", field="stage", choices=STAGES)
+        require(on.year == year, "review.date_outside_year", field="on", year=year)
         earliest = date(year, 6, 1) if stage == "midyear" else date(year, 11, 1)
-        require(
-            on >= earliest, f"the {stage} evaluation starts no earlier than {earliest}", field="on"
-        )
+        require(on >= earliest, "review.too_early", field="on", stage=stage, earliest=earliest)
         return cls(year=year, stage=stage, on=on)
 
     @event("Started")
@@ -54,7 +52,7 @@ class Review(TenantAggregate):
 
     def _check_not_reported(self) -> None:
         if self.reported_on is not None:
-            raise StateConflict(f"the {self.stage} evaluation was reported on {self.reported_on}")
+            raise StateConflict("review.reported", stage=self.stage, on=self.reported_on)
 
     def file_summary(self, member: str, text: str) -> None:
         self._check_not_reported()
@@ -67,7 +65,7 @@ class Review(TenantAggregate):
     def record_critique(self, member: str, remarks: Sequence[str]) -> None:
         self._check_not_reported()
         cleaned = [r.strip() for r in remarks if r.strip()]
-        require(bool(cleaned), "at least one remark", field="remarks")
+        require(bool(cleaned), "review.no_remarks", field="remarks")
         self._critique_recorded(member=member, remarks=cleaned)
 
     @event("CritiqueRecorded")
@@ -92,12 +90,8 @@ class Review(TenantAggregate):
 
     def recommend(self, groups: Sequence[str], members: Sequence[str], reason: str) -> None:
         self._check_not_reported()
-        require(
-            self.stage == "midyear", "recommendations belong to the half-year round", field="stage"
-        )
-        require(
-            bool(groups) or bool(members), "recommend at least one group or member", field="members"
-        )
+        require(self.stage == "midyear", "review.recommend_midyear_only", field="stage")
+        require(bool(groups) or bool(members), "review.recommend_none", field="members")
         self._recommended(groups=list(groups), members=list(members), reason=reason.strip())
 
     @event("Recommended")
@@ -109,7 +103,7 @@ class Review(TenantAggregate):
         self._check_not_reported()
         require(
             self.branch_summary is not None,
-            "file the branch's summary before reporting",
+            "review.summary_missing",
             field="summary",
         )
         self._reported(on=on)
@@ -171,45 +165,62 @@ class Nomination(TenantAggregate):
                 the ranking without a reason.
         """
         if self.submitted_on is not None:
-            raise StateConflict("the nomination was submitted already")
+            raise StateConflict("nomination.submitted_already")
         checked = [dict(e) for e in entries]
-        require(bool(checked), "shortlist at least one group or member", field="entries")
+        require(bool(checked), "nomination.empty", field="entries")
         for level in ("group", "member"):
             chosen = [e for e in checked if e.get("level") == level]
             rows = {r["subject"]: r for r in ranking.get(level, [])}
             limit = quota.get(level)
             require(
                 limit is None or len(chosen) <= limit,
-                f"at most {limit} {level}s may be nominated (quota)",
+                "nomination.over_quota",
                 field="entries",
+                limit=limit,
+                level=level,
             )
             subjects = [e.get("subject") for e in chosen]
             require(
-                len(set(subjects)) == len(subjects), f"a {level} is listed twice", field="entries"
+                len(set(subjects)) == len(subjects),
+                "nomination.listed_twice",
+                field="entries",
+                level=level,
             )
             for entry in chosen:
                 row = rows.get(entry["subject"])
                 require(
                     row is not None,
-                    f"{level} {entry['subject']} is not among those ranked",
+                    "nomination.not_ranked",
                     field="entries",
+                    level=level,
+                    subject=entry["subject"],
                 )
                 assert row is not None
                 departs = row["rank"] > len(chosen) or row.get("veto") is not None
                 reason = str(entry.get("reason") or "").strip()
                 require(
-                    reason != "" or not departs,
-                    f"{level} {entry['subject']} departs from the ranking"
-                    f" (rank {row['rank']}{', ' + row['veto'] if row.get('veto') else ''}):"
-                    " give a reason",
+                    reason != "" or row.get("veto") is None,
+                    "nomination.vetoed_needs_reason",
                     field="entries",
+                    level=level,
+                    subject=entry["subject"],
+                    rank=row["rank"],
+                    veto=row.get("veto"),
+                )
+                require(
+                    reason != "" or not departs,
+                    "nomination.departs_needs_reason",
+                    field="entries",
+                    level=level,
+                    subject=entry["subject"],
+                    rank=row["rank"],
                 )
                 entry.update(
                     composite=row["composite"], rank=row["rank"], departs=departs, reason=reason
                 )
         require(
             all(e.get("level") in ("group", "member") for e in checked),
-            "entries are groups or members",
+            "nomination.entries_level",
             field="entries",
         )
         self._shortlisted(
@@ -225,7 +236,7 @@ class Nomination(TenantAggregate):
 
     def submit(self, on: date) -> int:
         if self.submitted_on is not None:
-            raise StateConflict(f"the nomination was submitted on {self.submitted_on}")
+            raise StateConflict("nomination.submitted_on", on=self.submitted_on)
         self._submitted(on=on, submission=self.submissions + 1)
         return self.submissions
 

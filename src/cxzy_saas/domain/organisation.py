@@ -61,7 +61,7 @@ class Group(TenantAggregate):
 
     @classmethod
     def form(cls, code: str, name: str) -> Group:
-        require(bool(code.strip()), "group code must not be empty", field="code")
+        require(bool(code.strip()), "text.empty", field="code")
         return cls(code=code.strip(), name=require_text(name, "name", max_length=100))
 
     @event("Formed")
@@ -81,9 +81,7 @@ class Group(TenantAggregate):
     def dissolve(self, reason: str, member_count: int) -> None:
         self._check_active()
         if member_count:
-            raise StateConflict(
-                f"group {self.code} still has {member_count} members; move them first"
-            )
+            raise StateConflict("group.has_members", group=self.code, count=member_count)
         self._dissolved(reason=reason.strip())
 
     @event("Dissolved")
@@ -92,7 +90,7 @@ class Group(TenantAggregate):
 
     def _check_active(self) -> None:
         if self.dissolved:
-            raise StateConflict(f"group {self.code} has been dissolved")
+            raise StateConflict("group.dissolved", group=self.code)
 
 
 class Member(TenantAggregate):
@@ -122,9 +120,12 @@ class Member(TenantAggregate):
         gender: str = "",
         phone: str = "",
     ) -> Member:
-        require(bool(member_no.strip()), "member number must not be empty", field="member_no")
+        require(bool(member_no.strip()), "text.empty", field="member_no")
         require(
-            status in MEMBER_STATUSES, f"status must be one of {MEMBER_STATUSES}", field="status"
+            status in MEMBER_STATUSES,
+            "member.unknown_status",
+            field="status",
+            choices=MEMBER_STATUSES,
         )
         return cls(
             member_no=member_no.strip(),
@@ -165,7 +166,7 @@ class Member(TenantAggregate):
     def move_to(self, group_id: UUID | None, on: date) -> None:
         self._check_active()
         if group_id == self.group_id:
-            raise StateConflict(f"member {self.member_no} is already in that group")
+            raise StateConflict("member.in_group_already", member_no=self.member_no)
         self._moved(group_id=group_id, on=on)
 
     @event("MovedToGroup")
@@ -175,7 +176,7 @@ class Member(TenantAggregate):
     def confirm_full_membership(self, on: date) -> None:
         self._check_active()
         if self.status == "full":
-            raise StateConflict(f"member {self.member_no} is already a full member")
+            raise StateConflict("member.full_already", member_no=self.member_no)
         self._confirmed(on=on)
 
     @event("FullMembershipConfirmed")
@@ -185,9 +186,9 @@ class Member(TenantAggregate):
     def give_role(self, role: str, on: date) -> None:
         self._check_active()
         if role not in BRANCH_ROLES:
-            raise InvalidInput(f"role must be one of {BRANCH_ROLES}", field="role")
+            raise InvalidInput("member.unknown_role", field="role", choices=BRANCH_ROLES)
         if role in self.roles:
-            raise StateConflict(f"member {self.member_no} already holds role {role}")
+            raise StateConflict("member.holds_role", member_no=self.member_no, role=role)
         self._role_given(role=role, on=on)
 
     @event("RoleGiven")
@@ -197,7 +198,7 @@ class Member(TenantAggregate):
     def relieve_role(self, role: str, on: date) -> None:
         self._check_active()
         if role not in self.roles:
-            raise StateConflict(f"member {self.member_no} does not hold role {role}")
+            raise StateConflict("member.lacks_role", member_no=self.member_no, role=role)
         self._role_relieved(role=role, on=on)
 
     @event("RoleRelieved")
@@ -223,7 +224,7 @@ class Member(TenantAggregate):
             StateConflict: erased already.
         """
         if self.erased:
-            raise StateConflict(f"the personal data of member {self.member_no} was erased already")
+            raise StateConflict("member.erased_already", member_no=self.member_no)
         self._personal_data_erased(reason=require_text(reason, "reason", max_length=500))
 
     @event("PersonalDataErased")
@@ -235,4 +236,4 @@ class Member(TenantAggregate):
 
     def _check_active(self) -> None:
         if not self.active:
-            raise StateConflict(f"member {self.member_no} left the branch on {self.left_on}")
+            raise StateConflict("member.left", member_no=self.member_no, on=self.left_on)

@@ -65,23 +65,31 @@ class PlanContent:
     def parse(cls, data: dict[str, Any]) -> PlanContent:
         """Raises InvalidInput naming the first field that is wrong."""
         if not isinstance(data, dict):
-            raise InvalidInput("plan content must be an object", field="content")
+            raise InvalidInput("plan.content_not_object", field="content")
         for name in TEXT_FIELDS:
             require(
                 isinstance(data.get(name), str) and data[name].strip() != "",
-                f"{name} must not be empty",
+                "text.empty",
                 field=name,
             )
         criteria: dict[str, dict[int, str]] = {level: {} for level in LEVELS}
         for c in data.get("criteria", []):
             level, number, text = c.get("level"), c.get("number"), c.get("text")
-            require(level in LEVELS, f"criterion level must be one of {LEVELS}", field="criteria")
-            require(isinstance(number, int) and number > 0, "criterion number", field="criteria")
+            require(level in LEVELS, "plan.criterion_level", field="criteria", choices=LEVELS)
             require(
-                isinstance(text, str) and text.strip() != "", "criterion text", field="criteria"
+                isinstance(number, int) and number > 0, "plan.criterion_number", field="criteria"
             )
             require(
-                number not in criteria[level], f"criterion {level} {number} twice", field="criteria"
+                isinstance(text, str) and text.strip() != "",
+                "plan.criterion_text",
+                field="criteria",
+            )
+            require(
+                number not in criteria[level],
+                "plan.criterion_twice",
+                field="criteria",
+                level=level,
+                number=number,
             )
             criteria[level][number] = text
         items: dict[str, ScoringItem] = {}
@@ -97,26 +105,29 @@ class PlanContent:
                 )
             except (KeyError, TypeError, ValueError):
                 raise InvalidInput(
-                    "each scoring item needs code, level, criterion, title, max_points, weight",
+                    "plan.item_malformed",
                     field="items",
                 ) from None
-            require(item.code not in items, f"scoring item {item.code} twice", field="items")
-            require(item.level in LEVELS, f"item {item.code}: unknown level", field="items")
+            require(item.code not in items, "plan.item_twice", field="items", item=item.code)
+            require(item.level in LEVELS, "plan.item_level", field="items", item=item.code)
             require(
                 item.criterion in criteria[item.level],
-                f"item {item.code} names criterion {item.level} {item.criterion},"
-                " which the plan lacks",
+                "plan.item_criterion",
                 field="items",
+                item=item.code,
+                level=item.level,
+                criterion=item.criterion,
             )
-            require(item.max_points > 0, f"item {item.code}: max points must be > 0", field="items")
-            require(item.weight >= 0, f"item {item.code}: weight must be >= 0", field="items")
+            require(item.max_points > 0, "plan.item_max_points", field="items", item=item.code)
+            require(item.weight >= 0, "plan.item_weight", field="items", item=item.code)
             items[item.code] = item
         for level in LEVELS:
-            require(bool(criteria[level]), f"the plan has no {level} criteria", field="criteria")
+            require(bool(criteria[level]), "plan.no_criteria", field="criteria", level=level)
             require(
                 any(i.level == level for i in items.values()),
-                f"the plan has no {level} scoring items",
+                "plan.no_items",
                 field="items",
+                level=level,
             )
         weights = data.get("composite_weights", {})
         require(
@@ -124,27 +135,28 @@ class PlanContent:
             and set(weights) <= {"work", "rating", "target"}
             and all(isinstance(v, int | float) and v >= 0 for v in weights.values())
             and sum(weights.values()) > 0,
-            "composite_weights: work, rating, target, not negative, not all zero",
+            "plan.weights",
             field="composite_weights",
         )
         rules = data.get("rules", {})
-        require(isinstance(rules, dict), "rules must be an object", field="rules")
+        require(isinstance(rules, dict), "plan.rules_not_object", field="rules")
         require(
             rules.get("rating_aggregate", "mean") in ("mean", "median"),
-            "rules.rating_aggregate must be mean or median",
+            "plan.rating_aggregate",
             field="rules",
         )
         require(
             _is_fraction(rules.get("quota_fraction")),
-            'rules.quota_fraction must be a share between 0 and 1, such as "1/3" (or absent)',
+            "plan.quota_fraction",
             field="rules",
         )
         for share in ("veto_incompetent_share", "veto_min_trust", "min_turnout"):
             value = rules.get(share)
             require(
                 value is None or (isinstance(value, int | float) and 0 <= value <= 1),
-                f"rules.{share} must be between 0 and 1 (or absent)",
+                "plan.rule_share",
                 field="rules",
+                rule=share,
             )
         return cls(data=data, criteria=criteria, items=items)
 
@@ -178,7 +190,7 @@ class Campaign(TenantAggregate):
 
     @classmethod
     def open(cls, year: int, title: str) -> Campaign:
-        require(2000 <= year <= 2100, "year must be between 2000 and 2100", field="year")
+        require(2000 <= year <= 2100, "campaign.year_out_of_range", field="year")
         return cls(year=year, title=require_text(title, "title", max_length=200))
 
     @event("Opened")
@@ -193,7 +205,7 @@ class Campaign(TenantAggregate):
 
     def check_open(self) -> None:
         if self.closed_on is not None:
-            raise StateConflict(f"campaign {self.year} closed on {self.closed_on}")
+            raise StateConflict("campaign.closed", year=self.year, on=self.closed_on)
 
     def close(self, on: date) -> None:
         self.check_open()
@@ -205,7 +217,7 @@ class Campaign(TenantAggregate):
 
     def open_leaderboard(self, open_to_branches: bool) -> None:
         if open_to_branches == self.leaderboard_open:
-            raise StateConflict("the leaderboard is already so")
+            raise StateConflict("campaign.leaderboard_unchanged")
         self._leaderboard_visibility(open_to_branches=open_to_branches)
 
     @event("LeaderboardVisibilityChanged")
@@ -268,7 +280,7 @@ class Plan(TenantAggregate):
 
     def _expect(self, *statuses: str, doing: str) -> None:
         if self.status not in statuses:
-            raise StateConflict(f"cannot {doing} a plan that is {self.status}")
+            raise StateConflict("plan.wrong_status", doing=doing, status=self.status)
 
     def record_discussion(self, on: date, minutes: str) -> None:
         self._expect(DRAFT, DISCUSSED, REVISED, doing="discuss")
@@ -286,7 +298,7 @@ class Plan(TenantAggregate):
         else:
             self._expect(SUBMITTED, doing="answer a return of")
             if answering in self.answered:
-                raise StateConflict("that return has been answered already")
+                raise StateConflict("plan.return_answered")
         PlanContent.parse(content)
         self._revised(content=content, note=note.strip(), answering=answering)
 

@@ -106,5 +106,5 @@ def current() -> Recording:
     """
     rec = _current.get()
     if rec is None:
-        raise Forbidden("events can only be recorded by a command with an actor")
+        raise Forbidden("recording.no_actor")
     return rec

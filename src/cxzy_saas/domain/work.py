@@ -18,7 +18,7 @@ REPORT_TO = {"member": ("group", "branch"), "group": ("branch",), "branch": ("co
 
 
 def check_level(level: str) -> str:
-    require(level in LEVELS, f"level must be one of {LEVELS}", field="level")
+    require(level in LEVELS, "level.unknown", field="level")
     return level
 
 
@@ -37,14 +37,16 @@ class Measure(TenantAggregate):
         plan: PlanContent,
     ) -> Measure:
         check_level(level)
-        require(bool(criteria), "name at least one criterion", field="criteria")
+        require(bool(criteria), "measure.no_criteria", field="criteria")
         for number in criteria:
             require(
                 number in plan.criteria[level],
-                f"the plan has no {level} criterion {number}",
+                "plan.no_criterion",
                 field="criteria",
+                level=level,
+                criterion=number,
             )
-        require(due.year == year, f"the due date must fall in {year}", field="due")
+        require(due.year == year, "measure.due_outside_year", field="due", year=year)
         return cls(
             year=year,
             level=level,
@@ -71,11 +73,13 @@ class Measure(TenantAggregate):
     def report(self, to: str, on: date) -> None:
         require(
             to in REPORT_TO[self.level],
-            f"a {self.level} measure is reported to {' or '.join(REPORT_TO[self.level])}",
+            "measure.report_to",
             field="to",
+            level=self.level,
+            targets=" or ".join(REPORT_TO[self.level]),
         )
         if self.reported_to is not None:
-            raise StateConflict(f"this measure was reported to the {self.reported_to} already")
+            raise StateConflict("measure.reported_already", to=self.reported_to)
         self._reported(to=to, on=on)
 
     @event("Reported")
@@ -86,11 +90,9 @@ class Measure(TenantAggregate):
         """The branch acknowledges a member's or group's measure (the committee acknowledges a
         branch's measure by a decision in its own log)."""
         if self.reported_to not in ("group", "branch"):
-            raise StateConflict(
-                "only measures reported to the group or branch are acknowledged here"
-            )
+            raise StateConflict("measure.not_reported_below")
         if self.acknowledged:
-            raise StateConflict("this measure was acknowledged already")
+            raise StateConflict("measure.acknowledged_already")
         self._acknowledged(note=note.strip(), on=on)
 
     @event("Acknowledged")
@@ -99,8 +101,8 @@ class Measure(TenantAggregate):
 
     def complete(self, on: date, note: str = "") -> None:
         if self.done_on is not None:
-            raise StateConflict(f"this measure was marked done on {self.done_on}")
-        require(on.year == self.year, f"completion must fall in {self.year}", field="on")
+            raise StateConflict("measure.done_already", on=self.done_on)
+        require(on.year == self.year, "measure.done_outside_year", field="on", year=self.year)
         self._completed(on=on, note=note.strip())
 
     @event("Completed")
@@ -124,11 +126,13 @@ class DailyRecord(TenantAggregate):
         plan: PlanContent,
     ) -> DailyRecord:
         check_level(level)
-        require(on.year == year, f"the record's date must fall in {year}", field="on")
+        require(on.year == year, "daily_record.date_outside_year", field="on", year=year)
         require(
             criterion is None or criterion in plan.criteria[level],
-            f"the plan has no {level} criterion {criterion}",
+            "plan.no_criterion",
             field="criterion",
+            level=level,
+            criterion=criterion,
         )
         return cls(
             year=year,
@@ -162,7 +166,7 @@ class DailyRecord(TenantAggregate):
 
     def retract(self, reason: str) -> None:
         if self.retracted is not None:
-            raise StateConflict("this record was retracted already")
+            raise StateConflict("daily_record.retracted_already")
         self._retracted(reason=require_text(reason, "reason", max_length=1000), corrects=1)
 
     @event("Retracted")
@@ -179,21 +183,25 @@ def check_points(plan: PlanContent, level: str, points: Mapping[str, Any]) -> di
     """
     items = {i.code: i for i in plan.items_for(level)}
     unknown = sorted(set(points) - set(items))
-    require(not unknown, f"unknown scoring items for {level}: {', '.join(unknown)}", field="scores")
+    require(
+        not unknown, "scores.unknown_items", field="scores", level=level, items=", ".join(unknown)
+    )
     checked: dict[str, float] = {}
     for code, item in items.items():
         if code not in points:
-            raise InvalidInput(f"no points for item {code} ({item.title})", field=f"scores.{code}")
+            raise InvalidInput(
+                "scores.missing", field=f"scores.{code}", item=code, title=item.title
+            )
         try:
             value = float(points[code])
         except (TypeError, ValueError):
-            raise InvalidInput(
-                f"points for {code} must be a number", field=f"scores.{code}"
-            ) from None
+            raise InvalidInput("scores.not_a_number", field=f"scores.{code}", item=code) from None
         if not 0 <= value <= item.max_points:
             raise InvalidInput(
-                f"points for {code} must be between 0 and {item.max_points:g}",
+                "scores.out_of_range",
                 field=f"scores.{code}",
+                item=code,
+                max_points=item.max_points,
             )
         checked[code] = value
     return checked
@@ -263,9 +271,9 @@ class Assessment(TenantAggregate):
 
     def correct(self, item: str, points: float, reason: str, plan: PlanContent) -> None:
         """Raises InvalidInput for an unknown item, points out of range or no reason."""
-        require(item in self.scores, f"item {item} was not scored here", field="item")
+        require(item in self.scores, "assessment.item_not_scored", field="item", item=item)
         checked = check_points(plan, self.level, {**self.scores, item: points})[item]
-        require(checked != self.scores[item], "the points are unchanged", field="points")
+        require(checked != self.scores[item], "assessment.points_unchanged", field="points")
         self._corrected(
             item=item,
             points=checked,
@@ -288,12 +296,12 @@ class Assessment(TenantAggregate):
 
 
 def month_period(year: int, month: int) -> str:
-    require(1 <= month <= 12, "month must be 1-12", field="month")
+    require(1 <= month <= 12, "month.out_of_range", field="month")
     return f"{year}-{month:02d}"
 
 
 def quarter_period(year: int, quarter: int) -> str:
-    require(1 <= quarter <= 4, "quarter must be 1-4", field="quarter")
+    require(1 <= quarter <= 4, "quarter.out_of_range", field="quarter")
     return f"{year}-Q{quarter}"
 
 
@@ -321,11 +329,12 @@ class Inspection(TenantAggregate):
         improvements: str,
     ) -> Inspection:
         quarter_period(year, quarter)
-        require(on.year == year, f"the inspection date must fall in {year}", field="on")
+        require(on.year == year, "inspection.date_outside_year", field="on", year=year)
         require(
             on >= date(year, 3 * quarter - 2, 1),
-            f"Q{quarter} cannot be inspected before it starts",
+            "inspection.too_early",
             field="on",
+            quarter=quarter,
         )
         return cls(
             year=year,
@@ -375,9 +384,14 @@ class Meeting(TenantAggregate):
     def record(
         cls, year: int, kind: str, on: date, title: str, attendees: int, minutes: str
     ) -> Meeting:
-        require(kind in MEETING_KINDS, f"kind must be one of {tuple(MEETING_KINDS)}", field="kind")
-        require(on.year == year, f"the meeting date must fall in {year}", field="on")
-        require(attendees >= 1, "at least one attendee", field="attendees")
+        require(
+            kind in MEETING_KINDS,
+            "meeting.unknown_kind",
+            field="kind",
+            choices=tuple(MEETING_KINDS),
+        )
+        require(on.year == year, "meeting.date_outside_year", field="on", year=year)
+        require(attendees >= 1, "meeting.no_attendees", field="attendees")
         return cls(
             year=year,
             kind=kind,

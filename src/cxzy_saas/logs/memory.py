@@ -71,7 +71,7 @@ class MemoryLogs:
         try:
             return self.logs[log]
         except KeyError:
-            raise NotFound(f"tenant {log} not found") from None
+            raise NotFound("tenant.not_found", tenant=log) from None
 
     def notifications(
         self, log: str, after: int, limit: int, stop: int | None = None

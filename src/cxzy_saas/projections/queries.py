@@ -19,7 +19,7 @@ def parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field="as_of") from None
+        raise InvalidInput("date.malformed", field="as_of", value=value) from None
 
 
 def only_committee(logs: Logs, committee: str | None) -> str:
@@ -32,10 +32,10 @@ def only_committee(logs: Logs, committee: str | None) -> str:
     codes = sorted(t.code for t in logs.tenants() if t.kind == "committee")
     if committee:
         if committee not in codes:
-            raise NotFound(f"committee {committee} not found")
+            raise NotFound("committee.not_found", committee=committee)
         return committee
     if len(codes) != 1:
-        raise InvalidInput("name the committee (--committee): there are " + str(len(codes)))
+        raise InvalidInput("committee.ambiguous", count=len(codes))
     return codes[0]
 
 
@@ -62,7 +62,7 @@ def leaderboard(
 
     ``db`` is the live read model (opened here when not given)."""
     if level not in ("branch", "group", "member"):
-        raise InvalidInput("level is branch, group or member", field="level")
+        raise InvalidInput("level.unknown", field="level")
     code = only_committee(logs, committee)
     # A caller's own read model is kept current by a running projector; without one (the
     # CLI), the as-of replay first brings the time index up to date.
@@ -74,7 +74,7 @@ def leaderboard(
         with replay(logs, models, day, index=live) as replayed:
             rows = board_rows(replayed, code, year, level)
     if not rows and as_of is None and not campaign_known(db, code, year):
-        raise NotFound(f"no campaign {year} in the read models (try `cxzy project rebuild`)")
+        raise NotFound("campaign.not_in_read_models", year=year)
     return {"campaign": year, "level": level, "committee": code, "as_of": as_of, "rows": rows}
 
 

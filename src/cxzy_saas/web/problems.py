@@ -1,8 +1,16 @@
-"""One place maps errors to HTTP, as RFC 9457 problem details (application/problem+json)."""
+"""One place maps errors to HTTP, as RFC 9457 problem details (application/problem+json).
+
+A domain refusal's body carries its ``code`` and ``params`` (for clients that word or act on it
+themselves) and its message as ``detail``: English, or Chinese when the request's
+Accept-Language prefers it.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
@@ -17,6 +25,9 @@ from cxzy_saas.domain.errors import (
     NotFound,
     StateConflict,
 )
+
+# English first: the API's default when the client states no preference.
+API_LANGUAGES = ("en", "zh")
 
 STATUS = (
     (NotFound, 404),
@@ -36,6 +47,21 @@ def status_for(error: DomainError) -> int:
     return next((status for cls, status in STATUS if isinstance(error, cls)), 422)
 
 
+def json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A refusal's parameters as JSON values: dates in ISO form, sequences as lists."""
+    return {name: _json_value(value) for name, value in params.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_value(v) for v in value]
+    return str(value)
+
+
 def problem(status: int, title: str, detail: str, **extra: object) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     response = jsonify(body)
@@ -49,8 +75,20 @@ def problem(status: int, title: str, detail: str, **extra: object) -> Response:
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
-        extra = {"errors": {error.field: [error.message]}} if error.field else {}
-        return problem(status_for(error), error.code, error.message, **extra)
+        language = request.accept_languages.best_match(API_LANGUAGES, default="en")
+        text = error.text(language)
+        extra = {"errors": {error.field: [text]}} if error.field else {}
+        response = problem(
+            status_for(error),
+            error.title,
+            text,
+            code=error.code,
+            params=json_params(error.params),
+            **extra,
+        )
+        response.headers["Content-Language"] = language
+        response.vary.add("Accept-Language")
+        return response
 
     @app.errorhandler(ValidationError)
     def invalid_body(error: ValidationError) -> Response:

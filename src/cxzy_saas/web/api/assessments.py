@@ -233,4 +233,4 @@ def record_meeting(call: Call, code: str) -> Any:
     meeting_id = call.branch.record_meeting(
         call.actor, b["year"], b["kind"], b["on"], b["title"], b["attendees"], b["minutes"]
     )
-    return call.branch.load(Meeting, meeting_id, "meeting")
+    return call.branch.load(Meeting, meeting_id, "meeting.not_found")

@@ -54,13 +54,13 @@ class Principal:
         here = [(r, t) for r, t in self.grants if t == tenant]
         above = [(r, t) for r, t in self.grants if t == self.committee and r in COMMITTEE_ROLES]
         if not here and not above:
-            raise NotFound("not found")
+            raise NotFound("resource.not_found")
         wanted = set(roles)
         for role, grant_tenant in here + above:
             if role in wanted:
                 member = dict(self.members).get(grant_tenant) if role == "member" else None
                 return Actor(user=self.username, role=role, tenant=grant_tenant, member=member)
-        raise Forbidden("your role may not do this")
+        raise Forbidden("role.forbidden")
 
     @property
     def committee_roles(self) -> list[str]:
@@ -108,5 +108,5 @@ def actor_in(user: Principal, tenant: str, roles: Iterable[str]) -> Actor:
         Forbidden: the user's role there is not one of ``roles``.
     """
     if tenant != user.committee and parent_or_none(tenant) != user.committee:
-        raise NotFound("not found")
+        raise NotFound("resource.not_found")
     return user.actor(tenant, roles)

@@ -73,7 +73,7 @@ def read_model(call: Call, year: int) -> Iterator[ReadModelDB]:
 
 def check_campaign(db: ReadModelDB, committee: str, year: int) -> None:
     if not campaign_known(db, committee, year):
-        raise NotFound(f"no campaign {year}")
+        raise NotFound("campaign.not_found", year=year)
 
 
 def own_rows(call: Call, rows: list[dict[str, Any]], key: str, shared: bool) -> list[Any]:

@@ -56,7 +56,9 @@ class VisibilityIn(In):
 def list_campaigns(call: Call) -> dict[str, Any]:
     from cxzy_saas.domain.plan import Campaign
 
-    found = [call.committee.load(Campaign, i, "campaign") for i in call.committee.campaign_ids()]
+    found = [
+        call.committee.load(Campaign, i, "record.not_found") for i in call.committee.campaign_ids()
+    ]
     return paginate(sorted(found, key=lambda c: c.year), call.args)
 
 
@@ -196,7 +198,7 @@ def acknowledge(call: Call, year: int) -> Any:
     )
     from cxzy_saas.domain.decisions import Decision
 
-    return call.committee.load(Decision, decision_id, "decision")
+    return call.committee.load(Decision, decision_id, "decision.not_found")
 
 
 # commendation (命名表彰)
@@ -306,7 +308,7 @@ def check_grant_tenant(call: Call, tenant: str) -> None:
         from cxzy_saas.domain.errors import NotFound
 
         if tenant not in call.committee.committee().branches:
-            raise NotFound(f"branch {tenant} not found")
+            raise NotFound("branch.not_found", branch=tenant)
 
 
 @api_route(

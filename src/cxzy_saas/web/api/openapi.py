@@ -17,6 +17,8 @@ class Problem(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict()
+    code = fields.String(metadata={"description": "a refusal's stable code, e.g. plan.exists"})
+    params = fields.Dict(metadata={"description": "the values the refusal's message names"})
 
 
 REFUSALS = (

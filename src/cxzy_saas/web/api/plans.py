@@ -191,7 +191,7 @@ def draft_committee_plan(call: Call, year: int) -> dict[str, Any]:
     if call.body["year"] != year:
         from cxzy_saas.domain.errors import InvalidInput
 
-        raise InvalidInput("the year in the body differs from the URL's", field="year")
+        raise InvalidInput("plan.year_mismatch", field="year")
     call.committee.draft_plan(call.actor, year, call.body["drafter"], call.body["content"])
     return plan_out(call.committee, call.committee.plan(year))
 

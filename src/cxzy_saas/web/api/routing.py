@@ -113,7 +113,7 @@ def actor_for(user: Principal, scope: str, code: str | None, roles: Iterable[str
     for role, tenant in user.grants:
         if role in wanted and tenant != user.committee:
             return Actor(user=user.username, role=role, tenant=tenant)
-    raise Forbidden("your role may not do this")
+    raise Forbidden("role.forbidden")
 
 
 def api_route(
@@ -148,7 +148,7 @@ def api_route(
                 user = principal()
                 actor = actor_for(user, access.scope, code, access.roles)
             elif access.scope == "ballot" and parent_or_none(code) is None:
-                raise NotFound("not found")
+                raise NotFound("resource.not_found")
             args = query_schema.load(request.args) if query_schema else {}
             loaded = None if body_schema is None else body_schema.load(request.get_json())
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)

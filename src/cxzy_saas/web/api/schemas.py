@@ -25,7 +25,7 @@ def text(max_length: int = 20000, **kw: Any) -> fields.String:
 def check_level(level: str) -> None:
     """A level in a URL path. Raises InvalidInput (422) naming the field."""
     if level not in ("branch", "group", "member"):
-        raise InvalidInput("level is branch, group or member", field="level")
+        raise InvalidInput("level.unknown", field="level")
 
 
 class In(Schema):

@@ -65,10 +65,12 @@ def decide(actor: Actor, branch: str, kind: str, subject: str, outcome: str, rea
         app.decide_nominee(actor, branch, int(year), level, who, outcome, reason)
     elif kind in ACKNOWLEDGED:
         if outcome != "acknowledged":
-            raise InvalidInput(f"a {kind} is acknowledged, not {outcome}", field="outcome")
+            raise InvalidInput(
+                "decision.acknowledge_only", field="outcome", kind=kind, outcome=outcome
+            )
         app.acknowledge(actor, branch, kind, subject, reason)
     else:
-        raise InvalidInput(f"unknown kind {kind}", field="kind")
+        raise InvalidInput("decision.unknown_approval", field="kind", kind=kind)
 
 
 @bp.post("/committee/approvals")
@@ -80,10 +82,14 @@ def approvals_decide() -> str | Response | tuple[str, int]:
     outcome, reason = form.get("outcome", ""), form.get("reason", "")
     try:
         if not subject:
-            raise InvalidInput("nothing to decide", field="subject")
+            raise InvalidInput("decision.nothing_to_decide", field="subject")
         decide(actor, branch, kind, subject, outcome, reason)
     except (DomainError, ValueError) as error:
-        refusal = error if isinstance(error, DomainError) else InvalidInput(str(error))
+        refusal = (
+            error
+            if isinstance(error, DomainError)
+            else InvalidInput("decision.malformed_subject", field="subject")
+        )
         filters = from_request(user().committee)
         key = f"{branch}|{kind}|{subject}|{form.get('submission', '')}"
         return render_template(

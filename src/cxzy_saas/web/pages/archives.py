@@ -27,13 +27,9 @@ from cxzy_saas.audit.pdf import FontMissing
 from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.domain import events
 from cxzy_saas.domain.errors import (
-    AlreadyExists,
     ConcurrentModification,
     DomainError,
-    Forbidden,
-    InvalidInput,
     NotFound,
-    StateConflict,
 )
 from cxzy_saas.domain.plan import Campaign
 from cxzy_saas.domain.recording import Actor
@@ -56,7 +52,7 @@ class CampaignRow:
 
 def committee_campaigns(app: CommitteeApplication) -> list[CampaignRow]:
     """The committee's campaigns, newest first."""
-    found = [app.load(Campaign, i, "campaign") for i in app.campaign_ids()]
+    found = [app.load(Campaign, i, "record.not_found") for i in app.campaign_ids()]
     return sorted(
         (
             CampaignRow(c.year, c.title, None if c.closed_on is None else c.closed_on.isoformat())
@@ -98,10 +94,10 @@ def branch_year(app: CommitteeApplication, branch: str, year: int) -> tuple[str,
     """
     branches = app.committee().branches
     if branch not in branches:
-        raise NotFound(f"branch {branch} not found")
+        raise NotFound("branch.not_found", branch=branch)
     campaign = next((c for c in committee_campaigns(app) if c.year == year), None)
     if campaign is None:
-        raise NotFound(f"campaign {year} not found")
+        raise NotFound("campaign.not_found", year=year)
     return branches[branch], campaign
 
 
@@ -123,20 +119,12 @@ def archives() -> str:
 
 # Sealing: the committee admin's, on a page of its own that says what a seal does.
 
-REFUSALS: tuple[tuple[type[DomainError], str, str], ...] = (
-    (AlreadyExists, "该支部本年度档案已经归档,不能重复归档", "sealed already"),
-    (ConcurrentModification, "该支部本年度档案刚刚已由他人归档", "sealed by someone else just now"),
-    (StateConflict, "活动尚未结束:请先结束活动,或勾选“提前归档”", "the campaign is still open"),
-    (Forbidden, "您的角色无权归档", "your role may not seal"),
-    (InvalidInput, "该支部本年度没有任何记录,无法归档", "nothing recorded for the year"),
-)
-
 
 def refusal(error: DomainError) -> str:
-    """A seal's refusal in Chinese, worded for this page (the domain's message in English)."""
-    for cls, zh, en in REFUSALS:
-        if isinstance(error, cls):
-            return i18n.tr(zh, f"{en} ({error.message})")
+    """A seal's refusal in the page's language; a lost race is worded for this page (the
+    catalogue's sentence for it is about any record)."""
+    if isinstance(error, ConcurrentModification):
+        return i18n.tr("该支部本年度档案刚刚已由他人归档。", "sealed by someone else just now")
     return i18n.message(error)
 
 
@@ -243,7 +231,7 @@ def archive_verify(branch: str, year: int) -> tuple[str, int]:
     name, campaign = branch_year(app, branch, year)
     seal = seals(app).get((branch, year))
     if seal is None:
-        raise NotFound(f"the {year} archive of {branch} is not sealed")
+        raise NotFound("archive.not_sealed", branch=branch, year=year)
     started = time.perf_counter()
     result = verify_files(exported(actor, branch, year, with_pdf=False))
     seconds = time.perf_counter() - started

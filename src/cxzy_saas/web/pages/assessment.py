@@ -197,7 +197,7 @@ def posted_grid(
     wanted = request.form.get("grid", "")
     grid = next((g for g in grids if g.key == wanted), None)
     if grid is None:
-        raise NotFound(f"group {wanted} not found")
+        raise NotFound("group.not_found", group=wanted)
     return actor, year, month, app, content, grids, grid
 
 

@@ -217,7 +217,7 @@ def audit_trail() -> tuple[str, int]:
     if not branch:
         return render_template("audit/trail.html", **context), 200
     if branch not in branches:
-        raise NotFound(f"branch {branch} not found")
+        raise NotFound("branch.not_found", branch=branch)
     tenancy = tenancy_of(current_app)
     subjects = subjects_of(branch)
     context["subjects"] = subjects

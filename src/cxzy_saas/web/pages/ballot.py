@@ -29,7 +29,7 @@ def load_ballot(branch: str, ballot_id: str) -> Ballot:
     try:
         uuid = UUID(ballot_id)
     except ValueError:
-        raise NotFound("ballot not found") from None
+        raise NotFound("ballot.not_found") from None
     return tenancy_of(current_app).branch(branch).ballot(uuid)
 
 
@@ -38,11 +38,11 @@ def check_code(ballot: Ballot, code: str) -> None:
     closed ballot (the same refusals as casting)."""
     digest = code_hash(ballot.id, code)
     if digest not in ballot.pool_of:
-        raise NotFound("unknown ballot code", field="code")
+        raise NotFound("ballot.unknown_code", field="code")
     if ballot.closed_on is not None:
-        raise StateConflict("this ballot is closed", field="code")
+        raise StateConflict("ballot.closed", field="code")
     if digest in ballot.spent:
-        raise StateConflict("this ballot code has been used", field="code")
+        raise StateConflict("ballot.code_used", field="code")
 
 
 def find_ballot(code: str) -> tuple[str, Ballot]:
@@ -59,7 +59,7 @@ def find_ballot(code: str) -> tuple[str, Ballot]:
         if code_hash(ballot.id, code) in ballot.pool_of:
             check_code(ballot, code)
             return branch, ballot
-    raise NotFound("unknown ballot code", field="code")
+    raise NotFound("ballot.unknown_code", field="code")
 
 
 def code_page(code: str, error: str | None, target: str, title: str = "") -> tuple[str, int]:

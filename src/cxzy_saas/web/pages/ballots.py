@@ -53,7 +53,7 @@ def counts(form: dict[str, Any]) -> dict[str, int]:
     for pool in POOLS:
         text = str(form.get(pool, "")).strip() or "0"
         if not text.isdigit():
-            raise InvalidInput("codes: a whole number 0-2000 for each pool", field=pool)
+            raise InvalidInput("ballot.codes_out_of_range", field=pool)
         found[pool] = int(text)
     return found
 
@@ -96,7 +96,7 @@ def ballot_close(code: str, ballot_id: str) -> Response:
     try:
         uuid = UUID(ballot_id)
     except ValueError:
-        raise NotFound("ballot not found") from None
+        raise NotFound("ballot.not_found") from None
     tenancy_of(current_app).branch(code).close_ballot(
         actor, uuid, tenancy_of(current_app).now().date()
     )

@@ -74,7 +74,7 @@ STEPS: dict[str, tuple[frozenset[str], type, tuple[str, ...], Act, tuple[str, st
 
 def check_stage(stage: str) -> None:
     if stage not in STAGES:
-        raise NotFound(f"stage {stage} not found")
+        raise NotFound("review.stage_not_found", stage=stage)
 
 
 def review_page(code: str, stage: str, forms: defaultdict[str, Form] | None = None) -> str:
@@ -186,7 +186,7 @@ def branch_review_recommend(code: str, stage: str) -> str | Response | tuple[str
 @signed_in
 def branch_review_step(code: str, stage: str, step: str) -> str | Response | tuple[str, int]:
     if step not in STEPS:
-        raise NotFound(f"step {step} not found")
+        raise NotFound("page.step_not_found", step=step)
     roles, schema, names, act, notice = STEPS[step]
     actor = acting_for(code, roles)
     check_stage(stage)

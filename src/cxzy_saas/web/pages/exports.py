@@ -34,7 +34,7 @@ def download(name: str, fmt: str, header: list[str], rows: Rows) -> Response:
     elif fmt == "xlsx":
         body, mimetype = write_xlsx(name, header, rows), XLSX_TYPE
     else:
-        raise NotFound(f"no format {fmt}")
+        raise NotFound("export.unknown_format", format=fmt)
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"  # personal data: not in shared caches
@@ -123,4 +123,4 @@ def import_template(code: str, kind: str, fmt: str) -> Response:
         header = score_header(content)
         header = [header[0], *header[3:]]
         return download("scores-template", fmt, header, [])
-    raise NotFound(f"no template for {kind}")
+    raise NotFound("export.unknown_template", kind=kind)

@@ -65,7 +65,7 @@ def _signer() -> URLSafeTimedSerializer:
 
 def _kind(kind: str) -> str:
     if kind not in KINDS:
-        raise NotFound(f"no import of {kind}")
+        raise NotFound("import.unknown_kind", kind=kind)
     return kind
 
 
@@ -189,7 +189,7 @@ def import_confirm(code: str, kind: str) -> Response | tuple[str, int]:
         code,
         kind,
     ):
-        raise NotFound("upload not found")
+        raise NotFound("import.upload_not_found")
     app, year, month = tenancy_of(current_app).branch(code), payload["y"], payload["m"]
     table = Table(payload["columns"], payload["rows"], payload["lines"])
     try:

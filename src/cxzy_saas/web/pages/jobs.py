@@ -85,7 +85,7 @@ class JobRunner:
             StateConflict: as many jobs run as the process allows; try again later.
         """
         if not self._slots.acquire(blocking=False):
-            raise StateConflict("too many jobs are running; try again in a minute")
+            raise StateConflict("job.too_many")
         job = Job(secrets.token_urlsafe(16), owner, title)
         with self._lock:
             self._jobs[job.id] = job
@@ -119,7 +119,7 @@ class JobRunner:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None or job.owner != owner:
-            raise NotFound("job not found")
+            raise NotFound("job.not_found")
         return job
 
 

@@ -199,7 +199,7 @@ MEMBER_ACTIONS: dict[str, tuple[str, Any, Any, tuple[str, str]]] = {
 @signed_in
 def org_member_act(code: str, no: str, action: str) -> Response | tuple[str, int]:
     if action not in MEMBER_ACTIONS:
-        raise NotFound("not found")
+        raise NotFound("resource.not_found")
     actor = acting_for(code, BRANCH_WRITERS)
     app = branch_app(code)
     app.member(no)  # NotFound (404) for a member that does not exist

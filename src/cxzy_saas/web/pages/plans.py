@@ -188,7 +188,7 @@ def branch_plan_draft(code: str) -> str | Response | tuple[str, int]:
 def branch_plan_step(code: str, step: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     if step not in STEPS:
-        raise NotFound(f"step {step} not found")
+        raise NotFound("page.step_not_found", step=step)
     schema, names, act, notice = STEPS[step]
     year = campaign_year(user().committee)
     form = typed(names)
@@ -227,7 +227,7 @@ def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
     content["composite_weights"] = weights_of(form)
     for name in TEXT_FIELDS:
         if not str(form.values[name]).strip():
-            form.refuse(InvalidInput(f"{name} must not be empty", field=name))
+            form.refuse(InvalidInput("text.empty", field=name))
     body = form.check(RevisionIn, ["note"], content=content)
     if form.run(lambda: app.revise_plan(actor, year, content, body["note"])):
         return done(code, year, ("方案已修改,形成新版本", "Plan revised: a new version"))

@@ -35,9 +35,9 @@ def rebuild_in_place(logs: Logs, models: ReadModels, lock: threading.Lock, repor
         StateConflict: a rebuild runs already, or the store is not SQLite.
     """
     if not models.embedded:
-        raise StateConflict("run `cxzy project rebuild` with the projector stopped")
+        raise StateConflict("read_models.not_sqlite")
     if not lock.acquire(blocking=False):
-        raise StateConflict("a rebuild is running already")
+        raise StateConflict("read_models.rebuilding")
 
     def advance(done: int, total: int) -> None:
         report(0.9 * done / total, f"已投影 {done} / {total} 个事件", f"{done} / {total} events")

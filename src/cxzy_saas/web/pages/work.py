@@ -148,7 +148,7 @@ ACTIONS: dict[str, tuple[str, Any, frozenset[str], Any, tuple[str, str]]] = {
 @signed_in
 def work_measure_act(code: str, measure_id: UUID, action: str) -> Response | tuple[str, int]:
     if action not in ACTIONS:
-        raise NotFound("not found")
+        raise NotFound("resource.not_found")
     prefix, schema, roles, command, done = ACTIONS[action]
     actor = acting_for(code, roles)
     app = tenancy_of(current_app).branch(code)
