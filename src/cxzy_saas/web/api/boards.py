@@ -20,7 +20,7 @@ from cxzy_saas.projections import queries
 from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.projections.projector import LOCAL
 from cxzy_saas.web import read_model_of
-from cxzy_saas.web.api.committee import ANYONE
+from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import AsOfArgs, check_level
 

@@ -1,7 +1,8 @@
 """Deed materials (事迹材料) of the branch's commended subjects, every version kept, and the
 annual summary (年度总结), filed once and reported to the members' meeting and the committee.
 
-The forms are the API's schemas and the application's commands (``web/api/nominations.py``).
+The forms are the API's schemas and the application's commands (``web/api/deeds.py``,
+``web/api/annual_summaries.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.nominations import AnnualSummaryIn, DeedsIn, SummaryReportIn
+from cxzy_saas.web.api.annual_summaries import AnnualSummaryIn, SummaryReportIn
+from cxzy_saas.web.api.deeds import DeedsIn
 from cxzy_saas.web.api.schemas import check_level
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, signed_in, user

@@ -2,7 +2,7 @@
 self-summaries (a member files their own), critique remarks, group summaries (also by group
 leaders), the branch's summary, recommendations (half-year), the report to the committee.
 
-Each form is the API's schema and the application's command (``web/api/evaluation.py``).
+Each form is the API's schema and the application's command (``web/api/reviews.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Review
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.evaluation import (
+from cxzy_saas.web.api.reviews import (
     CritiqueIn,
     GroupSummaryIn,
     RecommendIn,

@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.work import MEETING_KINDS
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.assessments import InspectionIn, MeetingIn
+from cxzy_saas.web.api.inspections import InspectionIn
+from cxzy_saas.web.api.meetings import MeetingIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import branch_reader, campaign_year

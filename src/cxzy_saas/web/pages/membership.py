@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
-from cxzy_saas.web.api.branches import LeaveIn, MemberIn, MoveIn, RoleIn
+from cxzy_saas.web.api.members import LeaveIn, MemberIn, MoveIn, RoleIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, signed_in

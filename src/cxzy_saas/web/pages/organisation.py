@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.branches import GroupIn, ReasonIn, RenameIn
+from cxzy_saas.web.api.groups import GroupIn, ReasonIn, RenameIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, signed_in
 from cxzy_saas.web.pages.branch import branch_reader

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.work import RecordIn, RetractIn
+from cxzy_saas.web.api.records import RecordIn, RetractIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import branch_reader, campaign_year

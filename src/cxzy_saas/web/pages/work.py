@@ -15,7 +15,7 @@ from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.work import REPORT_TO
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.work import AcknowledgeIn, CompleteIn, MeasureIn, ReportIn
+from cxzy_saas.web.api.measures import AcknowledgeIn, CompleteIn, MeasureIn, ReportIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import branch_reader, campaign_year
