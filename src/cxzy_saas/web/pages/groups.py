@@ -1,58 +1,31 @@
-"""A branch's organisation (组织): its party groups (members and their roles are in
-``membership``). The secretary and the clerk (组织委员) write; every other user of the branch,
-and the committee's staff, read."""
+"""A branch's party groups (党小组): formed, renamed, dissolved (members and their roles are in
+``members``). The secretary and the clerk (组织委员) write; every other user of the branch, and
+the committee's staff, read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
+from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.permissions import BRANCH_WRITERS
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.groups import GroupIn, ReasonIn, RenameIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, signed_in
-from cxzy_saas.web.pages.branch import branch_reader
-from cxzy_saas.web.pages.entry import may, submit, typed
+from cxzy_saas.web.pages.access import acting_for, may, signed_in
+from cxzy_saas.web.pages.branch import branch_app, branch_reader
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
-STATUSES = {"full": ("正式党员", "full member"), "probationary": ("预备党员", "probationary")}
-POSTS = {
-    "secretary": ("书记", "secretary"),
-    "organiser": ("组织委员", "organiser"),
-    "group-leader": ("党小组长", "group leader"),
-}
-Errors = dict[str, dict[str, str]]
-Typed = dict[str, dict[str, Any]]
+Command = Callable[[BranchApplication, Actor, dict[str, Any]], object]
 
-nav_link("branch", "pages.org_members", "党员", "Members")
 nav_link("branch", "pages.org_groups", "党小组", "Groups")
 
 
-def branch_app(code: str) -> BranchApplication:
-    return tenancy_of(current_app).branch(code)
-
-
-def group_codes(app: BranchApplication) -> dict[Any, str]:
-    return {g.id: g.code for g in app.groups(include_dissolved=True)}
-
-
-def common(code: str, app: BranchApplication) -> dict[str, Any]:
-    return {
-        "code": code,
-        "name": app.branch().name,
-        "can_write": may(code, BRANCH_WRITERS),
-        "STATUSES": STATUSES,
-        "POSTS": POSTS,
-    }
-
-
-# groups
-
-
-def groups_page(code: str, forms: Typed | None = None, errors: Errors | None = None) -> str:
+def groups_page(code: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
     members = app.members()
     groups = [
@@ -61,10 +34,11 @@ def groups_page(code: str, forms: Typed | None = None, errors: Errors | None = N
     ]
     return render_template(
         "work/groups.html",
+        code=code,
+        name=app.branch().name,
+        can_write=may(code, BRANCH_WRITERS),
         groups=groups,
-        forms=forms or {},
-        errors=errors or {},
-        **common(code, app),
+        forms=forms_of(failed),
     )
 
 
@@ -76,14 +50,13 @@ def org_groups(code: str) -> str:
 
 
 def group_command(
-    code: str, form: str, schema: Any, command: Any, done: str
+    code: str, name: str, schema: type[Schema], command: Command, done: str
 ) -> Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     app = branch_app(code)
-    values = typed()
-    errors = submit(schema, values, lambda body: command(app, actor, body))
-    if errors:
-        return groups_page(code, {form: values}, {form: errors}), 422
+    form = typed()
+    if not form.submit(schema, lambda body: command(app, actor, body)):
+        return groups_page(code, {name: form}), 422
     flash(done)
     return redirect(url_for("pages.org_groups", code=code))
 
