@@ -6,34 +6,26 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser, Revoke
 from cxzy_saas.domain.accounts import GRANTABLE
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    CODE,
-    In,
-    PageArgs,
-    page_of,
-    paginate,
-    text,
-)
+from cxzy_saas.web.api.schemas import CODE, In, PageArgs, page_of, paginate, string, text
 
 
 class AccountIn(In):
-    username = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{1,39}$"))
+    username = string(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{1,39}$"))
     display_name = text(50, required=True)
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=8, max=200)
-    )
+    password = string(required=True, load_only=True, validate=validate.Length(min=8, max=200))
 
 
 class GrantIn(In):
-    role = fields.String(required=True, validate=validate.OneOf(GRANTABLE))
-    tenant = fields.String(required=True, validate=CODE)
+    role = string(required=True, validate=validate.OneOf(GRANTABLE))
+    tenant = string(required=True, validate=CODE)
 
 
 class MemberLinkIn(In):
-    branch = fields.String(required=True, validate=CODE)
-    member_no = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    branch = string(required=True, validate=CODE)
+    member_no = string(required=True, validate=validate.Length(min=1, max=20))
 
 
 class AccountOut(Schema):
@@ -63,9 +55,8 @@ def list_accounts(call: Call) -> dict[str, Any]:
     status=201,
 )
 def register_account(call: Call) -> Any:
-    b = call.body
-    call.committee.register_user(call.actor, b["username"], b["display_name"], b["password"])
-    return call.committee.account(b["username"])
+    call.committee.register_user(call.actor, RegisterUser(**call.body))
+    return call.committee.account(call.body["username"])
 
 
 def check_grant_tenant(call: Call, tenant: str) -> None:
@@ -87,7 +78,7 @@ def check_grant_tenant(call: Call, tenant: str) -> None:
 )
 def grant(call: Call, username: str) -> Any:
     check_grant_tenant(call, call.body["tenant"])
-    call.committee.grant(call.actor, username, call.body["role"], call.body["tenant"])
+    call.committee.grant(call.actor, Grant(username=username, **call.body))
     return call.committee.account(username)
 
 
@@ -100,7 +91,7 @@ def grant(call: Call, username: str) -> Any:
     response=AccountOut,
 )
 def revoke(call: Call, username: str) -> Any:
-    call.committee.revoke(call.actor, username, call.body["role"], call.body["tenant"])
+    call.committee.revoke(call.actor, Revoke(username=username, **call.body))
     return call.committee.account(username)
 
 
@@ -114,5 +105,5 @@ def revoke(call: Call, username: str) -> Any:
 )
 def link_member(call: Call, username: str) -> Any:
     check_grant_tenant(call, call.body["branch"])
-    call.committee.link_member(call.actor, username, call.body["branch"], call.body["member_no"])
+    call.committee.link_member(call.actor, LinkMember(username=username, **call.body))
     return call.committee.account(username)

@@ -7,22 +7,20 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.committee import Acknowledge
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS
-from cxzy_saas.domain.decisions import KINDS
+from cxzy_saas.domain.decisions import KINDS, Decision
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    CODE,
-    In,
-)
+from cxzy_saas.web.api.schemas import CODE, In, optional_text, string
 
 
 class AcknowledgementIn(In):
-    branch = fields.String(required=True, validate=CODE)
-    kind = fields.String(
+    branch = string(required=True, validate=CODE)
+    kind = string(
         required=True, validate=validate.OneOf([k for k in KINDS if k not in ("plan", "nominee")])
     )
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    subject = string(required=True, validate=validate.Length(min=1, max=60))
+    note = optional_text(2000)
 
 
 class DecisionOut(Schema):
@@ -46,11 +44,7 @@ class DecisionOut(Schema):
     status=201,
 )
 def acknowledge(call: Call, year: int) -> Any:
-    b = call.body
-    call.tenancy.branch(b["branch"])  # 404 for an unknown branch before anything else
-    decision_id = call.committee.acknowledge(
-        call.actor, b["branch"], b["kind"], b["subject"], b["note"]
-    )
-    from cxzy_saas.domain.decisions import Decision
-
+    command = Acknowledge(year=year, **call.body)
+    call.tenancy.branch(command.branch)  # 404 for an unknown branch before anything else
+    decision_id = call.committee.acknowledge(call.actor, command)
     return call.committee.load(Decision, decision_id, "decision")

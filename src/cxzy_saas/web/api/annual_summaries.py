@@ -7,14 +7,11 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportAnnualSummary
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    YEAR,
-    In,
-    text,
-)
+from cxzy_saas.web.api.schemas import YEAR, In, string, text
 
 
 class AnnualSummaryIn(In):
@@ -35,7 +32,7 @@ class AnnualSummaryOut(Schema):
 
 
 class SummaryReportIn(In):
-    to = fields.String(required=True, validate=validate.OneOf(["members-meeting", "committee"]))
+    to = string(required=True, validate=validate.OneOf(["members-meeting", "committee"]))
     on = fields.Date(required=True)
 
 
@@ -49,11 +46,8 @@ class SummaryReportIn(In):
     status=201,
 )
 def file_annual_summary(call: Call, code: str) -> Any:
-    b = call.body
-    call.branch.file_annual_summary(
-        call.actor, b["year"], b["basic_facts"], b["experience"], b["problems"], b["plans"]
-    )
-    return call.branch.annual_summary(b["year"])
+    call.branch.file_annual_summary(call.actor, FileAnnualSummary(**call.body))
+    return call.branch.annual_summary(call.body["year"])
 
 
 @api_route(
@@ -75,5 +69,5 @@ def get_annual_summary(call: Call, code: str, year: int) -> Any:
     response=AnnualSummaryOut,
 )
 def report_annual_summary(call: Call, code: str, year: int) -> Any:
-    call.branch.report_annual_summary(call.actor, year, call.body["to"], call.body["on"])
+    call.branch.report_annual_summary(call.actor, ReportAnnualSummary(year=year, **call.body))
     return call.branch.annual_summary(year)

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.work import AssessMonth, CorrectScore
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
@@ -18,6 +19,7 @@ from cxzy_saas.web.api.schemas import (
     In,
     page_of,
     paginate,
+    string,
     text,
 )
 
@@ -25,10 +27,10 @@ from cxzy_saas.web.api.schemas import (
 class AssessmentIn(In):
     year = fields.Integer(required=True, validate=YEAR)
     month = fields.Integer(required=True, validate=MONTH)
-    level = fields.String(required=True, validate=SUBJECT_LEVELS)
+    level = string(required=True, validate=SUBJECT_LEVELS)
     scores = fields.Dict(
-        keys=fields.String(validate=SUBJECT),
-        values=fields.Dict(keys=fields.String(), values=fields.Float(allow_nan=False)),
+        keys=string(validate=SUBJECT),
+        values=fields.Dict(keys=string(), values=fields.Float(allow_nan=False)),
         required=True,
         validate=validate.Length(min=1, max=500),
     )
@@ -49,15 +51,15 @@ class AssessmentOut(Schema):
 
 class AssessmentArgs(CampaignArgs):
     month = fields.Integer(load_default=None, validate=MONTH)
-    level = fields.String(load_default=None, validate=SUBJECT_LEVELS)
+    level = string(load_default=None, validate=SUBJECT_LEVELS)
 
 
 class CorrectionIn(In):
     year = fields.Integer(required=True, validate=YEAR)
     month = fields.Integer(required=True, validate=MONTH)
-    level = fields.String(required=True, validate=SUBJECT_LEVELS)
-    subject = fields.String(required=True, validate=SUBJECT)
-    item = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    level = string(required=True, validate=SUBJECT_LEVELS)
+    subject = string(required=True, validate=SUBJECT)
+    item = string(required=True, validate=validate.Length(min=1, max=40))
     points = fields.Float(required=True, allow_nan=False)
     reason = text(1000, required=True)
 
@@ -94,10 +96,9 @@ def list_assessments(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def assess_month(call: Call, code: str) -> dict[str, Any]:
-    b = call.body
-    app = call.branch
-    app.assess_month(call.actor, b["year"], b["month"], b["level"], b["scores"], b["on"])
-    return {"items": [app.assessment(b["year"], b["month"], b["level"], s) for s in b["scores"]]}
+    c = AssessMonth(**call.body)
+    call.branch.assess_month(call.actor, c)
+    return {"items": [call.branch.assessment(c.year, c.month, c.level, s) for s in c.scores]}
 
 
 @api_route(
@@ -109,15 +110,6 @@ def assess_month(call: Call, code: str) -> dict[str, Any]:
     response=AssessmentOut,
 )
 def correct_score(call: Call, code: str) -> Any:
-    b = call.body
-    call.branch.correct_score(
-        call.actor,
-        b["year"],
-        b["month"],
-        b["level"],
-        b["subject"],
-        b["item"],
-        b["points"],
-        b["reason"],
-    )
-    return call.branch.assessment(b["year"], b["month"], b["level"], b["subject"])
+    c = CorrectScore(**call.body)
+    call.branch.correct_score(call.actor, c)
+    return call.branch.assessment(c.year, c.month, c.level, c.subject)

@@ -6,19 +6,16 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from cxzy_saas.application.commands.committee import AssessBranch
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    CODE,
-    QUARTER,
-    In,
-)
+from cxzy_saas.web.api.schemas import CODE, QUARTER, In, string
 
 
 class BranchAssessmentIn(In):
-    branch = fields.String(required=True, validate=CODE)
+    branch = string(required=True, validate=CODE)
     quarter = fields.Integer(required=True, validate=QUARTER)
-    scores = fields.Dict(keys=fields.String(), values=fields.Float(allow_nan=False), required=True)
+    scores = fields.Dict(keys=string(), values=fields.Float(allow_nan=False), required=True)
     on = fields.Date(required=True)
 
 
@@ -32,7 +29,7 @@ class BranchAssessmentOut(Schema):
 
 
 class BranchArgs(In):
-    branch = fields.String(required=True, validate=CODE)
+    branch = string(required=True, validate=CODE)
 
 
 @api_route(
@@ -57,7 +54,7 @@ def branch_assessments(call: Call, year: int) -> Any:
     status=201,
 )
 def assess_branch(call: Call, year: int) -> Any:
-    b = call.body
-    call.committee.assess_branch(call.actor, b["branch"], year, b["quarter"], b["scores"], b["on"])
-    found = call.committee.branch_assessments(b["branch"], year)
-    return next(a for a in found if a.period.endswith(f"Q{b['quarter']}"))
+    command = AssessBranch(year=year, **call.body)
+    call.committee.assess_branch(call.actor, command)
+    found = call.committee.branch_assessments(command.branch, year)
+    return next(a for a in found if a.period.endswith(f"Q{command.quarter}"))

@@ -6,7 +6,13 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from cxzy_saas.application.commands.committee import (
+    CloseCampaign,
+    OpenCampaign,
+    SetLeaderboardVisibility,
+)
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS
+from cxzy_saas.domain.plan import Campaign
 from cxzy_saas.web.api.auth import COMMITTEE_ROLES
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
@@ -48,8 +54,6 @@ class VisibilityIn(In):
     response=page_of(CampaignOut),
 )
 def list_campaigns(call: Call) -> dict[str, Any]:
-    from cxzy_saas.domain.plan import Campaign
-
     found = [call.committee.load(Campaign, i, "campaign") for i in call.committee.campaign_ids()]
     return paginate(sorted(found, key=lambda c: c.year), call.args)
 
@@ -64,7 +68,7 @@ def list_campaigns(call: Call) -> dict[str, Any]:
     status=201,
 )
 def open_campaign(call: Call) -> Any:
-    call.committee.open_campaign(call.actor, call.body["year"], call.body["title"])
+    call.committee.open_campaign(call.actor, OpenCampaign(**call.body))
     return call.committee.campaign(call.body["year"])
 
 
@@ -82,7 +86,7 @@ def get_campaign(call: Call, year: int) -> Any:
     response=CampaignOut,
 )
 def close_campaign(call: Call, year: int) -> Any:
-    call.committee.close_campaign(call.actor, year, call.body["on"])
+    call.committee.close_campaign(call.actor, CloseCampaign(year=year, **call.body))
     return call.committee.campaign(year)
 
 
@@ -95,5 +99,6 @@ def close_campaign(call: Call, year: int) -> Any:
     response=CampaignOut,
 )
 def set_visibility(call: Call, year: int) -> Any:
-    call.committee.set_leaderboard_visibility(call.actor, year, call.body["open_to_branches"])
+    command = SetLeaderboardVisibility(year=year, **call.body)
+    call.committee.set_leaderboard_visibility(call.actor, command)
     return call.committee.campaign(year)

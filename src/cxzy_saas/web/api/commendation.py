@@ -7,21 +7,17 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.committee import Commend
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS
 from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    CODE,
-    LEVELS,
-    In,
-    text,
-)
+from cxzy_saas.web.api.schemas import CODE, LEVELS, In, optional_text, string, text
 
 
 class NamedIn(In):
-    branch = fields.String(required=True, validate=CODE)
-    level = fields.String(required=True, validate=LEVELS)
-    subject = fields.String(load_default="", validate=validate.Length(max=40))
+    branch = string(required=True, validate=CODE)
+    level = string(required=True, validate=LEVELS)
+    subject = optional_text(40)
 
 
 class CommendIn(In):
@@ -58,6 +54,5 @@ def get_commendation(call: Call, year: int) -> dict[str, Any]:
     response=CommendationOut,
 )
 def commend(call: Call, year: int) -> dict[str, Any]:
-    b = call.body
-    call.committee.commend(call.actor, year, b["entries"], b["on"], b["decision_text"])
+    call.committee.commend(call.actor, Commend(year=year, **call.body))
     return get_commendation.__wrapped__(call, year)  # type: ignore[attr-defined]

@@ -6,19 +6,16 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.evaluation import WriteDeeds
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    In,
-    check_level,
-    text,
-)
+from cxzy_saas.web.api.schemas import In, check_level, string, text
 
 
 class DeedsIn(In):
     text = text(50000, required=True)
-    attachments = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
+    attachments = fields.List(string(validate=validate.Length(max=500)), load_default=list)
 
 
 class DeedsOut(Schema):
@@ -61,7 +58,6 @@ def get_deeds(call: Call, code: str, year: int, level: str, subject: str) -> dic
 )
 def write_deeds(call: Call, code: str, year: int, level: str, subject: str) -> dict[str, Any]:
     check_level(level)
-    call.branch.write_deeds(
-        call.actor, year, level, subject, call.body["text"], call.body["attachments"]
-    )
+    command = WriteDeeds(year=year, level=level, subject=subject, **call.body)
+    call.branch.write_deeds(call.actor, command)
     return deeds_out(call.branch.deeds(year, level, subject))

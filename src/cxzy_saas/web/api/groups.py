@@ -6,14 +6,15 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.organisation import DissolveGroup, FormGroup, RenameGroup
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import In, PageArgs, page_of, paginate, text
+from cxzy_saas.web.api.schemas import In, PageArgs, page_of, paginate, string, text
 
 
 class GroupIn(In):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
+    code = string(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
     name = text(100, required=True)
 
 
@@ -64,7 +65,7 @@ def list_groups(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def form_group(call: Call, code: str) -> dict[str, Any]:
-    call.branch.form_group(call.actor, call.body["code"], call.body["name"])
+    call.branch.form_group(call.actor, FormGroup(**call.body))
     return group_row(call, call.branch.group(call.body["code"]))
 
 
@@ -82,7 +83,7 @@ def get_group(call: Call, code: str, group: str) -> dict[str, Any]:
     response=GroupOut,
 )
 def rename_group(call: Call, code: str, group: str) -> dict[str, Any]:
-    call.branch.rename_group(call.actor, group, call.body["name"])
+    call.branch.rename_group(call.actor, RenameGroup(group=group, **call.body))
     return group_row(call, call.branch.group(group))
 
 
@@ -95,5 +96,5 @@ def rename_group(call: Call, code: str, group: str) -> dict[str, Any]:
     response=GroupOut,
 )
 def dissolve_group(call: Call, code: str, group: str) -> dict[str, Any]:
-    call.branch.dissolve_group(call.actor, group, call.body["reason"])
+    call.branch.dissolve_group(call.actor, DissolveGroup(group=group, **call.body))
     return group_row(call, call.branch.group(group))

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from cxzy_saas.application.commands.work import RecordInspection
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
@@ -64,15 +65,5 @@ def list_inspections(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def record_inspection(call: Call, code: str) -> Any:
-    b = call.body
-    call.branch.record_inspection(
-        call.actor,
-        b["year"],
-        b["quarter"],
-        b["on"],
-        b["measures_checked"],
-        b["gaps"],
-        b["weak_links"],
-        b["improvements"],
-    )
-    return call.branch.inspection(b["year"], b["quarter"])
+    call.branch.record_inspection(call.actor, RecordInspection(**call.body))
+    return call.branch.inspection(call.body["year"], call.body["quarter"])

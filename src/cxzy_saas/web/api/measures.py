@@ -7,6 +7,12 @@ from uuid import UUID
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.work import (
+    AcknowledgeMeasure,
+    CompleteMeasure,
+    FileMeasure,
+    ReportMeasure,
+)
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
@@ -16,16 +22,18 @@ from cxzy_saas.web.api.schemas import (
     YEAR,
     CampaignArgs,
     In,
+    optional_text,
     page_of,
     paginate,
+    string,
     text,
 )
 
 
 class MeasureIn(In):
     year = fields.Integer(required=True, validate=YEAR)
-    level = fields.String(required=True, validate=LEVELS)
-    subject = fields.String(required=True, validate=SUBJECT)
+    level = string(required=True, validate=LEVELS)
+    subject = string(required=True, validate=SUBJECT)
     criteria = fields.List(
         fields.Integer(validate=validate.Range(min=1, max=100)),
         required=True,
@@ -49,18 +57,18 @@ class MeasureOut(Schema):
 
 
 class ReportIn(In):
-    to = fields.String(required=True, validate=validate.OneOf(["group", "branch", "committee"]))
+    to = string(required=True, validate=validate.OneOf(["group", "branch", "committee"]))
     on = fields.Date(required=True)
 
 
 class AcknowledgeIn(In):
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = optional_text(2000)
     on = fields.Date(required=True)
 
 
 class CompleteIn(In):
     on = fields.Date(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = optional_text(2000)
 
 
 @api_route(
@@ -84,10 +92,7 @@ def list_measures(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def file_measure(call: Call, code: str) -> Any:
-    b = call.body
-    measure_id = call.branch.file_measure(
-        call.actor, b["year"], b["level"], b["subject"], b["criteria"], b["text"], b["due"]
-    )
+    measure_id = call.branch.file_measure(call.actor, FileMeasure(**call.body))
     return call.branch.measure(measure_id)
 
 
@@ -107,7 +112,7 @@ def get_measure(call: Call, code: str, id: UUID) -> Any:
     response=MeasureOut,
 )
 def report_measure(call: Call, code: str, id: UUID) -> Any:
-    call.branch.report_measure(call.actor, id, call.body["to"], call.body["on"])
+    call.branch.report_measure(call.actor, ReportMeasure(measure_id=id, **call.body))
     return call.branch.measure(id)
 
 
@@ -120,7 +125,7 @@ def report_measure(call: Call, code: str, id: UUID) -> Any:
     response=MeasureOut,
 )
 def acknowledge_measure(call: Call, code: str, id: UUID) -> Any:
-    call.branch.acknowledge_measure(call.actor, id, call.body["note"], call.body["on"])
+    call.branch.acknowledge_measure(call.actor, AcknowledgeMeasure(measure_id=id, **call.body))
     return call.branch.measure(id)
 
 
@@ -133,5 +138,5 @@ def acknowledge_measure(call: Call, code: str, id: UUID) -> Any:
     response=MeasureOut,
 )
 def complete_measure(call: Call, code: str, id: UUID) -> Any:
-    call.branch.complete_measure(call.actor, id, call.body["on"], call.body["note"])
+    call.branch.complete_measure(call.actor, CompleteMeasure(measure_id=id, **call.body))
     return call.branch.measure(id)

@@ -6,23 +6,17 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.work import RecordMeeting
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.work import MEETING_KINDS, Meeting
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    YEAR,
-    CampaignArgs,
-    In,
-    page_of,
-    paginate,
-    text,
-)
+from cxzy_saas.web.api.schemas import YEAR, CampaignArgs, In, page_of, paginate, string, text
 
 
 class MeetingIn(In):
     year = fields.Integer(required=True, validate=YEAR)
-    kind = fields.String(required=True, validate=validate.OneOf(list(MEETING_KINDS)))
+    kind = string(required=True, validate=validate.OneOf(list(MEETING_KINDS)))
     on = fields.Date(required=True)
     title = text(200, required=True)
     attendees = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
@@ -60,8 +54,5 @@ def list_meetings(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def record_meeting(call: Call, code: str) -> Any:
-    b = call.body
-    meeting_id = call.branch.record_meeting(
-        call.actor, b["year"], b["kind"], b["on"], b["title"], b["attendees"], b["minutes"]
-    )
+    meeting_id = call.branch.record_meeting(call.actor, RecordMeeting(**call.body))
     return call.branch.load(Meeting, meeting_id, "meeting")

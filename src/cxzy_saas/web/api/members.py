@@ -6,23 +6,31 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.commands.organisation import (
+    ConfirmFullMembership,
+    EnrolMember,
+    EraseMember,
+    GiveRole,
+    MoveMember,
+    RecordDeparture,
+    RelieveRole,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.organisation import BRANCH_ROLES, MEMBER_STATUSES
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.groups import ReasonIn
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import EventOut, In, OnIn, PageArgs, page_of, paginate, text
+from cxzy_saas.web.api.schemas import EventOut, In, OnIn, PageArgs, page_of, paginate, string, text
 
 
 class MemberIn(In):
-    member_no = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
+    member_no = string(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
     name = text(50, required=True)
-    status = fields.String(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
-    group = fields.String(load_default=None, allow_none=True)
+    status = string(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
+    group = string(load_default=None, allow_none=True)
     joined_on = fields.Date(required=True)
-    gender = fields.String(load_default="", validate=validate.OneOf(["", "男", "女"]))
-    phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9+ -]{0,20}$"))
+    gender = string(load_default="", validate=validate.OneOf(["", "男", "女"]))
+    phone = string(load_default="", validate=validate.Regexp(r"^[0-9+ -]{0,20}$"))
 
 
 class MemberOut(Schema):
@@ -41,12 +49,12 @@ class MemberDetailOut(MemberOut):
 
 
 class MoveIn(In):
-    group = fields.String(required=True, allow_none=True)
+    group = string(required=True, allow_none=True)
     on = fields.Date(required=True)
 
 
 class RoleIn(In):
-    role = fields.String(required=True, validate=validate.OneOf(BRANCH_ROLES))
+    role = string(required=True, validate=validate.OneOf(BRANCH_ROLES))
     on = fields.Date(required=True)
 
 
@@ -95,7 +103,7 @@ def list_members(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def enrol_member(call: Call, code: str) -> dict[str, Any]:
-    call.branch.enrol_member(call.actor, NewMember(**call.body))
+    call.branch.enrol_member(call.actor, EnrolMember(**call.body))
     return member_row(call, call.branch.member(call.body["member_no"]))
 
 
@@ -129,28 +137,34 @@ def member_command(rule: str, summary: str, body: type[Schema], act: Any) -> Non
 
 
 member_command(
-    "group", "调整党小组", MoveIn, lambda app, a, no, b: app.move_member(a, no, b["group"], b["on"])
+    "group",
+    "调整党小组",
+    MoveIn,
+    lambda app, a, no, b: app.move_member(a, MoveMember(member_no=no, **b)),
 )
 member_command(
     "confirmation",
     "预备党员转正",
     OnIn,
-    lambda app, a, no, b: app.confirm_full_membership(a, no, b["on"]),
+    lambda app, a, no, b: app.confirm_full_membership(a, ConfirmFullMembership(member_no=no, **b)),
 )
 member_command(
-    "roles", "任命职务", RoleIn, lambda app, a, no, b: app.give_role(a, no, b["role"], b["on"])
+    "roles",
+    "任命职务",
+    RoleIn,
+    lambda app, a, no, b: app.give_role(a, GiveRole(member_no=no, **b)),
 )
 member_command(
     "relief",
     "免去职务",
     RoleIn,
-    lambda app, a, no, b: app.relieve_role(a, no, b["role"], b["on"]),
+    lambda app, a, no, b: app.relieve_role(a, RelieveRole(member_no=no, **b)),
 )
 member_command(
     "departure",
     "组织关系转出",
     LeaveIn,
-    lambda app, a, no, b: app.member_leaves(a, no, b["reason"], b["on"]),
+    lambda app, a, no, b: app.record_departure(a, RecordDeparture(member_no=no, **b)),
 )
 
 
@@ -163,5 +177,5 @@ member_command(
     response=MemberOut,
 )
 def erase_member(call: Call, code: str, no: str) -> dict[str, Any]:
-    call.branch.erase_member(call.actor, no, call.body["reason"])
+    call.branch.erase_member(call.actor, EraseMember(member_no=no, **call.body))
     return member_row(call, call.branch.member(no))

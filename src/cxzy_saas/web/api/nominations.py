@@ -7,22 +7,17 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.evaluation import DecideNominee, Shortlist, SubmitNomination
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    SUBJECT,
-    SUBJECT_LEVELS,
-    YEAR,
-    In,
-    OnIn,
-)
+from cxzy_saas.web.api.schemas import SUBJECT, SUBJECT_LEVELS, YEAR, In, OnIn, optional_text, string
 
 
 class EntryIn(In):
-    level = fields.String(required=True, validate=SUBJECT_LEVELS)
-    subject = fields.String(required=True, validate=SUBJECT)
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    level = string(required=True, validate=SUBJECT_LEVELS)
+    subject = string(required=True, validate=SUBJECT)
+    reason = optional_text(2000)
 
 
 class ShortlistIn(In):
@@ -41,10 +36,10 @@ class NominationOut(Schema):
 
 
 class NomineeDecisionIn(In):
-    level = fields.String(required=True, validate=SUBJECT_LEVELS)
-    subject = fields.String(required=True, validate=SUBJECT)
-    outcome = fields.String(required=True, validate=validate.OneOf(["approved", "returned"]))
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    level = string(required=True, validate=SUBJECT_LEVELS)
+    subject = string(required=True, validate=SUBJECT)
+    outcome = string(required=True, validate=validate.OneOf(["approved", "returned"]))
+    reason = optional_text(2000)
 
 
 def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
@@ -82,7 +77,7 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
     response=NominationOut,
 )
 def shortlist(call: Call, code: str) -> dict[str, Any]:
-    call.branch.shortlist(call.actor, call.body["year"], call.body["entries"])
+    call.branch.shortlist(call.actor, Shortlist(**call.body))
     return nomination_out(call, code, call.body["year"])
 
 
@@ -105,7 +100,7 @@ def get_nomination(call: Call, code: str, year: int) -> dict[str, Any]:
     response=NominationOut,
 )
 def submit_nomination(call: Call, code: str, year: int) -> dict[str, Any]:
-    call.branch.submit_nomination(call.actor, year, call.body["on"])
+    call.branch.submit_nomination(call.actor, SubmitNomination(year=year, **call.body))
     return nomination_out(call, code, year)
 
 
@@ -118,8 +113,5 @@ def submit_nomination(call: Call, code: str, year: int) -> dict[str, Any]:
     response=NominationOut,
 )
 def decide_nominee(call: Call, code: str, year: int) -> dict[str, Any]:
-    b = call.body
-    call.committee.decide_nominee(
-        call.actor, code, year, b["level"], b["subject"], b["outcome"], b["reason"]
-    )
+    call.committee.decide_nominee(call.actor, DecideNominee(branch=code, year=year, **call.body))
     return nomination_out(call, code, year)

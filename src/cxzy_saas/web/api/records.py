@@ -7,6 +7,7 @@ from uuid import UUID
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
@@ -16,8 +17,10 @@ from cxzy_saas.web.api.schemas import (
     YEAR,
     CampaignArgs,
     In,
+    optional_text,
     page_of,
     paginate,
+    string,
     text,
 )
 
@@ -25,13 +28,13 @@ from cxzy_saas.web.api.schemas import (
 class RecordIn(In):
     year = fields.Integer(required=True, validate=YEAR)
     on = fields.Date(required=True)
-    level = fields.String(required=True, validate=LEVELS)
-    subject = fields.String(required=True, validate=SUBJECT)
+    level = string(required=True, validate=LEVELS)
+    subject = string(required=True, validate=SUBJECT)
     text = text(5000, required=True)
     criterion = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=100)
     )
-    evidence = fields.String(load_default="", validate=validate.Length(max=2000))
+    evidence = optional_text(2000)
 
 
 class RecordOut(Schema):
@@ -71,17 +74,7 @@ def list_records(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def record_daily(call: Call, code: str) -> Any:
-    b = call.body
-    record_id = call.branch.record_daily(
-        call.actor,
-        b["year"],
-        b["on"],
-        b["level"],
-        b["subject"],
-        b["text"],
-        b["criterion"],
-        b["evidence"],
-    )
+    record_id = call.branch.record_daily(call.actor, RecordDaily(**call.body))
     return call.branch.daily_record(record_id)
 
 
@@ -101,5 +94,5 @@ def get_record(call: Call, code: str, id: UUID) -> Any:
     response=RecordOut,
 )
 def retract_record(call: Call, code: str, id: UUID) -> Any:
-    call.branch.retract_record(call.actor, id, call.body["reason"])
+    call.branch.retract_record(call.actor, RetractRecord(record_id=id, **call.body))
     return call.branch.daily_record(id)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportAnnualSummary
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.annual_summaries import AnnualSummaryIn, SummaryReportIn
 from cxzy_saas.web.pages import bp
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import branch_app, campaign_year
-from cxzy_saas.web.pages.deeds import SUMMARY_FIELDS, deeds_page, done
+from cxzy_saas.web.pages.deeds import deeds_page, done
 from cxzy_saas.web.pages.forms import typed
 
 
@@ -22,12 +23,13 @@ from cxzy_saas.web.pages.forms import typed
 def branch_annual_summary(code: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
-    names = [name for name, _, _ in SUMMARY_FIELDS]
     form = typed()
-    body = form.check(AnnualSummaryIn, year=year)
     app = branch_app(code)
-    args = [body.get(name, "") for name in names]
-    if form.run(lambda: app.file_annual_summary(actor, year, *args)):
+    if form.submit(
+        AnnualSummaryIn,
+        lambda b: app.file_annual_summary(actor, FileAnnualSummary(**b)),
+        year=year,
+    ):
         return done(code, year, ("年度总结已保存", "Annual summary filed"), "#summary")
     return deeds_page(code, {"summary": form}), 422
 
@@ -38,8 +40,10 @@ def branch_annual_summary_report(code: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
     form = typed()
-    body = form.check(SummaryReportIn)
     app = branch_app(code)
-    if form.run(lambda: app.report_annual_summary(actor, year, body["to"], body["on"])):
+    if form.submit(
+        SummaryReportIn,
+        lambda b: app.report_annual_summary(actor, ReportAnnualSummary(year=year, **b)),
+    ):
         return done(code, year, ("年度总结已报告", "Summary reported"), "#summary")
     return deeds_page(code, {"report": form}), 422

@@ -18,6 +18,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.work import AssessMonth, CorrectScore
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent, ScoringItem
@@ -217,7 +218,9 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
         scores[row.subject] = {code_: v.strip() for code_, v in row.typed.items()}
     if not failed:
         try:
-            app.assess_month(actor, year, month, grid.level, scores)
+            app.assess_month(
+                actor, AssessMonth(year=year, month=month, level=grid.level, scores=scores)
+            )
         except DomainError as error:
             grid.error = i18n.message(error)
             failed = True
@@ -239,9 +242,7 @@ def assessment_correct(code: str) -> str | Response | tuple[str, int]:
     grid.fix = typed()
     if not grid.fix.submit(
         CorrectionIn,
-        lambda b: app.correct_score(
-            actor, year, month, grid.level, b["subject"], b["item"], b["points"], b["reason"]
-        ),
+        lambda b: app.correct_score(actor, CorrectScore(**b)),
         near="points",
         year=year,
         month=month,

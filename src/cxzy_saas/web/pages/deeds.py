@@ -12,6 +12,7 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.evaluation import WriteDeeds
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.web.api.deeds import DeedsIn
@@ -84,13 +85,12 @@ def branch_deeds_write(code: str, level: str, subject: str) -> str | Response | 
     year = campaign_year(user().committee)
     form = typed()
     attachments = [a.strip() for a in str(form.value("attachments")).splitlines() if a.strip()]
-    body = form.check(DeedsIn, attachments=attachments)
     app = branch_app(code)
 
-    def write() -> None:
-        app.write_deeds(actor, year, level, subject, body["text"], body["attachments"])
+    def write(body: dict[str, Any]) -> None:
+        app.write_deeds(actor, WriteDeeds(year=year, level=level, subject=subject, **body))
 
-    if form.run(write):
+    if form.submit(DeedsIn, write, attachments=attachments):
         return done(code, year, ("事迹材料已保存(保留历次版本)", "Deeds saved"), f"#d-{subject}")
     return deeds_page(code, {f"{level}:{subject}": form}), 422
 

@@ -15,6 +15,15 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.evaluation import (
+    FileBranchSummary,
+    FileGroupSummary,
+    FileSummary,
+    Recommend,
+    RecordCritique,
+    ReportReview,
+    StartReview,
+)
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Review
@@ -42,25 +51,25 @@ STEPS: dict[str, tuple[frozenset[str], type, Act, tuple[str, str]]] = {
     "summary": (
         BRANCH_PEOPLE,
         SummaryIn,
-        lambda app, a, y, s, b: app.file_summary(a, y, s, b["member"], b["text"]),
+        lambda app, a, y, s, b: app.file_summary(a, FileSummary(year=y, stage=s, **b)),
         ("个人总结已保存", "Summary filed"),
     ),
     "group-summary": (
         GROUP_WRITERS,
         GroupSummaryIn,
-        lambda app, a, y, s, b: app.file_group_summary(a, y, s, b["group"], b["text"]),
+        lambda app, a, y, s, b: app.file_group_summary(a, FileGroupSummary(year=y, stage=s, **b)),
         ("党小组总结已保存", "Group summary filed"),
     ),
     "branch-summary": (
         BRANCH_WRITERS,
         TextIn,
-        lambda app, a, y, s, b: app.file_branch_summary(a, y, s, b["text"]),
+        lambda app, a, y, s, b: app.file_branch_summary(a, FileBranchSummary(year=y, stage=s, **b)),
         ("支部总结已保存", "Branch summary filed"),
     ),
     "report": (
         BRANCH_WRITERS,
         OnIn,
-        lambda app, a, y, s, b: app.report_review(a, y, s, b["on"]),
+        lambda app, a, y, s, b: app.report_review(a, ReportReview(year=y, stage=s, **b)),
         ("已向党委汇报", "Reported to the committee"),
     ),
 }
@@ -133,9 +142,13 @@ def branch_review_start(code: str, stage: str) -> str | Response | tuple[str, in
     check_stage(stage)
     year = campaign_year(user().committee)
     form = typed()
-    body = form.check(ReviewStartIn, year=year, stage=stage)
     app = branch_app(code)
-    if form.run(lambda: app.start_review(actor, year, stage, body["on"])):
+    if form.submit(
+        ReviewStartIn,
+        lambda b: app.start_review(actor, StartReview(**b)),
+        year=year,
+        stage=stage,
+    ):
         return done(code, stage, year, ("已开始", "Started"))
     return review_page(code, stage, {"start": form}), 422
 
@@ -153,7 +166,7 @@ def branch_review_critique(code: str, stage: str) -> str | Response | tuple[str,
     if not remarks:
         form.errors["remarks"] = i18n.tr("此项不能为空", "required")
     app = branch_app(code)
-    if form.run(lambda: app.record_critique(actor, year, stage, body["member"], body["remarks"])):
+    if form.run(lambda: app.record_critique(actor, RecordCritique(year=year, stage=stage, **body))):
         return done(code, stage, year, ("讲评意见已记录", "Remarks recorded"))
     return review_page(code, stage, {"critique": form}), 422
 
@@ -167,10 +180,12 @@ def branch_review_recommend(code: str, stage: str) -> str | Response | tuple[str
     form = typed()
     groups, members = request.form.getlist("groups"), request.form.getlist("members")
     form.values.update(groups=groups, members=members)
-    body = form.check(RecommendIn, groups=groups, members=members)
     app = branch_app(code)
-    if form.run(
-        lambda: app.recommend(actor, year, body["groups"], body["members"], body["reason"])
+    if form.submit(
+        RecommendIn,
+        lambda b: app.recommend(actor, Recommend(year=year, **b)),
+        groups=groups,
+        members=members,
     ):
         return done(code, stage, year, ("推荐表扬名单已保存", "Recommendations saved"))
     return review_page(code, stage, {"recommend": form}), 422
@@ -188,9 +203,8 @@ def branch_review_step(code: str, stage: str, step: str) -> str | Response | tup
     form = typed()
     if actor.role == "member":
         form.values["member"] = actor.member or ""  # a member files their own summary only
-    body = form.check(schema)
     app = branch_app(code)
-    if form.run(lambda: act(app, actor, year, stage, body)):
+    if form.submit(schema, lambda b: act(app, actor, year, stage, b)):
         return done(code, stage, year, notice)
     return review_page(code, stage, {step: form}), 422
 

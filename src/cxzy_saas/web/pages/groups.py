@@ -12,6 +12,7 @@ from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.organisation import DissolveGroup, FormGroup, RenameGroup
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.groups import GroupIn, ReasonIn, RenameIn
@@ -68,7 +69,7 @@ def org_group_form(code: str) -> Response | tuple[str, int]:
         code,
         "form",
         GroupIn,
-        lambda app, actor, b: app.form_group(actor, b["code"], b["name"]),
+        lambda app, actor, b: app.form_group(actor, FormGroup(**b)),
         i18n.tr("党小组已成立", "The group was formed"),
     )
 
@@ -81,7 +82,7 @@ def org_group_rename(code: str, group: str) -> Response | tuple[str, int]:
         code,
         f"rename-{group}",
         RenameIn,
-        lambda app, actor, b: app.rename_group(actor, group, b["name"]),
+        lambda app, actor, b: app.rename_group(actor, RenameGroup(group=group, **b)),
         i18n.tr("党小组已更名", "The group was renamed"),
     )
 
@@ -94,6 +95,6 @@ def org_group_dissolve(code: str, group: str) -> Response | tuple[str, int]:
         code,
         f"dissolve-{group}",
         ReasonIn,
-        lambda app, actor, b: app.dissolve_group(actor, group, b["reason"]),
+        lambda app, actor, b: app.dissolve_group(actor, DissolveGroup(group=group, **b)),
         i18n.tr("党小组已撤销", "The group was dissolved"),
     )

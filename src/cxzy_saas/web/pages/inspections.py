@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.work import RecordInspection
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.inspections import InspectionIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
@@ -59,16 +60,7 @@ def work_inspection(code: str) -> Response | tuple[str, int]:
     form = typed()
     if not form.submit(
         InspectionIn,
-        lambda b: app.record_inspection(
-            actor,
-            year,
-            b["quarter"],
-            b["on"],
-            b["measures_checked"],
-            b["gaps"],
-            b["weak_links"],
-            b["improvements"],
-        ),
+        lambda b: app.record_inspection(actor, RecordInspection(**b)),
         year=year,
     ):
         return inspections_page(code, form), 422

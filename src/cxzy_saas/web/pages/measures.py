@@ -9,6 +9,12 @@ from uuid import UUID
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.work import (
+    AcknowledgeMeasure,
+    CompleteMeasure,
+    FileMeasure,
+    ReportMeasure,
+)
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.work import REPORT_TO
@@ -82,9 +88,7 @@ def work_measure_file(code: str) -> Response | tuple[str, int]:
     picked = [c.split(":", 1)[1] for c in form.values["criteria"] if c.startswith(f"{level}:")]
     if not form.submit(
         MeasureIn,
-        lambda b: app.file_measure(
-            actor, year, b["level"], b["subject"], b["criteria"], b["text"], b["due"]
-        ),
+        lambda b: app.file_measure(actor, FileMeasure(**b)),
         near="subject",
         year=year,
         criteria=picked,
@@ -100,21 +104,21 @@ ACTIONS: dict[str, tuple[str, Any, frozenset[str], Any, tuple[str, str]]] = {
         "report",
         ReportIn,
         BRANCH_PEOPLE,
-        lambda app, a, mid, b: app.report_measure(a, mid, b["to"], b["on"]),
+        lambda app, a, mid, b: app.report_measure(a, ReportMeasure(measure_id=mid, **b)),
         ("措施已报告", "Reported"),
     ),
     "acknowledgement": (
         "ack",
         AcknowledgeIn,
         BRANCH_ASSESSORS,
-        lambda app, a, mid, b: app.acknowledge_measure(a, mid, b["note"], b["on"]),
+        lambda app, a, mid, b: app.acknowledge_measure(a, AcknowledgeMeasure(measure_id=mid, **b)),
         ("措施已确认", "Acknowledged"),
     ),
     "completion": (
         "done",
         CompleteIn,
         BRANCH_PEOPLE,
-        lambda app, a, mid, b: app.complete_measure(a, mid, b["on"], b["note"]),
+        lambda app, a, mid, b: app.complete_measure(a, CompleteMeasure(measure_id=mid, **b)),
         ("措施已标记完成", "Marked done"),
     ),
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.work import RecordMeeting
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.work import MEETING_KINDS
 from cxzy_saas.web.api.meetings import MeetingIn
@@ -59,9 +60,7 @@ def work_meeting(code: str) -> Response | tuple[str, int]:
     form = typed()
     if not form.submit(
         MeetingIn,
-        lambda b: app.record_meeting(
-            actor, year, b["kind"], b["on"], b["title"], b["attendees"], b["minutes"]
-        ),
+        lambda b: app.record_meeting(actor, RecordMeeting(**b)),
         year=year,
     ):
         return meetings_page(code, form), 422

@@ -11,7 +11,14 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.commands.organisation import (
+    ConfirmFullMembership,
+    EnrolMember,
+    GiveRole,
+    MoveMember,
+    RecordDeparture,
+    RelieveRole,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.web.api.members import LeaveIn, MemberIn, MoveIn, RoleIn
@@ -81,7 +88,7 @@ def org_member_enrol(code: str) -> Response | tuple[str, int]:
     form = typed()
     if not form.submit(
         MemberIn,
-        lambda b: app.enrol_member(actor, NewMember(**b)),
+        lambda b: app.enrol_member(actor, EnrolMember(**b)),
         near="member_no",
         group=form.values.get("group") or None,
     ):
@@ -173,31 +180,33 @@ MEMBER_ACTIONS: dict[str, tuple[str, Any, Any, tuple[str, str]]] = {
     "group": (
         "move",
         MoveIn,
-        lambda app, a, no, b: app.move_member(a, no, b["group"], b["on"]),
+        lambda app, a, no, b: app.move_member(a, MoveMember(member_no=no, **b)),
         ("党小组已调整", "Moved"),
     ),
     "confirmation": (
         "confirm",
         OnIn,
-        lambda app, a, no, b: app.confirm_full_membership(a, no, b["on"]),
+        lambda app, a, no, b: app.confirm_full_membership(
+            a, ConfirmFullMembership(member_no=no, **b)
+        ),
         ("已转为正式党员", "Confirmed as a full member"),
     ),
     "roles": (
         "give",
         RoleIn,
-        lambda app, a, no, b: app.give_role(a, no, b["role"], b["on"]),
+        lambda app, a, no, b: app.give_role(a, GiveRole(member_no=no, **b)),
         ("职务已任命", "Role given"),
     ),
     "relief": (
         "relieve",
         RoleIn,
-        lambda app, a, no, b: app.relieve_role(a, no, b["role"], b["on"]),
+        lambda app, a, no, b: app.relieve_role(a, RelieveRole(member_no=no, **b)),
         ("职务已免去", "Role relieved"),
     ),
     "departure": (
         "leave",
         LeaveIn,
-        lambda app, a, no, b: app.member_leaves(a, no, b["reason"], b["on"]),
+        lambda app, a, no, b: app.record_departure(a, RecordDeparture(member_no=no, **b)),
         ("已记录组织关系转出", "Departure recorded"),
     ),
 }

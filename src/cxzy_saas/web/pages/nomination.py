@@ -15,6 +15,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.evaluation import Shortlist, SubmitNomination
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.errors import NotFound
@@ -152,11 +153,12 @@ def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
         {"level": line.row.level, "subject": line.row.subject, "reason": line.reason}
         for line in chosen
     ]
-    if not form.error and not any(line.error for line in chosen):
-        body = form.check(ShortlistIn, year=year, entries=entries)
-        if form.run(lambda: app.shortlist(actor, year, body["entries"])):
-            flash(i18n.tr("推荐名单已保存(报送前可修改)", "Shortlist saved (editable until sent)"))
-            return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
+    ready = not form.error and not any(line.error for line in chosen)
+    if ready and form.submit(
+        ShortlistIn, lambda b: app.shortlist(actor, Shortlist(**b)), year=year, entries=entries
+    ):
+        flash(i18n.tr("推荐名单已保存(报送前可修改)", "Shortlist saved (editable until sent)"))
+        return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
     if form.errors:
         form.error = form.errors.pop("entries")
     return nomination_page(code, lines, form), 422
@@ -169,8 +171,7 @@ def branch_nomination_submit(code: str) -> str | Response | tuple[str, int]:
     year = campaign_year(user().committee)
     app = branch_app(code)
     form = typed()
-    body = form.check(OnIn)
-    if form.run(lambda: app.submit_nomination(actor, year, body["on"])):
+    if form.submit(OnIn, lambda b: app.submit_nomination(actor, SubmitNomination(year=year, **b))):
         flash(i18n.tr("推荐名单已报送党委", "Nomination sent to the committee"))
         return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
     return nomination_page(code, submit_form=form), 422

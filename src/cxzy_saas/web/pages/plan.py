@@ -15,6 +15,15 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.plans import (
+    CirculatePlan,
+    CommentOnPlan,
+    DiscussPlan,
+    DraftPlan,
+    FinalisePlan,
+    RevisePlan,
+    SubmitPlan,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.domain.plan import SUBMITTED, TEXT_FIELDS, Plan
@@ -60,27 +69,27 @@ Act = Callable[[BranchApplication, Any, int, dict[str, Any]], object]
 STEPS: dict[str, tuple[type, Act, tuple[str, str]]] = {
     "discuss": (
         MinutesIn,
-        lambda app, a, y, b: app.discuss_plan(a, y, b["on"], b["minutes"]),
+        lambda app, a, y, b: app.discuss_plan(a, DiscussPlan(year=y, **b)),
         ("已记录支委会讨论", "Discussion recorded"),
     ),
     "circulate": (
         CirculationIn,
-        lambda app, a, y, b: app.circulate_plan(a, y, b["to"], b["on"]),
+        lambda app, a, y, b: app.circulate_plan(a, CirculatePlan(year=y, **b)),
         ("方案已印发征求意见", "Circulated for comments"),
     ),
     "comment": (
         CommentIn,
-        lambda app, a, y, b: app.comment_on_plan(a, y, b["by"], b["text"], b["on"]),
+        lambda app, a, y, b: app.comment_on_plan(a, CommentOnPlan(year=y, **b)),
         ("意见已记录", "Comment recorded"),
     ),
     "finalise": (
         OnIn,
-        lambda app, a, y, b: app.finalise_plan(a, y, b["on"]),
+        lambda app, a, y, b: app.finalise_plan(a, FinalisePlan(year=y, **b)),
         ("方案已定稿", "Plan finalised"),
     ),
     "submit": (
         OnIn,
-        lambda app, a, y, b: app.submit_plan(a, y, b["on"]),
+        lambda app, a, y, b: app.submit_plan(a, SubmitPlan(year=y, **b)),
         ("方案已报党委审批", "Plan submitted to the committee"),
     ),
 }
@@ -168,9 +177,8 @@ def branch_plan_draft(code: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
     form = typed()
-    body = form.check(DraftIn, year=year)
     app = branch_app(code)
-    if form.run(lambda: app.draft_plan(actor, year, body["drafter"])):
+    if form.submit(DraftIn, lambda b: app.draft_plan(actor, DraftPlan(**b)), year=year):
         return done(code, year, ("已按默认评选条件起草方案", "Plan drafted from the catalogue"))
     return plan_page(code, {"draft": form}), 422
 
@@ -184,9 +192,8 @@ def branch_plan_step(code: str, step: str) -> str | Response | tuple[str, int]:
     schema, act, notice = STEPS[step]
     year = campaign_year(user().committee)
     form = typed()
-    body = form.check(schema)
     app = branch_app(code)
-    if form.run(lambda: act(app, actor, year, body)):
+    if form.submit(schema, lambda b: act(app, actor, year, b)):
         return done(code, year, notice)
     return plan_page(code, {step: form}), 422
 
@@ -219,8 +226,11 @@ def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
     for name in TEXT_FIELDS:
         if not str(form.value(name)).strip():
             form.refuse(InvalidInput(f"{name} must not be empty", field=name))
-    body = form.check(RevisionIn, content=content)
-    if form.run(lambda: app.revise_plan(actor, year, content, body["note"])):
+    if form.submit(
+        RevisionIn,
+        lambda b: app.revise_plan(actor, RevisePlan(year=year, **b)),
+        content=content,
+    ):
         return done(code, year, ("方案已修改,形成新版本", "Plan revised: a new version"))
     return plan_page(code, {"revise": form}), 422
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.web.api.records import RecordIn, RetractIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
@@ -93,16 +94,7 @@ def work_record(code: str) -> Response | tuple[str, int]:
     form = typed()
     if not form.submit(
         RecordIn,
-        lambda b: app.record_daily(
-            actor,
-            year,
-            b["on"],
-            b["level"],
-            b["subject"],
-            b["text"],
-            b["criterion"],
-            b["evidence"],
-        ),
+        lambda b: app.record_daily(actor, RecordDaily(**b)),
         near="subject",
         year=year,
     ):
@@ -118,7 +110,9 @@ def work_record_retract(code: str, record_id: UUID) -> Response | tuple[str, int
     app = branch_app(code)
     app.daily_record(record_id)  # NotFound (404) for a record this branch does not have
     form = typed()
-    if not form.submit(RetractIn, lambda b: app.retract_record(actor, record_id, b["reason"])):
+    if not form.submit(
+        RetractIn, lambda b: app.retract_record(actor, RetractRecord(record_id=record_id, **b))
+    ):
         return records_page(code, {f"retract-{record_id}": form}), 422
     flash(i18n.tr("记载已撤回", "The record was retracted"))
     return redirect(url_for("pages.work_records", code=code) + f"#r-{record_id}")
