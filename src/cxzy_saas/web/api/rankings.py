@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from cxzy_saas.domain import ranking as scores
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 
@@ -23,8 +24,6 @@ class RankingOut(Schema):
     response=RankingOut,
 )
 def ranking(call: Call, code: str, year: int) -> dict[str, Any]:
-    from cxzy_saas.domain import ranking as scores
-
     inputs = call.branch.score_inputs(year)
     return {
         "campaign": year,

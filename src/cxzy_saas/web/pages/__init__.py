@@ -15,7 +15,9 @@ from flask import Blueprint, Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.web import api
 from cxzy_saas.web.pages import i18n
+from cxzy_saas.web.pages.access import current_user
 from cxzy_saas.web.problems import status_for
 
 bp = Blueprint("pages", __name__)
@@ -24,8 +26,6 @@ csrf = CSRFProtect()
 
 def init_app(app: Flask) -> None:
     """CSRF, the session cookie and the templates' helpers (called by ``create_app``)."""
-    from cxzy_saas.web import api
-
     # Flask's defaults are a 31-day cookie sent on cross-site requests; pages want a working
     # day and SameSite=Lax (a second guard beside the CSRF token). The cookie is HttpOnly by
     # default; set SESSION_COOKIE_SECURE=True behind TLS (the demo serves plain http).
@@ -50,8 +50,6 @@ def init_app(app: Flask) -> None:
 
 @bp.app_context_processor
 def signed_in_user() -> dict[str, object]:
-    from cxzy_saas.web.pages.access import current_user
-
     return {"current_user": current_user}
 
 
