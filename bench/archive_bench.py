@@ -17,6 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from cxzy_saas.application.commands.committee import CloseCampaign
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import bundle
@@ -43,7 +44,9 @@ def main() -> int:
             build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=args.branches)
             print(f"demo: {args.branches} branches in {time.perf_counter() - started:.1f} s")
             committee = tenancy.committee("demo")
-            committee.close_campaign(ADMIN, args.year, date(args.year, 12, 31))
+            committee.close_campaign(
+                ADMIN, CloseCampaign(year=args.year, on=date(args.year, 12, 31))
+            )
 
             started = time.perf_counter()
             seal = committee.seal_archive(ADMIN, "b01", args.year)

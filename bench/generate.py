@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cxzy_saas.application.catalogue import default_plan_content
+from cxzy_saas.application.commands.committee import OpenCampaign
+from cxzy_saas.application.commands.plans import DraftPlan
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.names import unique_names
 from cxzy_saas.domain.ballot import Ballot, code_hash
@@ -32,8 +34,10 @@ def generate(
     admin = Actor("admin", "committee-admin", COMMITTEE)
     tenancy.add_committee(COMMITTEE, "基准测试党委")
     committee = tenancy.committee(COMMITTEE)
-    committee.open_campaign(admin, YEAR, f"{YEAR}年度创先争优活动")
-    committee.draft_plan(admin, YEAR, "组织部", default_plan_content())
+    committee.open_campaign(admin, OpenCampaign(year=YEAR, title=f"{YEAR}年度创先争优活动"))
+    committee.draft_plan(
+        admin, DraftPlan(year=YEAR, drafter="组织部", content=default_plan_content())
+    )
     content = PlanContent.parse(default_plan_content())
     total = committee.head()
     for b in range(1, branches + 1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import Actor
 from tests.conftest import random_code
@@ -20,8 +20,8 @@ def a_committee_admin(committee: str) -> Actor:
 
 def a_member(
     no: str = "M001", name: str = "张伟", group: str | None = "g1", **kw: object
-) -> NewMember:
-    return NewMember(member_no=no, name=name, group=group, joined_on=date(2010, 7, 1), **kw)  # type: ignore[arg-type]
+) -> EnrolMember:
+    return EnrolMember(member_no=no, name=name, group=group, joined_on=date(2010, 7, 1), **kw)  # type: ignore[arg-type]
 
 
 def a_committee_with_branches(tenancy: Tenancy, *names: str) -> tuple[str, list[str]]:
@@ -39,5 +39,5 @@ def a_branch_with_groups(tenancy: Tenancy, groups: int = 2) -> str:
     _, (code,) = a_committee_with_branches(tenancy, "第一党支部")
     app = tenancy.branch(code)
     for i in range(groups):
-        app.form_group(a_clerk(code), f"g{i + 1}", f"第{i + 1}党小组")
+        app.form_group(a_clerk(code), FormGroup(code=f"g{i + 1}", name=f"第{i + 1}党小组"))
     return code

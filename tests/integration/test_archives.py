@@ -12,6 +12,8 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
+from cxzy_saas.application.commands.committee import CloseCampaign
+from cxzy_saas.application.commands.work import RecordDaily
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import bundle
@@ -42,7 +44,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str
     try:
         small_demo(tenancy)
         committee = tenancy.committee("demo")
-        committee.close_campaign(ADMIN, YEAR, date(YEAR, 12, 31))
+        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
         committee.seal_archive(ADMIN, "b01", YEAR)
         files = committee.export_archive(AUDITOR, "b01", YEAR)
     finally:
@@ -68,7 +70,7 @@ def test_seal_export_verify_and_refusals(demo_tenancy: Tenancy) -> None:
     assert seal.on_demand and seal.events > 500 and seal.committee_events > 0
     with pytest.raises(AlreadyExists):
         committee.seal_archive(ADMIN, "b01", YEAR, on_demand=True)
-    committee.close_campaign(ADMIN, YEAR, date(YEAR, 12, 31))
+    committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
     with pytest.raises(AlreadyExists):
         committee.seal_archive(ADMIN, "b01", YEAR)
     # Two admins racing: the one whose check passed before the other saved loses at the store.
@@ -95,7 +97,12 @@ def test_seal_export_verify_and_refusals(demo_tenancy: Tenancy) -> None:
     # An event appended to the branch's log after the seal leaves the archive as it was.
     branch = tenancy.branch("b01")
     member = branch.members()[0].member_no
-    branch.record_daily(CLERK, YEAR, date(YEAR, 12, 30), "member", member, "封存后补记")
+    branch.record_daily(
+        CLERK,
+        RecordDaily(
+            year=YEAR, on=date(YEAR, 12, 30), level="member", subject=member, text="封存后补记"
+        ),
+    )
     assert branch.head() > seal.log_head
     after = committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False)
     assert after == before

@@ -19,6 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from cxzy_saas import wiring
+from cxzy_saas.application.commands.organisation import EraseMember
+from cxzy_saas.application.commands.work import CorrectScore, RetractRecord
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit.diff import diff
@@ -79,18 +81,31 @@ def build_year(settings: Settings, *, record_boards: bool = False) -> AuditedYea
             if scores[item.code] != item.max_points:
                 b02.correct_score(
                     a_clerk("b02"),
-                    YEAR,
-                    month,
-                    "member",
-                    raised,
-                    item.code,
-                    item.max_points,
-                    "年终复核:漏记加分",
+                    CorrectScore(
+                        year=YEAR,
+                        month=month,
+                        level="member",
+                        subject=raised,
+                        item=item.code,
+                        points=item.max_points,
+                        reason="年终复核:漏记加分",
+                    ),
                 )
     first = next(i for i in b01.assessment(YEAR, 12, "member", lowered).scores.items() if i[1])
-    b01.correct_score(a_clerk("b01"), YEAR, 12, "member", lowered, first[0], 0, "复核:不应加分")
+    b01.correct_score(
+        a_clerk("b01"),
+        CorrectScore(
+            year=YEAR,
+            month=12,
+            level="member",
+            subject=lowered,
+            item=first[0],
+            points=0,
+            reason="复核:不应加分",
+        ),
+    )
     record = next(r for r in b02.daily_records(YEAR) if r.subject == raised and r.retracted is None)
-    b02.retract_record(a_clerk("b02"), record.id, "记载有误,撤回")
+    b02.retract_record(a_clerk("b02"), RetractRecord(record_id=record.id, reason="记载有误,撤回"))
     return AuditedYear(settings, tenancy, before, raised, lowered)
 
 
@@ -226,7 +241,9 @@ def test_the_digest_is_the_same_on_sqlite_and_postgresql(year, demo_settings):
         # An erasure (PIPL) later on leaves every past digest as it was: names are personal
         # data, not facts of the moment, and the digest leaves them out.
         secretary = Actor(user="b02-secretary", role="branch-secretary", tenant="b02")
-        other.tenancy.branch("b02").erase_member(secretary, other.raised, "本人申请删除个人信息")
+        other.tenancy.branch("b02").erase_member(
+            secretary, EraseMember(member_no=other.raised, reason="本人申请删除个人信息")
+        )
         after = replay_campaign(other.port, other.logs(), "demo", YEAR, YEAR_END)
         assert after.digest == expected[YEAR_END]
         assert ERASED_NAME.encode() not in after.dump

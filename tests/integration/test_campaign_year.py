@@ -9,6 +9,52 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from cxzy_saas.application.commands.committee import (
+    Acknowledge,
+    CloseCampaign,
+    Commend,
+    OpenCampaign,
+)
+from cxzy_saas.application.commands.evaluation import (
+    CastBallot,
+    CloseBallot,
+    DecideNominee,
+    FileAnnualSummary,
+    FileBranchSummary,
+    FileSummary,
+    OpenBallot,
+    Recommend,
+    RecordCritique,
+    ReportAnnualSummary,
+    ReportReview,
+    Shortlist,
+    StartReview,
+    SubmitNomination,
+    WriteDeeds,
+)
+from cxzy_saas.application.commands.organisation import FormGroup, RecordDeparture
+from cxzy_saas.application.commands.plans import (
+    CirculatePlan,
+    CommentOnPlan,
+    DecidePlan,
+    DiscussPlan,
+    DraftPlan,
+    FinalisePlan,
+    RevisePlan,
+    SubmitPlan,
+)
+from cxzy_saas.application.commands.work import (
+    AcknowledgeMeasure,
+    AssessMonth,
+    CompleteMeasure,
+    CorrectScore,
+    FileMeasure,
+    RecordDaily,
+    RecordInspection,
+    RecordMeeting,
+    ReportMeasure,
+    RetractRecord,
+)
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.errors import (
@@ -102,72 +148,117 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     tenancy, clock, committee, code = year_setup
     clerk, admin = a_clerk(code), a_committee_admin(committee)
     cte, app = tenancy.committee(committee), tenancy.branch(code)
-    cte.open_campaign(admin, YEAR, "2026年创先争优活动")
-    app.form_group(clerk, "g1", "第一党小组")
+    cte.open_campaign(admin, OpenCampaign(year=YEAR, title="2026年创先争优活动"))
+    app.form_group(clerk, FormGroup(code="g1", name="第一党小组"))
     app.enrol_members(
         clerk, [a_member("M1", "王芳"), a_member("M2", "李强"), a_member("M3", "赵敏")]
     )
 
     # the plan: drafted, discussed, circulated, commented, finalised, submitted, returned, revised
-    app.draft_plan(clerk, YEAR, "组织委员", PLAN)
-    app.discuss_plan(clerk, YEAR, date(YEAR, 1, 6), "支委会讨论草稿")
-    app.circulate_plan(clerk, YEAR, "各党小组", date(YEAR, 1, 7))
-    app.comment_on_plan(clerk, YEAR, "第一党小组", "建议细化量化标准", date(YEAR, 1, 9))
-    app.finalise_plan(clerk, YEAR, date(YEAR, 1, 10))
-    app.submit_plan(clerk, YEAR, date(YEAR, 1, 10))
+    app.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
+    app.discuss_plan(clerk, DiscussPlan(year=YEAR, on=date(YEAR, 1, 6), minutes="支委会讨论草稿"))
+    app.circulate_plan(clerk, CirculatePlan(year=YEAR, to="各党小组", on=date(YEAR, 1, 7)))
+    app.comment_on_plan(
+        clerk,
+        CommentOnPlan(year=YEAR, by="第一党小组", text="建议细化量化标准", on=date(YEAR, 1, 9)),
+    )
+    app.finalise_plan(clerk, FinalisePlan(year=YEAR, on=date(YEAR, 1, 10)))
+    app.submit_plan(clerk, SubmitPlan(year=YEAR, on=date(YEAR, 1, 10)))
     with pytest.raises(Forbidden):
-        cte.decide_plan(clerk, code, YEAR, "approved")  # no approval by a branch
+        cte.decide_plan(
+            clerk, DecidePlan(branch=code, year=YEAR, outcome="approved")
+        )  # no approval by a branch
     with pytest.raises(StateConflict, match="waiting"):
-        app.revise_plan(clerk, YEAR, PLAN, "未批先改")
-    cte.decide_plan(admin, code, YEAR, "returned", "请补充季度检查安排")
+        app.revise_plan(clerk, RevisePlan(year=YEAR, content=PLAN, note="未批先改"))
+    cte.decide_plan(
+        admin, DecidePlan(branch=code, year=YEAR, outcome="returned", reason="请补充季度检查安排")
+    )
     assert app.plan_decision(YEAR) == "returned"
-    app.revise_plan(clerk, YEAR, PLAN, "补充季度检查安排")
-    app.finalise_plan(clerk, YEAR, date(YEAR, 1, 15))
-    app.submit_plan(clerk, YEAR, date(YEAR, 1, 15))
-    cte.decide_plan(admin, code, YEAR, "approved")
+    app.revise_plan(clerk, RevisePlan(year=YEAR, content=PLAN, note="补充季度检查安排"))
+    app.finalise_plan(clerk, FinalisePlan(year=YEAR, on=date(YEAR, 1, 15)))
+    app.submit_plan(clerk, SubmitPlan(year=YEAR, on=date(YEAR, 1, 15)))
+    cte.decide_plan(admin, DecidePlan(branch=code, year=YEAR, outcome="approved"))
     with pytest.raises(StateConflict):
-        cte.decide_plan(admin, code, YEAR, "approved")  # approving twice
+        cte.decide_plan(
+            admin, DecidePlan(branch=code, year=YEAR, outcome="approved")
+        )  # approving twice
     assert app.plan_decision(YEAR) == "approved" and app.plan(YEAR).version_no == 2
 
     # measures: M1 does 2 of 2, M2 1 of 2, M3 0 of 1
     ids = {
         who: [
-            app.file_measure(clerk, YEAR, "member", who, [1], f"{who} 措施{i}", date(YEAR, 6, 30))
+            app.file_measure(
+                clerk,
+                FileMeasure(
+                    year=YEAR,
+                    level="member",
+                    subject=who,
+                    criteria=[1],
+                    text=f"{who} 措施{i}",
+                    due=date(YEAR, 6, 30),
+                ),
+            )
             for i in range(n)
         ]
         for who, n in (("M1", 2), ("M2", 2), ("M3", 1))
     }
-    app.report_measure(clerk, ids["M1"][0], "group", date(YEAR, 1, 20))
-    app.acknowledge_measure(clerk, ids["M1"][0], "同意", date(YEAR, 1, 21))
+    app.report_measure(
+        clerk, ReportMeasure(measure_id=ids["M1"][0], to="group", on=date(YEAR, 1, 20))
+    )
+    app.acknowledge_measure(
+        clerk, AcknowledgeMeasure(measure_id=ids["M1"][0], note="同意", on=date(YEAR, 1, 21))
+    )
     for measure_id in ids["M1"] + ids["M2"][:1]:
-        app.complete_measure(clerk, measure_id, date(YEAR, 6, 20))
+        app.complete_measure(clerk, CompleteMeasure(measure_id=measure_id, on=date(YEAR, 6, 20)))
 
     # monthly assessment, one transaction per month; a future month is refused
     clock.set(moment(2, 3))
     with pytest.raises(InvalidInput, match="not begun"):
-        app.assess_month(clerk, YEAR, 3, "member", {"M1": {"A": 5, "C": 5}})
+        app.assess_month(
+            clerk, AssessMonth(year=YEAR, month=3, level="member", scores={"M1": {"A": 5, "C": 5}})
+        )
     app.assess_month(
         clerk,
-        YEAR,
-        1,
-        "member",
-        {"M1": {"A": 8, "C": 10}, "M2": {"A": 6, "C": 6}, "M3": {"A": 10, "C": 10}},
+        AssessMonth(
+            year=YEAR,
+            month=1,
+            level="member",
+            scores={"M1": {"A": 8, "C": 10}, "M2": {"A": 6, "C": 6}, "M3": {"A": 10, "C": 10}},
+        ),
     )
-    app.assess_month(clerk, YEAR, 1, "group", {"g1": {"G": 9}})
+    app.assess_month(clerk, AssessMonth(year=YEAR, month=1, level="group", scores={"g1": {"G": 9}}))
     clock.set(moment(3, 3))
     with pytest.raises(InvalidInput, match="between 0 and 10"):
-        app.assess_month(clerk, YEAR, 2, "member", {"M1": {"A": 11, "C": 10}})
+        app.assess_month(
+            clerk,
+            AssessMonth(year=YEAR, month=2, level="member", scores={"M1": {"A": 11, "C": 10}}),
+        )
     app.assess_month(
         clerk,
-        YEAR,
-        2,
-        "member",
-        {"M1": {"A": 10, "C": 10}, "M2": {"A": 7, "C": 5}, "M3": {"A": 4, "C": 6}},
+        AssessMonth(
+            year=YEAR,
+            month=2,
+            level="member",
+            scores={"M1": {"A": 10, "C": 10}, "M2": {"A": 7, "C": 5}, "M3": {"A": 4, "C": 6}},
+        ),
     )
-    app.assess_month(clerk, YEAR, 2, "group", {"g1": {"G": 7}})
+    app.assess_month(clerk, AssessMonth(year=YEAR, month=2, level="group", scores={"g1": {"G": 7}}))
     with pytest.raises(AlreadyExists):
-        app.assess_month(clerk, YEAR, 2, "member", {"M1": {"A": 1, "C": 1}})
-    app.correct_score(clerk, YEAR, 2, "member", "M3", "A", 8, "录入错误,应为8分")
+        app.assess_month(
+            clerk, AssessMonth(year=YEAR, month=2, level="member", scores={"M1": {"A": 1, "C": 1}})
+        )
+    app.correct_score(
+        clerk,
+        CorrectScore(
+            year=YEAR,
+            month=2,
+            level="member",
+            subject="M3",
+            item="A",
+            points=8,
+            reason="录入错误,应为8分",
+        ),
+    )
     corrected = app.assessment(YEAR, 2, "member", "M3")
     assert corrected.scores == {"A": 8.0, "C": 6.0}
     assert corrected.corrections == [
@@ -175,45 +266,74 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     ]
 
     record = app.record_daily(
-        clerk, YEAR, date(YEAR, 3, 5), "member", "M1", "带头参加志愿服务", criterion=1
+        clerk,
+        RecordDaily(
+            year=YEAR,
+            on=date(YEAR, 3, 5),
+            level="member",
+            subject="M1",
+            text="带头参加志愿服务",
+            criterion=1,
+        ),
     )
-    app.retract_record(clerk, record, "记错了人")
+    app.retract_record(clerk, RetractRecord(record_id=record, reason="记错了人"))
     app.record_inspection(
         clerk,
-        YEAR,
-        1,
-        date(YEAR, 3, 28),
-        "措施已落实",
-        "学习不够深入",
-        "党小组会不规律",
-        "每月固定党小组会",
+        RecordInspection(
+            year=YEAR,
+            quarter=1,
+            on=date(YEAR, 3, 28),
+            measures_checked="措施已落实",
+            gaps="学习不够深入",
+            weak_links="党小组会不规律",
+            improvements="每月固定党小组会",
+        ),
     )
     app.record_meeting(
-        clerk, YEAR, "committee-discussion", date(YEAR, 3, 30), "一季度支委会", 5, "讨论创先争优"
+        clerk,
+        RecordMeeting(
+            year=YEAR,
+            kind="committee-discussion",
+            on=date(YEAR, 3, 30),
+            title="一季度支委会",
+            attendees=5,
+            minutes="讨论创先争优",
+        ),
     )
 
     # half-year preliminary evaluation, reported and acknowledged
     clock.set(moment(6, 10))
-    app.start_review(clerk, YEAR, "midyear", date(YEAR, 6, 10))
+    app.start_review(clerk, StartReview(year=YEAR, stage="midyear", on=date(YEAR, 6, 10)))
     member_m1 = Actor("zhang", "member", code, member="M1")
-    app.file_summary(member_m1, YEAR, "midyear", "M1", "上半年个人总结")
+    app.file_summary(
+        member_m1, FileSummary(year=YEAR, stage="midyear", member="M1", text="上半年个人总结")
+    )
     with pytest.raises(Forbidden):
-        app.file_summary(member_m1, YEAR, "midyear", "M2", "替别人写")
-    app.record_critique(clerk, YEAR, "midyear", "M2", ["学习需加强"])
-    app.file_branch_summary(clerk, YEAR, "midyear", "上半年总结")
-    app.recommend(clerk, YEAR, ["g1"], ["M1"], "表现突出")
-    app.report_review(clerk, YEAR, "midyear", date(YEAR, 6, 30))
-    cte.acknowledge(admin, code, "midyear-report", str(YEAR), "已阅")
+        app.file_summary(
+            member_m1, FileSummary(year=YEAR, stage="midyear", member="M2", text="替别人写")
+        )
+    app.record_critique(
+        clerk, RecordCritique(year=YEAR, stage="midyear", member="M2", remarks=["学习需加强"])
+    )
+    app.file_branch_summary(clerk, FileBranchSummary(year=YEAR, stage="midyear", text="上半年总结"))
+    app.recommend(clerk, Recommend(year=YEAR, groups=["g1"], members=["M1"], reason="表现突出"))
+    app.report_review(clerk, ReportReview(year=YEAR, stage="midyear", on=date(YEAR, 6, 30)))
+    cte.acknowledge(
+        admin,
+        Acknowledge(year=YEAR, branch=code, kind="midyear-report", subject=str(YEAR), note="已阅"),
+    )
 
     # democratic rating: 4 member codes, 2 constituent codes
     clock.set(moment(12, 1))
     ballot, codes = app.open_ballot(
         clerk,
-        YEAR,
-        "年终民主测评",
-        [("member", "M1"), ("member", "M2"), ("member", "M3")],
-        {"members": 4, "constituents": 2},
-        date(YEAR, 12, 1),
+        OpenBallot(
+            year=YEAR,
+            title="年终民主测评",
+            subjects=[{"level": "member", "subject": m} for m in ("M1", "M2", "M3")],
+            codes={"members": 4, "constituents": 2},
+            on=date(YEAR, 12, 1),
+        ),
     )
     grades = {
         0: ("excellent", "competent", "excellent"),
@@ -222,33 +342,47 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     }
     for i, (g1, g2, g3) in grades.items():
         app.cast_ballot(
-            ballot, codes["members"][i], {"member:M1": g1, "member:M2": g2, "member:M3": g3}
+            CastBallot(
+                ballot_id=ballot,
+                code=codes["members"][i],
+                grades={"member:M1": g1, "member:M2": g2, "member:M3": g3},
+            )
         )
     app.cast_ballot(
-        ballot,
-        codes["constituents"][0],
-        {"member:M1": "excellent", "member:M2": "competent", "member:M3": "competent"},
+        CastBallot(
+            ballot_id=ballot,
+            code=codes["constituents"][0],
+            grades={"member:M1": "excellent", "member:M2": "competent", "member:M3": "competent"},
+        )
     )
     with pytest.raises(StateConflict, match="used"):
         app.cast_ballot(
-            ballot,
-            codes["members"][0],
-            {"member:M1": "basic", "member:M2": "basic", "member:M3": "basic"},
+            CastBallot(
+                ballot_id=ballot,
+                code=codes["members"][0],
+                grades={"member:M1": "basic", "member:M2": "basic", "member:M3": "basic"},
+            )
         )
     with pytest.raises(NotFound):
         app.cast_ballot(
-            ballot, "ZZZZ-ZZZZ", {"member:M1": "basic", "member:M2": "basic", "member:M3": "basic"}
+            CastBallot(
+                ballot_id=ballot,
+                code="ZZZZ-ZZZZ",
+                grades={"member:M1": "basic", "member:M2": "basic", "member:M3": "basic"},
+            )
         )
-    turnout = app.close_ballot(clerk, ballot, date(YEAR, 12, 5))
+    turnout = app.close_ballot(clerk, CloseBallot(ballot_id=ballot, on=date(YEAR, 12, 5)))
     assert turnout == {
         "members": {"issued": 4, "cast": 3},
         "constituents": {"issued": 2, "cast": 1},
     }
     with pytest.raises(StateConflict, match="closed"):
         app.cast_ballot(
-            ballot,
-            codes["members"][3],
-            {"member:M1": "basic", "member:M2": "basic", "member:M3": "basic"},
+            CastBallot(
+                ballot_id=ballot,
+                code=codes["members"][3],
+                grades={"member:M1": "basic", "member:M2": "basic", "member:M3": "basic"},
+            )
         )
 
     ranking = {r.subject: r for r in app.ranking(YEAR)["member"]}
@@ -273,90 +407,222 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     assert (group.work, group.rating, group.composite) == (80.0, None, 68.57)
 
     # shortlist: quota is 1 member of 3; departing from the ranking needs a reason
-    app.start_review(clerk, YEAR, "year-end", date(YEAR, 12, 1))
+    app.start_review(clerk, StartReview(year=YEAR, stage="year-end", on=date(YEAR, 12, 1)))
     with pytest.raises(InvalidInput, match="quota"):
         app.shortlist(
             clerk,
-            YEAR,
-            [{"level": "member", "subject": "M1"}, {"level": "member", "subject": "M3"}],
+            Shortlist(
+                year=YEAR,
+                entries=[
+                    {"level": "member", "subject": "M1"},
+                    {"level": "member", "subject": "M3"},
+                ],
+            ),
         )
     with pytest.raises(InvalidInput, match="give a reason"):
-        app.shortlist(clerk, YEAR, [{"level": "member", "subject": "M3"}])
-    app.shortlist(clerk, YEAR, [{"level": "member", "subject": "M3", "reason": "群众基础更好"}])
+        app.shortlist(clerk, Shortlist(year=YEAR, entries=[{"level": "member", "subject": "M3"}]))
+    app.shortlist(
+        clerk,
+        Shortlist(
+            year=YEAR, entries=[{"level": "member", "subject": "M3", "reason": "群众基础更好"}]
+        ),
+    )
     assert app.nomination(YEAR).entries[0]["departs"] is True
     app.shortlist(
-        clerk, YEAR, [{"level": "member", "subject": "M1"}, {"level": "group", "subject": "g1"}]
+        clerk,
+        Shortlist(
+            year=YEAR,
+            entries=[{"level": "member", "subject": "M1"}, {"level": "group", "subject": "g1"}],
+        ),
     )
-    app.submit_nomination(clerk, YEAR, date(YEAR, 12, 10))
+    app.submit_nomination(clerk, SubmitNomination(year=YEAR, on=date(YEAR, 12, 10)))
     with pytest.raises(StateConflict):
-        app.shortlist(clerk, YEAR, [{"level": "member", "subject": "M3", "reason": "改主意"}])
+        app.shortlist(
+            clerk,
+            Shortlist(
+                year=YEAR, entries=[{"level": "member", "subject": "M3", "reason": "改主意"}]
+            ),
+        )
 
-    cte.decide_nominee(admin, code, YEAR, "member", "M1", "approved")
+    cte.decide_nominee(
+        admin,
+        DecideNominee(branch=code, year=YEAR, level="member", subject="M1", outcome="approved"),
+    )
     with pytest.raises(InvalidInput, match="reason"):
-        cte.decide_nominee(admin, code, YEAR, "group", "g1", "returned")
-    cte.decide_nominee(admin, code, YEAR, "group", "g1", "returned", "事迹材料不全")
+        cte.decide_nominee(
+            admin,
+            DecideNominee(branch=code, year=YEAR, level="group", subject="g1", outcome="returned"),
+        )
+    cte.decide_nominee(
+        admin,
+        DecideNominee(
+            branch=code,
+            year=YEAR,
+            level="group",
+            subject="g1",
+            outcome="returned",
+            reason="事迹材料不全",
+        ),
+    )
     with pytest.raises(StateConflict, match="not an approved nominee"):
         cte.commend(
             admin,
-            YEAR,
-            [{"branch": code, "level": "group", "subject": "g1"}],
-            date(YEAR, 12, 20),
-            "表彰决定",
+            Commend(
+                year=YEAR,
+                entries=[{"branch": code, "level": "group", "subject": "g1"}],
+                on=date(YEAR, 12, 20),
+                decision_text="表彰决定",
+            ),
         )
     cte.commend(
         admin,
-        YEAR,
-        [{"branch": code, "level": "member", "subject": "M1"}],
-        date(YEAR, 12, 20),
-        "表彰决定",
+        Commend(
+            year=YEAR,
+            entries=[{"branch": code, "level": "member", "subject": "M1"}],
+            on=date(YEAR, 12, 20),
+            decision_text="表彰决定",
+        ),
     )
     assert cte.commendation(YEAR).named == [
         {"branch": code, "level": "member", "subject": "M1", "name": "王芳", "title": "优秀党员"}
     ]
 
-    app.write_deeds(clerk, YEAR, "member", "M1", "王芳同志事迹初稿")
-    app.write_deeds(clerk, YEAR, "member", "M1", "王芳同志事迹定稿", ["photo-01.jpg"])
-    assert app.deeds(YEAR, "member", "M1").versions == ["王芳同志事迹初稿", "王芳同志事迹定稿"]
-    app.record_meeting(clerk, YEAR, "talk", date(YEAR, 12, 22), "与王芳同志谈话", 2, "勉励")
-    app.record_meeting(
-        clerk, YEAR, "conveyance", date(YEAR, 12, 25), "传达表彰决定", 3, "组织学习先进事迹"
+    app.write_deeds(
+        clerk, WriteDeeds(year=YEAR, level="member", subject="M1", text="王芳同志事迹初稿")
     )
-    app.file_annual_summary(clerk, YEAR, "基本情况", "经验", "问题", "打算")
-    app.report_annual_summary(clerk, YEAR, "members-meeting", date(YEAR, 12, 28))
-    app.report_annual_summary(clerk, YEAR, "committee", date(YEAR, 12, 29))
-    cte.acknowledge(admin, code, "annual-summary", str(YEAR))
+    app.write_deeds(
+        clerk,
+        WriteDeeds(
+            year=YEAR,
+            level="member",
+            subject="M1",
+            text="王芳同志事迹定稿",
+            attachments=["photo-01.jpg"],
+        ),
+    )
+    assert app.deeds(YEAR, "member", "M1").versions == ["王芳同志事迹初稿", "王芳同志事迹定稿"]
+    app.record_meeting(
+        clerk,
+        RecordMeeting(
+            year=YEAR,
+            kind="talk",
+            on=date(YEAR, 12, 22),
+            title="与王芳同志谈话",
+            attendees=2,
+            minutes="勉励",
+        ),
+    )
+    app.record_meeting(
+        clerk,
+        RecordMeeting(
+            year=YEAR,
+            kind="conveyance",
+            on=date(YEAR, 12, 25),
+            title="传达表彰决定",
+            attendees=3,
+            minutes="组织学习先进事迹",
+        ),
+    )
+    app.file_annual_summary(
+        clerk,
+        FileAnnualSummary(
+            year=YEAR, basic_facts="基本情况", experience="经验", problems="问题", plans="打算"
+        ),
+    )
+    app.report_annual_summary(
+        clerk, ReportAnnualSummary(year=YEAR, to="members-meeting", on=date(YEAR, 12, 28))
+    )
+    app.report_annual_summary(
+        clerk, ReportAnnualSummary(year=YEAR, to="committee", on=date(YEAR, 12, 29))
+    )
+    cte.acknowledge(
+        admin, Acknowledge(year=YEAR, branch=code, kind="annual-summary", subject=str(YEAR))
+    )
 
     # after the year closes, nothing more is assessed
-    cte.close_campaign(admin, YEAR, date(YEAR, 12, 31))
+    cte.close_campaign(admin, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
     with pytest.raises(StateConflict, match="closed"):
-        app.assess_month(clerk, YEAR, 12, "member", {"M1": {"A": 5, "C": 5}})
+        app.assess_month(
+            clerk, AssessMonth(year=YEAR, month=12, level="member", scores={"M1": {"A": 5, "C": 5}})
+        )
 
 
 def test_campaign_commands_need_an_open_campaign_and_an_active_member(year_setup):
     tenancy, clock, committee, code = year_setup
     clerk, admin = a_clerk(code), a_committee_admin(committee)
     app = tenancy.branch(code)
-    app.form_group(clerk, "g1", "第一党小组")
+    app.form_group(clerk, FormGroup(code="g1", name="第一党小组"))
     app.enrol_members(clerk, [a_member("M1"), a_member("M2", "李强")])
     with pytest.raises(NotFound, match="campaign"):
-        app.draft_plan(clerk, YEAR, "组织委员", PLAN)
-    tenancy.committee(committee).open_campaign(admin, YEAR, "活动")
+        app.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
+    tenancy.committee(committee).open_campaign(admin, OpenCampaign(year=YEAR, title="活动"))
     with pytest.raises(AlreadyExists):
-        tenancy.committee(committee).open_campaign(admin, YEAR, "再开一次")
+        tenancy.committee(committee).open_campaign(admin, OpenCampaign(year=YEAR, title="再开一次"))
     with pytest.raises(NotFound, match="plan"):
-        app.file_measure(clerk, YEAR, "member", "M1", [1], "措施", date(YEAR, 5, 1))
-    app.draft_plan(clerk, YEAR, "组织委员", PLAN)
-    app.member_leaves(clerk, "M2", "调离", date(YEAR, 1, 2))
+        app.file_measure(
+            clerk,
+            FileMeasure(
+                year=YEAR,
+                level="member",
+                subject="M1",
+                criteria=[1],
+                text="措施",
+                due=date(YEAR, 5, 1),
+            ),
+        )
+    app.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
+    app.record_departure(clerk, RecordDeparture(member_no="M2", reason="调离", on=date(YEAR, 1, 2)))
     before = app.head()
     with pytest.raises(StateConflict, match="left"):
-        app.file_measure(clerk, YEAR, "member", "M2", [1], "措施", date(YEAR, 5, 1))
+        app.file_measure(
+            clerk,
+            FileMeasure(
+                year=YEAR,
+                level="member",
+                subject="M2",
+                criteria=[1],
+                text="措施",
+                due=date(YEAR, 5, 1),
+            ),
+        )
     with pytest.raises(InvalidInput, match="due"):
-        app.file_measure(clerk, YEAR, "member", "M1", [1], "措施", date(YEAR + 1, 5, 1))
+        app.file_measure(
+            clerk,
+            FileMeasure(
+                year=YEAR,
+                level="member",
+                subject="M1",
+                criteria=[1],
+                text="措施",
+                due=date(YEAR + 1, 5, 1),
+            ),
+        )
     with pytest.raises(InvalidInput, match="criterion"):
-        app.file_measure(clerk, YEAR, "member", "M1", [9], "措施", date(YEAR, 5, 1))
+        app.file_measure(
+            clerk,
+            FileMeasure(
+                year=YEAR,
+                level="member",
+                subject="M1",
+                criteria=[9],
+                text="措施",
+                due=date(YEAR, 5, 1),
+            ),
+        )
     with pytest.raises(NotFound, match="campaign"):
-        app.assess_month(clerk, YEAR + 1, 1, "member", {"M1": {"A": 1, "C": 1}})
+        app.assess_month(
+            clerk,
+            AssessMonth(year=YEAR + 1, month=1, level="member", scores={"M1": {"A": 1, "C": 1}}),
+        )
     clock.set(moment(3, 1))
     with pytest.raises(StateConflict, match="left"):
-        app.assess_month(clerk, YEAR, 1, "member", {"M1": {"A": 1, "C": 1}, "M2": {"A": 1, "C": 1}})
+        app.assess_month(
+            clerk,
+            AssessMonth(
+                year=YEAR,
+                month=1,
+                level="member",
+                scores={"M1": {"A": 1, "C": 1}, "M2": {"A": 1, "C": 1}},
+            ),
+        )
     assert app.head() == before  # nothing of a refused command is written

@@ -12,6 +12,7 @@ from eventsourcing.persistence import Mapper
 from psycopg import sql
 
 from cxzy_saas import wiring
+from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
@@ -71,14 +72,19 @@ def test_who_may_erase(tenancy):
     ]
     for actor in refused:
         with pytest.raises(Forbidden):
-            app.erase_member(actor, "M001", "本人申请")
-    app.erase_member(Actor("s", "branch-secretary", code), "M001", "本人申请")
-    app.erase_member(Actor("admin", "committee-admin", committee), "M002", "本人申请")
+            app.erase_member(actor, EraseMember(member_no="M001", reason="本人申请"))
+    app.erase_member(
+        Actor("s", "branch-secretary", code), EraseMember(member_no="M001", reason="本人申请")
+    )
+    app.erase_member(
+        Actor("admin", "committee-admin", committee),
+        EraseMember(member_no="M002", reason="本人申请"),
+    )
     assert [m.name for m in app.members()] == [ERASED_NAME, ERASED_NAME]
     with pytest.raises(StateConflict, match="erased already"):
-        app.erase_member(OPERATOR, "M001", "again")
+        app.erase_member(OPERATOR, EraseMember(member_no="M001", reason="again"))
     with pytest.raises(NotFound):
-        app.erase_member(OPERATOR, "M999", "nobody")
+        app.erase_member(OPERATOR, EraseMember(member_no="M999", reason="nobody"))
 
 
 def test_a_member_enrolled_before_sealing_still_loads_and_is_erased_in_every_read(tenancy):
@@ -90,7 +96,7 @@ def test_a_member_enrolled_before_sealing_still_loads_and_is_erased_in_every_rea
     plain = Mapper(transcoder=app.mapper.transcoder)
     app.recorder.insert_events([plain.to_stored_event(e) for e in legacy.collect_events()])
     assert app.member("M001").name == NAME
-    app.erase_member(OPERATOR, "M001", "本人申请")
+    app.erase_member(OPERATOR, EraseMember(member_no="M001", reason="本人申请"))
     assert app.member("M001").name == ERASED_NAME
     assert app.repository.get(legacy.id, version=1).name == ERASED_NAME  # as of enrolment
     assert app.history(legacy.id)[0]["fields"]["phone"] == ""

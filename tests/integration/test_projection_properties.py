@@ -13,6 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxzy_saas import wiring
+from cxzy_saas.application.commands.committee import OpenCampaign
+from cxzy_saas.application.commands.evaluation import CastBallot, CloseBallot, OpenBallot
+from cxzy_saas.application.commands.organisation import FormGroup, RecordDeparture
+from cxzy_saas.application.commands.plans import DraftPlan
+from cxzy_saas.application.commands.work import (
+    AssessMonth,
+    CompleteMeasure,
+    CorrectScore,
+    FileMeasure,
+    RecordDaily,
+    ReportMeasure,
+    RetractRecord,
+)
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.errors import DomainError
@@ -55,34 +68,87 @@ def apply(
         clock.set(max(clock(), datetime(YEAR, month + 1, 3, tzinfo=UTC)))
         scores = {m: {"A": op[2][2 * i], "C": op[2][2 * i + 1]} for i, m in enumerate(MEMBERS)}
         app.assess_month(
-            clerk, YEAR, month, "member", {m: s for m, s in scores.items() if app.member(m).active}
+            clerk,
+            AssessMonth(
+                year=YEAR,
+                month=month,
+                level="member",
+                scores={m: s for m, s in scores.items() if app.member(m).active},
+            ),
         )
     elif kind == "correct":
-        app.correct_score(clerk, YEAR, op[1], "member", op[2], "A", op[3], "复核更正")
+        app.correct_score(
+            clerk,
+            CorrectScore(
+                year=YEAR,
+                month=op[1],
+                level="member",
+                subject=op[2],
+                item="A",
+                points=op[3],
+                reason="复核更正",
+            ),
+        )
     elif kind == "measure":
         state.setdefault("measures", []).append(
-            app.file_measure(clerk, YEAR, "member", op[1], [1], "措施", date(YEAR, 12, 1))
+            app.file_measure(
+                clerk,
+                FileMeasure(
+                    year=YEAR,
+                    level="member",
+                    subject=op[1],
+                    criteria=[1],
+                    text="措施",
+                    due=date(YEAR, 12, 1),
+                ),
+            )
         )
         if op[2]:
-            app.report_measure(clerk, state["measures"][-1], "group", clock().date())
+            app.report_measure(
+                clerk,
+                ReportMeasure(measure_id=state["measures"][-1], to="group", on=clock().date()),
+            )
     elif kind == "complete":
         measures = state.get("measures", [])
         if measures:
-            app.complete_measure(clerk, measures[op[1] % len(measures)], clock().date())
+            app.complete_measure(
+                clerk,
+                CompleteMeasure(measure_id=measures[op[1] % len(measures)], on=clock().date()),
+            )
     elif kind == "leave":
-        app.member_leaves(clerk, op[1], "调离", clock().date())
+        app.record_departure(
+            clerk, RecordDeparture(member_no=op[1], reason="调离", on=clock().date())
+        )
     elif kind == "ballot":
         active = [m for m in MEMBERS if app.member(m).active]
         ballot, codes = app.open_ballot(
-            clerk, YEAR, "测评", [("member", m) for m in active], {"members": 4}, clock().date()
+            clerk,
+            OpenBallot(
+                year=YEAR,
+                title="测评",
+                subjects=[{"level": "member", "subject": m} for m in active],
+                codes={"members": 4},
+                on=clock().date(),
+            ),
         )
         for code_ in codes["members"][: op[2] + 1]:
-            app.cast_ballot(ballot, code_, {f"member:{m}": op[1][i] for i, m in enumerate(active)})
-        app.close_ballot(clerk, ballot, clock().date())
+            app.cast_ballot(
+                CastBallot(
+                    ballot_id=ballot,
+                    code=code_,
+                    grades={f"member:{m}": op[1][i] for i, m in enumerate(active)},
+                )
+            )
+        app.close_ballot(clerk, CloseBallot(ballot_id=ballot, on=clock().date()))
     elif kind == "record":
-        record = app.record_daily(clerk, YEAR, clock().date(), "member", op[1], "志愿服务")
+        record = app.record_daily(
+            clerk,
+            RecordDaily(
+                year=YEAR, on=clock().date(), level="member", subject=op[1], text="志愿服务"
+            ),
+        )
         if op[2]:
-            app.retract_record(clerk, record, "撤回")
+            app.retract_record(clerk, RetractRecord(record_id=record, reason="撤回"))
     elif kind == "project":
         wiring.projector(tenancy, state["live"], batch_size=op[1]).catch_up()
     clock.set(clock() + timedelta(hours=7))
@@ -99,12 +165,14 @@ def test_incremental_rebuild_and_as_of_now_agree(ops):
             tenancy.add_committee(committee, "党委")
             tenancy.add_branch(committee, code, "支部")
             admin, clerk = a_committee_admin(committee), a_clerk(code)
-            tenancy.committee(committee).open_campaign(admin, YEAR, "活动")
-            tenancy.committee(committee).draft_plan(admin, YEAR, "组织部", PLAN)
+            tenancy.committee(committee).open_campaign(admin, OpenCampaign(year=YEAR, title="活动"))
+            tenancy.committee(committee).draft_plan(
+                admin, DraftPlan(year=YEAR, drafter="组织部", content=PLAN)
+            )
             app = tenancy.branch(code)
-            app.form_group(clerk, "g1", "一组")
+            app.form_group(clerk, FormGroup(code="g1", name="一组"))
             app.enrol_members(clerk, [a_member(m, f"党员{m}") for m in MEMBERS])
-            app.draft_plan(clerk, YEAR, "组织委员", PLAN)
+            app.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
             state = {"live": SQLiteReadModel(Path(tmp) / "live.sqlite3")}
             for op in ops:
                 # a refused command writes nothing; the models must still agree

@@ -9,6 +9,16 @@ from datetime import UTC, date, datetime
 from click.testing import CliRunner
 
 from cxzy_saas import wiring
+from cxzy_saas.application.commands.committee import OpenCampaign
+from cxzy_saas.application.commands.organisation import FormGroup
+from cxzy_saas.application.commands.plans import (
+    DecidePlan,
+    DiscussPlan,
+    DraftPlan,
+    FinalisePlan,
+    SubmitPlan,
+)
+from cxzy_saas.application.commands.work import AssessMonth
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
@@ -110,29 +120,39 @@ def test_overdue_work_and_plans_waiting_for_approval(settings):
         tenancy.add_branch(committee, code, "按时支部")
         tenancy.add_branch(committee, late, "拖延支部")
         admin = a_committee_admin(committee)
-        tenancy.committee(committee).open_campaign(admin, YEAR, "活动")
-        tenancy.committee(committee).draft_plan(admin, YEAR, "组织部", PLAN)
+        tenancy.committee(committee).open_campaign(admin, OpenCampaign(year=YEAR, title="活动"))
+        tenancy.committee(committee).draft_plan(
+            admin, DraftPlan(year=YEAR, drafter="组织部", content=PLAN)
+        )
         for branch in (code, late):
             app, clerk = tenancy.branch(branch), a_clerk(branch)
-            app.form_group(clerk, "g1", "一组")
+            app.form_group(clerk, FormGroup(code="g1", name="一组"))
             app.enrol_members(clerk, [a_member("M1"), a_member("M2", "李强")])
-            app.draft_plan(clerk, YEAR, "组织委员", PLAN)
+            app.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
         on_time = tenancy.branch(code)
-        on_time.discuss_plan(a_clerk(code), YEAR, date(YEAR, 1, 5), "讨论")
-        on_time.finalise_plan(a_clerk(code), YEAR, date(YEAR, 1, 6))
-        on_time.submit_plan(a_clerk(code), YEAR, date(YEAR, 1, 6))
+        on_time.discuss_plan(
+            a_clerk(code), DiscussPlan(year=YEAR, on=date(YEAR, 1, 5), minutes="讨论")
+        )
+        on_time.finalise_plan(a_clerk(code), FinalisePlan(year=YEAR, on=date(YEAR, 1, 6)))
+        on_time.submit_plan(a_clerk(code), SubmitPlan(year=YEAR, on=date(YEAR, 1, 6)))
         clock.set(datetime(YEAR, 3, 3, tzinfo=UTC))
         for month in (1, 2):
             on_time.assess_month(
                 a_clerk(code),
-                YEAR,
-                month,
-                "member",
-                {"M1": {"A": 5, "C": 5}, "M2": {"A": 5, "C": 5}},
+                AssessMonth(
+                    year=YEAR,
+                    month=month,
+                    level="member",
+                    scores={"M1": {"A": 5, "C": 5}, "M2": {"A": 5, "C": 5}},
+                ),
             )
-            on_time.assess_month(a_clerk(code), YEAR, month, "group", {"g1": {"G": 5}})
+            on_time.assess_month(
+                a_clerk(code),
+                AssessMonth(year=YEAR, month=month, level="group", scores={"g1": {"G": 5}}),
+            )
         tenancy.branch(late).assess_month(
-            a_clerk(late), YEAR, 1, "member", {"M1": {"A": 5, "C": 5}}
+            a_clerk(late),
+            AssessMonth(year=YEAR, month=1, level="member", scores={"M1": {"A": 5, "C": 5}}),
         )
         db = wiring.open_read_model(tenancy)
         wiring.projector(tenancy, db).catch_up()
@@ -149,7 +169,9 @@ def test_overdue_work_and_plans_waiting_for_approval(settings):
         assert [(w["branch"], w["kind"], w["subject"]) for w in waiting] == [
             (code, "plan", str(YEAR))
         ]
-        tenancy.committee(committee).decide_plan(admin, code, YEAR, "approved")
+        tenancy.committee(committee).decide_plan(
+            admin, DecidePlan(branch=code, year=YEAR, outcome="approved")
+        )
         wiring.projector(tenancy, db).catch_up()
         assert queries.approvals(db, committee) == []
     finally:

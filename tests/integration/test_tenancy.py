@@ -7,6 +7,12 @@ from datetime import date
 
 import pytest
 
+from cxzy_saas.application.commands.organisation import (
+    FormGroup,
+    GiveRole,
+    MoveMember,
+    RecordDeparture,
+)
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.committee import Committee
 from cxzy_saas.domain.errors import (
@@ -81,11 +87,13 @@ def test_duplicate_member_number_is_refused(tenancy: Tenancy):
 
 def test_a_member_cannot_move_to_a_group_of_another_branch(tenancy: Tenancy):
     _, (b1, b2) = a_committee_with_branches(tenancy, "一支部", "二支部")
-    tenancy.branch(b1).form_group(a_clerk(b1), "g1", "一组")
-    tenancy.branch(b2).form_group(a_clerk(b2), "other", "二支部的组")
+    tenancy.branch(b1).form_group(a_clerk(b1), FormGroup(code="g1", name="一组"))
+    tenancy.branch(b2).form_group(a_clerk(b2), FormGroup(code="other", name="二支部的组"))
     tenancy.branch(b1).enrol_member(a_clerk(b1), a_member("M1"))
     with pytest.raises(NotFound):
-        tenancy.branch(b1).move_member(a_clerk(b1), "M1", "other", date(2026, 3, 1))
+        tenancy.branch(b1).move_member(
+            a_clerk(b1), MoveMember(member_no="M1", group="other", on=date(2026, 3, 1))
+        )
     assert tenancy.branch(b1).member("M1").group_id == tenancy.branch(b1).group("g1").id
 
 
@@ -93,10 +101,14 @@ def test_no_role_for_someone_who_has_left_and_nothing_written(tenancy: Tenancy):
     code = a_branch_with_groups(tenancy)
     app = tenancy.branch(code)
     app.enrol_member(a_clerk(code), a_member("M1"))
-    app.member_leaves(a_clerk(code), "M1", "组织关系转出", date(2026, 6, 30))
+    app.record_departure(
+        a_clerk(code), RecordDeparture(member_no="M1", reason="组织关系转出", on=date(2026, 6, 30))
+    )
     before = app.head()
     with pytest.raises(StateConflict):
-        app.give_role(a_clerk(code), "M1", "organiser", date(2026, 7, 1))
+        app.give_role(
+            a_clerk(code), GiveRole(member_no="M1", role="organiser", on=date(2026, 7, 1))
+        )
     assert app.head() == before
     assert app.members() == [] and len(app.members(include_left=True)) == 1
 
@@ -105,8 +117,8 @@ def test_reading_a_member_shows_its_history(tenancy: Tenancy):
     code = a_branch_with_groups(tenancy)
     app = tenancy.branch(code)
     app.enrol_member(a_clerk(code), a_member("M1", group="g1"))
-    app.move_member(a_clerk(code), "M1", "g2", date(2026, 4, 1))
-    app.give_role(a_clerk(code), "M1", "group-leader", date(2026, 4, 2))
+    app.move_member(a_clerk(code), MoveMember(member_no="M1", group="g2", on=date(2026, 4, 1)))
+    app.give_role(a_clerk(code), GiveRole(member_no="M1", role="group-leader", on=date(2026, 4, 2)))
     member, history = app.read_member(a_clerk(code), "M1")
     assert member.roles == ["group-leader"]
     assert [h["event"] for h in history] == [
@@ -121,9 +133,11 @@ def test_reading_a_member_shows_its_history(tenancy: Tenancy):
 def test_a_branch_user_cannot_write_to_another_branch(tenancy: Tenancy):
     _, (b1, b2) = a_committee_with_branches(tenancy, "一支部", "二支部")
     with pytest.raises(Forbidden):
-        tenancy.branch(b2).form_group(a_clerk(b1), "g1", "越权")
+        tenancy.branch(b2).form_group(a_clerk(b1), FormGroup(code="g1", name="越权"))
     with pytest.raises(Forbidden):
-        tenancy.branch(b2).form_group(a_committee_admin("whatever"), "g1", "党委不直接写支部")
+        tenancy.branch(b2).form_group(
+            a_committee_admin("whatever"), FormGroup(code="g1", name="党委不直接写支部")
+        )
     assert tenancy.branch(b2).groups() == []
 
 

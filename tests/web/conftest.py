@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from cxzy_saas import wiring
+from cxzy_saas.application.commands.committee import Grant, RegisterUser
+from cxzy_saas.application.commands.evaluation import OpenBallot
+from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
+from cxzy_saas.application.commands.plans import DiscussPlan, DraftPlan, FinalisePlan, SubmitPlan
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
-from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo
@@ -47,22 +50,28 @@ def build_small_demo(folder: Path) -> Demo:
         tenancy.clock = system_clock  # the back-fill is over: what follows happens today
         demo = Demo(settings)
         b01 = tenancy.branch("b01")
-        b01.form_group(system("b01"), NEW_GROUP, "新建党小组")
+        b01.form_group(system("b01"), FormGroup(code=NEW_GROUP, name="新建党小组"))
         demo.new_members = ["B01901", "B01902"]
         b01.enrol_members(
             system("b01"),
             [
-                NewMember(member_no=no, name=name, group=NEW_GROUP, joined_on=date(2020, 7, 1))
+                EnrolMember(member_no=no, name=name, group=NEW_GROUP, joined_on=date(2020, 7, 1))
                 for no, name in zip(demo.new_members, ("甲新员", "乙新员"), strict=True)
             ],
         )
         ballot_id, codes = b01.open_ballot(
             system("b01"),
-            YEAR,
-            "补充民主测评",
-            [("member", "B01001"), ("member", "B01002"), ("group", "g1")],
-            {"members": 4, "constituents": 2},
-            tenancy.now().date(),
+            OpenBallot(
+                year=YEAR,
+                title="补充民主测评",
+                subjects=[
+                    {"level": "member", "subject": "B01001"},
+                    {"level": "member", "subject": "B01002"},
+                    {"level": "group", "subject": "g1"},
+                ],
+                codes={"members": 4, "constituents": 2},
+                on=tenancy.now().date(),
+            ),
         )
         demo.ballot_id, demo.codes = str(ballot_id), codes["members"] + codes["constituents"]
         add_branch_waiting_for_approval(tenancy)
@@ -78,14 +87,19 @@ def add_branch_waiting_for_approval(tenancy: Tenancy) -> None:
     committee = tenancy.committee(COMMITTEE)
     for role in ("secretary", "clerk"):
         username = f"{code}-{role}"
-        committee.register_user(system(COMMITTEE), username, username, DEMO_PASSWORD)
-        committee.grant(system(COMMITTEE), username, f"branch-{role}", code)
+        committee.register_user(
+            system(COMMITTEE),
+            RegisterUser(username=username, display_name=username, password=DEMO_PASSWORD),
+        )
+        committee.grant(
+            system(COMMITTEE), Grant(username=username, role=f"branch-{role}", tenant=code)
+        )
     branch = tenancy.branch(code)
     today = tenancy.now().date()
-    branch.draft_plan(system(code), YEAR, "组织委员")
-    branch.discuss_plan(system(code), YEAR, today, "支委会讨论方案")
-    branch.finalise_plan(system(code), YEAR, today)
-    branch.submit_plan(system(code), YEAR, today)
+    branch.draft_plan(system(code), DraftPlan(year=YEAR, drafter="组织委员"))
+    branch.discuss_plan(system(code), DiscussPlan(year=YEAR, on=today, minutes="支委会讨论方案"))
+    branch.finalise_plan(system(code), FinalisePlan(year=YEAR, on=today))
+    branch.submit_plan(system(code), SubmitPlan(year=YEAR, on=today))
 
 
 def csrf_token(html: str) -> str:

@@ -15,6 +15,10 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from cxzy_saas.application.commands.committee import Grant, OpenCampaign, RegisterUser
+from cxzy_saas.application.commands.organisation import FormGroup
+from cxzy_saas.application.commands.plans import DraftPlan
+from cxzy_saas.application.commands.work import AssessMonth
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.app import create_app
@@ -34,12 +38,14 @@ def server(settings) -> Iterator[tuple[str, Tenancy, str]]:
     tenancy.add_committee(cc, "测试党委")
     tenancy.add_branch(cc, bb, "第一党支部")
     committee, branch = tenancy.committee(cc), tenancy.branch(bb)
-    committee.open_campaign(system, 2026, "2026年度活动")
-    branch.form_group(a_clerk(bb), "g1", "第一党小组")
+    committee.open_campaign(system, OpenCampaign(year=2026, title="2026年度活动"))
+    branch.form_group(a_clerk(bb), FormGroup(code="g1", name="第一党小组"))
     branch.enrol_members(a_clerk(bb), [a_member("M001"), a_member("M002", "李娜")])
-    branch.draft_plan(a_clerk(bb), 2026, "组织委员")
-    committee.register_user(system, clerk, "录入员", "secret-pass")
-    committee.grant(system, clerk, "branch-clerk", bb)
+    branch.draft_plan(a_clerk(bb), DraftPlan(year=2026, drafter="组织委员"))
+    committee.register_user(
+        system, RegisterUser(username=clerk, display_name="录入员", password="secret-pass")
+    )
+    committee.grant(system, Grant(username=clerk, role="branch-clerk", tenant=bb))
     app = create_app(settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
@@ -144,7 +150,14 @@ def test_twenty_clients_correct_one_score_and_each_success_is_one_event(server):
     app = tenancy.branch(bb)
     items = [i.code for i in app.plan(2026).content.items_for("member")]
     app.assess_month(
-        a_clerk(bb), 2026, 3, "member", {"M002": dict.fromkeys(items, 0)}, date(2026, 4, 1)
+        a_clerk(bb),
+        AssessMonth(
+            year=2026,
+            month=3,
+            level="member",
+            scores={"M002": dict.fromkeys(items, 0)},
+            on=date(2026, 4, 1),
+        ),
     )
     results = at_once(
         lambda i: post(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
+from cxzy_saas.application.commands.work import FileMeasure, ReportMeasure
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import tenancy_of
 from tests.web.conftest import (
     NEW_GROUP,
     WAITING_BRANCH,
@@ -195,6 +199,44 @@ def test_a_return_needs_a_reason_and_keeps_the_form(client):
         "/committee/approvals", data={**form, "outcome": "returned", "reason": " "}
     )
     assert failed.status_code == 422 and "退回须写明理由" in failed.text
+
+
+def test_the_committee_acknowledges_a_measure_a_branch_reported_to_it(client, app):
+    clerk = Actor("b01-clerk", "branch-clerk", "b01")
+    branch = tenancy_of(app).branch("b01")
+    measure = branch.file_measure(
+        clerk,
+        FileMeasure(
+            year=2026,
+            level="branch",
+            subject="b01",
+            criteria=[1],
+            text="开展党员志愿服务月活动",
+            due=date(2026, 12, 31),
+        ),
+    )
+    branch.report_measure(
+        clerk, ReportMeasure(measure_id=measure, to="committee", on=date(2026, 11, 2))
+    )
+    as_user(client, "admin")
+    page = client.get("/committee/approvals")
+    assert 'name="year" value="2026"' in page.text  # each row's form says its campaign
+    form = {
+        "branch": "b01",
+        "kind": "measure",
+        "subject": str(measure),
+        "submission": "1",
+        "year": "2026",
+        "reason": "已收悉,请抓好落实",
+        "csrf_token": csrf_token(page.text),
+    }
+    wrong = client.post("/committee/approvals", data={**form, "outcome": "approved"})
+    assert wrong.status_code == 422  # a measure is acknowledged, never approved
+    done = client.post("/committee/approvals", data={**form, "outcome": "acknowledged"})
+    assert done.status_code == 302
+    decision = tenancy_of(app).committee("demo").decision("b01", "measure", str(measure), 1)
+    assert decision is not None and decision.outcome == "acknowledged"
+    assert decision.reason == "已收悉,请抓好落实"
 
 
 def test_a_ballot_code_is_found_without_naming_its_ballot_and_works_once(client, demo):

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cxzy_saas.application.commands.organisation import EraseMember
+from cxzy_saas.application.commands.work import CorrectScore
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.domain.organisation import ERASED_NAME
@@ -30,8 +32,21 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
         tenancy.clock = lambda: AFTER_YEAR_END  # a correction recorded after the year end
         secretary = Actor(user="b01-secretary", role="branch-secretary", tenant="b01")
         b01 = tenancy.branch("b01")
-        b01.correct_score(secretary, YEAR, 6, "member", CORRECTED_MEMBER, "M1", 1.0, "误录,更正")
-        b01.erase_member(secretary, ERASED_MEMBER, "本人申请删除个人信息")
+        b01.correct_score(
+            secretary,
+            CorrectScore(
+                year=YEAR,
+                month=6,
+                level="member",
+                subject=CORRECTED_MEMBER,
+                item="M1",
+                points=1.0,
+                reason="误录,更正",
+            ),
+        )
+        b01.erase_member(
+            secretary, EraseMember(member_no=ERASED_MEMBER, reason="本人申请删除个人信息")
+        )
         admin = Actor(user="admin", role="committee-admin", tenant=COMMITTEE)
         tenancy.committee(COMMITTEE).seal_archive(admin, PRESEALED, YEAR, on_demand=True)
     finally:

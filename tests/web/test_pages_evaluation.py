@@ -10,7 +10,10 @@ from datetime import date
 import pytest
 
 from cxzy_saas import wiring
-from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser
+from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
+from cxzy_saas.application.commands.plans import DecidePlan, DraftPlan
+from cxzy_saas.application.commands.work import AssessMonth
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.build import DEMO_PASSWORD
 from tests.web.conftest import (
@@ -36,26 +39,30 @@ def add_branch(tenancy: Tenancy, code: str, name: str) -> None:
     for role in ("secretary", "clerk", "leader", "member"):
         username = f"{code}-{role}"
         granted = {"leader": "group-leader", "member": "member"}.get(role, f"branch-{role}")
-        committee.register_user(system(COMMITTEE), username, username, DEMO_PASSWORD)
-        committee.grant(system(COMMITTEE), username, granted, code)
+        committee.register_user(
+            system(COMMITTEE),
+            RegisterUser(username=username, display_name=username, password=DEMO_PASSWORD),
+        )
+        committee.grant(system(COMMITTEE), Grant(username=username, role=granted, tenant=code))
 
 
 def add_fresh_branch(tenancy: Tenancy) -> None:
     add_branch(tenancy, FRESH, "测试党支部")
     branch = tenancy.branch(FRESH)
     actor = system(FRESH)
-    branch.form_group(actor, "g1", "第一党小组")
+    branch.form_group(actor, FormGroup(code="g1", name="第一党小组"))
     branch.enrol_members(
         actor,
         [
-            NewMember(member_no=no, name=name, group="g1", joined_on=date(2015, 7, 1))
+            EnrolMember(member_no=no, name=name, group="g1", joined_on=date(2015, 7, 1))
             for no, name in zip(MEMBERS, ("赵一", "钱二", "孙三"), strict=True)
         ],
     )
     tenancy.committee(COMMITTEE).link_member(
-        system(COMMITTEE), f"{FRESH}-member", FRESH, MEMBERS[2]
+        system(COMMITTEE),
+        LinkMember(username=f"{FRESH}-member", branch=FRESH, member_no=MEMBERS[2]),
     )
-    branch.draft_plan(actor, YEAR, "组织委员")
+    branch.draft_plan(actor, DraftPlan(year=YEAR, drafter="组织委员"))
     content, _ = branch.plan_content(YEAR)
     items = content.items_for("member")
     # Three members ranked 1, 2, 3: full points, half, none.
@@ -63,7 +70,7 @@ def add_fresh_branch(tenancy: Tenancy) -> None:
         no: {i.code: i.max_points * share for i in items}
         for no, share in zip(MEMBERS, (1.0, 0.5, 0.0), strict=True)
     }
-    branch.assess_month(actor, YEAR, 10, "member", scores)
+    branch.assess_month(actor, AssessMonth(year=YEAR, month=10, level="member", scores=scores))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +81,8 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
         add_fresh_branch(tenancy)
         add_branch(tenancy, EMPTY, "待起草党支部")
         tenancy.committee(COMMITTEE).decide_plan(
-            system(COMMITTEE), WAITING_BRANCH, YEAR, "returned", RETURN_REASON
+            system(COMMITTEE),
+            DecidePlan(branch=WAITING_BRANCH, year=YEAR, outcome="returned", reason=RETURN_REASON),
         )
         wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
     finally:

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from cxzy_saas import wiring
-from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.commands.organisation import EnrolMember
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections.db import TABLES, SQLiteReadModel
 from cxzy_saas.web import read_model_of
@@ -354,7 +354,9 @@ def test_a_rebuild_beside_the_running_projector_loses_and_repeats_nothing(app, t
         number = 0
         while not rebuilt.is_set() or number < 3:
             number += 1
-            person = NewMember(member_no=f"B02{800 + number}", name="并发", joined_on="2020-01-01")
+            person = EnrolMember(
+                member_no=f"B02{800 + number}", name="并发", joined_on="2020-01-01"
+            )
             tenancy.branch("b02").enrol_members(clerk, [person])
             time.sleep(0.01)
 

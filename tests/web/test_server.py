@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cxzy_saas.application.commands.committee import Grant, RegisterUser
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
@@ -52,8 +53,10 @@ def test_two_gunicorn_workers_accept_each_others_tokens(postgres_url):
     system = Actor(user="system", role="system", tenant="*")
     tenancy.add_committee("demo", "测试党委")
     committee = tenancy.committee("demo")
-    committee.register_user(system, "viewer", "查看", "secret-pass")
-    committee.grant(system, "viewer", "committee-viewer", "demo")
+    committee.register_user(
+        system, RegisterUser(username="viewer", display_name="查看", password="secret-pass")
+    )
+    committee.grant(system, Grant(username="viewer", role="committee-viewer", tenant="demo"))
     tenancy.close()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "CXZY_SECRET_KEY"}

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser, Revoke
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS
 from cxzy_saas.domain.accounts import Account
 from cxzy_saas.domain.errors import AlreadyExists, NotFound
@@ -27,45 +28,41 @@ class AccountCommands(TenantApplication):
     branch_app: Callable[[str], BranchApplication]
 
     def register_user(
-        self,
-        actor: Actor,
-        username: str,
-        display_name: str,
-        password: str,
-        password_hash: str | None = None,
+        self, actor: Actor, command: RegisterUser, password_hash: str | None = None
     ) -> None:
         """Register a user; ``password_hash`` lets a trusted back-fill (the demo, whose users
         share the public password "demo") hash once for many users: argon2 costs ~0.1 s a hash.
         """
+        username = command.username
         with self.acting(actor, COMMITTEE_WRITERS):
             if self.exists(Account.id_for(self.tenant, username)):
                 raise AlreadyExists("user.exists", field="username", username=username)
-            hashed = password_hash or HASHER.hash(password)
-            self.save(Account.register(username, display_name, hashed))
+            hashed = password_hash or HASHER.hash(command.password)
+            self.save(Account.register(username, command.display_name, hashed))
 
     def account(self, username: str) -> Account:
         return self.load(
             Account, Account.id_for(self.tenant, username), "user.not_found", username=username
         )
 
-    def grant(self, actor: Actor, username: str, role: str, tenant: str) -> None:
+    def grant(self, actor: Actor, command: Grant) -> None:
         with self.acting(actor, COMMITTEE_WRITERS):
-            account = self.account(username)
-            account.grant(role, tenant)
+            account = self.account(command.username)
+            account.grant(command.role, command.tenant)
             self.save(account)
 
-    def revoke(self, actor: Actor, username: str, role: str, tenant: str) -> None:
+    def revoke(self, actor: Actor, command: Revoke) -> None:
         with self.acting(actor, COMMITTEE_WRITERS):
-            account = self.account(username)
-            account.revoke(role, tenant)
+            account = self.account(command.username)
+            account.revoke(command.role, command.tenant)
             self.save(account)
 
-    def link_member(self, actor: Actor, username: str, branch: str, member_no: str) -> None:
-        """Raises NotFound for an unknown user, or a member not in ``branch``."""
+    def link_member(self, actor: Actor, command: LinkMember) -> None:
+        """Raises NotFound for an unknown user, or a member not in the command's branch."""
         with self.acting(actor, COMMITTEE_WRITERS):
-            self.branch_app(branch).member(member_no)
-            account = self.account(username)
-            account.link_member(branch, member_no)
+            self.branch_app(command.branch).member(command.member_no)
+            account = self.account(command.username)
+            account.link_member(command.branch, command.member_no)
             self.save(account)
 
     def accounts(self) -> list[Account]:

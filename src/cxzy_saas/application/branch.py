@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.evaluation import EvaluationCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import StateConflict
@@ -27,11 +27,11 @@ class BranchApplication(EvaluationCommands):
     def campaign_of(self, year: int) -> Campaign:
         return self.parent().campaign(year)
 
-    def submit_plan(self, actor: Actor, year: int, on: date) -> int:
+    def submit_plan(self, actor: Actor, command: SubmitPlan) -> int:
         with self.acting(actor, BRANCH_WRITERS):
-            self.campaign_of(year).check_open()
-            plan = self.plan(year)
-            number = plan.submit(on)
+            self.campaign_of(command.year).check_open()
+            plan = self.plan(command.year)
+            number = plan.submit(command.on)
             self.save(plan)
             return number
 

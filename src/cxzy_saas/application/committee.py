@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from cxzy_saas.application.accounts import AccountCommands
 from cxzy_saas.application.archives import ArchiveCommands
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.commands.committee import (
+    Acknowledge,
+    AssessBranch,
+    CloseCampaign,
+    Commend,
+    OpenCampaign,
+    SetLeaderboardVisibility,
+)
+from cxzy_saas.application.commands.evaluation import DecideNominee
+from cxzy_saas.application.commands.plans import DecidePlan
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS, SYSTEM
 from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.commendation import Commendation
@@ -75,11 +84,12 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
 
     # the campaign
 
-    def open_campaign(self, actor: Actor, year: int, title: str) -> UUID:
+    def open_campaign(self, actor: Actor, command: OpenCampaign) -> UUID:
+        year = command.year
         with self.acting(actor, COMMITTEE_WRITERS):
             if self.exists(Campaign.id_for(self.tenant, year)):
                 raise AlreadyExists("campaign.open_already", field="year", year=year)
-            campaign = Campaign.open(year, title)
+            campaign = Campaign.open(year, command.title)
             self.save(campaign)
             return campaign.id
 
@@ -94,45 +104,39 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
     def campaign_of(self, year: int) -> Campaign:
         return self.campaign(year)
 
-    def close_campaign(self, actor: Actor, year: int, on: date) -> None:
+    def close_campaign(self, actor: Actor, command: CloseCampaign) -> None:
         with self.acting(actor, COMMITTEE_WRITERS):
-            campaign = self.campaign(year)
-            campaign.close(on)
+            campaign = self.campaign(command.year)
+            campaign.close(command.on)
             self.save(campaign)
 
-    def set_leaderboard_visibility(self, actor: Actor, year: int, open_to_branches: bool) -> None:
+    def set_leaderboard_visibility(self, actor: Actor, command: SetLeaderboardVisibility) -> None:
         with self.acting(actor, COMMITTEE_WRITERS):
-            campaign = self.campaign(year)
-            campaign.open_leaderboard(open_to_branches)
+            campaign = self.campaign(command.year)
+            campaign.open_leaderboard(command.open_to_branches)
             self.save(campaign)
 
     # decisions on what branches submit
 
-    def decide_plan(
-        self, actor: Actor, branch: str, year: int, outcome: str, reason: str = ""
-    ) -> UUID:
+    def decide_plan(self, actor: Actor, command: DecidePlan) -> UUID:
         """Approve or return a branch's submitted plan.
 
         Raises:
             StateConflict: the plan is not waiting for a decision, or was decided already.
         """
-        plan = self._branch(branch).plan(year)
+        c, branch = command, command.branch
+        plan = self._branch(branch).plan(c.year)
         if plan.status != SUBMITTED:
             raise StateConflict("plan.not_submitted", branch=branch, status=plan.status)
-        return self._decide(actor, branch, "plan", str(year), plan.submissions, outcome, reason)
+        return self._decide(
+            actor, branch, "plan", str(c.year), plan.submissions, c.outcome, c.reason
+        )
 
-    def decide_nominee(
-        self,
-        actor: Actor,
-        branch: str,
-        year: int,
-        level: str,
-        subject: str,
-        outcome: str,
-        reason: str = "",
-    ) -> UUID:
+    def decide_nominee(self, actor: Actor, command: DecideNominee) -> UUID:
         """Approve or return one nominee. Approving a nominee the branch put above the ranking,
         or returning one at the top of it, goes against the advice and needs a reason."""
+        branch, year, level, subject = command.branch, command.year, command.level, command.subject
+        outcome, reason = command.outcome, command.reason
         nomination = self._branch(branch).nomination(year)
         if nomination.submitted_on is None:
             raise StateConflict("nomination.not_submitted", branch=branch, year=year)
@@ -151,13 +155,12 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
             against_advice=against,
         )
 
-    def acknowledge(
-        self, actor: Actor, branch: str, kind: str, subject: str, note: str = ""
-    ) -> UUID:
+    def acknowledge(self, actor: Actor, command: Acknowledge) -> UUID:
         """Acknowledge a branch measure reported to the committee, a half-year report or an
         annual summary reported to it."""
-        self._branch(branch).check_reported_to_committee(kind, subject)
-        return self._decide(actor, branch, kind, subject, 1, "acknowledged", note)
+        c = command
+        self._branch(c.branch).check_reported_to_committee(c.kind, c.subject)
+        return self._decide(actor, c.branch, c.kind, c.subject, 1, "acknowledged", c.note)
 
     def _decide(
         self,
@@ -190,26 +193,19 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
 
     # the committee's own assessment of a branch, each quarter
 
-    def assess_branch(
-        self,
-        actor: Actor,
-        branch: str,
-        year: int,
-        quarter: int,
-        scores: Mapping[str, Any],
-        on: date,
-    ) -> UUID:
+    def assess_branch(self, actor: Actor, command: AssessBranch) -> UUID:
+        branch, year = command.branch, command.year
         with self.acting(actor, COMMITTEE_WRITERS):
             self._branch(branch)
             self.campaign(year).check_open()
-            period = quarter_period(year, quarter)
+            period = quarter_period(year, command.quarter)
             if self.exists(Assessment.id_for(self.tenant, year, "branch", branch, period)):
                 raise AlreadyExists(
                     "assessment.branch_assessed_already", branch=branch, period=period
                 )
             content, version = self.plan_content(year)
             assessment = Assessment.assess(
-                year, period, "branch", branch, scores, content, version, on
+                year, period, "branch", branch, command.scores, content, version, command.on
             )
             self.save(assessment)
             return assessment.id
@@ -227,24 +223,18 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
         cid = Commendation.id_for(self.tenant, year)
         return self.load(Commendation, cid, "commendation.not_found") if self.exists(cid) else None
 
-    def commend(
-        self,
-        actor: Actor,
-        year: int,
-        entries: Sequence[Mapping[str, str]],
-        on: date,
-        decision_text: str,
-    ) -> None:
+    def commend(self, actor: Actor, command: Commend) -> None:
         """Name advanced branches, groups and excellent members. A group or member must be an
         approved nominee of its branch.
 
         Raises:
             StateConflict: a group or member without an approved nomination, or named already.
         """
+        year = command.year
         with self.acting(actor, COMMITTEE_WRITERS):
             self.campaign(year)
             named = []
-            for entry in entries:
+            for entry in command.entries:
                 branch = entry["branch"]
                 names = self._branch(branch)
                 if entry["level"] == "branch":
@@ -268,5 +258,5 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
                     {"branch": branch, "level": entry["level"], "subject": subject, "name": name}
                 )
             commendation = self.commendation(year) or Commendation(year=year)
-            commendation.name(named, on, decision_text)
+            commendation.name(named, command.on, command.decision_text)
             self.save(commendation)

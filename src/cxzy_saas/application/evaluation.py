@@ -5,11 +5,26 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+from cxzy_saas.application.commands.evaluation import (
+    CastBallot,
+    CloseBallot,
+    FileAnnualSummary,
+    FileBranchSummary,
+    FileGroupSummary,
+    FileSummary,
+    OpenBallot,
+    Recommend,
+    RecordCritique,
+    ReportAnnualSummary,
+    ReportReview,
+    Shortlist,
+    StartReview,
+    SubmitNomination,
+    WriteDeeds,
+)
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.application.work import WorkCommands
 from cxzy_saas.domain import ranking as scores
@@ -52,87 +67,78 @@ class EvaluationCommands(WorkCommands):
             year=year,
         )
 
-    def start_review(self, actor: Actor, year: int, stage: str, on: date) -> UUID:
+    def start_review(self, actor: Actor, command: StartReview) -> UUID:
+        year, stage = command.year, command.stage
         with self.acting(actor, BRANCH_WRITERS):
             self.campaign_of(year).check_open()
-            review = Review.start(year, stage, on)
+            review = Review.start(year, stage, command.on)
             if self.exists(review.id):
                 raise AlreadyExists("review.started_already", stage=stage, year=year)
             self.save(review)
             return review.id
 
-    def file_summary(self, actor: Actor, year: int, stage: str, member: str, text: str) -> None:
+    def file_summary(self, actor: Actor, command: FileSummary) -> None:
         """A member's self-summary: by the member, or entered for them by the branch."""
+        member = command.member
         with self.acting(actor, BRANCH_PEOPLE):
             if actor.role == "member" and actor.member != member:
                 raise Forbidden("review.members_own_summary")
             self.check_subject("member", member)
-            review = self.review(year, stage)
-            review.file_summary(member, text)
+            review = self.review(command.year, command.stage)
+            review.file_summary(member, command.text)
             self.save(review)
 
-    def record_critique(
-        self, actor: Actor, year: int, stage: str, member: str, remarks: Sequence[str]
-    ) -> None:
+    def record_critique(self, actor: Actor, command: RecordCritique) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            self.check_subject("member", member)
-            review = self.review(year, stage)
-            review.record_critique(member, remarks)
+            self.check_subject("member", command.member)
+            review = self.review(command.year, command.stage)
+            review.record_critique(command.member, command.remarks)
             self.save(review)
 
-    def file_group_summary(
-        self, actor: Actor, year: int, stage: str, group: str, text: str
-    ) -> None:
+    def file_group_summary(self, actor: Actor, command: FileGroupSummary) -> None:
         with self.acting(actor, BRANCH_WRITERS | {"group-leader"}):
-            self.check_subject("group", group)
-            review = self.review(year, stage)
-            review.file_group_summary(group, text)
+            self.check_subject("group", command.group)
+            review = self.review(command.year, command.stage)
+            review.file_group_summary(command.group, command.text)
             self.save(review)
 
-    def file_branch_summary(self, actor: Actor, year: int, stage: str, text: str) -> None:
+    def file_branch_summary(self, actor: Actor, command: FileBranchSummary) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            review = self.review(year, stage)
-            review.file_branch_summary(text)
+            review = self.review(command.year, command.stage)
+            review.file_branch_summary(command.text)
             self.save(review)
 
-    def recommend(
-        self, actor: Actor, year: int, groups: Sequence[str], members: Sequence[str], reason: str
-    ) -> None:
+    def recommend(self, actor: Actor, command: Recommend) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            for g in groups:
+            for g in command.groups:
                 self.check_subject("group", g)
-            for m in members:
+            for m in command.members:
                 self.check_subject("member", m)
-            review = self.review(year, "midyear")
-            review.recommend(groups, members, reason)
+            review = self.review(command.year, "midyear")
+            review.recommend(command.groups, command.members, command.reason)
             self.save(review)
 
-    def report_review(self, actor: Actor, year: int, stage: str, on: date) -> None:
+    def report_review(self, actor: Actor, command: ReportReview) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            review = self.review(year, stage)
-            review.report(on)
+            review = self.review(command.year, command.stage)
+            review.report(command.on)
             self.save(review)
 
     # democratic rating (民主测评)
 
     def open_ballot(
-        self,
-        actor: Actor,
-        year: int,
-        title: str,
-        subjects: Sequence[tuple[str, str]],
-        codes: Mapping[str, int],
-        on: date,
-        rng: random.Random | None = None,
+        self, actor: Actor, command: OpenBallot, rng: random.Random | None = None
     ) -> tuple[UUID, dict[str, list[str]]]:
-        """Open a ballot on (level, subject) pairs and issue ``codes[pool]`` one-time codes.
+        """Open a ballot on the command's subjects and issue ``codes[pool]`` one-time codes.
 
         Returns the ballot id and the printable codes, which are shown this once and never
         stored: the log keeps only their hashes. Codes come from ``secrets``; only a trusted
         back-fill (the demo) passes a seeded ``rng`` so that its logs repeat for a seed.
         """
+        codes = command.codes
+        subjects = [(s["level"], s["subject"]) for s in command.subjects]
         with self.acting(actor, BRANCH_WRITERS):
-            self.campaign_of(year).check_open()
+            self.campaign_of(command.year).check_open()
             if set(codes) - set(POOLS) or any(n < 0 or n > 2000 for n in codes.values()):
                 raise InvalidInput("ballot.codes_out_of_range", field="codes")
             for level, subject in subjects:
@@ -143,7 +149,7 @@ class EvaluationCommands(WorkCommands):
             ballot_id = UUID(int=rng.getrandbits(128), version=4) if rng else uuid4()
             printable = {pool: [new_code(rng) for _ in range(n)] for pool, n in codes.items() if n}
             hashes = {pool: [code_hash(ballot_id, c) for c in cs] for pool, cs in printable.items()}
-            ballot = Ballot.open(ballot_id, year, title, listed, hashes, on)
+            ballot = Ballot.open(ballot_id, command.year, command.title, listed, hashes, command.on)
             self.save(ballot)
             return ballot_id, printable
 
@@ -154,14 +160,14 @@ class EvaluationCommands(WorkCommands):
         found = [self.ballot(i) for i in self.ids_created_by(BALLOT_OPENED)]
         return [b for b in found if b.year == year]
 
-    def cast_ballot(self, ballot_id: UUID, code: str, grades: Mapping[str, str]) -> None:
+    def cast_ballot(self, command: CastBallot) -> None:
         """Cast one anonymous ballot. Raters who cast at the same moment are serialised by
         retrying on a version conflict; a spent code stays spent whatever the order."""
         rater = Actor(user="anonymous", role="rater", tenant=self.tenant)
         for _ in range(20):
             with self.acting(rater, {"rater"}):
-                ballot = self.ballot(ballot_id)
-                ballot.cast(code, grades)
+                ballot = self.ballot(command.ballot_id)
+                ballot.cast(command.code, command.grades)
                 try:
                     self.save(ballot)
                     return
@@ -169,10 +175,10 @@ class EvaluationCommands(WorkCommands):
                     continue
         raise ConcurrentModification("ballot.busy")
 
-    def close_ballot(self, actor: Actor, ballot_id: UUID, on: date) -> dict[str, Any]:
+    def close_ballot(self, actor: Actor, command: CloseBallot) -> dict[str, Any]:
         with self.acting(actor, BRANCH_WRITERS):
-            ballot = self.ballot(ballot_id)
-            ballot.close(on)
+            ballot = self.ballot(command.ballot_id)
+            ballot.close(command.on)
             self.save(ballot)
             return ballot.turnout
 
@@ -198,9 +204,10 @@ class EvaluationCommands(WorkCommands):
             Nomination, Nomination.id_for(self.tenant, year), "nomination.not_found", year=year
         )
 
-    def shortlist(self, actor: Actor, year: int, entries: Sequence[Mapping[str, Any]]) -> None:
+    def shortlist(self, actor: Actor, command: Shortlist) -> None:
         """Shortlist groups and members against the computed ranking (a reason for each
         departure from it); may be redone until submitted."""
+        year, entries = command.year, command.entries
         with self.acting(actor, BRANCH_WRITERS):
             self.campaign_of(year).check_open()
             inputs = self.score_inputs(year)
@@ -218,34 +225,27 @@ class EvaluationCommands(WorkCommands):
                 nomination = Nomination.shortlist(year, entries, ranking, quota)
             self.save(nomination)
 
-    def submit_nomination(self, actor: Actor, year: int, on: date) -> int:
+    def submit_nomination(self, actor: Actor, command: SubmitNomination) -> int:
         with self.acting(actor, BRANCH_WRITERS):
-            nomination = self.nomination(year)
+            nomination = self.nomination(command.year)
             for entry in nomination.entries:
                 self.check_subject(entry["level"], entry["subject"])
-            number = nomination.submit(on)
+            number = nomination.submit(command.on)
             self.save(nomination)
             return number
 
     # deeds and the annual summary
 
-    def write_deeds(
-        self,
-        actor: Actor,
-        year: int,
-        level: str,
-        subject: str,
-        text: str,
-        attachments: Sequence[str] = (),
-    ) -> None:
+    def write_deeds(self, actor: Actor, command: WriteDeeds) -> None:
+        c = command
         with self.acting(actor, BRANCH_WRITERS):
-            self.subject_name(level, subject)
-            deeds_id = DeedMaterial.id_for(self.tenant, year, level, subject)
+            self.subject_name(c.level, c.subject)
+            deeds_id = DeedMaterial.id_for(self.tenant, c.year, c.level, c.subject)
             if self.exists(deeds_id):
                 deeds = self.load(DeedMaterial, deeds_id, "deeds.not_found")
-                deeds.revise(text, attachments)
+                deeds.revise(c.text, c.attachments)
             else:
-                deeds = DeedMaterial.draft(year, level, subject, text, attachments)
+                deeds = DeedMaterial.draft(c.year, c.level, c.subject, c.text, c.attachments)
             self.save(deeds)
 
     def deeds(self, year: int, level: str, subject: str) -> DeedMaterial:
@@ -253,24 +253,23 @@ class EvaluationCommands(WorkCommands):
             DeedMaterial, DeedMaterial.id_for(self.tenant, year, level, subject), "deeds.not_found"
         )
 
-    def file_annual_summary(
-        self, actor: Actor, year: int, basic_facts: str, experience: str, problems: str, plans: str
-    ) -> None:
+    def file_annual_summary(self, actor: Actor, command: FileAnnualSummary) -> None:
+        c, year = command, command.year
         with self.acting(actor, BRANCH_WRITERS):
             self.check_campaign(year)
             if self.exists(AnnualSummary.id_for(self.tenant, year)):
                 raise AlreadyExists("summary.filed_already", year=year)
-            self.save(AnnualSummary.file(year, basic_facts, experience, problems, plans))
+            self.save(AnnualSummary.file(year, c.basic_facts, c.experience, c.problems, c.plans))
 
     def annual_summary(self, year: int) -> AnnualSummary:
         return self.load(
             AnnualSummary, AnnualSummary.id_for(self.tenant, year), "summary.not_found"
         )
 
-    def report_annual_summary(self, actor: Actor, year: int, to: str, on: date) -> None:
+    def report_annual_summary(self, actor: Actor, command: ReportAnnualSummary) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            summary = self.annual_summary(year)
-            summary.report(to, on)
+            summary = self.annual_summary(command.year)
+            summary.report(command.to, command.on)
             self.save(summary)
 
     def check_reported_to_committee(self, kind: str, subject: str) -> None:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.commands.organisation import (
+    ConfirmFullMembership,
+    DissolveGroup,
+    EnrolMember,
+    EraseMember,
+    FormGroup,
+    GiveRole,
+    MoveMember,
+    RecordDeparture,
+    RelieveRole,
+    RenameGroup,
+)
 from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS, SYSTEM
 from cxzy_saas.domain.base import as_date
 from cxzy_saas.domain.errors import AlreadyExists, Forbidden
@@ -16,17 +26,6 @@ from cxzy_saas.domain.recording import Actor, recording
 
 GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
 MEMBER_ENROLLED = Member.Enrolled  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class NewMember:
-    member_no: str
-    name: str
-    status: str = "full"
-    group: str | None = None
-    joined_on: date | str = date(2000, 1, 1)
-    gender: str = ""
-    phone: str = ""
 
 
 class OrganisationCommands(TenantApplication):
@@ -45,25 +44,26 @@ class OrganisationCommands(TenantApplication):
 
     # groups
 
-    def form_group(self, actor: Actor, code: str, name: str) -> UUID:
+    def form_group(self, actor: Actor, command: FormGroup) -> UUID:
+        code = command.code
         with self.acting(actor, BRANCH_WRITERS):
             if self.exists(Group.id_for(self.tenant, code)):
                 raise AlreadyExists("group.exists", field="code", group=code)
-            group = Group.form(code, name)
+            group = Group.form(code, command.name)
             self.save(group)
             return group.id
 
-    def rename_group(self, actor: Actor, code: str, name: str) -> None:
+    def rename_group(self, actor: Actor, command: RenameGroup) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            group = self.group(code)
-            group.rename(name)
+            group = self.group(command.group)
+            group.rename(command.name)
             self.save(group)
 
-    def dissolve_group(self, actor: Actor, code: str, reason: str) -> None:
+    def dissolve_group(self, actor: Actor, command: DissolveGroup) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            group = self.group(code)
+            group = self.group(command.group)
             in_group = [m for m in self.members() if m.group_id == group.id]
-            group.dissolve(reason, len(in_group))
+            group.dissolve(command.reason, len(in_group))
             self.save(group)
 
     def group(self, code: str) -> Group:
@@ -84,7 +84,7 @@ class OrganisationCommands(TenantApplication):
 
     # members
 
-    def enrol_members(self, actor: Actor, people: Iterable[NewMember]) -> list[UUID]:
+    def enrol_members(self, actor: Actor, people: Iterable[EnrolMember]) -> list[UUID]:
         """Enrol several members in one transaction: all of them, or none.
 
         Raises:
@@ -114,40 +114,40 @@ class OrganisationCommands(TenantApplication):
             self.save(*new)
             return [m.id for m in new]
 
-    def enrol_member(self, actor: Actor, person: NewMember) -> UUID:
+    def enrol_member(self, actor: Actor, person: EnrolMember) -> UUID:
         return self.enrol_members(actor, [person])[0]
 
-    def move_member(self, actor: Actor, member_no: str, group: str | None, on: date) -> None:
+    def move_member(self, actor: Actor, command: MoveMember) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            member = self.member(member_no)
-            member.move_to(self._active_group_id(group), on)
+            member = self.member(command.member_no)
+            member.move_to(self._active_group_id(command.group), command.on)
             self.save(member)
 
-    def confirm_full_membership(self, actor: Actor, member_no: str, on: date) -> None:
+    def confirm_full_membership(self, actor: Actor, command: ConfirmFullMembership) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            member = self.member(member_no)
-            member.confirm_full_membership(on)
+            member = self.member(command.member_no)
+            member.confirm_full_membership(command.on)
             self.save(member)
 
-    def give_role(self, actor: Actor, member_no: str, role: str, on: date) -> None:
+    def give_role(self, actor: Actor, command: GiveRole) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            member = self.member(member_no)
-            member.give_role(role, on)
+            member = self.member(command.member_no)
+            member.give_role(command.role, command.on)
             self.save(member)
 
-    def relieve_role(self, actor: Actor, member_no: str, role: str, on: date) -> None:
+    def relieve_role(self, actor: Actor, command: RelieveRole) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            member = self.member(member_no)
-            member.relieve_role(role, on)
+            member = self.member(command.member_no)
+            member.relieve_role(command.role, command.on)
             self.save(member)
 
-    def member_leaves(self, actor: Actor, member_no: str, reason: str, on: date) -> None:
+    def record_departure(self, actor: Actor, command: RecordDeparture) -> None:
         with self.acting(actor, BRANCH_WRITERS):
-            member = self.member(member_no)
-            member.leave(reason, on)
+            member = self.member(command.member_no)
+            member.leave(command.reason, command.on)
             self.save(member)
 
-    def erase_member(self, actor: Actor, member_no: str, reason: str) -> None:
+    def erase_member(self, actor: Actor, command: EraseMember) -> None:
         """Erase a member's personal data (PIPL): record that it was erased (the reason and
         the actor, no personal data), then destroy the member's key, so that every view and
         every replay shows the member as erased. Scores, ranks and everything else recorded
@@ -164,12 +164,12 @@ class OrganisationCommands(TenantApplication):
         """
         self._authorize_erasure(actor)
         with recording(self.tenant, actor, self.clock):
-            member = self.member(member_no)
+            member = self.member(command.member_no)
             if member.erased and self.personal_keys.holds_key(self.tenant, str(member.id)):
                 # Recorded, but the process stopped before the key was destroyed: finish.
                 self.personal_keys.destroy(self.tenant, str(member.id))
                 return
-            member.erase_personal_data(reason)
+            member.erase_personal_data(command.reason)
             # The event first, then the key: the two stores have no shared transaction, and
             # an event without a destroyed key is finished by running the command again (above),
             # while a destroyed key without its event would be an erasure nobody can account for.

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.catalogue import default_plan_content
+from cxzy_saas.application.commands.plans import (
+    CirculatePlan,
+    CommentOnPlan,
+    DiscussPlan,
+    DraftPlan,
+    FinalisePlan,
+    RevisePlan,
+)
 from cxzy_saas.domain.errors import AlreadyExists
 from cxzy_saas.domain.plan import Campaign, Plan, PlanContent
 from cxzy_saas.domain.recording import Actor
@@ -22,50 +28,50 @@ class PlanCommands(TenantApplication):
     def has_plan(self, year: int) -> bool:
         return self.exists(Plan.id_for(self.tenant, year))
 
-    def draft_plan(
-        self, actor: Actor, year: int, drafter: str, content: dict[str, Any] | None = None
-    ) -> UUID:
-        """Draft the plan for ``year``, from the default catalogue unless ``content`` is given."""
+    def draft_plan(self, actor: Actor, command: DraftPlan) -> UUID:
+        """Draft the plan for the year, from the default catalogue unless the command has a
+        ``content``."""
+        year = command.year
         with self.acting(actor, self.plan_writers):
             self.check_campaign(year)
             if self.has_plan(year):
                 raise AlreadyExists("plan.exists", year=year)
-            plan = Plan.draft(year, content or default_plan_content(), drafter)
+            plan = Plan.draft(year, command.content or default_plan_content(), command.drafter)
             self.save(plan)
             return plan.id
 
-    def discuss_plan(self, actor: Actor, year: int, on: date, minutes: str) -> None:
+    def discuss_plan(self, actor: Actor, command: DiscussPlan) -> None:
         with self.acting(actor, self.plan_writers):
-            plan = self.plan(year)
-            plan.record_discussion(on, minutes)
+            plan = self.plan(command.year)
+            plan.record_discussion(command.on, command.minutes)
             self.save(plan)
 
-    def revise_plan(self, actor: Actor, year: int, content: dict[str, Any], note: str) -> None:
+    def revise_plan(self, actor: Actor, command: RevisePlan) -> None:
         with self.acting(actor, self.plan_writers):
-            plan = self.plan(year)
-            plan.revise(content, note, answering=self.return_to_answer(plan))
+            plan = self.plan(command.year)
+            plan.revise(command.content, command.note, answering=self.return_to_answer(plan))
             self.save(plan)
 
     def return_to_answer(self, plan: Plan) -> UUID | None:
         """The committee's return that a revision of a submitted plan answers (branches only)."""
         return None
 
-    def circulate_plan(self, actor: Actor, year: int, to: str, on: date) -> None:
+    def circulate_plan(self, actor: Actor, command: CirculatePlan) -> None:
         with self.acting(actor, self.plan_writers):
-            plan = self.plan(year)
-            plan.circulate(to, on)
+            plan = self.plan(command.year)
+            plan.circulate(command.to, command.on)
             self.save(plan)
 
-    def comment_on_plan(self, actor: Actor, year: int, by: str, text: str, on: date) -> None:
+    def comment_on_plan(self, actor: Actor, command: CommentOnPlan) -> None:
         with self.acting(actor, self.plan_writers):
-            plan = self.plan(year)
-            plan.record_comment(by, text, on)
+            plan = self.plan(command.year)
+            plan.record_comment(command.by, command.text, command.on)
             self.save(plan)
 
-    def finalise_plan(self, actor: Actor, year: int, on: date) -> None:
+    def finalise_plan(self, actor: Actor, command: FinalisePlan) -> None:
         with self.acting(actor, self.plan_writers):
-            plan = self.plan(year)
-            plan.finalise(on)
+            plan = self.plan(command.year)
+            plan.finalise(command.on)
             self.save(plan)
 
     def campaign_of(self, year: int) -> Campaign:

@@ -3,11 +3,21 @@ quarterly inspections and meetings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
 
+from cxzy_saas.application.commands.work import (
+    AcknowledgeMeasure,
+    AssessMonth,
+    CompleteMeasure,
+    CorrectScore,
+    FileMeasure,
+    RecordDaily,
+    RecordInspection,
+    RecordMeeting,
+    ReportMeasure,
+    RetractRecord,
+)
 from cxzy_saas.application.organisation import OrganisationCommands
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.application.plans import PlanCommands
@@ -60,22 +70,14 @@ class WorkCommands(OrganisationCommands, PlanCommands):
 
     # measures
 
-    def file_measure(
-        self,
-        actor: Actor,
-        year: int,
-        level: str,
-        subject: str,
-        criteria: Sequence[int],
-        text: str,
-        due: date,
-    ) -> UUID:
+    def file_measure(self, actor: Actor, command: FileMeasure) -> UUID:
+        c = command
         with self.acting(actor, BRANCH_PEOPLE):
-            self.check_own(actor, level, subject)
-            self.check_campaign(year)
-            self.check_subject(level, subject)
-            content, _ = self.plan_content(year)
-            measure = Measure.file(year, level, subject, criteria, text, due, content)
+            self.check_own(actor, c.level, c.subject)
+            self.check_campaign(c.year)
+            self.check_subject(c.level, c.subject)
+            content, _ = self.plan_content(c.year)
+            measure = Measure.file(c.year, c.level, c.subject, c.criteria, c.text, c.due, content)
             self.save(measure)
             return measure.id
 
@@ -86,45 +88,36 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         found = [self.measure(i) for i in self.ids_created_by(MEASURE_FILED)]
         return [m for m in found if m.year == year]
 
-    def report_measure(self, actor: Actor, measure_id: UUID, to: str, on: date) -> None:
+    def report_measure(self, actor: Actor, command: ReportMeasure) -> None:
         with self.acting(actor, BRANCH_PEOPLE):
-            measure = self.measure(measure_id)
+            measure = self.measure(command.measure_id)
             self.check_own(actor, measure.level, measure.subject)
-            measure.report(to, on)
+            measure.report(command.to, command.on)
             self.save(measure)
 
-    def acknowledge_measure(self, actor: Actor, measure_id: UUID, note: str, on: date) -> None:
+    def acknowledge_measure(self, actor: Actor, command: AcknowledgeMeasure) -> None:
         with self.acting(actor, BRANCH_ASSESSORS):
-            measure = self.measure(measure_id)
-            measure.acknowledge(note, on)
+            measure = self.measure(command.measure_id)
+            measure.acknowledge(command.note, command.on)
             self.save(measure)
 
-    def complete_measure(self, actor: Actor, measure_id: UUID, on: date, note: str = "") -> None:
+    def complete_measure(self, actor: Actor, command: CompleteMeasure) -> None:
         with self.acting(actor, BRANCH_PEOPLE):
-            measure = self.measure(measure_id)
+            measure = self.measure(command.measure_id)
             self.check_own(actor, measure.level, measure.subject)
-            measure.complete(on, note)
+            measure.complete(command.on, command.note)
             self.save(measure)
 
     # daily records
 
-    def record_daily(
-        self,
-        actor: Actor,
-        year: int,
-        on: date,
-        level: str,
-        subject: str,
-        text: str,
-        criterion: int | None = None,
-        evidence: str = "",
-    ) -> UUID:
+    def record_daily(self, actor: Actor, command: RecordDaily) -> UUID:
+        c = command
         with self.acting(actor, BRANCH_ASSESSORS):
-            self.check_campaign(year)
-            self.check_subject(level, subject)
-            content, _ = self.plan_content(year)
+            self.check_campaign(c.year)
+            self.check_subject(c.level, c.subject)
+            content, _ = self.plan_content(c.year)
             record = DailyRecord.record(
-                year, on, level, subject, criterion, text, evidence, content
+                c.year, c.on, c.level, c.subject, c.criterion, c.text, c.evidence, content
             )
             self.save(record)
             return record.id
@@ -132,10 +125,10 @@ class WorkCommands(OrganisationCommands, PlanCommands):
     def daily_record(self, record_id: UUID) -> DailyRecord:
         return self.load(DailyRecord, record_id, "daily_record.not_found")
 
-    def retract_record(self, actor: Actor, record_id: UUID, reason: str) -> None:
+    def retract_record(self, actor: Actor, command: RetractRecord) -> None:
         with self.acting(actor, BRANCH_ASSESSORS):
-            record = self.daily_record(record_id)
-            record.retract(reason)
+            record = self.daily_record(command.record_id)
+            record.retract(command.reason)
             self.save(record)
 
     def daily_records(self, year: int) -> list[DailyRecord]:
@@ -144,18 +137,8 @@ class WorkCommands(OrganisationCommands, PlanCommands):
 
     # monthly assessment
 
-    def assess_month(
-        self,
-        actor: Actor,
-        year: int,
-        month: int,
-        level: str,
-        scores: Mapping[str, Mapping[str, Any]],
-        on: date | None = None,
-    ) -> list[UUID]:
+    def assess_month(self, actor: Actor, command: AssessMonth) -> list[UUID]:
         """Record one month's scores for several subjects (a whole group) in one transaction.
-
-        ``scores`` maps a member number (or group code) to points per scoring item.
 
         Raises:
             NotFound: no campaign or plan for the year, or an unknown subject.
@@ -163,6 +146,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             AlreadyExists: a subject was assessed for that month already (correct it instead).
             StateConflict: the campaign is closed, or a member has left.
         """
+        year, month, level, scores = command.year, command.month, command.level, command.scores
         with self.acting(actor, BRANCH_ASSESSORS):
             if level not in ("member", "group"):
                 raise InvalidInput("assessment.monthly_levels", field="level")
@@ -189,7 +173,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
                     )
                 new.append(
                     Assessment.assess(
-                        year, period, level, subject, points, content, version, on or today
+                        year, period, level, subject, points, content, version, command.on or today
                     )
                 )
             self.save(*new)
@@ -206,21 +190,12 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             period=period,
         )
 
-    def correct_score(
-        self,
-        actor: Actor,
-        year: int,
-        month: int,
-        level: str,
-        subject: str,
-        item: str,
-        points: float,
-        reason: str,
-    ) -> None:
+    def correct_score(self, actor: Actor, command: CorrectScore) -> None:
+        c = command
         with self.acting(actor, BRANCH_ASSESSORS):
-            assessment = self.assessment(year, month, level, subject)
-            content, _ = self.plan_content(year)
-            assessment.correct(item, points, reason, content)
+            assessment = self.assessment(c.year, c.month, c.level, c.subject)
+            content, _ = self.plan_content(c.year)
+            assessment.correct(c.item, c.points, c.reason, content)
             self.save(assessment)
 
     def assessments(self, year: int) -> list[Assessment]:
@@ -231,21 +206,12 @@ class WorkCommands(OrganisationCommands, PlanCommands):
 
     # quarterly inspection and meetings
 
-    def record_inspection(
-        self,
-        actor: Actor,
-        year: int,
-        quarter: int,
-        on: date,
-        measures_checked: str,
-        gaps: str,
-        weak_links: str,
-        improvements: str,
-    ) -> UUID:
+    def record_inspection(self, actor: Actor, command: RecordInspection) -> UUID:
+        c, year, quarter = command, command.year, command.quarter
         with self.acting(actor, BRANCH_WRITERS):
             self.campaign_of(year)
             inspection = Inspection.record(
-                year, quarter, on, measures_checked, gaps, weak_links, improvements
+                year, quarter, c.on, c.measures_checked, c.gaps, c.weak_links, c.improvements
             )
             if self.exists(inspection.id):
                 raise AlreadyExists(
@@ -258,19 +224,11 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         iid = Inspection.id_for(self.tenant, year, quarter)
         return self.load(Inspection, iid, "inspection.not_found") if self.exists(iid) else None
 
-    def record_meeting(
-        self,
-        actor: Actor,
-        year: int,
-        kind: str,
-        on: date,
-        title: str,
-        attendees: int,
-        minutes: str,
-    ) -> UUID:
+    def record_meeting(self, actor: Actor, command: RecordMeeting) -> UUID:
+        c = command
         with self.acting(actor, BRANCH_WRITERS):
-            self.check_campaign(year)
-            meeting = Meeting.record(year, kind, on, title, attendees, minutes)
+            self.check_campaign(c.year)
+            meeting = Meeting.record(c.year, c.kind, c.on, c.title, c.attendees, c.minutes)
             self.save(meeting)
             return meeting.id
 

@@ -6,6 +6,7 @@ import getpass
 
 import click
 
+from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.cli.common import opened, store_options
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.recording import Actor
@@ -40,5 +41,5 @@ def erase(
     number, and the log is not rewritten (sealed archives still verify). Cannot be undone."""
     actor = Actor(user=f"operator:{operator or getpass.getuser()}", role="system", tenant="*")
     with opened(settings) as tenancy:
-        tenancy.branch(branch).erase_member(actor, member_no, reason)
+        tenancy.branch(branch).erase_member(actor, EraseMember(member_no=member_no, reason=reason))
     click.echo(f"member {member_no} of {branch}: personal data erased (key destroyed)")

@@ -14,11 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from cxzy_saas.application.accounts import HASHER
+from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser
+from cxzy_saas.application.commands.organisation import (
+    ConfirmFullMembership,
+    EnrolMember,
+    FormGroup,
+    GiveRole,
+    MoveMember,
+    RecordDeparture,
+)
 from cxzy_saas.application.manifests import BranchSpec, Manifest
-from cxzy_saas.application.organisation import NewMember
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.demo.committee import schedule_committee_year
 from cxzy_saas.demo.names import unique_names
-from cxzy_saas.demo.year import BranchYear, schedule_committee_year
+from cxzy_saas.demo.year import BranchYear
 from cxzy_saas.domain.recording import Actor, SimulatedClock
 from cxzy_saas.storage.personal import derived_keys
 
@@ -106,8 +115,9 @@ def demo_users(
     system = Actor(user="system", role="system", tenant=committee)
     shared_hash = HASHER.hash(DEMO_PASSWORD)
     for username, role, tenant in users:
-        app.register_user(system, username, username, DEMO_PASSWORD, shared_hash)
-        app.grant(system, username, role, tenant)
+        account = RegisterUser(username=username, display_name=username, password=DEMO_PASSWORD)
+        app.register_user(system, account, shared_hash)
+        app.grant(system, Grant(username=username, role=role, tenant=tenant))
     return users
 
 
@@ -180,11 +190,11 @@ def plan_organisation(
     def organise() -> None:
         app = tenancy.branch(code)
         for gcode, gname in zip(group_codes, spec.groups, strict=True):
-            app.form_group(actor, gcode, gname)
+            app.form_group(actor, FormGroup(code=gcode, name=gname))
         app.enrol_members(
             actor,
             [
-                NewMember(
+                EnrolMember(
                     member_no=no,
                     name=name,
                     status="probationary" if no in probationary else "full",
@@ -199,22 +209,25 @@ def plan_organisation(
     def appoint() -> None:
         app = tenancy.branch(code)
         on = date(year, 1, 5)
-        app.give_role(actor, numbers[0], "secretary", on)
-        app.give_role(actor, numbers[1], "organiser", on)
+        app.give_role(actor, GiveRole(member_no=numbers[0], role="secretary", on=on))
+        app.give_role(actor, GiveRole(member_no=numbers[1], role="organiser", on=on))
         for gcode in group_codes:
             leader = next(n for n, g in zip(numbers, groups_of, strict=True) if g == gcode)
-            app.give_role(actor, leader, "group-leader", on)
+            app.give_role(actor, GiveRole(member_no=leader, role="group-leader", on=on))
         # The demo's member account is the branch's third member (who also leads a group; the
         # account's role is member, so it acts on that member's own measures and summary only).
         committee = tenancy.committee(tenancy.parent_of(code))
         system = Actor(user="system", role="system", tenant=committee.tenant)
-        committee.link_member(system, f"{code}-member", code, numbers[2])
+        link = LinkMember(username=f"{code}-member", branch=code, member_no=numbers[2])
+        committee.link_member(system, link)
 
     timeline.add(at(date(year, 1, 4), 9, 30), f"{spec.name}:组建党小组、登记党员", organise)
     timeline.add(at(date(year, 1, 5), 15), f"{spec.name}:任命书记、组织委员和党小组长", appoint)
 
     def confirm(no: str, day: date) -> None:
-        tenancy.branch(code).confirm_full_membership(actor, no, day)
+        tenancy.branch(code).confirm_full_membership(
+            actor, ConfirmFullMembership(member_no=no, on=day)
+        )
 
     for no in sorted(probationary):
         day = date(year, rng.randint(3, 10), rng.randint(1, 28))
@@ -230,7 +243,9 @@ def plan_organisation(
         timeline.add(
             at(day, 11),
             f"{spec.name}:{mover} 调整党小组",
-            lambda: tenancy.branch(code).move_member(actor, mover, target, day),
+            lambda: tenancy.branch(code).move_member(
+                actor, MoveMember(member_no=mover, group=target, on=day)
+            ),
         )
     if rng.random() < 0.5 and spec.members > 8:
         leaver = numbers[-2]
@@ -238,5 +253,7 @@ def plan_organisation(
         timeline.add(
             at(day, 14),
             f"{spec.name}:{leaver} 组织关系转出",
-            lambda: tenancy.branch(code).member_leaves(actor, leaver, "组织关系转出", day),
+            lambda: tenancy.branch(code).record_departure(
+                actor, RecordDeparture(member_no=leaver, reason="组织关系转出", on=day)
+            ),
         )

@@ -6,16 +6,29 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-# Each module registers its routes on bp when imported.
+# The resources, one module each, named after the URL it serves; each registers its routes on
+# bp when imported here.
 from cxzy_saas.web.api import (  # noqa: E402,F401
+    accounts,
+    acknowledgements,
+    annual_summaries,
     assessments,
     ballots,
     boards,
+    branch_assessments,
     branches,
-    committee,
-    evaluation,
+    campaigns,
+    commendation,
+    deeds,
+    groups,
+    inspections,
+    measures,
+    meetings,
+    members,
     nominations,
     plans,
+    rankings,
+    records,
+    reviews,
     tokens,
-    work,
 )

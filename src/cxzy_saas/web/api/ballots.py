@@ -7,6 +7,7 @@ from uuid import UUID
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.evaluation import CastBallot, CloseBallot, OpenBallot
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.scoring import GRADES, POOLS
 from cxzy_saas.web.api.branches import READERS
@@ -20,6 +21,7 @@ from cxzy_saas.web.api.schemas import (
     OnIn,
     page_of,
     paginate,
+    string,
     text,
 )
 
@@ -27,8 +29,8 @@ from cxzy_saas.web.api.schemas import (
 
 
 class BallotSubject(In):
-    level = fields.String(required=True, validate=SUBJECT_LEVELS)
-    subject = fields.String(required=True, validate=SUBJECT)
+    level = string(required=True, validate=SUBJECT_LEVELS)
+    subject = string(required=True, validate=SUBJECT)
 
 
 class BallotIn(In):
@@ -38,7 +40,7 @@ class BallotIn(In):
         fields.Nested(BallotSubject), required=True, validate=validate.Length(min=1, max=500)
     )
     codes = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(POOLS)),
+        keys=string(validate=validate.OneOf(POOLS)),
         values=fields.Integer(validate=validate.Range(min=0, max=2000)),
         required=True,
     )
@@ -61,10 +63,10 @@ class OpenedOut(BallotOut):
 
 
 class CastIn(In):
-    code = fields.String(required=True, validate=validate.Length(min=4, max=20))
+    code = string(required=True, validate=validate.Length(min=4, max=20))
     grades = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=60)),
-        values=fields.String(validate=validate.OneOf(GRADES)),
+        keys=string(validate=validate.Length(min=1, max=60)),
+        values=string(validate=validate.OneOf(GRADES)),
         required=True,
     )
 
@@ -109,11 +111,7 @@ def list_ballots(call: Call, code: str) -> dict[str, Any]:
     status=201,
 )
 def open_ballot(call: Call, code: str) -> dict[str, Any]:
-    b = call.body
-    subjects = [(s["level"], s["subject"]) for s in b["subjects"]]
-    ballot_id, codes = call.branch.open_ballot(
-        call.actor, b["year"], b["title"], subjects, b["codes"], b["on"]
-    )
+    ballot_id, codes = call.branch.open_ballot(call.actor, OpenBallot(**call.body))
     return {**ballot_out(call.branch.ballot(ballot_id)), "codes": codes}
 
 
@@ -133,7 +131,7 @@ def get_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
     response=BallotOut,
 )
 def close_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
-    call.branch.close_ballot(call.actor, id, call.body["on"])
+    call.branch.close_ballot(call.actor, CloseBallot(ballot_id=id, **call.body))
     return ballot_out(call.branch.ballot(id))
 
 
@@ -147,5 +145,5 @@ def close_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
     status=201,
 )
 def cast_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
-    call.branch.cast_ballot(id, call.body["code"], call.body["grades"])
+    call.branch.cast_ballot(CastBallot(ballot_id=id, **call.body))
     return {"cast": True}

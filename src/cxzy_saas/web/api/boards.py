@@ -22,7 +22,7 @@ from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.lists import campaign_known
 from cxzy_saas.web import read_model_of, read_models_of, read_port_of
-from cxzy_saas.web.api.committee import ANYONE
+from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import AsOfArgs, check_level
 

@@ -12,13 +12,24 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.plans import (
+    CirculatePlan,
+    CommentOnPlan,
+    DecidePlan,
+    DiscussPlan,
+    DraftPlan,
+    FinalisePlan,
+    RevisePlan,
+    SubmitPlan,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.application.plans import PlanCommands
+from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.domain.plan import Plan
 from cxzy_saas.web.api.auth import COMMITTEE_ROLES
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import YEAR, In, OnIn, text
+from cxzy_saas.web.api.schemas import YEAR, In, OnIn, optional_text, string, text
 
 
 class DraftIn(In):
@@ -34,7 +45,7 @@ class MinutesIn(In):
 
 class RevisionIn(In):
     content = fields.Dict(required=True)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = optional_text(2000)
 
 
 class CirculationIn(In):
@@ -49,8 +60,8 @@ class CommentIn(In):
 
 
 class DecisionIn(In):
-    outcome = fields.String(required=True, validate=validate.OneOf(["approved", "returned"]))
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    outcome = string(required=True, validate=validate.OneOf(["approved", "returned"]))
+    reason = optional_text(2000)
 
 
 class PlanOut(Schema):
@@ -86,27 +97,32 @@ STEPS: list[tuple[str, str, type[Schema], Step]] = [
         "discussions",
         "支委会讨论方案",
         MinutesIn,
-        lambda app, a, y, b: app.discuss_plan(a, y, b["on"], b["minutes"]),
+        lambda app, a, y, b: app.discuss_plan(a, DiscussPlan(year=y, **b)),
     ),
     (
         "revisions",
         "修改方案",
         RevisionIn,
-        lambda app, a, y, b: app.revise_plan(a, y, b["content"], b["note"]),
+        lambda app, a, y, b: app.revise_plan(a, RevisePlan(year=y, **b)),
     ),
     (
         "circulation",
         "征求意见",
         CirculationIn,
-        lambda app, a, y, b: app.circulate_plan(a, y, b["to"], b["on"]),
+        lambda app, a, y, b: app.circulate_plan(a, CirculatePlan(year=y, **b)),
     ),
     (
         "comments",
         "记录意见",
         CommentIn,
-        lambda app, a, y, b: app.comment_on_plan(a, y, b["by"], b["text"], b["on"]),
+        lambda app, a, y, b: app.comment_on_plan(a, CommentOnPlan(year=y, **b)),
     ),
-    ("finalisation", "定稿", OnIn, lambda app, a, y, b: app.finalise_plan(a, y, b["on"])),
+    (
+        "finalisation",
+        "定稿",
+        OnIn,
+        lambda app, a, y, b: app.finalise_plan(a, FinalisePlan(year=y, **b)),
+    ),
 ]
 
 
@@ -173,9 +189,8 @@ register_plan_routes(
     status=201,
 )
 def draft_branch_plan(call: Call, code: str) -> dict[str, Any]:
-    body = call.body
-    call.branch.draft_plan(call.actor, body["year"], body["drafter"], body["content"])
-    return plan_out(call.branch, call.branch.plan(body["year"]))
+    call.branch.draft_plan(call.actor, DraftPlan(**call.body))
+    return plan_out(call.branch, call.branch.plan(call.body["year"]))
 
 
 @api_route(
@@ -189,10 +204,8 @@ def draft_branch_plan(call: Call, code: str) -> dict[str, Any]:
 )
 def draft_committee_plan(call: Call, year: int) -> dict[str, Any]:
     if call.body["year"] != year:
-        from cxzy_saas.domain.errors import InvalidInput
-
         raise InvalidInput("plan.year_mismatch", field="year")
-    call.committee.draft_plan(call.actor, year, call.body["drafter"], call.body["content"])
+    call.committee.draft_plan(call.actor, DraftPlan(**call.body))
     return plan_out(call.committee, call.committee.plan(year))
 
 
@@ -205,7 +218,7 @@ def draft_committee_plan(call: Call, year: int) -> dict[str, Any]:
     response=PlanOut,
 )
 def submit_branch_plan(call: Call, code: str, year: int) -> dict[str, Any]:
-    call.branch.submit_plan(call.actor, year, call.body["on"])
+    call.branch.submit_plan(call.actor, SubmitPlan(year=year, **call.body))
     return plan_out(call.branch, call.branch.plan(year), call.branch.plan_decision(year))
 
 
@@ -218,6 +231,5 @@ def submit_branch_plan(call: Call, code: str, year: int) -> dict[str, Any]:
     response=PlanOut,
 )
 def decide_branch_plan(call: Call, code: str, year: int) -> dict[str, Any]:
-    body = call.body
-    call.committee.decide_plan(call.actor, code, year, body["outcome"], body["reason"])
+    call.committee.decide_plan(call.actor, DecidePlan(branch=code, year=year, **call.body))
     return plan_out(call.branch, call.branch.plan(year), call.branch.plan_decision(year))

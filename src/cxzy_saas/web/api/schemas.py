@@ -17,9 +17,24 @@ SUBJECT = validate.Length(min=1, max=40)  # a member number or a group code
 CODE = validate.Length(min=1, max=40)  # a tenant's code (the domain checks its form)
 
 
-def text(max_length: int = 20000, **kw: Any) -> fields.String:
+class Text(fields.String):
+    """The field of every text in every request schema (codes, choices, free text; dict keys and
+    list items too), so that what all text must pass is checked in this one place. A test holds
+    every request schema to it; the OpenAPI document sees a string."""
+
+
+def string(**kw: Any) -> Text:
+    return Text(**kw)
+
+
+def text(max_length: int = 20000, **kw: Any) -> Text:
     """Free text that must not be empty (the domain strips and checks it again)."""
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kw)
+    return string(validate=validate.Length(min=1, max=max_length), **kw)
+
+
+def optional_text(max_length: int = 2000, **kw: Any) -> Text:
+    """Free text that may be left out (an empty string)."""
+    return string(load_default="", validate=validate.Length(max=max_length), **kw)
 
 
 def check_level(level: str) -> None:

@@ -9,13 +9,13 @@ from marshmallow import Schema, fields, validate
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.web.api.auth import TOKEN_SECONDS, serializer
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import In
+from cxzy_saas.web.api.schemas import In, string
 from cxzy_saas.web.problems import Unauthorized
 
 
 class TokenIn(In):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1000))
+    username = string(required=True, validate=validate.Length(min=1, max=100))
+    password = string(required=True, load_only=True, validate=validate.Length(max=1000))
 
 
 class TokenOut(Schema):

@@ -15,7 +15,9 @@ from flask import Blueprint, Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.web import api
 from cxzy_saas.web.pages import i18n
+from cxzy_saas.web.pages.access import current_user
 from cxzy_saas.web.problems import status_for
 
 bp = Blueprint("pages", __name__)
@@ -24,8 +26,6 @@ csrf = CSRFProtect()
 
 def init_app(app: Flask) -> None:
     """CSRF, the session cookie and the templates' helpers (called by ``create_app``)."""
-    from cxzy_saas.web import api
-
     # Flask's defaults are a 31-day cookie sent on cross-site requests; pages want a working
     # day and SameSite=Lax (a second guard beside the CSRF token). The cookie is HttpOnly by
     # default; set SESSION_COOKIE_SECURE=True behind TLS (the demo serves plain http).
@@ -50,8 +50,6 @@ def init_app(app: Flask) -> None:
 
 @bp.app_context_processor
 def signed_in_user() -> dict[str, object]:
-    from cxzy_saas.web.pages.access import current_user
-
     return {"current_user": current_user}
 
 
@@ -80,19 +78,37 @@ def nav_link(menu: str, endpoint: str, zh: str, en: str) -> None:
     NAV[menu].append((endpoint, zh, en))
 
 
-def _import_areas() -> None:
-    """Every module of this package is an area of pages whose routes register on ``bp``."""
-    import importlib
-    import pkgutil
+# The areas of pages, one module each, named after the URL it serves; each registers its routes
+# on bp (and its menu links) when imported here.
+from cxzy_saas.web.pages import (  # noqa: E402,F401
+    annual_summary,
+    approvals,
+    archives,
+    assessment,
+    audit,
+    auth,
+    ballot,
+    ballots,
+    branch,
+    committee,
+    deeds,
+    evaluation,
+    exports,
+    groups,
+    imports,
+    inspections,
+    jobs,
+    measures,
+    meetings,
+    members,
+    nomination,
+    plan,
+    readmodels,
+    records,
+)
 
-    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-        importlib.import_module(f"{__name__}.{module}")
-
-
-_import_areas()
-
-# The menus in the order of the campaign year (areas register in import order, which is the
-# modules' alphabetical order); links not named here come last.
+# The menus in the order of the campaign year (areas register their links in import order);
+# links not named here come last.
 MENU_ORDER = (
     "pages.org_members",
     "pages.org_groups",

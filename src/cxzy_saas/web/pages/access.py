@@ -78,6 +78,15 @@ def acting_for(tenant: str, roles: Iterable[str]) -> Actor:
     return actor_in(user(), tenant, roles)
 
 
+def may(code: str, roles: Iterable[str]) -> bool:
+    """Whether the signed-in user may write these commands in branch ``code``."""
+    try:
+        actor = user().actor(code, roles)
+    except DomainError:
+        return False
+    return actor.tenant == code
+
+
 def committee_reader() -> Actor:
     """Raises NotFound for a branch user: the committee's views do not exist for them."""
     principal = user()

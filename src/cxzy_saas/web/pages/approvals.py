@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.committee import Acknowledge
+from cxzy_saas.application.commands.evaluation import DecideNominee
+from cxzy_saas.application.commands.plans import DecidePlan
 from cxzy_saas.domain.errors import DomainError, InvalidInput
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
@@ -15,6 +18,7 @@ from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in, user
 from cxzy_saas.web.pages.filters import Filters, from_request
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
 from cxzy_saas.web.pages.reads import read_model
 
 ACKNOWLEDGED = ("measure", "midyear-report", "annual-summary")
@@ -51,24 +55,47 @@ def approvals() -> str:
         rows=waiting(filters),
         can_decide=actor.role == "committee-admin" and filters.as_of is None,
         row_key=row_key,
-        failed={},
+        forms=forms_of(),
     )
 
 
-def decide(actor: Actor, branch: str, kind: str, subject: str, outcome: str, reason: str) -> None:
-    """One decision, by the committee's application (which validates it, as for the API)."""
+def decide(actor: Actor, form: Form) -> None:
+    """One decision, by the committee's application (which validates it, as for the API).
+
+    Raises:
+        DomainError: the application's refusal.
+        ValueError: a year that is not a number.
+    """
     app = tenancy_of(current_app).committee(actor.tenant)
+    branch, kind, subject = form.value("branch"), form.value("kind"), form.value("subject")
+    outcome, reason = form.value("outcome"), form.value("reason")
     if kind == "plan":
-        app.decide_plan(actor, branch, int(subject), outcome, reason)
+        app.decide_plan(
+            actor, DecidePlan(branch=branch, year=int(subject), outcome=outcome, reason=reason)
+        )
     elif kind == "nominee":
         year, level, who = subject.split(":", 2)
-        app.decide_nominee(actor, branch, int(year), level, who, outcome, reason)
+        app.decide_nominee(
+            actor,
+            DecideNominee(
+                branch=branch,
+                year=int(year),
+                level=level,
+                subject=who,
+                outcome=outcome,
+                reason=reason,
+            ),
+        )
     elif kind in ACKNOWLEDGED:
         if outcome != "acknowledged":
             raise InvalidInput(
                 "decision.acknowledge_only", field="outcome", kind=kind, outcome=outcome
             )
-        app.acknowledge(actor, branch, kind, subject, reason)
+        year = form.value("year")
+        app.acknowledge(
+            actor,
+            Acknowledge(branch=branch, year=int(year), kind=kind, subject=subject, note=reason),
+        )
     else:
         raise InvalidInput("decision.unknown_approval", field="kind", kind=kind)
 
@@ -77,28 +104,28 @@ def decide(actor: Actor, branch: str, kind: str, subject: str, outcome: str, rea
 @signed_in
 def approvals_decide() -> str | Response | tuple[str, int]:
     actor = committee_writer()
-    form = request.form
-    branch, kind, subject = form.get("branch", ""), form.get("kind", ""), form.get("subject", "")
-    outcome, reason = form.get("outcome", ""), form.get("reason", "")
+    form = typed()
+    subject, outcome = form.value("subject"), form.value("outcome")
     try:
         if not subject:
             raise InvalidInput("decision.nothing_to_decide", field="subject")
-        decide(actor, branch, kind, subject, outcome, reason)
+        decide(actor, form)
     except (DomainError, ValueError) as error:
         refusal = (
             error
             if isinstance(error, DomainError)
             else InvalidInput("decision.malformed_subject", field="subject")
         )
+        form.error = i18n.message(refusal)
         filters = from_request(user().committee)
-        key = f"{branch}|{kind}|{subject}|{form.get('submission', '')}"
+        key = "|".join(form.value(name) for name in ("branch", "kind", "subject", "submission"))
         return render_template(
             "committee/approvals.html",
             filters=filters,
             rows=waiting(filters),
             can_decide=True,
             row_key=row_key,
-            failed={key: {"error": i18n.message(refusal), "reason": reason, "outcome": outcome}},
+            forms=forms_of({key: form}),
         ), 422
     done = {"approved": "已批准", "returned": "已退回", "acknowledged": "已收悉"}
     flash(i18n.tr(done.get(outcome, "已完成"), f"Done: {outcome}"))

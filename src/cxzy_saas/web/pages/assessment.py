@@ -18,6 +18,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.work import AssessMonth, CorrectScore
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent, ScoringItem
@@ -28,7 +29,7 @@ from cxzy_saas.web.api.assessments import CorrectionIn
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import branch_reader, campaign_year
-from cxzy_saas.web.pages.entry import submit, typed
+from cxzy_saas.web.pages.forms import Form, typed
 
 GROUPS_GRID = "groups"  # the grid of the branch's groups; other grids are named by group code
 UNGROUPED = "-"
@@ -54,8 +55,7 @@ class Grid:
     items: list[ScoringItem]
     rows: list[Row]
     error: str = ""
-    fix: dict[str, str] = field(default_factory=dict)  # the correction form: what was typed
-    fix_errors: dict[str, str] = field(default_factory=dict)
+    fix: Form = field(default_factory=Form)  # the correction form
 
     @property
     def open_rows(self) -> list[Row]:
@@ -176,7 +176,7 @@ def assessment(code: str) -> str:
     subject, _, item = cell.partition(":")
     for grid in grids:
         if grid.key == key:
-            grid.fix = {"subject": subject, "item": item}
+            grid.fix = Form({"subject": subject, "item": item})
     return page(code, year, month, grids, can_write)
 
 
@@ -209,16 +209,18 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
     failed = False
     for row in grid.open_rows:
         for item in grid.items:
-            typed = request.form.get(f"p.{row.subject}.{item.code}", "")
-            row.typed[item.code] = typed
-            error = cell_error(content, grid.level, item, typed)
+            cell = request.form.get(f"p.{row.subject}.{item.code}", "")
+            row.typed[item.code] = cell
+            error = cell_error(content, grid.level, item, cell)
             if error:
                 row.errors[item.code] = error
                 failed = True
         scores[row.subject] = {code_: v.strip() for code_, v in row.typed.items()}
     if not failed:
         try:
-            app.assess_month(actor, year, month, grid.level, scores)
+            app.assess_month(
+                actor, AssessMonth(year=year, month=month, level=grid.level, scores=scores)
+            )
         except DomainError as error:
             grid.error = i18n.message(error)
             failed = True
@@ -237,20 +239,15 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
 def assessment_correct(code: str) -> str | Response | tuple[str, int]:
     """Correct one recorded cell: new points and a reason (the grid keeps both values)."""
     actor, year, month, app, _, grids, grid = posted_grid(code)
-    values = typed()
-    grid.fix = values
-    grid.fix_errors = submit(
+    grid.fix = typed()
+    if not grid.fix.submit(
         CorrectionIn,
-        values,
-        lambda b: app.correct_score(
-            actor, year, month, grid.level, b["subject"], b["item"], b["points"], b["reason"]
-        ),
-        field="points",
+        lambda b: app.correct_score(actor, CorrectScore(**b)),
+        near="points",
         year=year,
         month=month,
         level=grid.level,
-    )
-    if grid.fix_errors:
+    ):
         return page(code, year, month, grids, True), 422
     flash(i18n.tr("分数已更正", "The score was corrected"))
     return redirect(url_for("pages.assessment", code=code, month=month) + f"#grid-{grid.key}")

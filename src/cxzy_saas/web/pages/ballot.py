@@ -17,6 +17,7 @@ from uuid import UUID
 from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.evaluation import CastBallot
 from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict
 from cxzy_saas.domain.scoring import GRADES
@@ -119,7 +120,8 @@ def ballot_cast(branch: str, ballot_id: str) -> tuple[str, int] | Response:
     }
     grades = {k: v for k, v in chosen.items() if v}
     try:
-        tenancy_of(current_app).branch(branch).cast_ballot(ballot.id, code, grades)
+        command = CastBallot(ballot_id=ballot.id, code=code, grades=grades)
+        tenancy_of(current_app).branch(branch).cast_ballot(command)
     except DomainError as error:
         if error.field == "grades":
             return grades_page(branch, ballot, code, chosen, i18n.message(error))

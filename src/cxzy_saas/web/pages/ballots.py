@@ -7,23 +7,24 @@ slip carries the ballot's own address, so raters need not know which ballot a co
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.evaluation import CloseBallot, OpenBallot
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.scoring import POOLS
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year
+from cxzy_saas.web.pages.forms import Form, typed
 
 
-def page(code: str, year: int, form: dict[str, Any], errors: dict[str, str]) -> str:
-    app = tenancy_of(current_app).branch(code)
+def page(code: str, year: int, form: Form) -> str:
+    app = branch_app(code)
     subjects = [("member", m.member_no, m.name) for m in app.members()]
     subjects += [("group", g.code, g.name) for g in app.groups()]
     return render_template(
@@ -34,7 +35,6 @@ def page(code: str, year: int, form: dict[str, Any], errors: dict[str, str]) -> 
         ballots=app.ballots(year),
         subjects=subjects,
         form=form,
-        errors=errors,
         can_write=branch_reader(code).role in BRANCH_WRITERS,
     )
 
@@ -44,14 +44,13 @@ def page(code: str, year: int, form: dict[str, Any], errors: dict[str, str]) -> 
 def ballots(code: str) -> str:
     branch_reader(code)
     year = campaign_year(user().committee)
-    form = {"title": "", "subjects": None, "members": "", "constituents": ""}
-    return page(code, year, form, {})
+    return page(code, year, Form())
 
 
-def counts(form: dict[str, Any]) -> dict[str, int]:
+def counts(form: Form) -> dict[str, int]:
     found = {}
     for pool in POOLS:
-        text = str(form.get(pool, "")).strip() or "0"
+        text = str(form.value(pool)).strip() or "0"
         if not text.isdigit():
             raise InvalidInput("ballot.codes_out_of_range", field=pool)
         found[pool] = int(text)
@@ -63,26 +62,37 @@ def counts(form: dict[str, Any]) -> dict[str, int]:
 def ballot_open(code: str) -> Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
-    form: dict[str, Any] = {
-        "title": request.form.get("title", ""),
-        "subjects": request.form.getlist("subject"),
-        **{pool: request.form.get(pool, "") for pool in POOLS},
-    }
-    app = tenancy_of(current_app).branch(code)
+    form = typed(lists=["subject"])  # a box per subject, "level:subject"
+    chosen = [s.split(":", 1) for s in form.value("subject") if ":" in s]
+    app = branch_app(code)
     try:
-        chosen = [tuple(s.split(":", 1)) for s in form["subjects"] if ":" in s]
         ballot_id, printable = app.open_ballot(
-            actor, year, form["title"], chosen, counts(form), tenancy_of(current_app).now().date()
+            actor,
+            OpenBallot(
+                year=year,
+                title=form.value("title"),
+                subjects=[{"level": level, "subject": subject} for level, subject in chosen],
+                codes=counts(form),
+                on=tenancy_of(current_app).now().date(),
+            ),
         )
     except DomainError as error:
-        field = error.field if error.field in ("title", "subjects", *POOLS) else "form"
-        if field == "codes":
+        field = error.field if error.field in ("title", "subjects", *POOLS) else ""
+        if error.field == "codes":
             field = "members"
-        return page(code, year, form, {field: i18n.message(error)}), 422
+        if field:
+            form.errors[field] = i18n.message(error)
+        else:
+            form.error = i18n.message(error)
+        return page(code, year, form), 422
     slips = [(pool, c) for pool in POOLS for c in printable.get(pool, [])]
     address = url_for("pages.ballot_cast", branch=code, ballot_id=ballot_id, _external=True)
     html = render_template(
-        "branch/ballot_codes.html", title=form["title"], slips=slips, address=address, code=code
+        "branch/ballot_codes.html",
+        title=form.value("title"),
+        slips=slips,
+        address=address,
+        code=code,
     )
     response = make_response(html)
     response.headers["Cache-Control"] = "no-store"
@@ -97,8 +107,7 @@ def ballot_close(code: str, ballot_id: str) -> Response:
         uuid = UUID(ballot_id)
     except ValueError:
         raise NotFound("ballot.not_found") from None
-    tenancy_of(current_app).branch(code).close_ballot(
-        actor, uuid, tenancy_of(current_app).now().date()
-    )
+    command = CloseBallot(ballot_id=uuid, on=tenancy_of(current_app).now().date())
+    branch_app(code).close_ballot(actor, command)
     flash(i18n.tr("测评已结束", "The ballot is closed"))
     return redirect(url_for("pages.ballots", code=code))

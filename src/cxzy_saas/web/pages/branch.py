@@ -1,13 +1,21 @@
 """A branch's own pages: its home (own position on the boards) and its queue of what it sent
-up with the committee's decisions. The committee's staff may read them; nobody else may."""
+up with the committee's decisions. The committee's staff may read them; nobody else may.
+
+Also what every page of a branch shares: who may read it, the campaign shown, the plan in force,
+the subjects of its forms, today and recorded times in Beijing time, the page asked for.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from flask import current_app, render_template, request
 
+from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.permissions import BRANCH_READERS, COMMITTEE_READERS
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
@@ -15,6 +23,7 @@ from cxzy_saas.web.pages import bp, filters, reads
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
+CHINA = timezone(timedelta(hours=8))
 
 
 def branch_reader(code: str) -> Actor:
@@ -29,6 +38,51 @@ def campaign_year(committee: str) -> int:
     if wanted.isdigit() and int(wanted) in known:
         return int(wanted)
     return known[0] if known else tenancy_of(current_app).now().year
+
+
+def branch_app(code: str) -> BranchApplication:
+    return tenancy_of(current_app).branch(code)
+
+
+def plan_in_force(app: BranchApplication, year: int) -> PlanContent | None:
+    try:
+        return app.plan_content(year)[0]
+    except NotFound:
+        return None
+
+
+def subject_choices(app: BranchApplication) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The subjects of a form, by level: the branch itself, its groups, its members."""
+    return [
+        ("branch", [(app.tenant, app.branch().name)]),
+        ("group", [(g.code, f"{g.name}({g.code})") for g in app.groups()]),
+        ("member", [(m.member_no, f"{m.name}({m.member_no})") for m in app.members()]),
+    ]
+
+
+def subject_names(app: BranchApplication) -> dict[tuple[str, str], str]:
+    """Every subject's name, those that left or were dissolved included."""
+    names = {("branch", app.tenant): app.branch().name}
+    names |= {("group", g.code): g.name for g in app.groups(include_dissolved=True)}
+    names |= {("member", m.member_no): m.name for m in app.members(include_left=True)}
+    return names
+
+
+def today() -> str:
+    return tenancy_of(current_app).now().astimezone(CHINA).date().isoformat()
+
+
+def when(moment: datetime) -> str:
+    """A recorded time as the branch reads it (Beijing time)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def page_number(total: int, per_page: int) -> int:
+    text = request.values.get("page", "")
+    last = max(1, -(-total // per_page))
+    return min(int(text), last) if text.isdigit() and int(text) >= 1 else 1
 
 
 @bp.get("/branch/<code>")

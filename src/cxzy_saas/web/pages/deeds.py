@@ -1,28 +1,26 @@
-"""Deed materials (事迹材料) of the branch's commended subjects, every version kept, and the
-annual summary (年度总结), filed once and reported to the members' meeting and the committee.
+"""Deed materials (事迹材料) of the branch's commended subjects, every version kept, on one page
+with the annual summary (年度总结; its forms post to ``annual_summary``).
 
-The forms are the API's schemas and the application's commands (``web/api/nominations.py``).
+The forms are the API's schemas and the application's commands (``web/api/deeds.py``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.evaluation import WriteDeeds
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
-from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.nominations import AnnualSummaryIn, DeedsIn, SummaryReportIn
+from cxzy_saas.web.api.deeds import DeedsIn
 from cxzy_saas.web.api.schemas import check_level
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
-from cxzy_saas.web.pages.entry import may, today
-from cxzy_saas.web.pages.formkit import Form, failed, no_forms, typed
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 SUMMARY_FIELDS = (
     ("basic_facts", "基本情况", "Basic facts"),
@@ -48,10 +46,10 @@ def commended(app: BranchApplication, year: int) -> list[dict[str, Any]]:
     return subjects
 
 
-def deeds_page(code: str, forms: defaultdict[str, Form] | None = None) -> str:
+def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
     branch_reader(code)
     year = campaign_year(user().committee)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     has_summary = app.exists(AnnualSummary.id_for(code, year))
     return render_template(
         "evaluation/deeds.html",
@@ -60,7 +58,7 @@ def deeds_page(code: str, forms: defaultdict[str, Form] | None = None) -> str:
         year=year,
         subjects=commended(app, year),
         summary=app.annual_summary(year) if has_summary else None,
-        forms=forms or no_forms(),
+        forms=forms_of(failed),
         can_write=may(code, BRANCH_WRITERS),
         today=today(),
         SUMMARY_FIELDS=SUMMARY_FIELDS,
@@ -85,45 +83,16 @@ def branch_deeds_write(code: str, level: str, subject: str) -> str | Response | 
     actor = acting_for(code, BRANCH_WRITERS)
     check_level(level)
     year = campaign_year(user().committee)
-    form = typed(["text", "attachments"])
-    attachments = [a.strip() for a in str(form.values["attachments"]).splitlines() if a.strip()]
-    body = form.check(DeedsIn, ["text"], attachments=attachments)
-    app = tenancy_of(current_app).branch(code)
+    form = typed()
+    attachments = [a.strip() for a in str(form.value("attachments")).splitlines() if a.strip()]
+    app = branch_app(code)
 
-    def write() -> None:
-        app.write_deeds(actor, year, level, subject, body["text"], body["attachments"])
+    def write(body: dict[str, Any]) -> None:
+        app.write_deeds(actor, WriteDeeds(year=year, level=level, subject=subject, **body))
 
-    if form.run(write):
+    if form.submit(DeedsIn, write, attachments=attachments):
         return done(code, year, ("事迹材料已保存(保留历次版本)", "Deeds saved"), f"#d-{subject}")
-    return deeds_page(code, failed(f"{level}:{subject}", form)), 422
-
-
-@bp.post("/branch/<code>/annual-summary")
-@signed_in
-def branch_annual_summary(code: str) -> str | Response | tuple[str, int]:
-    actor = acting_for(code, BRANCH_WRITERS)
-    year = campaign_year(user().committee)
-    names = [name for name, _, _ in SUMMARY_FIELDS]
-    form = typed(names)
-    body = form.check(AnnualSummaryIn, names, year=year)
-    app = tenancy_of(current_app).branch(code)
-    args = [body.get(name, "") for name in names]
-    if form.run(lambda: app.file_annual_summary(actor, year, *args)):
-        return done(code, year, ("年度总结已保存", "Annual summary filed"), "#summary")
-    return deeds_page(code, failed("summary", form)), 422
-
-
-@bp.post("/branch/<code>/annual-summary/report")
-@signed_in
-def branch_annual_summary_report(code: str) -> str | Response | tuple[str, int]:
-    actor = acting_for(code, BRANCH_WRITERS)
-    year = campaign_year(user().committee)
-    form = typed(["to", "on"])
-    body = form.check(SummaryReportIn, ["to", "on"])
-    app = tenancy_of(current_app).branch(code)
-    if form.run(lambda: app.report_annual_summary(actor, year, body["to"], body["on"])):
-        return done(code, year, ("年度总结已报告", "Summary reported"), "#summary")
-    return deeds_page(code, failed("report", form)), 422
+    return deeds_page(code, {f"{level}:{subject}": form}), 422
 
 
 nav_link("branch", "pages.branch_deeds", "事迹与年度总结", "Deeds and summary")

@@ -2,12 +2,11 @@
 self-summaries (a member files their own), critique remarks, group summaries (also by group
 leaders), the branch's summary, recommendations (half-year), the report to the committee.
 
-Each form is the API's schema and the application's command (``web/api/evaluation.py``).
+Each form is the API's schema and the application's command (``web/api/reviews.py``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -16,11 +15,20 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.evaluation import (
+    FileBranchSummary,
+    FileGroupSummary,
+    FileSummary,
+    Recommend,
+    RecordCritique,
+    ReportReview,
+    StartReview,
+)
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Review
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.evaluation import (
+from cxzy_saas.web.api.reviews import (
     CritiqueIn,
     GroupSummaryIn,
     RecommendIn,
@@ -30,43 +38,38 @@ from cxzy_saas.web.api.evaluation import (
 )
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
-from cxzy_saas.web.pages.entry import may, today
-from cxzy_saas.web.pages.formkit import Form, failed, no_forms, typed
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 STAGES = {"midyear": ("半年初评", "Half-year evaluation"), "year-end": ("年终总评", "Year-end")}
 GROUP_WRITERS = BRANCH_WRITERS | {"group-leader"}
 
 Act = Callable[[BranchApplication, Any, int, str, dict[str, Any]], object]
-# step: (who, schema, the fields typed, command, Chinese and English notice)
-STEPS: dict[str, tuple[frozenset[str], type, tuple[str, ...], Act, tuple[str, str]]] = {
+# step: (who, schema, command, Chinese and English notice)
+STEPS: dict[str, tuple[frozenset[str], type, Act, tuple[str, str]]] = {
     "summary": (
         BRANCH_PEOPLE,
         SummaryIn,
-        ("member", "text"),
-        lambda app, a, y, s, b: app.file_summary(a, y, s, b["member"], b["text"]),
+        lambda app, a, y, s, b: app.file_summary(a, FileSummary(year=y, stage=s, **b)),
         ("个人总结已保存", "Summary filed"),
     ),
     "group-summary": (
         GROUP_WRITERS,
         GroupSummaryIn,
-        ("group", "text"),
-        lambda app, a, y, s, b: app.file_group_summary(a, y, s, b["group"], b["text"]),
+        lambda app, a, y, s, b: app.file_group_summary(a, FileGroupSummary(year=y, stage=s, **b)),
         ("党小组总结已保存", "Group summary filed"),
     ),
     "branch-summary": (
         BRANCH_WRITERS,
         TextIn,
-        ("text",),
-        lambda app, a, y, s, b: app.file_branch_summary(a, y, s, b["text"]),
+        lambda app, a, y, s, b: app.file_branch_summary(a, FileBranchSummary(year=y, stage=s, **b)),
         ("支部总结已保存", "Branch summary filed"),
     ),
     "report": (
         BRANCH_WRITERS,
         OnIn,
-        ("on",),
-        lambda app, a, y, s, b: app.report_review(a, y, s, b["on"]),
+        lambda app, a, y, s, b: app.report_review(a, ReportReview(year=y, stage=s, **b)),
         ("已向党委汇报", "Reported to the committee"),
     ),
 }
@@ -77,11 +80,11 @@ def check_stage(stage: str) -> None:
         raise NotFound("review.stage_not_found", stage=stage)
 
 
-def review_page(code: str, stage: str, forms: defaultdict[str, Form] | None = None) -> str:
+def review_page(code: str, stage: str, failed: dict[str, Form] | None = None) -> str:
     actor = branch_reader(code)
     check_stage(stage)
     year = campaign_year(user().committee)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     review_id = Review.id_for(code, year, stage)
     review = app.review(year, stage) if app.exists(review_id) else None
     writer = may(code, BRANCH_WRITERS)
@@ -101,7 +104,7 @@ def review_page(code: str, stage: str, forms: defaultdict[str, Form] | None = No
         member_options=[(m.member_no, f"{m.name}({m.member_no})") for m in members],
         group_options=[(g.code, g.name) for g in app.groups()],
         names={m.member_no: m.name for m in app.members()} | {g.code: g.name for g in app.groups()},
-        forms=forms or no_forms(),
+        forms=forms_of(failed),
         writer=writer,
         group_writer=may(code, GROUP_WRITERS),
         member_writer=own is not None or writer,
@@ -138,12 +141,16 @@ def branch_review_start(code: str, stage: str) -> str | Response | tuple[str, in
     actor = acting_for(code, BRANCH_WRITERS)
     check_stage(stage)
     year = campaign_year(user().committee)
-    form = typed(["on"])
-    body = form.check(ReviewStartIn, ["on"], year=year, stage=stage)
-    app = tenancy_of(current_app).branch(code)
-    if form.run(lambda: app.start_review(actor, year, stage, body["on"])):
+    form = typed()
+    app = branch_app(code)
+    if form.submit(
+        ReviewStartIn,
+        lambda b: app.start_review(actor, StartReview(**b)),
+        year=year,
+        stage=stage,
+    ):
         return done(code, stage, year, ("已开始", "Started"))
-    return review_page(code, stage, failed("start", form)), 422
+    return review_page(code, stage, {"start": form}), 422
 
 
 @bp.post("/branch/<code>/evaluation/<stage>/critique")
@@ -152,16 +159,16 @@ def branch_review_critique(code: str, stage: str) -> str | Response | tuple[str,
     actor = acting_for(code, BRANCH_WRITERS)
     check_stage(stage)
     year = campaign_year(user().committee)
-    form = typed(["member", "remarks"])
-    remarks = [r for r in str(form.values["remarks"]).splitlines() if r.strip()]
-    form.values["remarks"] = form.values["remarks"] if remarks else ""
-    body = form.check(CritiqueIn, ["member"], remarks=remarks)
+    form = typed()
+    remarks = [r for r in str(form.value("remarks")).splitlines() if r.strip()]
+    form.values["remarks"] = form.value("remarks") if remarks else ""
+    body = form.check(CritiqueIn, remarks=remarks)
     if not remarks:
         form.errors["remarks"] = i18n.tr("此项不能为空", "required")
-    app = tenancy_of(current_app).branch(code)
-    if form.run(lambda: app.record_critique(actor, year, stage, body["member"], body["remarks"])):
+    app = branch_app(code)
+    if form.run(lambda: app.record_critique(actor, RecordCritique(year=year, stage=stage, **body))):
         return done(code, stage, year, ("讲评意见已记录", "Remarks recorded"))
-    return review_page(code, stage, failed("critique", form)), 422
+    return review_page(code, stage, {"critique": form}), 422
 
 
 @bp.post("/branch/<code>/evaluation/<stage>/recommend")
@@ -170,16 +177,18 @@ def branch_review_recommend(code: str, stage: str) -> str | Response | tuple[str
     actor = acting_for(code, BRANCH_WRITERS)
     check_stage(stage)
     year = campaign_year(user().committee)
-    form = typed(["reason"])
+    form = typed()
     groups, members = request.form.getlist("groups"), request.form.getlist("members")
     form.values.update(groups=groups, members=members)
-    body = form.check(RecommendIn, ["reason"], groups=groups, members=members)
-    app = tenancy_of(current_app).branch(code)
-    if form.run(
-        lambda: app.recommend(actor, year, body["groups"], body["members"], body["reason"])
+    app = branch_app(code)
+    if form.submit(
+        RecommendIn,
+        lambda b: app.recommend(actor, Recommend(year=year, **b)),
+        groups=groups,
+        members=members,
     ):
         return done(code, stage, year, ("推荐表扬名单已保存", "Recommendations saved"))
-    return review_page(code, stage, failed("recommend", form)), 422
+    return review_page(code, stage, {"recommend": form}), 422
 
 
 @bp.post("/branch/<code>/evaluation/<stage>/<step>")
@@ -187,18 +196,17 @@ def branch_review_recommend(code: str, stage: str) -> str | Response | tuple[str
 def branch_review_step(code: str, stage: str, step: str) -> str | Response | tuple[str, int]:
     if step not in STEPS:
         raise NotFound("page.step_not_found", step=step)
-    roles, schema, names, act, notice = STEPS[step]
+    roles, schema, act, notice = STEPS[step]
     actor = acting_for(code, roles)
     check_stage(stage)
     year = campaign_year(user().committee)
-    form = typed(names)
+    form = typed()
     if actor.role == "member":
         form.values["member"] = actor.member or ""  # a member files their own summary only
-    body = form.check(schema, names)
-    app = tenancy_of(current_app).branch(code)
-    if form.run(lambda: act(app, actor, year, stage, body)):
+    app = branch_app(code)
+    if form.submit(schema, lambda b: act(app, actor, year, stage, b)):
         return done(code, stage, year, notice)
-    return review_page(code, stage, failed(step, form)), 422
+    return review_page(code, stage, {step: form}), 422
 
 
 nav_link("branch", "pages.branch_evaluation", "评议", "Evaluation")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, COMMITTEE_READERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.plan import PlanContent
+from cxzy_saas.domain.work import Assessment, month_period
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
@@ -71,8 +72,6 @@ def member_rows(app: BranchApplication) -> Rows:
 def score_rows(
     app: BranchApplication, content: PlanContent, year: int, month: int, group: str
 ) -> Rows:
-    from cxzy_saas.domain.work import Assessment, month_period
-
     codes = [i.code for i in content.items_for("member")]
     groups = {g.id: g.code for g in app.groups(include_dissolved=True)}
     people = app.group_members(group) if group else app.members()
@@ -98,8 +97,6 @@ def export_members(code: str, fmt: str) -> Response:
 @bp.get("/branch/<code>/export/scores.<fmt>")
 @signed_in
 def export_scores(code: str, fmt: str) -> Response:
-    from flask import request
-
     acting_for(code, EXPORTERS)
     app = tenancy_of(current_app).branch(code)
     year = campaign_year(user().committee)

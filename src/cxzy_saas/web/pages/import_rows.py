@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.commands.organisation import EnrolMember
 from cxzy_saas.domain.errors import DomainError, InvalidInput
 from cxzy_saas.domain.organisation import Member
 from cxzy_saas.domain.plan import PlanContent
@@ -134,7 +134,7 @@ def check_members(app: BranchApplication, table: Table, today: date) -> list[Row
     return rows
 
 
-def new_members(app: BranchApplication, rows: list[Row]) -> list[NewMember]:
+def new_members(app: BranchApplication, rows: list[Row]) -> list[EnrolMember]:
     """The commands' input from rows that passed :func:`check_members`."""
     groups = {g.code: g.code for g in app.groups()} | {g.name: g.code for g in app.groups()}
     people = []
@@ -143,7 +143,7 @@ def new_members(app: BranchApplication, rows: list[Row]) -> list[NewMember]:
         joined = parse_date(cells["joined_on"])
         assert joined is not None
         people.append(
-            NewMember(
+            EnrolMember(
                 member_no=cells["member_no"],
                 name=cells["name"],
                 status=STATUSES[cells["status"].lower()],

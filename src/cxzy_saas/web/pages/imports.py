@@ -27,6 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.work import AssessMonth
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS
 from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict
 from cxzy_saas.domain.plan import PlanContent
@@ -208,7 +209,9 @@ def import_confirm(code: str, kind: str) -> Response | tuple[str, int]:
             app.enrol_members(actor, checks.new_members(app, rows))
         else:
             scores = checks.scores_of(rows, _plan(app, year))
-            app.assess_month(actor, year, month, "member", scores)
+            app.assess_month(
+                actor, AssessMonth(year=year, month=month, level="member", scores=scores)
+            )
         return (*done_text(kind, len(rows), month), link)
 
     if len(rows) > current_app.config.get("IMPORT_JOB_ROWS", JOB_ROWS):

@@ -1,38 +1,24 @@
-"""The quarterly inspection of the branch (季度检查) and the record of its meetings (支委会讨论
-创先争优工作 at least once a quarter, critique meetings, members' meetings, talks...)."""
+"""The quarterly inspection of the branch (季度检查): the measures checked, the gaps against
+the criteria, the weak links and the improvements, once a quarter."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.work import RecordInspection
 from cxzy_saas.application.permissions import BRANCH_WRITERS
-from cxzy_saas.domain.work import MEETING_KINDS
-from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.assessments import InspectionIn, MeetingIn
+from cxzy_saas.web.api.inspections import InspectionIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
-from cxzy_saas.web.pages.entry import may, submit, today, typed, when
-
-KINDS_EN = {
-    "committee-discussion": "branch committee discusses the campaign",
-    "critique": "critique meeting",
-    "members-meeting": "members' meeting",
-    "preparation": "preparation meeting",
-    "talk": "talk with a commended member",
-    "conveyance": "conveying the commendation",
-}
-MEETING_LABELS = {k: (zh, KINDS_EN.get(k, k)) for k, zh in MEETING_KINDS.items()}
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today, when
+from cxzy_saas.web.pages.forms import Form, typed
 
 nav_link("branch", "pages.work_inspections", "季度检查", "Inspections")
-nav_link("branch", "pages.work_meetings", "会议记录", "Meetings")
 
 
-def inspections_page(code: str, form: dict[str, Any] | None = None, errors: Any = None) -> str:
-    app = tenancy_of(current_app).branch(code)
+def inspections_page(code: str, form: Form | None = None) -> str:
+    app = branch_app(code)
     year = campaign_year(user().committee)
     quarters = []
     for quarter in range(1, 5):
@@ -53,8 +39,7 @@ def inspections_page(code: str, form: dict[str, Any] | None = None, errors: Any 
         name=app.branch().name,
         year=year,
         quarters=quarters,
-        form=form or {"quarter": str(next_quarter), "on": today()},
-        errors=errors or {},
+        form=form or Form({"quarter": str(next_quarter), "on": today()}),
         can_write=may(code, BRANCH_WRITERS),
     )
 
@@ -70,70 +55,14 @@ def work_inspections(code: str) -> str:
 @signed_in
 def work_inspection(code: str) -> Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     year = campaign_year(user().committee)
-    values = typed()
-    errors = submit(
+    form = typed()
+    if not form.submit(
         InspectionIn,
-        values,
-        lambda b: app.record_inspection(
-            actor,
-            year,
-            b["quarter"],
-            b["on"],
-            b["measures_checked"],
-            b["gaps"],
-            b["weak_links"],
-            b["improvements"],
-        ),
+        lambda b: app.record_inspection(actor, RecordInspection(**b)),
         year=year,
-    )
-    if errors:
-        return inspections_page(code, values, errors), 422
+    ):
+        return inspections_page(code, form), 422
     flash(i18n.tr("季度检查已记录", "The inspection was recorded"))
     return redirect(url_for("pages.work_inspections", code=code))
-
-
-def meetings_page(code: str, form: dict[str, Any] | None = None, errors: Any = None) -> str:
-    app = tenancy_of(current_app).branch(code)
-    year = campaign_year(user().committee)
-    meetings = sorted(app.meetings(year), key=lambda m: m.on, reverse=True)
-    return render_template(
-        "work/meetings.html",
-        code=code,
-        name=app.branch().name,
-        year=year,
-        meetings=meetings,
-        form=form or {"kind": "committee-discussion", "on": today()},
-        errors=errors or {},
-        MEETING_LABELS=MEETING_LABELS,
-        can_write=may(code, BRANCH_WRITERS),
-    )
-
-
-@bp.get("/branch/<code>/meetings")
-@signed_in
-def work_meetings(code: str) -> str:
-    branch_reader(code)
-    return meetings_page(code)
-
-
-@bp.post("/branch/<code>/meetings")
-@signed_in
-def work_meeting(code: str) -> Response | tuple[str, int]:
-    actor = acting_for(code, BRANCH_WRITERS)
-    app = tenancy_of(current_app).branch(code)
-    year = campaign_year(user().committee)
-    values = typed()
-    errors = submit(
-        MeetingIn,
-        values,
-        lambda b: app.record_meeting(
-            actor, year, b["kind"], b["on"], b["title"], b["attendees"], b["minutes"]
-        ),
-        year=year,
-    )
-    if errors:
-        return meetings_page(code, values, errors), 422
-    flash(i18n.tr("会议已记录", "The meeting was recorded"))
-    return redirect(url_for("pages.work_meetings", code=code))

@@ -10,21 +10,28 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
-from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.work import RecordIn, RetractIn
+from cxzy_saas.web.api.records import RecordIn, RetractIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
-from cxzy_saas.web.pages.entry import may, page_number, submit, today, typed, when
-from cxzy_saas.web.pages.work import plan_in_force, subject_choices, subject_names
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import (
+    branch_app,
+    branch_reader,
+    campaign_year,
+    page_number,
+    plan_in_force,
+    subject_choices,
+    subject_names,
+    today,
+    when,
+)
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 PER_PAGE = 20
-Errors = dict[str, dict[str, str]]
-Typed = dict[str, dict[str, Any]]
 
 nav_link("branch", "pages.work_records", "日常记载", "Daily records")
 
@@ -33,8 +40,8 @@ def stamp(event: dict[str, Any]) -> dict[str, str]:
     return {"who": event["actor"].get("user", ""), "when": when(event["recorded_at"])}
 
 
-def records_page(code: str, forms: Typed | None = None, errors: Errors | None = None) -> str:
-    app = tenancy_of(current_app).branch(code)
+def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
+    app = branch_app(code)
     year = campaign_year(user().committee)
     # Newest first: by the day the record belongs to, then by the order it was recorded.
     found = list(enumerate(app.daily_records(year)))
@@ -53,7 +60,7 @@ def records_page(code: str, forms: Typed | None = None, errors: Errors | None = 
             }
         )
     day = today()
-    defaults: Typed = {"record": {"on": day, "level": "member"}}
+    defaults = {"record": Form({"on": day, "level": "member"})}
     return render_template(
         "work/records.html",
         code=code,
@@ -66,8 +73,7 @@ def records_page(code: str, forms: Typed | None = None, errors: Errors | None = 
         total=len(found),
         names=subject_names(app),
         choices=subject_choices(app),
-        forms=defaults | (forms or {}),
-        errors=errors or {},
+        forms=forms_of(defaults | (failed or {})),
         can_write=may(code, BRANCH_ASSESSORS),
     )
 
@@ -83,27 +89,16 @@ def work_records(code: str) -> str:
 @signed_in
 def work_record(code: str) -> Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_ASSESSORS)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     year = campaign_year(user().committee)
-    values = typed()
-    errors = submit(
+    form = typed()
+    if not form.submit(
         RecordIn,
-        values,
-        lambda b: app.record_daily(
-            actor,
-            year,
-            b["on"],
-            b["level"],
-            b["subject"],
-            b["text"],
-            b["criterion"],
-            b["evidence"],
-        ),
-        field="subject",
+        lambda b: app.record_daily(actor, RecordDaily(**b)),
+        near="subject",
         year=year,
-    )
-    if errors:
-        return records_page(code, {"record": values}, {"record": errors}), 422
+    ):
+        return records_page(code, {"record": form}), 422
     flash(i18n.tr("记载已保存", "The record was saved"))
     return redirect(url_for("pages.work_records", code=code))
 
@@ -112,12 +107,12 @@ def work_record(code: str) -> Response | tuple[str, int]:
 @signed_in
 def work_record_retract(code: str, record_id: UUID) -> Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_ASSESSORS)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     app.daily_record(record_id)  # NotFound (404) for a record this branch does not have
-    form = f"retract-{record_id}"
-    values = typed()
-    errors = submit(RetractIn, values, lambda b: app.retract_record(actor, record_id, b["reason"]))
-    if errors:
-        return records_page(code, {form: values}, {form: errors}), 422
+    form = typed()
+    if not form.submit(
+        RetractIn, lambda b: app.retract_record(actor, RetractRecord(record_id=record_id, **b))
+    ):
+        return records_page(code, {f"retract-{record_id}": form}), 422
     flash(i18n.tr("记载已撤回", "The record was retracted"))
     return redirect(url_for("pages.work_records", code=code) + f"#r-{record_id}")

@@ -11,22 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.evaluation import Shortlist, SubmitNomination
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination
-from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.nominations import ShortlistIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
-from cxzy_saas.web.pages.entry import may, today
-from cxzy_saas.web.pages.formkit import Form, typed
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.forms import Form, typed
 
 LEVELS = ("group", "member")
 BANDS = {
@@ -81,7 +80,7 @@ def nomination_page(
 ) -> str:
     branch_reader(code)
     year = campaign_year(user().committee)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     try:
         computed, quota = lines_of(app, year)
     except NotFound as error:
@@ -131,7 +130,7 @@ def branch_nomination(code: str) -> str:
 def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     lines, _ = lines_of(app, year)
     picked = set(request.form.getlist("pick"))
     for level_lines in lines.values():
@@ -154,11 +153,12 @@ def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
         {"level": line.row.level, "subject": line.row.subject, "reason": line.reason}
         for line in chosen
     ]
-    if not form.error and not any(line.error for line in chosen):
-        body = form.check(ShortlistIn, [], year=year, entries=entries)
-        if form.run(lambda: app.shortlist(actor, year, body["entries"])):
-            flash(i18n.tr("推荐名单已保存(报送前可修改)", "Shortlist saved (editable until sent)"))
-            return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
+    ready = not form.error and not any(line.error for line in chosen)
+    if ready and form.submit(
+        ShortlistIn, lambda b: app.shortlist(actor, Shortlist(**b)), year=year, entries=entries
+    ):
+        flash(i18n.tr("推荐名单已保存(报送前可修改)", "Shortlist saved (editable until sent)"))
+        return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
     if form.errors:
         form.error = form.errors.pop("entries")
     return nomination_page(code, lines, form), 422
@@ -169,10 +169,9 @@ def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
 def branch_nomination_submit(code: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
-    app = tenancy_of(current_app).branch(code)
-    form = typed(["on"])
-    body = form.check(OnIn, ["on"])
-    if form.run(lambda: app.submit_nomination(actor, year, body["on"])):
+    app = branch_app(code)
+    form = typed()
+    if form.submit(OnIn, lambda b: app.submit_nomination(actor, SubmitNomination(year=year, **b))):
         flash(i18n.tr("推荐名单已报送党委", "Nomination sent to the committee"))
         return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
     return nomination_page(code, submit_form=form), 422

@@ -8,25 +8,31 @@ Each step is the application's command behind the API's schema, as ``web/api/pla
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.plans import (
+    CirculatePlan,
+    CommentOnPlan,
+    DiscussPlan,
+    DraftPlan,
+    FinalisePlan,
+    RevisePlan,
+    SubmitPlan,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.domain.plan import SUBMITTED, TEXT_FIELDS, Plan
-from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.plans import CirculationIn, CommentIn, DraftIn, MinutesIn, RevisionIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
-from cxzy_saas.web.pages.entry import may, today
-from cxzy_saas.web.pages.formkit import Form, failed, no_forms, typed
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 TEXT_LABELS = {
     "guiding_ideology": ("指导思想", "Guiding ideology"),
@@ -59,36 +65,31 @@ WEIGHTS = (
 )
 
 Act = Callable[[BranchApplication, Any, int, dict[str, Any]], object]
-# step: (schema, the fields typed, command, Chinese and English notice)
-STEPS: dict[str, tuple[type, tuple[str, ...], Act, tuple[str, str]]] = {
+# step: (schema, command, Chinese and English notice)
+STEPS: dict[str, tuple[type, Act, tuple[str, str]]] = {
     "discuss": (
         MinutesIn,
-        ("on", "minutes"),
-        lambda app, a, y, b: app.discuss_plan(a, y, b["on"], b["minutes"]),
+        lambda app, a, y, b: app.discuss_plan(a, DiscussPlan(year=y, **b)),
         ("已记录支委会讨论", "Discussion recorded"),
     ),
     "circulate": (
         CirculationIn,
-        ("to", "on"),
-        lambda app, a, y, b: app.circulate_plan(a, y, b["to"], b["on"]),
+        lambda app, a, y, b: app.circulate_plan(a, CirculatePlan(year=y, **b)),
         ("方案已印发征求意见", "Circulated for comments"),
     ),
     "comment": (
         CommentIn,
-        ("by", "text", "on"),
-        lambda app, a, y, b: app.comment_on_plan(a, y, b["by"], b["text"], b["on"]),
+        lambda app, a, y, b: app.comment_on_plan(a, CommentOnPlan(year=y, **b)),
         ("意见已记录", "Comment recorded"),
     ),
     "finalise": (
         OnIn,
-        ("on",),
-        lambda app, a, y, b: app.finalise_plan(a, y, b["on"]),
+        lambda app, a, y, b: app.finalise_plan(a, FinalisePlan(year=y, **b)),
         ("方案已定稿", "Plan finalised"),
     ),
     "submit": (
         OnIn,
-        ("on",),
-        lambda app, a, y, b: app.submit_plan(a, y, b["on"]),
+        lambda app, a, y, b: app.submit_plan(a, SubmitPlan(year=y, **b)),
         ("方案已报党委审批", "Plan submitted to the committee"),
     ),
 }
@@ -131,10 +132,10 @@ def history(app: BranchApplication, plan: Plan, decided: dict[int, Any]) -> list
     return rows
 
 
-def plan_page(code: str, forms: defaultdict[str, Form] | None = None) -> str:
+def plan_page(code: str, failed: dict[str, Form] | None = None) -> str:
     actor = branch_reader(code)
     year = campaign_year(user().committee)
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     plan = app.plan(year) if app.has_plan(year) else None
     decided = decisions(app, plan) if plan else {}
     latest = decided.get(plan.submissions) if plan else None
@@ -149,7 +150,7 @@ def plan_page(code: str, forms: defaultdict[str, Form] | None = None) -> str:
         decision=latest,
         answering=answering if answering and answering.outcome == "returned" else None,
         history=history(app, plan, decided) if plan else [],
-        forms=forms or no_forms(),
+        forms=forms_of(failed),
         can_write=may(code, BRANCH_WRITERS),
         reader=actor,
         today=today(),
@@ -175,12 +176,11 @@ def done(code: str, year: int, notice: tuple[str, str]) -> Response:
 def branch_plan_draft(code: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
-    form = typed(["drafter"])
-    body = form.check(DraftIn, ["drafter"], year=year)
-    app = tenancy_of(current_app).branch(code)
-    if form.run(lambda: app.draft_plan(actor, year, body["drafter"])):
+    form = typed()
+    app = branch_app(code)
+    if form.submit(DraftIn, lambda b: app.draft_plan(actor, DraftPlan(**b)), year=year):
         return done(code, year, ("已按默认评选条件起草方案", "Plan drafted from the catalogue"))
-    return plan_page(code, failed("draft", form)), 422
+    return plan_page(code, {"draft": form}), 422
 
 
 @bp.post("/branch/<code>/plan/<step>")
@@ -189,21 +189,20 @@ def branch_plan_step(code: str, step: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     if step not in STEPS:
         raise NotFound("page.step_not_found", step=step)
-    schema, names, act, notice = STEPS[step]
+    schema, act, notice = STEPS[step]
     year = campaign_year(user().committee)
-    form = typed(names)
-    body = form.check(schema, names)
-    app = tenancy_of(current_app).branch(code)
-    if form.run(lambda: act(app, actor, year, body)):
+    form = typed()
+    app = branch_app(code)
+    if form.submit(schema, lambda b: act(app, actor, year, b)):
         return done(code, year, notice)
-    return plan_page(code, failed(step, form)), 422
+    return plan_page(code, {step: form}), 422
 
 
 def weights_of(form: Form) -> dict[str, float]:
     """The composite weights typed, each a number not below 0 (refused next to the field)."""
     weights = {}
     for key, _, _ in WEIGHTS:
-        text = str(form.values[f"w_{key}"]).strip()
+        text = str(form.value(f"w_{key}")).strip()
         try:
             weights[key] = float(text)
             if weights[key] < 0:
@@ -218,20 +217,22 @@ def weights_of(form: Form) -> dict[str, float]:
 def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     year = campaign_year(user().committee)
-    names = [*TEXT_FIELDS, "note", *(f"w_{k}" for k, _, _ in WEIGHTS)]
-    form = typed(names)
+    form = typed()
     form.values["composite_weights"] = ""  # a place for the domain's refusal of the weights
-    app = tenancy_of(current_app).branch(code)
+    app = branch_app(code)
     content = copy.deepcopy(app.plan(year).versions[-1])
-    content.update({name: form.values[name] for name in TEXT_FIELDS})
+    content.update({name: form.value(name) for name in TEXT_FIELDS})
     content["composite_weights"] = weights_of(form)
     for name in TEXT_FIELDS:
-        if not str(form.values[name]).strip():
+        if not str(form.value(name)).strip():
             form.refuse(InvalidInput("text.empty", field=name))
-    body = form.check(RevisionIn, ["note"], content=content)
-    if form.run(lambda: app.revise_plan(actor, year, content, body["note"])):
+    if form.submit(
+        RevisionIn,
+        lambda b: app.revise_plan(actor, RevisePlan(year=year, **b)),
+        content=content,
+    ):
         return done(code, year, ("方案已修改,形成新版本", "Plan revised: a new version"))
-    return plan_page(code, failed("revise", form)), 422
+    return plan_page(code, {"revise": form}), 422
 
 
 nav_link("branch", "pages.branch_plan", "活动方案", "Plan")

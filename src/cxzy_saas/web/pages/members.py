@@ -10,31 +10,52 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from cxzy_saas.application.organisation import NewMember
+from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.commands.organisation import (
+    ConfirmFullMembership,
+    EnrolMember,
+    GiveRole,
+    MoveMember,
+    RecordDeparture,
+    RelieveRole,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
-from cxzy_saas.web.api.branches import LeaveIn, MemberIn, MoveIn, RoleIn
+from cxzy_saas.web.api.members import LeaveIn, MemberIn, MoveIn, RoleIn
 from cxzy_saas.web.api.schemas import OnIn
-from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import acting_for, signed_in
-from cxzy_saas.web.pages.branch import branch_reader
-from cxzy_saas.web.pages.entry import submit, today, typed, when
-from cxzy_saas.web.pages.organisation import (
-    POSTS,
-    STATUSES,
-    Errors,
-    Typed,
-    branch_app,
-    common,
-    group_codes,
-)
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, may, signed_in
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, today, when
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
+
+STATUSES = {"full": ("正式党员", "full member"), "probationary": ("预备党员", "probationary")}
+POSTS = {
+    "secretary": ("书记", "secretary"),
+    "organiser": ("组织委员", "organiser"),
+    "group-leader": ("党小组长", "group leader"),
+}
+
+nav_link("branch", "pages.org_members", "党员", "Members")
+
+
+def group_codes(app: BranchApplication) -> dict[Any, str]:
+    return {g.id: g.code for g in app.groups(include_dissolved=True)}
+
+
+def common(code: str, app: BranchApplication) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": app.branch().name,
+        "can_write": may(code, BRANCH_WRITERS),
+        "STATUSES": STATUSES,
+        "POSTS": POSTS,
+    }
+
 
 # members
 
 
-def members_page(
-    code: str, form: dict[str, Any] | None = None, errors: Errors | None = None
-) -> str:
+def members_page(code: str, form: Form | None = None) -> str:
     app = branch_app(code)
     codes = group_codes(app)
     names = {g.code: g.name for g in app.groups(include_dissolved=True)}
@@ -47,8 +68,7 @@ def members_page(
         "work/members.html",
         rows=rows,
         groups=[(g.code, g.name) for g in app.groups()],
-        form=form or {"status": "full"},
-        errors=(errors or {}).get("enrol", {}),
+        form=form or Form({"status": "full"}),
         **common(code, app),
     )
 
@@ -65,18 +85,16 @@ def org_members(code: str) -> str:
 def org_member_enrol(code: str) -> Response | tuple[str, int]:
     actor = acting_for(code, BRANCH_WRITERS)
     app = branch_app(code)
-    values = typed()
-    errors = submit(
+    form = typed()
+    if not form.submit(
         MemberIn,
-        values,
-        lambda b: app.enrol_member(actor, NewMember(**b)),
-        field="member_no",
-        group=values.get("group") or None,
-    )
-    if errors:
-        return members_page(code, values, {"enrol": errors}), 422
+        lambda b: app.enrol_member(actor, EnrolMember(**b)),
+        near="member_no",
+        group=form.values.get("group") or None,
+    ):
+        return members_page(code, form), 422
     flash(i18n.tr("党员已登记", "The member was enrolled"))
-    return redirect(url_for("pages.org_member", code=code, no=values["member_no"].strip()))
+    return redirect(url_for("pages.org_member", code=code, no=form.values["member_no"].strip()))
 
 
 # one member
@@ -118,9 +136,7 @@ def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
     return texts[name]() if name in texts else name
 
 
-def member_page(
-    code: str, no: str, forms: Typed | None = None, errors: Errors | None = None
-) -> str:
+def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
     member = app.member(no)
     codes = group_codes(app)
@@ -135,11 +151,11 @@ def member_page(
     ]
     day = today()
     defaults = {
-        "move": {"group": codes.get(member.group_id, ""), "on": day},
-        "confirm": {"on": day},
-        "give": {"on": day},
-        "relieve": {"on": day},
-        "leave": {"on": day},
+        "move": Form({"group": codes.get(member.group_id, ""), "on": day}),
+        "confirm": Form({"on": day}),
+        "give": Form({"on": day}),
+        "relieve": Form({"on": day}),
+        "leave": Form({"on": day}),
     }
     return render_template(
         "work/member.html",
@@ -147,8 +163,7 @@ def member_page(
         group=codes.get(member.group_id),
         groups=[(g.code, g.name) for g in app.groups()],
         history=history,
-        forms=defaults | (forms or {}),
-        errors=errors or {},
+        forms=forms_of(defaults | (failed or {})),
         **common(code, app),
     )
 
@@ -165,31 +180,33 @@ MEMBER_ACTIONS: dict[str, tuple[str, Any, Any, tuple[str, str]]] = {
     "group": (
         "move",
         MoveIn,
-        lambda app, a, no, b: app.move_member(a, no, b["group"], b["on"]),
+        lambda app, a, no, b: app.move_member(a, MoveMember(member_no=no, **b)),
         ("党小组已调整", "Moved"),
     ),
     "confirmation": (
         "confirm",
         OnIn,
-        lambda app, a, no, b: app.confirm_full_membership(a, no, b["on"]),
+        lambda app, a, no, b: app.confirm_full_membership(
+            a, ConfirmFullMembership(member_no=no, **b)
+        ),
         ("已转为正式党员", "Confirmed as a full member"),
     ),
     "roles": (
         "give",
         RoleIn,
-        lambda app, a, no, b: app.give_role(a, no, b["role"], b["on"]),
+        lambda app, a, no, b: app.give_role(a, GiveRole(member_no=no, **b)),
         ("职务已任命", "Role given"),
     ),
     "relief": (
         "relieve",
         RoleIn,
-        lambda app, a, no, b: app.relieve_role(a, no, b["role"], b["on"]),
+        lambda app, a, no, b: app.relieve_role(a, RelieveRole(member_no=no, **b)),
         ("职务已免去", "Role relieved"),
     ),
     "departure": (
         "leave",
         LeaveIn,
-        lambda app, a, no, b: app.member_leaves(a, no, b["reason"], b["on"]),
+        lambda app, a, no, b: app.record_departure(a, RecordDeparture(member_no=no, **b)),
         ("已记录组织关系转出", "Departure recorded"),
     ),
 }
@@ -203,12 +220,11 @@ def org_member_act(code: str, no: str, action: str) -> Response | tuple[str, int
     actor = acting_for(code, BRANCH_WRITERS)
     app = branch_app(code)
     app.member(no)  # NotFound (404) for a member that does not exist
-    form, schema, command, done = MEMBER_ACTIONS[action]
-    values = typed()
-    fixed = {"group": values.get("group") or None} if action == "group" else {}
-    field = "group" if action == "group" else "form"
-    errors = submit(schema, values, lambda b: command(app, actor, no, b), field=field, **fixed)
-    if errors:
-        return member_page(code, no, {form: values}, {form: errors}), 422
+    name, schema, command, done = MEMBER_ACTIONS[action]
+    form = typed()
+    fixed = {"group": form.values.get("group") or None} if action == "group" else {}
+    near = "group" if action == "group" else ""
+    if not form.submit(schema, lambda b: command(app, actor, no, b), near=near, **fixed):
+        return member_page(code, no, {name: form}), 422
     flash(i18n.tr(*done))
     return redirect(url_for("pages.org_member", code=code, no=no))

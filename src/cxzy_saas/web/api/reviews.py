@@ -6,17 +6,20 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.evaluation import (
+    FileBranchSummary,
+    FileGroupSummary,
+    FileSummary,
+    Recommend,
+    RecordCritique,
+    ReportReview,
+    StartReview,
+)
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain.evaluation import STAGES
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    SUBJECT,
-    YEAR,
-    In,
-    OnIn,
-    text,
-)
+from cxzy_saas.web.api.schemas import SUBJECT, YEAR, In, OnIn, optional_text, string, text
 
 STAGE = validate.OneOf(STAGES)
 
@@ -25,7 +28,7 @@ STAGE = validate.OneOf(STAGES)
 
 class ReviewStartIn(In):
     year = fields.Integer(required=True, validate=YEAR)
-    stage = fields.String(required=True, validate=STAGE)
+    stage = string(required=True, validate=STAGE)
     on = fields.Date(required=True)
 
 
@@ -41,17 +44,17 @@ class ReviewOut(Schema):
 
 
 class SummaryIn(In):
-    member = fields.String(required=True, validate=SUBJECT)
+    member = string(required=True, validate=SUBJECT)
     text = text(required=True)
 
 
 class CritiqueIn(In):
-    member = fields.String(required=True, validate=SUBJECT)
+    member = string(required=True, validate=SUBJECT)
     remarks = fields.List(text(2000), required=True, validate=validate.Length(min=1, max=50))
 
 
 class GroupSummaryIn(In):
-    group = fields.String(required=True, validate=SUBJECT)
+    group = string(required=True, validate=SUBJECT)
     text = text(required=True)
 
 
@@ -60,9 +63,9 @@ class TextIn(In):
 
 
 class RecommendIn(In):
-    groups = fields.List(fields.String(validate=SUBJECT), load_default=list)
-    members = fields.List(fields.String(validate=SUBJECT), load_default=list)
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    groups = fields.List(string(validate=SUBJECT), load_default=list)
+    members = fields.List(string(validate=SUBJECT), load_default=list)
+    reason = optional_text(2000)
 
 
 @api_route(
@@ -75,9 +78,8 @@ class RecommendIn(In):
     status=201,
 )
 def start_review(call: Call, code: str) -> Any:
-    b = call.body
-    call.branch.start_review(call.actor, b["year"], b["stage"], b["on"])
-    return call.branch.review(b["year"], b["stage"])
+    call.branch.start_review(call.actor, StartReview(**call.body))
+    return call.branch.review(call.body["year"], call.body["stage"])
 
 
 @api_route(
@@ -108,40 +110,40 @@ review_step(
     "个人总结",
     BRANCH_PEOPLE,
     SummaryIn,
-    lambda app, a, y, s, b: app.file_summary(a, y, s, b["member"], b["text"]),
+    lambda app, a, y, s, b: app.file_summary(a, FileSummary(year=y, stage=s, **b)),
 )
 review_step(
     "critiques",
     "讲评意见",
     BRANCH_WRITERS,
     CritiqueIn,
-    lambda app, a, y, s, b: app.record_critique(a, y, s, b["member"], b["remarks"]),
+    lambda app, a, y, s, b: app.record_critique(a, RecordCritique(year=y, stage=s, **b)),
 )
 review_step(
     "group-summaries",
     "党小组总结",
     BRANCH_WRITERS | {"group-leader"},
     GroupSummaryIn,
-    lambda app, a, y, s, b: app.file_group_summary(a, y, s, b["group"], b["text"]),
+    lambda app, a, y, s, b: app.file_group_summary(a, FileGroupSummary(year=y, stage=s, **b)),
 )
 review_step(
     "branch-summary",
     "支部总结",
     BRANCH_WRITERS,
     TextIn,
-    lambda app, a, y, s, b: app.file_branch_summary(a, y, s, b["text"]),
+    lambda app, a, y, s, b: app.file_branch_summary(a, FileBranchSummary(year=y, stage=s, **b)),
 )
 review_step(
     "recommendations",
     "推荐表扬(半年初评)",
     BRANCH_WRITERS,
     RecommendIn,
-    lambda app, a, y, s, b: app.recommend(a, y, b["groups"], b["members"], b["reason"]),
+    lambda app, a, y, s, b: app.recommend(a, Recommend(year=y, **b)),
 )
 review_step(
     "report",
     "向党委汇报",
     BRANCH_WRITERS,
     OnIn,
-    lambda app, a, y, s, b: app.report_review(a, y, s, b["on"]),
+    lambda app, a, y, s, b: app.report_review(a, ReportReview(year=y, stage=s, **b)),
 )

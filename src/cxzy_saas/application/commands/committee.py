@@ -1,0 +1,89 @@
+"""The committee's own commands: its campaigns, its quarterly assessment of each branch, its
+acknowledgement of what branches report, the commendation, and user accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+# campaigns
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenCampaign:
+    year: int
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseCampaign:
+    year: int
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetLeaderboardVisibility:
+    year: int
+    open_to_branches: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssessBranch:
+    branch: str
+    year: int
+    quarter: int
+    scores: Mapping[str, Any]  # points per scoring item of the branch level
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acknowledge:
+    """The committee has seen what a branch reported: a measure (``subject``: its id), a
+    half-year report or an annual summary (``subject``: the year)."""
+
+    branch: str
+    year: int
+    kind: str
+    subject: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Commend:
+    year: int
+    entries: Sequence[Mapping[str, str]]  # {"branch", "level", "subject"} each
+    on: date
+    decision_text: str
+
+
+# user accounts and their grants
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterUser:
+    username: str
+    display_name: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grant:
+    username: str
+    role: str
+    tenant: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Revoke:
+    username: str
+    role: str
+    tenant: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkMember:
+    username: str
+    branch: str
+    member_no: str

@@ -1,0 +1,109 @@
+"""User accounts of the committee and their grants (events in the committee's log)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser, Revoke
+from cxzy_saas.domain.accounts import GRANTABLE
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import CODE, In, PageArgs, page_of, paginate, string, text
+
+
+class AccountIn(In):
+    username = string(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{1,39}$"))
+    display_name = text(50, required=True)
+    password = string(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+
+
+class GrantIn(In):
+    role = string(required=True, validate=validate.OneOf(GRANTABLE))
+    tenant = string(required=True, validate=CODE)
+
+
+class MemberLinkIn(In):
+    branch = string(required=True, validate=CODE)
+    member_no = string(required=True, validate=validate.Length(min=1, max=20))
+
+
+class AccountOut(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    grants = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
+    members = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+ADMINS = {"committee-admin"}
+
+
+@api_route(
+    "/accounts", summary="用户列表", roles=ADMINS, query=PageArgs, response=page_of(AccountOut)
+)
+def list_accounts(call: Call) -> dict[str, Any]:
+    return paginate(sorted(call.committee.accounts(), key=lambda a: a.username), call.args)
+
+
+@api_route(
+    "/accounts",
+    "POST",
+    summary="注册用户",
+    roles=ADMINS,
+    body=AccountIn,
+    response=AccountOut,
+    status=201,
+)
+def register_account(call: Call) -> Any:
+    call.committee.register_user(call.actor, RegisterUser(**call.body))
+    return call.committee.account(call.body["username"])
+
+
+def check_grant_tenant(call: Call, tenant: str) -> None:
+    """A grant names this committee or one of its branches (NotFound otherwise)."""
+    if tenant != call.committee_code:
+        from cxzy_saas.domain.errors import NotFound
+
+        if tenant not in call.committee.committee().branches:
+            raise NotFound("branch.not_found", branch=tenant)
+
+
+@api_route(
+    "/accounts/<username>/grants",
+    "POST",
+    summary="授予权限",
+    roles=ADMINS,
+    body=GrantIn,
+    response=AccountOut,
+)
+def grant(call: Call, username: str) -> Any:
+    check_grant_tenant(call, call.body["tenant"])
+    call.committee.grant(call.actor, Grant(username=username, **call.body))
+    return call.committee.account(username)
+
+
+@api_route(
+    "/accounts/<username>/revocations",
+    "POST",
+    summary="收回权限",
+    roles=ADMINS,
+    body=GrantIn,
+    response=AccountOut,
+)
+def revoke(call: Call, username: str) -> Any:
+    call.committee.revoke(call.actor, Revoke(username=username, **call.body))
+    return call.committee.account(username)
+
+
+@api_route(
+    "/accounts/<username>/member",
+    "PUT",
+    summary="关联党员身份(党员角色用)",
+    roles=ADMINS,
+    body=MemberLinkIn,
+    response=AccountOut,
+)
+def link_member(call: Call, username: str) -> Any:
+    check_grant_tenant(call, call.body["branch"])
+    call.committee.link_member(call.actor, LinkMember(username=username, **call.body))
+    return call.committee.account(username)

@@ -1,0 +1,73 @@
+"""A branch's annual summary (年度总结), filed once and reported to the members' meeting and the
+committee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportAnnualSummary
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import YEAR, In, string, text
+
+
+class AnnualSummaryIn(In):
+    year = fields.Integer(required=True, validate=YEAR)
+    basic_facts = text(required=True)
+    experience = text(required=True)
+    problems = text(required=True)
+    plans = text(required=True)
+
+
+class AnnualSummaryOut(Schema):
+    year = fields.Integer()
+    basic_facts = fields.String()
+    experience = fields.String()
+    problems = fields.String()
+    plans = fields.String()
+    reported = fields.Dict(keys=fields.String(), values=fields.Date())
+
+
+class SummaryReportIn(In):
+    to = string(required=True, validate=validate.OneOf(["members-meeting", "committee"]))
+    on = fields.Date(required=True)
+
+
+@api_route(
+    "/branches/<code>/annual-summaries",
+    "POST",
+    summary="年度总结",
+    roles=BRANCH_WRITERS,
+    body=AnnualSummaryIn,
+    response=AnnualSummaryOut,
+    status=201,
+)
+def file_annual_summary(call: Call, code: str) -> Any:
+    call.branch.file_annual_summary(call.actor, FileAnnualSummary(**call.body))
+    return call.branch.annual_summary(call.body["year"])
+
+
+@api_route(
+    "/branches/<code>/annual-summaries/<int:year>",
+    summary="年度总结",
+    roles=READERS,
+    response=AnnualSummaryOut,
+)
+def get_annual_summary(call: Call, code: str, year: int) -> Any:
+    return call.branch.annual_summary(year)
+
+
+@api_route(
+    "/branches/<code>/annual-summaries/<int:year>/reports",
+    "POST",
+    summary="向党员大会或党委报告年度总结",
+    roles=BRANCH_WRITERS,
+    body=SummaryReportIn,
+    response=AnnualSummaryOut,
+)
+def report_annual_summary(call: Call, code: str, year: int) -> Any:
+    call.branch.report_annual_summary(call.actor, ReportAnnualSummary(year=year, **call.body))
+    return call.branch.annual_summary(year)

@@ -1,0 +1,58 @@
+"""The commendation (命名表彰): the committee names advanced branches, groups and excellent
+members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.application.commands.committee import Commend
+from cxzy_saas.application.permissions import COMMITTEE_WRITERS
+from cxzy_saas.web.api.campaigns import ANYONE
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import CODE, LEVELS, In, optional_text, string, text
+
+
+class NamedIn(In):
+    branch = string(required=True, validate=CODE)
+    level = string(required=True, validate=LEVELS)
+    subject = optional_text(40)
+
+
+class CommendIn(In):
+    entries = fields.List(
+        fields.Nested(NamedIn), required=True, validate=validate.Length(min=1, max=1000)
+    )
+    on = fields.Date(required=True)
+    decision_text = text(required=True)
+
+
+class CommendationOut(Schema):
+    year = fields.Integer()
+    named = fields.List(fields.Dict())
+
+
+@api_route(
+    "/campaigns/<int:year>/commendation",
+    summary="表彰名单",
+    roles=ANYONE,
+    response=CommendationOut,
+)
+def get_commendation(call: Call, year: int) -> dict[str, Any]:
+    call.committee.campaign(year)
+    commendation = call.committee.commendation(year)
+    return {"year": year, "named": commendation.named if commendation else []}
+
+
+@api_route(
+    "/campaigns/<int:year>/commendation",
+    "POST",
+    summary="命名表彰",
+    roles=COMMITTEE_WRITERS,
+    body=CommendIn,
+    response=CommendationOut,
+)
+def commend(call: Call, year: int) -> dict[str, Any]:
+    call.committee.commend(call.actor, Commend(year=year, **call.body))
+    return get_commendation.__wrapped__(call, year)  # type: ignore[attr-defined]

@@ -1,0 +1,181 @@
+"""A branch's members (党员): enrolment, the commands on one member, erasure of personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.application.commands.organisation import (
+    ConfirmFullMembership,
+    EnrolMember,
+    EraseMember,
+    GiveRole,
+    MoveMember,
+    RecordDeparture,
+    RelieveRole,
+)
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.organisation import BRANCH_ROLES, MEMBER_STATUSES
+from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.groups import ReasonIn
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import EventOut, In, OnIn, PageArgs, page_of, paginate, string, text
+
+
+class MemberIn(In):
+    member_no = string(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
+    name = text(50, required=True)
+    status = string(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
+    group = string(load_default=None, allow_none=True)
+    joined_on = fields.Date(required=True)
+    gender = string(load_default="", validate=validate.OneOf(["", "男", "女"]))
+    phone = string(load_default="", validate=validate.Regexp(r"^[0-9+ -]{0,20}$"))
+
+
+class MemberOut(Schema):
+    member_no = fields.String()
+    name = fields.String()
+    status = fields.String()
+    group = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    active = fields.Boolean()
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+
+
+class MemberDetailOut(MemberOut):
+    history = fields.List(fields.Nested(EventOut))
+
+
+class MoveIn(In):
+    group = string(required=True, allow_none=True)
+    on = fields.Date(required=True)
+
+
+class RoleIn(In):
+    role = string(required=True, validate=validate.OneOf(BRANCH_ROLES))
+    on = fields.Date(required=True)
+
+
+class LeaveIn(In):
+    reason = text(500, required=True)
+    on = fields.Date(required=True)
+
+
+def member_row(call: Call, member: Any) -> dict[str, Any]:
+    groups = {g.id: g.code for g in call.branch.groups(include_dissolved=True)}
+    return {
+        "member_no": member.member_no,
+        "name": member.name,
+        "status": member.status,
+        "group": groups.get(member.group_id),
+        "roles": member.roles,
+        "active": member.active,
+        "joined_on": member.joined_on,
+        "left_on": member.left_on,
+    }
+
+
+class MemberArgs(PageArgs):
+    include_left = fields.Boolean(load_default=False)
+
+
+@api_route(
+    "/branches/<code>/members",
+    summary="党员列表",
+    roles=READERS,
+    query=MemberArgs,
+    response=page_of(MemberOut),
+)
+def list_members(call: Call, code: str) -> dict[str, Any]:
+    members = call.branch.members(include_left=call.args["include_left"])
+    return paginate([member_row(call, m) for m in members], call.args)
+
+
+@api_route(
+    "/branches/<code>/members",
+    "POST",
+    summary="登记党员",
+    roles=BRANCH_WRITERS,
+    body=MemberIn,
+    response=MemberOut,
+    status=201,
+)
+def enrol_member(call: Call, code: str) -> dict[str, Any]:
+    call.branch.enrol_member(call.actor, EnrolMember(**call.body))
+    return member_row(call, call.branch.member(call.body["member_no"]))
+
+
+@api_route(
+    "/branches/<code>/members/<no>",
+    summary="党员及其记录",
+    roles=READERS,
+    response=MemberDetailOut,
+)
+def get_member(call: Call, code: str, no: str) -> dict[str, Any]:
+    member = call.branch.member(no)
+    return {**member_row(call, member), "history": call.branch.history(member.id)}
+
+
+def member_command(rule: str, summary: str, body: type[Schema], act: Any) -> None:
+    """A command on one member that answers with the member as it now stands."""
+
+    def view(call: Call, code: str, no: str) -> dict[str, Any]:
+        act(call.branch, call.actor, no, call.body)
+        return member_row(call, call.branch.member(no))
+
+    view.__name__ = "member_" + rule.rsplit("/", 1)[-1].replace("-", "_")
+    api_route(
+        f"/branches/<code>/members/<no>/{rule}",
+        "POST",
+        summary=summary,
+        roles=BRANCH_WRITERS,
+        body=body,
+        response=MemberOut,
+    )(view)
+
+
+member_command(
+    "group",
+    "调整党小组",
+    MoveIn,
+    lambda app, a, no, b: app.move_member(a, MoveMember(member_no=no, **b)),
+)
+member_command(
+    "confirmation",
+    "预备党员转正",
+    OnIn,
+    lambda app, a, no, b: app.confirm_full_membership(a, ConfirmFullMembership(member_no=no, **b)),
+)
+member_command(
+    "roles",
+    "任命职务",
+    RoleIn,
+    lambda app, a, no, b: app.give_role(a, GiveRole(member_no=no, **b)),
+)
+member_command(
+    "relief",
+    "免去职务",
+    RoleIn,
+    lambda app, a, no, b: app.relieve_role(a, RelieveRole(member_no=no, **b)),
+)
+member_command(
+    "departure",
+    "组织关系转出",
+    LeaveIn,
+    lambda app, a, no, b: app.record_departure(a, RecordDeparture(member_no=no, **b)),
+)
+
+
+@api_route(
+    "/branches/<code>/members/<no>/erasure",
+    "POST",
+    summary="删除党员个人信息(个人信息保护法;不可撤销)",
+    roles={"branch-secretary", "committee-admin"},
+    body=ReasonIn,
+    response=MemberOut,
+)
+def erase_member(call: Call, code: str, no: str) -> dict[str, Any]:
+    call.branch.erase_member(call.actor, EraseMember(member_no=no, **call.body))
+    return member_row(call, call.branch.member(no))

@@ -1,0 +1,35 @@
+"""The computed ranking of a branch's groups and members (advice for the nomination)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from cxzy_saas.domain import ranking as scores
+from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.routing import Call, api_route
+
+
+class RankingOut(Schema):
+    campaign = fields.Integer()
+    quota = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
+    rows = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()))
+
+
+@api_route(
+    "/branches/<code>/rankings/<int:year>",
+    summary="综合评分与排名(推荐参考)",
+    roles=READERS,
+    response=RankingOut,
+)
+def ranking(call: Call, code: str, year: int) -> dict[str, Any]:
+    inputs = call.branch.score_inputs(year)
+    return {
+        "campaign": year,
+        "quota": scores.quota(inputs),
+        "rows": {
+            level: [r.as_dict() for r in scores.rows(inputs, level)]
+            for level in ("group", "member")
+        },
+    }

@@ -1,0 +1,98 @@
+"""Daily records (日常记载) of what a member, a group or the branch did."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import (
+    LEVELS,
+    SUBJECT,
+    YEAR,
+    CampaignArgs,
+    In,
+    optional_text,
+    page_of,
+    paginate,
+    string,
+    text,
+)
+
+
+class RecordIn(In):
+    year = fields.Integer(required=True, validate=YEAR)
+    on = fields.Date(required=True)
+    level = string(required=True, validate=LEVELS)
+    subject = string(required=True, validate=SUBJECT)
+    text = text(5000, required=True)
+    criterion = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=100)
+    )
+    evidence = optional_text(2000)
+
+
+class RecordOut(Schema):
+    id = fields.UUID()
+    year = fields.Integer()
+    on = fields.Date()
+    level = fields.String()
+    subject = fields.String()
+    criterion = fields.Integer(allow_none=True)
+    text = fields.String()
+    evidence = fields.String()
+    retracted = fields.String(allow_none=True)
+
+
+class RetractIn(In):
+    reason = text(1000, required=True)
+
+
+@api_route(
+    "/branches/<code>/records",
+    summary="日常记载列表",
+    roles=READERS,
+    query=CampaignArgs,
+    response=page_of(RecordOut),
+)
+def list_records(call: Call, code: str) -> dict[str, Any]:
+    return paginate(call.branch.daily_records(call.args["campaign"]), call.args)
+
+
+@api_route(
+    "/branches/<code>/records",
+    "POST",
+    summary="日常记载",
+    roles=BRANCH_ASSESSORS,
+    body=RecordIn,
+    response=RecordOut,
+    status=201,
+)
+def record_daily(call: Call, code: str) -> Any:
+    record_id = call.branch.record_daily(call.actor, RecordDaily(**call.body))
+    return call.branch.daily_record(record_id)
+
+
+@api_route(
+    "/branches/<code>/records/<uuid:id>", summary="日常记载", roles=READERS, response=RecordOut
+)
+def get_record(call: Call, code: str, id: UUID) -> Any:
+    return call.branch.daily_record(id)
+
+
+@api_route(
+    "/branches/<code>/records/<uuid:id>/retraction",
+    "POST",
+    summary="撤回记载(注明原因)",
+    roles=BRANCH_ASSESSORS,
+    body=RetractIn,
+    response=RecordOut,
+)
+def retract_record(call: Call, code: str, id: UUID) -> Any:
+    call.branch.retract_record(call.actor, RetractRecord(record_id=id, **call.body))
+    return call.branch.daily_record(id)

@@ -1,0 +1,49 @@
+"""The annual summary (年度总结) of a branch, filed once and reported to the members' meeting and
+the committee; shown on the deeds page (``deeds``), whose forms post here.
+
+The forms are the API's schemas and the application's commands (``web/api/annual_summaries.py``).
+"""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportAnnualSummary
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.web.api.annual_summaries import AnnualSummaryIn, SummaryReportIn
+from cxzy_saas.web.pages import bp
+from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages.branch import branch_app, campaign_year
+from cxzy_saas.web.pages.deeds import deeds_page, done
+from cxzy_saas.web.pages.forms import typed
+
+
+@bp.post("/branch/<code>/annual-summary")
+@signed_in
+def branch_annual_summary(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    form = typed()
+    app = branch_app(code)
+    if form.submit(
+        AnnualSummaryIn,
+        lambda b: app.file_annual_summary(actor, FileAnnualSummary(**b)),
+        year=year,
+    ):
+        return done(code, year, ("年度总结已保存", "Annual summary filed"), "#summary")
+    return deeds_page(code, {"summary": form}), 422
+
+
+@bp.post("/branch/<code>/annual-summary/report")
+@signed_in
+def branch_annual_summary_report(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    form = typed()
+    app = branch_app(code)
+    if form.submit(
+        SummaryReportIn,
+        lambda b: app.report_annual_summary(actor, ReportAnnualSummary(year=year, **b)),
+    ):
+        return done(code, year, ("年度总结已报告", "Summary reported"), "#summary")
+    return deeds_page(code, {"report": form}), 422

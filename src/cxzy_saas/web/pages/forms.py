@@ -1,0 +1,118 @@
+"""The forms of the pages: what the user typed, the refusals next to each field in the page's
+language, and one way to check a form and run its command.
+
+A form is checked by the API's own marshmallow schema first (so a page refuses what the API
+refuses), then by the application's command. A refusal naming a field the form has is shown next
+to that field; any other next to the field the view names (``near``), else at the top of the
+form. A refused form is shown again with what the user typed and status 422; an accepted one
+redirects (post/redirect/get), so that a reload never records twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.web.pages import i18n
+
+
+def first_text(messages: Any) -> str:
+    """marshmallow's messages of one field: a list, or a dict by list index."""
+    if isinstance(messages, str):
+        return messages
+    if isinstance(messages, dict):
+        return first_text(next(iter(messages.values())))
+    return first_text(messages[0])
+
+
+@dataclass
+class Form:
+    """One form of a page: the typed values and the refusals, by field name (``error``: the
+    form's own refusal, shown at its top)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+
+    def value(self, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.error)
+
+    def refuse(self, error: DomainError, near: str = "") -> None:
+        text = i18n.message(error)
+        if error.field and error.field in self.values:
+            self.errors[error.field] = text
+        elif near:
+            self.errors[near] = text
+        else:
+            self.error = text
+
+    def check(self, schema: type[Schema], **fixed: Any) -> dict[str, Any]:
+        """The typed fields of ``schema`` (stripped; blank ones left out, so that a required
+        one is "missing") plus ``fixed``, loaded by ``schema``; refusals are kept by field,
+        and {} returned."""
+        data: dict[str, Any] = {}
+        for name in schema._declared_fields:
+            value = self.values.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            if value not in (None, "", []):
+                data[name] = value
+        data.update(fixed)
+        try:
+            return dict(schema().load(data))
+        except ValidationError as error:
+            for name, found in error.normalized_messages().items():
+                text = i18n.schema_message(first_text(found))
+                if name in self.values:
+                    self.errors[name] = text
+                else:
+                    self.error = text
+            return {}
+
+    def run(self, act: Callable[[], object], near: str = "") -> bool:
+        """Run the command unless the form failed already; keep its refusal."""
+        if self.failed:
+            return False
+        try:
+            act()
+        except DomainError as error:
+            self.refuse(error, near)
+            return False
+        return True
+
+    def submit(
+        self,
+        schema: type[Schema],
+        act: Callable[[dict[str, Any]], object],
+        *,
+        near: str = "",
+        **fixed: Any,
+    ) -> bool:
+        """:meth:`check` the form, then :meth:`run` ``act`` with what ``schema`` loaded."""
+        body = self.check(schema, **fixed)
+        return self.run(lambda: act(body), near)
+
+
+def typed(lists: Iterable[str] = ()) -> Form:
+    """The posted form as the user typed it (``lists``: the fields with several values)."""
+    values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    for name in lists:
+        values[name] = request.form.getlist(name)
+    return Form(values=values)
+
+
+def forms_of(named: Mapping[str, Form] | None = None) -> defaultdict[str, Form]:
+    """The forms of a page by name; a form not named is empty."""
+    found: defaultdict[str, Form] = defaultdict(Form)
+    found.update(named or {})
+    return found

@@ -1,0 +1,140 @@
+"""Measures (措施) of a branch, its groups and members for the campaign: filed against the
+criteria of the plan in force, reported up, acknowledged by the branch, marked done."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.commands.work import (
+    AcknowledgeMeasure,
+    CompleteMeasure,
+    FileMeasure,
+    ReportMeasure,
+)
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
+from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.work import REPORT_TO
+from cxzy_saas.web.api.measures import AcknowledgeIn, CompleteIn, MeasureIn, ReportIn
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import (
+    branch_app,
+    branch_reader,
+    campaign_year,
+    plan_in_force,
+    subject_choices,
+    subject_names,
+    today,
+)
+from cxzy_saas.web.pages.forms import Form, forms_of, typed
+
+TARGETS = {
+    "group": ("党小组", "group"),
+    "branch": ("党支部", "branch"),
+    "committee": ("党委", "committee"),
+}
+
+nav_link("branch", "pages.work_measures", "措施", "Measures")
+
+
+def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
+    app = branch_app(code)
+    year = campaign_year(user().committee)
+    plan = plan_in_force(app, year)
+    measures = sorted(app.measures(year), key=lambda m: (m.done_on is not None, m.due))
+    day = today()
+    defaults = {"file": Form({"level": "member", "due": f"{year}-12-31"})}
+    for m in measures:
+        defaults[f"report-{m.id}"] = Form({"to": REPORT_TO[m.level][0], "on": day})
+        defaults[f"ack-{m.id}"] = Form({"on": day})
+        defaults[f"done-{m.id}"] = Form({"on": day})
+    return render_template(
+        "work/measures.html",
+        code=code,
+        name=app.branch().name,
+        year=year,
+        plan=plan,
+        measures=measures,
+        names=subject_names(app),
+        choices=subject_choices(app),
+        forms=forms_of(defaults | (failed or {})),
+        REPORT_TO=REPORT_TO,
+        TARGETS=TARGETS,
+        can_file=may(code, BRANCH_PEOPLE),
+        can_acknowledge=may(code, BRANCH_ASSESSORS),
+    )
+
+
+@bp.get("/branch/<code>/measures")
+@signed_in
+def work_measures(code: str) -> str:
+    branch_reader(code)
+    return measures_page(code)
+
+
+@bp.post("/branch/<code>/measures")
+@signed_in
+def work_measure_file(code: str) -> Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_PEOPLE)
+    app = branch_app(code)
+    year = campaign_year(user().committee)
+    form = typed(lists=["criteria"])
+    # A criterion's box is "level:number": only those of the level chosen count.
+    level = str(form.values.get("level", ""))
+    picked = [c.split(":", 1)[1] for c in form.values["criteria"] if c.startswith(f"{level}:")]
+    if not form.submit(
+        MeasureIn,
+        lambda b: app.file_measure(actor, FileMeasure(**b)),
+        near="subject",
+        year=year,
+        criteria=picked,
+    ):
+        return measures_page(code, {"file": form}), 422
+    flash(i18n.tr("措施已制定", "The measure was filed"))
+    return redirect(url_for("pages.work_measures", code=code))
+
+
+# (form prefix, schema, who may, command, message when done)
+ACTIONS: dict[str, tuple[str, Any, frozenset[str], Any, tuple[str, str]]] = {
+    "report": (
+        "report",
+        ReportIn,
+        BRANCH_PEOPLE,
+        lambda app, a, mid, b: app.report_measure(a, ReportMeasure(measure_id=mid, **b)),
+        ("措施已报告", "Reported"),
+    ),
+    "acknowledgement": (
+        "ack",
+        AcknowledgeIn,
+        BRANCH_ASSESSORS,
+        lambda app, a, mid, b: app.acknowledge_measure(a, AcknowledgeMeasure(measure_id=mid, **b)),
+        ("措施已确认", "Acknowledged"),
+    ),
+    "completion": (
+        "done",
+        CompleteIn,
+        BRANCH_PEOPLE,
+        lambda app, a, mid, b: app.complete_measure(a, CompleteMeasure(measure_id=mid, **b)),
+        ("措施已标记完成", "Marked done"),
+    ),
+}
+
+
+@bp.post("/branch/<code>/measures/<uuid:measure_id>/<action>")
+@signed_in
+def work_measure_act(code: str, measure_id: UUID, action: str) -> Response | tuple[str, int]:
+    if action not in ACTIONS:
+        raise NotFound("resource.not_found")
+    prefix, schema, roles, command, done = ACTIONS[action]
+    actor = acting_for(code, roles)
+    app = branch_app(code)
+    app.measure(measure_id)  # NotFound (404) for a measure this branch does not have
+    form = typed()
+    if not form.submit(schema, lambda b: command(app, actor, measure_id, b)):
+        return measures_page(code, {f"{prefix}-{measure_id}": form}), 422
+    flash(i18n.tr(*done))
+    return redirect(url_for("pages.work_measures", code=code) + f"#m-{measure_id}")

@@ -1,0 +1,68 @@
+"""The record of a branch's meetings: the branch committee discusses the campaign (支委会讨论
+创先争优工作) at least once a quarter; critique meetings, members' meetings, talks..."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from cxzy_saas.application.commands.work import RecordMeeting
+from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.work import MEETING_KINDS
+from cxzy_saas.web.api.meetings import MeetingIn
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.forms import Form, typed
+
+KINDS_EN = {
+    "committee-discussion": "branch committee discusses the campaign",
+    "critique": "critique meeting",
+    "members-meeting": "members' meeting",
+    "preparation": "preparation meeting",
+    "talk": "talk with a commended member",
+    "conveyance": "conveying the commendation",
+}
+MEETING_LABELS = {k: (zh, KINDS_EN.get(k, k)) for k, zh in MEETING_KINDS.items()}
+
+nav_link("branch", "pages.work_meetings", "会议记录", "Meetings")
+
+
+def meetings_page(code: str, form: Form | None = None) -> str:
+    app = branch_app(code)
+    year = campaign_year(user().committee)
+    meetings = sorted(app.meetings(year), key=lambda m: m.on, reverse=True)
+    return render_template(
+        "work/meetings.html",
+        code=code,
+        name=app.branch().name,
+        year=year,
+        meetings=meetings,
+        form=form or Form({"kind": "committee-discussion", "on": today()}),
+        MEETING_LABELS=MEETING_LABELS,
+        can_write=may(code, BRANCH_WRITERS),
+    )
+
+
+@bp.get("/branch/<code>/meetings")
+@signed_in
+def work_meetings(code: str) -> str:
+    branch_reader(code)
+    return meetings_page(code)
+
+
+@bp.post("/branch/<code>/meetings")
+@signed_in
+def work_meeting(code: str) -> Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    app = branch_app(code)
+    year = campaign_year(user().committee)
+    form = typed()
+    if not form.submit(
+        MeetingIn,
+        lambda b: app.record_meeting(actor, RecordMeeting(**b)),
+        year=year,
+    ):
+        return meetings_page(code, form), 422
+    flash(i18n.tr("会议已记录", "The meeting was recorded"))
+    return redirect(url_for("pages.work_meetings", code=code))
