@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import pytest
 
+from cxzy_saas.audit.documents import rule_lines
 from cxzy_saas.domain import ranking
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.domain.evaluation import Nomination, departs
@@ -100,6 +101,15 @@ def test_a_decimal_stored_by_an_earlier_plan_is_read_as_its_simple_fraction_and_
     plan = PlanContent.parse(content(min_turnout=0.6667, veto_min_trust=0.5))
     assert plan.share("min_turnout") == Fraction(2, 3)
     assert plan.approximated() == {"min_turnout": (0.6667, Fraction(2, 3))}
+
+
+def test_the_plan_document_says_how_a_decimal_is_read():
+    lines = rule_lines(PlanContent.parse(content(min_turnout=0.6667, veto_min_trust="1/2")))
+    assert lines == [
+        "每个测评范围参评率低于2/3的,该范围测评结果无效"
+        "(方案原写 0.6667,按最接近的简单分数 2/3 计)。",
+        "信任度(优秀与合格票所占比例)低于50%的,不得评为先进(一票否决)。",
+    ]
 
 
 @pytest.mark.parametrize("value", ["3/2", "-1/3", "two thirds", True, 1.5, "1/0", [1, 3]])

@@ -201,7 +201,7 @@ def _plan(ctx: Context, doc: Document) -> None:
         ],
     )
     doc.h2("评选规则")
-    rules = _rule_lines(plan.content_of(in_force))
+    rules = rule_lines(plan.content_of(in_force))
     for text in rules or ["本方案未设名额、否决或参评率规则。"]:
         doc.p(text)
     doc.h2("目标分解与量化标准")
@@ -239,7 +239,7 @@ def _plan(ctx: Context, doc: Document) -> None:
         doc.p(f"第 {n} 次报批:{ctx.decision_line('plan', str(ctx.year), n)}")
 
 
-def _rule_lines(content: PlanContent) -> list[str]:
+def rule_lines(content: PlanContent) -> list[str]:
     """The plan's limits in words (``scoring.RULE_WORDS``: the words that decide each boundary),
     each exact; a decimal an earlier version stored is shown with the fraction it is read as."""
     read_as = content.approximated()
