@@ -38,6 +38,16 @@ CREATE TABLE IF NOT EXISTS rm_plan_versions (
     PRIMARY KEY (tenant, year, version)
 );
 
+-- which version each submission of a plan carried: the committee's approval of a submission
+-- puts that version in force (decision 0012)
+CREATE TABLE IF NOT EXISTS rm_plan_submissions (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    submission INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (tenant, year, submission)
+);
+
 CREATE TABLE IF NOT EXISTS rm_plans (
     tenant TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -134,7 +144,8 @@ CREATE TABLE IF NOT EXISTS rm_campaigns (
     PRIMARY KEY (committee, year)
 );
 
--- precomputed leaderboards (recomputed for the campaigns a batch touched)
+-- precomputed leaderboards (recomputed for the campaigns a batch touched); a subject with
+-- nothing to score (status 'unrated', 未参评) has no composite, band or rank
 CREATE TABLE IF NOT EXISTS rm_leaderboard (
     committee TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -145,8 +156,10 @@ CREATE TABLE IF NOT EXISTS rm_leaderboard (
     work DOUBLE PRECISION,
     rating DOUBLE PRECISION,
     target DOUBLE PRECISION,
-    composite DOUBLE PRECISION NOT NULL,
-    rank INTEGER NOT NULL,
+    composite DOUBLE PRECISION,
+    rank INTEGER,
+    band TEXT,
+    status TEXT NOT NULL,          -- rated | unrated
     PRIMARY KEY (committee, year, level, tenant, subject)
 );
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import pytest
+
 from cxzy_saas.domain.scoring import (
     Item,
     PoolResult,
@@ -12,6 +16,8 @@ from cxzy_saas.domain.scoring import (
     quota_limit,
     rank,
     rating_score,
+    share,
+    share_text,
     tally_score,
     target_completion,
     vetoed,
@@ -114,8 +120,15 @@ def test_composite_renormalises_over_the_components_present():
     assert composite(80, None, 50, DEFAULT_WEIGHTS) == 75.71
     # only work: 80*60/60 = 80.0
     assert composite(80, None, None, DEFAULT_WEIGHTS) == 80.0
-    # nothing at all -> 0.0
-    assert composite(None, None, None, DEFAULT_WEIGHTS) == 0.0
+    # only rating and target: (90*30 + 50*10)/40 = 3200/40 = 80.0
+    assert composite(None, 90, 50, DEFAULT_WEIGHTS) == 80.0
+
+
+def test_composite_is_none_with_nothing_to_score():
+    # 未参评: neither assessed nor validly rated; its own measures alone are no evaluation
+    assert composite(None, None, None, DEFAULT_WEIGHTS) is None
+    assert composite(None, None, 100.0, DEFAULT_WEIGHTS) is None
+    assert composite(None, None, 0.0, DEFAULT_WEIGHTS) is None
 
 
 def test_branch_score_is_size_neutral():
@@ -135,6 +148,15 @@ def test_branch_score_renormalises_without_groups_or_own_score():
     assert branch_score(None, [75], [80, 90, 70], formula) == 78.0
 
 
+def test_branch_score_is_none_with_nothing_to_score():
+    formula = {"own": 0.5, "groups": 0.2, "members": 0.3}
+    assert branch_score(None, [], [], formula) is None
+
+
+def test_no_score_has_no_band():
+    assert band(None) is None  # 未参评, never "incompetent"
+
+
 def test_band_boundaries():
     assert band(100) == "excellent"
     assert band(90) == "excellent"  # >= 90
@@ -147,22 +169,81 @@ def test_band_boundaries():
 
 
 def test_quota_limit_is_one_third_rounded_down():
-    assert quota_limit(14, 1 / 3) == 4  # 14/3 = 4.67 -> 4
-    assert quota_limit(9, 1 / 3) == 3  # 9/3 = 3 exactly, not 2 by float error
-    assert quota_limit(2, 1 / 3) == 0  # 2/3 = 0.67 -> 0
-    assert quota_limit(30, 1 / 3) == 10  # 30/3 = 10
+    assert quota_limit(14, "1/3") == 4  # 14/3 = 4.67 -> 4
+    assert quota_limit(9, "1/3") == 3  # 9/3 = 3 exactly: "不超过" includes the bound
+    assert quota_limit(2, "1/3") == 0  # 2/3 = 0.67 -> 0
+    assert quota_limit(30, "1/3") == 10  # 30/3 = 10
+    # a third written as a decimal by an earlier plan is still a third
+    assert quota_limit(9, 0.3333) == 3
+    assert quota_limit(9, 1 / 3) == 3
+
+
+def test_share_reads_fractions_exactly_and_decimals_as_their_simplest_fraction():
+    assert share("2/3") == Fraction(2, 3)
+    assert share(" 1/5") == Fraction(1, 5)
+    assert share(1) == 1 and share(0) == 0
+    assert share(0.6667) == Fraction(2, 3)  # stored by earlier plans for 三分之二
+    assert share("0.6667") == Fraction(2, 3)
+    assert share(0.3333) == Fraction(1, 3)
+    assert share(0.2) == Fraction(1, 5)
+    # a decimal of up to three places means what it says
+    assert share(0.667) == Fraction(667, 1000)
+    assert share(0.15) == Fraction(3, 20)
+    with pytest.raises(ValueError):
+        share(True)
+    with pytest.raises(ValueError):
+        share("two thirds")
+
+
+def test_share_text_writes_whole_percents_and_fractions():
+    assert share_text(Fraction(1, 5)) == "20%"
+    assert share_text(Fraction(1, 2)) == "50%"
+    assert share_text(Fraction(2, 3)) == "2/3"
+    assert share_text(Fraction(3, 20)) == "15%"
+
+
+# "低于三分之二": a pool is void below two thirds, valid at exactly two thirds.
+@pytest.mark.parametrize(
+    ("issued", "cast", "limit", "counted"),
+    [
+        (3, 2, "2/3", True),  # exactly 2/3
+        (9, 6, "2/3", True),  # exactly 2/3
+        (30, 20, 0.6667, True),  # exactly 2/3, with the decimal earlier plans stored
+        (300, 199, "2/3", False),  # 199/300 = 0.6633 < 2/3
+        (3, 1, "2/3", False),
+        (20, 10, "1/2", True),  # exactly 1/2
+        (20, 9, "1/2", False),
+    ],
+)
+def test_a_pool_is_void_only_below_min_turnout(issued, cast, limit, counted):
+    pool = PoolResult(issued=issued, cast=cast, tally={"competent": cast})
+    # the members' pool alone: 80.0 when counted, nothing when void
+    result = rating_score({"members": pool}, POOL_WEIGHTS, min_turnout=limit)
+    assert result == (80.0 if counted else None)
 
 
 def test_vetoed_when_incompetent_share_is_over_the_limit():
     tally = {"excellent": 5, "competent": 2, "basic": 1, "incompetent": 2}
     # incompetent 2/10 = 20% > 15%
+    assert vetoed(tally, "3/20", "1/2") == "不合格票占 20%,超过 15%"
     assert vetoed(tally, 0.15, 0.5) == "不合格票占 20%,超过 15%"
 
 
 def test_vetoed_when_trust_is_below_half():
     tally = {"excellent": 2, "competent": 2, "basic": 5, "incompetent": 1}
     # incompetent 1/10 = 10% <= 20%; trust (2+2)/10 = 40% < 50%
-    assert vetoed(tally, 0.2, 0.5) == "信任度 40%,低于 50%"
+    assert vetoed(tally, "1/5", "1/2") == "信任度 40%,低于 50%"
+
+
+def test_veto_limits_are_exact_and_exclusive():
+    # "超过三分之一": 1 of 3 is exactly a third, not over it; 0.3333 would have vetoed it
+    at_third = {"excellent": 2, "incompetent": 1}
+    assert vetoed(at_third, "1/3", None) is None
+    assert vetoed(at_third, 0.3333, None) is None  # read as 1/3
+    assert vetoed({"excellent": 1, "incompetent": 1}, "1/3", None) == "不合格票占 50%,超过 1/3"
+    # "低于三分之二": trust 2/3 exactly is not below 2/3
+    assert vetoed({"excellent": 2, "basic": 1}, None, "2/3") is None
+    assert vetoed({"excellent": 1, "basic": 1}, None, "2/3") == "信任度 50%,低于 2/3"
 
 
 def test_vetoed_is_none_when_the_ballot_is_fine():

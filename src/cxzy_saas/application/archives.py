@@ -56,11 +56,21 @@ class ArchiveCommands(TenantApplication):
         return self.branch_app(branch)
 
     def _sections(
-        self, branch_app: BranchApplication, branch: str, year: int, heads: tuple[int, int]
+        self,
+        branch_app: BranchApplication,
+        branch: str,
+        year: int,
+        heads: tuple[int, int],
+        with_committee_plan: bool = True,
     ) -> tuple[list[Record], list[Record]]:
         branch_records = select_branch_year(_notifications(branch_app, heads[0]), year)
         committee_records = select_committee_year(
-            _notifications(self, heads[1]), self.tenant, branch, year, measure_ids(branch_records)
+            _notifications(self, heads[1]),
+            self.tenant,
+            branch,
+            year,
+            measure_ids(branch_records),
+            with_committee_plan,
         )
         return branch_records, committee_records
 
@@ -157,7 +167,15 @@ class ArchiveCommands(TenantApplication):
             raise NotFound("archive.not_sealed", branch=branch, year=year)
         heads = (seal.log_head, seal.committee_log_head)
         records = self._sections(branch_app, branch, year, heads)
-        for section, summary in self._summaries(branch, year, records, heads).items():
+        summaries = self._summaries(branch, year, records, heads)
+        if summaries["committee"].as_dict() != seal.chain("committee"):
+            # A seal made before decision 0012 chained the committee's events without its plan.
+            earlier = self._sections(branch_app, branch, year, heads, with_committee_plan=False)
+            if self._summaries(branch, year, earlier, heads)["committee"].as_dict() == seal.chain(
+                "committee"
+            ):
+                records, summaries = earlier, self._summaries(branch, year, earlier, heads)
+        for section, summary in summaries.items():
             if summary.as_dict() != seal.chain(section):
                 raise StateConflict(
                     "archive.chain_broken", section=section, branch=branch, year=year

@@ -11,7 +11,7 @@ from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.evaluation import EvaluationCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import StateConflict
-from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan
+from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
 from cxzy_saas.domain.recording import Actor
 
 if TYPE_CHECKING:
@@ -42,6 +42,18 @@ class BranchApplication(EvaluationCommands):
             return None
         decision = self.parent().decision(self.tenant, "plan", str(year), plan.submissions)
         return decision.outcome if decision else None
+
+    def committee_plan(self, year: int) -> tuple[PlanContent, int]:
+        return self.parent().plan_content(year)
+
+    def approved_submissions(self, plan: Plan) -> list[int]:
+        committee = self.parent()
+        return [
+            n
+            for n in range(1, plan.submissions + 1)
+            if (decision := committee.decision(self.tenant, "plan", str(plan.year), n)) is not None
+            and decision.outcome == "approved"
+        ]
 
     def return_to_answer(self, plan: Plan) -> UUID | None:
         if plan.status != SUBMITTED:

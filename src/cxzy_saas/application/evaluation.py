@@ -35,9 +35,11 @@ from cxzy_saas.domain.errors import (
     ConcurrentModification,
     Forbidden,
     InvalidInput,
+    NotFound,
     StateConflict,
 )
 from cxzy_saas.domain.evaluation import Nomination, Review
+from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.scoring import POOLS
 
@@ -184,10 +186,30 @@ class EvaluationCommands(WorkCommands):
 
     # scores and nomination
 
+    def committee_plan(self, year: int) -> tuple[PlanContent, int]:
+        """The committee's plan in force for ``year`` and its version (see BranchApplication).
+
+        Raises:
+            NotFound: the committee has no plan for ``year``.
+        """
+        raise NotFound("plan.not_found", year=year)
+
     def score_inputs(self, year: int) -> scores.Inputs:
-        content, _ = self.plan_content(year)
+        """The inputs of the branch's scores (decision 0012): each assessment under the plan
+        version it names, weights and rules of the version in force; a branch with no plan of
+        its own follows the committee's plan in force, as the committee's boards do.
+
+        Raises:
+            NotFound: neither the branch nor the committee has a plan for ``year``.
+        """
+        if self.has_plan(year):
+            versions, in_force = self.plan_versions(year)
+        else:
+            content, in_force = self.committee_plan(year)
+            versions = {in_force: content}
         return scores.gather(
-            content,
+            versions,
+            in_force,
             self.assessments(year),
             self.measures(year),
             self.ballots(year),

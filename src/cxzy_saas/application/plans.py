@@ -85,11 +85,28 @@ class PlanCommands(TenantApplication):
     def check_campaign(self, year: int) -> None:
         self.campaign_of(year)
 
+    def approved_submissions(self, plan: Plan) -> list[int]:
+        """Which submissions of ``plan`` the committee approved: none of the committee's own
+        plan, which nobody approves (its latest version is in force)."""
+        return []
+
     def plan_content(self, year: int) -> tuple[PlanContent, int]:
-        """The plan in force for scoring and validation, and its version number.
+        """The version of the plan in force now (``domain.plan.version_in_force``), for scoring
+        and validation, and its number: what an assessment recorded now is scored under.
 
         Raises:
             NotFound: no plan for ``year``.
         """
         plan = self.plan(year)
-        return plan.content, plan.version_no
+        version = plan.in_force(self.approved_submissions(plan))
+        return plan.content_of(version), version
+
+    def plan_versions(self, year: int) -> tuple[dict[int, PlanContent], int]:
+        """Every version of the year's plan by number, and the number of the one in force.
+
+        Raises:
+            NotFound: no plan for ``year``.
+        """
+        plan = self.plan(year)
+        versions = {n: plan.content_of(n) for n in range(1, plan.version_no + 1)}
+        return versions, plan.in_force(self.approved_submissions(plan))

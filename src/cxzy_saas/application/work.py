@@ -194,7 +194,8 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         c = command
         with self.acting(actor, BRANCH_ASSESSORS):
             assessment = self.assessment(c.year, c.month, c.level, c.subject)
-            content, _ = self.plan_content(c.year)
+            # Checked against the items of the version it was assessed under, which scores it.
+            content = self.plan(c.year).content_of(assessment.plan_version)
             assessment.correct(c.item, c.points, c.reason, content)
             self.save(assessment)
 

@@ -11,6 +11,8 @@ Layout (names are relative paths inside the folder or zip)::
     names.json                 display names of the branch, its groups and members (from the
                                live store at export)
     scores.json                final scores and ranking, re-derivable from the events
+    board.json                 the branch's rows of the committee's boards as of the seal
+                               (its own, its groups', its members'), re-derivable likewise
     documents/NN-*.html|pdf    the documents in Chinese (documents.py)
 
 Every JSON file is written in one canonical form (orjson, sorted keys), so the verifier can
@@ -29,12 +31,20 @@ from uuid import UUID
 import orjson
 
 from cxzy_saas.audit.chain import ALGORITHM, Record, encode_lines, genesis, summarise
-from cxzy_saas.audit.documents import Context, Document, build_documents, render_html, score_rows
+from cxzy_saas.audit.documents import (
+    Context,
+    Document,
+    board_rows,
+    build_documents,
+    render_html,
+    score_rows,
+)
 from cxzy_saas.audit.offline import Offline
 from cxzy_saas.audit.pdf import render_pdf
 from cxzy_saas.domain import events
 
-FORMAT = "cxzy-archive/1"
+# 2: board.json; scores under one rule for the plan version (decision 0012), 未参评 rows.
+FORMAT = "cxzy-archive/2"
 MANIFEST = "manifest.json"
 SECTIONS = ("branch", "committee")
 DEEDS_DRAFTED = events.topic_of(events.DeedMaterialDrafted)
@@ -66,8 +76,8 @@ def derive(
     committee_records: Sequence[Record],
     names: dict[str, str],
 ) -> tuple[dict[str, bytes], list[Document]]:
-    """The files a verifier can recompute from the events and names: scores.json and every
-    HTML document; also the documents themselves (for the PDFs)."""
+    """The files a verifier can recompute from the events and names: scores.json, board.json
+    and every HTML document; also the documents themselves (for the PDFs)."""
     ctx = Context(
         committee,
         branch,
@@ -80,6 +90,7 @@ def derive(
     docs = build_documents(ctx, deed_ids, names.get(f"branch:{branch}", branch))
     files = {f"documents/{d.key}.html": render_html(d) for d in docs}
     files["scores.json"] = pretty({"branch": branch, "year": year, "levels": score_rows(ctx)})
+    files["board.json"] = pretty({"branch": branch, "year": year, "levels": board_rows(ctx)})
     return files, docs
 
 

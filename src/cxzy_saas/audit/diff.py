@@ -22,7 +22,7 @@ from cxzy_saas.projections import queries
 from cxzy_saas.projections.campaign import month_scores
 from cxzy_saas.projections.db import SQLiteReadModel
 
-BOARD_FIELDS = ("rank", "composite", "work", "rating", "target", "name")
+BOARD_FIELDS = ("rank", "composite", "work", "rating", "target", "band", "status", "name")
 Key = tuple[str, str, str]
 
 

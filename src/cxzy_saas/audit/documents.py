@@ -18,12 +18,20 @@ from cxzy_saas.domain.commendation import TITLES, AnnualSummary, Commendation, D
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination, Review
-from cxzy_saas.domain.plan import Plan
-from cxzy_saas.domain.scoring import GRADE_NAMES
+from cxzy_saas.domain.plan import Plan, PlanContent
+from cxzy_saas.domain.ranking import Row
+from cxzy_saas.domain.scoring import GRADE_NAMES, RULE_WORDS, share_text
 
 LEVEL_NAMES = {"branch": "党支部", "group": "党小组", "member": "党员"}
 OUTCOME_NAMES = {"approved": "批准", "returned": "退回", "acknowledged": "已阅知"}
-BAND_NAMES = {**GRADE_NAMES, "excellent": "优秀候选"}  # a band is advice, not the grade
+# A band is advice, not the grade; no band is 未参评 (nothing to score), never 不合格.
+BAND_NAMES: dict[str | None, str] = {
+    "excellent": "优秀候选",
+    "competent": GRADE_NAMES["competent"],
+    "basic": GRADE_NAMES["basic"],
+    "incompetent": GRADE_NAMES["incompetent"],
+    None: "未参评",
+}
 DOCUMENTS = (
     ("01-plan", "活动方案"),
     ("02-midyear", "半年初评结果"),
@@ -94,18 +102,44 @@ class Context:
         decision_id = Decision.id_for(self.committee, self.branch, kind, subject, submission)
         return self.c.get(Decision, decision_id)
 
+    def committee_plan(self) -> Plan | None:
+        return self.c.get(Plan, Plan.id_for(self.committee, self.year))
+
+    def plan_versions(self) -> tuple[dict[int, PlanContent], int]:
+        """Every version of the branch's plan and the number of the one in force at the seal
+        (the latest the committee approved, else the latest: ``domain.plan.version_in_force``);
+        a branch without a plan follows the committee's, as the application does.
+
+        Raises:
+            NotFound: neither the branch nor the committee has a plan for the year.
+        """
+        plan = self.plan()
+        if plan is None:
+            plan = self.committee_plan()
+            if plan is None:
+                raise NotFound("plan.not_found", year=self.year)
+            in_force = plan.in_force([])
+            return {in_force: plan.content_of(in_force)}, in_force
+        approved = [
+            n
+            for n in range(1, plan.submissions + 1)
+            if (d := self.decision("plan", str(self.year), n)) is not None
+            and d.outcome == "approved"
+        ]
+        versions = {n: plan.content_of(n) for n in range(1, plan.version_no + 1)}
+        return versions, plan.in_force(approved)
+
     def ranking(self) -> dict[str, list[ranking.Row]]:
         """The groups' and members' rows, as the branch application ranks them.
 
         Raises:
-            NotFound: the branch has no plan for the year (scores need its items).
+            NotFound: no plan for the year (see :meth:`plan_versions`).
         """
-        plan = self.plan()
-        if plan is None:
-            raise NotFound("plan.not_found", year=self.year)
+        versions, in_force = self.plan_versions()
         b = self.b
         inputs = ranking.gather(
-            plan.content,
+            versions,
+            in_force,
             b.assessments(self.year),
             b.measures(self.year),
             b.ballots(self.year),
@@ -113,6 +147,24 @@ class Context:
             b.groups(),
         )
         return {level: ranking.rows(inputs, level) for level in ("group", "member")}
+
+    def branch_row(self, levels: dict[str, list[Row]]) -> dict[str, Any] | None:
+        """The branch's own row of the branch board, as the committee's boards compute it; None
+        when the archive holds no committee plan to score it with (an archive sealed before the
+        committee's plan was part of it)."""
+        plan = self.committee_plan()
+        if plan is None:
+            return None
+        quarters = [
+            ranking.scored({a.plan_version: plan.content_of(a.plan_version)}, a)
+            for a in sorted(self.c.assessments(self.year), key=lambda a: a.period)
+            if a.level == "branch" and a.subject == self.branch
+        ]
+        formula = plan.content_of(plan.in_force([])).branch_formula
+        name = self.names.get(f"branch:{self.branch}", self.branch)
+        return ranking.branch_row(
+            self.branch, name, quarters, levels["group"], levels["member"], formula
+        )
 
     def decision_line(self, kind: str, subject: str, submission: int) -> str:
         decision = self.decision(kind, subject, submission)
@@ -131,8 +183,12 @@ def _plan(ctx: Context, doc: Document) -> None:
     if plan is None:
         doc.p("本年度未制定活动方案。")
         return
-    content = plan.versions[-1]
-    doc.p(f"起草人:{plan.drafter};版本:第 {plan.version_no} 稿;状态:{plan.status}")
+    _, in_force = ctx.plan_versions()
+    content = plan.versions[in_force - 1]
+    doc.p(
+        f"起草人:{plan.drafter};现行版本:第 {in_force} 稿(共 {plan.version_no} 稿);"
+        f"状态:{plan.status}"
+    )
     for key, title in (("guiding_ideology", "指导思想"),):
         doc.h2(title)
         doc.p(str(content.get(key, "")))
@@ -144,6 +200,10 @@ def _plan(ctx: Context, doc: Document) -> None:
             for c in content.get("criteria", [])
         ],
     )
+    doc.h2("评选规则")
+    rules = rule_lines(plan.content_of(in_force))
+    for text in rules or ["本方案未设名额、否决或参评率规则。"]:
+        doc.p(text)
     doc.h2("目标分解与量化标准")
     doc.table(
         ["编号", "层级", "条件", "项目", "满分", "权重"],
@@ -177,6 +237,22 @@ def _plan(ctx: Context, doc: Document) -> None:
         doc.p("尚未报党委审批。")
     for n in range(1, plan.submissions + 1):
         doc.p(f"第 {n} 次报批:{ctx.decision_line('plan', str(ctx.year), n)}")
+
+
+def rule_lines(content: PlanContent) -> list[str]:
+    """The plan's limits in words (``scoring.RULE_WORDS``: the words that decide each boundary),
+    each exact; a decimal an earlier version stored is shown with the fraction it is read as."""
+    read_as = content.approximated()
+    lines = []
+    for name, words in RULE_WORDS.items():
+        limit = content.share(name)
+        if limit is None:
+            continue
+        text = words.format(limit=share_text(limit))
+        if name in read_as:
+            text += f"(方案原写 {read_as[name][0]},按最接近的简单分数 {share_text(limit)} 计)"
+        lines.append(text + "。")
+    return lines
 
 
 def _review(ctx: Context, doc: Document, stage: str) -> None:
@@ -255,29 +331,72 @@ def score_rows(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def board_rows(ctx: Context) -> dict[str, list[dict[str, Any]]]:
+    """The branch's rows of the committee's boards as of the seal, as the boards show them
+    (``ranking.public_row``), recomputed from the archived events: the branch's own row (absent
+    when the archive holds no committee plan) and its groups' and members'. A board's rank is
+    among every branch of the committee, which one branch's archive cannot recompute; each row
+    carries its rank within the branch instead (``rank_in_branch``)."""
+    levels = ctx.ranking()
+    found: dict[str, list[dict[str, Any]]] = {}
+    branch = ctx.branch_row(levels)
+    if branch is not None:
+        found["branch"] = [
+            {**ranking.public_row("branch", {**branch, "rank": None}), "rank_in_branch": None}
+        ]
+        del found["branch"][0]["rank"]
+    for level, rows in levels.items():
+        found[level] = []
+        for row in rows:
+            shown = ranking.public_row(
+                level,
+                {**row.as_dict(), "name": ctx.name(level, row.subject), "tenant": ctx.branch},
+            )
+            del shown["rank"]
+            found[level].append({**shown, "rank_in_branch": row.rank})
+    return found
+
+
+def _score_table(ctx: Context, doc: Document, level: str, rows: list[dict[str, Any]]) -> None:
+    header = ["名次", "编号", "名称", "工作实绩", "民主测评", "目标完成", "综合得分", "档次"]
+    header.append("否决")
+
+    def line(r: dict[str, Any]) -> list[str]:
+        return (
+            [fmt(r["rank"]), r["subject"], ctx.name(level, r["subject"])]
+            + [fmt(r[k]) for k in ("work", "rating", "target", "composite")]
+            + [BAND_NAMES.get(r["band"], str(r["band"])), r["veto"] or "—"]
+        )
+
+    doc.table(header, [line(r) for r in rows if r["status"] != ranking.UNRATED])
+    unrated = [r for r in rows if r["status"] == ranking.UNRATED]
+    if unrated:
+        doc.p(f"未参评的{LEVEL_NAMES[level]}(没有可计分的考核或测评,不排名次、不定档次):")
+        doc.table(header, [line(r) for r in unrated])
+
+
 def _scores(ctx: Context, doc: Document) -> None:
-    header = [
-        "名次",
-        "编号",
-        "名称",
-        "工作实绩",
-        "民主测评",
-        "目标完成",
-        "综合得分",
-        "档次",
-        "否决",
-    ]
-    for level, rows in score_rows(ctx).items():
-        doc.h2(f"{LEVEL_NAMES[level]}排名")
+    levels = ctx.ranking()
+    branch = ctx.branch_row(levels)
+    if branch is not None:
+        doc.h2("党支部得分")
         doc.table(
-            header,
+            ["党支部", "党委考核", "党员人数", "党员平均", "综合得分", "档次"],
             [
-                [fmt(r["rank"]), r["subject"], ctx.name(level, r["subject"])]
-                + [fmt(r[k]) for k in ("work", "rating", "target", "composite")]
-                + [BAND_NAMES.get(r["band"], r["band"]), r["veto"] or "—"]
-                for r in rows
+                [
+                    ctx.name("branch", ctx.branch),
+                    fmt(branch["work"]),
+                    fmt(branch["members"]),
+                    fmt(branch["member_average"]),
+                    fmt(branch["composite"]),
+                    BAND_NAMES.get(branch["band"], str(branch["band"])),
+                ]
             ],
         )
+        doc.p("党支部在全体党支部中的名次见党委排行榜(按封存日回溯)。")
+    for level, rows in score_rows(ctx).items():
+        doc.h2(f"{LEVEL_NAMES[level]}排名")
+        _score_table(ctx, doc, level, rows)
     doc.p("计算得分为参考意见,不以票取人;推荐与审批中与之不一致处均载明理由。")
 
 
@@ -351,7 +470,7 @@ def build_documents(ctx: Context, deed_ids: list[Any], branch_name: str) -> list
 
 
 STYLE = (
-    "body{font-family:'Noto Sans CJK SC','Droid Sans Fallback',sans-serif;max-width:60em;"
+    "body{font-family:'WenQuanYi Zen Hei','Noto Sans CJK SC',sans-serif;max-width:60em;"
     "margin:2em auto;line-height:1.6}table{border-collapse:collapse;width:100%}"
     "td,th{border:1px solid #999;padding:.2em .4em;vertical-align:top}"
 )

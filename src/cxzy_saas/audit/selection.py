@@ -10,9 +10,11 @@ Branch section (the branch's log, positions 1..H, H being the log's head when se
   for personal data) stays out.
 
 Committee section (the committee's log, positions 1..C, C its head before the seal):
-  the campaign of YEAR, its commendation, the committee's quarterly assessments of the branch
-  in YEAR, and its decisions on what the branch submitted for YEAR (the plan, nominees, the
-  half-year report, the annual summary, and the branch's measures of YEAR).
+  the campaign of YEAR, the committee's own plan of YEAR (its items score the quarterly
+  assessments, its formula the branch's row on the board; also the plan a branch without one
+  follows), its commendation, the committee's quarterly assessments of the branch in YEAR, and
+  its decisions on what the branch submitted for YEAR (the plan, nominees, the half-year
+  report, the annual summary, and the branch's measures of YEAR).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from cxzy_saas.domain import events
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.events import events_of, topic_of
-from cxzy_saas.domain.plan import Campaign
+from cxzy_saas.domain.plan import Campaign, Plan
 from cxzy_saas.logs.port import StoredNotification
 
 ORGANISATION_CREATED = frozenset(
@@ -89,8 +91,13 @@ def select_committee_year(
     branch: str,
     year: int,
     measures: set[str],
+    with_committee_plan: bool = True,
 ) -> list[Record]:
+    """``with_committee_plan=False`` selects as seals made before decision 0012 did (without
+    the committee's plan), so that such a seal still exports and verifies."""
     own = {str(Campaign.id_for(committee, year)), str(Commendation.id_for(committee, year))}
+    if with_committee_plan:
+        own.add(str(Plan.id_for(committee, year)))
     of_year = {"plan", "midyear-report", "annual-summary"}
 
     def keep(n: StoredNotification) -> bool:

@@ -140,6 +140,12 @@ def _manifest(files: Mapping[str, bytes]) -> dict[str, Any]:
     _require(isinstance(manifest, dict), MANIFEST, "not an object")
     _require(pretty(manifest) == files[MANIFEST], MANIFEST, "not in canonical form (edited?)")
     _require(set(manifest) == MANIFEST_KEYS, MANIFEST, f"unexpected fields {sorted(manifest)}")
+    _require(
+        manifest["format"] != "cxzy-archive/1",
+        MANIFEST,
+        "format cxzy-archive/1: exported before scores followed one plan-version rule and "
+        "bundles carried the board (decision 0012); export the sealed branch-year again",
+    )
     _require(manifest["format"] == FORMAT, MANIFEST, f"format is not {FORMAT}")
     _require(manifest["algorithm"] == ALGORITHM, MANIFEST, f"algorithm is not {ALGORITHM}")
     for key in ("committee", "branch"):
@@ -285,7 +291,7 @@ def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
 
 
 def _difference(name: str, found: bytes, derived: bytes) -> str:
-    if name != "scores.json":
+    if name not in ("scores.json", "board.json"):
         return "differs from the document re-derived from the events"
     try:
         have = orjson.loads(found)["levels"]
@@ -295,7 +301,8 @@ def _difference(name: str, found: bytes, derived: bytes) -> str:
     for level in sorted(set(have) | set(want)):
         for got, expect in zip(have.get(level, []), want.get(level, []), strict=False):
             if got != expect:
-                return f"{level} {expect['subject']}: the events give {expect}, not {got}"
+                subject = expect.get("subject", expect.get("id", expect.get("code")))
+                return f"{level} {subject}: the events give {expect}, not {got}"
         if len(have.get(level, [])) != len(want.get(level, [])):
             return f"{level}: a different number of rows than the events give"
     return "differs from the scores re-derived from the events"

@@ -136,13 +136,26 @@ def leaderboard(
     if fmt == "json":
         click.echo(json.dumps(board, ensure_ascii=False, sort_keys=True, indent=2))
         return
-    table = Table("rank", "code", "name", "composite", "work", "rating", "target")
-    for r in board["rows"]:
+    table = Table("rank", "code", "name", "composite", "work", "rating", "target", "band")
+    rated = [r for r in board["rows"] if r.get("status") != "unrated"]
+    unrated = [r for r in board["rows"] if r.get("status") == "unrated"]
+
+    def add(r: dict[str, Any]) -> None:
         table.add_row(
-            str(r["rank"]),
+            "—" if r["rank"] is None else str(r["rank"]),
             r.get("code") or r["id"],
             r["name"],
-            f"{r['composite']:.2f}",
-            *(("" if r[k] is None else f"{r[k]:.2f}") for k in ("work", "rating", "target")),
+            *(
+                "—" if r[k] is None else f"{r[k]:.2f}"
+                for k in ("composite", "work", "rating", "target")
+            ),
+            r.get("band") or "unrated",
         )
+
+    for r in rated:
+        add(r)
+    if unrated:  # 未参评: nothing to score, so no rank and no band; listed apart
+        table.add_section()
+        for r in unrated:
+            add(r)
     Console().print(table)

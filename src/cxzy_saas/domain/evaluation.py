@@ -113,6 +113,15 @@ class Review(TenantAggregate):
         self.reported_on = on
 
 
+def departs(row: Mapping[str, Any], chosen: int) -> bool:
+    """Whether shortlisting the subject of ``row`` (a computed ranking row) departs from the
+    ranking when ``chosen`` subjects of its level are shortlisted: it ranks below that number,
+    a veto bars it, or it has no rank at all (未参评: nothing to score, so the ranking cannot
+    advise it)."""
+    rank = row.get("rank")
+    return rank is None or rank > chosen or row.get("veto") is not None
+
+
 class Nomination(TenantAggregate):
     """The year-end shortlist (推荐名单) of advanced groups and excellent members.
 
@@ -196,8 +205,15 @@ class Nomination(TenantAggregate):
                     subject=entry["subject"],
                 )
                 assert row is not None
-                departs = row["rank"] > len(chosen) or row.get("veto") is not None
+                departed = departs(row, len(chosen))
                 reason = str(entry.get("reason") or "").strip()
+                require(
+                    reason != "" or row["rank"] is not None,
+                    "nomination.unrated_needs_reason",
+                    field="entries",
+                    level=level,
+                    subject=entry["subject"],
+                )
                 require(
                     reason != "" or row.get("veto") is None,
                     "nomination.vetoed_needs_reason",
@@ -208,7 +224,7 @@ class Nomination(TenantAggregate):
                     veto=row.get("veto"),
                 )
                 require(
-                    reason != "" or not departs,
+                    reason != "" or not departed,
                     "nomination.departs_needs_reason",
                     field="entries",
                     level=level,
@@ -216,7 +232,7 @@ class Nomination(TenantAggregate):
                     rank=row["rank"],
                 )
                 entry.update(
-                    composite=row["composite"], rank=row["rank"], departs=departs, reason=reason
+                    composite=row["composite"], rank=row["rank"], departs=departed, reason=reason
                 )
         require(
             all(e.get("level") in ("group", "member") for e in checked),

@@ -7,6 +7,7 @@ validates it. Each change of content makes a new plan version; every version sta
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -16,8 +17,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
-from cxzy_saas.domain.errors import InvalidInput, StateConflict
-from cxzy_saas.domain.scoring import Item
+from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
+from cxzy_saas.domain.scoring import Item, month_score, share
 
 LEVELS = ("branch", "group", "member")
 TEXT_FIELDS = (
@@ -29,15 +30,19 @@ TEXT_FIELDS = (
 )
 
 
-def _is_fraction(value: object) -> bool:
-    if value is None:
-        return True
+# The plan's rates and limits: exact fractions ("2/3"), read by ``scoring.share``.
+SHARE_RULES = ("min_turnout", "veto_incompetent_share", "veto_min_trust", "quota_fraction")
+
+
+def _share_or_none(value: object) -> Fraction | None:
+    """``value`` as a share between 0 and 1, or None when it is not one."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return False
+        return None
     try:
-        return 0 <= Fraction(value) <= 1
-    except (ValueError, ZeroDivisionError):
-        return False
+        found = share(value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return found if 0 <= found <= 1 else None
 
 
 @dataclass(frozen=True)
@@ -146,26 +151,50 @@ class PlanContent:
             field="rules",
         )
         require(
-            _is_fraction(rules.get("quota_fraction")),
+            rules.get("quota_fraction") is None
+            or _share_or_none(rules["quota_fraction"]) is not None,
             "plan.quota_fraction",
             field="rules",
         )
-        for share in ("veto_incompetent_share", "veto_min_trust", "min_turnout"):
-            value = rules.get(share)
+        for name in SHARE_RULES[:3]:
             require(
-                value is None or (isinstance(value, int | float) and 0 <= value <= 1),
+                rules.get(name) is None or _share_or_none(rules[name]) is not None,
                 "plan.rule_share",
                 field="rules",
-                rule=share,
+                rule=name,
             )
         return cls(data=data, criteria=criteria, items=items)
 
     def items_for(self, level: str) -> list[ScoringItem]:
         return [i for i in self.items.values() if i.level == level]
 
+    def month_score(self, level: str, points: Mapping[str, float]) -> float:
+        """One assessment's score, 0-100, under this version's items of ``level``: the only
+        way a month (or a quarter) is scored, by the projection, the branch's ranking and the
+        archive alike."""
+        return month_score([i.as_item() for i in self.items_for(level)], points)
+
     @property
     def rules(self) -> dict[str, Any]:
         return dict(self.data.get("rules", {}))
+
+    def share(self, name: str) -> Fraction | None:
+        """The rate or limit ``name`` of :data:`SHARE_RULES` as an exact fraction, or None when
+        the plan leaves the rule off."""
+        value = self.data.get("rules", {}).get(name)
+        return None if value is None else share(value)
+
+    def approximated(self) -> dict[str, tuple[Any, Fraction]]:
+        """The limits written as decimals that are read as a simpler fraction (an earlier
+        version stored two thirds as 0.6667): rule -> (as written, as read)."""
+        found = {}
+        for name in SHARE_RULES:
+            value = self.data.get("rules", {}).get(name)
+            if isinstance(value, float | str) and "/" not in str(value):
+                read = share(value)
+                if read != Fraction(str(value)):
+                    found[name] = (value, read)
+        return found
 
     @property
     def composite_weights(self) -> dict[str, float]:
@@ -175,6 +204,15 @@ class PlanContent:
     def branch_formula(self) -> dict[str, float]:
         formula = self.data.get("branch_formula") or {"own": 0.5, "groups": 0.2, "members": 0.3}
         return {k: float(v) for k, v in formula.items()}
+
+
+def version_in_force(latest: int, approved: Iterable[int]) -> int:
+    """The version of a plan that scores and rules follow: the latest version the committee
+    approved; before any approval, provisionally the latest version (a branch assesses January
+    before its plan is approved, with the items its clerk was shown). A revision counts from its
+    approval on. A committee's own plan is approved by nobody: its latest version is in force.
+    """
+    return max(approved, default=latest)
 
 
 class Campaign(TenantAggregate):
@@ -268,6 +306,7 @@ class Plan(TenantAggregate):
         self.comments: list[dict[str, str]] = []
         self.discussions: list[dict[str, Any]] = []
         self.submissions = 0
+        self.submitted_versions: dict[int, int] = {}  # submission number -> version submitted
         self.answered: list[UUID] = []
 
     @property
@@ -277,6 +316,22 @@ class Plan(TenantAggregate):
     @property
     def version_no(self) -> int:
         return len(self.versions)
+
+    def content_of(self, number: int) -> PlanContent:
+        """Version ``number`` (1-based) of the content.
+
+        Raises:
+            NotFound: no such version.
+        """
+        if not 1 <= number <= len(self.versions):
+            raise NotFound("plan.version_not_found", version=number)
+        return PlanContent.parse(self.versions[number - 1])
+
+    def in_force(self, approved_submissions: Iterable[int]) -> int:
+        """The version in force (:func:`version_in_force`), given which of this plan's
+        submissions the committee approved."""
+        approved = [self.submitted_versions.get(n, 0) for n in approved_submissions]
+        return version_in_force(self.version_no, [v for v in approved if v])
 
     def _expect(self, *statuses: str, doing: str) -> None:
         if self.status not in statuses:
@@ -343,4 +398,5 @@ class Plan(TenantAggregate):
     @event("Submitted")
     def _submitted(self, on: date, submission: int, version: int) -> None:
         self.submissions = submission
+        self.submitted_versions[submission] = version
         self.status = SUBMITTED

@@ -304,8 +304,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'rules.quota_fraction must be a share between 0 and 1, such as "1/3" (or absent)',
     ),
     "plan.rule_share": (
-        "{rule:plan_rule}应在 0 到 1 之间，也可不填。",
-        "rules.{rule} must be between 0 and 1 (or absent)",
+        "{rule:plan_rule}应为 0 到 1 之间的分数，如 2/3，也可不填。",
+        'rules.{rule} must be a share between 0 and 1, such as "2/3" (or absent)',
+    ),
+    "plan.version_not_found": (
+        "活动方案没有第 {version} 稿。",
+        "the plan has no version {version}",
     ),
     # Measures, daily records, assessments, inspections, meetings
     "measure.no_criteria": ("请至少选择一条评选条件。", "name at least one criterion"),
@@ -489,6 +493,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nomination.departs_needs_reason": (
         "{level:level} {subject} 与计算排名不一致（第 {rank} 名），须写明理由。",
         "{level} {subject} departs from the ranking (rank {rank}): give a reason",
+    ),
+    "nomination.unrated_needs_reason": (
+        "{level:level} {subject} 未参评（没有可计分的考核或测评），推荐须写明理由。",
+        "{level} {subject} is unrated (nothing to score): give a reason to shortlist it",
     ),
     "nomination.vetoed_needs_reason": (
         "{level:level} {subject} 与计算排名不一致（第 {rank} 名，{veto}），须写明理由。",

@@ -4,6 +4,12 @@ the plan's switchable rules (quota, veto, bands) and ranking with ties (1, 1, 3)
 All of it is advice, not the decision ("不以票取人"): the branch and the committee may depart from
 it, giving a reason. Every function is deterministic; results are rounded to 2 decimals so that
 equal scores compare equal however they were summed.
+
+Rates and limits (turnout, shares of a ballot, the quota) are exact fractions, compared exactly,
+each boundary as the plan's words put it: a pool "低于三分之二" is void below 2/3 and valid at
+it; a veto "超过" a share bars above it, not at it (``RULE_WORDS``). A subject with nothing to
+score (no assessed month and no valid ballot) has no composite, band or rank: it is 未参评,
+never 不合格.
 """
 
 from __future__ import annotations
@@ -30,6 +36,50 @@ T = TypeVar("T")
 
 def r2(x: float) -> float:
     return round(x + 0.0, 2)
+
+
+# A decimal's nearest fraction with a denominator up to this is taken as what it meant.
+SIMPLEST_DENOMINATOR = 1000
+
+
+def share(value: int | float | str | Fraction) -> Fraction:
+    """A rate or limit as an exact fraction: "2/3", "1/5", 1, 0 are exact.
+
+    A decimal (0.6667, "0.2") is read as the nearest fraction whose denominator is at most
+    1000: a decimal with up to three places stays what it says (0.667 is 667/1000, 0.15 is
+    3/20), while 0.6667 and 0.3333, which earlier plans stored for two thirds and one third,
+    are read as 2/3 and 1/3 (at 0.6667 itself a pool with exactly two thirds turnout would be
+    void, against the plan's words).
+
+    Raises:
+        ValueError: not a number or fraction; ZeroDivisionError: "n/0".
+    """
+    if isinstance(value, bool):
+        raise ValueError("a share is not a boolean")
+    if isinstance(value, Fraction | int):
+        return Fraction(value)
+    if isinstance(value, str) and "/" in value:
+        return Fraction(value.strip())
+    return Fraction(value).limit_denominator(SIMPLEST_DENOMINATOR)
+
+
+def share_text(value: Fraction) -> str:
+    """A limit as people write it: a whole percent when it is one (1/5 is "20%"), otherwise
+    the fraction ("2/3")."""
+    percent = value * 100
+    if percent.denominator == 1:
+        return f"{percent.numerator}%"
+    return f"{value.numerator}/{value.denominator}"
+
+
+# How each limit of the plan compares, in the plan's own words: the one place that decides a
+# boundary, read by the scoring below and printed in the plan's documents.
+RULE_WORDS = {
+    "min_turnout": "每个测评范围参评率低于{limit}的,该范围测评结果无效",
+    "veto_incompetent_share": "不合格票超过{limit}的,不得评为先进(一票否决)",
+    "veto_min_trust": "信任度(优秀与合格票所占比例)低于{limit}的,不得评为先进(一票否决)",
+    "quota_fraction": "优秀党员人数不超过党员人数的{limit}(向下取整)",
+}
 
 
 @dataclass(frozen=True)
@@ -78,23 +128,26 @@ class PoolResult:
     tally: Mapping[str, int]
 
     @property
-    def turnout(self) -> float:
-        return self.cast / self.issued if self.issued else 0.0
+    def turnout(self) -> Fraction:
+        """Ballots cast over codes issued, exactly; 0 when none was issued."""
+        return Fraction(self.cast, self.issued) if self.issued else Fraction(0)
 
 
 def rating_score(
     pools: Mapping[str, PoolResult],
     weights: Mapping[str, float],
-    min_turnout: float,
+    min_turnout: Fraction | float,
     how: str = "mean",
 ) -> float | None:
-    """Pools' scores weighted by the plan; a pool whose turnout is below ``min_turnout`` is void
-    and left out (the other pools' weights are renormalised). None when every pool is void."""
+    """Pools' scores weighted by the plan; a pool whose turnout is below ``min_turnout`` ("低于")
+    is void and left out (the other pools' weights are renormalised); a turnout exactly at it
+    counts. None when every pool is void."""
+    limit = share(min_turnout)
     parts = []
     for pool, result in pools.items():
         weight = weights.get(pool, 0.0)
         score = tally_score(result.tally, how)
-        if weight > 0 and score is not None and result.turnout >= min_turnout:
+        if weight > 0 and score is not None and result.turnout >= limit:
             parts.append((score, weight))
     if not parts:
         return None
@@ -111,16 +164,22 @@ def composite(
     rating: float | None,
     target: float | None,
     weights: Mapping[str, float],
-) -> float:
+) -> float | None:
     """The plan's weights (default 60/30/10) over the components that exist; a missing
-    component (no assessment, a void ballot) is left out and the others' weights renormalised."""
+    component (no assessment, a void ballot) is left out and the others' weights renormalised.
+
+    None (未参评) when the subject was neither assessed nor validly rated: the share of its
+    own measures done is a commitment it filed itself, not an evaluation of it, so it is never
+    scored on that alone."""
+    if work is None and rating is None:
+        return None
     parts = [
         (value, weights.get(name, 0.0))
         for name, value in (("work", work), ("rating", rating), ("target", target))
         if value is not None and weights.get(name, 0.0) > 0
     ]
     total = sum(w for _, w in parts)
-    return r2(sum(v * w for v, w in parts) / total) if total else 0.0
+    return r2(sum(v * w for v, w in parts) / total) if total else None
 
 
 def branch_score(
@@ -128,9 +187,10 @@ def branch_score(
     group_composites: Sequence[float],
     member_composites: Sequence[float],
     formula: Mapping[str, float],
-) -> float:
+) -> float | None:
     """A branch's score: its own assessed work score and the *averages* of its groups' and
-    members' composites, weighted by the plan's formula, so a big branch does not win by size."""
+    members' composites (the rated ones), weighted by the plan's formula, so a big branch does
+    not win by size. None (未参评) when there is none of the three."""
     parts = [
         (own, formula.get("own", 0.0)),
         (
@@ -144,11 +204,14 @@ def branch_score(
     ]
     present = [(v, w) for v, w in parts if v is not None and w > 0]
     total = sum(w for _, w in present)
-    return r2(sum(v * w for v, w in present) / total) if total else 0.0
+    return r2(sum(v * w for v, w in present) / total) if total else None
 
 
-def band(score: float) -> str:
-    """Score bands: ≥90 candidate for excellent, 70-89 competent, 60-69 basic, <60 incompetent."""
+def band(score: float | None) -> str | None:
+    """Score bands: ≥90 candidate for excellent, 70-89 competent, 60-69 basic, <60 incompetent;
+    None for a subject with no score (未参评), which is no verdict at all."""
+    if score is None:
+        return None
     if score >= 90:
         return "excellent"
     if score >= 70:
@@ -158,38 +221,40 @@ def band(score: float) -> str:
     return "incompetent"
 
 
-def quota_limit(member_count: int, fraction: float | str) -> int:
-    """How many may be named excellent: at most ``fraction`` of the members, rounded down.
-
-    A third is not exact as a decimal (9 × 0.3333 rounds down to 2 where the rule means 3), so
-    the share is taken as the nearest fraction with a denominator up to 1000: "1/3", 1/3 and
-    0.3333 all mean a third.
-    """
-    return math.floor(member_count * Fraction(fraction).limit_denominator(1000))
+def quota_limit(member_count: int, fraction: Fraction | float | str) -> int:
+    """How many may be named excellent: at most ``fraction`` of the members ("不超过"), rounded
+    down, exactly (9 members × 1/3 is 3, not 2 by a decimal's error; see :func:`share`)."""
+    return math.floor(member_count * share(fraction))
 
 
 def vetoed(
-    tally: Mapping[str, int], max_incompetent_share: float | None, min_trust: float | None
+    tally: Mapping[str, int],
+    max_incompetent_share: Fraction | float | None,
+    min_trust: Fraction | float | None,
 ) -> str | None:
-    """Why a nominee is barred by the ballot, or None.
+    """Why a nominee is barred by the ballot, or None: a share of 不合格 over the limit
+    ("超过": at the limit is not over), or trust below the limit ("低于": at it is not below),
+    both compared exactly.
 
     Trust is the share of 优秀 and 合格 among the ballots cast.
     """
     cast = sum(tally.get(g, 0) for g in GRADES)
     if cast == 0:
         return None
-    incompetent = tally.get("incompetent", 0) / cast
-    if max_incompetent_share is not None and incompetent > max_incompetent_share:
-        return f"不合格票占 {incompetent:.0%},超过 {max_incompetent_share:.0%}"
-    trust = (tally.get("excellent", 0) + tally.get("competent", 0)) / cast
-    if min_trust is not None and trust < min_trust:
-        return f"信任度 {trust:.0%},低于 {min_trust:.0%}"
+    incompetent = Fraction(tally.get("incompetent", 0), cast)
+    if max_incompetent_share is not None and incompetent > share(max_incompetent_share):
+        limit = share_text(share(max_incompetent_share))
+        return f"不合格票占 {float(incompetent):.0%},超过 {limit}"
+    trust = Fraction(tally.get("excellent", 0) + tally.get("competent", 0), cast)
+    if min_trust is not None and trust < share(min_trust):
+        return f"信任度 {float(trust):.0%},低于 {share_text(share(min_trust))}"
     return None
 
 
 def rank(rows: Sequence[T], key: Callable[[T], float]) -> list[tuple[int, T]]:
     """Competition ranking, highest first: equal scores share a rank and the next rank skips
-    (1, 1, 3). Rows of equal score keep their given order."""
+    (1, 1, 3). Rows of equal score keep their given order. Only scored rows are ranked: the
+    callers leave subjects with no score (未参评) out and list them apart."""
     ordered = sorted(rows, key=lambda row: -r2(key(row)))
     ranked: list[tuple[int, T]] = []
     for position, row in enumerate(ordered, start=1):

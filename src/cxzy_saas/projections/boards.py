@@ -1,5 +1,6 @@
 """Leaderboards of a committee's campaign, computed from the read-model tables with the same
-pure ranking the branches see beside their shortlist (``domain/ranking.py``)."""
+pure ranking the branches see beside their shortlist and the archive holds
+(``domain/ranking.py``), under the same rule for which plan version applies (decision 0012)."""
 
 from __future__ import annotations
 
@@ -9,49 +10,59 @@ from typing import Any
 
 import orjson
 
-from cxzy_saas.domain import ranking, scoring
-from cxzy_saas.domain.plan import PlanContent
+from cxzy_saas.domain import ranking
+from cxzy_saas.domain.plan import PlanContent, version_in_force
 from cxzy_saas.projections.db import Tx
 
 LEVELS = ("branch", "group", "member")
 
 
-def latest_plan(tx: Tx, tenant: str, year: int) -> PlanContent | None:
-    rows = tx.query(
-        "SELECT content FROM rm_plan_versions WHERE tenant = ? AND year = ? "
-        "ORDER BY version DESC LIMIT 1",
-        (tenant, year),
-    )
-    return PlanContent.parse(json.loads(rows[0][0])) if rows else None
+def plans_in_force(
+    tx: Tx, committee: str, year: int
+) -> tuple[PlanContent | None, dict[str, PlanContent | None]]:
+    """The committee's plan in force for the year, and each branch's own (None: it has none),
+    by the one rule of ``domain.plan.version_in_force``: the latest version the committee
+    approved, else the latest."""
+    contents: dict[str, dict[int, str]] = defaultdict(dict)
+    for tenant, version, content in tx.query(
+        "SELECT tenant, version, content FROM rm_plan_versions "
+        "WHERE (tenant = ? OR tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)) "
+        "AND year = ?",
+        (committee, committee, year),
+    ):
+        contents[tenant][int(version)] = content
+    approved: dict[str, list[int]] = defaultdict(list)
+    for tenant, version in tx.query(
+        "SELECT s.tenant, s.version FROM rm_plan_submissions s JOIN rm_decisions d "
+        "ON d.branch = s.tenant AND d.kind = 'plan' AND d.subject = ? "
+        "AND d.submission = s.submission AND d.outcome = 'approved' "
+        "WHERE d.committee = ? AND s.year = ?",
+        (str(year), committee, year),
+    ):
+        approved[tenant].append(int(version))
 
+    def in_force(tenant: str) -> PlanContent | None:
+        found = contents.get(tenant)
+        if not found:
+            return None
+        version = version_in_force(max(found), approved.get(tenant, []))
+        return PlanContent.parse(json.loads(found.get(version, found[max(found)])))
 
-def branch_plans(
-    tx: Tx, committee: str, year: int, fallback: PlanContent
-) -> dict[str, PlanContent]:
-    """Each branch's latest plan version for the year, or ``fallback`` (the committee's)."""
     branches = [
         t
         for (t,) in tx.query(
             "SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch'", (committee,)
         )
     ]
-    plans = dict.fromkeys(branches, fallback)
-    for tenant, content in tx.query(
-        "SELECT p.tenant, p.content FROM rm_plan_versions p "
-        "WHERE p.tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND p.year = ? "
-        "AND p.version = (SELECT MAX(version) FROM rm_plan_versions q "
-        "WHERE q.tenant = p.tenant AND q.year = p.year)",
-        (committee, year),
-    ):
-        plans[tenant] = PlanContent.parse(json.loads(content))
-    return plans
+    return in_force(committee), {b: in_force(b) for b in branches}
 
 
 def committee_inputs(
-    tx: Tx, committee: str, year: int, fallback: PlanContent
+    tx: Tx, committee: str, year: int, plans: dict[str, PlanContent]
 ) -> dict[str, ranking.Inputs]:
-    """Every branch's ranking inputs, read with one query per table for the whole committee."""
-    plans = branch_plans(tx, committee, year, fallback)
+    """Every branch's ranking inputs, read with one query per table for the whole committee;
+    ``plans`` holds each branch's plan in force (weights and rules). Month scores are stored
+    as the projection computed them, each under the plan version its assessment names."""
     branches = list(plans)
     subjects: dict[str, dict[str, dict[str, str]]] = {
         b: {"member": {}, "group": {}} for b in branches
@@ -91,58 +102,45 @@ def committee_inputs(
 
 
 def compute(tx: Tx, committee: str, year: int) -> dict[str, list[dict[str, Any]]]:
-    """Every level's rows for the committee's campaign, ranked across all its branches."""
-    plan = latest_plan(tx, committee, year)
+    """Every level's rows for the committee's campaign, ranked across all its branches (the
+    subjects with nothing to score, 未参评, after them, unranked)."""
+    plan, own_plans = plans_in_force(tx, committee, year)
     if plan is None:
         return {level: [] for level in LEVELS}
     branches = tx.query(
         "SELECT tenant, name FROM rm_tenants WHERE parent = ? AND kind = 'branch' ORDER BY tenant",
         (committee,),
     )
-    own: dict[str, list[float]] = defaultdict(list)
+    quarters: dict[str, list[float]] = defaultdict(list)
     for subject, score in tx.query(
         "SELECT subject, score FROM rm_assessments "
-        "WHERE tenant = ? AND year = ? AND level = 'branch'",
+        "WHERE tenant = ? AND year = ? AND level = 'branch' ORDER BY subject, period",
         (committee, year),
     ):
-        own[subject].append(score)
+        quarters[subject].append(score)
     rows: dict[str, list[dict[str, Any]]] = {level: [] for level in LEVELS}
-    branch_rows = []
-    all_inputs = committee_inputs(tx, committee, year, plan)
+    # A branch with no plan of its own follows the committee's, as its own ranking does.
+    plans = {code: own or plan for code, own in own_plans.items()}
+    all_inputs = committee_inputs(tx, committee, year, plans)
     for code, name in branches:
         inputs = all_inputs[code]
         per_level = {level: ranking.rows(inputs, level) for level in ("group", "member")}
         for level, level_rows in per_level.items():
             rows[level] += [{**r.as_dict(), "tenant": code} for r in level_rows]
-        work = scoring.r2(sum(own[code]) / len(own[code])) if own[code] else None
-        composite = scoring.branch_score(
-            work,
-            [r.composite for r in per_level["group"]],
-            [r.composite for r in per_level["member"]],
-            plan.branch_formula,
+        rows["branch"].append(
+            ranking.branch_row(
+                code,
+                name,
+                quarters[code],
+                per_level["group"],
+                per_level["member"],
+                plan.branch_formula,
+            )
         )
-        members = [r.composite for r in per_level["member"]]
-        branch_rows.append(
-            {
-                "tenant": code,
-                "subject": code,
-                "name": name,
-                "work": work,
-                "rating": None,
-                "target": None,
-                "composite": composite,
-                "members": len(members),
-                "member_average": scoring.r2(sum(members) / len(members)) if members else None,
-            }
-        )
-    rows["branch"] = branch_rows
-    for level in LEVELS:
-        ranked = scoring.rank(
-            sorted(rows[level], key=lambda r: (r["tenant"], r["subject"])),
-            key=lambda r: r["composite"],
-        )
-        rows[level] = [{**row, "rank": rank} for rank, row in ranked]
-    return rows
+    return {
+        level: ranking.rank_rows(sorted(rows[level], key=lambda r: (r["tenant"], r["subject"])))
+        for level in LEVELS
+    }
 
 
 def store(tx: Tx, committee: str, year: int) -> None:
@@ -157,14 +155,14 @@ def store(tx: Tx, committee: str, year: int) -> None:
                 committee,
                 year,
                 level,
-                orjson.dumps([public_row(level, r) for r in level_rows]).decode(),
+                orjson.dumps([ranking.public_row(level, r) for r in level_rows]).decode(),
             )
             for level, level_rows in boards.items()
         ],
     )
     tx.executemany(
         "INSERT INTO rm_leaderboard (committee, year, level, tenant, subject, name, work, rating, "
-        "target, composite, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "target, composite, rank, band, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 committee,
@@ -178,29 +176,13 @@ def store(tx: Tx, committee: str, year: int) -> None:
                 r["target"],
                 r["composite"],
                 r["rank"],
+                r["band"],
+                r["status"],
             )
             for level, level_rows in boards.items()
             for r in level_rows
         ],
     )
-
-
-def public_row(level: str, r: dict[str, Any]) -> dict[str, Any]:
-    """A leaderboard row as the CLI and the API show it."""
-    row: dict[str, Any] = {
-        "rank": r["rank"],
-        "name": r["name"],
-        "composite": r["composite"],
-        "work": r["work"],
-        "rating": r["rating"],
-        "target": r["target"],
-    }
-    if level == "branch":
-        row["code"] = r["subject"]
-    else:
-        row["id"] = r["subject"]
-        row["branch"] = r["tenant"]
-    return row
 
 
 def campaigns_of(tx: Tx, tenants: set[str]) -> set[tuple[str, int]]:

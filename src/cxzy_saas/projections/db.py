@@ -38,6 +38,19 @@ def table_definitions() -> dict[str, tuple[list[str], list[str]]]:
 TABLES = table_definitions()
 
 
+def recreate_tables(tx: Tx, schema: str = "") -> None:
+    """Drop every read-model table and create it again from schema.sql (``schema``: "main." for
+    SQLite's main database beside an attached one). A rebuild starts with this rather than
+    emptying the tables, so that a read model made by an earlier version, whose tables have
+    other columns, takes the current shape: read models hold nothing the logs cannot give."""
+    text = re.sub(r"--[^\n]*", "", SCHEMA_SQL.read_text(encoding="utf-8"))
+    for table in TABLES:
+        tx.execute(f"DROP TABLE IF EXISTS {schema}{table}")
+    for statement in (s.strip() for s in text.split(";")):
+        if statement:
+            tx.execute(statement.replace("IF NOT EXISTS ", f"IF NOT EXISTS {schema}", 1))
+
+
 def upsert_sql(table: str) -> str:
     columns, key = TABLES[table]
     updates = [c for c in columns if c not in key] or key[:1]

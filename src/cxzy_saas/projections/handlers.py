@@ -145,6 +145,14 @@ def plan_submitted(p: Projection, tenant: str, aggregate: str, version: int, dat
     _, year = key
     p.set("rm_plans", key, status="submitted", submissions=data["submission"])
     p.put(
+        "rm_plan_submissions",
+        tenant=tenant,
+        year=year,
+        submission=data["submission"],
+        version=data["version"],
+    )
+    p.touched.add(tenant)  # its approval, if already projected, now names a version
+    p.put(
         "rm_submissions",
         tenant=tenant,
         kind="plan",
@@ -168,6 +176,8 @@ def decision(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
         reason=data["reason"],
         decided_at=iso(data["timestamp"]),
     )
+    if data["kind"] == "plan":
+        p.touched.add(tenant)  # an approved plan version comes into force
 
 
 def assessed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:

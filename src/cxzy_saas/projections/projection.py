@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 from cxzy_saas.domain import events as ev
-from cxzy_saas.domain import scoring
 from cxzy_saas.domain.events import EventClass
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.projections.rows import Rows
@@ -102,7 +101,9 @@ class Projection(Rows):
     def month_score(
         self, tenant: str, year: int, version: int, level: str, items: dict[str, float]
     ) -> float:
+        """The assessment's score under the plan version it names (``PlanContent.month_score``,
+        as the branch's ranking and the archive compute it)."""
         plan = self.plan(tenant, year, version)
         if plan is None:
             return 0.0
-        return scoring.month_score([i.as_item() for i in plan.items_for(level)], items)
+        return plan.month_score(level, items)

@@ -19,6 +19,7 @@ from cxzy_saas.projections.db import (
     ReadModelDB,
     ReadModels,
     SQLiteReadModel,
+    recreate_tables,
 )
 from cxzy_saas.projections.engine import LOCAL, BatchStats, CatchUp
 
@@ -46,10 +47,10 @@ class Projector(CatchUp):
         self.models = models
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> BatchStats:
-        """Empty every read model and project all logs from the start."""
+        """Empty every read model (its tables made anew, in the current shape) and project all
+        logs from the start."""
         with self.db.transaction() as tx:
-            for table in TABLES:
-                tx.execute(f"DELETE FROM {table}")
+            recreate_tables(tx)
         return self.catch_up(progress, recompute_boards=False)
 
     def run(self, interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
@@ -136,9 +137,9 @@ def _rebuild(
             now = {t: int(p) for t, p in tx.query("SELECT tenant, position FROM rm_tracking")}
             late = engine.catch_up(stop_at=now)  # committed while we replayed
             done += late.events
+            recreate_tables(tx, "main.")  # the live model may be of an earlier shape
             for table, (columns, _) in TABLES.items():
                 names = ", ".join(columns)
-                tx.execute(f"DELETE FROM main.{table}")
                 tx.execute(
                     f"INSERT INTO main.{table} ({names}) SELECT {names} FROM scratch.{table}"
                 )

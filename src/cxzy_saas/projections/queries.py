@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 
 from cxzy_saas.domain.errors import InvalidInput, NotFound
+from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections.asof import replay
-from cxzy_saas.projections.boards import branch_plans, latest_plan
 from cxzy_saas.projections.db import TABLES, ReadModelDB, ReadModels
 from cxzy_saas.projections.lists import campaign_known
 
@@ -103,27 +103,29 @@ def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
     return bool(found and found[0][0])
 
 
-def plans_by_branch(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
-    with db.read() as tx:
-        fallback = latest_plan(tx, committee, year)
-        return {} if fallback is None else branch_plans(tx, committee, year, fallback)
-
-
 def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     """Branch × criterion: the share of points earned (0-100) on each criterion's scoring items,
-    over all monthly assessments of the branch's members and groups."""
-    plans = plans_by_branch(db, committee, year)
+    over all monthly assessments of the branch's members and groups, each read with the items
+    of the plan version it was assessed under (decision 0012)."""
     earned: dict[tuple[str, str, int], list[float]] = {}
+    scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ?"
     with db.read() as tx:
         names = dict(tx.query("SELECT tenant, name FROM rm_tenants WHERE parent = ?", (committee,)))
         found = tx.query(
-            "SELECT tenant, level, items FROM rm_assessments "
-            "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ? "
-            "AND level IN ('member', 'group')",
+            "SELECT tenant, level, plan_version, items FROM rm_assessments "
+            f"WHERE {scope} AND level IN ('member', 'group') "
+            "ORDER BY tenant, level, subject, period",
             (committee, year),
         )
-    for tenant, level, items in found:
-        plan = plans.get(tenant)
+        versions = {
+            (tenant, int(version)): PlanContent.parse(orjson.loads(content))
+            for tenant, version, content in tx.query(
+                f"SELECT tenant, version, content FROM rm_plan_versions WHERE {scope}",
+                (committee, year),
+            )
+        }
+    for tenant, level, version, items in found:
+        plan = versions.get((tenant, int(version)))
         if plan is None:
             continue
         for code, points in orjson.loads(items).items():

@@ -85,8 +85,11 @@ def own_rows(call: Call, rows: list[dict[str, Any]], key: str, shared: bool) -> 
     return [r for r in rows if r.get(key) == viewer]
 
 
-def opened(call: Call, db: ReadModelDB, year: int) -> bool:
-    return queries.board_open(db, call.committee_code, year)
+def opened(call: Call, year: int) -> bool:
+    """Whether the committee has opened the campaign's boards to its branches: today's
+    decision, read from the live model whatever day a view shows (an as-of replay would give
+    that day's, and show a branch what it may no longer see)."""
+    return queries.board_open(read_model_of(current_app), call.committee_code, year)
 
 
 @api_route(
@@ -102,8 +105,7 @@ def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
     live = read_model_of(current_app)
     logs, models = read_port_of(current_app), read_models_of(current_app)
     board = queries.leaderboard(logs, models, year, level, call.committee_code, as_of, live)
-    # Whether the board is open to branches is today's decision, whatever day is shown.
-    shared = opened(call, live, year)
+    shared = opened(call, year)
     board["rows"] = queries.visible_rows(board["rows"], call.viewer_branch, shared)
     return board
 
@@ -118,7 +120,7 @@ def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
 def matrix(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
         result = queries.matrix(db, call.committee_code, year)
-        result["rows"] = own_rows(call, result["rows"], "code", opened(call, db, year))
+        result["rows"] = own_rows(call, result["rows"], "code", opened(call, year))
     return {**result, "as_of": call.args["as_of"]}
 
 
@@ -132,7 +134,7 @@ def matrix(call: Call, year: int) -> dict[str, Any]:
 def trends(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
         result = queries.trends(db, call.committee_code, year)
-        result["branches"] = own_rows(call, result["branches"], "code", opened(call, db, year))
+        result["branches"] = own_rows(call, result["branches"], "code", opened(call, year))
     return {**result, "as_of": call.args["as_of"]}
 
 

@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         KINDS=i18n.KINDS,
         OUTCOMES=i18n.OUTCOMES,
         GRADES=i18n.GRADES,
+        BANDS=i18n.BANDS,
         NAV=NAV,
     )
 

@@ -17,7 +17,8 @@ BOARD_LEVELS = ("branch", "group", "member")
 
 
 def board_chart(rows: list[dict[str, Any]], limit: int = 15, width: float = 640) -> Any:
-    bars = [(row["name"], row["composite"]) for row in rows[:limit]]
+    rated = [row for row in rows if row["composite"] is not None]  # 未参评 has no bar
+    bars = [(row["name"], row["composite"]) for row in rated[:limit]]
     return charts.bar_chart(bars, i18n.tr("综合得分", "composite score"), width=width)
 
 

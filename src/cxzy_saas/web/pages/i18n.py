@@ -73,6 +73,15 @@ OUTCOMES = {
     None: ("待审批", "waiting"),
 }
 
+# A score band is advice ("优秀候选" is not the grade 优秀); no band is 未参评, never 不合格.
+BANDS = {
+    "excellent": ("优秀候选", "candidate for excellent"),
+    "competent": ("合格", "competent"),
+    "basic": ("基本合格", "basically competent"),
+    "incompetent": ("不合格", "incompetent"),
+    None: ("未参评", "unrated"),
+}
+
 GRADES = {
     "excellent": ("优秀", "excellent"),
     "competent": ("合格", "competent"),

@@ -19,7 +19,7 @@ from cxzy_saas.application.commands.evaluation import Shortlist, SubmitNominatio
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.errors import NotFound
-from cxzy_saas.domain.evaluation import Nomination
+from cxzy_saas.domain.evaluation import Nomination, departs
 from cxzy_saas.web.api.nominations import ShortlistIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
@@ -28,12 +28,6 @@ from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year,
 from cxzy_saas.web.pages.forms import Form, typed
 
 LEVELS = ("group", "member")
-BANDS = {
-    "excellent": ("优秀候选", "candidate for excellent"),
-    "competent": ("合格", "competent"),
-    "basic": ("基本合格", "basically competent"),
-    "incompetent": ("不合格", "incompetent"),
-}
 
 
 @dataclass
@@ -58,7 +52,7 @@ def mark_departures(lines: dict[str, list[Line]]) -> None:
     for level_lines in lines.values():
         count = sum(1 for line in level_lines if line.chosen)
         for line in level_lines:
-            line.departs = line.chosen and (line.row.rank > count or line.row.veto is not None)
+            line.departs = line.chosen and departs(line.row.as_dict(), count)
 
 
 def lines_of(app: BranchApplication, year: int) -> tuple[dict[str, list[Line]], dict[str, Any]]:
@@ -115,7 +109,6 @@ def nomination_page(
         submit_form=submit_form or Form(),
         can_write=may(code, BRANCH_WRITERS),
         today=today(),
-        BANDS=BANDS,
     )
 
 
@@ -141,7 +134,12 @@ def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
     chosen = [line for level_lines in lines.values() for line in level_lines if line.chosen]
     form = Form(values={"entries": ""})
     for line in chosen:
-        if line.departs and not line.reason.strip():
+        if line.departs and not line.reason.strip() and line.row.rank is None:
+            line.error = i18n.tr(
+                "未参评(没有可计分的考核或测评),推荐须写明理由",
+                "unrated (nothing to score): give a reason",
+            )
+        elif line.departs and not line.reason.strip():
             line.error = i18n.tr(
                 f"与计算排名不一致(第 {line.row.rank} 名"
                 f"{',已被否决' if line.row.veto else ''}),须写明理由",

@@ -1,5 +1,6 @@
 // The nomination form: as choices change, mark which chosen rows depart from the ranking
-// (ranked below the number chosen at their level, or vetoed) and make their reason required.
+// (ranked below the number chosen at their level, vetoed, or unrated: 未参评 has no rank) and
+// make their reason required.
 // The server applies the same rule; this only shows it before submitting.
 (function () {
   "use strict";
@@ -15,7 +16,8 @@
       rows.forEach(function (row) {
         var box = row.querySelector("input[name=pick]");
         var departs = !!(box && box.checked) &&
-          (Number(row.dataset.rank) > chosen || row.dataset.veto === "1");
+          (row.dataset.status === "unrated" || Number(row.dataset.rank) > chosen ||
+           row.dataset.veto === "1");
         row.classList.toggle("departs", departs);
         var note = row.querySelector(".departure");
         var reason = row.querySelector("textarea");

@@ -1,0 +1,186 @@
+"""What a sealed archive says about scores: the branch's board rows as of the seal (re-derived
+by the verifier, so a consistent forgery is caught), 未参评 listed apart, and PDFs that carry
+every character their HTML twins print (read back with ``pdftotext``)."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import orjson
+import pytest
+
+from cxzy_saas import wiring
+from cxzy_saas.application.commands.committee import CloseCampaign
+from cxzy_saas.application.commands.organisation import EnrolMember
+from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.audit import bundle, pdf
+from cxzy_saas.audit.documents import Document
+from cxzy_saas.audit.verify import verify_files
+from cxzy_saas.config import Settings
+from cxzy_saas.demo.build import build_demo
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.projections.queries import board_rows
+
+YEAR = 2026
+ADMIN = Actor("admin", "committee-admin", "demo")
+AUDITOR = Actor("auditor", "auditor", "demo")
+NEWCOMER = "B01990"  # enrolled at the year's end: nothing to score
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory):
+    """b01's year, with a member who has nothing to score, closed, sealed and exported with
+    PDFs; and the committee's boards at that moment (nothing is recorded after the seal)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("documents") / "var")
+    tenancy = Tenancy(settings)
+    try:
+        build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=5, year=YEAR)
+        tenancy.branch("b01").enrol_members(
+            Actor("b01-clerk", "branch-clerk", "b01"),
+            [EnrolMember(member_no=NEWCOMER, name="钱新来", joined_on=date(YEAR, 12, 20))],
+        )
+        committee = tenancy.committee("demo")
+        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        committee.seal_archive(ADMIN, "b01", YEAR)
+        files = committee.export_archive(AUDITOR, "b01", YEAR)
+        db = wiring.open_read_model(tenancy)
+        wiring.projector(tenancy, db).rebuild()
+        boards = {
+            level: board_rows(db, "demo", YEAR, level) for level in ("branch", "group", "member")
+        }
+    finally:
+        tenancy.close()
+    return files, boards
+
+
+def test_the_bundle_carries_the_branchs_board_rows_as_the_committee_saw_them(archive):
+    files, boards = archive
+    assert verify_files(files).ok
+    carried = orjson.loads(files["board.json"])["levels"]
+    for level in ("branch", "group", "member"):
+        live = [
+            {k: v for k, v in r.items() if k != "rank"}
+            for r in boards[level]
+            if r.get("branch", r.get("code")) == "b01"
+        ]
+        assert live, level
+        assert [{k: v for k, v in r.items() if k != "rank_in_branch"} for r in carried[level]] == (
+            live
+        )
+    (branch,) = carried["branch"]
+    assert branch["status"] == "rated" and branch["composite"] is not None
+    # the branch's own ranking, with ranks within the branch
+    scores = orjson.loads(files["scores.json"])["levels"]["member"]
+    assert [r["rank_in_branch"] for r in carried["member"]] == [r["rank"] for r in scores]
+
+
+def test_a_member_with_nothing_to_score_is_unrated_everywhere_in_the_archive(archive):
+    files, boards = archive
+    (row,) = [
+        r
+        for r in orjson.loads(files["scores.json"])["levels"]["member"]
+        if r["subject"] == NEWCOMER
+    ]
+    assert (row["status"], row["rank"], row["band"], row["composite"]) == (
+        "unrated",
+        None,
+        None,
+        None,
+    )
+    (shown,) = [r for r in boards["member"] if r["id"] == NEWCOMER]
+    assert (shown["status"], shown["rank"], shown["band"]) == ("unrated", None, None)
+    page = html.unescape(files["documents/04-scores.html"].decode())
+    rated_part, unrated_part = page.split("未参评的党员")
+    assert "钱新来" in unrated_part and "钱新来" not in rated_part
+    assert "不合格" not in re.search(r"<tr><td>—</td><td>B01990</td>.*?</tr>", unrated_part).group(
+        0
+    )
+
+
+def test_the_plan_document_states_each_limit_in_the_words_that_decide_its_boundary(archive):
+    files, _ = archive
+    plan = html.unescape(files["documents/01-plan.html"].decode())
+    assert "每个测评范围参评率低于2/3的,该范围测评结果无效。" in plan
+    assert "不合格票超过20%的,不得评为先进(一票否决)。" in plan
+    assert "优秀党员人数不超过党员人数的1/3(向下取整)。" in plan
+
+
+def test_a_consistent_forgery_of_the_board_is_caught_by_re_deriving_it(archive):
+    files, _ = archive
+    board = orjson.loads(files["board.json"])
+    board["levels"]["branch"][0]["composite"] = round(
+        board["levels"]["branch"][0]["composite"] + 2, 2
+    )
+    forged = {**files, "board.json": bundle.pretty(board)}
+    manifest = orjson.loads(files["manifest.json"])
+    manifest["files"]["board.json"] = bundle.sha256(forged["board.json"])
+    manifest["digest"] = bundle.manifest_digest(manifest)
+    forged["manifest.json"] = bundle.pretty(manifest)
+    result = verify_files(forged)
+    assert not result.ok
+    assert result.where == "board.json" and "branch b01" in (result.what or "")
+
+
+def test_a_bundle_of_the_earlier_format_is_named_as_such(archive):
+    files, _ = archive
+    manifest = orjson.loads(files["manifest.json"])
+    manifest["format"] = "cxzy-archive/1"
+    result = verify_files({**files, "manifest.json": bundle.pretty(manifest)})
+    assert not result.ok and "cxzy-archive/1" in (result.what or "")
+
+
+# the PDFs
+
+
+def text_of_html(data: bytes) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", data.decode()))
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+def test_every_pdf_carries_the_branch_the_year_every_name_and_every_score_of_its_html(
+    archive, tmp_path: Path
+):
+    files, _ = archive
+    names = orjson.loads(files["names.json"])
+    branch = names["branch:b01"]
+    documents = sorted(n[: -len(".pdf")] for n in files if n.endswith(".pdf"))
+    assert len(documents) == 6
+    for stem in documents:
+        shown = text_of_html(files[f"{stem}.html"])
+        path = tmp_path / Path(stem).with_suffix(".pdf").name
+        path.write_bytes(files[f"{stem}.pdf"])
+        found = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+        ).stdout.decode()
+        flat = squeeze(found)
+        assert f"{branch}{YEAR}年" in flat, stem  # the title: branch name and year
+        for name in sorted({n for n in names.values() if n in shown}):
+            assert squeeze(name) in flat, f"{stem}: {name}"
+        scores = set(re.findall(r"\d+\.\d\d", shown))
+        for score in sorted(scores):
+            assert score in flat, f"{stem}: {score}"
+        for code in sorted(set(re.findall(r"\bB01\d{3}\b", shown))):
+            assert code in flat, f"{stem}: {code}"
+    assert re.findall(r"\d+\.\d\d", text_of_html(files["documents/04-scores.html"]))
+
+
+def test_a_font_without_a_glyph_for_a_character_refuses_to_write_the_pdf(monkeypatch):
+    monkeypatch.setenv("CXZY_CJK_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file():
+        pytest.skip("DejaVu Sans is not installed")
+    pdf._register.cache_clear()
+    try:
+        with pytest.raises(pdf.FontMissing, match="党"):
+            pdf.render_pdf(Document("01-plan", "办公室党支部 2026 年"))
+    finally:
+        pdf._register.cache_clear()
