@@ -256,26 +256,14 @@ class AccountCommands(TenantApplication):
             Forbidden: a grant the secretary (``scope``) may not give.
             InvalidInput: a role not for that tenant.
         """
+        if scope is not None and (tenant != scope or role not in SECRETARY_GRANTS):
+            raise Forbidden("account.may_not_grant", field="role", role=role)
         if tenant == self.tenant:
-            require(
-                role in COMMITTEE_GRANTS,
-                "account.role_not_here",
-                field="role",
-                role=role,
-                where=tenant,
-            )
+            require(role in COMMITTEE_GRANTS, "account.branch_role", field="role", role=role)
         else:
             if tenant not in self.committee().branches:
                 raise NotFound("branch.not_found", field="tenant", branch=tenant)
-            require(
-                role in BRANCH_GRANTS,
-                "account.role_not_here",
-                field="role",
-                role=role,
-                where=tenant,
-            )
-        if scope is not None and (tenant != scope or role not in SECRETARY_GRANTS):
-            raise Forbidden("account.may_not_grant", field="role", role=role)
+            require(role in BRANCH_GRANTS, "account.committee_role", field="role", role=role)
         if group:
             self.branch_app(tenant).group(group)
 

@@ -209,7 +209,7 @@ class OrganisationCommands(TenantApplication):
         ]
         return [m for m in members if include_left or m.active]
 
-    def read_member(self, actor: Actor, member_no: str) -> tuple[Member, list[dict[str, object]]]:
+    def read_member(self, actor: Actor, member_no: str) -> tuple[Member, list[dict[str, Any]]]:
         """A member and its history (its events, oldest first), as ``actor`` may see them: the
         personal fields (gender, phone, ID number) are left out of the history for an actor who
         may not see them (``permissions.may_see_personal``); see :meth:`personal_fields`.

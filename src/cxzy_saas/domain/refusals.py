@@ -171,9 +171,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有党小组长的授权才指定党小组。",
         "only a group leader's grant names a group",
     ),
-    "account.role_not_here": (
-        "“{role:role}”角色不能授予给{where}。",
-        "role {role} cannot be granted for {where}",
+    "account.committee_role": (
+        "“{role:role}”是党委的角色，不能授予党支部的用户。",
+        "role {role} is the committee's: it cannot be granted for a branch",
+    ),
+    "account.branch_role": (
+        "“{role:role}”是党支部的角色，请选择一个党支部。",
+        "role {role} is a branch's: name the branch",
     ),
     "account.may_not_grant": (
         "您不能授予“{role:role}”角色。",

@@ -123,7 +123,7 @@ class Desk:
             branch = tenancy_of(current_app).branch(grant["tenant"])
             groups = {g.code: g.name for g in branch.groups(include_dissolved=True)}
             place += "·" + groups.get(grant["group"], grant["group"])
-        return f"{role}({place})"
+        return i18n.tr(f"{role}（{place}）", f"{role} ({place})")
 
     def page(self, template: str, **context: Any) -> str:
         return render_template(
