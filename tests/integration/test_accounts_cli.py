@@ -46,16 +46,61 @@ def test_accounts_round_trip_from_the_command_line(settings: Settings):
         app.form_group(a_clerk(branch), FormGroup(code="g1", name="第一党小组"))
         app.enrol_member(a_clerk(branch), a_member("M001"))
 
-    out = cxzy(settings, "accounts", "add", "boss", "--committee", committee,
-               "--role", "committee-admin", "--name", "李书记")  # fmt: skip
+    out = cxzy(
+        settings,
+        "accounts",
+        "add",
+        "boss",
+        "--committee",
+        committee,
+        "--role",
+        "committee-admin",
+        "--name",
+        "李书记",
+    )
     first = one_time_of(out)
-    cxzy(settings, "accounts", "add", "leader", "--committee", committee, "--role",
-         "group-leader", "--branch", branch, "--group", "g1", "--password-stdin",
-         stdin="秋天的银杏 walks slowly 2031\n")  # fmt: skip
-    cxzy(settings, "accounts", "add", "zhang", "--committee", committee, "--role", "member",
-         "--branch", branch, "--member", "M001")  # fmt: skip
-    cxzy(settings, "accounts", "grant", "zhang", "--committee", committee,
-         "--role", "branch-clerk", "--branch", branch)  # fmt: skip
+    cxzy(
+        settings,
+        "accounts",
+        "add",
+        "leader",
+        "--committee",
+        committee,
+        "--role",
+        "group-leader",
+        "--branch",
+        branch,
+        "--group",
+        "g1",
+        "--password-stdin",
+        stdin="秋天的银杏 walks slowly 2031\n",
+    )
+    cxzy(
+        settings,
+        "accounts",
+        "add",
+        "zhang",
+        "--committee",
+        committee,
+        "--role",
+        "member",
+        "--branch",
+        branch,
+        "--member",
+        "M001",
+    )
+    cxzy(
+        settings,
+        "accounts",
+        "grant",
+        "zhang",
+        "--committee",
+        committee,
+        "--role",
+        "branch-clerk",
+        "--branch",
+        branch,
+    )
 
     users = listed(settings, committee)
     assert users["boss"]["display_name"] == "李书记"
@@ -65,10 +110,21 @@ def test_accounts_round_trip_from_the_command_line(settings: Settings):
     assert users["zhang"]["members"] == {branch: "M001"}
     assert {g["role"] for g in users["zhang"]["grants"]} == {"member", "branch-clerk"}
 
-    cxzy(settings, "accounts", "revoke", "zhang", "--committee", committee,
-         "--role", "branch-clerk", "--branch", branch)  # fmt: skip
-    second = one_time_of(cxzy(settings, "accounts", "reset-password", "boss",
-                              "--committee", committee))  # fmt: skip
+    cxzy(
+        settings,
+        "accounts",
+        "revoke",
+        "zhang",
+        "--committee",
+        committee,
+        "--role",
+        "branch-clerk",
+        "--branch",
+        branch,
+    )
+    second = one_time_of(
+        cxzy(settings, "accounts", "reset-password", "boss", "--committee", committee)
+    )
     assert second != first
     cxzy(settings, "accounts", "disable", "leader", "--committee", committee)
 
@@ -97,14 +153,37 @@ def test_accounts_round_trip_from_the_command_line(settings: Settings):
 def test_bad_requests_are_one_clear_line_and_write_nothing(settings: Settings):
     with closing(Tenancy(settings)) as tenancy:
         committee, (branch,) = a_committee_with_branches(tenancy, "第一党支部")
-    weak = cxzy(settings, "accounts", "add", "li", "--committee", committee, "--role",
-                "committee-admin", "--password-stdin", stdin="password1\n", ok=False)  # fmt: skip
+    weak = cxzy(
+        settings,
+        "accounts",
+        "add",
+        "li",
+        "--committee",
+        committee,
+        "--role",
+        "committee-admin",
+        "--password-stdin",
+        stdin="password1\n",
+        ok=False,
+    )
     assert "too easy to guess" in weak and "Traceback" not in weak
-    wrong_place = cxzy(settings, "accounts", "add", "li", "--committee", committee, "--role",
-                       "committee-admin", "--branch", branch, ok=False)  # fmt: skip
+    wrong_place = cxzy(
+        settings,
+        "accounts",
+        "add",
+        "li",
+        "--committee",
+        committee,
+        "--role",
+        "committee-admin",
+        "--branch",
+        branch,
+        ok=False,
+    )
     assert "cannot be granted for a branch" in wrong_place
-    bad_name = cxzy(settings, "accounts", "add", "Li\n", "--committee", committee,
-                    "--role", "auditor", ok=False)  # fmt: skip
+    bad_name = cxzy(
+        settings, "accounts", "add", "Li\n", "--committee", committee, "--role", "auditor", ok=False
+    )
     assert "username" in bad_name
     unknown = cxzy(settings, "accounts", "disable", "nobody", "--committee", committee, ok=False)
     assert "not found" in unknown

@@ -51,8 +51,14 @@ def build(folder: Path) -> Settings:
         b01.enrol_members(
             SYSTEM,
             [
-                EnrolMember(member_no=no, name=name, group="g1", joined_on=date(2010, 7, 1),
-                            gender="女", phone=PHONES[no])  # fmt: skip
+                EnrolMember(
+                    member_no=no,
+                    name=name,
+                    group="g1",
+                    joined_on=date(2010, 7, 1),
+                    gender="女",
+                    phone=PHONES[no],
+                )
                 for no, name in (("M001", "王芳"), ("M002", "李娜"))
             ],
         )
@@ -62,7 +68,9 @@ def build(folder: Path) -> Settings:
             register = RegisterUser(username=username, display_name=f"{username}姓名", password="")
             committee.register_user(SYSTEM, register, shared)
             committee.grant(SYSTEM, Grant(username=username, role=role, tenant=tenant))
-        committee.link_member(SYSTEM, LinkMember(username="b01-member", branch="b01", member_no="M001"))
+        committee.link_member(
+            SYSTEM, LinkMember(username="b01-member", branch="b01", member_no="M001")
+        )
     return settings
 
 
@@ -75,8 +83,9 @@ def add_user(
 ) -> str:
     """A user added as an admin would; returns the one-time password made for them, or
     ``password`` when given (which they then need not change)."""
-    command = AddUser(username=username, display_name="新用户", role=role, tenant=tenant,
-                      password=password)  # fmt: skip
+    command = AddUser(
+        username=username, display_name="新用户", role=role, tenant=tenant, password=password
+    )
     with closing(Tenancy(settings)) as tenancy:
         made = tenancy.committee(COMMITTEE).add_user(SYSTEM, command)
     found = made or password

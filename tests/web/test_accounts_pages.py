@@ -38,10 +38,16 @@ def test_an_admin_sees_every_user_by_name_with_roles_and_branches_in_chinese(app
 def test_an_admin_adds_a_group_leader_whose_one_time_password_is_shown_once(app):
     admin = as_user(app, "admin")
     added = post_form(
-        admin, "/committee/accounts", "/committee/accounts",
-        display_name="赵小组长", username="zhao", role="group-leader", tenant="b01",
-        group="b01/g1", member_no="b01/M002",
-    )  # fmt: skip
+        admin,
+        "/committee/accounts",
+        "/committee/accounts",
+        display_name="赵小组长",
+        username="zhao",
+        role="group-leader",
+        tenant="b01",
+        group="b01/g1",
+        member_no="b01/M002",
+    )
     assert added.status_code == 200 and added.headers["Cache-Control"] == "no-store"
     one_time = ONE_TIME.search(added.text)
     assert one_time and "只显示这一次" in added.text
@@ -57,20 +63,38 @@ def test_an_admin_adds_a_group_leader_whose_one_time_password_is_shown_once(app)
 def test_a_refused_user_keeps_the_form_and_says_why_in_chinese(app):
     admin = as_user(app, "admin")
     taken = post_form(
-        admin, "/committee/accounts", "/committee/accounts",
-        display_name="重名", username="b01-clerk", role="branch-clerk", tenant="b01",
-    )  # fmt: skip
+        admin,
+        "/committee/accounts",
+        "/committee/accounts",
+        display_name="重名",
+        username="b01-clerk",
+        role="branch-clerk",
+        tenant="b01",
+    )
     assert taken.status_code == 422 and "用户名 b01-clerk 已存在。" in taken.text
     assert 'value="重名"' in taken.text
     wrong_place = post_form(
-        admin, "/committee/accounts", "/committee/accounts",
-        display_name="错位", username="cuowei", role="committee-admin", tenant="b01",
-    )  # fmt: skip
-    assert wrong_place.status_code == 422 and "是党委的角色，不能授予党支部的用户" in wrong_place.text
+        admin,
+        "/committee/accounts",
+        "/committee/accounts",
+        display_name="错位",
+        username="cuowei",
+        role="committee-admin",
+        tenant="b01",
+    )
+    assert (
+        wrong_place.status_code == 422 and "是党委的角色，不能授予党支部的用户" in wrong_place.text
+    )
     bad_group = post_form(
-        admin, "/committee/accounts", "/committee/accounts",
-        display_name="错组", username="cuozu", role="group-leader", tenant="b02", group="b01/g1",
-    )  # fmt: skip
+        admin,
+        "/committee/accounts",
+        "/committee/accounts",
+        display_name="错组",
+        username="cuozu",
+        role="group-leader",
+        tenant="b02",
+        group="b01/g1",
+    )
     assert bad_group.status_code == 422 and "所选项不属于所选单位" in bad_group.text
 
 
@@ -85,13 +109,21 @@ def test_a_secretary_manages_the_users_of_her_branch_only(app):
     options = re.findall(r'<option value="([a-z-]+)"', page.text.split('name="role"')[1][:2000])
     assert set(options) == {"branch-clerk", "group-leader", "member"}
 
-    for elsewhere in ("/branch/b01/accounts/admin", "/branch/b01/accounts/b02-clerk",
-                      "/branch/b02/accounts", "/committee/accounts"):  # fmt: skip
+    for elsewhere in (
+        "/branch/b01/accounts/admin",
+        "/branch/b01/accounts/b02-clerk",
+        "/branch/b02/accounts",
+        "/committee/accounts",
+    ):
         assert secretary.get(elsewhere).status_code in (403, 404), elsewhere
     forged = post_form(
-        secretary, "/branch/b01/accounts", "/branch/b01/accounts",
-        display_name="越权", username="yuequan", role="committee-admin",
-    )  # fmt: skip
+        secretary,
+        "/branch/b01/accounts",
+        "/branch/b01/accounts",
+        display_name="越权",
+        username="yuequan",
+        role="committee-admin",
+    )
     assert forged.status_code == 422 and "您不能授予" in forged.text
     reset_other = post_form(
         secretary, "/branch/b01/accounts", "/branch/b01/accounts/b02-clerk/reset"
@@ -102,9 +134,13 @@ def test_a_secretary_manages_the_users_of_her_branch_only(app):
 def test_a_secretary_adds_a_clerk_resets_a_password_and_disables_an_account(app):
     secretary = as_user(app, "b01-secretary")
     added = post_form(
-        secretary, "/branch/b01/accounts", "/branch/b01/accounts",
-        display_name="钱录入", username="qian", role="branch-clerk",
-    )  # fmt: skip
+        secretary,
+        "/branch/b01/accounts",
+        "/branch/b01/accounts",
+        display_name="钱录入",
+        username="qian",
+        role="branch-clerk",
+    )
     first = ONE_TIME.search(added.text)
     assert added.status_code == 200 and first
 

@@ -253,8 +253,14 @@ def test_a_one_time_password_opens_only_the_page_that_changes_it(site):
     assert page.status_code == 200 and "一次性密码" in page.text
 
     def change(current: str, new: str, repeat: str | None = None) -> Any:
-        return post_form(client, "/account/password", "/account/password",
-                         current=current, new=new, repeat=new if repeat is None else repeat)  # fmt: skip
+        return post_form(
+            client,
+            "/account/password",
+            "/account/password",
+            current=current,
+            new=new,
+            repeat=new if repeat is None else repeat,
+        )
 
     weak = change(one_time, "password1")
     assert weak.status_code == 422 and "密码太容易被猜到" in weak.text

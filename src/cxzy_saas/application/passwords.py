@@ -19,6 +19,7 @@ from cxzy_saas.domain.base import require
 
 HASHER = PasswordHasher()
 MIN_SCORE = 3  # zxcvbn's 0-4: 3 is "safely unguessable" against an online attack and more
+MIN_LENGTH = 10
 MAX_LENGTH = 200  # longer texts are refused by the forms and the API before they get here
 ZXCVBN_LENGTH = 72  # zxcvbn refuses longer input; the start of a long password is what it judges
 # One-time passwords: 12 characters in three groups from an alphabet without look-alikes
@@ -46,13 +47,14 @@ def dummy_hash() -> str:
 
 
 def check_strength(password: str, field: str, user_inputs: Iterable[str] = ()) -> None:
-    """Refuse a password a person chose that is too easy to guess (zxcvbn, which knows common
-    passwords, names, dates, keyboard patterns and the user's own name).
+    """Refuse a password a person chose that is shorter than 10 characters or too easy to guess
+    (zxcvbn, which knows common passwords, names, dates, keyboard patterns and the user's own
+    name).
 
     Raises:
         InvalidInput: ``password.weak`` for ``field``.
     """
-    require(0 < len(password) <= MAX_LENGTH, "password.weak", field=field)
+    require(MIN_LENGTH <= len(password) <= MAX_LENGTH, "password.weak", field=field)
     score = zxcvbn(password[:ZXCVBN_LENGTH], user_inputs=list(user_inputs))["score"]
     require(score >= MIN_SCORE, "password.weak", field=field)
 

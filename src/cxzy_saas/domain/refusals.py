@@ -199,8 +199,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "password.wrong": ("当前密码不正确。", "the current password is wrong"),
     "password.weak": (
-        "密码太容易被猜到：请换一个更长、更不常见的密码，例如几个不相关的词连在一起。",
-        "the password is too easy to guess: use a longer, less common one",
+        "密码太容易被猜到：请用至少 10 位、更不常见的密码，例如几个不相关的词连在一起。",
+        "the password is too easy to guess: use 10 characters or more, less common ones",
     ),
     "password.same": (
         "新密码不能与当前密码相同。",

@@ -99,6 +99,10 @@ def init_app(app: Flask, settings: WebSettings) -> Limiter:
         app.view_functions[endpoint] = per_account(per_address(app.view_functions[endpoint]))
     for endpoint in BALLOT_ENTRY:
         app.view_functions[endpoint] = ballot(app.view_functions[endpoint])
+    for endpoint in SIGN_IN + BALLOT_ENTRY:
+        meta = getattr(app.view_functions[endpoint], "openapi", None)
+        if meta is not None:  # an API route: its OpenAPI document names the 429
+            meta["rate_limited"] = True
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded) -> Response:
