@@ -76,6 +76,9 @@ def init_app(app: Flask, settings: WebSettings) -> Limiter:
         strategy="fixed-window",
         key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "cxzy"),
         headers_enabled=False,
+        # Redis down: count in this process's memory meanwhile (and say so in the log), rather
+        # than answer every sign-in with an error or stop limiting.
+        in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)
 

@@ -77,9 +77,8 @@ class Desk:
         )
         self.app: CommitteeApplication = tenancy_of(current_app).committee(principal.committee)
         self.committee_code = principal.committee
-        self.branches: dict[str, str] = dict(self.app.committee().branches)
-        if code is not None:
-            self.branches = {code: self.branches[code]}
+        self.names: dict[str, str] = dict(self.app.committee().branches)  # every branch's
+        self.branches = self.names if code is None else {code: self.names[code]}  # its own
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -117,8 +116,7 @@ class Desk:
         role = i18n.label(i18n.ROLES, grant["role"])
         if grant["tenant"] == self.committee_code:
             return role
-        names = dict(self.app.committee().branches)
-        place = names.get(grant["tenant"], grant["tenant"])
+        place = self.names.get(grant["tenant"], grant["tenant"])
         if grant.get("group"):
             branch = tenancy_of(current_app).branch(grant["tenant"])
             groups = {g.code: g.name for g in branch.groups(include_dissolved=True)}
