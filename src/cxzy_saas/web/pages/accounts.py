@@ -55,8 +55,8 @@ class LinkIn(In):
     member_no = string(required=True, validate=validate.Length(min=1, max=20))
 
 
-# Where the pages are: (branch code or None for the committee's) -> url_for arguments.
 def where(code: str | None, endpoint: str, **values: Any) -> str:
+    """The URL of a page of the committee's desk (``code`` None) or of branch ``code``'s."""
     if code is None:
         return url_for(f"pages.committee_{endpoint}", **values)
     return url_for(f"pages.branch_{endpoint}", code=code, **values)
@@ -104,7 +104,7 @@ class Desk:
             (
                 name,
                 [
-                    (f"{b}/{m.member_no}", f"{m.name}({m.member_no})")
+                    (f"{b}/{m.member_no}", f"{m.name}（{m.member_no}）")
                     for m in tenancy.branch(b).members()
                 ],
             )
@@ -112,7 +112,7 @@ class Desk:
         ]
 
     def grant_text(self, grant: dict[str, str]) -> str:
-        """ "组织委员(第一党支部)": the role and where, by name."""
+        """The role and where it is held, by name: 组织委员（第一党支部·第一党小组）."""
         role = i18n.label(i18n.ROLES, grant["role"])
         if grant["tenant"] == self.committee_code:
             return role
@@ -181,13 +181,15 @@ def add(desk: Desk) -> Response | tuple[str, int]:
         "member_no": split(form.values.get("member_no"), tenant, form, "member_no"),
     }
     body = form.check(AddUserIn, **fixed)
-    made: list[str | None] = []
-    if not form.run(
-        lambda: made.append(desk.app.add_user(desk.actor, AddUser(**body))), "username"
-    ):
+    one_time = ""
+
+    def add_user() -> None:
+        nonlocal one_time
+        one_time = desk.app.add_user(desk.actor, AddUser(**body)) or ""
+
+    if not form.run(add_user, "username"):
         return list_page(desk, form), 422
-    account = desk.app.account(body["username"])
-    return one_time_page(desk, account, made[0] or "")
+    return one_time_page(desk, desk.app.account(body["username"]), one_time)
 
 
 @bp.post("/committee/accounts")
