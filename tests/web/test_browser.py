@@ -232,3 +232,59 @@ def test_a_branch_user_cannot_open_another_branchs_pages(open_page):
         response = clerk.goto(path)
         assert response is not None and response.status == 404, path
         assert clerk.inner_text("h1") == "页面不存在"
+
+
+def test_a_secretary_adds_a_member_who_sets_a_password_on_a_phone_within_the_csp(open_page):
+    violations: list[str] = []
+
+    def watch(page: Any) -> Any:
+        page.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        return page
+
+    secretary = watch(open_page("b01-secretary"))
+    secretary.goto("/branch/b01/accounts")
+    form = secretary.locator("#add-user")
+    form.locator("input[name=display_name]").fill("孙新同志")
+    form.locator("input[name=username]").fill("sun.xin")
+    form.locator("select[name=role]").select_option("member")
+    form.locator("select[name=member_no]").select_option(index=4)
+    form.locator("button.primary").click()
+    secretary.wait_for_load_state()
+    one_time = secretary.inner_text("#one-time")
+    assert len(one_time) == 14 and "只显示这一次" in secretary.inner_text("main")
+
+    phone = watch(open_page(viewport=PHONE))
+    phone.goto("/login")
+    phone.fill("input[name=username]", "sun.xin")
+    phone.fill("input[name=password]", one_time)
+    phone.click("form button.primary")
+    phone.wait_for_url("**/account/password")
+    assert "一次性密码" in phone.inner_text("main")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(phone, "password-phone.png")
+    phone.fill("input[name=current]", one_time)
+    phone.fill("input[name=new]", "冬天的松树 stands still 2032")
+    phone.fill("input[name=repeat]", "冬天的松树 stands still 2032")
+    phone.click("form button.primary")
+    phone.wait_for_url("**/branch/b01")
+    assert "密码已修改" in phone.inner_text(".notice")
+
+    admin = watch(open_page("admin"))
+    for path in (
+        "/committee",
+        "/committee/matrix",
+        "/committee/trends",
+        "/committee/accounts",
+        "/committee/accounts/sun.xin",
+        "/api/docs",
+        "/branch/b01/nomination",
+    ):
+        admin.goto(path)
+        admin.wait_for_load_state()
+    narrow = watch(open_page("admin", viewport=PHONE))
+    narrow.goto("/committee/accounts")
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert violations == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
@@ -18,10 +19,17 @@ from cxzy_saas.application.commands.organisation import (
     RelieveRole,
     RenameGroup,
 )
-from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS, SYSTEM
+from cxzy_saas.application.permissions import (
+    BRANCH_READERS,
+    BRANCH_WRITERS,
+    COMMITTEE_READERS,
+    SYSTEM,
+    authorize,
+    may_see_personal,
+)
 from cxzy_saas.domain.base import as_date
 from cxzy_saas.domain.errors import AlreadyExists, Forbidden
-from cxzy_saas.domain.organisation import Branch, Group, Member
+from cxzy_saas.domain.organisation import SENSITIVE_FIELDS, Branch, Group, Member
 from cxzy_saas.domain.recording import Actor, recording
 
 GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
@@ -201,11 +209,31 @@ class OrganisationCommands(TenantApplication):
         ]
         return [m for m in members if include_left or m.active]
 
-    def read_member(self, actor: Actor, member_no: str) -> tuple[Member, list[dict[str, object]]]:
-        """A member and its history (its events, oldest first)."""
-        with self.acting(actor, BRANCH_READERS):
-            member = self.member(member_no)
-            return member, self.history(member.id)
+    def read_member(self, actor: Actor, member_no: str) -> tuple[Member, list[dict[str, Any]]]:
+        """A member and its history (its events, oldest first), as ``actor`` may see them: the
+        personal fields (gender, phone, ID number) are left out of the history for an actor who
+        may not see them (``permissions.may_see_personal``); see :meth:`personal_fields`.
+
+        Raises:
+            Forbidden: an actor neither of this branch nor among its committee's readers.
+            NotFound: no such member in this branch.
+        """
+        if actor.role in COMMITTEE_READERS - {SYSTEM}:
+            authorize(actor, self.branch().committee, COMMITTEE_READERS)
+        else:
+            authorize(actor, self.tenant, BRANCH_READERS)
+        member = self.member(member_no)
+        history = self.history(member.id)
+        if may_see_personal(actor, member_no):
+            return member, history
+        return member, [without_personal(e) for e in history]
+
+    @staticmethod
+    def personal_fields(actor: Actor, member: Member) -> dict[str, str]:
+        """The member's personal fields ``actor`` may see: all of them, or none."""
+        if not may_see_personal(actor, member.member_no):
+            return {}
+        return {f: getattr(member, f) for f in SENSITIVE_FIELDS if hasattr(member, f)}
 
     def group_members(self, code: str) -> list[Member]:
         group_id = self.group(code).id
@@ -221,3 +249,9 @@ class OrganisationCommands(TenantApplication):
         member = self.member_by_id(member_id)
         member._check_active()
         return member
+
+
+def without_personal(event: dict[str, Any]) -> dict[str, Any]:
+    """An event of a member's history without the personal fields it carries."""
+    fields = {k: v for k, v in event["fields"].items() if k not in SENSITIVE_FIELDS}
+    return {**event, "fields": fields}

@@ -6,13 +6,14 @@ demo); these modules only parse options, open the logs and print.
 
 from __future__ import annotations
 
+from cxzy_saas.cli.accounts import accounts
 from cxzy_saas.cli.archive import archive
 from cxzy_saas.cli.audit import audit
 from cxzy_saas.cli.members import members
 from cxzy_saas.cli.project import leaderboard, project
 from cxzy_saas.cli.root import main
 
-for command in (project, leaderboard, audit, archive, members):
+for command in (project, leaderboard, audit, archive, members, accounts):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -19,6 +19,9 @@ BRANCH_ROLES = ("secretary", "organiser", "group-leader")  # 书记 / 组织委�
 ERASED_NAME = "（已删除）"  # what every view shows for an erased member's name
 # A member's personal data (PIPL): sealed in storage with a key of the member's own, erasable.
 PERSONAL_FIELDS = ("name", "gender", "phone", "id_number", "id_card")
+# Of those, the ones shown only to the roles that keep the roll and to the member themself (a
+# member's name is on every board; see application/permissions.may_see_personal).
+SENSITIVE_FIELDS = tuple(f for f in PERSONAL_FIELDS if f != "name")
 
 
 def erased_value(field: str) -> str:

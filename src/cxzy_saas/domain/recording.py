@@ -50,6 +50,7 @@ ROLES = (
     "member",
     "rater",
     "system",
+    "self",  # a user acting on their own account: signing out, changing their password
 )
 
 

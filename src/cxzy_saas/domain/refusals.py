@@ -31,6 +31,7 @@ WORDS: dict[str, dict[str, str]] = {
         "member": "党员",
         "rater": "测评人",
         "system": "系统",
+        "self": "本人",
     },
     "branch_role": {"secretary": "书记", "organiser": "组织委员", "group-leader": "党小组长"},
     "plan_status": {
@@ -165,6 +166,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.member_linked": (
         "用户 {user} 已关联 {branch} 的党员 {member_no}。",
         "{user} is member {member_no} of {branch} already",
+    ),
+    "account.group_for_leaders": (
+        "只有党小组长的授权才指定党小组。",
+        "only a group leader's grant names a group",
+    ),
+    "account.committee_role": (
+        "“{role:role}”是党委的角色，不能授予党支部的用户。",
+        "role {role} is the committee's: it cannot be granted for a branch",
+    ),
+    "account.branch_role": (
+        "“{role:role}”是党支部的角色，请选择一个党支部。",
+        "role {role} is a branch's: name the branch",
+    ),
+    "account.may_not_grant": (
+        "您不能授予“{role:role}”角色。",
+        "you may not grant role {role}",
+    ),
+    "account.may_not_manage": (
+        "“{role:role}”角色不能管理用户。",
+        "role {role} may not manage users",
+    ),
+    "account.disabled_already": ("用户 {user} 已停用。", "{user} is disabled already"),
+    "account.enabled_already": ("用户 {user} 未停用。", "{user} is not disabled"),
+    "account.own": (
+        "不能停用自己的账号，请由其他管理员办理。",
+        "you may not disable your own account; ask another admin",
+    ),
+    "account.not_yours": (
+        "只能修改自己的密码或退出自己的账号。",
+        "only the account's own user may do this",
+    ),
+    "password.wrong": ("当前密码不正确。", "the current password is wrong"),
+    "password.weak": (
+        "密码太容易被猜到：请用至少 10 位、更不常见的密码，例如几个不相关的词连在一起。",
+        "the password is too easy to guess: use 10 characters or more, less common ones",
+    ),
+    "password.same": (
+        "新密码不能与当前密码相同。",
+        "the new password must differ from the current one",
+    ),
+    "password.mismatch": ("两次输入的新密码不一致。", "the two new passwords differ"),
+    "password.change_required": (
+        "请先修改一次性密码，然后再使用。",
+        "change the one-time password first",
+    ),
+    "request.too_many": (
+        "尝试次数过多，请 {seconds} 秒后再试。",
+        "too many attempts; try again in {seconds} seconds",
     ),
     # Groups and members
     "group.exists": ("党小组代码 {group} 已存在。", "group {group} exists already"),

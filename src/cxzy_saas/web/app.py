@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
-from cxzy_saas.web import api, pages, problems
+from cxzy_saas.web import api, limits, pages, problems, security
 from cxzy_saas.web.api import openapi
 
 
@@ -63,6 +63,8 @@ def create_app(
     pages.init_app(app)  # CSRF on every form (the JSON API exempt), session cookie, i18n
     app.register_blueprint(api.bp)
     openapi.register(app)
+    security.init_app(app, settings.web)  # headers, Secure cookies, trusted proxies
+    limits.init_app(app, settings.web)  # sign-in and ballot-code entry, after their routes
     return app
 
 

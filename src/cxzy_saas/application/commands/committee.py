@@ -69,10 +69,25 @@ class RegisterUser:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AddUser:
+    """Register a user with their first grant, in one transaction. Without ``password`` the
+    application makes a one-time password, which the user must change at first sign-in."""
+
+    username: str
+    display_name: str
+    role: str
+    tenant: str
+    group: str | None = None  # the group a group leader leads
+    member_no: str | None = None  # the member of ``tenant`` the user is
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Grant:
     username: str
     role: str
     tenant: str
+    group: str | None = None  # the group a group leader leads
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,3 +102,36 @@ class LinkMember:
     username: str
     branch: str
     member_no: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetPassword:
+    """Give the user a new one-time password (ending their sessions and tokens)."""
+
+    username: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisableUser:
+    username: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnableUser:
+    username: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePassword:
+    """The user's own change: the current password proves it is them."""
+
+    username: str
+    current: str = field(repr=False)
+    new: str = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignOut:
+    """End every session and token of the user's account."""
+
+    username: str

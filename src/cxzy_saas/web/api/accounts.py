@@ -6,7 +6,15 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser, Revoke
+from cxzy_saas.application.commands.committee import (
+    DisableUser,
+    EnableUser,
+    Grant,
+    LinkMember,
+    RegisterUser,
+    Revoke,
+)
+from cxzy_saas.application.passwords import MAX_LENGTH
 from cxzy_saas.domain.accounts import GRANTABLE
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import CODE, In, PageArgs, page_of, paginate, string, text
@@ -15,12 +23,22 @@ from cxzy_saas.web.api.schemas import CODE, In, PageArgs, page_of, paginate, str
 class AccountIn(In):
     username = string(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{1,39}$"))
     display_name = text(50, required=True)
-    password = string(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    password = string(
+        required=True, load_only=True, validate=validate.Length(min=8, max=MAX_LENGTH)
+    )
 
 
-class GrantIn(In):
+class RevokeIn(In):
     role = string(required=True, validate=validate.OneOf(GRANTABLE))
     tenant = string(required=True, validate=CODE)
+
+
+class GrantIn(RevokeIn):
+    group = string(load_default=None, allow_none=True, validate=CODE)
+
+
+class StatusIn(In):
+    active = fields.Boolean(required=True)
 
 
 class MemberLinkIn(In):
@@ -33,6 +51,8 @@ class AccountOut(Schema):
     display_name = fields.String()
     grants = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
     members = fields.Dict(keys=fields.String(), values=fields.String())
+    active = fields.Function(lambda account: not account.disabled)
+    must_change_password = fields.Boolean()
 
 
 ADMINS = {"committee-admin"}
@@ -85,9 +105,9 @@ def grant(call: Call, username: str) -> Any:
 @api_route(
     "/accounts/<username>/revocations",
     "POST",
-    summary="收回权限",
+    summary="收回权限(该用户的会话和令牌随即失效)",
     roles=ADMINS,
-    body=GrantIn,
+    body=RevokeIn,
     response=AccountOut,
 )
 def revoke(call: Call, username: str) -> Any:
@@ -106,4 +126,20 @@ def revoke(call: Call, username: str) -> Any:
 def link_member(call: Call, username: str) -> Any:
     check_grant_tenant(call, call.body["branch"])
     call.committee.link_member(call.actor, LinkMember(username=username, **call.body))
+    return call.committee.account(username)
+
+
+@api_route(
+    "/accounts/<username>/status",
+    "PUT",
+    summary="停用或启用用户(停用后其会话和令牌随即失效)",
+    roles=ADMINS,
+    body=StatusIn,
+    response=AccountOut,
+)
+def set_status(call: Call, username: str) -> Any:
+    if call.body["active"]:
+        call.committee.enable(call.actor, EnableUser(username=username))
+    else:
+        call.committee.disable(call.actor, DisableUser(username=username))
     return call.committee.account(username)

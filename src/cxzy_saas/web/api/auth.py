@@ -1,8 +1,11 @@
 """Bearer tokens and who a request acts as.
 
-A token names a user and their committee, signed and timed (itsdangerous, which Flask ships).
-Grants are read from the committee's log on every request, so a revocation takes effect at
-once. A user of branch A asking for anything of branch B gets 404, as if it did not exist.
+A token names a user, their committee and their account's session version, signed and timed
+(itsdangerous, which Flask ships). The account is read from the committee's log on every request
+(the library's aggregate cache fast-forwards it with one query), so a revoked grant, a disabled
+account, a sign-out or a password change (which raise the session version) end the token at
+once, in every process. A user of branch A asking for anything of branch B gets 404, as if it
+did not exist.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ class Principal:
     committee: str
     grants: tuple[tuple[str, str], ...]  # (role, tenant)
     members: tuple[tuple[str, str], ...] = ()  # (branch, member number) the user is
+    display_name: str = ""
+    session_version: int = 0
+    must_change_password: bool = False
 
     @classmethod
     def of(cls, account: Any, committee: str) -> Principal:
@@ -42,7 +48,18 @@ class Principal:
             committee,
             tuple((g["role"], g["tenant"]) for g in account.grants),
             tuple(sorted(account.members.items())),
+            account.display_name,
+            account.session_version,
+            account.must_change_password,
         )
+
+    def self_actor(self) -> Actor:
+        """The user acting on their own account (signing out, changing their password)."""
+        return Actor(user=self.username, role="self", tenant=self.committee)
+
+    def manages(self, branch: str) -> bool:
+        """Whether the user manages the accounts of ``branch`` (its secretary)."""
+        return ("branch-secretary", branch) in self.grants
 
     def actor(self, tenant: str, roles: Iterable[str]) -> Actor:
         """The actor for ``tenant`` in one of ``roles``.
@@ -71,8 +88,17 @@ class Principal:
         return sorted({t for r, t in self.grants if t != self.committee})
 
 
+def token_for(committee: str, account: Any) -> str:
+    return serializer().dumps({"u": account.username, "c": committee, "v": account.session_version})
+
+
 def principal() -> Principal:
-    """The signed-in user. Raises Unauthorized without a valid, unexpired bearer token."""
+    """The signed-in user.
+
+    Raises:
+        Unauthorized: no bearer token, or one that is forged, expired, malformed (a field
+            missing), revoked (its session version is past) or of a disabled account.
+    """
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Unauthorized("a bearer token is required")
@@ -82,11 +108,27 @@ def principal() -> Principal:
         raise Unauthorized("the token has expired") from None
     except BadSignature:
         raise Unauthorized("the token is not valid") from None
+    user = signed_user(data)
+    if user is None:
+        raise Unauthorized("the token is not valid, or no longer")
+    return user
+
+
+def signed_user(data: object) -> Principal | None:
+    """The user a signed token or session names, while it is still theirs: None when a field
+    is missing, the user is gone or disabled, or the account's session version moved on."""
+    if not isinstance(data, dict):
+        return None
+    username, committee, version = data.get("u"), data.get("c"), data.get("v")
+    if not (isinstance(username, str) and isinstance(committee, str) and type(version) is int):
+        return None
     try:
-        account = tenancy_of(current_app).committee(data["c"]).account(data["u"])
+        account = tenancy_of(current_app).committee(committee).account(username)
     except DomainError:
-        raise Unauthorized("the token's user no longer exists") from None
-    return Principal.of(account, data["c"])
+        return None
+    if account.disabled or account.session_version != version:
+        return None
+    return Principal.of(account, committee)
 
 
 def parent_or_none(code: str | None) -> str | None:

@@ -45,6 +45,9 @@ class MemberOut(Schema):
 
 
 class MemberDetailOut(MemberOut):
+    # Only for the roles that keep the roll and the member themself, here and in the history.
+    gender = fields.String()
+    phone = fields.String()
     history = fields.List(fields.Nested(EventOut))
 
 
@@ -114,8 +117,9 @@ def enrol_member(call: Call, code: str) -> dict[str, Any]:
     response=MemberDetailOut,
 )
 def get_member(call: Call, code: str, no: str) -> dict[str, Any]:
-    member = call.branch.member(no)
-    return {**member_row(call, member), "history": call.branch.history(member.id)}
+    member, history = call.branch.read_member(call.actor, no)
+    personal = call.branch.personal_fields(call.actor, member)
+    return {**member_row(call, member), **personal, "history": history}
 
 
 def member_command(rule: str, summary: str, body: type[Schema], act: Any) -> None:

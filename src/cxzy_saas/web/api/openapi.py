@@ -70,6 +70,11 @@ def build(app: Flask) -> dict[str, Any]:
             }
             for code, text in refusals
         }
+        if meta.get("rate_limited"):  # set by web/limits.py on the routes it guards
+            responses["429"] = {
+                "description": "too many failed attempts: wait Retry-After seconds",
+                "content": {"application/problem+json": {"schema": "Problem"}},
+            }
         ok: dict[str, Any] = {"description": "ok"}
         if meta["response"] is not None:
             schema: Any = meta["response"](many=True) if meta["many"] else meta["response"]

@@ -82,6 +82,7 @@ def nav_link(menu: str, endpoint: str, zh: str, en: str) -> None:
 # The areas of pages, one module each, named after the URL it serves; each registers its routes
 # on bp (and its menu links) when imported here.
 from cxzy_saas.web.pages import (  # noqa: E402,F401
+    accounts,
     annual_summary,
     approvals,
     archives,
@@ -103,6 +104,7 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     meetings,
     members,
     nomination,
+    password,
     plan,
     readmodels,
     records,

@@ -1,8 +1,12 @@
 """Who is signed in, from the session cookie, and what they may open.
 
-The cookie holds only the user name and committee (signed by Flask). Grants are read from the
-committee's log on every request, like the API's bearer tokens, so a revoked grant closes the
-pages at once. A branch user asking for another branch's pages gets 404, as if it did not exist.
+The cookie holds only the user name, committee and the account's session version (signed by
+Flask). The account is read from the committee's log on every request, like the API's bearer
+tokens, so a revoked grant closes the pages at once, and a sign-out, a password change or
+reset, a revocation or disabling the account (each raises the session version) ends every
+session of that account, whichever browser or process holds it. A user signed in with a
+one-time password sees only the page that changes it. A branch user asking for another
+branch's pages gets 404, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -10,27 +14,34 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.auth import Principal, actor_in
+from cxzy_saas.web.api.auth import Principal, actor_in, signed_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def sign_in(username: str, committee: str) -> None:
+def sign_in(committee: str, account: Any) -> None:
     # A new session on sign-in: nothing set before it (by anyone) survives into it.
+    end_session()
+    session.permanent = True
+    session["user"] = {"u": account.username, "c": committee, "v": account.session_version}
+    g.pop("cxzy_user", None)
+
+
+def end_session() -> None:
+    """Forget the signed-in user; the page's language stays."""
     language = session.get("lang")
     session.clear()
-    session.permanent = True
-    session["user"] = {"u": username, "c": committee}
     if language:
         session["lang"] = language
+    g.cxzy_user = None
 
 
 def current_user() -> Principal | None:
@@ -38,25 +49,29 @@ def current_user() -> Principal | None:
         return cast(Principal | None, g.cxzy_user)
     user = None
     data = session.get("user")
-    if isinstance(data, dict):
-        try:
-            account = tenancy_of(current_app).committee(data["c"]).account(data["u"])
-        except (DomainError, KeyError):
-            session.clear()
-        else:
-            # Built as the API builds it from a token (web/api/auth.principal).
-            user = Principal.of(account, data["c"])
+    if data is not None:
+        # Checked as the API checks a token (web/api/auth.signed_user).
+        user = signed_user(data)
+        if user is None:
+            end_session()
     g.cxzy_user = user
     return user
 
 
+PASSWORD_PAGE = "pages.own_password"
+
+
 def signed_in(view: F) -> F:
-    """Send anonymous visitors to the sign-in page, and back here afterwards."""
+    """Send anonymous visitors to the sign-in page, and back here afterwards; a user with a
+    one-time password to the page that changes it."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_user() is None:
+        found = current_user()
+        if found is None:
             return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+        if found.must_change_password and request.endpoint != PASSWORD_PAGE:
+            return redirect(url_for(PASSWORD_PAGE))
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
@@ -98,11 +113,28 @@ def committee_writer() -> Actor:
     return acting_for(principal.committee, COMMITTEE_WRITERS)
 
 
-def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: an open redirect would let a link sign people in elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+def safe_next(target: object, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default``: an open redirect would let a
+    link sign people in elsewhere.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so "/", a
+    tab, then "/evil.example" leads to another site, and so does "/" + backslash + "evil.example";
+    any such character, percent-encoded or not, refuses the target. What is left must be a path
+    with no scheme and no host, starting with a single slash.
+    """
+    if not isinstance(target, str) or not 0 < len(target) <= 2000:
+        return default
+    decoded = unquote(unquote(target))
+    for text in (target, decoded):
+        if "\\" in text or not text.isprintable():
+            return default
+    if not target.startswith("/") or target.startswith("//") or decoded.startswith("//"):
+        return default
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
+    return default if parts.scheme or parts.netloc else target
 
 
 def go(endpoint: str, **values: Any) -> Response:

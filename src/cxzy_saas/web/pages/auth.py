@@ -1,14 +1,29 @@
-"""Sign-in, sign-out, the language switch, and a home page that depends on the role."""
+"""Sign-in, sign-out, the language switch, and a home page that depends on the role.
+
+Sign-in is rate-limited per account and per address, failed attempts counted, together with
+the API's token route (``web/limits.py``). Signing out ends every session and token of the
+account, not only this browser's.
+"""
 
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.committee import SignOut
+from cxzy_saas.application.signin import authenticate
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import current_user, safe_next, sign_in, signed_in, user
+from cxzy_saas.web.pages.access import (
+    PASSWORD_PAGE,
+    current_user,
+    end_session,
+    safe_next,
+    sign_in,
+    signed_in,
+    user,
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -18,25 +33,26 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("login.html", username="", error=None, next=target)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    tenancy = tenancy_of(current_app)
-    # The same check as the API's token route: every committee's accounts, argon2 hashes.
-    for committee in sorted(tenancy.registry().committees()):
-        try:
-            tenancy.committee(committee).check_password(username, password)
-        except NotFound:
-            continue
-        sign_in(username, committee)
-        return redirect(target)
-    error = i18n.tr("用户名或密码错误", "unknown user or wrong password")
-    return render_template("login.html", username=username, error=error, next=target), 422
+    # The same check as the API's token route (application/signin.py).
+    try:
+        signed = authenticate(tenancy_of(current_app), username, password)
+    except NotFound:
+        error = i18n.tr("用户名或密码错误", "unknown user or wrong password")
+        return render_template("login.html", username=username, error=error, next=target), 422
+    sign_in(signed.committee, signed.account)
+    if signed.account.must_change_password:
+        return redirect(url_for(PASSWORD_PAGE))
+    return redirect(target)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    """End every session and token of the signed-in account, then this session."""
+    found = current_user()
+    if found is not None:
+        committee = tenancy_of(current_app).committee(found.committee)
+        committee.sign_out(found.self_actor(), SignOut(username=found.username))
+    end_session()
     return redirect(url_for("pages.login"))
 
 

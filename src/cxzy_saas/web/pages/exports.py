@@ -3,7 +3,8 @@ and the empty templates of the import files. The columns are the import's own, s
 imports back as it is (``imports.py``).
 
 Who may: the branch's own people who enter data (secretary, clerk, group leader) and the
-committee's readers. Members (the role) may not: the member list holds everyone's phone.
+committee's readers. Members (the role) may not. The member list's personal columns (gender,
+phone) are filled only for the roles that may see them (``permissions.may_see_personal``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ from typing import Any
 from flask import Response, current_app, request
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.permissions import BRANCH_ASSESSORS, COMMITTEE_READERS
+from cxzy_saas.application.permissions import (
+    BRANCH_ASSESSORS,
+    COMMITTEE_READERS,
+    may_see_personal,
+)
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.plan import PlanContent
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import Assessment, month_period
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
@@ -53,8 +59,9 @@ def score_header(content: PlanContent) -> list[str]:
     ]
 
 
-def member_rows(app: BranchApplication) -> Rows:
+def member_rows(app: BranchApplication, actor: Actor) -> Rows:
     groups = {g.id: g.code for g in app.groups(include_dissolved=True)}
+    personal = may_see_personal(actor)
     return [
         [
             m.member_no,
@@ -62,8 +69,8 @@ def member_rows(app: BranchApplication) -> Rows:
             groups.get(m.group_id, "") if m.group_id else "",
             i18n.tr(*STATUS_NAMES.get(m.status, (m.status, m.status))),
             m.joined_on,
-            m.gender,
-            m.phone,
+            m.gender if personal else "",
+            m.phone if personal else "",
         ]
         for m in app.members()
     ]
@@ -89,9 +96,9 @@ def score_rows(
 @bp.get("/branch/<code>/export/members.<fmt>")
 @signed_in
 def export_members(code: str, fmt: str) -> Response:
-    acting_for(code, EXPORTERS)
+    actor = acting_for(code, EXPORTERS)
     app = tenancy_of(current_app).branch(code)
-    return download(f"{code}-members", fmt, member_header(), member_rows(app))
+    return download(f"{code}-members", fmt, member_header(), member_rows(app, actor))
 
 
 @bp.get("/branch/<code>/export/scores.<fmt>")

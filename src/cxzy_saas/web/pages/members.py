@@ -138,7 +138,8 @@ def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
 
 def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
-    member = app.member(no)
+    actor = branch_reader(code)
+    member, events = app.read_member(actor, no)
     codes = group_codes(app)
     history = [
         {
@@ -147,7 +148,7 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
             "role": e["actor"].get("role", ""),
             "when": when(e["recorded_at"]),
         }
-        for e in app.history(member.id)
+        for e in events
     ]
     day = today()
     defaults = {
@@ -163,6 +164,7 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
         group=codes.get(member.group_id),
         groups=[(g.code, g.name) for g in app.groups()],
         history=history,
+        personal=app.personal_fields(actor, member),
         forms=forms_of(defaults | (failed or {})),
         **common(code, app),
     )

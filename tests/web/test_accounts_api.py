@@ -1,0 +1,48 @@
+"""The accounts routes of the API: the same rules as the pages and the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.accounts_site import PASSWORD, app_for, bearer, build
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    return app_for(build(tmp_path_factory.mktemp("accounts-api"))).test_client()
+
+
+def test_an_admin_registers_a_user_with_a_strong_password_and_grants_a_leaders_group(client):
+    admin = bearer(client, "admin")
+    body = {"username": "zhou", "display_name": "周组长", "password": "password1"}
+    weak = client.post("/api/v1/accounts", json=body, headers=admin)
+    assert weak.status_code == 422 and weak.json["code"] == "password.weak"
+    made = client.post("/api/v1/accounts", json={**body, "password": PASSWORD}, headers=admin)
+    assert made.status_code == 201 and made.json["active"] is True
+    assert made.json["must_change_password"] is False
+    granted = client.post(
+        "/api/v1/accounts/zhou/grants",
+        json={"role": "group-leader", "tenant": "b01", "group": "g1"},
+        headers=admin,
+    )
+    assert granted.status_code == 200
+    assert granted.json["grants"] == [{"role": "group-leader", "tenant": "b01", "group": "g1"}]
+    members = client.get("/api/v1/branches/b01/members", headers=bearer(client, "zhou"))
+    assert members.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("grant", "code"),
+    [
+        ({"role": "committee-admin", "tenant": "b01"}, "account.committee_role"),
+        ({"role": "branch-clerk", "tenant": "demo"}, "account.branch_role"),
+        ({"role": "branch-clerk", "tenant": "b01", "group": "g1"}, "account.group_for_leaders"),
+        ({"role": "group-leader", "tenant": "b01", "group": "g9"}, "group.not_found"),
+        ({"role": "branch-clerk", "tenant": "b09"}, "branch.not_found"),
+    ],
+)
+def test_a_grant_must_fit_where_it_is_given(client, grant, code):
+    response = client.post(
+        "/api/v1/accounts/b01-leader/grants", json=grant, headers=bearer(client, "admin")
+    )
+    assert response.status_code in (404, 422) and response.json["code"] == code
