@@ -30,7 +30,7 @@ class Account(TenantAggregate):
     @classmethod
     def register(cls, username: str, display_name: str, password_hash: str) -> Account:
         require(
-            bool(USERNAME.match(username)),
+            bool(USERNAME.fullmatch(username)),
             "user.name_malformed",
             field="username",
         )

@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
-from cxzy_saas.web import api, pages, problems
+from cxzy_saas.web import api, edge, pages, problems
 from cxzy_saas.web.api import openapi
 
 
@@ -33,6 +33,11 @@ class JSONProvider(DefaultJSONProvider):
         if isinstance(o, set | frozenset):
             return sorted(o)
         return DefaultJSONProvider.default(o)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Request bodies (``request.get_json``) through the edge's limits: a BodyError is a
+        ValueError, which Flask answers with 400."""
+        return edge.loads_json(s)
 
 
 def create_app(
