@@ -7,7 +7,6 @@ sets the same things itself.
 """
 
 import os
-import secrets
 
 bind = os.environ.get("CXZY_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
@@ -15,7 +14,5 @@ workers = int(os.environ.get("CXZY_WORKERS", "2"))
 threads = int(os.environ.get("CXZY_THREADS", "8"))
 timeout = 120
 accesslog = "-"
-# Every worker must sign and check tokens with one key. This file runs in the master before
-# the workers fork; a key made here lives as long as the server (set CXZY_SECRET_KEY to keep
-# sessions across restarts and across servers).
-os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))
+# Every worker must sign and check tokens with one key: set CXZY_SECRET_KEY (the application
+# refuses to start without it).

@@ -1,10 +1,19 @@
-"""Settings, read once from options and the environment; nothing else reads os.environ."""
+"""Settings, read once from options and the environment; nothing else reads os.environ.
+
+A bad value ends the command with one line naming the variable and what it should be
+(:class:`SettingsError`), never a traceback.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is the one line to show."""
 
 
 @dataclass(frozen=True)
@@ -15,6 +24,12 @@ class Settings:
     max_connections: int = 10
     # Tenant applications kept open at once; others are opened on demand and closed when evicted.
     app_cache_size: int = 64
+    # Tokens and sessions are signed with it; every worker and replica needs the same one.
+    secret_key: str | None = field(default=None, repr=False)
+    # /readyz answers 503 while the projector is more events than this behind the logs.
+    ready_max_lag: int = 1000
+    # /metrics asks for "Authorization: Bearer <token>"; without a token it is not served.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(
@@ -22,15 +37,39 @@ class Settings:
         data_dir: str | os.PathLike[str] | None = None,
         database_url: str | None = None,
         max_connections: int | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Settings:
-        env = os.environ
+        """Raises SettingsError naming a malformed variable."""
+        env = os.environ if env is None else env
         return cls(
             data_dir=Path(data_dir or env.get("CXZY_DATA_DIR") or "var"),
             database_url=database_url or env.get("CXZY_DATABASE_URL") or None,
-            max_connections=max_connections or int(env.get("CXZY_MAX_CONNECTIONS") or 10),
-            app_cache_size=int(env.get("CXZY_APP_CACHE_SIZE") or 64),
+            max_connections=max_connections
+            or whole_number(env, "CXZY_MAX_CONNECTIONS", 10, 1, 1000),
+            app_cache_size=whole_number(env, "CXZY_APP_CACHE_SIZE", 64, 1, 100_000),
+            secret_key=env.get("CXZY_SECRET_KEY") or None,
+            ready_max_lag=whole_number(env, "CXZY_READY_MAX_LAG", 1000, 0, 10**9),
+            metrics_token=env.get("CXZY_METRICS_TOKEN") or None,
         )
 
     @property
     def backend(self) -> str:
         return "postgres" if self.database_url else "sqlite"
+
+
+def whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """``env[name]`` as a whole number from ``low`` to ``high``, ``default`` when unset.
+
+    Raises:
+        SettingsError: a value that is not such a number.
+    """
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return value

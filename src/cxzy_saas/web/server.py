@@ -10,7 +10,7 @@ a second projector over the same file). On PostgreSQL the projector is its own p
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -21,8 +21,21 @@ from flask import Flask
 from cxzy_saas.config import Settings
 
 
-def serve(settings: Settings, host: str, port: int, workers: int | None, threads: int) -> None:
-    from cxzy_saas.web.app import create_app
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    demo: bool = False,
+) -> None:
+    """Serve until stopped.
+
+    Raises:
+        click.ClickException: no CXZY_SECRET_KEY (only the demo makes one up, for as long as
+            its server runs).
+    """
+    from cxzy_saas.web.app import MISSING_SECRET, create_app
 
     if workers is None:
         workers = 1 if settings.backend == "sqlite" else 2
@@ -31,6 +44,11 @@ def serve(settings: Settings, host: str, port: int, workers: int | None, threads
             "on SQLite the projector runs inside the web process: use --workers 1 "
             "(or PostgreSQL with `cxzy project run` for more workers)"
         )
+    if not settings.secret_key:
+        if not demo:
+            raise click.ClickException(MISSING_SECRET)
+        # Made before the workers fork, so that every worker signs with the same key.
+        settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:  # gunicorn runs on Unix only
@@ -54,9 +72,6 @@ def serve(settings: Settings, host: str, port: int, workers: int | None, threads
         def load(self) -> Flask:
             return self.factory()
 
-    # Every worker must sign and check tokens and sessions with the same key: without
-    # CXZY_SECRET_KEY, one is made here, before the workers fork, and lives as long as the server.
-    os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))
     click.echo(
         f"serving on http://{host}:{port}/ with gunicorn "
         f"({workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl-C stops)"
