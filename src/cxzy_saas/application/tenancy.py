@@ -24,6 +24,7 @@ from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, NotFound
 from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
+from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
 from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 
 T = TypeVar("T", bound=TenantApplication)
@@ -57,6 +58,24 @@ class Tenancy:
         self._lock = threading.RLock()
         self._parents: dict[str, str] = {}  # branch code -> committee code
         self._committees: set[str] = set()
+        self._jobs: JobStore | None = None
+
+    @property
+    def jobs(self) -> JobStore:
+        """The deployment's background jobs (``storage/jobs.py``), opened on first use."""
+        with self._lock:
+            if self._jobs is None:
+                store = self.store
+                if isinstance(store, PostgresStore):
+                    self._jobs = postgres_jobs(store.connection)
+                else:
+                    self._jobs = sqlite_jobs(self.settings.data_dir)
+            return self._jobs
+
+    def initialised(self) -> bool:
+        """Whether the deployment's registry exists (``cxzy init`` made it), read without
+        creating anything."""
+        return self.store.exists(REGISTRY)
 
     def now(self) -> datetime:
         """The tenancy's clock, read at each event: the demo swaps in a simulated one."""
@@ -182,4 +201,7 @@ class Tenancy:
             for app in self._apps.values():
                 app.close()
             self._apps.clear()
+            if self._jobs is not None:
+                self._jobs.close()
+                self._jobs = None
             self.store.close()
