@@ -11,6 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+MISSING_SECRET = (
+    "CXZY_SECRET_KEY is not set: tokens and sessions are signed with it "
+    "(set it to a long random value, e.g. `openssl rand -hex 32`, the same for every worker)"
+)
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message is the one line to show."""
@@ -30,6 +35,8 @@ class Settings:
     ready_max_lag: int = 1000
     # /metrics asks for "Authorization: Bearer <token>"; without a token it is not served.
     metrics_token: str | None = field(default=None, repr=False)
+    # prometheus-client's multiprocess folder (several gunicorn workers add up their counters).
+    metrics_dir: Path | None = None
 
     @classmethod
     def from_env(
@@ -50,6 +57,9 @@ class Settings:
             secret_key=env.get("CXZY_SECRET_KEY") or None,
             ready_max_lag=whole_number(env, "CXZY_READY_MAX_LAG", 1000, 0, 10**9),
             metrics_token=env.get("CXZY_METRICS_TOKEN") or None,
+            metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
+            if env.get("PROMETHEUS_MULTIPROC_DIR")
+            else None,
         )
 
     @property

@@ -19,6 +19,7 @@ from eventsourcing.persistence import PersistenceError
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.committee import CommitteeApplication, RegistryApplication
+from cxzy_saas.application.observe import Observer
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, NotFound
@@ -59,6 +60,8 @@ class Tenancy:
         self._parents: dict[str, str] = {}  # branch code -> committee code
         self._committees: set[str] = set()
         self._jobs: JobStore | None = None
+        # Told of every command the tenancy's applications run (``application/observe.py``).
+        self.observer: Observer | None = None
 
     @property
     def jobs(self) -> JobStore:
@@ -141,11 +144,16 @@ class Tenancy:
                     raise
         # Cross-tenant reads go through the tenancy, never through a held reference, so an
         # evicted application is reopened rather than used closed.
+        app.observer = lambda kind, outcome, seconds: self._observe(kind, outcome, seconds)
         if isinstance(app, BranchApplication):
             app.parent = lambda: self.committee(self.parent_of(code))
         if isinstance(app, CommitteeApplication):
             app.branch_app = self.branch
         return app
+
+    def _observe(self, kind: str, outcome: str, seconds: float) -> None:
+        if self.observer is not None:
+            self.observer(kind, outcome, seconds)
 
     # provisioning
 

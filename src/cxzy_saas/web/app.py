@@ -13,14 +13,9 @@ from flask.json.provider import DefaultJSONProvider
 
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.config import Settings, SettingsError
-from cxzy_saas.web import api, edge, pages, problems
+from cxzy_saas.config import MISSING_SECRET, Settings, SettingsError
+from cxzy_saas.web import api, edge, health, metrics, pages, problems, requestlog
 from cxzy_saas.web.api import openapi
-
-MISSING_SECRET = (
-    "CXZY_SECRET_KEY is not set: tokens and sessions are signed with it "
-    "(set it to a long random value, e.g. `openssl rand -hex 32`, the same for every worker)"
-)
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -77,6 +72,9 @@ def create_app(
         start_projector(tenancy)
 
     problems.register(app)
+    requestlog.init_app(app)  # request ids and access lines (before the metrics: they time it)
+    metrics.init_app(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     pages.init_app(app)  # CSRF on every form (the JSON API exempt), session cookie, i18n
     app.register_blueprint(api.bp)

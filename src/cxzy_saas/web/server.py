@@ -11,14 +11,17 @@ a second projector over the same file). On PostgreSQL the projector is its own p
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 
-from cxzy_saas.config import Settings
+from cxzy_saas.config import MISSING_SECRET, Settings
 
 
 def serve(
@@ -35,7 +38,7 @@ def serve(
         click.ClickException: no CXZY_SECRET_KEY (only the demo makes one up, for as long as
             its server runs).
     """
-    from cxzy_saas.web.app import MISSING_SECRET, create_app
+    from cxzy_saas.web import requestlog
 
     if workers is None:
         workers = 1 if settings.backend == "sqlite" else 2
@@ -49,6 +52,16 @@ def serve(
             raise click.ClickException(MISSING_SECRET)
         # Made before the workers fork, so that every worker signs with the same key.
         settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))
+    requestlog.configure()
+    if settings.metrics_dir is None:
+        # Every worker's counters in files of one folder, added up when scraped; a folder of
+        # this server's own, made before the workers fork (and before prometheus-client is
+        # imported, which reads the variable once).
+        folder = Path(tempfile.mkdtemp(prefix="cxzy-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        settings = dataclasses.replace(settings, metrics_dir=folder)
+    from cxzy_saas.web.app import create_app
+
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:  # gunicorn runs on Unix only
@@ -83,7 +96,9 @@ def serve(
             "workers": workers,
             "threads": threads,
             "worker_class": "gthread",
-            "accesslog": "-",
+            # The application writes its own access lines (never a ballot cast's): requestlog.py
+            "accesslog": None,
+            "logconfig_dict": requestlog.logging_config(),
             "timeout": 120,
         },
     ).run()

@@ -29,7 +29,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, render_template, url_for
 from werkzeug.wrappers import Response
 
-from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict
+from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict, render
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import signed_in, user
@@ -91,9 +91,10 @@ class Job:
         if r.stale:
             return i18n.tr(*INTERRUPTED)
         if r.refusal is not None:
-            refused = r.refusal
-            error = DomainError(refused["code"], field=refused["field"], **refused["params"])
-            return i18n.message(error)
+            refused = r.refusal  # rendered from the catalogue in the reader's language
+            return render(
+                refused["code"], {"field": refused["field"], **refused["params"]}, i18n.lang()
+            )
         return i18n.tr(r.message_zh, r.message_en)
 
 
