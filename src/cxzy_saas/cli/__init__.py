@@ -9,10 +9,11 @@ from __future__ import annotations
 from cxzy_saas.cli.archive import archive
 from cxzy_saas.cli.audit import audit
 from cxzy_saas.cli.members import members
+from cxzy_saas.cli.operations import backup, init
 from cxzy_saas.cli.project import leaderboard, project
 from cxzy_saas.cli.root import main
 
-for command in (project, leaderboard, audit, archive, members):
+for command in (init, project, leaderboard, audit, archive, members, backup):
     main.add_command(command)
 
 __all__ = ["main"]
