@@ -197,3 +197,20 @@ def test_xlsx_header_cells_are_text_never_formulas():
     assert sheet is not None
     for cell in (sheet["B1"], sheet["B2"]):
         assert cell.data_type == "s" and cell.value == FORMULA
+
+
+def test_a_cell_with_a_control_character_is_an_error_of_its_row(tmp_path):
+    from cxzy_saas.web.app import create_app
+
+    demo = build_small_demo(tmp_path)
+    app = create_app(demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
+    client = as_user(app.test_client(), "b01-clerk")
+    page = client.get("/branch/b01/import")
+    rows = "党员编号,姓名,入党日期\nB01980,张\x07三,2020-07-01\n".encode()
+    response = client.post(
+        "/branch/b01/import/members",
+        data={"csrf_token": csrf_token(page.text), "file": (io.BytesIO(rows), "members.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "含有控制字符或无效字符（U+0007）" in response.text

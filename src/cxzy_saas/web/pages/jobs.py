@@ -46,7 +46,7 @@ Outcome = tuple[str, str, str | None]
 Work = Callable[[Report], Outcome]
 
 INTERRUPTED = (
-    "任务已中断(运行它的服务进程已停止),请重新开始",
+    "任务已中断（运行它的服务进程已停止），请重新开始",
     "The job was interrupted; start it again",
 )
 

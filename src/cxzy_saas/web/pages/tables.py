@@ -143,16 +143,17 @@ class _TooBig(Exception):
 def _too_big(kind: str) -> _TooBig:
     if kind == "row":
         return _TooBig(
-            f"文件中有一行超过 {MAX_ROW_CELLS} 个单元格,请只保留要导入的列(最多 {MAX_COLUMNS} 列)",
+            f"文件中有一行超过 {MAX_ROW_CELLS} 个单元格，"
+            f"请只保留要导入的列（最多 {MAX_COLUMNS} 列）",
             f"A row has over {MAX_ROW_CELLS} cells (at most {MAX_COLUMNS} columns are read)",
         )
     if kind == "cells":
         return _TooBig(
-            f"工作簿的单元格过多(超过 {MAX_CELLS} 个),请只保留要导入的工作表和数据",
+            f"工作簿的单元格过多（超过 {MAX_CELLS} 个），请只保留要导入的工作表和数据",
             f"The workbook has over {MAX_CELLS} cells",
         )
     return _TooBig(
-        "工作簿解压后过大,请只保留要导入的数据",
+        "工作簿解压后过大，请只保留要导入的数据",
         "The workbook unpacks to too much data",
     )
 
