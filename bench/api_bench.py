@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -62,7 +63,7 @@ FLASK_SERVER = (
     "from cxzy_saas.web.app import create_app; where = sys.argv[1]; "
     "settings = Settings(database_url=where) if where.startswith('postgres') "
     "else Settings(data_dir=Path(where)); "
-    "create_app(settings).run(port=int(sys.argv[2]), threaded=True)"
+    "create_app(settings, {'TESTING': True}).run(port=int(sys.argv[2]), threaded=True)"
 )
 
 
@@ -127,6 +128,7 @@ def main() -> None:
         subprocess.run([CXZY, "demo", "--no-serve", *store], check=True)
         subprocess.run([CXZY, "project", "rebuild", *store], check=True)
     workers = ["--workers", str(args.workers)] if args.workers else []
+    os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))  # the servers refuse without
     port = free_port()
     gunicorn = measure(
         f"gunicorn (cxzy serve {' '.join(workers)})",

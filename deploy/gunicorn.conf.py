@@ -2,20 +2,23 @@
 
     gunicorn -c deploy/gunicorn.conf.py 'cxzy_saas.web.app:create_app()'
 
-with CXZY_DATABASE_URL set (PostgreSQL; the projector runs as `cxzy project run`). `cxzy serve`
-sets the same things itself.
+with CXZY_DATABASE_URL and CXZY_SECRET_KEY set (PostgreSQL; the projector runs as `cxzy project
+run`) and, with several workers, PROMETHEUS_MULTIPROC_DIR an empty folder of this server's (the
+workers' metrics are added up there). `cxzy serve` sets the same things itself.
 """
 
 import os
-import secrets
+
+from cxzy_saas.web.requestlog import logging_config
 
 bind = os.environ.get("CXZY_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("CXZY_WORKERS", "2"))
 threads = int(os.environ.get("CXZY_THREADS", "8"))
 timeout = 120
-accesslog = "-"
-# Every worker must sign and check tokens with one key. This file runs in the master before
-# the workers fork; a key made here lives as long as the server (set CXZY_SECRET_KEY to keep
-# sessions across restarts and across servers).
-os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))
+# JSON lines from the application, which writes its own access lines (never a ballot cast's,
+# and never a client's address beside one): gunicorn's access log stays off.
+accesslog = None
+logconfig_dict = logging_config()
+# Every worker must sign and check tokens with one key: set CXZY_SECRET_KEY (the application
+# refuses to start without it).

@@ -1,4 +1,8 @@
-"""Settings, read once from options and the environment; nothing else reads os.environ."""
+"""Settings, read once from options and the environment; nothing else reads os.environ.
+
+A bad value ends the command with one line naming the variable and what it should be
+(:class:`SettingsError`), never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+MISSING_SECRET = (
+    "CXZY_SECRET_KEY is not set: tokens and sessions are signed with it "
+    "(set it to a long random value, e.g. `openssl rand -hex 32`, the same for every worker)"
+)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is the one line to show."""
 
 
 @dataclass(frozen=True)
@@ -17,6 +30,14 @@ class Settings:
     # Tenant applications kept open at once; others are opened on demand and closed when evicted.
     app_cache_size: int = 64
     web: WebSettings = field(default_factory=lambda: WebSettings())
+    # Tokens and sessions are signed with it; every worker and replica needs the same one.
+    secret_key: str | None = field(default=None, repr=False)
+    # /readyz answers 503 while the projector is more events than this behind the logs.
+    ready_max_lag: int = 1000
+    # /metrics asks for "Authorization: Bearer <token>"; without a token it is not served.
+    metrics_token: str | None = field(default=None, repr=False)
+    # prometheus-client's multiprocess folder (several gunicorn workers add up their counters).
+    metrics_dir: Path | None = None
 
     @classmethod
     def from_env(
@@ -24,19 +45,46 @@ class Settings:
         data_dir: str | os.PathLike[str] | None = None,
         database_url: str | None = None,
         max_connections: int | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Settings:
-        env = os.environ
+        """Raises SettingsError naming a malformed variable."""
+        env = os.environ if env is None else env
         return cls(
             data_dir=Path(data_dir or env.get("CXZY_DATA_DIR") or "var"),
             database_url=database_url or env.get("CXZY_DATABASE_URL") or None,
-            max_connections=max_connections or int(env.get("CXZY_MAX_CONNECTIONS") or 10),
-            app_cache_size=int(env.get("CXZY_APP_CACHE_SIZE") or 64),
+            max_connections=max_connections
+            or whole_number(env, "CXZY_MAX_CONNECTIONS", 10, 1, 1000),
+            app_cache_size=whole_number(env, "CXZY_APP_CACHE_SIZE", 64, 1, 100_000),
+            secret_key=env.get("CXZY_SECRET_KEY") or None,
+            ready_max_lag=whole_number(env, "CXZY_READY_MAX_LAG", 1000, 0, 10**9),
+            metrics_token=env.get("CXZY_METRICS_TOKEN") or None,
+            metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
+            if env.get("PROMETHEUS_MULTIPROC_DIR")
+            else None,
             web=WebSettings.from_env(env),
         )
 
     @property
     def backend(self) -> str:
         return "postgres" if self.database_url else "sqlite"
+
+
+def whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """``env[name]`` as a whole number from ``low`` to ``high``, ``default`` when unset.
+
+    Raises:
+        SettingsError: a value that is not such a number.
+    """
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -61,7 +109,7 @@ class WebSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WebSettings:
-        """Raises ValueError naming the setting that is wrong."""
+        """Raises SettingsError naming the setting that is wrong."""
         given = {
             "public_url": env.get("CXZY_PUBLIC_URL"),
             "rate_limit_storage": env.get("CXZY_RATE_LIMIT_STORAGE"),
@@ -69,9 +117,5 @@ class WebSettings:
             "sign_in_address_limit": env.get("CXZY_SIGN_IN_ADDRESS_LIMIT"),
             "ballot_limit": env.get("CXZY_BALLOT_LIMIT"),
         }
-        proxies = env.get("CXZY_TRUSTED_PROXIES") or "0"
-        if not proxies.isdigit():
-            raise ValueError(
-                f"CXZY_TRUSTED_PROXIES={proxies!r}: give the number of proxies (0, 1, 2…)"
-            )
-        return cls(trusted_proxies=int(proxies), **{k: v for k, v in given.items() if v})
+        proxies = whole_number(env, "CXZY_TRUSTED_PROXIES", 0, 0, 20)
+        return cls(trusted_proxies=proxies, **{k: v for k, v in given.items() if v})

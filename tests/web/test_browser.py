@@ -75,7 +75,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, browser) -> Iterator[tuple[str, Demo]]:  # type: ignore[no-untyped-def]
     demo = build_small_demo(tmp_path_factory.mktemp("browser"))
-    app = create_app(demo.settings)  # SQLite: the embedded projector follows the logs
+    app = create_app(demo.settings, {"SECRET_KEY": "browser-test"})  # the embedded projector runs
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="cxzy-test-server", daemon=True)
     thread.start()

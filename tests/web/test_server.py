@@ -59,7 +59,7 @@ def test_two_gunicorn_workers_accept_each_others_tokens(postgres_url):
     committee.grant(system, Grant(username="viewer", role="committee-viewer", tenant="demo"))
     tenancy.close()
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "CXZY_SECRET_KEY"}
+    env = {**os.environ, "CXZY_SECRET_KEY": "one-key-for-every-worker"}
     server = subprocess.Popen(
         [CXZY, "serve", "--database-url", url, "--port", str(port), "--workers", "2"],
         stdout=subprocess.DEVNULL,
@@ -92,3 +92,20 @@ def test_sqlite_refuses_a_second_worker(tmp_path):
         main, ["serve", "--data-dir", str(tmp_path / "var"), "--workers", "2"]
     )
     assert result.exit_code == 2 and "--workers 1" in result.output
+
+
+def test_the_server_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("CXZY_SECRET_KEY", raising=False)
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "var")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: CXZY_SECRET_KEY is not set")
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_malformed_setting_is_one_clear_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("CXZY_MAX_CONNECTIONS", "abc")
+    result = CliRunner().invoke(main, ["tenants", "list", "--data-dir", str(tmp_path / "var")])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: CXZY_MAX_CONNECTIONS must be a whole number from 1 to 1000, not 'abc'\n"
+    )

@@ -18,6 +18,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from cxzy_saas.application.observe import Observer, count_commands
 from cxzy_saas.application.permissions import authorize
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
@@ -42,6 +43,12 @@ class TenantApplication(Application[UUID]):
     transaction). Infrastructure errors are translated to domain errors here, once."""
 
     name = APP_NAME
+    # Told of each command's kind, outcome and seconds (the web's metrics); set by the tenancy.
+    observer: Observer | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        count_commands(cls)
 
     def __init__(self, tenant: str, store: Store, clock: Clock = system_clock) -> None:
         self.tenant = tenant

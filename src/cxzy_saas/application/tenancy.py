@@ -19,11 +19,13 @@ from eventsourcing.persistence import PersistenceError
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.committee import CommitteeApplication, RegistryApplication
+from cxzy_saas.application.observe import Observer
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, NotFound
 from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
+from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
 from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 
 T = TypeVar("T", bound=TenantApplication)
@@ -57,6 +59,26 @@ class Tenancy:
         self._lock = threading.RLock()
         self._parents: dict[str, str] = {}  # branch code -> committee code
         self._committees: set[str] = set()
+        self._jobs: JobStore | None = None
+        # Told of every command the tenancy's applications run (``application/observe.py``).
+        self.observer: Observer | None = None
+
+    @property
+    def jobs(self) -> JobStore:
+        """The deployment's background jobs (``storage/jobs.py``), opened on first use."""
+        with self._lock:
+            if self._jobs is None:
+                store = self.store
+                if isinstance(store, PostgresStore):
+                    self._jobs = postgres_jobs(store.connection)
+                else:
+                    self._jobs = sqlite_jobs(self.settings.data_dir)
+            return self._jobs
+
+    def initialised(self) -> bool:
+        """Whether the deployment's registry exists (``cxzy init`` made it), read without
+        creating anything."""
+        return self.store.exists(REGISTRY)
 
     def now(self) -> datetime:
         """The tenancy's clock, read at each event: the demo swaps in a simulated one."""
@@ -122,11 +144,16 @@ class Tenancy:
                     raise
         # Cross-tenant reads go through the tenancy, never through a held reference, so an
         # evicted application is reopened rather than used closed.
+        app.observer = lambda kind, outcome, seconds: self._observe(kind, outcome, seconds)
         if isinstance(app, BranchApplication):
             app.parent = lambda: self.committee(self.parent_of(code))
         if isinstance(app, CommitteeApplication):
             app.branch_app = self.branch
         return app
+
+    def _observe(self, kind: str, outcome: str, seconds: float) -> None:
+        if self.observer is not None:
+            self.observer(kind, outcome, seconds)
 
     # provisioning
 
@@ -182,4 +209,7 @@ class Tenancy:
             for app in self._apps.values():
                 app.close()
             self._apps.clear()
+            if self._jobs is not None:
+                self._jobs.close()
+                self._jobs = None
             self.store.close()

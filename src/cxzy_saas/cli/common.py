@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.config import Settings
+from cxzy_saas.config import Settings, SettingsError
 from cxzy_saas.domain.errors import DomainError
 
 console = Console(stderr=True)
@@ -41,7 +41,10 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(
         data_dir: Path | None, database_url: str | None, max_connections: int | None, **kw: Any
     ) -> Any:
-        settings = Settings.from_env(data_dir, database_url, max_connections)
+        try:
+            settings = Settings.from_env(data_dir, database_url, max_connections)
+        except SettingsError as e:  # one line, no traceback
+            raise click.ClickException(str(e)) from None
         return command(settings=settings, **kw)
 
     return wrapper

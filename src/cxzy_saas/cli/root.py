@@ -132,7 +132,7 @@ def demo(
     if not no_serve:
         from cxzy_saas.web.server import serve as run
 
-        run(settings, host, port, None, 8)
+        run(settings, host, port, None, 8, demo=True)
 
 
 @main.command()

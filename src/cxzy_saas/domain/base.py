@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -10,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from cxzy_saas.domain import recording
 from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.domain.text import CODE, bad_character, is_code
 
 ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://cxzy-saas/ids")
 
@@ -61,11 +63,49 @@ def require(condition: bool, code: str, /, *, field: str | None = None, **params
         raise InvalidInput(code, field=field, **params)
 
 
-def require_text(value: str, field: str, *, max_length: int = 20000) -> str:
-    text = (value or "").strip()
+def require_text(value: str, field: str, *, max_length: int = 20000, multiline: bool = True) -> str:
+    """``value`` stripped: not empty, at most ``max_length`` characters, and clean (see
+    :mod:`cxzy_saas.domain.text`; a new line and a tab only when ``multiline``).
+
+    Raises:
+        InvalidInput: ``text.empty``, ``text.too_long`` or ``text.bad_character``.
+    """
+    text = require_clean(value or "", field, multiline=multiline).strip()
     require(bool(text), "text.empty", field=field)
     require(len(text) <= max_length, "text.too_long", field=field, max_length=max_length)
     return text
+
+
+def require_clean(value: str, field: str, *, multiline: bool = True) -> str:
+    """``value`` as it is, unless it holds a control character or a lone surrogate.
+
+    Raises:
+        InvalidInput: ``text.bad_character`` (not a string: ``text.not_text``).
+    """
+    require(isinstance(value, str), "text.not_text", field=field)
+    found = bad_character(value, multiline=multiline)
+    require(found is None, "text.bad_character", field=field, character=found)
+    return value
+
+
+def clean_text(value: str, field: str, *, multiline: bool = True) -> str:
+    """Optional text (a note, a reason that may be left out), stripped; empty is allowed.
+
+    Raises:
+        InvalidInput: ``text.bad_character``.
+    """
+    return require_clean(value or "", field, multiline=multiline).strip()
+
+
+def require_code(value: str, field: str, pattern: re.Pattern[str] = CODE) -> str:
+    """A code typed by a user (member number, group or item code), whole: letters, digits and
+    (where ``pattern`` allows) ``_`` and ``-``.
+
+    Raises:
+        InvalidInput: ``code.malformed``.
+    """
+    require(is_code(value, pattern), "code.malformed", field=field)
+    return value
 
 
 def as_date(value: date | str, field: str) -> date:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
 from cxzy_saas.domain.errors import StateConflict
 
 TITLES = {"branch": "先进党支部", "group": "先进党小组", "member": "优秀党员"}
@@ -104,7 +104,7 @@ class DeedMaterial(TenantAggregate):
 
 
 def _clean(attachments: Sequence[str]) -> list[str]:
-    return [a.strip() for a in attachments if a.strip()]
+    return [t for a in attachments if (t := clean_text(a, "attachments", multiline=False))]
 
 
 class AnnualSummary(TenantAggregate):

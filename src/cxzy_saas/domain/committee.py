@@ -23,7 +23,7 @@ def check_tenant_code(code: str) -> str:
     Raises:
         InvalidInput: unless it is 1-40 of a-z, 0-9 and _, starting with a letter.
     """
-    if not isinstance(code, str) or not TENANT_CODE.match(code):
+    if not isinstance(code, str) or not TENANT_CODE.fullmatch(code):
         raise InvalidInput("tenant.code_malformed", field="code", code=code)
     return code
 
@@ -45,7 +45,9 @@ class Registry(TenantAggregate):
         check_tenant_code(code)
         if code in self.committees:
             raise AlreadyExists("committee.registered_already", field="code", committee=code)
-        self._committee_registered(code=code, name=require_text(name, "name", max_length=100))
+        self._committee_registered(
+            code=code, name=require_text(name, "name", max_length=100, multiline=False)
+        )
 
     @event("CommitteeRegistered")
     def _committee_registered(self, code: str, name: str) -> None:
@@ -79,7 +81,9 @@ class Committee(TenantAggregate):
         check_tenant_code(code)
         if code in self.branches or code in taken:
             raise AlreadyExists("tenant.code_taken", field="code", code=code)
-        self._branch_registered(code=code, name=require_text(name, "name", max_length=100))
+        self._branch_registered(
+            code=code, name=require_text(name, "name", max_length=100, multiline=False)
+        )
 
     @event("BranchRegistered")
     def _branch_registered(self, code: str, name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from cxzy_saas.domain.base import TenantAggregate, require, stable_id
+from cxzy_saas.domain.base import TenantAggregate, clean_text, require, stable_id
 
 OUTCOMES = ("approved", "returned", "acknowledged")
 KINDS = ("plan", "nominee", "measure", "midyear-report", "annual-summary")
@@ -76,7 +76,7 @@ class Decision(TenantAggregate):
         """
         require(kind in KINDS, "decision.unknown_kind", field="kind", choices=KINDS)
         require(outcome in OUTCOMES, "decision.unknown_outcome", field="outcome", choices=OUTCOMES)
-        reason = (reason or "").strip()
+        reason = clean_text(reason, "reason")
         require(
             bool(reason) or outcome != "returned", "decision.return_needs_reason", field="reason"
         )

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
 from cxzy_saas.domain.errors import StateConflict
 
 STAGES = ("midyear", "year-end")
@@ -64,7 +64,7 @@ class Review(TenantAggregate):
 
     def record_critique(self, member: str, remarks: Sequence[str]) -> None:
         self._check_not_reported()
-        cleaned = [r.strip() for r in remarks if r.strip()]
+        cleaned = [t for r in remarks if (t := clean_text(r, "remarks"))]
         require(bool(cleaned), "review.no_remarks", field="remarks")
         self._critique_recorded(member=member, remarks=cleaned)
 
@@ -92,7 +92,9 @@ class Review(TenantAggregate):
         self._check_not_reported()
         require(self.stage == "midyear", "review.recommend_midyear_only", field="stage")
         require(bool(groups) or bool(members), "review.recommend_none", field="members")
-        self._recommended(groups=list(groups), members=list(members), reason=reason.strip())
+        self._recommended(
+            groups=list(groups), members=list(members), reason=clean_text(reason, "reason")
+        )
 
     @event("Recommended")
     def _recommended(self, groups: list[str], members: list[str], reason: str) -> None:
@@ -206,7 +208,7 @@ class Nomination(TenantAggregate):
                 )
                 assert row is not None
                 departed = departs(row, len(chosen))
-                reason = str(entry.get("reason") or "").strip()
+                reason = clean_text(str(entry.get("reason") or ""), "reason")
                 require(
                     reason != "" or row["rank"] is not None,
                     "nomination.unrated_needs_reason",

@@ -11,7 +11,15 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.base import (
+    TenantAggregate,
+    clean_text,
+    require,
+    require_clean,
+    require_code,
+    require_text,
+    stable_id,
+)
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
 
 MEMBER_STATUSES = ("full", "probationary")  # 正式党员 / 预备党员
@@ -65,7 +73,10 @@ class Group(TenantAggregate):
     @classmethod
     def form(cls, code: str, name: str) -> Group:
         require(bool(code.strip()), "text.empty", field="code")
-        return cls(code=code.strip(), name=require_text(name, "name", max_length=100))
+        return cls(
+            code=require_code(require_clean(code, "code", multiline=False).strip(), "code"),
+            name=require_text(name, "name", max_length=100, multiline=False),
+        )
 
     @event("Formed")
     def __init__(self, code: str, name: str) -> None:
@@ -75,7 +86,7 @@ class Group(TenantAggregate):
 
     def rename(self, name: str) -> None:
         self._check_active()
-        self._renamed(name=require_text(name, "name", max_length=100))
+        self._renamed(name=require_text(name, "name", max_length=100, multiline=False))
 
     @event("Renamed")
     def _renamed(self, name: str) -> None:
@@ -85,7 +96,7 @@ class Group(TenantAggregate):
         self._check_active()
         if member_count:
             raise StateConflict("group.has_members", group=self.code, count=member_count)
-        self._dissolved(reason=reason.strip())
+        self._dissolved(reason=clean_text(reason, "reason"))
 
     @event("Dissolved")
     def _dissolved(self, reason: str) -> None:
@@ -124,6 +135,7 @@ class Member(TenantAggregate):
         phone: str = "",
     ) -> Member:
         require(bool(member_no.strip()), "text.empty", field="member_no")
+        require_code(require_clean(member_no, "member_no", multiline=False).strip(), "member_no")
         require(
             status in MEMBER_STATUSES,
             "member.unknown_status",
@@ -132,12 +144,12 @@ class Member(TenantAggregate):
         )
         return cls(
             member_no=member_no.strip(),
-            name=require_text(name, "name", max_length=50),
+            name=require_text(name, "name", max_length=50, multiline=False),
             status=status,
             group_id=group_id,
             joined_on=joined_on,
-            gender=gender,
-            phone=phone,
+            gender=require_clean(gender, "gender", multiline=False),
+            phone=require_clean(phone, "phone", multiline=False),
         )
 
     @event("Enrolled")

@@ -7,6 +7,7 @@ validates it. Each change of content makes a new plan version; every version sta
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -16,9 +17,17 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.base import (
+    TenantAggregate,
+    clean_text,
+    require,
+    require_clean,
+    require_text,
+    stable_id,
+)
 from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.scoring import Item, month_score, share
+from cxzy_saas.domain.text import ITEM_CODE, is_code
 
 LEVELS = ("branch", "group", "member")
 TEXT_FIELDS = (
@@ -43,6 +52,13 @@ def _share_or_none(value: object) -> Fraction | None:
     except (ValueError, ZeroDivisionError, OverflowError):
         return None
     return found if 0 <= found <= 1 else None
+
+
+def _finite(value: object) -> bool:
+    """A number (not a boolean) that is neither NaN nor infinite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value) <= 2**53 if isinstance(value, int) else math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,7 @@ class PlanContent:
                 "text.empty",
                 field=name,
             )
+            require_clean(data[name], name)
         criteria: dict[str, dict[int, str]] = {level: {} for level in LEVELS}
         for c in data.get("criteria", []):
             level, number, text = c.get("level"), c.get("number"), c.get("text")
@@ -89,6 +106,7 @@ class PlanContent:
                 "plan.criterion_text",
                 field="criteria",
             )
+            require_clean(text, "criteria")
             require(
                 number not in criteria[level],
                 "plan.criterion_twice",
@@ -113,6 +131,13 @@ class PlanContent:
                     "plan.item_malformed",
                     field="items",
                 ) from None
+            require(is_code(i["code"], ITEM_CODE), "plan.item_code", field="items", item=item.code)
+            require_clean(item.title, "items", multiline=False)
+            require(
+                _finite(i["max_points"]) and _finite(i["weight"]),
+                "plan.item_malformed",
+                field="items",
+            )
             require(item.code not in items, "plan.item_twice", field="items", item=item.code)
             require(item.level in LEVELS, "plan.item_level", field="items", item=item.code)
             require(
@@ -138,10 +163,18 @@ class PlanContent:
         require(
             isinstance(weights, dict)
             and set(weights) <= {"work", "rating", "target"}
-            and all(isinstance(v, int | float) and v >= 0 for v in weights.values())
+            and all(_finite(v) and v >= 0 for v in weights.values())
             and sum(weights.values()) > 0,
             "plan.weights",
             field="composite_weights",
+        )
+        formula = data.get("branch_formula") or {}
+        require(
+            isinstance(formula, dict)
+            and set(formula) <= {"own", "groups", "members"}
+            and all(_finite(v) and v >= 0 for v in formula.values()),
+            "plan.weights",
+            field="branch_formula",
         )
         rules = data.get("rules", {})
         require(isinstance(rules, dict), "plan.rules_not_object", field="rules")
@@ -163,6 +196,14 @@ class PlanContent:
                 field="rules",
                 rule=name,
             )
+        pools = rules.get("pool_weights") or {}
+        require(
+            isinstance(pools, dict)
+            and set(pools) <= {"members", "constituents"}
+            and all(_finite(v) and v >= 0 for v in pools.values()),
+            "plan.weights",
+            field="rules",
+        )
         return cls(data=data, criteria=criteria, items=items)
 
     def items_for(self, level: str) -> list[ScoringItem]:
@@ -229,7 +270,7 @@ class Campaign(TenantAggregate):
     @classmethod
     def open(cls, year: int, title: str) -> Campaign:
         require(2000 <= year <= 2100, "campaign.year_out_of_range", field="year")
-        return cls(year=year, title=require_text(title, "title", max_length=200))
+        return cls(year=year, title=require_text(title, "title", max_length=200, multiline=False))
 
     @event("Opened")
     def __init__(self, year: int, title: str) -> None:
@@ -294,7 +335,9 @@ class Plan(TenantAggregate):
     def draft(cls, year: int, content: dict[str, Any], drafter: str) -> Plan:
         PlanContent.parse(content)
         return cls(
-            year=year, content=content, drafter=require_text(drafter, "drafter", max_length=50)
+            year=year,
+            content=content,
+            drafter=require_text(drafter, "drafter", max_length=50, multiline=False),
         )
 
     @event("Drafted")
@@ -355,7 +398,7 @@ class Plan(TenantAggregate):
             if answering in self.answered:
                 raise StateConflict("plan.return_answered")
         PlanContent.parse(content)
-        self._revised(content=content, note=note.strip(), answering=answering)
+        self._revised(content=content, note=clean_text(note, "note"), answering=answering)
 
     @event("Revised")
     def _revised(self, content: dict[str, Any], note: str, answering: UUID | None) -> None:
@@ -366,7 +409,7 @@ class Plan(TenantAggregate):
 
     def circulate(self, to: str, on: date) -> None:
         self._expect(DISCUSSED, REVISED, doing="circulate")
-        self._circulated(to=require_text(to, "to", max_length=200), on=on)
+        self._circulated(to=require_text(to, "to", max_length=200, multiline=False), on=on)
 
     @event("Circulated")
     def _circulated(self, to: str, on: date) -> None:
@@ -375,7 +418,9 @@ class Plan(TenantAggregate):
     def record_comment(self, by: str, text: str, on: date) -> None:
         self._expect(CIRCULATED, doing="comment on")
         self._commented(
-            by=require_text(by, "by", max_length=100), text=require_text(text, "text"), on=on
+            by=require_text(by, "by", max_length=100, multiline=False),
+            text=require_text(text, "text"),
+            on=on,
         )
 
     @event("CommentRecorded")

@@ -82,6 +82,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不能超过 {max_length} 个字。",
         "{field} is longer than {max_length} characters",
     ),
+    "text.bad_character": (
+        "不能含有控制字符或无效字符（{character}）。",
+        "{field} holds a control or invalid character ({character})",
+    ),
+    "text.not_text": ("此项应为文字。", "{field} must be text"),
+    "code.malformed": (
+        "代码只能用字母和数字（党员编号、党小组代码还可用 - 和 _），最多 20 位。",
+        "{field} must be 1-20 letters and digits (member numbers and group codes: also - and _)",
+    ),
     "date.malformed": (
         "“{value}”不是有效的日期，日期格式应为 YYYY-MM-DD。",
         "{value!r} is not a date (YYYY-MM-DD)",
@@ -327,6 +336,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plan.item_malformed": (
         "每个评分项目都须有代码、层级、评选条件、名称、满分和权重。",
         "each scoring item needs code, level, criterion, title, max_points, weight",
+    ),
+    "plan.item_code": (
+        "评分项目代码“{item}”只能用字母和数字，最多 20 位。",
+        "item code {item!r} must be 1-20 letters and digits",
     ),
     "plan.item_twice": ("评分项目 {item} 重复。", "scoring item {item} twice"),
     "plan.item_level": ("评分项目 {item} 的层级无效。", "item {item}: unknown level"),
@@ -646,6 +659,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.unknown_template": ("没有这种模板。", "no template for {kind}"),
     "import.unknown_kind": ("没有这种导入。", "no import of {kind}"),
     "import.upload_not_found": ("找不到上传的内容，请重新上传。", "upload not found"),
+    "init.password_short": (
+        "首位管理员的密码至少 {min_length} 个字符。",
+        "the first admin's password must have at least {min_length} characters",
+    ),
     "job.too_many": (
         "同时运行的任务过多，请一分钟后再试。",
         "too many jobs are running; try again in a minute",

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
 from cxzy_saas.domain.plan import LEVELS, PlanContent
 
@@ -93,7 +93,7 @@ class Measure(TenantAggregate):
             raise StateConflict("measure.not_reported_below")
         if self.acknowledged:
             raise StateConflict("measure.acknowledged_already")
-        self._acknowledged(note=note.strip(), on=on)
+        self._acknowledged(note=clean_text(note, "note"), on=on)
 
     @event("Acknowledged")
     def _acknowledged(self, note: str, on: date) -> None:
@@ -103,7 +103,7 @@ class Measure(TenantAggregate):
         if self.done_on is not None:
             raise StateConflict("measure.done_already", on=self.done_on)
         require(on.year == self.year, "measure.done_outside_year", field="on", year=self.year)
-        self._completed(on=on, note=note.strip())
+        self._completed(on=on, note=clean_text(note, "note"))
 
     @event("Completed")
     def _completed(self, on: date, note: str) -> None:
@@ -141,7 +141,7 @@ class DailyRecord(TenantAggregate):
             subject=subject,
             criterion=criterion,
             text=require_text(text, "text", max_length=5000),
-            evidence=evidence.strip(),
+            evidence=clean_text(evidence, "evidence"),
         )
 
     @event("Recorded")
@@ -396,7 +396,7 @@ class Meeting(TenantAggregate):
             year=year,
             kind=kind,
             on=on,
-            title=require_text(title, "title", max_length=200),
+            title=require_text(title, "title", max_length=200, multiline=False),
             attendees=attendees,
             minutes=require_text(minutes, "minutes"),
         )

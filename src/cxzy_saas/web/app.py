@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 from datetime import date
@@ -14,8 +13,8 @@ from flask.json.provider import DefaultJSONProvider
 
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.config import Settings
-from cxzy_saas.web import api, limits, pages, problems, security
+from cxzy_saas.config import MISSING_SECRET, Settings, SettingsError
+from cxzy_saas.web import api, edge, health, limits, metrics, pages, problems, requestlog, security
 from cxzy_saas.web.api import openapi
 
 
@@ -34,21 +33,35 @@ class JSONProvider(DefaultJSONProvider):
             return sorted(o)
         return DefaultJSONProvider.default(o)
 
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Request bodies (``request.get_json``) through the edge's limits: a BodyError is a
+        ValueError, which Flask answers with 400."""
+        return edge.loads_json(s)
+
 
 def create_app(
     settings: Settings | None = None, test_config: dict[str, Any] | None = None
 ) -> Flask:
+    """The application over ``settings`` (default: from the environment).
+
+    Raises:
+        SettingsError: a malformed setting, or no secret key (CXZY_SECRET_KEY) outside tests:
+            tokens and sessions are signed with it, and a key made up here would sign
+            everyone out at each restart and differ between workers. ``cxzy demo`` makes one
+            for its own server.
+    """
+    settings = settings or Settings.from_env()
+    test_config = test_config or {}
+    secret = settings.secret_key or test_config.get("SECRET_KEY")
+    if not secret and not test_config.get("TESTING"):
+        raise SettingsError(MISSING_SECRET)
     app = Flask(__name__)
     app.json = JSONProvider(app)
     app.config.from_mapping(
-        # Tokens and sessions are signed with it; without CXZY_SECRET_KEY a restart signs
-        # everyone out, which is right for the demo and wrong for production.
-        SECRET_KEY=os.environ.get("CXZY_SECRET_KEY") or secrets.token_hex(32),
+        SECRET_KEY=secret or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
-    if test_config:
-        app.config.update(test_config)
-    settings = settings or Settings.from_env()
+    app.config.update(test_config)
     tenancy = Tenancy(settings)
     app.extensions["cxzy.tenancy"] = tenancy
     app.extensions["cxzy.read_port"] = wiring.read_port(tenancy)
@@ -59,6 +72,9 @@ def create_app(
         start_projector(tenancy)
 
     problems.register(app)
+    requestlog.init_app(app)  # request ids and access lines (before the metrics: they time it)
+    metrics.init_app(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     pages.init_app(app)  # CSRF on every form (the JSON API exempt), session cookie, i18n
     app.register_blueprint(api.bp)

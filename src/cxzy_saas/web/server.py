@@ -10,19 +10,35 @@ a second projector over the same file). On PostgreSQL the projector is its own p
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 
-from cxzy_saas.config import Settings
+from cxzy_saas.config import MISSING_SECRET, Settings
 
 
-def serve(settings: Settings, host: str, port: int, workers: int | None, threads: int) -> None:
-    from cxzy_saas.web.app import create_app
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    demo: bool = False,
+) -> None:
+    """Serve until stopped.
+
+    Raises:
+        click.ClickException: no CXZY_SECRET_KEY (only the demo makes one up, for as long as
+            its server runs).
+    """
+    from cxzy_saas.web import requestlog
 
     if workers is None:
         workers = 1 if settings.backend == "sqlite" else 2
@@ -31,6 +47,21 @@ def serve(settings: Settings, host: str, port: int, workers: int | None, threads
             "on SQLite the projector runs inside the web process: use --workers 1 "
             "(or PostgreSQL with `cxzy project run` for more workers)"
         )
+    if not settings.secret_key:
+        if not demo:
+            raise click.ClickException(MISSING_SECRET)
+        # Made before the workers fork, so that every worker signs with the same key.
+        settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))
+    requestlog.configure()
+    if settings.metrics_dir is None:
+        # Every worker's counters in files of one folder, added up when scraped; a folder of
+        # this server's own, made before the workers fork (and before prometheus-client is
+        # imported, which reads the variable once).
+        folder = Path(tempfile.mkdtemp(prefix="cxzy-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        settings = dataclasses.replace(settings, metrics_dir=folder)
+    from cxzy_saas.web.app import create_app
+
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:  # gunicorn runs on Unix only
@@ -54,9 +85,6 @@ def serve(settings: Settings, host: str, port: int, workers: int | None, threads
         def load(self) -> Flask:
             return self.factory()
 
-    # Every worker must sign and check tokens and sessions with the same key: without
-    # CXZY_SECRET_KEY, one is made here, before the workers fork, and lives as long as the server.
-    os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))
     click.echo(
         f"serving on http://{host}:{port}/ with gunicorn "
         f"({workers} worker{'s' if workers > 1 else ''} × {threads} threads; Ctrl-C stops)"
@@ -68,7 +96,9 @@ def serve(settings: Settings, host: str, port: int, workers: int | None, threads
             "workers": workers,
             "threads": threads,
             "worker_class": "gthread",
-            "accesslog": "-",
+            # The application writes its own access lines (never a ballot cast's): requestlog.py
+            "accesslog": None,
+            "logconfig_dict": requestlog.logging_config(),
             "timeout": 120,
         },
     ).run()

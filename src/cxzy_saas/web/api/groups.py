@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from cxzy_saas.application.commands.organisation import DissolveGroup, FormGroup, RenameGroup
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import In, PageArgs, page_of, paginate, string, text
+from cxzy_saas.web.api.schemas import In, PageArgs, code_text, page_of, paginate, text
 
 
 class GroupIn(In):
-    code = string(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
+    code = code_text(required=True)
     name = text(100, required=True)
 
 

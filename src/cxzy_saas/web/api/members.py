@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -20,17 +21,30 @@ from cxzy_saas.domain.organisation import BRANCH_ROLES, MEMBER_STATUSES
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.groups import ReasonIn
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import EventOut, In, OnIn, PageArgs, page_of, paginate, string, text
+from cxzy_saas.web.api.schemas import (
+    EventOut,
+    In,
+    OnIn,
+    PageArgs,
+    code_text,
+    matching,
+    page_of,
+    paginate,
+    string,
+    text,
+)
+
+PHONE = re.compile(r"[0-9+ -]{0,20}")
 
 
 class MemberIn(In):
-    member_no = string(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,20}$"))
+    member_no = code_text(required=True)
     name = text(50, required=True)
     status = string(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
     group = string(load_default=None, allow_none=True)
     joined_on = fields.Date(required=True)
     gender = string(load_default="", validate=validate.OneOf(["", "男", "女"]))
-    phone = string(load_default="", validate=validate.Regexp(r"^[0-9+ -]{0,20}$"))
+    phone = string(load_default="", validate=matching(PHONE))
 
 
 class MemberOut(Schema):

@@ -28,6 +28,7 @@ from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.domain.plan import Plan
 from cxzy_saas.web.api.auth import COMMITTEE_ROLES
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.plan_content import PlanContentIn
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import YEAR, In, OnIn, optional_text, string, text
 
@@ -35,7 +36,7 @@ from cxzy_saas.web.api.schemas import YEAR, In, OnIn, optional_text, string, tex
 class DraftIn(In):
     year = fields.Integer(required=True, validate=YEAR)
     drafter = text(50, required=True)
-    content = fields.Dict(load_default=None, allow_none=True)
+    content = fields.Nested(PlanContentIn, load_default=None, allow_none=True)
 
 
 class MinutesIn(In):
@@ -44,7 +45,7 @@ class MinutesIn(In):
 
 
 class RevisionIn(In):
-    content = fields.Dict(required=True)
+    content = fields.Nested(PlanContentIn, required=True)
     note = optional_text(2000)
 
 
@@ -64,6 +65,17 @@ class DecisionIn(In):
     reason = optional_text(2000)
 
 
+class CommentOut(Schema):
+    by = fields.String()
+    text = fields.String()
+    on = fields.String()
+
+
+class DiscussionOut(Schema):
+    on = fields.String()
+    minutes = fields.String()
+
+
 class PlanOut(Schema):
     year = fields.Integer()
     status = fields.String()
@@ -71,9 +83,9 @@ class PlanOut(Schema):
     drafter = fields.String()
     submissions = fields.Integer()
     decision = fields.String(allow_none=True)
-    content = fields.Dict()
-    comments = fields.List(fields.Dict())
-    discussions = fields.List(fields.Dict())
+    content = fields.Nested(PlanContentIn)
+    comments = fields.List(fields.Nested(CommentOut))
+    discussions = fields.List(fields.Nested(DiscussionOut))
 
 
 def plan_out(app: PlanCommands, plan: Plan, decision: str | None = None) -> dict[str, Any]:

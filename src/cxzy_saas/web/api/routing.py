@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property, wraps
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from marshmallow import Schema
 
 from cxzy_saas.application.branch import BranchApplication
@@ -145,7 +145,7 @@ def api_route(
         def endpoint(**path: Any) -> Response:
             user, actor, code = None, None, path.get("code")
             if access.scope in ("branch", "committee"):
-                user = principal()
+                user = g.cxzy_user = principal()  # g: the logs name the user (requestlog.py)
                 actor = actor_for(user, access.scope, code, access.roles)
             elif access.scope == "ballot" and parent_or_none(code) is None:
                 raise NotFound("resource.not_found")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.domain.text import CODE as CODE_PATTERN
+from cxzy_saas.domain.text import bad_character, is_code
 
 YEAR = validate.Range(min=2000, max=2100)
 MONTH = validate.Range(min=1, max=12)
@@ -19,22 +23,77 @@ CODE = validate.Length(min=1, max=40)  # a tenant's code (the domain checks its 
 
 class Text(fields.String):
     """The field of every text in every request schema (codes, choices, free text; dict keys and
-    list items too), so that what all text must pass is checked in this one place. A test holds
-    every request schema to it; the OpenAPI document sees a string."""
+    list items too), so that what all text must pass is checked in this one place: no NUL or
+    other control character (a new line and a tab only in ``multiline`` text), no lone
+    surrogate (:mod:`cxzy_saas.domain.text`). A test holds every request schema to it; the
+    OpenAPI document sees a string."""
+
+    def __init__(self, *, multiline: bool = False, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.multiline = multiline
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
+        loaded = super()._deserialize(value, attr, data, **kw)
+        found = bad_character(loaded, multiline=self.multiline)
+        if found is not None:
+            raise ValidationError(f"Holds a control or invalid character ({found}).")
+        return loaded
+
+
+class FiniteNumber(fields.Float):
+    """A finite number (NaN and infinities refused, as by every ``Float`` here) that keeps its
+    kind: an int stays an int and a float a float, so that a plan's content is stored as it was
+    sent; a numeric string becomes a float; booleans are refused."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(allow_nan=False, **kw)
+
+    def _format_num(self, value: Any) -> Any:
+        if isinstance(value, int):
+            if abs(value) > 2**53:  # beyond what a float (and JavaScript) holds exactly
+                raise OverflowError(value)
+            return value
+        return value if isinstance(value, float) else float(value)
 
 
 def string(**kw: Any) -> Text:
+    """One line: codes, choices, names."""
     return Text(**kw)
 
 
-def text(max_length: int = 20000, **kw: Any) -> Text:
-    """Free text that must not be empty (the domain strips and checks it again)."""
-    return string(validate=validate.Length(min=1, max=max_length), **kw)
+def text(max_length: int = 20000, *, multiline: bool | None = None, **kw: Any) -> Text:
+    """Free text that must not be empty (the domain strips and checks it again). Short text
+    (names, titles: 200 characters or fewer) is one line unless ``multiline`` says otherwise."""
+    lines = max_length > 200 if multiline is None else multiline
+    return Text(multiline=lines, validate=validate.Length(min=1, max=max_length), **kw)
 
 
-def optional_text(max_length: int = 2000, **kw: Any) -> Text:
+def optional_text(max_length: int = 2000, *, multiline: bool | None = None, **kw: Any) -> Text:
     """Free text that may be left out (an empty string)."""
-    return string(load_default="", validate=validate.Length(max=max_length), **kw)
+    lines = max_length > 200 if multiline is None else multiline
+    return Text(multiline=lines, load_default="", validate=validate.Length(max=max_length), **kw)
+
+
+def number(**kw: Any) -> FiniteNumber:
+    return FiniteNumber(**kw)
+
+
+def matching(
+    pattern: re.Pattern[str], error: str = "String does not match expected pattern."
+) -> Callable[[str], None]:
+    """A validator of the whole value against ``pattern`` (marshmallow's ``Regexp`` matches at
+    the start only, so ``^...$`` lets a trailing new line through)."""
+
+    def check(value: str) -> None:
+        if not is_code(value, pattern):
+            raise ValidationError(error)
+
+    return check
+
+
+def code_text(**kw: Any) -> Text:
+    """A member number or a group code: 1-20 letters, digits, ``_`` and ``-``."""
+    return string(validate=matching(CODE_PATTERN), **kw)
 
 
 def check_level(level: str) -> None:

@@ -121,6 +121,9 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^Length must be between 1 and (\d+)", "请选择 1 到 {0} 项"),
         (r"^Special numeric values", "应为数字"),
+        (r"^Holds a control or invalid character \((\S+)\)", "不能含有控制字符或无效字符（{0}）"),
+        (r"^Number too large", "数字过大"),
+        (r"^Not a fraction between 0 and 1", "应为 0 到 1 之间的比例（如 1/3）"),
         (r"^Length must be between|^Shorter than minimum length", "数量不符合要求"),
     )
 )

@@ -18,6 +18,7 @@ from cxzy_saas.application.commands.organisation import EnrolMember
 from cxzy_saas.domain.errors import DomainError, InvalidInput
 from cxzy_saas.domain.organisation import Member
 from cxzy_saas.domain.plan import PlanContent
+from cxzy_saas.domain.text import bad_character
 from cxzy_saas.domain.work import Assessment, check_points, month_period
 from cxzy_saas.web.pages import i18n
 from cxzy_saas.web.pages.tables import Column, Table
@@ -75,7 +76,20 @@ def parse_date(text: str) -> date | None:
 
 
 def _rows(table: Table) -> list[Row]:
-    return [Row(line, cells) for line, cells in zip(table.lines, table.rows, strict=True)]
+    """The table's rows, each with an error for a cell holding a control character (the
+    command would refuse it: say so at the row, before anything is confirmed)."""
+    rows = [Row(line, cells) for line, cells in zip(table.lines, table.rows, strict=True)]
+    for row in rows:
+        for key, text in row.cells.items():
+            found = bad_character(text, multiline=False)
+            if found is not None:
+                row.errors.append(
+                    tr(
+                        f"“{key}”一栏含有控制字符或无效字符（{found}）",
+                        f"{key}: a control or invalid character ({found})",
+                    )
+                )
+    return rows
 
 
 def _numbers(rows: list[Row]) -> None:

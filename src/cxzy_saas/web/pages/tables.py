@@ -7,9 +7,9 @@ never anything else, so the page shows it instead of a 500. Cells come back as s
 the domain's own rules.
 
 Writing guards against formula injection: a text cell that Excel would read as a formula
-(``=``, ``@``, or ``+``/``-`` not followed by a number) is written with a leading apostrophe in
-CSV and as a plain string in XLSX; reading strips that apostrophe again, so an export imports
-back unchanged.
+(``=``, ``@``, or ``+``/``-`` not followed by a number), in the header row as in the data, is
+written with a leading apostrophe in CSV and as a plain string in XLSX; reading strips that
+apostrophe again, so an export imports back unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ from typing import Any
 
 MAX_ROWS = 2000  # a branch has tens to a few hundred members; more is a wrong file
 MAX_COLUMNS = 40
+# What a file may hold before anything is parsed into Python objects (see ``_check_xlsx``): a
+# 55 KB workbook can unpack to a row of 500,000 cells, which openpyxl would build whole.
+MAX_ROW_CELLS = 1000  # cells in one row, empty styled ones included
+MAX_CELLS = 120_000  # cells in all sheets, and shared strings (2,001 rows x 40 columns is 80,040)
+MAX_UNPACKED = 32 * 1024 * 1024  # bytes of all the workbook's parts, unpacked
+MAX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
 _NUMBER = re.compile(r"^[+-]?[\d\s().]*$")
@@ -115,6 +121,9 @@ def _read_csv(data: bytes) -> list[list[str]]:
     try:
         rows = []
         for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            if len(row) > MAX_ROW_CELLS:
+                wide = _too_big("row")
+                raise TableError(wide.zh, wide.en)
             rows.append([cell_text(c) for c in row])
             if len(rows) > MAX_ROWS + 1:
                 break
@@ -123,10 +132,113 @@ def _read_csv(data: bytes) -> list[list[str]]:
         raise TableError(f"CSV 格式有误:{error}", f"Malformed CSV: {error}") from None
 
 
+class _TooBig(Exception):
+    """Raised inside the XML scan as soon as a limit is passed; becomes a TableError."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def _too_big(kind: str) -> _TooBig:
+    if kind == "row":
+        return _TooBig(
+            f"文件中有一行超过 {MAX_ROW_CELLS} 个单元格，"
+            f"请只保留要导入的列（最多 {MAX_COLUMNS} 列）",
+            f"A row has over {MAX_ROW_CELLS} cells (at most {MAX_COLUMNS} columns are read)",
+        )
+    if kind == "cells":
+        return _TooBig(
+            f"工作簿的单元格过多（超过 {MAX_CELLS} 个），请只保留要导入的工作表和数据",
+            f"The workbook has over {MAX_CELLS} cells",
+        )
+    return _TooBig(
+        "工作簿解压后过大，请只保留要导入的数据",
+        "The workbook unpacks to too much data",
+    )
+
+
+def _scan(part: Any, on_start: Any) -> None:
+    """Stream ``part`` (a file in the zip) through expat, which builds nothing; ``on_start``
+    sees each element's name (``c``, or ``x:c`` where the file uses a prefix) and may raise to
+    stop at once. A document type declaration (none in a real workbook; the door to entity
+    expansion) is refused."""
+    import xml.parsers.expat
+
+    parser = xml.parsers.expat.ParserCreate()
+
+    def no_doctype(*_: Any) -> None:
+        raise _too_big("unpacked")
+
+    parser.StartDoctypeDeclHandler = no_doctype
+    parser.StartElementHandler = on_start
+    while chunk := part.read(256 * 1024):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _local(names: str) -> frozenset[str]:
+    """An element's name bare and with the prefixes producers use."""
+    return frozenset(p + n for n in names.split() for p in ("", "x:", "s:", "ss:", "main:"))
+
+
+_ROW, _CELL, _STRING = _local("row"), _local("c"), _local("si")
+
+
+def _check_xlsx(data: bytes) -> None:
+    """Refuse a workbook that would cost too much to read, before openpyxl reads any of it
+    (its read-only mode still builds a whole row, and reads every sheet once on opening when
+    the sheet does not state its size): the unpacked size of its parts, then the cells of
+    every sheet and the shared strings, counted while streaming and stopped at the limit.
+
+    Raises:
+        TableError: a limit is passed (or the file is no zip).
+    """
+    counted = {"cells": 0, "strings": 0}
+    row = 0
+
+    def sheet_element(name: str, _: Any) -> None:
+        nonlocal row
+        if name in _CELL:
+            row += 1
+            counted["cells"] += 1
+            if row > MAX_ROW_CELLS:
+                raise _too_big("row")
+            if counted["cells"] > MAX_CELLS:
+                raise _too_big("cells")
+        elif name in _ROW:
+            row = 0
+
+    def strings_element(name: str, _: Any) -> None:
+        if name in _STRING:
+            counted["strings"] += 1
+            if counted["strings"] > MAX_CELLS:
+                raise _too_big("cells")
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+            if sum(p.file_size for p in parts) > MAX_UNPACKED:
+                raise _too_big("unpacked")
+            for part in parts:
+                name = part.filename.lower()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with book.open(part) as stream:
+                        _scan(stream, sheet_element)
+                elif name == "xl/sharedstrings.xml":
+                    if part.file_size > MAX_SHARED_STRINGS_BYTES:
+                        raise _too_big("unpacked")
+                    with book.open(part) as stream:
+                        _scan(stream, strings_element)
+    except _TooBig as error:
+        raise TableError(error.zh, error.en) from None
+
+
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
+        _check_xlsx(data)  # the limits, before openpyxl reads anything
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they do not matter here.
             warnings.simplefilter("ignore")
@@ -141,6 +253,8 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
                         break
             finally:
                 book.close()
+    except TableError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
         raise TableError(
             "无法读取该 XLSX 文件,请确认它是 Excel 工作簿(.xlsx)",
@@ -227,7 +341,7 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 with a BOM: without it Excel opens the Chinese as mojibake."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([_guarded(cell_text(h)) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else _guarded(cell_text(v)) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -245,6 +359,7 @@ def write_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     sheet.append(list(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        cell.data_type = "s"  # a header is text like any cell: never a formula
     for row in rows:
         sheet.append([None if v == "" else v for v in row])
         for cell in sheet[sheet.max_row]:

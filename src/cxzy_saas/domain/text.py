@@ -1,0 +1,34 @@
+"""What every text must be before it is stored: no NUL or other control characters (a new line
+and a tab only where the text has lines), no lone surrogates, and codes of letters and digits.
+
+The web's schemas check requests with these same functions (``web/api/schemas.py``), and the
+domain checks again (``require_text``, ``require_code``), so that the command line, the demo and
+any future entry point store nothing a reader of the logs, a PDF or a spreadsheet would choke on:
+a NUL stops PostgreSQL's text type, a lone surrogate cannot be encoded as UTF-8, and a code that
+ends in a new line passes ``re.match(r"^...$")`` and then names a file or a schema.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls; the Unicode line and
+# paragraph separators (JavaScript and some CSV readers take them for new lines); lone
+# surrogates. Multi-line text allows \t, \n and \r (a browser sends a textarea's lines as \r\n).
+_MULTILINE_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_LINE_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+# Codes a user types: member numbers, group codes, scoring items' codes.
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}")
+ITEM_CODE = re.compile(r"[A-Za-z0-9]{1,20}")
+
+
+def bad_character(text: str, *, multiline: bool) -> str | None:
+    """The first character ``text`` may not hold (as ``U+XXXX``), or None when it is clean."""
+    found = (_MULTILINE_REFUSED if multiline else _LINE_REFUSED).search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def is_code(text: object, pattern: re.Pattern[str] = CODE) -> bool:
+    """``text`` is whole a code of ``pattern`` (a full match: no trailing new line slips by)."""
+    return isinstance(text, str) and pattern.fullmatch(text) is not None

@@ -1,0 +1,109 @@
+"""The full schema of a plan's content (criteria, scoring items, weights, rules), the shape of
+``projections/catalogue.toml``: every key named, every text clean, every number finite.
+
+The domain parses the content again (``PlanContent.parse``: criteria numbered once per level,
+items naming criteria that exist, at least one of each level); this schema refuses at the edge
+what is not even of the right shape, so that nothing but a plan is stored in a plan's events.
+Nothing is added to what the client sent (no defaults): the content is stored as sent.
+"""
+
+from __future__ import annotations
+
+import fractions
+import math
+from typing import Any
+
+from marshmallow import fields, validate
+
+from cxzy_saas.domain.plan import LEVELS
+from cxzy_saas.domain.text import ITEM_CODE, bad_character
+from cxzy_saas.web.api.schemas import In, matching, number, string, text
+
+NOT_NEGATIVE = validate.Range(min=0, max=1_000_000)
+
+
+class Fraction(fields.Field):
+    """A share between 0 and 1, as a number (0.3) or as a fraction's text ("1/3"), kept as
+    sent; null when the rule is off."""
+
+    default_error_messages = {  # noqa: RUF012 (marshmallow merges these per class)
+        "invalid": "Not a fraction between 0 and 1 (a number, or a text such as 1/3).",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError(value)
+            if isinstance(value, str) and (
+                len(value) > 20 or bad_character(value, multiline=False)
+            ):
+                raise ValueError(value)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(value)
+            share = fractions.Fraction(value)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            raise self.make_error("invalid") from None
+        if not 0 <= share <= 1:
+            raise self.make_error("invalid")
+        return value
+
+
+class WeightsIn(In):
+    work = number(validate=NOT_NEGATIVE)
+    rating = number(validate=NOT_NEGATIVE)
+    target = number(validate=NOT_NEGATIVE)
+
+
+class BranchFormulaIn(In):
+    own = number(validate=NOT_NEGATIVE)
+    groups = number(validate=NOT_NEGATIVE)
+    members = number(validate=NOT_NEGATIVE)
+
+
+class PoolWeightsIn(In):
+    members = number(validate=NOT_NEGATIVE)
+    constituents = number(validate=NOT_NEGATIVE)
+
+
+class RulesIn(In):
+    quota_fraction = Fraction(allow_none=True)
+    veto_incompetent_share = Fraction(allow_none=True)
+    veto_min_trust = Fraction(allow_none=True)
+    min_turnout = Fraction(allow_none=True)
+    rating_aggregate = string(validate=validate.OneOf(["mean", "median"]))
+    bands = fields.Boolean(truthy={True}, falsy={False})
+    pool_weights = fields.Nested(PoolWeightsIn)
+
+
+class CriterionIn(In):
+    level = string(required=True, validate=validate.OneOf(LEVELS))
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    text = text(2000, required=True)
+
+
+class ItemIn(In):
+    code = string(required=True, validate=matching(ITEM_CODE))
+    level = string(required=True, validate=validate.OneOf(LEVELS))
+    criterion = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    title = text(200, required=True)
+    max_points = number(
+        required=True, validate=validate.Range(min=0, max=10_000, min_inclusive=False)
+    )
+    weight = number(required=True, validate=validate.Range(min=0, max=10_000))
+
+
+class PlanContentIn(In):
+    guiding_ideology = text(required=True)
+    assessment_method = text(required=True)
+    selection_method = text(required=True)
+    commendation_method = text(required=True)
+    organisation = text(required=True)
+    composite_weights = fields.Nested(WeightsIn, required=True)
+    branch_formula = fields.Nested(BranchFormulaIn)
+    rules = fields.Nested(RulesIn)
+    criteria = fields.List(
+        fields.Nested(CriterionIn), required=True, validate=validate.Length(min=1, max=200)
+    )
+    items = fields.List(
+        fields.Nested(ItemIn), required=True, validate=validate.Length(min=1, max=500)
+    )

@@ -1,0 +1,63 @@
+"""Health for the orchestrator: ``/healthz`` (the process answers) and ``/readyz`` (it can
+serve: the database answers, ``cxzy init`` has made the schemas, the read models are no more
+than ``CXZY_READY_MAX_LAG`` events behind the logs). JSON either way; 503 when not ready.
+
+Neither needs a sign-in, and neither says more than an operator needs: no URL, no error text
+from the database (that goes to the log), only which check failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from cxzy_saas.projections.lag import projector_lag
+from cxzy_saas.web import read_model_of, read_port_of, tenancy_of
+
+bp = Blueprint("health", __name__)
+log = logging.getLogger("cxzy.health")
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def readiness() -> tuple[bool, dict[str, Any]]:
+    """(ready, the checks and what each found)."""
+    app = current_app
+    tenancy = tenancy_of(app)
+    checks: dict[str, Any] = {}
+    try:
+        initialised = tenancy.initialised()
+        checks["database"] = {"ok": True}
+    except Exception:
+        log.exception("readiness: the database does not answer")
+        checks["database"] = {"ok": False}
+        return False, checks
+    checks["schemas"] = {"ok": initialised}
+    if not initialised:
+        checks["schemas"]["hint"] = "run `cxzy init`"
+        return False, checks
+    try:
+        lag = projector_lag(read_port_of(app), read_model_of(app))
+    except Exception:
+        log.exception("readiness: the read models cannot be read")
+        checks["schemas"] = {"ok": False, "hint": "run `cxzy init`"}
+        return False, checks
+    limit = tenancy.settings.ready_max_lag
+    checks["projector"] = {"ok": lag.total <= limit, "max_lag": limit, **lag.as_dict()}
+    return all(check["ok"] for check in checks.values()), checks
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    ready, checks = readiness()
+    response = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
