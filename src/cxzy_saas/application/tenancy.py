@@ -57,6 +57,13 @@ class Tenancy:
         self._lock = threading.RLock()
         self._parents: dict[str, str] = {}  # branch code -> committee code
         self._committees: set[str] = set()
+        self._secret: bytes | None = None
+
+    def server_secret(self) -> bytes:
+        """The server's secret (ballot keys are derived from it), read once."""
+        if self._secret is None:
+            self._secret = self.settings.server_secret()
+        return self._secret
 
     def now(self) -> datetime:
         """The tenancy's clock, read at each event: the demo swaps in a simulated one."""
@@ -124,6 +131,7 @@ class Tenancy:
         # evicted application is reopened rather than used closed.
         if isinstance(app, BranchApplication):
             app.parent = lambda: self.committee(self.parent_of(code))
+            app.server_secret = self.server_secret
         if isinstance(app, CommitteeApplication):
             app.branch_app = self.branch
         return app

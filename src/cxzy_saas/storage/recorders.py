@@ -29,6 +29,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from cxzy_saas.storage import ballot_box
+
 TABLE = "cxzy_idempotency"
 
 
@@ -98,6 +100,7 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {TABLE} (user TEXT NOT NULL, key TEXT NOT NULL, "
             "fingerprint TEXT NOT NULL, claimed_at TEXT NOT NULL, status INTEGER, body TEXT, "
             "PRIMARY KEY (user, key))",
+            ballot_box.SQLITE_CREATE,
         ]
 
     def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
@@ -108,7 +111,17 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
                 f"INSERT INTO {TABLE} (user, key, fingerprint, claimed_at) VALUES (?, ?, ?, ?)",
                 (claim.user, claim.key, claim.fingerprint, _now()),
             )
+        box = ballot_box.pending()
+        if box is not None and stored_events:
+            ballot_box.run_sqlite(c, box)
         return result
+
+    def ballot_box(self, ballot: Any) -> bytes | None:
+        """The sealed envelope of an open ballot's box (None: it has none)."""
+        return ballot_box.read_sqlite(self.datastore, ballot)
+
+    def after_close(self) -> None:
+        """Nothing to do: SQLite zeroed the deleted envelope (``secure_delete``)."""
 
     def idempotent_lookup(self, user: str, key: str) -> Stored | None:
         with self.datastore.transaction(commit=False) as c:
@@ -138,6 +151,7 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
                 "PRIMARY KEY (username, key))"
             ).format(*self.idempotency_table)
         )
+        self.sql_create_statements.append(ballot_box.postgres_create(datastore.schema))
 
     def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
         # Runs inside the library's insert transaction, before the events are inserted.
@@ -151,6 +165,17 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
                 ).format(*self.idempotency_table),
                 (claim.user, claim.key, claim.fingerprint, _now()),
             )
+        box = ballot_box.pending()
+        if box is not None and stored_events:
+            ballot_box.run_postgres(curs, self.datastore.schema, box)
+
+    def ballot_box(self, ballot: Any) -> bytes | None:
+        """The sealed envelope of an open ballot's box (None: it has none)."""
+        return ballot_box.read_postgres(self.datastore, self.datastore.schema, ballot)
+
+    def after_close(self) -> None:
+        """Rewrite the box table without the dead versions of the envelope just deleted."""
+        ballot_box.vacuum_postgres(self.datastore, self.datastore.schema)
 
     def idempotent_lookup(self, user: str, key: str) -> Stored | None:
         with self.datastore.get_connection() as conn:

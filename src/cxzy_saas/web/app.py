@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
-from cxzy_saas.web import api, pages, problems
+from cxzy_saas.web import access_log, api, pages, problems
 from cxzy_saas.web.api import openapi
 
 
@@ -58,6 +58,8 @@ def create_app(
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
         start_projector(tenancy)
 
+    # A rater's requests never reach an access log with the client's address (decision 0017).
+    access_log.keep_raters_out()
     problems.register(app)
     app.register_blueprint(pages.bp)
     pages.init_app(app)  # CSRF on every form (the JSON API exempt), session cookie, i18n
