@@ -309,8 +309,11 @@ class Ballot(TenantAggregate):
 
 
 # When a code was spent is kept to the day (base.py stamps the event with the start of its day):
-# its minute, beside the log's other events, would help tie the cast to a rater.
+# its minute, beside the log's other events, would help tie the cast to a rater. The close, the
+# one event that holds grades, is kept to the day too, so that no record holding grades holds a
+# finer time.
 Ballot.CodeSpent.recorded_to_the_day = True  # type: ignore[attr-defined]
+Ballot.Closed.recorded_to_the_day = True  # type: ignore[attr-defined]
 
 
 def recount(ballot: Ballot) -> str | None:
