@@ -35,9 +35,9 @@ CRITERIA_TITLES = {
 }
 
 
-def private(page: str | Response, status: int = 200) -> Response:
+def private(page: str | Response, status: int | None = None) -> Response:
     """A rater's page: never cached (the code is in its form), never named as a referrer."""
-    response = make_response(page, status)
+    response = make_response(page) if status is None else make_response(page, status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
