@@ -7,9 +7,11 @@
   var shown = form.querySelector(".progress .done");
   var rows = form.querySelectorAll("tr.subject");
 
+  // A chosen row loses the server's "invalid" mark; an unchosen one keeps it.
   function mark(row, chosen) {
-    var name = row.className.replace(/\s*\b(chosen|invalid)\b/g, "");
-    row.className = chosen ? name + " chosen" : name;
+    if (chosen) {
+      row.className = row.className.replace(/\s*\b(chosen|invalid)\b/g, "") + " chosen";
+    }
   }
 
   function count() {
