@@ -31,7 +31,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from cxzy_saas.domain.base import TenantAggregate, require, require_text
-from cxzy_saas.domain.errors import NotFound, StateConflict
+from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.scoring import GRADES, POOLS
 
 # A sheet is one letter per subject, in the ballot's order of subjects: "ECCB" graded the first
@@ -309,11 +309,11 @@ class Ballot(TenantAggregate):
 
 
 # When a code was spent is kept to the day (base.py stamps the event with the start of its day):
-# its minute, beside the log's other events, would help tie the cast to a rater. The close, the
-# one event that holds grades, is kept to the day too, so that no record holding grades holds a
-# finer time.
+# its minute, beside the log's other events, would help tie the cast to a rater. The close keeps
+# its moment: it is the same for every sheet, so it ties none of them to anything, and a close
+# stamped with the start of its day would sort before that day's earlier events, which the audit
+# trail and the as-of views read in time order (decision 0017).
 Ballot.CodeSpent.recorded_to_the_day = True  # type: ignore[attr-defined]
-Ballot.Closed.recorded_to_the_day = True  # type: ignore[attr-defined]
 
 
 def recount(ballot: Ballot) -> str | None:
@@ -332,7 +332,7 @@ def recount(ballot: Ballot) -> str | None:
             return f"{pool}: the turnout recorded is not that of the codes and sheets"
     try:
         counted = count_sheets(ballot.keys, ballot.pools, ballot.sheets)
-    except Exception:
+    except InvalidInput:
         return "a sheet cannot be counted (wrong length or letter)"
     for key in ballot.keys:
         for pool in ballot.pools:
