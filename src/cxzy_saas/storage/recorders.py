@@ -14,6 +14,10 @@ context; the recorders below are the library's own with one more insert in their
 The response is stored after the commit, in a second small transaction. If the process dies in
 between, a retry finds the claim without a response and is told so (HTTP 409) rather than
 running the command twice.
+
+The same insert carries out a ballot-box operation when the application sets one around a save
+(``ballot_box.py``): a cast's sealed sheet is written in the transaction that records its code
+spent, and a close empties the box in the transaction that records the sheets.
 """
 
 from __future__ import annotations
