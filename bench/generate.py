@@ -181,20 +181,25 @@ def write_branch(
 
         bid = UUID(int=ballot_id, version=4)
         codes = [f"C{code}{i:04d}" for i in range(members + 8)]
+        key = b"bench ballot codes"  # the generator bypasses the application and its keys
         ballot = Ballot.open(
             bid,
             YEAR,
             "年终民主测评",
-            [{"level": "member", "subject": m.member_no, "name": m.name} for m in people],
+            [{"level": "member", "subject": m.member_no} for m in people],
             {
-                "members": [code_hash(bid, c) for c in codes[:members]],
-                "constituents": [code_hash(bid, c) for c in codes[members:]],
+                "members": [code_hash(key, c) for c in codes[:members]],
+                "constituents": [code_hash(key, c) for c in codes[members:]],
             },
             date(YEAR, 12, 5),
+            salt="00" * 16,
+            short=f"BENCH{code}"[:10],
+            key_check="00" * 8,
         )
+        sheets: dict[str, list[str]] = {}
         for c in codes[: members + 5]:
-            ballot.cast(
-                c,
+            pool, sheet = ballot.spend(
+                code_hash(key, c),
                 {
                     f"member:{m.member_no}": GRADES[
                         min(
@@ -207,6 +212,9 @@ def write_branch(
                     for m in people
                 },
             )
-        ballot.close(date(YEAR, 12, 8))
+            sheets.setdefault(pool, []).append(sheet)
+        for found in sheets.values():
+            rng.shuffle(found)
+        ballot.close(date(YEAR, 12, 8), sheets)
         app.save(ballot)
     return app.head()

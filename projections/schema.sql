@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS rm_ballots (
     ballot TEXT NOT NULL,
     year INTEGER NOT NULL,
     title TEXT NOT NULL,
-    issued INTEGER NOT NULL,
+    short TEXT NOT NULL,           -- the slips' address: /b/<short>
+    issued INTEGER NOT NULL,       -- codes that count (issued less voided)
     cast_count INTEGER NOT NULL,
     closed INTEGER NOT NULL,
     tallies TEXT NOT NULL,         -- JSON at close: subject -> pool -> grade -> n; turnout

@@ -77,7 +77,8 @@ def demo_settings(request: pytest.FixtureRequest, tmp_path) -> Iterator[Settings
         return
     url = fresh_database(request.getfixturevalue("postgres_url"))
     try:
-        yield Settings(database_url=url, max_connections=5)
+        # data_dir: where the server's secret is kept without CXZY_SECRET_KEY (and checkpoints)
+        yield Settings(database_url=url, max_connections=5, data_dir=tmp_path / "var")
     finally:
         drop_database(url)
 
@@ -94,7 +95,7 @@ def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:  # type: ign
     if request.param == "sqlite":
         return Settings(data_dir=tmp_path / "var")
     url = request.getfixturevalue("postgres_url")
-    return Settings(database_url=url, max_connections=5)
+    return Settings(database_url=url, max_connections=5, data_dir=tmp_path / "var")
 
 
 @pytest.fixture

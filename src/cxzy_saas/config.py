@@ -6,10 +6,14 @@ A bad value ends the command with one line naming the variable and what it shoul
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+SECRET_FILE = "secret.key"
 
 MISSING_SECRET = (
     "CXZY_SECRET_KEY is not set: tokens and sessions are signed with it "
@@ -30,7 +34,8 @@ class Settings:
     # Tenant applications kept open at once; others are opened on demand and closed when evicted.
     app_cache_size: int = 64
     web: WebSettings = field(default_factory=lambda: WebSettings())
-    # Tokens and sessions are signed with it; every worker and replica needs the same one.
+    # Tokens and sessions are signed with it, ballot codes hashed and ballot boxes sealed with
+    # keys derived from it (decision 0017); every worker and replica needs the same one.
     secret_key: str | None = field(default=None, repr=False)
     # /readyz answers 503 while the projector is more events than this behind the logs.
     ready_max_lag: int = 1000
@@ -68,6 +73,30 @@ class Settings:
     def backend(self) -> str:
         return "postgres" if self.database_url else "sqlite"
 
+    def server_secret(self) -> bytes:
+        """CXZY_SECRET_KEY, or else the key in ``<data_dir>/secret.key``, made on first use.
+
+        The key file serves the demo and the command line where no CXZY_SECRET_KEY is set (the
+        web server refuses to start without one, except ``cxzy demo``, which serves with this
+        key, so that the ballots it built open with the codes it printed); a copy of the data
+        folder then carries the key with it, so production sets CXZY_SECRET_KEY and keeps it
+        out of the database and its backups.
+        """
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / SECRET_FILE
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(4)}")
+            with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                f.write(secrets.token_hex(32))
+            # A hard link never replaces: of two processes making the key at once, one
+            # links its draft, and both read that one.
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+            draft.unlink()
+        return path.read_text().strip().encode()
+
 
 def whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """``env[name]`` as a whole number from ``low`` to ``high``, ``default`` when unset.
@@ -96,7 +125,9 @@ class WebSettings:
     alike), per address on ballot-code entry.
     """
 
-    public_url: str = ""  # https://… turns on Secure cookies
+    # The address users and raters reach the server at: printed on ballot slips (a request's
+    # own host is wrong behind a reverse proxy); https://… turns on Secure cookies.
+    public_url: str = ""
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers are true
     rate_limit_storage: str = "memory://"  # redis://… when several processes serve
     sign_in_limit: str = "5 per minute; 20 per hour"
@@ -111,7 +142,7 @@ class WebSettings:
     def from_env(cls, env: Mapping[str, str]) -> WebSettings:
         """Raises SettingsError naming the setting that is wrong."""
         given = {
-            "public_url": env.get("CXZY_PUBLIC_URL"),
+            "public_url": (env.get("CXZY_PUBLIC_URL") or "").rstrip("/"),
             "rate_limit_storage": env.get("CXZY_RATE_LIMIT_STORAGE"),
             "sign_in_limit": env.get("CXZY_SIGN_IN_LIMIT"),
             "sign_in_address_limit": env.get("CXZY_SIGN_IN_ADDRESS_LIMIT"),

@@ -52,6 +52,8 @@ def markdown() -> str:
                 for f in dataclasses.fields(event)
                 if f.name not in COMMON
             ]
+            if getattr(event, "recorded_to_the_day", False):
+                fields.append("*recorded to the day (Beijing), never the moment*")
             lines.append(f"| `{cls.__name__}.{event.__name__}` | {', '.join(fields) or '—'} |")
         lines.append("")
     return "\n".join(lines)

@@ -215,7 +215,7 @@ def test_a_members_trail_links_each_correction_to_what_it_corrects(year):
     assert {"Assessment.Recorded", "Measure.Filed", "Ballot.Closed"} <= {
         e["event"] for e in entries
     }
-    assert "Ballot.Cast" not in {e["event"] for e in entries}
+    assert "Ballot.CodeSpent" not in {e["event"] for e in entries}
 
 
 def test_the_digest_is_the_same_every_time(year):

@@ -119,26 +119,38 @@ def a_year() -> tuple[Log, Log, dict[str, str]]:
             {"level": "member", "subject": "M1", "name": "张伟"},
             {"level": "member", "subject": "M2", "name": "李强"},
         ],
-        code_hashes={"members": ["h1", "h2"]},
+        code_hashes={"members": ["h1", "h2", "h3"]},
         on=date(2026, 12, 1),
+        salt="ab" * 16,
+        short="K7Q2M9XAP3",
+        key_check="00" * 8,
     )
     b.add(
         BALLOT,
-        "Ballot.Cast",
+        "Ballot.CodeSpent",
         {"user": "anonymous", "role": "rater", "tenant": "b01"},
         code_hash="h1",
         pool="members",
-        grades={"member:M1": "excellent", "member:M2": "competent"},
+    )
+    b.add(
+        BALLOT,
+        "Ballot.CodesReissued",
+        pool="members",
+        all_unspent=False,
+        listed=["h3"],
+        voided=1,
+        code_hashes=["h4"],
     )
     refs["closed"] = b.add(
         BALLOT,
         "Ballot.Closed",
         on=date(2026, 12, 5),
-        turnout={"members": {"issued": 2, "cast": 1}},
+        turnout={"members": {"issued": 3, "cast": 1}},
         tallies={
             "member:M1": {"members": {"excellent": 1}},
             "member:M2": {"members": {"competent": 1}},
         },
+        sheets={"members": ["EC"]},
     )
     b.add(NOMINATION, "Nomination.Started", year=2026)
     refs["shortlisted"] = b.add(
@@ -251,21 +263,28 @@ def test_each_correction_names_the_event_it_corrects_and_is_named_by_it():
 def test_ballots_stay_anonymous_and_personal_data_is_not_shown():
     branch, committee, refs = a_year()
     entries = trail(branch, committee, resolve(branch, committee, "M1"))
-    assert not any(e["event"] == "Ballot.Cast" for e in entries)
+    assert not any(e["event"] == "Ballot.CodeSpent" for e in entries)
     closed = next(e for e in entries if e["ref"] == refs["closed"])
     assert closed["fields"]["tallies"] == {"member:M1": {"members": {"excellent": 1}}}
     opened = next(e for e in entries if e["ref"] == refs["ballot"])
-    assert opened["fields"]["code_hashes"] == {"members": 2}
+    assert opened["fields"]["code_hashes"] == {"members": 3}
     enrolled = entries[0]["fields"]
     assert "13800000000" not in str(enrolled) and "张伟" not in str(enrolled)
     named = next(e for e in entries if e["ref"] == refs["named"])["fields"]["entries"]
     assert [(x["subject"], x["name"]) for x in named] == [("M1", "(personal data, not shown)")]
     shortlisted = next(e for e in entries if e["ref"] == refs["shortlisted"])["fields"]
     assert "ranking" not in shortlisted and [x["subject"] for x in shortlisted["entries"]] == ["M1"]
-    # the ballot's own trail shows that codes were spent, never which code or which grades
+    # the ballot's own trail shows counts: no single cast, no hash, no sheet
     own = trail(branch, committee, resolve(branch, committee, BALLOT))
-    assert [e["event"] for e in own] == ["Ballot.Opened", "Ballot.Cast", "Ballot.Closed"]
-    assert own[1]["fields"] == {"pool": "members"} and own[1]["actor"]["role"] == "rater"
+    assert [e["event"] for e in own] == [
+        "Ballot.Opened",
+        "Ballot.CodesReissued",
+        "Ballot.Closed",
+    ]
+    assert own[1]["fields"] == {"pool": "members", "voided": 1, "code_hashes": 1}
+    assert own[2]["fields"]["sheets"] == {"members": 1}
+    assert not any(h in str(own) for h in ("h1", "h2", "h3", "h4", "'EC'"))
+    assert "salt" not in own[0]["fields"] and "key_check" not in own[0]["fields"]
 
 
 def test_a_group_a_branch_and_an_aggregate_are_subjects_too():

@@ -1,16 +1,15 @@
-"""Given/when/then for reviews, ballots, nominations, decisions and commendation."""
+"""Given/when/then for reviews, nominations, decisions and commendation (ballots:
+test_ballot_domain.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from uuid import UUID
 
 import pytest
 
-from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.commendation import AnnualSummary, Commendation, DeedMaterial
 from cxzy_saas.domain.decisions import Decision
-from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
+from cxzy_saas.domain.errors import InvalidInput, StateConflict
 from cxzy_saas.domain.evaluation import Nomination, Review
 from cxzy_saas.domain.recording import Actor, SimulatedClock, recording
 
@@ -66,86 +65,6 @@ def test_the_report_needs_the_branch_summary_and_closes_the_round():
     ):
         with pytest.raises(StateConflict, match="reported on 2026-07-05"):
             late()
-
-
-# --- Ballot -----------------------------------------------------------------------------------
-
-BALLOT_ID = UUID("6f1c9a52-3b0e-4d51-9c7e-2a9b8e4d0c11")
-SUBJECTS = [
-    dict(level="member", subject=s, name=n) for s, n in (("M001", "王芳"), ("M002", "李强"))
-]
-MEMBER_CODES, CONSTITUENT_CODES = ["K7Q2-M9XA", "P3RT-8WZB", "H4JD-2NCE"], ["Z8LV-6QTF"]
-ALL_EXCELLENT = {"member:M001": "excellent", "member:M002": "excellent"}
-
-
-def a_ballot() -> Ballot:
-    hashes = {
-        "members": [code_hash(BALLOT_ID, c) for c in MEMBER_CODES],
-        "constituents": [code_hash(BALLOT_ID, c) for c in CONSTITUENT_CODES],
-    }
-    return Ballot.open(BALLOT_ID, 2026, "年终民主测评", SUBJECTS, hashes, date(2026, 12, 1))
-
-
-def test_a_cast_spends_the_code_and_counts_each_grade_in_the_code_s_pool():
-    ballot = a_ballot()
-    ballot.cast("k7q2 m9xa", {"member:M001": "excellent", "member:M002": "basic"})
-    ballot.cast("Z8LV-6QTF", {"member:M001": "competent", "member:M002": "basic"})
-    assert ballot.tallies["member:M001"]["members"]["excellent"] == 1
-    assert ballot.tallies["member:M001"]["constituents"]["competent"] == 1
-    assert ballot.tallies["member:M002"]["members"]["basic"] == 1
-    assert (ballot.cast_count("members"), ballot.cast_count("constituents")) == (1, 1)
-
-
-def test_the_log_holds_the_code_s_hash_and_the_grades_never_the_code():
-    ballot = a_ballot()
-    ballot.cast(MEMBER_CODES[0], ALL_EXCELLENT)
-    cast = ballot.collect_events()[-1]
-    assert type(cast).__name__ == "Cast"
-    assert cast.code_hash == code_hash(BALLOT_ID, MEMBER_CODES[0])
-    assert cast.grades == ALL_EXCELLENT
-    logged = repr(vars(cast))
-    assert "K7Q2-M9XA" not in logged and "K7Q2M9XA" not in logged
-
-
-def test_a_code_is_spent_once_and_a_code_never_issued_is_not_found():
-    ballot = a_ballot()
-    ballot.cast(MEMBER_CODES[0], ALL_EXCELLENT)
-    with pytest.raises(StateConflict, match="has been used"):
-        ballot.cast(MEMBER_CODES[0], ALL_EXCELLENT)
-    with pytest.raises(NotFound, match="unknown ballot code"):
-        ballot.cast("AAAA-BBBB", ALL_EXCELLENT)
-
-
-@pytest.mark.parametrize(
-    ("grades", "message"),
-    [
-        ({"member:M001": "excellent"}, "every subject"),
-        ({**ALL_EXCELLENT, "member:M999": "competent"}, "unknown subject"),
-        ({"member:M001": "excellent", "member:M002": "superb"}, "grades are"),
-    ],
-)
-def test_a_faulty_ballot_is_refused_and_leaves_the_code_unspent(grades, message):
-    ballot = a_ballot()
-    with pytest.raises(InvalidInput, match=message) as refused:
-        ballot.cast(MEMBER_CODES[0], grades)
-    assert refused.value.field == "grades"
-    ballot.cast(MEMBER_CODES[0], ALL_EXCELLENT)
-
-
-def test_closing_computes_turnout_per_pool_and_then_refuses_casts():
-    ballot = a_ballot()
-    ballot.cast(MEMBER_CODES[0], ALL_EXCELLENT)
-    ballot.cast(MEMBER_CODES[1], {"member:M001": "competent", "member:M002": "incompetent"})
-    ballot.close(date(2026, 12, 3))
-    closed = ballot.collect_events()[-1]
-    expected = {"members": {"issued": 3, "cast": 2}, "constituents": {"issued": 1, "cast": 0}}
-    assert ballot.turnout == closed.turnout == expected
-    tally = dict(excellent=1, competent=0, basic=0, incompetent=1)
-    assert closed.tallies["member:M002"]["members"] == tally
-    with pytest.raises(StateConflict, match="closed"):
-        ballot.cast(MEMBER_CODES[2], ALL_EXCELLENT)
-    with pytest.raises(StateConflict, match="closed on 2026-12-03"):
-        ballot.close(date(2026, 12, 4))
 
 
 # --- Nomination -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ COMMITTEE = "demo"
 YEAR = 2026
 NEW_GROUP = "g9"  # in b01, with two members, never assessed
 WAITING_BRANCH = "b03"  # its plan for the year is submitted and waits for the committee
+PUBLIC_URL = "https://cxzy.example.org"  # where raters reach the server (printed on slips)
 
 
 @dataclass
@@ -43,7 +44,7 @@ def system(tenant: str) -> Actor:
 
 def build_small_demo(folder: Path) -> Demo:
     """The API tests' demo (2 branches, seed 5), plus the fixtures' own additions."""
-    settings = Settings(data_dir=folder / "var")
+    settings = Settings(data_dir=folder / "var", public_url=PUBLIC_URL)
     tenancy = Tenancy(settings)
     try:
         build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=5)

@@ -177,31 +177,6 @@ def test_a_clerk_enters_a_month_for_a_group_and_the_committee_leaderboard_change
     assert admin.locator(f"tr[data-subject='{NEW_GROUP}']").count() == 0  # members board
 
 
-def test_a_rater_casts_a_ballot_on_a_phone_and_the_code_cannot_be_used_again(open_page, site):
-    _, demo = site
-    rater = open_page(viewport=PHONE)
-    rater.goto("/ballot")
-    code = demo.codes[1]
-    rater.fill("input[name=code]", code)
-    rater.click("button.primary")
-    rater.wait_for_load_state()
-    subjects = rater.locator("fieldset.subject")
-    assert subjects.count() == 3
-    assert all(subjects.nth(i).locator("legend").inner_text().strip() for i in range(3))
-    for i in range(subjects.count()):
-        subjects.nth(i).locator("input[type=radio]").nth(i % 4).check()
-    shoot(rater, "ballot-phone.png")
-    rater.click("button.primary")
-    rater.wait_for_url("**/ballot/done")
-    assert "测评已提交" in rater.inner_text("h1")
-
-    rater.goto("/ballot")
-    rater.fill("input[name=code]", code)
-    rater.click("button.primary")
-    rater.wait_for_load_state()
-    assert rater.inner_text("p.error") == "该测评码已经使用过。"
-
-
 def test_a_plan_returned_by_the_committee_appears_in_the_branch_queue_with_its_reason(open_page):
     admin = open_page("admin")
     admin.goto("/committee/approvals")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -237,70 +236,6 @@ def test_the_committee_acknowledges_a_measure_a_branch_reported_to_it(client, ap
     decision = tenancy_of(app).committee("demo").decision("b01", "measure", str(measure), 1)
     assert decision is not None and decision.outcome == "acknowledged"
     assert decision.reason == "已收悉,请抓好落实"
-
-
-def test_a_ballot_code_is_found_without_naming_its_ballot_and_works_once(client, demo):
-    page = client.get("/ballot")
-    assert page.status_code == 200 and "测评码" in page.text
-    token = csrf_token(page.text)
-    unknown = client.post("/ballot", data={"code": "AAAA-AAAA", "csrf_token": token})
-    assert (
-        unknown.status_code == 422 and "测评码无效" in unknown.text and "AAAA-AAAA" in unknown.text
-    )
-    code = demo.codes[0].lower()  # typed from paper, in any case
-    found = client.post("/ballot", data={"code": code, "csrf_token": token})
-    assert found.status_code == 200 and "补充民主测评" in found.text
-    assert "综合党小组" in found.text  # names come from the branch, not from the ballot's events
-    target = f"/ballot/b01/{demo.ballot_id}"
-    partial = {"code": code, "step": "grades", "csrf_token": token, "g.member:B01001": "excellent"}
-    missing = client.post(target, data=partial)
-    assert missing.status_code == 422 and "请为每个测评对象选择等次" in missing.text
-    assert 'value="excellent" checked' in missing.text
-    full = {**partial, "g.member:B01002": "competent", "g.group:g1": "basic"}
-    assert client.post(target, data=full).headers["Location"] == "/ballot/done"
-    spent = client.post("/ballot", data={"code": code, "csrf_token": token})
-    assert spent.status_code == 422 and "该测评码已经使用过" in spent.text
-    again = client.post(target, data=full)
-    assert again.status_code == 422 and "该测评码已经使用过" in again.text
-    assert client.get("/ballot/b01/not-a-ballot").status_code == 404
-
-
-def test_a_clerk_opens_a_ballot_and_prints_codes_that_work_at_the_printed_address(client):
-    as_user(client, "b02-clerk")
-    page = client.get("/branch/b02/ballots")
-    assert page.status_code == 200 and "年终民主测评" in page.text
-    token = csrf_token(page.text)
-    empty = client.post(
-        "/branch/b02/ballots",
-        data={"title": "专项测评", "members": "2", "csrf_token": token},
-    )
-    assert empty.status_code == 422 and "请至少选择一个测评对象" in empty.text
-    assert 'value="专项测评"' in empty.text and 'name="members" value="2"' in empty.text
-    bad = client.post(
-        "/branch/b02/ballots",
-        data={"title": "专项测评", "subject": "group:g1", "members": "两张", "csrf_token": token},
-    )
-    assert bad.status_code == 422 and "测评码数量应为 0–2000 的整数" in bad.text
-    opened = client.post(
-        "/branch/b02/ballots",
-        data={"title": "专项测评", "subject": "group:g1", "members": "2", "csrf_token": token},
-    )
-    assert opened.status_code == 200 and opened.headers["Cache-Control"] == "no-store"
-    codes = re.findall(r'<strong class="code">([A-Z0-9-]+)</strong>', opened.text)
-    address = re.search(r"http://localhost(/ballot/b02/[0-9a-f-]+)", opened.text)
-    assert len(codes) == 2 and address
-    rater = client.application.test_client()
-    form = rater.get(address.group(1))
-    assert form.status_code == 200 and "专项测评" in form.text
-    grades = rater.post(
-        address.group(1),
-        data={"code": codes[0], "csrf_token": csrf_token(form.text)},
-    )
-    assert grades.status_code == 200 and 'name="g.group:g1"' in grades.text
-    as_user(client, "viewer")
-    token = csrf_token(client.get("/branch/b02/ballots").text)
-    refused = client.post("/branch/b02/ballots", data={"title": "x", "csrf_token": token})
-    assert refused.status_code == 403
 
 
 @pytest.mark.parametrize("path", BRANCH_PAGES + COMMITTEE_PAGES + ["/branch/b01/ballots"])

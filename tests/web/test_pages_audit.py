@@ -107,7 +107,7 @@ def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
     member = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}").text
     branch = client.get("/committee/audit/trail?branch=b01&subject=b01").text
     for text in (member, branch):
-        assert "Ballot.Opened" in text and "Ballot.Cast" not in text  # no single ballot shown
+        assert "Ballot.Opened" in text and "Ballot.CodeSpent" not in text  # no single ballot shown
     assert "Ballot.Closed" in member and "计票" in member  # the member's tally at close
     assert "(个人信息,不显示)" in member  # nor its personal fields
 

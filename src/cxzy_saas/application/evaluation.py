@@ -3,19 +3,15 @@ nomination, deed materials and the annual summary."""
 
 from __future__ import annotations
 
-import random
-import secrets
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
+from cxzy_saas.application.ballots import BallotCommands
 from cxzy_saas.application.commands.evaluation import (
-    CastBallot,
-    CloseBallot,
     FileAnnualSummary,
     FileBranchSummary,
     FileGroupSummary,
     FileSummary,
-    OpenBallot,
     Recommend,
     RecordCritique,
     ReportAnnualSummary,
@@ -26,38 +22,19 @@ from cxzy_saas.application.commands.evaluation import (
     WriteDeeds,
 )
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
-from cxzy_saas.application.work import WorkCommands
 from cxzy_saas.domain import ranking as scores
-from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
-from cxzy_saas.domain.errors import (
-    AlreadyExists,
-    ConcurrentModification,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    StateConflict,
-)
+from cxzy_saas.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.evaluation import Nomination, Review
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.domain.scoring import POOLS
-
-BALLOT_OPENED = Ballot.Opened  # type: ignore[attr-defined]
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed from paper
-
-
-def new_code(rng: random.Random | None = None) -> str:
-    choose = rng.choice if rng else secrets.choice
-    raw = "".join(choose(CODE_ALPHABET) for _ in range(8))
-    return f"{raw[:4]}-{raw[4:]}"
 
 
 def without_name(row: scores.Row) -> dict[str, Any]:
     return {k: v for k, v in row.as_dict().items() if k != "name"}
 
 
-class EvaluationCommands(WorkCommands):
+class EvaluationCommands(BallotCommands):
     # reviews (半年初评, 年终总评)
 
     def review(self, year: int, stage: str) -> Review:
@@ -126,63 +103,7 @@ class EvaluationCommands(WorkCommands):
             review.report(command.on)
             self.save(review)
 
-    # democratic rating (民主测评)
-
-    def open_ballot(
-        self, actor: Actor, command: OpenBallot, rng: random.Random | None = None
-    ) -> tuple[UUID, dict[str, list[str]]]:
-        """Open a ballot on the command's subjects and issue ``codes[pool]`` one-time codes.
-
-        Returns the ballot id and the printable codes, which are shown this once and never
-        stored: the log keeps only their hashes. Codes come from ``secrets``; only a trusted
-        back-fill (the demo) passes a seeded ``rng`` so that its logs repeat for a seed.
-        """
-        codes = command.codes
-        subjects = [(s["level"], s["subject"]) for s in command.subjects]
-        with self.acting(actor, BRANCH_WRITERS):
-            self.campaign_of(command.year).check_open()
-            if set(codes) - set(POOLS) or any(n < 0 or n > 2000 for n in codes.values()):
-                raise InvalidInput("ballot.codes_out_of_range", field="codes")
-            for level, subject in subjects:
-                self.check_subject(level, subject)
-            # No names in the event: a copy of a member's name in the log would outlive the
-            # erasure of the member's personal data. Views take names from the member.
-            listed = [{"level": level, "subject": subject} for level, subject in subjects]
-            ballot_id = UUID(int=rng.getrandbits(128), version=4) if rng else uuid4()
-            printable = {pool: [new_code(rng) for _ in range(n)] for pool, n in codes.items() if n}
-            hashes = {pool: [code_hash(ballot_id, c) for c in cs] for pool, cs in printable.items()}
-            ballot = Ballot.open(ballot_id, command.year, command.title, listed, hashes, command.on)
-            self.save(ballot)
-            return ballot_id, printable
-
-    def ballot(self, ballot_id: UUID) -> Ballot:
-        return self.load(Ballot, ballot_id, "ballot.not_found")
-
-    def ballots(self, year: int) -> list[Ballot]:
-        found = [self.ballot(i) for i in self.ids_created_by(BALLOT_OPENED)]
-        return [b for b in found if b.year == year]
-
-    def cast_ballot(self, command: CastBallot) -> None:
-        """Cast one anonymous ballot. Raters who cast at the same moment are serialised by
-        retrying on a version conflict; a spent code stays spent whatever the order."""
-        rater = Actor(user="anonymous", role="rater", tenant=self.tenant)
-        for _ in range(20):
-            with self.acting(rater, {"rater"}):
-                ballot = self.ballot(command.ballot_id)
-                ballot.cast(command.code, command.grades)
-                try:
-                    self.save(ballot)
-                    return
-                except ConcurrentModification:
-                    continue
-        raise ConcurrentModification("ballot.busy")
-
-    def close_ballot(self, actor: Actor, command: CloseBallot) -> dict[str, Any]:
-        with self.acting(actor, BRANCH_WRITERS):
-            ballot = self.ballot(command.ballot_id)
-            ballot.close(command.on)
-            self.save(ballot)
-            return ballot.turnout
+    # democratic rating (民主测评): application/ballots.py
 
     # scores and nomination
 

@@ -59,9 +59,16 @@ class Tenancy:
         self._lock = threading.RLock()
         self._parents: dict[str, str] = {}  # branch code -> committee code
         self._committees: set[str] = set()
+        self._secret: bytes | None = None
         self._jobs: JobStore | None = None
         # Told of every command the tenancy's applications run (``application/observe.py``).
         self.observer: Observer | None = None
+
+    def server_secret(self) -> bytes:
+        """The server's secret (ballot keys are derived from it), read once."""
+        if self._secret is None:
+            self._secret = self.settings.server_secret()
+        return self._secret
 
     @property
     def jobs(self) -> JobStore:
@@ -147,6 +154,7 @@ class Tenancy:
         app.observer = lambda kind, outcome, seconds: self._observe(kind, outcome, seconds)
         if isinstance(app, BranchApplication):
             app.parent = lambda: self.committee(self.parent_of(code))
+            app.server_secret = self.server_secret
         if isinstance(app, CommitteeApplication):
             app.branch_app = self.branch
         return app

@@ -123,11 +123,12 @@ def position_at(log: Log, day: date) -> int:
     """The position of the last event recorded on or before the end of ``day`` (UTC+8).
 
     This is the rule of the live time index (``rm_time_index``: the highest position per day),
-    so an audit replay and ``cxzy leaderboard --as-of`` stop at the same place. Recorded times
+    so an audit replay and ``cxzy leaderboard --as-of`` stop at the same place. Recorded days
     rise with positions (one clock stamps each command just before it commits, and the store
-    serialises a tenant's writes), so the events up to this position are the ones recorded
-    by then; the whole log is scanned rather than bisected so that a clock step backwards
-    between two writers cannot make the answer depend on where a search happened to look.
+    serialises a tenant's writes; a spent ballot code is stamped with its day only, decision
+    0017), so the events up to this position are the ones recorded by then; the whole log is
+    scanned rather than bisected so that a clock step backwards between two writers cannot
+    make the answer depend on where a search happened to look.
     """
     found = 0
     for e in log.events:

@@ -7,8 +7,9 @@ daily records and their retractions, measures, summaries and critique remarks, b
 rated in, nominations, deed materials) and the committee's events about it (decisions on it,
 commendations, the committee's assessments of the branch).
 
-Ballots are anonymous: a trail shows that a subject was put to a vote and the tally it got when
-the ballot closed, never a single cast ballot's grades or code. A member's personal fields are
+Ballots are secret: a trail shows that a subject was put to a vote and the tally it got when
+the ballot closed, and counts (codes issued, voided, spent; sheets), never a single cast, a code's
+hash or a grade sheet. A member's personal fields are
 not shown either (they may be erased on request; the trail is for the record, not for
 contact details).
 """
@@ -116,8 +117,11 @@ class _Filter:
 
     def branch_event(self, e: LogEvent) -> dict[str, Any] | None:
         s, data, aggregate = self.subject, e.data, AGGREGATE_OF.get(e.type)  # type: ignore[arg-type]
-        if e.type is ev.BallotCast and s.kind != "aggregate":
-            return None  # anonymous: a subject's trail shows the tally at close instead
+        if e.type is ev.BallotCodeSpent:
+            # A secret ballot: a trail shows counts (the turnout at the close), never one cast.
+            return None
+        if e.type is ev.BallotCodesReissued and s.kind in ("member", "group"):
+            return None  # the slips of a ballot, not about the people rated in it
         if e.type in (ev.MemberEnrolled, ev.MemberMovedToGroup, ev.MemberLeft):
             was = self.group_of.get(e.aggregate)
             now = None if e.type is ev.MemberLeft else plain(data.get("group_id"))
@@ -211,10 +215,19 @@ class _Filter:
         elif e.type is ev.BallotOpened:
             shown["code_hashes"] = {p: len(h) for p, h in shown["code_hashes"].items()}
             shown["subjects"] = len(shown["subjects"])
-        elif e.type is ev.BallotCast:
-            shown = {"pool": shown.get("pool")}  # a code was spent: never which, nor how
-        elif e.type is ev.BallotClosed and s.kind in ("member", "group"):
-            shown["tallies"] = {self.key: shown["tallies"].get(self.key, {})}
+            for k in ("salt", "key_check"):
+                shown.pop(k, None)
+        elif e.type is ev.BallotCodesReissued:
+            # How many, never which: a hash beside a day would say whose slip was lost.
+            shown = {
+                "pool": shown["pool"],
+                "voided": shown["voided"],
+                "code_hashes": len(shown["code_hashes"]),
+            }
+        elif e.type is ev.BallotClosed:
+            shown["sheets"] = {p: len(found) for p, found in shown.get("sheets", {}).items()}
+            if s.kind in ("member", "group"):
+                shown["tallies"] = {self.key: shown["tallies"].get(self.key, {})}
         elif e.type is ev.NominationShortlisted:
             shown.pop("ranking", None)
             if s.kind in ("member", "group"):

@@ -2,8 +2,9 @@
 
 It needs nothing but the bundle's bytes (no database, no network): it recomputes both hash
 chains, checks counts, positions and heads against the manifest and against the committee's
-seal event carried in it, checks every file against its SHA-256, and re-derives the final
-scores and the HTML documents from the events through the domain's own scoring code.
+seal event carried in it, checks every file against its SHA-256, recounts each ballot's tally
+from its grade sheets, and re-derives the final scores and the HTML documents from the events
+through the domain's own scoring code.
 
 What it proves: the bundle is internally whole and its events hash to the head recorded in the
 seal. What it cannot prove alone: that the seal itself is genuine, since whoever forges a whole
@@ -33,11 +34,15 @@ from cxzy_saas.audit.bundle import (
     sha256,
 )
 from cxzy_saas.audit.chain import ALGORITHM, Record, canonical, genesis, link
+from cxzy_saas.audit.offline import Offline
+from cxzy_saas.domain import events
 from cxzy_saas.domain.archive import ArchiveSeal
+from cxzy_saas.domain.ballot import Ballot, recount
 from cxzy_saas.domain.plan import Campaign
 
 SEALED = get_topic(ArchiveSeal.Sealed)
 CAMPAIGN_CLOSED = get_topic(Campaign.Closed)  # type: ignore[attr-defined]
+BALLOT_CLOSED = events.topic_of(events.BallotClosed)
 CHAIN_KEYS = {"file", "genesis", "head", "events", "first", "last", "log_head"}
 MANIFEST_KEYS = {
     "format",
@@ -265,6 +270,7 @@ def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
         "names.json",
         "not a map of names",
     )
+    _check_ballots(manifest["branch"], records["branch"])
     try:
         derived, _ = derive(
             manifest["committee"],
@@ -288,6 +294,23 @@ def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
         "committee_events": manifest["chains"]["committee"]["events"],
         "files": len(files),
     }
+
+
+def _check_ballots(branch: str, records: list[Record]) -> None:
+    """Each closed ballot's tally is recounted from its sheets: one sheet per code spent, per
+    pool, no more codes spent than issued, every sheet counted once (``domain/ballot.recount``).
+    A forger who rewrites a sheet and re-hashes the whole chain and seal is caught here."""
+    offline = Offline(branch, records)
+    closed = {r.aggregate: r.position for r in records if r.topic == BALLOT_CLOSED}
+    for ballot_id in offline.created_by(events.BallotOpened):
+        try:
+            ballot = offline.get(Ballot, ballot_id)
+        except Exception as e:  # a record that does not replay is a finding, not a crash
+            raise Mismatch(f"ballot {ballot_id}", f"its events do not replay ({e!r})") from None
+        problem = None if ballot is None else recount(ballot)
+        if problem is not None:
+            where = f"ballot {ballot_id} (Ballot.Closed at position {closed.get(str(ballot_id))})"
+            raise Mismatch(where, f"the tally does not recount from the sheets: {problem}")
 
 
 def _difference(name: str, found: bytes, derived: bytes) -> str:

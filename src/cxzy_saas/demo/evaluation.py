@@ -203,7 +203,9 @@ class EvaluationYear(BranchBase):
                     for lvl, subj in subjects
                 }
                 app.cast_ballot(CastBallot(ballot_id=ballot, code=code, grades=grades))
-        app.close_ballot(self.clerk, CloseBallot(ballot_id=ballot, on=date(self.year, 12, 8)))
+        app.close_ballot(
+            self.clerk, CloseBallot(ballot_id=ballot, on=date(self.year, 12, 8)), self.rng
+        )
 
     def grade(self, q: float) -> str:
         x = self.rng.gauss(q, 0.2)

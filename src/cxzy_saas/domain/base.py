@@ -38,22 +38,24 @@ class TenantAggregate(Aggregate):
 
     @classmethod
     def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
-        return super()._create(event_class, id=id, **_stamp(kwargs))
+        return super()._create(event_class, id=id, **_stamp(event_class, kwargs))
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        super().trigger_event(event_class, **_stamp(kwargs))
+        super().trigger_event(event_class, **_stamp(event_class, kwargs))
 
 
-def _stamp(kwargs: dict[str, Any]) -> dict[str, Any]:
+def _stamp(event_class: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     if "tenant" in kwargs or "actor" in kwargs:
         # Would be silently overwritten by the stamp below: a programming error.
         raise TypeError("event fields may not be named 'tenant' or 'actor'")
     rec = recording.current()
+    # An event class may ask to be stamped with its day only (``recorded_to_the_day``).
+    to_the_day = bool(getattr(event_class, "recorded_to_the_day", False))
     return {
         **kwargs,
         "tenant": rec.tenant,
         "actor": rec.actor.as_dict(),
-        "timestamp": rec.clock(),
+        "timestamp": rec.time(to_the_day=to_the_day),
     }
 
 

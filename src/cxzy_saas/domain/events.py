@@ -191,7 +191,8 @@ ReviewRecommended = _event(Review, "Recommended")
 ReviewReportedToCommittee = _event(Review, "ReportedToCommittee")
 
 BallotOpened = _event(Ballot, "Opened")
-BallotCast = _event(Ballot, "Cast")
+BallotCodeSpent = _event(Ballot, "CodeSpent")
+BallotCodesReissued = _event(Ballot, "CodesReissued")
 BallotClosed = _event(Ballot, "Closed")
 
 AnnualSummaryFiled = _event(AnnualSummary, "Filed")

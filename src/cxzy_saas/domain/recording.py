@@ -5,7 +5,9 @@ threading three arguments through every aggregate method, the application opens 
 :func:`recording` context around each command; the base aggregate stamps each new event from it.
 This is the one place a recorded time is set: the clock is injected here (the system clock in
 production, a simulated clock for the demo and for trusted back-fills), and nothing else may
-choose a timestamp.
+choose a timestamp. An event whose moment must not be kept (a ballot code spent: the minute of a
+cast, beside the log's other events, would help tie it to a rater) is stamped with the start of
+its day in Beijing time instead (:meth:`Recording.time`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,20 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from cxzy_saas.domain.errors import Forbidden
 
 Clock = Callable[[], datetime]
+
+# Days are the committee's days (China Standard Time, no daylight saving).
+BEIJING = timezone(timedelta(hours=8))
+
+
+def start_of_day(moment: datetime) -> datetime:
+    """Midnight, Beijing time, of the day ``moment`` falls on (in Beijing)."""
+    local = moment.astimezone(BEIJING)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def system_clock() -> datetime:
@@ -81,6 +92,12 @@ class Recording:
     tenant: str
     actor: Actor
     clock: Clock
+
+    def time(self, *, to_the_day: bool = False) -> datetime:
+        """The moment to stamp an event with: the clock's, or the start of its day (Beijing)
+        for an event whose class says ``recorded_to_the_day``."""
+        moment = self.clock()
+        return start_of_day(moment) if to_the_day else moment
 
 
 _current: contextvars.ContextVar[Recording | None] = contextvars.ContextVar(

@@ -526,6 +526,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ballot.unknown_subject": ("等次中有不在本次测评中的对象。", "grades name an unknown subject"),
     "ballot.grade_missing": ("请为每个测评对象选择等次。", "give a grade for every subject"),
     "ballot.unknown_grade": ("等次应为优秀、合格、基本合格或不合格。", "grades are {grades}"),
+    "ballot.code_voided": ("该测评码已作废，请使用补发的测评码。", "this ballot code was voided"),
+    "ballot.void_spent": (
+        "该测评码已经使用过，已投的票照常计入，不能作废。",
+        "this code was spent; a spent code stays counted and cannot be voided",
+    ),
+    "ballot.nothing_to_reissue": (
+        "没有可作废的测评码，也没有要补发的测评码。",
+        "nothing to void and no codes to issue",
+    ),
+    "ballot.date_outside_year": ("测评日期应在 {year} 年内。", "the date must fall in {year}"),
+    "ballot.closed_before_opened": (
+        "结束日期不能早于测评开始的日期。",
+        "a ballot cannot close before it opened",
+    ),
+    "ballot.box_mismatch": (
+        "票箱中的测评票与已使用的测评码数目不符，请稍后重试。",
+        "the ballot box does not match the codes spent ({pool}); try again",
+    ),
+    "ballot.sheet_malformed": ("测评票格式不正确。", "a grade sheet cannot be counted"),
+    "ballot.box_key_changed": (
+        "服务器密钥与发起测评时不同，无法核对测评码或打开票箱，请管理员恢复原来的服务器密钥。",
+        "the server's secret is not the one this ballot was opened with; restore CXZY_SECRET_KEY",
+    ),
+    "ballot.box_missing": (
+        "找不到本次测评的票箱，无法计票。",
+        "the ballot box of this ballot is missing; it cannot be counted",
+    ),
     "ballot.busy": (
         "同时提交的人数过多，请重新提交。",
         "too many raters at once; please cast again",

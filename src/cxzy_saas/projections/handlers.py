@@ -262,6 +262,7 @@ def ballot_opened(p: Projection, tenant: str, aggregate: str, version: int, data
         ballot=aggregate,
         year=data["year"],
         title=data["title"],
+        short=data["short"],
         issued=sum(len(h) for h in data["code_hashes"].values()),
         cast_count=0,
         closed=0,
@@ -269,10 +270,21 @@ def ballot_opened(p: Projection, tenant: str, aggregate: str, version: int, data
     )
 
 
-def ballot_cast(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+def ballot_code_spent(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
     row = p.get("rm_ballots", (tenant, aggregate))
     if row is not None:
         p.set("rm_ballots", (tenant, aggregate), cast_count=row["cast_count"] + 1)
+
+
+def ballot_codes_reissued(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    row = p.get("rm_ballots", (tenant, aggregate))
+    if row is not None:
+        issued = row["issued"] - data["voided"] + len(data["code_hashes"])
+        p.set("rm_ballots", (tenant, aggregate), issued=issued)
 
 
 def ballot_closed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
@@ -412,7 +424,8 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.MeasureReported: measure_reported,
     ev.MeasureCompleted: measure_completed,
     ev.BallotOpened: ballot_opened,
-    ev.BallotCast: ballot_cast,
+    ev.BallotCodeSpent: ballot_code_spent,
+    ev.BallotCodesReissued: ballot_codes_reissued,
     ev.BallotClosed: ballot_closed,
     ev.InspectionRecorded: inspected,
     ev.DailyRecordRecorded: recorded,

@@ -63,13 +63,23 @@ def open_ballots(db: ReadModelDB) -> list[tuple[str, str]]:
     return [(str(t), str(b)) for t, b in found]
 
 
+def ballot_by_short(db: ReadModelDB, short: str) -> tuple[str, str] | None:
+    """(branch, ballot id) of the ballot whose slips carry the address ``/b/<short>``."""
+    with db.read() as tx:
+        found = tx.query(
+            "SELECT tenant, ballot FROM rm_ballots WHERE short = ? ORDER BY tenant, ballot",
+            (short,),
+        )
+    return (str(found[0][0]), str(found[0][1])) if found else None
+
+
 def branch_ballots(db: ReadModelDB, branch: str, year: int) -> list[dict[str, Any]]:
     """A branch's ballots of a campaign year: turnout so far, and whether closed."""
     with db.read() as tx:
         found = tx.query(
-            "SELECT ballot, title, issued, cast_count, closed FROM rm_ballots "
+            "SELECT ballot, title, short, issued, cast_count, closed FROM rm_ballots "
             "WHERE tenant = ? AND year = ? ORDER BY ballot",
             (branch, year),
         )
-    keys = ("ballot", "title", "issued", "cast", "closed")
+    keys = ("ballot", "title", "short", "issued", "cast", "closed")
     return [dict(zip(keys, row, strict=True)) for row in found]

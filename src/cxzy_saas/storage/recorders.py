@@ -14,6 +14,10 @@ context; the recorders below are the library's own with one more insert in their
 The response is stored after the commit, in a second small transaction. If the process dies in
 between, a retry finds the claim without a response and is told so (HTTP 409) rather than
 running the command twice.
+
+The same insert carries out a ballot-box operation when the application sets one around a save
+(``ballot_box.py``): a cast's sealed sheet is written in the transaction that records its code
+spent, and a close empties the box in the transaction that records the sheets.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
+
+from cxzy_saas.storage import ballot_box
 
 TABLE = "cxzy_idempotency"
 
@@ -98,6 +104,7 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {TABLE} (user TEXT NOT NULL, key TEXT NOT NULL, "
             "fingerprint TEXT NOT NULL, claimed_at TEXT NOT NULL, status INTEGER, body TEXT, "
             "PRIMARY KEY (user, key))",
+            ballot_box.SQLITE_CREATE,
         ]
 
     def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
@@ -108,7 +115,17 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
                 f"INSERT INTO {TABLE} (user, key, fingerprint, claimed_at) VALUES (?, ?, ?, ?)",
                 (claim.user, claim.key, claim.fingerprint, _now()),
             )
+        box = ballot_box.pending()
+        if box is not None and stored_events:
+            ballot_box.run_sqlite(c, box)
         return result
+
+    def ballot_box(self, ballot: Any) -> bytes | None:
+        """The sealed envelope of an open ballot's box (None: it has none)."""
+        return ballot_box.read_sqlite(self.datastore, ballot)
+
+    def after_close(self) -> None:
+        """Nothing to do: SQLite zeroed the deleted envelope (``secure_delete``)."""
 
     def idempotent_lookup(self, user: str, key: str) -> Stored | None:
         with self.datastore.transaction(commit=False) as c:
@@ -138,6 +155,7 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
                 "PRIMARY KEY (username, key))"
             ).format(*self.idempotency_table)
         )
+        self.sql_create_statements.append(ballot_box.postgres_create(datastore.schema))
 
     def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
         # Runs inside the library's insert transaction, before the events are inserted.
@@ -151,6 +169,17 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
                 ).format(*self.idempotency_table),
                 (claim.user, claim.key, claim.fingerprint, _now()),
             )
+        box = ballot_box.pending()
+        if box is not None and stored_events:
+            ballot_box.run_postgres(curs, self.datastore.schema, box)
+
+    def ballot_box(self, ballot: Any) -> bytes | None:
+        """The sealed envelope of an open ballot's box (None: it has none)."""
+        return ballot_box.read_postgres(self.datastore, self.datastore.schema, ballot)
+
+    def after_close(self) -> None:
+        """Rewrite the box table without the dead versions of the envelope just deleted."""
+        ballot_box.vacuum_postgres(self.datastore, self.datastore.schema)
 
     def idempotent_lookup(self, user: str, key: str) -> Stored | None:
         with self.datastore.get_connection() as conn:

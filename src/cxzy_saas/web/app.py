@@ -14,7 +14,18 @@ from flask.json.provider import DefaultJSONProvider
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import MISSING_SECRET, Settings, SettingsError
-from cxzy_saas.web import api, edge, health, limits, metrics, pages, problems, requestlog, security
+from cxzy_saas.web import (
+    access_log,
+    api,
+    edge,
+    health,
+    limits,
+    metrics,
+    pages,
+    problems,
+    requestlog,
+    security,
+)
 from cxzy_saas.web.api import openapi
 
 
@@ -71,6 +82,8 @@ def create_app(
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
         start_projector(tenancy)
 
+    # A rater's requests never reach an access log with the client's address (decision 0017).
+    access_log.keep_raters_out()
     problems.register(app)
     requestlog.init_app(app)  # request ids and access lines (before the metrics: they time it)
     metrics.init_app(app)

@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 
+from cxzy_saas.web.access_log import names_a_rater_page
+
 ACCESS = logging.getLogger("cxzy.access")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
@@ -89,8 +91,9 @@ def configure(level: str = "INFO") -> None:
 
 
 def is_ballot_cast() -> bool:
-    """A request that casts (or opens, to cast) a ballot with a code."""
-    if request.path == "/ballot" or request.path.startswith("/ballot/"):
+    """A rater's request: to or from a rater's page (``access_log``'s rule, which the server's
+    access loggers follow too), or to a route that takes a ballot code."""
+    if names_a_rater_page(request.path) or names_a_rater_page(request.referrer or ""):
         return True
     view = current_view()
     meta = getattr(view, "openapi", None)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,8 +34,8 @@ def serve(
     """Serve until stopped.
 
     Raises:
-        click.ClickException: no CXZY_SECRET_KEY (only the demo makes one up, for as long as
-            its server runs).
+        click.ClickException: no CXZY_SECRET_KEY (only the demo serves without one, with the
+            key kept in its data folder).
     """
     from cxzy_saas.web import requestlog
 
@@ -50,8 +49,9 @@ def serve(
     if not settings.secret_key:
         if not demo:
             raise click.ClickException(MISSING_SECRET)
-        # Made before the workers fork, so that every worker signs with the same key.
-        settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))
+        # The demo's own key from its data folder (made before the workers fork, so that every
+        # worker signs with it): its ballots' codes were hashed with it when the demo was built.
+        settings = dataclasses.replace(settings, secret_key=settings.server_secret().decode())
     requestlog.configure()
     if settings.metrics_dir is None:
         # Every worker's counters in files of one folder, added up when scraped; a folder of

@@ -91,6 +91,17 @@ class CastBallot:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReissueCodes:
+    """Lost slips: void the unspent codes listed in ``void`` (codes the secretary still holds),
+    or every unspent code of ``pool`` when ``void`` is None, and issue ``codes`` new ones."""
+
+    ballot_id: UUID
+    pool: str
+    codes: int
+    void: Sequence[str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class CloseBallot:
     ballot_id: UUID
     on: date

@@ -1,15 +1,26 @@
-"""Democratic rating (民主测评): ballots opened with one-time codes, cast with a code alone."""
+"""Democratic rating (民主测评): ballots opened with one-time codes, cast with a code alone.
+
+Codes are in the answer of the request that makes them (opening, reissuing) and nowhere else:
+an idempotent replay of that request answers the same ballot without them (``kept``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
+from flask import current_app
 from marshmallow import Schema, fields, validate
 
-from cxzy_saas.application.commands.evaluation import CastBallot, CloseBallot, OpenBallot
+from cxzy_saas.application.commands.evaluation import (
+    CastBallot,
+    CloseBallot,
+    OpenBallot,
+    ReissueCodes,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.scoring import GRADES, POOLS
+from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
@@ -51,6 +62,10 @@ class BallotOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
     title = fields.String()
+    short = fields.String(metadata={"description": "the slips' address is /b/<short>"})
+    address = fields.String(
+        metadata={"description": "the slips' address on the server's public URL (CXZY_PUBLIC_URL)"}
+    )
     subjects = fields.List(fields.Dict())
     issued = fields.Dict(keys=fields.String(), values=fields.Integer())
     cast = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -59,11 +74,31 @@ class BallotOut(Schema):
 
 
 class OpenedOut(BallotOut):
-    codes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    codes = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "shown this once; a replay under the same key leaves them out"},
+    )
+
+
+class ReissueIn(In):
+    pool = string(required=True, validate=validate.OneOf(POOLS))
+    codes = fields.Integer(required=True, validate=validate.Range(min=0, max=2000))
+    void = fields.List(
+        string(validate=validate.Length(min=4, max=40)),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "codes still held to void; null: every unspent code of the pool"},
+    )
+
+
+class ReissuedOut(OpenedOut):
+    voided = fields.Integer()
 
 
 class CastIn(In):
-    code = string(required=True, validate=validate.Length(min=4, max=20))
+    code = string(required=True, validate=validate.Length(min=4, max=40))
     grades = fields.Dict(
         keys=string(validate=validate.Length(min=1, max=60)),
         values=string(validate=validate.OneOf(GRADES)),
@@ -76,10 +111,13 @@ class CastOut(Schema):
 
 
 def ballot_out(ballot: Any) -> dict[str, Any]:
+    public = tenancy_of(current_app).settings.web.public_url
     return {
         "id": ballot.id,
         "year": ballot.year,
         "title": ballot.title,
+        "short": ballot.short,
+        "address": f"{public}/b/{ballot.short}",
         "subjects": ballot.subjects,
         "issued": ballot.issued,
         "cast": {pool: ballot.cast_count(pool) for pool in ballot.issued},
@@ -101,6 +139,11 @@ def list_ballots(call: Call, code: str) -> dict[str, Any]:
     return paginate([ballot_out(b) for b in call.branch.ballots(call.args["campaign"])], call.args)
 
 
+def without_codes(answer: dict[str, Any]) -> dict[str, Any]:
+    """What an idempotent replay answers: the same, less the codes, which are shown once."""
+    return {k: v for k, v in answer.items() if k != "codes"}
+
+
 @api_route(
     "/branches/<code>/ballots",
     "POST",
@@ -109,6 +152,7 @@ def list_ballots(call: Call, code: str) -> dict[str, Any]:
     body=BallotIn,
     response=OpenedOut,
     status=201,
+    kept=without_codes,
 )
 def open_ballot(call: Call, code: str) -> dict[str, Any]:
     ballot_id, codes = call.branch.open_ballot(call.actor, OpenBallot(**call.body))
@@ -120,6 +164,21 @@ def open_ballot(call: Call, code: str) -> dict[str, Any]:
 )
 def get_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
     return ballot_out(call.branch.ballot(id))
+
+
+@api_route(
+    "/branches/<code>/ballots/<uuid:id>/reissues",
+    "POST",
+    summary="补发测评码:作废遗失的未用测评码并生成新码(只显示这一次)",
+    roles=BRANCH_WRITERS,
+    body=ReissueIn,
+    response=ReissuedOut,
+    status=201,
+    kept=without_codes,
+)
+def reissue_codes(call: Call, code: str, id: UUID) -> dict[str, Any]:
+    voided, codes = call.branch.reissue_codes(call.actor, ReissueCodes(ballot_id=id, **call.body))
+    return {**ballot_out(call.branch.ballot(id)), "voided": voided, "codes": codes}
 
 
 @api_route(

@@ -128,8 +128,13 @@ def api_route(
     response: type[Schema] | None = None,
     status: int = 200,
     many: bool = False,
+    kept: Callable[[Any], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``view(call, **path_args)`` for ``method`` ``rule`` under /api/v1."""
+    """Register ``view(call, **path_args)`` for ``method`` ``rule`` under /api/v1.
+
+    ``kept``: what of the answer is kept for an idempotent replay (the answer's body in, the
+    body to keep out); by default all of it. A route whose answer holds what must be shown
+    only once (ballot codes) keeps less, and a replay answers that."""
     # "system" is the trusted back-fill's role, never a user's: routes don't name it.
     access = Access(
         scope or ("branch" if "<code>" in rule else "committee"), frozenset(roles) - {SYSTEM}
@@ -153,17 +158,17 @@ def api_route(
             loaded = None if body_schema is None else body_schema.load(request.get_json())
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
 
-            def run() -> Response:
+            def run() -> tuple[Response, str | None]:
                 result = view(call, **path)
                 dumped = result if response_schema is None else response_schema.dump(result)
                 out = jsonify(dumped)
                 out.status_code = status
-                return out
+                return out, None if kept is None else jsonify(kept(dumped)).get_data(as_text=True)
 
             keyed = "Idempotency-Key" in request.headers
             if method in WRITE_METHODS and user is not None and keyed:
                 return idempotent(call, run)
-            return run()
+            return run()[0]
 
         endpoint.openapi = {  # type: ignore[attr-defined]
             "summary": summary,
@@ -181,8 +186,9 @@ def api_route(
     return register
 
 
-def idempotent(call: Call, run: Callable[[], Response]) -> Response:
-    """Run a command once per (user, Idempotency-Key); a retry gets the first response."""
+def idempotent(call: Call, run: Callable[[], tuple[Response, str | None]]) -> Response:
+    """Run a command once per (user, Idempotency-Key); a retry gets the first response (or
+    what the route keeps of it: ``run`` gives the response and that body, None for all)."""
     assert call.user is not None
     key = request.headers["Idempotency-Key"]
     if not 1 <= len(key) <= 200 or not key.isprintable():
@@ -223,12 +229,13 @@ def idempotent(call: Call, run: Callable[[], Response]) -> Response:
     claim = Claim(call.user.username, key, fingerprint)
     with claiming(claim):
         try:
-            response = run()
+            response, kept = run()
         except ConcurrentModification:
             found = None if claim.taken else earlier()
             if found is None:
                 raise
             return replay(found[1])  # the same key, claimed by a request that raced this one
     if claim.taken:
-        keep_answer(claim, response.status_code, response.get_data(as_text=True))
+        body = response.get_data(as_text=True) if kept is None else kept
+        keep_answer(claim, response.status_code, body)
     return response

@@ -1,96 +1,143 @@
-"""The ballot page (民主测评): no account, a one-time code, a grade for every subject.
+"""The rater's pages (民主测评): no account, a one-time code, a grade for every subject.
 
-A printed code names neither its branch nor its ballot, and the log keeps only each code's hash
-salted with its ballot's id (``domain/ballot.code_hash``). So a code typed at ``/ballot`` is
-looked up by hashing it with the id of each ballot still open (listed by the read model) and
-asking that ballot whether it issued the hash: a few hashes per open ballot, and no table that
-maps codes to ballots, which would be one more place a code could leak from. The codes can also
-be handed out with the ballot's own address, ``/ballot/<branch>/<ballot id>``, which checks
-only that ballot. Nothing here records who cast a ballot.
+A slip carries a QR code of its ballot's short address, ``/b/<short>``, and the code printed
+large; ``/ballot`` takes a code alone and finds its ballot by hashing the code with the key of
+each ballot still open (listed by the read model), so that no table maps codes to ballots.
+
+The steps are plain forms, so that they work without JavaScript and in WeChat's browser: the
+code; then the criteria of the levels rated (the plan's, "应首先把优秀共产党员的条件交给大家")
+above one compact row per subject with the four grades side by side, as on the paper 测评表;
+then a confirmation of the grades chosen; then the cast. ``static/ballot.js`` only counts the
+grades chosen as the rater goes ("已选 3/21"). The code travels in the forms' bodies, never in
+an address, and the pages are neither cached nor sent as a referrer; the access log leaves
+these addresses out (``web/access_log.py``). Nothing here records who cast a ballot.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
 from uuid import UUID
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.commands.evaluation import CastBallot
-from cxzy_saas.domain.ballot import Ballot, code_hash
-from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict
+from cxzy_saas.domain.ballot import Ballot
+from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.scoring import GRADES
 from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
 
-
-def load_ballot(branch: str, ballot_id: str) -> Ballot:
-    """Raises NotFound for an unknown branch or ballot (or a malformed id)."""
-    try:
-        uuid = UUID(ballot_id)
-    except ValueError:
-        raise NotFound("ballot.not_found") from None
-    return tenancy_of(current_app).branch(branch).ballot(uuid)
+CRITERIA_TITLES = {
+    "member": ("优秀党员评选条件", "What makes an excellent member"),
+    "group": ("先进党小组评选条件", "What makes an advanced group"),
+}
 
 
-def check_code(ballot: Ballot, code: str) -> None:
-    """Raises NotFound for a code this ballot did not issue, StateConflict for a spent one or a
-    closed ballot (the same refusals as casting)."""
-    digest = code_hash(ballot.id, code)
-    if digest not in ballot.pool_of:
-        raise NotFound("ballot.unknown_code", field="code")
-    if ballot.closed_on is not None:
-        raise StateConflict("ballot.closed", field="code")
-    if digest in ballot.spent:
-        raise StateConflict("ballot.code_used", field="code")
+def private(page: str | Response, status: int | None = None) -> Response:
+    """A rater's page: never cached (the code is in its form), never named as a referrer."""
+    response = make_response(page) if status is None else make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def by_short(short: str) -> tuple[str, Ballot]:
+    """Raises NotFound for an address that names no ballot."""
+    found = reads.ballot_by_short(read_model_of(current_app), short.strip().upper())
+    if found is None:
+        raise NotFound("ballot.not_found")
+    branch, ballot_id = found
+    return branch, tenancy_of(current_app).branch(branch).ballot(UUID(ballot_id))
 
 
 def find_ballot(code: str) -> tuple[str, Ballot]:
     """The open ballot that issued ``code``.
 
     Raises:
-        NotFound / StateConflict: as :func:`check_code`, for no ballot or a spent code.
+        NotFound / StateConflict: no ballot issued it; it was spent or voided.
     """
+    tenancy = tenancy_of(current_app)
     for branch, ballot_id in reads.open_ballots(read_model_of(current_app)):
         try:
-            ballot = load_ballot(branch, ballot_id)
-        except NotFound:
+            app = tenancy.branch(branch)
+            ballot = app.ballot(UUID(ballot_id))
+            digest = app.code_hash(ballot, code)
+        except DomainError:
             continue
-        if code_hash(ballot.id, code) in ballot.pool_of:
-            check_code(ballot, code)
+        if digest in ballot.pool_of:
+            ballot.check_code(digest)
             return branch, ballot
     raise NotFound("ballot.unknown_code", field="code")
 
 
-def code_page(code: str, error: str | None, target: str, title: str = "") -> tuple[str, int]:
+def criteria(branch: str, ballot: Ballot) -> list[tuple[str, list[str]]]:
+    """The criteria of each level rated, from the branch's plan for the year (the default
+    catalogue when it has none yet): (title, numbered texts)."""
+    app = tenancy_of(current_app).branch(branch)
+    try:
+        by_level = {
+            level: [text for _, text in sorted(found.items())]
+            for level, found in app.plan_content(ballot.year)[0].criteria.items()
+        }
+    except NotFound:
+        by_level = {}
+        for c in default_plan_content()["criteria"]:
+            by_level.setdefault(c["level"], []).append(c["text"])
+    levels = [lv for lv in ("member", "group") if any(s["level"] == lv for s in ballot.subjects)]
+    return [(i18n.tr(*CRITERIA_TITLES[lv]), by_level.get(lv, [])) for lv in levels]
+
+
+def code_page(code: str, error: str | None, target: str, title: str = "") -> Response:
     page = render_template("ballot/code.html", code=code, error=error, target=target, title=title)
-    return page, 200 if error is None else 422
+    return private(page, 200 if error is None else 422)
 
 
-def grades_page(
+def rating_page(
     branch: str, ballot: Ballot, code: str, chosen: dict[str, str], error: str | None = None
-) -> tuple[str, int]:
+) -> Response:
     # Names are read from the members and groups, not from the ballot's events, so that a
     # member whose personal data was erased is not named here either.
     app = tenancy_of(current_app).branch(branch)
     names = {Ballot.key(s): app.subject_name(s["level"], s["subject"]) for s in ballot.subjects}
     page = render_template(
-        "ballot/grades.html",
+        "ballot/rate.html",
         names=names,
-        branch=branch,
         ballot=ballot,
         code=code,
         chosen=chosen,
+        done=sum(1 for k in ballot.keys if chosen.get(k) in GRADES),
         grades=GRADES,
         error=error,
-        key=Ballot.key,
+        criteria=criteria(branch, ballot),
+        target=url_for("pages.ballot_short", short=ballot.short),
     )
-    return page, 200 if error is None else 422
+    return private(page, 200 if error is None else 422)
+
+
+def confirm_page(branch: str, ballot: Ballot, code: str, chosen: dict[str, str]) -> Response:
+    app = tenancy_of(current_app).branch(branch)
+    names = {Ballot.key(s): app.subject_name(s["level"], s["subject"]) for s in ballot.subjects}
+    page = render_template(
+        "ballot/confirm.html",
+        names=names,
+        ballot=ballot,
+        code=code,
+        chosen=chosen,
+        counts=Counter(chosen.values()),
+        grades=GRADES,
+        target=url_for("pages.ballot_short", short=ballot.short),
+    )
+    return private(page)
+
+
+def chosen_grades(ballot: Ballot) -> dict[str, str]:
+    return {k: v for k in ballot.keys if (v := request.form.get(f"g.{k}", "")) in GRADES}
 
 
 @bp.route("/ballot", methods=["GET", "POST"])
-def ballot_code() -> tuple[str, int]:
+def ballot_code() -> Response:
     target = url_for("pages.ballot_code")
     if request.method == "GET":
         return code_page("", None, target)
@@ -99,36 +146,39 @@ def ballot_code() -> tuple[str, int]:
         branch, ballot = find_ballot(code)
     except DomainError as error:
         return code_page(code, i18n.message(error), target)
-    return grades_page(branch, ballot, code, {})
+    return rating_page(branch, ballot, code, {})
 
 
-@bp.route("/ballot/<branch>/<ballot_id>", methods=["GET", "POST"])
-def ballot_cast(branch: str, ballot_id: str) -> tuple[str, int] | Response:
-    ballot = load_ballot(branch, ballot_id)
-    target = url_for("pages.ballot_cast", branch=branch, ballot_id=ballot_id)
+@bp.route("/b/<short>", methods=["GET", "POST"])
+def ballot_short(short: str) -> Response:
+    """The slips' address: the code, the rating, the confirmation and the cast, by ``step``."""
+    branch, ballot = by_short(short)
+    target = url_for("pages.ballot_short", short=ballot.short)
     if request.method == "GET":
         return code_page("", None, target, ballot.title)
-    code = request.form.get("code", "").strip()
-    if request.form.get("step") != "grades":
-        try:
-            check_code(ballot, code)
-        except DomainError as error:
-            return code_page(code, i18n.message(error), target, ballot.title)
-        return grades_page(branch, ballot, code, {})
-    chosen: dict[str, Any] = {
-        Ballot.key(s): request.form.get(f"g.{Ballot.key(s)}", "") for s in ballot.subjects
-    }
-    grades = {k: v for k, v in chosen.items() if v}
+    app = tenancy_of(current_app).branch(branch)
+    code, step = request.form.get("code", "").strip(), request.form.get("step", "code")
     try:
-        command = CastBallot(ballot_id=ballot.id, code=code, grades=grades)
-        tenancy_of(current_app).branch(branch).cast_ballot(command)
+        ballot.check_code(app.code_hash(ballot, code))
+    except DomainError as error:
+        return code_page(code, i18n.message(error), target, ballot.title)
+    chosen = chosen_grades(ballot)
+    if step == "review":
+        if len(chosen) < len(ballot.keys):
+            message = i18n.message(InvalidInput("ballot.grade_missing"))
+            return rating_page(branch, ballot, code, chosen, message)
+        return confirm_page(branch, ballot, code, chosen)
+    if step != "cast":
+        return rating_page(branch, ballot, code, chosen)
+    try:
+        app.cast_ballot(CastBallot(ballot_id=ballot.id, code=code, grades=chosen))
     except DomainError as error:
         if error.field == "grades":
-            return grades_page(branch, ballot, code, chosen, i18n.message(error))
-        return code_page(code, i18n.message(error), url_for("pages.ballot_code"))
-    return redirect(url_for("pages.ballot_done"))
+            return rating_page(branch, ballot, code, chosen, i18n.message(error))
+        return code_page(code, i18n.message(error), target, ballot.title)
+    return private(redirect(url_for("pages.ballot_done")))
 
 
 @bp.get("/ballot/done")
-def ballot_done() -> str:
-    return render_template("ballot/done.html")
+def ballot_done() -> Response:
+    return private(render_template("ballot/done.html"))

@@ -13,10 +13,17 @@ from flask import current_app
 from cxzy_saas.projections import lists
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import ReadModelDB
-from cxzy_saas.projections.lists import branch_ballots, open_ballots, submissions
+from cxzy_saas.projections.lists import ballot_by_short, branch_ballots, open_ballots, submissions
 from cxzy_saas.web import read_model_of, read_models_of, read_port_of
 
-__all__ = ["branch_ballots", "campaigns", "open_ballots", "read_model", "submissions"]
+__all__ = [
+    "ballot_by_short",
+    "branch_ballots",
+    "campaigns",
+    "open_ballots",
+    "read_model",
+    "submissions",
+]
 
 
 @contextmanager
