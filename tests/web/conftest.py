@@ -17,7 +17,7 @@ from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
 from cxzy_saas.application.commands.plans import DiscussPlan, DraftPlan, FinalisePlan, SubmitPlan
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.config import Settings
+from cxzy_saas.config import Settings, WebSettings
 from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo
 from cxzy_saas.domain.recording import Actor, system_clock
 from cxzy_saas.web.app import create_app
@@ -44,7 +44,7 @@ def system(tenant: str) -> Actor:
 
 def build_small_demo(folder: Path) -> Demo:
     """The API tests' demo (2 branches, seed 5), plus the fixtures' own additions."""
-    settings = Settings(data_dir=folder / "var", public_url=PUBLIC_URL)
+    settings = Settings(data_dir=folder / "var", web=WebSettings(public_url=PUBLIC_URL))
     tenancy = Tenancy(settings)
     try:
         build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=5)

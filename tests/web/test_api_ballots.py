@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from cxzy_saas.config import Settings
+from cxzy_saas.config import Settings, WebSettings
 from tests.web.api_demo import app_for, bearer, build
 
 B01 = "/api/v1/branches/b01"
@@ -25,7 +25,7 @@ GRADES = {"member:B01003": "excellent", "group:g1": "competent"}
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory) -> Settings:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("api-ballots")
-    return build(folder, Settings(data_dir=folder / "var", public_url=PUBLIC))
+    return build(folder, Settings(data_dir=folder / "var", web=WebSettings(public_url=PUBLIC)))
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,12 @@ CXZY = str(Path(sys.executable).with_name("cxzy"))
 MEMBERS = ("M1", "M2")
 
 
+SECRET = "one-key-for-the-ballots-and-the-server"
+
+
 def prepared(data_dir: Path) -> tuple[str, str, str, list[str]]:
     """A branch with an open ballot: (branch, ballot id, short id, codes)."""
-    tenancy = Tenancy(Settings(data_dir=data_dir))
+    tenancy = Tenancy(Settings(data_dir=data_dir, secret_key=SECRET))
     try:
         committee, (branch,) = a_committee_with_branches(tenancy, "第一党支部")
         tenancy.committee(committee).open_campaign(
@@ -87,7 +90,12 @@ def test_a_raters_requests_never_reach_the_access_log(tmp_path):
     branch, ballot_id, short, codes = prepared(data)
     port = free_port()
     log = tmp_path / "server.log"
-    env = {**os.environ, "CXZY_PUBLIC_URL": "https://rating.example.org"}
+    env = {
+        **os.environ,
+        # http: the Secure cookies of an https address would not come back to this client
+        "CXZY_PUBLIC_URL": "http://rating.example.org",
+        "CXZY_SECRET_KEY": SECRET,
+    }
     with log.open("wb") as out:
         server = subprocess.Popen(
             [CXZY, "serve", "--data-dir", str(data), "--port", str(port)],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -133,7 +132,7 @@ def demo(
     if not no_serve:
         from cxzy_saas.web.server import serve as run
 
-        run(with_public_url(settings, host, port), host, port, None, 8, demo=True)
+        run(settings, host, port, None, 8, demo=True)
 
 
 @main.command()
@@ -168,18 +167,4 @@ def serve(settings: Settings, host: str, port: int, workers: int | None, threads
     """Serve the web application (gunicorn)."""
     from cxzy_saas.web.server import serve as run
 
-    run(with_public_url(settings, host, port), host, port, workers, threads)
-
-
-def with_public_url(settings: Settings, host: str, port: int) -> Settings:
-    """Without CXZY_PUBLIC_URL, ballot slips carry the address served on, and a note says
-    to set it: behind a reverse proxy, or on 0.0.0.0, that address is not the raters'."""
-    if settings.web.public_url:
-        return settings
-    url = f"http://{host}:{port}"
-    click.echo(
-        f"CXZY_PUBLIC_URL is not set: ballot slips will show {url}; set it to the address "
-        "raters reach this server at",
-        err=True,
-    )
-    return dataclasses.replace(settings, web=dataclasses.replace(settings.web, public_url=url))
+    run(settings, host, port, workers, threads)

@@ -31,7 +31,7 @@ from cxzy_saas.web.pages import i18n
 from cxzy_saas.web.problems import API_LANGUAGES, problem
 
 SIGN_IN = ("pages.login", "api.token", "api.change_own_password")
-BALLOT_ENTRY = ("pages.ballot_code", "pages.ballot_cast", "api.cast_ballot")
+BALLOT_ENTRY = ("pages.ballot_code", "pages.ballot_short", "api.cast_ballot")
 
 signals = Namespace()
 # Sent with the application as sender and ``door`` ("sign-in", "sign-in-address", "ballot").

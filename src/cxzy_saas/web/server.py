@@ -52,6 +52,7 @@ def serve(
         # The demo's own key from its data folder (made before the workers fork, so that every
         # worker signs with it): its ballots' codes were hashed with it when the demo was built.
         settings = dataclasses.replace(settings, secret_key=settings.server_secret().decode())
+    settings = with_public_url(settings, host, port)
     requestlog.configure()
     if settings.metrics_dir is None:
         # Every worker's counters in files of one folder, added up when scraped; a folder of
@@ -102,3 +103,17 @@ def serve(
             "timeout": 120,
         },
     ).run()
+
+
+def with_public_url(settings: Settings, host: str, port: int) -> Settings:
+    """Without CXZY_PUBLIC_URL, ballot slips carry the address served on, and a note says
+    to set it: behind a reverse proxy, or on 0.0.0.0, that address is not the raters'."""
+    if settings.web.public_url:
+        return settings
+    url = f"http://{host}:{port}"
+    click.echo(
+        f"CXZY_PUBLIC_URL is not set: ballot slips will show {url}; set it to the address "
+        "raters reach this server at",
+        err=True,
+    )
+    return dataclasses.replace(settings, web=dataclasses.replace(settings.web, public_url=url))

@@ -36,10 +36,11 @@ CRITERIA_TITLES = {
 
 
 def private(page: str | Response, status: int | None = None) -> Response:
-    """A rater's page: never cached (the code is in its form), never named as a referrer."""
+    """A rater's page: never cached (the code is in its form). It is named as a referrer to this
+    site only (the site-wide ``same-origin`` policy: the CSRF check of its own form needs the
+    referrer over https), and the access logs leave out requests it refers."""
     response = make_response(page) if status is None else make_response(page, status)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
