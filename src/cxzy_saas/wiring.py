@@ -5,6 +5,8 @@ tests build them here, so that no layer below has to know the tenancy and the pr
 
 from __future__ import annotations
 
+from typing import Any
+
 from cxzy_saas.application.readport import TenancyLogs
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.projections.db import ReadModelDB, ReadModels
@@ -27,6 +29,17 @@ def open_read_model(tenancy: Tenancy) -> ReadModelDB:
     return read_models(tenancy).open()
 
 
-def projector(tenancy: Tenancy, db: ReadModelDB | None = None, batch_size: int = 5000) -> Projector:
+def projector(
+    tenancy: Tenancy,
+    db: ReadModelDB | None = None,
+    batch_size: int = 5000,
+    lease_seconds: float = 10.0,
+) -> Projector:
     """The live projector of the tenancy's logs into ``db`` (default: its live read model)."""
-    return Projector(read_port(tenancy), read_models(tenancy), db, batch_size)
+    return Projector(read_port(tenancy), read_models(tenancy), db, batch_size, lease_seconds)
+
+
+def projection_status(tenancy: Tenancy) -> dict[str, Any]:
+    """For a readiness endpoint: per committee, the events not yet projected (``lag``), the
+    events in quarantine and the lease's owner (PostgreSQL); their totals. Reads only."""
+    return projector(tenancy).health()

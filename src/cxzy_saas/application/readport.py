@@ -7,6 +7,7 @@ number open and closes the least recently used, so following a thousand logs hol
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
@@ -26,6 +27,7 @@ class TenancyLogs:
         self.tenancy = tenancy
         self.reads_many_at_once = isinstance(tenancy.store, PostgresStore)
         self._kinds: dict[str, str] = {}  # code -> "committee" | "branch", as learnt
+        self._heads: dict[str, tuple[list[tuple[int, int]], int]] = {}  # SQLite: file stamps
 
     def tenants(self) -> list[Tenant]:
         found = [Tenant(t.code, t.name, t.kind, t.parent) for t in self.tenancy.tenants()]
@@ -74,6 +76,37 @@ class TenancyLogs:
 
     def head(self, log: str) -> int:
         return self.app(log).head()
+
+    def heads(self, logs: Sequence[str]) -> dict[str, int]:
+        store = self.tenancy.store
+        if isinstance(store, PostgresStore):
+            found = store.heads(list(logs))
+            # A log last written before the heads table existed: asked once, then its next
+            # append writes its head.
+            return {log: found[log] if log in found else self.head(log) for log in logs}
+        return {log: self._file_head(log, store) for log in logs}
+
+    def _file_head(self, log: str, store: Any) -> int:
+        """SQLite keeps one file per tenant, so no transaction can write a shared heads table
+        with an append. A log's files (the database and its write-ahead log) change whenever
+        it is written: the head is read again only when their size or time changed, or changed
+        less than two seconds ago (a file time is coarser than a commit)."""
+        path = store.path(log)
+        stamp = []
+        for name in (path, path.with_name(path.name + "-wal")):
+            try:
+                info = name.stat()
+            except FileNotFoundError:
+                stamp.append((0, 0))
+                continue
+            stamp.append((info.st_mtime_ns, info.st_size))
+        newest = max(t for t, _ in stamp) / 1e9
+        known = self._heads.get(log)
+        if known is not None and known[0] == stamp and time.time() - newest > 2.0:
+            return known[1]
+        head = self.head(log)
+        self._heads[log] = (stamp, head)
+        return head
 
     def open_personal(self, log: str, decoded: Sequence[Decoded]) -> None:
         found = [

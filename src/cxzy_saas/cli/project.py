@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -29,24 +34,53 @@ batch_size_option = click.option(
 )
 
 
+committee_option = click.option(
+    "--committee",
+    "committees",
+    multiple=True,
+    help="Only this committee (with its branches); may be repeated. Default: every one.",
+)
+
+
+@contextmanager
+def _owned() -> Iterator[None]:
+    """Another projector owning the work ends the command with its name, no traceback."""
+    from cxzy_saas.projections.ownership import ProjectorBusy
+
+    try:
+        yield
+    except ProjectorBusy as e:
+        raise click.ClickException(str(e)) from None
+
+
 @project.command("rebuild")
 @batch_size_option
+@committee_option
 @store_options
-def project_rebuild(settings: Settings, batch_size: int) -> None:
-    """Empty the read models and project every log from the start."""
+def project_rebuild(settings: Settings, batch_size: int, committees: tuple[str, ...]) -> None:
+    """Empty the read models and project every log from the start.
+
+    Takes the leases of the committees it rebuilds (PostgreSQL) or the projector's lock
+    (SQLite), and refuses, naming the holder, while another projector owns them."""
     from cxzy_saas import wiring
 
-    with opened(settings) as tenancy:
+    with opened(settings) as tenancy, _owned():
         projector = wiring.projector(tenancy, batch_size=batch_size)
         total = sum(row["head"] for row in projector.status())
         with progress_bar() as progress:
             task = progress.add_task("重建读模型", total=total)
-            stats = projector.rebuild(lambda n: progress.update(task, advance=n))
+            stats = projector.rebuild(
+                lambda n: progress.update(task, advance=n), committees or None
+            )
         click.echo(
             f"rebuilt: {stats.events} events in {stats.seconds:.2f} s "
             f"({stats.rate:,.0f} events/s, {stats.batches} batches)"
         )
-        _checkpoints(tenancy, projector.db)
+        if stats.quarantined:
+            click.echo(f"quarantined: {stats.quarantined} events (see `cxzy project status`)")
+        if not committees:
+            with projector.owning():
+                _checkpoints(tenancy, projector.db)
 
 
 def _checkpoints(tenancy: Tenancy, index: Any) -> None:
@@ -71,44 +105,148 @@ def project_checkpoint(settings: Settings) -> None:
     """Make the as-of checkpoints (the 15th and last day of each month) anew from the logs."""
     from cxzy_saas import wiring
 
-    with opened(settings) as tenancy:
+    with opened(settings) as tenancy, _owned():
         projector = wiring.projector(tenancy)
-        projector.catch_up()
-        _checkpoints(tenancy, projector.db)
+        with projector.owning():
+            if projector.leases is None:
+                projector.catch_up()
+            _checkpoints(tenancy, projector.db)
 
 
 @project.command("run")
 @click.option("--interval", type=float, default=0.5, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes (PostgreSQL); they share the committees by lease.",
+)
+@click.option(
+    "--lease-seconds",
+    type=click.FloatRange(0.5, 3600),
+    default=10.0,
+    show_default=True,
+    help="How long a committee stays a silent worker's: a killed worker's committees are "
+    "taken over within two lease periods.",
+)
 @batch_size_option
 @store_options
-def project_run(settings: Settings, interval: float, batch_size: int) -> None:
-    """Follow every tenant log and keep the read models current (Ctrl-C stops)."""
+def project_run(
+    settings: Settings, interval: float, workers: int, lease_seconds: float, batch_size: int
+) -> None:
+    """Follow every tenant log and keep the read models current (Ctrl-C stops).
+
+    Runs as many processes as wanted, here (``--workers``) or on other machines: each takes
+    committees whose leases are free. On SQLite only one projector may run."""
     from cxzy_saas import wiring
 
-    with opened(settings) as tenancy:
+    if workers > 1:
+        if settings.backend == "sqlite":
+            raise click.UsageError("on SQLite one projector process follows the logs")
+        _run_workers(workers)
+        return
+    with opened(settings) as tenancy, _owned():
         click.echo("projector running; Ctrl-C stops")
         try:
-            wiring.projector(tenancy, batch_size=batch_size).run(interval)
+            wiring.projector(tenancy, batch_size=batch_size, lease_seconds=lease_seconds).run(
+                interval, on_error=lambda e: click.echo(f"pass ended: {e}", err=True)
+            )
         except KeyboardInterrupt:
             click.echo("stopped")
+
+
+def _run_workers(count: int) -> None:
+    """``count`` processes of this very command with ``--workers 1``; a SIGTERM or Ctrl-C
+    stops them all, and one that dies is started again."""
+    argv = [sys.executable, "-m", "cxzy_saas.cli", *sys.argv[1:], "--workers", "1"]
+    procs = [subprocess.Popen(argv) for _ in range(count)]
+
+    def stop(*_: Any) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            p.wait()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"{count} projector workers: {', '.join(str(p.pid) for p in procs)}")
+    try:
+        while True:
+            time.sleep(1)
+            for i, p in enumerate(procs):
+                if p.poll() is not None:
+                    click.echo(f"worker {p.pid} ended ({p.returncode}); starting another", err=True)
+                    procs[i] = subprocess.Popen(argv)
+    except KeyboardInterrupt:
+        stop()
 
 
 @project.command("status")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @store_options
 def project_status(settings: Settings, fmt: str) -> None:
-    """Each tenant's tracked position, its log's head and the lag."""
+    """Each tenant's tracked position, its log's head and the lag; events in quarantine;
+    each committee's lease (PostgreSQL)."""
     from cxzy_saas import wiring
 
     with opened(settings) as tenancy:
-        rows = wiring.projector(tenancy).status()
+        projector = wiring.projector(tenancy)
+        rows = projector.status()
+        health = projector.health()
+        quarantine = projector.quarantine()
     if fmt == "json":
-        click.echo(json.dumps({"tenants": rows}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "tenants": rows,
+                    "committees": health["committees"],
+                    "quarantine": quarantine,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
-    table = Table("tenant", "position", "head", "lag")
+    table = Table("tenant", "position", "head", "lag", "quarantined")
     for r in rows:
-        table.add_row(r["tenant"], str(r["position"]), str(r["head"]), str(r["lag"]))
+        table.add_row(
+            r["tenant"], str(r["position"]), str(r["head"]), str(r["lag"]), str(r["quarantined"])
+        )
     Console().print(table)
+    if quarantine:
+        q = Table("tenant", "position", "topic", "error", "first seen", "attempts")
+        for r in quarantine:
+            q.add_row(
+                r["tenant"],
+                str(r["position"]),
+                r["topic"],
+                r["error"][:120],
+                r["first_seen"],
+                str(r["attempts"]),
+            )
+        Console().print("[bold]quarantined events[/bold] (`cxzy project retry` after a fix)")
+        Console().print(q)
+
+
+@project.command("retry")
+@click.option("--tenant", help="Only this tenant's quarantined events.")
+@click.option("--position", type=int, help="Only the event at this position (with --tenant).")
+@store_options
+def project_retry(settings: Settings, tenant: str | None, position: int | None) -> None:
+    """Project quarantined events again, after a fix: the committees that hold them are rebuilt
+    (in log order); events that still fail stay quarantined, with one more attempt."""
+    from cxzy_saas import wiring
+
+    if position is not None and tenant is None:
+        raise click.UsageError("--position needs --tenant")
+    with opened(settings) as tenancy, _owned():
+        projector = wiring.projector(tenancy)
+        before = len(projector.quarantine())
+        projector.retry(tenant, position)
+        after = len(projector.quarantine())
+    click.echo(f"quarantined: {before} before, {after} after")
 
 
 @click.command()

@@ -100,6 +100,9 @@ class MemoryLogs:
     def head(self, log: str) -> int:
         return len(self._log(log))
 
+    def heads(self, logs: Sequence[str]) -> dict[str, int]:
+        return {log: self.head(log) for log in logs}
+
     def open_personal(self, log: str, decoded: Sequence[Decoded]) -> None:
         for cls, data, aggregate in decoded:
             if of_aggregate(cls, Member) and (log, str(aggregate)) in self.erased:

@@ -102,6 +102,11 @@ class Logs(Protocol):
         """The position of the log's last notification (0 for an empty log)."""
         ...
 
+    def heads(self, logs: Sequence[str]) -> dict[str, int]:
+        """The head of each of ``logs``, at a cost that follows the logs that moved rather than
+        their number (an idle projector asks this every half second)."""
+        ...
+
     def open_personal(self, log: str, decoded: Sequence[Decoded]) -> None:
         """Open, in place, the personal fields of members' events decoded from ``log``: the
         plaintext, or the erased placeholder once the member's key is destroyed."""

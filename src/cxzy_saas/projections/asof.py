@@ -16,7 +16,9 @@ when no caller keeps it current (the command line).
 from __future__ import annotations
 
 import calendar
+import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -76,6 +78,65 @@ def build_checkpoints(
     finally:
         model.close()
     return len(days)
+
+
+class Checkpoints:
+    """Checkpoints made as the projector goes: after a pass that projected events, at most
+    once every ``every`` seconds, the checkpoint days now complete (before the last day any
+    log has reached) and not yet saved are made, replaying from the latest saved image rather
+    than from the start. So an as-of query never replays more than about half a month."""
+
+    def __init__(
+        self, logs: Logs, models: ReadModels, index: ReadModelDB, every: float = 30.0
+    ) -> None:
+        self.logs = logs
+        self.models = models
+        self.index = index
+        self.every = every
+        self._last = float("-inf")
+
+    def due(self) -> list[date]:
+        with self.index.read() as tx:
+            span = tx.query("SELECT MIN(day), MAX(day) FROM rm_time_index")
+        if not span or span[0][0] is None:
+            return []
+        folder = self.models.checkpoints
+        saved = sorted(p.stem for p in folder.glob("*.sqlite3")) if folder.exists() else []
+        days = checkpoint_days(date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1]))
+        return [d for d in days if not saved or d.isoformat() > saved[-1]]
+
+    def advance(self, force: bool = False) -> int:
+        """Make the checkpoints now due; how many were made."""
+        now = time.monotonic()
+        if not force and now - self._last < self.every:
+            return 0
+        self._last = now
+        days = self.due()
+        if not days:
+            return 0
+        folder = self.models.checkpoints
+        folder.mkdir(parents=True, exist_ok=True)
+        model = SQLiteReadModel(":memory:")
+        try:
+            start = latest_checkpoint(self.models, days[0])
+            if start is not None:
+                source = sqlite3.connect(start)
+                source.backup(model.conn)
+                source.close()
+            engine = CatchUp(self.logs, model, batch_size=50000)
+            for day in days:
+                engine.catch_up(
+                    recompute_boards=False, stop_at=positions_at(self.index, day), boards=False
+                )
+                # written aside and renamed: a reader never opens half an image
+                part = folder / f"{day.isoformat()}.part"
+                target = sqlite3.connect(part)
+                model.conn.backup(target)
+                target.close()
+                os.replace(part, folder / f"{day.isoformat()}.sqlite3")
+        finally:
+            model.close()
+        return len(days)
 
 
 def latest_checkpoint(models: ReadModels, day: date) -> Path | None:

@@ -16,6 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 SCHEMA_SQL = Path(__file__).resolve().parents[3] / "projections" / "schema.sql"
+# The projector's bookkeeping (quarantine, leases): beside the read models, but none of them.
+OPERATIONS_SQL = SCHEMA_SQL.with_name("operations.sql")
+
+
+def ddl() -> str:
+    return SCHEMA_SQL.read_text(encoding="utf-8") + OPERATIONS_SQL.read_text(encoding="utf-8")
 
 
 def table_definitions() -> dict[str, tuple[list[str], list[str]]]:
@@ -49,7 +55,7 @@ def upsert_sql(table: str) -> str:
 
 
 class Tx(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...  # rows changed
 
     def upsert(self, table: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
@@ -70,8 +76,8 @@ class _SQLiteTx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(sql, params)
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(sql, params).rowcount
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
@@ -93,7 +99,7 @@ class SQLiteReadModel:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=10000")
-        self.conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+        self.conn.executescript(ddl())
 
     @contextmanager
     def transaction(self) -> Iterator[_SQLiteTx]:
@@ -129,8 +135,9 @@ class _PostgresTx:
         # tenants' event stores, and a read is then one round trip.
         return _QUALIFY.sub(r"projections.\1", sql.replace("?", "%s"))
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self.cur.execute(self._sql(sql), params)
+        return self.cur.rowcount
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.cur.executemany(self._sql(sql), list(rows))
@@ -174,7 +181,7 @@ class PostgresReadModel:
             conn.execute("CREATE SCHEMA IF NOT EXISTS projections")
             with conn.transaction():
                 conn.execute("SET LOCAL search_path TO projections")
-                conn.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+                conn.execute(ddl())
 
     @contextmanager
     def transaction(self) -> Iterator[_PostgresTx]:

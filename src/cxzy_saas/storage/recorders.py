@@ -30,6 +30,10 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 TABLE = "cxzy_idempotency"
+# Each PostgreSQL cell's heads: tenant schema -> the position of its log's last event, written in
+# the transaction of every append (the projector finds the logs that moved in one query).
+HEADS_SCHEMA = "cxzy_heads"
+HEADS_TABLE = "heads"
 
 
 @dataclass
@@ -138,6 +142,24 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
                 "PRIMARY KEY (username, key))"
             ).format(*self.idempotency_table)
         )
+        self.sql_create_statements += [
+            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(HEADS_SCHEMA)),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} (tenant TEXT PRIMARY KEY, head BIGINT NOT NULL)"
+            ).format(Identifier(HEADS_SCHEMA), Identifier(HEADS_TABLE)),
+        ]
+        self.heads_upsert = SQL(
+            "INSERT INTO {}.{} (tenant, head) VALUES (%s, %s) "
+            "ON CONFLICT (tenant) DO UPDATE SET head = excluded.head"
+        ).format(Identifier(HEADS_SCHEMA), Identifier(HEADS_TABLE))
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> Any:
+        # Still inside the append's transaction, which holds the events table's lock: heads
+        # are written in commit order, and never ahead of a committed event.
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if ids:
+            curs.execute(self.heads_upsert, (self.datastore.schema, max(ids)), prepare=True)
+        return ids
 
     def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
         # Runs inside the library's insert transaction, before the events are inserted.

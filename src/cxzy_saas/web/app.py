@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
+import time
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -66,9 +68,26 @@ def create_app(
     return app
 
 
+app_log = logging.getLogger("cxzy.projector")
+
+
 def start_projector(tenancy: Tenancy) -> threading.Thread:
+    """The embedded projector's thread. It takes the data folder's projector lock first, for
+    the life of the process, so that a second projector (``cxzy project run``) is refused.
+
+    Raises:
+        ProjectorBusy: another process is the projector of this data folder.
+    """
+    projector = wiring.projector(tenancy)
+    projector.owning().__enter__()  # held until the process ends
+
     def follow() -> None:
-        wiring.projector(tenancy).run(interval=0.5)
+        while True:  # nothing an event holds stops it; a bug in a pass is logged and retried
+            try:
+                projector.run(interval=0.5)
+            except Exception:
+                app_log.exception("projector pass failed; retrying")
+                time.sleep(5)
 
     thread = threading.Thread(target=follow, name="cxzy-projector", daemon=True)
     thread.start()
