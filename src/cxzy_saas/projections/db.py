@@ -177,11 +177,19 @@ class PostgresReadModel:
 
     def __init__(self, connection: Any) -> None:
         self._connection = connection  # a context manager factory giving a psycopg connection
-        with self._connection() as conn:
-            conn.execute("CREATE SCHEMA IF NOT EXISTS projections")
-            with conn.transaction():
-                conn.execute("SET LOCAL search_path TO projections")
-                conn.execute(ddl())
+        # Workers starting together all run CREATE … IF NOT EXISTS; PostgreSQL may refuse all
+        # but one with a unique violation on its catalogue. The tables exist then: try again.
+        for attempt in range(5):
+            try:
+                with self._connection() as conn:
+                    conn.execute("CREATE SCHEMA IF NOT EXISTS projections")
+                    with conn.transaction():
+                        conn.execute("SET LOCAL search_path TO projections")
+                        conn.execute(ddl())
+                return
+            except Exception as error:
+                if attempt == 4 or "already exists" not in str(error):
+                    raise
 
     @contextmanager
     def transaction(self) -> Iterator[_PostgresTx]:
