@@ -15,6 +15,10 @@ class Settings:
     max_connections: int = 10
     # Tenant applications kept open at once; others are opened on demand and closed when evicted.
     app_cache_size: int = 64
+    # As-of replays running at once in a web process, and how long a request waits for one
+    # before it is refused (HTTP 503 with Retry-After).
+    asof_replays: int = 1
+    asof_wait: float = 10.0
 
     @classmethod
     def from_env(
@@ -29,6 +33,8 @@ class Settings:
             database_url=database_url or env.get("CXZY_DATABASE_URL") or None,
             max_connections=max_connections or int(env.get("CXZY_MAX_CONNECTIONS") or 10),
             app_cache_size=int(env.get("CXZY_APP_CACHE_SIZE") or 64),
+            asof_replays=int(env.get("CXZY_ASOF_REPLAYS") or 1),
+            asof_wait=float(env.get("CXZY_ASOF_WAIT") or 10.0),
         )
 
     @property

@@ -146,6 +146,7 @@ def project_run(
             raise click.UsageError("on SQLite one projector process follows the logs")
         _run_workers(workers)
         return
+
     def terminate(*_: Any) -> None:
         raise KeyboardInterrupt  # so that the leases are released on the way out
 

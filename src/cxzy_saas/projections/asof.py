@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -173,15 +174,103 @@ def live_catch_up(logs: Logs, models: ReadModels, db: ReadModelDB) -> CatchUp:
     return CatchUp(logs, db, erased=lambda found: forget_erased(models, found))
 
 
+class AsOfBusy(Exception):
+    """Too many as-of replays are running: try again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"as-of replays are busy; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class _Shared:
+    """One replay, shared by the identical requests that arrive while it is built or used."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.db: SQLiteReadModel | None = None
+        self.error: BaseException | None = None
+        self.users = 0
+
+
+class Replays:
+    """At most ``limit`` replays at once in a process (a replay is seconds of CPU, and a burst
+    of them made every cheap request of the server wait); a request that cannot start one
+    within ``wait`` seconds is refused with :class:`AsOfBusy`. Identical requests (same read
+    models, same day) share one replay."""
+
+    def __init__(self, limit: int = 1, wait: float = 10.0) -> None:
+        self.limit = limit
+        self.wait = wait
+        self._running = threading.BoundedSemaphore(limit)
+        self._shared: dict[tuple[str, date], _Shared] = {}
+        self._lock = threading.Lock()
+
+
+REPLAYS = Replays()
+
+
+def limit_replays(limit: int, wait: float) -> None:
+    """Set the process's replay limit (the web app factory does, from settings)."""
+    global REPLAYS
+    REPLAYS = Replays(limit, wait)
+
+
 @contextmanager
 def replay(
     logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None = None
 ) -> Iterator[SQLiteReadModel]:
-    """A read model holding exactly the events recorded up to the end of ``day``.
+    """A read model holding exactly the events recorded up to the end of ``day`` (read it,
+    never write it: identical requests share it).
 
     ``index`` is the live read model whose ``rm_time_index`` maps days to positions (default:
     the deployment's, first brought up to date so that no recent day is missing).
+
+    Raises:
+        AsOfBusy: the process's replays are all busy and stayed so for its ``wait``.
     """
+    replays = REPLAYS
+    key = (str(models.data_dir), day)
+    with replays._lock:
+        shared = replays._shared.get(key)
+        building = shared is None
+        if shared is None:
+            shared = replays._shared[key] = _Shared()
+        shared.users += 1
+    try:
+        if building:
+            try:
+                if not replays._running.acquire(timeout=replays.wait):
+                    raise AsOfBusy(max(1, round(replays.wait)))
+                try:
+                    shared.db = _replayed(logs, models, day, index)
+                finally:
+                    replays._running.release()
+            except BaseException as error:
+                shared.error = error
+                raise
+            finally:
+                shared.done.set()
+        else:
+            shared.done.wait()
+            if shared.error is not None:
+                if isinstance(shared.error, AsOfBusy):
+                    raise AsOfBusy(shared.error.retry_after)
+                raise RuntimeError("the shared as-of replay failed") from shared.error
+        assert shared.db is not None
+        yield shared.db
+    finally:
+        with replays._lock:
+            shared.users -= 1
+            if shared.users == 0:
+                if replays._shared.get(key) is shared:
+                    del replays._shared[key]
+                if shared.db is not None:
+                    shared.db.close()
+
+
+def _replayed(
+    logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None
+) -> SQLiteReadModel:
     if index is None:
         index = models.open()
         live_catch_up(logs, models, index).catch_up()
@@ -199,6 +288,7 @@ def replay(
                 db.close()  # a checkpoint beyond the day (logs replaced since): start afresh
                 db = SQLiteReadModel(":memory:")
         CatchUp(logs, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=target)
-        yield db
-    finally:
+    except BaseException:
         db.close()
+        raise
+    return db

@@ -17,6 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
+from cxzy_saas.projections.asof import limit_replays
 from cxzy_saas.web import api, pages, problems
 from cxzy_saas.web.api import openapi
 
@@ -55,6 +56,7 @@ def create_app(
     app.extensions["cxzy.tenancy"] = tenancy
     app.extensions["cxzy.read_port"] = wiring.read_port(tenancy)
     app.extensions["cxzy.read_models"] = wiring.read_models(tenancy)
+    limit_replays(settings.asof_replays, settings.asof_wait)
     # The embedded default (SQLite) runs the projector inside the web process; production
     # (PostgreSQL) runs `cxzy project run` as a process of its own.
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
