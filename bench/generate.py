@@ -26,14 +26,21 @@ COMMITTEE = "bench"
 
 
 def generate(
-    tenancy: Tenancy, branches: int, seed: int = 1, members: int = 15, records: int = 140
+    tenancy: Tenancy,
+    branches: int,
+    seed: int = 1,
+    members: int = 15,
+    records: int = 140,
+    code: str = COMMITTEE,
 ) -> int:
+    """A committee ``code`` with ``branches`` branches (codes ``<code>b0001``… unless the
+    committee is the default one, whose branches are ``b0001``…); the events written."""
     rng = random.Random(seed)
     clock = SimulatedClock(datetime(YEAR, 1, 2, 1, tzinfo=UTC))
     tenancy.clock = clock
-    admin = Actor("admin", "committee-admin", COMMITTEE)
-    tenancy.add_committee(COMMITTEE, "基准测试党委")
-    committee = tenancy.committee(COMMITTEE)
+    admin = Actor("admin", "committee-admin", code)
+    tenancy.add_committee(code, "基准测试党委")
+    committee = tenancy.committee(code)
     committee.open_campaign(admin, OpenCampaign(year=YEAR, title=f"{YEAR}年度创先争优活动"))
     committee.draft_plan(
         admin, DraftPlan(year=YEAR, drafter="组织部", content=default_plan_content())
@@ -41,9 +48,9 @@ def generate(
     content = PlanContent.parse(default_plan_content())
     total = committee.head()
     for b in range(1, branches + 1):
-        code = f"b{b:04d}"
-        tenancy.add_branch(COMMITTEE, code, f"第{b}党支部")
-        total += write_branch(tenancy, clock, code, content, rng, members, records) + 1
+        branch = f"b{b:04d}" if code == COMMITTEE else f"{code}b{b:04d}"
+        tenancy.add_branch(code, branch, f"第{b}党支部")
+        total += write_branch(tenancy, clock, branch, content, rng, members, records) + 1
         clock.set(datetime(YEAR, 1, 2, 1, tzinfo=UTC))
     return total
 

@@ -18,6 +18,9 @@ class Settings:
     # As-of replays running at once in a web process, and how long a request waits for one
     # before it is refused (HTTP 503 with Retry-After).
     asof_replays: int = 1
+    # Seconds a PostgreSQL connection lives before the pool replaces it (its catalog cache,
+    # which grows with every tenant schema it touches, goes with it).
+    connection_max_age: float = 600.0
     asof_wait: float = 10.0
 
     @classmethod
@@ -34,6 +37,7 @@ class Settings:
             max_connections=max_connections or int(env.get("CXZY_MAX_CONNECTIONS") or 10),
             app_cache_size=int(env.get("CXZY_APP_CACHE_SIZE") or 64),
             asof_replays=int(env.get("CXZY_ASOF_REPLAYS") or 1),
+            connection_max_age=float(env.get("CXZY_CONNECTION_MAX_AGE") or 600.0),
             asof_wait=float(env.get("CXZY_ASOF_WAIT") or 10.0),
         )
 

@@ -44,7 +44,9 @@ class TenantInfo:
 
 def make_store(settings: Settings) -> Store:
     if settings.database_url:
-        return PostgresStore(settings.database_url, settings.max_connections)
+        return PostgresStore(
+            settings.database_url, settings.max_connections, settings.connection_max_age
+        )
     return SQLiteStore(settings.data_dir)
 
 

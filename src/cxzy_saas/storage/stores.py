@@ -144,7 +144,7 @@ class PostgresStore:
 
     backend = "postgres"
 
-    def __init__(self, url: str, max_connections: int) -> None:
+    def __init__(self, url: str, max_connections: int, max_age: float = 600.0) -> None:
         params = conninfo_to_dict(url)
         self.params = {
             "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
@@ -165,6 +165,9 @@ class PostgresStore:
             max_overflow=max(0, max_connections - 1),
             connect_timeout=30,
             idle_in_transaction_session_timeout=30,
+            # Connections are recycled: each keeps a cache of the catalog entries of every
+            # schema it has touched, and a cell holds thousands of tenant schemas.
+            conn_max_age=max_age,
         )
         self.max_connections = max_connections
 
