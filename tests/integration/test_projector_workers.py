@@ -27,6 +27,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.projections.engine import Superseded
 from cxzy_saas.projections.ownership import Leases, ProjectorBusy
+from cxzy_saas.projections.projector import current_model
 from cxzy_saas.projections.queries import dump
 from tests.builders import a_clerk, a_committee_with_branches, a_member
 from tests.conftest import drop_database, fresh_database
@@ -232,3 +233,95 @@ def test_a_second_projector_on_sqlite_is_refused(tmp_path: Path) -> None:
     finally:
         first.send_signal(signal.SIGINT)
         first.communicate(timeout=TIMEOUT)
+
+
+def test_a_read_command_never_writes_a_model_another_projector_owns(tmp_path: Path) -> None:
+    """``cxzy leaderboard`` brings the live model up to date itself only when no projector
+    owns it; while one does, it waits for it and writes nothing (its catch-up used to race the
+    running projector and lose with ``Superseded``)."""
+    data = tmp_path / "var"
+    tenancy = Tenancy(Settings(data_dir=data))
+    try:
+        (branch,) = populate(tenancy, committees=1, members=2)[:1]
+        logs, models = wiring.read_port(tenancy), wiring.read_models(tenancy)
+        wiring.projector(tenancy).catch_up()
+        live = models.open()
+        before = dump(live)
+        live.close()
+        holder = subprocess.Popen(  # another process owns the projector's lock
+            [
+                sys.executable,
+                "-c",
+                "import fcntl, os, sys, time\n"
+                f"fd = os.open({str(models.path.with_suffix('.lock'))!r}, os.O_RDWR | os.O_CREAT)\n"
+                "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(120)\n",
+            ],
+            stdout=subprocess.PIPE,
+        )
+        try:
+            assert holder.stdout is not None and b"held" in holder.stdout.readline()
+            tenancy.branch(branch).enrol_member(a_clerk(branch), a_member("M900", group="g1"))
+            started = time.monotonic()
+            db = current_model(logs, models, timeout=0.5)
+            assert time.monotonic() - started >= 0.5  # waited for the owner
+            assert dump(db) == before  # and wrote nothing
+            db.close()
+        finally:
+            holder.kill()
+            holder.communicate()
+        caught_up = current_model(logs, models, timeout=0.5)  # nobody owns it now
+        assert dump(caught_up) != before
+        caught_up.close()
+        assert wiring.projector(tenancy).status()[-1]["lag"] == 0
+    finally:
+        tenancy.close()
+
+
+def test_leaderboards_as_of_beside_a_running_sqlite_projector_all_answer(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    tenancy = Tenancy(Settings(data_dir=data))
+    try:
+        branches = populate(tenancy, committees=1, members=2)
+        committee = tenancy.parent_of(branches[0])
+        plain = {k: v for k, v in os.environ.items() if not k.startswith("CXZY_")}
+        projector = subprocess.Popen(
+            [*CLI, "project", "run", "--interval", "0.05", "--data-dir", str(data)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=plain,
+        )
+        writing = threading.Event()
+        writing.set()
+
+        def write() -> None:
+            n = 0
+            while writing.is_set():
+                code = branches[n % len(branches)]
+                tenancy.branch(code).enrol_member(a_clerk(code), a_member(f"W{n:04d}"))
+                n += 1
+
+        writer = threading.Thread(target=write)
+        try:
+            assert projector.stdout is not None and b"running" in projector.stdout.readline()
+            writer.start()
+            asked = ["--committee", committee, "--as-of", "2026-06-30", "--format", "json"]
+            asked += ["--data-dir", str(data)]
+            for _ in range(4):
+                done = subprocess.run(
+                    [*CLI, "leaderboard", "--campaign", "2026", "--level", "member", *asked],
+                    capture_output=True,
+                    text=True,
+                    env=plain,
+                    timeout=TIMEOUT,
+                    check=False,
+                )
+                assert done.returncode == 0, done.stderr
+                assert json.loads(done.stdout)["as_of"] == "2026-06-30"
+        finally:
+            writing.clear()
+            if writer.is_alive():
+                writer.join(timeout=TIMEOUT)
+            projector.send_signal(signal.SIGINT)
+            projector.communicate(timeout=TIMEOUT)
+    finally:
+        tenancy.close()

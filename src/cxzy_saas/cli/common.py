@@ -41,7 +41,10 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(
         data_dir: Path | None, database_url: str | None, max_connections: int | None, **kw: Any
     ) -> Any:
-        settings = Settings.from_env(data_dir, database_url, max_connections)
+        try:
+            settings = Settings.from_env(data_dir, database_url, max_connections)
+        except ValueError as e:  # a malformed CXZY_CELLS
+            raise click.UsageError(str(e)) from None
         return command(settings=settings, **kw)
 
     return wrapper

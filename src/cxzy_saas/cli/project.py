@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import subprocess
@@ -42,6 +43,34 @@ committee_option = click.option(
 )
 
 
+cell_option = click.option(
+    "--cell",
+    "cells",
+    multiple=True,
+    help="Only this PostgreSQL cell (a name of CXZY_CELLS, or 'default'); may be repeated. "
+    "Default: every cell.",
+)
+
+
+def _cells(tenancy: Tenancy, cells: tuple[str, ...], committees: tuple[str, ...] = ()) -> list[str]:
+    """The cells a command works on: those named, else those of the committees named, else
+    every configured one; in configuration order.
+
+    Raises:
+        InvalidInput: a cell that is not configured.
+        NotFound: a committee that does not exist.
+    """
+    for cell in cells:
+        tenancy.cell_store(cell)
+    wanted = set(cells) or {tenancy.cell_of(c) for c in committees} or set(tenancy.cells)
+    return [c for c in tenancy.cells if c in wanted]
+
+
+def _label(tenancy: Tenancy, cell: str) -> str:
+    """ " (cell NAME)" where a deployment has several cells; nothing otherwise."""
+    return f" (cell {cell})" if len(tenancy.cells) > 1 else ""
+
+
 @contextmanager
 def _owned() -> Iterator[None]:
     """Another projector owning the work ends the command with its name, no traceback."""
@@ -56,34 +85,46 @@ def _owned() -> Iterator[None]:
 @project.command("rebuild")
 @batch_size_option
 @committee_option
+@cell_option
 @store_options
-def project_rebuild(settings: Settings, batch_size: int, committees: tuple[str, ...]) -> None:
-    """Empty the read models and project every log from the start.
+def project_rebuild(
+    settings: Settings, batch_size: int, committees: tuple[str, ...], cells: tuple[str, ...]
+) -> None:
+    """Empty the read models and project every log from the start (of every cell, of the
+    cells named, or of the committees named, each in its cell's read models).
 
     Takes the leases of the committees it rebuilds (PostgreSQL) or the projector's lock
     (SQLite), and refuses, naming the holder, while another projector owns them."""
     from cxzy_saas import wiring
 
     with opened(settings) as tenancy, _owned():
-        projector = wiring.projector(tenancy, batch_size=batch_size)
-        total = sum(row["head"] for row in projector.status())
-        with progress_bar() as progress:
-            task = progress.add_task("重建读模型", total=total)
-            stats = projector.rebuild(
-                lambda n: progress.update(task, advance=n), committees or None
+        for cell in _cells(tenancy, cells, committees):
+            projector = wiring.projector(tenancy, batch_size=batch_size, cell=cell)
+            mine = [c for c in committees if tenancy.cell_of(c) == cell]
+            total = sum(row["head"] for row in projector.status())
+            with progress_bar() as progress:
+                stats = projector.rebuild(
+                    functools.partial(
+                        _advance, progress, progress.add_task("重建读模型", total=total)
+                    ),
+                    mine or None,
+                )
+            click.echo(
+                f"rebuilt{_label(tenancy, cell)}: {stats.events} events in {stats.seconds:.2f} s "
+                f"({stats.rate:,.0f} events/s, {stats.batches} batches)"
             )
-        click.echo(
-            f"rebuilt: {stats.events} events in {stats.seconds:.2f} s "
-            f"({stats.rate:,.0f} events/s, {stats.batches} batches)"
-        )
-        if stats.quarantined:
-            click.echo(f"quarantined: {stats.quarantined} events (see `cxzy project status`)")
-        if not committees:
-            with projector.owning():
-                _checkpoints(tenancy, projector.db)
+            if stats.quarantined:
+                click.echo(f"quarantined: {stats.quarantined} events (see `cxzy project status`)")
+            if not committees:
+                with projector.owning():
+                    _checkpoints(tenancy, projector.db, cell)
 
 
-def _checkpoints(tenancy: Tenancy, index: Any) -> None:
+def _advance(progress: Any, task: Any, count: int) -> None:
+    progress.update(task, advance=count)
+
+
+def _checkpoints(tenancy: Tenancy, index: Any, cell: str) -> None:
     from cxzy_saas import wiring
     from cxzy_saas.projections.asof import build_checkpoints
 
@@ -91,26 +132,31 @@ def _checkpoints(tenancy: Tenancy, index: Any) -> None:
     with progress_bar() as progress:
         task = progress.add_task("as-of 检查点", total=None)
         count = build_checkpoints(
-            wiring.read_port(tenancy),
-            wiring.read_models(tenancy),
+            wiring.read_port(tenancy, cell),
+            wiring.read_models(tenancy, cell),
             index,
             lambda day: progress.update(task, advance=1, description=day),
         )
-    click.echo(f"as-of checkpoints: {count} in {time.perf_counter() - started:.2f} s")
+    click.echo(
+        f"as-of checkpoints{_label(tenancy, cell)}: {count} "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
 
 
 @project.command("checkpoint")
+@cell_option
 @store_options
-def project_checkpoint(settings: Settings) -> None:
+def project_checkpoint(settings: Settings, cells: tuple[str, ...]) -> None:
     """Make the as-of checkpoints (the 15th and last day of each month) anew from the logs."""
     from cxzy_saas import wiring
 
     with opened(settings) as tenancy, _owned():
-        projector = wiring.projector(tenancy)
-        with projector.owning():
-            if projector.leases is None:
-                projector.catch_up()
-            _checkpoints(tenancy, projector.db)
+        for cell in _cells(tenancy, cells):
+            projector = wiring.projector(tenancy, cell=cell)
+            with projector.owning():
+                if projector.leases is None:
+                    projector.catch_up()
+                _checkpoints(tenancy, projector.db, cell)
 
 
 @project.command("run")
@@ -131,15 +177,23 @@ def project_checkpoint(settings: Settings) -> None:
     "taken over within two lease periods.",
 )
 @batch_size_option
+@cell_option
 @store_options
 def project_run(
-    settings: Settings, interval: float, workers: int, lease_seconds: float, batch_size: int
+    settings: Settings,
+    interval: float,
+    workers: int,
+    lease_seconds: float,
+    batch_size: int,
+    cells: tuple[str, ...],
 ) -> None:
     """Follow every tenant log and keep the read models current (Ctrl-C stops).
 
     Runs as many processes as wanted, here (``--workers``) or on other machines: each takes
-    committees whose leases are free. On SQLite only one projector may run."""
+    committees whose leases are free, in the cells it serves (``--cell``; default every one).
+    On SQLite only one projector may run."""
     from cxzy_saas import wiring
+    from cxzy_saas.projections.projector import follow
 
     if workers > 1:
         if settings.backend == "sqlite":
@@ -152,10 +206,12 @@ def project_run(
 
     signal.signal(signal.SIGTERM, terminate)
     with opened(settings) as tenancy, _owned():
-        click.echo("projector running; Ctrl-C stops")
+        served = _cells(tenancy, cells)
+        projectors = wiring.projectors(tenancy, served, batch_size, lease_seconds)
+        click.echo(f"projector running (cells: {', '.join(served)}); Ctrl-C stops")
         try:
-            wiring.projector(tenancy, batch_size=batch_size, lease_seconds=lease_seconds).run(
-                interval, on_error=lambda e: click.echo(f"pass ended: {e}", err=True)
+            follow(
+                projectors, interval, on_error=lambda e: click.echo(f"pass ended: {e}", err=True)
             )
         except KeyboardInterrupt:
             click.echo("stopped")
@@ -190,17 +246,23 @@ def _run_workers(count: int) -> None:
 
 @project.command("status")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@cell_option
 @store_options
-def project_status(settings: Settings, fmt: str) -> None:
+def project_status(settings: Settings, fmt: str, cells: tuple[str, ...]) -> None:
     """Each tenant's tracked position, its log's head and the lag; events in quarantine;
-    each committee's lease (PostgreSQL)."""
+    each committee's lease (PostgreSQL) and cell."""
     from cxzy_saas import wiring
 
+    rows: list[dict[str, Any]] = []
+    committees: list[dict[str, Any]] = []
+    quarantine: list[dict[str, Any]] = []
     with opened(settings) as tenancy:
-        projector = wiring.projector(tenancy)
-        rows = projector.status()
-        health = projector.health()
-        quarantine = projector.quarantine()
+        for cell in _cells(tenancy, cells):
+            projector = wiring.projector(tenancy, cell=cell)
+            rows += [{**r, "cell": cell} for r in projector.status()]
+            committees += [{**c, "cell": cell} for c in projector.health()["committees"]]
+            quarantine += [{**q, "cell": cell} for q in projector.quarantine()]
+    health = {"committees": committees}
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -214,10 +276,15 @@ def project_status(settings: Settings, fmt: str) -> None:
             )
         )
         return
-    table = Table("tenant", "position", "head", "lag", "quarantined")
+    table = Table("cell", "tenant", "position", "head", "lag", "quarantined")
     for r in rows:
         table.add_row(
-            r["tenant"], str(r["position"]), str(r["head"]), str(r["lag"]), str(r["quarantined"])
+            r["cell"],
+            r["tenant"],
+            str(r["position"]),
+            str(r["head"]),
+            str(r["lag"]),
+            str(r["quarantined"]),
         )
     Console().print(table)
     if quarantine:
@@ -246,11 +313,13 @@ def project_retry(settings: Settings, tenant: str | None, position: int | None) 
 
     if position is not None and tenant is None:
         raise click.UsageError("--position needs --tenant")
+    before = after = 0
     with opened(settings) as tenancy, _owned():
-        projector = wiring.projector(tenancy)
-        before = len(projector.quarantine())
-        projector.retry(tenant, position)
-        after = len(projector.quarantine())
+        for cell in [tenancy.cell_of(tenant)] if tenant else tenancy.cells:
+            projector = wiring.projector(tenancy, cell=cell)
+            before += len(projector.quarantine())
+            projector.retry(tenant, position)
+            after += len(projector.quarantine())
     click.echo(f"quarantined: {before} before, {after} after")
 
 
@@ -274,8 +343,16 @@ def leaderboard(
     from cxzy_saas.projections import queries
 
     with opened(settings) as tenancy:
-        logs, models = wiring.read_port(tenancy), wiring.read_models(tenancy)
-        board = queries.leaderboard(logs, models, campaign, level, committee, as_of)
+        # The committee's cell's read models, brought up to date without racing a running
+        # projector (``current_read_model`` writes only what no projector owns).
+        code = queries.only_committee(wiring.read_port(tenancy), committee)
+        cell = wiring.cell_of(tenancy, code)
+        logs, models = wiring.read_port(tenancy, cell), wiring.read_models(tenancy, cell)
+        db = wiring.current_read_model(tenancy, cell)
+        try:
+            board = queries.leaderboard(logs, models, campaign, level, code, as_of, db=db)
+        finally:
+            db.close()
     if fmt == "json":
         click.echo(json.dumps(board, ensure_ascii=False, sort_keys=True, indent=2))
         return

@@ -67,6 +67,12 @@ class MemoryLogs:
                         )
         return found
 
+    def committees(self) -> list[str]:
+        return [t.code for t in self.tenants() if t.kind == "committee"]
+
+    def branches(self, committee: str) -> list[str]:
+        return [t.code for t in self.tenants() if t.parent == committee]
+
     def _log(self, log: str) -> list[Notification]:
         try:
             return self.logs[log]

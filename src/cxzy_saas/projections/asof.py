@@ -9,8 +9,7 @@ Checkpoints are a cache: ``cxzy project rebuild`` (or ``cxzy project checkpoint`
 anew from the logs, and a query without one replays from the start.
 
 A replay runs the catch-up engine (``engine.py``) over a throw-away model; it never builds the
-live projector, and it never writes to the live model except to bring its time index up to date
-when no caller keeps it current (the command line).
+live projector, and it never writes to the live model (its projector owns it).
 """
 
 from __future__ import annotations
@@ -169,11 +168,6 @@ def forget_erased(models: ReadModels, erased: list[tuple[str, str]]) -> None:
             conn.close()
 
 
-def live_catch_up(logs: Logs, models: ReadModels, db: ReadModelDB) -> CatchUp:
-    """The catch-up of the live model (erasures reach the checkpoints too)."""
-    return CatchUp(logs, db, erased=lambda found: forget_erased(models, found))
-
-
 class AsOfBusy(Exception):
     """Too many as-of replays are running: try again in ``retry_after`` seconds."""
 
@@ -202,7 +196,7 @@ class Replays:
         self.limit = limit
         self.wait = wait
         self._running = threading.BoundedSemaphore(limit)
-        self._shared: dict[tuple[str, date], _Shared] = {}
+        self._shared: dict[tuple[str, str | None, date], _Shared] = {}
         self._lock = threading.Lock()
 
 
@@ -223,13 +217,14 @@ def replay(
     never write it: identical requests share it).
 
     ``index`` is the live read model whose ``rm_time_index`` maps days to positions (default:
-    the deployment's, first brought up to date so that no recent day is missing).
+    the deployment's, as it is: a replay never writes the live model, which its projector
+    owns; a command that runs none brings it up to date first, ``projector.current_model``).
 
     Raises:
         AsOfBusy: the process's replays are all busy and stayed so for its ``wait``.
     """
     replays = REPLAYS
-    key = (str(models.data_dir), day)
+    key = (str(models.data_dir), models.cell, day)
     with replays._lock:
         shared = replays._shared.get(key)
         building = shared is None
@@ -272,11 +267,15 @@ def _replayed(
     logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None
 ) -> SQLiteReadModel:
     if index is None:
-        index = models.open()
-        live_catch_up(logs, models, index).catch_up()
+        live = models.open()
+        try:
+            target = positions_at(live, day)
+        finally:
+            live.close()
+    else:
+        target = positions_at(index, day)
     db = SQLiteReadModel(":memory:")
     try:
-        target = positions_at(index, day)
         start = latest_checkpoint(models, day)
         if start is not None:
             source = sqlite3.connect(start)

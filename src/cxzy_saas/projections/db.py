@@ -214,10 +214,14 @@ CHECKPOINTS = "projections-checkpoints"
 class ReadModels:
     """Where a deployment keeps its read models, beside its logs: the live model (a file in the
     data folder on SQLite; schema ``projections`` of the cell, over the cell's pool, on
-    PostgreSQL) and the as-of checkpoints (SQLite images in the data folder, either way)."""
+    PostgreSQL) and the as-of checkpoints (SQLite images in the data folder, either way).
+
+    Each PostgreSQL cell has read models of its own, for its committees; ``cell`` names one
+    other than the default (its checkpoints are kept apart)."""
 
     data_dir: Path
     connection: Callable[[], Any] | None = None  # PostgreSQL: the cell's pool's connections
+    cell: str | None = None  # None: the default cell (or SQLite's only one)
 
     @property
     def embedded(self) -> bool:
@@ -230,7 +234,9 @@ class ReadModels:
 
     @property
     def checkpoints(self) -> Path:
-        return self.data_dir / CHECKPOINTS
+        if self.cell is None:
+            return self.data_dir / CHECKPOINTS
+        return self.data_dir / f"{CHECKPOINTS}-{self.cell}"
 
     def open(self) -> ReadModelDB:
         """The live read model (a connection of its own on SQLite)."""

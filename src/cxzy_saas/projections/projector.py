@@ -23,10 +23,18 @@ from cxzy_saas.projections.db import (
     SQLiteReadModel,
     Tx,
 )
-from cxzy_saas.projections.engine import INFRASTRUCTURE, LOCAL, BatchStats, CatchUp
+from cxzy_saas.projections.engine import INFRASTRUCTURE, LOCAL, BatchStats, CatchUp, Superseded
 from cxzy_saas.projections.ownership import Leases, ProjectorBusy, sole_projector
 
-__all__ = ["LOCAL", "BatchStats", "Projector", "ProjectorBusy", "rebuild_beside"]
+__all__ = [
+    "LOCAL",
+    "BatchStats",
+    "Projector",
+    "ProjectorBusy",
+    "current_model",
+    "follow",
+    "rebuild_beside",
+]
 
 
 class Projector(CatchUp):
@@ -60,7 +68,9 @@ class Projector(CatchUp):
         # On SQLite the lock guards the live model only (a rebuild into a scratch file needs none).
         self.lock = models.path.with_suffix(".lock") if models.embedded and live else None
         self._units: dict[str, list[str]] | None = None
+        self._codes: list[str] | None = None  # the units of a worker's passes
         self._unit_heads: dict[str, int] = {}
+        self._unit_logs: dict[str, tuple[int, list[str]]] = {}  # owned unit -> (head, logs)
         self._owned: set[str] = set()
         self._holding = False  # inside a pass or a rebuild, whose leases are held already
         self.checkpoints = Checkpoints(logs, models, db)
@@ -117,16 +127,31 @@ class Projector(CatchUp):
                 self.leases.unit_of = {log: u for u, logs in units.items() for log in logs}
         return self._units
 
-    def _current_units(self) -> dict[str, list[str]]:
-        """The units, read again only when the registry's or a committee's log moved (a new
-        committee or branch is an event there)."""
-        known = self._units
-        watched = [REGISTRY] + ([u for u in known if u != REGISTRY] if known else [])
-        heads = self.logs.heads(watched)
-        if known is None or heads != self._unit_heads:
-            known = self.units()
-            self._unit_heads = self.logs.heads([REGISTRY] + [u for u in known if u != REGISTRY])
+    def _current_units(self) -> list[str]:
+        """The units of a pass: the registry's and each committee's, read from the registry's
+        log alone, and again only when it moved (a new committee is an event there). The
+        heads of every unit's committee log are noted, in the same query."""
+        known = self._codes
+        heads = self.logs.heads(known or [REGISTRY])
+        if known is None or heads[REGISTRY] != self._unit_heads.get(REGISTRY):
+            known = self._codes = [REGISTRY, *self.logs.committees()]
+            heads = self.logs.heads(known)
+        self._unit_heads = heads
         return known
+
+    def _logs_of(self, unit: str) -> list[str]:
+        """An owned unit's logs: the committee's, then its branches' (read from its log
+        alone, again when it moved: a new branch is an event there). A worker so opens the
+        logs of the committees it owns, and its connections touch their schemas only."""
+        if unit == REGISTRY:
+            return [REGISTRY]
+        head = self._unit_heads.get(unit, -1)
+        known = self._unit_logs.get(unit)
+        if known is None or known[0] != head:
+            known = self._unit_logs[unit] = (head, [unit, *self.logs.branches(unit)])
+            if self.leases is not None:
+                self.leases.unit_of.update((log, unit) for log in known[1])
+        return known[1]
 
     def step(self) -> BatchStats:
         """One pass: claim this worker's committees, then project what moved in them (a
@@ -135,11 +160,11 @@ class Projector(CatchUp):
         Raises:
             Superseded: a lease was lost during the pass (nothing of that batch is written).
         """
-        units = self._current_units()
-        owned = self.leases.claim(list(units)) if self.leases is not None else list(units)
+        codes = self._current_units()
+        owned = self.leases.claim(codes) if self.leases is not None else codes
         self._holding = True
         try:
-            return self._project_owned(units, owned)
+            return self._project_owned({u: self._logs_of(u) for u in owned}, owned)
         finally:
             self._holding = False
 
@@ -180,23 +205,7 @@ class Projector(CatchUp):
         Raises:
             ProjectorBusy: (SQLite) another process is the projector.
         """
-        with self.owning():
-            try:
-                while True:  # at least one pass, whatever stop() says
-                    try:
-                        stats = self.step()
-                    except INFRASTRUCTURE as error:
-                        on_error(error)
-                        self._owned = set()  # take over afresh: boards recomputed
-                        stats = BatchStats()
-                    if stop():
-                        break
-                    if stats.events == 0:
-                        time.sleep(interval)
-            finally:
-                if self.leases is not None:
-                    with contextlib.suppress(*INFRASTRUCTURE):
-                        self.leases.release()
+        follow([self], interval, stop, on_error)
 
     def rebuild(
         self,
@@ -299,6 +308,67 @@ class Projector(CatchUp):
             "quarantined": sum(c["quarantined"] for c in found),
             "committees": found,
         }
+
+
+def follow(
+    projectors: Sequence[Projector],
+    interval: float = 0.5,
+    stop: Callable[[], bool] = lambda: False,
+    on_error: Callable[[BaseException], None] = lambda e: None,
+) -> None:
+    """Run the projectors of several cells in one process, a pass of each in turn, until
+    ``stop()``; sleep ``interval`` when none moved. A cell that fails (a lost lease, an
+    unreachable database) ends its own pass, never the others' nor the run.
+
+    Raises:
+        ProjectorBusy: (SQLite) another process is the projector.
+    """
+    with contextlib.ExitStack() as owned:
+        for projector in projectors:
+            owned.enter_context(projector.owning())
+        try:
+            while True:  # at least one pass, whatever stop() says
+                moved = 0
+                for projector in projectors:
+                    try:
+                        moved += projector.step().events
+                    except INFRASTRUCTURE as error:
+                        on_error(error)
+                        projector._owned = set()  # take over afresh: boards recomputed
+                if stop():
+                    break
+                if moved == 0:
+                    time.sleep(interval)
+        finally:
+            for projector in projectors:
+                if projector.leases is not None:
+                    with contextlib.suppress(*INFRASTRUCTURE):
+                        projector.leases.release()
+
+
+def current_model(logs: Logs, models: ReadModels, timeout: float = 30.0) -> ReadModelDB:
+    """The live read model of ``models``, up to date with the heads of ``logs`` as they are
+    when asked, for a reader that runs no projector (a command such as ``cxzy leaderboard``).
+
+    A reader never catches up what another process owns: it would race that projector (a
+    tracking write of one of them is then refused as ``Superseded``). So it projects only what
+    nobody owns (on SQLite when no projector holds the lock; on PostgreSQL the committees whose
+    leases are free, held meanwhile) and waits, up to ``timeout`` seconds, for the running
+    projectors to reach those heads; after that it reads what is there."""
+    projector = Projector(logs, models)
+    try:
+        with projector.owning():
+            projector.catch_up()
+    except (ProjectorBusy, Superseded):
+        pass  # owned elsewhere: wait for it below
+    wanted = logs.heads(projector.followed())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reached = projector.positions()
+        if all(reached.get(log, 0) >= head for log, head in wanted.items()):
+            break
+        time.sleep(0.1)
+    return projector.db
 
 
 def _forget(tx: Tx, committees: list[str], logs: list[str]) -> None:

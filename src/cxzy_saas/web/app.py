@@ -55,7 +55,12 @@ def create_app(
     tenancy = Tenancy(settings)
     app.extensions["cxzy.tenancy"] = tenancy
     app.extensions["cxzy.read_port"] = wiring.read_port(tenancy)
-    app.extensions["cxzy.read_models"] = wiring.read_models(tenancy)
+    # Each cell's read port and read models, made when a request first reads that cell.
+    app.extensions["cxzy.cells"] = {}
+    app.extensions["cxzy.cell_factory"] = lambda cell: (
+        wiring.read_port(tenancy, cell),
+        wiring.read_models(tenancy, cell),
+    )
     limit_replays(settings.asof_replays, settings.asof_wait)
     # The embedded default (SQLite) runs the projector inside the web process; production
     # (PostgreSQL) runs `cxzy project run` as a process of its own.

@@ -21,7 +21,7 @@ from cxzy_saas.application.commands.evaluation import CastBallot
 from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict
 from cxzy_saas.domain.scoring import GRADES
-from cxzy_saas.web import read_model_of, tenancy_of
+from cxzy_saas.web import every_read_model, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
 
 
@@ -52,7 +52,9 @@ def find_ballot(code: str) -> tuple[str, Ballot]:
     Raises:
         NotFound / StateConflict: as :func:`check_code`, for no ballot or a spent code.
     """
-    for branch, ballot_id in reads.open_ballots(read_model_of(current_app)):
+    # A code names no committee: every cell's open ballots are asked.
+    found = [b for db in every_read_model(current_app) for b in reads.open_ballots(db)]
+    for branch, ballot_id in found:
         try:
             ballot = load_ballot(branch, ballot_id)
         except NotFound:
