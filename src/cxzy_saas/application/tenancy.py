@@ -96,7 +96,7 @@ class Tenancy:
         is where the registry placed it; a branch's, its committee's.
 
         Raises:
-            NotFound: no such committee or branch.
+            NotFound: no such committee or branch (``tenant.not_found``).
         """
         if code == REGISTRY:
             return DEFAULT_CELL
@@ -105,7 +105,11 @@ class Tenancy:
             self._refresh_committees()
         if code in self._committees:
             return self._placed.get(code, DEFAULT_CELL)
-        return self.cell_of(self.parent_of(code))
+        try:
+            parent = self.parent_of(code)
+        except NotFound:
+            raise NotFound("tenant.not_found", tenant=code) from None
+        return self.cell_of(parent)
 
     def store_of(self, code: str) -> Store:
         """The store of the cell holding ``code``'s log (see :meth:`cell_of`)."""
