@@ -124,7 +124,7 @@ class Projector(CatchUp):
                 ).append(t.code)
             self._units = units
             if self.leases is not None:
-                self.leases.unit_of = {log: u for u, logs in units.items() for log in logs}
+                self.leases.unit_of.update((log, u) for u, logs in units.items() for log in logs)
         return self._units
 
     def _current_units(self) -> list[str]:
