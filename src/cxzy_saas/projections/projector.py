@@ -404,10 +404,11 @@ def rebuild_beside(
 
     1. it projects every log into a scratch database, up to the positions the live model had
        reached when it began (readers keep seeing the old boards meanwhile);
-    2. then, holding the live model's write lock (``BEGIN IMMEDIATE``: the live projector's
-       next commit waits for it), it reads the live positions again, projects the few events
-       committed since into the scratch model, and replaces every table of the live model with
-       the scratch model's rows, in that one transaction.
+    2. it reads the live positions again and projects the few events committed since into the
+       scratch model; then, holding the live model's write lock (``BEGIN IMMEDIATE``: the live
+       projector's next commit waits for it), it checks that the live positions are still
+       those (else it rolls back and does step 2 again) and replaces every table of the live
+       model with the scratch model's rows, in that one transaction.
 
     After the swap the live model holds exactly the rebuild of every log up to the live
     tracking positions, so the live projector, whose next batch starts from those positions,
@@ -447,20 +448,31 @@ def _rebuild(
     reached = CatchUp(logs, live).positions()
     engine.catch_up(advance, recompute_boards=False, stop_at=reached)
     swapping()
-    live.conn.execute("ATTACH DATABASE ? AS scratch", (str(path),))
-    try:
-        with live.transaction() as tx:
-            now = {t: int(p) for t, p in tx.query("SELECT tenant, position FROM rm_tracking")}
-            late = engine.catch_up(stop_at=now)  # committed while we replayed
-            done += late.events
-            tx.execute("DELETE FROM main.rm_quarantine")
-            tx.execute("INSERT INTO main.rm_quarantine SELECT * FROM scratch.rm_quarantine")
-            for table, (columns, _) in TABLES.items():
-                names = ", ".join(columns)
-                tx.execute(f"DELETE FROM main.{table}")
-                tx.execute(
-                    f"INSERT INTO main.{table} ({names}) SELECT {names} FROM scratch.{table}"
-                )
-    finally:
-        live.conn.execute("DETACH DATABASE scratch")
-    return done
+    while True:
+        # The few events the live projector committed meanwhile go into the scratch model while
+        # the live model is unlocked: its write lock would also lock the attached scratch file.
+        now = CatchUp(logs, live).positions()
+        done += engine.catch_up(stop_at=now).events
+        live.conn.execute("ATTACH DATABASE ? AS scratch", (str(path),))
+        try:
+            with live.transaction() as tx:
+                found = tx.query("SELECT tenant, position FROM main.rm_tracking")
+                if {t: int(p) for t, p in found} != now:
+                    raise _Moved  # the live projector committed again: once more
+                tx.execute("DELETE FROM main.rm_quarantine")
+                tx.execute("INSERT INTO main.rm_quarantine SELECT * FROM scratch.rm_quarantine")
+                for table, (columns, _) in TABLES.items():
+                    names = ", ".join(columns)
+                    tx.execute(f"DELETE FROM main.{table}")
+                    tx.execute(
+                        f"INSERT INTO main.{table} ({names}) SELECT {names} FROM scratch.{table}"
+                    )
+            return done
+        except _Moved:
+            continue
+        finally:
+            live.conn.execute("DETACH DATABASE scratch")
+
+
+class _Moved(Exception):
+    """The live positions moved between the rebuild's last catch-up and its swap."""
