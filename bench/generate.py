@@ -1,6 +1,12 @@
 """A generated committee for benchmarks: N branches, a full campaign year, about 2,500 events
 per branch, written through the domain aggregates (every event validated) but saved in large
 transactions instead of one command at a time, so that 200 branches take seconds, not minutes.
+
+For thousands of branches (``Templates``), the first few branches of each cell are written so and
+every later one copies one of them: its own registration and opening are real events, and the
+template's stored events follow, inserted as they are through the branch's own recorder in one
+transaction (its ``copy_events``: no aggregate, no encoding). A copy's sealed personal fields name
+the template's key, in the same cell, so they open as the template's do.
 """
 
 from __future__ import annotations
@@ -9,10 +15,13 @@ import random
 from datetime import UTC, date, datetime
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
+
 from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.commands.committee import OpenCampaign
 from cxzy_saas.application.commands.plans import DraftPlan
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import DEFAULT_CELL
 from cxzy_saas.demo.names import unique_names
 from cxzy_saas.domain.ballot import Ballot, code_hash
 from cxzy_saas.domain.organisation import Group, Member
@@ -25,26 +34,65 @@ YEAR = 2026
 COMMITTEE = "bench"
 
 
+class Templates:
+    """Per cell, the stored events of the branches written through the domain so far (after
+    their opening), up to ``distinct``; later branches of the cell copy them in turn."""
+
+    def __init__(self, distinct: int) -> None:
+        self.distinct = distinct
+        self.by_cell: dict[str, list[list[StoredEvent]]] = {}
+        self.copies = 0
+
+
 def generate(
-    tenancy: Tenancy, branches: int, seed: int = 1, members: int = 15, records: int = 140
+    tenancy: Tenancy,
+    branches: int,
+    seed: int = 1,
+    members: int = 15,
+    records: int = 140,
+    code: str = COMMITTEE,
+    cell: str = DEFAULT_CELL,
+    templates: Templates | None = None,
 ) -> int:
+    """A committee ``code`` in ``cell`` with ``branches`` branches (codes ``<code>b0001``…
+    unless the committee is the default one, whose branches are ``b0001``…); the events
+    written. With ``templates``, branches beyond its ``distinct`` per cell are copies."""
     rng = random.Random(seed)
     clock = SimulatedClock(datetime(YEAR, 1, 2, 1, tzinfo=UTC))
     tenancy.clock = clock
-    admin = Actor("admin", "committee-admin", COMMITTEE)
-    tenancy.add_committee(COMMITTEE, "基准测试党委")
-    committee = tenancy.committee(COMMITTEE)
+    admin = Actor("admin", "committee-admin", code)
+    tenancy.add_committee(code, "基准测试党委", cell=cell)
+    committee = tenancy.committee(code)
     committee.open_campaign(admin, OpenCampaign(year=YEAR, title=f"{YEAR}年度创先争优活动"))
     committee.draft_plan(
         admin, DraftPlan(year=YEAR, drafter="组织部", content=default_plan_content())
     )
     content = PlanContent.parse(default_plan_content())
+    codes = [
+        f"b{b:04d}" if code == COMMITTEE else f"{code}b{b:04d}" for b in range(1, branches + 1)
+    ]
+    # one look at the deployment's codes for all of them (not a scan per branch)
+    tenancy.add_branches(code, [(b, f"第{i}党支部") for i, b in enumerate(codes, 1)])
     total = committee.head()
-    for b in range(1, branches + 1):
-        code = f"b{b:04d}"
-        tenancy.add_branch(COMMITTEE, code, f"第{b}党支部")
-        total += write_branch(tenancy, clock, code, content, rng, members, records) + 1
+    made = None if templates is None else templates.by_cell.setdefault(cell, [])
+    for branch in codes:
+        app = tenancy.branch(branch)
+        opened = app.head()
+        if made is not None and templates is not None and len(made) >= templates.distinct:
+            template = made[templates.copies % len(made)]
+            templates.copies += 1
+            app.recorder.copy_events(template)  # type: ignore[attr-defined]
+            total += app.head()
+            continue
+        total += write_branch(tenancy, clock, branch, content, rng, members, records)
         clock.set(datetime(YEAR, 1, 2, 1, tzinfo=UTC))
+        if made is not None:
+            made.append(
+                [
+                    StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+                    for n in app.recorder.select_notifications(opened + 1, 10**7)
+                ]
+            )
     return total
 
 

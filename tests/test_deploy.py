@@ -10,17 +10,17 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
 SERVICES = COMPOSE["services"]
-APP = ("init", "web", "projector")
+APP = ("init", "web", "projector", "projector-b")
 
 
 def test_one_image_built_once_and_run_by_init_web_and_projector():
     assert [name for name, s in SERVICES.items() if "build" in s] == ["init"]
     assert {SERVICES[name]["image"] for name in APP} == {"cxzy-saas:local"}
-    assert all(SERVICES[name]["pull_policy"] == "never" for name in ("web", "projector"))
+    assert all(SERVICES[name]["pull_policy"] == "never" for name in APP[1:])
 
 
 def test_web_and_projector_wait_for_init_and_restart_and_report_their_health():
-    for name in ("web", "projector"):
+    for name in APP[1:]:
         assert SERVICES[name]["depends_on"] == {
             "init": {"condition": "service_completed_successfully"}
         }
@@ -28,15 +28,18 @@ def test_web_and_projector_wait_for_init_and_restart_and_report_their_health():
         assert SERVICES[name]["healthcheck"]["test"]
     assert "/readyz" in " ".join(SERVICES["web"]["healthcheck"]["test"])
     assert SERVICES["init"]["command"] == ["cxzy", "init"]
-    assert SERVICES["init"]["depends_on"] == {"db": {"condition": "service_healthy"}}
-    assert SERVICES["db"]["restart"] == "unless-stopped"
+    assert SERVICES["init"]["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "db-b": {"condition": "service_healthy"},
+    }
+    assert SERVICES["db"]["restart"] == SERVICES["db-b"]["restart"] == "unless-stopped"
 
 
 def test_secrets_come_from_the_env_file_and_a_secret_file_never_from_compose():
     text = (ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8")
     assert "POSTGRES_PASSWORD:" not in text.replace("${POSTGRES_PASSWORD:?", "")
     assert "CXZY_SECRET_KEY:" not in text
-    assert all(SERVICES[name]["env_file"] == ".env" for name in (*APP, "db"))
+    assert all(SERVICES[name]["env_file"] == ".env" for name in (*APP, "db", "db-b"))
     assert (
         SERVICES["init"]["environment"]["CXZY_ADMIN_PASSWORD_FILE"] == "/run/secrets/admin_password"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,33 @@ MISSING_SECRET = (
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message is the one line to show."""
+
+
+# The cell of CXZY_DATABASE_URL: it holds the registry (which committee lives in which cell).
+DEFAULT_CELL = "default"
+CELL_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
+def parse_cells(text: str) -> tuple[tuple[str, str], ...]:
+    """``"a=postgresql://…;b=postgresql://…"`` -> ((name, url), …).
+
+    Raises:
+        SettingsError: a malformed entry or name, or a name given twice.
+    """
+    found: dict[str, str] = {}
+    for entry in (part.strip() for part in text.split(";")):
+        if not entry:
+            continue
+        name, equals, url = entry.partition("=")
+        name, url = name.strip(), url.strip()
+        if not equals or not url or not CELL_NAME.fullmatch(name):
+            raise SettingsError(
+                f"CXZY_CELLS: {entry!r} is not NAME=URL (a name of a-z, 0-9 and _, from a letter)"
+            )
+        if name in found:
+            raise SettingsError(f"CXZY_CELLS: cell {name} is given twice")
+        found[name] = url
+    return tuple(found.items())
 
 
 @dataclass(frozen=True)
@@ -43,6 +71,16 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     # prometheus-client's multiprocess folder (several gunicorn workers add up their counters).
     metrics_dir: Path | None = None
+    # As-of replays running at once in a web process, and how long a request waits for one
+    # before it is refused (HTTP 503 with Retry-After).
+    asof_replays: int = 1
+    # Seconds a PostgreSQL connection lives before the pool replaces it (its catalog cache,
+    # which grows with every tenant schema it touches, goes with it).
+    connection_max_age: float = 600.0
+    asof_wait: float = 10.0
+    # PostgreSQL cells besides the default one (CXZY_DATABASE_URL): (name, URL) pairs. Each cell
+    # is a database holding whole committees; the registry in the default cell says which.
+    cells: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(
@@ -67,6 +105,10 @@ class Settings:
             if env.get("PROMETHEUS_MULTIPROC_DIR")
             else None,
             web=WebSettings.from_env(env),
+            asof_replays=whole_number(env, "CXZY_ASOF_REPLAYS", 1, 1, 64),
+            connection_max_age=float(whole_number(env, "CXZY_CONNECTION_MAX_AGE", 600, 10, 86_400)),
+            asof_wait=float(whole_number(env, "CXZY_ASOF_WAIT", 10, 0, 600)),
+            cells=parse_cells(env.get("CXZY_CELLS") or ""),
         )
 
     @property
@@ -96,6 +138,28 @@ class Settings:
                 os.link(draft, path)
             draft.unlink()
         return path.read_text().strip().encode()
+
+    def cell_urls(self) -> dict[str, str]:
+        """Every PostgreSQL cell by name, the default one (CXZY_DATABASE_URL) first; empty on
+        SQLite (one data folder, no cells).
+
+        Raises:
+            SettingsError: cells without a default cell, or a default cell named twice.
+        """
+        if not self.database_url:
+            if self.cells:
+                raise SettingsError(
+                    "CXZY_CELLS needs CXZY_DATABASE_URL: the default cell holds the registry"
+                )
+            return {}
+        found = {DEFAULT_CELL: self.database_url}
+        for name, url in self.cells:
+            if name == DEFAULT_CELL and url != self.database_url:
+                raise SettingsError(
+                    f"CXZY_CELLS: cell {DEFAULT_CELL} is CXZY_DATABASE_URL; give it once"
+                )
+            found[name] = url
+        return found
 
 
 def whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

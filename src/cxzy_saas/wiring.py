@@ -1,32 +1,115 @@
 """The parts a composition root puts together from one tenancy: the read port over its logs,
 its read models and their projector. The web app factory, the command line, the demo and the
 tests build them here, so that no layer below has to know the tenancy and the projections both.
+
+On PostgreSQL each cell has its own read models and its own projector, over its committees'
+logs (``docs/decisions/0014-cells.md``); ``cell`` names one (default: the default cell, the only
+one of a deployment without cells, and of SQLite). Reads about a committee go to its cell's
+read models: :func:`cell_of` tells which.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from cxzy_saas.application.readport import TenancyLogs
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import DEFAULT_CELL
 from cxzy_saas.projections.db import ReadModelDB, ReadModels
-from cxzy_saas.projections.projector import Projector
+from cxzy_saas.projections.projector import Projector, current_model
 from cxzy_saas.storage.stores import PostgresStore
 
 
-def read_port(tenancy: Tenancy) -> TenancyLogs:
-    return TenancyLogs(tenancy)
+def read_port(tenancy: Tenancy, cell: str | None = None) -> TenancyLogs:
+    """The read port over every log (``cell`` None: audits), or over one cell's committees
+    and branches (that cell's projector and as-of replays)."""
+    return TenancyLogs(tenancy, cell)
 
 
-def read_models(tenancy: Tenancy) -> ReadModels:
-    """The tenancy's read models: beside its logs (on PostgreSQL, over the same pool)."""
-    store = tenancy.store
+def read_models(tenancy: Tenancy, cell: str = DEFAULT_CELL) -> ReadModels:
+    """A cell's read models: beside its logs (on PostgreSQL, over the cell's pool).
+
+    Raises:
+        InvalidInput: no such cell.
+    """
+    store = tenancy.cell_store(cell)
     connection = store.connection if isinstance(store, PostgresStore) else None
-    return ReadModels(tenancy.settings.data_dir, connection)
+    return ReadModels(tenancy.settings.data_dir, connection, None if cell == DEFAULT_CELL else cell)
 
 
-def open_read_model(tenancy: Tenancy) -> ReadModelDB:
-    return read_models(tenancy).open()
+def open_read_model(tenancy: Tenancy, cell: str = DEFAULT_CELL) -> ReadModelDB:
+    return read_models(tenancy, cell).open()
 
 
-def projector(tenancy: Tenancy, db: ReadModelDB | None = None, batch_size: int = 5000) -> Projector:
-    """The live projector of the tenancy's logs into ``db`` (default: its live read model)."""
-    return Projector(read_port(tenancy), read_models(tenancy), db, batch_size)
+def cell_of(tenancy: Tenancy, committee: str) -> str:
+    """The cell whose read models hold ``committee``'s rows.
+
+    Raises:
+        NotFound: no such committee (or branch).
+    """
+    return tenancy.cell_of(committee)
+
+
+def projector(
+    tenancy: Tenancy,
+    db: ReadModelDB | None = None,
+    batch_size: int = 5000,
+    lease_seconds: float = 10.0,
+    cell: str = DEFAULT_CELL,
+) -> Projector:
+    """The live projector of a cell's logs into ``db`` (default: the cell's live read model)."""
+    return Projector(
+        read_port(tenancy, cell),
+        read_models(tenancy, cell),
+        db,
+        batch_size,
+        lease_seconds,
+    )
+
+
+def projectors(
+    tenancy: Tenancy,
+    cells: Sequence[str] | None = None,
+    batch_size: int = 5000,
+    lease_seconds: float = 10.0,
+) -> list[Projector]:
+    """One live projector per cell of ``cells`` (default: every configured cell).
+
+    Raises:
+        InvalidInput: a cell that is not configured.
+    """
+    return [
+        projector(tenancy, None, batch_size, lease_seconds, cell)
+        for cell in (cells or tenancy.cells)
+    ]
+
+
+def current_read_model(tenancy: Tenancy, cell: str = DEFAULT_CELL) -> ReadModelDB:
+    """A cell's live read model, up to date with its logs as they are now, for a command that
+    runs no projector (``cxzy leaderboard``): it projects only what no running projector owns
+    and waits for the rest, never writing what another process owns."""
+    return current_model(read_port(tenancy, cell), read_models(tenancy, cell))
+
+
+def projection_status(
+    tenancy: Tenancy, live: Callable[[str], ReadModelDB] | None = None
+) -> dict[str, Any]:
+    """For a readiness endpoint and the metrics: per committee, the events not yet projected
+    (``lag``), the events in quarantine, the lease's owner (PostgreSQL) and the committee's
+    cell; their totals, also per cell. Reads only. ``live(cell)``: the cell's live read model
+    when the caller holds one open (the web app), else each is opened here."""
+    committees: list[dict[str, Any]] = []
+    cells: dict[str, dict[str, int]] = {}
+    for cell in tenancy.cells:
+        db = live(cell) if live is not None else None
+        health = projector(tenancy, db, cell=cell).health()
+        committees += [{**c, "cell": cell} for c in health["committees"]]
+        cells[cell] = {"lag": health["lag"], "quarantined": health["quarantined"]}
+    # The registry's log is followed by every cell's read models: one row per cell.
+    return {
+        "lag": sum(c["lag"] for c in cells.values()),
+        "quarantined": sum(c["quarantined"] for c in cells.values()),
+        "committees": committees,
+        "cells": cells,
+    }

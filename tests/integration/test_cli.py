@@ -61,6 +61,7 @@ def test_demo_makes_a_committee_and_branches_each_with_its_own_log(tmp_path):
         "name": "市发展和改革委员会机关党委",
         "kind": "committee",
         "parent": None,
+        "cell": "default",
     }
     assert {t["code"] for t in listed if t["parent"] == "demo"} == {
         "b01",

@@ -20,7 +20,7 @@ from cxzy_saas.projections.db import TABLES, SQLiteReadModel
 from cxzy_saas.web import read_model_of
 from cxzy_saas.web.app import create_app
 from cxzy_saas.web.pages.readmodels import rebuild_in_place
-from tests.web.conftest import NEW_GROUP, Demo, as_user, build_small_demo, csrf_token
+from tests.web.conftest import COMMITTEE, NEW_GROUP, Demo, as_user, build_small_demo, csrf_token
 
 ITEMS = [f"M{i}" for i in range(1, 7)]
 
@@ -317,7 +317,7 @@ def test_a_large_import_runs_as_a_job_only_its_owner_can_see(client, app):
 
 def test_a_committee_admin_rebuilds_the_read_models_with_a_progress_page(client, app):
     def board() -> list[Any]:
-        with read_model_of(app).transaction() as tx:
+        with read_model_of(app, COMMITTEE).transaction() as tx:
             return sorted(tx.query("SELECT * FROM rm_leaderboard"))
 
     as_user(client, "b01-clerk")
@@ -326,7 +326,9 @@ def test_a_committee_admin_rebuilds_the_read_models_with_a_progress_page(client,
     assert client.get("/committee/read-models").status_code == 403
     as_user(client, "admin")
     tenancy = app.extensions["cxzy.tenancy"]
-    wiring.projector(tenancy, read_model_of(app)).catch_up()  # what the embedded projector would do
+    wiring.projector(
+        tenancy, read_model_of(app, COMMITTEE)
+    ).catch_up()  # what the embedded projector would do
     before = board()
     page = client.get("/committee/read-models")
     assert page.status_code == 200 and "重建读模型" in page.text

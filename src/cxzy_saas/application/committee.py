@@ -41,7 +41,22 @@ class RegistryApplication(TenantApplication):
             return {}
         return dict(self.load(Registry, Registry.ID, "registry.not_found").committees)
 
-    def register_committee(self, actor: Actor, code: str, name: str) -> None:
+    def cells(self) -> dict[str, str]:
+        """committee -> cell, for the committees placed outside the default cell."""
+        return self.listing()[1]
+
+    def listing(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(committee -> name, committee -> cell where placed), read at once."""
+        if not self.exists(Registry.ID):
+            return {}, {}
+        registry = self.load(Registry, Registry.ID, "registry.not_found")
+        return dict(registry.committees), dict(registry.cells)
+
+    def register_committee(
+        self, actor: Actor, code: str, name: str, cell: str | None = None
+    ) -> None:
+        """Register a committee, placed in ``cell`` (None: the default cell) in the same
+        transaction."""
         with self.acting(actor, {SYSTEM}):
             registry = (
                 self.load(Registry, Registry.ID, "registry.not_found")
@@ -49,6 +64,8 @@ class RegistryApplication(TenantApplication):
                 else Registry()
             )
             registry.register_committee(code, name)
+            if cell is not None:
+                registry.place_committee(code, cell)
             self.save(registry)
 
 

@@ -3,13 +3,20 @@
 The registry log lists committees; each committee's log lists its branches. A tenant
 application is opened when first asked for and kept in a bounded LRU cache, so a deployment of a
 thousand branches holds at most ``app_cache_size`` open applications, and on PostgreSQL at most
-``max_connections`` connections whatever the number of applications.
+``max_connections`` connections per cell whatever the number of applications.
+
+On PostgreSQL tenants live in cells (``docs/decisions/0014-cells.md``): a cell is one database,
+named in the settings; the registry, in the default cell, says which cell holds each committee,
+and a committee's branches live in its cell. Each cell has one bounded pool, opened when the
+process first touches that cell, so a process that serves one cell never connects to another
+(except the default cell, for the registry).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,9 +27,9 @@ from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.committee import CommitteeApplication, RegistryApplication
 from cxzy_saas.application.observe import Observer
-from cxzy_saas.config import Settings
+from cxzy_saas.config import DEFAULT_CELL, Settings
 from cxzy_saas.domain.committee import check_tenant_code
-from cxzy_saas.domain.errors import AlreadyExists, NotFound
+from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
 from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
@@ -44,21 +51,29 @@ class TenantInfo:
         return asdict(self)
 
 
-def make_store(settings: Settings) -> Store:
-    if settings.database_url:
-        return PostgresStore(settings.database_url, settings.max_connections)
+def make_store(settings: Settings, url: str | None = None) -> Store:
+    """The store of one cell: ``url``'s database (default: the default cell's), or the SQLite
+    data folder."""
+    url = url or settings.database_url
+    if url:
+        return PostgresStore(url, settings.max_connections, settings.connection_max_age)
     return SQLiteStore(settings.data_dir)
 
 
 class Tenancy:
     def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+        """Raises ValueError: the settings' cells are inconsistent."""
         self.settings = settings
-        self.store = make_store(settings)
+        self.cell_urls = settings.cell_urls()
+        self.cells: list[str] = list(self.cell_urls) or [DEFAULT_CELL]
+        self._stores: dict[str, Store] = {}
         self.clock = clock
         self._apps: OrderedDict[str, TenantApplication] = OrderedDict()
         self._lock = threading.RLock()
         self._parents: dict[str, str] = {}  # branch code -> committee code
         self._committees: set[str] = set()
+        self._placed: dict[str, str] = {}  # committee -> cell, outside the default cell
+        self.store = self.cell_store(DEFAULT_CELL)  # the registry's
         self._secret: bytes | None = None
         self._jobs: JobStore | None = None
         # Told of every command the tenancy's applications run (``application/observe.py``).
@@ -87,6 +102,54 @@ class Tenancy:
         creating anything."""
         return self.store.exists(REGISTRY)
 
+    # cells
+
+    def cell_store(self, cell: str) -> Store:
+        """The store of ``cell``; its pool is opened when first used.
+
+        Raises:
+            InvalidInput: no cell of that name is configured.
+        """
+        with self._lock:
+            store = self._stores.get(cell)
+            if store is None:
+                if cell not in self.cells:
+                    raise InvalidInput(
+                        "cell.unknown", field="cell", cell=cell, known=", ".join(self.cells)
+                    )
+                store = self._stores[cell] = make_store(self.settings, self.cell_urls.get(cell))
+            return store
+
+    def cell_of(self, code: str) -> str:
+        """The cell holding ``code``'s log: the registry's is the default cell; a committee's
+        is where the registry placed it; a branch's, its committee's.
+
+        Raises:
+            NotFound: no such committee or branch (``tenant.not_found``).
+        """
+        if code == REGISTRY:
+            return DEFAULT_CELL
+        if code not in self._committees and code not in self._parents:
+            # Committees are only ever added and never move: a known one needs no read.
+            self._refresh_committees()
+        if code in self._committees:
+            return self._placed.get(code, DEFAULT_CELL)
+        try:
+            parent = self.parent_of(code)
+        except NotFound:
+            raise NotFound("tenant.not_found", tenant=code) from None
+        return self.cell_of(parent)
+
+    def store_of(self, code: str) -> Store:
+        """The store of the cell holding ``code``'s log (see :meth:`cell_of`)."""
+        return self.cell_store(self.cell_of(code))
+
+    def _refresh_committees(self) -> dict[str, str]:
+        """Read the registry: committee -> name; the placements cached."""
+        committees, self._placed = self.registry().listing()
+        self._committees = set(committees)
+        return committees
+
     def now(self) -> datetime:
         """The tenancy's clock, read at each event: the demo swaps in a simulated one."""
         return self.clock()
@@ -100,7 +163,7 @@ class Tenancy:
         """Raises NotFound unless ``code`` is a registered committee."""
         if code not in self._committees:
             # Committees are only ever added, so a hit in the cache needs no read.
-            self._committees = set(self.registry().committees())
+            self._refresh_committees()
             if code not in self._committees:
                 raise NotFound("committee.not_found", committee=code)
         return self._app(code, CommitteeApplication)
@@ -141,10 +204,11 @@ class Tenancy:
         # Two processes opening a new tenant at once both run CREATE ... IF NOT EXISTS, and
         # PostgreSQL may then refuse one with a unique violation on its catalogue. The other
         # has created the tables by then, so opening again succeeds.
+        store = self.store_of(code)
         for attempt in range(3):
             try:
-                self.store.prepare(code)
-                app = cls(code, self.store, self.now)
+                store.prepare(code)
+                app = cls(code, store, self.now)
                 break
             except PersistenceError:
                 if attempt == 2:
@@ -165,9 +229,13 @@ class Tenancy:
 
     # provisioning
 
-    def tenants(self) -> list[TenantInfo]:
+    def tenants(self, cell: str | None = None) -> list[TenantInfo]:
+        """Every committee followed by its branches, in the order registered; only those of
+        ``cell`` when one is named (a worker of that cell opens no other cell's logs)."""
         result = []
-        for code, name in self.registry().committees().items():
+        for code, name in self._refresh_committees().items():
+            if cell is not None and self._placed.get(code, DEFAULT_CELL) != cell:
+                continue
             result.append(TenantInfo(code, name, "committee", None))
             committee = self._app(code, CommitteeApplication).committee()
             for branch, branch_name in committee.branches.items():
@@ -175,39 +243,104 @@ class Tenancy:
                 result.append(TenantInfo(branch, branch_name, "branch", code))
         return result
 
-    def add_committee(self, code: str, name: str, actor: Actor = SYSTEM_ACTOR) -> None:
-        """Register a committee and open its log.
+    def committees(self, cell: str | None = None) -> list[str]:
+        """The committees' codes (of ``cell`` when one is named), from the registry alone."""
+        return [
+            code
+            for code in self._refresh_committees()
+            if cell is None or self._placed.get(code, DEFAULT_CELL) == cell
+        ]
+
+    def branches_of(self, committee: str) -> list[str]:
+        """``committee``'s branches, from its log alone.
 
         Raises:
-            InvalidInput: malformed code or name.
+            NotFound: no such committee.
+        """
+        found = list(self.committee(committee).committee().branches)
+        self._parents.update((code, committee) for code in found)
+        return found
+
+    def add_committee(
+        self,
+        code: str,
+        name: str,
+        actor: Actor = SYSTEM_ACTOR,
+        cell: str = DEFAULT_CELL,
+    ) -> None:
+        """Register a committee in ``cell`` and open its log there.
+
+        Raises:
+            InvalidInput: malformed code or name, or a cell that is not configured.
             AlreadyExists: the code is taken by any tenant.
         """
         check_tenant_code(code)
+        self.cell_store(cell)  # a configured cell, or refused before anything is written
         if code in self._taken():
             raise AlreadyExists("tenant.code_taken", field="code", code=code)
-        self.registry().register_committee(actor, code, name)
+        # The default cell is where an unplaced committee lives: no event says so, and a
+        # deployment without cells keeps the logs it always had.
+        self.registry().register_committee(
+            actor, code, name, None if cell == DEFAULT_CELL else cell
+        )
+        self._refresh_committees()
         self._app(code, CommitteeApplication).open_committee(actor, name)
 
-    def add_branch(self, committee: str, code: str, name: str, actor: Actor = SYSTEM_ACTOR) -> None:
-        """Register a branch in its committee's log, then open the branch's own log.
+    def add_branch(
+        self,
+        committee: str,
+        code: str,
+        name: str,
+        actor: Actor = SYSTEM_ACTOR,
+        cell: str | None = None,
+    ) -> None:
+        """Register a branch in its committee's log, then open the branch's own log, in the
+        committee's cell (a committee never spans cells).
 
         Raises:
             NotFound: unknown committee.
             InvalidInput: malformed code or name.
             AlreadyExists: the code is taken by any tenant.
+            StateConflict: ``cell`` is named and is not the committee's.
         """
-        registered = self.committee(committee).committee().branches
-        if code in registered:
-            branch = self._app(code, BranchApplication)
-            if not branch.exists(Branch.id_for(code)):
-                # Registered in the committee's log, but the process died before the branch's
-                # own log was opened (two stores, no shared transaction): finish the job.
-                self._parents[code] = committee
-                branch.open_branch(actor, code, registered[code], committee)
-                return
-        self.committee(committee).register_branch(actor, code, name, self._taken())
-        self._parents[code] = committee
-        self._app(code, BranchApplication).open_branch(actor, code, name, committee)
+        self.add_branches(committee, [(code, name)], actor, cell)
+
+    def add_branches(
+        self,
+        committee: str,
+        branches: Sequence[tuple[str, str]],
+        actor: Actor = SYSTEM_ACTOR,
+        cell: str | None = None,
+    ) -> None:
+        """:meth:`add_branch` for each (code, name), the deployment's codes read once (a
+        manifest of hundreds of branches, not a scan of every tenant per branch).
+
+        Raises:
+            As :meth:`add_branch`; the branches before the refused one are added.
+        """
+        self.committee(committee)  # or NotFound
+        home = self.cell_of(committee)
+        if cell is not None and cell != home:
+            raise StateConflict(
+                "branch.other_cell", committee=committee, committee_cell=home, cell=cell
+            )
+        taken: set[str] | None = None
+        for code, name in branches:
+            registered = self.committee(committee).committee().branches
+            if code in registered:
+                branch = self._app(code, BranchApplication)
+                if not branch.exists(Branch.id_for(code)):
+                    # Registered in the committee's log, but the process died before the
+                    # branch's own log was opened (two stores, no shared transaction): finish.
+                    self._parents[code] = committee
+                    branch.open_branch(actor, code, registered[code], committee)
+                    continue
+            if taken is None:
+                taken = self._taken()
+            self.committee(committee).register_branch(actor, code, name, taken)
+            taken.add(code)
+            self._parents[code] = committee
+            self._app(code, BranchApplication).open_branch(actor, code, name, committee)
 
     def _taken(self) -> set[str]:
         return {t.code for t in self.tenants()}
@@ -220,4 +353,5 @@ class Tenancy:
             if self._jobs is not None:
                 self._jobs.close()
                 self._jobs = None
-            self.store.close()
+            for store in self._stores.values():
+                store.close()

@@ -229,6 +229,7 @@ def replay_campaign(
         tables = table_rows(db, committee, year)
         dump = canonical_dump(db, committee, year, day, names, tables)
         boards = {level: queries.board_rows(db, committee, year, level) for level in LEVELS}
+        omitted = queries.quarantined(db)
     counts = {
         code: sum(1 for e in log.events if e.position <= positions[code])
         for code, log in logs.items()
@@ -248,6 +249,9 @@ def replay_campaign(
         "rows": {t: len(rows) for t, rows in tables.items()},
         "leaders": {level: [_leader(r) for r in rows[:3]] for level, rows in boards.items()},
     }
+    if omitted:
+        # events the replayed read model omits: they could not be projected (quarantine)
+        summary["quarantined"] = omitted
     return Replay(committee, year, day, positions, dump, summary)
 
 

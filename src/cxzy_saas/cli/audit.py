@@ -261,6 +261,11 @@ def replay_command(
         f"{summary['events']} events replayed"
     )
     logs = Table("log", "kind", "position", "events", "head")
+    for q in summary.get("quarantined", []):
+        console.print(
+            f"[bold red]omitted[/bold red] {q['tenant']} #{q['position']} ({q['topic']}): "
+            f"quarantined, not in the read model: {q['error'][:120]}"
+        )
     for log in summary["logs"]:
         logs.add_row(
             log["tenant"], log["kind"], str(log["position"]), str(log["events"]), str(log["head"])

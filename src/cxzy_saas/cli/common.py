@@ -43,7 +43,7 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         try:
             settings = Settings.from_env(data_dir, database_url, max_connections)
-        except SettingsError as e:  # one line, no traceback
+        except SettingsError as e:  # one line, no traceback (CXZY_CELLS too)
             raise click.ClickException(str(e)) from None
         return command(settings=settings, **kw)
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.cli.common import opened, progress_bar, store_options
-from cxzy_saas.config import Settings
+from cxzy_saas.config import DEFAULT_CELL, Settings
 
 
 @click.group()
@@ -32,43 +32,57 @@ def tenants() -> None:
 def tenants_list(settings: Settings, fmt: str) -> None:
     """List the committees and their branches."""
     with opened(settings) as tenancy:
-        rows = [t.as_dict() for t in tenancy.tenants()]
+        rows = [{**t.as_dict(), "cell": tenancy.cell_of(t.code)} for t in tenancy.tenants()]
     if fmt == "json":
         click.echo(json.dumps({"tenants": rows}, ensure_ascii=False, indent=2))
         return
-    table = Table("code", "name", "kind", "parent")
+    table = Table("code", "name", "kind", "parent", "cell")
     for r in rows:
-        table.add_row(r["code"], r["name"], r["kind"], r["parent"] or "")
+        table.add_row(r["code"], r["name"], r["kind"], r["parent"] or "", r["cell"])
     Console().print(table)
+
+
+cell_option = click.option(
+    "--cell",
+    help="PostgreSQL cell (a name of CXZY_CELLS) to hold a new committee and all its branches. "
+    "Default: the default cell (CXZY_DATABASE_URL); a branch goes to its committee's.",
+)
 
 
 @tenants.command("add")
 @click.argument("code")
 @click.option("--name", required=True, help="Display name, e.g. 办公室党支部.")
 @click.option("--committee", help="Parent committee code; without it, CODE is a committee.")
+@cell_option
 @store_options
-def tenants_add(settings: Settings, code: str, name: str, committee: str | None) -> None:
-    """Register a committee, or a branch of COMMITTEE (an event in the committee's log)."""
+def tenants_add(
+    settings: Settings, code: str, name: str, committee: str | None, cell: str | None
+) -> None:
+    """Register a committee, or a branch of COMMITTEE (an event in the committee's log).
+
+    A branch lives in its committee's cell: naming another cell is refused."""
     with opened(settings) as tenancy:
         if committee:
-            tenancy.add_branch(committee, code, name)
+            tenancy.add_branch(committee, code, name, cell=cell)
         else:
-            tenancy.add_committee(code, name)
-        where = tenancy.store.location(code)
-    click.echo(f"added {'branch' if committee else 'committee'} {code} ({where})")
+            tenancy.add_committee(code, name, cell=cell or DEFAULT_CELL)
+        where = tenancy.store_of(code).location(code)
+        placed = tenancy.cell_of(code)
+    click.echo(f"added {'branch' if committee else 'committee'} {code} ({where}, cell {placed})")
 
 
 @tenants.command("load")
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@cell_option
 @store_options
-def tenants_load(settings: Settings, manifest: Path) -> None:
-    """Provision a committee and its branches from a TOML manifest."""
+def tenants_load(settings: Settings, manifest: Path, cell: str | None) -> None:
+    """Provision a committee and its branches from a TOML manifest, in one cell."""
     spec = load_manifest(manifest)
     with opened(settings) as tenancy:
-        tenancy.add_committee(spec.code, spec.name)
-        for branch in spec.branches:
-            tenancy.add_branch(spec.code, branch.code, branch.name)
-    click.echo(f"added committee {spec.code} with {len(spec.branches)} branches")
+        tenancy.add_committee(spec.code, spec.name, cell=cell or DEFAULT_CELL)
+        tenancy.add_branches(spec.code, [(b.code, b.name) for b in spec.branches])
+        placed = tenancy.cell_of(spec.code)
+    click.echo(f"added committee {spec.code} with {len(spec.branches)} branches (cell {placed})")
 
 
 @main.command()

@@ -12,9 +12,10 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from cxzy_saas.domain.base import TenantAggregate, require_text, stable_id
-from cxzy_saas.domain.errors import AlreadyExists, InvalidInput
+from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, StateConflict
 
 TENANT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+CELL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
 def check_tenant_code(code: str) -> str:
@@ -29,7 +30,9 @@ def check_tenant_code(code: str) -> str:
 
 
 class Registry(TenantAggregate):
-    """The deployment's list of committees (one deployment may serve several)."""
+    """The deployment's list of committees (one deployment may serve several), and the cell
+    (a PostgreSQL database) each committee lives in, with all its branches. A committee placed
+    nowhere lives in the default cell (committees registered before cells existed)."""
 
     @staticmethod
     def create_id() -> UUID:
@@ -40,6 +43,7 @@ class Registry(TenantAggregate):
     @event("Started")
     def __init__(self) -> None:
         self.committees: dict[str, str] = {}
+        self.cells: dict[str, str] = {}  # committee -> cell, when placed
 
     def register_committee(self, code: str, name: str) -> None:
         check_tenant_code(code)
@@ -52,6 +56,27 @@ class Registry(TenantAggregate):
     @event("CommitteeRegistered")
     def _committee_registered(self, code: str, name: str) -> None:
         self.committees[code] = name
+
+    def place_committee(self, code: str, cell: str) -> None:
+        """Say which cell holds the committee's logs and its branches'. Once only: a committee
+        never spans cells, and moving one is an operation on whole databases, not an event.
+
+        Raises:
+            NotFound: no such committee.
+            InvalidInput: a malformed cell name.
+            StateConflict: the committee is placed already.
+        """
+        if code not in self.committees:
+            raise NotFound("committee.not_found", committee=code)
+        if not isinstance(cell, str) or not CELL_NAME.match(cell):
+            raise InvalidInput("cell.name_malformed", field="cell", cell=cell)
+        if code in self.cells:
+            raise StateConflict("committee.placed_already", committee=code, cell=self.cells[code])
+        self._committee_placed(code=code, cell=cell)
+
+    @event("CommitteePlaced")
+    def _committee_placed(self, code: str, cell: str) -> None:
+        self.cells[code] = cell
 
 
 class Committee(TenantAggregate):

@@ -121,6 +121,7 @@ CommitteeBranchRegistered = _event(Committee, "BranchRegistered")
 
 RegistryStarted = _event(Registry, "Started")
 RegistryCommitteeRegistered = _event(Registry, "CommitteeRegistered")
+RegistryCommitteePlaced = _event(Registry, "CommitteePlaced")
 
 AccountRegistered = _event(Account, "Registered")
 AccountPasswordChanged = _event(Account, "PasswordChanged")

@@ -133,6 +133,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "党委 {committee} 已开通。",
         "committee {committee} is open already",
     ),
+    "committee.placed_already": (
+        "党委 {committee} 已分配到数据单元 {cell}，不能再分配。",
+        "committee {committee} is placed in cell {cell} already",
+    ),
+    "cell.name_malformed": (
+        "数据单元名称应为 1–31 位小写字母、数字或下划线，并以字母开头。",
+        "cell name {cell!r} must be 1-31 characters of a-z, 0-9 and _, starting with a letter",
+    ),
+    "cell.unknown": (
+        "数据单元 {cell} 未配置（已配置：{known}）。",
+        "cell {cell} is not configured (configured: {known})",
+    ),
+    "branch.other_cell": (
+        "党委 {committee} 在数据单元 {committee_cell}，其党支部不能放在数据单元 {cell}。",
+        "committee {committee} lives in cell {committee_cell}; its branches cannot go to {cell}",
+    ),
     "committee.ambiguous": (
         "共有 {count} 个党委，请用 --committee 指定其中一个。",
         "name the committee (--committee): there are {count}",

@@ -67,6 +67,12 @@ class MemoryLogs:
                         )
         return found
 
+    def committees(self) -> list[str]:
+        return [t.code for t in self.tenants() if t.kind == "committee"]
+
+    def branches(self, committee: str) -> list[str]:
+        return [t.code for t in self.tenants() if t.parent == committee]
+
     def _log(self, log: str) -> list[Notification]:
         try:
             return self.logs[log]
@@ -99,6 +105,9 @@ class MemoryLogs:
 
     def head(self, log: str) -> int:
         return len(self._log(log))
+
+    def heads(self, logs: Sequence[str]) -> dict[str, int]:
+        return {log: self.head(log) for log in logs}
 
     def open_personal(self, log: str, decoded: Sequence[Decoded]) -> None:
         for cls, data, aggregate in decoded:

@@ -76,6 +76,19 @@ class Logs(Protocol):
         """Every committee, each followed by its branches, in the order they were registered."""
         ...
 
+    def committees(self) -> list[str]:
+        """The committees' codes, in the order registered, read from the registry's log alone
+        (a projector worker learns what there is without opening every committee's log)."""
+        ...
+
+    def branches(self, committee: str) -> list[str]:
+        """The codes of ``committee``'s branches, read from that committee's log alone.
+
+        Raises:
+            NotFound: no such committee.
+        """
+        ...
+
     def notifications(
         self, log: str, after: int, limit: int, stop: int | None = None
     ) -> Sequence[StoredNotification]:
@@ -100,6 +113,11 @@ class Logs(Protocol):
 
     def head(self, log: str) -> int:
         """The position of the log's last notification (0 for an empty log)."""
+        ...
+
+    def heads(self, logs: Sequence[str]) -> dict[str, int]:
+        """The head of each of ``logs``, at a cost that follows the logs that moved rather than
+        their number (an idle projector asks this every half second)."""
         ...
 
     def open_personal(self, log: str, decoded: Sequence[Decoded]) -> None:

@@ -9,14 +9,16 @@ Checkpoints are a cache: ``cxzy project rebuild`` (or ``cxzy project checkpoint`
 anew from the logs, and a query without one replays from the start.
 
 A replay runs the catch-up engine (``engine.py``) over a throw-away model; it never builds the
-live projector, and it never writes to the live model except to bring its time index up to date
-when no caller keeps it current (the command line).
+live projector, and it never writes to the live model (its projector owns it).
 """
 
 from __future__ import annotations
 
 import calendar
+import os
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -78,6 +80,65 @@ def build_checkpoints(
     return len(days)
 
 
+class Checkpoints:
+    """Checkpoints made as the projector goes: after a pass that projected events, at most
+    once every ``every`` seconds, the checkpoint days now complete (before the last day any
+    log has reached) and not yet saved are made, replaying from the latest saved image rather
+    than from the start. So an as-of query never replays more than about half a month."""
+
+    def __init__(
+        self, logs: Logs, models: ReadModels, index: ReadModelDB, every: float = 30.0
+    ) -> None:
+        self.logs = logs
+        self.models = models
+        self.index = index
+        self.every = every
+        self._last = float("-inf")
+
+    def due(self) -> list[date]:
+        with self.index.read() as tx:
+            span = tx.query("SELECT MIN(day), MAX(day) FROM rm_time_index")
+        if not span or span[0][0] is None:
+            return []
+        folder = self.models.checkpoints
+        saved = sorted(p.stem for p in folder.glob("*.sqlite3")) if folder.exists() else []
+        days = checkpoint_days(date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1]))
+        return [d for d in days if not saved or d.isoformat() > saved[-1]]
+
+    def advance(self, force: bool = False) -> int:
+        """Make the checkpoints now due; how many were made."""
+        now = time.monotonic()
+        if not force and now - self._last < self.every:
+            return 0
+        self._last = now
+        days = self.due()
+        if not days:
+            return 0
+        folder = self.models.checkpoints
+        folder.mkdir(parents=True, exist_ok=True)
+        model = SQLiteReadModel(":memory:")
+        try:
+            start = latest_checkpoint(self.models, days[0])
+            if start is not None:
+                source = sqlite3.connect(start)
+                source.backup(model.conn)
+                source.close()
+            engine = CatchUp(self.logs, model, batch_size=50000)
+            for day in days:
+                engine.catch_up(
+                    recompute_boards=False, stop_at=positions_at(self.index, day), boards=False
+                )
+                # written aside and renamed: a reader never opens half an image
+                part = folder / f"{day.isoformat()}.part"
+                target = sqlite3.connect(part)
+                model.conn.backup(target)
+                target.close()
+                os.replace(part, folder / f"{day.isoformat()}.sqlite3")
+        finally:
+            model.close()
+        return len(days)
+
+
 def latest_checkpoint(models: ReadModels, day: date) -> Path | None:
     found = sorted(p for p in models.checkpoints.glob("*.sqlite3") if p.stem <= day.isoformat())
     return found[-1] if found else None
@@ -107,26 +168,114 @@ def forget_erased(models: ReadModels, erased: list[tuple[str, str]]) -> None:
             conn.close()
 
 
-def live_catch_up(logs: Logs, models: ReadModels, db: ReadModelDB) -> CatchUp:
-    """The catch-up of the live model (erasures reach the checkpoints too)."""
-    return CatchUp(logs, db, erased=lambda found: forget_erased(models, found))
+class AsOfBusy(Exception):
+    """Too many as-of replays are running: try again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"as-of replays are busy; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class _Shared:
+    """One replay, shared by the identical requests that arrive while it is built or used."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.db: SQLiteReadModel | None = None
+        self.error: BaseException | None = None
+        self.users = 0
+
+
+class Replays:
+    """At most ``limit`` replays at once in a process (a replay is seconds of CPU, and a burst
+    of them made every cheap request of the server wait); a request that cannot start one
+    within ``wait`` seconds is refused with :class:`AsOfBusy`. Identical requests (same read
+    models, same day) share one replay."""
+
+    def __init__(self, limit: int = 1, wait: float = 10.0) -> None:
+        self.limit = limit
+        self.wait = wait
+        self._running = threading.BoundedSemaphore(limit)
+        self._shared: dict[tuple[str, str | None, date], _Shared] = {}
+        self._lock = threading.Lock()
+
+
+REPLAYS = Replays()
+
+
+def limit_replays(limit: int, wait: float) -> None:
+    """Set the process's replay limit (the web app factory does, from settings)."""
+    global REPLAYS
+    REPLAYS = Replays(limit, wait)
 
 
 @contextmanager
 def replay(
     logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None = None
 ) -> Iterator[SQLiteReadModel]:
-    """A read model holding exactly the events recorded up to the end of ``day``.
+    """A read model holding exactly the events recorded up to the end of ``day`` (read it,
+    never write it: identical requests share it).
 
     ``index`` is the live read model whose ``rm_time_index`` maps days to positions (default:
-    the deployment's, first brought up to date so that no recent day is missing).
+    the deployment's, as it is: a replay never writes the live model, which its projector
+    owns; a command that runs none brings it up to date first, ``projector.current_model``).
+
+    Raises:
+        AsOfBusy: the process's replays are all busy and stayed so for its ``wait``.
     """
+    replays = REPLAYS
+    key = (str(models.data_dir), models.cell, day)
+    with replays._lock:
+        shared = replays._shared.get(key)
+        building = shared is None
+        if shared is None:
+            shared = replays._shared[key] = _Shared()
+        shared.users += 1
+    try:
+        if building:
+            try:
+                if not replays._running.acquire(timeout=replays.wait):
+                    raise AsOfBusy(max(1, round(replays.wait)))
+                try:
+                    shared.db = _replayed(logs, models, day, index)
+                finally:
+                    replays._running.release()
+            except BaseException as error:
+                shared.error = error
+                raise
+            finally:
+                shared.done.set()
+        else:
+            shared.done.wait()
+            if shared.error is not None:
+                if isinstance(shared.error, AsOfBusy):
+                    raise AsOfBusy(shared.error.retry_after)
+                raise RuntimeError("the shared as-of replay failed") from shared.error
+        assert shared.db is not None
+        yield shared.db
+    finally:
+        with replays._lock:
+            shared.users -= 1
+            if shared.users == 0:
+                if replays._shared.get(key) is shared:
+                    del replays._shared[key]
+                if shared.db is not None:
+                    shared.db.close()
+
+
+def _replayed(
+    logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None
+) -> SQLiteReadModel:
     if index is None:
-        index = models.open()
-        live_catch_up(logs, models, index).catch_up()
+        live = models.open()
+        try:
+            target = positions_at(live, day)
+        finally:
+            live.close()
+    else:
+        target = positions_at(index, day)
     db = SQLiteReadModel(":memory:")
     try:
-        target = positions_at(index, day)
         start = latest_checkpoint(models, day)
         if start is not None:
             source = sqlite3.connect(start)
@@ -138,6 +287,7 @@ def replay(
                 db.close()  # a checkpoint beyond the day (logs replaced since): start afresh
                 db = SQLiteReadModel(":memory:")
         CatchUp(logs, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=target)
-        yield db
-    finally:
+    except BaseException:
         db.close()
+        raise
+    return db

@@ -16,6 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 SCHEMA_SQL = Path(__file__).resolve().parents[3] / "projections" / "schema.sql"
+# The projector's bookkeeping (quarantine, leases): beside the read models, but none of them.
+OPERATIONS_SQL = SCHEMA_SQL.with_name("operations.sql")
+
+
+def ddl() -> str:
+    return SCHEMA_SQL.read_text(encoding="utf-8") + OPERATIONS_SQL.read_text(encoding="utf-8")
 
 
 def table_definitions() -> dict[str, tuple[list[str], list[str]]]:
@@ -62,7 +68,7 @@ def upsert_sql(table: str) -> str:
 
 
 class Tx(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...  # rows changed
 
     def upsert(self, table: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
@@ -83,8 +89,8 @@ class _SQLiteTx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(sql, params)
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(sql, params).rowcount
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
@@ -106,7 +112,7 @@ class SQLiteReadModel:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=10000")
-        self.conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+        self.conn.executescript(ddl())
 
     @contextmanager
     def transaction(self) -> Iterator[_SQLiteTx]:
@@ -142,8 +148,9 @@ class _PostgresTx:
         # tenants' event stores, and a read is then one round trip.
         return _QUALIFY.sub(r"projections.\1", sql.replace("?", "%s"))
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self.cur.execute(self._sql(sql), params)
+        return self.cur.rowcount
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.cur.executemany(self._sql(sql), list(rows))
@@ -183,11 +190,19 @@ class PostgresReadModel:
 
     def __init__(self, connection: Any) -> None:
         self._connection = connection  # a context manager factory giving a psycopg connection
-        with self._connection() as conn:
-            conn.execute("CREATE SCHEMA IF NOT EXISTS projections")
-            with conn.transaction():
-                conn.execute("SET LOCAL search_path TO projections")
-                conn.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        # Workers starting together all run CREATE … IF NOT EXISTS; PostgreSQL may refuse all
+        # but one with a unique violation on its catalogue. The tables exist then: try again.
+        for attempt in range(5):
+            try:
+                with self._connection() as conn:
+                    conn.execute("CREATE SCHEMA IF NOT EXISTS projections")
+                    with conn.transaction():
+                        conn.execute("SET LOCAL search_path TO projections")
+                        conn.execute(ddl())
+                return
+            except Exception as error:
+                if attempt == 4 or "already exists" not in str(error):
+                    raise
 
     @contextmanager
     def transaction(self) -> Iterator[_PostgresTx]:
@@ -212,10 +227,14 @@ CHECKPOINTS = "projections-checkpoints"
 class ReadModels:
     """Where a deployment keeps its read models, beside its logs: the live model (a file in the
     data folder on SQLite; schema ``projections`` of the cell, over the cell's pool, on
-    PostgreSQL) and the as-of checkpoints (SQLite images in the data folder, either way)."""
+    PostgreSQL) and the as-of checkpoints (SQLite images in the data folder, either way).
+
+    Each PostgreSQL cell has read models of its own, for its committees; ``cell`` names one
+    other than the default (its checkpoints are kept apart)."""
 
     data_dir: Path
     connection: Callable[[], Any] | None = None  # PostgreSQL: the cell's pool's connections
+    cell: str | None = None  # None: the default cell (or SQLite's only one)
 
     @property
     def embedded(self) -> bool:
@@ -228,7 +247,9 @@ class ReadModels:
 
     @property
     def checkpoints(self) -> Path:
-        return self.data_dir / CHECKPOINTS
+        if self.cell is None:
+            return self.data_dir / CHECKPOINTS
+        return self.data_dir / f"{CHECKPOINTS}-{self.cell}"
 
     def open(self) -> ReadModelDB:
         """The live read model (a connection of its own on SQLite)."""

@@ -84,6 +84,15 @@ def dump(db: ReadModelDB) -> dict[str, list[tuple[Any, ...]]]:
         return {table: sorted(tx.query(f"SELECT * FROM {table}"), key=repr) for table in TABLES}
 
 
+def quarantined(db: ReadModelDB) -> list[dict[str, Any]]:
+    """The events the model omits because they could not be projected (``rm_quarantine``)."""
+    with db.read() as tx:
+        rows = tx.query(
+            "SELECT tenant, position, topic, error FROM rm_quarantine ORDER BY tenant, position"
+        )
+    return [dict(zip(("tenant", "position", "topic", "error"), r, strict=True)) for r in rows]
+
+
 def visible_rows(
     rows: list[dict[str, Any]], viewer_tenant: str | None, board_open: bool
 ) -> list[dict[str, Any]]:

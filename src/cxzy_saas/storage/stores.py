@@ -24,7 +24,12 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.composite import CompositeInfo, register_composite
 
-from cxzy_saas.storage.recorders import PostgresIdempotentRecorder, SQLiteIdempotentRecorder
+from cxzy_saas.storage.recorders import (
+    HEADS_SCHEMA,
+    HEADS_TABLE,
+    PostgresIdempotentRecorder,
+    SQLiteIdempotentRecorder,
+)
 
 APP_NAME = "cxzy"  # PostgreSQL table names are <app name>_events in each tenant's schema
 REGISTRY = "_registry"
@@ -139,7 +144,7 @@ class PostgresStore:
 
     backend = "postgres"
 
-    def __init__(self, url: str, max_connections: int) -> None:
+    def __init__(self, url: str, max_connections: int, max_age: float = 600.0) -> None:
         params = conninfo_to_dict(url)
         self.params = {
             "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
@@ -160,6 +165,9 @@ class PostgresStore:
             max_overflow=max(0, max_connections - 1),
             connect_timeout=30,
             idle_in_transaction_session_timeout=30,
+            # Connections are recycled: each keeps a cache of the catalog entries of every
+            # schema it has touched, and a cell holds thousands of tenant schemas.
+            conn_max_age=max_age,
         )
         self.max_connections = max_connections
 
@@ -184,12 +192,31 @@ class PostgresStore:
         return self._owner.get_connection()
 
     def exists(self, tenant: str) -> bool:
+        # pg_namespace rather than information_schema: the latter's views check privileges
+        # on every schema, and a cell holds thousands.
         with self.connection() as conn:
             row = conn.execute(
-                "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s",
                 (self.schema(tenant),),
             ).fetchone()
         return row is not None
+
+    def heads(self, tenants: list[str]) -> dict[str, int]:
+        """The heads the appends recorded, for those of ``tenants`` that have one (a log
+        last written before heads existed has none), in one query."""
+        schemas = {self.schema(t): t for t in tenants}
+        with self.connection() as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (HEADS_SCHEMA,)
+            ).fetchone():
+                return {}
+            rows = conn.execute(
+                sql.SQL("SELECT tenant, head FROM {}.{} WHERE tenant = ANY(%s)").format(
+                    sql.Identifier(HEADS_SCHEMA), sql.Identifier(HEADS_TABLE)
+                ),
+                (list(schemas),),
+            ).fetchall()
+        return {schemas[r["tenant"]]: int(r["head"]) for r in rows}
 
     def prepare(self, tenant: str) -> None:
         with self.connection() as conn:

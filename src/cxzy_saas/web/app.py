@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+import time
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -14,6 +16,7 @@ from flask.json.provider import DefaultJSONProvider
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import MISSING_SECRET, Settings, SettingsError
+from cxzy_saas.projections.asof import limit_replays
 from cxzy_saas.web import (
     access_log,
     api,
@@ -76,7 +79,13 @@ def create_app(
     tenancy = Tenancy(settings)
     app.extensions["cxzy.tenancy"] = tenancy
     app.extensions["cxzy.read_port"] = wiring.read_port(tenancy)
-    app.extensions["cxzy.read_models"] = wiring.read_models(tenancy)
+    # Each cell's read port and read models, made when a request first reads that cell.
+    app.extensions["cxzy.cells"] = {}
+    app.extensions["cxzy.cell_factory"] = lambda cell: (
+        wiring.read_port(tenancy, cell),
+        wiring.read_models(tenancy, cell),
+    )
+    limit_replays(settings.asof_replays, settings.asof_wait)
     # The embedded default (SQLite) runs the projector inside the web process; production
     # (PostgreSQL) runs `cxzy project run` as a process of its own.
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
@@ -97,9 +106,26 @@ def create_app(
     return app
 
 
+app_log = logging.getLogger("cxzy.projector")
+
+
 def start_projector(tenancy: Tenancy) -> threading.Thread:
+    """The embedded projector's thread. It takes the data folder's projector lock first, for
+    the life of the process, so that a second projector (``cxzy project run``) is refused.
+
+    Raises:
+        ProjectorBusy: another process is the projector of this data folder.
+    """
+    projector = wiring.projector(tenancy)
+    projector.owning().__enter__()  # held until the process ends
+
     def follow() -> None:
-        wiring.projector(tenancy).run(interval=0.5)
+        while True:  # nothing an event holds stops it; a bug in a pass is logged and retried
+            try:
+                projector.run(interval=0.5)
+            except Exception:
+                app_log.exception("projector pass failed; retrying")
+                time.sleep(5)
 
     thread = threading.Thread(target=follow, name="cxzy-projector", daemon=True)
     thread.start()

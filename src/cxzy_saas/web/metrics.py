@@ -8,7 +8,7 @@ only one a deployment already publishes and health-checks (docs/decisions/0016).
 - ``cxzy_commands_total`` and ``cxzy_command_duration_seconds``, by kind (the application
   method: ``enrol_member``) and outcome (ok, refused, conflict, error), whoever issued them;
 - ``cxzy_rate_limited_total`` by route: every 429 answer (``rate_limit_refused`` is the hook);
-- ``cxzy_projector_lag_events`` and ``cxzy_projector_tenants_behind`` per committee, and
+- ``cxzy_projector_lag_events`` and ``cxzy_projector_quarantined_events`` per committee, and
   ``cxzy_jobs`` by state, read from the database when scraped (so any worker tells the same).
 
 Under gunicorn with several workers, the counters of every worker are added up through
@@ -28,9 +28,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from cxzy_saas.projections.lag import projector_lag
-from cxzy_saas.web import read_model_of, read_port_of, tenancy_of
+from cxzy_saas.web import cell_read_model, tenancy_of
 from cxzy_saas.web.requestlog import elapsed, route_of
+from cxzy_saas.wiring import projection_status
 
 bp = Blueprint("metrics", __name__)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -91,19 +91,20 @@ class LiveState(Collector):
             "Events in a committee's logs not yet in the read models",
             labels=["committee"],
         )
-        behind = GaugeMetricFamily(
-            "cxzy_projector_tenants_behind",
-            "Tenant logs of a committee that the read models lag behind",
+        quarantined = GaugeMetricFamily(
+            "cxzy_projector_quarantined_events",
+            "Events of a committee's logs the projector set aside (cxzy project retry)",
             labels=["committee"],
         )
-        found = projector_lag(read_port_of(self.app), read_model_of(self.app))
-        for code, committee in sorted(found.committees.items()):
-            lag.add_metric([code], committee.lag)
-            behind.add_metric([code], committee.behind)
+        tenancy = tenancy_of(self.app)
+        status = projection_status(tenancy, lambda cell: cell_read_model(self.app, cell))
+        for committee in sorted(status["committees"], key=lambda c: c["committee"]):
+            lag.add_metric([committee["committee"]], committee["lag"])
+            quarantined.add_metric([committee["committee"]], committee["quarantined"])
         jobs = GaugeMetricFamily("cxzy_jobs", "Background jobs by state", labels=["state"])
-        for state, count in sorted(tenancy_of(self.app).jobs.states().items()):
+        for state, count in sorted(tenancy.jobs.states().items()):
             jobs.add_metric([state], count)
-        yield from (lag, behind, jobs)
+        yield from (lag, quarantined, jobs)
 
 
 def metrics_of(app: Flask) -> Metrics:

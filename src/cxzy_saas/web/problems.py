@@ -25,6 +25,7 @@ from cxzy_saas.domain.errors import (
     NotFound,
     StateConflict,
 )
+from cxzy_saas.projections.asof import AsOfBusy
 
 # English first: the API's default when the client states no preference.
 API_LANGUAGES = ("en", "zh")
@@ -104,6 +105,13 @@ def register(app: Flask) -> None:
         if not request.path.startswith("/api/"):
             return error
         return problem(error.code or 500, (error.name or "error").lower(), error.description or "")
+
+    @app.errorhandler(AsOfBusy)
+    def replays_busy(error: AsOfBusy) -> Response:
+        # As-of replays are limited per process so that cheap requests keep their latency.
+        response = problem(503, "busy", str(error))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

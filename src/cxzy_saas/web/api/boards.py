@@ -61,13 +61,15 @@ def read_model(call: Call, year: int) -> Iterator[ReadModelDB]:
         NotFound: the campaign is not (yet) in the read models.
     """
     as_of: date | None = call.args.get("as_of")
-    live = read_model_of(current_app)
+    committee = call.committee_code
+    live = read_model_of(current_app, committee)
     if as_of is None:
-        check_campaign(live, call.committee_code, year)
+        check_campaign(live, committee, year)
         yield live
         return
     call.committee.campaign(year)
-    with replay(read_port_of(current_app), read_models_of(current_app), as_of, index=live) as db:
+    logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
+    with replay(logs, models, as_of, index=live) as db:
         yield db
 
 
@@ -89,7 +91,8 @@ def opened(call: Call, year: int) -> bool:
     """Whether the committee has opened the campaign's boards to its branches: today's
     decision, read from the live model whatever day a view shows (an as-of replay would give
     that day's, and show a branch what it may no longer see)."""
-    return queries.board_open(read_model_of(current_app), call.committee_code, year)
+    committee = call.committee_code
+    return queries.board_open(read_model_of(current_app, committee), committee, year)
 
 
 @api_route(
@@ -102,9 +105,11 @@ def opened(call: Call, year: int) -> bool:
 def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
     check_level(level)
     as_of = call.args["as_of"].isoformat() if call.args["as_of"] else None
-    live = read_model_of(current_app)
-    logs, models = read_port_of(current_app), read_models_of(current_app)
-    board = queries.leaderboard(logs, models, year, level, call.committee_code, as_of, live)
+    committee = call.committee_code
+    live = read_model_of(current_app, committee)
+    logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
+    board = queries.leaderboard(logs, models, year, level, committee, as_of, live)
+    # Whether the board is open to branches is today's decision, whatever day is shown.
     shared = opened(call, year)
     board["rows"] = queries.visible_rows(board["rows"], call.viewer_branch, shared)
     return board

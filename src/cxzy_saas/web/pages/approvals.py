@@ -28,7 +28,7 @@ def waiting(filters: Filters) -> list[dict[str, Any]]:
     """The queue: from the read model, as of a day; for today, without what the committee's own
     log shows decided already (the projector may be a moment behind a decision just made)."""
     committee = user().committee
-    with read_model(filters.as_of) as db:
+    with read_model(committee, filters.as_of) as db:
         rows = queries.approvals(db, committee)
     if filters.as_of is not None:
         return rows

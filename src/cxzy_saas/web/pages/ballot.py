@@ -26,7 +26,7 @@ from cxzy_saas.application.commands.evaluation import CastBallot
 from cxzy_saas.domain.ballot import Ballot
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.scoring import GRADES
-from cxzy_saas.web import read_model_of, tenancy_of
+from cxzy_saas.web import every_read_model, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
 
 CRITERIA_TITLES = {
@@ -45,8 +45,13 @@ def private(page: str | Response, status: int | None = None) -> Response:
 
 
 def by_short(short: str) -> tuple[str, Ballot]:
-    """Raises NotFound for an address that names no ballot."""
-    found = reads.ballot_by_short(read_model_of(current_app), short.strip().upper())
+    """Raises NotFound for an address that names no ballot (in any cell: the address names no
+    committee)."""
+    wanted = short.strip().upper()
+    found = next(
+        (f for db in every_read_model(current_app) if (f := reads.ballot_by_short(db, wanted))),
+        None,
+    )
     if found is None:
         raise NotFound("ballot.not_found")
     branch, ballot_id = found
@@ -60,7 +65,9 @@ def find_ballot(code: str) -> tuple[str, Ballot]:
         NotFound / StateConflict: no ballot issued it; it was spent or voided.
     """
     tenancy = tenancy_of(current_app)
-    for branch, ballot_id in reads.open_ballots(read_model_of(current_app)):
+    # A code names no committee: every cell's open ballots are asked.
+    found = [b for db in every_read_model(current_app) for b in reads.open_ballots(db)]
+    for branch, ballot_id in found:
         try:
             app = tenancy.branch(branch)
             ballot = app.ballot(UUID(ballot_id))

@@ -95,9 +95,9 @@ def branch_home(code: str) -> str:
     year = chosen.year
     viewer = None if actor.tenant == committee else code
     # Whether the boards are open to branches is today's decision, whatever day is shown.
-    opened = queries.board_open(read_model_of(current_app), committee, year)
+    opened = queries.board_open(read_model_of(current_app, committee), committee, year)
     boards: dict[str, list[dict[str, Any]]] = {}
-    with reads.read_model(chosen.as_of) as db:
+    with reads.read_model(committee, chosen.as_of) as db:
         for level in ("branch", "group", "member"):
             rows = queries.board_rows(db, committee, year, level)
             boards[level] = queries.visible_rows(rows, viewer, opened)
@@ -127,5 +127,5 @@ def branch_queue(code: str) -> str:
         "branch/queue.html",
         code=code,
         name=tenancy.branch(code).branch().name,
-        rows=reads.submissions(read_model_of(current_app), code),
+        rows=reads.submissions(read_model_of(current_app, code), code),
     )

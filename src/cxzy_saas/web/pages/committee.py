@@ -32,7 +32,7 @@ def dashboard() -> str:
     committee_reader()
     committee = user().committee
     filters = from_request(committee)
-    with read_model(filters.as_of) as db:
+    with read_model(committee, filters.as_of) as db:
         boards = {lvl: queries.board_rows(db, committee, filters.year, lvl) for lvl in BOARD_LEVELS}
         waiting = queries.approvals(db, committee)
         late = queries.overdue(db, committee, filters.year, filters.today())
@@ -56,7 +56,7 @@ def board(level: str) -> str:
         abort(404)
     committee = user().committee
     filters = from_request(committee)
-    with read_model(filters.as_of) as db:
+    with read_model(committee, filters.as_of) as db:
         rows = queries.board_rows(db, committee, filters.year, level)
     return view(
         "committee/board.html", filters, level=level, rows=rows, chart=board_chart(rows, 30)
@@ -75,7 +75,7 @@ def matrix() -> str:
     committee_reader()
     committee = user().committee
     filters = from_request(committee)
-    with read_model(filters.as_of) as db:
+    with read_model(committee, filters.as_of) as db:
         found = queries.matrix(db, committee, filters.year)
     columns = [criterion_label(c) for c in found["criteria"]]
     rows = [(r["name"], [r["cells"][c] for c in found["criteria"]]) for r in found["rows"]]
@@ -89,7 +89,7 @@ def trends() -> str:
     committee_reader()
     committee = user().committee
     filters = from_request(committee)
-    with read_model(filters.as_of) as db:
+    with read_model(committee, filters.as_of) as db:
         found = queries.trends(db, committee, filters.year)
     months = [f"{m}月" if i18n.lang() == "zh" else str(m) for m in range(1, 13)]
     branches = found["branches"]
@@ -123,6 +123,6 @@ def overdue() -> str:
     committee_reader()
     committee = user().committee
     filters = from_request(committee)
-    with read_model(filters.as_of) as db:
+    with read_model(committee, filters.as_of) as db:
         items = queries.overdue(db, committee, filters.year, filters.today())
     return view("committee/overdue.html", filters, items=items)

@@ -70,8 +70,9 @@ def rebuild_page() -> str:
 @bp.post("/committee/read-models/rebuild")
 @signed_in
 def rebuild_start() -> Response | tuple[str, int]:
-    acting_for(user().committee, ADMINS)
-    logs, models, lock = read_port_of(current_app), read_models_of(current_app), _lock()
+    committee = acting_for(user().committee, ADMINS).tenant
+    logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
+    lock = _lock()
     if lock.locked():
         error = tr("已有重建任务在运行,请等待其完成", "A rebuild is running already")
         return render_template("jobs/rebuild.html", error=error), 409

@@ -27,18 +27,20 @@ __all__ = [
 
 
 @contextmanager
-def read_model(as_of: date | None) -> Iterator[ReadModelDB]:
-    """The live read model, or a throw-away one replayed up to the end of ``as_of``."""
-    live = read_model_of(current_app)
+def read_model(committee: str, as_of: date | None) -> Iterator[ReadModelDB]:
+    """The live read model of ``committee``'s cell, or a throw-away one replayed up to the
+    end of ``as_of``."""
+    live = read_model_of(current_app, committee)
     if as_of is None:
         yield live
         return
-    # The embedded projector keeps the live model's time index current; a request never
-    # catches it up itself (two projectors over one model would count a batch twice).
-    with replay(read_port_of(current_app), read_models_of(current_app), as_of, index=live) as db:
+    # The projector keeps the live model's time index current; a request never catches it up
+    # itself (two projectors over one model would count a batch twice).
+    logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
+    with replay(logs, models, as_of, index=live) as db:
         yield db
 
 
 def campaigns(committee: str) -> list[dict[str, Any]]:
     """The committee's campaigns, the latest first."""
-    return lists.campaigns(read_model_of(current_app), committee)
+    return lists.campaigns(read_model_of(current_app, committee), committee)

@@ -1,0 +1,270 @@
+"""Cells: two PostgreSQL databases on the local server, each holding whole committees. Writes
+and reads go to the committee's cell; each cell's projector builds its own committees' read
+models only; the web app answers boards for both; a committee never spans cells.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from cxzy_saas import wiring
+from cxzy_saas.application.commands.committee import Grant, OpenCampaign, RegisterUser
+from cxzy_saas.application.commands.organisation import FormGroup
+from cxzy_saas.application.commands.plans import DraftPlan
+from cxzy_saas.application.commands.work import AssessMonth
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.cli import main
+from cxzy_saas.config import Settings
+from cxzy_saas.domain.errors import InvalidInput, StateConflict
+from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.web.app import create_app
+from tests.builders import a_clerk, a_committee_admin, a_member
+from tests.conftest import drop_database, fresh_database, random_code
+from tests.integration.test_campaign_year import PLAN, YEAR
+
+pytestmark = pytest.mark.postgres
+
+PASSWORD = "secret-pass"
+
+
+@pytest.fixture
+def two_cells(postgres_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """The default cell and cell ``b``: two databases of their own."""
+    home, other = fresh_database(postgres_url), fresh_database(postgres_url)
+    try:
+        yield Settings(
+            database_url=home,
+            cells=(("b", other),),
+            max_connections=3,
+            data_dir=tmp_path / "var",
+        )
+    finally:
+        drop_database(home)
+        drop_database(other)
+
+
+def schemas(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' "
+            "OR nspname = 'cxzy_registry'"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def projected(url: str) -> set[str]:
+    """The logs a cell's read models hold rows of (by their tracking positions)."""
+    with psycopg.connect(url) as conn:
+        return {r[0] for r in conn.execute("SELECT tenant FROM projections.rm_tracking")}
+
+
+def a_campaign(tenancy: Tenancy, committee: str, branches: list[str], user: str) -> None:
+    """A campaign with the committee's plan, members assessed in January, and a committee
+    admin ``user``."""
+    admin = a_committee_admin(committee)
+    app = tenancy.committee(committee)
+    app.open_campaign(admin, OpenCampaign(year=YEAR, title="活动"))
+    app.draft_plan(admin, DraftPlan(year=YEAR, drafter="组织部", content=PLAN))
+    for branch in branches:
+        clerk = a_clerk(branch)
+        b = tenancy.branch(branch)
+        b.form_group(clerk, FormGroup(code="g1", name="一组"))
+        b.enrol_members(clerk, [a_member("M1"), a_member("M2", "李强")])
+        b.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
+        b.assess_month(
+            clerk,
+            AssessMonth(
+                year=YEAR,
+                month=1,
+                level="member",
+                scores={"M1": {"A": 5, "C": 5}, "M2": {"A": 3, "C": 4}},
+            ),
+        )
+    app.register_user(admin, RegisterUser(username=user, display_name="管理员", password=PASSWORD))
+    app.grant(admin, Grant(username=user, role="committee-admin", tenant=committee))
+
+
+def test_two_committees_in_two_cells_write_read_and_project_apart(two_cells: Settings) -> None:
+    home, other = two_cells.database_url or "", two_cells.cells[0][1]
+    clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
+    tenancy = Tenancy(two_cells, clock)
+    try:
+        ca, cb = random_code("c"), random_code("c")
+        tenancy.add_committee(ca, "甲党委")
+        tenancy.add_committee(cb, "乙党委", cell="b")
+        a1, b1 = random_code("b"), random_code("b")
+        tenancy.add_branch(ca, a1, "甲一支部")
+        tenancy.add_branch(cb, b1, "乙一支部", cell="b")
+        a_campaign(tenancy, ca, [a1], random_code("u"))
+        a_campaign(tenancy, cb, [b1], random_code("u"))
+
+        # each committee's logs, and its branches', are in its own cell; the registry at home
+        assert {f"tenant_{ca}", f"tenant_{a1}", "cxzy_registry"} <= schemas(home)
+        assert not {f"tenant_{cb}", f"tenant_{b1}"} & schemas(home)
+        assert {f"tenant_{cb}", f"tenant_{b1}"} <= schemas(other)
+        assert not {f"tenant_{ca}", f"tenant_{a1}", "cxzy_registry"} & schemas(other)
+
+        # a committee never spans cells; an unknown cell is refused before anything is written
+        with pytest.raises(StateConflict) as spans:
+            tenancy.add_branch(cb, random_code("b"), "越界支部", cell="default")
+        assert spans.value.code == "branch.other_cell"
+        with pytest.raises(InvalidInput) as unknown:
+            tenancy.add_committee(random_code("c"), "无处党委", cell="nowhere")
+        assert unknown.value.code == "cell.unknown"
+        assert len(tenancy.tenants()) == 4
+
+        # another process finds every tenant's cell from the registry alone
+        fresh = Tenancy(two_cells)
+        try:
+            assert [fresh.cell_of(c) for c in (ca, a1, cb, b1)] == ["default"] * 2 + ["b"] * 2
+            assert fresh.branch(b1).members()[0].name == "张伟"
+            assert [t.code for t in fresh.tenants("b")] == [cb, b1]
+        finally:
+            fresh.close()
+
+        # each cell's projector builds its own committees' read models, and no other's
+        for cell in ("default", "b"):
+            wiring.projector(tenancy, cell=cell).rebuild()
+        assert projected(home) == {"_registry", ca, a1}
+        assert projected(other) == {"_registry", cb, b1}
+        status = wiring.projection_status(tenancy)
+        assert status["lag"] == 0 and set(status["cells"]) == {"default", "b"}
+        # the registry's log is followed by both cells' read models
+        assert sorted((c["committee"], c["cell"]) for c in status["committees"]) == sorted(
+            [("_registry", "default"), ("_registry", "b"), (ca, "default"), (cb, "b")]
+        )
+    finally:
+        tenancy.close()
+
+
+def test_boards_answer_for_committees_of_both_cells_through_the_web_app(
+    two_cells: Settings,
+) -> None:
+    clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
+    tenancy = Tenancy(two_cells, clock)
+    users = {}
+    try:
+        for cell, name in (("default", "甲党委"), ("b", "乙党委")):
+            committee, branch, user = random_code("c"), random_code("b"), random_code("u")
+            tenancy.add_committee(committee, name, cell=cell)
+            tenancy.add_branch(committee, branch, "第一支部")
+            a_campaign(tenancy, committee, [branch], user)
+            users[cell] = (committee, branch, user)
+        for cell in tenancy.cells:
+            wiring.projector(tenancy, cell=cell).catch_up()
+    finally:
+        tenancy.close()
+    app = create_app(two_cells, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
+    try:
+        client = app.test_client()
+        for committee, branch, user in users.values():
+            token = client.post("/api/v1/auth/token", json={"username": user, "password": PASSWORD})
+            assert token.status_code == 200, token.json
+            auth = {"Authorization": f"Bearer {token.json['access_token']}"}
+            now = client.get(f"/api/v1/campaigns/{YEAR}/leaderboards/member", headers=auth)
+            assert now.status_code == 200, now.json
+            assert now.json["committee"] == committee
+            assert {r["branch"] for r in now.json["rows"]} == {branch}
+            assert [r["name"] for r in now.json["rows"]] == ["张伟", "李强"]
+            # as of a past day: replayed from the committee's own cell
+            before = client.get(
+                f"/api/v1/campaigns/{YEAR}/leaderboards/member",
+                query_string={"as_of": date(YEAR, 2, 3).isoformat()},
+                headers=auth,
+            )
+            assert before.status_code == 200, before.json
+            assert before.json["rows"] == now.json["rows"]
+    finally:
+        app.extensions["cxzy.tenancy"].close()
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    found = {k: v for k, v in os.environ.items() if not k.startswith("CXZY_")}
+    cells = ";".join(f"{name}={url}" for name, url in settings.cells)
+    return {
+        **found,
+        "CXZY_DATABASE_URL": settings.database_url or "",
+        "CXZY_CELLS": cells,
+        "CXZY_DATA_DIR": str(settings.data_dir),
+        "CXZY_MAX_CONNECTIONS": "3",
+    }
+
+
+def test_the_command_line_loads_a_committee_into_a_cell_and_projects_each_cell(
+    two_cells: Settings, tmp_path: Path
+) -> None:
+    code = random_code("c")
+    branch = random_code("b")
+    manifest = tmp_path / "c.toml"
+    manifest.write_text(
+        f'[committee]\ncode = "{code}"\nname = "乙党委"\n\n'
+        f'[[branches]]\ncode = "{branch}"\nname = "乙一支部"\n',
+        encoding="utf-8",
+    )
+    env = cli_env(two_cells)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        done = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    assert "(cell b)" in run("tenants", "load", str(manifest), "--cell", "b")
+    other = random_code("b")
+    refused = runner.invoke(
+        main,
+        ["tenants", "add", other, "--name", "越界", "--committee", code, "--cell", "default"],
+        env=env,
+    )
+    assert refused.exit_code != 0 and "lives in cell b" in refused.output
+    listed = json.loads(run("tenants", "list", "--format", "json"))["tenants"]
+    assert {t["code"]: t["cell"] for t in listed} == {code: "b", branch: "b"}
+    assert "cell default)" in run("tenants", "add", random_code("c"), "--name", "甲党委")
+    second = random_code("b")
+    assert "cell b" in run("tenants", "add", second, "--name", "乙二支部", "--committee", code)
+    branches = {branch, second}
+
+    # a worker of cell b only projects cell b; the default cell's read models stay untouched
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cxzy_saas.cli",
+            "project",
+            "run",
+            "--cell",
+            "b",
+            "--interval",
+            "0.1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        status: dict[str, object] = {}
+        for _ in range(300):
+            status = json.loads(run("project", "status", "--format", "json", "--cell", "b"))
+            tenants = status["tenants"]
+            assert isinstance(tenants, list)
+            if all(t["lag"] == 0 for t in tenants):
+                break
+            time.sleep(0.2)
+        assert projected(two_cells.cells[0][1]) == {"_registry", code, *branches}
+    finally:
+        worker.terminate()
+        _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    home = json.loads(run("project", "status", "--format", "json", "--cell", "default"))
+    assert any(t["lag"] > 0 for t in home["tenants"])  # nobody projected the default cell
