@@ -35,7 +35,7 @@ from tests.integration.test_campaign_year import PLAN, YEAR
 
 pytestmark = pytest.mark.postgres
 
-PASSWORD = "secret-pass"
+PASSWORD = "cells-apart-Pw-7302"
 
 
 @pytest.fixture

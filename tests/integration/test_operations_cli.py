@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from psycopg.conninfo import conninfo_to_dict
 
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.signin import authenticate
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
@@ -87,7 +88,9 @@ def test_init_is_idempotent_and_never_prints_the_password(tmp_path):
     assert PASSWORD not in first.output + again.output
     tenancy = Tenancy(settings)
     try:
-        admin = tenancy.committee("acme").check_password("admin", PASSWORD)
+        signed_in = authenticate(tenancy, "admin", PASSWORD)
+        assert signed_in.committee == "acme"
+        admin = signed_in.account
         assert ("committee-admin", "acme") in {(g["role"], g["tenant"]) for g in admin.grants}
     finally:
         tenancy.close()

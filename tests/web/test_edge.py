@@ -22,7 +22,8 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.web.api.routing import WRITE_METHODS, Access
 from cxzy_saas.web.api.schemas import Text
-from tests.web.api_demo import ROLE_USERS, app_for, bearer, build
+from tests.web.accounts_site import app_for  # high sign-in limits: this test sends many
+from tests.web.api_demo import ROLE_USERS, bearer, build
 from tests.web.conftest import csrf_token, sign_in
 
 DEEP = "[" * 50_000 + "]" * 50_000

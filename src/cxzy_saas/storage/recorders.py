@@ -40,6 +40,10 @@ TABLE = "cxzy_idempotency"
 # the transaction of every append (the projector finds the logs that moved in one query).
 HEADS_SCHEMA = "cxzy_heads"
 HEADS_TABLE = "heads"
+# Held while a recorder creates its tables: the library's CREATE OR REPLACE FUNCTION fails with
+# "tuple concurrently updated" when two processes open one tenant at once (and two first opens
+# race on CREATE SCHEMA cxzy_heads), so the DDL takes turns across the whole database.
+DDL_LOCK = 0x63787A79  # "cxzy"
 
 
 @dataclass
@@ -174,6 +178,11 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
             "INSERT INTO {}.{} (tenant, head) VALUES (%s, %s) "
             "ON CONFLICT (tenant) DO UPDATE SET head = excluded.head"
         ).format(Identifier(HEADS_SCHEMA), Identifier(HEADS_TABLE))
+
+    def _create_table(self, curs: Any) -> None:
+        # The library runs this in one transaction: the lock is released at its commit.
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
+        super()._create_table(curs)
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> Any:
         # Still inside the append's transaction, which holds the events table's lock: heads
