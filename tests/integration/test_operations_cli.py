@@ -34,6 +34,7 @@ from tests.web.test_server import free_port
 
 CXZY = str(Path(sys.executable).with_name("cxzy"))
 PASSWORD = "first-admin-Pw-0451"
+SECRETARY_PASSWORD = "branch-secretary-Pw-2718"
 
 
 def heads(settings: Settings) -> dict[str, int]:
@@ -146,6 +147,38 @@ def test_init_on_an_empty_postgresql_database_then_serve_then_the_admin_signs_in
                 r[0] for r in conn.execute("SELECT schema_name FROM information_schema.schemata")
             }
         assert {"cxzy_registry", "tenant_acme", "projections", "cxzy_ops"} <= schemas
+        # the README's next steps: a branch, and its secretary with a password of her own
+        branch = subprocess.run(
+            [CXZY, "tenants", "add", "b01", "--name", "办公室党支部", "--committee", "acme"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert branch.returncode == 0, branch.stderr
+        secretary = subprocess.run(
+            [
+                CXZY,
+                "accounts",
+                "add",
+                "b01-secretary",
+                "--committee",
+                "acme",
+                "--branch",
+                "b01",
+                "--role",
+                "branch-secretary",
+                "--name",
+                "张华",
+                "--password-stdin",
+            ],
+            input=SECRETARY_PASSWORD,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert secretary.returncode == 0, secretary.stderr
         server = subprocess.Popen(
             [CXZY, "serve", "--port", str(port), "--workers", "2"],
             env=env,
@@ -162,6 +195,13 @@ def test_init_on_an_empty_postgresql_database_then_serve_then_the_admin_signs_in
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(token, timeout=10) as response:
+            assert response.status == 200 and "access_token" in json.loads(response.read())
+        own = urllib.request.Request(
+            f"{base}/api/v1/auth/token",
+            data=json.dumps({"username": "b01-secretary", "password": SECRETARY_PASSWORD}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(own, timeout=10) as response:
             assert response.status == 200 and "access_token" in json.loads(response.read())
         # and through the sign-in page, as a person would
         jar = http.cookiejar.CookieJar()
