@@ -107,7 +107,9 @@ def main() -> None:
             tenancy.close()
         shutil.rmtree(ReadModels(settings.data_dir, None).checkpoints, ignore_errors=True)
         print(f"demo: {args.branches} branches, no as-of checkpoints; {args.burst} burst threads")
-        print("replays in        cheap p50/p95 idle   cheap p50/p95 busy   p95 ratio   as-of median")
+        print(
+            "replays in        cheap p50/p95 idle   cheap p50/p95 busy   p95 ratio   as-of median"
+        )
         for processes, label in ((False, "request threads"), (True, "processes")):
             f = measure(settings, processes, args)
             print(
