@@ -78,6 +78,9 @@ class Settings:
     # which grows with every tenant schema it touches, goes with it).
     connection_max_age: float = 600.0
     asof_wait: float = 10.0
+    # Whether the web runs its as-of replays in processes of their own (one per allowed
+    # replay), so that they never hold the web process's GIL against cheap requests.
+    asof_processes: bool = True
     # PostgreSQL cells besides the default one (CXZY_DATABASE_URL): (name, URL) pairs. Each cell
     # is a database holding whole committees; the registry in the default cell says which.
     cells: tuple[tuple[str, str], ...] = ()
@@ -108,6 +111,7 @@ class Settings:
             asof_replays=whole_number(env, "CXZY_ASOF_REPLAYS", 1, 1, 64),
             connection_max_age=float(whole_number(env, "CXZY_CONNECTION_MAX_AGE", 600, 10, 86_400)),
             asof_wait=float(whole_number(env, "CXZY_ASOF_WAIT", 10, 0, 600)),
+            asof_processes=bool(whole_number(env, "CXZY_ASOF_PROCESSES", 1, 0, 1)),
             cells=parse_cells(env.get("CXZY_CELLS") or ""),
         )
 

@@ -10,12 +10,19 @@ read models: :func:`cell_of` tells which.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date
 from typing import Any
 
 from cxzy_saas.application.readport import TenancyLogs
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.config import DEFAULT_CELL
+from cxzy_saas.config import DEFAULT_CELL, Settings
+from cxzy_saas.projections import asof
 from cxzy_saas.projections.db import ReadModelDB, ReadModels
 from cxzy_saas.projections.projector import Projector, current_model
 from cxzy_saas.storage.stores import PostgresStore
@@ -113,3 +120,70 @@ def projection_status(
         "committees": committees,
         "cells": cells,
     }
+
+
+class ReplayProcesses:
+    """Where a web process runs its as-of replays (an ``asof.Offload``): a pool of
+    ``workers`` processes of their own, each with its own tenancy over the same stores. A
+    replay is seconds of CPU-bound Python; run in a request thread it held the GIL, and a burst
+    of them raised every cheap request's latency hundreds of times (issue 19). The process
+    answers the model as SQLite's serialized bytes. The pool starts at the first replay, in the
+    process that needs it (never before a fork), with ``spawn``: a fork of a threaded server
+    would copy locks held by other threads."""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self.settings = settings
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, models: ReadModels, day: date, target: Mapping[str, int]) -> bytes:
+        job = (_replay_here, models.cell or DEFAULT_CELL, day, dict(target))
+        pool = self._executor()
+        try:
+            found: bytes = pool.submit(*job).result()
+        except BrokenProcessPool:
+            # A replay process was killed (out of memory, an operator): a new pool, once.
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            found = self._executor().submit(*job).result()
+        return found
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                self._pool = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_open_tenancy,
+                    initargs=(self.settings,),
+                )
+                self._pid = os.getpid()
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None and self._pid == os.getpid():
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+_REPLAY_TENANCY: Tenancy | None = None
+
+
+def _open_tenancy(settings: Settings) -> None:
+    global _REPLAY_TENANCY
+    _REPLAY_TENANCY = Tenancy(settings)
+
+
+def _replay_here(cell: str, day: date, target: dict[str, int]) -> bytes:
+    """In a replay process: the model replayed to ``target``, serialized."""
+    assert _REPLAY_TENANCY is not None, "the replay process has no tenancy"
+    tenancy = _REPLAY_TENANCY
+    db = asof.replay_to(read_port(tenancy, cell), read_models(tenancy, cell), day, target)
+    try:
+        return db.conn.serialize()
+    finally:
+        db.close()

@@ -19,7 +19,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -186,15 +186,23 @@ class _Shared:
         self.users = 0
 
 
+# Replays a read model to given positions somewhere else (a process of its own: a replay is
+# CPU-bound Python, and in the web process it held the GIL against every cheap request) and
+# answers the model as ``sqlite3.Connection.serialize()`` bytes.
+Offload = Callable[[ReadModels, date, Mapping[str, int]], bytes]
+
+
 class Replays:
     """At most ``limit`` replays at once in a process (a replay is seconds of CPU, and a burst
     of them made every cheap request of the server wait); a request that cannot start one
     within ``wait`` seconds is refused with :class:`AsOfBusy`. Identical requests (same read
-    models, same day) share one replay."""
+    models, same day) share one replay. With ``offload``, the replays run there (the web app
+    gives a pool of processes) and this process only waits for their result."""
 
-    def __init__(self, limit: int = 1, wait: float = 10.0) -> None:
+    def __init__(self, limit: int = 1, wait: float = 10.0, offload: Offload | None = None) -> None:
         self.limit = limit
         self.wait = wait
+        self.offload = offload
         self._running = threading.BoundedSemaphore(limit)
         self._shared: dict[tuple[str, str | None, date], _Shared] = {}
         self._lock = threading.Lock()
@@ -203,10 +211,11 @@ class Replays:
 REPLAYS = Replays()
 
 
-def limit_replays(limit: int, wait: float) -> None:
-    """Set the process's replay limit (the web app factory does, from settings)."""
+def limit_replays(limit: int, wait: float, offload: Offload | None = None) -> None:
+    """Set the process's replay limit, and where replays run (the web app factory does, from
+    settings)."""
     global REPLAYS
-    REPLAYS = Replays(limit, wait)
+    REPLAYS = Replays(limit, wait, offload)
 
 
 @contextmanager
@@ -237,7 +246,7 @@ def replay(
                 if not replays._running.acquire(timeout=replays.wait):
                     raise AsOfBusy(max(1, round(replays.wait)))
                 try:
-                    shared.db = _replayed(logs, models, day, index)
+                    shared.db = _replayed(logs, models, day, index, replays.offload)
                 finally:
                     replays._running.release()
             except BaseException as error:
@@ -264,7 +273,11 @@ def replay(
 
 
 def _replayed(
-    logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None
+    logs: Logs,
+    models: ReadModels,
+    day: date,
+    index: ReadModelDB | None,
+    offload: Offload | None = None,
 ) -> SQLiteReadModel:
     if index is None:
         live = models.open()
@@ -274,6 +287,22 @@ def _replayed(
             live.close()
     else:
         target = positions_at(index, day)
+    if offload is None:
+        return replay_to(logs, models, day, target)
+    db = SQLiteReadModel(":memory:")
+    try:
+        db.conn.deserialize(offload(models, day, target))
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def replay_to(
+    logs: Logs, models: ReadModels, day: date, target: Mapping[str, int]
+) -> SQLiteReadModel:
+    """A throw-away model holding each tenant's events up to its position in ``target`` (the
+    end of ``day``): from the latest checkpoint of that day or before, or from the start."""
     db = SQLiteReadModel(":memory:")
     try:
         start = latest_checkpoint(models, day)
@@ -286,7 +315,7 @@ def _replayed(
             if any(int(p) > target.get(t, 0) for t, p in begun.items()):
                 db.close()  # a checkpoint beyond the day (logs replaced since): start afresh
                 db = SQLiteReadModel(":memory:")
-        CatchUp(logs, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=target)
+        CatchUp(logs, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=dict(target))
     except BaseException:
         db.close()
         raise

@@ -85,7 +85,13 @@ def create_app(
         wiring.read_port(tenancy, cell),
         wiring.read_models(tenancy, cell),
     )
-    limit_replays(settings.asof_replays, settings.asof_wait)
+    # As-of replays in processes of their own (tests replay in the request's thread unless
+    # they ask: a pool per test application would cost a process start each).
+    offload = None
+    if app.config.get("ASOF_PROCESSES", settings.asof_processes and not app.testing):
+        offload = wiring.ReplayProcesses(settings, settings.asof_replays)
+        app.extensions["cxzy.replays"] = offload  # its pool ends with the process, or .close()
+    limit_replays(settings.asof_replays, settings.asof_wait, offload)
     # The embedded default (SQLite) runs the projector inside the web process; production
     # (PostgreSQL) runs `cxzy project run` as a process of its own.
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):

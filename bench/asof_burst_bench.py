@@ -1,0 +1,126 @@
+"""A cheap request's latency under a burst of as-of requests, with the replays in the request
+threads (the baseline) and in processes of their own (``CXZY_ASOF_PROCESSES``, the default).
+
+    .venv/bin/python bench/asof_burst_bench.py [--branches N] [--burst N] [--samples N]
+
+Builds the demo (SQLite, in a temporary folder) and deletes its as-of checkpoints, so that every
+as-of request replays the logs from the start, as right after a fresh deployment. Then, for each
+mode, in one run: the p50 and p95 of a cheap request (the branch board) alone, and while
+``--burst`` threads ask for the member board as of random days; and the as-of requests' own
+median. Prints the ratio busy/idle for each mode (issue 19's target: within 2x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from cxzy_saas import wiring
+from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import Settings
+from cxzy_saas.demo.build import build_demo
+from cxzy_saas.projections.db import ReadModels
+from cxzy_saas.web.app import create_app
+
+
+def quantile(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100)[q - 1]
+
+
+def measure(settings: Settings, processes: bool, args: argparse.Namespace) -> dict[str, float]:
+    app = create_app(
+        settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False, "ASOF_PROCESSES": processes}
+    )
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "admin", "password": "demo"})
+    auth = {"Authorization": f"Bearer {token.json['access_token']}"}  # type: ignore[index]
+    board = "/api/v1/campaigns/2026/leaderboards"
+    days = [date(2026, 1, 10) + timedelta(days=n) for n in range(300)]
+
+    def timed(path: str, who: Any = client, **query: Any) -> float:
+        started = time.perf_counter()
+        response = who.get(path, query_string=query, headers=auth)
+        assert response.status_code in (200, 503), response.status_code
+        return (time.perf_counter() - started) * 1000
+
+    for _ in range(20):
+        timed(f"{board}/branch")  # warm
+    idle = [timed(f"{board}/branch") for _ in range(args.samples)]
+    halt = threading.Event()
+    replays: list[float] = []
+
+    def burst() -> None:
+        own = app.test_client()
+        rng = random.Random()
+        while not halt.is_set():
+            replays.append(timed(f"{board}/member", own, as_of=rng.choice(days)))
+
+    timed(f"{board}/member", as_of=days[0])  # the replay process started, before timing
+    threads = [threading.Thread(target=burst) for _ in range(args.burst)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    busy = []
+    for _ in range(args.samples):
+        busy.append(timed(f"{board}/branch"))
+        time.sleep(0.01)
+    halt.set()
+    for t in threads:
+        t.join()
+    if processes:
+        app.extensions["cxzy.replays"].close()
+    app.extensions["cxzy.tenancy"].close()
+    return {
+        "idle_p50": quantile(idle, 50),
+        "idle_p95": quantile(idle, 95),
+        "busy_p50": quantile(busy, 50),
+        "busy_p95": quantile(busy, 95),
+        "asof_median": statistics.median(replays) if replays else 0.0,
+        "asof_count": len(replays),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--branches", type=int, default=6)
+    parser.add_argument("--burst", type=int, default=8, help="threads asking for as-of views")
+    parser.add_argument("--samples", type=int, default=200, help="cheap requests per phase")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="cxzy-asof-burst-"))
+    try:
+        settings = Settings(data_dir=folder / "var")
+        tenancy = Tenancy(settings)
+        try:
+            build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=args.branches)
+            wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
+        finally:
+            tenancy.close()
+        shutil.rmtree(ReadModels(settings.data_dir, None).checkpoints, ignore_errors=True)
+        print(f"demo: {args.branches} branches, no as-of checkpoints; {args.burst} burst threads")
+        print(
+            "replays in        cheap p50/p95 idle   cheap p50/p95 busy   p95 ratio   as-of median"
+        )
+        for processes, label in ((False, "request threads"), (True, "processes")):
+            f = measure(settings, processes, args)
+            print(
+                f"{label:<17} {f['idle_p50']:6.1f} / {f['idle_p95']:6.1f} ms"
+                f"   {f['busy_p50']:6.1f} / {f['busy_p95']:6.1f} ms"
+                f"   {f['busy_p95'] / f['idle_p95']:8.1f}x"
+                f"   {f['asof_median']:7.0f} ms ({f['asof_count']:.0f})"
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
