@@ -8,6 +8,7 @@ import signal
 
 import pytest
 
+from cxzy_saas.projections import asof
 from tests.web.api_demo import app_for, bearer, build
 
 DAYS = ("2026-03-31", "2026-06-30", "2026-09-15")
@@ -15,7 +16,8 @@ DAYS = ("2026-03-31", "2026-06-30", "2026-09-15")
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("asof-processes"))
+    yield build(tmp_path_factory.mktemp("asof-processes"))
+    asof.limit_replays(1, 10.0)  # the process-wide limit, without this module's processes
 
 
 def boards(app, days=DAYS):
