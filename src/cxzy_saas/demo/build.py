@@ -182,12 +182,13 @@ def years_for(now: datetime, year: int | None = None) -> list[DemoYear]:
     current one (open); one year when ``year`` is given, closed when it is past.
 
     Raises:
-        ValueError: ``year`` lies in the future.
+        ValueError: ``year`` lies in the future, or is this one and its first day of work (2
+            January, when the demo registers the committee) is still to come.
     """
     this = now.astimezone(CHINA).year
     if year is None:
         return [DemoYear(this - 1, close=True), DemoYear(this)]
-    if year > this:
+    if year > this or (year == this and now < at(date(this, 1, 2), 9)):
         raise ValueError(f"{year} has not begun: the demo records nothing after now ({this})")
     return [DemoYear(year, close=year < this)]
 
