@@ -1,8 +1,11 @@
-"""The demo committee: a trusted back-fill of a whole year, deterministic per seed.
+"""The demo committee: a trusted back-fill of campaign years, deterministic per seed.
 
 Every action is put on a timeline at the moment a real branch would have recorded it, and the
 timeline is played in order on a simulated clock, so as-of views of the demo show the year
-unfolding. Randomness comes from one ``random.Random(seed)``; the same seed gives the same logs.
+unfolding. The clock never passes the cut-off (``until``; the command line's is the real now):
+what would come later is left out, as a real committee has not done it yet. A past year is
+closed after its last step and every branch's archive of it sealed. Randomness comes from
+``random.Random`` seeded from ``seed``; the same seed (and cut-off) gives the same logs.
 """
 
 from __future__ import annotations
