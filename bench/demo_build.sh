@@ -17,7 +17,7 @@ url=$(python3 -c "import sys;u=sys.argv[1];print(u.rsplit('/',1)[0]+'/$db')" "$a
 (while true; do psql "$admin" -Atc "SELECT count(*) FROM pg_stat_activity WHERE datname='$db'"; sleep 0.05; done) >"$tmp/conns" 2>/dev/null &
 sampler=$!
 echo "== PostgreSQL, $branches branches, --max-connections 20"
-/usr/bin/time -f "wall %e s, max RSS %M KB" "$cxzy" demo --no-serve --branches "$branches" --max-connections 20 --database-url "$url"
+/usr/bin/time -f "wall %e s, max RSS %M KB" "$cxzy" demo --no-serve --branches "$branches" --max-connections 20 --database-url "$url" --data-dir "$tmp/pg"
 kill "$sampler"; sampler=0
 echo "connections to $db: peak $(sort -n "$tmp/conns" | tail -1) over $(wc -l <"$tmp/conns") samples (limit 20)"
 psql "$admin" -qc "DROP DATABASE IF EXISTS $db"

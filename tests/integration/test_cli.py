@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -35,6 +36,17 @@ def log_of(settings: Settings, code: str) -> list[tuple[str, bytes]]:
         return [(n.topic, n.state) for n in app.recorder.select_notifications(1, 100000)]
     finally:
         tenancy.close()
+
+
+# The demo plays what a committee holds at "now": a fixed one, never the real date. Early in
+# 2027, 2026 is the last complete year (played whole, closed) and 2027 has barely begun.
+NOW = datetime(2027, 1, 20, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    monkeypatch.setattr("cxzy_saas.cli.root.now", lambda: NOW)
+    return NOW
 
 
 def test_demo_makes_a_committee_and_branches_each_with_its_own_log(tmp_path):
@@ -143,17 +155,17 @@ def test_tenants_add_registers_in_the_committee_log_and_reports_clear_errors(tmp
 
 
 @pytest.mark.postgres
-def test_forty_branches_on_postgres_stay_within_the_connection_limit(postgres_url):
+def test_forty_branches_on_postgres_stay_within_the_connection_limit(postgres_url, tmp_path):
     """Sample pg_stat_activity while the 40-branch demo builds with a limit of 20, in a
     database of its own (other tests' pools would count, and the demo's codes are fixed)."""
     postgres_url = fresh_database(postgres_url)
     try:
-        check_forty_branches(postgres_url)
+        check_forty_branches(postgres_url, str(tmp_path / "var"))
     finally:
         drop_database(postgres_url)
 
 
-def check_forty_branches(postgres_url: str) -> None:
+def check_forty_branches(postgres_url: str, data_dir: str) -> None:
     dbname = psycopg.conninfo.conninfo_to_dict(postgres_url)["dbname"]
     peak, done = [0], threading.Event()
 
@@ -178,6 +190,8 @@ def check_forty_branches(postgres_url: str) -> None:
             "20",
             "--database-url",
             postgres_url,
+            "--data-dir",  # the as-of checkpoints and the demo's secret
+            data_dir,
         )
     finally:
         done.set()

@@ -95,11 +95,28 @@ def project_rebuild(
 
     Takes the leases of the committees it rebuilds (PostgreSQL) or the projector's lock
     (SQLite), and refuses, naming the holder, while another projector owns them."""
+    with opened(settings) as tenancy, _owned():
+        rebuild_cells(tenancy, _cells(tenancy, cells, committees), batch_size, committees)
+
+
+def rebuild_cells(
+    tenancy: Tenancy,
+    cells: list[str] | None = None,
+    batch_size: int = 5000,
+    committees: tuple[str, ...] = (),
+) -> None:
+    """Rebuild the read models of ``cells`` (default: every one), and their as-of checkpoints
+    unless only some ``committees`` are rebuilt: what ``cxzy project rebuild`` does, and what
+    ``cxzy demo`` leaves built, on SQLite and PostgreSQL alike.
+
+    Raises:
+        ProjectorBusy: another projector owns the work.
+    """
     from cxzy_saas import wiring
 
-    with opened(settings) as tenancy, _owned():
-        for cell in _cells(tenancy, cells, committees):
-            projector = wiring.projector(tenancy, batch_size=batch_size, cell=cell)
+    for cell in tenancy.cells if cells is None else cells:
+        projector = wiring.projector(tenancy, batch_size=batch_size, cell=cell)
+        try:
             mine = [c for c in committees if tenancy.cell_of(c) == cell]
             total = sum(row["head"] for row in projector.status())
             with progress_bar() as progress:
@@ -118,6 +135,8 @@ def project_rebuild(
             if not committees:
                 with projector.owning():
                     _checkpoints(tenancy, projector.db, cell)
+        finally:
+            projector.db.close()
 
 
 def _advance(progress: Any, task: Any, count: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -13,6 +14,11 @@ from rich.table import Table
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.cli.common import opened, progress_bar, store_options
 from cxzy_saas.config import DEFAULT_CELL, Settings
+
+
+def now() -> datetime:
+    """The real time, which the demo never passes (tests put another clock here)."""
+    return datetime.now(UTC)
 
 
 @click.group()
@@ -90,7 +96,12 @@ def tenants_load(settings: Settings, manifest: Path, cell: str | None) -> None:
     "--branches", type=click.IntRange(1, 2000), help="Number of branches (default: the manifest's)."
 )
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--year", type=click.IntRange(2000, 2100), default=2026, show_default=True)
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    help="Play this one year: closed and sealed if it is past, up to today if it is this one. "
+    "Default: last year (closed, sealed) and this year up to today (open).",
+)
 @click.option(
     "--manifest",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -105,16 +116,26 @@ def demo(
     settings: Settings,
     branches: int | None,
     seed: int,
-    year: int,
+    year: int | None,
     manifest: Path,
     no_serve: bool,
     host: str,
     port: int,
 ) -> None:
-    """Build a realistic demo committee with a year of events, then serve it."""
-    from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo
+    """Build a realistic demo committee as it stands today, then serve it.
+
+    By default last year played whole, closed and every branch's archive sealed, and this year
+    played up to now and open; nothing is recorded after now. The read models and the as-of
+    checkpoints are built before it serves (or exits, with --no-serve)."""
+    from cxzy_saas.cli.project import rebuild_cells
+    from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo_today, years_for
 
     spec = load_manifest(manifest)
+    today = now()
+    try:
+        years_for(today, year)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--year") from None
     started = time.perf_counter()
     with opened(settings) as tenancy:
         if spec.code in tenancy.registry().committees():
@@ -125,20 +146,30 @@ def demo(
             )
         with progress_bar() as progress:
             task = progress.add_task("演示数据", total=None)
-            report = build_demo(
+            report = build_demo_today(
                 tenancy,
                 spec,
+                today,
+                year=year,
                 branches=branches,
                 seed=seed,
-                year=year,
                 progress=lambda label: progress.update(task, advance=1, description=label[:40]),
                 count_steps=lambda n: progress.update(task, total=n),
             )
-    seconds = time.perf_counter() - started
-    click.echo(
-        f"demo built: {report.tenants} tenants, {report.events} events, "
-        f"{seconds:.1f} s ({report.events / seconds:.0f} events/s)"
-    )
+        seconds = time.perf_counter() - started
+        for y in report.years:
+            if y.closed_on is not None:
+                state = f"closed on {y.closed_on}, {y.sealed} branch archives sealed"
+            else:
+                state = "open"
+            later = f"; {y.later} later steps not played (after now)" if y.later else ""
+            click.echo(f"demo year {y.year}: {y.steps} steps played{later}; {state}")
+        click.echo(
+            f"demo built: {report.tenants} tenants, {report.events} events, "
+            f"{seconds:.1f} s ({report.events / seconds:.0f} events/s); "
+            f"nothing recorded after {today:%Y-%m-%d %H:%M} UTC"
+        )
+        rebuild_cells(tenancy)
     click.echo(
         f"demo users (password '{DEMO_PASSWORD}', demo only): "
         + ", ".join(u for u, _, _ in report.users)

@@ -34,6 +34,13 @@ class BranchBase:
     add: Callable[[date, int, str, Callable[[], object]], None]
     plan_returned: bool = False
     quality: dict[str, float] = field(default_factory=dict)
+    # Members who left in an earlier demo year are no longer there to plan, record or sum up.
+    left: frozenset[str] = frozenset()
+
+    @property
+    def numbers(self) -> list[str]:
+        """The member numbers of the branch's members this year."""
+        return [n for n in member_numbers(self.spec) if n not in self.left]
 
     @property
     def code(self) -> str:

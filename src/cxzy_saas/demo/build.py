@@ -1,8 +1,11 @@
-"""The demo committee: a trusted back-fill of a whole year, deterministic per seed.
+"""The demo committee: a trusted back-fill of campaign years, deterministic per seed.
 
 Every action is put on a timeline at the moment a real branch would have recorded it, and the
 timeline is played in order on a simulated clock, so as-of views of the demo show the year
-unfolding. Randomness comes from one ``random.Random(seed)``; the same seed gives the same logs.
+unfolding. The clock never passes the cut-off (``until``; the command line's is the real now):
+what would come later is left out, as a real committee has not done it yet. A past year is
+closed after its last step and every branch's archive of it sealed. Randomness comes from
+``random.Random`` seeded from ``seed``; the same seed (and cut-off) gives the same logs.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from cxzy_saas.application.accounts import HASHER
-from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser
+from cxzy_saas.application.commands.committee import (
+    CloseCampaign,
+    Grant,
+    LinkMember,
+    RegisterUser,
+)
 from cxzy_saas.application.commands.organisation import (
     ConfirmFullMembership,
     EnrolMember,
@@ -53,6 +61,10 @@ class DemoReport:
     events: int = 0
     steps: int = 0
     users: list[tuple[str, str, str]] = field(default_factory=list)
+    years: list[YearReport] = field(default_factory=list)
+
+    def year(self, year: int) -> YearReport:
+        return next(y for y in self.years if y.year == year)
 
 
 class Timeline:
@@ -125,6 +137,24 @@ def clerk(branch: str) -> Actor:
     return Actor(user=f"{branch}-clerk", role="branch-clerk", tenant=branch)
 
 
+@dataclass(frozen=True)
+class DemoYear:
+    """One campaign year of the demo: played up to the cut-off, then closed (and every
+    branch's archive sealed) when ``close`` says so and the close falls before the cut-off."""
+
+    year: int
+    close: bool = False
+
+
+@dataclass
+class YearReport:
+    year: int
+    steps: int = 0  # steps played
+    later: int = 0  # steps left out: they would fall after the cut-off
+    closed_on: date | None = None
+    sealed: int = 0
+
+
 def build_demo(
     tenancy: Tenancy,
     manifest: Manifest,
@@ -132,12 +162,86 @@ def build_demo(
     branches: int | None = None,
     seed: int = 7,
     year: int = 2026,
+    close: bool = False,
+    until: datetime | None = None,
     progress: Callable[[str], None] = lambda _: None,
     count_steps: Callable[[int], None] = lambda _: None,
 ) -> DemoReport:
+    """One campaign year, whole (or up to ``until``), left open unless ``close``."""
+    return build_years(
+        tenancy,
+        manifest,
+        [DemoYear(year, close)],
+        branches=branches,
+        seed=seed,
+        until=until,
+        progress=progress,
+        count_steps=count_steps,
+    )
+
+
+def years_for(now: datetime, year: int | None = None) -> list[DemoYear]:
+    """What a committee has at ``now``: by default the last complete year, closed, and the
+    current one (open); one year when ``year`` is given, closed when it is past.
+
+    Raises:
+        ValueError: ``year`` lies in the future, or is this one and its first day of work (2
+            January, when the demo registers the committee) is still to come.
+    """
+    this = now.astimezone(CHINA).year
+    if year is None:
+        return [DemoYear(this - 1, close=True), DemoYear(this)]
+    if year > this or (year == this and now < at(date(this, 1, 2), 9)):
+        raise ValueError(f"{year} has not begun: the demo records nothing after now ({this})")
+    return [DemoYear(year, close=year < this)]
+
+
+def build_demo_today(
+    tenancy: Tenancy,
+    manifest: Manifest,
+    now: datetime,
+    *,
+    year: int | None = None,
+    branches: int | None = None,
+    seed: int = 7,
+    progress: Callable[[str], None] = lambda _: None,
+    count_steps: Callable[[int], None] = lambda _: None,
+) -> DemoReport:
+    """The demo as a real committee would hold it at ``now`` (see :func:`years_for`); nothing
+    is recorded after ``now``."""
+    return build_years(
+        tenancy,
+        manifest,
+        years_for(now, year),
+        branches=branches,
+        seed=seed,
+        until=now,
+        progress=progress,
+        count_steps=count_steps,
+    )
+
+
+def build_years(
+    tenancy: Tenancy,
+    manifest: Manifest,
+    years: list[DemoYear],
+    *,
+    branches: int | None = None,
+    seed: int = 7,
+    until: datetime | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    count_steps: Callable[[int], None] = lambda _: None,
+) -> DemoReport:
+    """Consecutive campaign years on one timeline, played up to ``until`` (None: all of it).
+
+    The committee, its branches, users and members are registered at the start of the first
+    year; each later year's members are those who did not leave before it. A year to close is
+    closed the week after its last step (late assessments included), then every branch's
+    archive of it is sealed, unless that would fall after ``until``."""
     rng = random.Random(seed)
     specs = branch_specs(manifest, branches, rng)
-    clock = SimulatedClock(at(date(year, 1, 2), 9))
+    first = years[0].year
+    clock = SimulatedClock(at(date(first, 1, 2), 9))
     tenancy.clock = clock
     timeline = Timeline()
     report = DemoReport()
@@ -148,22 +252,57 @@ def build_demo(
             tenancy.add_branch(manifest.code, spec.code, spec.name)
         report.users = demo_users(tenancy, manifest.code, specs)
 
-    timeline.add(at(date(year, 1, 2), 9), "登记党委和党支部", provision)
+    timeline.add(at(date(first, 1, 2), 9), "登记党委和党支部", provision)
 
     def adder(prefix: str) -> Callable[[date, int, str, Callable[[], object]], None]:
         return lambda day, hour, label, run: timeline.add(at(day, hour), f"{prefix}{label}", run)
 
-    schedule_committee_year(
-        tenancy, manifest.code, specs, year, random.Random(f"{seed}/c"), adder("")
-    )
     weakest = min(specs, key=lambda s: s.strength).code
-    for spec in specs:
-        rng = random.Random(f"{seed}/{spec.code}")
-        plan_organisation(timeline, tenancy, spec, rng, year)
-        BranchYear(
-            tenancy, manifest.code, spec, year, rng, adder(f"{spec.name}:"), spec.code == weakest
-        ).schedule()
+    left: dict[str, frozenset[str]] = {s.code: frozenset() for s in specs}
+    owner: list[int] = []  # the demo year of each step
+    for n, demo_year in enumerate(years):
+        year = demo_year.year
+        # The first year draws as a one-year demo always has (same seed, same logs).
+        key = "" if n == 0 else f"/{year}"
+        schedule_committee_year(
+            tenancy, manifest.code, specs, year, random.Random(f"{seed}/c{key}"), adder("")
+        )
+        for spec in specs:
+            rng = random.Random(f"{seed}{key}/{spec.code}")
+            if n == 0:
+                left[spec.code] = plan_organisation(timeline, tenancy, spec, rng, year)
+            BranchYear(
+                tenancy,
+                manifest.code,
+                spec,
+                year,
+                rng,
+                adder(f"{spec.name}:"),
+                spec.code == weakest,
+                left=left[spec.code] if n else frozenset(),
+            ).schedule()
+        owner += [year] * (len(timeline.steps) - len(owner))
+        if demo_year.close:
+            last = max(s.moment for s, y in zip(timeline.steps, owner, strict=True) if y == year)
+            schedule_close(timeline, tenancy, manifest.code, specs, year, last, report)
+            owner += [year] * (len(timeline.steps) - len(owner))
 
+    played = [
+        (step, y)
+        for step, y in zip(timeline.steps, owner, strict=True)
+        if until is None or step.moment <= until
+    ]
+    kept = {id(step) for step, _ in played}
+    for demo_year in years:
+        mine = [s for s, y in zip(timeline.steps, owner, strict=True) if y == demo_year.year]
+        report.years.append(
+            YearReport(
+                demo_year.year,
+                steps=sum(id(s) in kept for s in mine),
+                later=sum(id(s) not in kept for s in mine),
+            )
+        )
+    timeline.steps = [step for step, _ in played]
     count_steps(len(timeline.steps))
     with derived_keys(f"cxzy-demo/{seed}"):  # demo people: same seed, same (sealed) logs
         report.steps = timeline.play(clock, progress)
@@ -174,10 +313,43 @@ def build_demo(
     return report
 
 
+def schedule_close(
+    timeline: Timeline,
+    tenancy: Tenancy,
+    committee: str,
+    specs: list[BranchSpec],
+    year: int,
+    last: datetime,
+    report: DemoReport,
+) -> None:
+    """The committee closes the year the week after its last step, then seals each branch's
+    archive of it (``cxzy archive seal``: after the close, not on demand)."""
+    admin = Actor(user="admin", role="committee-admin", tenant=committee)
+    closing = at(last.astimezone(CHINA).date() + timedelta(days=7), 10)
+    on = closing.astimezone(CHINA).date()
+
+    def close() -> None:
+        tenancy.committee(committee).close_campaign(admin, CloseCampaign(year=year, on=on))
+        report.year(year).closed_on = on
+
+    def seal(branch: str) -> None:
+        tenancy.committee(committee).seal_archive(admin, branch, year)
+        report.year(year).sealed += 1
+
+    timeline.add(closing, f"党委结束{year}年度创先争优活动", close)
+    for n, spec in enumerate(specs):
+        timeline.add(
+            closing + timedelta(minutes=10 + n),
+            f"{spec.name}:封存{year}年度档案",
+            functools.partial(seal, spec.code),
+        )
+
+
 def plan_organisation(
     timeline: Timeline, tenancy: Tenancy, spec: BranchSpec, rng: random.Random, year: int
-) -> None:
-    """Groups, members and roles at the start of the year; a few changes later on."""
+) -> frozenset[str]:
+    """Groups, members and roles at the start of the year; a few changes later on. Returns
+    the member numbers of those who leave during the year."""
     code = spec.code
     actor = clerk(code)
     group_codes = [f"g{i + 1}" for i in range(len(spec.groups))]
@@ -257,3 +429,5 @@ def plan_organisation(
                 actor, RecordDeparture(member_no=leaver, reason="组织关系转出", on=day)
             ),
         )
+        return frozenset({leaver})
+    return frozenset()

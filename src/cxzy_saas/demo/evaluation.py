@@ -28,7 +28,7 @@ from cxzy_saas.application.commands.work import (
     RecordMeeting,
 )
 from cxzy_saas.demo import texts
-from cxzy_saas.demo.branch import BranchBase, member_numbers
+from cxzy_saas.demo.branch import BranchBase
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.scoring import GRADES
 
@@ -45,7 +45,7 @@ class EvaluationYear(BranchBase):
             "启动半年初评",
             lambda: self.app().start_review(a, StartReview(year=y, stage="midyear", on=start)),
         )
-        for number in member_numbers(self.spec):
+        for number in self.numbers:
             self.add(
                 start + timedelta(days=self.rng.randint(1, 6)),
                 10,
@@ -162,7 +162,7 @@ class EvaluationYear(BranchBase):
             minutes="布置年终总评",
         )
         self.add(start, 10, "评选准备会", lambda: self.app().record_meeting(a, preparation))
-        for number in member_numbers(self.spec):
+        for number in self.numbers:
             self.add(
                 start + timedelta(days=self.rng.randint(1, 5)),
                 11,

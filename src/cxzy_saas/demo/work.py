@@ -25,7 +25,7 @@ from cxzy_saas.application.commands.work import (
     RetractRecord,
 )
 from cxzy_saas.demo import texts
-from cxzy_saas.demo.branch import BranchBase, clip, member_numbers
+from cxzy_saas.demo.branch import BranchBase, clip
 from cxzy_saas.domain.recording import Actor
 
 
@@ -41,7 +41,7 @@ class WorkYear(BranchBase):
             self.measure(
                 "group", f"g{gi + 1}", self.rng.choice(texts.GROUP_MEASURES), filed, "branch", s
             )
-        for number in member_numbers(self.spec):
+        for number in self.numbers:
             q = self.quality[number]
             for text in self.rng.sample(texts.MEMBER_MEASURES, self.rng.randint(1, 3)):
                 self.measure(
@@ -112,7 +112,7 @@ class WorkYear(BranchBase):
     # daily records
 
     def records(self) -> None:
-        numbers = member_numbers(self.spec)
+        numbers = self.numbers
         per_member = int(20 + 20 * self.spec.strength)
         for number in numbers:
             for _ in range(per_member):

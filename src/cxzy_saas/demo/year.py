@@ -26,7 +26,7 @@ from cxzy_saas.application.commands.plans import (
     SubmitPlan,
 )
 from cxzy_saas.demo import texts
-from cxzy_saas.demo.branch import clip, member_numbers
+from cxzy_saas.demo.branch import clip
 from cxzy_saas.demo.evaluation import EvaluationYear
 from cxzy_saas.demo.work import WorkYear
 
@@ -36,7 +36,7 @@ class BranchYear(WorkYear, EvaluationYear):
 
     def schedule(self) -> None:
         s = self.spec.strength
-        for number in member_numbers(self.spec):
+        for number in self.numbers:
             self.quality[number] = clip(0.55 * s + 0.45 * self.rng.random(), 0.05, 1.0)
         self.plan()
         self.measures()
