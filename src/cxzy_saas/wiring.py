@@ -10,6 +10,7 @@ read models: :func:`cell_of` tells which.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
@@ -139,16 +140,16 @@ class ReplayProcesses:
         self._lock = threading.Lock()
 
     def __call__(self, models: ReadModels, day: date, target: Mapping[str, int]) -> bytes:
-        job = (_replay_here, models.cell or DEFAULT_CELL, day, dict(target))
+        job = functools.partial(_replay_here, models.cell or DEFAULT_CELL, day, dict(target))
         pool = self._executor()
         try:
-            found: bytes = pool.submit(*job).result()
+            found: bytes = pool.submit(job).result()
         except BrokenProcessPool:
             # A replay process was killed (out of memory, an operator): a new pool, once.
             with self._lock:
                 if self._pool is pool:
                     self._pool = None
-            found = self._executor().submit(*job).result()
+            found = self._executor().submit(job).result()
         return found
 
     def _executor(self) -> ProcessPoolExecutor:
