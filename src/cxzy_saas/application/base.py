@@ -95,10 +95,19 @@ class TenantApplication(Application[UUID]):
             ConcurrentModification: when another writer saved one of the aggregates first
                 (nothing of this command is written).
         """
+        self.guard_save(objs)
         try:
             return super().save(*objs, **kwargs)
         except RecordConflictError:
             raise ConcurrentModification("record.changed_meanwhile") from None
+
+    def guard_save(self, objs: Iterable[Any]) -> None:
+        """Refuse a save that would write to a year that is final (``application/final.py``);
+        nothing to guard in a log without campaign years."""
+
+    def check_command(self, kind: str, command: Any) -> None:
+        """Refuse a command about a year that is final before it runs (``application/final.py``;
+        called for every command method by ``observe.counted``)."""
 
     def load(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
         """Raises NotFound ``code`` unless an aggregate of ``cls`` has ``aggregate_id``."""

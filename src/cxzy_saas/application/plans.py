@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.final import FinalYears
 from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.commands.plans import (
     CirculatePlan,
@@ -19,7 +19,7 @@ from cxzy_saas.domain.plan import Campaign, Plan, PlanContent
 from cxzy_saas.domain.recording import Actor
 
 
-class PlanCommands(TenantApplication):
+class PlanCommands(FinalYears):
     plan_writers: frozenset[str] = frozenset()
 
     def plan(self, year: int) -> Plan:
