@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 # Commands about a year that a close does not freeze: whether the board is shown to branches is
 # the committee's choice of what to publish, not a fact of the evaluation.
-UNFROZEN = frozenset({"set_leaderboard_visibility", "open_campaign"})
+# Amendments are how a final year is changed at all.
+UNFROZEN = frozenset(
+    {"set_leaderboard_visibility", "open_campaign", "open_amendment", "close_amendment"}
+)
 # Command fields naming an aggregate whose year the command is about, and its loader's name.
 NAMED_BY_ID = {"measure_id": "measure", "record_id": "daily_record", "ballot_id": "ballot"}
 

@@ -72,6 +72,8 @@ class ArchiveSeal(TenantAggregate):
         self.committee_first = committee_first
         self.committee_last = committee_last
         self.committee_log_head = committee_log_head
+        # Where the first revision's seal event lies beyond (the later ones lie beyond it too).
+        self.sealed_committee_log_head = committee_log_head
         # Revision 1 is the seal; each closed amendment adds one (decision 0011).
         self.revision = 1
         self.open_amendment: str | None = None
@@ -182,8 +184,7 @@ class ArchiveSeal(TenantAggregate):
             previous = self.chain(section)
             require(bool(HEX_DIGEST.match(str(chain["head"]))), "archive.head_malformed")
             require(
-                chain["events"] >= previous["events"]
-                and chain["log_head"] >= previous["log_head"],
+                chain["events"] >= previous["events"] and chain["log_head"] >= previous["log_head"],
                 "archive.revision_does_not_continue",
                 section=section,
             )
