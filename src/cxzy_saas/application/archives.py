@@ -220,7 +220,7 @@ class ArchiveCommands(TenantApplication):
 
     def _seals_of(self, year: int) -> list[ArchiveSeal]:
         seals = [
-            self.load(ArchiveSeal, i, "archive.not_sealed")
+            self.load(ArchiveSeal, i, "archive.seal_event_missing")
             for i in self.ids_created_by(ArchiveSeal.Sealed)
         ]
         return [s for s in seals if s.year == year]
