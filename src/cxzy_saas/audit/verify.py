@@ -4,7 +4,9 @@ It needs nothing but the bundle's bytes (no database, no network): it recomputes
 chains, checks counts, positions and heads against the manifest and against the committee's
 seal event carried in it, checks every file against its SHA-256, recounts each ballot's tally
 from its grade sheets, and re-derives the final scores and the HTML documents from the events
-through the domain's own scoring code.
+through the domain's own scoring code. An amended branch-year's bundle (decision 0011) carries
+every revision's seal event: each revision's chains must be the first events of the files, ending
+at its log heads, with its heads as their link hashes, so each revision verifies as it was sealed.
 
 What it proves: the bundle is internally whole and its events hash to the head recorded in the
 seal. What it cannot prove alone: that the seal itself is genuine, since whoever forges a whole
