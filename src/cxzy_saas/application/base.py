@@ -105,9 +105,10 @@ class TenantApplication(Application[UUID]):
         """Refuse a save that would write to a year that is final (``application/final.py``);
         nothing to guard in a log without campaign years."""
 
-    def check_command(self, kind: str, command: Any) -> None:
-        """Refuse a command about a year that is final before it runs (``application/final.py``;
-        called for every command method by ``observe.counted``)."""
+    def command_guard(self, kind: str, command: Any) -> contextlib.AbstractContextManager[None]:
+        """Around every command method (``observe.counted``): refuse a command about a year
+        that is final before it runs (``application/final.py``)."""
+        return contextlib.nullcontext()
 
     def load(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
         """Raises NotFound ``code`` unless an aggregate of ``cls`` has ``aggregate_id``."""

@@ -2,9 +2,9 @@
 
 Two checks, both here and nowhere else:
 
-* before a command runs (``check_command``, called by the wrapper every command method gets in
-  ``observe.py``), with the year the command names (``year``) or the year of the aggregate it
-  names (``measure_id``, ``record_id``, ``ballot_id``), so that the refusal is the closed year's
+* before a command runs (``command_guard``, put around every command method by the wrapper
+  of ``observe.py``), with the year the command names (``year``) or the year of the aggregate
+  it names (``measure_id``, ``record_id``, ``ballot_id``), so that the refusal is the closed year's
   and not whatever the command would have tripped over first;
 * before anything is saved (``guard_save``, called by ``TenantApplication.save``), with the year
   of every aggregate that has new events: a command that reaches a closed or sealed year by a
@@ -19,7 +19,9 @@ commendation) have no amendment: they are final at the close.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextvars
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -39,6 +41,13 @@ UNFROZEN = frozenset(
 # Command fields naming an aggregate whose year the command is about, and its loader's name.
 NAMED_BY_ID = {"measure_id": "measure", "record_id": "daily_record", "ballot_id": "ballot"}
 
+Scope = tuple[int, str | None]  # (year, branch)
+# What the check before a command found, kept for the check of its saves: (tenant, year,
+# branch) -> the amendment (or None). Only for the command's own duration.
+_verdicts: contextvars.ContextVar[dict[tuple[str, int, str | None], str | None] | None] = (
+    contextvars.ContextVar("cxzy_final_year_verdicts", default=None)
+)
+
 
 class FinalYears(TenantApplication):
     """Mixed into both tenant applications (through ``PlanCommands``)."""
@@ -54,7 +63,7 @@ class FinalYears(TenantApplication):
         """The branch a command is about (a branch's own commands: that branch)."""
         return self.tenant
 
-    def aggregate_scope(self, aggregate: Any) -> tuple[int, str | None] | None:
+    def aggregate_scope(self, aggregate: Any) -> Scope | None:
         """(year, branch) an aggregate belongs to, or None when it is about no year."""
         year = getattr(aggregate, "year", None)
         return (year, self.tenant) if isinstance(year, int) else None
@@ -99,15 +108,29 @@ class FinalYears(TenantApplication):
                 return int(found.year)
         return None
 
+    @contextmanager
+    def command_guard(self, kind: str, command: Any) -> Iterator[None]:
+        """Around a whole command: refuse it first when its year is final; what was found is
+        kept for the checks of its saves while it runs (one reading of the campaign and the seal
+        per command, not two)."""
+        verdicts: dict[tuple[str, int, str | None], str | None] = {}
+        token = _verdicts.set(verdicts)
+        try:
+            if kind not in UNFROZEN and command is not None:
+                year = self.command_year(command)
+                if year is not None:
+                    branch = self.command_branch(command)
+                    verdicts[(self.tenant, year, branch)] = self.writable(year, branch)
+            yield
+        finally:
+            _verdicts.reset(token)
+
     def check_command(self, kind: str, command: Any) -> None:
-        if kind in UNFROZEN or command is None:
-            return
-        year = self.command_year(command)
-        if year is not None:
-            self.writable(year, self.command_branch(command))
+        with self.command_guard(kind, command):
+            pass
 
     def guard_save(self, objs: Iterable[Any]) -> None:
-        amendments: dict[tuple[int, str | None], str | None] = {}
+        amendments: dict[Scope, str | None] = {}
         for obj in objs:
             pending = getattr(obj, "pending_events", None)
             if not pending:
@@ -116,7 +139,9 @@ class FinalYears(TenantApplication):
             if scope is None:
                 continue
             if scope not in amendments:
-                amendments[scope] = self.writable(*scope)
+                known = _verdicts.get() or {}
+                key = (self.tenant, *scope)
+                amendments[scope] = known[key] if key in known else self.writable(*scope)
             amendment = amendments[scope]
             if amendment is not None:
                 for e in pending:

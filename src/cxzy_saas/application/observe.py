@@ -58,8 +58,9 @@ def counted(function: Callable[..., Any]) -> Callable[..., Any]:
         error: BaseException | None = None
         try:
             # The one place every command passes: a closed year's refusal comes first.
-            app.check_command(kind, args[1] if len(args) > 1 else _command_argument(kwargs))
-            return function(app, *args, **kwargs)
+            command_argument = args[1] if len(args) > 1 else _command_argument(kwargs)
+            with app.command_guard(kind, command_argument):
+                return function(app, *args, **kwargs)
         except BaseException as e:
             error = e
             raise
