@@ -144,3 +144,11 @@ def test_the_archive_pages_show_the_amendment_and_its_revision(client):
     text = page.text
     assert "校验通过" in text and "第 2 版" in text and "更正记录" in text
     assert REASON in text and "已补记" in text
+
+
+def test_a_trail_says_which_events_were_recorded_under_an_amendment(client, app):
+    as_user(client, "auditor")
+    member = tenancy_of(app).branch("b02").members()[0].member_no
+    page = client.get(f"/committee/audit/trail?branch=b02&subject={member}")
+    assert page.status_code == 200
+    assert "年终志愿服务" in page.text and "更正中记录" in page.text
