@@ -94,16 +94,19 @@ def test_seal_export_verify_and_refusals(demo_tenancy: Tenancy) -> None:
     assert result.ok, result.message()
     assert result.summary["events"] == seal.events
 
-    # An event appended to the branch's log after the seal leaves the archive as it was.
+    # A closed, sealed year refuses writes (decision 0011): nothing is appended, the archive
+    # exports as it was.
     branch = tenancy.branch("b01")
     member = branch.members()[0].member_no
-    branch.record_daily(
-        CLERK,
-        RecordDaily(
-            year=YEAR, on=date(YEAR, 12, 30), level="member", subject=member, text="封存后补记"
-        ),
-    )
-    assert branch.head() > seal.log_head
+    head = branch.head()
+    with pytest.raises(StateConflict, match="closed"):
+        branch.record_daily(
+            CLERK,
+            RecordDaily(
+                year=YEAR, on=date(YEAR, 12, 30), level="member", subject=member, text="封存后补记"
+            ),
+        )
+    assert branch.head() == head
     after = committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False)
     assert after == before
 

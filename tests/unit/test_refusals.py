@@ -208,7 +208,9 @@ def test_format_specs_and_dates_fill_in():
     refused = InvalidInput("scores.out_of_range", field="scores.M2", item="M2", max_points=10.0)
     assert refused.text("zh") == "M2 的分数应在 0 到 10 之间。"
     closed = StateConflict("campaign.closed", year=2026, on=date(2026, 12, 31))
-    assert str(closed) == "campaign 2026 closed on 2026-12-31"
+    assert str(closed) == (
+        "campaign 2026 closed on 2026-12-31: the year is final; a committee admin may amend it"
+    )
     quota = InvalidInput("nomination.over_quota", field="entries", limit=3, level="member")
     assert quota.text("zh") == "最多可推荐 3 名党员（名额所限）。"
 

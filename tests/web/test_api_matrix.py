@@ -42,6 +42,7 @@ def api(tmp_path_factory):
         "records": str(b01.daily_records(2026)[0].id),
         "ballots": str(b01.ballots(2026)[0].id),
         "subject": deeds["subject"],
+        "amendments": str(uuid.uuid4()),
     }
     tenancy.close()
     app = app_for(settings)

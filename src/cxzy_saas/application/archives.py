@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.commands.committee import CloseAmendment, OpenAmendment
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS, authorize
 from cxzy_saas.audit import bundle
 from cxzy_saas.audit.chain import ALGORITHM, ChainSummary, Record, genesis, summarise
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 ON_DEMAND_ROLES = frozenset({"committee-admin", "system"})
 SEALED = get_topic(ArchiveSeal.Sealed)
+RESEALED = get_topic(ArchiveSeal.Resealed)  # type: ignore[attr-defined]
 BATCH = 5000
 
 
@@ -138,16 +141,170 @@ class ArchiveCommands(TenantApplication):
             else None
         )
 
-    def _seal_record(self, seal: ArchiveSeal) -> Record:
-        start = seal.committee_log_head + 1
+    def _seal_records(self, seal: ArchiveSeal) -> list[Record]:
+        """The seal's Sealed and Resealed events as stored, one per revision, in order."""
+        start = seal.sealed_committee_log_head + 1
+        found: list[Record] = []
         while True:
-            batch = self.recorder.select_notifications(start, BATCH, topics=[SEALED])
-            for n in batch:
-                if str(n.originator_id) == str(seal.id):
-                    return as_record(n)
+            batch = self.recorder.select_notifications(start, BATCH, topics=[SEALED, RESEALED])
+            found.extend(as_record(n) for n in batch if str(n.originator_id) == str(seal.id))
             if len(batch) < BATCH:
-                raise NotFound("archive.seal_event_missing")  # pragma: no cover
+                break
             start = batch[-1].id + 1
+        if len(found) != seal.revision:
+            raise NotFound("archive.seal_event_missing")  # pragma: no cover
+        return found
+
+    # amendments (decision 0011)
+
+    def open_amendment(self, actor: Actor, command: OpenAmendment) -> UUID:
+        """Open a sealed branch-year for corrections, for a reason; its events will name the
+        amendment. Returns the amendment's id.
+
+        Raises:
+            Forbidden: not a committee admin.
+            NotFound: unknown branch or campaign.
+            StateConflict: the branch-year is not sealed, or an amendment of it is open.
+            InvalidInput: no reason.
+        """
+        branch, year = command.branch, command.year
+        with self.acting(actor, COMMITTEE_WRITERS):
+            if actor.role not in ON_DEMAND_ROLES:
+                raise Forbidden("amendment.admin_only")
+            self._archived_branch(branch)
+            self.load(Campaign, Campaign.id_for(self.tenant, year), "campaign.not_found", year=year)
+            seal = self.archive_seal(branch, year)
+            if seal is None:
+                raise StateConflict("archive.not_sealed", branch=branch, year=year)
+            amendment = seal.open_amendment_for(self.tenant, command.reason)
+            self.save(seal)
+            return UUID(amendment)
+
+    def close_amendment(self, actor: Actor, command: CloseAmendment) -> int:
+        """End an amendment: seal the branch-year again as the next revision, whose chains
+        continue the previous revision's heads over the events written since. Returns the new
+        revision's number.
+
+        Raises:
+            Forbidden: not a committee admin.
+            NotFound: no such amendment in the year.
+            StateConflict: the amendment is closed already; the logs no longer hash to the
+                previous revision (a stored event was altered).
+        """
+        year, amendment = command.year, str(command.amendment)
+        with self.acting(actor, COMMITTEE_WRITERS):
+            if actor.role not in ON_DEMAND_ROLES:
+                raise Forbidden("amendment.admin_only")
+            seal = self._seal_amended_by(year, amendment)
+            branch = seal.branch
+            branch_app = self._archived_branch(branch)
+            heads = (branch_app.head(), self.head())
+            records = self._sections(branch_app, branch, year, heads)
+            for section, found in zip(("branch", "committee"), records, strict=True):
+                previous = seal.chain(section)
+                earlier = [r for r in found if r.position <= previous["log_head"]]
+                start = genesis(self.tenant, branch, year, section)
+                if summarise(start, earlier, previous["log_head"]).as_dict() != previous:
+                    raise StateConflict(
+                        "archive.chain_broken", section=section, branch=branch, year=year
+                    )
+            summaries = self._summaries(branch, year, records, heads)
+            seal.reseal(
+                amendment,
+                branch_chain=summaries["branch"].as_dict(),
+                committee_chain=summaries["committee"].as_dict(),
+                note=command.note,
+            )
+            self.save(seal)
+            return seal.revision
+
+    def _seals_of(self, year: int) -> list[ArchiveSeal]:
+        seals = [
+            self.load(ArchiveSeal, i, "archive.seal_event_missing")
+            for i in self.ids_created_by(ArchiveSeal.Sealed)
+        ]
+        return [s for s in seals if s.year == year]
+
+    def _seal_amended_by(self, year: int, amendment: str) -> ArchiveSeal:
+        for seal in self._seals_of(year):
+            for entry in seal.amendments:
+                if entry["id"] == amendment:
+                    if entry["closed"]:
+                        raise StateConflict("amendment.not_open", amendment=amendment)
+                    return seal
+        raise NotFound("amendment.not_found", amendment=amendment, year=year)
+
+    def amendments(self, year: int, branch: str | None = None) -> list[dict[str, Any]]:
+        """Every amendment of the year's sealed branch-years (of ``branch`` only, when given),
+        in the order they were opened: id, branch, revision it makes, reason, whether it is
+        open, and who opened and closed it when."""
+        out: list[dict[str, Any]] = []
+        for seal in self._seals_of(year):
+            if branch is not None and seal.branch != branch:
+                continue
+            history = [e for e in self.history(seal.id) if e["event"] != "ArchiveSealSealed"]
+            for entry in seal.amendments:
+                opened = next(e for e in history if e["fields"].get("amendment") == entry["id"])
+                closed = next(
+                    (
+                        e
+                        for e in history
+                        if e["event"] == "ArchiveSealResealed"
+                        and e["fields"].get("amendment") == entry["id"]
+                    ),
+                    None,
+                )
+                out.append(
+                    {
+                        "id": entry["id"],
+                        "branch": seal.branch,
+                        "year": seal.year,
+                        "revision": entry["revision"],
+                        "reason": entry["reason"],
+                        "open": not entry["closed"],
+                        "note": entry.get("note", ""),
+                        "opened_at": opened["recorded_at"],
+                        "opened_by": opened["actor"].get("user"),
+                        "closed_at": None if closed is None else closed["recorded_at"],
+                        "closed_by": None if closed is None else closed["actor"].get("user"),
+                    }
+                )
+        return sorted(out, key=lambda a: a["opened_at"])
+
+    def archive_status(self, actor: Actor, branch: str, year: int) -> dict[str, Any]:
+        """Which revision of a sealed branch-year is current, and whether the live logs still
+        hash to it (``matches``); ``later_events``: the branch-year's events written since
+        (under an open amendment, or none).
+
+        Raises:
+            Forbidden: not a committee reader.
+            NotFound: unknown branch, or the branch-year is not sealed.
+        """
+        authorize(actor, self.tenant, COMMITTEE_READERS)
+        branch_app = self._archived_branch(branch)
+        seal = self.archive_seal(branch, year)
+        if seal is None:
+            raise NotFound("archive.not_sealed", branch=branch, year=year)
+        heads = (seal.log_head, seal.committee_log_head)
+        records = self._sections(branch_app, branch, year, heads)
+        summaries = self._summaries(branch, year, records, heads)
+        matches = all(
+            summaries[section].as_dict() == seal.chain(section)
+            for section in ("branch", "committee")
+        )
+        now = self._sections(branch_app, branch, year, (branch_app.head(), self.head()))
+        later = sum(len(found) for found in now) - sum(len(found) for found in records)
+        return {
+            "branch": branch,
+            "year": year,
+            "revision": seal.revision,
+            "head": seal.head,
+            "committee_head": seal.committee_head,
+            "matches": matches,
+            "later_events": later,
+            "open_amendment": seal.open_amendment,
+            "amendments": self.amendments(year, branch),
+        }
 
     def export_archive(
         self, actor: Actor, branch: str, year: int, *, with_pdf: bool = True
@@ -186,7 +343,7 @@ class ArchiveCommands(TenantApplication):
             year,
             records[0],
             records[1],
-            self._seal_record(seal),
+            self._seal_records(seal),
             {"branch": seal.log_head, "committee": seal.committee_log_head},
             self._display_names(branch_app, branch),
             with_pdf=with_pdf,

@@ -97,7 +97,7 @@ class BallotCommands(WorkCommands):
         """
         codes = command.codes
         with self.acting(actor, BRANCH_WRITERS):
-            self.campaign_of(command.year).check_open()
+            self.check_writable(command.year)
             if set(codes) - set(POOLS) or any(n < 0 or n > MAX_CODES for n in codes.values()):
                 raise InvalidInput("ballot.codes_out_of_range", field="codes")
             for s in command.subjects:
@@ -137,6 +137,7 @@ class BallotCommands(WorkCommands):
                 for a server whose secret changed since the opening, or a ballot with no box.
         """
         rater = Actor(user="anonymous", role="rater", tenant=self.tenant)
+        self.check_command("cast_ballot", command)
         for _ in range(RETRIES):
             with self.acting(rater, {"rater"}):
                 ballot = self.ballot(command.ballot_id)
@@ -163,7 +164,7 @@ class BallotCommands(WorkCommands):
             if not 0 <= command.codes <= MAX_CODES:
                 raise InvalidInput("ballot.codes_out_of_range", field="codes")
             ballot = self.ballot(command.ballot_id)
-            self.campaign_of(ballot.year).check_open()
+            self.check_writable(ballot.year)
             keys = self.ballot_keys(ballot)
             void = None
             if command.void is not None:

@@ -95,10 +95,20 @@ class TenantApplication(Application[UUID]):
             ConcurrentModification: when another writer saved one of the aggregates first
                 (nothing of this command is written).
         """
+        self.guard_save(objs)
         try:
             return super().save(*objs, **kwargs)
         except RecordConflictError:
             raise ConcurrentModification("record.changed_meanwhile") from None
+
+    def guard_save(self, objs: Iterable[Any]) -> None:
+        """Refuse a save that would write to a year that is final (``application/final.py``);
+        nothing to guard in a log without campaign years."""
+
+    def command_guard(self, kind: str, command: Any) -> contextlib.AbstractContextManager[None]:
+        """Around every command method (``observe.counted``): refuse a command about a year
+        that is final before it runs (``application/final.py``)."""
+        return contextlib.nullcontext()
 
     def load(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
         """Raises NotFound ``code`` unless an aggregate of ``cls`` has ``aggregate_id``."""

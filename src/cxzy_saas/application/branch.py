@@ -10,6 +10,7 @@ from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.evaluation import EvaluationCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.errors import StateConflict
 from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
 from cxzy_saas.domain.recording import Actor
@@ -27,9 +28,12 @@ class BranchApplication(EvaluationCommands):
     def campaign_of(self, year: int) -> Campaign:
         return self.parent().campaign(year)
 
+    def seal_of(self, branch: str, year: int) -> ArchiveSeal | None:
+        return self.parent().archive_seal(branch, year)
+
     def submit_plan(self, actor: Actor, command: SubmitPlan) -> int:
         with self.acting(actor, BRANCH_WRITERS):
-            self.campaign_of(command.year).check_open()
+            self.check_writable(command.year)
             plan = self.plan(command.year)
             number = plan.submit(command.on)
             self.save(plan)

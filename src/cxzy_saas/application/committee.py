@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cxzy_saas.application.accounts import AccountCommands
@@ -21,6 +21,7 @@ from cxzy_saas.application.commands.evaluation import DecideNominee
 from cxzy_saas.application.commands.plans import DecidePlan
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS, SYSTEM
 from cxzy_saas.application.plans import PlanCommands
+from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.committee import Committee, Registry, check_tenant_code
 from cxzy_saas.domain.decisions import Decision
@@ -93,6 +94,30 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
             committee = self.committee()
             committee.register_branch(code, name, taken)
             self.save(committee)
+
+    # what a closed year freezes (application/final.py)
+
+    def seal_of(self, branch: str, year: int) -> ArchiveSeal | None:
+        return self.archive_seal(branch, year)
+
+    def command_branch(self, command: Any) -> str | None:
+        branch = getattr(command, "branch", None)
+        return branch if isinstance(branch, str) else None
+
+    def aggregate_scope(self, aggregate: Any) -> tuple[int, str | None] | None:
+        if isinstance(aggregate, Campaign | ArchiveSeal):
+            return None  # closed, shown, sealed and amended by their own rules
+        if isinstance(aggregate, Decision):
+            return self._decision_year(aggregate), aggregate.branch
+        if isinstance(aggregate, Assessment) and aggregate.level == "branch":
+            return aggregate.year, aggregate.subject
+        year = getattr(aggregate, "year", None)
+        return (year, None) if isinstance(year, int) else None
+
+    def _decision_year(self, decision: Decision) -> int:
+        if decision.kind == "measure":
+            return self._branch(decision.branch).measure(UUID(decision.subject)).year
+        return int(decision.subject.split(":", 1)[0])
 
     def _branch(self, code: str) -> BranchApplication:
         if code not in self.committee().branches:
@@ -214,7 +239,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
         branch, year = command.branch, command.year
         with self.acting(actor, COMMITTEE_WRITERS):
             self._branch(branch)
-            self.campaign(year).check_open()
+            self.check_writable(year, branch)
             period = quarter_period(year, command.quarter)
             if self.exists(Assessment.id_for(self.tenant, year, "branch", branch, period)):
                 raise AlreadyExists(

@@ -49,7 +49,7 @@ class EvaluationCommands(BallotCommands):
     def start_review(self, actor: Actor, command: StartReview) -> UUID:
         year, stage = command.year, command.stage
         with self.acting(actor, BRANCH_WRITERS):
-            self.campaign_of(year).check_open()
+            self.check_writable(year)
             review = Review.start(year, stage, command.on)
             if self.exists(review.id):
                 raise AlreadyExists("review.started_already", stage=stage, year=year)
@@ -152,7 +152,7 @@ class EvaluationCommands(BallotCommands):
         departure from it); may be redone until submitted."""
         year, entries = command.year, command.entries
         with self.acting(actor, BRANCH_WRITERS):
-            self.campaign_of(year).check_open()
+            self.check_writable(year)
             inputs = self.score_inputs(year)
             # The ranking is recorded as it was advised, but without names: a copy of a member's
             # name in the log would outlive the erasure of the member's personal data.

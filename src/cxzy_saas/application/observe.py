@@ -5,6 +5,8 @@
 The kind is the method's name, which is the command's (``enrol_member`` runs ``EnrolMember``);
 the outcome is ``ok``, ``refused`` (a domain refusal), ``conflict`` (someone else wrote first)
 or ``error``. A command that runs another inside it is counted once, as the outer one.
+The wrapper also asks the application whether the command's campaign year may still be written
+(``application/final.py``) before the command runs.
 """
 
 from __future__ import annotations
@@ -48,23 +50,31 @@ def counted(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def command(app: Any, *args: Any, **kwargs: Any) -> Any:
-        observer: Observer | None = getattr(app, "observer", None)
-        if observer is None or _inside.get():
+        if _inside.get():
             return function(app, *args, **kwargs)
+        observer: Observer | None = getattr(app, "observer", None)
         token = _inside.set(True)
         started = time.perf_counter()
         error: BaseException | None = None
         try:
-            return function(app, *args, **kwargs)
+            # The one place every command passes: a closed year's refusal comes first.
+            command_argument = args[1] if len(args) > 1 else _command_argument(kwargs)
+            with app.command_guard(kind, command_argument):
+                return function(app, *args, **kwargs)
         except BaseException as e:
             error = e
             raise
         finally:
             _inside.reset(token)
-            observer(kind, outcome_of(error), time.perf_counter() - started)
+            if observer is not None:
+                observer(kind, outcome_of(error), time.perf_counter() - started)
 
     command.counted = True  # type: ignore[attr-defined]
     return command
+
+
+def _command_argument(kwargs: dict[str, Any]) -> Any:
+    return next((kwargs[name] for name in COMMAND_ARGUMENTS if name in kwargs), None)
 
 
 def count_commands(cls: type) -> None:

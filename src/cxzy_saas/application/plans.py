@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.commands.plans import (
     CirculatePlan,
@@ -14,12 +13,13 @@ from cxzy_saas.application.commands.plans import (
     FinalisePlan,
     RevisePlan,
 )
+from cxzy_saas.application.final import FinalYears
 from cxzy_saas.domain.errors import AlreadyExists
 from cxzy_saas.domain.plan import Campaign, Plan, PlanContent
 from cxzy_saas.domain.recording import Actor
 
 
-class PlanCommands(TenantApplication):
+class PlanCommands(FinalYears):
     plan_writers: frozenset[str] = frozenset()
 
     def plan(self, year: int) -> Plan:

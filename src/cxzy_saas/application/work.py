@@ -150,7 +150,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         with self.acting(actor, BRANCH_ASSESSORS):
             if level not in ("member", "group"):
                 raise InvalidInput("assessment.monthly_levels", field="level")
-            self.campaign_of(year).check_open()
+            self.check_writable(year)
             period = month_period(year, month)
             today = self.clock().date()
             if date(year, month, 1) > today:

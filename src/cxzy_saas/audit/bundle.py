@@ -3,7 +3,8 @@ zip, and read back.
 
 Layout (names are relative paths inside the folder or zip)::
 
-    manifest.json              chain heads, counts, positions, the seal event as stored,
+    manifest.json              chain heads, counts, positions, the seal event as stored
+                               (and, once amended, every revision's seal event),
                                the SHA-256 of every other file, and a digest of itself
     events/branch.jsonl        the branch-year's stored events in log order, one per line,
                                each with its link hash (see chain.py)
@@ -45,6 +46,11 @@ from cxzy_saas.domain import events
 
 # 2: board.json; scores under one rule for the plan version (decision 0012), 未参评 rows.
 FORMAT = "cxzy-archive/2"
+# 3: an amended branch-year (decision 0011): ``revisions`` holds every revision's seal event
+# (the Sealed one, then one Resealed per closed amendment); ``seal`` and ``chains`` are the
+# current revision's, whose chains continue the earlier revisions' over the same files. A
+# branch-year never amended is exported as format 2, as before.
+FORMAT_AMENDED = "cxzy-archive/3"
 MANIFEST = "manifest.json"
 SECTIONS = ("branch", "committee")
 DEEDS_DRAFTED = events.topic_of(events.DeedMaterialDrafted)
@@ -100,14 +106,14 @@ def build(
     year: int,
     branch_records: Sequence[Record],
     committee_records: Sequence[Record],
-    seal: Record,
+    seals: Sequence[Record],
     log_heads: Mapping[str, int],
     names: dict[str, str],
     *,
     with_pdf: bool = True,
 ) -> dict[str, bytes]:
-    """Every file of the bundle. Raises pdf.FontMissing when PDFs are wanted and no CJK font
-    is installed."""
+    """Every file of the bundle; ``seals``: the seal's events, one per revision, the current
+    last. Raises pdf.FontMissing when PDFs are wanted and no CJK font is installed."""
     files, docs = derive(committee, branch, year, branch_records, committee_records, names)
     files["names.json"] = pretty(names)
     if with_pdf:
@@ -123,15 +129,17 @@ def build(
             **summary.as_dict(),
         }
     manifest: dict[str, Any] = {
-        "format": FORMAT,
+        "format": FORMAT if len(seals) == 1 else FORMAT_AMENDED,
         "algorithm": ALGORITHM,
         "committee": committee,
         "branch": branch,
         "year": year,
         "chains": chains,
-        "seal": seal.as_json(),
+        "seal": seals[-1].as_json(),
         "files": {name: sha256(data) for name, data in sorted(files.items())},
     }
+    if len(seals) > 1:
+        manifest["revisions"] = [record.as_json() for record in seals]
     manifest["digest"] = manifest_digest(manifest)
     files[MANIFEST] = pretty(manifest)
     return files

@@ -4,7 +4,9 @@ It needs nothing but the bundle's bytes (no database, no network): it recomputes
 chains, checks counts, positions and heads against the manifest and against the committee's
 seal event carried in it, checks every file against its SHA-256, recounts each ballot's tally
 from its grade sheets, and re-derives the final scores and the HTML documents from the events
-through the domain's own scoring code.
+through the domain's own scoring code. An amended branch-year's bundle (decision 0011) carries
+every revision's seal event: each revision's chains must be the first events of the files, ending
+at its log heads, with its heads as their link hashes, so each revision verifies as it was sealed.
 
 What it proves: the bundle is internally whole and its events hash to the head recorded in the
 seal. What it cannot prove alone: that the seal itself is genuine, since whoever forges a whole
@@ -25,6 +27,7 @@ from eventsourcing.utils import get_topic
 
 from cxzy_saas.audit.bundle import (
     FORMAT,
+    FORMAT_AMENDED,
     MANIFEST,
     SECTIONS,
     derive,
@@ -41,6 +44,7 @@ from cxzy_saas.domain.ballot import Ballot, recount
 from cxzy_saas.domain.plan import Campaign
 
 SEALED = get_topic(ArchiveSeal.Sealed)
+RESEALED = get_topic(ArchiveSeal.Resealed)  # type: ignore[attr-defined]
 CAMPAIGN_CLOSED = get_topic(Campaign.Closed)  # type: ignore[attr-defined]
 BALLOT_CLOSED = events.topic_of(events.BallotClosed)
 CHAIN_KEYS = {"file", "genesis", "head", "events", "first", "last", "log_head"}
@@ -76,11 +80,22 @@ class Result:
     def message(self) -> str:
         if self.ok:
             s = self.summary
-            return (
-                f"archive OK: {s['branch']} {s['year']}, {s['events']} branch events and "
+            lines = [
+                f"archive OK: {s['branch']} {s['year']} revision {s['revision']}, "
+                f"{s['events']} branch events and "
                 f"{s['committee_events']} committee events chained to head {s['head']}, "
                 f"{s['files']} files; compare the head with the seal in the committee's log"
-            )
+            ]
+            for r in s["revisions"]:
+                lines.append(
+                    f"  revision {r['revision']}: {r['events']} branch events, head {r['head']}"
+                    + (
+                        f"; amendment {r['amendment']}: {r['reason']}"
+                        if r["amendment"]
+                        else " (the seal)"
+                    )
+                )
+            return "\n".join(lines)
         return f"archive does NOT verify: {self.where}: {self.what}"
 
 
@@ -144,14 +159,27 @@ def _manifest(files: Mapping[str, bytes]) -> dict[str, Any]:
     manifest = _json(MANIFEST, files[MANIFEST])
     _require(isinstance(manifest, dict), MANIFEST, "not an object")
     _require(pretty(manifest) == files[MANIFEST], MANIFEST, "not in canonical form (edited?)")
-    _require(set(manifest) == MANIFEST_KEYS, MANIFEST, f"unexpected fields {sorted(manifest)}")
+    amended = manifest.get("format") == FORMAT_AMENDED
+    keys = MANIFEST_KEYS | {"revisions"} if amended else MANIFEST_KEYS
+    _require(set(manifest) == keys, MANIFEST, f"unexpected fields {sorted(manifest)}")
     _require(
         manifest["format"] != "cxzy-archive/1",
         MANIFEST,
         "format cxzy-archive/1: exported before scores followed one plan-version rule and "
         "bundles carried the board (decision 0012); export the sealed branch-year again",
     )
-    _require(manifest["format"] == FORMAT, MANIFEST, f"format is not {FORMAT}")
+    _require(
+        manifest["format"] in (FORMAT, FORMAT_AMENDED),
+        MANIFEST,
+        f"format is not {FORMAT} or {FORMAT_AMENDED}",
+    )
+    if amended:
+        revisions = manifest["revisions"]
+        _require(
+            isinstance(revisions, list) and len(revisions) >= 2,
+            MANIFEST,
+            "bad revisions (an amended archive lists two or more)",
+        )
     _require(manifest["algorithm"] == ALGORITHM, MANIFEST, f"algorithm is not {ALGORITHM}")
     for key in ("committee", "branch"):
         _require(isinstance(manifest[key], str), MANIFEST, f"bad {key}")
@@ -181,29 +209,77 @@ def _check_file_set(manifest: dict[str, Any], files: Mapping[str, bytes]) -> Non
         raise Mismatch(name, "listed in the manifest but missing from the bundle")
 
 
-def _check_seal(manifest: dict[str, Any]) -> dict[str, Any]:
-    where = "seal event (manifest.json seal)"
-    seal = _record(where, manifest["seal"])
-    _require(seal.topic == SEALED, where, f"topic is {seal.topic}, not {SEALED}")
+def _check_seal(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every revision's seal event, checked; their states, oldest first. The current (last)
+    revision's is the manifest's ``seal`` and its heads are the manifest's ``chains``."""
+    listed = manifest.get("revisions", [manifest["seal"]])
+    _require(listed[-1] == manifest["seal"], MANIFEST, "seal is not the last revision's")
     expected = str(ArchiveSeal.id_for(manifest["committee"], manifest["branch"], manifest["year"]))
-    _require(seal.aggregate == expected, where, "its id is not the seal of this branch-year")
-    _require(seal.version == 1, where, "not the seal's first and only event")
-    state = _json(where, seal.state)
-    _require(isinstance(state, dict), where, "state is not an object")
-    _require(state.get("tenant") == manifest["committee"], where, "not in this committee's log")
-    for key in ("branch", "year", "algorithm"):
-        _require(state.get(key) == manifest[key], where, f"its {key} differs from the manifest")
+    states: list[dict[str, Any]] = []
+    version = 0
+    for number, data in enumerate(listed, 1):
+        where = (
+            "seal event (manifest.json seal)"
+            if len(listed) == 1
+            else f"revision {number} seal event (manifest.json revisions)"
+        )
+        seal = _record(where, data)
+        topic = SEALED if number == 1 else RESEALED
+        _require(seal.topic == topic, where, f"topic is {seal.topic}, not {topic}")
+        _require(seal.aggregate == expected, where, "its id is not the seal of this branch-year")
+        if number == 1:
+            _require(seal.version == 1, where, "not the seal's first event")
+        else:
+            _require(seal.version > version, where, "out of the seal's order")
+        version = seal.version
+        state = _json(where, seal.state)
+        _require(isinstance(state, dict), where, "state is not an object")
+        _require(state.get("tenant") == manifest["committee"], where, "not in this committee's log")
+        for key in ("branch", "year", "algorithm"):
+            _require(state.get(key) == manifest[key], where, f"its {key} differs from the manifest")
+        if number > 1:
+            _require(state.get("revision") == number, where, f"not revision {number}")
+        states.append(state)
+    where = "seal event (manifest.json seal)"
     for section in SECTIONS:
         prefix = "" if section == "branch" else "committee_"
         chain = manifest["chains"][section]
         for key in ("head", "events", "first", "last", "log_head"):
             _require(
-                state.get(prefix + key) == chain[key],
+                states[-1].get(prefix + key) == chain[key],
                 where,
-                f"{section} {key} {state.get(prefix + key)!r} differs from the manifest's "
+                f"{section} {key} {states[-1].get(prefix + key)!r} differs from the manifest's "
                 f"{chain[key]!r}",
             )
-    return state
+    return states
+
+
+def _check_revisions(
+    manifest: dict[str, Any],
+    states: list[dict[str, Any]],
+    section: str,
+    walked: tuple[list[Record], list[bytes]],
+) -> None:
+    """Each revision's chain is a prefix of the next one's: its events are the first ones of
+    the file, they end at its log head, and the link hash after the last of them is its head.
+    So an earlier revision's bundle, and the heads its seal recorded, still hold."""
+    records, digests = walked
+    start = genesis(manifest["committee"], manifest["branch"], manifest["year"], section)
+    prefix = "" if section == "branch" else "committee_"
+    for number, state in enumerate(states, 1):
+        where = f"revision {number} ({section} chain)"
+        count: Any = state.get(prefix + "events")
+        log_head: Any = state.get(prefix + "log_head")
+        _require(_is_int(count) and 0 <= count <= len(records), where, "bad event count")
+        _require(_is_int(log_head), where, "bad log head")
+        head = digests[count - 1] if count else start
+        _require(head.hex() == state.get(prefix + "head"), where, "its head is not in the chain")
+        _require(
+            all(r.position <= log_head for r in records[:count])
+            and all(r.position > log_head for r in records[count:]),
+            where,
+            "its events are not the chain's first ones up to its log head",
+        )
 
 
 def _check_on_demand(manifest: dict[str, Any], seal: dict[str, Any], records: list[Record]) -> None:
@@ -218,7 +294,9 @@ def _check_on_demand(manifest: dict[str, Any], seal: dict[str, Any], records: li
     )
 
 
-def _walk(manifest: dict[str, Any], files: Mapping[str, bytes], section: str) -> list[Record]:
+def _walk(
+    manifest: dict[str, Any], files: Mapping[str, bytes], section: str
+) -> tuple[list[Record], list[bytes]]:
     chain = manifest["chains"][section]
     name = events_file(section)
     start = genesis(manifest["committee"], manifest["branch"], manifest["year"], section)
@@ -226,6 +304,7 @@ def _walk(manifest: dict[str, Any], files: Mapping[str, bytes], section: str) ->
     data = files[name]
     _require(data == b"" or data.endswith(b"\n"), name, "does not end with a newline")
     records: list[Record] = []
+    digests: list[bytes] = []
     previous, last_position = start, 0
     for number, line in enumerate(data.split(b"\n")[:-1], 1):
         where = f"{name} line {number}"
@@ -244,6 +323,7 @@ def _walk(manifest: dict[str, Any], files: Mapping[str, bytes], section: str) ->
             )
         previous, last_position = digest, record.position
         records.append(record)
+        digests.append(digest)
     where = f"{name} ({section} chain)"
     _require(
         len(records) == chain["events"], where, f"{len(records)} events, sealed {chain['events']}"
@@ -252,15 +332,19 @@ def _walk(manifest: dict[str, Any], files: Mapping[str, bytes], section: str) ->
         _require(records[0].position == chain["first"], where, "first position differs")
         _require(records[-1].position == chain["last"], where, "last position differs")
     _require(previous.hex() == chain["head"], where, "the chain's head is not the sealed head")
-    return records
+    return records, digests
 
 
 def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
     manifest = _manifest(files)
     _check_file_set(manifest, files)
-    seal = _check_seal(manifest)
-    records = {section: _walk(manifest, files, section) for section in SECTIONS}
-    _check_on_demand(manifest, seal, records["committee"])
+    states = _check_seal(manifest)
+    walked = {section: _walk(manifest, files, section) for section in SECTIONS}
+    for section in SECTIONS:
+        _check_revisions(manifest, states, section, walked[section])
+    records = {section: walked[section][0] for section in SECTIONS}
+    first = states[0]
+    _check_on_demand(manifest, first, records["committee"][: first["committee_events"]])
     _require(manifest_digest(manifest) == manifest["digest"], MANIFEST, "its digest does not match")
     for name, expected in sorted(manifest["files"].items()):
         _require(sha256(files[name]) == expected, name, "its SHA-256 does not match the manifest")
@@ -293,6 +377,18 @@ def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
         "events": manifest["chains"]["branch"]["events"],
         "committee_events": manifest["chains"]["committee"]["events"],
         "files": len(files),
+        "revision": len(states),
+        "revisions": [
+            {
+                "revision": number,
+                "head": state["head"],
+                "events": state["events"],
+                "committee_events": state["committee_events"],
+                "amendment": state.get("amendment"),
+                "reason": state.get("reason"),
+            }
+            for number, state in enumerate(states, 1)
+        ],
     }
 
 

@@ -1,9 +1,10 @@
-"""``cxzy archive seal|export|verify``."""
+"""``cxzy archive seal|export|verify|status|amend|close-amendment``."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from uuid import UUID
 
 import click
 
@@ -107,3 +108,84 @@ def verify(path: Path) -> None:
         click.echo(result.message(), err=True)
         raise SystemExit(1)
     click.echo(result.message())
+
+
+@archive.command("status")
+@_identity
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object, for scripts.",
+)
+@store_options
+def status(settings: Settings, branch: str, year: int, user: str, role: str, fmt: str) -> None:
+    """Which revision of a sealed branch-year is current, and whether the live logs still hash
+    to it (exit 1 when they do not)."""
+    import json
+
+    with opened(settings) as tenancy:
+        committee = tenancy.parent_of(branch)
+        found = tenancy.committee(committee).archive_status(
+            _actor(user, role, committee), branch, year
+        )
+    if fmt == "json":
+        click.echo(json.dumps(found, default=str, ensure_ascii=False, sort_keys=True))
+    else:
+        click.echo(
+            f"{branch} {year}: revision {found['revision']} is current, head {found['head']}; "
+            + (
+                "the live logs match it"
+                if found["matches"]
+                else "the live logs do NOT match it (a stored event was altered)"
+            )
+        )
+        if found["later_events"]:
+            click.echo(f"  {found['later_events']} events of the year written since")
+        for a in found["amendments"]:
+            state = "open" if a["open"] else f"closed {a['closed_at']} by {a['closed_by']}"
+            click.echo(
+                f"  amendment {a['id']} (revision {a['revision']}): {a['reason']}; "
+                f"opened {a['opened_at']} by {a['opened_by']}, {state}"
+            )
+    if not found["matches"]:
+        raise SystemExit(1)
+
+
+@archive.command("amend")
+@_identity
+@click.option("--reason", required=True, help="Why the sealed year must be corrected.")
+@store_options
+def amend(settings: Settings, branch: str, year: int, user: str, role: str, reason: str) -> None:
+    """Open a sealed branch-year for corrections (committee admin); prints the amendment's id."""
+    from cxzy_saas.application.commands.committee import OpenAmendment
+
+    with opened(settings) as tenancy:
+        committee = tenancy.parent_of(branch)
+        amendment = tenancy.committee(committee).open_amendment(
+            _actor(user, role, committee), OpenAmendment(year=year, branch=branch, reason=reason)
+        )
+    click.echo(f"amendment {amendment} of {branch} {year} is open")
+
+
+@archive.command("close-amendment")
+@click.option("--campaign", "year", type=int, required=True, help="Campaign year.")
+@click.option("--committee", required=True, help="Committee code.")
+@click.option("--amendment", type=click.UUID, required=True, help="The amendment's id.")
+@click.option("--note", default="", help="What was corrected.")
+@click.option("--user", default="admin", show_default=True, help="Acting user.")
+@store_options
+def close_amendment(
+    settings: Settings, year: int, committee: str, amendment: UUID, note: str, user: str
+) -> None:
+    """End an amendment: seal the branch-year again as its next revision."""
+    from cxzy_saas.application.commands.committee import CloseAmendment
+
+    with opened(settings) as tenancy:
+        revision = tenancy.committee(committee).close_amendment(
+            _actor(user, "committee-admin", committee),
+            CloseAmendment(year=year, amendment=amendment, note=note),
+        )
+    click.echo(f"amendment {amendment} closed: revision {revision} sealed")

@@ -206,3 +206,5 @@ DeedMaterialDrafted = _event(DeedMaterial, "Drafted")
 DeedMaterialRevised = _event(DeedMaterial, "Revised")
 
 ArchiveSealSealed = _event(ArchiveSeal, "Sealed")
+ArchiveSealAmendmentOpened = _event(ArchiveSeal, "AmendmentOpened")
+ArchiveSealResealed = _event(ArchiveSeal, "Resealed")

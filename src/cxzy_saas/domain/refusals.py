@@ -295,7 +295,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "查询数据中没有 {year} 年度活动，请运行 cxzy project rebuild 重建。",
         "no campaign {year} in the read models (try `cxzy project rebuild`)",
     ),
-    "campaign.closed": ("{year} 年度活动已于 {on} 结束。", "campaign {year} closed on {on}"),
+    "campaign.closed": (
+        "{year} 年度活动已于 {on} 结束，该年度的内容不能再修改；确需更正的，由党委管理员发起更正。",
+        "campaign {year} closed on {on}: the year is final; a committee admin may amend it",
+    ),
     "campaign.leaderboard_unchanged": ("排行榜已是这一设置。", "the leaderboard is already so"),
     "plan.not_found": ("{year} 年度活动方案不存在。", "plan for {year} not found"),
     "plan.exists": (
@@ -677,6 +680,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "archive.not_sealed": (
         "党支部 {branch} 的 {year} 年度档案尚未归档。",
         "the {year} archive of {branch} is not sealed",
+    ),
+    "archive.sealed": (
+        "党支部 {branch} 的 {year} 年度档案已经归档，不能再修改；"
+        "确需更正的，由党委管理员发起更正。",
+        "the {year} archive of {branch} is sealed: it may be changed only under an amendment",
+    ),
+    "archive.revision_does_not_continue": (
+        "新的归档版本没有接续上一版本的{section:log}。",
+        "the new revision's {section} chain does not continue the previous revision's",
+    ),
+    "amendment.admin_only": (
+        "只有党委管理员可以发起或结束更正。",
+        "only a committee admin may open or close an amendment",
+    ),
+    "amendment.open_already": (
+        "党支部 {branch} 的 {year} 年度档案已有一项更正正在进行，请先结束它。",
+        "an amendment of {branch} {year} is open already: close it first",
+    ),
+    "amendment.not_open": (
+        "这项更正没有在进行中。",
+        "amendment {amendment} is not open",
+    ),
+    "amendment.not_found": (
+        "{year} 年度没有这项更正。",
+        "no amendment {amendment} in {year}",
     ),
     "archive.seal_event_missing": (
         "找不到归档事件的存储记录。",

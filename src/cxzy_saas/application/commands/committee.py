@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 # campaigns
 
@@ -56,6 +57,23 @@ class Commend:
     entries: Sequence[Mapping[str, str]]  # {"branch", "level", "subject"} each
     on: date
     decision_text: str
+
+
+# amendments of a closed or sealed branch-year (decision 0011)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenAmendment:
+    year: int
+    branch: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseAmendment:
+    year: int
+    amendment: UUID
+    note: str = ""
 
 
 # user accounts and their grants

@@ -11,6 +11,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from cxzy_saas.web.api import (  # noqa: E402,F401
     accounts,
     acknowledgements,
+    amendments,
     annual_summaries,
     assessments,
     ballots,

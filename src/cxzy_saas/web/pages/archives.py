@@ -64,13 +64,16 @@ def committee_campaigns(app: CommitteeApplication) -> list[CampaignRow]:
 
 def seals(app: CommitteeApplication) -> dict[tuple[str, int], dict[str, Any]]:
     """Every seal of the committee, by (branch, year), with who sealed it and when: read from
-    the stored seal events (the aggregate keeps neither actor nor time of its own)."""
-    found = {}
+    the stored seal events (the aggregate keeps neither actor nor time of its own). A branch-year
+    amended since shows its current revision's head and counts, and its amendments, oldest
+    first (decision 0011)."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
     for e in read_log(read_port_of(current_app), app.tenant, "committee").events:
+        data = e.data
         if e.type is events.ArchiveSealSealed:
-            data = e.data
             found[(str(data["branch"]), int(data["year"]))] = {
                 "ref": e.ref,
+                "aggregate": e.aggregate,
                 "when": e.recorded_at,
                 "actor": e.actor,
                 "head": data["head"],
@@ -78,7 +81,39 @@ def seals(app: CommitteeApplication) -> dict[tuple[str, int], dict[str, Any]]:
                 "events": data["events"],
                 "committee_events": data["committee_events"],
                 "on_demand": bool(data["on_demand"]),
+                "revision": 1,
+                "amendments": [],
+                "open_amendment": None,
             }
+        elif e.type is events.ArchiveSealAmendmentOpened:
+            seal = next(s for s in found.values() if s["aggregate"] == e.aggregate)
+            seal["open_amendment"] = data["amendment"]
+            seal["amendments"].append(
+                {
+                    "id": data["amendment"],
+                    "revision": data["revision"],
+                    "reason": data["reason"],
+                    "opened": e.recorded_at,
+                    "opened_by": e.actor,
+                    "closed": None,
+                    "closed_by": None,
+                    "note": "",
+                }
+            )
+        elif e.type is events.ArchiveSealResealed:
+            key = (str(data["branch"]), int(data["year"]))
+            seal = found[key]
+            seal.update(
+                head=data["head"],
+                short=data["head"][:SHORT_HEAD],
+                events=data["events"],
+                committee_events=data["committee_events"],
+                revision=data["revision"],
+                open_amendment=None,
+            )
+            seal["amendments"][-1].update(
+                closed=e.recorded_at, closed_by=e.actor, note=data["note"]
+            )
     return found
 
 

@@ -86,6 +86,8 @@ EVENTS = {
     ev.AnnualSummaryFiled: ("年度总结", "annual summary"),
     ev.AnnualSummaryReported: ("年度总结上报", "annual summary reported"),
     ev.ArchiveSealSealed: ("归档封存", "archive sealed"),
+    ev.ArchiveSealAmendmentOpened: ("发起更正", "amendment opened"),
+    ev.ArchiveSealResealed: ("更正后重新归档", "resealed after an amendment"),
 }
 
 # The fields' names in a trail; any other shows as the event stores it.
@@ -158,7 +160,10 @@ def local_time(moment: str | datetime) -> str:
 def actor_text(actor: dict[str, str]) -> str:
     role = actor.get("role", "")
     shown = i18n.tr("系统", "system") if role == "system" else i18n.label(i18n.ROLES, role)
-    return f"{actor.get('user', '')}({shown})"
+    text = f"{actor.get('user', '')}({shown})"
+    if actor.get("amendment"):  # recorded under an amendment of a sealed year (decision 0011)
+        text += i18n.tr("，更正中记录", ", under an amendment")
+    return text
 
 
 @bp.app_template_global("audit_anchor")

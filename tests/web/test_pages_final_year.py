@@ -1,0 +1,154 @@
+"""A closed year is final (decision 0011), on the pages: the branch's forms about a closed
+year answer with the refusal in Chinese and write nothing; the archive pages show an
+amendment and the revision it sealed."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cxzy_saas.application.commands.committee import (
+    CloseAmendment,
+    CloseCampaign,
+    OpenAmendment,
+)
+from cxzy_saas.application.commands.work import RecordDaily
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import tenancy_of
+from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token
+
+ADMIN = Actor(user="admin", role="committee-admin", tenant=COMMITTEE)
+CLERK = Actor(user="b01-clerk", role="branch-clerk", tenant="b01")
+CLOSED = "2026 年度活动已于 2026-12-31 结束"
+REASON = "漏记年终志愿服务，按签到表补记"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
+    demo = build_small_demo(tmp_path_factory.mktemp("pages-final"))
+    tenancy = Tenancy(demo.settings)
+    try:
+        committee = tenancy.committee(COMMITTEE)
+        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        committee.seal_archive(ADMIN, "b02", YEAR)
+        amendment = committee.open_amendment(
+            ADMIN, OpenAmendment(year=YEAR, branch="b02", reason=REASON)
+        )
+        b02 = tenancy.branch("b02")
+        b02.record_daily(
+            Actor(user="b02-clerk", role="branch-clerk", tenant="b02"),
+            RecordDaily(
+                year=YEAR,
+                on=date(YEAR, 12, 30),
+                level="member",
+                subject=b02.members()[0].member_no,
+                text="年终志愿服务",
+            ),
+        )
+        committee.close_amendment(
+            ADMIN, CloseAmendment(year=YEAR, amendment=amendment, note="已补记")
+        )
+    finally:
+        tenancy.close()
+    return demo
+
+
+def post(client, page: str, action: str, **data: Any):  # type: ignore[no-untyped-def]
+    token = csrf_token(client.get(page).text)
+    return client.post(action, data={**data, "csrf_token": token})
+
+
+def forms(app: Any, client: Any) -> list[tuple[str, str, dict[str, str]]]:
+    b01 = tenancy_of(app).branch("b01")
+    # The record shown first on the list (a retraction's refusal is shown beside its record).
+    found = re.search(r'id="r-([0-9a-f-]{36})"', client.get("/branch/b01/records").text)
+    assert found
+    member = b01.members()[0].member_no
+    measure = b01.measures(YEAR)[0].id
+    record = found.group(1)
+    assessment = next(a for a in b01.assessments(YEAR) if a.level == "member")
+    group = next(
+        g.code
+        for g in b01.groups()
+        if assessment.subject in {m.member_no for m in b01.group_members(g.code)}
+    )
+    return [
+        (
+            "/branch/b01/records",
+            "/branch/b01/records",
+            {
+                "on": "2026-12-30",
+                "level": "member",
+                "subject": member,
+                "text": "补记",
+                "criterion": "",
+                "evidence": "",
+            },
+        ),
+        ("/branch/b01/records", f"/branch/b01/records/{record}/retraction", {"reason": "记错"}),
+        (
+            "/branch/b01/measures",
+            "/branch/b01/measures",
+            {
+                "level": "member",
+                "subject": member,
+                "text": "补订措施",
+                "due": "2026-12-30",
+                "criteria": "member:2",
+            },
+        ),
+        (
+            "/branch/b01/measures",
+            f"/branch/b01/measures/{measure}/completion",
+            {"on": "2026-12-30", "note": ""},
+        ),
+        (
+            f"/branch/b01/assessment?month={int(assessment.period[5:7])}",
+            "/branch/b01/assessment/correction",
+            {
+                "grid": group,
+                "month": str(int(assessment.period[5:7])),
+                "subject": assessment.subject,
+                "item": sorted(assessment.scores)[0],
+                "points": "0",
+                "reason": "录入错误",
+            },
+        ),
+    ]
+
+
+def test_the_branch_forms_about_a_closed_year_are_refused_in_chinese(client, app):
+    """The records, measures and score-correction forms, each page posting to its command."""
+    as_user(client, "b01-clerk")
+    b01 = tenancy_of(app).branch("b01")
+    for page, action, data in forms(app, client):
+        head = b01.head()
+        refused = post(client, page, action, **data)
+        # The pages answer a refusal beside the form it concerns, as 422 (web/pages/forms.py).
+        assert refused.status_code == 422, (action, refused.status_code)
+        assert CLOSED in refused.text, action
+        assert b01.head() == head, action
+
+
+def test_the_archive_pages_show_the_amendment_and_its_revision(client):
+    as_user(client, "auditor")
+    listing = client.get("/committee/archives").text
+    row = next(r for r in listing.split("<tr") if 'data-branch="b02"' in r)
+    assert "已归档" in row and "第 2 版" in row
+    page = client.get(f"/committee/archives/b02/{YEAR}/verify")
+    assert page.status_code == 200
+    text = page.text
+    assert "校验通过" in text and "第 2 版" in text and "更正记录" in text
+    assert REASON in text and "已补记" in text
+
+
+def test_a_trail_says_which_events_were_recorded_under_an_amendment(client, app):
+    as_user(client, "auditor")
+    member = tenancy_of(app).branch("b02").members()[0].member_no
+    page = client.get(f"/committee/audit/trail?branch=b02&subject={member}")
+    assert page.status_code == 200
+    assert "年终志愿服务" in page.text and "更正中记录" in page.text
