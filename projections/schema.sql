@@ -180,3 +180,43 @@ CREATE TABLE IF NOT EXISTS rm_time_index (
     position BIGINT NOT NULL,
     PRIMARY KEY (tenant, day)
 );
+
+-- a branch's daily records as its lists show them (decision 0019): one row per record, in the
+-- order of its log (position: the notification that recorded it); retracted: the reason
+CREATE TABLE IF NOT EXISTS rm_records (
+    tenant TEXT NOT NULL,
+    record TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    month INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    criterion INTEGER,
+    text TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    retracted TEXT,
+    PRIMARY KEY (tenant, record)
+);
+
+CREATE INDEX IF NOT EXISTS rm_records_list ON rm_records (tenant, year, position);
+
+-- a branch's measures as its lists show them (decision 0019); criteria: ",1,3," (a filter
+-- looks for ",3,"); reported_to, done_on: NULL until then
+CREATE TABLE IF NOT EXISTS rm_measure_list (
+    tenant TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    criteria TEXT NOT NULL,
+    text TEXT NOT NULL,
+    due TEXT NOT NULL,
+    reported_to TEXT,
+    acknowledged INTEGER NOT NULL,
+    done_on TEXT,
+    PRIMARY KEY (tenant, measure)
+);
+
+CREATE INDEX IF NOT EXISTS rm_measure_list_year ON rm_measure_list (tenant, year, position);

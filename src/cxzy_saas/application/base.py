@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -36,6 +37,11 @@ A = TypeVar("A", bound=Aggregate)
 # at once. A member itself may be cached: its erasure is an event of its own, which the cache's
 # fast-forward applies.
 UNCACHED: tuple[type[Aggregate], ...] = (Commendation,)
+
+
+# What the commands of the current context wrote: log -> the last position written there. A web
+# request sets it to a dict to learn where its writes went (read-your-writes, decision 0019).
+WRITTEN: ContextVar[dict[str, int] | None] = ContextVar("cxzy_written", default=None)
 
 
 class TenantApplication(Application[UUID]):
@@ -89,16 +95,22 @@ class TenantApplication(Application[UUID]):
             yield
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save all pending events of ``objs`` in one transaction.
+        """Save all pending events of ``objs`` in one transaction; notes the position written
+        in :data:`WRITTEN` when its caller watches.
 
         Raises:
             ConcurrentModification: when another writer saved one of the aggregates first
                 (nothing of this command is written).
         """
         try:
-            return super().save(*objs, **kwargs)
+            recordings = super().save(*objs, **kwargs)
         except RecordConflictError:
             raise ConcurrentModification("record.changed_meanwhile") from None
+        written = WRITTEN.get()
+        if written is not None and recordings:
+            position = max(r.notification.id for r in recordings)
+            written[self.tenant] = max(written.get(self.tenant, 0), position)
+        return recordings
 
     def load(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
         """Raises NotFound ``code`` unless an aggregate of ``cls`` has ``aggregate_id``."""

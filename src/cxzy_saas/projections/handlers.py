@@ -230,6 +230,21 @@ def measure_filed(p: Projection, tenant: str, aggregate: str, version: int, data
         subject=data["subject"],
         done=0,
     )
+    p.put(
+        "rm_measure_list",
+        tenant=tenant,
+        measure=aggregate,
+        position=p.position,
+        year=data["year"],
+        level=data["level"],
+        subject=data["subject"],
+        criteria="," + ",".join(str(c) for c in data["criteria"]) + ",",
+        text=data["text"],
+        due=iso(data["due"]),
+        reported_to=None,
+        acknowledged=0,
+        done_on=None,
+    )
     p.touched.add(tenant)
 
 
@@ -237,10 +252,18 @@ def measure_completed(
     p: Projection, tenant: str, aggregate: str, version: int, data: State
 ) -> None:
     p.set("rm_measures", (tenant, aggregate), done=1)
+    p.set("rm_measure_list", (tenant, aggregate), done_on=iso(data["on"]))
     p.touched.add(tenant)
 
 
+def measure_acknowledged(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.set("rm_measure_list", (tenant, aggregate), acknowledged=1)
+
+
 def measure_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.set("rm_measure_list", (tenant, aggregate), reported_to=data["to"])
     if data["to"] == "committee":
         row = p.get("rm_measures", (tenant, aggregate))
         p.put(
@@ -312,6 +335,21 @@ def recorded(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
     # Not remembered: a retraction is rare, and recalls the record's month from its log.
     key = (tenant, data["year"], data["on"].month)
     p.increments[key] = p.increments.get(key, 0) + 1
+    p.put(
+        "rm_records",
+        tenant=tenant,
+        record=aggregate,
+        position=p.position,
+        year=data["year"],
+        on_date=iso(data["on"]),
+        month=data["on"].month,
+        level=data["level"],
+        subject=data["subject"],
+        criterion=data["criterion"],
+        text=data["text"],
+        evidence=data["evidence"],
+        retracted=None,
+    )
 
 
 def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
@@ -319,6 +357,7 @@ def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: St
     if fact:
         key = (tenant, fact["year"], fact["month"])
         p.increments[key] = p.increments.get(key, 0) - 1
+    p.set("rm_records", (tenant, aggregate), retracted=data["reason"])
 
 
 def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, data: State) -> None:
@@ -422,6 +461,7 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.AssessmentScoreCorrected: score_corrected,
     ev.MeasureFiled: measure_filed,
     ev.MeasureReported: measure_reported,
+    ev.MeasureAcknowledged: measure_acknowledged,
     ev.MeasureCompleted: measure_completed,
     ev.BallotOpened: ballot_opened,
     ev.BallotCodeSpent: ballot_code_spent,

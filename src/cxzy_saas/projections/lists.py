@@ -1,8 +1,11 @@
 """Read-model rows the pages list beside the committee's views: a committee's campaigns, what
-a branch sent up and what was decided, the ballots."""
+a branch sent up and what was decided, the ballots; and a branch's own lists (its records and
+measures), filtered and paged by the database."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cxzy_saas.projections.db import ReadModelDB
@@ -83,3 +86,216 @@ def branch_ballots(db: ReadModelDB, branch: str, year: int) -> list[dict[str, An
         )
     keys = ("ballot", "title", "short", "issued", "cast", "closed")
     return [dict(zip(keys, row, strict=True)) for row in found]
+
+
+# A branch's lists (decision 0019): filtered, sorted and paged by the database.
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a branch list may be narrowed to; None: not narrowed. ``member`` and ``group``
+    name a member number or group code; ``group`` takes the group's own rows and those of
+    its members (as the group stands now). ``q``: text contained, any case."""
+
+    level: str | None = None
+    subject: str | None = None
+    member: str | None = None
+    group: str | None = None
+    criterion: int | None = None
+    month: int | None = None
+    status: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int = 1
+    per_page: int = 50
+    sort: str | None = None
+
+
+@dataclass
+class Found:
+    items: list[dict[str, Any]]
+    total: int
+    position: int  # the branch log's position the rows reflect
+
+
+RECORD_SORTS = {
+    "recorded": "position",
+    "-recorded": "position DESC",
+    "on": "on_date, position",
+    "-on": "on_date DESC, position DESC",
+}
+MEASURE_SORTS = {
+    "filed": "position",
+    "-filed": "position DESC",
+    "due": "due, position",
+    "-due": "due DESC, position DESC",
+    "open": "CASE WHEN done_on IS NULL THEN 0 ELSE 1 END, due, position",
+}
+RECORD_STATUSES = ("standing", "retracted")
+MEASURE_STATUSES = ("open", "done", "overdue", "reported", "acknowledged")
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if f.level is not None:
+        where.append("level = ?")
+        params.append(f.level)
+    if f.subject is not None:
+        where.append("subject = ?")
+        params.append(f.subject)
+    if f.member is not None:
+        where.append("level = 'member' AND subject = ?")
+        params.append(f.member)
+    if f.group is not None:
+        where.append(
+            "((level = 'group' AND subject = ?) OR (level = 'member' AND subject IN ("
+            "SELECT m.subject FROM rm_subjects m JOIN rm_subjects g ON g.tenant = m.tenant "
+            "AND g.level = 'group' AND g.aggregate = m.grp "
+            "WHERE m.tenant = ? AND m.level = 'member' AND g.subject = ?)))"
+        )
+        params += [f.group, branch, f.group]
+    if f.q:
+        where.append("LOWER(text) LIKE ? ESCAPE '\\'")
+        params.append(_like(f.q))
+    return where, params
+
+
+def _page(
+    tx: Any, table: str, columns: str, where: list[str], params: list[Any], order: str, p: Paging
+) -> tuple[list[tuple[Any, ...]], int]:
+    clause = " AND ".join(where)
+    total = tx.query(f"SELECT COUNT(*) FROM {table} WHERE {clause}", params)[0][0]
+    rows = tx.query(
+        f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, p.per_page, (p.page - 1) * p.per_page],
+    )
+    return rows, int(total)
+
+
+def _tracked(tx: Any, branch: str) -> int:
+    found = tx.query("SELECT position FROM rm_tracking WHERE tenant = ?", (branch,))
+    return int(found[0][0]) if found else 0
+
+
+def tracked(db: ReadModelDB, branch: str) -> int:
+    """The position of ``branch``'s log whose effects the read model holds."""
+    with db.read() as tx:
+        return _tracked(tx, branch)
+
+
+def records(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s daily records of campaign ``year``, the shape the API gives
+    (``RecordOut``); by default in the order they were recorded.
+
+    Raises:
+        KeyError: a sort or status not among :data:`RECORD_SORTS`, :data:`RECORD_STATUSES`.
+    """
+    order = RECORD_SORTS[p.sort or "recorded"]
+    where, params = _subject_terms(f, branch)
+    where = ["tenant = ?", "year = ?", *where]
+    params = [branch, year, *params]
+    if f.criterion is not None:
+        where.append("criterion = ?")
+        params.append(f.criterion)
+    if f.month is not None:
+        where.append("month = ?")
+        params.append(f.month)
+    if f.status is not None:
+        where.append(
+            {"standing": "retracted IS NULL", "retracted": "retracted IS NOT NULL"}[f.status]
+        )
+    with db.read() as tx:
+        rows, total = _page(
+            tx,
+            "rm_records",
+            "record, year, on_date, level, subject, criterion, text, evidence, retracted",
+            where,
+            params,
+            order,
+            p,
+        )
+        position = _tracked(tx, branch)
+    items = [
+        {
+            "id": r[0],
+            "year": r[1],
+            "on": date.fromisoformat(r[2]),
+            "level": r[3],
+            "subject": r[4],
+            "criterion": r[5],
+            "text": r[6],
+            "evidence": r[7],
+            "retracted": r[8],
+        }
+        for r in rows
+    ]
+    return Found(items, total, position)
+
+
+def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, today: date) -> Found:
+    """A page of ``branch``'s measures of campaign ``year`` (``MeasureOut``, and ``overdue``:
+    not done and due before ``today``); by default in the order they were filed.
+
+    Raises:
+        KeyError: a sort or status not among :data:`MEASURE_SORTS`, :data:`MEASURE_STATUSES`.
+    """
+    order = MEASURE_SORTS[p.sort or "filed"]
+    where, params = _subject_terms(f, branch)
+    where = ["tenant = ?", "year = ?", *where]
+    params = [branch, year, *params]
+    if f.criterion is not None:
+        where.append("criteria LIKE ?")
+        params.append(f"%,{int(f.criterion)},%")
+    if f.status is not None:
+        where.append(
+            {
+                "open": "done_on IS NULL",
+                "done": "done_on IS NOT NULL",
+                "overdue": "done_on IS NULL AND due < ?",
+                "reported": "reported_to IS NOT NULL",
+                "acknowledged": "acknowledged = 1",
+            }[f.status]
+        )
+        if f.status == "overdue":
+            params.append(today.isoformat())
+    with db.read() as tx:
+        rows, total = _page(
+            tx,
+            "rm_measure_list",
+            "measure, year, level, subject, criteria, text, due, reported_to, acknowledged, "
+            "done_on",
+            where,
+            params,
+            order,
+            p,
+        )
+        position = _tracked(tx, branch)
+    items = []
+    for r in rows:
+        due = date.fromisoformat(r[6])
+        done_on = None if r[9] is None else date.fromisoformat(r[9])
+        items.append(
+            {
+                "id": r[0],
+                "year": r[1],
+                "level": r[2],
+                "subject": r[3],
+                "criteria": [int(c) for c in r[4].strip(",").split(",") if c],
+                "text": r[5],
+                "due": due,
+                "reported_to": r[7],
+                "acknowledged": bool(r[8]),
+                "done_on": done_on,
+                "overdue": done_on is None and due < today,
+            }
+        )
+    return Found(items, total, position)

@@ -90,6 +90,7 @@ def create_app(
     # (PostgreSQL) runs `cxzy project run` as a process of its own.
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
         start_projector(tenancy)
+        app.extensions["cxzy.embedded_projector"] = True  # lists wake it (web/listing.py)
 
     # A rater's requests never reach an access log with the client's address (decision 0017).
     access_log.keep_raters_out()

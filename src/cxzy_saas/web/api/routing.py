@@ -25,6 +25,7 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request
 from marshmallow import Schema
 
+from cxzy_saas.application.base import WRITTEN
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.committee import CommitteeApplication
 from cxzy_saas.application.idempotency import Claim, Stored, claiming, keep_answer
@@ -41,6 +42,7 @@ from cxzy_saas.web.api.auth import (
     parent_or_none,
     principal,
 )
+from cxzy_saas.web.listing import HEADER_POSITION, written_header
 from cxzy_saas.web.problems import problem
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -159,10 +161,17 @@ def api_route(
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
 
             def run() -> tuple[Response, str | None]:
-                result = view(call, **path)
+                written: dict[str, int] = {}
+                watching = WRITTEN.set(written)
+                try:
+                    result = view(call, **path)
+                finally:
+                    WRITTEN.reset(watching)
                 dumped = result if response_schema is None else response_schema.dump(result)
                 out = jsonify(dumped)
                 out.status_code = status
+                if written:  # where the command's events went: a list waits for them (0019)
+                    out.headers[HEADER_POSITION] = written_header(written)
                 return out, None if kept is None else jsonify(kept(dumped)).get_data(as_text=True)
 
             keyed = "Idempotency-Key" in request.headers
