@@ -181,6 +181,9 @@ CREATE TABLE IF NOT EXISTS rm_time_index (
     PRIMARY KEY (tenant, day)
 );
 
+-- Indexes are named without the rm_ prefix: PostgreSQL puts an index in its table's schema and
+-- refuses a qualified index name (only rm_ names are qualified, db._QUALIFY).
+
 -- a branch's daily records as its lists show them (decision 0019): one row per record, in the
 -- order of its log (position: the notification that recorded it); retracted: the reason
 CREATE TABLE IF NOT EXISTS rm_records (
@@ -199,7 +202,7 @@ CREATE TABLE IF NOT EXISTS rm_records (
     PRIMARY KEY (tenant, record)
 );
 
-CREATE INDEX IF NOT EXISTS rm_records_list ON rm_records (tenant, year, position);
+CREATE INDEX IF NOT EXISTS records_by_year ON rm_records (tenant, year, position);
 
 -- a branch's measures as its lists show them (decision 0019); criteria: ",1,3," (a filter
 -- looks for ",3,"); reported_to, done_on: NULL until then
@@ -219,4 +222,4 @@ CREATE TABLE IF NOT EXISTS rm_measure_list (
     PRIMARY KEY (tenant, measure)
 );
 
-CREATE INDEX IF NOT EXISTS rm_measure_list_year ON rm_measure_list (tenant, year, position);
+CREATE INDEX IF NOT EXISTS measures_by_year ON rm_measure_list (tenant, year, position);

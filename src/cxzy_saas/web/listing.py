@@ -13,22 +13,18 @@ line reader does, taking only what no other projector owns); after ``LIST_WAIT``
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import current_app, request
 
 from cxzy_saas.projections import lists
 from cxzy_saas.projections.db import ReadModelDB
-from cxzy_saas.projections.engine import Superseded
-from cxzy_saas.projections.ownership import ProjectorBusy
-from cxzy_saas.projections.projector import Projector, nudge
-from cxzy_saas.web import read_model_of, read_models_of, read_port_of, tenancy_of
+from cxzy_saas.web import read_model_of, read_port_of, tenancy_of
 
 HEADER_AFTER = "Cxzy-After"
 HEADER_POSITION = "Cxzy-Position"
-EMBEDDED = "cxzy.embedded_projector"  # app.extensions: the projector runs in this process
+CATCH_UP = "cxzy.list_catch_up"  # app.extensions: (app, committee, branch) -> None
 
 
 def written_header(written: dict[str, int]) -> str:
@@ -55,40 +51,13 @@ def fresh_model(branch: str) -> ReadModelDB:
         wanted = read_port_of(app, committee).heads([branch])[branch]
     if lists.tracked(db, branch) >= wanted:
         return db
-    if app.extensions.get(EMBEDDED):
-        nudge()
-    else:
-        _catch_up(app, committee, branch)
+    # Wake the projector of this process, or project the branch here (``web/catchup.py``,
+    # given by the factory: nothing a list or an as-of view imports builds a live projector).
+    app.extensions[CATCH_UP](app, committee, branch)
     deadline = time.monotonic() + float(app.config.get("LIST_WAIT", 2.0))
     while lists.tracked(db, branch) < wanted and time.monotonic() < deadline:
         time.sleep(0.005)
     return db
-
-
-_catching = threading.Lock()
-
-
-def _catch_up(app: Flask, committee: str, branch: str) -> None:
-    """Project ``branch``'s new events here, unless another projector owns them (another
-    process on SQLite holds the lock; on PostgreSQL a worker holds the committee's lease)."""
-    if not _catching.acquire(timeout=5):
-        return
-    try:
-        made: dict[str, Projector] = app.extensions.setdefault("cxzy.list_projectors", {})
-        projector = made.get(committee)
-        if projector is None:
-            models = read_models_of(app, committee)
-            # SQLite: a connection of its own (requests must not see its batch uncommitted);
-            # PostgreSQL: the requests' (its batches are transactions of their own).
-            own = None if models.embedded else read_model_of(app, committee)
-            projector = made[committee] = Projector(read_port_of(app, committee), models, own)
-        try:
-            with projector.owning():
-                projector.catch_up(logs=[committee, branch])
-        except (ProjectorBusy, Superseded):
-            pass  # another projector has them: wait for it
-    finally:
-        _catching.release()
 
 
 def page_answer(found: lists.Found, paging: lists.Paging) -> dict[str, Any]:
