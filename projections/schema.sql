@@ -186,6 +186,7 @@ CREATE TABLE IF NOT EXISTS rm_time_index (
 
 -- a branch's daily records as its lists show them (decision 0019): one row per record, in the
 -- order of its log (position: the notification that recorded it); retracted: the reason
+-- (NULL while it stands)
 CREATE TABLE IF NOT EXISTS rm_records (
     tenant TEXT NOT NULL,
     record TEXT NOT NULL,
@@ -198,7 +199,11 @@ CREATE TABLE IF NOT EXISTS rm_records (
     criterion INTEGER,
     text TEXT NOT NULL,
     evidence TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,     -- the user who recorded it, and when (ISO, UTC)
+    recorded_at TEXT NOT NULL,
     retracted TEXT,
+    retracted_by TEXT,
+    retracted_at TEXT,
     PRIMARY KEY (tenant, record)
 );
 

@@ -331,6 +331,12 @@ def inspected(p: Projection, tenant: str, aggregate: str, version: int, data: St
     )
 
 
+def _user(data: State) -> str:
+    """Who recorded an event (the user of its actor stamp)."""
+    actor = data.get("actor") or {}
+    return str(actor.get("user", "")) if isinstance(actor, dict) else ""
+
+
 def recorded(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     # Not remembered: a retraction is rare, and recalls the record's month from its log.
     key = (tenant, data["year"], data["on"].month)
@@ -348,7 +354,11 @@ def recorded(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
         criterion=data["criterion"],
         text=data["text"],
         evidence=data["evidence"],
+        recorded_by=_user(data),
+        recorded_at=iso(data["timestamp"]),
         retracted=None,
+        retracted_by=None,
+        retracted_at=None,
     )
 
 
@@ -357,7 +367,13 @@ def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: St
     if fact:
         key = (tenant, fact["year"], fact["month"])
         p.increments[key] = p.increments.get(key, 0) - 1
-    p.set("rm_records", (tenant, aggregate), retracted=data["reason"])
+    p.set(
+        "rm_records",
+        (tenant, aggregate),
+        retracted=data["reason"],
+        retracted_by=_user(data),
+        retracted_at=iso(data["timestamp"]),
+    )
 
 
 def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, data: State) -> None:

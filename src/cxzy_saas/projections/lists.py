@@ -5,7 +5,7 @@ measures), filtered and paged by the database."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from cxzy_saas.projections.db import ReadModelDB
@@ -192,9 +192,11 @@ def tracked(db: ReadModelDB, branch: str) -> int:
         return _tracked(tx, branch)
 
 
-def records(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+def records(
+    db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, record: str | None = None
+) -> Found:
     """A page of ``branch``'s daily records of campaign ``year``, the shape the API gives
-    (``RecordOut``); by default in the order they were recorded.
+    (``RecordOut``); by default in the order they were recorded. ``record``: that one only.
 
     Raises:
         KeyError: a sort or status not among :data:`RECORD_SORTS`, :data:`RECORD_STATUSES`.
@@ -209,6 +211,9 @@ def records(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> F
     if f.month is not None:
         where.append("month = ?")
         params.append(f.month)
+    if record is not None:
+        where.append("record = ?")
+        params.append(record)
     if f.status is not None:
         where.append(
             {"standing": "retracted IS NULL", "retracted": "retracted IS NOT NULL"}[f.status]
@@ -217,7 +222,8 @@ def records(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> F
         rows, total = _page(
             tx,
             "rm_records",
-            "record, year, on_date, level, subject, criterion, text, evidence, retracted",
+            "record, year, on_date, level, subject, criterion, text, evidence, retracted, "
+            "recorded_by, recorded_at, retracted_by, retracted_at",
             where,
             params,
             order,
@@ -235,6 +241,10 @@ def records(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> F
             "text": r[6],
             "evidence": r[7],
             "retracted": r[8],
+            "recorded_by": r[9],
+            "recorded_at": datetime.fromisoformat(r[10]),
+            "retracted_by": r[11],
+            "retracted_at": None if r[12] is None else datetime.fromisoformat(r[12]),
         }
         for r in rows
     ]

@@ -1,4 +1,6 @@
-"""Daily records (日常记载): what a member, a group or the branch did, dated, newest first.
+"""Daily records (日常记载): what a member, a group or the branch did, dated, newest first;
+narrowed by member, group, criterion, month, status and text (read from the read models,
+decision 0019).
 
 Evidence is never required. A record is never edited or deleted: a mistaken one is retracted
 with a reason, and the list keeps showing what the retraction withdrew, struck through, beside
@@ -7,15 +9,18 @@ who retracted it and when.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.records import RecordIn, RetractIn
+from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
 from cxzy_saas.web.pages.branch import (
@@ -36,29 +41,57 @@ PER_PAGE = 20
 nav_link("branch", "pages.work_records", "日常记载", "Daily records")
 
 
-def stamp(event: dict[str, Any]) -> dict[str, str]:
-    return {"who": event["actor"].get("user", ""), "when": when(event["recorded_at"])}
+FILTERS = ("member", "group", "criterion", "month", "status", "q")
+
+
+def chosen_filters(names: tuple[str, ...]) -> dict[str, str]:
+    """The list's filters the address names (empty ones left out), as the form shows them."""
+    return {k: request.args.get(k, "").strip() for k in names if request.args.get(k, "").strip()}
+
+
+def list_filters(chosen: dict[str, str]) -> lists.Filters:
+    """The filters to query with; a malformed one (a month of 13) narrows to nothing rather
+    than being ignored."""
+    values: dict[str, Any] = {}
+    for name, text in chosen.items():
+        if name in ("criterion", "month"):
+            values[name] = int(text) if text.isdigit() else -1
+        else:
+            values[name] = text[:100]
+    return lists.Filters(**values)
 
 
 def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
     year = campaign_year(user().committee)
+    chosen = chosen_filters(FILTERS)
+    wanted = list_filters(chosen)
     # Newest first: by the day the record belongs to, then by the order it was recorded.
-    found = list(enumerate(app.daily_records(year)))
-    found.sort(key=lambda pair: (pair[1].on, pair[0]), reverse=True)
-    number = page_number(len(found), PER_PAGE)
-    shown = [r for _, r in found[(number - 1) * PER_PAGE : number * PER_PAGE]]
-    rows = []
-    for record in shown:
-        history = app.history(record.id)
-        retraction = next((e for e in history if e["event"] == "DailyRecordRetracted"), None)
-        rows.append(
-            {
-                "record": record,
-                "recorded": stamp(history[0]),
-                "retracted": stamp(retraction) if retraction else None,
-            }
-        )
+    db = fresh_model(code)
+    asked = page_number(10**9, PER_PAGE)
+    found = lists.records(db, code, year, wanted, lists.Paging(asked, PER_PAGE, "-on"))
+    number = page_number(found.total, PER_PAGE)
+    if number != asked:
+        found = lists.records(db, code, year, wanted, lists.Paging(number, PER_PAGE, "-on"))
+    items = found.items
+    shown = {r["id"] for r in items}
+    for key in failed or {}:  # a refused retraction's record is shown, whatever page it is on
+        record_id = key.removeprefix("retract-")
+        if key.startswith("retract-") and record_id not in shown:
+            one = lists.records(
+                db, code, year, lists.Filters(), lists.Paging(1, 1), record=record_id
+            )
+            items = one.items + items
+    rows = [
+        {
+            "record": SimpleNamespace(**record),
+            "recorded": {"who": record["recorded_by"], "when": when(record["recorded_at"])},
+            "retracted": None
+            if record["retracted"] is None
+            else {"who": record["retracted_by"], "when": when(record["retracted_at"])},
+        }
+        for record in items
+    ]
     day = today()
     defaults = {"record": Form({"on": day, "level": "member"})}
     return render_template(
@@ -69,8 +102,10 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
         plan=plan_in_force(app, year),
         rows=rows,
         page=number,
-        pages=max(1, -(-len(found) // PER_PAGE)),
-        total=len(found),
+        pages=max(1, -(-found.total // PER_PAGE)),
+        total=found.total,
+        chosen=chosen,
+        groups=[(g.code, g.name) for g in app.groups(include_dissolved=True)],
         names=subject_names(app),
         choices=subject_choices(app),
         forms=forms_of(defaults | (failed or {})),
