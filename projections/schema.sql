@@ -208,6 +208,9 @@ CREATE TABLE IF NOT EXISTS rm_records (
 );
 
 CREATE INDEX IF NOT EXISTS records_by_year ON rm_records (tenant, year, position);
+CREATE INDEX IF NOT EXISTS records_by_day ON rm_records (tenant, year, on_date, position);
+CREATE INDEX IF NOT EXISTS records_by_subject ON rm_records (tenant, year, subject, position);
+CREATE INDEX IF NOT EXISTS records_by_month ON rm_records (tenant, year, month, position);
 
 -- a branch's measures as its lists show them (decision 0019); criteria: ",1,3," (a filter
 -- looks for ",3,"); reported_to, done_on: NULL until then

@@ -14,6 +14,8 @@ line reader does, taking only what no other projector owns); after ``LIST_WAIT``
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from flask import current_app, request
@@ -60,11 +62,21 @@ def fresh_model(branch: str) -> ReadModelDB:
     return db
 
 
-def page_answer(found: lists.Found, paging: lists.Paging) -> dict[str, Any]:
+def page_answer(
+    found: lists.Found, paging: lists.Paging, keys: Iterable[str] | None = None
+) -> dict[str, Any]:
     """A list's answer: the page's rows, paging, and the position of the branch's log the
-    rows reflect."""
+    rows reflect. ``keys``: the fields of each row to answer, dates as ISO text (JSON-ready,
+    in the shape of the route's response schema, ``api_route(ready=True)``)."""
+    items = found.items
+    if keys is not None:
+        names = tuple(keys)
+        items = [
+            {k: v.isoformat() if isinstance(v, date) else v for k, v in row.items() if k in names}
+            for row in items
+        ]
     return {
-        "items": found.items,
+        "items": items,
         "page": paging.page,
         "per_page": paging.per_page,
         "total": found.total,

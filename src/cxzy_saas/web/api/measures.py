@@ -81,6 +81,7 @@ class MeasureRow(MeasureOut):
     roles=READERS,
     query=MeasureArgs,
     response=listed_page_of(MeasureRow),
+    ready=True,
 )
 def list_measures(call: Call, code: str) -> dict[str, Any]:
     paging = paging_of(call.args)
@@ -88,7 +89,7 @@ def list_measures(call: Call, code: str) -> dict[str, Any]:
     found = lists.measures(
         fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging, today
     )
-    return page_answer(found, paging)
+    return page_answer(found, paging, MeasureRow._declared_fields)
 
 
 @api_route(

@@ -59,13 +59,14 @@ class RetractIn(In):
     roles=READERS,
     query=RecordArgs,
     response=listed_page_of(RecordOut),
+    ready=True,
 )
 def list_records(call: Call, code: str) -> dict[str, Any]:
     paging = paging_of(call.args)
     found = lists.records(
         fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging
     )
-    return page_answer(found, paging)
+    return page_answer(found, paging, RecordOut._declared_fields)
 
 
 @api_route(

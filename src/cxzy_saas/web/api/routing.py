@@ -131,12 +131,17 @@ def api_route(
     status: int = 200,
     many: bool = False,
     kept: Callable[[Any], Any] | None = None,
+    ready: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``view(call, **path_args)`` for ``method`` ``rule`` under /api/v1.
 
     ``kept``: what of the answer is kept for an idempotent replay (the answer's body in, the
     body to keep out); by default all of it. A route whose answer holds what must be shown
-    only once (ballot codes) keeps less, and a replay answers that."""
+    only once (ballot codes) keeps less, and a replay answers that.
+
+    ``ready``: the view answers JSON-ready data in the shape of ``response``, which then only
+    documents it (a list of read-model rows: dumping 50 rows through marshmallow cost more
+    than reading them, decision 0019)."""
     # "system" is the trusted back-fill's role, never a user's: routes don't name it.
     access = Access(
         scope or ("branch" if "<code>" in rule else "committee"), frozenset(roles) - {SYSTEM}
@@ -167,7 +172,10 @@ def api_route(
                     result = view(call, **path)
                 finally:
                     WRITTEN.reset(watching)
-                dumped = result if response_schema is None else response_schema.dump(result)
+                if response_schema is None or ready:
+                    dumped = result
+                else:
+                    dumped = response_schema.dump(result)
                 out = jsonify(dumped)
                 out.status_code = status
                 if written:  # where the command's events went: a list waits for them (0019)
