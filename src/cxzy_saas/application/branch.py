@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
@@ -17,6 +17,8 @@ from cxzy_saas.domain.recording import Actor
 if TYPE_CHECKING:
     from cxzy_saas.application.committee import CommitteeApplication
 
+T = TypeVar("T")
+
 
 class BranchApplication(EvaluationCommands):
     name = TenantApplication.name
@@ -25,7 +27,21 @@ class BranchApplication(EvaluationCommands):
     parent: Callable[[], CommitteeApplication]
 
     def campaign_of(self, year: int) -> Campaign:
-        return self.parent().campaign(year)
+        return self.committee_read(("campaign", year), lambda: self.parent().campaign(year))
+
+    def committee_read(self, key: Hashable, read: Callable[[], T]) -> T:
+        """What this branch reads of its committee's log (the campaign, the decisions on its
+        plan), kept while that log's head stays where it was: a command asks for the head
+        (one indexed query) rather than loading two or three aggregates (decision 0019). The
+        aggregates kept are only read (``check_open``), never changed and saved."""
+        head = self.parent().head()
+        kept: dict[Hashable, Any] = self.__dict__.get("_committee_reads", {})
+        if kept.get("head") != head:
+            kept = self.__dict__["_committee_reads"] = {"head": head}
+        if key not in kept:
+            kept[key] = read()
+        found: T = kept[key]
+        return found
 
     def submit_plan(self, actor: Actor, command: SubmitPlan) -> int:
         with self.acting(actor, BRANCH_WRITERS):
@@ -48,12 +64,16 @@ class BranchApplication(EvaluationCommands):
 
     def approved_submissions(self, plan: Plan) -> list[int]:
         committee = self.parent()
-        return [
-            n
-            for n in range(1, plan.submissions + 1)
-            if (decision := committee.decision(self.tenant, "plan", str(plan.year), n)) is not None
-            and decision.outcome == "approved"
-        ]
+        return self.committee_read(
+            ("approved", plan.year, plan.submissions),
+            lambda: [
+                n
+                for n in range(1, plan.submissions + 1)
+                if (decision := committee.decision(self.tenant, "plan", str(plan.year), n))
+                is not None
+                and decision.outcome == "approved"
+            ],
+        )
 
     def return_to_answer(self, plan: Plan) -> UUID | None:
         if plan.status != SUBMITTED:
