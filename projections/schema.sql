@@ -231,3 +231,23 @@ CREATE TABLE IF NOT EXISTS rm_measure_list (
 );
 
 CREATE INDEX IF NOT EXISTS measures_by_year ON rm_measure_list (tenant, year, position);
+
+-- a branch's monthly assessments as its list shows them (decision 0019); scores with the
+-- corrections applied, corrections in order (JSON), month: of a monthly period, else NULL
+CREATE TABLE IF NOT EXISTS rm_assessment_list (
+    tenant TEXT NOT NULL,
+    assessment TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    month INTEGER,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    scores TEXT NOT NULL,
+    plan_version INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    corrections TEXT NOT NULL,
+    PRIMARY KEY (tenant, assessment)
+);
+
+CREATE INDEX IF NOT EXISTS assessments_by_year ON rm_assessment_list (tenant, year, position);

@@ -162,3 +162,43 @@ def test_a_users_next_list_shows_what_their_command_wrote(client):
     listed = client.get(f"{B01}/records?campaign=2026&status=retracted", headers=after).json
     assert written.json["id"] in {r["id"] for r in listed["items"]}
     assert listed["position"] >= int(retracted.headers["Cxzy-Position"].partition("=")[2])
+
+
+def test_assessments_filtered_by_month_level_and_person_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.assessments import AssessmentOut
+
+    app = branch(client)
+    first = next(a for a in app.assessments(2026) if any(v > 0 for v in a.scores.values()))
+    item = next(k for k, v in first.scores.items() if v > 0)
+    corrected = client.post(
+        f"{B01}/assessments/corrections",
+        json={
+            "year": 2026,
+            "month": int(first.period[5:]),
+            "level": first.level,
+            "subject": first.subject,
+            "item": item,
+            "points": 0,
+            "reason": "复核更正",
+        },
+        headers=bearer(client, "b01-secretary"),
+    )
+    assert corrected.status_code == 200, corrected.json
+    assessments = app.assessments(2026)
+    assert len(assessments) > 50
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/assessments?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        return [AssessmentOut().dump(a) for a in assessments if keep(a)]
+
+    assert listed("") == expected(lambda a: True)
+    assert any(a.corrections for a in assessments)  # corrections are shown as they were
+    assert listed("&month=3") == expected(lambda a: a.period == "2026-03")
+    assert listed("&level=group") == expected(lambda a: a.level == "group")
+    member = next(a.subject for a in assessments if a.level == "member")
+    assert listed(f"&member={member}&month=5") == expected(
+        lambda a: a.level == "member" and a.subject == member and a.period == "2026-05"
+    )
+    assert client.get(f"{B01}/assessments?campaign=2026&q=x", headers=viewer).status_code == 422

@@ -203,10 +203,46 @@ def assessed(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
         score=score,
         recorded_at=iso(data["timestamp"]),
     )
+    period = data["period"]
+    p.put(
+        "rm_assessment_list",
+        tenant=tenant,
+        assessment=aggregate,
+        position=p.position,
+        year=data["year"],
+        period=period,
+        month=int(period[5:]) if period[5:].isdigit() else None,
+        level=data["level"],
+        subject=data["subject"],
+        scores=json.dumps({k: float(v) for k, v in data["scores"].items()}, ensure_ascii=False),
+        plan_version=data["plan_version"],
+        on_date=iso(data["on"]),
+        corrections="[]",
+    )
     p.touched.add(tenant)
 
 
 def score_corrected(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    listed = p.get("rm_assessment_list", (tenant, aggregate))
+    if listed is not None:
+        scores = json.loads(listed["scores"])
+        previous = float(data["previous"])
+        scores[data["item"]] = float(data["points"])
+        corrections = json.loads(listed["corrections"])
+        corrections.append(
+            {
+                "item": data["item"],
+                "points": float(data["points"]),
+                "previous": previous,
+                "reason": data["reason"],
+            }
+        )
+        p.set(
+            "rm_assessment_list",
+            (tenant, aggregate),
+            scores=json.dumps(scores, ensure_ascii=False),
+            corrections=json.dumps(corrections, ensure_ascii=False),
+        )
     key = p.row_key(tenant, aggregate, "rm_assessments_by_aggregate")
     if key is None:
         return

@@ -4,6 +4,7 @@ measures), filtered and paged by the database."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -133,6 +134,12 @@ MEASURE_SORTS = {
     "due": "due, position",
     "-due": "due DESC, position DESC",
     "open": "CASE WHEN done_on IS NULL THEN 0 ELSE 1 END, due, position",
+}
+ASSESSMENT_SORTS = {
+    "recorded": "position",
+    "-recorded": "position DESC",
+    "period": "period, position",
+    "-period": "period DESC, position DESC",
 }
 RECORD_STATUSES = ("standing", "retracted")
 MEASURE_STATUSES = ("open", "done", "overdue", "reported", "acknowledged")
@@ -308,4 +315,47 @@ def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, tod
                 "overdue": done_on is None and due < today,
             }
         )
+    return Found(items, total, position)
+
+
+def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s assessments of campaign ``year`` (``AssessmentOut``: scores
+    with the corrections applied, and the corrections); by default in the order recorded.
+    ``q`` is not a filter of theirs (they hold no text but the corrections' reasons).
+
+    Raises:
+        KeyError: a sort not among :data:`ASSESSMENT_SORTS`.
+    """
+    order = ASSESSMENT_SORTS[p.sort or "recorded"]
+    where, params = _subject_terms(Filters(f.level, f.subject, f.member, f.group), branch)
+    where = ["tenant = ?", "year = ?", *where]
+    params = [branch, year, *params]
+    if f.month is not None:
+        where.append("month = ?")
+        params.append(f.month)
+    with db.read() as tx:
+        rows, total = _page(
+            tx,
+            "rm_assessment_list",
+            "assessment, year, period, level, subject, scores, plan_version, on_date, corrections",
+            where,
+            params,
+            order,
+            p,
+        )
+        position = _tracked(tx, branch)
+    items = [
+        {
+            "id": r[0],
+            "year": r[1],
+            "period": r[2],
+            "level": r[3],
+            "subject": r[4],
+            "scores": json.loads(r[5]),
+            "plan_version": r[6],
+            "on": date.fromisoformat(r[7]),
+            "corrections": json.loads(r[8]),
+        }
+        for r in rows
+    ]
     return Found(items, total, position)

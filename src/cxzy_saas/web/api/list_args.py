@@ -22,12 +22,17 @@ OPTIONAL: dict[str, Any] = {"load_default": None, "allow_none": True}
 
 class BranchListArgs(CampaignArgs):
     """Filters every branch list takes: whose rows (``member``, ``group``: the group's and its
-    members', or ``level`` and ``subject``) and text contained (``q``)."""
+    members', or ``level`` and ``subject``)."""
 
     member = code_text(metadata={"description": "党员编号"}, **OPTIONAL)
     group = code_text(metadata={"description": "党小组代码(含其党员)"}, **OPTIONAL)
     level = string(validate=LEVELS, **OPTIONAL)
     subject = code_text(metadata={"description": "党员编号或党小组代码"}, **OPTIONAL)
+
+
+class TextListArgs(BranchListArgs):
+    """And text contained (``q``), for the lists whose rows hold text."""
+
     q = string(
         validate=validate.Length(min=1, max=100),
         metadata={"description": "包含的文字"},
@@ -35,7 +40,7 @@ class BranchListArgs(CampaignArgs):
     )
 
 
-class RecordArgs(BranchListArgs):
+class RecordArgs(TextListArgs):
     criterion = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=100)
     )
@@ -44,7 +49,7 @@ class RecordArgs(BranchListArgs):
     sort = string(validate=validate.OneOf(list(RECORD_SORTS)), **OPTIONAL)
 
 
-class MeasureArgs(BranchListArgs):
+class MeasureArgs(TextListArgs):
     criterion = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=100)
     )
