@@ -177,15 +177,30 @@ def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
 
 
 def _page(
-    tx: Any, table: str, columns: str, where: list[str], params: list[Any], order: str, p: Paging
-) -> tuple[list[tuple[Any, ...]], int]:
+    tx: Any,
+    table: str,
+    columns: str,
+    where: list[str],
+    params: list[Any],
+    order: str,
+    p: Paging,
+    branch: str,
+) -> tuple[list[tuple[Any, ...]], int, int]:
+    """The page's rows, how many rows match, and the branch's tracked position: one round
+    trip (the count as a window over the matches), two when the page is past the end."""
     clause = " AND ".join(where)
-    total = tx.query(f"SELECT COUNT(*) FROM {table} WHERE {clause}", params)[0][0]
+    tracked = "(SELECT position FROM rm_tracking WHERE tenant = ?)"
     rows = tx.query(
-        f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*params, p.per_page, (p.page - 1) * p.per_page],
+        f"SELECT {columns}, COUNT(*) OVER (), {tracked} FROM {table} WHERE {clause} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?",
+        [branch, *params, p.per_page, (p.page - 1) * p.per_page],
     )
-    return rows, int(total)
+    if rows:
+        return [r[:-2] for r in rows], int(rows[0][-2]), int(rows[0][-1] or 0)
+    total, position = tx.query(
+        f"SELECT COUNT(*), {tracked} FROM {table} WHERE {clause}", [branch, *params]
+    )[0]
+    return [], int(total), int(position or 0)
 
 
 def _tracked(tx: Any, branch: str) -> int:
@@ -226,7 +241,7 @@ def records(
             {"standing": "retracted IS NULL", "retracted": "retracted IS NOT NULL"}[f.status]
         )
     with db.read() as tx:
-        rows, total = _page(
+        rows, total, position = _page(
             tx,
             "rm_records",
             "record, year, on_date, level, subject, criterion, text, evidence, retracted, "
@@ -235,8 +250,8 @@ def records(
             params,
             order,
             p,
+            branch,
         )
-        position = _tracked(tx, branch)
     items = [
         {
             "id": r[0],
@@ -285,7 +300,7 @@ def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, tod
         if f.status == "overdue":
             params.append(today.isoformat())
     with db.read() as tx:
-        rows, total = _page(
+        rows, total, position = _page(
             tx,
             "rm_measure_list",
             "measure, year, level, subject, criteria, text, due, reported_to, acknowledged, "
@@ -294,8 +309,8 @@ def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, tod
             params,
             order,
             p,
+            branch,
         )
-        position = _tracked(tx, branch)
     items = []
     for r in rows:
         due = date.fromisoformat(r[6])
@@ -334,7 +349,7 @@ def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) 
         where.append("month = ?")
         params.append(f.month)
     with db.read() as tx:
-        rows, total = _page(
+        rows, total, position = _page(
             tx,
             "rm_assessment_list",
             "assessment, year, period, level, subject, scores, plan_version, on_date, corrections",
@@ -342,8 +357,8 @@ def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) 
             params,
             order,
             p,
+            branch,
         )
-        position = _tracked(tx, branch)
     items = [
         {
             "id": r[0],
