@@ -199,14 +199,18 @@ def main() -> None:
     }
     rng = random.Random(1)
     timings: dict[str, list[float]] = {"records": [], "measures": []}
+    by_query: dict[str, list[float]] = {}
     for name in timings:  # warm: connections, caches
         client.get(f"{base}/{name}?campaign={LAST}", headers=headers)
     for i in range(args.requests):
         name = "records" if i % 3 else "measures"
-        path = f"{base}/{name}?campaign={rng.choice(years)}{rng.choice(queries[name])}"
+        query = rng.choice(queries[name])
+        path = f"{base}/{name}?campaign={rng.choice(years)}{query}"
         started = time.perf_counter()
         answer = client.get(path, headers=headers)
-        timings[name].append((time.perf_counter() - started) * 1000)
+        took = (time.perf_counter() - started) * 1000
+        timings[name].append(took)
+        by_query.setdefault(f"{name}?{query.lstrip('&') or '(no filter)'}", []).append(took)
         assert answer.status_code == 200, (path, answer.json)
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{store}: {args.years} years x {args.members} members x {args.per_week} records a week")
@@ -216,6 +220,11 @@ def main() -> None:
             f"  {name:8s} n={len(ts):4d}  p50 {statistics.median(ts):6.1f} ms  "
             f"p95 {percentile(ts, 95):6.1f} ms  max {max(ts):6.1f} ms"
         )
+    slowest = sorted(by_query.items(), key=lambda kv: -statistics.median(kv[1]))[:4]
+    print(
+        "  slowest queries (median): "
+        + ", ".join(f"{q} {statistics.median(ts):.1f} ms" for q, ts in slowest)
+    )
     p95 = percentile(everything, 95)
     print(f"  p95 {p95:.1f} ms against the target 20 ms: {'met' if p95 < 20 else 'NOT met'}")
     if args.before:

@@ -187,13 +187,15 @@ def _page(
     branch: str,
 ) -> tuple[list[tuple[Any, ...]], int, int]:
     """The page's rows, how many rows match, and the branch's tracked position: one round
-    trip (the count as a window over the matches), two when the page is past the end."""
+    trip (the count and the position as subqueries, which both stores run once; a window
+    count would read every matching row whole), two when the page is past the end."""
     clause = " AND ".join(where)
     tracked = "(SELECT position FROM rm_tracking WHERE tenant = ?)"
+    count = f"(SELECT COUNT(*) FROM {table} WHERE {clause})"
     rows = tx.query(
-        f"SELECT {columns}, COUNT(*) OVER (), {tracked} FROM {table} WHERE {clause} "
+        f"SELECT {columns}, {count}, {tracked} FROM {table} WHERE {clause} "
         f"ORDER BY {order} LIMIT ? OFFSET ?",
-        [branch, *params, p.per_page, (p.page - 1) * p.per_page],
+        [*params, branch, *params, p.per_page, (p.page - 1) * p.per_page],
     )
     if rows:
         return [r[:-2] for r in rows], int(rows[0][-2]), int(rows[0][-1] or 0)
