@@ -8,15 +8,26 @@ from typing import Any
 
 import pytest
 
+from cxzy_saas.config import Settings
 from cxzy_saas.web import tenancy_of
+from tests.conftest import drop_database, fresh_database
 from tests.web.api_demo import app_for, bearer, build
 
 B01 = "/api/v1/branches/b01"
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):  # type: ignore[no-untyped-def]
-    return app_for(build(tmp_path_factory.mktemp("lists"))).test_client()
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def client(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The API over the small demo, on each store (the lists' SQL is the same text)."""
+    folder = tmp_path_factory.mktemp("lists")
+    settings = None
+    if request.param == "postgres":
+        url = fresh_database(request.getfixturevalue("postgres_url"))
+        request.addfinalizer(lambda: drop_database(url))
+        settings = Settings(database_url=url, max_connections=5, data_dir=folder / "var")
+    return app_for(build(folder, settings)).test_client()
 
 
 @pytest.fixture(scope="module")
