@@ -10,9 +10,9 @@ from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.evaluation import EvaluationCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
-from cxzy_saas.domain.errors import StateConflict
+from cxzy_saas.domain.errors import Forbidden, StateConflict
 from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.recording import Actor, Recording, current
 
 if TYPE_CHECKING:
     from cxzy_saas.application.committee import CommitteeApplication
@@ -34,10 +34,17 @@ class BranchApplication(EvaluationCommands):
         plan), kept while that log's head stays where it was: a command asks for the head
         (one indexed query) rather than loading two or three aggregates (decision 0019). The
         aggregates kept are only read (``check_open``), never changed and saved."""
-        head = self.parent().head()
+        try:
+            command: Recording | None = current()
+        except Forbidden:
+            command = None  # a query, outside any command
         kept: dict[Hashable, Any] = self.__dict__.get("_committee_reads", {})
-        if kept.get("head") != head:
-            kept = self.__dict__["_committee_reads"] = {"head": head}
+        if command is None or kept.get("command") is not command:
+            # once per command: what it reads of its committee is as of its start
+            head = self.parent().head()
+            if kept.get("head") != head:
+                kept = self.__dict__["_committee_reads"] = {"head": head}
+            kept["command"] = command
         if key not in kept:
             kept[key] = read()
         found: T = kept[key]
