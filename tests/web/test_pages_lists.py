@@ -46,6 +46,8 @@ def test_the_records_page_narrows_by_member_criterion_and_month(client, app):
     assert shown and set(shown) <= {str(r.id) for r in with_criterion}
     if len(with_criterion) > 20:  # the next page's link keeps the filter
         assert f"criterion={criterion}" in page.text.split('rel="next"')[0].rsplit("<a", 1)[1]
+    odd = client.get("/branch/b01/records?status=lost&month=13&criterion=x")
+    assert odd.status_code == 200 and "符合条件的共 0 条" in odd.text
     nothing = client.get("/branch/b01/records?q=没有这样的记载内容")
     assert RECORD_ID.findall(nothing.text) == [] and "符合条件的共 0 条" in nothing.text
 

@@ -58,7 +58,7 @@ def fresh_model(branch: str) -> ReadModelDB:
     app.extensions[CATCH_UP](app, committee, branch)
     deadline = time.monotonic() + float(app.config.get("LIST_WAIT", 2.0))
     while lists.tracked(db, branch) < wanted and time.monotonic() < deadline:
-        time.sleep(0.005)
+        time.sleep(0.02)
     return db
 
 

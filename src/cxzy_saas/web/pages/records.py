@@ -49,14 +49,15 @@ def chosen_filters(names: tuple[str, ...]) -> dict[str, str]:
     return {k: request.args.get(k, "").strip() for k in names if request.args.get(k, "").strip()}
 
 
-def list_filters(chosen: dict[str, str]) -> lists.Filters:
-    """The filters to query with; a malformed one (a month of 13) narrows to nothing rather
-    than being ignored."""
+def list_filters(chosen: dict[str, str], statuses: tuple[str, ...]) -> lists.Filters:
+    """The filters to query with; a malformed number (a month of 13) narrows to nothing
+    rather than being ignored; a status not among ``statuses`` is left out (the form offers
+    only those)."""
     values: dict[str, Any] = {}
     for name, text in chosen.items():
         if name in ("criterion", "month"):
             values[name] = int(text) if text.isdigit() else -1
-        else:
+        elif name != "status" or text in statuses:
             values[name] = text[:100]
     return lists.Filters(**values)
 
@@ -65,7 +66,7 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
     year = campaign_year(user().committee)
     chosen = chosen_filters(FILTERS)
-    wanted = list_filters(chosen)
+    wanted = list_filters(chosen, lists.RECORD_STATUSES)
     # Newest first: by the day the record belongs to, then by the order it was recorded.
     db = fresh_model(code)
     asked = page_number(10**9, PER_PAGE)
