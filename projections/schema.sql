@@ -251,3 +251,20 @@ CREATE TABLE IF NOT EXISTS rm_assessment_list (
 );
 
 CREATE INDEX IF NOT EXISTS assessments_by_year ON rm_assessment_list (tenant, year, position);
+
+-- a branch's meetings as its list shows them (decision 0019)
+CREATE TABLE IF NOT EXISTS rm_meetings (
+    tenant TEXT NOT NULL,
+    meeting TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    month INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    attendees INTEGER NOT NULL,
+    minutes TEXT NOT NULL,
+    PRIMARY KEY (tenant, meeting)
+);
+
+CREATE INDEX IF NOT EXISTS meetings_by_year ON rm_meetings (tenant, year, position);

@@ -213,3 +213,24 @@ def test_assessments_filtered_by_month_level_and_person_in_their_shape(client, v
         lambda a: a.level == "member" and a.subject == member and a.period == "2026-05"
     )
     assert client.get(f"{B01}/assessments?campaign=2026&q=x", headers=viewer).status_code == 422
+
+
+def test_meetings_filtered_by_kind_month_and_text_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.meetings import MeetingOut
+
+    meetings = branch(client).meetings(2026)
+    assert meetings
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/meetings?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        return [MeetingOut().dump(m) for m in meetings if keep(m)]
+
+    assert listed("") == expected(lambda m: True)
+    kind, month = meetings[0].kind, meetings[0].on.month
+    assert listed(f"&kind={kind}") == expected(lambda m: m.kind == kind)
+    assert listed(f"&month={month}") == expected(lambda m: m.on.month == month)
+    word = meetings[-1].minutes[:3]
+    assert listed(f"&q={word}") == expected(lambda m: word in m.title or word in m.minutes)
+    assert client.get(f"{B01}/meetings?campaign=2026&kind=party", headers=viewer).status_code == 422

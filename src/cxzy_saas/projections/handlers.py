@@ -412,6 +412,22 @@ def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: St
     )
 
 
+def meeting_recorded(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.put(
+        "rm_meetings",
+        tenant=tenant,
+        meeting=aggregate,
+        position=p.position,
+        year=data["year"],
+        kind=data["kind"],
+        on_date=iso(data["on"]),
+        month=data["on"].month,
+        title=data["title"],
+        attendees=data["attendees"],
+        minutes=data["minutes"],
+    )
+
+
 def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, data: State) -> None:
     p.put(
         "rm_submissions",
@@ -521,6 +537,7 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.BallotClosed: ballot_closed,
     ev.InspectionRecorded: inspected,
     ev.DailyRecordRecorded: recorded,
+    ev.MeetingRecorded: meeting_recorded,
     ev.DailyRecordRetracted: retracted,
     ev.ReviewStarted: _remembering(ev.ReviewStarted),
     ev.ReviewReportedToCommittee: review_reported,

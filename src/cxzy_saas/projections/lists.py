@@ -106,6 +106,7 @@ class Filters:
     month: int | None = None
     status: str | None = None
     q: str | None = None
+    kind: str | None = None  # of a meeting
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ ASSESSMENT_SORTS = {
     "period": "period, position",
     "-period": "period DESC, position DESC",
 }
+MEETING_SORTS = RECORD_SORTS
 RECORD_STATUSES = ("standing", "retracted")
 MEASURE_STATUSES = ("open", "done", "overdue", "reported", "acknowledged")
 
@@ -375,4 +377,41 @@ def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) 
         }
         for r in rows
     ]
+    return Found(items, total, position)
+
+
+def meetings(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s meetings of campaign ``year`` (``MeetingOut``), by default in
+    the order recorded; ``q`` looks in the title and the minutes.
+
+    Raises:
+        KeyError: a sort not among :data:`MEETING_SORTS`.
+    """
+    order = MEETING_SORTS[p.sort or "recorded"]
+    where = ["tenant = ?", "year = ?"]
+    params: list[Any] = [branch, year]
+    if f.kind is not None:
+        where.append("kind = ?")
+        params.append(f.kind)
+    if f.month is not None:
+        where.append("month = ?")
+        params.append(f.month)
+    if f.q:
+        where.append("(LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(minutes) LIKE ? ESCAPE '\\')")
+        params += [_like(f.q), _like(f.q)]
+    with db.read() as tx:
+        rows, total, position = _page(
+            tx,
+            "rm_meetings",
+            "meeting, year, kind, on_date, title, attendees, minutes",
+            where,
+            params,
+            order,
+            p,
+            branch,
+        )
+    keys = ("id", "year", "kind", "on", "title", "attendees", "minutes")
+    items = [dict(zip(keys, r, strict=True)) for r in rows]
+    for item in items:
+        item["on"] = date.fromisoformat(item["on"])
     return Found(items, total, position)
