@@ -125,6 +125,19 @@ class TenantApplication(Application[UUID]):
             raise NotFound(code, **params)
         return aggregate
 
+    def peek(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
+        """As :meth:`load`, but the aggregate as the cache holds it, not a deep copy of it: for
+        a caller that only reads it (a large aggregate such as a plan with all its versions
+        cost a deep copy of every version at each command, decision 0019). Never change and
+        save what this returns."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            raise NotFound(code, **params) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(code, **params)
+        return aggregate
+
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 

@@ -97,7 +97,8 @@ class PlanCommands(TenantApplication):
         Raises:
             NotFound: no plan for ``year``.
         """
-        plan = self.plan(year)
+        # read only: the cached plan itself, not a deep copy of all its versions
+        plan = self.peek(Plan, Plan.id_for(self.tenant, year), "plan.not_found", year=year)
         version = plan.in_force(self.approved_submissions(plan))
         return self.parsed_content(plan, version), version
 
