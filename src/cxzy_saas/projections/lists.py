@@ -415,3 +415,18 @@ def meetings(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> 
     for item in items:
         item["on"] = date.fromisoformat(item["on"])
     return Found(items, total, position)
+
+
+def subjects(db: ReadModelDB, branch: str) -> list[dict[str, Any]]:
+    """A branch's groups and members (those dissolved or gone included: ``active``), groups
+    first, each by code: what a list's filters and names need, without loading a member."""
+    with db.read() as tx:
+        found = tx.query(
+            "SELECT level, subject, name, active FROM rm_subjects WHERE tenant = ? "
+            "ORDER BY CASE WHEN level = 'group' THEN 0 ELSE 1 END, subject",
+            (branch,),
+        )
+    return [
+        {"level": level, "subject": subject, "name": name, "active": bool(active)}
+        for level, subject, name, active in found
+    ]

@@ -32,12 +32,10 @@ from cxzy_saas.web.pages.branch import (
     campaign_year,
     page_number,
     plan_in_force,
-    subject_choices,
-    subject_names,
     today,
 )
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
-from cxzy_saas.web.pages.records import chosen_filters, list_filters
+from cxzy_saas.web.pages.records import chosen_filters, list_filters, subject_views
 
 TARGETS = {
     "group": ("党小组", "group"),
@@ -85,6 +83,7 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
             row |= {"acknowledged": one.acknowledged, "done_on": one.done_on, "overdue": overdue}
             measures.insert(0, SimpleNamespace(id=measure_id, **row))
             shown.add(measure_id)
+    groups, names, choices = subject_views(db, code, app.branch().name)
     day = today()
     defaults = {"file": Form({"level": "member", "due": f"{year}-12-31"})}
     for m in measures:
@@ -102,10 +101,10 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
         pages=max(1, -(-found.total // PER_PAGE)),
         total=found.total,
         chosen=chosen,
-        groups=[(g.code, g.name) for g in app.groups(include_dissolved=True)],
+        groups=groups,
         STATUSES=STATUSES,
-        names=subject_names(app),
-        choices=subject_choices(app),
+        names=names,
+        choices=choices,
         forms=forms_of(defaults | (failed or {})),
         REPORT_TO=REPORT_TO,
         TARGETS=TARGETS,

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.projections import lists
+from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.web.api.records import RecordIn, RetractIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
@@ -29,8 +30,6 @@ from cxzy_saas.web.pages.branch import (
     campaign_year,
     page_number,
     plan_in_force,
-    subject_choices,
-    subject_names,
     today,
     when,
 )
@@ -42,6 +41,28 @@ nav_link("branch", "pages.work_records", "日常记载", "Daily records")
 
 
 FILTERS = ("member", "group", "criterion", "month", "status", "q")
+
+
+def subject_views(
+    db: ReadModelDB, code: str, branch_name: str
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str], list[Any]]:
+    """From the read model (no member loaded): the groups for the filter, every subject's
+    name, and the form's choices by level (as ``branch.subject_choices`` gives them)."""
+    found = lists.subjects(db, code)
+    groups = [(s["subject"], s["name"]) for s in found if s["level"] == "group"]
+    names = {("branch", code): branch_name} | {(s["level"], s["subject"]): s["name"] for s in found}
+    choices = [("branch", [(code, branch_name)])] + [
+        (
+            level,
+            [
+                (s["subject"], f"{s['name']}({s['subject']})")
+                for s in found
+                if s["level"] == level and s["active"]
+            ],
+        )
+        for level in ("group", "member")
+    ]
+    return groups, names, choices
 
 
 def chosen_filters(names: tuple[str, ...]) -> dict[str, str]:
@@ -93,6 +114,7 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
         }
         for record in items
     ]
+    groups, names, choices = subject_views(db, code, app.branch().name)
     day = today()
     defaults = {"record": Form({"on": day, "level": "member"})}
     return render_template(
@@ -106,9 +128,9 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
         pages=max(1, -(-found.total // PER_PAGE)),
         total=found.total,
         chosen=chosen,
-        groups=[(g.code, g.name) for g in app.groups(include_dissolved=True)],
-        names=subject_names(app),
-        choices=subject_choices(app),
+        groups=groups,
+        names=names,
+        choices=choices,
         forms=forms_of(defaults | (failed or {})),
         can_write=may(code, BRANCH_ASSESSORS),
     )
