@@ -180,3 +180,91 @@ CREATE TABLE IF NOT EXISTS rm_time_index (
     position BIGINT NOT NULL,
     PRIMARY KEY (tenant, day)
 );
+
+-- Indexes are named without the rm_ prefix: PostgreSQL puts an index in its table's schema and
+-- refuses a qualified index name (only rm_ names are qualified, db._QUALIFY).
+
+-- a branch's daily records as its lists show them (decision 0019): one row per record, in the
+-- order of its log (position: the notification that recorded it); retracted: the reason
+-- (NULL while it stands)
+CREATE TABLE IF NOT EXISTS rm_records (
+    tenant TEXT NOT NULL,
+    record TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    month INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    criterion INTEGER,
+    text TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,     -- the user who recorded it, and when (ISO, UTC)
+    recorded_at TEXT NOT NULL,
+    retracted TEXT,
+    retracted_by TEXT,
+    retracted_at TEXT,
+    PRIMARY KEY (tenant, record)
+);
+
+CREATE INDEX IF NOT EXISTS records_by_year ON rm_records (tenant, year, position);
+CREATE INDEX IF NOT EXISTS records_by_day ON rm_records (tenant, year, on_date, position);
+CREATE INDEX IF NOT EXISTS records_by_subject ON rm_records (tenant, year, subject, position);
+CREATE INDEX IF NOT EXISTS records_by_month ON rm_records (tenant, year, month, position);
+
+-- a branch's measures as its lists show them (decision 0019); criteria: ",1,3," (a filter
+-- looks for ",3,"); reported_to, done_on: NULL until then
+CREATE TABLE IF NOT EXISTS rm_measure_list (
+    tenant TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    criteria TEXT NOT NULL,
+    text TEXT NOT NULL,
+    due TEXT NOT NULL,
+    reported_to TEXT,
+    acknowledged INTEGER NOT NULL,
+    done_on TEXT,
+    PRIMARY KEY (tenant, measure)
+);
+
+CREATE INDEX IF NOT EXISTS measures_by_year ON rm_measure_list (tenant, year, position);
+
+-- a branch's monthly assessments as its list shows them (decision 0019); scores with the
+-- corrections applied, corrections in order (JSON), month: of a monthly period, else NULL
+CREATE TABLE IF NOT EXISTS rm_assessment_list (
+    tenant TEXT NOT NULL,
+    assessment TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    month INTEGER,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    scores TEXT NOT NULL,
+    plan_version INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    corrections TEXT NOT NULL,
+    PRIMARY KEY (tenant, assessment)
+);
+
+CREATE INDEX IF NOT EXISTS assessments_by_year ON rm_assessment_list (tenant, year, position);
+
+-- a branch's meetings as its list shows them (decision 0019)
+CREATE TABLE IF NOT EXISTS rm_meetings (
+    tenant TEXT NOT NULL,
+    meeting TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    month INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    attendees INTEGER NOT NULL,
+    minutes TEXT NOT NULL,
+    PRIMARY KEY (tenant, meeting)
+);
+
+CREATE INDEX IF NOT EXISTS meetings_by_year ON rm_meetings (tenant, year, position);

@@ -2,7 +2,7 @@
 parameters its messages name; every code has a Chinese message in proper Chinese punctuation.
 
 The raise sites are read with ``ast``: a call of a DomainError class, or of a helper that passes
-its caller's code on (``require``, an application's ``load``).
+its caller's code on (``require``, an application's ``load`` and ``peek``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _subclasses(cls: type) -> set[type]:
 ERRORS = {cls.__name__ for cls in _subclasses(DomainError)}
 # Helpers that refuse with their caller's code: name -> position of the code argument. A raise
 # inside them passes their ``code`` parameter on; their callers are the raise sites.
-RELAYS = {"require": 1, "load": 2}
+RELAYS = {"require": 1, "load": 2, "peek": 2}
 CJK = re.compile(r"[\u3400-\u9fff]")
 HALF_WIDTH = re.compile(r"[,;:()!?]")
 

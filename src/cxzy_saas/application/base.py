@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -36,6 +37,11 @@ A = TypeVar("A", bound=Aggregate)
 # at once. A member itself may be cached: its erasure is an event of its own, which the cache's
 # fast-forward applies.
 UNCACHED: tuple[type[Aggregate], ...] = (Commendation,)
+
+
+# What the commands of the current context wrote: log -> the last position written there. A web
+# request sets it to a dict to learn where its writes went (read-your-writes, decision 0019).
+WRITTEN: ContextVar[dict[str, int] | None] = ContextVar("cxzy_written", default=None)
 
 
 class TenantApplication(Application[UUID]):
@@ -89,7 +95,8 @@ class TenantApplication(Application[UUID]):
             yield
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save all pending events of ``objs`` in one transaction.
+        """Save all pending events of ``objs`` in one transaction; notes the position written
+        in :data:`WRITTEN` when its caller watches.
 
         Raises:
             ConcurrentModification: when another writer saved one of the aggregates first
@@ -97,9 +104,14 @@ class TenantApplication(Application[UUID]):
         """
         self.guard_save(objs)
         try:
-            return super().save(*objs, **kwargs)
+            recordings = super().save(*objs, **kwargs)
         except RecordConflictError:
             raise ConcurrentModification("record.changed_meanwhile") from None
+        written = WRITTEN.get()
+        if written is not None and recordings:
+            position = max(r.notification.id for r in recordings)
+            written[self.tenant] = max(written.get(self.tenant, 0), position)
+        return recordings
 
     def guard_save(self, objs: Iterable[Any]) -> None:
         """Refuse a save that would write to a year that is final (``application/final.py``);
@@ -119,6 +131,19 @@ class TenantApplication(Application[UUID]):
         if isinstance(aggregate, UNCACHED) and self.repository.cache is not None:
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(aggregate_id, evict=True)
+        if not isinstance(aggregate, cls):
+            raise NotFound(code, **params)
+        return aggregate
+
+    def peek(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
+        """As :meth:`load`, but the aggregate as the cache holds it, not a deep copy of it: for
+        a caller that only reads it (a large aggregate such as a plan with all its versions
+        cost a deep copy of every version at each command, decision 0019). Never change and
+        save what this returns."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            raise NotFound(code, **params) from None
         if not isinstance(aggregate, cls):
             raise NotFound(code, **params)
         return aggregate

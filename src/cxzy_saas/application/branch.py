@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
@@ -11,12 +11,14 @@ from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.evaluation import EvaluationCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.archive import ArchiveSeal
-from cxzy_saas.domain.errors import StateConflict
+from cxzy_saas.domain.errors import Forbidden, StateConflict
 from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.recording import Actor, Recording, current
 
 if TYPE_CHECKING:
     from cxzy_saas.application.committee import CommitteeApplication
+
+T = TypeVar("T")
 
 
 class BranchApplication(EvaluationCommands):
@@ -26,10 +28,33 @@ class BranchApplication(EvaluationCommands):
     parent: Callable[[], CommitteeApplication]
 
     def campaign_of(self, year: int) -> Campaign:
-        return self.parent().campaign(year)
+        return self.committee_read(("campaign", year), lambda: self.parent().campaign(year))
+
+    def committee_read(self, key: Hashable, read: Callable[[], T]) -> T:
+        """What this branch reads of its committee's log (the campaign, the decisions on its
+        plan), kept while that log's head stays where it was: a command asks for the head
+        (one indexed query) rather than loading two or three aggregates (decision 0019). The
+        aggregates kept are only read (``check_open``), never changed and saved."""
+        try:
+            command: Recording | None = current()
+        except Forbidden:
+            command = None  # a query, outside any command
+        kept: dict[Hashable, Any] = self.__dict__.get("_committee_reads", {})
+        if command is None or kept.get("command") is not command:
+            # once per command: what it reads of its committee is as of its start
+            head = self.parent().head()
+            if kept.get("head") != head:
+                kept = self.__dict__["_committee_reads"] = {"head": head}
+            kept["command"] = command
+        if key not in kept:
+            kept[key] = read()
+        found: T = kept[key]
+        return found
 
     def seal_of(self, branch: str, year: int) -> ArchiveSeal | None:
-        return self.parent().archive_seal(branch, year)
+        return self.committee_read(
+            ("seal", branch, year), lambda: self.parent().archive_seal(branch, year)
+        )
 
     def submit_plan(self, actor: Actor, command: SubmitPlan) -> int:
         with self.acting(actor, BRANCH_WRITERS):
@@ -52,12 +77,16 @@ class BranchApplication(EvaluationCommands):
 
     def approved_submissions(self, plan: Plan) -> list[int]:
         committee = self.parent()
-        return [
-            n
-            for n in range(1, plan.submissions + 1)
-            if (decision := committee.decision(self.tenant, "plan", str(plan.year), n)) is not None
-            and decision.outcome == "approved"
-        ]
+        return self.committee_read(
+            ("approved", plan.year, plan.submissions),
+            lambda: [
+                n
+                for n in range(1, plan.submissions + 1)
+                if (decision := committee.decision(self.tenant, "plan", str(plan.year), n))
+                is not None
+                and decision.outcome == "approved"
+            ],
+        )
 
     def return_to_answer(self, plan: Plan) -> UUID | None:
         if plan.status != SUBMITTED:

@@ -97,9 +97,20 @@ class PlanCommands(FinalYears):
         Raises:
             NotFound: no plan for ``year``.
         """
-        plan = self.plan(year)
+        # read only: the cached plan itself, not a deep copy of all its versions
+        plan = self.peek(Plan, Plan.id_for(self.tenant, year), "plan.not_found", year=year)
         version = plan.in_force(self.approved_submissions(plan))
-        return plan.content_of(version), version
+        return self.parsed_content(plan, version), version
+
+    def parsed_content(self, plan: Plan, version: int) -> PlanContent:
+        """``plan.content_of(version)``, parsed once per application: a version's content
+        never changes once made (decision 0019; parsing it was a tenth of a command's time)."""
+        parsed: dict[tuple[UUID, int], PlanContent] = self.__dict__.setdefault("_parsed", {})
+        key = (plan.id, version)
+        content = parsed.get(key)
+        if content is None:
+            content = parsed[key] = plan.content_of(version)
+        return content
 
     def plan_versions(self, year: int) -> tuple[dict[int, PlanContent], int]:
         """Every version of the year's plan by number, and the number of the one in force.

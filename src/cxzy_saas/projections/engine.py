@@ -342,6 +342,7 @@ class CatchUp:
                 try:
                     handler = HANDLERS.get(event)  # type: ignore[arg-type]
                     if handler is not None:
+                        projection.position = n.id
                         handler(projection, log, str(n.originator_id), n.originator_version, data)
                     day = data["timestamp"].astimezone(LOCAL).date().isoformat()
                 except INFRASTRUCTURE:

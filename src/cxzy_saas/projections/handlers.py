@@ -203,10 +203,46 @@ def assessed(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
         score=score,
         recorded_at=iso(data["timestamp"]),
     )
+    period = data["period"]
+    p.put(
+        "rm_assessment_list",
+        tenant=tenant,
+        assessment=aggregate,
+        position=p.position,
+        year=data["year"],
+        period=period,
+        month=int(period[5:]) if period[5:].isdigit() else None,
+        level=data["level"],
+        subject=data["subject"],
+        scores=json.dumps({k: float(v) for k, v in data["scores"].items()}, ensure_ascii=False),
+        plan_version=data["plan_version"],
+        on_date=iso(data["on"]),
+        corrections="[]",
+    )
     p.touched.add(tenant)
 
 
 def score_corrected(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    listed = p.get("rm_assessment_list", (tenant, aggregate))
+    if listed is not None:
+        scores = json.loads(listed["scores"])
+        previous = float(data["previous"])
+        scores[data["item"]] = float(data["points"])
+        corrections = json.loads(listed["corrections"])
+        corrections.append(
+            {
+                "item": data["item"],
+                "points": float(data["points"]),
+                "previous": previous,
+                "reason": data["reason"],
+            }
+        )
+        p.set(
+            "rm_assessment_list",
+            (tenant, aggregate),
+            scores=json.dumps(scores, ensure_ascii=False),
+            corrections=json.dumps(corrections, ensure_ascii=False),
+        )
     key = p.row_key(tenant, aggregate, "rm_assessments_by_aggregate")
     if key is None:
         return
@@ -230,6 +266,21 @@ def measure_filed(p: Projection, tenant: str, aggregate: str, version: int, data
         subject=data["subject"],
         done=0,
     )
+    p.put(
+        "rm_measure_list",
+        tenant=tenant,
+        measure=aggregate,
+        position=p.position,
+        year=data["year"],
+        level=data["level"],
+        subject=data["subject"],
+        criteria="," + ",".join(str(c) for c in data["criteria"]) + ",",
+        text=data["text"],
+        due=iso(data["due"]),
+        reported_to=None,
+        acknowledged=0,
+        done_on=None,
+    )
     p.touched.add(tenant)
 
 
@@ -237,10 +288,18 @@ def measure_completed(
     p: Projection, tenant: str, aggregate: str, version: int, data: State
 ) -> None:
     p.set("rm_measures", (tenant, aggregate), done=1)
+    p.set("rm_measure_list", (tenant, aggregate), done_on=iso(data["on"]))
     p.touched.add(tenant)
 
 
+def measure_acknowledged(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.set("rm_measure_list", (tenant, aggregate), acknowledged=1)
+
+
 def measure_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.set("rm_measure_list", (tenant, aggregate), reported_to=data["to"])
     if data["to"] == "committee":
         row = p.get("rm_measures", (tenant, aggregate))
         p.put(
@@ -308,10 +367,35 @@ def inspected(p: Projection, tenant: str, aggregate: str, version: int, data: St
     )
 
 
+def _user(data: State) -> str:
+    """Who recorded an event (the user of its actor stamp)."""
+    actor = data.get("actor") or {}
+    return str(actor.get("user", "")) if isinstance(actor, dict) else ""
+
+
 def recorded(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     # Not remembered: a retraction is rare, and recalls the record's month from its log.
     key = (tenant, data["year"], data["on"].month)
     p.increments[key] = p.increments.get(key, 0) + 1
+    p.put(
+        "rm_records",
+        tenant=tenant,
+        record=aggregate,
+        position=p.position,
+        year=data["year"],
+        on_date=iso(data["on"]),
+        month=data["on"].month,
+        level=data["level"],
+        subject=data["subject"],
+        criterion=data["criterion"],
+        text=data["text"],
+        evidence=data["evidence"],
+        recorded_by=_user(data),
+        recorded_at=iso(data["timestamp"]),
+        retracted=None,
+        retracted_by=None,
+        retracted_at=None,
+    )
 
 
 def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
@@ -319,6 +403,29 @@ def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: St
     if fact:
         key = (tenant, fact["year"], fact["month"])
         p.increments[key] = p.increments.get(key, 0) - 1
+    p.set(
+        "rm_records",
+        (tenant, aggregate),
+        retracted=data["reason"],
+        retracted_by=_user(data),
+        retracted_at=iso(data["timestamp"]),
+    )
+
+
+def meeting_recorded(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.put(
+        "rm_meetings",
+        tenant=tenant,
+        meeting=aggregate,
+        position=p.position,
+        year=data["year"],
+        kind=data["kind"],
+        on_date=iso(data["on"]),
+        month=data["on"].month,
+        title=data["title"],
+        attendees=data["attendees"],
+        minutes=data["minutes"],
+    )
 
 
 def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, data: State) -> None:
@@ -422,6 +529,7 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.AssessmentScoreCorrected: score_corrected,
     ev.MeasureFiled: measure_filed,
     ev.MeasureReported: measure_reported,
+    ev.MeasureAcknowledged: measure_acknowledged,
     ev.MeasureCompleted: measure_completed,
     ev.BallotOpened: ballot_opened,
     ev.BallotCodeSpent: ballot_code_spent,
@@ -429,6 +537,7 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.BallotClosed: ballot_closed,
     ev.InspectionRecorded: inspected,
     ev.DailyRecordRecorded: recorded,
+    ev.MeetingRecorded: meeting_recorded,
     ev.DailyRecordRetracted: retracted,
     ev.ReviewStarted: _remembering(ev.ReviewStarted),
     ev.ReviewReportedToCommittee: review_reported,

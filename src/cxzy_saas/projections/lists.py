@@ -1,8 +1,12 @@
 """Read-model rows the pages list beside the committee's views: a committee's campaigns, what
-a branch sent up and what was decided, the ballots."""
+a branch sent up and what was decided, the ballots; and a branch's own lists (its records and
+measures), filtered and paged by the database."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from cxzy_saas.projections.db import ReadModelDB
@@ -83,3 +87,346 @@ def branch_ballots(db: ReadModelDB, branch: str, year: int) -> list[dict[str, An
         )
     keys = ("ballot", "title", "short", "issued", "cast", "closed")
     return [dict(zip(keys, row, strict=True)) for row in found]
+
+
+# A branch's lists (decision 0019): filtered, sorted and paged by the database.
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a branch list may be narrowed to; None: not narrowed. ``member`` and ``group``
+    name a member number or group code; ``group`` takes the group's own rows and those of
+    its members (as the group stands now). ``q``: text contained, any case."""
+
+    level: str | None = None
+    subject: str | None = None
+    member: str | None = None
+    group: str | None = None
+    criterion: int | None = None
+    month: int | None = None
+    status: str | None = None
+    q: str | None = None
+    kind: str | None = None  # of a meeting
+
+
+@dataclass(frozen=True)
+class Paging:
+    page: int = 1
+    per_page: int = 50
+    sort: str | None = None
+
+
+@dataclass
+class Found:
+    items: list[dict[str, Any]]
+    total: int
+    position: int  # the branch log's position the rows reflect
+
+
+RECORD_SORTS = {
+    "recorded": "position",
+    "-recorded": "position DESC",
+    "on": "on_date, position",
+    "-on": "on_date DESC, position DESC",
+}
+MEASURE_SORTS = {
+    "filed": "position",
+    "-filed": "position DESC",
+    "due": "due, position",
+    "-due": "due DESC, position DESC",
+    "open": "CASE WHEN done_on IS NULL THEN 0 ELSE 1 END, due, position",
+}
+ASSESSMENT_SORTS = {
+    "recorded": "position",
+    "-recorded": "position DESC",
+    "period": "period, position",
+    "-period": "period DESC, position DESC",
+}
+MEETING_SORTS = RECORD_SORTS
+RECORD_STATUSES = ("standing", "retracted")
+MEASURE_STATUSES = ("open", "done", "overdue", "reported", "acknowledged")
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if f.level is not None:
+        where.append("level = ?")
+        params.append(f.level)
+    if f.subject is not None:
+        where.append("subject = ?")
+        params.append(f.subject)
+    if f.member is not None:
+        where.append("level = 'member' AND subject = ?")
+        params.append(f.member)
+    if f.group is not None:
+        where.append(
+            "((level = 'group' AND subject = ?) OR (level = 'member' AND subject IN ("
+            "SELECT m.subject FROM rm_subjects m JOIN rm_subjects g ON g.tenant = m.tenant "
+            "AND g.level = 'group' AND g.aggregate = m.grp "
+            "WHERE m.tenant = ? AND m.level = 'member' AND g.subject = ?)))"
+        )
+        params += [f.group, branch, f.group]
+    if f.q:
+        where.append("LOWER(text) LIKE ? ESCAPE '\\'")
+        params.append(_like(f.q))
+    return where, params
+
+
+def _page(
+    tx: Any,
+    table: str,
+    columns: str,
+    where: list[str],
+    params: list[Any],
+    order: str,
+    p: Paging,
+    branch: str,
+) -> tuple[list[tuple[Any, ...]], int, int]:
+    """The page's rows, how many rows match, and the branch's tracked position: one round
+    trip (the count and the position as subqueries, which both stores run once; a window
+    count would read every matching row whole), two when the page is past the end."""
+    clause = " AND ".join(where)
+    tracked = "(SELECT position FROM rm_tracking WHERE tenant = ?)"
+    count = f"(SELECT COUNT(*) FROM {table} WHERE {clause})"
+    rows = tx.query(
+        f"SELECT {columns}, {count}, {tracked} FROM {table} WHERE {clause} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, branch, *params, p.per_page, (p.page - 1) * p.per_page],
+    )
+    if rows:
+        return [r[:-2] for r in rows], int(rows[0][-2]), int(rows[0][-1] or 0)
+    total, position = tx.query(
+        f"SELECT COUNT(*), {tracked} FROM {table} WHERE {clause}", [branch, *params]
+    )[0]
+    return [], int(total), int(position or 0)
+
+
+def _tracked(tx: Any, branch: str) -> int:
+    found = tx.query("SELECT position FROM rm_tracking WHERE tenant = ?", (branch,))
+    return int(found[0][0]) if found else 0
+
+
+def tracked(db: ReadModelDB, branch: str) -> int:
+    """The position of ``branch``'s log whose effects the read model holds."""
+    with db.read() as tx:
+        return _tracked(tx, branch)
+
+
+def records(
+    db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, record: str | None = None
+) -> Found:
+    """A page of ``branch``'s daily records of campaign ``year``, the shape the API gives
+    (``RecordOut``); by default in the order they were recorded. ``record``: that one only.
+
+    Raises:
+        KeyError: a sort or status not among :data:`RECORD_SORTS`, :data:`RECORD_STATUSES`.
+    """
+    order = RECORD_SORTS[p.sort or "recorded"]
+    where, params = _subject_terms(f, branch)
+    where = ["tenant = ?", "year = ?", *where]
+    params = [branch, year, *params]
+    if f.criterion is not None:
+        where.append("criterion = ?")
+        params.append(f.criterion)
+    if f.month is not None:
+        where.append("month = ?")
+        params.append(f.month)
+    if record is not None:
+        where.append("record = ?")
+        params.append(record)
+    if f.status is not None:
+        where.append(
+            {"standing": "retracted IS NULL", "retracted": "retracted IS NOT NULL"}[f.status]
+        )
+    with db.read() as tx:
+        rows, total, position = _page(
+            tx,
+            "rm_records",
+            "record, year, on_date, level, subject, criterion, text, evidence, retracted, "
+            "recorded_by, recorded_at, retracted_by, retracted_at",
+            where,
+            params,
+            order,
+            p,
+            branch,
+        )
+    items = [
+        {
+            "id": r[0],
+            "year": r[1],
+            "on": date.fromisoformat(r[2]),
+            "level": r[3],
+            "subject": r[4],
+            "criterion": r[5],
+            "text": r[6],
+            "evidence": r[7],
+            "retracted": r[8],
+            "recorded_by": r[9],
+            "recorded_at": datetime.fromisoformat(r[10]),
+            "retracted_by": r[11],
+            "retracted_at": None if r[12] is None else datetime.fromisoformat(r[12]),
+        }
+        for r in rows
+    ]
+    return Found(items, total, position)
+
+
+def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, today: date) -> Found:
+    """A page of ``branch``'s measures of campaign ``year`` (``MeasureOut``, and ``overdue``:
+    not done and due before ``today``); by default in the order they were filed.
+
+    Raises:
+        KeyError: a sort or status not among :data:`MEASURE_SORTS`, :data:`MEASURE_STATUSES`.
+    """
+    order = MEASURE_SORTS[p.sort or "filed"]
+    where, params = _subject_terms(f, branch)
+    where = ["tenant = ?", "year = ?", *where]
+    params = [branch, year, *params]
+    if f.criterion is not None:
+        where.append("criteria LIKE ?")
+        params.append(f"%,{int(f.criterion)},%")
+    if f.status is not None:
+        where.append(
+            {
+                "open": "done_on IS NULL",
+                "done": "done_on IS NOT NULL",
+                "overdue": "done_on IS NULL AND due < ?",
+                "reported": "reported_to IS NOT NULL",
+                "acknowledged": "acknowledged = 1",
+            }[f.status]
+        )
+        if f.status == "overdue":
+            params.append(today.isoformat())
+    with db.read() as tx:
+        rows, total, position = _page(
+            tx,
+            "rm_measure_list",
+            "measure, year, level, subject, criteria, text, due, reported_to, acknowledged, "
+            "done_on",
+            where,
+            params,
+            order,
+            p,
+            branch,
+        )
+    items = []
+    for r in rows:
+        due = date.fromisoformat(r[6])
+        done_on = None if r[9] is None else date.fromisoformat(r[9])
+        items.append(
+            {
+                "id": r[0],
+                "year": r[1],
+                "level": r[2],
+                "subject": r[3],
+                "criteria": [int(c) for c in r[4].strip(",").split(",") if c],
+                "text": r[5],
+                "due": due,
+                "reported_to": r[7],
+                "acknowledged": bool(r[8]),
+                "done_on": done_on,
+                "overdue": done_on is None and due < today,
+            }
+        )
+    return Found(items, total, position)
+
+
+def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s assessments of campaign ``year`` (``AssessmentOut``: scores
+    with the corrections applied, and the corrections); by default in the order recorded.
+    ``q`` is not a filter of theirs (they hold no text but the corrections' reasons).
+
+    Raises:
+        KeyError: a sort not among :data:`ASSESSMENT_SORTS`.
+    """
+    order = ASSESSMENT_SORTS[p.sort or "recorded"]
+    where, params = _subject_terms(Filters(f.level, f.subject, f.member, f.group), branch)
+    where = ["tenant = ?", "year = ?", *where]
+    params = [branch, year, *params]
+    if f.month is not None:
+        where.append("month = ?")
+        params.append(f.month)
+    with db.read() as tx:
+        rows, total, position = _page(
+            tx,
+            "rm_assessment_list",
+            "assessment, year, period, level, subject, scores, plan_version, on_date, corrections",
+            where,
+            params,
+            order,
+            p,
+            branch,
+        )
+    items = [
+        {
+            "id": r[0],
+            "year": r[1],
+            "period": r[2],
+            "level": r[3],
+            "subject": r[4],
+            "scores": json.loads(r[5]),
+            "plan_version": r[6],
+            "on": date.fromisoformat(r[7]),
+            "corrections": json.loads(r[8]),
+        }
+        for r in rows
+    ]
+    return Found(items, total, position)
+
+
+def meetings(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s meetings of campaign ``year`` (``MeetingOut``), by default in
+    the order recorded; ``q`` looks in the title and the minutes.
+
+    Raises:
+        KeyError: a sort not among :data:`MEETING_SORTS`.
+    """
+    order = MEETING_SORTS[p.sort or "recorded"]
+    where = ["tenant = ?", "year = ?"]
+    params: list[Any] = [branch, year]
+    if f.kind is not None:
+        where.append("kind = ?")
+        params.append(f.kind)
+    if f.month is not None:
+        where.append("month = ?")
+        params.append(f.month)
+    if f.q:
+        where.append("(LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(minutes) LIKE ? ESCAPE '\\')")
+        params += [_like(f.q), _like(f.q)]
+    with db.read() as tx:
+        rows, total, position = _page(
+            tx,
+            "rm_meetings",
+            "meeting, year, kind, on_date, title, attendees, minutes",
+            where,
+            params,
+            order,
+            p,
+            branch,
+        )
+    keys = ("id", "year", "kind", "on", "title", "attendees", "minutes")
+    items = [dict(zip(keys, r, strict=True)) for r in rows]
+    for item in items:
+        item["on"] = date.fromisoformat(item["on"])
+    return Found(items, total, position)
+
+
+def subjects(db: ReadModelDB, branch: str) -> list[dict[str, Any]]:
+    """A branch's groups and members (those dissolved or gone included: ``active``), groups
+    first, each by code: what a list's filters and names need, without loading a member."""
+    with db.read() as tx:
+        found = tx.query(
+            "SELECT level, subject, name, active FROM rm_subjects WHERE tenant = ? "
+            "ORDER BY CASE WHEN level = 'group' THEN 0 ELSE 1 END, subject",
+            (branch,),
+        )
+    return [
+        {"level": level, "subject": subject, "name": name, "active": bool(active)}
+        for level, subject, name, active in found
+    ]

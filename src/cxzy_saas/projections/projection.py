@@ -48,6 +48,7 @@ class Projection(Rows):
         self.touched: set[str] = set()  # tenants whose scores may have changed
         self.erased: list[tuple[str, str]] = []  # (tenant, member no) erased in this batch
         self.recall = recall
+        self.position = 0  # the notification of the event being projected (its log's order)
 
     def fact(self, tenant: str, aggregate: str) -> dict[str, Any]:
         key = (tenant, aggregate)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -310,6 +311,16 @@ class Projector(CatchUp):
         }
 
 
+# Set to end a projector's sleep at once: a reader in this process waits for new events
+# (read-your-writes, decision 0019).
+WAKE = threading.Event()
+
+
+def nudge() -> None:
+    """Wake the projectors of this process now rather than at their next interval."""
+    WAKE.set()
+
+
 def follow(
     projectors: Sequence[Projector],
     interval: float = 0.5,
@@ -338,7 +349,8 @@ def follow(
                 if stop():
                     break
                 if moved == 0:
-                    time.sleep(interval)
+                    WAKE.wait(interval)
+                    WAKE.clear()
         finally:
             for projector in projectors:
                 if projector.leases is not None:

@@ -20,9 +20,11 @@ from cxzy_saas.projections.asof import limit_replays
 from cxzy_saas.web import (
     access_log,
     api,
+    catchup,
     edge,
     health,
     limits,
+    listing,
     metrics,
     pages,
     problems,
@@ -96,6 +98,8 @@ def create_app(
     # (PostgreSQL) runs `cxzy project run` as a process of its own.
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):
         start_projector(tenancy)
+        app.extensions[catchup.EMBEDDED] = True  # lists wake it (web/listing.py)
+    app.extensions[listing.CATCH_UP] = catchup.catch_up
 
     # A rater's requests never reach an access log with the client's address (decision 0017).
     access_log.keep_raters_out()

@@ -8,20 +8,27 @@ from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.work import AssessMonth, CorrectScore
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.projections import lists
+from cxzy_saas.projections.lists import ASSESSMENT_SORTS
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import (
+    OPTIONAL,
+    BranchListArgs,
+    filters_of,
+    listed_page_of,
+    paging_of,
+)
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     MONTH,
     SUBJECT,
     SUBJECT_LEVELS,
     YEAR,
-    CampaignArgs,
     In,
-    page_of,
-    paginate,
     string,
     text,
 )
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class AssessmentIn(In):
@@ -49,9 +56,10 @@ class AssessmentOut(Schema):
     corrections = fields.List(fields.Dict())
 
 
-class AssessmentArgs(CampaignArgs):
-    month = fields.Integer(load_default=None, validate=MONTH)
-    level = string(load_default=None, validate=SUBJECT_LEVELS)
+class AssessmentArgs(BranchListArgs):
+    month = fields.Integer(load_default=None, allow_none=True, validate=MONTH)
+    level = string(load_default=None, allow_none=True, validate=SUBJECT_LEVELS)
+    sort = string(validate=validate.OneOf(list(ASSESSMENT_SORTS)), **OPTIONAL)
 
 
 class CorrectionIn(In):
@@ -70,20 +78,18 @@ class AssessedOut(Schema):
 
 @api_route(
     "/branches/<code>/assessments",
-    summary="每月集中考核列表",
+    summary="每月集中考核列表(可按月份、层级、党员、党小组筛选)",
     roles=READERS,
     query=AssessmentArgs,
-    response=page_of(AssessmentOut),
+    response=listed_page_of(AssessmentOut),
+    ready=True,
 )
 def list_assessments(call: Call, code: str) -> dict[str, Any]:
-    month, level = call.args["month"], call.args["level"]
-    found = [
-        a
-        for a in call.branch.assessments(call.args["campaign"])
-        if (month is None or a.period == f"{a.year}-{month:02d}")
-        and (level is None or a.level == level)
-    ]
-    return paginate(found, call.args)
+    paging = paging_of(call.args)
+    found = lists.assessments(
+        fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging
+    )
+    return page_answer(found, paging, AssessmentOut._declared_fields)
 
 
 @api_route(

@@ -14,20 +14,20 @@ from cxzy_saas.application.commands.work import (
     ReportMeasure,
 )
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import MeasureArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     LEVELS,
     SUBJECT,
     YEAR,
-    CampaignArgs,
     In,
     optional_text,
-    page_of,
-    paginate,
     string,
     text,
 )
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class MeasureIn(In):
@@ -71,15 +71,25 @@ class CompleteIn(In):
     note = optional_text(2000)
 
 
+class MeasureRow(MeasureOut):
+    overdue = fields.Boolean(metadata={"description": "未完成且已过期限"})
+
+
 @api_route(
     "/branches/<code>/measures",
-    summary="措施列表",
+    summary="措施列表(可按党员、党小组、评选条件、状态、文字筛选;逾期的标出)",
     roles=READERS,
-    query=CampaignArgs,
-    response=page_of(MeasureOut),
+    query=MeasureArgs,
+    response=listed_page_of(MeasureRow),
+    ready=True,
 )
 def list_measures(call: Call, code: str) -> dict[str, Any]:
-    return paginate(call.branch.measures(call.args["campaign"]), call.args)
+    paging = paging_of(call.args)
+    today = call.branch.clock().date()
+    found = lists.measures(
+        fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging, today
+    )
+    return page_answer(found, paging, MeasureRow._declared_fields)
 
 
 @api_route(

@@ -9,9 +9,13 @@ from marshmallow import Schema, fields, validate
 from cxzy_saas.application.commands.work import RecordMeeting
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.work import MEETING_KINDS, Meeting
+from cxzy_saas.projections import lists
+from cxzy_saas.projections.lists import MEETING_SORTS
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import OPTIONAL, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import YEAR, CampaignArgs, In, page_of, paginate, string, text
+from cxzy_saas.web.api.schemas import MONTH, YEAR, CampaignArgs, In, string, text
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class MeetingIn(In):
@@ -33,15 +37,31 @@ class MeetingOut(Schema):
     minutes = fields.String()
 
 
+class MeetingArgs(CampaignArgs):
+    kind = string(validate=validate.OneOf(list(MEETING_KINDS)), **OPTIONAL)
+    month = fields.Integer(load_default=None, allow_none=True, validate=MONTH)
+    q = string(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "标题或记录包含的文字"},
+        **OPTIONAL,
+    )
+    sort = string(validate=validate.OneOf(list(MEETING_SORTS)), **OPTIONAL)
+
+
 @api_route(
     "/branches/<code>/meetings",
-    summary="会议记录列表",
+    summary="会议记录列表(可按类别、月份、文字筛选)",
     roles=READERS,
-    query=CampaignArgs,
-    response=page_of(MeetingOut),
+    query=MeetingArgs,
+    response=listed_page_of(MeetingOut),
+    ready=True,
 )
 def list_meetings(call: Call, code: str) -> dict[str, Any]:
-    return paginate(call.branch.meetings(call.args["campaign"]), call.args)
+    paging = paging_of(call.args)
+    found = lists.meetings(
+        fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging
+    )
+    return page_answer(found, paging, MeetingOut._declared_fields)
 
 
 @api_route(

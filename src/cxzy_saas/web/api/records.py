@@ -9,20 +9,20 @@ from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import RecordArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     LEVELS,
     SUBJECT,
     YEAR,
-    CampaignArgs,
     In,
     optional_text,
-    page_of,
-    paginate,
     string,
     text,
 )
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class RecordIn(In):
@@ -55,13 +55,18 @@ class RetractIn(In):
 
 @api_route(
     "/branches/<code>/records",
-    summary="日常记载列表",
+    summary="日常记载列表(可按党员、党小组、评选条件、月份、状态、文字筛选)",
     roles=READERS,
-    query=CampaignArgs,
-    response=page_of(RecordOut),
+    query=RecordArgs,
+    response=listed_page_of(RecordOut),
+    ready=True,
 )
 def list_records(call: Call, code: str) -> dict[str, Any]:
-    return paginate(call.branch.daily_records(call.args["campaign"]), call.args)
+    paging = paging_of(call.args)
+    found = lists.records(
+        fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging
+    )
+    return page_answer(found, paging, RecordOut._declared_fields)
 
 
 @api_route(

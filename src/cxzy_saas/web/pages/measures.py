@@ -1,8 +1,11 @@
 """Measures (措施) of a branch, its groups and members for the campaign: filed against the
-criteria of the plan in force, reported up, acknowledged by the branch, marked done."""
+criteria of the plan in force, reported up, acknowledged by the branch, marked done. The list
+(from the read models, decision 0019) is narrowed by member, group, criterion, status and text;
+overdue ones are marked."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -18,25 +21,37 @@ from cxzy_saas.application.commands.work import (
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.work import REPORT_TO
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.measures import AcknowledgeIn, CompleteIn, MeasureIn, ReportIn
+from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
 from cxzy_saas.web.pages.branch import (
     branch_app,
     branch_reader,
     campaign_year,
+    page_number,
     plan_in_force,
-    subject_choices,
-    subject_names,
     today,
 )
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
+from cxzy_saas.web.pages.records import chosen_filters, list_filters, subject_views
 
 TARGETS = {
     "group": ("党小组", "group"),
     "branch": ("党支部", "branch"),
     "committee": ("党委", "committee"),
 }
+
+STATUSES = {
+    "open": ("未完成", "open"),
+    "overdue": ("已逾期", "overdue"),
+    "done": ("已完成", "done"),
+    "reported": ("已报告", "reported"),
+    "acknowledged": ("已确认", "acknowledged"),
+}
+FILTERS = ("member", "group", "criterion", "status", "q")
+PER_PAGE = 30
 
 nav_link("branch", "pages.work_measures", "措施", "Measures")
 
@@ -45,7 +60,30 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
     year = campaign_year(user().committee)
     plan = plan_in_force(app, year)
-    measures = sorted(app.measures(year), key=lambda m: (m.done_on is not None, m.due))
+    chosen = chosen_filters(FILTERS)
+    wanted = list_filters(chosen, lists.MEASURE_STATUSES)
+    db = fresh_model(code)
+    clock = app.clock().date()
+    # Open ones first, the nearest due date first; done ones after them.
+    asked = page_number(10**9, PER_PAGE)
+    found = lists.measures(db, code, year, wanted, lists.Paging(asked, PER_PAGE, "open"), clock)
+    number = page_number(found.total, PER_PAGE)
+    if number != asked:
+        paging = lists.Paging(number, PER_PAGE, "open")
+        found = lists.measures(db, code, year, wanted, paging, clock)
+    measures = [SimpleNamespace(**m) for m in found.items]
+    shown = {m.id for m in measures}
+    for key in failed or {}:  # a refused action's measure is shown, whatever page it is on
+        _, _, measure_id = key.partition("-")
+        if measure_id and measure_id not in shown and key != "file":
+            one = app.measure(UUID(measure_id))
+            overdue = one.done_on is None and one.due < clock
+            fields = ("year", "level", "subject", "criteria", "text", "due", "reported_to")
+            row = {f: getattr(one, f) for f in fields}
+            row |= {"acknowledged": one.acknowledged, "done_on": one.done_on, "overdue": overdue}
+            measures.insert(0, SimpleNamespace(id=measure_id, **row))
+            shown.add(measure_id)
+    groups, names, choices = subject_views(db, code, app.branch().name)
     day = today()
     defaults = {"file": Form({"level": "member", "due": f"{year}-12-31"})}
     for m in measures:
@@ -59,8 +97,14 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
         year=year,
         plan=plan,
         measures=measures,
-        names=subject_names(app),
-        choices=subject_choices(app),
+        page=number,
+        pages=max(1, -(-found.total // PER_PAGE)),
+        total=found.total,
+        chosen=chosen,
+        groups=groups,
+        STATUSES=STATUSES,
+        names=names,
+        choices=choices,
         forms=forms_of(defaults | (failed or {})),
         REPORT_TO=REPORT_TO,
         TARGETS=TARGETS,

@@ -1,4 +1,6 @@
-"""Daily records (日常记载): what a member, a group or the branch did, dated, newest first.
+"""Daily records (日常记载): what a member, a group or the branch did, dated, newest first;
+narrowed by member, group, criterion, month, status and text (read from the read models,
+decision 0019).
 
 Evidence is never required. A record is never edited or deleted: a mistaken one is retracted
 with a reason, and the list keeps showing what the retraction withdrew, struck through, beside
@@ -7,15 +9,19 @@ who retracted it and when.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.projections import lists
+from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.web.api.records import RecordIn, RetractIn
+from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
 from cxzy_saas.web.pages.branch import (
@@ -24,8 +30,6 @@ from cxzy_saas.web.pages.branch import (
     campaign_year,
     page_number,
     plan_in_force,
-    subject_choices,
-    subject_names,
     today,
     when,
 )
@@ -36,29 +40,81 @@ PER_PAGE = 20
 nav_link("branch", "pages.work_records", "日常记载", "Daily records")
 
 
-def stamp(event: dict[str, Any]) -> dict[str, str]:
-    return {"who": event["actor"].get("user", ""), "when": when(event["recorded_at"])}
+FILTERS = ("member", "group", "criterion", "month", "status", "q")
+
+
+def subject_views(
+    db: ReadModelDB, code: str, branch_name: str
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str], list[Any]]:
+    """From the read model (no member loaded): the groups for the filter, every subject's
+    name, and the form's choices by level (as ``branch.subject_choices`` gives them)."""
+    found = lists.subjects(db, code)
+    groups = [(s["subject"], s["name"]) for s in found if s["level"] == "group"]
+    names = {("branch", code): branch_name} | {(s["level"], s["subject"]): s["name"] for s in found}
+    choices = [("branch", [(code, branch_name)])] + [
+        (
+            level,
+            [
+                (s["subject"], f"{s['name']}({s['subject']})")
+                for s in found
+                if s["level"] == level and s["active"]
+            ],
+        )
+        for level in ("group", "member")
+    ]
+    return groups, names, choices
+
+
+def chosen_filters(names: tuple[str, ...]) -> dict[str, str]:
+    """The list's filters the address names (empty ones left out), as the form shows them."""
+    return {k: request.args.get(k, "").strip() for k in names if request.args.get(k, "").strip()}
+
+
+def list_filters(chosen: dict[str, str], statuses: tuple[str, ...]) -> lists.Filters:
+    """The filters to query with; a malformed number (a month of 13) narrows to nothing
+    rather than being ignored; a status not among ``statuses`` is left out (the form offers
+    only those)."""
+    values: dict[str, Any] = {}
+    for name, text in chosen.items():
+        if name in ("criterion", "month"):
+            values[name] = int(text) if text.isdigit() else -1
+        elif name != "status" or text in statuses:
+            values[name] = text[:100]
+    return lists.Filters(**values)
 
 
 def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
     year = campaign_year(user().committee)
+    chosen = chosen_filters(FILTERS)
+    wanted = list_filters(chosen, lists.RECORD_STATUSES)
     # Newest first: by the day the record belongs to, then by the order it was recorded.
-    found = list(enumerate(app.daily_records(year)))
-    found.sort(key=lambda pair: (pair[1].on, pair[0]), reverse=True)
-    number = page_number(len(found), PER_PAGE)
-    shown = [r for _, r in found[(number - 1) * PER_PAGE : number * PER_PAGE]]
-    rows = []
-    for record in shown:
-        history = app.history(record.id)
-        retraction = next((e for e in history if e["event"] == "DailyRecordRetracted"), None)
-        rows.append(
-            {
-                "record": record,
-                "recorded": stamp(history[0]),
-                "retracted": stamp(retraction) if retraction else None,
-            }
-        )
+    db = fresh_model(code)
+    asked = page_number(10**9, PER_PAGE)
+    found = lists.records(db, code, year, wanted, lists.Paging(asked, PER_PAGE, "-on"))
+    number = page_number(found.total, PER_PAGE)
+    if number != asked:
+        found = lists.records(db, code, year, wanted, lists.Paging(number, PER_PAGE, "-on"))
+    items = found.items
+    shown = {r["id"] for r in items}
+    for key in failed or {}:  # a refused retraction's record is shown, whatever page it is on
+        record_id = key.removeprefix("retract-")
+        if key.startswith("retract-") and record_id not in shown:
+            one = lists.records(
+                db, code, year, lists.Filters(), lists.Paging(1, 1), record=record_id
+            )
+            items = one.items + items
+    rows = [
+        {
+            "record": SimpleNamespace(**record),
+            "recorded": {"who": record["recorded_by"], "when": when(record["recorded_at"])},
+            "retracted": None
+            if record["retracted"] is None
+            else {"who": record["retracted_by"], "when": when(record["retracted_at"])},
+        }
+        for record in items
+    ]
+    groups, names, choices = subject_views(db, code, app.branch().name)
     day = today()
     defaults = {"record": Form({"on": day, "level": "member"})}
     return render_template(
@@ -69,10 +125,12 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
         plan=plan_in_force(app, year),
         rows=rows,
         page=number,
-        pages=max(1, -(-len(found) // PER_PAGE)),
-        total=len(found),
-        names=subject_names(app),
-        choices=subject_choices(app),
+        pages=max(1, -(-found.total // PER_PAGE)),
+        total=found.total,
+        chosen=chosen,
+        groups=groups,
+        names=names,
+        choices=choices,
         forms=forms_of(defaults | (failed or {})),
         can_write=may(code, BRANCH_ASSESSORS),
     )

@@ -1,0 +1,76 @@
+"""The query of a branch's lists: filters, sort and paging (decision 0019), and their pages'
+schema (the rows, paging, and the position of the branch's log the rows reflect)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from cxzy_saas.projections.lists import (
+    MEASURE_SORTS,
+    MEASURE_STATUSES,
+    RECORD_SORTS,
+    RECORD_STATUSES,
+    Filters,
+    Paging,
+)
+from cxzy_saas.web.api.schemas import LEVELS, MONTH, CampaignArgs, Page, code_text, string
+
+OPTIONAL: dict[str, Any] = {"load_default": None, "allow_none": True}
+
+
+class BranchListArgs(CampaignArgs):
+    """Filters every branch list takes: whose rows (``member``, ``group``: the group's and its
+    members', or ``level`` and ``subject``)."""
+
+    member = code_text(metadata={"description": "党员编号"}, **OPTIONAL)
+    group = code_text(metadata={"description": "党小组代码(含其党员)"}, **OPTIONAL)
+    level = string(validate=LEVELS, **OPTIONAL)
+    subject = code_text(metadata={"description": "党员编号或党小组代码"}, **OPTIONAL)
+
+
+class TextListArgs(BranchListArgs):
+    """And text contained (``q``), for the lists whose rows hold text."""
+
+    q = string(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "包含的文字"},
+        **OPTIONAL,
+    )
+
+
+class RecordArgs(TextListArgs):
+    criterion = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=100)
+    )
+    month = fields.Integer(load_default=None, allow_none=True, validate=MONTH)
+    status = string(validate=validate.OneOf(RECORD_STATUSES), **OPTIONAL)
+    sort = string(validate=validate.OneOf(list(RECORD_SORTS)), **OPTIONAL)
+
+
+class MeasureArgs(TextListArgs):
+    criterion = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=100)
+    )
+    status = string(validate=validate.OneOf(MEASURE_STATUSES), **OPTIONAL)
+    sort = string(validate=validate.OneOf(list(MEASURE_SORTS)), **OPTIONAL)
+
+
+def filters_of(args: dict[str, Any]) -> Filters:
+    names = Filters.__dataclass_fields__
+    return Filters(**{k: v for k, v in args.items() if k in names})
+
+
+def paging_of(args: dict[str, Any]) -> Paging:
+    return Paging(args["page"], args["per_page"], args.get("sort"))
+
+
+class ListedPage(Page):
+    position = fields.Integer(metadata={"description": "所列内容已包含的支部日志位置"})
+
+
+def listed_page_of(item: type[Schema]) -> type[Schema]:
+    """The page schema of ``item`` rows (``page_of``), with the position they reflect."""
+    name = item.__name__.removesuffix("Out") + "Page"
+    return type(name, (ListedPage,), {"items": fields.List(fields.Nested(item))})

@@ -1,0 +1,236 @@
+"""A branch's lists of records and measures, read from the read models: each filter, sort and
+page gives what the branch's own aggregates hold (decision 0019), and a user's next list
+shows what their command just wrote (read-your-writes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cxzy_saas.config import Settings
+from cxzy_saas.web import tenancy_of
+from tests.conftest import drop_database, fresh_database
+from tests.web.api_demo import app_for, bearer, build
+
+B01 = "/api/v1/branches/b01"
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def client(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The API over the small demo, on each store (the lists' SQL is the same text)."""
+    folder = tmp_path_factory.mktemp("lists")
+    settings = None
+    if request.param == "postgres":
+        url = fresh_database(request.getfixturevalue("postgres_url"))
+        request.addfinalizer(lambda: drop_database(url))
+        settings = Settings(database_url=url, max_connections=5, data_dir=folder / "var")
+    return app_for(build(folder, settings)).test_client()
+
+
+@pytest.fixture(scope="module")
+def viewer(client):  # type: ignore[no-untyped-def]
+    return bearer(client, "b01-secretary")
+
+
+def every(client, path: str, headers: dict[str, str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Every row of a list, page after page (50 a page)."""
+    rows: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        sep = "&" if "?" in path else "?"
+        answer = client.get(f"{path}{sep}page={page}&per_page=50", headers=headers)
+        assert answer.status_code == 200, answer.json
+        rows += answer.json["items"]
+        if page * 50 >= answer.json["total"]:
+            assert len(rows) == answer.json["total"]
+            return rows
+        page += 1
+
+
+def branch(client):  # type: ignore[no-untyped-def]
+    return tenancy_of(client.application).branch("b01")
+
+
+def test_records_filtered_by_member_group_criterion_month_status_and_text(client, viewer):
+    app = branch(client)
+    records = app.daily_records(2026)
+    assert len(records) > 50  # more than a page: paging is exercised
+
+    def ids(query: str) -> list[str]:
+        return [r["id"] for r in every(client, f"{B01}/records?campaign=2026{query}", viewer)]
+
+    def expected(keep) -> list[str]:  # type: ignore[no-untyped-def]
+        return [str(r.id) for r in records if keep(r)]
+
+    assert ids("") == expected(lambda r: True)  # the order they were recorded in
+    member = next(r.subject for r in records if r.level == "member")
+    assert ids(f"&member={member}") == expected(
+        lambda r: r.level == "member" and r.subject == member
+    )
+    group = app.groups()[0]
+    of_group = {m.member_no for m in app.members(include_left=True) if m.group_id == group.id}
+    assert ids(f"&group={group.code}") == expected(
+        lambda r: (
+            (r.level == "group" and r.subject == group.code)
+            or (r.level == "member" and r.subject in of_group)
+        )
+    )
+    criterion = next(r.criterion for r in records if r.criterion is not None)
+    assert ids(f"&criterion={criterion}") == expected(lambda r: r.criterion == criterion)
+    month = records[len(records) // 2].on.month
+    assert ids(f"&month={month}") == expected(lambda r: r.on.month == month)
+    word = records[0].text[:2]
+    assert ids(f"&q={word}") == expected(lambda r: word in r.text)
+    assert ids("&status=retracted") == expected(lambda r: r.retracted is not None)
+    assert ids("&status=standing") == expected(lambda r: r.retracted is None)
+    by_day = sorted(records, key=lambda r: r.on)  # stable: the log's order within a day
+    assert ids("&sort=on") == [str(r.id) for r in by_day]
+    both = ids(f"&member={member}&month={month}")
+    assert both == expected(lambda r: r.subject == member and r.on.month == month)
+
+
+def test_a_record_row_has_the_shape_it_had(client, viewer):
+    record = branch(client).daily_records(2026)[0]
+    row = client.get(f"{B01}/records?campaign=2026&per_page=1", headers=viewer).json["items"][0]
+    one = client.get(f"{B01}/records/{record.id}", headers=viewer).json
+    assert row == one
+
+
+def test_bad_list_queries_are_refused_with_the_field_named(client, viewer):
+    for query, field in [
+        ("month=13", "month"),
+        ("status=lost", "status"),
+        ("sort=name", "sort"),
+        ("member=a%20b", "member"),
+        ("per_page=501", "per_page"),
+        ("colour=red", "colour"),
+    ]:
+        answer = client.get(f"{B01}/records?campaign=2026&{query}", headers=viewer)
+        assert answer.status_code == 422 and field in answer.json["errors"], query
+
+
+def test_measures_filtered_by_person_status_and_criterion_with_overdue_marked(client, viewer):
+    app = branch(client)
+    measures = app.measures(2026)
+    today = app.clock().date()
+
+    def rows(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/measures?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[str]:  # type: ignore[no-untyped-def]
+        return [str(m.id) for m in measures if keep(m)]
+
+    listed = rows("")
+    assert [r["id"] for r in listed] == expected(lambda m: True)
+    for row, measure in zip(listed, measures, strict=True):
+        assert row["overdue"] == (measure.done_on is None and measure.due < today)
+        assert row["done_on"] == (measure.done_on and measure.done_on.isoformat())
+        assert row["criteria"] == list(measure.criteria)
+    member = next(m.subject for m in measures if m.level == "member")
+    assert [r["id"] for r in rows(f"&member={member}")] == expected(
+        lambda m: m.level == "member" and m.subject == member
+    )
+    assert [r["id"] for r in rows("&status=done")] == expected(lambda m: m.done_on is not None)
+    assert [r["id"] for r in rows("&status=open")] == expected(lambda m: m.done_on is None)
+    overdue = rows("&status=overdue")
+    assert [r["id"] for r in overdue] == expected(lambda m: m.done_on is None and m.due < today)
+    assert all(r["overdue"] for r in overdue)
+    criterion = measures[0].criteria[0]
+    assert [r["id"] for r in rows(f"&criterion={criterion}")] == expected(
+        lambda m: criterion in m.criteria
+    )
+    open_first = rows("&sort=open")
+    assert [r["done_on"] is not None for r in open_first] == sorted(
+        r["done_on"] is not None for r in open_first
+    )
+
+
+def test_a_users_next_list_shows_what_their_command_wrote(client):
+    clerk = bearer(client, "b01-clerk")
+    body = {
+        "year": 2026,
+        "on": "2026-11-21",
+        "level": "member",
+        "subject": "B01003",
+        "text": "读写一致检查:刚写的这条",
+    }
+    written = client.post(f"{B01}/records", json=body, headers=clerk)
+    assert written.status_code == 201
+    log, _, position = written.headers["Cxzy-Position"].partition("=")
+    assert log == "b01" and int(position) > 0
+    # No projector runs beside this test client: the list itself brings the model up to it.
+    listed = client.get(f"{B01}/records?campaign=2026&q=读写一致检查", headers=clerk).json
+    assert [r["id"] for r in listed["items"]] == [written.json["id"]]
+    assert listed["position"] >= int(position)
+    # A client may name the position it waits for (what its last command answered).
+    retracted = client.post(
+        f"{B01}/records/{written.json['id']}/retraction", json={"reason": "写错了"}, headers=clerk
+    )
+    after = {**clerk, "Cxzy-After": retracted.headers["Cxzy-Position"]}
+    listed = client.get(f"{B01}/records?campaign=2026&status=retracted", headers=after).json
+    assert written.json["id"] in {r["id"] for r in listed["items"]}
+    assert listed["position"] >= int(retracted.headers["Cxzy-Position"].partition("=")[2])
+
+
+def test_assessments_filtered_by_month_level_and_person_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.assessments import AssessmentOut
+
+    app = branch(client)
+    first = next(a for a in app.assessments(2026) if any(v > 0 for v in a.scores.values()))
+    item = next(k for k, v in first.scores.items() if v > 0)
+    corrected = client.post(
+        f"{B01}/assessments/corrections",
+        json={
+            "year": 2026,
+            "month": int(first.period[5:]),
+            "level": first.level,
+            "subject": first.subject,
+            "item": item,
+            "points": 0,
+            "reason": "复核更正",
+        },
+        headers=bearer(client, "b01-secretary"),
+    )
+    assert corrected.status_code == 200, corrected.json
+    assessments = app.assessments(2026)
+    assert len(assessments) > 50
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/assessments?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        return [AssessmentOut().dump(a) for a in assessments if keep(a)]
+
+    assert listed("") == expected(lambda a: True)
+    assert any(a.corrections for a in assessments)  # corrections are shown as they were
+    assert listed("&month=3") == expected(lambda a: a.period == "2026-03")
+    assert listed("&level=group") == expected(lambda a: a.level == "group")
+    member = next(a.subject for a in assessments if a.level == "member")
+    assert listed(f"&member={member}&month=5") == expected(
+        lambda a: a.level == "member" and a.subject == member and a.period == "2026-05"
+    )
+    assert client.get(f"{B01}/assessments?campaign=2026&q=x", headers=viewer).status_code == 422
+
+
+def test_meetings_filtered_by_kind_month_and_text_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.meetings import MeetingOut
+
+    meetings = branch(client).meetings(2026)
+    assert meetings
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/meetings?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        return [MeetingOut().dump(m) for m in meetings if keep(m)]
+
+    assert listed("") == expected(lambda m: True)
+    kind, month = meetings[0].kind, meetings[0].on.month
+    assert listed(f"&kind={kind}") == expected(lambda m: m.kind == kind)
+    assert listed(f"&month={month}") == expected(lambda m: m.on.month == month)
+    word = meetings[-1].minutes[:3]
+    assert listed(f"&q={word}") == expected(lambda m: word in m.title or word in m.minutes)
+    assert client.get(f"{B01}/meetings?campaign=2026&kind=party", headers=viewer).status_code == 422
