@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS rm_subjects (
     name TEXT NOT NULL,
     grp TEXT,                      -- a member's group aggregate id
     active INTEGER NOT NULL,
+    since TEXT NOT NULL,           -- the day it was enrolled or formed (as recorded, UTC+8)
+    until TEXT,                    -- the day a member left, or a group was dissolved
     PRIMARY KEY (tenant, level, subject)
 );
 

@@ -9,12 +9,14 @@ test fails."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from cxzy_saas import wiring
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.web import read_model_of, tenancy_of
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.test_api_matrix import routes, url_for
 
@@ -355,3 +357,54 @@ def test_an_amendment_through_the_api(closed):
     assert again.status_code == 409
     seal = committee.archive_seal("b01", YEAR)
     assert seal is not None and seal.revision == 2 and seal.events == first.events + 1
+
+
+def member_rows(client, tokens) -> tuple[Any, Any]:
+    branch = client.get(f"/api/v1/branches/b01/rankings/{YEAR}", headers=tokens["b01-clerk"])
+    board = client.get(f"/api/v1/campaigns/{YEAR}/leaderboards/member", headers=tokens["admin"])
+    assert branch.status_code == 200 and board.status_code == 200
+    return branch.json, board.json
+
+
+def test_people_who_leave_or_join_later_leave_a_closed_years_boards_as_they_were(closed):
+    app, client, samples, tokens = closed
+    tenancy = tenancy_of(app)
+    b01 = tenancy.branch("b01")
+    leaver = next(m.member_no for m in b01.members() if m.member_no != samples["no"])
+    project = wiring.projector(tenancy, read_model_of(app, "demo"))
+    project.catch_up()  # what the earlier tests wrote
+    before = member_rows(client, tokens)
+    # dated inside the closed year: it would rewrite the year's membership
+    backdated = client.post(
+        f"/api/v1/branches/b01/members/{leaver}/departure",
+        json={"on": "2026-06-01", "reason": "转出"},
+        headers=tokens["b01-clerk"],
+    )
+    assert backdated.status_code == 409 and backdated.json["code"] == "campaign.closed"
+    # a departure and an enrolment of the next year change nothing of this one
+    heads = tenancy.committee("demo").head()
+    clock = tenancy.clock
+    tenancy.clock = lambda: datetime(2027, 1, 12, 2, 0, tzinfo=UTC)
+    try:
+        left = client.post(
+            f"/api/v1/branches/b01/members/{leaver}/departure",
+            json={"on": "2027-01-10", "reason": "转出"},
+            headers=tokens["b01-clerk"],
+        )
+        assert left.status_code == 200, left.json
+        joined = client.post(
+            "/api/v1/branches/b01/members",
+            json={
+                "member_no": "B01099",
+                "name": "新党员",
+                "group": samples["group"],
+                "joined_on": "2015-07-01",
+            },
+            headers=tokens["b01-clerk"],
+        )
+        assert joined.status_code == 201, joined.json
+    finally:
+        tenancy.clock = clock
+    project.catch_up()
+    assert tenancy.committee("demo").head() == heads
+    assert member_rows(client, tokens) == before

@@ -134,8 +134,8 @@ class EvaluationCommands(BallotCommands):
             self.assessments(year),
             self.measures(year),
             self.ballots(year),
-            self.members(),
-            self.groups(),
+            [m for m in self.members(include_left=True) if m.counts_in(year)],
+            [g for g in self.groups(include_dissolved=True) if g.counts_in(year)],
         )
 
     def ranking(self, year: int) -> dict[str, list[scores.Row]]:

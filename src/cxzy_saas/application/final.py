@@ -22,10 +22,12 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.commands.organisation import RecordDeparture
 from cxzy_saas.domain.errors import NotFound, StateConflict
 
 if TYPE_CHECKING:
@@ -98,6 +100,9 @@ class FinalYears(TenantApplication):
         year = getattr(command, "year", None)
         if isinstance(year, int):
             return year
+        if isinstance(command, RecordDeparture):
+            # A departure dated inside a year takes the member off that year's boards.
+            return command.on.year if isinstance(command.on, date) else None
         for field, loader in NAMED_BY_ID.items():
             named = getattr(command, field, None)
             if isinstance(named, UUID) and hasattr(self, loader):

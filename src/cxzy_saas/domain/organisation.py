@@ -6,7 +6,7 @@ code the branch gives them, so a duplicate code is refused by the event store as
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -21,6 +21,7 @@ from cxzy_saas.domain.base import (
     stable_id,
 )
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
+from cxzy_saas.domain.recording import BEIJING
 
 MEMBER_STATUSES = ("full", "probationary")  # 正式党员 / 预备党员
 BRANCH_ROLES = ("secretary", "organiser", "group-leader")  # 书记 / 组织委员 / 党小组长
@@ -30,6 +31,19 @@ PERSONAL_FIELDS = ("name", "gender", "phone", "id_number", "id_card")
 # Of those, the ones shown only to the roles that keep the roll and to the member themself (a
 # member's name is on every board; see application/permissions.may_see_personal).
 SENSITIVE_FIELDS = tuple(f for f in PERSONAL_FIELDS if f != "name")
+
+
+def counts_in(year: int, since: date, until: date | None) -> bool:
+    """Whether a member or group counts in ``year``'s evaluation: on the branch's books by the
+    end of that year (``since``: the day it was enrolled or formed, as recorded) and not gone by
+    then (``until``: the day a member left, or a group was dissolved). So the people who join
+    or leave later change nothing of a year gone by (decision 0011)."""
+    end = date(year, 12, 31)
+    return since <= end and (until is None or until > end)
+
+
+def beijing_day(moment: datetime) -> date:
+    return moment.astimezone(BEIJING).date()
 
 
 def erased_value(field: str) -> str:
@@ -101,6 +115,11 @@ class Group(TenantAggregate):
     @event("Dissolved")
     def _dissolved(self, reason: str) -> None:
         self.dissolved = True
+
+    def counts_in(self, year: int) -> bool:
+        # Nothing follows a dissolution (``_check_active``): its last event's day is the day.
+        until = beijing_day(self.modified_on) if self.dissolved else None
+        return counts_in(year, beijing_day(self.created_on), until)
 
     def _check_active(self) -> None:
         if self.dissolved:
@@ -177,6 +196,9 @@ class Member(TenantAggregate):
     @property
     def active(self) -> bool:
         return self.left_on is None
+
+    def counts_in(self, year: int) -> bool:
+        return counts_in(year, beijing_day(self.created_on), self.left_on)
 
     def move_to(self, group_id: UUID | None, on: date) -> None:
         self._check_active()

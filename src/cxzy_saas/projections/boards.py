@@ -71,10 +71,13 @@ def committee_inputs(
     measures: dict[str, dict[tuple[str, str], tuple[int, int]]] = {b: {} for b in branches}
     ballots: dict[str, list[dict[str, Any]]] = {b: [] for b in branches}
     scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)"
+    # Who counts in the year (domain.organisation.counts_in): on the books by its end, and
+    # not gone by then.
+    end = f"{year}-12-31"
     for tenant, level, subject, name in tx.query(
-        f"SELECT tenant, level, subject, name FROM rm_subjects WHERE {scope} AND active = 1 "
-        "ORDER BY tenant, level, subject",
-        (committee,),
+        f"SELECT tenant, level, subject, name FROM rm_subjects WHERE {scope} AND since <= ? "
+        "AND (until IS NULL OR until > ?) ORDER BY tenant, level, subject",
+        (committee, end, end),
     ):
         subjects[tenant][level][subject] = name
     for tenant, level, subject, score in tx.query(

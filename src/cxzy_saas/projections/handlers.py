@@ -13,7 +13,7 @@ from typing import Any
 
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.events import EventClass
-from cxzy_saas.domain.organisation import erased_value
+from cxzy_saas.domain.organisation import beijing_day, erased_value
 from cxzy_saas.projections.projection import Projection, State, iso
 
 
@@ -29,6 +29,11 @@ def branch_registered(
     p.put("rm_tenants", tenant=data["code"], kind="branch", name=data["name"], parent=tenant)
 
 
+def recorded_day(data: State) -> str:
+    """The day (UTC+8) an event was recorded."""
+    return beijing_day(data["timestamp"]).isoformat()
+
+
 def group_formed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     p.keys[(tenant, aggregate)] = (tenant, "group", data["code"])
     p.put(
@@ -40,6 +45,8 @@ def group_formed(p: Projection, tenant: str, aggregate: str, version: int, data:
         name=data["name"],
         grp=None,
         active=1,
+        since=recorded_day(data),
+        until=None,
     )
     p.touched.add(tenant)
 
@@ -55,6 +62,8 @@ def member_enrolled(p: Projection, tenant: str, aggregate: str, version: int, da
         name=data["name"],
         grp=str(data["group_id"]) if data["group_id"] else None,
         active=1,
+        since=recorded_day(data),
+        until=None,
     )
     p.touched.add(tenant)
 
@@ -506,12 +515,12 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.CommitteeBranchRegistered: branch_registered,
     ev.GroupFormed: group_formed,
     ev.GroupRenamed: _subject_change(name=lambda d: d["name"]),
-    ev.GroupDissolved: _subject_change(active=0),
+    ev.GroupDissolved: _subject_change(active=0, until=recorded_day),
     ev.MemberEnrolled: member_enrolled,
     ev.MemberMovedToGroup: _subject_change(
         grp=lambda d: str(d["group_id"]) if d["group_id"] else None
     ),
-    ev.MemberLeft: _subject_change(active=0),
+    ev.MemberLeft: _subject_change(active=0, until=lambda d: iso(d["on"])),
     ev.MemberPersonalDataErased: member_erased,
     ev.CampaignOpened: campaign_opened,
     ev.CampaignLeaderboardVisibilityChanged: campaign_visibility,
