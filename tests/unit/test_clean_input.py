@@ -23,7 +23,9 @@ from tests.unit.test_commands import request_schemas
 CLERK = Actor(user="clerk", role="branch-clerk", tenant="b01")
 
 
-@pytest.mark.parametrize("bad", ["张\x00三", "a\x1bb", "\x7f", "a\ud800", "a\u2028b", "a\x85b"])
+@pytest.mark.parametrize(
+    "bad", ["张\x00三", "a\x1bb", "\x7f", "a\ud800", "a\u2028b", "a\x85b", "\u202e理由", "a\u2066b"]
+)
 def test_text_with_a_control_character_or_a_lone_surrogate_is_refused(bad):
     with pytest.raises(InvalidInput) as refused:
         require_text(bad, "text")

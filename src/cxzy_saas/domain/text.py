@@ -13,10 +13,16 @@ from __future__ import annotations
 import re
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls; the Unicode line and
-# paragraph separators (JavaScript and some CSV readers take them for new lines); lone
-# surrogates. Multi-line text allows \t, \n and \r (a browser sends a textarea's lines as \r\n).
-_MULTILINE_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_LINE_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# paragraph separators (JavaScript and some CSV readers take them for new lines); the
+# bidirectional embeddings, overrides and isolates (they make a terminal, a page or a PDF show
+# the rest of a line reversed: an audit history that reads other than it is); lone surrogates.
+# Multi-line text allows \t, \n and \r (a browser sends a textarea's lines as \r\n).
+_MULTILINE_REFUSED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_LINE_REFUSED = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 # Codes a user types: member numbers, group codes, scoring items' codes.
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}")
