@@ -407,6 +407,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "measure.acknowledged_already": ("该措施已确认过。", "this measure was acknowledged already"),
     "measure.done_already": ("该措施已于 {on} 完成。", "this measure was marked done on {on}"),
     "measure.done_outside_year": ("完成日期应在 {year} 年内。", "completion must fall in {year}"),
+    "leader.no_group": (
+        "您的党小组长授权未指明党小组，请联系支部书记重新授权。",
+        "your group leader's grant names no group",
+    ),
+    "leader.members_only": (
+        "党小组长只考核、记载本小组的党员；党小组由党支部考核。",
+        "a group leader acts for the members of group {group} only; the branch assesses groups",
+    ),
+    "leader.not_own_group": (
+        "{subject} 不是您所在党小组（{group}）的党员。",
+        "{subject} is not a member of your group {group}",
+    ),
     "measure.members_own_only": (
         "党员只能办理本人的措施。",
         "members act on their own measures only",

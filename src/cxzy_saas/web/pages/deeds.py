@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.commands.evaluation import WriteDeeds
-from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.web.api.deeds import DeedsIn
 from cxzy_saas.web.api.schemas import check_level
@@ -59,7 +59,7 @@ def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
         subjects=commended(app, year),
         summary=app.annual_summary(year) if has_summary else None,
         forms=forms_of(failed),
-        can_write=may(code, BRANCH_WRITERS),
+        can_write=may(code, BRANCH_ASSESSORS),
         today=today(),
         SUMMARY_FIELDS=SUMMARY_FIELDS,
         AUDIENCES=AUDIENCES,
@@ -80,7 +80,7 @@ def done(code: str, year: int, notice: tuple[str, str], anchor: str) -> Response
 @bp.post("/branch/<code>/deeds/<level>/<subject>")
 @signed_in
 def branch_deeds_write(code: str, level: str, subject: str) -> str | Response | tuple[str, int]:
-    actor = acting_for(code, BRANCH_WRITERS)
+    actor = acting_for(code, BRANCH_ASSESSORS)
     check_level(level)
     year = campaign_year(user().committee)
     form = typed()
