@@ -69,3 +69,33 @@ def test_a_group_leader_writes_their_own_groups_deed_materials(client):
     assert mine.json["text"] == body["text"]
     theirs = client.put(f"{B01}/deeds/2026/group/g2", json=body, headers=leader)
     assert theirs.status_code == 403
+
+
+def test_a_returned_nominee_is_renominated_as_a_new_submission_with_the_history_kept(client):
+    viewer = bearer(client, "viewer")
+    found = {
+        code: client.get(f"/api/v1/branches/{code}/nominations/2026", headers=viewer).json
+        for code in ("b01", "b02")
+    }
+    # The demo's committee returned one member and the branch answered with a second submission.
+    code, again = next((c, n) for c, n in found.items() if n["reopenings"])
+    reopening = again["reopenings"][0]
+    assert again["submissions"] == 2 and reopening["submission"] == 1
+    assert reopening["returned"][0]["reason"] == "事迹材料不够具体,请补充后再报"
+    assert "补充" in reopening["answer"]
+    assert [d["outcome"] for d in again["decisions"]] == ["approved"]
+    clerk = bearer(client, f"{code}-clerk")
+    body = {
+        "entries": [
+            {"level": e["level"], "subject": e["subject"], "reason": "补充"}
+            for e in again["entries"]
+        ],
+        "answer": "再次补充",
+        "on": "2026-12-20",
+    }
+    url = f"/api/v1/branches/{code}/nominations/2026/renomination"
+    refused = client.post(url, json=body, headers=clerk)
+    assert refused.status_code == 409 and refused.json["code"] == "nomination.nothing_returned"
+    assert client.post(url, json={**body, "answer": ""}, headers=clerk).status_code == 422
+    history = client.get(f"/api/v1/branches/{code}/nominations/2026", headers=viewer).json
+    assert history["submissions"] == 2

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.commands.plans import SubmitPlan
-from cxzy_saas.application.evaluation import EvaluationCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.application.renomination import RenominationCommands
 from cxzy_saas.domain.errors import StateConflict
 from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
 from cxzy_saas.domain.recording import Actor
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from cxzy_saas.application.committee import CommitteeApplication
 
 
-class BranchApplication(EvaluationCommands):
+class BranchApplication(RenominationCommands):
     name = TenantApplication.name
     plan_writers = BRANCH_WRITERS
     # Set by the tenancy: this branch's committee (for the campaign and its decisions).

@@ -259,10 +259,10 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
                     subject = branch
                 else:
                     subject = entry["subject"]
-                    submission = names.nomination(year).submissions
-                    decision = self.decision(
-                        branch, "nominee", f"{year}:{entry['level']}:{subject}", submission
-                    )
+                    # The latest decision on the subject, in whichever submission it was made
+                    # (a re-nomination after a return leaves the earlier approvals standing).
+                    decided = names.nominee_decisions(names.nomination(year))
+                    decision = decided.get((entry["level"], subject))
                     if decision is None or decision.outcome != "approved":
                         raise StateConflict(
                             "commendation.not_approved",

@@ -17,6 +17,7 @@ from cxzy_saas.application.commands.committee import (
 from cxzy_saas.application.commands.evaluation import (
     DecideNominee,
     FileAnnualSummary,
+    Renominate,
     ReportAnnualSummary,
     WriteDeeds,
 )
@@ -57,6 +58,7 @@ def schedule_committee_year(
 
     add(date(year, 1, 2), 11, "党委启动创先争优活动", open_campaign)
     returned_one = {"done": False}
+    returned: list[tuple[str, str]] = []  # (branch, member) returned, re-nominated later
 
     def decide_nominees() -> None:
         cte = tenancy.committee(committee)
@@ -65,6 +67,7 @@ def schedule_committee_year(
             for entry in nomination.entries:
                 if not returned_one["done"] and entry["level"] == "member" and rng.random() < 0.5:
                     returned_one["done"] = True
+                    returned.append((spec.code, entry["subject"]))
                     cte.decide_nominee(
                         admin,
                         DecideNominee(
@@ -96,18 +99,11 @@ def schedule_committee_year(
         strongest = sorted(specs, key=lambda s: -s.strength)[:2]
         entries += [{"branch": s.code, "level": "branch", "subject": s.code} for s in strongest]
         for spec in specs:
-            nomination = tenancy.branch(spec.code).nomination(year)
-            for entry in nomination.entries:
-                decision = cte.decision(
-                    spec.code,
-                    "nominee",
-                    f"{year}:{entry['level']}:{entry['subject']}",
-                    nomination.submissions,
-                )
+            branch = tenancy.branch(spec.code)
+            decided = branch.nominee_decisions(branch.nomination(year))
+            for (level, subject), decision in decided.items():
                 if decision and decision.outcome == "approved":
-                    entries.append(
-                        {"branch": spec.code, "level": entry["level"], "subject": entry["subject"]}
-                    )
+                    entries.append({"branch": spec.code, "level": level, "subject": subject})
         cte.commend(
             admin,
             Commend(
@@ -119,6 +115,32 @@ def schedule_committee_year(
         )
 
     add(date(year, 12, 15), 15, "党委审批推荐名单", decide_nominees)
+
+    def renominate() -> None:
+        """The branch answers the return with a new submission; the committee approves it."""
+        for code, member in returned:
+            clerk = Actor(user=f"{code}-clerk", role="branch-clerk", tenant=code)
+            entry = {"level": "member", "subject": member, "reason": "已补充具体事迹"}
+            tenancy.branch(code).renominate(
+                clerk,
+                Renominate(
+                    year=year,
+                    entries=[entry],
+                    answer="已按党委意见补充事迹材料,列明全年具体事例,重新报送",
+                    on=date(year, 12, 17),
+                ),
+            )
+            decision = DecideNominee(
+                branch=code,
+                year=year,
+                level="member",
+                subject=member,
+                outcome="approved",
+                reason="补充材料后符合条件",
+            )
+            tenancy.committee(committee).decide_nominee(admin, decision)
+
+    add(date(year, 12, 17), 10, "党支部答复退回理由并重新推荐,党委审批", renominate)
     add(date(year, 12, 20), 10, "党委命名表彰", commend)
     for spec in specs:
         add(

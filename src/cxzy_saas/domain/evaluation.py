@@ -158,6 +158,9 @@ class Nomination(TenantAggregate):
         self.ranking: dict[str, list[dict[str, Any]]] = {}
         self.submissions = 0
         self.submitted_on: date | None = None
+        # What each submission listed, and each re-opening after a return (kept in history).
+        self.submitted: dict[int, list[dict[str, Any]]] = {}
+        self.reopenings: list[dict[str, Any]] = []
 
     def revise(
         self,
@@ -262,6 +265,44 @@ class Nomination(TenantAggregate):
     def _submitted(self, on: date, submission: int) -> None:
         self.submitted_on = on
         self.submissions = submission
+        self.submitted[submission] = [dict(e) for e in self.entries]
+
+    def renominate(
+        self,
+        returned: Sequence[Mapping[str, str]],
+        answer: str,
+        entries: Sequence[Mapping[str, Any]],
+        ranking: Mapping[str, Sequence[Mapping[str, Any]]],
+        quota: Mapping[str, int | None],
+        on: date,
+    ) -> int:
+        """After the committee returned nominees of the latest submission: a new submission
+        (number + 1) that answers the return's reasons, with the new shortlist. The earlier
+        submissions, the returns and the answer stay in the history.
+
+        ``returned``: the latest submission's returned nominees ({"level", "subject",
+        "reason"}, the committee's reason); ``quota``: what is left of it beside the nominees
+        already approved.
+
+        Raises:
+            StateConflict: nothing submitted, or nothing of the latest submission returned.
+            InvalidInput: no answer; a shortlist refused as :meth:`revise` refuses it.
+        """
+        if self.submitted_on is None:
+            raise StateConflict("nomination.not_submitted_yet", year=self.year)
+        if not returned:
+            raise StateConflict("nomination.nothing_returned", submission=self.submissions)
+        answer = require_text(answer, "answer", max_length=5000)
+        self._reopened(
+            submission=self.submissions, returned=[dict(r) for r in returned], answer=answer
+        )
+        self.revise(entries, ranking, quota)
+        return self.submit(on)
+
+    @event("Reopened")
+    def _reopened(self, submission: int, returned: list[dict[str, str]], answer: str) -> None:
+        self.submitted_on = None
+        self.reopenings.append({"submission": submission, "returned": returned, "answer": answer})
 
     def entry(self, level: str, subject: str) -> dict[str, Any] | None:
         return next(

@@ -182,6 +182,7 @@ MeetingRecorded = _event(Meeting, "Recorded")
 NominationStarted = _event(Nomination, "Started")
 NominationShortlisted = _event(Nomination, "Shortlisted")
 NominationSubmitted = _event(Nomination, "Submitted")
+NominationReopened = _event(Nomination, "Reopened")
 
 ReviewStarted = _event(Review, "Started")
 ReviewSummaryFiled = _event(Review, "SummaryFiled")

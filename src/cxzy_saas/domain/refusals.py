@@ -377,6 +377,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "测评汇总方式应为平均数或中位数。",
         "rules.rating_aggregate must be mean or median",
     ),
+    "plan.midyear_basis": (
+        "半年初评结果的用法只能是作为参考、作为条件或不使用。",
+        "midyear_basis must be advice, condition or off",
+    ),
+    "plan.members_see_colleagues": (
+        "党员能否查看他人得分须为是或否。",
+        "members_see_colleagues must be true or false",
+    ),
+    "plan.quota_rounding": (
+        "名额取整方式只能是向下取整或向上取整。",
+        'quota_rounding must be "down" or "up"',
+    ),
     "plan.quota_fraction": (
         "推荐名额比例应为 0 到 1 之间的分数，如 1/3，也可不填。",
         'rules.quota_fraction must be a share between 0 and 1, such as "1/3" (or absent)',
@@ -587,8 +599,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "nomination.not_found": ("{year} 年度推荐名单不存在。", "nomination for {year} not found"),
     "nomination.submitted_already": (
-        "推荐名单已经报送，不能再修改。",
-        "the nomination was submitted already",
+        "推荐名单已经报送，不能再修改；党委退回推荐对象后，可答复退回理由并重新推荐。",
+        "the nomination was submitted already (after a return, re-nominate)",
+    ),
+    "nomination.not_submitted_yet": (
+        "{year} 年度推荐名单尚未报送，请直接修改后报送。",
+        "the nomination for {year} is not submitted yet: revise it and submit",
+    ),
+    "nomination.nothing_returned": (
+        "第 {submission} 次报送的推荐对象没有被党委退回，不能重新推荐。",
+        "nothing of submission {submission} was returned: there is nothing to re-nominate",
     ),
     "nomination.submitted_on": (
         "推荐名单已于 {on} 报送，不能重复报送。",

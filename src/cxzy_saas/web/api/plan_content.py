@@ -73,6 +73,11 @@ class RulesIn(In):
     rating_aggregate = string(validate=validate.OneOf(["mean", "median"]))
     bands = fields.Boolean(truthy={True}, falsy={False})
     pool_weights = fields.Nested(PoolWeightsIn)
+    # decision 0018: a small branch's quota, the half-year result at the year's end, and
+    # whether members see their colleagues' scores
+    quota_rounding = string(validate=validate.OneOf(["down", "up"]))
+    midyear_basis = string(validate=validate.OneOf(["advice", "condition", "off"]))
+    members_see_colleagues = fields.Boolean(truthy={True}, falsy={False})
 
 
 class CriterionIn(In):

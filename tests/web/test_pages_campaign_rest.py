@@ -1,0 +1,68 @@
+"""Pages of the rest of the campaign (issue 13): re-nomination after a return, the branch's own
+commendation, tasks, requests and reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cxzy_saas import wiring
+from cxzy_saas.application.commands.evaluation import DecideNominee, Shortlist, SubmitNomination
+from cxzy_saas.application.tenancy import Tenancy
+from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, system
+from tests.web.test_pages_evaluation import FRESH, MEMBERS, add_fresh_branch, post, text_of
+
+RETURNED = "请补充全年具体事例"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
+    demo = build_small_demo(tmp_path_factory.mktemp("pages-rest"))
+    tenancy = Tenancy(demo.settings)
+    try:
+        add_fresh_branch(tenancy)
+        branch = tenancy.branch(FRESH)
+        entries = [{"level": "member", "subject": MEMBERS[0]}]
+        branch.shortlist(system(FRESH), Shortlist(year=YEAR, entries=entries))
+        branch.submit_nomination(system(FRESH), SubmitNomination(year=YEAR, on=date(YEAR, 11, 20)))
+        tenancy.committee(COMMITTEE).decide_nominee(
+            system(COMMITTEE),
+            DecideNominee(
+                branch=FRESH,
+                year=YEAR,
+                level="member",
+                subject=MEMBERS[0],
+                outcome="returned",
+                reason=RETURNED,
+            ),
+        )
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
+    finally:
+        tenancy.close()
+    return demo
+
+
+def test_a_returned_nominee_is_nominated_again_from_the_page_with_an_answer(client):
+    as_user(client, f"{FRESH}-clerk")
+    page = f"/branch/{FRESH}/nomination"
+    shown = text_of(client.get(page).text)
+    assert "答复退回理由,重新推荐" in shown and RETURNED in shown
+    key = f"member:{MEMBERS[0]}"
+    empty = post(client, page, f"{page}/again", {"pick": key, "answer": "", "on": "2026-11-25"})
+    assert empty.status_code == 422
+    sent = post(
+        client,
+        page,
+        f"{page}/again",
+        {
+            "pick": key,
+            "answer": "已补充全年具体事例",
+            "on": "2026-11-25",
+            f"reason.{key}": "事迹突出",
+        },
+    )
+    assert sent.status_code == 302
+    after = text_of(client.get(page).text)
+    assert "退回与重新推荐" in after and "已补充全年具体事例" in after
+    assert "第 2 次" in after and "答复退回理由,重新推荐" not in after
