@@ -99,3 +99,121 @@ def test_a_returned_nominee_is_renominated_as_a_new_submission_with_the_history_
     assert client.post(url, json={**body, "answer": ""}, headers=clerk).status_code == 422
     history = client.get(f"/api/v1/branches/{code}/nominations/2026", headers=viewer).json
     assert history["submissions"] == 2
+
+
+def test_the_committee_assigns_a_task_and_the_branch_reports_it_done(client):
+    admin, clerk = bearer(client, "admin"), bearer(client, "b01-clerk")
+    body = {
+        "year": 2026,
+        "title": "组织学习先进事迹",
+        "text": "组织全体党员学习受表彰者的事迹",
+        "due": "2026-12-31",
+        "on": "2026-11-30",
+    }
+    assert client.post(f"{B01}/tasks", json=body, headers=clerk).status_code == 403
+    early = client.post(f"{B01}/tasks", json={**body, "due": "2026-11-01"}, headers=admin)
+    assert early.status_code == 422 and early.json["code"] == "task.due_before_assigned"
+    assigned = client.post(f"{B01}/tasks", json=body, headers=admin)
+    assert assigned.status_code == 201 and assigned.json["report"] is None
+    task = assigned.json["id"]
+    other = bearer(client, "b02-clerk")
+    report = {"text": "已组织学习,党员撰写心得", "on": "2026-12-10"}
+    stranger = client.post(f"/api/v1/branches/b02/tasks/{task}/report", json=report, headers=other)
+    assert stranger.status_code == 404  # another branch's task is none of b02's
+    done = client.post(f"{B01}/tasks/{task}/report", json=report, headers=clerk)
+    assert done.status_code == 200 and done.json["report"]["on"] == "2026-12-10"
+    again = client.post(f"{B01}/tasks/{task}/report", json=report, headers=clerk)
+    assert again.status_code == 409
+    listed = client.get(f"{B01}/tasks?campaign=2026", headers=clerk).json["items"]
+    assert [t["title"] for t in listed if t["id"] == task] == ["组织学习先进事迹"]
+
+
+def test_a_branch_sends_a_request_and_the_committee_answers_it(client):
+    admin, clerk = bearer(client, "admin"), bearer(client, "b01-clerk")
+    body = {
+        "year": 2026,
+        "kind": "request",
+        "title": "关于增加优秀党员名额的请示",
+        "text": "我支部党员人数较少,请求增加名额。",
+        "on": "2026-11-30",
+    }
+    assert (
+        client.post(f"{B01}/letters", json={**body, "kind": "x"}, headers=clerk).status_code == 422
+    )
+    sent = client.post(f"{B01}/letters", json=body, headers=clerk)
+    assert sent.status_code == 201 and sent.json["reply"] is None
+    letter = sent.json["id"]
+    answer = {"text": "同意按决定0018的规则执行。", "on": "2026-12-01"}
+    assert (
+        client.post(f"{B01}/letters/{letter}/reply", json=answer, headers=clerk).status_code == 403
+    )
+    replied = client.post(f"{B01}/letters/{letter}/reply", json=answer, headers=admin)
+    assert replied.status_code == 200 and replied.json["reply"]["by"] == "admin"
+    assert (
+        client.post(f"{B01}/letters/{letter}/reply", json=answer, headers=admin).status_code == 409
+    )
+    listed = client.get(f"{B01}/letters?campaign=2026", headers=clerk).json["items"]
+    assert any(x["id"] == letter and x["reply"]["text"] == answer["text"] for x in listed)
+
+
+def test_the_branch_commends_its_own_and_recommends_one_upward(client):
+    clerk = bearer(client, "b01-clerk")
+    url = f"{B01}/own-commendations"
+    before = client.get(f"{url}/2026", headers=clerk).json
+    # The demo's branch commended its shortlist (and recommended a group upward): one more.
+    assert before["commended"]
+    taken = {c["subject"] for c in before["commended"]}
+    member = next(
+        m for ms in members_by_group(client, clerk).values() for m in ms if m not in taken
+    )
+    body = {
+        "year": 2026,
+        "level": "member",
+        "subject": member,
+        "forms": ["notice", "certificate"],
+        "text": "全年组织生活严密",
+        "on": "2026-11-30",
+    }
+    assert client.post(url, json={**body, "forms": []}, headers=clerk).status_code == 422
+    upward = {
+        "year": 2026,
+        "level": "group",
+        "subject": "g1",
+        "reason": "事迹突出",
+        "on": "2026-11-30",
+    }
+    early = client.post(f"{url}/recommendations", json=upward, headers=clerk)
+    assert early.status_code == 409 and early.json["code"] == "commendation.not_commended"
+    made = client.post(url, json=body, headers=clerk)
+    assert made.status_code == 201
+    assert made.json["commended"][-1]["forms"] == ["notice", "certificate"]
+    assert client.post(url, json=body, headers=clerk).status_code == 409
+    sent = client.post(f"{url}/recommendations", json=upward, headers=clerk)
+    assert sent.status_code == 201 and sent.json["recommended"][-1]["reason"] == "事迹突出"
+    viewer = bearer(client, "viewer")
+    read = client.get(f"{url}/2026", headers=viewer).json
+    assert read["commended"][-1]["subject"] == member == read["recommended"][-1]["subject"]
+
+
+def test_a_filed_annual_summary_is_corrected_as_a_revision_kept_in_history(client):
+    clerk = bearer(client, "b02-clerk")
+    url = "/api/v1/branches/b02/annual-summaries"
+    summary = client.get(f"{url}/2026", headers=clerk)
+    if summary.status_code == 404:
+        body = {"year": 2026, "basic_facts": "a", "experience": "b", "problems": "c", "plans": "d"}
+        assert client.post(url, json=body, headers=clerk).status_code == 201
+        summary = client.get(f"{url}/2026", headers=clerk)
+    old = summary.json
+    revision = {
+        "basic_facts": old["basic_facts"] + "(更正:党员人数)",
+        "experience": old["experience"],
+        "problems": old["problems"],
+        "plans": old["plans"],
+        "reason": "党员人数统计有误",
+    }
+    revised = client.post(f"{url}/2026/revisions", json=revision, headers=clerk)
+    assert revised.status_code == 200, revised.json
+    assert revised.json["basic_facts"].endswith("(更正:党员人数)")
+    assert revised.json["revisions"] == old["revisions"] + 1 and revised.json["reported"] == {}
+    same = client.post(f"{url}/2026/revisions", json=revision, headers=clerk)
+    assert same.status_code == 422 and same.json["code"] == "summary.unchanged"

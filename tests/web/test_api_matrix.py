@@ -42,6 +42,8 @@ def api(tmp_path_factory):
         "records": str(b01.daily_records(2026)[0].id),
         "ballots": str(b01.ballots(2026)[0].id),
         "subject": deeds["subject"],
+        "letter": str(b01.letters(2026)[0].id),
+        "task": str(tenancy.committee("demo").tasks(2026, "b01")[0].id),
     }
     tenancy.close()
     app = app_for(settings)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.branch_commendation import BranchCommending
 from cxzy_saas.application.commands.plans import SubmitPlan
+from cxzy_saas.application.correspondence import BranchCorrespondence
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.application.renomination import RenominationCommands
 from cxzy_saas.domain.errors import StateConflict
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from cxzy_saas.application.committee import CommitteeApplication
 
 
-class BranchApplication(RenominationCommands):
+class BranchApplication(RenominationCommands, BranchCommending, BranchCorrespondence):
     name = TenantApplication.name
     plan_writers = BRANCH_WRITERS
     # Set by the tenancy: this branch's committee (for the campaign and its decisions).

@@ -19,6 +19,7 @@ from cxzy_saas.application.commands.committee import (
 )
 from cxzy_saas.application.commands.evaluation import DecideNominee
 from cxzy_saas.application.commands.plans import DecidePlan
+from cxzy_saas.application.correspondence import CommitteeCorrespondence
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS, SYSTEM
 from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.commendation import Commendation
@@ -69,7 +70,7 @@ class RegistryApplication(TenantApplication):
             self.save(registry)
 
 
-class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
+class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, CommitteeCorrespondence):
     name = TenantApplication.name
     plan_writers = COMMITTEE_WRITERS
     # Set by the tenancy: the application of one of this committee's branches (for reads).

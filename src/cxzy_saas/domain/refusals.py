@@ -648,6 +648,49 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{level:level} {subject} 不在党支部 {branch} 的推荐名单中。",
         "{level} {subject} is not on the nomination of {branch}",
     ),
+    "nomination.midyear_needs_reason": (
+        "{level:level} {subject} 未在半年初评中被推选表扬，推荐须写明理由。",
+        "{level} {subject} was not recommended at the half-year review: give a reason",
+    ),
+    "nomination.not_recommended_midyear": (
+        "按活动方案，只能推荐半年初评中被推选表扬的对象；{level:level} {subject} 不在其中。",
+        "the plan admits only those recommended at the half-year review; {subject} was not",
+    ),
+    # The branch's own commendation, tasks, requests and reports, summaries
+    "commendation.branch_levels": (
+        "党支部表彰的对象只能是党小组或党员。",
+        "a branch commends its groups and members",
+    ),
+    "commendation.forms": (
+        "请选择表彰形式（通报表扬、颁发奖状证书、颁发奖品）。",
+        "choose the forms of the commendation: {choices}",
+    ),
+    "commendation.commended_already": (
+        "{subject} 本年度已受到党支部表彰。",
+        "{subject} was commended by the branch already",
+    ),
+    "commendation.not_commended": (
+        "{subject} 尚未受到党支部表彰，不能向上级推荐。",
+        "{subject} was not commended by the branch: it cannot be recommended upward",
+    ),
+    "commendation.recommended_already": (
+        "{subject} 已向上级党委推荐。",
+        "{subject} was recommended upward already",
+    ),
+    "task.due_before_assigned": (
+        "完成期限不能早于交办日期（{on}）。",
+        "the task is due before it is assigned ({on})",
+    ),
+    "task.not_found": ("交办任务不存在。", "no such task"),
+    "task.reported_already": ("该任务已报告完成。", "the task was reported done already"),
+    "letter.unknown_kind": ("请选择请示或汇报。", "kind must be one of {choices}"),
+    "letter.not_found": ("请示或汇报不存在。", "no such request or report"),
+    "letter.replied_already": ("党委已答复该请示或汇报。", "the committee replied already"),
+    "summary.unchanged": ("年度总结没有变化。", "nothing changed in the summary"),
+    "scores.colleagues_closed": (
+        "按活动方案，党员只能查看本人的得分。",
+        "the plan lets members see their own scores only",
+    ),
     # The committee's decisions and commendations
     "decision.unknown_kind": ("审批事项的类别无效。", "kind must be one of {choices}"),
     "decision.unknown_outcome": (
