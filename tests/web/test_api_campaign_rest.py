@@ -177,8 +177,8 @@ def test_the_branch_commends_its_own_and_recommends_one_upward(client):
     assert client.post(url, json={**body, "forms": []}, headers=clerk).status_code == 422
     upward = {
         "year": 2026,
-        "level": "group",
-        "subject": "g1",
+        "level": "member",
+        "subject": member,
         "reason": "事迹突出",
         "on": "2026-11-30",
     }
@@ -189,7 +189,8 @@ def test_the_branch_commends_its_own_and_recommends_one_upward(client):
     assert made.json["commended"][-1]["forms"] == ["notice", "certificate"]
     assert client.post(url, json=body, headers=clerk).status_code == 409
     sent = client.post(f"{url}/recommendations", json=upward, headers=clerk)
-    assert sent.status_code == 201 and sent.json["recommended"][-1]["reason"] == "事迹突出"
+    assert sent.status_code == 201, sent.json
+    assert sent.json["recommended"][-1]["reason"] == "事迹突出"
     viewer = bearer(client, "viewer")
     read = client.get(f"{url}/2026", headers=viewer).json
     assert read["commended"][-1]["subject"] == member == read["recommended"][-1]["subject"]
