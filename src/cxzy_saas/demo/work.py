@@ -274,6 +274,12 @@ class WorkYear(BranchBase):
                 "支委会讨论",
                 functools.partial(self._discuss, quarter, meeting),
             )
+            if self.spec.strength < 0.5 and quarter == 3:
+                continue  # the branch committee's own 组织生活 missed: overdue
+            life = self.day(month, 10, 28)
+            self.add(
+                life, 16, "支部委员组织生活", functools.partial(self._committee_life, quarter, life)
+            )
 
     def _inspect(self, quarter: int, on: date) -> None:
         self.app().record_inspection(
@@ -299,5 +305,19 @@ class WorkYear(BranchBase):
                 title=f"第{quarter}季度支委会",
                 attendees=self.rng.randint(3, 5),
                 minutes="分析创先争优形势,查找问题,提出改进意见",
+            ),
+        )
+
+    def _committee_life(self, quarter: int, on: date) -> None:
+        """The branch committee's members hold their own 组织生活 every three months."""
+        self.app().record_meeting(
+            self.clerk,
+            RecordMeeting(
+                year=self.year,
+                kind="committee-life",
+                on=on,
+                title=f"第{quarter}季度支部委员组织生活会",
+                attendees=self.rng.randint(3, 5),
+                minutes="开展批评和自我批评,交心通气,查找不足",
             ),
         )
