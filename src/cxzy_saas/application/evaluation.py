@@ -22,6 +22,7 @@ from cxzy_saas.application.commands.evaluation import (
     WriteDeeds,
 )
 from cxzy_saas.application.leaders import check_leads
+from cxzy_saas.application.midyear import midyear_basis
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
@@ -163,11 +164,12 @@ class EvaluationCommands(BallotCommands):
                 for level in ("group", "member")
             }
             quota = scores.quota(inputs)
+            half_year = midyear_basis(self, year, inputs.plan)
             if self.exists(Nomination.id_for(self.tenant, year)):
                 nomination = self.nomination(year)
-                nomination.revise(entries, ranking, quota)
+                nomination.revise(entries, ranking, quota, **half_year)
             else:
-                nomination = Nomination.shortlist(year, entries, ranking, quota)
+                nomination = Nomination.shortlist(year, entries, ranking, quota, **half_year)
             self.save(nomination)
 
     def submit_nomination(self, actor: Actor, command: SubmitNomination) -> int:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxzy_saas.application.commands.evaluation import Renominate
 from cxzy_saas.application.evaluation import EvaluationCommands, without_name
+from cxzy_saas.application.midyear import midyear_basis
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.evaluation import Nomination
@@ -92,6 +93,7 @@ class RenominationCommands(EvaluationCommands):
                 ranking,
                 quota,
                 command.on,
+                **midyear_basis(self, year, inputs.plan),
             )
             self.save(nomination)
             return number

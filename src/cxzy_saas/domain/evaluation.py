@@ -146,9 +146,12 @@ class Nomination(TenantAggregate):
         entries: Sequence[Mapping[str, Any]],
         ranking: Mapping[str, Sequence[Mapping[str, Any]]],
         quota: Mapping[str, int | None],
+        *,
+        midyear: Mapping[str, Sequence[str]] | None = None,
+        basis: str = "off",
     ) -> Nomination:
         nomination = cls(year=year)
-        nomination.revise(entries, ranking, quota)
+        nomination.revise(entries, ranking, quota, midyear=midyear, basis=basis)
         return nomination
 
     @event("Started")
@@ -167,11 +170,17 @@ class Nomination(TenantAggregate):
         entries: Sequence[Mapping[str, Any]],
         ranking: Mapping[str, Sequence[Mapping[str, Any]]],
         quota: Mapping[str, int | None],
+        *,
+        midyear: Mapping[str, Sequence[str]] | None = None,
+        basis: str = "off",
     ) -> None:
         """Set the shortlist. ``ranking[level]`` is the computed advice: rows of subject,
         composite, rank, and veto (a reason, or None); no names (an erased member's name must
         not stay in the log; older logs hold them, and are read as erased when the member is).
-        ``quota[level]`` is the most entries.
+        ``quota[level]`` is the most entries. ``midyear``: whom the half-year review
+        recommended, by level (None or empty: no recommendation recorded, nothing asked);
+        ``basis``: the plan's ``midyear_basis`` (decision 0018): "advice" (one not recommended
+        departs from the advice and needs a reason), "condition" (only those recommended), "off".
 
         Raises:
             StateConflict: after submission.
@@ -239,6 +248,23 @@ class Nomination(TenantAggregate):
                 entry.update(
                     composite=row["composite"], rank=row["rank"], departs=departed, reason=reason
                 )
+                if basis != "off" and midyear and any(midyear.values()):
+                    listed = entry["subject"] in midyear.get(level, ())
+                    require(
+                        listed or basis != "condition",
+                        "nomination.not_recommended_midyear",
+                        field="entries",
+                        level=level,
+                        subject=entry["subject"],
+                    )
+                    require(
+                        listed or reason != "",
+                        "nomination.midyear_needs_reason",
+                        field="entries",
+                        level=level,
+                        subject=entry["subject"],
+                    )
+                    entry.update(midyear=listed, departs=departed or not listed)
         require(
             all(e.get("level") in ("group", "member") for e in checked),
             "nomination.entries_level",
@@ -275,6 +301,9 @@ class Nomination(TenantAggregate):
         ranking: Mapping[str, Sequence[Mapping[str, Any]]],
         quota: Mapping[str, int | None],
         on: date,
+        *,
+        midyear: Mapping[str, Sequence[str]] | None = None,
+        basis: str = "off",
     ) -> int:
         """After the committee returned nominees of the latest submission: a new submission
         (number + 1) that answers the return's reasons, with the new shortlist. The earlier
@@ -296,7 +325,7 @@ class Nomination(TenantAggregate):
         self._reopened(
             submission=self.submissions, returned=[dict(r) for r in returned], answer=answer
         )
-        self.revise(entries, ranking, quota)
+        self.revise(entries, ranking, quota, midyear=midyear, basis=basis)
         return self.submit(on)
 
     @event("Reopened")
