@@ -4,16 +4,28 @@ requests and reports, and the small walls taken down."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from cxzy_saas.application.commands.committee import Grant, LinkMember, RegisterUser
+from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.demo.build import DEMO_PASSWORD
+from cxzy_saas.domain.recording import Actor
 from tests.web.api_demo import app_for, bearer, build
 
 B01 = "/api/v1/branches/b01"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    return app_for(build(tmp_path_factory.mktemp("rest"))).test_client()
+def site(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("rest"))
+
+
+@pytest.fixture(scope="module")
+def client(site):
+    return app_for(site).test_client()
 
 
 def members_by_group(client, headers) -> dict[str, list[str]]:
@@ -218,3 +230,78 @@ def test_a_filed_annual_summary_is_corrected_as_a_revision_kept_in_history(clien
     assert revised.json["revisions"] == old["revisions"] + 1 and revised.json["reported"] == {}
     same = client.post(f"{url}/2026/revisions", json=revision, headers=clerk)
     assert same.status_code == 422 and same.json["code"] == "summary.unchanged"
+
+
+def test_a_member_reads_their_own_scores_only_unless_the_plan_opens_them(client):
+    member, secretary = bearer(client, "b01-member"), bearer(client, "b01-secretary")
+    ranking = client.get(f"{B01}/rankings/2026", headers=member).json["rows"]["member"]
+    assert [r["subject"] for r in ranking] == ["B01003"]  # the demo's member account
+    everyone = client.get(f"{B01}/rankings/2026", headers=secretary).json["rows"]["member"]
+    assert len(everyone) > 1
+    listed = client.get(
+        f"{B01}/assessments?campaign=2026&level=member&per_page=500", headers=member
+    ).json["items"]
+    assert listed and {a["subject"] for a in listed} == {"B01003"}
+    board = client.get("/api/v1/campaigns/2026/leaderboards/member", headers=member).json["rows"]
+    assert {r["id"] for r in board} <= {"B01003"}
+
+
+def add_branch(site, code: str) -> None:
+    """A new branch with a group g1, two members, and its clerk, leader (of g1) and member."""
+    tenancy = Tenancy(site)
+    try:
+        tenancy.add_branch("demo", code, "新成立党支部")
+        system = Actor("system", "system", code)
+        branch = tenancy.branch(code)
+        branch.form_group(system, FormGroup(code="g1", name="第一党小组"))
+        numbers = [f"{code.upper()}001", f"{code.upper()}002"]
+        branch.enrol_members(
+            system,
+            [
+                EnrolMember(member_no=n, name=name, group="g1", joined_on=date(2015, 7, 1))
+                for n, name in zip(numbers, ("周一", "吴二"), strict=True)
+            ],
+        )
+        committee = tenancy.committee("demo")
+        cte = Actor("system", "system", "demo")
+        for role, granted, group in (
+            ("clerk", "branch-clerk", None),
+            ("leader", "group-leader", "g1"),
+            ("member", "member", None),
+        ):
+            username = f"{code}-{role}"
+            account = RegisterUser(username=username, display_name=username, password=DEMO_PASSWORD)
+            committee.register_user(cte, account)
+            committee.grant(cte, Grant(username=username, role=granted, tenant=code, group=group))
+        link = LinkMember(username=f"{code}-member", branch=code, member_no=numbers[0])
+        committee.link_member(cte, link)
+    finally:
+        tenancy.close()
+
+
+def test_a_branch_plan_starts_from_the_committees_and_members_comment_on_it(site, client):
+    add_branch(site, "b07")
+    clerk, member = bearer(client, "b07-clerk"), bearer(client, "b07-member")
+    leader = bearer(client, "b07-leader")
+    url = "/api/v1/branches/b07/plans"
+    drafted = client.post(url, json={"year": 2026, "drafter": "组织委员"}, headers=clerk)
+    assert drafted.status_code == 201, drafted.json
+    committee = client.get("/api/v1/campaigns/2026/plan", headers=clerk).json
+    assert drafted.json["content"]["criteria"] == committee["content"]["criteria"]
+    comment = {"text": "建议增加学习内容", "on": "2026-11-30"}
+    early = client.post(f"{url}/2026/member-comments", json=comment, headers=member)
+    assert early.status_code == 409  # not circulated yet
+    steps = [
+        ("discussions", {"on": "2026-11-30", "minutes": "支委会讨论"}),
+        ("circulation", {"to": "全体党员", "on": "2026-11-30"}),
+    ]
+    for step, body in steps:
+        assert client.post(f"{url}/2026/{step}", json=body, headers=clerk).status_code == 200
+    mine = client.post(f"{url}/2026/member-comments", json=comment, headers=member)
+    assert mine.status_code == 200, mine.json
+    assert mine.json["comments"][-1]["by"] == "党员 B07001"
+    group = client.post(f"{url}/2026/member-comments", json=comment, headers=leader)
+    assert group.status_code == 200 and group.json["comments"][-1]["by"] == "第一党小组"
+    assert (
+        client.post(f"{url}/2026/member-comments", json=comment, headers=clerk).status_code == 403
+    )

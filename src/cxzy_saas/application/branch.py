@@ -8,6 +8,7 @@ from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.branch_commendation import BranchCommending
+from cxzy_saas.application.branch_plans import BranchPlans
 from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.correspondence import BranchCorrespondence
 from cxzy_saas.application.permissions import BRANCH_WRITERS
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from cxzy_saas.application.committee import CommitteeApplication
 
 
-class BranchApplication(RenominationCommands, BranchCommending, BranchCorrespondence):
+class BranchApplication(RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans):
     name = TenantApplication.name
     plan_writers = BRANCH_WRITERS
     # Set by the tenancy: this branch's committee (for the campaign and its decisions).

@@ -385,6 +385,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "党员能否查看他人得分须为是或否。",
         "members_see_colleagues must be true or false",
     ),
+    "plan.branch_keeps": (
+        "党委方案规定支部须沿用的部分无效。",
+        "branch_keeps must list parts among {choices}",
+    ),
+    "plan.kept_by_committee": (
+        "党委方案规定“{part}”须与党委方案一致，支部方案不能修改。",
+        "the committee's plan keeps {part}: a branch plan must have it as the committee's",
+    ),
     "plan.quota_rounding": (
         "名额取整方式只能是向下取整或向上取整。",
         'quota_rounding must be "down" or "up"',
@@ -687,10 +695,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "letter.not_found": ("请示或汇报不存在。", "no such request or report"),
     "letter.replied_already": ("党委已答复该请示或汇报。", "the committee replied already"),
     "summary.unchanged": ("年度总结没有变化。", "nothing changed in the summary"),
-    "scores.colleagues_closed": (
-        "按活动方案，党员只能查看本人的得分。",
-        "the plan lets members see their own scores only",
-    ),
     # The committee's decisions and commendations
     "decision.unknown_kind": ("审批事项的类别无效。", "kind must be one of {choices}"),
     "decision.unknown_outcome": (

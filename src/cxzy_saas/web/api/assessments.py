@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from cxzy_saas.application.commands.work import AssessMonth, CorrectScore
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.openness import own_member_only, visible_to_member
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     MONTH,
@@ -83,7 +84,8 @@ def list_assessments(call: Call, code: str) -> dict[str, Any]:
         if (month is None or a.period == f"{a.year}-{month:02d}")
         and (level is None or a.level == level)
     ]
-    return paginate(found, call.args)
+    own = own_member_only(call, call.args["campaign"])
+    return paginate(visible_to_member(found, own), call.args)
 
 
 @api_route(

@@ -15,7 +15,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from cxzy_saas.domain.plan import LEVELS
+from cxzy_saas.domain.plan import BRANCH_KEEPABLE, LEVELS
 from cxzy_saas.domain.text import ITEM_CODE, bad_character
 from cxzy_saas.web.api.schemas import In, matching, number, string, text
 
@@ -78,6 +78,8 @@ class RulesIn(In):
     quota_rounding = string(validate=validate.OneOf(["down", "up"]))
     midyear_basis = string(validate=validate.OneOf(["advice", "condition", "off"]))
     members_see_colleagues = fields.Boolean(truthy={True}, falsy={False})
+    # a committee's plan: the parts its branches' plans keep as the committee's
+    branch_keeps = fields.List(string(validate=validate.OneOf(list(BRANCH_KEEPABLE))))
 
 
 class CriterionIn(In):
