@@ -168,6 +168,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{source} 的第 {number} 个党支部须有代码和名称。",
         "{source}: branch #{number} needs code and name",
     ),
+    "manifest.member_incomplete": (
+        "清单 {source} 中党支部 {branch} 的党员缺少编号或姓名。",
+        "{source}: a member of branch {branch} lacks member_no or name",
+    ),
+    "manifest.member_group": (
+        "清单 {source} 中党支部 {branch} 的党员所在党小组 {group} 不在该支部的党小组之中。",
+        "{source}: branch {branch} has no group {group} for a member",
+    ),
+    "manifest.members_malformed": (
+        "清单 {source} 中党支部 {branch} 的党员应为人数或党员列表。",
+        "{source}: members of branch {branch} must be a count or a list of members",
+    ),
+    "manifest.members_counted": (
+        "清单 {source} 中党支部 {branch} 只写了党员人数（{count} 名，供演示生成），"
+        "没有党员名单；请列出每名党员（编号、姓名、入党日期）。",
+        "{source}: branch {branch} gives a count of {count} members (for the demo to generate),"
+        " not a list: list each member (member_no, name, joined_on) to load them",
+    ),
     "manifest.groups_malformed": (
         "{source} 中党支部 {branch} 的党小组应为名称列表。",
         "{source}: branch {branch}: groups must be a list of names",
