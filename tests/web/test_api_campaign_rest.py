@@ -305,3 +305,25 @@ def test_a_branch_plan_starts_from_the_committees_and_members_comment_on_it(site
     assert (
         client.post(f"{url}/2026/member-comments", json=comment, headers=clerk).status_code == 403
     )
+
+
+def test_the_openapi_document_shows_the_ballot_grade_keys_with_an_example(client):
+    document = client.get("/api/openapi.json").json
+    schemas = document["components"]["schemas"]
+    cast = next(
+        s
+        for name, s in schemas.items()
+        if name.startswith("Cast") and "grades" in s.get("properties", {})
+    )
+    grades = cast["properties"]["grades"]
+    assert (
+        "member:<member number>" in grades["description"]
+        and "group:<group code>" in grades["description"]
+    )
+    assert grades["example"]["group:g1"] == "basic"
+    assert set(grades["additionalProperties"]["enum"]) == {
+        "excellent",
+        "competent",
+        "basic",
+        "incompetent",
+    }
