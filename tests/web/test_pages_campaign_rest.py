@@ -3,6 +3,7 @@ commendation, tasks, requests and reports."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -66,3 +67,53 @@ def test_a_returned_nominee_is_nominated_again_from_the_page_with_an_answer(clie
     after = text_of(client.get(page).text)
     assert "退回与重新推荐" in after and "已补充全年具体事例" in after
     assert "第 2 次" in after and "答复退回理由,重新推荐" not in after
+
+
+def test_a_request_is_sent_answered_and_a_task_assigned_and_reported_through_the_pages(client):
+    as_user(client, "b01-clerk")
+    page = "/branch/b01/letters"
+    sent = post(
+        client,
+        page,
+        page,
+        {
+            "kind": "request",
+            "title": "关于表彰名额的请示",
+            "text": "请予批示。",
+            "on": "2026-11-30",
+        },
+    )
+    assert sent.status_code == 302
+    assert "关于表彰名额的请示" in text_of(client.get(page).text)
+    empty = post(client, page, page, {"kind": "request", "title": "", "text": "", "on": ""})
+    assert empty.status_code == 422
+    as_user(client, "admin")
+    cpage = "/committee/letters"
+    shown = client.get(cpage).text
+    letter = re.search(r"/committee/letters/b01/([0-9a-f-]{36})/reply", shown)
+    assert letter is not None
+    replied = post(client, cpage, letter.group(0), {"text": "同意。", "on": "2026-12-01"})
+    assert replied.status_code == 302
+    assigned = post(
+        client,
+        cpage,
+        "/committee/tasks",
+        {
+            "branch": "b01",
+            "title": "组织学习先进事迹",
+            "text": "年底前完成",
+            "due": "2026-12-31",
+            "on": "2026-11-30",
+        },
+    )
+    assert assigned.status_code == 302
+    as_user(client, "b01-clerk")
+    shown = client.get(page).text
+    assert "同意。" in shown and "组织学习先进事迹" in shown
+    task = re.search(r"/branch/b01/tasks/([0-9a-f-]{36})/report", shown)
+    assert task is not None
+    done = post(client, page, task.group(0), {"text": "已完成学习", "on": "2026-12-02"})
+    assert done.status_code == 302
+    assert "已于 2026-12-02 报告完成" in client.get(page).text
+    as_user(client, "b01-member")
+    assert client.get(page).status_code == 200 and 'id="send"' not in client.get(page).text
