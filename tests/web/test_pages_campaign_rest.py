@@ -117,3 +117,26 @@ def test_a_request_is_sent_answered_and_a_task_assigned_and_reported_through_the
     assert "已于 2026-12-02 报告完成" in client.get(page).text
     as_user(client, "b01-member")
     assert client.get(page).status_code == 200 and 'id="send"' not in client.get(page).text
+
+
+def test_a_filed_annual_summary_is_corrected_from_the_page(client):
+    as_user(client, "b01-secretary")
+    page = "/branch/b01/deeds"
+    shown = client.get(page).text
+    assert "更正年度总结" in shown
+    fields = {
+        "basic_facts": "全年开展创先争优活动的基本情况(更正)",
+        "experience": "坚持平时考核与集中考核相结合",
+        "problems": "学习深度和创新不足",
+        "plans": "明年继续完善考核办法",
+    }
+    empty = post(client, page, "/branch/b01/annual-summary/revision", {**fields, "reason": ""})
+    assert empty.status_code == 422
+    fixed = post(
+        client, page, "/branch/b01/annual-summary/revision", {**fields, "reason": "补充说明"}
+    )
+    assert fixed.status_code == 302
+    after = text_of(client.get(page).text)
+    assert "(更正)" in after and "已更正" in after
+    as_user(client, "b01-leader")
+    assert "更正年度总结" not in client.get(page).text  # the leader writes deeds, not summaries

@@ -140,6 +140,7 @@ class AnnualSummary(TenantAggregate):
         self.problems = problems
         self.plans = plans
         self.reported: dict[str, date] = {}
+        self.revisions = 1  # a correction adds one (``revise``)
 
     def report(self, to: str, on: date) -> None:
         require(
@@ -182,7 +183,7 @@ class AnnualSummary(TenantAggregate):
         self.experience = experience
         self.problems = problems
         self.plans = plans
-        self.revisions = getattr(self, "revisions", 1) + 1
+        self.revisions += 1
         self.reported = {}
 
 

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.commands.correspondence import ReviseAnnualSummary
 from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportAnnualSummary
 from cxzy_saas.application.permissions import BRANCH_WRITERS
-from cxzy_saas.web.api.annual_summaries import AnnualSummaryIn, SummaryReportIn
+from cxzy_saas.web.api.annual_summaries import (
+    AnnualSummaryIn,
+    SummaryReportIn,
+    SummaryRevisionIn,
+)
 from cxzy_saas.web.pages import bp
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import branch_app, campaign_year
@@ -47,3 +52,19 @@ def branch_annual_summary_report(code: str) -> str | Response | tuple[str, int]:
     ):
         return done(code, year, ("年度总结已报告", "Summary reported"), "#summary")
     return deeds_page(code, {"report": form}), 422
+
+
+@bp.post("/branch/<code>/annual-summary/revision")
+@signed_in
+def branch_annual_summary_revision(code: str) -> str | Response | tuple[str, int]:
+    """Correct the filed summary: a new revision, the earlier kept in the history."""
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    form = typed()
+    app = branch_app(code)
+    if form.submit(
+        SummaryRevisionIn,
+        lambda b: app.revise_annual_summary(actor, ReviseAnnualSummary(year=year, **b)),
+    ):
+        return done(code, year, ("年度总结已更正,请重新报告", "Summary corrected"), "#summary")
+    return deeds_page(code, {"revision": form}), 422

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.commands.evaluation import WriteDeeds
-from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.web.api.deeds import DeedsIn
 from cxzy_saas.web.api.schemas import check_level
@@ -59,7 +59,8 @@ def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
         subjects=commended(app, year),
         summary=app.annual_summary(year) if has_summary else None,
         forms=forms_of(failed),
-        can_write=may(code, BRANCH_ASSESSORS),
+        can_write=may(code, BRANCH_ASSESSORS),  # deeds: a group leader writes their group's
+        can_summarise=may(code, BRANCH_WRITERS),
         today=today(),
         SUMMARY_FIELDS=SUMMARY_FIELDS,
         AUDIENCES=AUDIENCES,
