@@ -140,3 +140,41 @@ def test_a_filed_annual_summary_is_corrected_from_the_page(client):
     assert "(更正)" in after and "已更正" in after
     as_user(client, "b01-leader")
     assert "更正年度总结" not in client.get(page).text  # the leader writes deeds, not summaries
+
+
+def test_the_branch_commends_its_own_and_recommends_upward_from_the_page(client):
+    as_user(client, "b01-secretary")
+    page = "/branch/b01/deeds"
+    assert "党支部的表彰与向上级推荐" in client.get(page).text
+    none = post(
+        client,
+        page,
+        "/branch/b01/own-commendation",
+        {"subject": "group:g2", "text": "组织生活严密", "on": "2026-11-30"},
+    )
+    assert none.status_code == 422  # no form chosen
+    token_page = client.get(page).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', token_page)
+    assert token is not None
+    made = client.post(
+        "/branch/b01/own-commendation",
+        data={
+            "csrf_token": token.group(1),
+            "campaign": YEAR,
+            "subject": "group:g2",
+            "forms": ["notice", "prize"],
+            "text": "组织生活严密",
+            "on": "2026-11-30",
+        },
+    )
+    assert made.status_code == 302
+    shown = text_of(client.get(page).text)
+    assert "通报表扬、颁发奖品" in shown
+    upward = post(
+        client,
+        page,
+        "/branch/b01/own-commendation/upward",
+        {"subject": "group:g2", "reason": "事迹突出", "on": "2026-11-30"},
+    )
+    assert upward.status_code == 302
+    assert "已向上级推荐" in client.get(page).text
