@@ -178,3 +178,15 @@ def test_the_branch_commends_its_own_and_recommends_upward_from_the_page(client)
     )
     assert upward.status_code == 302
     assert "已向上级推荐" in client.get(page).text
+
+
+def test_the_assessment_page_shows_a_leader_their_group_and_a_member_their_own_row(client):
+    as_user(client, "b01-leader")
+    leader = client.get("/branch/b01/assessment?month=10").text
+    assert re.findall(r'id="grid-([^"]+)"', leader) == ["g1"]
+    as_user(client, "b01-secretary")
+    secretary = client.get("/branch/b01/assessment?month=10").text
+    assert {"g1", "g2", "groups"} <= set(re.findall(r'id="grid-([^"]+)"', secretary))
+    as_user(client, "b01-member")
+    member = client.get("/branch/b01/assessment?month=10").text
+    assert "B01003" in member and "B01001" not in member
