@@ -190,3 +190,9 @@ def test_the_assessment_page_shows_a_leader_their_group_and_a_member_their_own_r
     as_user(client, "b01-member")
     member = client.get("/branch/b01/assessment?month=10").text
     assert "B01003" in member and "B01001" not in member
+
+
+def test_the_nomination_page_shows_whom_the_half_year_review_recommended(client):
+    as_user(client, "b01-clerk")
+    shown = text_of(client.get("/branch/b01/nomination").text)
+    assert "半年初评推选表扬:" in shown and "推荐其他对象须写明理由" in shown

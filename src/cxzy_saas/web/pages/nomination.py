@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.commands.evaluation import Renominate, Shortlist, SubmitNomination
+from cxzy_saas.application.midyear import midyear_basis
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.errors import NotFound
@@ -105,8 +106,10 @@ def nomination_page(
         for level_lines in lines.values()
         for line in level_lines
     }
+    half_year = midyear_basis(app, year, app.score_inputs(year).plan)
     return render_template(
         "evaluation/nomination.html",
+        half_year=half_year,
         code=code,
         name=app.branch().name,
         year=year,
