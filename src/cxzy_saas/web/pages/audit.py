@@ -142,7 +142,6 @@ FIELDS = {
     "answer": ("答复", "answer"),
     "returned": ("退回的对象", "returned"),
     "submission": ("报送次数", "submission"),
-    "due": ("完成期限", "due"),
     "task": ("交办任务", "task"),
     "letter": ("请示或汇报", "letter"),
     "basic_facts": ("基本情况", "basic facts"),
