@@ -281,7 +281,8 @@ def test_a_small_branch_with_an_eligible_member_may_name_one():
     # decision 0018: rounded down ("不超过"), at least one where a member is eligible
     assert quota_limit(2, "1/3", eligible=1) == 1  # 2/3 -> 0, lifted to one
     assert quota_limit(1, "1/3", eligible=1) == 1
-    assert quota_limit(2, "1/3", eligible=0) == 0  # nobody eligible: nobody to name
+    assert quota_limit(2, "1/3", eligible=0) == 0  # nobody eligible: the share alone
+    assert quota_limit(3, "1/3", eligible=0) == 1  # the share alone still counts
     assert quota_limit(0, "1/3") == 0
     assert quota_limit(3, "1/3", eligible=3) == 1  # exactly a third
     assert quota_limit(4, "1/3", eligible=4) == 1  # 4/3 -> 1 (down)
@@ -292,4 +293,4 @@ def test_a_small_branch_with_an_eligible_member_may_name_one():
 def test_a_plan_may_round_the_quota_up():
     assert quota_limit(4, "1/3", rounding="up", eligible=4) == 2  # 4/3 -> 2
     assert quota_limit(3, "1/3", rounding="up", eligible=3) == 1  # exact: no rounding
-    assert quota_limit(2, "1/3", rounding="up", eligible=0) == 0
+    assert quota_limit(2, "1/3", rounding="up", eligible=0) == 1  # 2/3 -> 1 (up)

@@ -276,7 +276,8 @@ class WorkYear(BranchBase):
             )
             if self.spec.strength < 0.5 and quarter == 3:
                 continue  # the branch committee's own 组织生活 missed: overdue
-            life = self.day(month, 10, 28)
+            # Not drawn from the branch's random stream: the rest of the demo year stays as it was.
+            life = date(self.year, month, 26)
             self.add(
                 life, 16, "支部委员组织生活", functools.partial(self._committee_life, quarter, life)
             )
@@ -317,7 +318,7 @@ class WorkYear(BranchBase):
                 kind="committee-life",
                 on=on,
                 title=f"第{quarter}季度支部委员组织生活会",
-                attendees=self.rng.randint(3, 5),
+                attendees=4,
                 minutes="开展批评和自我批评,交心通气,查找不足",
             ),
         )

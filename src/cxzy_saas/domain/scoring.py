@@ -237,12 +237,12 @@ def quota_limit(
     The small-branch rule (decision 0018): the share is rounded down ("不超过" holds) or, where
     the plan says ``rounding = "up"``, up; and a branch with at least one eligible member
     (``eligible``: ranked, not vetoed; None: not known, counted as all) may always name one, so
-    that a third of a two-member branch is one, never a silent zero. A branch with no eligible
-    member gets zero."""
+    that a third of a two-member branch is one, never a silent zero. Without an eligible
+    member the share alone counts (nobody is lifted to one)."""
     exact = member_count * share(fraction)
     limit = math.ceil(exact) if rounding == "up" else math.floor(exact)
     candidates = member_count if eligible is None else eligible
-    return max(limit, 1) if candidates > 0 else 0
+    return max(limit, 1) if candidates > 0 else limit
 
 
 def vetoed(
