@@ -150,7 +150,7 @@ def test_the_branch_commends_its_own_and_recommends_upward_from_the_page(client)
         client,
         page,
         "/branch/b01/own-commendation",
-        {"subject": "group:g2", "text": "组织生活严密", "on": "2026-11-30"},
+        {"subject": "group:g3", "text": "组织生活严密", "on": "2026-11-30"},
     )
     assert none.status_code == 422  # no form chosen
     token_page = client.get(page).text
@@ -161,20 +161,20 @@ def test_the_branch_commends_its_own_and_recommends_upward_from_the_page(client)
         data={
             "csrf_token": token.group(1),
             "campaign": YEAR,
-            "subject": "group:g2",
+            "subject": "group:g3",
             "forms": ["notice", "prize"],
             "text": "组织生活严密",
             "on": "2026-11-30",
         },
     )
-    assert made.status_code == 302
+    assert made.status_code == 302, text_of(made.text)[:3000]
     shown = text_of(client.get(page).text)
     assert "通报表扬、颁发奖品" in shown
     upward = post(
         client,
         page,
         "/branch/b01/own-commendation/upward",
-        {"subject": "group:g2", "reason": "事迹突出", "on": "2026-11-30"},
+        {"subject": "group:g3", "reason": "事迹突出", "on": "2026-11-30"},
     )
     assert upward.status_code == 302
     assert "已向上级推荐" in client.get(page).text
