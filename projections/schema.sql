@@ -105,6 +105,21 @@ CREATE TABLE IF NOT EXISTS rm_inspections (
     PRIMARY KEY (tenant, year, quarter)
 );
 
+-- Duties a branch owes beside its assessments and inspections (issue 13): tasks the committee
+-- assigned (kind 'task', ref the task's id, due its date, done_on the branch's report), and the
+-- branch committee's quarterly meetings (kind a meeting kind, ref the quarter 2026-Q1, done_on
+-- the meeting's date). A missing row, or one not done by its due date, is overdue work.
+CREATE TABLE IF NOT EXISTS rm_duties (
+    tenant TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    due TEXT NOT NULL,
+    done_on TEXT,
+    PRIMARY KEY (tenant, kind, ref)
+);
+
 -- daily records per month (activity trend); retracted ones subtract
 CREATE TABLE IF NOT EXISTS rm_record_counts (
     tenant TEXT NOT NULL,

@@ -119,6 +119,56 @@ def test_a_submitted_nomination_is_neither_revised_nor_submitted_again():
     assert names(nomination) == ["Started", "Shortlisted", "Submitted"]
 
 
+def test_a_returned_nomination_is_answered_with_a_new_submission_keeping_the_history():
+    nomination = Nomination.shortlist(2026, pick("M001"), rows(1, 2), {"member": 1})
+    nomination.submit(date(2026, 12, 15))
+    with pytest.raises(StateConflict, match="nothing of submission 1 was returned"):
+        nomination.renominate([], "答复", pick("M002"), rows(1, 2), {"member": 1}, DECEMBER.date())
+    returned = [{"level": "member", "subject": "M001", "reason": "材料不具体"}]
+    with pytest.raises(InvalidInput):
+        nomination.renominate(
+            returned, " ", pick("M001"), rows(1, 2), {"member": 1}, DECEMBER.date()
+        )
+    number = nomination.renominate(
+        returned, "已补充材料", pick("M001"), rows(1, 2), {"member": 1}, date(2026, 12, 17)
+    )
+    assert number == 2 and nomination.submitted_on == date(2026, 12, 17)
+    assert nomination.submitted[1][0]["subject"] == nomination.submitted[2][0]["subject"] == "M001"
+    assert nomination.reopenings == [
+        {"submission": 1, "returned": returned, "answer": "已补充材料"}
+    ]
+    assert names(nomination)[-3:] == ["Reopened", "Shortlisted", "Submitted"]
+
+
+@pytest.mark.parametrize(
+    ("basis", "entries", "refused"),
+    [
+        ("advice", pick("M001"), None),  # recommended at the half-year: no reason asked
+        ("advice", pick("M002"), "not recommended at the half-year review"),
+        ("advice", pick("M002", reason="下半年表现突出"), None),
+        ("condition", pick("M002", reason="下半年表现突出"), "admits only those recommended"),
+        ("off", pick("M002"), None),
+    ],
+)
+def test_the_half_year_recommendation_counts_as_the_plan_says(basis, entries, refused):
+    half_year = {"group": [], "member": ["M001", "M003"]}
+    ranking = rows(1, 1)  # tied: either alone follows the ranking
+    if refused:
+        with pytest.raises(InvalidInput, match=refused):
+            Nomination.shortlist(2026, entries, ranking, {}, midyear=half_year, basis=basis)
+        return
+    nomination = Nomination.shortlist(2026, entries, ranking, {}, midyear=half_year, basis=basis)
+    entry = nomination.entries[0]
+    assert entry.get("midyear", True) is (entry["subject"] == "M001") or basis == "off"
+
+
+def test_no_half_year_recommendation_recorded_asks_nothing():
+    nomination = Nomination.shortlist(
+        2026, pick("M002"), rows(1, 1), {}, midyear=None, basis="condition"
+    )
+    assert nomination.entries[0]["subject"] == "M002"
+
+
 # --- Decisions (the committee's log) ----------------------------------------------------------
 
 

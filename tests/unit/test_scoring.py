@@ -171,7 +171,7 @@ def test_band_boundaries():
 def test_quota_limit_is_one_third_rounded_down():
     assert quota_limit(14, "1/3") == 4  # 14/3 = 4.67 -> 4
     assert quota_limit(9, "1/3") == 3  # 9/3 = 3 exactly: "不超过" includes the bound
-    assert quota_limit(2, "1/3") == 0  # 2/3 = 0.67 -> 0
+    assert quota_limit(2, "1/3") == 1  # 2/3 = 0.67 -> 0, but a small branch names one (0018)
     assert quota_limit(30, "1/3") == 10  # 30/3 = 10
     # a third written as a decimal by an earlier plan is still a third
     assert quota_limit(9, 0.3333) == 3
@@ -275,3 +275,22 @@ def test_rank_compares_scores_rounded_to_two_decimals():
     ranked = rank(rows, key=lambda row: row[1])
     # round(89.996, 2) = 90.0 first; round(89.994, 2) = 89.99 ties with 89.99, given order kept
     assert [(r, row[0]) for r, row in ranked] == [(1, "r"), (2, "p"), (2, "q")]
+
+
+def test_a_small_branch_with_an_eligible_member_may_name_one():
+    # decision 0018: rounded down ("不超过"), at least one where a member is eligible
+    assert quota_limit(2, "1/3", eligible=1) == 1  # 2/3 -> 0, lifted to one
+    assert quota_limit(1, "1/3", eligible=1) == 1
+    assert quota_limit(2, "1/3", eligible=0) == 0  # nobody eligible: the share alone
+    assert quota_limit(3, "1/3", eligible=0) == 1  # the share alone still counts
+    assert quota_limit(0, "1/3") == 0
+    assert quota_limit(3, "1/3", eligible=3) == 1  # exactly a third
+    assert quota_limit(4, "1/3", eligible=4) == 1  # 4/3 -> 1 (down)
+    assert quota_limit(5, "1/3", eligible=5) == 1
+    assert quota_limit(6, "1/3", eligible=6) == 2
+
+
+def test_a_plan_may_round_the_quota_up():
+    assert quota_limit(4, "1/3", rounding="up", eligible=4) == 2  # 4/3 -> 2
+    assert quota_limit(3, "1/3", rounding="up", eligible=3) == 1  # exact: no rounding
+    assert quota_limit(2, "1/3", rounding="up", eligible=0) == 1  # 2/3 -> 1 (up)

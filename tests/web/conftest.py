@@ -25,6 +25,7 @@ from cxzy_saas.web.app import create_app
 COMMITTEE = "demo"
 YEAR = 2026
 NEW_GROUP = "g9"  # in b01, with two members, never assessed
+NEW_LEADER = "b01-g9-leader"  # leads g9
 WAITING_BRANCH = "b03"  # its plan for the year is submitted and waits for the committee
 PUBLIC_URL = "https://cxzy.example.org"  # where raters reach the server (printed on slips)
 
@@ -59,6 +60,16 @@ def build_small_demo(folder: Path) -> Demo:
                 EnrolMember(member_no=no, name=name, group=NEW_GROUP, joined_on=date(2020, 7, 1))
                 for no, name in zip(demo.new_members, ("甲新员", "乙新员"), strict=True)
             ],
+        )
+        # The leader of the new group (the demo's b01-leader leads g1).
+        committee = tenancy.committee(COMMITTEE)
+        committee.register_user(
+            system(COMMITTEE),
+            RegisterUser(username=NEW_LEADER, display_name=NEW_LEADER, password=DEMO_PASSWORD),
+        )
+        committee.grant(
+            system(COMMITTEE),
+            Grant(username=NEW_LEADER, role="group-leader", tenant="b01", group=NEW_GROUP),
         )
         ballot_id, codes = b01.open_ballot(
             system("b01"),

@@ -43,6 +43,8 @@ def api(tmp_path_factory):
         "ballots": str(b01.ballots(2026)[0].id),
         "subject": deeds["subject"],
         "amendments": str(uuid.uuid4()),
+        "letter": str(b01.letters(2026)[0].id),
+        "task": str(tenancy.committee("demo").tasks(2026, "b01")[0].id),
     }
     tenancy.close()
     app = app_for(settings)

@@ -71,6 +71,8 @@ def api(tmp_path_factory):
         "records": str(b01.daily_records(2026)[0].id),
         "ballots": str(b01.ballots(2026)[0].id),
     }
+    samples["letter"] = str(b01.letters(2026)[0].id)
+    samples["task"] = str(tenancy.committee("demo").tasks(2026, "b01")[0].id)
     tenancy.close()
     return settings, app, client, tokens, samples, ids
 

@@ -20,7 +20,15 @@ from cxzy_saas.projections.db import TABLES, SQLiteReadModel
 from cxzy_saas.web import read_model_of
 from cxzy_saas.web.app import create_app
 from cxzy_saas.web.pages.readmodels import rebuild_in_place
-from tests.web.conftest import COMMITTEE, NEW_GROUP, Demo, as_user, build_small_demo, csrf_token
+from tests.web.conftest import (
+    COMMITTEE,
+    NEW_GROUP,
+    NEW_LEADER,
+    Demo,
+    as_user,
+    build_small_demo,
+    csrf_token,
+)
 
 ITEMS = [f"M{i}" for i in range(1, 7)]
 
@@ -182,7 +190,7 @@ def upload_as_other_branch(client, data: bytes):  # type: ignore[no-untyped-def]
 
 
 def test_a_months_scores_import_lands_in_the_assessments_and_exports_back(client, demo):
-    as_user(client, "b01-leader")
+    as_user(client, NEW_LEADER)
     first, second = demo.new_members
     bad = csv_file(
         "党员编号,姓名," + ",".join(ITEMS),

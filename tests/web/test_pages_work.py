@@ -14,6 +14,7 @@ import pytest
 from cxzy_saas.web import tenancy_of
 from tests.web.conftest import (
     NEW_GROUP,
+    NEW_LEADER,
     WAITING_BRANCH,
     YEAR,
     Demo,
@@ -210,7 +211,7 @@ def test_a_measure_is_filed_reported_acknowledged_and_marked_done(client, app, d
         == 302
     )
     assert branch(app).measure(measure.id).reported_to == "group"
-    as_user(client, "b01-leader")
+    as_user(client, NEW_LEADER)
     assert (
         post(
             client, "/branch/b01/measures", f"{base}/acknowledgement", note="同意", on="2026-11-21"
@@ -234,7 +235,7 @@ def test_a_measure_is_filed_reported_acknowledged_and_marked_done(client, app, d
 
 
 def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client, app, demo):
-    as_user(client, "b01-leader")
+    as_user(client, NEW_LEADER)
     member = demo.new_members[1]
     # The demo's records run to late December: the last day of the year comes first.
     form = {
@@ -279,7 +280,7 @@ def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client,
         in shown[shown.index(f'id="r-{record.id}"') - 5 : shown.index(f'id="r-{record.id}"') + 80]
     )
     assert "主动参加社区志愿服务" in item and "已撤回" in item and "记错了对象" in item
-    assert "撤回了 2026-12-31 的上述记载" in item and "b01-leader" in item
+    assert "撤回了 2026-12-31 的上述记载" in item and NEW_LEADER in item
 
 
 def test_the_records_are_newest_first_and_paginated(client, app):

@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
+from cxzy_saas.application.branch_commendation import BranchCommending
+from cxzy_saas.application.branch_plans import BranchPlans
 from cxzy_saas.application.commands.plans import SubmitPlan
-from cxzy_saas.application.evaluation import EvaluationCommands
+from cxzy_saas.application.correspondence import BranchCorrespondence
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.application.renomination import RenominationCommands
 from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.errors import Forbidden, StateConflict
 from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class BranchApplication(EvaluationCommands):
+class BranchApplication(RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans):
     name = TenantApplication.name
     plan_writers = BRANCH_WRITERS
     # Set by the tenancy: this branch's committee (for the campaign and its decisions).

@@ -19,6 +19,7 @@ from cxzy_saas.application.commands.committee import (
 )
 from cxzy_saas.application.commands.evaluation import DecideNominee
 from cxzy_saas.application.commands.plans import DecidePlan
+from cxzy_saas.application.correspondence import CommitteeCorrespondence
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS, SYSTEM
 from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.archive import ArchiveSeal
@@ -70,7 +71,7 @@ class RegistryApplication(TenantApplication):
             self.save(registry)
 
 
-class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
+class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, CommitteeCorrespondence):
     name = TenantApplication.name
     plan_writers = COMMITTEE_WRITERS
     # Set by the tenancy: the application of one of this committee's branches (for reads).
@@ -284,10 +285,10 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands):
                     subject = branch
                 else:
                     subject = entry["subject"]
-                    submission = names.nomination(year).submissions
-                    decision = self.decision(
-                        branch, "nominee", f"{year}:{entry['level']}:{subject}", submission
-                    )
+                    # The latest decision on the subject, in whichever submission it was made
+                    # (a re-nomination after a return leaves the earlier approvals standing).
+                    decided = names.nominee_decisions(names.nomination(year))
+                    decision = decided.get((entry["level"], subject))
                     if decision is None or decision.outcome != "approved":
                         raise StateConflict(
                             "commendation.not_approved",

@@ -21,7 +21,9 @@ from cxzy_saas.application.commands.evaluation import (
     SubmitNomination,
     WriteDeeds,
 )
-from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
+from cxzy_saas.application.leaders import check_leads
+from cxzy_saas.application.midyear import midyear_basis
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, StateConflict
@@ -77,6 +79,7 @@ class EvaluationCommands(BallotCommands):
     def file_group_summary(self, actor: Actor, command: FileGroupSummary) -> None:
         with self.acting(actor, BRANCH_WRITERS | {"group-leader"}):
             self.check_subject("group", command.group)
+            check_leads(self, actor, "group", command.group, writing=True)
             review = self.review(command.year, command.stage)
             review.file_group_summary(command.group, command.text)
             self.save(review)
@@ -161,11 +164,12 @@ class EvaluationCommands(BallotCommands):
                 for level in ("group", "member")
             }
             quota = scores.quota(inputs)
+            half_year = midyear_basis(self, year, inputs.plan)
             if self.exists(Nomination.id_for(self.tenant, year)):
                 nomination = self.nomination(year)
-                nomination.revise(entries, ranking, quota)
+                nomination.revise(entries, ranking, quota, **half_year)
             else:
-                nomination = Nomination.shortlist(year, entries, ranking, quota)
+                nomination = Nomination.shortlist(year, entries, ranking, quota, **half_year)
             self.save(nomination)
 
     def submit_nomination(self, actor: Actor, command: SubmitNomination) -> int:
@@ -181,8 +185,10 @@ class EvaluationCommands(BallotCommands):
 
     def write_deeds(self, actor: Actor, command: WriteDeeds) -> None:
         c = command
-        with self.acting(actor, BRANCH_WRITERS):
+        # A group leader writes their own group's deeds (and its members'); the branch any.
+        with self.acting(actor, BRANCH_ASSESSORS):
             self.subject_name(c.level, c.subject)
+            check_leads(self, actor, c.level, c.subject, writing=True)
             deeds_id = DeedMaterial.id_for(self.tenant, c.year, c.level, c.subject)
             if self.exists(deeds_id):
                 deeds = self.load(DeedMaterial, deeds_id, "deeds.not_found")

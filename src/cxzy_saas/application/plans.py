@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from cxzy_saas.application.catalogue import default_plan_content
@@ -29,16 +30,26 @@ class PlanCommands(FinalYears):
         return self.exists(Plan.id_for(self.tenant, year))
 
     def draft_plan(self, actor: Actor, command: DraftPlan) -> UUID:
-        """Draft the plan for the year, from the default catalogue unless the command has a
+        """Draft the plan for the year, from :meth:`plan_template` unless the command has a
         ``content``."""
         year = command.year
         with self.acting(actor, self.plan_writers):
             self.check_campaign(year)
             if self.has_plan(year):
                 raise AlreadyExists("plan.exists", year=year)
-            plan = Plan.draft(year, command.content or default_plan_content(), command.drafter)
+            content = command.content or self.plan_template(year)
+            self.check_template_limits(year, content)
+            plan = Plan.draft(year, content, command.drafter)
             self.save(plan)
             return plan.id
+
+    def plan_template(self, year: int) -> dict[str, Any]:
+        """What a plan drafted without content starts from: the default catalogue (a branch's
+        starts from its committee's plan: ``BranchPlans``)."""
+        return default_plan_content()
+
+    def check_template_limits(self, year: int, content: dict[str, Any]) -> None:
+        """Nothing limits the committee's own plan (a branch's: ``BranchPlans``)."""
 
     def discuss_plan(self, actor: Actor, command: DiscussPlan) -> None:
         with self.acting(actor, self.plan_writers):
@@ -49,6 +60,7 @@ class PlanCommands(FinalYears):
     def revise_plan(self, actor: Actor, command: RevisePlan) -> None:
         with self.acting(actor, self.plan_writers):
             plan = self.plan(command.year)
+            self.check_template_limits(command.year, command.content)
             plan.revise(command.content, command.note, answering=self.return_to_answer(plan))
             self.save(plan)
 

@@ -18,6 +18,7 @@ from cxzy_saas.application.commands.work import (
     ReportMeasure,
     RetractRecord,
 )
+from cxzy_saas.application.leaders import check_leads
 from cxzy_saas.application.organisation import OrganisationCommands
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.application.plans import PlanCommands
@@ -98,6 +99,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
     def acknowledge_measure(self, actor: Actor, command: AcknowledgeMeasure) -> None:
         with self.acting(actor, BRANCH_ASSESSORS):
             measure = self.measure(command.measure_id)
+            check_leads(self, actor, measure.level, measure.subject)
             measure.acknowledge(command.note, command.on)
             self.save(measure)
 
@@ -115,6 +117,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         with self.acting(actor, BRANCH_ASSESSORS):
             self.check_campaign(c.year)
             self.check_subject(c.level, c.subject)
+            check_leads(self, actor, c.level, c.subject)
             content, _ = self.plan_content(c.year)
             record = DailyRecord.record(
                 c.year, c.on, c.level, c.subject, c.criterion, c.text, c.evidence, content
@@ -128,6 +131,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
     def retract_record(self, actor: Actor, command: RetractRecord) -> None:
         with self.acting(actor, BRANCH_ASSESSORS):
             record = self.daily_record(command.record_id)
+            check_leads(self, actor, record.level, record.subject)
             record.retract(command.reason)
             self.save(record)
 
@@ -163,6 +167,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             new = []
             for subject, points in scores.items():
                 self.check_subject(level, subject)
+                check_leads(self, actor, level, subject)
                 if self.exists(Assessment.id_for(self.tenant, year, level, subject, period)):
                     raise AlreadyExists(
                         "assessment.assessed_already",
@@ -194,6 +199,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
         c = command
         with self.acting(actor, BRANCH_ASSESSORS):
             assessment = self.assessment(c.year, c.month, c.level, c.subject)
+            check_leads(self, actor, c.level, c.subject)
             # Checked against the items of the version it was assessed under, which scores it.
             content = self.plan(c.year).content_of(assessment.plan_version)
             assessment.correct(c.item, c.points, c.reason, content)

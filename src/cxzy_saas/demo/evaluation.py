@@ -223,6 +223,12 @@ class EvaluationYear(BranchBase):
                 members[-1] = outsider  # the branch departs from the ranking, and says why
         entries = [self.entry(r, len(members)) for r in members]
         entries += [self.entry(r, len(groups)) for r in groups]
+        # The half-year recommendation is the basis (decision 0018): one it did not name needs
+        # the branch's reason.
+        recommended = app.review(self.year, "midyear").recommended
+        for entry in entries:
+            if entry["subject"] not in recommended[entry["level"]] and "reason" not in entry:
+                entry["reason"] = "半年初评后进步明显,全年表现突出,经支委会研究推荐"
         app.shortlist(self.clerk, Shortlist(year=self.year, entries=entries))
         app.submit_nomination(
             self.clerk, SubmitNomination(year=self.year, on=date(self.year, 12, 10))

@@ -11,6 +11,7 @@ from typing import Any
 from cxzy_saas.application.commands.committee import (
     Acknowledge,
     AssessBranch,
+    Grant,
 )
 from cxzy_saas.application.commands.work import (
     AcknowledgeMeasure,
@@ -156,6 +157,7 @@ class WorkYear(BranchBase):
 
     def assessments(self) -> None:
         s = self.spec.strength
+        self.add(date(self.year, 1, 6), 9, "党小组长授权(第一党小组)", self._grant_leader)
         for month in range(1, 13):
             if s < 0.5 and month in (5, 9):
                 continue  # never done: overdue work the committee sees
@@ -173,6 +175,15 @@ class WorkYear(BranchBase):
                 f"党委考核第{quarter}季度",
                 functools.partial(self._assess_branch, quarter, on),
             )
+
+    def _grant_leader(self) -> None:
+        """The demo's ``<code>-leader`` leads the branch's first group (its grant names it)."""
+        system = Actor(user="system", role="system", tenant=self.committee)
+        first = self.app().groups()[0].code
+        grant = Grant(
+            username=f"{self.code}-leader", role="group-leader", tenant=self.code, group=first
+        )
+        self.cte().grant(system, grant)
 
     def points(self, q: float, item_max: float) -> float:
         value = clip(self.rng.gauss(0.35 + 0.6 * q, 0.08), 0.0, 1.0) * item_max
@@ -192,7 +203,10 @@ class WorkYear(BranchBase):
             }
             if members:
                 leader = Actor(
-                    user=f"{self.code}-{group.code}-leader", role="group-leader", tenant=self.code
+                    user=f"{self.code}-{group.code}-leader",
+                    role="group-leader",
+                    tenant=self.code,
+                    group=group.code,
                 )
                 app.assess_month(
                     leader,
@@ -260,6 +274,13 @@ class WorkYear(BranchBase):
                 "支委会讨论",
                 functools.partial(self._discuss, quarter, meeting),
             )
+            if self.spec.strength < 0.5 and quarter == 3:
+                continue  # the branch committee's own 组织生活 missed: overdue
+            # Not drawn from the branch's random stream: the rest of the demo year stays as it was.
+            life = date(self.year, month, 26)
+            self.add(
+                life, 16, "支部委员组织生活", functools.partial(self._committee_life, quarter, life)
+            )
 
     def _inspect(self, quarter: int, on: date) -> None:
         self.app().record_inspection(
@@ -285,5 +306,19 @@ class WorkYear(BranchBase):
                 title=f"第{quarter}季度支委会",
                 attendees=self.rng.randint(3, 5),
                 minutes="分析创先争优形势,查找问题,提出改进意见",
+            ),
+        )
+
+    def _committee_life(self, quarter: int, on: date) -> None:
+        """The branch committee's members hold their own 组织生活 every three months."""
+        self.app().record_meeting(
+            self.clerk,
+            RecordMeeting(
+                year=self.year,
+                kind="committee-life",
+                on=on,
+                title=f"第{quarter}季度支部委员组织生活会",
+                attendees=4,
+                minutes="开展批评和自我批评,交心通气,查找不足",
             ),
         )

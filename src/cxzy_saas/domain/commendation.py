@@ -140,6 +140,7 @@ class AnnualSummary(TenantAggregate):
         self.problems = problems
         self.plans = plans
         self.reported: dict[str, date] = {}
+        self.revisions = 1  # a correction adds one (``revise``)
 
     def report(self, to: str, on: date) -> None:
         require(
@@ -154,3 +155,131 @@ class AnnualSummary(TenantAggregate):
     @event("Reported")
     def _reported(self, to: str, on: date) -> None:
         self.reported[to] = on
+
+    def revise(
+        self, basic_facts: str, experience: str, problems: str, plans: str, reason: str
+    ) -> None:
+        """Correct the filed summary: a new revision, the earlier ones kept in the history. A
+        revision after it was reported is reported again (the reports are cleared).
+
+        Raises:
+            InvalidInput: an empty part or reason; nothing changed.
+        """
+        revised = {
+            "basic_facts": require_text(basic_facts, "basic_facts"),
+            "experience": require_text(experience, "experience"),
+            "problems": require_text(problems, "problems"),
+            "plans": require_text(plans, "plans"),
+        }
+        current = {k: getattr(self, k) for k in revised}
+        require(revised != current, "summary.unchanged", field="basic_facts")
+        self._revised(**revised, reason=require_text(reason, "reason", max_length=2000))
+
+    @event("Revised")
+    def _revised(
+        self, basic_facts: str, experience: str, problems: str, plans: str, reason: str
+    ) -> None:
+        self.basic_facts = basic_facts
+        self.experience = experience
+        self.problems = problems
+        self.plans = plans
+        self.revisions += 1
+        self.reported = {}
+
+
+# The forms a branch commends its own in (表彰形式), as the text lists them.
+FORMS = {"notice": "通报表扬", "certificate": "颁发奖状证书", "prize": "颁发奖品"}
+
+
+class BranchCommendation(TenantAggregate):
+    """The branch's own commendation of its advanced groups and excellent members (通报表扬,
+    奖状证书, 奖品), and its recommendation upward of outstanding ones (提请上级党委表彰).
+
+    The text: "对评选出的先进党小组,要进行表彰,表彰形式有通报表扬,颁发奖状证书和奖品等,对事迹
+    突出的党小组,党支部还可向上级党委推荐"; "对评选出来的优秀共产党员,党支部或党委要进行表彰".
+    """
+
+    @staticmethod
+    def create_id(tenant: str, year: int) -> UUID:
+        return BranchCommendation.id_for(tenant, year)
+
+    @staticmethod
+    def id_for(tenant: str, year: int) -> UUID:
+        return stable_id(tenant, "branch-commendation", year)
+
+    @event("Started")
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.commended: list[dict[str, Any]] = []
+        self.recommended: list[dict[str, Any]] = []
+
+    def commend(
+        self, level: str, subject: str, name: str, forms: Sequence[str], text: str, on: date
+    ) -> None:
+        """Commend one group or member in ``forms`` (keys of :data:`FORMS`).
+
+        Raises:
+            InvalidInput: a level not group or member, no form or an unknown one, no text.
+            StateConflict: commended already this year.
+        """
+        require(level in ("group", "member"), "commendation.branch_levels", field="level")
+        chosen = list(dict.fromkeys(forms))
+        require(
+            bool(chosen) and all(f in FORMS for f in chosen),
+            "commendation.forms",
+            field="forms",
+            choices=tuple(FORMS),
+        )
+        if any(c["level"] == level and c["subject"] == subject for c in self.commended):
+            raise StateConflict("commendation.commended_already", subject=subject)
+        self._commended(
+            level=level,
+            subject=subject,
+            name=name,
+            forms=chosen,
+            text=require_text(text, "text", max_length=5000),
+            on=on,
+        )
+
+    @event("Commended")
+    def _commended(
+        self, level: str, subject: str, name: str, forms: list[str], text: str, on: date
+    ) -> None:
+        self.commended.append(
+            {
+                "level": level,
+                "subject": subject,
+                "name": name,
+                "forms": forms,
+                "text": text,
+                "on": on,
+            }
+        )
+
+    def recommend_upward(self, level: str, subject: str, name: str, reason: str, on: date) -> None:
+        """Recommend a group or member the branch commended to the committee for its own
+        commendation (事迹突出,提请上级党委表彰).
+
+        Raises:
+            StateConflict: not commended by the branch, or recommended already.
+            InvalidInput: no reason.
+        """
+        if not any(c["level"] == level and c["subject"] == subject for c in self.commended):
+            raise StateConflict("commendation.not_commended", subject=subject)
+        if any(r["level"] == level and r["subject"] == subject for r in self.recommended):
+            raise StateConflict("commendation.recommended_already", subject=subject)
+        self._recommended_upward(
+            level=level,
+            subject=subject,
+            name=name,
+            reason=require_text(reason, "reason", max_length=5000),
+            on=on,
+        )
+
+    @event("RecommendedUpward")
+    def _recommended_upward(
+        self, level: str, subject: str, name: str, reason: str, on: date
+    ) -> None:
+        self.recommended.append(
+            {"level": level, "subject": subject, "name": name, "reason": reason, "on": on}
+        )

@@ -146,9 +146,12 @@ class Nomination(TenantAggregate):
         entries: Sequence[Mapping[str, Any]],
         ranking: Mapping[str, Sequence[Mapping[str, Any]]],
         quota: Mapping[str, int | None],
+        *,
+        midyear: Mapping[str, Sequence[str]] | None = None,
+        basis: str = "off",
     ) -> Nomination:
         nomination = cls(year=year)
-        nomination.revise(entries, ranking, quota)
+        nomination.revise(entries, ranking, quota, midyear=midyear, basis=basis)
         return nomination
 
     @event("Started")
@@ -158,17 +161,26 @@ class Nomination(TenantAggregate):
         self.ranking: dict[str, list[dict[str, Any]]] = {}
         self.submissions = 0
         self.submitted_on: date | None = None
+        # What each submission listed, and each re-opening after a return (kept in history).
+        self.submitted: dict[int, list[dict[str, Any]]] = {}
+        self.reopenings: list[dict[str, Any]] = []
 
     def revise(
         self,
         entries: Sequence[Mapping[str, Any]],
         ranking: Mapping[str, Sequence[Mapping[str, Any]]],
         quota: Mapping[str, int | None],
+        *,
+        midyear: Mapping[str, Sequence[str]] | None = None,
+        basis: str = "off",
     ) -> None:
         """Set the shortlist. ``ranking[level]`` is the computed advice: rows of subject,
         composite, rank, and veto (a reason, or None); no names (an erased member's name must
         not stay in the log; older logs hold them, and are read as erased when the member is).
-        ``quota[level]`` is the most entries.
+        ``quota[level]`` is the most entries. ``midyear``: whom the half-year review
+        recommended, by level (None or empty: no recommendation recorded, nothing asked);
+        ``basis``: the plan's ``midyear_basis`` (decision 0018): "advice" (one not recommended
+        departs from the advice and needs a reason), "condition" (only those recommended), "off".
 
         Raises:
             StateConflict: after submission.
@@ -236,6 +248,23 @@ class Nomination(TenantAggregate):
                 entry.update(
                     composite=row["composite"], rank=row["rank"], departs=departed, reason=reason
                 )
+                if basis != "off" and midyear and any(midyear.values()):
+                    listed = entry["subject"] in midyear.get(level, ())
+                    require(
+                        listed or basis != "condition",
+                        "nomination.not_recommended_midyear",
+                        field="entries",
+                        level=level,
+                        subject=entry["subject"],
+                    )
+                    require(
+                        listed or reason != "",
+                        "nomination.midyear_needs_reason",
+                        field="entries",
+                        level=level,
+                        subject=entry["subject"],
+                    )
+                    entry.update(midyear=listed, departs=departed or not listed)
         require(
             all(e.get("level") in ("group", "member") for e in checked),
             "nomination.entries_level",
@@ -262,6 +291,47 @@ class Nomination(TenantAggregate):
     def _submitted(self, on: date, submission: int) -> None:
         self.submitted_on = on
         self.submissions = submission
+        self.submitted[submission] = [dict(e) for e in self.entries]
+
+    def renominate(
+        self,
+        returned: Sequence[Mapping[str, str]],
+        answer: str,
+        entries: Sequence[Mapping[str, Any]],
+        ranking: Mapping[str, Sequence[Mapping[str, Any]]],
+        quota: Mapping[str, int | None],
+        on: date,
+        *,
+        midyear: Mapping[str, Sequence[str]] | None = None,
+        basis: str = "off",
+    ) -> int:
+        """After the committee returned nominees of the latest submission: a new submission
+        (number + 1) that answers the return's reasons, with the new shortlist. The earlier
+        submissions, the returns and the answer stay in the history.
+
+        ``returned``: the latest submission's returned nominees ({"level", "subject",
+        "reason"}, the committee's reason); ``quota``: what is left of it beside the nominees
+        already approved.
+
+        Raises:
+            StateConflict: nothing submitted, or nothing of the latest submission returned.
+            InvalidInput: no answer; a shortlist refused as :meth:`revise` refuses it.
+        """
+        if self.submitted_on is None:
+            raise StateConflict("nomination.not_submitted_yet", year=self.year)
+        if not returned:
+            raise StateConflict("nomination.nothing_returned", submission=self.submissions)
+        answer = require_text(answer, "answer", max_length=5000)
+        self._reopened(
+            submission=self.submissions, returned=[dict(r) for r in returned], answer=answer
+        )
+        self.revise(entries, ranking, quota, midyear=midyear, basis=basis)
+        return self.submit(on)
+
+    @event("Reopened")
+    def _reopened(self, submission: int, returned: list[dict[str, str]], answer: str) -> None:
+        self.submitted_on = None
+        self.reopenings.append({"submission": submission, "returned": returned, "answer": answer})
 
     def entry(self, level: str, subject: str) -> dict[str, Any] | None:
         return next(

@@ -23,22 +23,31 @@ from cxzy_saas.domain import (
     ballot,
     commendation,
     committee,
+    correspondence,
     decisions,
     evaluation,
     organisation,
     plan,
+    tasks,
     work,
 )
 from cxzy_saas.domain.accounts import Account
 from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.ballot import Ballot
 from cxzy_saas.domain.base import TenantAggregate
-from cxzy_saas.domain.commendation import AnnualSummary, Commendation, DeedMaterial
+from cxzy_saas.domain.commendation import (
+    AnnualSummary,
+    BranchCommendation,
+    Commendation,
+    DeedMaterial,
+)
 from cxzy_saas.domain.committee import Committee, Registry
+from cxzy_saas.domain.correspondence import Letter, Reply
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.evaluation import Nomination, Review
 from cxzy_saas.domain.organisation import Branch, Group, Member
 from cxzy_saas.domain.plan import Campaign, Plan
+from cxzy_saas.domain.tasks import Task, TaskReport
 from cxzy_saas.domain.work import Assessment, DailyRecord, Inspection, Measure, Meeting
 
 EventClass = type[Any]  # a subclass of its aggregate's ``Event``, made by the library
@@ -54,6 +63,8 @@ MODULES = (
     evaluation,
     ballot,
     commendation,
+    tasks,
+    correspondence,
     archive,
 )
 
@@ -182,6 +193,7 @@ MeetingRecorded = _event(Meeting, "Recorded")
 NominationStarted = _event(Nomination, "Started")
 NominationShortlisted = _event(Nomination, "Shortlisted")
 NominationSubmitted = _event(Nomination, "Submitted")
+NominationReopened = _event(Nomination, "Reopened")
 
 ReviewStarted = _event(Review, "Started")
 ReviewSummaryFiled = _event(Review, "SummaryFiled")
@@ -198,12 +210,23 @@ BallotClosed = _event(Ballot, "Closed")
 
 AnnualSummaryFiled = _event(AnnualSummary, "Filed")
 AnnualSummaryReported = _event(AnnualSummary, "Reported")
+AnnualSummaryRevised = _event(AnnualSummary, "Revised")
 
 CommendationStarted = _event(Commendation, "Started")
 CommendationNamed = _event(Commendation, "Named")
 
 DeedMaterialDrafted = _event(DeedMaterial, "Drafted")
 DeedMaterialRevised = _event(DeedMaterial, "Revised")
+
+BranchCommendationStarted = _event(BranchCommendation, "Started")
+BranchCommendationCommended = _event(BranchCommendation, "Commended")
+BranchCommendationRecommendedUpward = _event(BranchCommendation, "RecommendedUpward")
+
+TaskAssigned = _event(Task, "Assigned")
+TaskReportReported = _event(TaskReport, "Reported")
+
+LetterSent = _event(Letter, "Sent")
+ReplyGiven = _event(Reply, "Given")
 
 ArchiveSealSealed = _event(ArchiveSeal, "Sealed")
 ArchiveSealAmendmentOpened = _event(ArchiveSeal, "AmendmentOpened")

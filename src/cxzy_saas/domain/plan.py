@@ -39,6 +39,24 @@ TEXT_FIELDS = (
 )
 
 
+# How the half-year result counts at the year's end (decision 0018): "advice" (the text's
+# 作为年度评选的基础: shortlisting one the half-year review did not recommend departs from the
+# advice and needs a reason), "condition" (only those recommended may be shortlisted), "off".
+MIDYEAR_BASES = ("advice", "condition", "off")
+
+# What a committee's plan may keep for its branches' plans (``rules.branch_keeps``): the parts
+# a branch plan must have as the committee's plan in force has them (the template's limits).
+BRANCH_KEEPABLE = (
+    "criteria",
+    "items",
+    "composite_weights",
+    "branch_formula",
+    "quota_fraction",
+    "veto_incompetent_share",
+    "veto_min_trust",
+    "min_turnout",
+)
+
 # The plan's rates and limits: exact fractions ("2/3"), read by ``scoring.share``.
 SHARE_RULES = ("min_turnout", "veto_incompetent_share", "veto_min_trust", "quota_fraction")
 
@@ -187,6 +205,28 @@ class PlanContent:
             rules.get("quota_fraction") is None
             or _share_or_none(rules["quota_fraction"]) is not None,
             "plan.quota_fraction",
+            field="rules",
+        )
+        require(
+            rules.get("quota_rounding", "down") in ("down", "up"),
+            "plan.quota_rounding",
+            field="rules",
+        )
+        require(
+            rules.get("midyear_basis", "advice") in MIDYEAR_BASES,
+            "plan.midyear_basis",
+            field="rules",
+        )
+        keeps = rules.get("branch_keeps", [])
+        require(
+            isinstance(keeps, list) and all(k in BRANCH_KEEPABLE for k in keeps),
+            "plan.branch_keeps",
+            field="rules",
+            choices=BRANCH_KEEPABLE,
+        )
+        require(
+            isinstance(rules.get("members_see_colleagues", False), bool),
+            "plan.members_see_colleagues",
             field="rules",
         )
         for name in SHARE_RULES[:3]:

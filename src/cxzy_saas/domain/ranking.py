@@ -232,10 +232,15 @@ def public_row(level: str, r: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def quota(inputs: Inputs) -> dict[str, int | None]:
+    """The most members a branch may shortlist (the plan's ``quota_fraction`` of its members,
+    rounded as its ``quota_rounding`` says, at least one where a member is eligible: ranked and
+    not vetoed; decision 0018); groups have no quota."""
     fraction = inputs.plan.share("quota_fraction")
     if fraction is None:
         return {"member": None, "group": None}
-    return {
-        "member": scoring.quota_limit(len(inputs.subjects.get("member", {})), fraction),
-        "group": None,
-    }
+    eligible = sum(1 for r in rows(inputs, "member") if r.rank is not None and r.veto is None)
+    rounding = str(inputs.plan.rules.get("quota_rounding", "down"))
+    limit = scoring.quota_limit(
+        len(inputs.subjects.get("member", {})), fraction, rounding=rounding, eligible=eligible
+    )
+    return {"member": limit, "group": None}

@@ -75,6 +75,9 @@ class Actor:
     # For the role "member": the member number the user is, so that members act on their own
     # measures and summaries only.
     member: str | None = None
+    # For the role "group-leader": the code of the party group the user leads (the grant names
+    # it), so that a leader assesses and records for their own group's members only.
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -84,6 +87,8 @@ class Actor:
         stamp = {"user": self.user, "role": self.role, "tenant": self.tenant}
         if self.member is not None:
             stamp["member"] = self.member
+        if self.group is not None:
+            stamp["group"] = self.group
         return stamp
 
 

@@ -168,6 +168,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{source} 的第 {number} 个党支部须有代码和名称。",
         "{source}: branch #{number} needs code and name",
     ),
+    "manifest.member_incomplete": (
+        "清单 {source} 中党支部 {branch} 的党员缺少编号或姓名。",
+        "{source}: a member of branch {branch} lacks member_no or name",
+    ),
+    "manifest.member_group": (
+        "清单 {source} 中党支部 {branch} 的党员所在党小组 {group} 不在该支部的党小组之中。",
+        "{source}: branch {branch} has no group {group} for a member",
+    ),
+    "manifest.members_malformed": (
+        "清单 {source} 中党支部 {branch} 的党员应为人数或党员列表。",
+        "{source}: members of branch {branch} must be a count or a list of members",
+    ),
+    "manifest.members_counted": (
+        "清单 {source} 中党支部 {branch} 只写了党员人数（{count} 名，供演示生成），"
+        "没有党员名单；请列出每名党员（编号、姓名、入党日期）。",
+        "{source}: branch {branch} gives a count of {count} members (for the demo to generate),"
+        " not a list: list each member (member_no, name, joined_on) to load them",
+    ),
     "manifest.groups_malformed": (
         "{source} 中党支部 {branch} 的党小组应为名称列表。",
         "{source}: branch {branch}: groups must be a list of names",
@@ -380,6 +398,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "测评汇总方式应为平均数或中位数。",
         "rules.rating_aggregate must be mean or median",
     ),
+    "plan.midyear_basis": (
+        "半年初评结果的用法只能是作为参考、作为条件或不使用。",
+        "midyear_basis must be advice, condition or off",
+    ),
+    "plan.members_see_colleagues": (
+        "党员能否查看他人得分须为是或否。",
+        "members_see_colleagues must be true or false",
+    ),
+    "plan.branch_keeps": (
+        "党委方案规定支部须沿用的部分无效。",
+        "branch_keeps must list parts among {choices}",
+    ),
+    "plan.kept_by_committee": (
+        "党委方案规定“{part}”须与党委方案一致，支部方案不能修改。",
+        "the committee's plan keeps {part}: a branch plan must have it as the committee's",
+    ),
+    "plan.quota_rounding": (
+        "名额取整方式只能是向下取整或向上取整。",
+        'quota_rounding must be "down" or "up"',
+    ),
     "plan.quota_fraction": (
         "推荐名额比例应为 0 到 1 之间的分数，如 1/3，也可不填。",
         'rules.quota_fraction must be a share between 0 and 1, such as "1/3" (or absent)',
@@ -410,6 +448,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "measure.acknowledged_already": ("该措施已确认过。", "this measure was acknowledged already"),
     "measure.done_already": ("该措施已于 {on} 完成。", "this measure was marked done on {on}"),
     "measure.done_outside_year": ("完成日期应在 {year} 年内。", "completion must fall in {year}"),
+    "leader.no_group": (
+        "您的党小组长授权未指明党小组，请联系支部书记重新授权。",
+        "your group leader's grant names no group",
+    ),
+    "leader.members_only": (
+        "党小组长只考核、记载本小组的党员；党小组由党支部考核。",
+        "a group leader acts for the members of group {group} only; the branch assesses groups",
+    ),
+    "leader.not_own_group": (
+        "{subject} 不是您所在党小组（{group}）的党员。",
+        "{subject} is not a member of your group {group}",
+    ),
     "measure.members_own_only": (
         "党员只能办理本人的措施。",
         "members act on their own measures only",
@@ -578,8 +628,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "nomination.not_found": ("{year} 年度推荐名单不存在。", "nomination for {year} not found"),
     "nomination.submitted_already": (
-        "推荐名单已经报送，不能再修改。",
-        "the nomination was submitted already",
+        "推荐名单已经报送，不能再修改；党委退回推荐对象后，可答复退回理由并重新推荐。",
+        "the nomination was submitted already (after a return, re-nominate)",
+    ),
+    "nomination.not_submitted_yet": (
+        "{year} 年度推荐名单尚未报送，请直接修改后报送。",
+        "the nomination for {year} is not submitted yet: revise it and submit",
+    ),
+    "nomination.nothing_returned": (
+        "第 {submission} 次报送的推荐对象没有被党委退回，不能重新推荐。",
+        "nothing of submission {submission} was returned: there is nothing to re-nominate",
     ),
     "nomination.submitted_on": (
         "推荐名单已于 {on} 报送，不能重复报送。",
@@ -619,6 +677,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{level:level} {subject} 不在党支部 {branch} 的推荐名单中。",
         "{level} {subject} is not on the nomination of {branch}",
     ),
+    "nomination.midyear_needs_reason": (
+        "{level:level} {subject} 未在半年初评中被推选表扬，推荐须写明理由。",
+        "{level} {subject} was not recommended at the half-year review: give a reason",
+    ),
+    "nomination.not_recommended_midyear": (
+        "按活动方案，只能推荐半年初评中被推选表扬的对象；{level:level} {subject} 不在其中。",
+        "the plan admits only those recommended at the half-year review; {subject} was not",
+    ),
+    # The branch's own commendation, tasks, requests and reports, summaries
+    "commendation.branch_levels": (
+        "党支部表彰的对象只能是党小组或党员。",
+        "a branch commends its groups and members",
+    ),
+    "commendation.forms": (
+        "请选择表彰形式（通报表扬、颁发奖状证书、颁发奖品）。",
+        "choose the forms of the commendation: {choices}",
+    ),
+    "commendation.commended_already": (
+        "{subject} 本年度已受到党支部表彰。",
+        "{subject} was commended by the branch already",
+    ),
+    "commendation.not_commended": (
+        "{subject} 尚未受到党支部表彰，不能向上级推荐。",
+        "{subject} was not commended by the branch: it cannot be recommended upward",
+    ),
+    "commendation.recommended_already": (
+        "{subject} 已向上级党委推荐。",
+        "{subject} was recommended upward already",
+    ),
+    "task.due_before_assigned": (
+        "完成期限不能早于交办日期（{on}）。",
+        "the task is due before it is assigned ({on})",
+    ),
+    "task.not_found": ("交办任务不存在。", "no such task"),
+    "task.reported_already": ("该任务已报告完成。", "the task was reported done already"),
+    "letter.unknown_kind": ("请选择请示或汇报。", "kind must be one of {choices}"),
+    "letter.not_found": ("请示或汇报不存在。", "no such request or report"),
+    "letter.replied_already": ("党委已答复该请示或汇报。", "the committee replied already"),
+    "summary.unchanged": ("年度总结没有变化。", "nothing changed in the summary"),
     # The committee's decisions and commendations
     "decision.unknown_kind": ("审批事项的类别无效。", "kind must be one of {choices}"),
     "decision.unknown_outcome": (

@@ -221,10 +221,28 @@ def band(score: float | None) -> str | None:
     return "incompetent"
 
 
-def quota_limit(member_count: int, fraction: Fraction | float | str) -> int:
-    """How many may be named excellent: at most ``fraction`` of the members ("不超过"), rounded
-    down, exactly (9 members × 1/3 is 3, not 2 by a decimal's error; see :func:`share`)."""
-    return math.floor(member_count * share(fraction))
+QUOTA_ROUNDINGS = ("down", "up")
+
+
+def quota_limit(
+    member_count: int,
+    fraction: Fraction | float | str,
+    *,
+    rounding: str = "down",
+    eligible: int | None = None,
+) -> int:
+    """How many may be named excellent: at most ``fraction`` of the members ("不超过"), exactly
+    (9 members × 1/3 is 3, not 2 by a decimal's error; see :func:`share`).
+
+    The small-branch rule (decision 0018): the share is rounded down ("不超过" holds) or, where
+    the plan says ``rounding = "up"``, up; and a branch with at least one eligible member
+    (``eligible``: ranked, not vetoed; None: not known, counted as all) may always name one, so
+    that a third of a two-member branch is one, never a silent zero. Without an eligible
+    member the share alone counts (nobody is lifted to one)."""
+    exact = member_count * share(fraction)
+    limit = math.ceil(exact) if rounding == "up" else math.floor(exact)
+    candidates = member_count if eligible is None else eligible
+    return max(limit, 1) if candidates > 0 else limit
 
 
 def vetoed(

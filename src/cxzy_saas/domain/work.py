@@ -368,6 +368,8 @@ class Inspection(TenantAggregate):
 
 MEETING_KINDS = {
     "committee-discussion": "支委会讨论创先争优工作",
+    # 党支部委员除了参加所在党小组的组织生活外,每三个月要单独过一次组织生活
+    "committee-life": "支部委员会组织生活",
     "critique": "讲评会(批评和自我批评)",
     "members-meeting": "党员大会",
     "preparation": "评选准备会议",

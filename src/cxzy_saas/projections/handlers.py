@@ -421,7 +421,7 @@ def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: St
     )
 
 
-def meeting_recorded(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+def meeting_listed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     p.put(
         "rm_meetings",
         tenant=tenant,
@@ -510,6 +510,61 @@ def _plan_status(status: str) -> Handler:
     return handler
 
 
+def task_assigned(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    # The branch's report is in another log and may be projected first: keep its date.
+    key = (data["branch"], "task", aggregate)
+    found = p.get("rm_duties", key)
+    p.put(
+        "rm_duties",
+        tenant=data["branch"],
+        kind="task",
+        ref=aggregate,
+        year=data["year"],
+        title=data["title"],
+        due=iso(data["due"]),
+        done_on=found["done_on"] if found else None,
+    )
+
+
+def task_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    key = (tenant, "task", str(data["task"]))
+    found = p.get("rm_duties", key)
+    p.put(
+        "rm_duties",
+        tenant=tenant,
+        kind="task",
+        ref=str(data["task"]),
+        year=data["year"],
+        title=found["title"] if found else "",
+        due=found["due"] if found else "",
+        done_on=iso(data["on"]),
+    )
+
+
+QUARTERLY_MEETINGS = ("committee-discussion", "committee-life")
+
+
+def meeting_recorded(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    """Listed (the branch's meetings), and a quarterly duty done when it is one."""
+    meeting_listed(p, tenant, aggregate, version, data)
+    if data["kind"] not in QUARTERLY_MEETINGS:
+        return
+    on = iso(data["on"])
+    quarter = (int(on[5:7]) - 1) // 3 + 1
+    ref = f"{data['year']}-Q{quarter}"
+    found = p.get("rm_duties", (tenant, data["kind"], ref))
+    p.put(
+        "rm_duties",
+        tenant=tenant,
+        kind=data["kind"],
+        ref=ref,
+        year=data["year"],
+        title=data["title"],
+        due="",
+        done_on=min(on, found["done_on"]) if found and found["done_on"] else on,
+    )
+
+
 HANDLERS: dict[EventClass, Handler] = {
     ev.RegistryCommitteeRegistered: registry_committee,
     ev.CommitteeBranchRegistered: branch_registered,
@@ -546,7 +601,6 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.BallotClosed: ballot_closed,
     ev.InspectionRecorded: inspected,
     ev.DailyRecordRecorded: recorded,
-    ev.MeetingRecorded: meeting_recorded,
     ev.DailyRecordRetracted: retracted,
     ev.ReviewStarted: _remembering(ev.ReviewStarted),
     ev.ReviewReportedToCommittee: review_reported,
@@ -555,4 +609,7 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.NominationStarted: _remembering(ev.NominationStarted),
     ev.NominationShortlisted: _remembering(ev.NominationShortlisted),
     ev.NominationSubmitted: nomination_submitted,
+    ev.TaskAssigned: task_assigned,
+    ev.TaskReportReported: task_reported,
+    ev.MeetingRecorded: meeting_recorded,
 }

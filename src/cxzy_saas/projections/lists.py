@@ -107,6 +107,8 @@ class Filters:
     status: str | None = None
     q: str | None = None
     kind: str | None = None  # of a meeting
+    # A member who may see only their own member rows (decision 0018): their number.
+    own_member: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,9 @@ def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
     if f.member is not None:
         where.append("level = 'member' AND subject = ?")
         params.append(f.member)
+    if f.own_member is not None:
+        where.append("(level != 'member' OR subject = ?)")
+        params.append(f.own_member)
     if f.group is not None:
         where.append(
             "((level = 'group' AND subject = ?) OR (level = 'member' AND subject IN ("
@@ -346,7 +351,9 @@ def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) 
         KeyError: a sort not among :data:`ASSESSMENT_SORTS`.
     """
     order = ASSESSMENT_SORTS[p.sort or "recorded"]
-    where, params = _subject_terms(Filters(f.level, f.subject, f.member, f.group), branch)
+    where, params = _subject_terms(
+        Filters(f.level, f.subject, f.member, f.group, own_member=f.own_member), branch
+    )
     where = ["tenant = ?", "year = ?", *where]
     params = [branch, year, *params]
     if f.month is not None:

@@ -123,6 +123,17 @@ class SubmitNomination:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Renominate:
+    """After the committee returned nominees: a new submission with ``entries`` (as
+    :class:`Shortlist`'s) and ``answer``, the branch's answer to the return's reasons."""
+
+    year: int
+    entries: Sequence[Mapping[str, Any]]
+    answer: str
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class DecideNominee:
     branch: str
     year: int

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.application.commands.correspondence import ReviseAnnualSummary
 from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportAnnualSummary
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
@@ -29,6 +30,15 @@ class AnnualSummaryOut(Schema):
     problems = fields.String()
     plans = fields.String()
     reported = fields.Dict(keys=fields.String(), values=fields.Date())
+    revisions = fields.Integer()
+
+
+class SummaryRevisionIn(In):
+    basic_facts = text(required=True)
+    experience = text(required=True)
+    problems = text(required=True)
+    plans = text(required=True)
+    reason = text(2000, required=True)
 
 
 class SummaryReportIn(In):
@@ -70,4 +80,17 @@ def get_annual_summary(call: Call, code: str, year: int) -> Any:
 )
 def report_annual_summary(call: Call, code: str, year: int) -> Any:
     call.branch.report_annual_summary(call.actor, ReportAnnualSummary(year=year, **call.body))
+    return call.branch.annual_summary(year)
+
+
+@api_route(
+    "/branches/<code>/annual-summaries/<int:year>/revisions",
+    "POST",
+    summary="更正已报的年度总结（形成新的修订版，历次版本保留在历史中，须重新报告）",
+    roles=BRANCH_WRITERS,
+    body=SummaryRevisionIn,
+    response=AnnualSummaryOut,
+)
+def revise_annual_summary(call: Call, code: str, year: int) -> Any:
+    call.branch.revise_annual_summary(call.actor, ReviseAnnualSummary(year=year, **call.body))
     return call.branch.annual_summary(year)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -18,6 +19,7 @@ from cxzy_saas.web.api.list_args import (
     listed_page_of,
     paging_of,
 )
+from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     MONTH,
@@ -86,9 +88,9 @@ class AssessedOut(Schema):
 )
 def list_assessments(call: Call, code: str) -> dict[str, Any]:
     paging = paging_of(call.args)
-    found = lists.assessments(
-        fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging
-    )
+    year = call.args["campaign"]
+    filters = replace(filters_of(call.args), own_member=own_member_only(call, year))
+    found = lists.assessments(fresh_model(code), code, year, filters, paging)
     return page_answer(found, paging, AssessmentOut._declared_fields)
 
 

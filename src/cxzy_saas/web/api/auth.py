@@ -39,6 +39,7 @@ class Principal:
     display_name: str = ""
     session_version: int = 0
     must_change_password: bool = False
+    leads: tuple[tuple[str, str], ...] = ()  # (branch, group) the user leads as group leader
 
     @classmethod
     def of(cls, account: Any, committee: str) -> Principal:
@@ -51,6 +52,11 @@ class Principal:
             account.display_name,
             account.session_version,
             account.must_change_password,
+            tuple(
+                (g["tenant"], g["group"])
+                for g in account.grants
+                if g["role"] == "group-leader" and g.get("group")
+            ),
         )
 
     def self_actor(self) -> Actor:
@@ -76,7 +82,10 @@ class Principal:
         for role, grant_tenant in here + above:
             if role in wanted:
                 member = dict(self.members).get(grant_tenant) if role == "member" else None
-                return Actor(user=self.username, role=role, tenant=grant_tenant, member=member)
+                group = dict(self.leads).get(grant_tenant) if role == "group-leader" else None
+                return Actor(
+                    user=self.username, role=role, tenant=grant_tenant, member=member, group=group
+                )
         raise Forbidden("role.forbidden")
 
     @property

@@ -103,6 +103,20 @@ class CastIn(In):
         keys=string(validate=validate.Length(min=1, max=60)),
         values=string(validate=validate.OneOf(GRADES)),
         required=True,
+        metadata={
+            "description": (
+                "One grade per subject of the ballot, keyed by the subject as `level:subject`: "
+                "`member:<member number>` for a member (e.g. `member:B01001`), "
+                "`group:<group code>` for a party group (e.g. `group:g1`); the keys are those "
+                "of the ballot's `subjects`. Grades: excellent (优秀), competent (合格), "
+                "basic (基本合格), incompetent (不合格)."
+            ),
+            "example": {
+                "member:B01001": "excellent",
+                "member:B01002": "competent",
+                "group:g1": "basic",
+            },
+        },
     )
 
 

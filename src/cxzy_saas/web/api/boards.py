@@ -23,6 +23,7 @@ from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.lists import campaign_known
 from cxzy_saas.web import read_model_of, read_models_of, read_port_of
 from cxzy_saas.web.api.campaigns import ANYONE
+from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import AsOfArgs, check_level
 
@@ -112,6 +113,9 @@ def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
     # Whether the board is open to branches is today's decision, whatever day is shown.
     shared = opened(call, year)
     board["rows"] = queries.visible_rows(board["rows"], call.viewer_branch, shared)
+    own = own_member_only(call, year)
+    if own is not None and level == "member":  # a member's own row, unless the plan opens all
+        board["rows"] = [r for r in board["rows"] if r.get("id") == own]
     return board
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.evaluation import WriteDeeds
-from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import In, check_level, string, text
@@ -52,7 +52,7 @@ def get_deeds(call: Call, code: str, year: int, level: str, subject: str) -> dic
     "/branches/<code>/deeds/<int:year>/<level>/<subject>",
     "PUT",
     summary="撰写或修改事迹材料(每次修改保留版本)",
-    roles=BRANCH_WRITERS,
+    roles=BRANCH_ASSESSORS,
     body=DeedsIn,
     response=DeedsOut,
 )

@@ -7,11 +7,25 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from cxzy_saas.application.commands.evaluation import DecideNominee, Shortlist, SubmitNomination
+from cxzy_saas.application.commands.evaluation import (
+    DecideNominee,
+    Renominate,
+    Shortlist,
+    SubmitNomination,
+)
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import SUBJECT, SUBJECT_LEVELS, YEAR, In, OnIn, optional_text, string
+from cxzy_saas.web.api.schemas import (
+    SUBJECT,
+    SUBJECT_LEVELS,
+    YEAR,
+    In,
+    OnIn,
+    optional_text,
+    string,
+    text,
+)
 
 
 class EntryIn(In):
@@ -27,12 +41,34 @@ class ShortlistIn(In):
     )
 
 
+class RenominateIn(In):
+    entries = fields.List(
+        fields.Nested(EntryIn), required=True, validate=validate.Length(min=1, max=500)
+    )
+    answer = text(5000, required=True)
+    on = fields.Date(required=True)
+
+
+class ReturnedOut(Schema):
+    level = fields.String()
+    subject = fields.String()
+    reason = fields.String()
+
+
+class ReopeningOut(Schema):
+    submission = fields.Integer()
+    returned = fields.List(fields.Nested(ReturnedOut))
+    answer = fields.String()
+
+
 class NominationOut(Schema):
     year = fields.Integer()
     entries = fields.List(fields.Dict())
     submissions = fields.Integer()
     submitted_on = fields.Date(allow_none=True)
     decisions = fields.List(fields.Dict())
+    returned = fields.List(fields.Nested(ReturnedOut))
+    reopenings = fields.List(fields.Nested(ReopeningOut))
 
 
 class NomineeDecisionIn(In):
@@ -65,6 +101,8 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
         "submissions": nomination.submissions,
         "submitted_on": nomination.submitted_on,
         "decisions": decisions,
+        "returned": call.branch.returned_nominees(nomination) if nomination.submitted_on else [],
+        "reopenings": nomination.reopenings,
     }
 
 
@@ -114,4 +152,17 @@ def submit_nomination(call: Call, code: str, year: int) -> dict[str, Any]:
 )
 def decide_nominee(call: Call, code: str, year: int) -> dict[str, Any]:
     call.committee.decide_nominee(call.actor, DecideNominee(branch=code, year=year, **call.body))
+    return nomination_out(call, code, year)
+
+
+@api_route(
+    "/branches/<code>/nominations/<int:year>/renomination",
+    "POST",
+    summary="党委退回推荐对象后，答复退回理由并重新推荐（新的一次报送，历次报送均保留）",
+    roles=BRANCH_WRITERS,
+    body=RenominateIn,
+    response=NominationOut,
+)
+def renominate(call: Call, code: str, year: int) -> dict[str, Any]:
+    call.branch.renominate(call.actor, Renominate(year=year, **call.body))
     return nomination_out(call, code, year)

@@ -15,7 +15,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from cxzy_saas.domain.plan import LEVELS
+from cxzy_saas.domain.plan import BRANCH_KEEPABLE, LEVELS
 from cxzy_saas.domain.text import ITEM_CODE, bad_character
 from cxzy_saas.web.api.schemas import In, matching, number, string, text
 
@@ -73,6 +73,13 @@ class RulesIn(In):
     rating_aggregate = string(validate=validate.OneOf(["mean", "median"]))
     bands = fields.Boolean(truthy={True}, falsy={False})
     pool_weights = fields.Nested(PoolWeightsIn)
+    # decision 0018: a small branch's quota, the half-year result at the year's end, and
+    # whether members see their colleagues' scores
+    quota_rounding = string(validate=validate.OneOf(["down", "up"]))
+    midyear_basis = string(validate=validate.OneOf(["advice", "condition", "off"]))
+    members_see_colleagues = fields.Boolean(truthy={True}, falsy={False})
+    # a committee's plan: the parts its branches' plans keep as the committee's
+    branch_keeps = fields.List(string(validate=validate.OneOf(list(BRANCH_KEEPABLE))))
 
 
 class CriterionIn(In):

@@ -245,3 +245,22 @@ def submit_branch_plan(call: Call, code: str, year: int) -> dict[str, Any]:
 def decide_branch_plan(call: Call, code: str, year: int) -> dict[str, Any]:
     call.committee.decide_plan(call.actor, DecidePlan(branch=code, year=year, **call.body))
     return plan_out(call.branch, call.branch.plan(year), call.branch.plan_decision(year))
+
+
+class MemberCommentIn(In):
+    text = text(required=True)
+    on = fields.Date(required=True)
+
+
+@api_route(
+    "/branches/<code>/plans/<int:year>/member-comments",
+    "POST",
+    summary="党员或党小组长对征求意见的方案初稿提出意见（署名为本人编号或本小组）",
+    roles={"member", "group-leader"},
+    body=MemberCommentIn,
+    response=PlanOut,
+)
+def comment_as_member(call: Call, code: str, year: int) -> dict[str, Any]:
+    command = CommentOnPlan(year=year, by="", **call.body)
+    call.branch.comment_as_member(call.actor, command)
+    return plan_out(call.branch, call.branch.plan(year), call.branch.plan_decision(year))

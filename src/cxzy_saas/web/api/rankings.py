@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.openness import own_member_only, visible_to_member
 from cxzy_saas.web.api.routing import Call, api_route
 
 
@@ -25,11 +26,12 @@ class RankingOut(Schema):
 )
 def ranking(call: Call, code: str, year: int) -> dict[str, Any]:
     inputs = call.branch.score_inputs(year)
+    own = own_member_only(call, year)  # a member sees their own row unless the plan opens all
     return {
         "campaign": year,
         "quota": scores.quota(inputs),
         "rows": {
-            level: [r.as_dict() for r in scores.rows(inputs, level)]
+            level: visible_to_member([r.as_dict() for r in scores.rows(inputs, level)], own)
             for level in ("group", "member")
         },
     }

@@ -141,6 +141,19 @@ def default_month(year: int) -> int:
     return max(1, today.month - 1) if year == today.year else 1
 
 
+def scoped_grids(actor: Actor, content: PlanContent, grids: list[Grid]) -> list[Grid]:
+    """A group leader's own group's grid only (the branch assesses the groups); a member's own
+    row only, unless the plan opens colleagues' scores (decision 0018)."""
+    if actor.role == "group-leader":
+        return [g for g in grids if g.key == actor.group]
+    if actor.role == "member" and content.rules.get("members_see_colleagues") is not True:
+        for grid in grids:
+            if grid.level == "member":
+                grid.rows = [r for r in grid.rows if r.subject == actor.member]
+        return [g for g in grids if g.rows or g.level != "member"]
+    return grids
+
+
 def page(code: str, year: int, month: int, grids: list[Grid], can_write: bool) -> str:
     return render_template(
         "branch/assessment.html",
@@ -169,7 +182,7 @@ def assessment(code: str) -> str:
         content, _ = app.plan_content(year)
     except NotFound as error:
         return render_template("error.html", status=404, error=i18n.message(error))
-    grids = build_grids(app, content, year, month)
+    grids = scoped_grids(actor, content, build_grids(app, content, year, month))
     can_write = actor.role in BRANCH_ASSESSORS and actor.tenant == code
     # "更正" on a recorded cell links here with ?fix=<grid>:<subject>:<item>: preselect it.
     key, _, cell = request.args.get("fix", "").partition(":")

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.commands.evaluation import WriteDeeds
-from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.web.api.deeds import DeedsIn
 from cxzy_saas.web.api.schemas import check_level
@@ -46,6 +46,20 @@ def commended(app: BranchApplication, year: int) -> list[dict[str, Any]]:
     return subjects
 
 
+FORM_LABELS = {
+    "notice": ("通报表扬", "public praise"),
+    "certificate": ("颁发奖状证书", "certificate"),
+    "prize": ("颁发奖品", "prize"),
+}
+
+
+def subject_choices(app: BranchApplication) -> list[tuple[str, str]]:
+    """The branch's groups and members as ``level:subject`` choices, by name."""
+    groups = [(f"group:{g.code}", g.name) for g in app.groups()]
+    members = [(f"member:{m.member_no}", f"{m.name}({m.member_no})") for m in app.members()]
+    return groups + members
+
+
 def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
     branch_reader(code)
     year = campaign_year(user().committee)
@@ -57,9 +71,13 @@ def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
         name=app.branch().name,
         year=year,
         subjects=commended(app, year),
+        own=app.branch_commendation(year),
+        choices=subject_choices(app),
+        FORMS=FORM_LABELS,
         summary=app.annual_summary(year) if has_summary else None,
         forms=forms_of(failed),
-        can_write=may(code, BRANCH_WRITERS),
+        can_write=may(code, BRANCH_ASSESSORS),  # deeds: a group leader writes their group's
+        can_summarise=may(code, BRANCH_WRITERS),
         today=today(),
         SUMMARY_FIELDS=SUMMARY_FIELDS,
         AUDIENCES=AUDIENCES,
@@ -80,7 +98,7 @@ def done(code: str, year: int, notice: tuple[str, str], anchor: str) -> Response
 @bp.post("/branch/<code>/deeds/<level>/<subject>")
 @signed_in
 def branch_deeds_write(code: str, level: str, subject: str) -> str | Response | tuple[str, int]:
-    actor = acting_for(code, BRANCH_WRITERS)
+    actor = acting_for(code, BRANCH_ASSESSORS)
     check_level(level)
     year = campaign_year(user().committee)
     form = typed()

@@ -64,6 +64,16 @@ KINDS = {
     "monthly-assessment": ("每月集中考核", "monthly assessment"),
     "quarterly-inspection": ("季度检查", "quarterly inspection"),
     "plan-not-submitted": ("方案未报批", "plan not submitted"),
+    "assigned-task": ("党委交办任务未报告完成", "assigned task not reported done"),
+    "quarterly-discussion-missing": ("支委会本季度未讨论创先争优工作", "no quarterly discussion"),
+    "committee-life-missing": (
+        "支部委员本季度未单独过组织生活",
+        "no committee organisational life",
+    ),
+    "branch-assessment-missing": (
+        "党委本季度未考核该党支部",
+        "no quarterly assessment by the committee",
+    ),
 }
 
 OUTCOMES = {

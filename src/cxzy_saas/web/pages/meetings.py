@@ -17,6 +17,7 @@ from cxzy_saas.web.pages.forms import Form, typed
 
 KINDS_EN = {
     "committee-discussion": "branch committee discusses the campaign",
+    "committee-life": "the branch committee's own organisational life",
     "critique": "critique meeting",
     "members-meeting": "members' meeting",
     "preparation": "preparation meeting",

@@ -15,12 +15,13 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.commands.evaluation import Shortlist, SubmitNomination
+from cxzy_saas.application.commands.evaluation import Renominate, Shortlist, SubmitNomination
+from cxzy_saas.application.midyear import midyear_basis
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination, departs
-from cxzy_saas.web.api.nominations import ShortlistIn
+from cxzy_saas.web.api.nominations import RenominateIn, ShortlistIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
@@ -71,6 +72,7 @@ def nomination_page(
     lines: dict[str, list[Line]] | None = None,
     form: Form | None = None,
     submit_form: Form | None = None,
+    again_form: Form | None = None,
 ) -> str:
     branch_reader(code)
     year = campaign_year(user().committee)
@@ -88,17 +90,26 @@ def nomination_page(
                 entry = entries.get((line.row.level, line.row.subject))
                 line.chosen, line.reason = entry is not None, (entry or {}).get("reason", "")
         mark_departures(lines)
+    returned: list[dict[str, str]] = []
     if nomination and nomination.submitted_on:
-        committee = app.parent()
+        # Every submission's decisions: a re-nomination leaves earlier approvals standing.
+        decided = app.nominee_decisions(nomination)
         for level_lines in lines.values():
             for line in level_lines:
-                subject = f"{year}:{line.row.level}:{line.row.subject}"
-                if line.chosen:
-                    line.decision = committee.decision(
-                        code, "nominee", subject, nomination.submissions
-                    )
+                key = (line.row.level, line.row.subject)
+                if key in decided:
+                    line.chosen = True
+                    line.decision = decided[key]
+        returned = app.returned_nominees(nomination)
+    names = {
+        (line.row.level, line.row.subject): line.row.name
+        for level_lines in lines.values()
+        for line in level_lines
+    }
+    half_year = midyear_basis(app, year, app.score_inputs(year).plan)
     return render_template(
         "evaluation/nomination.html",
+        half_year=half_year,
         code=code,
         name=app.branch().name,
         year=year,
@@ -107,6 +118,9 @@ def nomination_page(
         nomination=nomination,
         form=form or Form(),
         submit_form=submit_form or Form(),
+        again_form=again_form or Form(),
+        returned=returned,
+        names=names,
         can_write=may(code, BRANCH_WRITERS),
         today=today(),
     )
@@ -173,6 +187,27 @@ def branch_nomination_submit(code: str) -> str | Response | tuple[str, int]:
         flash(i18n.tr("推荐名单已报送党委", "Nomination sent to the committee"))
         return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
     return nomination_page(code, submit_form=form), 422
+
+
+@bp.post("/branch/<code>/nomination/again")
+@signed_in
+def branch_nomination_again(code: str) -> str | Response | tuple[str, int]:
+    """Answer the committee's return with a new submission of the picked nominees."""
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    app = branch_app(code)
+    form = typed(["pick"])
+    entries = []
+    for key in form.values.get("pick", []):
+        level, _, subject = key.partition(":")
+        reason = request.form.get(f"reason.{key}", "")
+        entries.append({"level": level, "subject": subject, "reason": reason})
+    if form.submit(
+        RenominateIn, lambda b: app.renominate(actor, Renominate(year=year, **b)), entries=entries
+    ):
+        flash(i18n.tr("已答复退回理由并重新报送党委", "Answered the return and sent again"))
+        return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
+    return nomination_page(code, again_form=form), 422
 
 
 nav_link("branch", "pages.branch_nomination", "推荐", "Nomination")
