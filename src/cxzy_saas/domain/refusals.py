@@ -153,6 +153,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "共有 {count} 个党委，请用 --committee 指定其中一个。",
         "name the committee (--committee): there are {count}",
     ),
+    "acknowledge.no_subject": (
+        "没有可确认的{kind:kind}。",
+        "no such {kind} to acknowledge",
+    ),
     "branch.not_found": ("党支部 {branch} 不存在。", "branch {branch} not found"),
     "branch.open_already": ("党支部 {branch} 已开通。", "branch {branch} is open already"),
     "manifest.not_found": ("找不到租户清单文件 {path}。", "manifest {path} not found"),

@@ -45,6 +45,11 @@ class Unauthorized(Exception):
 
 
 def status_for(error: DomainError) -> int:
+    """The HTTP status of a refusal. Something a request's body names that is not there (a
+    branch, a ballot code) is a 409, not a 404: the URL's resource exists, and a client that
+    follows a link to it must not take it for gone (decision 0020)."""
+    if isinstance(error, NotFound) and error.field is not None:
+        return 409
     return next((status for cls, status in STATUS if isinstance(error, cls)), 422)
 
 
@@ -104,7 +109,14 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response | HTTPException:
         if not request.path.startswith("/api/"):
             return error
-        return problem(error.code or 500, (error.name or "error").lower(), error.description or "")
+        response = problem(
+            error.code or 500, (error.name or "error").lower(), error.description or ""
+        )
+        # Headers the status needs (RFC 9110): Allow on 405, Retry-After on 429/503...
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(AsOfBusy)
     def replays_busy(error: AsOfBusy) -> Response:

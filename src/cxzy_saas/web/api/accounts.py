@@ -15,13 +15,13 @@ from cxzy_saas.application.commands.committee import (
     Revoke,
 )
 from cxzy_saas.application.passwords import MAX_LENGTH
-from cxzy_saas.domain.accounts import GRANTABLE
+from cxzy_saas.domain.accounts import GRANTABLE, USERNAME
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import CODE, In, PageArgs, page_of, paginate, string, text
+from cxzy_saas.web.api.schemas import CODE, FullMatch, In, PageArgs, page_of, paginate, string, text
 
 
 class AccountIn(In):
-    username = string(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{1,39}$"))
+    username = string(required=True, validate=FullMatch(USERNAME))
     display_name = text(50, required=True)
     password = string(
         required=True, load_only=True, validate=validate.Length(min=8, max=MAX_LENGTH)
@@ -73,10 +73,18 @@ def list_accounts(call: Call) -> dict[str, Any]:
     body=AccountIn,
     response=AccountOut,
     status=201,
+    location=lambda path, out: f"/accounts/{out['username']}",
+    links=("get_account", "grant", "revoke", "link_member", "set_status"),
+    link_parameters={"username": "$response.body#/username"},
 )
 def register_account(call: Call) -> Any:
     call.committee.register_user(call.actor, RegisterUser(**call.body))
     return call.committee.account(call.body["username"])
+
+
+@api_route("/accounts/<username>", summary="用户", roles=ADMINS, response=AccountOut)
+def get_account(call: Call, username: str) -> Any:
+    return call.committee.account(username)
 
 
 def check_grant_tenant(call: Call, tenant: str) -> None:

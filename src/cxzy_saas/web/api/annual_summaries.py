@@ -44,6 +44,9 @@ class SummaryReportIn(In):
     body=AnnualSummaryIn,
     response=AnnualSummaryOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/annual-summaries/{out['year']}",
+    links=("get_annual_summary", "report_annual_summary"),
+    link_parameters={"year": "$response.body#/year"},
 )
 def file_annual_summary(call: Call, code: str) -> Any:
     call.branch.file_annual_summary(call.actor, FileAnnualSummary(**call.body))

@@ -152,6 +152,9 @@ def without_codes(answer: dict[str, Any]) -> dict[str, Any]:
     body=BallotIn,
     response=OpenedOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/ballots/{out['id']}",
+    links=("get_ballot", "cast_ballot", "close_ballot", "reissue_codes"),
+    link_parameters={"id": "$response.body#/id"},
     kept=without_codes,
 )
 def open_ballot(call: Call, code: str) -> dict[str, Any]:

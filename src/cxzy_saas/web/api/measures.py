@@ -90,6 +90,9 @@ def list_measures(call: Call, code: str) -> dict[str, Any]:
     body=MeasureIn,
     response=MeasureOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/measures/{out['id']}",
+    links=("get_measure", "report_measure", "acknowledge_measure", "complete_measure"),
+    link_parameters={"id": "$response.body#/id"},
 )
 def file_measure(call: Call, code: str) -> Any:
     measure_id = call.branch.file_measure(call.actor, FileMeasure(**call.body))

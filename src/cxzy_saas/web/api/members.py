@@ -118,6 +118,17 @@ def list_members(call: Call, code: str) -> dict[str, Any]:
     body=MemberIn,
     response=MemberOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/members/{out['member_no']}",
+    links=(
+        "get_member",
+        "member_group",
+        "member_roles",
+        "member_relief",
+        "member_confirmation",
+        "member_departure",
+        "erase_member",
+    ),
+    link_parameters={"no": "$response.body#/member_no"},
 )
 def enrol_member(call: Call, code: str) -> dict[str, Any]:
     call.branch.enrol_member(call.actor, EnrolMember(**call.body))

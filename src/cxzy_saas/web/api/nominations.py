@@ -75,6 +75,8 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
     roles=BRANCH_WRITERS,
     body=ShortlistIn,
     response=NominationOut,
+    links=("get_nomination", "submit_nomination", "decide_nominee"),
+    link_parameters={"year": "$response.body#/year"},
 )
 def shortlist(call: Call, code: str) -> dict[str, Any]:
     call.branch.shortlist(call.actor, Shortlist(**call.body))

@@ -10,6 +10,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, render_template
 from marshmallow import Schema, fields
 
+from cxzy_saas.web.api.parameters import PATH
+from cxzy_saas.web.api.schemas import text_pattern
+
 
 class Problem(Schema):
     type = fields.String()
@@ -37,14 +40,22 @@ PUBLIC_REFUSALS = tuple(r for r in REFUSALS if r[0] != 403)
 
 
 def build(app: Flask) -> dict[str, Any]:
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="cxzy-saas 创先争优 API",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
     )
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(text_pattern)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=Problem)
+    rules = {
+        rule.endpoint.removeprefix("api."): rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+    }
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions.get(rule.endpoint)
         meta = getattr(view, "openapi", None)
@@ -56,9 +67,9 @@ def build(app: Flask) -> dict[str, Any]:
                 "in": "path",
                 "name": name,
                 "required": True,
-                "schema": {"type": "integer" if conv == "int" else "string"},
+                "schema": {**PATH[name], **meta["path_schemas"].get(name, {})},
             }
-            for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
+            for name in path_names(rule.rule)
         ]
         if meta["query"] is not None:
             parameters.append({"in": "query", "schema": meta["query"]})
@@ -79,8 +90,21 @@ def build(app: Flask) -> dict[str, Any]:
         if meta["response"] is not None:
             schema: Any = meta["response"](many=True) if meta["many"] else meta["response"]
             ok["content"] = {"application/json": {"schema": schema}}
+        if meta["location"] is not None and meta["status"] == 201:
+            ok["headers"] = {
+                "Location": {
+                    "description": "the URL of what was made",
+                    "schema": {"type": "string", "format": "uri-reference"},
+                }
+            }
+        if meta["links"]:
+            ok["links"] = {
+                target: link(rule.rule, meta["link_parameters"], target, rules[target])
+                for target in meta["links"]
+            }
         responses[str(meta["status"])] = ok
         operation: dict[str, Any] = {
+            "operationId": rule.endpoint.removeprefix("api."),
             "summary": meta["summary"],
             "parameters": parameters,
             "responses": responses,
@@ -96,6 +120,28 @@ def build(app: Flask) -> dict[str, Any]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             spec.path(path=path, operations={method.lower(): operation})
     return spec.to_dict()
+
+
+def path_names(rule: str) -> list[str]:
+    return re.findall(r"<(?:\w+:)?(\w+)>", rule)
+
+
+def link(source: str, given: dict[str, str], operation: str, target: str) -> dict[str, Any]:
+    """The OpenAPI link to ``operation`` (its rule ``target``): each of its path parameters
+    from ``given`` or else from the source request's path parameter of the same name.
+
+    Raises:
+        LookupError: a parameter of the target has no source (a route declared a link wrong).
+    """
+    parameters = {}
+    for name in path_names(target):
+        if name in given:
+            parameters[name] = given[name]
+        elif name in path_names(source):
+            parameters[name] = f"$request.path.{name}"
+        else:
+            raise LookupError(f"link from {source} to {target}: nothing gives {name}")
+    return {"operationId": operation, "parameters": parameters}
 
 
 def openapi_json() -> dict[str, Any]:

@@ -191,6 +191,16 @@ register_plan_routes(
 )
 
 
+# What a drafted plan's steps are (OpenAPI links from the draft to them).
+BRANCH_PLAN_STEPS = (
+    "branch_plan",
+    *(f"branch_plan_{rule}" for rule, *_ in STEPS),
+    "submit_branch_plan",
+    "decide_branch_plan",
+)
+COMMITTEE_PLAN_STEPS = ("committee_plan", *(f"committee_plan_{rule}" for rule, *_ in STEPS))
+
+
 @api_route(
     "/branches/<code>/plans",
     "POST",
@@ -199,6 +209,9 @@ register_plan_routes(
     body=DraftIn,
     response=PlanOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/plans/{out['year']}",
+    links=BRANCH_PLAN_STEPS,
+    link_parameters={"year": "$response.body#/year"},
 )
 def draft_branch_plan(call: Call, code: str) -> dict[str, Any]:
     call.branch.draft_plan(call.actor, DraftPlan(**call.body))
@@ -213,6 +226,8 @@ def draft_branch_plan(call: Call, code: str) -> dict[str, Any]:
     body=DraftIn,
     response=PlanOut,
     status=201,
+    location=lambda path, out: f"/campaigns/{path['year']}/plan",
+    links=COMMITTEE_PLAN_STEPS,
 )
 def draft_committee_plan(call: Call, year: int) -> dict[str, Any]:
     if call.body["year"] != year:

@@ -72,6 +72,9 @@ def list_records(call: Call, code: str) -> dict[str, Any]:
     body=RecordIn,
     response=RecordOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/records/{out['id']}",
+    links=("get_record", "retract_record"),
+    link_parameters={"id": "$response.body#/id"},
 )
 def record_daily(call: Call, code: str) -> Any:
     record_id = call.branch.record_daily(call.actor, RecordDaily(**call.body))

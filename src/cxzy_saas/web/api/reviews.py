@@ -76,6 +76,17 @@ class RecommendIn(In):
     body=ReviewStartIn,
     response=ReviewOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/reviews/{out['year']}/{out['stage']}",
+    links=(
+        "get_review",
+        "review_summaries",
+        "review_critiques",
+        "review_group_summaries",
+        "review_branch_summary",
+        "review_recommendations",
+        "review_report",
+    ),
+    link_parameters={"year": "$response.body#/year", "stage": "$response.body#/stage"},
 )
 def start_review(call: Call, code: str) -> Any:
     call.branch.start_review(call.actor, StartReview(**call.body))

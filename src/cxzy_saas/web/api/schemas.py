@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.domain.text import CODE as CODE_PATTERN
 from cxzy_saas.domain.text import bad_character, is_code
@@ -17,8 +17,6 @@ MONTH = validate.Range(min=1, max=12)
 QUARTER = validate.Range(min=1, max=4)
 SUBJECT_LEVELS = validate.OneOf(["member", "group"])
 LEVELS = validate.OneOf(["branch", "group", "member"])
-SUBJECT = validate.Length(min=1, max=40)  # a member number or a group code
-CODE = validate.Length(min=1, max=40)  # a tenant's code (the domain checks its form)
 
 
 class Text(fields.String):
@@ -78,17 +76,45 @@ def number(**kw: Any) -> FiniteNumber:
     return FiniteNumber(**kw)
 
 
-def matching(
-    pattern: re.Pattern[str], error: str = "String does not match expected pattern."
-) -> Callable[[str], None]:
-    """A validator of the whole value against ``pattern`` (marshmallow's ``Regexp`` matches at
-    the start only, so ``^...$`` lets a trailing new line through)."""
+class FullMatch(validate.Regexp):
+    """The whole value against ``pattern`` (marshmallow's ``Regexp`` matches at the start only,
+    so ``^...$`` lets a trailing new line through). A ``Regexp`` still, so that the OpenAPI
+    document carries the pattern, anchored: what it allows is what is accepted."""
 
-    def check(value: str) -> None:
-        if not is_code(value, pattern):
-            raise ValidationError(error)
+    def __init__(self, pattern: re.Pattern[str], error: str | None = None) -> None:
+        source = pattern.pattern.removeprefix("^").removesuffix("$")
+        super().__init__(
+            f"^(?:{source})$", error=error or "String does not match expected pattern."
+        )
+        self.whole = pattern
 
-    return check
+    def __call__(self, value: Any) -> Any:
+        if not is_code(value, self.whole):
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+def matching(pattern: re.Pattern[str], error: str | None = None) -> FullMatch:
+    return FullMatch(pattern, error)
+
+
+SUBJECT = FullMatch(CODE_PATTERN)  # a member number or a group code
+CODE = FullMatch(TENANT_CODE)  # a tenant's code: a branch's or the committee's
+
+# What the OpenAPI document says of every other text (Text): the characters it may not hold,
+# as an ECMA-262 pattern (escapes, not the characters themselves), equal to bad_character's.
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff]*$"
+MULTILINE_PATTERN = (
+    r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff]*$"
+)
+
+
+def text_pattern(converter: Any, field: Any, **kw: Any) -> dict[str, Any]:
+    """apispec attribute function: a Text without a pattern of its own gets the one of the
+    characters it refuses (see :class:`Text`)."""
+    if not isinstance(field, Text) or any(isinstance(v, validate.Regexp) for v in field.validators):
+        return {}
+    return {"pattern": MULTILINE_PATTERN if field.multiline else LINE_PATTERN}
 
 
 def code_text(**kw: Any) -> Text:
