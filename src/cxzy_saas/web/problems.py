@@ -45,12 +45,27 @@ class Unauthorized(Exception):
 
 
 def status_for(error: DomainError) -> int:
-    """The HTTP status of a refusal. Something a request's body names that is not there (a
-    branch, a ballot code) is a 409, not a 404: the URL's resource exists, and a client that
-    follows a link to it must not take it for gone (decision 0020)."""
+    return next((status for cls, status in STATUS if isinstance(error, cls)), 422)
+
+
+# Refusals of what the OpenAPI document cannot state (a password's strength), which stay 422.
+UNSTATED_RULES = frozenset({"password.weak"})
+
+
+def api_status_for(error: DomainError) -> int:
+    """The API's status of a refusal (decision 0020). The API's document states what a request
+    must be, and a request it allows is not refused as invalid: 422 is the schema's answer (and
+    that of the few rules no schema can state). A domain rule that refuses a request the
+    document allows refuses it for the state of things (the campaign's year, what a branch has,
+    where the plan stands): 409. So is something a body names that is not there (a branch, a
+    ballot code): the URL's resource exists, and a client that followed a link to it must not
+    take it for gone."""
+    status = status_for(error)
     if isinstance(error, NotFound) and error.field is not None:
         return 409
-    return next((status for cls, status in STATUS if isinstance(error, cls)), 422)
+    if status == 422 and error.code not in UNSTATED_RULES:
+        return 409
+    return status
 
 
 def json_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,7 +100,7 @@ def register(app: Flask) -> None:
         text = error.text(language)
         extra = {"errors": {error.field: [text]}} if error.field else {}
         response = problem(
-            status_for(error),
+            api_status_for(error),
             error.title,
             text,
             code=error.code,

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.committee import Acknowledge
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS
-from cxzy_saas.domain.decisions import KINDS, Decision
+from cxzy_saas.domain.decisions import KINDS, OUTCOMES, Decision
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import CODE, FullMatch, In, optional_text, string
 
@@ -36,10 +36,10 @@ class AcknowledgementIn(In):
 class DecisionOut(Schema):
     id = fields.UUID()
     branch = fields.String()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(KINDS))
     subject = fields.String()
     submission = fields.Integer()
-    outcome = fields.String()
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     reason = fields.String()
     against_advice = fields.Boolean()
 

@@ -11,7 +11,7 @@ from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportA
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import YEAR, In, string, text
+from cxzy_saas.web.api.schemas import YEAR, In, out_key, string, text
 
 
 class AnnualSummaryIn(In):
@@ -22,17 +22,20 @@ class AnnualSummaryIn(In):
     plans = text(required=True)
 
 
+REPORTED_TO = ("members-meeting", "committee")
+
+
 class AnnualSummaryOut(Schema):
     year = fields.Integer()
     basic_facts = fields.String()
     experience = fields.String()
     problems = fields.String()
     plans = fields.String()
-    reported = fields.Dict(keys=fields.String(), values=fields.Date())
+    reported = fields.Dict(keys=out_key(validate.OneOf(REPORTED_TO)), values=fields.Date())
 
 
 class SummaryReportIn(In):
-    to = string(required=True, validate=validate.OneOf(["members-meeting", "committee"]))
+    to = string(required=True, validate=validate.OneOf(REPORTED_TO))
     on = fields.Date(required=True)
 
 

@@ -22,6 +22,7 @@ from cxzy_saas.web.api.schemas import (
     YEAR,
     CampaignArgs,
     In,
+    level_out,
     optional_text,
     page_of,
     paginate,
@@ -46,7 +47,7 @@ class MeasureIn(In):
 class MeasureOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
-    level = fields.String()
+    level = level_out()
     subject = fields.String()
     criteria = fields.List(fields.Integer())
     text = fields.String()

@@ -9,9 +9,20 @@ from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.evaluation import DecideNominee, Shortlist, SubmitNomination
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
+from cxzy_saas.domain.decisions import OUTCOMES
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import SUBJECT, SUBJECT_LEVELS, YEAR, In, OnIn, optional_text, string
+from cxzy_saas.web.api.schemas import (
+    SUBJECT,
+    SUBJECT_LEVEL_NAMES,
+    SUBJECT_LEVELS,
+    YEAR,
+    In,
+    OnIn,
+    level_out,
+    optional_text,
+    string,
+)
 
 
 class EntryIn(In):
@@ -27,12 +38,28 @@ class ShortlistIn(In):
     )
 
 
+class EntryOut(Schema):
+    level = level_out(SUBJECT_LEVEL_NAMES)
+    subject = fields.String()
+    rank = fields.Integer(allow_none=True)
+    composite = fields.Float(allow_none=True)
+    departs = fields.Boolean(metadata={"description": "the entry departs from the ranking"})
+    reason = fields.String()
+
+
+class NomineeDecisionOut(Schema):
+    level = level_out(SUBJECT_LEVEL_NAMES)
+    subject = fields.String()
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    reason = fields.String()
+
+
 class NominationOut(Schema):
     year = fields.Integer()
-    entries = fields.List(fields.Dict())
+    entries = fields.List(fields.Nested(EntryOut))
     submissions = fields.Integer()
     submitted_on = fields.Date(allow_none=True)
-    decisions = fields.List(fields.Dict())
+    decisions = fields.List(fields.Nested(NomineeDecisionOut))
 
 
 class NomineeDecisionIn(In):

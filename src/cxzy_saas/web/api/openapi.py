@@ -11,7 +11,7 @@ from flask import Flask, current_app, render_template
 from marshmallow import Schema, fields
 
 from cxzy_saas.web.api.parameters import PATH
-from cxzy_saas.web.api.schemas import text_pattern
+from cxzy_saas.web.api.schemas import FIELD_NAME, stated_rules
 
 
 class Problem(Schema):
@@ -19,9 +19,14 @@ class Problem(Schema):
     title = fields.String()
     status = fields.Integer()
     detail = fields.String()
-    errors = fields.Dict()
+    errors = fields.Dict(
+        metadata={"description": "the messages by field (and by key or index within one)"}
+    )
     code = fields.String(metadata={"description": "a refusal's stable code, e.g. plan.exists"})
-    params = fields.Dict(metadata={"description": "the values the refusal's message names"})
+    params = fields.Dict(
+        keys=fields.String(validate=FIELD_NAME),
+        metadata={"description": "the values the refusal's message names"},
+    )
 
 
 REFUSALS = (
@@ -44,11 +49,11 @@ def build(app: Flask) -> dict[str, Any]:
     spec = APISpec(
         title="cxzy-saas 创先争优 API",
         version="1",
-        openapi_version="3.0.3",
+        openapi_version="3.1.0",
         plugins=[plugin],
     )
     assert plugin.converter is not None
-    plugin.converter.add_attribute_function(text_pattern)
+    plugin.converter.add_attribute_function(stated_rules)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=Problem)
     rules = {
@@ -119,7 +124,23 @@ def build(app: Flask) -> dict[str, Any]:
             }
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             spec.path(path=path, operations={method.lower(): operation})
-    return spec.to_dict()
+    return tidy(spec.to_dict())
+
+
+def tidy(node: Any) -> Any:
+    """The document without string keywords on maps (apispec words a map's Length as a
+    string's; :func:`stated_rules` gave them as minProperties/maxProperties)."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        is_map = kind == "object" or (isinstance(kind, list) and "object" in kind)
+        return {
+            key: tidy(value)
+            for key, value in node.items()
+            if not (is_map and key in ("minLength", "maxLength"))
+        }
+    if isinstance(node, list):
+        return [tidy(item) for item in node]
+    return node
 
 
 def path_names(rule: str) -> list[str]:

@@ -17,6 +17,7 @@ from cxzy_saas.web.api.schemas import (
     YEAR,
     CampaignArgs,
     In,
+    level_out,
     optional_text,
     page_of,
     paginate,
@@ -41,7 +42,7 @@ class RecordOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
     on = fields.Date()
-    level = fields.String()
+    level = level_out()
     subject = fields.String()
     criterion = fields.Integer(allow_none=True)
     text = fields.String()

@@ -42,6 +42,7 @@ from cxzy_saas.web.api.auth import (
     principal,
 )
 from cxzy_saas.web.api.parameters import PATH, allows
+from cxzy_saas.web.api.schemas import json_types
 from cxzy_saas.web.problems import problem
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -172,7 +173,11 @@ def api_route(
                 if not allows({**PATH.get(name, {}), **(path_schemas or {}).get(name, {})}, value):
                     raise NotFound("resource.not_found")  # the URL names nothing
             args = query_schema.load(request.args) if query_schema else {}
-            loaded = None if body_schema is None else body_schema.load(request.get_json())
+            loaded = None
+            if body_schema is not None:
+                raw = request.get_json()
+                json_types(body_schema, raw)
+                loaded = body_schema.load(raw)
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
 
             def run() -> tuple[Response, str | None]:
