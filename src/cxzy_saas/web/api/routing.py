@@ -175,9 +175,7 @@ def api_route(
             args = query_schema.load(request.args) if query_schema else {}
             loaded = None
             if body_schema is not None:
-                raw = request.get_json()
-                json_types(body_schema, raw)
-                loaded = body_schema.load(raw)
+                loaded = body_schema.load(json_types(body_schema, request.get_json()))
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
 
             def run() -> tuple[Response, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -119,7 +120,7 @@ def stated_rules(converter: Any, field: Any, **kw: Any) -> dict[str, Any]:
     """apispec attribute function: what apispec leaves out of a field's rules. A Text without a
     pattern of its own gets the one of the characters it refuses (see :class:`Text`); a range
     that excludes its bounds says so; a map names its keys (``propertyNames``) and its size."""
-    found: dict[str, Any] = {}
+    found: dict[str, Any] = dict(getattr(field, "json_schema", {}))
     for r in (v for v in field.validators if isinstance(v, validate.Range)):
         if r.min is not None and not r.min_inclusive:
             found["exclusiveMinimum"] = r.min  # OpenAPI 3.1 (JSON Schema 2020-12): a number
@@ -248,74 +249,76 @@ class EventOut(Schema):
     )
 
 
-def json_types(schema: Schema, data: Any) -> None:
-    """Refuse JSON values of another type than the document says, before ``schema`` loads
-    ``data``: marshmallow's fields take ``"12"`` for an integer, ``1`` for a boolean and
-    ``true`` for a number, which pages' forms need (everything in a form is a string) and the
-    API must not do (what the document refuses, the server refuses).
+def json_types(schema: Schema, data: Any) -> Any:
+    """``data`` checked for JSON values of another type than the document says, before
+    ``schema`` loads it: marshmallow's fields take ``"12"`` for an integer, ``1`` for a boolean
+    and ``true`` for a number, which pages' forms need (everything in a form is a string) and
+    the API must not do (what the document refuses, the server refuses). An integer field's
+    ``2.0`` is an integer in JSON Schema's eyes: it comes back as ``2``.
 
     Raises:
-        ValidationError: the first values of the wrong type, by field.
+        ValidationError: the values of the wrong type, by field.
     """
-    errors = _type_errors(fields.Nested(schema), data)
+    errors, checked = _checked(fields.Nested(schema), data)
     if errors:
         raise ValidationError(errors)
+    return checked
 
 
-def _type_errors(field: fields.Field, value: Any) -> Any:
-    """The type errors in ``value`` as marshmallow shapes them, or None."""
+def _checked(field: fields.Field, value: Any) -> tuple[Any, Any]:
+    """(the type errors in ``value`` as marshmallow shapes them, or None; the value)."""
     if value is None:
-        return None  # allow_none and required are the schema's to check
+        return None, value  # allow_none and required are the schema's to check
     if isinstance(field, fields.Nested):
         nested: Schema = field.schema
         if field.many:
-            return _items(nested, value)
+            return _each(fields.Nested(nested), value)
         if not isinstance(value, dict):
-            return None  # marshmallow says "Invalid input type."
+            return None, value  # marshmallow says "Invalid input type."
         by_key = {f.data_key or name: f for name, f in nested.load_fields.items()}
-        errors = {
-            key: found
-            for key, item in value.items()
-            if key in by_key and (found := _type_errors(by_key[key], item)) is not None
-        }
-        return errors or None
+        return _mapped(value, lambda key: by_key.get(key), lambda key, found: found)
     if isinstance(field, fields.List):
-        if not isinstance(value, list):
-            return None
-        errors = {
-            i: found
-            for i, item in enumerate(value)
-            if (found := _type_errors(field.inner, item)) is not None
-        }
-        return errors or None
+        return _each(field.inner, value)
     if isinstance(field, fields.Dict):
         if not isinstance(value, dict) or field.value_field is None:
-            return None
-        errors = {
-            key: {"value": found}
-            for key, item in value.items()
-            if (found := _type_errors(field.value_field, item)) is not None
-        }
-        return errors or None
+            return None, value
+        inner = field.value_field
+        return _mapped(value, lambda key: inner, lambda key, found: {"value": found})
     if isinstance(field, fields.Boolean) and not isinstance(value, bool):
-        return ["Not a valid boolean."]
-    if isinstance(field, fields.Integer) and (
-        isinstance(value, bool) or not isinstance(value, int)
-    ):
-        return ["Not a valid integer."]
+        return ["Not a valid boolean."], value
+    if isinstance(field, fields.Integer):
+        if isinstance(value, float) and value.is_integer():
+            return None, int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return ["Not a valid integer."], value
     if isinstance(field, fields.Number) and (
         isinstance(value, bool) or not isinstance(value, int | float)
     ):
-        return ["Not a valid number."]
-    return None
+        return ["Not a valid number."], value
+    return None, value
 
 
-def _items(schema: Schema, value: Any) -> Any:
+def _each(inner: fields.Field, value: Any) -> tuple[Any, Any]:
     if not isinstance(value, list):
-        return None
-    errors = {
-        i: found
-        for i, item in enumerate(value)
-        if (found := _type_errors(fields.Nested(schema), item)) is not None
-    }
-    return errors or None
+        return None, value
+    errors, items = {}, []
+    for i, item in enumerate(value):
+        found, checked = _checked(inner, item)
+        items.append(checked)
+        if found is not None:
+            errors[i] = found
+    return errors or None, items
+
+
+def _mapped(
+    value: dict[str, Any],
+    field_of: Callable[[str], fields.Field | None],
+    shaped: Callable[[str, Any], Any],
+) -> tuple[Any, Any]:
+    errors, out = {}, {}
+    for key, item in value.items():
+        field = field_of(key)
+        found, out[key] = (None, item) if field is None else _checked(field, item)
+        if found is not None:
+            errors[key] = shaped(key, found)
+    return errors or None, out
