@@ -1,0 +1,130 @@
+"""Schemathesis's engine, in this process, against an app's /api/openapi.json over WSGI: every
+check and every phase (examples, coverage, fuzzing, stateful), NUL bytes allowed in generated
+text; as one signed-in user. What ``st run --checks all --phases
+examples,coverage,fuzzing,stateful --generation-allow-x00 true`` does against a server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import schemathesis
+from flask import Flask
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "positive_data_acceptance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+    "object_level_authorization",
+)
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+# A password's strength (zxcvbn) is a rule no JSON Schema states: these operations may refuse a
+# schema-valid password with 422 (decision 0020). Nothing else is exempt.
+PASSWORD_ROUTES = ("/accounts", "/auth/password")
+
+
+@dataclass
+class Outcome:
+    failures: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    cases: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase
+
+
+def config(token: str, examples: int, seed: int) -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": seed,
+            "headers": {"Authorization": f"Bearer {token}"},
+            "workers": 1,
+            "generation": {"max-examples": examples, "allow-x00": True, "deterministic": True},
+            "checks": {name: {"enabled": True} for name in CHECKS},
+            "phases": {name: {"enabled": True} for name in PHASES},
+            "operations": [
+                {
+                    "include-path": f"/api/v1{path}",
+                    "include-method": "POST",
+                    "checks": {
+                        "positive_data_acceptance": {
+                            "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
+                        }
+                    },
+                }
+                for path in PASSWORD_ROUTES
+            ],
+        }
+    )
+
+
+class Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """``app`` served over HTTP on a free local port (the engine's WSGI transport passes
+    arguments Werkzeug's test client refuses on some checks' extra requests)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def run(app: Flask, token: str, *, examples: int, seed: int = 17) -> Outcome:
+    """Run the engine once; the failures it found, described, and what it sent."""
+    with served(app) as base:
+        return _run(f"{base}/api/openapi.json", config(token, examples, seed))
+
+
+def _run(url: str, settings: SchemathesisConfig) -> Outcome:
+    schema = schemathesis.openapi.from_url(url, config=settings)
+    outcome = Outcome()
+    started: dict[str, float] = {}
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted):
+            started[event.phase.name] = event.timestamp
+        if isinstance(event, events.PhaseFinished) and event.phase.name in started:
+            outcome.seconds[event.phase.name] = event.timestamp - started[event.phase.name]
+        if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            for case in event.recorder.cases.values():
+                outcome.cases += 1
+            for interaction in event.recorder.interactions.values():
+                status = interaction.response.status_code if interaction.response else 0
+                outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+        if isinstance(event, events.NonFatalError):
+            outcome.errors.append(f"{event.label}: {event.value!r}")
+        if isinstance(event, events.FatalError):
+            outcome.errors.append(repr(event.exception))
+        if isinstance(event, events.EngineFinished):
+            outcome.failures = [describe(failure) for failure in event.failures]
+    return outcome
+
+
+def describe(failure: Any) -> str:
+    return (
+        f"{getattr(failure, 'operation', '?')}: {getattr(failure, 'title', failure)}: "
+        + str(getattr(failure, "message", ""))[:600]
+    )
