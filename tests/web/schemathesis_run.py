@@ -109,8 +109,7 @@ def _run(url: str, settings: SchemathesisConfig) -> Outcome:
         if isinstance(event, events.PhaseFinished) and event.phase.name in started:
             outcome.seconds[event.phase.name] = event.timestamp - started[event.phase.name]
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
-            for case in event.recorder.cases.values():
-                outcome.cases += 1
+            outcome.cases += len(event.recorder.cases)
             for interaction in event.recorder.interactions.values():
                 status = interaction.response.status_code if interaction.response else 0
                 outcome.statuses[status] = outcome.statuses.get(status, 0) + 1

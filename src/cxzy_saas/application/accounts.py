@@ -267,8 +267,8 @@ class AccountCommands(TenantApplication):
         if group:
             try:
                 self.branch_app(tenant).group(group)
-            except NotFound as error:
-                raise NotFound(error.code, field="group", **error.params) from None
+            except NotFound:
+                raise NotFound("group.not_found", field="group", group=group) from None
 
 
 def in_branch(account: Account, branch: str) -> bool:

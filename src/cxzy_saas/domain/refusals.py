@@ -306,10 +306,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{year} 年度活动方案已存在，请在原方案上修改。",
         "a plan for {year} exists already; revise it",
     ),
-    "plan.year_mismatch": (
-        "请求正文中的年度与地址中的年度不一致。",
-        "the year in the body differs from the URL's",
-    ),
     "plan.wrong_status": (
         "活动方案当前为“{status:plan_status}”状态，不能{doing:plan_action}。",
         "cannot {doing} a plan that is {status}",
