@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from cxzy_saas.config import Settings
@@ -155,3 +156,30 @@ def test_creating_operations_say_where_and_link_onwards(document):
         assert users <= set(created[maker]["links"]), maker
     for maker in ("open_ballot", "register_account", "draft_branch_plan", "enrol_member"):
         assert "Location" in created[maker]["headers"], maker
+
+
+def test_every_body_and_answer_has_an_example_valid_by_its_schema(document):
+    """Examples the /api/docs page shows and schemathesis's examples phase sends: one for every
+    request body, success answer and path parameter, each valid by its own schema."""
+    invalid, missing = [], []
+    for path, method, op in operations(document):
+        contents = [("body", op.get("requestBody", {}).get("content", {}).get("application/json"))]
+        contents += [
+            (status, response.get("content", {}).get("application/json"))
+            for status, response in op["responses"].items()
+            if status.startswith("2")
+        ]
+        contents += [(p["name"], p) for p in op["parameters"] if p["in"] == "path"]
+        for where, content in contents:
+            if content is None or "schema" not in content:
+                continue
+            if "example" not in content:
+                missing.append(f"{method} {path} {where}")
+                continue
+            root = {**content["schema"], "components": document["components"]}
+            validator = jsonschema_rs.Draft202012Validator(root)
+            errors = [e.message for e in validator.iter_errors(content["example"])]
+            if errors:
+                invalid.append(f"{method} {path} {where}: {errors[:2]}")
+    assert not missing, missing
+    assert not invalid, invalid

@@ -10,6 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, render_template
 from marshmallow import Schema, fields
 
+from cxzy_saas.web.api.examples import add_examples
 from cxzy_saas.web.api.parameters import PATH
 from cxzy_saas.web.api.schemas import FIELD_NAME, stated_rules
 
@@ -124,7 +125,7 @@ def build(app: Flask) -> dict[str, Any]:
             }
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             spec.path(path=path, operations={method.lower(): operation})
-    return tidy(spec.to_dict())
+    return add_examples(tidy(spec.to_dict()))
 
 
 def tidy(node: Any) -> Any:

@@ -85,7 +85,10 @@ class FullMatch(validate.Regexp):
     so ``^...$`` lets a trailing new line through). A ``Regexp`` still, so that the OpenAPI
     document carries the pattern, anchored: what it allows is what is accepted."""
 
-    def __init__(self, pattern: re.Pattern[str], error: str | None = None) -> None:
+    def __init__(
+        self, pattern: re.Pattern[str], error: str | None = None, *, example: str | None = None
+    ) -> None:
+        self.example = example  # for the document (see stated_rules)
         source = pattern.pattern.removeprefix("^").removesuffix("$")
         super().__init__(
             f"^(?:{source})$", error=error or "String does not match expected pattern."
@@ -98,15 +101,19 @@ class FullMatch(validate.Regexp):
         return value
 
 
-def matching(pattern: re.Pattern[str], error: str | None = None) -> FullMatch:
-    return FullMatch(pattern, error)
+def matching(
+    pattern: re.Pattern[str], error: str | None = None, *, example: str | None = None
+) -> FullMatch:
+    return FullMatch(pattern, error, example=example)
 
 
-SUBJECT = FullMatch(CODE_PATTERN)  # a member number or a group code
-ITEM = FullMatch(ITEM_CODE)  # a scoring item's code
+SUBJECT = FullMatch(CODE_PATTERN, example="B01005")  # a member number or a group code
+ITEM = FullMatch(ITEM_CODE, example="M1")  # a scoring item's code
 # A ballot's subject as its sheets and tallies name it: "member:B01005", "group:g1".
-SUBJECT_KEY = FullMatch(re.compile(r"(?:member|group):[A-Za-z0-9][A-Za-z0-9_-]{0,19}"))
-CODE = FullMatch(TENANT_CODE)  # a tenant's code: a branch's or the committee's
+SUBJECT_KEY = FullMatch(
+    re.compile(r"(?:member|group):[A-Za-z0-9][A-Za-z0-9_-]{0,19}"), example="member:B01005"
+)
+CODE = FullMatch(TENANT_CODE, example="b01")  # a tenant's code: a branch's or the committee's
 
 # What the OpenAPI document says of every other text (Text): the characters it may not hold,
 # as an ECMA-262 pattern (escapes, not the characters themselves), equal to bad_character's but
@@ -121,6 +128,9 @@ def stated_rules(converter: Any, field: Any, **kw: Any) -> dict[str, Any]:
     pattern of its own gets the one of the characters it refuses (see :class:`Text`); a range
     that excludes its bounds says so; a map names its keys (``propertyNames``) and its size."""
     found: dict[str, Any] = dict(getattr(field, "json_schema", {}))
+    examples = [v.example for v in field.validators if getattr(v, "example", None) is not None]
+    if examples:
+        found["example"] = examples[0]
     for r in (v for v in field.validators if isinstance(v, validate.Range)):
         if r.min is not None and not r.min_inclusive:
             found["exclusiveMinimum"] = r.min  # OpenAPI 3.1 (JSON Schema 2020-12): a number
