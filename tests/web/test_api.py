@@ -193,6 +193,9 @@ def test_the_openapi_document_covers_every_api_route_with_its_schemas(client):
     assert "93 个接口" in docs or re.search(r"\d+ 个接口", docs)
     enrol_docs = docs[docs.index("登记党员") :]
     assert "member_no" in enrol_docs[:3000] and "组织委员" in enrol_docs[:3000]
+    # The page shows each operation's examples: a request and an answer.
+    assert "请求示例" in enrol_docs[:6000] and "&#34;member_no&#34;: &#34;B01005&#34;" in enrol_docs
+    assert "响应示例" in enrol_docs[:6000]
 
 
 def test_a_ballot_code_is_good_for_one_cast_on_its_own_ballot_only(client):

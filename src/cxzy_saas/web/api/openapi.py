@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -222,6 +223,11 @@ def _fields(spec: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]
     ]
 
 
+def shown(example: Any) -> str:
+    """An example as the docs page shows it: indented JSON, Chinese as it is."""
+    return "" if example is None else json.dumps(example, ensure_ascii=False, indent=2)
+
+
 def api_docs() -> str:
     """The operations grouped by area (zh-CN): who may call each, its parameters, its body's
     fields with their rules, and its responses; the JSON document beside it."""
@@ -252,6 +258,17 @@ def api_docs() -> str:
                         for p in op["parameters"]
                     ],
                     "body": _fields(spec, body["schema"]) if body else [],
+                    "body_example": shown(body.get("example")) if body else "",
+                    "answer_example": shown(
+                        next(
+                            (
+                                r["content"]["application/json"].get("example")
+                                for c, r in sorted(op["responses"].items())
+                                if c.startswith("2") and "application/json" in r.get("content", {})
+                            ),
+                            None,
+                        )
+                    ),
                     "ok": ", ".join(ok),
                     "refusals": [c for c in codes if c not in ok],
                 }
