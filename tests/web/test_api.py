@@ -89,8 +89,8 @@ def test_a_months_scores_are_entered_once_then_corrected_with_a_reason(client):
     assert fixed.json["corrections"][-1]["reason"] == "录入错误"
     assert (
         client.post(f"{B01}/assessments/corrections", json=correction, headers=clerk).status_code
-        == 422
-    )  # unchanged points
+        == 409
+    )  # unchanged points: allowed by the document, refused by the state
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_result_and_writes_nothing(
