@@ -47,6 +47,7 @@ class Outcome:
     cases: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # by phase
+    server_errors: list[str] = field(default_factory=list)  # any 5xx, checked or not
 
 
 def config(token: str, examples: int, seed: int) -> SchemathesisConfig:
@@ -113,6 +114,10 @@ def _run(url: str, settings: SchemathesisConfig) -> Outcome:
             for interaction in event.recorder.interactions.values():
                 status = interaction.response.status_code if interaction.response else 0
                 outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+                if status >= 500:
+                    request = interaction.request
+                    body = (request.body or b"")[:300]
+                    outcome.server_errors.append(f"{request.method} {request.uri} {body!r}")
         if isinstance(event, events.NonFatalError):
             outcome.errors.append(f"{event.label}: {event.value!r}")
         if isinstance(event, events.FatalError):

@@ -37,5 +37,6 @@ def test_schemathesis_finds_nothing(tmp_path, username):
     seconds = {str(phase): round(s, 1) for phase, s in outcome.seconds.items()}
     print(f"\n{username}: {outcome.cases} cases, statuses {outcome.statuses}, seconds {seconds}")
     assert not outcome.errors, outcome.errors
+    assert not outcome.server_errors, outcome.server_errors
     assert not outcome.failures, "\n".join(outcome.failures)
     assert outcome.statuses.get(200, 0) > 0 and outcome.cases > 1000
