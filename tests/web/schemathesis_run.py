@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -16,6 +17,8 @@ from flask import Flask
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from cxzy_saas.config import Settings, WebSettings
 
 CHECKS = (
     "not_a_server_error",
@@ -92,6 +95,26 @@ def served(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+# Generated requests fail sign-in and ballot codes by the thousand: the limits would answer
+# 429 to the rest (their own tests are in tests/web/test_sign_in.py).
+UNLIMITED = WebSettings(
+    sign_in_limit="1000000/minute",
+    sign_in_address_limit="1000000/minute",
+    ballot_limit="1000000/minute",
+)
+
+
+def run_as(folder: Path, username: str, examples: int) -> Outcome:
+    """A demo of its own in ``folder``, served, and the engine run as ``username`` (a whole
+    run in one call, so that a process pool can take it)."""
+    from tests.web.api_demo import app_for, bearer, build
+
+    settings = build(folder, Settings(data_dir=folder / "var", web=UNLIMITED))
+    app = app_for(settings)
+    token = bearer(app.test_client(), username)["Authorization"].removeprefix("Bearer ")
+    return run(app, token, examples=examples)
 
 
 def run(app: Flask, token: str, *, examples: int, seed: int = 17) -> Outcome:

@@ -98,7 +98,7 @@ class OverdueItemOut(Schema):
         )
     )
     period = fields.String()
-    due = fields.Date()
+    due = fields.String(metadata={"format": "date"})  # the read model's ISO text
     missing = fields.Integer()
 
 
@@ -114,7 +114,7 @@ class ApprovalItemOut(Schema):
     submission = fields.Integer()
     year = fields.Integer()
     title = fields.String()
-    submitted_at = fields.DateTime()
+    submitted_at = fields.String(metadata={"format": "date-time"})  # the read model's ISO text
 
 
 class ApprovalsOut(ModelOut):
