@@ -64,7 +64,10 @@ def test_a_months_scores_are_entered_once_then_corrected_with_a_reason(client):
     plan = client.get(f"{B01}/plans/2026", headers=clerk).json
     items = [i["code"] for i in plan["content"]["items"] if i["level"] == "group"]
     formed = client.post(f"{B01}/groups", json={"code": "g9", "name": "新党小组"}, headers=clerk)
-    assert formed.status_code == 201
+    assert formed.status_code == 201 and formed.headers["Location"] == f"{B01}/groups/g9"
+    traced = client.open(f"{B01}/groups", method="TRACE", headers=clerk)
+    assert traced.status_code == 405  # RFC 9110: with the methods the resource allows
+    assert {"GET", "POST"} <= {m.strip() for m in traced.headers["Allow"].split(",")}
     body = {"year": 2026, "month": 10, "level": "group", "on": "2026-11-05"}
     over = {**body, "scores": {"g9": dict.fromkeys(items, 1000)}}
     refused = client.post(f"{B01}/assessments", json=over, headers=clerk)
