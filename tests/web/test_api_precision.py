@@ -12,6 +12,7 @@ import pytest
 
 from cxzy_saas.config import Settings
 from cxzy_saas.web.api.openapi import build
+from cxzy_saas.web.api.schemas import LINE_PATTERN, MULTILINE_PATTERN
 from cxzy_saas.web.app import create_app
 
 # Fields of these names hold a value of a closed set: the document must list it (enum).
@@ -110,12 +111,15 @@ def test_no_map_is_free_and_every_closed_set_is_listed(document):
 
 def test_request_text_lists_and_maps_are_bounded(document):
     """What a client may send is bounded by the document: every string has a length, a
-    pattern, an enum or a format; every list and map a most number of items."""
+    code's pattern, an enum or a format (free text: a most length); every list and map a most
+    number of items."""
     unbounded = set()
     for operation, root in request_schemas(document):
         for where, prop, schema in walk(document, root, operation, set()):
             kind = kinds(schema)
-            if "string" in kind and not {"maxLength", "pattern", "enum", "format"} & set(schema):
+            free_text = schema.get("pattern") in (LINE_PATTERN, MULTILINE_PATTERN)
+            bounds = {"maxLength", "enum", "format"} | (set() if free_text else {"pattern"})
+            if "string" in kind and not bounds & set(schema):
                 unbounded.add(f"{where} {prop}: string")
             if "array" in kind and "maxItems" not in schema:
                 unbounded.add(f"{where} {prop}: list")

@@ -22,6 +22,7 @@ from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.groups import ReasonIn
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
+    SUBJECT,
     EventOut,
     In,
     OnIn,
@@ -41,7 +42,7 @@ class MemberIn(In):
     member_no = code_text(required=True)
     name = text(50, required=True)
     status = string(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
-    group = string(load_default=None, allow_none=True)
+    group = string(load_default=None, allow_none=True, validate=SUBJECT)
     joined_on = fields.Date(required=True)
     gender = string(load_default="", validate=validate.OneOf(["", "男", "女"]))
     phone = string(load_default="", validate=matching(PHONE))
@@ -66,7 +67,7 @@ class MemberDetailOut(MemberOut):
 
 
 class MoveIn(In):
-    group = string(required=True, allow_none=True)
+    group = string(required=True, allow_none=True, validate=SUBJECT)
     on = fields.Date(required=True)
 
 
