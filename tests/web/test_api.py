@@ -64,11 +64,15 @@ def test_a_months_scores_are_entered_once_then_corrected_with_a_reason(client):
     plan = client.get(f"{B01}/plans/2026", headers=clerk).json
     items = [i["code"] for i in plan["content"]["items"] if i["level"] == "group"]
     formed = client.post(f"{B01}/groups", json={"code": "g9", "name": "新党小组"}, headers=clerk)
-    assert formed.status_code == 201
+    assert formed.status_code == 201 and formed.headers["Location"] == f"{B01}/groups/g9"
+    traced = client.open(f"{B01}/groups", method="TRACE", headers=clerk)
+    assert traced.status_code == 405  # RFC 9110: with the methods the resource allows
+    assert {"GET", "POST"} <= {m.strip() for m in traced.headers["Allow"].split(",")}
     body = {"year": 2026, "month": 10, "level": "group", "on": "2026-11-05"}
     over = {**body, "scores": {"g9": dict.fromkeys(items, 1000)}}
     refused = client.post(f"{B01}/assessments", json=over, headers=clerk)
-    assert refused.status_code == 422 and f"scores.{items[0]}" in refused.json["errors"]
+    # The document allows any number; the plan's most points refuse it: a 409 (decision 0020).
+    assert refused.status_code == 409 and f"scores.{items[0]}" in refused.json["errors"]
     ok = {**body, "scores": {"g9": dict.fromkeys(items, 1)}}
     assessed = client.post(f"{B01}/assessments", json=ok, headers=clerk)
     assert assessed.status_code == 201 and assessed.json["items"][0]["period"] == "2026-10"
@@ -88,8 +92,8 @@ def test_a_months_scores_are_entered_once_then_corrected_with_a_reason(client):
     assert fixed.json["corrections"][-1]["reason"] == "录入错误"
     assert (
         client.post(f"{B01}/assessments/corrections", json=correction, headers=clerk).status_code
-        == 422
-    )  # unchanged points
+        == 409
+    )  # unchanged points: allowed by the document, refused by the state
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_result_and_writes_nothing(
@@ -168,7 +172,7 @@ def test_branch_users_see_their_own_rows_of_the_boards(client):
     bad = client.get("/api/v1/campaigns/2026/leaderboards/member?as_of=soon", headers=viewer)
     assert bad.status_code == 422
     assert (
-        client.get("/api/v1/campaigns/2026/leaderboards/nobody", headers=viewer).status_code == 422
+        client.get("/api/v1/campaigns/2026/leaderboards/nobody", headers=viewer).status_code == 404
     )
     assert client.get("/api/v1/campaigns/1999/matrix", headers=viewer).status_code == 404
     branches = client.get("/api/v1/branches", headers=bearer(client, "b02-clerk"))
@@ -192,6 +196,9 @@ def test_the_openapi_document_covers_every_api_route_with_its_schemas(client):
     assert "93 个接口" in docs or re.search(r"\d+ 个接口", docs)
     enrol_docs = docs[docs.index("登记党员") :]
     assert "member_no" in enrol_docs[:3000] and "组织委员" in enrol_docs[:3000]
+    # The page shows each operation's examples: a request and an answer.
+    assert "请求示例" in enrol_docs[:6000] and "&#34;member_no&#34;: &#34;B01005&#34;" in enrol_docs
+    assert "响应示例" in enrol_docs[:6000]
 
 
 def test_a_ballot_code_is_good_for_one_cast_on_its_own_ballot_only(client):
@@ -212,9 +219,9 @@ def test_a_ballot_code_is_good_for_one_cast_on_its_own_ballot_only(client):
     spent = client.post(cast, json={"code": codes[0], "grades": grades})
     assert spent.status_code == 409 and spent.json["code"] == "ballot.code_used"
     unknown = client.post(cast, json={"code": "ZZZZ-ZZZZ", "grades": grades})
-    assert unknown.status_code == 404 and unknown.json["code"] == "ballot.unknown_code"
+    assert unknown.status_code == 409 and unknown.json["code"] == "ballot.unknown_code"
     partial = client.post(cast, json={"code": codes[1], "grades": {"group:g1": "competent"}})
-    assert partial.status_code == 422
+    assert partial.status_code == 409
     shown = client.get(f"{B01}/ballots/{ballot}", headers=clerk).json
     assert shown["cast"] == {"members": 1} and shown["tallies"] is None  # secret until closed
     closed = client.post(f"{B01}/ballots/{ballot}/close", json={"on": "2026-11-21"}, headers=clerk)

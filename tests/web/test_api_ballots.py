@@ -85,10 +85,10 @@ def test_lost_slips_are_reissued_once_and_spent_codes_stay_spent(client, setting
 def test_ballot_dates_keep_to_the_campaign_year(client):
     clerk = bearer(client, "b01-clerk")
     far = client.post(f"{B01}/ballots", json={**BODY, "on": "9999-12-31"}, headers=clerk)
-    assert far.status_code == 422 and far.json["code"] == "ballot.date_outside_year"
+    assert far.status_code == 409 and far.json["code"] == "ballot.date_outside_year"
     opened = client.post(f"{B01}/ballots", json=BODY, headers=clerk).json
     close = f"{B01}/ballots/{opened['id']}/close"
     late = client.post(close, json={"on": "2027-01-02"}, headers=clerk)
-    assert late.status_code == 422 and late.json["code"] == "ballot.date_outside_year"
+    assert late.status_code == 409 and late.json["code"] == "ballot.date_outside_year"
     early = client.post(close, json={"on": "2026-11-19"}, headers=clerk)
-    assert early.status_code == 422 and early.json["code"] == "ballot.closed_before_opened"
+    assert early.status_code == 409 and early.json["code"] == "ballot.closed_before_opened"

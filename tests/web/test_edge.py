@@ -243,7 +243,7 @@ def test_plan_content_is_a_full_schema_not_a_free_dict(api):
     def draft(content: Any) -> Any:
         return client.post(
             "/api/v1/campaigns/2031/plan",
-            data=json.dumps({"year": 2031, "drafter": "组织委员", "content": content}),
+            data=json.dumps({"drafter": "组织委员", "content": content}),
             headers={**tokens["committee-admin"], "Content-Type": "application/json"},
         )
 

@@ -265,7 +265,10 @@ class AccountCommands(TenantApplication):
                 raise NotFound("branch.not_found", field="tenant", branch=tenant)
             require(role in BRANCH_GRANTS, "account.committee_role", field="role", role=role)
         if group:
-            self.branch_app(tenant).group(group)
+            try:
+                self.branch_app(tenant).group(group)
+            except NotFound:
+                raise NotFound("group.not_found", field="group", group=group) from None
 
 
 def in_branch(account: Account, branch: str) -> bool:

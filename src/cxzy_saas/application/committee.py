@@ -121,8 +121,9 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
         return int(decision.subject.split(":", 1)[0])
 
     def _branch(self, code: str) -> BranchApplication:
+        """The branch a command's ``branch`` names (a field: not the request's own resource)."""
         if code not in self.committee().branches:
-            raise NotFound("branch.not_found", branch=code)
+            raise NotFound("branch.not_found", field="branch", branch=code)
         return self.branch_app(code)
 
     # the campaign

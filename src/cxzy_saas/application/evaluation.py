@@ -224,17 +224,22 @@ class EvaluationCommands(BallotCommands):
     def check_reported_to_committee(self, kind: str, subject: str) -> None:
         """What the committee acknowledges must have been reported to it.
 
+        ``subject``: a measure's id, or the year of a report or summary.
+
         Raises:
             NotFound / StateConflict: nothing such, or not reported to the committee.
         """
-        if kind == "measure":
-            measure = self.measure(UUID(subject))
-            ok = measure.reported_to == "committee"
-        elif kind == "midyear-report":
-            ok = self.review(int(subject), "midyear").reported_on is not None
-        elif kind == "annual-summary":
-            ok = "committee" in self.annual_summary(int(subject)).reported
-        else:
+        if kind not in ("measure", "midyear-report", "annual-summary"):
             raise InvalidInput("acknowledge.unknown_kind", field="kind", kind=kind)
+        try:
+            if kind == "measure":
+                ok = self.measure(UUID(subject)).reported_to == "committee"
+            elif kind == "midyear-report":
+                ok = self.review(int(subject), "midyear").reported_on is not None
+            else:
+                ok = "committee" in self.annual_summary(int(subject)).reported
+        except (ValueError, NotFound):
+            # A subject of the wrong form for its kind (a year for a measure...) names nothing.
+            raise NotFound("acknowledge.no_subject", field="subject", kind=kind) from None
         if not ok:
             raise StateConflict("acknowledge.not_reported", kind=kind)

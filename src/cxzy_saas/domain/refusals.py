@@ -153,6 +153,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "共有 {count} 个党委，请用 --committee 指定其中一个。",
         "name the committee (--committee): there are {count}",
     ),
+    "acknowledge.no_subject": (
+        "没有可确认的{kind:kind}。",
+        "no such {kind} to acknowledge",
+    ),
     "branch.not_found": ("党支部 {branch} 不存在。", "branch {branch} not found"),
     "branch.open_already": ("党支部 {branch} 已开通。", "branch {branch} is open already"),
     "manifest.not_found": ("找不到租户清单文件 {path}。", "manifest {path} not found"),
@@ -322,10 +326,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plan.exists": (
         "{year} 年度活动方案已存在，请在原方案上修改。",
         "a plan for {year} exists already; revise it",
-    ),
-    "plan.year_mismatch": (
-        "请求正文中的年度与地址中的年度不一致。",
-        "the year in the body differs from the URL's",
     ),
     "plan.wrong_status": (
         "活动方案当前为“{status:plan_status}”状态，不能{doing:plan_action}。",

@@ -48,6 +48,26 @@ def status_for(error: DomainError) -> int:
     return next((status for cls, status in STATUS if isinstance(error, cls)), 422)
 
 
+# Refusals of what the OpenAPI document cannot state (a password's strength), which stay 422.
+UNSTATED_RULES = frozenset({"password.weak"})
+
+
+def api_status_for(error: DomainError) -> int:
+    """The API's status of a refusal (decision 0020). The API's document states what a request
+    must be, and a request it allows is not refused as invalid: 422 is the schema's answer (and
+    that of the few rules no schema can state). A domain rule that refuses a request the
+    document allows refuses it for the state of things (the campaign's year, what a branch has,
+    where the plan stands): 409. So is something a body names that is not there (a branch, a
+    ballot code): the URL's resource exists, and a client that followed a link to it must not
+    take it for gone."""
+    status = status_for(error)
+    if isinstance(error, NotFound) and error.field is not None:
+        return 409
+    if status == 422 and error.code not in UNSTATED_RULES:
+        return 409
+    return status
+
+
 def json_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """A refusal's parameters as JSON values: dates in ISO form, sequences as lists."""
     return {name: _json_value(value) for name, value in params.items()}
@@ -80,7 +100,7 @@ def register(app: Flask) -> None:
         text = error.text(language)
         extra = {"errors": {error.field: [text]}} if error.field else {}
         response = problem(
-            status_for(error),
+            api_status_for(error),
             error.title,
             text,
             code=error.code,
@@ -104,7 +124,14 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response | HTTPException:
         if not request.path.startswith("/api/"):
             return error
-        return problem(error.code or 500, (error.name or "error").lower(), error.description or "")
+        response = problem(
+            error.code or 500, (error.name or "error").lower(), error.description or ""
+        )
+        # Headers the status needs (RFC 9110): Allow on 405, Retry-After on 429/503...
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(AsOfBusy)
     def replays_busy(error: AsOfBusy) -> Response:

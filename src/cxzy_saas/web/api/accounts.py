@@ -15,13 +15,24 @@ from cxzy_saas.application.commands.committee import (
     Revoke,
 )
 from cxzy_saas.application.passwords import MAX_LENGTH
-from cxzy_saas.domain.accounts import GRANTABLE
+from cxzy_saas.domain.accounts import GRANTABLE, USERNAME
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import CODE, In, PageArgs, page_of, paginate, string, text
+from cxzy_saas.web.api.schemas import (
+    CODE,
+    SUBJECT,
+    FullMatch,
+    In,
+    PageArgs,
+    out_key,
+    page_of,
+    paginate,
+    string,
+    text,
+)
 
 
 class AccountIn(In):
-    username = string(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{1,39}$"))
+    username = string(required=True, validate=FullMatch(USERNAME))
     display_name = text(50, required=True)
     password = string(
         required=True, load_only=True, validate=validate.Length(min=8, max=MAX_LENGTH)
@@ -34,7 +45,12 @@ class RevokeIn(In):
 
 
 class GrantIn(RevokeIn):
-    group = string(load_default=None, allow_none=True, validate=CODE)
+    group = string(
+        load_default=None,
+        allow_none=True,
+        validate=SUBJECT,
+        metadata={"description": "the party group a group leader leads (group leaders only)"},
+    )
 
 
 class StatusIn(In):
@@ -46,11 +62,21 @@ class MemberLinkIn(In):
     member_no = string(required=True, validate=validate.Length(min=1, max=20))
 
 
+class GrantOut(Schema):
+    role = fields.String(validate=validate.OneOf(GRANTABLE))
+    tenant = fields.String()
+    group = fields.String(metadata={"description": "a group leader's group"})
+
+
 class AccountOut(Schema):
     username = fields.String()
     display_name = fields.String()
-    grants = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
-    members = fields.Dict(keys=fields.String(), values=fields.String())
+    grants = fields.List(fields.Nested(GrantOut))
+    members = fields.Dict(
+        keys=out_key(CODE),
+        values=fields.String(),
+        metadata={"description": "the member number of this user in each branch"},
+    )
     active = fields.Function(lambda account: not account.disabled)
     must_change_password = fields.Boolean()
 
@@ -73,10 +99,18 @@ def list_accounts(call: Call) -> dict[str, Any]:
     body=AccountIn,
     response=AccountOut,
     status=201,
+    location=lambda path, out: f"/accounts/{out['username']}",
+    links=("get_account", "grant", "revoke", "link_member", "set_status"),
+    link_parameters={"username": "$response.body#/username"},
 )
 def register_account(call: Call) -> Any:
     call.committee.register_user(call.actor, RegisterUser(**call.body))
     return call.committee.account(call.body["username"])
+
+
+@api_route("/accounts/<username>", summary="用户", roles=ADMINS, response=AccountOut)
+def get_account(call: Call, username: str) -> Any:
+    return call.committee.account(username)
 
 
 def check_grant_tenant(call: Call, tenant: str) -> None:
@@ -85,7 +119,7 @@ def check_grant_tenant(call: Call, tenant: str) -> None:
         from cxzy_saas.domain.errors import NotFound
 
         if tenant not in call.committee.committee().branches:
-            raise NotFound("branch.not_found", branch=tenant)
+            raise NotFound("branch.not_found", field="tenant", branch=tenant)
 
 
 @api_route(

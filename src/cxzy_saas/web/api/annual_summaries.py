@@ -12,7 +12,7 @@ from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportA
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import YEAR, In, string, text
+from cxzy_saas.web.api.schemas import YEAR, In, out_key, string, text
 
 
 class AnnualSummaryIn(In):
@@ -23,13 +23,16 @@ class AnnualSummaryIn(In):
     plans = text(required=True)
 
 
+REPORTED_TO = ("members-meeting", "committee")
+
+
 class AnnualSummaryOut(Schema):
     year = fields.Integer()
     basic_facts = fields.String()
     experience = fields.String()
     problems = fields.String()
     plans = fields.String()
-    reported = fields.Dict(keys=fields.String(), values=fields.Date())
+    reported = fields.Dict(keys=out_key(validate.OneOf(REPORTED_TO)), values=fields.Date())
     revisions = fields.Integer()
 
 
@@ -42,7 +45,7 @@ class SummaryRevisionIn(In):
 
 
 class SummaryReportIn(In):
-    to = string(required=True, validate=validate.OneOf(["members-meeting", "committee"]))
+    to = string(required=True, validate=validate.OneOf(REPORTED_TO))
     on = fields.Date(required=True)
 
 
@@ -54,6 +57,9 @@ class SummaryReportIn(In):
     body=AnnualSummaryIn,
     response=AnnualSummaryOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/annual-summaries/{out['year']}",
+    links=("get_annual_summary", "report_annual_summary"),
+    link_parameters={"year": "$response.body#/year"},
 )
 def file_annual_summary(call: Call, code: str) -> Any:
     call.branch.file_annual_summary(call.actor, FileAnnualSummary(**call.body))

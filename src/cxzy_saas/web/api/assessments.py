@@ -22,11 +22,16 @@ from cxzy_saas.web.api.list_args import (
 from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
+    ITEM,
     MONTH,
     SUBJECT,
+    SUBJECT_LEVEL_NAMES,
     SUBJECT_LEVELS,
     YEAR,
+    CorrectionOut,
     In,
+    level_out,
+    out_key,
     string,
     text,
 )
@@ -39,7 +44,11 @@ class AssessmentIn(In):
     level = string(required=True, validate=SUBJECT_LEVELS)
     scores = fields.Dict(
         keys=string(validate=SUBJECT),
-        values=fields.Dict(keys=string(), values=fields.Float(allow_nan=False)),
+        values=fields.Dict(
+            keys=string(validate=ITEM),
+            values=fields.Float(allow_nan=False),
+            validate=validate.Length(min=1, max=100),
+        ),
         required=True,
         validate=validate.Length(min=1, max=500),
     )
@@ -50,12 +59,12 @@ class AssessmentOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
     period = fields.String()
-    level = fields.String()
+    level = level_out(SUBJECT_LEVEL_NAMES)
     subject = fields.String()
-    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    scores = fields.Dict(keys=out_key(ITEM), values=fields.Float())
     plan_version = fields.Integer()
     on = fields.Date()
-    corrections = fields.List(fields.Dict())
+    corrections = fields.List(fields.Nested(CorrectionOut))
 
 
 class AssessmentArgs(BranchListArgs):
@@ -69,7 +78,7 @@ class CorrectionIn(In):
     month = fields.Integer(required=True, validate=MONTH)
     level = string(required=True, validate=SUBJECT_LEVELS)
     subject = string(required=True, validate=SUBJECT)
-    item = string(required=True, validate=validate.Length(min=1, max=40))
+    item = string(required=True, validate=ITEM)
     points = fields.Float(required=True, allow_nan=False)
     reason = text(1000, required=True)
 

@@ -25,11 +25,15 @@ from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
+    SUBJECT_KEY,
+    SUBJECT_LEVEL_NAMES,
     SUBJECT_LEVELS,
     YEAR,
     CampaignArgs,
     In,
     OnIn,
+    level_out,
+    out_key,
     page_of,
     paginate,
     string,
@@ -54,8 +58,15 @@ class BallotIn(In):
         keys=string(validate=validate.OneOf(POOLS)),
         values=fields.Integer(validate=validate.Range(min=0, max=2000)),
         required=True,
+        validate=validate.Length(min=1, max=len(POOLS)),
+        metadata={"description": "how many codes to make for each pool"},
     )
     on = fields.Date(required=True)
+
+
+class SubjectOut(Schema):
+    level = level_out(SUBJECT_LEVEL_NAMES)
+    subject = fields.String()
 
 
 class BallotOut(Schema):
@@ -66,16 +77,24 @@ class BallotOut(Schema):
     address = fields.String(
         metadata={"description": "the slips' address on the server's public URL (CXZY_PUBLIC_URL)"}
     )
-    subjects = fields.List(fields.Dict())
-    issued = fields.Dict(keys=fields.String(), values=fields.Integer())
-    cast = fields.Dict(keys=fields.String(), values=fields.Integer())
+    subjects = fields.List(fields.Nested(SubjectOut))
+    issued = fields.Dict(keys=out_key(validate.OneOf(POOLS)), values=fields.Integer())
+    cast = fields.Dict(keys=out_key(validate.OneOf(POOLS)), values=fields.Integer())
     closed_on = fields.Date(allow_none=True)
-    tallies = fields.Dict(allow_none=True)
+    tallies = fields.Dict(
+        keys=out_key(SUBJECT_KEY),
+        values=fields.Dict(
+            keys=out_key(validate.OneOf(POOLS)),
+            values=fields.Dict(keys=out_key(validate.OneOf(GRADES)), values=fields.Integer()),
+        ),
+        allow_none=True,
+        metadata={"description": "once closed: subject, pool, grade, number of sheets"},
+    )
 
 
 class OpenedOut(BallotOut):
     codes = fields.Dict(
-        keys=fields.String(),
+        keys=out_key(validate.OneOf(POOLS)),
         values=fields.List(fields.String()),
         metadata={"description": "shown this once; a replay under the same key leaves them out"},
     )
@@ -100,9 +119,10 @@ class ReissuedOut(OpenedOut):
 class CastIn(In):
     code = string(required=True, validate=validate.Length(min=4, max=40))
     grades = fields.Dict(
-        keys=string(validate=validate.Length(min=1, max=60)),
+        keys=string(validate=SUBJECT_KEY),
         values=string(validate=validate.OneOf(GRADES)),
         required=True,
+        validate=validate.Length(min=1, max=500),
         metadata={
             "description": (
                 "One grade per subject of the ballot, keyed by the subject as `level:subject`: "
@@ -166,6 +186,9 @@ def without_codes(answer: dict[str, Any]) -> dict[str, Any]:
     body=BallotIn,
     response=OpenedOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/ballots/{out['id']}",
+    links=("get_ballot", "cast_ballot", "close_ballot", "reissue_codes"),
+    link_parameters={"id": "$response.body#/id"},
     kept=without_codes,
 )
 def open_ballot(call: Call, code: str) -> dict[str, Any]:

@@ -7,15 +7,18 @@ campaign's boards to the branches, and then only the leaderboards, matrix and tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from cxzy_saas.domain.decisions import KINDS
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.scoring import GRADES
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import ReadModelDB
@@ -25,15 +28,31 @@ from cxzy_saas.web import read_model_of, read_models_of, read_port_of
 from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import AsOfArgs, check_level
+from cxzy_saas.web.api.schemas import AsOfArgs, FullMatch, check_level, level_out, out_key
+
+
+class BoardRowOut(Schema):
+    """A board's row: a branch's (``code``) or a group's or member's (``id`` in ``branch``)."""
+
+    code = fields.String(metadata={"description": "a branch's code (branch boards)"})
+    id = fields.String(metadata={"description": "a group's code or a member's number"})
+    branch = fields.String()
+    name = fields.String()
+    rank = fields.Integer(allow_none=True)
+    composite = fields.Float(allow_none=True)
+    work = fields.Float(allow_none=True)
+    rating = fields.Float(allow_none=True)
+    target = fields.Float(allow_none=True)
+    band = fields.String(allow_none=True)
+    status = fields.String()
 
 
 class BoardOut(Schema):
     campaign = fields.Integer()
-    level = fields.String()
+    level = level_out()
     committee = fields.String()
     as_of = fields.String(allow_none=True)
-    rows = fields.List(fields.Raw())  # rows as the projector stored them
+    rows = fields.List(fields.Nested(BoardRowOut))
 
 
 class ModelOut(Schema):
@@ -41,17 +60,81 @@ class ModelOut(Schema):
     as_of = fields.Date(allow_none=True)
 
 
+# A criterion as the matrix names it: its level and number ("member:3").
+CRITERION_KEY = FullMatch(re.compile(r"(?:branch|group|member):[0-9]{1,3}"))
+
+
+class MatrixRowOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    cells = fields.Dict(keys=out_key(CRITERION_KEY), values=fields.Float(allow_none=True))
+
+
 class MatrixOut(ModelOut):
-    criteria = fields.List(fields.String())
-    rows = fields.List(fields.Dict())
+    criteria = fields.List(fields.String(validate=CRITERION_KEY))
+    rows = fields.List(fields.Nested(MatrixRowOut))
+
+
+class TrendRowOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    monthly_score = fields.List(fields.Float(allow_none=True), metadata={"description": "12"})
+    quarterly_score = fields.List(fields.Float(allow_none=True), metadata={"description": "4"})
+    records = fields.List(fields.Integer(), metadata={"description": "12 months' counts"})
 
 
 class TrendsOut(ModelOut):
-    branches = fields.List(fields.Dict())
+    branches = fields.List(fields.Nested(TrendRowOut))
 
 
-class ItemsOut(ModelOut):
-    items = fields.List(fields.Dict())
+OVERDUE_KINDS = ("monthly-assessment", "quarterly-inspection", "plan-not-submitted")
+
+
+class OverdueItemOut(Schema):
+    branch = fields.String()
+    name = fields.String()
+    kind = fields.String(
+        validate=validate.OneOf(
+            ["monthly-assessment", "quarterly-inspection", "plan-not-submitted"]
+        )
+    )
+    period = fields.String()
+    due = fields.String(metadata={"format": "date"})  # the read model's ISO text
+    missing = fields.Integer()
+
+
+class OverdueOut(ModelOut):
+    items = fields.List(fields.Nested(OverdueItemOut))
+
+
+class ApprovalItemOut(Schema):
+    branch = fields.String()
+    name = fields.String()
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    subject = fields.String()
+    submission = fields.Integer()
+    year = fields.Integer()
+    title = fields.String()
+    submitted_at = fields.String(metadata={"format": "date-time"})  # the read model's ISO text
+
+
+class ApprovalsOut(ModelOut):
+    items = fields.List(fields.Nested(ApprovalItemOut))
+
+
+class BallotItemOut(Schema):
+    branch = fields.String()
+    ballot = fields.UUID()
+    title = fields.String()
+    issued = fields.Integer()
+    cast = fields.Integer()
+    closed = fields.Boolean()
+    turnout = fields.Float(allow_none=True)
+    grades = fields.Dict(keys=out_key(validate.OneOf(GRADES)), values=fields.Integer())
+
+
+class BallotsOut(ModelOut):
+    items = fields.List(fields.Nested(BallotItemOut))
 
 
 @contextmanager
@@ -170,7 +253,7 @@ def day_of(call: Call) -> date:
     summary="逾期未完成的工作",
     roles=ANYONE,
     query=AsOfArgs,
-    response=ItemsOut,
+    response=OverdueOut,
 )
 def overdue(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
@@ -183,7 +266,7 @@ def overdue(call: Call, year: int) -> dict[str, Any]:
     summary="待党委审批的事项",
     roles=ANYONE,
     query=AsOfArgs,
-    response=ItemsOut,
+    response=ApprovalsOut,
 )
 def approvals(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
@@ -196,7 +279,7 @@ def approvals(call: Call, year: int) -> dict[str, Any]:
     summary="民主测评参与率与等次分布",
     roles=ANYONE,
     query=AsOfArgs,
-    response=ItemsOut,
+    response=BallotsOut,
 )
 def ballots(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.committee import AssessBranch
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import CODE, QUARTER, In, string
+from cxzy_saas.web.api.schemas import CODE, ITEM, QUARTER, CorrectionOut, In, out_key, string
 
 
 class BranchAssessmentIn(In):
     branch = string(required=True, validate=CODE)
     quarter = fields.Integer(required=True, validate=QUARTER)
-    scores = fields.Dict(keys=string(), values=fields.Float(allow_nan=False), required=True)
+    scores = fields.Dict(
+        keys=string(validate=ITEM),
+        values=fields.Float(allow_nan=False),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+    )
     on = fields.Date(required=True)
 
 
@@ -23,9 +28,9 @@ class BranchAssessmentOut(Schema):
     id = fields.UUID()
     period = fields.String()
     subject = fields.String()
-    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    scores = fields.Dict(keys=out_key(ITEM), values=fields.Float())
     on = fields.Date()
-    corrections = fields.List(fields.Dict())
+    corrections = fields.List(fields.Nested(CorrectionOut))
 
 
 class BranchArgs(In):

@@ -68,6 +68,9 @@ def list_campaigns(call: Call) -> dict[str, Any]:
     body=CampaignIn,
     response=CampaignOut,
     status=201,
+    location=lambda path, out: f"/campaigns/{out['year']}",
+    links=("get_campaign", "draft_committee_plan", "close_campaign", "set_visibility"),
+    link_parameters={"year": "$response.body#/year"},
 )
 def open_campaign(call: Call) -> Any:
     call.committee.open_campaign(call.actor, OpenCampaign(**call.body))

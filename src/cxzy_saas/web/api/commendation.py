@@ -11,7 +11,7 @@ from cxzy_saas.application.commands.committee import Commend
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS
 from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import CODE, LEVELS, In, optional_text, string, text
+from cxzy_saas.web.api.schemas import CODE, LEVELS, In, level_out, optional_text, string, text
 
 
 class NamedIn(In):
@@ -28,9 +28,17 @@ class CommendIn(In):
     decision_text = text(required=True)
 
 
+class NamedOut(Schema):
+    branch = fields.String()
+    level = level_out()
+    subject = fields.String()
+    name = fields.String()
+    title = fields.String()
+
+
 class CommendationOut(Schema):
     year = fields.Integer()
-    named = fields.List(fields.Dict())
+    named = fields.List(fields.Nested(NamedOut))
 
 
 @api_route(

@@ -10,17 +10,21 @@ from cxzy_saas.application.commands.evaluation import WriteDeeds
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import In, check_level, string, text
+from cxzy_saas.web.api.schemas import In, check_level, level_out, string, text
 
 
 class DeedsIn(In):
     text = text(50000, required=True)
-    attachments = fields.List(string(validate=validate.Length(max=500)), load_default=list)
+    attachments = fields.List(
+        string(validate=validate.Length(max=500)),
+        load_default=list,
+        validate=validate.Length(max=100),
+    )
 
 
 class DeedsOut(Schema):
     year = fields.Integer()
-    level = fields.String()
+    level = level_out()
     subject = fields.String()
     text = fields.String()
     versions = fields.Integer()

@@ -63,6 +63,9 @@ def list_groups(call: Call, code: str) -> dict[str, Any]:
     body=GroupIn,
     response=GroupOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/groups/{out['code']}",
+    links=("get_group", "rename_group", "dissolve_group"),
+    link_parameters={"group": "$response.body#/code"},
 )
 def form_group(call: Call, code: str) -> dict[str, Any]:
     call.branch.form_group(call.actor, FormGroup(**call.body))

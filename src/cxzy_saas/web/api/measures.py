@@ -23,6 +23,7 @@ from cxzy_saas.web.api.schemas import (
     SUBJECT,
     YEAR,
     In,
+    level_out,
     optional_text,
     string,
     text,
@@ -46,7 +47,7 @@ class MeasureIn(In):
 class MeasureOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
-    level = fields.String()
+    level = level_out()
     subject = fields.String()
     criteria = fields.List(fields.Integer())
     text = fields.String()
@@ -100,6 +101,9 @@ def list_measures(call: Call, code: str) -> dict[str, Any]:
     body=MeasureIn,
     response=MeasureOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/measures/{out['id']}",
+    links=("get_measure", "report_measure", "acknowledge_measure", "complete_measure"),
+    link_parameters={"id": "$response.body#/id"},
 )
 def file_measure(call: Call, code: str) -> Any:
     measure_id = call.branch.file_measure(call.actor, FileMeasure(**call.body))

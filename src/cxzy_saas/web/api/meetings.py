@@ -30,7 +30,7 @@ class MeetingIn(In):
 class MeetingOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(list(MEETING_KINDS)))
     on = fields.Date()
     title = fields.String()
     attendees = fields.Integer()

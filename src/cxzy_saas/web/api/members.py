@@ -22,6 +22,7 @@ from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.groups import ReasonIn
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
+    SUBJECT,
     EventOut,
     In,
     OnIn,
@@ -41,7 +42,7 @@ class MemberIn(In):
     member_no = code_text(required=True)
     name = text(50, required=True)
     status = string(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
-    group = string(load_default=None, allow_none=True)
+    group = string(load_default=None, allow_none=True, validate=SUBJECT)
     joined_on = fields.Date(required=True)
     gender = string(load_default="", validate=validate.OneOf(["", "男", "女"]))
     phone = string(load_default="", validate=matching(PHONE))
@@ -66,7 +67,7 @@ class MemberDetailOut(MemberOut):
 
 
 class MoveIn(In):
-    group = string(required=True, allow_none=True)
+    group = string(required=True, allow_none=True, validate=SUBJECT)
     on = fields.Date(required=True)
 
 
@@ -118,6 +119,17 @@ def list_members(call: Call, code: str) -> dict[str, Any]:
     body=MemberIn,
     response=MemberOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/members/{out['member_no']}",
+    links=(
+        "get_member",
+        "member_group",
+        "member_roles",
+        "member_relief",
+        "member_confirmation",
+        "member_departure",
+        "erase_member",
+    ),
+    link_parameters={"no": "$response.body#/member_no"},
 )
 def enrol_member(call: Call, code: str) -> dict[str, Any]:
     call.branch.enrol_member(call.actor, EnrolMember(**call.body))

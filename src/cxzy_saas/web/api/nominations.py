@@ -14,14 +14,17 @@ from cxzy_saas.application.commands.evaluation import (
     SubmitNomination,
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
+from cxzy_saas.domain.decisions import OUTCOMES
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
+    SUBJECT_LEVEL_NAMES,
     SUBJECT_LEVELS,
     YEAR,
     In,
     OnIn,
+    level_out,
     optional_text,
     string,
     text,
@@ -61,12 +64,23 @@ class ReopeningOut(Schema):
     answer = fields.String()
 
 
+class EntryOut(Schema):
+    level = level_out(SUBJECT_LEVEL_NAMES)
+    rank = fields.Integer(allow_none=True)
+    composite = fields.Float(allow_none=True)
+    departs = fields.Boolean(metadata={"description": "the entry departs from the ranking"})
+
+
+class NomineeDecisionOut(Schema):
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+
+
 class NominationOut(Schema):
     year = fields.Integer()
-    entries = fields.List(fields.Dict())
+    entries = fields.List(fields.Nested(EntryOut))
     submissions = fields.Integer()
     submitted_on = fields.Date(allow_none=True)
-    decisions = fields.List(fields.Dict())
+    decisions = fields.List(fields.Nested(NomineeDecisionOut))
     returned = fields.List(fields.Nested(ReturnedOut))
     reopenings = fields.List(fields.Nested(ReopeningOut))
 
@@ -113,6 +127,8 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
     roles=BRANCH_WRITERS,
     body=ShortlistIn,
     response=NominationOut,
+    links=("get_nomination", "submit_nomination", "decide_nominee"),
+    link_parameters={"year": "$response.body#/year"},
 )
 def shortlist(call: Call, code: str) -> dict[str, Any]:
     call.branch.shortlist(call.actor, Shortlist(**call.body))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -10,15 +11,24 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, render_template
 from marshmallow import Schema, fields
 
+from cxzy_saas.web.api.examples import add_examples
+from cxzy_saas.web.api.parameters import PATH
+from cxzy_saas.web.api.schemas import FIELD_NAME, stated_rules
+
 
 class Problem(Schema):
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
     detail = fields.String()
-    errors = fields.Dict()
+    errors = fields.Dict(
+        metadata={"description": "the messages by field (and by key or index within one)"}
+    )
     code = fields.String(metadata={"description": "a refusal's stable code, e.g. plan.exists"})
-    params = fields.Dict(metadata={"description": "the values the refusal's message names"})
+    params = fields.Dict(
+        keys=fields.String(validate=FIELD_NAME),
+        metadata={"description": "the values the refusal's message names"},
+    )
 
 
 REFUSALS = (
@@ -37,14 +47,22 @@ PUBLIC_REFUSALS = tuple(r for r in REFUSALS if r[0] != 403)
 
 
 def build(app: Flask) -> dict[str, Any]:
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="cxzy-saas 创先争优 API",
         version="1",
-        openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        openapi_version="3.1.0",
+        plugins=[plugin],
     )
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(stated_rules)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=Problem)
+    rules = {
+        rule.endpoint.removeprefix("api."): rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+    }
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions.get(rule.endpoint)
         meta = getattr(view, "openapi", None)
@@ -56,9 +74,9 @@ def build(app: Flask) -> dict[str, Any]:
                 "in": "path",
                 "name": name,
                 "required": True,
-                "schema": {"type": "integer" if conv == "int" else "string"},
+                "schema": {**PATH[name], **meta["path_schemas"].get(name, {})},
             }
-            for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
+            for name in path_names(rule.rule)
         ]
         if meta["query"] is not None:
             parameters.append({"in": "query", "schema": meta["query"]})
@@ -79,8 +97,21 @@ def build(app: Flask) -> dict[str, Any]:
         if meta["response"] is not None:
             schema: Any = meta["response"](many=True) if meta["many"] else meta["response"]
             ok["content"] = {"application/json": {"schema": schema}}
+        if meta["location"] is not None and meta["status"] == 201:
+            ok["headers"] = {
+                "Location": {
+                    "description": "the URL of what was made",
+                    "schema": {"type": "string", "format": "uri-reference"},
+                }
+            }
+        if meta["links"]:
+            ok["links"] = {
+                target: link(rule.rule, meta["link_parameters"], target, rules[target])
+                for target in meta["links"]
+            }
         responses[str(meta["status"])] = ok
         operation: dict[str, Any] = {
+            "operationId": rule.endpoint.removeprefix("api."),
             "summary": meta["summary"],
             "parameters": parameters,
             "responses": responses,
@@ -95,7 +126,45 @@ def build(app: Flask) -> dict[str, Any]:
             }
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             spec.path(path=path, operations={method.lower(): operation})
-    return spec.to_dict()
+    return add_examples(tidy(spec.to_dict()))
+
+
+def tidy(node: Any) -> Any:
+    """The document without string keywords on maps (apispec words a map's Length as a
+    string's; :func:`stated_rules` gave them as minProperties/maxProperties)."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        is_map = kind == "object" or (isinstance(kind, list) and "object" in kind)
+        return {
+            key: tidy(value)
+            for key, value in node.items()
+            if not (is_map and key in ("minLength", "maxLength"))
+        }
+    if isinstance(node, list):
+        return [tidy(item) for item in node]
+    return node
+
+
+def path_names(rule: str) -> list[str]:
+    return re.findall(r"<(?:\w+:)?(\w+)>", rule)
+
+
+def link(source: str, given: dict[str, str], operation: str, target: str) -> dict[str, Any]:
+    """The OpenAPI link to ``operation`` (its rule ``target``): each of its path parameters
+    from ``given`` or else from the source request's path parameter of the same name.
+
+    Raises:
+        LookupError: a parameter of the target has no source (a route declared a link wrong).
+    """
+    parameters = {}
+    for name in path_names(target):
+        if name in given:
+            parameters[name] = given[name]
+        elif name in path_names(source):
+            parameters[name] = f"$request.path.{name}"
+        else:
+            raise LookupError(f"link from {source} to {target}: nothing gives {name}")
+    return {"operationId": operation, "parameters": parameters}
 
 
 def openapi_json() -> dict[str, Any]:
@@ -154,6 +223,11 @@ def _fields(spec: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]
     ]
 
 
+def shown(example: Any) -> str:
+    """An example as the docs page shows it: indented JSON, Chinese as it is."""
+    return "" if example is None else json.dumps(example, ensure_ascii=False, indent=2)
+
+
 def api_docs() -> str:
     """The operations grouped by area (zh-CN): who may call each, its parameters, its body's
     fields with their rules, and its responses; the JSON document beside it."""
@@ -184,6 +258,17 @@ def api_docs() -> str:
                         for p in op["parameters"]
                     ],
                     "body": _fields(spec, body["schema"]) if body else [],
+                    "body_example": shown(body.get("example")) if body else "",
+                    "answer_example": shown(
+                        next(
+                            (
+                                r["content"]["application/json"].get("example")
+                                for c, r in sorted(op["responses"].items())
+                                if c.startswith("2") and "application/json" in r.get("content", {})
+                            ),
+                            None,
+                        )
+                    ),
                     "ok": ", ".join(ok),
                     "refusals": [c for c in codes if c not in ok],
                 }

@@ -24,7 +24,6 @@ from cxzy_saas.application.commands.plans import (
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.application.plans import PlanCommands
-from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.domain.plan import Plan
 from cxzy_saas.web.api.auth import COMMITTEE_ROLES
 from cxzy_saas.web.api.branches import READERS
@@ -33,10 +32,15 @@ from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import YEAR, In, OnIn, optional_text, string, text
 
 
-class DraftIn(In):
-    year = fields.Integer(required=True, validate=YEAR)
+class CommitteeDraftIn(In):
+    """The committee's plan of the URL's year."""
+
     drafter = text(50, required=True)
     content = fields.Nested(PlanContentIn, load_default=None, allow_none=True)
+
+
+class DraftIn(CommitteeDraftIn):
+    year = fields.Integer(required=True, validate=YEAR)
 
 
 class MinutesIn(In):
@@ -191,6 +195,16 @@ register_plan_routes(
 )
 
 
+# What a drafted plan's steps are (OpenAPI links from the draft to them).
+BRANCH_PLAN_STEPS = (
+    "branch_plan",
+    *(f"branch_plan_{rule}" for rule, *_ in STEPS),
+    "submit_branch_plan",
+    "decide_branch_plan",
+)
+COMMITTEE_PLAN_STEPS = ("committee_plan", *(f"committee_plan_{rule}" for rule, *_ in STEPS))
+
+
 @api_route(
     "/branches/<code>/plans",
     "POST",
@@ -199,6 +213,9 @@ register_plan_routes(
     body=DraftIn,
     response=PlanOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/plans/{out['year']}",
+    links=BRANCH_PLAN_STEPS,
+    link_parameters={"year": "$response.body#/year"},
 )
 def draft_branch_plan(call: Call, code: str) -> dict[str, Any]:
     call.branch.draft_plan(call.actor, DraftPlan(**call.body))
@@ -210,14 +227,14 @@ def draft_branch_plan(call: Call, code: str) -> dict[str, Any]:
     "POST",
     summary="起草党委方案",
     roles=COMMITTEE_WRITERS,
-    body=DraftIn,
+    body=CommitteeDraftIn,
     response=PlanOut,
     status=201,
+    location=lambda path, out: f"/campaigns/{path['year']}/plan",
+    links=COMMITTEE_PLAN_STEPS,
 )
 def draft_committee_plan(call: Call, year: int) -> dict[str, Any]:
-    if call.body["year"] != year:
-        raise InvalidInput("plan.year_mismatch", field="year")
-    call.committee.draft_plan(call.actor, DraftPlan(**call.body))
+    call.committee.draft_plan(call.actor, DraftPlan(year=year, **call.body))
     return plan_out(call.committee, call.committee.plan(year))
 
 

@@ -4,18 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.openness import own_member_only, visible_to_member
 from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.schemas import SUBJECT_LEVEL_NAMES, level_out, out_key
+
+
+class RankingRowOut(Schema):
+    level = level_out(SUBJECT_LEVEL_NAMES)
+    subject = fields.String()
+    name = fields.String()
+    rank = fields.Integer(allow_none=True)
+    composite = fields.Float(allow_none=True)
+    work = fields.Float(allow_none=True)
+    rating = fields.Float(allow_none=True)
+    target = fields.Float(allow_none=True)
+    band = fields.String(allow_none=True)
+    status = fields.String()
+    veto = fields.String(allow_none=True)
 
 
 class RankingOut(Schema):
     campaign = fields.Integer()
-    quota = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
-    rows = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()))
+    quota = fields.Dict(
+        keys=out_key(validate.OneOf(SUBJECT_LEVEL_NAMES)), values=fields.Integer(allow_none=True)
+    )
+    rows = fields.Dict(
+        keys=out_key(validate.OneOf(SUBJECT_LEVEL_NAMES)),
+        values=fields.List(fields.Nested(RankingRowOut)),
+    )
 
 
 @api_route(

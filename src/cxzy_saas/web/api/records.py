@@ -18,6 +18,7 @@ from cxzy_saas.web.api.schemas import (
     SUBJECT,
     YEAR,
     In,
+    level_out,
     optional_text,
     string,
     text,
@@ -41,7 +42,7 @@ class RecordOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
     on = fields.Date()
-    level = fields.String()
+    level = level_out()
     subject = fields.String()
     criterion = fields.Integer(allow_none=True)
     text = fields.String()
@@ -77,6 +78,9 @@ def list_records(call: Call, code: str) -> dict[str, Any]:
     body=RecordIn,
     response=RecordOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/records/{out['id']}",
+    links=("get_record", "retract_record"),
+    link_parameters={"id": "$response.body#/id"},
 )
 def record_daily(call: Call, code: str) -> Any:
     record_id = call.branch.record_daily(call.actor, RecordDaily(**call.body))

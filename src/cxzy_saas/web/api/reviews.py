@@ -19,7 +19,17 @@ from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain.evaluation import STAGES
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import SUBJECT, YEAR, In, OnIn, optional_text, string, text
+from cxzy_saas.web.api.schemas import (
+    SUBJECT,
+    SUBJECT_LEVEL_NAMES,
+    YEAR,
+    In,
+    OnIn,
+    optional_text,
+    out_key,
+    string,
+    text,
+)
 
 STAGE = validate.OneOf(STAGES)
 
@@ -34,12 +44,14 @@ class ReviewStartIn(In):
 
 class ReviewOut(Schema):
     year = fields.Integer()
-    stage = fields.String()
-    summaries = fields.Dict(keys=fields.String(), values=fields.String())
-    remarks = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    group_summaries = fields.Dict(keys=fields.String(), values=fields.String())
+    stage = fields.String(validate=STAGE)
+    summaries = fields.Dict(keys=out_key(SUBJECT), values=fields.String())
+    remarks = fields.Dict(keys=out_key(SUBJECT), values=fields.List(fields.String()))
+    group_summaries = fields.Dict(keys=out_key(SUBJECT), values=fields.String())
     branch_summary = fields.String(allow_none=True)
-    recommended = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    recommended = fields.Dict(
+        keys=out_key(validate.OneOf(SUBJECT_LEVEL_NAMES)), values=fields.List(fields.String())
+    )
     reported_on = fields.Date(allow_none=True)
 
 
@@ -63,8 +75,12 @@ class TextIn(In):
 
 
 class RecommendIn(In):
-    groups = fields.List(string(validate=SUBJECT), load_default=list)
-    members = fields.List(string(validate=SUBJECT), load_default=list)
+    groups = fields.List(
+        string(validate=SUBJECT), load_default=list, validate=validate.Length(max=500)
+    )
+    members = fields.List(
+        string(validate=SUBJECT), load_default=list, validate=validate.Length(max=500)
+    )
     reason = optional_text(2000)
 
 
@@ -76,6 +92,17 @@ class RecommendIn(In):
     body=ReviewStartIn,
     response=ReviewOut,
     status=201,
+    location=lambda path, out: f"/branches/{path['code']}/reviews/{out['year']}/{out['stage']}",
+    links=(
+        "get_review",
+        "review_summaries",
+        "review_critiques",
+        "review_group_summaries",
+        "review_branch_summary",
+        "review_recommendations",
+        "review_report",
+    ),
+    link_parameters={"year": "$response.body#/year", "stage": "$response.body#/stage"},
 )
 def start_review(call: Call, code: str) -> Any:
     call.branch.start_review(call.actor, StartReview(**call.body))

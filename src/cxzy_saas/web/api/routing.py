@@ -42,6 +42,8 @@ from cxzy_saas.web.api.auth import (
     parent_or_none,
     principal,
 )
+from cxzy_saas.web.api.parameters import PATH, allows
+from cxzy_saas.web.api.schemas import json_types
 from cxzy_saas.web.listing import HEADER_POSITION, written_header
 from cxzy_saas.web.problems import problem
 
@@ -133,6 +135,10 @@ def api_route(
     many: bool = False,
     kept: Callable[[Any], Any] | None = None,
     ready: bool = False,
+    location: Callable[[dict[str, Any], Any], str] | None = None,
+    links: Iterable[str] = (),
+    link_parameters: dict[str, str] | None = None,
+    path_schemas: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``view(call, **path_args)`` for ``method`` ``rule`` under /api/v1.
 
@@ -142,7 +148,16 @@ def api_route(
 
     ``ready``: the view answers JSON-ready data in the shape of ``response``, which then only
     documents it (a list of read-model rows: dumping 50 rows through marshmallow cost more
-    than reading them, decision 0019)."""
+    than reading them, decision 0019).
+
+    ``location``: the URL (under /api/v1) of what a 201 made, from the path's arguments and the
+    answer (``lambda path, out: f"/branches/{path['code']}/ballots/{out['id']}"``); sent as
+    ``Location`` (RFC 9110 §15.3.2). ``links``: the operations (view names) that use
+    what this one made (OpenAPI links, for clients and stateful tests to chain calls); their
+    path parameters come from ``link_parameters`` (name to a runtime expression, such as
+    ``$response.body#/id``), else from this request's path parameter of the same name.
+    ``path_schemas``: schemas of path parameters where they differ from the shared ones
+    (:data:`cxzy_saas.web.api.parameters.PATH`)."""
     # "system" is the trusted back-fill's role, never a user's: routes don't name it.
     access = Access(
         scope or ("branch" if "<code>" in rule else "committee"), frozenset(roles) - {SYSTEM}
@@ -162,8 +177,13 @@ def api_route(
                 actor = actor_for(user, access.scope, code, access.roles)
             elif access.scope == "ballot" and parent_or_none(code) is None:
                 raise NotFound("resource.not_found")
+            for name, value in path.items():
+                if not allows({**PATH.get(name, {}), **(path_schemas or {}).get(name, {})}, value):
+                    raise NotFound("resource.not_found")  # the URL names nothing
             args = query_schema.load(request.args) if query_schema else {}
-            loaded = None if body_schema is None else body_schema.load(request.get_json())
+            loaded = None
+            if body_schema is not None:
+                loaded = body_schema.load(json_types(body_schema, request.get_json()))
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
 
             def run() -> tuple[Response, str | None]:
@@ -181,6 +201,8 @@ def api_route(
                 out.status_code = status
                 if written:  # where the command's events went: a list waits for them (0019)
                     out.headers[HEADER_POSITION] = written_header(written)
+                if location is not None and status == 201:
+                    out.headers["Location"] = f"{bp.url_prefix}{location(path, dumped)}"
                 return out, None if kept is None else jsonify(kept(dumped)).get_data(as_text=True)
 
             keyed = "Idempotency-Key" in request.headers
@@ -197,6 +219,10 @@ def api_route(
             "many": many,
             "public": access.scope in ("public", "ballot"),
             "access": access,
+            "location": location,
+            "links": tuple(links),
+            "link_parameters": link_parameters or {},
+            "path_schemas": path_schemas or {},
         }
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
         return endpoint

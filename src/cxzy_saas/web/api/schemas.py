@@ -8,17 +8,19 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.domain.plan import LEVELS as ALL_LEVELS
+from cxzy_saas.domain.recording import ROLES
 from cxzy_saas.domain.text import CODE as CODE_PATTERN
-from cxzy_saas.domain.text import bad_character, is_code
+from cxzy_saas.domain.text import ITEM_CODE, bad_character, is_code
 
 YEAR = validate.Range(min=2000, max=2100)
 MONTH = validate.Range(min=1, max=12)
 QUARTER = validate.Range(min=1, max=4)
-SUBJECT_LEVELS = validate.OneOf(["member", "group"])
+SUBJECT_LEVEL_NAMES = ("member", "group")
+SUBJECT_LEVELS = validate.OneOf(list(SUBJECT_LEVEL_NAMES))
 LEVELS = validate.OneOf(["branch", "group", "member"])
-SUBJECT = validate.Length(min=1, max=40)  # a member number or a group code
-CODE = validate.Length(min=1, max=40)  # a tenant's code (the domain checks its form)
 
 
 class Text(fields.String):
@@ -78,17 +80,76 @@ def number(**kw: Any) -> FiniteNumber:
     return FiniteNumber(**kw)
 
 
+class FullMatch(validate.Regexp):
+    """The whole value against ``pattern`` (marshmallow's ``Regexp`` matches at the start only,
+    so ``^...$`` lets a trailing new line through). A ``Regexp`` still, so that the OpenAPI
+    document carries the pattern, anchored: what it allows is what is accepted."""
+
+    def __init__(
+        self, pattern: re.Pattern[str], error: str | None = None, *, example: str | None = None
+    ) -> None:
+        self.example = example  # for the document (see stated_rules)
+        source = pattern.pattern.removeprefix("^").removesuffix("$")
+        super().__init__(
+            f"^(?:{source})$", error=error or "String does not match expected pattern."
+        )
+        self.whole = pattern
+
+    def __call__(self, value: Any) -> Any:
+        if not is_code(value, self.whole):
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 def matching(
-    pattern: re.Pattern[str], error: str = "String does not match expected pattern."
-) -> Callable[[str], None]:
-    """A validator of the whole value against ``pattern`` (marshmallow's ``Regexp`` matches at
-    the start only, so ``^...$`` lets a trailing new line through)."""
+    pattern: re.Pattern[str], error: str | None = None, *, example: str | None = None
+) -> FullMatch:
+    return FullMatch(pattern, error, example=example)
 
-    def check(value: str) -> None:
-        if not is_code(value, pattern):
-            raise ValidationError(error)
 
-    return check
+SUBJECT = FullMatch(CODE_PATTERN, example="B01005")  # a member number or a group code
+ITEM = FullMatch(ITEM_CODE, example="M1")  # a scoring item's code
+# A ballot's subject as its sheets and tallies name it: "member:B01005", "group:g1".
+SUBJECT_KEY = FullMatch(
+    re.compile(r"(?:member|group):[A-Za-z0-9][A-Za-z0-9_-]{0,19}"), example="member:B01005"
+)
+CODE = FullMatch(TENANT_CODE, example="b01")  # a tenant's code: a branch's or the committee's
+
+# What the OpenAPI document says of every other text (Text): the characters it may not hold,
+# as an ECMA-262 pattern (escapes, not the characters themselves), equal to bad_character's but
+# for lone surrogates, which a pattern cannot name (validators that run on UTF-8, such as Rust's
+# regex, refuse the range) and which no well-formed JSON text holds (RFC 8259 §8.2).
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
+MULTILINE_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]*$"
+
+
+def stated_rules(converter: Any, field: Any, **kw: Any) -> dict[str, Any]:
+    """apispec attribute function: what apispec leaves out of a field's rules. A Text without a
+    pattern of its own gets the one of the characters it refuses (see :class:`Text`); a range
+    that excludes its bounds says so; a map names its keys (``propertyNames``) and its size."""
+    found: dict[str, Any] = dict(getattr(field, "json_schema", {}))
+    examples = [v.example for v in field.validators if getattr(v, "example", None) is not None]
+    if examples:
+        found["example"] = examples[0]
+    for r in (v for v in field.validators if isinstance(v, validate.Range)):
+        if r.min is not None and not r.min_inclusive:
+            found["exclusiveMinimum"] = r.min  # OpenAPI 3.1 (JSON Schema 2020-12): a number
+        if r.max is not None and not r.max_inclusive:
+            found["exclusiveMaximum"] = r.max
+    if isinstance(field, fields.Dict):
+        if field.key_field is not None:
+            found["propertyNames"] = converter.field2property(field.key_field)
+        lengths = [v for v in field.validators if isinstance(v, validate.Length)]
+        for length in lengths:  # apispec words a map's size as a string's
+            if length.min is not None:
+                found["minProperties"] = length.min
+            if length.max is not None:
+                found["maxProperties"] = length.max
+    if isinstance(field, Text) and not any(
+        isinstance(v, validate.Regexp) for v in field.validators
+    ):
+        found["pattern"] = MULTILINE_PATTERN if field.multiline else LINE_PATTERN
+    return found
 
 
 def code_text(**kw: Any) -> Text:
@@ -127,7 +188,7 @@ class AsOfArgs(In):
 
 
 class Page(Schema):
-    items = fields.List(fields.Dict())
+    items = fields.List(fields.Raw())  # page_of names the rows' schema
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
@@ -149,8 +210,35 @@ def paginate(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def out_key(validator: validate.Validator) -> fields.String:
+    """The key of a map in an answer, with the rule its keys follow (for the document)."""
+    return fields.String(validate=validator)
+
+
+def level_out(levels: Any = ALL_LEVELS, **kw: Any) -> fields.String:
+    """A level in an answer: the document names the closed set."""
+    return fields.String(validate=validate.OneOf(list(levels)), **kw)
+
+
+class CorrectionOut(Schema):
+    item = fields.String(validate=ITEM)
+    points = fields.Float()
+    previous = fields.Float()
+    reason = fields.String()
+
+
 class IdOut(Schema):
     id = fields.UUID()
+
+
+class ActorOut(Schema):
+    user = fields.String()
+    role = fields.String(validate=validate.OneOf(ROLES))
+    tenant = fields.String()
+
+
+# The names of an event's fields (Python identifiers); their values are the event's own.
+FIELD_NAME = FullMatch(re.compile(r"[a-z_][a-z0-9_]*"))
 
 
 class EventOut(Schema):
@@ -161,5 +249,86 @@ class EventOut(Schema):
     version = fields.Integer()
     recorded_at = fields.DateTime()
     tenant = fields.String()
-    actor = fields.Dict(keys=fields.String(), values=fields.String())
-    fields_ = fields.Dict(attribute="fields", data_key="fields")
+    actor = fields.Nested(ActorOut)
+    fields_ = fields.Dict(
+        keys=out_key(FIELD_NAME),
+        values=fields.Raw(),
+        attribute="fields",
+        data_key="fields",
+        metadata={"description": "the event's fields, as docs/events.md lists them per event"},
+    )
+
+
+def json_types(schema: Schema, data: Any) -> Any:
+    """``data`` checked for JSON values of another type than the document says, before
+    ``schema`` loads it: marshmallow's fields take ``"12"`` for an integer, ``1`` for a boolean
+    and ``true`` for a number, which pages' forms need (everything in a form is a string) and
+    the API must not do (what the document refuses, the server refuses). An integer field's
+    ``2.0`` is an integer in JSON Schema's eyes: it comes back as ``2``.
+
+    Raises:
+        ValidationError: the values of the wrong type, by field.
+    """
+    errors, checked = _checked(fields.Nested(schema), data)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _checked(field: fields.Field, value: Any) -> tuple[Any, Any]:
+    """(the type errors in ``value`` as marshmallow shapes them, or None; the value)."""
+    if value is None:
+        return None, value  # allow_none and required are the schema's to check
+    if isinstance(field, fields.Nested):
+        nested: Schema = field.schema
+        if field.many:
+            return _each(fields.Nested(nested), value)
+        if not isinstance(value, dict):
+            return None, value  # marshmallow says "Invalid input type."
+        by_key = {f.data_key or name: f for name, f in nested.load_fields.items()}
+        return _mapped(value, lambda key: by_key.get(key), lambda key, found: found)
+    if isinstance(field, fields.List):
+        return _each(field.inner, value)
+    if isinstance(field, fields.Dict):
+        if not isinstance(value, dict) or field.value_field is None:
+            return None, value
+        inner = field.value_field
+        return _mapped(value, lambda key: inner, lambda key, found: {"value": found})
+    if isinstance(field, fields.Boolean) and not isinstance(value, bool):
+        return ["Not a valid boolean."], value
+    if isinstance(field, fields.Integer):
+        if isinstance(value, float) and value.is_integer():
+            return None, int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return ["Not a valid integer."], value
+    if isinstance(field, fields.Number) and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        return ["Not a valid number."], value
+    return None, value
+
+
+def _each(inner: fields.Field, value: Any) -> tuple[Any, Any]:
+    if not isinstance(value, list):
+        return None, value
+    errors, items = {}, []
+    for i, item in enumerate(value):
+        found, checked = _checked(inner, item)
+        items.append(checked)
+        if found is not None:
+            errors[i] = found
+    return errors or None, items
+
+
+def _mapped(
+    value: dict[str, Any],
+    field_of: Callable[[str], fields.Field | None],
+    shaped: Callable[[str, Any], Any],
+) -> tuple[Any, Any]:
+    errors, out = {}, {}
+    for key, item in value.items():
+        field = field_of(key)
+        found, out[key] = (None, item) if field is None else _checked(field, item)
+        if found is not None:
+            errors[key] = shaped(key, found)
+    return errors or None, out
