@@ -124,7 +124,7 @@ def test_the_committee_assigns_a_task_and_the_branch_reports_it_done(client):
     }
     assert client.post(f"{B01}/tasks", json=body, headers=clerk).status_code == 403
     early = client.post(f"{B01}/tasks", json={**body, "due": "2026-11-01"}, headers=admin)
-    assert early.status_code == 422 and early.json["code"] == "task.due_before_assigned"
+    assert early.status_code == 409 and early.json["code"] == "task.due_before_assigned"
     assigned = client.post(f"{B01}/tasks", json=body, headers=admin)
     assert assigned.status_code == 201 and assigned.json["report"] is None
     task = assigned.json["id"]
@@ -229,7 +229,7 @@ def test_a_filed_annual_summary_is_corrected_as_a_revision_kept_in_history(clien
     assert revised.json["basic_facts"].endswith("(更正:党员人数)")
     assert revised.json["revisions"] == old["revisions"] + 1 and revised.json["reported"] == {}
     same = client.post(f"{url}/2026/revisions", json=revision, headers=clerk)
-    assert same.status_code == 422 and same.json["code"] == "summary.unchanged"
+    assert same.status_code == 409 and same.json["code"] == "summary.unchanged"
 
 
 def test_a_member_reads_their_own_scores_only_unless_the_plan_opens_them(client):

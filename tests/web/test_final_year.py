@@ -37,6 +37,52 @@ def bodies(samples: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """A body each route's schema accepts, for each frozen write route."""
     member, group = samples["no"], samples["group"]
     return {
+        # the rest of the campaign (issue 13)
+        ("POST", "/api/v1/branches/<code>/annual-summaries/<int:year>/revisions"): {
+            "basic_facts": TEXT,
+            "experience": TEXT,
+            "problems": TEXT,
+            "plans": TEXT,
+            "reason": TEXT,
+        },
+        ("POST", "/api/v1/branches/<code>/letters"): {
+            "year": YEAR,
+            "kind": "report",
+            "title": TEXT,
+            "text": TEXT,
+            "on": DAY,
+        },
+        ("POST", "/api/v1/branches/<code>/nominations/<int:year>/renomination"): {
+            "entries": [{"level": "member", "subject": member}],
+            "answer": TEXT,
+            "on": DAY,
+        },
+        ("POST", "/api/v1/branches/<code>/own-commendations"): {
+            "year": YEAR,
+            "level": "member",
+            "subject": member,
+            "forms": ["notice"],
+            "text": TEXT,
+            "on": DAY,
+        },
+        ("POST", "/api/v1/branches/<code>/own-commendations/recommendations"): {
+            "year": YEAR,
+            "level": "member",
+            "subject": member,
+            "reason": TEXT,
+            "on": DAY,
+        },
+        ("POST", "/api/v1/branches/<code>/plans/<int:year>/member-comments"): {
+            "text": TEXT,
+            "on": DAY,
+        },
+        ("POST", "/api/v1/branches/<code>/tasks"): {
+            "year": YEAR,
+            "title": TEXT,
+            "text": TEXT,
+            "due": DAY,
+            "on": DAY,
+        },
         ("POST", "/api/v1/branches/<code>/annual-summaries"): {
             "year": YEAR,
             "basic_facts": TEXT,
@@ -192,7 +238,7 @@ def bodies(samples: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "on": DAY,
             "decision_text": "表彰决定",
         },
-        ("POST", "/api/v1/campaigns/<int:year>/plan"): {"year": YEAR, "drafter": "组织委员"},
+        ("POST", "/api/v1/campaigns/<int:year>/plan"): {"drafter": "组织委员"},
         ("POST", "/api/v1/campaigns/<int:year>/plan/circulation"): {"to": "各支部", "on": DAY},
         ("POST", "/api/v1/campaigns/<int:year>/plan/comments"): {
             "by": "张三",
@@ -232,7 +278,7 @@ def closed(tmp_path_factory):
     settings = build(tmp_path_factory.mktemp("final"))
     app = app_for(settings)
     client = app.test_client()
-    users = ("admin", "b01-clerk", "b01-secretary")
+    users = ("admin", "b01-clerk", "b01-secretary", "b01-member")
     tokens = {u: bearer(client, u) for u in users}
     tenancy = tenancy_of(app)
     b01 = tenancy.branch("b01")
@@ -296,6 +342,8 @@ def test_every_write_route_about_a_closed_year_answers_409_and_writes_nothing(cl
             headers = tokens["b01-clerk"]
         elif "committee-admin" in access.roles:
             headers = tokens["admin"]
+        elif "member" in access.roles:
+            headers = tokens["b01-member"]
         else:
             headers = {}  # a ballot cast: a code, no account
         heads = (tenancy.branch("b01").head(), tenancy.committee("demo").head())

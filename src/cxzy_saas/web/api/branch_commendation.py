@@ -12,7 +12,16 @@ from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.commendation import FORMS
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import SUBJECT, SUBJECT_LEVELS, YEAR, In, string, text
+from cxzy_saas.web.api.schemas import (
+    SUBJECT,
+    SUBJECT_LEVEL_NAMES,
+    SUBJECT_LEVELS,
+    YEAR,
+    In,
+    level_out,
+    string,
+    text,
+)
 
 
 class CommendOwnIn(In):
@@ -38,7 +47,7 @@ class RecommendUpwardIn(In):
 
 
 class CommendedOut(Schema):
-    level = fields.String()
+    level = level_out(SUBJECT_LEVEL_NAMES)
     subject = fields.String()
     name = fields.String()
     forms = fields.List(fields.String())
@@ -47,7 +56,7 @@ class CommendedOut(Schema):
 
 
 class RecommendedOut(Schema):
-    level = fields.String()
+    level = level_out(SUBJECT_LEVEL_NAMES)
     subject = fields.String()
     name = fields.String()
     reason = fields.String()

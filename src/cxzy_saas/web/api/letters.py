@@ -37,7 +37,7 @@ class ReplyOut(Schema):
 class LetterOut(Schema):
     id = fields.UUID()
     year = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(list(KINDS)))
     title = fields.String()
     text = fields.String()
     on = fields.Date()

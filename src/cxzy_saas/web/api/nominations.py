@@ -24,10 +24,10 @@ from cxzy_saas.web.api.schemas import (
     YEAR,
     In,
     OnIn,
-    level_out,
     optional_text,
     string,
     text,
+    level_out,
 )
 
 
@@ -44,6 +44,22 @@ class ShortlistIn(In):
     )
 
 
+class EntryOut(Schema):
+    level = level_out(SUBJECT_LEVEL_NAMES)
+    subject = fields.String()
+    rank = fields.Integer(allow_none=True)
+    composite = fields.Float(allow_none=True)
+    departs = fields.Boolean(metadata={"description": "the entry departs from the ranking"})
+    reason = fields.String()
+
+
+class NomineeDecisionOut(Schema):
+    level = level_out(SUBJECT_LEVEL_NAMES)
+    subject = fields.String()
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    reason = fields.String()
+
+
 class RenominateIn(In):
     entries = fields.List(
         fields.Nested(EntryIn), required=True, validate=validate.Length(min=1, max=500)
@@ -53,7 +69,7 @@ class RenominateIn(In):
 
 
 class ReturnedOut(Schema):
-    level = fields.String()
+    level = level_out(SUBJECT_LEVEL_NAMES)
     subject = fields.String()
     reason = fields.String()
 
@@ -62,17 +78,6 @@ class ReopeningOut(Schema):
     submission = fields.Integer()
     returned = fields.List(fields.Nested(ReturnedOut))
     answer = fields.String()
-
-
-class EntryOut(Schema):
-    level = level_out(SUBJECT_LEVEL_NAMES)
-    rank = fields.Integer(allow_none=True)
-    composite = fields.Float(allow_none=True)
-    departs = fields.Boolean(metadata={"description": "the entry departs from the ranking"})
-
-
-class NomineeDecisionOut(Schema):
-    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
 
 
 class NominationOut(Schema):

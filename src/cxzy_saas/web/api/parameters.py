@@ -27,6 +27,8 @@ PATH: dict[str, dict[str, Any]] = {
     "code": {"type": "string", "pattern": _pattern(TENANT_CODE), "example": "b01"},
     "year": {"type": "integer", "minimum": 2000, "maximum": 2100, "example": 2026},
     "id": {"type": "string", "format": "uuid"},
+    "letter": {"type": "string", "format": "uuid"},
+    "task": {"type": "string", "format": "uuid"},
     "no": {"type": "string", "pattern": _pattern(CODE), "example": "B01005"},
     "group": {"type": "string", "pattern": _pattern(CODE), "example": "g1"},
     "subject": {"type": "string", "pattern": _pattern(CODE), "example": "B01005"},

@@ -95,7 +95,10 @@ class RulesIn(In):
     midyear_basis = string(validate=validate.OneOf(["advice", "condition", "off"]))
     members_see_colleagues = fields.Boolean(truthy={True}, falsy={False})
     # a committee's plan: the parts its branches' plans keep as the committee's
-    branch_keeps = fields.List(string(validate=validate.OneOf(list(BRANCH_KEEPABLE))))
+    branch_keeps = fields.List(
+        string(validate=validate.OneOf(list(BRANCH_KEEPABLE))),
+        validate=validate.Length(max=len(BRANCH_KEEPABLE)),
+    )
 
 
 class CriterionIn(In):
