@@ -24,10 +24,10 @@ from cxzy_saas.web.api.schemas import (
     YEAR,
     In,
     OnIn,
+    level_out,
     optional_text,
     string,
     text,
-    level_out,
 )
 
 
