@@ -27,12 +27,13 @@ ROLE_USERS = {
 }
 
 
-def build(folder: Path, settings: Settings | None = None) -> Settings:
+def build(folder: Path, settings: Settings | None = None, year: int = 2026) -> Settings:
     """Two branches and a year of events (seed 5), projected."""
     settings = settings or Settings(data_dir=folder / "var")
     tenancy = Tenancy(settings)
     try:
-        build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=5)
+        manifest = load_manifest(TENANTS_DIR / "demo.toml")
+        build_demo(tenancy, manifest, branches=2, seed=5, year=year)
         wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
     finally:
         tenancy.close()

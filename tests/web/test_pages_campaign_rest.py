@@ -116,7 +116,7 @@ def test_a_request_is_sent_answered_and_a_task_assigned_and_reported_through_the
     assert done.status_code == 302
     assert "已于 2026-12-02 报告完成" in client.get(page).text
     as_user(client, "b01-member")
-    assert client.get(page).status_code == 200 and 'id="send"' not in client.get(page).text
+    assert client.get(page).status_code == 404  # officers only, as in the API
 
 
 def test_a_filed_annual_summary_is_corrected_from_the_page(client):
@@ -196,3 +196,11 @@ def test_the_nomination_page_shows_whom_the_half_year_review_recommended(client)
     as_user(client, "b01-clerk")
     shown = text_of(client.get("/branch/b01/nomination").text)
     assert "半年初评推选表扬:" in shown and "推荐其他对象须写明理由" in shown
+
+
+@pytest.mark.parametrize("username", ["b01-member", "b01-leader"])
+def test_a_branchs_correspondence_is_no_page_for_its_members_as_in_the_api(client, username):
+    as_user(client, username)
+    assert client.get("/branch/b01/letters").status_code == 404
+    as_user(client, "b01-secretary")
+    assert client.get("/branch/b01/letters").status_code == 200

@@ -180,9 +180,11 @@ class WorkYear(BranchBase):
         """The demo's ``<code>-leader`` leads the branch's first group (its grant names it)."""
         system = Actor(user="system", role="system", tenant=self.committee)
         first = self.app().groups()[0].code
-        grant = Grant(
-            username=f"{self.code}-leader", role="group-leader", tenant=self.code, group=first
-        )
+        username = f"{self.code}-leader"
+        held = self.cte().account(username).grants
+        if any(g["role"] == "group-leader" and g["tenant"] == self.code for g in held):
+            return  # granted in an earlier year of the demo
+        grant = Grant(username=username, role="group-leader", tenant=self.code, group=first)
         self.cte().grant(system, grant)
 
     def points(self, q: float, item_max: float) -> float:

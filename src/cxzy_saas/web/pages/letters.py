@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.correspondence import (
@@ -19,7 +19,7 @@ from cxzy_saas.application.commands.correspondence import (
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.letters import LetterIn, ReplyIn
-from cxzy_saas.web.api.tasks import TaskIn, TaskReportIn
+from cxzy_saas.web.api.tasks import OFFICERS, TaskIn, TaskReportIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import (
     acting_for,
@@ -73,7 +73,9 @@ def branch_page(code: str, forms: dict[str, Form] | None = None) -> str:
 @bp.get("/branch/<code>/letters")
 @signed_in
 def branch_letters(code: str) -> str:
-    branch_reader(code)
+    # As the API: the branch's officers and the committee read its correspondence.
+    if branch_reader(code).role not in OFFICERS:
+        abort(404)
     return branch_page(code)
 
 
