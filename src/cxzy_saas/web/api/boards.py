@@ -28,23 +28,23 @@ from cxzy_saas.web import read_model_of, read_models_of, read_port_of
 from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import AsOfArgs, FullMatch, check_level, level_out, out_key
+from cxzy_saas.web.api.schemas import (
+    AsOfArgs,
+    FullMatch,
+    ScoredOut,
+    check_level,
+    level_out,
+    out_key,
+)
 
 
-class BoardRowOut(Schema):
+class BoardRowOut(ScoredOut):
     """A board's row: a branch's (``code``) or a group's or member's (``id`` in ``branch``)."""
 
     code = fields.String(metadata={"description": "a branch's code (branch boards)"})
     id = fields.String(metadata={"description": "a group's code or a member's number"})
     branch = fields.String()
     name = fields.String()
-    rank = fields.Integer(allow_none=True)
-    composite = fields.Float(allow_none=True)
-    work = fields.Float(allow_none=True)
-    rating = fields.Float(allow_none=True)
-    target = fields.Float(allow_none=True)
-    band = fields.String(allow_none=True)
-    status = fields.String()
 
 
 class BoardOut(Schema):

@@ -10,20 +10,13 @@ from cxzy_saas.domain import ranking as scores
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.openness import own_member_only, visible_to_member
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import SUBJECT_LEVEL_NAMES, level_out, out_key
+from cxzy_saas.web.api.schemas import SUBJECT_LEVEL_NAMES, ScoredOut, level_out, out_key
 
 
-class RankingRowOut(Schema):
+class RankingRowOut(ScoredOut):
     level = level_out(SUBJECT_LEVEL_NAMES)
     subject = fields.String()
     name = fields.String()
-    rank = fields.Integer(allow_none=True)
-    composite = fields.Float(allow_none=True)
-    work = fields.Float(allow_none=True)
-    rating = fields.Float(allow_none=True)
-    target = fields.Float(allow_none=True)
-    band = fields.String(allow_none=True)
-    status = fields.String()
     veto = fields.String(allow_none=True)
 
 

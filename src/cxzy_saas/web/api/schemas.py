@@ -332,3 +332,16 @@ def _mapped(
         if found is not None:
             errors[key] = shaped(key, found)
     return errors or None, out
+
+
+class ScoredOut(Schema):
+    """What a board's row and a branch ranking's row say of a subject's scores (one scoring,
+    decision 0012)."""
+
+    rank = fields.Integer(allow_none=True)
+    composite = fields.Float(allow_none=True)
+    work = fields.Float(allow_none=True)
+    rating = fields.Float(allow_none=True)
+    target = fields.Float(allow_none=True)
+    band = fields.String(allow_none=True)
+    status = fields.String()
