@@ -14,21 +14,22 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from cxzy_saas.domain.events import BY_TOPIC, events_of
 from cxzy_saas.domain.organisation import Member
+from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.logs.decoding import decode_state
 from cxzy_saas.logs.port import REGISTRY, Decoded, Logs, StoredNotification
 from cxzy_saas.projections import boards as board_store
 from cxzy_saas.projections.db import TABLES, ReadModelDB, Tx
-from cxzy_saas.projections.handlers import HANDLERS
+from cxzy_saas.projections.handlers import HANDLERS, recorded_day
 from cxzy_saas.projections.projection import Event, Projection
 from cxzy_saas.projections.rows import Row
 
-LOCAL = timezone(timedelta(hours=8))  # days are the committee's days (China Standard Time)
+LOCAL = BEIJING  # days are the committee's days (China Standard Time)
 MEMBER_EVENTS = frozenset(events_of(Member))  # the events whose personal fields are opened
 
 # Rows found by aggregate id, for events that change a row their aggregate's first event made.
@@ -344,7 +345,7 @@ class CatchUp:
                     if handler is not None:
                         projection.position = n.id
                         handler(projection, log, str(n.originator_id), n.originator_version, data)
-                    day = data["timestamp"].astimezone(LOCAL).date().isoformat()
+                    day = recorded_day(data)
                 except INFRASTRUCTURE:
                     raise
                 except Exception as error:
