@@ -84,8 +84,11 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     assert discussed.status_code == 302
     assert post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-06"}).status_code == 302
     assert "已定稿" in text_of(admin.get(plan).text)
+    # a step no longer offered (finalised in another tab) keeps its refusal on the page
     twice = post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-07"})
-    assert twice.status_code == 422
+    assert twice.status_code == 422 and 'class="error" role="alert"' in twice.text
+    redraft = post(admin, plan, f"{plan}/draft", {"drafter": "党委组织部"})
+    assert redraft.status_code == 422 and 'class="error" role="alert"' in redraft.text
     assert post(admin, plan, f"{plan}/submit", {"on": f"{NEXT}-01-07"}).status_code == 404
 
     client.get("/logout")
@@ -222,3 +225,26 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     viewer = as_user(client, "viewer")
     assert viewer.get(amend).status_code == 200
     assert post(viewer, amend, amend, {"branch": "b01", "reason": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("username", ["admin", "viewer", "auditor"])
+def test_no_link_of_the_campaign_pages_is_refused_to_the_committee_role_offered_it(
+    client, username
+):
+    as_user(client, username)
+    start = ["/committee/campaigns", "/committee/quarterly"]
+    seen: set[str] = set()
+    queue = list(start)
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code in (200, 302), (username, url, response.status_code)
+        if response.status_code == 302:
+            queue.append(response.location)
+            continue
+        for link in re.findall(r'href="(/committee/campaigns[^"#]*)"', response.text):
+            queue.append(link.replace("&amp;", "&"))
+    assert len(seen) >= 5
