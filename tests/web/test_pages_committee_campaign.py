@@ -200,6 +200,21 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     # after the close the year is final: the commendation form is gone, assessing is refused
     assert 'name="entries"' not in admin.get(commend).text
     assert 'name="p.' not in admin.get(f"/committee/campaigns/{YEAR}/branch-assessment").text
+    # a form sent from a page opened before the close is refused with the close's reason
+    frozen = f"{YEAR} 年度活动已于 {YEAR}-12-31 结束"
+    late = post(
+        admin,
+        commend,
+        commend,
+        {"entries": "b02|group|g1", "on": f"{YEAR}-12-31", "decision_text": "补充表彰"},
+    )
+    assert late.status_code == 422 and frozen in text_of(late.text)
+    plan = f"/committee/campaigns/{YEAR}/plan"
+    step = post(admin, plan, f"{plan}/finalise", {"on": f"{YEAR}-12-31"})
+    assert step.status_code == 422 and frozen in text_of(step.text)
+    items = [f"B{n}" for n in range(1, 6)]
+    grid = grid_form(admin, YEAR, 1, {f"p.b03.{i}": "5" for i in items})
+    assert grid.status_code == 422 and frozen in text_of(grid.text)
 
     amend = f"/committee/campaigns/{YEAR}/amendments"
     unsealed = post(admin, amend, amend, {"branch": "b01", "reason": "更正一项错录的分数"})
@@ -220,6 +235,8 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     resealed = post(admin, amend, close_action.group(1), {"note": "已更正"})
     assert resealed.status_code == 302
     assert 'data-open="no"' in admin.get(amend).text
+    twice = post(admin, amend, close_action.group(1), {"note": "再次结束"})
+    assert twice.status_code == 422 and 'class="error" role="alert"' in twice.text
 
     client.get("/logout")
     viewer = as_user(client, "viewer")
