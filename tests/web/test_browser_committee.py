@@ -1,24 +1,43 @@
 """A new committee admin runs a campaign year in the pages alone (issue 14), in Chromium:
 made an account by the demo's admin, signs in with the one-time password, opens the year's
 campaign, writes and finalises the committee's plan, approves a branch's plan (which the
-branch's clerk writes and submits in its own pages), assesses the branches for a quarter,
-names the commendation and closes the year.
+branch's clerk writes and submits in its own pages), acknowledges the measures a branch
+reported with one submit, assesses the branches for a quarter, opens the boards, names the
+commendation and closes the year.
 
 A close freezes the commendation (decision 0011): the year is named first, then closed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.web.conftest import YEAR
-from tests.web.test_browser import browser, eventually, open_page, shoot, site  # noqa: F401
+from cxzy_saas import wiring
+from cxzy_saas.application.tenancy import Tenancy
+from tests.web.conftest import YEAR, Demo, build_small_demo
+from tests.web.test_browser import browser, eventually, open_page, serve, shoot  # noqa: F401
+from tests.web.test_pages_approvals_items import MEASURES, report_measures
 
 pytestmark = pytest.mark.browser
 
 NEXT = YEAR + 1
 NEW_ADMIN = "xin.guanli"
 NEW_PASSWORD = "lan-shan-qiao-xin-guan-li"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, browser) -> Iterator[tuple[str, Demo]]:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The browser tests' demo, with three measures b01 reported to the committee."""
+    demo = build_small_demo(tmp_path_factory.mktemp("browser-committee"))
+    tenancy = Tenancy(demo.settings)
+    try:
+        report_measures(tenancy)
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
+    finally:
+        tenancy.close()
+    yield from serve(demo)
 
 
 def submitted(page, form: str) -> None:  # type: ignore[no-untyped-def]
@@ -98,6 +117,18 @@ def test_a_new_committee_admin_runs_a_campaign_year_in_the_pages(open_page):  # 
     card.locator("button[value=approved]").click()
     new.wait_for_load_state()
     assert new.inner_text(".notice") == "已批准"
+
+    # the measures b01 reported, acknowledged together
+    bulk = new.locator("#bulk")
+    for text in MEASURES:
+        assert text in new.inner_text("ul.queue")
+    bulk.locator("button[data-select-all]").click()
+    assert new.locator("input[name=pick]:checked").count() == len(MEASURES)
+    bulk.locator("textarea[name=note]").fill("已收悉，请抓好落实")
+    bulk.locator("button.primary").click()
+    new.wait_for_load_state()
+    assert f"已确认收悉 {len(MEASURES)} 项" in new.inner_text(".notice")
+    assert MEASURES[0] not in new.inner_text("main")
 
     # the quarterly assessment of every branch, one grid
     new.goto("/committee/campaigns")

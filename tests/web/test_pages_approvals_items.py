@@ -29,27 +29,32 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
         entries = [{"level": "member", "subject": MEMBERS[0]}]
         branch.shortlist(system(FRESH), Shortlist(year=YEAR, entries=entries))
         branch.submit_nomination(system(FRESH), SubmitNomination(year=YEAR, on=date(YEAR, 11, 20)))
-        b01 = tenancy.branch("b01")
-        for text in MEASURES:
-            measure = b01.file_measure(
-                system("b01"),
-                FileMeasure(
-                    year=YEAR,
-                    level="branch",
-                    subject="b01",
-                    criteria=[1, 2],
-                    text=text,
-                    due=date(YEAR, 12, 31),
-                ),
-            )
-            b01.report_measure(
-                system("b01"),
-                ReportMeasure(measure_id=measure, to="committee", on=date(YEAR, 11, 1)),
-            )
+        report_measures(tenancy)
         project(demo)
     finally:
         tenancy.close()
     return demo
+
+
+def report_measures(tenancy: Tenancy) -> None:
+    """b01 files the three MEASURES of its own and reports them to the committee."""
+    b01 = tenancy.branch("b01")
+    for text in MEASURES:
+        measure = b01.file_measure(
+            system("b01"),
+            FileMeasure(
+                year=YEAR,
+                level="branch",
+                subject="b01",
+                criteria=[1, 2],
+                text=text,
+                due=date(YEAR, 12, 31),
+            ),
+        )
+        b01.report_measure(
+            system("b01"),
+            ReportMeasure(measure_id=measure, to="committee", on=date(YEAR, 11, 1)),
+        )
 
 
 def project(demo: Demo) -> None:
