@@ -265,3 +265,27 @@ def test_no_link_of_the_campaign_pages_is_refused_to_the_committee_role_offered_
         for link in re.findall(r'href="(/committee/campaigns[^"#]*)"', response.text):
             queue.append(link.replace("&amp;", "&"))
     assert len(seen) >= 5
+
+
+def test_unknown_years_and_malformed_forms_are_answered_not_failed(client):
+    admin = as_user(client, "admin")
+    for path in (
+        "/committee/campaigns/2099/plan",
+        "/committee/campaigns/2099/close",
+        "/committee/campaigns/2099/branch-assessment",
+        "/committee/campaigns/2099/commendation",
+        "/committee/campaigns/2099/amendments",
+    ):
+        assert admin.get(path).status_code == 404, path
+    page = "/committee/campaigns"
+    amend = f"/committee/campaigns/{YEAR}/amendments"
+    closing = post(admin, amend, f"{amend}/not-an-id/close", {"note": ""})
+    assert closing.status_code == 404
+    odd = post(admin, page, f"/committee/campaigns/{YEAR}/openness", {"open_to_branches": "也许"})
+    assert odd.status_code == 422
+    commend = f"/committee/campaigns/{YEAR}/commendation"
+    junk = post(admin, commend, commend, {"entries": "b01", "on": "x", "decision_text": "决定"})
+    assert junk.status_code == 422
+    grid = f"/committee/campaigns/{YEAR}/branch-assessment"
+    bad_day = post(admin, grid, grid, {"quarter": "9", "on": "昨天", "p.b03.B1": "5"})
+    assert bad_day.status_code == 422
