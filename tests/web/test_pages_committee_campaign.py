@@ -187,6 +187,9 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert "先进党支部：新成立党支部（已命名）" in text_of(table)
 
     close = f"/committee/campaigns/{YEAR}/close"
+    # the archive list and a seal refused for an open year lead to the close
+    assert f'href="{close}"' in admin.get("/committee/archives").text
+    assert f'href="{close}"' in admin.get(f"/committee/archives/b02/{YEAR}/seal").text
     form = text_of(admin.get(close).text)
     for frozen in ("每月集中考核", "日常记载", "命名表彰", "不能再录入或修改"):
         assert frozen in form
