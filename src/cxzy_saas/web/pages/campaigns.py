@@ -23,7 +23,6 @@ from cxzy_saas.application.commands.committee import (
 from cxzy_saas.application.commands.plans import DraftPlan
 from cxzy_saas.application.committee import CommitteeApplication
 from cxzy_saas.domain.errors import InvalidInput, NotFound
-from cxzy_saas.domain.plan import Campaign
 from cxzy_saas.web.api.campaigns import CampaignIn, VisibilityIn
 from cxzy_saas.web.api.commendation import CommendIn
 from cxzy_saas.web.api.plans import CommitteeDraftIn
@@ -37,11 +36,6 @@ from cxzy_saas.web.pages.forms import Form, forms_of, typed
 from cxzy_saas.web.pages.plan import REVISED, STEPS, render_plan, revise
 
 nav_link("committee", "pages.committee_campaigns", "活动管理", "Campaigns")
-
-
-def campaign_of(app: CommitteeApplication, year: int) -> Campaign:
-    """Raises NotFound for a year the committee has not opened."""
-    return app.campaign(year)
 
 
 def may_write() -> bool:
@@ -61,7 +55,7 @@ def campaigns_page(failed: dict[str, Form] | None = None) -> str:
             {
                 "campaign": campaign,
                 "has_plan": app.has_plan(row.year),
-                "commended": len((app.commendation(row.year) or _Nobody).named),
+                "commended": len(named_of(app, row.year)),
             }
         )
     next_year = max([r["campaign"].year for r in rows], default=int(today()[:4]) - 1) + 1
@@ -72,10 +66,6 @@ def campaigns_page(failed: dict[str, Form] | None = None) -> str:
         forms=forms_of(failed),
         next_year=next_year,
     )
-
-
-class _Nobody:
-    named: list[Any] = []  # noqa: RUF012 (read only)
 
 
 @bp.get("/committee/campaigns")
@@ -131,7 +121,7 @@ DRAFT_HINT = (
 def plan_page(year: int, failed: dict[str, Form] | None = None) -> str:
     committee_reader()
     app = committee_app()
-    campaign_of(app, year)
+    app.campaign(year)
 
     def action(step: str) -> str | None:
         if step == "submit":
@@ -215,7 +205,7 @@ FROZEN = (
 def close_page(year: int, form: Form | None = None) -> str:
     committee_writer()
     app = committee_app()
-    campaign = campaign_of(app, year)
+    campaign = app.campaign(year)
     return render_template(
         "committee/close.html",
         campaign=campaign,
@@ -237,7 +227,7 @@ def committee_close_form(year: int) -> str:
 def committee_close(year: int) -> Response | tuple[str, int]:
     actor = committee_writer()
     app = committee_app()
-    campaign_of(app, year)
+    app.campaign(year)
     form = typed()
     form.values.setdefault("confirm", "")
     if form.value("confirm") != "yes":
@@ -256,7 +246,7 @@ def committee_close(year: int) -> Response | tuple[str, int]:
 def candidates(app: CommitteeApplication, year: int) -> list[dict[str, Any]]:
     """Who may be named, by branch: the branch itself, and the groups and members the
     committee approved as its nominees (the application refuses anyone else)."""
-    named = {(e["branch"], e["level"], e["subject"]) for e in _named(app, year)}
+    named = {(e["branch"], e["level"], e["subject"]) for e in named_of(app, year)}
     found = []
     for code, name in sorted(app.committee().branches.items()):
         branch = app.branch_app(code)
@@ -276,7 +266,8 @@ def candidates(app: CommitteeApplication, year: int) -> list[dict[str, Any]]:
     return found
 
 
-def _named(app: CommitteeApplication, year: int) -> list[dict[str, Any]]:
+def named_of(app: CommitteeApplication, year: int) -> list[dict[str, Any]]:
+    """Who the year's commendation named so far (none before it is made)."""
     commendation = app.commendation(year)
     return commendation.named if commendation else []
 
@@ -284,12 +275,12 @@ def _named(app: CommitteeApplication, year: int) -> list[dict[str, Any]]:
 def commendation_page(year: int, form: Form | None = None) -> str:
     committee_reader()
     app = committee_app()
-    campaign = campaign_of(app, year)
+    campaign = app.campaign(year)
     branches = app.committee().branches
     return render_template(
         "committee/commendation.html",
         campaign=campaign,
-        named=[{**e, "branch_name": branches.get(e["branch"], "")} for e in _named(app, year)],
+        named=[{**e, "branch_name": branches.get(e["branch"], "")} for e in named_of(app, year)],
         candidates=candidates(app, year),
         can_write=may_write() and campaign.closed_on is None,
         form=form or Form(),
@@ -320,7 +311,7 @@ def entries_of(form: Form) -> list[dict[str, str]]:
 def committee_commend(year: int) -> Response | tuple[str, int]:
     actor = committee_writer()
     app = committee_app()
-    campaign_of(app, year)
+    app.campaign(year)
     form = typed(lists=["entries"])
     entries = entries_of(form)
     if form.submit(

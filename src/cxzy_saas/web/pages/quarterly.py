@@ -136,20 +136,19 @@ def committee_branch_assess(year: int) -> Response | tuple[str, int]:
     if not wanted:
         form.error = i18n.tr("请至少填写一个党支部的分数", "fill in at least one branch")
     failed = form.failed or any(row.errors for row, _ in wanted)
-    saved = []
+    saved: list[Row] = []
     if not failed:
         for row, scores in wanted:
             one = Form(values={"on": form.value("on"), "scores": ""})
-            ok = one.submit(
+            if one.submit(
                 BranchAssessmentIn,
                 lambda b: app.assess_branch(actor, AssessBranch(year=year, **b)),
                 near="scores",
                 branch=row.subject,
                 quarter=quarter,
                 scores=scores,
-            )
-            if ok:
-                saved.append(row.name)
+            ):
+                saved.append(row)
                 continue
             failed = True
             if "on" in one.errors:
@@ -157,16 +156,16 @@ def committee_branch_assess(year: int) -> Response | tuple[str, int]:
             else:
                 row.errors["_row"] = one.errors.get("scores") or one.error
     if saved:
+        names = [row.name for row in saved]
         flash(
             i18n.tr(
-                f"第{quarter}季度考核已保存：{'、'.join(saved)}",
-                f"Quarter {quarter} saved: {', '.join(saved)}",
+                f"第{quarter}季度考核已保存：{'、'.join(names)}",
+                f"Quarter {quarter} saved: {', '.join(names)}",
             )
         )
     if not failed:
         return redirect(url_for("pages.committee_branch_assessment", year=year, quarter=quarter))
-    kept = rows_of(app, year, quarter) if saved else rows
-    if saved:  # what was refused keeps what the user typed and its refusal
-        refused = {row.subject: row for row, _ in wanted}
-        kept = [refused.get(r.subject, r) if r.recorded is None else r for r in kept]
-    return grid_page(year, quarter, kept, form), 422
+    if saved:  # read again: the rows saved are read-only now, the refused keep what was typed
+        refused = {row.subject: row for row, _ in wanted if row not in saved}
+        rows = [refused.get(r.subject, r) for r in rows_of(app, year, quarter)]
+    return grid_page(year, quarter, rows, form), 422
