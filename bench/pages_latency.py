@@ -1,0 +1,176 @@
+"""Latency of the two busiest pages at 200 branches (issue 16): a branch's home (its boards,
+what it sent up, its ballots) and the committee's dashboard (leaderboards of every level, the
+approvals waiting, overdue work, turnout). One command:
+
+    .venv/bin/python bench/pages_latency.py [--postgres ADMIN_URL] [--branches 200]
+                                            [--members 15] [--records 140] [--requests 200]
+                                            [--profile]
+
+Generates one committee of ``--branches`` branches with a full campaign year each
+(``bench/generate.py``: four branches written through the domain, the others copies of them),
+projects it, then signs in through the login form, as the committee's admin and as a branch
+secretary, and times ``GET /committee`` and ``GET /branch/<code>`` (random branches) through the
+Flask test client: the whole request (session, grants, read model, template). Prints p50/p95/max
+per page and the verdict against p95 < 100 ms. SQLite by default (a temporary folder);
+``--postgres`` makes a database ``lists_bench_pages`` beside the admin URL's, and drops it after.
+``--profile`` prints the 25 costliest functions (cumulative) of 30 requests of each page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import COMMITTEE, Templates, generate  # noqa: E402
+
+from cxzy_saas import wiring  # noqa: E402
+from cxzy_saas.application.commands.committee import Grant, RegisterUser  # noqa: E402
+from cxzy_saas.application.tenancy import Tenancy  # noqa: E402
+from cxzy_saas.config import Settings  # noqa: E402
+from cxzy_saas.domain.recording import Actor  # noqa: E402
+
+PASSWORD = "Bench-Pages-2026-long-passphrase"
+DATABASE = "lists_bench_pages"
+TARGET_MS = 100.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def postgres_url(admin_url: str, create: bool) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+    return admin_url.rsplit("/", 1)[0] + "/" + DATABASE
+
+
+def users(tenancy: Tenancy, branch: str) -> None:
+    committee = tenancy.committee(COMMITTEE)
+    system = Actor("system", "system", "*")
+    for username, role, tenant in (
+        ("bench-admin", "committee-admin", COMMITTEE),
+        ("bench-secretary", "branch-secretary", branch),
+    ):
+        committee.register_user(
+            system, RegisterUser(username=username, display_name="基准", password=PASSWORD)
+        )
+        committee.grant(system, Grant(username=username, role=role, tenant=tenant))
+
+
+def signed_in(app: Any, username: str) -> Any:
+    client = app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "the login page has no CSRF token"
+    answer = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert answer.status_code in (302, 303), (username, answer.status_code)
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--postgres", help="admin URL: uses database " + DATABASE)
+    parser.add_argument("--branches", type=int, default=200)
+    parser.add_argument("--members", type=int, default=15)
+    parser.add_argument("--records", type=int, default=140)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    folder = tempfile.TemporaryDirectory(prefix="lists-pages-")
+    url = postgres_url(args.postgres, create=True) if args.postgres else None
+    settings = Settings(data_dir=Path(folder.name), database_url=url)
+    try:
+        run(settings, args)
+    finally:
+        if args.postgres:
+            postgres_url(args.postgres, create=False)
+        folder.cleanup()
+
+
+def run(settings: Settings, args: argparse.Namespace) -> None:
+    tenancy = Tenancy(settings)
+    try:
+        started = time.perf_counter()
+        events = generate(
+            tenancy, args.branches, members=args.members, records=args.records,
+            templates=Templates(4),
+        )
+        print(f"generated {args.branches} branches, {events:,} events "
+              f"in {time.perf_counter() - started:.0f} s")
+        users(tenancy, "b0001")
+        started = time.perf_counter()
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
+        print(f"projected in {time.perf_counter() - started:.0f} s")
+    finally:
+        tenancy.close()
+
+    from cxzy_saas.web.app import create_app
+
+    app = create_app(
+        settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False, "SECRET_KEY": "bench"}
+    )
+    admin = signed_in(app, "bench-admin")
+    secretary = signed_in(app, "bench-secretary")
+    rng = random.Random(16)
+    codes = [f"b{b:04d}" for b in range(1, args.branches + 1)]
+    pages: dict[str, Any] = {
+        "committee dashboard": lambda: admin.get("/committee"),
+        "branch home (committee admin)": lambda: admin.get(f"/branch/{rng.choice(codes)}"),
+        "branch home (its secretary)": lambda: secretary.get("/branch/b0001"),
+    }
+    for ask in pages.values():  # warm: connections, caches, templates
+        for _ in range(3):
+            assert ask().status_code == 200
+    store = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{store}: {args.branches} branches x {args.members} members, "
+          f"{args.requests} requests a page (shared, loaded machine)")
+    verdicts = []
+    for name, ask in pages.items():
+        took = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            answer = ask()
+            took.append((time.perf_counter() - started) * 1000)
+            assert answer.status_code == 200, (name, answer.status_code)
+        p95 = percentile(took, 95)
+        verdicts.append(p95 < TARGET_MS)
+        print(
+            f"  {name:30s} p50 {statistics.median(took):6.1f} ms  p95 {p95:6.1f} ms  "
+            f"max {max(took):6.1f} ms  target p95 < {TARGET_MS:.0f} ms: "
+            f"{'met' if p95 < TARGET_MS else 'NOT met'}"
+        )
+    print(f"  verdict: {'all met' if all(verdicts) else 'NOT all met'}")
+    if args.profile:
+        for name, ask in pages.items():
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(30):
+                ask()
+            profile.disable()
+            print(f"--- {name}: 30 requests, by cumulative time")
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
