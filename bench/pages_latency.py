@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate import COMMITTEE, Templates, generate  # noqa: E402
+from generate import COMMITTEE, Templates, generate
 
-from cxzy_saas import wiring  # noqa: E402
-from cxzy_saas.application.commands.committee import Grant, RegisterUser  # noqa: E402
-from cxzy_saas.application.tenancy import Tenancy  # noqa: E402
-from cxzy_saas.config import Settings  # noqa: E402
-from cxzy_saas.domain.recording import Actor  # noqa: E402
+from cxzy_saas import wiring
+from cxzy_saas.application.commands.committee import Grant, RegisterUser
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import Settings
+from cxzy_saas.domain.recording import Actor
 
 PASSWORD = "Bench-Pages-2026-long-passphrase"
 DATABASE = "lists_bench_pages"
@@ -49,7 +49,7 @@ TARGET_MS = 100.0
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def postgres_url(admin_url: str, create: bool) -> str:
@@ -113,11 +113,16 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
     try:
         started = time.perf_counter()
         events = generate(
-            tenancy, args.branches, members=args.members, records=args.records,
+            tenancy,
+            args.branches,
+            members=args.members,
+            records=args.records,
             templates=Templates(4),
         )
-        print(f"generated {args.branches} branches, {events:,} events "
-              f"in {time.perf_counter() - started:.0f} s")
+        print(
+            f"generated {args.branches} branches, {events:,} events "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
         users(tenancy, "b0001")
         started = time.perf_counter()
         wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
@@ -143,8 +148,10 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         for _ in range(3):
             assert ask().status_code == 200
     store = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{store}: {args.branches} branches x {args.members} members, "
-          f"{args.requests} requests a page (shared, loaded machine)")
+    print(
+        f"{store}: {args.branches} branches x {args.members} members, "
+        f"{args.requests} requests a page (shared, loaded machine)"
+    )
     verdicts = []
     for name, ask in pages.items():
         took = []
