@@ -1,4 +1,5 @@
-"""Latency of a branch's lists (records, measures) through the API, from the read models.
+"""Latency of a branch's lists (records, measures, members, groups, inspections) through the
+API, from the read models.
 
     .venv/bin/python bench/list_latency.py [--postgres ADMIN_URL] [--data-dir DIR]
                                            [--years 5] [--members 40] [--per-week 3]
@@ -8,7 +9,8 @@ Generates, unless there already, one committee with one branch of ``--members`` 
 ``--years`` campaign years with ``--per-week`` daily records a week for each member (5 × 40 × 3:
 31,200 records) and two measures a member a year, written through the domain aggregates in
 large transactions; projects it; then signs in as the branch's secretary and times
-``GET /api/v1/branches/<b>/records`` and ``/measures`` through the Flask test client (the whole
+``GET /api/v1/branches/<b>/records``, ``/measures``, ``/members``, ``/groups`` and
+``/inspections`` (four a year) through the Flask test client (the whole
 route: token, tenant, query schema, freshness check, SQL, response schema, JSON), over a mix of
 years, pages and filters. Prints p50/p95/max per list and overall. ``--before`` also times the
 way main answered (replaying every record aggregate of the year, then paging in Python) and
@@ -38,11 +40,12 @@ from cxzy_saas.demo.names import unique_names  # noqa: E402
 from cxzy_saas.domain.organisation import Group, Member  # noqa: E402
 from cxzy_saas.domain.plan import PlanContent  # noqa: E402
 from cxzy_saas.domain.recording import Actor, SimulatedClock, recording  # noqa: E402
-from cxzy_saas.domain.work import DailyRecord, Measure  # noqa: E402
+from cxzy_saas.domain.work import DailyRecord, Inspection, Measure  # noqa: E402
 
 COMMITTEE, BRANCH, USER = "lists", "listsb1", "listsb1-secretary"
 PASSWORD = "Bench-Lists-2026-long-passphrase"
 LAST = 2026
+YEARLY = ("records", "measures", "inspections")  # the lists of one campaign year
 
 
 def generate(tenancy: Tenancy, years: int, members: int, per_week: int) -> int:
@@ -88,6 +91,20 @@ def generate(tenancy: Tenancy, years: int, members: int, per_week: int) -> int:
                 if rng.random() < 0.5:
                     m.complete(min(m.due, date(year, 12, 1)))
             app.save(*measures)
+            app.save(
+                *(
+                    Inspection.record(
+                        year,
+                        q,
+                        date(year, 3 * q, 20),
+                        f"检查措施{q}",
+                        rng.choice(words),
+                        "薄弱环节",
+                        "改进办法",
+                    )
+                    for q in range(1, 5)
+                )
+            )
             day = date(year, 1, 1)
             batch: list[DailyRecord] = []
             while day.year == year:
@@ -196,16 +213,24 @@ def main() -> None:
             "&member=L011&month=3",
         ],
         "measures": ["", "&status=overdue", "&member=L003", "&status=open&sort=open", "&q=攻关"],
+        "members": ["", "&group=g2", "&q=L01", "&status=full&sort=name", "&include_left=true"],
+        "groups": ["", "&status=active", "&q=第2", "&sort=code"],
+        "inspections": ["", "&quarter=2", "&month=8", "&q=走访", "&sort=-quarter"],
     }
+    # records, measures, and each of the others in turn
+    mix = ["records", "records", "measures", "records", "records", "measures"]
+    mix += ["members", "groups", "inspections"]
     rng = random.Random(1)
-    timings: dict[str, list[float]] = {"records": [], "measures": []}
+    timings: dict[str, list[float]] = {name: [] for name in queries}
     by_query: dict[str, list[float]] = {}
     for name in timings:  # warm: connections, caches
-        client.get(f"{base}/{name}?campaign={LAST}", headers=headers)
+        first = f"campaign={LAST}" if name in YEARLY else "page=1"
+        assert client.get(f"{base}/{name}?{first}", headers=headers).status_code == 200
     for i in range(args.requests):
-        name = "records" if i % 3 else "measures"
+        name = mix[i % len(mix)]
         query = rng.choice(queries[name])
-        path = f"{base}/{name}?campaign={rng.choice(years)}{query}"
+        campaign = f"campaign={rng.choice(years)}" if name in YEARLY else "page=1"
+        path = f"{base}/{name}?{campaign}{query}"
         started = time.perf_counter()
         answer = client.get(path, headers=headers)
         took = (time.perf_counter() - started) * 1000
@@ -217,7 +242,7 @@ def main() -> None:
     everything = [t for ts in timings.values() for t in ts]
     for name, ts in [*timings.items(), ("all", everything)]:
         print(
-            f"  {name:8s} n={len(ts):4d}  p50 {statistics.median(ts):6.1f} ms  "
+            f"  {name:11s} n={len(ts):4d}  p50 {statistics.median(ts):6.1f} ms  "
             f"p95 {percentile(ts, 95):6.1f} ms  max {max(ts):6.1f} ms"
         )
     slowest = sorted(by_query.items(), key=lambda kv: -statistics.median(kv[1]))[:4]

@@ -96,10 +96,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=140)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--data-dir", type=Path, help="SQLite: keep the generated deployment here, and reuse it"
+    )
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory(prefix="lists-pages-")
     url = postgres_url(args.postgres, create=True) if args.postgres else None
-    settings = Settings(data_dir=Path(folder.name), database_url=url)
+    data_dir = args.data_dir if args.data_dir and not url else Path(folder.name)
+    settings = Settings(data_dir=data_dir, database_url=url)
     try:
         run(settings, args)
     finally:
@@ -108,9 +112,12 @@ def main() -> None:
         folder.cleanup()
 
 
-def run(settings: Settings, args: argparse.Namespace) -> None:
+def prepare(settings: Settings, args: argparse.Namespace) -> None:
     tenancy = Tenancy(settings)
     try:
+        if COMMITTEE in {t.code for t in wiring.read_port(tenancy).tenants()}:
+            print(f"reusing the deployment in {settings.data_dir}")
+            return
         started = time.perf_counter()
         events = generate(
             tenancy,
@@ -130,6 +137,9 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
     finally:
         tenancy.close()
 
+
+def run(settings: Settings, args: argparse.Namespace) -> None:
+    prepare(settings, args)
     from cxzy_saas.web.app import create_app
 
     app = create_app(
