@@ -329,6 +329,8 @@ CREATE TABLE IF NOT EXISTS rm_inspection_list (
     gaps TEXT NOT NULL,
     weak_links TEXT NOT NULL,
     improvements TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,     -- the user who recorded it, and when (ISO, UTC)
+    recorded_at TEXT NOT NULL,
     PRIMARY KEY (tenant, inspection)
 );
 

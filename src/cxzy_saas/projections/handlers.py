@@ -434,6 +434,8 @@ def inspected(p: Projection, tenant: str, aggregate: str, version: int, data: St
         gaps=data["gaps"],
         weak_links=data["weak_links"],
         improvements=data["improvements"],
+        recorded_by=_user(data),
+        recorded_at=iso(data["timestamp"]),
     )
 
 

@@ -454,6 +454,8 @@ INSPECTION_SHAPE = Shape(
         ("gaps", "gaps", None),
         ("weak_links", "weak_links", None),
         ("improvements", "improvements", None),
+        ("recorded_by", "recorded_by", None),
+        ("recorded_at", "recorded_at", _moment),
     ),
 )
 
