@@ -243,7 +243,10 @@ class Shape:
         columns = ", ".join(column for _, column, _ in self.columns)
         with db.read() as tx:
             rows = tx.query(
-                f"SELECT {columns}, {count}, {tracked} FROM {self.table} WHERE {clause} "
+                # Named apart: PostgreSQL reads ORDER BY position as an output column's name
+                # first, which the tracked position's subquery would be (a constant order).
+                f"SELECT {columns}, {count} AS listed_total, {tracked} AS listed_position "
+                f"FROM {self.table} WHERE {clause} "
                 f"ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, branch, *params, p.per_page, (p.page - 1) * p.per_page],
             )
