@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="SQLite: keep the generated deployment here, and reuse it"
     )
+    parser.add_argument("--rebuild", action="store_true", help="reused: project it again")
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory(prefix="lists-pages-")
     url = postgres_url(args.postgres, create=True) if args.postgres else None
@@ -118,6 +119,10 @@ def prepare(settings: Settings, args: argparse.Namespace) -> None:
     try:
         if COMMITTEE in {t.code for t in wiring.read_port(tenancy).tenants()}:
             print(f"reusing the deployment in {settings.data_dir}")
+            if args.rebuild:
+                started = time.perf_counter()
+                wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
+                print(f"projected again in {time.perf_counter() - started:.0f} s")
             return
         started = time.perf_counter()
         events = generate(

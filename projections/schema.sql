@@ -120,6 +120,16 @@ CREATE TABLE IF NOT EXISTS rm_duties (
     PRIMARY KEY (tenant, kind, ref)
 );
 
+-- monthly assessments of members and groups made per period (an assessment is one aggregate
+-- per subject and period: counted once), for the overdue work the dashboard counts (issue 16)
+CREATE TABLE IF NOT EXISTS rm_assessment_counts (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    assessed INTEGER NOT NULL,
+    PRIMARY KEY (tenant, year, period)
+);
+
 -- daily records per month (activity trend); retracted ones subtract
 CREATE TABLE IF NOT EXISTS rm_record_counts (
     tenant TEXT NOT NULL,

@@ -261,6 +261,15 @@ def assessed(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
         recorded_at=iso(data["timestamp"]),
     )
     period = data["period"]
+    if data["level"] != "branch":
+        counted = p.get("rm_assessment_counts", (tenant, data["year"], period))
+        p.put(
+            "rm_assessment_counts",
+            tenant=tenant,
+            year=data["year"],
+            period=period,
+            assessed=(counted["assessed"] if counted else 0) + 1,
+        )
     p.put(
         "rm_assessment_list",
         tenant=tenant,
