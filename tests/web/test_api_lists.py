@@ -411,3 +411,20 @@ def test_the_new_lists_show_what_the_users_command_wrote(client):
     if inspected.status_code == 201:  # the demo may hold Q4's already (a 409)
         listed = client.get(f"{B01}/inspections?campaign=2026&q=读写一致", headers=secretary).json
         assert [i["quarter"] for i in listed["items"]] == [4]
+
+
+def test_an_erased_members_name_reads_as_erased_in_the_list(client):
+    from cxzy_saas.domain.organisation import ERASED_NAME
+
+    secretary = bearer(client, "b01-secretary")
+    body = {"member_no": "ERS01", "name": "将删除", "joined_on": "2020-07-01"}
+    assert client.post(f"{B01}/members", json=body, headers=secretary).status_code == 201
+    assert client.get(f"{B01}/members?q=将删除", headers=secretary).json["total"] == 1
+    erased = client.post(
+        f"{B01}/members/ERS01/erasure", json={"reason": "本人申请"}, headers=secretary
+    )
+    assert erased.status_code == 200, erased.json
+    after = {**secretary, "Cxzy-After": erased.headers["Cxzy-Position"]}
+    assert client.get(f"{B01}/members?q=将删除", headers=after).json["total"] == 0
+    listed = client.get(f"{B01}/members?member=ERS01", headers=after).json["items"]
+    assert [m["name"] for m in listed] == [ERASED_NAME]
