@@ -151,11 +151,11 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
         with psycopg.connect(args.postgres, autocommit=True) as conn:
             found = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = 'cxzy_bench_lists'"
+                "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)
             ).fetchone()
             if not found:
-                conn.execute("CREATE DATABASE cxzy_bench_lists")
-        url = args.postgres.rsplit("/", 1)[0] + "/cxzy_bench_lists"
+                conn.execute(f'CREATE DATABASE "{args.database}"')
+        url = args.postgres.rsplit("/", 1)[0] + "/" + args.database
         return Settings(database_url=url, data_dir=args.data_dir)
     return Settings(data_dir=args.data_dir)
 
@@ -167,7 +167,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--postgres", help="admin URL: uses database cxzy_bench_lists")
+    parser.add_argument("--postgres", help="admin URL: uses database --database")
+    parser.add_argument("--database", default="cxzy_bench_lists", help="made once, kept")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "lists")
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--members", type=int, default=40)
