@@ -30,6 +30,7 @@ from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, signed_in
 from cxzy_saas.web.pages.branch import branch_app, branch_reader, today, when
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
+from cxzy_saas.web.pages.records import chosen_filters, list_filters
 
 STATUSES = {"full": ("正式党员", "full member"), "probationary": ("预备党员", "probationary")}
 POSTS = {
@@ -39,6 +40,8 @@ POSTS = {
 }
 
 nav_link("branch", "pages.org_members", "党员", "Members")
+
+FILTERS = ("group", "status", "q")  # the roll's filters (decision 0019)
 
 
 def group_codes(app: BranchApplication) -> dict[Any, str]:
@@ -64,14 +67,18 @@ def members_page(code: str, form: Form | None = None) -> str:
     everyone = lists.Paging(1, 10**6)
     groups = lists.groups(db, code, lists.Filters(), everyone).items
     names = {g["code"]: g["name"] for g in groups}
+    chosen = chosen_filters(FILTERS)
+    wanted = list_filters(chosen, lists.MEMBER_STATUSES)
     members = sorted(
-        lists.members(db, code, lists.Filters(), everyone, include_left=True).items,
+        lists.members(db, code, wanted, everyone, include_left=True).items,
         key=lambda m: (not m["active"], m["group"] or "~", m["member_no"]),
     )
     rows = [{"member": SimpleNamespace(**m), "group_name": names.get(m["group"])} for m in members]
     return render_template(
         "work/members.html",
         rows=rows,
+        chosen=chosen,
+        all_groups=[(g["code"], g["name"]) for g in groups],
         groups=[(g["code"], g["name"]) for g in groups if not g["dissolved"]],
         form=form or Form({"status": "full"}),
         **common(code, app),
