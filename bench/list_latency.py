@@ -27,6 +27,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -165,6 +166,54 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def sql_only(app: Any, queries: dict[str, list[str]], years: list[int], rng: Any) -> None:
+    """The same mix read straight from the read model (``projections/lists.py``, no request
+    around it): what the lists themselves cost, apart from the machine's load on the rest."""
+    from urllib.parse import parse_qsl
+
+    from cxzy_saas.projections import lists
+    from cxzy_saas.web import read_model_of
+    from cxzy_saas.web.api import list_args
+
+    db = read_model_of(app, COMMITTEE)
+    today = date(LAST, 12, 20)
+    read = {
+        "records": (
+            list_args.RecordArgs,
+            lambda a, f, p: lists.records(db, BRANCH, a["campaign"], f, p),
+        ),
+        "measures": (
+            list_args.MeasureArgs,
+            lambda a, f, p: lists.measures(db, BRANCH, a["campaign"], f, p, today),
+        ),
+        "members": (
+            list_args.MemberArgs,
+            lambda a, f, p: lists.members(db, BRANCH, f, p, a["include_left"]),
+        ),
+        "groups": (list_args.GroupArgs, lambda a, f, p: lists.groups(db, BRANCH, f, p)),
+        "inspections": (
+            list_args.InspectionArgs,
+            lambda a, f, p: lists.inspections(db, BRANCH, a["campaign"], f, p),
+        ),
+    }
+    took = []
+    with app.app_context():
+        for i in range(300):
+            name = list(read)[i % len(read)]
+            schema, listed = read[name]
+            asked = dict(parse_qsl(rng.choice(queries[name]).lstrip("&")))
+            if name in YEARLY:
+                asked["campaign"] = str(rng.choice(years))
+            args = schema().load(asked)
+            started = time.perf_counter()
+            listed(args, list_args.filters_of(args), list_args.paging_of(args))
+            took.append((time.perf_counter() - started) * 1000)
+    print(
+        f"  the lists' SQL alone (no request): p50 {statistics.median(took):.1f} ms, "
+        f"p95 {percentile(took, 95):.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", help="admin URL: uses database --database")
@@ -253,6 +302,7 @@ def main() -> None:
     )
     p95 = percentile(everything, 95)
     print(f"  p95 {p95:.1f} ms against the target 20 ms: {'met' if p95 < 20 else 'NOT met'}")
+    sql_only(app, queries, years, rng)
     if args.before:
         tenancy = Tenancy(settings)
         branch = tenancy.branch(BRANCH)
