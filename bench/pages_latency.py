@@ -89,6 +89,36 @@ def signed_in(app: Any, username: str) -> Any:
     return client
 
 
+def dashboard_reads(app: Any, times: int) -> None:
+    """The dashboard's reads alone (no request, no template): what its data costs, apart from
+    the machine's load on the rest."""
+    from datetime import date
+
+    from cxzy_saas.projections import queries
+    from cxzy_saas.web import read_model_of
+
+    db = read_model_of(app, COMMITTEE)
+    year, today = 2026, date(2026, 12, 20)
+    reads = {
+        "overdue": lambda: queries.overdue(db, COMMITTEE, year, today),
+        "boards": lambda: [
+            queries.board_rows(db, COMMITTEE, year, level)
+            for level in ("branch", "group", "member")
+        ],
+        "approvals": lambda: queries.approvals(db, COMMITTEE),
+        "turnout": lambda: queries.ballots(db, COMMITTEE, year, grades=False),
+    }
+    figures = []
+    for name, read in reads.items():
+        took = []
+        for _ in range(max(10, times // 5)):
+            started = time.perf_counter()
+            read()
+            took.append((time.perf_counter() - started) * 1000)
+        figures.append(f"{name} p50 {statistics.median(took):.1f} ms")
+    print("  the dashboard's reads alone: " + ", ".join(figures))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", help="admin URL: uses database " + DATABASE)
@@ -184,6 +214,7 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
             f"{'met' if p95 < TARGET_MS else 'NOT met'}"
         )
     print(f"  verdict: {'all met' if all(verdicts) else 'NOT all met'}")
+    dashboard_reads(app, args.requests)
     if args.profile:
         for name, ask in pages.items():
             profile = cProfile.Profile()
