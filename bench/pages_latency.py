@@ -53,13 +53,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def postgres_url(admin_url: str, create: bool) -> str:
+def postgres_url(admin_url: str, create: bool, keep: bool = False) -> str:
+    """The bench's database: made afresh (``create``), or dropped; with ``keep``, one made
+    by an earlier run is reused and none is dropped."""
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        if create:
-            conn.execute(f"CREATE DATABASE {DATABASE}")
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+        if not (keep and found.fetchone()):
+            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            if create:
+                conn.execute(f"CREATE DATABASE {DATABASE}")
     return admin_url.rsplit("/", 1)[0] + "/" + DATABASE
 
 
@@ -128,19 +132,22 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
-        "--data-dir", type=Path, help="SQLite: keep the generated deployment here, and reuse it"
+        "--data-dir", type=Path, help="keep the generated deployment's files here, and reuse them"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help=f"PostgreSQL: keep {DATABASE}, and reuse it"
     )
     parser.add_argument("--rebuild", action="store_true", help="reused: project it again")
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory(prefix="lists-pages-")
-    url = postgres_url(args.postgres, create=True) if args.postgres else None
-    data_dir = args.data_dir if args.data_dir and not url else Path(folder.name)
+    url = postgres_url(args.postgres, True, args.keep) if args.postgres else None
+    data_dir = args.data_dir or Path(folder.name)
     settings = Settings(data_dir=data_dir, database_url=url)
     try:
         run(settings, args)
     finally:
         if args.postgres:
-            postgres_url(args.postgres, create=False)
+            postgres_url(args.postgres, False, args.keep)
         folder.cleanup()
 
 
