@@ -230,14 +230,22 @@ def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dic
                 (committee, year),
             )
         }
-        # CROSS JOIN: SQLite then reads the few gone subjects first (PostgreSQL plans anyway).
-        for t, period, n in tx.query(
-            "SELECT a.tenant, a.period, COUNT(*) FROM rm_subjects s CROSS JOIN rm_assessments a "
-            f"WHERE s.{scope} AND s.active = 0 AND a.tenant = s.tenant AND a.year = ? "
-            "AND a.level = s.level AND a.subject = s.subject GROUP BY a.tenant, a.period",
-            (committee, year),
-        ):
-            assessed[(t, period)] = assessed.get((t, period), 0) - int(n)
+        # The few gone subjects first, then their assessments by key: a join leaves the order
+        # to the planner, and PostgreSQL, its statistics not yet gathered, read every
+        # assessment of the year to find them (430 ms at 200 branches).
+        gone = tx.query(
+            f"SELECT tenant, level, subject FROM rm_subjects WHERE {scope} AND active = 0",
+            (committee,),
+        )
+        for start in range(0, len(gone), 300):
+            chunk = gone[start : start + 300]
+            keys = ", ".join("(?, ?, ?)" for _ in chunk)
+            for t, period, n in tx.query(
+                "SELECT tenant, period, COUNT(*) FROM rm_assessments WHERE year = ? "
+                f"AND (tenant, level, subject) IN (VALUES {keys}) GROUP BY tenant, period",
+                [year, *(v for key in chunk for v in key)],
+            ):
+                assessed[(t, period)] = assessed.get((t, period), 0) - int(n)
         inspected = {
             (t, q)
             for t, q in tx.query(
