@@ -120,6 +120,16 @@ CREATE TABLE IF NOT EXISTS rm_duties (
     PRIMARY KEY (tenant, kind, ref)
 );
 
+-- monthly assessments of members and groups made per period (an assessment is one aggregate
+-- per subject and period: counted once), for the overdue work the dashboard counts (issue 16)
+CREATE TABLE IF NOT EXISTS rm_assessment_counts (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    assessed INTEGER NOT NULL,
+    PRIMARY KEY (tenant, year, period)
+);
+
 -- daily records per month (activity trend); retracted ones subtract
 CREATE TABLE IF NOT EXISTS rm_record_counts (
     tenant TEXT NOT NULL,
@@ -285,3 +295,53 @@ CREATE TABLE IF NOT EXISTS rm_meetings (
 );
 
 CREATE INDEX IF NOT EXISTS meetings_by_year ON rm_meetings (tenant, year, position);
+
+-- a branch's members as its list shows them (issue 16): grp, the group's aggregate (its code
+-- is joined from rm_group_list), roles a JSON list, left_on NULL while a member
+CREATE TABLE IF NOT EXISTS rm_member_list (
+    tenant TEXT NOT NULL,
+    member TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    member_no TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    grp TEXT,
+    roles TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    joined_on TEXT NOT NULL,
+    left_on TEXT,
+    PRIMARY KEY (tenant, member)
+);
+
+CREATE INDEX IF NOT EXISTS member_list_by_position ON rm_member_list (tenant, position);
+CREATE INDEX IF NOT EXISTS member_list_by_group ON rm_member_list (tenant, grp, position);
+
+-- a branch's groups as its list shows them (issue 16)
+CREATE TABLE IF NOT EXISTS rm_group_list (
+    tenant TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    dissolved INTEGER NOT NULL,
+    PRIMARY KEY (tenant, grp)
+);
+
+-- a branch's quarterly inspections as its list shows them (issue 16)
+CREATE TABLE IF NOT EXISTS rm_inspection_list (
+    tenant TEXT NOT NULL,
+    inspection TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    quarter INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    measures_checked TEXT NOT NULL,
+    gaps TEXT NOT NULL,
+    weak_links TEXT NOT NULL,
+    improvements TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,     -- the user who recorded it, and when (ISO, UTC)
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, inspection)
+);
+
+CREATE INDEX IF NOT EXISTS inspections_by_year ON rm_inspection_list (tenant, year, position);

@@ -85,6 +85,18 @@ def page_number(total: int, per_page: int) -> int:
     return min(int(text), last) if text.isdigit() and int(text) >= 1 else 1
 
 
+TOP = 10  # a branch's home shows the boards' first rows, and its own
+
+
+def standing(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
+    """What a branch's home shows of a board it may see: the first :data:`TOP` rows and the
+    branch's own, with their ranks, in the board's order (the whole board is the committee's
+    page: 3,000 member rows at 200 branches took a second to render here)."""
+    return [
+        row for i, row in enumerate(rows) if i < TOP or row.get("branch", row.get("code")) == code
+    ]
+
+
 @bp.get("/branch/<code>")
 @signed_in
 def branch_home(code: str) -> str:
@@ -97,10 +109,14 @@ def branch_home(code: str) -> str:
     # Whether the boards are open to branches is today's decision, whatever day is shown.
     opened = queries.board_open(read_model_of(current_app, committee), committee, year)
     boards: dict[str, list[dict[str, Any]]] = {}
+    sizes: dict[str, int] = {}
     with reads.read_model(committee, chosen.as_of) as db:
         for level in ("branch", "group", "member"):
-            rows = queries.board_rows(db, committee, year, level)
-            boards[level] = queries.visible_rows(rows, viewer, opened)
+            rows = queries.visible_rows(
+                queries.board_rows(db, committee, year, level), viewer, opened
+            )
+            sizes[level] = len(rows)
+            boards[level] = standing(rows, code)
         queue = reads.submissions(db, code)
         ballots = reads.branch_ballots(db, code, year)
     return render_template(
@@ -109,6 +125,8 @@ def branch_home(code: str) -> str:
         name=tenancy.branch(code).branch().name,
         year=year,
         boards=boards,
+        sizes=sizes,
+        top=TOP,
         board_open=opened,
         returned=[s for s in queue if s["outcome"] == "returned"][:5],
         waiting=sum(1 for s in queue if s["outcome"] is None),

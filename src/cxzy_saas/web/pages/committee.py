@@ -36,7 +36,7 @@ def dashboard() -> str:
         boards = {lvl: queries.board_rows(db, committee, filters.year, lvl) for lvl in BOARD_LEVELS}
         waiting = queries.approvals(db, committee)
         late = queries.overdue(db, committee, filters.year, filters.today())
-        turnout = queries.ballots(db, committee, filters.year)
+        turnout = queries.ballots(db, committee, filters.year, grades=False)
     return view(
         "committee/overview.html",
         filters,
