@@ -26,9 +26,9 @@ from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import Assessment, check_points, month_period
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.assessments import CorrectionIn
-from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_reader, campaign_year
 from cxzy_saas.web.pages.forms import Form, typed
 
 GROUPS_GRID = "groups"  # the grid of the branch's groups; other grids are named by group code
@@ -171,8 +171,12 @@ def month_args(year: int) -> int:
     return int(text) if text.isdigit() and 1 <= int(text) <= 12 else default_month(year)
 
 
+nav_link("branch", "pages.assessment", "月度考核", "Monthly assessment")
+
+
 @bp.get("/branch/<code>/assessment")
 @signed_in
+@opens(READERS)
 def assessment(code: str) -> str:
     actor = branch_reader(code)
     year = campaign_year(user().committee)

@@ -13,14 +13,14 @@ from typing import Any
 from flask import current_app, render_template, request
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.permissions import BRANCH_READERS, COMMITTEE_READERS
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_READERS, COMMITTEE_READERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, filters, reads
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages import bp, filters, nav_link, reads
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
 CHINA = timezone(timedelta(hours=8))
@@ -85,9 +85,16 @@ def page_number(total: int, per_page: int) -> int:
     return min(int(text), last) if text.isdigit() and int(text) >= 1 else 1
 
 
+nav_link("branch", "pages.branch_home", "本支部", "My branch")
+nav_link("branch", "pages.branch_queue", "报批事项", "Submissions")
+
+
 @bp.get("/branch/<code>")
 @signed_in
+@opens(READERS)
 def branch_home(code: str) -> str:
+    from cxzy_saas.web.pages import mine  # which builds on this module
+
     actor = branch_reader(code)
     committee = user().committee
     tenancy = tenancy_of(current_app)
@@ -103,6 +110,9 @@ def branch_home(code: str) -> str:
             boards[level] = queries.visible_rows(rows, viewer, opened)
         queue = reads.submissions(db, code)
         ballots = reads.branch_ballots(db, code, year)
+    # A member sees their own member row unless the plan opens colleagues' (decision 0018).
+    if actor.role == "member" and not mine.colleagues_open(code):
+        boards["member"] = [r for r in boards["member"] if r.get("subject") == actor.member]
     return render_template(
         "branch/home.html",
         code=code,
@@ -115,11 +125,14 @@ def branch_home(code: str) -> str:
         ballots=ballots,
         actor=actor,
         filters=chosen,
+        can_assess=may(code, BRANCH_ASSESSORS),
+        todo=mine.todo_for(None if actor.tenant == committee else code),
     )
 
 
 @bp.get("/branch/<code>/queue")
 @signed_in
+@opens(READERS)
 def branch_queue(code: str) -> str:
     branch_reader(code)
     tenancy = tenancy_of(current_app)

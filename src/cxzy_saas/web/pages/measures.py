@@ -18,15 +18,17 @@ from cxzy_saas.application.commands.work import (
     FileMeasure,
     ReportMeasure,
 )
+from cxzy_saas.application.leaders import check_leads
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
-from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.work import REPORT_TO
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.measures import AcknowledgeIn, CompleteIn, MeasureIn, ReportIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import (
+    READERS,
     branch_app,
     branch_reader,
     campaign_year,
@@ -110,11 +112,29 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
         TARGETS=TARGETS,
         can_file=may(code, BRANCH_PEOPLE),
         can_acknowledge=may(code, BRANCH_ASSESSORS),
+        # Per measure, the checks its commands make: a member acts on their own only, a group
+        # leader acknowledges their own group's members' only.
+        own={m.id for m in measures if allowed(app, code, BRANCH_PEOPLE, "own", m)},
+        led={m.id for m in measures if allowed(app, code, BRANCH_ASSESSORS, "leads", m)},
     )
+
+
+def allowed(app: Any, code: str, roles: frozenset[str], check: str, measure: Any) -> bool:
+    """Whether the signed-in user may act on ``measure`` as its commands will check."""
+    try:
+        actor = acting_for(code, roles)
+        if check == "own":
+            app.check_own(actor, measure.level, measure.subject)
+        else:
+            check_leads(app, actor, measure.level, measure.subject)
+    except DomainError:
+        return False
+    return True
 
 
 @bp.get("/branch/<code>/measures")
 @signed_in
+@opens(READERS)
 def work_measures(code: str) -> str:
     branch_reader(code)
     return measures_page(code)

@@ -24,8 +24,8 @@ from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.web.api.members import LeaveIn, MemberIn, MoveIn, RoleIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, today, when
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, today, when
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 STATUSES = {"full": ("正式党员", "full member"), "probationary": ("预备党员", "probationary")}
@@ -75,6 +75,7 @@ def members_page(code: str, form: Form | None = None) -> str:
 
 @bp.get("/branch/<code>/members")
 @signed_in
+@opens(READERS)
 def org_members(code: str) -> str:
     branch_reader(code)
     return members_page(code)
@@ -172,6 +173,7 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
 
 @bp.get("/branch/<code>/members/<no>")
 @signed_in
+@opens(READERS)
 def org_member(code: str, no: str) -> str:
     branch_reader(code)
     return member_page(code, no)

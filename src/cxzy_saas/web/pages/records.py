@@ -23,8 +23,9 @@ from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.web.api.records import RecordIn, RetractIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import (
+    READERS,
     branch_app,
     branch_reader,
     campaign_year,
@@ -138,6 +139,7 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/branch/<code>/records")
 @signed_in
+@opens(READERS)
 def work_records(code: str) -> str:
     branch_reader(code)
     return records_page(code)
