@@ -42,8 +42,9 @@ def grids(
     group leader's: their group's members only), oldest first."""
     with db.read() as tx:
         subjects = tx.query(
-            "SELECT level, subject, grp FROM rm_subjects "
-            "WHERE tenant = ? AND active = 1 AND level IN ('member', 'group')",
+            "SELECT s.level, s.subject, g.subject FROM rm_subjects s LEFT JOIN rm_subjects g "
+            "ON g.tenant = s.tenant AND g.level = 'group' AND g.aggregate = s.grp "
+            "WHERE s.tenant = ? AND s.active = 1 AND s.level IN ('member', 'group')",
             (branch,),
         )
         done = set(

@@ -251,12 +251,26 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
     return page(code, year, month, grids, True), 422
 
 
+def points_in_range(form: Form, content: PlanContent, level: str) -> None:
+    """Check the new points against the item's range before the rest, so that a refused
+    correction shows every error at once (the command checks the same, by the same rule)."""
+    item, points = form.value("item"), str(form.value("points")).strip()
+    codes = [i.code for i in content.items_for(level)]
+    if item not in codes or not points:
+        return
+    try:
+        check_points(content, level, dict.fromkeys(codes, 0.0) | {item: points})
+    except DomainError as error:
+        form.errors["points"] = i18n.message(error)
+
+
 @bp.post("/branch/<code>/assessment/correction")
 @signed_in
 def assessment_correct(code: str) -> str | Response | tuple[str, int]:
     """Correct one recorded cell: new points and a reason (the grid keeps both values)."""
-    actor, year, month, app, _, grids, grid = posted_grid(code)
+    actor, year, month, app, content, grids, grid = posted_grid(code)
     grid.fix = typed()
+    points_in_range(grid.fix, content, grid.level)
     if not grid.fix.submit(
         CorrectionIn,
         lambda b: app.correct_score(actor, CorrectScore(**b)),

@@ -13,8 +13,9 @@ from typing import Any
 from flask import current_app, render_template, request
 
 from cxzy_saas.application.branch import BranchApplication
+from cxzy_saas.application.leaders import check_leads
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_READERS, COMMITTEE_READERS
-from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
@@ -49,6 +50,19 @@ def plan_in_force(app: BranchApplication, year: int) -> PlanContent | None:
         return app.plan_content(year)[0]
     except NotFound:
         return None
+
+
+def may_act_on(
+    app: BranchApplication, code: str, roles: frozenset[str], level: str, subject: str, **how: bool
+) -> bool:
+    """Whether the signed-in user may act on this subject as the commands check it: in one of
+    ``roles`` here, and as a group leader on their own group's members only (``how``: the
+    check's options, ``writing`` for a group's own writings)."""
+    try:
+        check_leads(app, acting_for(code, roles), level, subject, **how)
+    except DomainError:
+        return False
+    return True
 
 
 def subject_choices(app: BranchApplication) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -18,7 +18,6 @@ from cxzy_saas.application.commands.work import (
     FileMeasure,
     ReportMeasure,
 )
-from cxzy_saas.application.leaders import check_leads
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
 from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.work import REPORT_TO
@@ -32,12 +31,13 @@ from cxzy_saas.web.pages.branch import (
     branch_app,
     branch_reader,
     campaign_year,
+    may_act_on,
     page_number,
     plan_in_force,
     today,
 )
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
-from cxzy_saas.web.pages.records import chosen_filters, list_filters, subject_views
+from cxzy_saas.web.pages.records import acting_as, chosen_filters, list_filters, subject_views
 
 TARGETS = {
     "group": ("党小组", "group"),
@@ -85,7 +85,9 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
             row |= {"acknowledged": one.acknowledged, "done_on": one.done_on, "overdue": overdue}
             measures.insert(0, SimpleNamespace(id=measure_id, **row))
             shown.add(measure_id)
-    groups, names, choices = subject_views(db, code, app.branch().name)
+    member = acting_as(code, "member")  # files their own measures only
+    own = (member.member or "") if member else None
+    groups, names, choices = subject_views(db, code, app.branch().name, own=own)
     day = today()
     defaults = {"file": Form({"level": "member", "due": f"{year}-12-31"})}
     for m in measures:
@@ -114,19 +116,15 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
         can_acknowledge=may(code, BRANCH_ASSESSORS),
         # Per measure, the checks its commands make: a member acts on their own only, a group
         # leader acknowledges their own group's members' only.
-        own={m.id for m in measures if allowed(app, code, BRANCH_PEOPLE, "own", m)},
-        led={m.id for m in measures if allowed(app, code, BRANCH_ASSESSORS, "leads", m)},
+        own={m.id for m in measures if own_measure(app, code, m)},
+        led={m.id for m in measures if may_act_on(app, code, BRANCH_ASSESSORS, m.level, m.subject)},
     )
 
 
-def allowed(app: Any, code: str, roles: frozenset[str], check: str, measure: Any) -> bool:
-    """Whether the signed-in user may act on ``measure`` as its commands will check."""
+def own_measure(app: Any, code: str, measure: Any) -> bool:
+    """Whether the signed-in user may report or complete ``measure`` (a member their own)."""
     try:
-        actor = acting_for(code, roles)
-        if check == "own":
-            app.check_own(actor, measure.level, measure.subject)
-        else:
-            check_leads(app, actor, measure.level, measure.subject)
+        app.check_own(acting_for(code, BRANCH_PEOPLE), measure.level, measure.subject)
     except DomainError:
         return False
     return True
