@@ -145,6 +145,7 @@ def test_the_self_summary_form_starts_from_the_summary_filed(client):
 
 
 def test_checkboxes_sit_beside_their_names(client):
-    css = client.get("/static/site.css").text
+    with client.get("/static/site.css") as response:
+        css = response.text
     assert "input:not([type=radio]):not([type=checkbox])" in css
     assert re.search(r"input\[type=checkbox\][^{]*\{[^}]*display: inline-block", css)

@@ -126,7 +126,7 @@ def branch_home(code: str) -> str:
         ballots = reads.branch_ballots(db, code, year)
     # A member sees their own member row unless the plan opens colleagues' (decision 0018).
     if actor.role == "member" and not mine.colleagues_open(code):
-        boards["member"] = [r for r in boards["member"] if r.get("subject") == actor.member]
+        boards["member"] = [r for r in boards["member"] if mine.subject_of(r) == actor.member]
     return render_template(
         "branch/home.html",
         code=code,

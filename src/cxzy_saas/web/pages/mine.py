@@ -122,6 +122,11 @@ def todo_for(code: str | None = None) -> list[SimpleNamespace]:
     return [_worded(i, code) for i in items]
 
 
+def subject_of(row: dict[str, Any]) -> str:
+    """A board row's subject: a member's number, a group's code."""
+    return str(row.get("subject", row.get("id", "")))
+
+
 def own_rows(code: str, level: str, subjects: set[str]) -> list[dict[str, Any]]:
     """The board rows of these subjects of branch ``code`` (their scores and ranks)."""
     committee = user().committee
@@ -130,7 +135,7 @@ def own_rows(code: str, level: str, subjects: set[str]) -> list[dict[str, Any]]:
     return [
         r
         for r in rows
-        if r.get("tenant", r.get("branch")) == code and r.get("subject", r.get("id")) in subjects
+        if r.get("tenant", r.get("branch")) == code and subject_of(r) in subjects
     ]
 
 
