@@ -10,6 +10,7 @@ exempt, because it authenticates with bearer tokens, which a browser never sends
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -75,10 +76,10 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 # address's other values). "committee" links are the committee's pages; "branch" links take the
 # branch's ``code``. A user sees a link only if its page opens for them (access.offered, from the
 # roles the page itself checks with access.opens).
-NAV: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {"committee": [], "branch": []}
+NAV: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {"committee": [], "branch": []}
 
 
-def nav_link(menu: str, endpoint: str, zh: str, en: str, **values: str) -> None:
+def nav_link(menu: str, endpoint: str, zh: str, en: str, **values: Any) -> None:
     NAV[menu].append((endpoint, zh, en, values))
 
 
