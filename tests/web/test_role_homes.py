@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from cxzy_saas import wiring
+from cxzy_saas.web import tenancy_of
 from tests.web.conftest import NEW_LEADER, Demo, as_user, build_small_demo, csrf_token
 
 
@@ -149,3 +151,45 @@ def test_checkboxes_sit_beside_their_names(client):
         css = response.text
     assert "input:not([type=radio]):not([type=checkbox])" in css
     assert re.search(r"input\[type=checkbox\][^{]*\{[^}]*display: inline-block", css)
+
+
+def test_a_returned_plan_waits_on_the_branch_home_with_its_reason_and_way_back(client):
+    as_user(client, "admin")
+    page = client.get("/committee/approvals")
+    form = re.search(
+        r'name="branch" value="b03"><input type="hidden" name="kind" value="plan">\s*'
+        r'<input type="hidden" name="subject" value="([^"]+)"><input type="hidden" '
+        r'name="submission" value="([^"]+)">\s*<input type="hidden" name="year" value="(\d+)">',
+        page.text,
+    )
+    assert form
+    subject, submission, year = form.groups()
+    answer = client.post(
+        "/committee/approvals",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "branch": "b03",
+            "kind": "plan",
+            "subject": subject,
+            "submission": submission,
+            "year": year,
+            "reason": "请补充季度检查安排",
+            "outcome": "returned",
+        },
+    )
+    assert answer.status_code == 302
+    project(client)
+    as_user(client, "b03-secretary")
+    todo = todo_of(client.get("/", follow_redirects=True).text)
+    assert "党委退回活动方案" in todo and "请补充季度检查安排" in todo
+    assert 'href="/branch/b03/plan"' in todo
+
+
+def project(client) -> None:  # type: ignore[no-untyped-def]
+    """The read models catch up (the test app runs no projector of its own)."""
+    tenancy = tenancy_of(client.application)
+    projector = wiring.projector(tenancy)
+    try:
+        projector.catch_up()
+    finally:
+        projector.db.close()
