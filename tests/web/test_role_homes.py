@@ -53,7 +53,7 @@ def test_a_group_leader_comes_home_to_their_group(client):
     assert "新建党小组" in home.text and "甲新员" in home.text and "乙新员" in home.text
     todo = text_of(todo_of(home.text))
     # The group was never assessed: each month ended is due, with its date, and overdue.
-    assert "1月集中考核:还有2个对象未录入" in todo
+    assert "1月集中考核：还有2个对象未录入" in todo
     assert "截止 2026-02-10" in todo and "已逾期" in todo
     assert 'href="/branch/b01/assessment?month=1"' in todo_of(home.text)
 

@@ -48,7 +48,7 @@ def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
     if kind == "grid":
         month = item["month"]
         text = tr(
-            f"{month}月集中考核:还有{item['count']}个对象未录入",
+            f"{month}月集中考核：还有{item['count']}个对象未录入",
             f"Monthly assessment, month {month}: {item['count']} subjects not entered",
         )
         link = url_for("pages.assessment", code=branch, month=month)
@@ -57,27 +57,27 @@ def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
             item["what"], (item["what"], item["what"], "pages.branch_queue")
         )
         text = tr(
-            f"党委退回{zh}《{item['title']}》:{item['reason'] or '未写理由'}。请修改后重新报送。",
+            f"党委退回{zh}《{item['title']}》：{item['reason'] or '未写理由'}。请修改后重新报送。",
             f"The committee returned the {en} “{item['title']}”: {item['reason'] or '—'}. "
             "Revise it and send it again.",
         )
         link = url_for(endpoint, code=branch)
     elif kind == "task":
-        text = tr(f"党委交办任务:{item['title']}", f"Task from the committee: {item['title']}")
+        text = tr(f"党委交办任务：{item['title']}", f"Task from the committee: {item['title']}")
         link = url_for("pages.branch_letters", code=branch)
     elif kind == "measure":
-        text = tr(f"完成措施:{item['title'][:40]}", f"Finish the measure: {item['title'][:40]}")
+        text = tr(f"完成措施：{item['title'][:40]}", f"Finish the measure: {item['title'][:40]}")
         link = url_for("pages.work_measures", code=branch) + f"#m-{item['measure']}"
     elif kind == "ballot":
         text = tr(
-            f"民主测评《{item['title']}》进行中:凭发给您的测评码投票",
+            f"民主测评《{item['title']}》进行中：凭发给您的测评码投票",
             f"Ballot “{item['title']}” is open: vote with the code you were given",
         )
         link = url_for("pages.ballot_code")
     elif kind == "approval":
         zh, en, _ = WHAT.get(item["what"], (item["what"], item["what"], ""))
         text = tr(
-            f"{item['name']}报送的{zh}《{item['title']}》待审批(报送于{item['since']})",
+            f"{item['name']}报送的{zh}《{item['title']}》待审批（报送于{item['since']}）",
             f"{item['name']}'s {en} “{item['title']}” waits for a decision (sent {item['since']})",
         )
         link = url_for("pages.approvals")
@@ -133,9 +133,7 @@ def own_rows(code: str, level: str, subjects: set[str]) -> list[dict[str, Any]]:
     db = read_model_of(current_app, committee)
     rows = queries.board_rows(db, committee, campaign_year(committee), level)
     return [
-        r
-        for r in rows
-        if r.get("tenant", r.get("branch")) == code and subject_of(r) in subjects
+        r for r in rows if r.get("tenant", r.get("branch")) == code and subject_of(r) in subjects
     ]
 
 
