@@ -193,3 +193,12 @@ def project(client) -> None:  # type: ignore[no-untyped-def]
         projector.catch_up()
     finally:
         projector.db.close()
+
+
+def test_an_open_evaluation_round_asks_for_the_self_summaries_not_filed(client):
+    as_user(client, "b01-clerk")
+    todo = todo_of(client.get("/branch/b01").text)
+    assert re.search(r"年终总评进行中：还有\d+名党员未交个人总结", text_of(todo))
+    assert 'href="/branch/b01/evaluation/year-end"' in todo
+    as_user(client, "b01-member")  # who filed theirs
+    assert "请填写个人总结" not in todo_of(client.get("/branch/b01/mine").text)

@@ -167,3 +167,48 @@ def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> l
                 )
             )
     return items
+
+
+def summaries(
+    db: ReadModelDB, branch: str, year: int, member: str | None = None
+) -> list[dict[str, Any]]:
+    """The evaluation rounds still open (not reported to the committee) and, of each, the
+    members whose self-summary is not filed (``member``: that member only); rounds with none
+    missing are left out."""
+    with db.read() as tx:
+        rounds = tx.query(
+            "SELECT ref, title FROM rm_duties WHERE tenant = ? AND year = ? AND kind = 'review' "
+            "AND done_on IS NULL ORDER BY ref",
+            (branch, year),
+        )
+        filed = {
+            ref
+            for (ref,) in tx.query(
+                "SELECT ref FROM rm_duties WHERE tenant = ? AND year = ? AND kind = 'summary'",
+                (branch, year),
+            )
+        }
+        members = [
+            subject
+            for (subject,) in tx.query(
+                "SELECT subject FROM rm_subjects WHERE tenant = ? AND level = 'member' "
+                "AND active = 1",
+                (branch,),
+            )
+        ]
+    wanted = [member] if member is not None else members
+    items = []
+    for ref, stage in rounds:
+        missing = [m for m in wanted if f"{ref}-{m}" not in filed]
+        if missing:
+            items.append(
+                {
+                    "kind": "summary",
+                    "branch": branch,
+                    "due": None,
+                    "overdue": False,
+                    "stage": stage,
+                    "count": len(missing),
+                }
+            )
+    return items

@@ -21,6 +21,7 @@ from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, current_user, opens, signed_in, user
 from cxzy_saas.web.pages.branch import CHINA, branch_app, campaign_year
+from cxzy_saas.web.pages.evaluation import STAGES
 
 MEMBER = frozenset({"member"})
 LEADER = frozenset({"group-leader"})
@@ -74,6 +75,18 @@ def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
             f"Ballot “{item['title']}” is open: vote with the code you were given",
         )
         link = url_for("pages.ballot_code")
+    elif kind == "summary":
+        stage = STAGES.get(item["stage"], (item["stage"], item["stage"]))
+        if item.get("own"):
+            text = tr(
+                f"{stage[0]}进行中：请填写个人总结", f"{stage[1]} is open: write your self-summary"
+            )
+        else:
+            text = tr(
+                f"{stage[0]}进行中：还有{item['count']}名党员未交个人总结",
+                f"{stage[1]} is open: {item['count']} members have no self-summary yet",
+            )
+        link = url_for("pages.branch_review", code=branch, stage=item["stage"])
     elif kind == "approval":
         zh, en, _ = WHAT.get(item["what"], (item["what"], item["what"], ""))
         text = tr(
@@ -110,12 +123,14 @@ def todo_for(code: str | None = None) -> list[SimpleNamespace]:
             actor = acting_for(code, BRANCH_WRITERS | LEADER | MEMBER)
             if actor.role in BRANCH_WRITERS:
                 items = todo.grids(db, code, year, day) + todo.returned(db, code)
-                items += todo.tasks(db, code, year, day)
+                items += todo.tasks(db, code, year, day) + todo.summaries(db, code, year)
             elif actor.role == "group-leader" and actor.group:
                 items = todo.grids(db, code, year, day, group=actor.group)
             elif actor.role == "member" and actor.member:
                 items = todo.measures(db, code, year, day, actor.member)
                 items += todo.ballots(db, code, year)
+                own = todo.summaries(db, code, year, actor.member)
+                items += [{**i, "own": True} for i in own]
     except DomainError:
         return []
     items.sort(key=lambda i: (not i["overdue"], i["due"] is None, i["due"] or ""))
