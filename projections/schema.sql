@@ -109,6 +109,9 @@ CREATE TABLE IF NOT EXISTS rm_inspections (
 -- assigned (kind 'task', ref the task's id, due its date, done_on the branch's report), and the
 -- branch committee's quarterly meetings (kind a meeting kind, ref the quarter 2026-Q1, done_on
 -- the meeting's date). A missing row, or one not done by its due date, is overdue work.
+-- Evaluation rounds (kind 'review', ref 2026-midyear, done_on the report to the committee) and
+-- the self-summaries filed in them (kind 'summary', ref 2026-midyear-<member no>, done_on the
+-- day filed): what 待办 asks for while a round is open (issue 14).
 CREATE TABLE IF NOT EXISTS rm_duties (
     tenant TEXT NOT NULL,
     kind TEXT NOT NULL,

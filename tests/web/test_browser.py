@@ -248,7 +248,7 @@ def test_a_secretary_adds_a_member_who_sets_a_password_on_a_phone_within_the_csp
     phone.fill("input[name=new]", "冬天的松树 stands still 2032")
     phone.fill("input[name=repeat]", "冬天的松树 stands still 2032")
     phone.click("form button.primary")
-    phone.wait_for_url("**/branch/b01")
+    phone.wait_for_url("**/branch/b01/mine")  # a member comes home to their own work
     assert "密码已修改" in phone.inner_text(".notice")
 
     admin = watch(open_page("admin"))

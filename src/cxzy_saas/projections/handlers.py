@@ -522,10 +522,56 @@ def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, dat
     )
 
 
+def review_started(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    """Remembered (later events of the round need its year and stage); and the round is open:
+    its members' self-summaries are due until the branch reports it (待办)."""
+    p.remember(tenant, aggregate, ev.ReviewStarted, data)
+    p.put(
+        "rm_duties",
+        tenant=tenant,
+        kind="review",
+        ref=f"{data['year']}-{data['stage']}",
+        year=data["year"],
+        title=data["stage"],
+        due="",
+        done_on=None,
+    )
+
+
+def review_summary_filed(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    """A member's self-summary of a round, filed (the day it was filed, Beijing time)."""
+    fact = p.fact(tenant, aggregate)
+    if fact:
+        p.put(
+            "rm_duties",
+            tenant=tenant,
+            kind="summary",
+            ref=f"{fact['year']}-{fact['stage']}-{data['member']}",
+            year=fact["year"],
+            title=data["member"],
+            due="",
+            done_on=recorded_day(data),
+        )
+
+
 def review_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     fact = p.fact(tenant, aggregate)
     if fact.get("stage") == "midyear":
         _submitted(p, tenant, "midyear-report", fact["year"], "半年初评情况", data)
+    if fact:
+        ref = f"{fact['year']}-{fact['stage']}"
+        p.put(
+            "rm_duties",
+            tenant=tenant,
+            kind="review",
+            ref=ref,
+            year=fact["year"],
+            title=fact["stage"],
+            due="",
+            done_on=iso(data["on"]),
+        )
 
 
 def summary_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
@@ -704,7 +750,8 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.InspectionRecorded: inspected,
     ev.DailyRecordRecorded: recorded,
     ev.DailyRecordRetracted: retracted,
-    ev.ReviewStarted: _remembering(ev.ReviewStarted),
+    ev.ReviewStarted: review_started,
+    ev.ReviewSummaryFiled: review_summary_filed,
     ev.ReviewReportedToCommittee: review_reported,
     ev.AnnualSummaryFiled: _remembering(ev.AnnualSummaryFiled),
     ev.AnnualSummaryReported: summary_reported,

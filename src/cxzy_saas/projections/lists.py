@@ -569,14 +569,24 @@ def groups(db: ReadModelDB, branch: str, f: Filters, p: Paging) -> Found:
 
 def subjects(db: ReadModelDB, branch: str) -> list[dict[str, Any]]:
     """A branch's groups and members (those dissolved or gone included: ``active``), groups
-    first, each by code: what a list's filters and names need, without loading a member."""
+    first, each by code: what a list's filters and names need, without loading a member; a
+    member's ``group`` is the code of the group they are in now (None: none)."""
     with db.read() as tx:
         found = tx.query(
-            "SELECT level, subject, name, active FROM rm_subjects WHERE tenant = ? "
-            "ORDER BY CASE WHEN level = 'group' THEN 0 ELSE 1 END, subject",
+            "SELECT level, subject, name, active, aggregate, grp FROM rm_subjects "
+            "WHERE tenant = ? ORDER BY CASE WHEN level = 'group' THEN 0 ELSE 1 END, subject",
             (branch,),
         )
+    groups = {
+        aggregate: subject for level, subject, _, _, aggregate, _ in found if level == "group"
+    }
     return [
-        {"level": level, "subject": subject, "name": name, "active": bool(active)}
-        for level, subject, name, active in found
+        {
+            "level": level,
+            "subject": subject,
+            "name": name,
+            "active": bool(active),
+            "group": groups.get(grp) if level == "member" else None,
+        }
+        for level, subject, name, active, _, grp in found
     ]

@@ -15,13 +15,14 @@ from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.commands.committee import Acknowledge
 from cxzy_saas.application.commands.evaluation import DecideNominee
 from cxzy_saas.application.commands.plans import DecidePlan
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import TEXT_FIELDS
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in, user
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in, user
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 from cxzy_saas.web.pages.plan import TEXT_LABELS, WEIGHTS
@@ -204,8 +205,12 @@ def queue_page(
     )
 
 
+nav_link("committee", "pages.approvals", "审批", "Approvals")
+
+
 @bp.get("/committee/approvals")
 @signed_in
+@opens(COMMITTEE_READERS)
 def approvals() -> str:
     actor = committee_reader()
     filters = from_request(user().committee)

@@ -13,14 +13,20 @@ from typing import Any
 from flask import current_app, render_template, request, url_for
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS, COMMITTEE_READERS
-from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.application.leaders import check_leads
+from cxzy_saas.application.permissions import (
+    BRANCH_ASSESSORS,
+    BRANCH_READERS,
+    BRANCH_WRITERS,
+    COMMITTEE_READERS,
+)
+from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, filters, reads
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages import bp, filters, nav_link, reads
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
 CHINA = timezone(timedelta(hours=8))
@@ -49,6 +55,19 @@ def plan_in_force(app: BranchApplication, year: int) -> PlanContent | None:
         return app.plan_content(year)[0]
     except NotFound:
         return None
+
+
+def may_act_on(
+    app: BranchApplication, code: str, roles: frozenset[str], level: str, subject: str, **how: bool
+) -> bool:
+    """Whether the signed-in user may act on this subject as the commands check it: in one of
+    ``roles`` here, and as a group leader on their own group's members only (``how``: the
+    check's options, ``writing`` for a group's own writings)."""
+    try:
+        check_leads(app, acting_for(code, roles), level, subject, **how)
+    except DomainError:
+        return False
+    return True
 
 
 def subject_choices(app: BranchApplication) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -97,9 +116,16 @@ def standing(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
     ]
 
 
+nav_link("branch", "pages.branch_home", "本支部", "My branch")
+nav_link("branch", "pages.branch_queue", "报批事项", "Submissions")
+
+
 @bp.get("/branch/<code>")
 @signed_in
+@opens(READERS)
 def branch_home(code: str) -> str:
+    from cxzy_saas.web.pages import mine  # which builds on this module
+
     actor = branch_reader(code)
     committee = user().committee
     tenancy = tenancy_of(current_app)
@@ -119,6 +145,9 @@ def branch_home(code: str) -> str:
             boards[level] = standing(rows, code)
         queue = reads.submissions(db, code)
         ballots = reads.branch_ballots(db, code, year)
+    # A member sees their own member row unless the plan opens colleagues' (decision 0018).
+    if actor.role == "member" and not mine.colleagues_open(code):
+        boards["member"] = [r for r in boards["member"] if mine.subject_of(r) == actor.member]
     return render_template(
         "branch/home.html",
         code=code,
@@ -133,11 +162,14 @@ def branch_home(code: str) -> str:
         ballots=ballots,
         actor=actor,
         filters=chosen,
+        can_assess=may(code, BRANCH_ASSESSORS),
+        todo=mine.todo_for(None if actor.tenant == committee else code),
     )
 
 
 @bp.get("/branch/<code>/queue")
 @signed_in
+@opens(READERS)
 def branch_queue(code: str) -> str:
     branch_reader(code)
     tenancy = tenancy_of(current_app)

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import abort, render_template
 
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.projections import queries
-from cxzy_saas.web.pages import bp, charts, i18n
-from cxzy_saas.web.pages.access import committee_reader, signed_in, user
+from cxzy_saas.web.pages import bp, charts, i18n, mine, nav_link
+from cxzy_saas.web.pages.access import committee_reader, opens, signed_in, user
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
 
@@ -26,8 +27,16 @@ def view(template: str, filters: Filters, **context: Any) -> str:
     return render_template(template, filters=filters, **context)
 
 
+nav_link("committee", "pages.dashboard", "总览", "Overview")
+nav_link("committee", "pages.board", "排行榜", "Leaderboards", level="branch")
+nav_link("committee", "pages.matrix", "条件热力图", "Heat map")
+nav_link("committee", "pages.trends", "趋势", "Trends")
+nav_link("committee", "pages.overdue", "逾期事项", "Overdue")
+
+
 @bp.get("/committee")
 @signed_in
+@opens(COMMITTEE_READERS)
 def dashboard() -> str:
     committee_reader()
     committee = user().committee
@@ -40,6 +49,7 @@ def dashboard() -> str:
     return view(
         "committee/overview.html",
         filters,
+        todo=mine.todo_for(None),
         boards=boards,
         charts={lvl: board_chart(rows, 10, 360) for lvl, rows in boards.items()},
         waiting=len(waiting),
@@ -50,6 +60,7 @@ def dashboard() -> str:
 
 @bp.get("/committee/boards/<level>")
 @signed_in
+@opens(COMMITTEE_READERS)
 def board(level: str) -> str:
     committee_reader()
     if level not in BOARD_LEVELS:
@@ -71,6 +82,7 @@ def criterion_label(key: str) -> str:
 
 @bp.get("/committee/matrix")
 @signed_in
+@opens(COMMITTEE_READERS)
 def matrix() -> str:
     committee_reader()
     committee = user().committee
@@ -85,6 +97,7 @@ def matrix() -> str:
 
 @bp.get("/committee/trends")
 @signed_in
+@opens(COMMITTEE_READERS)
 def trends() -> str:
     committee_reader()
     committee = user().committee
@@ -119,6 +132,7 @@ def trends() -> str:
 
 @bp.get("/committee/overdue")
 @signed_in
+@opens(COMMITTEE_READERS)
 def overdue() -> str:
     committee_reader()
     committee = user().committee

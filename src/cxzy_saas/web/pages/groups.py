@@ -20,8 +20,8 @@ from cxzy_saas.projections import lists
 from cxzy_saas.web.api.groups import GroupIn, ReasonIn, RenameIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in
-from cxzy_saas.web.pages.branch import branch_app, branch_reader
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 Command = Callable[[BranchApplication, Actor, dict[str, Any]], object]
@@ -56,6 +56,7 @@ def groups_page(code: str, failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/branch/<code>/groups")
 @signed_in
+@opens(READERS)
 def org_groups(code: str) -> str:
     branch_reader(code)
     return groups_page(code)

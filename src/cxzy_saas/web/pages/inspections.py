@@ -14,8 +14,15 @@ from cxzy_saas.projections import lists
 from cxzy_saas.web.api.inspections import InspectionIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today, when
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import (
+    READERS,
+    branch_app,
+    branch_reader,
+    campaign_year,
+    today,
+    when,
+)
 from cxzy_saas.web.pages.forms import Form, typed
 
 nav_link("branch", "pages.work_inspections", "季度检查", "Inspections")
@@ -51,6 +58,7 @@ def inspections_page(code: str, form: Form | None = None) -> str:
 
 @bp.get("/branch/<code>/inspections")
 @signed_in
+@opens(READERS)
 def work_inspections(code: str) -> str:
     branch_reader(code)
     return inspections_page(code)

@@ -27,8 +27,8 @@ from cxzy_saas.web.api.members import LeaveIn, MemberIn, MoveIn, RoleIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, today, when
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, today, when
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 from cxzy_saas.web.pages.records import chosen_filters, list_filters
 
@@ -87,6 +87,7 @@ def members_page(code: str, form: Form | None = None) -> str:
 
 @bp.get("/branch/<code>/members")
 @signed_in
+@opens(READERS)
 def org_members(code: str) -> str:
     branch_reader(code)
     return members_page(code)
@@ -184,6 +185,7 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
 
 @bp.get("/branch/<code>/members/<no>")
 @signed_in
+@opens(READERS)
 def org_member(code: str, no: str) -> str:
     branch_reader(code)
     return member_page(code, no)

@@ -32,8 +32,8 @@ from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.plans import CirculationIn, CommentIn, DraftIn, MinutesIn, RevisionIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 TEXT_LABELS = {
@@ -198,6 +198,7 @@ def plan_page(code: str, failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/branch/<code>/plan")
 @signed_in
+@opens(READERS)
 def branch_plan(code: str) -> str:
     return plan_page(code)
 
