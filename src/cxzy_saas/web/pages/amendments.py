@@ -12,10 +12,11 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.committee import CloseAmendment, OpenAmendment
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.web.api.amendments import AmendmentIn, CloseAmendmentIn
 from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in
+from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in
 from cxzy_saas.web.pages.archives import committee_app, seals
 from cxzy_saas.web.pages.branch import when
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
@@ -49,6 +50,7 @@ def amendments_page(year: int, failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/committee/campaigns/<int:year>/amendments")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def committee_amendments(year: int) -> str:
     return amendments_page(year)
 

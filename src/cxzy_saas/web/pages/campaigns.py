@@ -22,13 +22,14 @@ from cxzy_saas.application.commands.committee import (
 )
 from cxzy_saas.application.commands.plans import DraftPlan
 from cxzy_saas.application.committee import CommitteeApplication
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.web.api.campaigns import CampaignIn, VisibilityIn
 from cxzy_saas.web.api.commendation import CommendIn
 from cxzy_saas.web.api.plans import CommitteeDraftIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in
+from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in
 from cxzy_saas.web.pages.archives import committee_app
 from cxzy_saas.web.pages.archives import committee_campaigns as campaign_rows
 from cxzy_saas.web.pages.branch import today
@@ -70,6 +71,7 @@ def campaigns_page(failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/committee/campaigns")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def committee_campaigns() -> str:
     return campaigns_page()
 
@@ -149,6 +151,7 @@ def plan_done(year: int, notice: tuple[str, str]) -> Response:
 
 @bp.get("/committee/campaigns/<int:year>/plan")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def committee_plan(year: int) -> str:
     return plan_page(year)
 
@@ -218,6 +221,7 @@ def close_page(year: int, form: Form | None = None) -> str:
 
 @bp.get("/committee/campaigns/<int:year>/close")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def committee_close_form(year: int) -> str:
     return close_page(year)
 
@@ -290,6 +294,7 @@ def commendation_page(year: int, form: Form | None = None) -> str:
 
 @bp.get("/committee/campaigns/<int:year>/commendation")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def committee_commendation(year: int) -> str:
     return commendation_page(year)
 

@@ -15,12 +15,13 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.committee import AssessBranch
 from cxzy_saas.application.committee import CommitteeApplication
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.branch_assessments import BranchAssessmentIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in
+from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in
 from cxzy_saas.web.pages.archives import committee_app
 from cxzy_saas.web.pages.archives import committee_campaigns as campaign_rows
 from cxzy_saas.web.pages.assessment import Row, cell_error
@@ -91,6 +92,7 @@ def grid_page(
 
 @bp.get("/committee/quarterly")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def committee_quarterly() -> Response:
     """The menu's link: the grid of the latest campaign."""
     committee_reader()
@@ -102,6 +104,7 @@ def committee_quarterly() -> Response:
 
 @bp.get("/committee/campaigns/<int:year>/branch-assessment")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def committee_branch_assessment(year: int) -> str:
     return grid_page(year, quarter_of(year))
 
