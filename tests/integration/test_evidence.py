@@ -135,9 +135,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         b01.attach_evidence(
             CLERK, AttachEvidence(item="record", item_id=record.id, name="照片.png", data=png())
         )
-        inspection = next(
-            i for q in (1, 2, 3, 4) if (i := b01.inspection(YEAR, q)) is not None
-        )
+        inspection = next(i for q in (1, 2, 3, 4) if (i := b01.inspection(YEAR, q)) is not None)
         b01.attach_evidence(
             CLERK,
             AttachEvidence(item="inspection", item_id=inspection.id, name="检查.pdf", data=PDF),
@@ -150,7 +148,9 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         tenancy.close()
 
 
-def test_the_archive_round_trip_catches_a_changed_file(archived: dict[str, bytes], tmp_path: Path) -> None:
+def test_the_archive_round_trip_catches_a_changed_file(
+    archived: dict[str, bytes], tmp_path: Path
+) -> None:
     names = sorted(n for n in archived if n.startswith("evidence/"))
     assert len(names) == 2 and "evidence.json" in archived
     folder = tmp_path / "bundle"
@@ -178,9 +178,7 @@ def test_the_archive_round_trip_catches_a_changed_file(archived: dict[str, bytes
 
     # A file taken out and marked erased: only a member's file can be erased.
     removed = dict(archived)
-    inspection_file = next(
-        n for n in names if archived[n].startswith(b"%PDF")
-    )
+    inspection_file = next(n for n in names if archived[n].startswith(b"%PDF"))
     del removed[inspection_file]
     listed = orjson.loads(archived["evidence.json"])
     listed[inspection_file.removeprefix("evidence/")] = "erased"

@@ -10,8 +10,8 @@ from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.branch_commendation import BranchCommending
 from cxzy_saas.application.branch_plans import BranchPlans
 from cxzy_saas.application.commands.plans import SubmitPlan
-from cxzy_saas.application.evidence import EvidenceCommands
 from cxzy_saas.application.correspondence import BranchCorrespondence
+from cxzy_saas.application.evidence import EvidenceCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.application.renomination import RenominationCommands
 from cxzy_saas.domain.archive import ArchiveSeal
@@ -26,8 +26,8 @@ T = TypeVar("T")
 
 
 class BranchApplication(
-    EvidenceCommands,
-    RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans):
+    EvidenceCommands, RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans
+):
     name = TenantApplication.name
     plan_writers = BRANCH_WRITERS
     # Set by the tenancy: this branch's committee (for the campaign and its decisions).

@@ -92,7 +92,7 @@ class EvidenceCommands(EvaluationCommands):
         files = getattr(self._store, "evidence_files", None)
         if files is None:
             files = self._store.evidence_files = files_for(self._store)  # type: ignore[attr-defined]
-        return files  # type: ignore[no-any-return]
+        return files
 
     def evidence_item(self, kind: str, item_id: UUID) -> Item:
         """Raises NotFound: no such item of ``kind`` in this branch."""
@@ -119,9 +119,12 @@ class EvidenceCommands(EvaluationCommands):
             raise Forbidden("role.forbidden")
 
     @staticmethod
-    def _check_reader(actor: Actor, item: Item) -> None:
+    def _hidden_from(actor: Actor, level: str, subject: str) -> bool:
         """A member sees the files of their own items and of the branch's, not another's."""
-        if actor.role == "member" and item.level == "member" and item.subject != actor.member:
+        return actor.role == "member" and level == "member" and subject != actor.member
+
+    def _check_reader(self, actor: Actor, item: Item) -> None:
+        if self._hidden_from(actor, item.level, item.subject):
             raise NotFound("evidence.not_found")
 
     def attach_evidence(self, actor: Actor, command: AttachEvidence) -> UUID:
@@ -192,6 +195,14 @@ class EvidenceCommands(EvaluationCommands):
             if e.item_id == item_id and e.item == kind and e.withdrawn is None
         ]
 
+    def readable_evidence(self, actor: Actor) -> list[Evidence]:
+        """Every file of the branch the actor may read, oldest first, withdrawn ones left out."""
+        return [
+            e
+            for e in self.all_evidence()
+            if e.withdrawn is None and not self._hidden_from(actor, e.level, e.subject)
+        ]
+
     def evidence_file(self, actor: Actor, evidence_id: UUID, *, view: bool = False) -> bytes:
         """The file's bytes (``view``: an image made small for a page).
 
@@ -226,9 +237,7 @@ class EvidenceCommands(EvaluationCommands):
         the items about the member; a file also on an item not about them stays."""
         super().erase_member(actor, command)
         found = self.all_evidence()
-        theirs = {
-            e.sha256 for e in found if e.level == "member" and e.subject == command.member_no
-        }
+        theirs = {e.sha256 for e in found if e.level == "member" and e.subject == command.member_no}
         kept = {
             e.sha256
             for e in found

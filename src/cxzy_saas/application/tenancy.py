@@ -32,8 +32,8 @@ from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
-from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
 from cxzy_saas.storage.evidence import files_for
+from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
 from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 
 T = TypeVar("T", bound=TenantApplication)

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from cxzy_saas.application.evidence import AttachEvidence, WithdrawEvidence
 from cxzy_saas.application.permissions import BRANCH_PEOPLE
@@ -24,6 +24,16 @@ UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
 class ItemIn(In):
     item = string(required=True, validate=validate.OneOf(ITEMS))
     item_id = fields.UUID(required=True)
+
+
+class ItemArgs(In):
+    item = string(load_default=None, validate=validate.OneOf(ITEMS))
+    item_id = fields.UUID(load_default=None)
+
+    @validates_schema
+    def both_or_neither(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if (data.get("item") is None) != (data.get("item_id") is None):
+            raise ValidationError("give both item and item_id, or neither", "item_id")
 
 
 class WithdrawIn(In):
@@ -45,8 +55,10 @@ class EvidenceOut(Schema):
 def file_response(evidence: Evidence, data: bytes, view: bool) -> Response:
     """The file, downloaded under its own name (shown in the browser when it is an image or a
     PDF asked for viewing); never sniffed by the browser as something else."""
-    media_type = "image/jpeg" if view and evidence.is_image and data[:3] == b"\xff\xd8\xff" else (
-        evidence.media_type
+    media_type = (
+        "image/jpeg"
+        if view and evidence.is_image and data[:3] == b"\xff\xd8\xff"
+        else (evidence.media_type)
     )
     out = Response(data, mimetype=media_type)
     out.headers["X-Content-Type-Options"] = "nosniff"
@@ -78,7 +90,10 @@ def attach_evidence(call: Call, code: str) -> Any:
     upload = call.body.pop("file")
     if upload is None:
         raise InvalidInput("evidence.no_file", field="file")
-    data = upload.stream.read(MAX_BYTES + 1)
+    try:
+        data = upload.stream.read(MAX_BYTES + 1)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: give it back now
     name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     evidence_id = call.branch.attach_evidence(
         call.actor, AttachEvidence(name=name or "file", data=data, **call.body)
@@ -88,14 +103,17 @@ def attach_evidence(call: Call, code: str) -> Any:
 
 @api_route(
     "/branches/<code>/evidence",
-    summary="某一项的佐证材料",
+    summary="佐证材料列表(可按所附的一项筛选:item 与 item_id)",
     roles=READERS,
-    query=ItemIn,
+    query=ItemArgs,
     response=EvidenceOut,
     many=True,
 )
 def list_evidence(call: Call, code: str) -> Any:
-    return call.branch.evidence_of(call.actor, call.args["item"], call.args["item_id"])
+    item, item_id = call.args["item"], call.args["item_id"]
+    if item is not None:
+        return call.branch.evidence_of(call.actor, item, item_id)
+    return call.branch.readable_evidence(call.actor)
 
 
 def _readable(call: Call, id: UUID) -> Evidence:

@@ -60,7 +60,12 @@ def evidence_page(code: str, item: str, item_id: UUID, error: str = "") -> str:
         about=app.subject_name(subject.level, subject.subject),
         year=subject.year,
         files=[
-            {"e": e, "size": size_text(e.size), "kind": TYPES[e.media_type][1], "gone": app.file_erased(e)}
+            {
+                "e": e,
+                "size": size_text(e.size),
+                "kind": TYPES[e.media_type][1],
+                "gone": app.file_erased(e),
+            }
             for e in found
         ],
         back=url_for(BACK[item], code=code),
@@ -96,7 +101,10 @@ def evidence_upload(code: str, item: str, item_id: UUID) -> Response | tuple[str
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput("evidence.no_file", field="file")
-        data = upload.stream.read(MAX_BYTES + 1)
+        try:
+            data = upload.stream.read(MAX_BYTES + 1)
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file: give it back now
         name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
         app.attach_evidence(
             actor, AttachEvidence(item=item, item_id=item_id, name=name or "file", data=data)
