@@ -120,6 +120,7 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     nomination,
     password,
     plan,
+    prints,
     readmodels,
     records,
 )
