@@ -1,9 +1,13 @@
-"""Evidence files in a real browser (Chromium through Playwright, as ``test_browser.py``): a
-clerk uploads a photo from a daily record, sees it drawn small, and downloads the original."""
+"""Paper in a real browser (Chromium through Playwright, as ``test_browser.py``): a clerk
+uploads a photo as evidence of a daily record, sees it drawn small and downloads the original;
+the print views print to A4 PDFs (``page.pdf``) whose text (``pdftotext``) holds the documents'
+Chinese."""
 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +44,8 @@ def test_a_clerk_uploads_a_photo_sees_it_small_and_downloads_it(
     image = clerk.locator("ul.evidence img").first
     image.wait_for()
     width = clerk.evaluate(
-        "img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))",
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(r => img.onload = () => r(img.naturalWidth))",
         image.element_handle(),
     )
     assert width == 1280  # drawn from the small copy, not the 2400-pixel original
@@ -57,3 +62,46 @@ def test_a_clerk_uploads_a_photo_sees_it_small_and_downloads_it(
     clerk.click("form.entry button.primary")
     clerk.wait_for_load_state()
     assert "不支持这种文件" in clerk.locator("p.error").inner_text()
+
+
+PRINTS = {
+    "/branch/b01/print/month?month=3": ["集中考核评分表", "合计"],
+    "/branch/b01/print/nomination": ["推荐表", "优秀党员", "推荐理由"],
+    "/branch/b01/print/plan": ["实施方案", "评选条件", "考核评分项目"],
+    "/branch/b01/print/annual-summary": ["年度创先争优活动总结", "基本情况", "今后打算"],
+}
+
+
+def pdf_text(path: Path) -> tuple[str, str]:
+    """The PDF's text and its first page's size, by poppler's tools."""
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is needed"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
+    size = next(line for line in info.stdout.splitlines() if line.startswith("Page size"))
+    return text, size
+
+
+def test_print_views_print_to_a4_pdfs_with_their_chinese_text(
+    open_page: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    secretary = open_page("b01-secretary")
+    secretary.goto("/branch/b01/ballots")
+    secretary.locator("a", has_text="打印测评表").first.click()
+    secretary.wait_for_load_state()
+    urls = {
+        secretary.url.removeprefix(secretary.url.split("/branch/")[0]): ["民主测评表", "基本合格"]
+    }
+    for url, words in {**urls, **PRINTS}.items():
+        secretary.goto(url)
+        assert secretary.locator("nav.main").count() == 0
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.pdf"
+        secretary.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
+        text, size = pdf_text(path)
+        assert "A4" in size, (url, size)
+        squeezed = "".join(text.split())
+        for word in words:
+            assert word in squeezed, (url, word, text[:500])
+        assert "打印" not in squeezed.replace("打印自创先争优活动管理系统", ""), url  # no buttons
