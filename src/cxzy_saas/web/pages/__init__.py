@@ -118,6 +118,7 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     meetings,
     members,
     nomination,
+    organisation,
     password,
     plan,
     prints,
