@@ -123,14 +123,14 @@ def print_plan(code: str) -> str:
 
 @bp.get("/branch/<code>/print/annual-summary")
 @signed_in
-def print_annual_summary(code: str) -> str:
+def print_annual_summary(code: str) -> str | tuple[str, int]:
     branch_reader(code)
     year = campaign_year(user().committee)
     app = branch_app(code)
     try:
         summary = app.annual_summary(year)
     except NotFound as error:
-        return render_template("error.html", status=404, error=i18n.message(error))
+        return render_template("error.html", status=404, error=i18n.message(error)), 404
     sections = [
         ("一、基本情况", summary.basic_facts),
         ("二、主要经验", summary.experience),
