@@ -190,3 +190,44 @@ def test_the_archive_round_trip_catches_a_changed_file(
     removed["manifest.json"] = bundle.pretty(manifest)
     result = verify_files(removed)
     assert not result.ok and "not only a member's file" in result.message()
+
+
+def test_the_command_line_attaches_lists_and_writes_out(tmp_path: Path) -> None:
+    from cxzy_saas.config import Settings
+
+    settings = Settings(data_dir=tmp_path / "var")
+    tenancy = Tenancy(settings)
+    try:
+        small_demo(tenancy)
+        record = tenancy.branch("b01").daily_records(YEAR)[0]
+    finally:
+        tenancy.close()
+    photo = tmp_path / "照片.png"
+    photo.write_bytes(png())
+    store = ["--data-dir", str(settings.data_dir)]
+    runner = CliRunner()
+    made = runner.invoke(
+        main,
+        ["evidence", "attach", "--branch", "b01", "--item", "record", "--item-id", str(record.id)]
+        + store
+        + [str(photo)],
+    )
+    assert made.exit_code == 0, made.output
+    evidence_id = made.output.split()[0]
+    listed = runner.invoke(main, ["evidence", "list", "--branch", "b01", *store])
+    assert evidence_id in listed.output and "照片.png" in listed.output
+    out = tmp_path / "out.png"
+    got = runner.invoke(
+        main, ["evidence", "get", "--branch", "b01", "--id", evidence_id, "--out", str(out), *store]
+    )
+    assert got.exit_code == 0, got.output
+    assert out.read_bytes() == photo.read_bytes()
+    bad = tmp_path / "x.exe"
+    bad.write_bytes(b"MZ")
+    refused = runner.invoke(
+        main,
+        ["evidence", "attach", "--branch", "b01", "--item", "record", "--item-id", str(record.id)]
+        + store
+        + [str(bad)],
+    )
+    assert refused.exit_code == 1 and "not accepted" in refused.output
