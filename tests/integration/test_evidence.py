@@ -205,13 +205,10 @@ def test_the_command_line_attaches_lists_and_writes_out(tmp_path: Path) -> None:
     photo = tmp_path / "照片.png"
     photo.write_bytes(png())
     store = ["--data-dir", str(settings.data_dir)]
+    attach = ["evidence", "attach", "--branch", "b01", "--item", "record"]
+    attach += ["--item-id", str(record.id), *store]
     runner = CliRunner()
-    made = runner.invoke(
-        main,
-        ["evidence", "attach", "--branch", "b01", "--item", "record", "--item-id", str(record.id)]
-        + store
-        + [str(photo)],
-    )
+    made = runner.invoke(main, [*attach, str(photo)])
     assert made.exit_code == 0, made.output
     evidence_id = made.output.split()[0]
     listed = runner.invoke(main, ["evidence", "list", "--branch", "b01", *store])
@@ -224,10 +221,5 @@ def test_the_command_line_attaches_lists_and_writes_out(tmp_path: Path) -> None:
     assert out.read_bytes() == photo.read_bytes()
     bad = tmp_path / "x.exe"
     bad.write_bytes(b"MZ")
-    refused = runner.invoke(
-        main,
-        ["evidence", "attach", "--branch", "b01", "--item", "record", "--item-id", str(record.id)]
-        + store
-        + [str(bad)],
-    )
+    refused = runner.invoke(main, [*attach, str(bad)])
     assert refused.exit_code == 1 and "not accepted" in refused.output
