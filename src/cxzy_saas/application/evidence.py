@@ -19,9 +19,10 @@ from cxzy_saas.application.permissions import (
     BRANCH_ASSESSORS,
     BRANCH_PEOPLE,
     BRANCH_WRITERS,
+    authorize,
 )
 from cxzy_saas.domain.commendation import DeedMaterial
-from cxzy_saas.domain.errors import AlreadyExists, Forbidden, NotFound
+from cxzy_saas.domain.errors import AlreadyExists, DomainError, Forbidden, NotFound
 from cxzy_saas.domain.evidence import IMAGES, Evidence, sniff
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import Inspection
@@ -54,6 +55,15 @@ class Item:
     year: int
     level: str
     subject: str
+
+
+def writers_of(kind: str) -> frozenset[str]:
+    """Who may attach files to an item of ``kind``: who may write it."""
+    if kind == "measure":
+        return BRANCH_PEOPLE
+    if kind == "inspection":
+        return BRANCH_WRITERS
+    return BRANCH_ASSESSORS
 
 
 def view_image(data: bytes) -> bytes:
@@ -118,6 +128,16 @@ class EvidenceCommands(EvaluationCommands):
         elif actor.role not in BRANCH_WRITERS:
             raise Forbidden("role.forbidden")
 
+    def may_attach(self, actor: Actor, item: Item) -> bool:
+        """Whether ``actor`` may attach files to (and withdraw them from) ``item``."""
+        if actor.role not in writers_of(item.kind) or actor.tenant not in (self.tenant, "*"):
+            return False
+        try:
+            self._check_writer(actor, item)
+        except DomainError:
+            return False
+        return True
+
     @staticmethod
     def _hidden_from(actor: Actor, level: str, subject: str) -> bool:
         """A member sees the files of their own items and of the branch's, not another's."""
@@ -139,10 +159,7 @@ class EvidenceCommands(EvaluationCommands):
             StateConflict: the item's year is closed (decision 0011).
         """
         c = command
-        roles = BRANCH_PEOPLE if c.item == "measure" else BRANCH_ASSESSORS
-        if c.item == "inspection":
-            roles = BRANCH_WRITERS
-        with self.acting(actor, roles):
+        with self.acting(actor, writers_of(c.item)):
             item = self.evidence_item(c.item, c.item_id)
             self._check_writer(actor, item)
             self.check_writable(item.year)
@@ -171,6 +188,7 @@ class EvidenceCommands(EvaluationCommands):
         with self.acting(actor, BRANCH_PEOPLE):
             evidence = self.evidence(command.evidence_id)
             item = self.evidence_item(evidence.item, evidence.item_id)
+            authorize(actor, self.tenant, writers_of(item.kind))
             self._check_writer(actor, item)
             evidence.withdraw(command.reason)
             self.save(evidence)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from flask import Response
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from werkzeug.datastructures import FileStorage
 
 from cxzy_saas.application.evidence import AttachEvidence, WithdrawEvidence
 from cxzy_saas.application.permissions import BRANCH_PEOPLE
@@ -52,6 +53,23 @@ class EvidenceOut(Schema):
     withdrawn = fields.String(allow_none=True)
 
 
+def uploaded(upload: FileStorage | None) -> tuple[str, bytes]:
+    """The name (without any folder a browser sent) and the bytes of an uploaded file; read
+    one byte past the limit, so that a file over it is refused by size, not cut.
+
+    Raises:
+        InvalidInput: no file was sent.
+    """
+    if upload is None or not upload.filename:
+        raise InvalidInput("evidence.no_file", field="file")
+    try:
+        data = upload.stream.read(MAX_BYTES + 1)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: give it back now
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return name or "file", data
+
+
 def file_response(evidence: Evidence, data: bytes, view: bool) -> Response:
     """The file, downloaded under its own name (shown in the browser when it is an image or a
     PDF asked for viewing); never sniffed by the browser as something else."""
@@ -87,16 +105,9 @@ def file_response(evidence: Evidence, data: bytes, view: bool) -> Response:
     link_parameters={"id": "$response.body#/id"},
 )
 def attach_evidence(call: Call, code: str) -> Any:
-    upload = call.body.pop("file")
-    if upload is None:
-        raise InvalidInput("evidence.no_file", field="file")
-    try:
-        data = upload.stream.read(MAX_BYTES + 1)
-    finally:
-        upload.close()  # a large upload is spooled to a temporary file: give it back now
-    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name, data = uploaded(call.body.pop("file"))
     evidence_id = call.branch.attach_evidence(
-        call.actor, AttachEvidence(name=name or "file", data=data, **call.body)
+        call.actor, AttachEvidence(name=name, data=data, **call.body)
     )
     return call.branch.evidence(evidence_id)
 

@@ -243,12 +243,12 @@ def api_route(
     return register
 
 
-def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
-    """A multipart body: its form fields through ``schema`` and its file ``file``.
+def check_length(limit: int) -> None:
+    """Refuse a body declared longer than ``limit`` before reading it, with the Chinese
+    message of a file too large (Flask's own 413 comes only when no length is declared).
 
     Raises:
-        InvalidInput: not multipart, or the whole body over ``limit`` bytes (422 with the
-            Chinese message, never Flask's bare 413).
+        InvalidInput: ``evidence.too_large``.
     """
     from cxzy_saas.domain.errors import InvalidInput
     from cxzy_saas.domain.evidence import MAX_BYTES
@@ -261,6 +261,18 @@ def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
             size_mb=round(size / 1024 / 1024, 1),
             max_mb=MAX_BYTES // 1024 // 1024,
         )
+
+
+def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
+    """A multipart body: its form fields through ``schema`` and its file ``file``.
+
+    Raises:
+        InvalidInput: not multipart, or the whole body over ``limit`` bytes (422 with the
+            Chinese message, never Flask's bare 413).
+    """
+    from cxzy_saas.domain.errors import InvalidInput
+
+    check_length(limit)
     if request.mimetype != "multipart/form-data":
         raise InvalidInput("evidence.no_file", field="file")
     request.max_content_length = limit

@@ -10,11 +10,12 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.evidence import AttachEvidence, WithdrawEvidence
 from cxzy_saas.application.permissions import BRANCH_PEOPLE
-from cxzy_saas.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
+from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.evidence import ITEMS, MAX_BYTES, TYPES
-from cxzy_saas.web.api.evidence import file_response
+from cxzy_saas.web.api.evidence import UPLOAD_LIMIT, file_response, uploaded
+from cxzy_saas.web.api.routing import check_length
 from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import acting_for, signed_in
+from cxzy_saas.web.pages.access import acting_for, may, signed_in
 from cxzy_saas.web.pages.branch import branch_app, branch_reader
 
 ITEM_NAMES = {
@@ -44,12 +45,9 @@ def evidence_page(code: str, item: str, item_id: UUID, error: str = "") -> str:
     app = branch_app(code)
     found = app.evidence_of(actor, item, item_id)
     subject = app.evidence_item(item, item_id)
-    try:
-        writer = acting_for(code, BRANCH_PEOPLE)
-        app._check_writer(writer, subject)
-        can_write = True
-    except DomainError:
-        can_write = False
+    can_write = may(code, BRANCH_PEOPLE) and app.may_attach(
+        acting_for(code, BRANCH_PEOPLE), subject
+    )
     return render_template(
         "work/evidence.html",
         code=code,
@@ -90,32 +88,12 @@ def evidence_upload(code: str, item: str, item_id: UUID) -> Response | tuple[str
     if item not in ITEMS:
         raise NotFound("evidence.not_found")
     try:
-        size = request.content_length or 0
-        if size > MAX_BYTES + 64 * 1024:
-            raise InvalidInput(
-                "evidence.too_large",
-                field="file",
-                size_mb=round(size / 1024 / 1024, 1),
-                max_mb=MAX_BYTES // 1024 // 1024,
-            )
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise InvalidInput("evidence.no_file", field="file")
-        try:
-            data = upload.stream.read(MAX_BYTES + 1)
-        finally:
-            upload.close()  # a large upload is spooled to a temporary file: give it back now
-        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
-        app.attach_evidence(
-            actor, AttachEvidence(item=item, item_id=item_id, name=name or "file", data=data)
-        )
-    except (InvalidInput, Forbidden) as error:
-        if isinstance(error, Forbidden) and error.code != "measure.members_own_only":
-            raise
+        check_length(UPLOAD_LIMIT)
+        name, data = uploaded(request.files.get("file"))
+        app.attach_evidence(actor, AttachEvidence(item=item, item_id=item_id, name=name, data=data))
+    except InvalidInput as error:
         return evidence_page(code, item, item_id, i18n.message(error)), 422
-    except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
+    except (AlreadyExists, StateConflict) as error:
         return evidence_page(code, item, item_id, i18n.message(error)), 409
     flash(i18n.tr("佐证材料已上传", "The file was uploaded"))
     return redirect(url_for("pages.evidence_list", code=code, item=item, item_id=item_id))
