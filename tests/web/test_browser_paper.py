@@ -1,7 +1,8 @@
-"""Paper in a real browser (Chromium through Playwright, as ``test_browser.py``): a clerk
-uploads a photo as evidence of a daily record, sees it drawn small and downloads the original;
-the print views print to A4 PDFs (``page.pdf``) whose text (``pdftotext``) holds the documents'
-Chinese."""
+"""Paper, and finding people, in a real browser (Chromium through Playwright, as
+``test_browser.py``): a clerk uploads a photo as evidence of a daily record, sees it drawn
+small and downloads the original; the print views print to A4 PDFs (``page.pdf``) whose text
+(``pdftotext``) holds the documents' Chinese; a committee user finds a member from the menu's
+search box and opens the tree."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.web.test_browser import browser, open_page, site  # noqa: F401  (fixtures)
+from tests.web.test_browser import browser, open_page, shoot, site  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +50,7 @@ def test_a_clerk_uploads_a_photo_sees_it_small_and_downloads_it(
         image.element_handle(),
     )
     assert width == 1280  # drawn from the small copy, not the 2400-pixel original
+    shoot(clerk, "evidence.png")
     with clerk.expect_download() as waiting:
         clerk.locator("ul.evidence a[download]").first.click()
     download = waiting.value
@@ -105,3 +107,33 @@ def test_print_views_print_to_a4_pdfs_with_their_chinese_text(
         for word in words:
             assert word in squeezed, (url, word, text[:500])
         assert "打印" not in squeezed.replace("打印自创先争优活动管理系统", ""), url  # no buttons
+
+
+def test_the_committee_finds_a_member_from_the_menu_and_browses_the_tree(
+    open_page: Any,  # noqa: F811
+    site: Any,  # noqa: F811
+) -> None:
+    from cxzy_saas.application.tenancy import Tenancy
+
+    tenancy = Tenancy(site[1].settings)
+    try:
+        member = tenancy.branch("b02").members()[3]
+        name, number = str(member.name), member.member_no
+    finally:
+        tenancy.close()
+    admin = open_page("admin")
+    admin.fill("form.nav-search input[name=q]", number)
+    admin.press("form.nav-search input[name=q]", "Enter")
+    admin.wait_for_load_state()
+    assert "/committee/search" in admin.url
+    admin.locator("#results a", has_text=name).first.click()
+    admin.wait_for_load_state()
+    assert admin.url.endswith(f"/branch/b02/members/{number}")
+    admin.goto("/committee/organisation")
+    branch = admin.locator("#b-b02 > details")
+    if branch.get_attribute("open") is None:  # a small committee's branches start open
+        branch.locator("summary").first.click()
+    group = branch.locator("li details").first
+    group.locator("summary").click()
+    assert group.locator("ul.members a").count() > 0
+    shoot(admin, "organisation.png")
