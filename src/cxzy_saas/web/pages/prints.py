@@ -66,7 +66,7 @@ def print_ballot_form(code: str, ballot_id: UUID) -> str:
     return printed(
         "ballot_form",
         code,
-        i18n.tr(f"{ballot.title}民主测评表", f"{ballot.title}: ballot form"),
+        i18n.tr(f"{ballot.title}（测评表）", f"{ballot.title}: ballot form"),
         ballot=ballot,
         rows=rows,
         grades=BALLOT_GRADES,
