@@ -93,9 +93,7 @@ def test_print_views_print_to_a4_pdfs_with_their_chinese_text(
     secretary.goto("/branch/b01/ballots")
     secretary.locator("a", has_text="打印测评表").first.click()
     secretary.wait_for_load_state()
-    urls = {
-        secretary.url.removeprefix(secretary.url.split("/branch/")[0]): ["测评表", "基本合格"]
-    }
+    urls = {secretary.url.removeprefix(secretary.url.split("/branch/")[0]): ["测评表", "基本合格"]}
     for url, words in {**urls, **PRINTS}.items():
         secretary.goto(url)
         assert secretary.locator("nav.main").count() == 0

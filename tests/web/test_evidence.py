@@ -196,3 +196,8 @@ def test_a_closed_year_refuses_uploads(tmp_path) -> None:  # type: ignore[no-unt
     assert answer.status_code == 409 and answer.json["code"] == "campaign.closed"
     assert "2026 年度活动已于 2026-12-31 结束" in answer.json["detail"]
     assert tenancy_of(app).branch("b01").head() == head
+    # The page no longer offers the upload.
+    pages = app.test_client()
+    sign_in(pages, "b01-clerk")
+    page = pages.get(f"/branch/b01/evidence/record/{record.id}")
+    assert page.status_code == 200 and 'enctype="multipart/form-data"' not in page.text

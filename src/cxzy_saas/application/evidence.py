@@ -129,11 +129,12 @@ class EvidenceCommands(EvaluationCommands):
             raise Forbidden("role.forbidden")
 
     def may_attach(self, actor: Actor, item: Item) -> bool:
-        """Whether ``actor`` may attach files to (and withdraw them from) ``item``."""
+        """Whether ``actor`` may attach files to (and withdraw them from) ``item`` now."""
         if actor.role not in writers_of(item.kind) or actor.tenant not in (self.tenant, "*"):
             return False
         try:
             self._check_writer(actor, item)
+            self.check_writable(item.year)  # a closed year takes no more files (0011)
         except DomainError:
             return False
         return True
