@@ -201,3 +201,33 @@ def test_a_closed_year_refuses_uploads(tmp_path) -> None:  # type: ignore[no-unt
     sign_in(pages, "b01-clerk")
     page = pages.get(f"/branch/b01/evidence/record/{record.id}")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' not in page.text
+
+
+def test_a_member_attaches_to_their_own_measure_and_reads_only_their_own(app, tokens) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    b01 = tenancy_of(app).branch("b01")
+    measures = [m for m in b01.measures(YEAR) if m.level == "member"]
+    own = next(m for m in measures if m.subject == "B01003")  # the demo's b01-member
+    other = next(m for m in measures if m.subject != "B01003")
+    made = upload(client, tokens["b01-member"], "measure", own.id, "读书笔记.pdf", PDF + b"1")
+    assert made.status_code == 201, made.json
+    refused = upload(client, tokens["b01-member"], "measure", other.id, "x.pdf", PDF + b"2")
+    assert refused.status_code == 403
+    theirs = upload(client, tokens["b01-clerk"], "measure", other.id, "y.pdf", PDF + b"3")
+    assert theirs.status_code == 201
+    listed = client.get("/api/v1/branches/b01/evidence", headers=tokens["b01-member"])
+    ids = {e["id"] for e in listed.json}
+    assert made.json["id"] in ids and theirs.json["id"] not in ids
+    all_of_them = client.get("/api/v1/branches/b01/evidence", headers=tokens["b01-clerk"])
+    assert {made.json["id"], theirs.json["id"]} <= {e["id"] for e in all_of_them.json}
+    # A member withdraws their own file; the file stays for the archive, the list drops it.
+    gone = client.post(
+        f"/api/v1/branches/b01/evidence/{made.json['id']}/withdrawal",
+        json={"reason": "传错了"},
+        headers=tokens["b01-member"],
+    )
+    assert gone.status_code == 200 and gone.json["withdrawn"] == "传错了"
+    again = client.get(
+        f"/api/v1/branches/b01/evidence?item=measure&item_id={own.id}", headers=tokens["b01-member"]
+    )
+    assert made.json["id"] not in {e["id"] for e in again.json}
