@@ -34,7 +34,7 @@ def test_a_clerk_uploads_a_photo_sees_it_small_and_downloads_it(
 ) -> None:
     clerk = open_page("b01-clerk")
     clerk.goto("/branch/b01/records")
-    clerk.locator("a", has_text="佐证材料(照片、文档)").first.click()
+    clerk.locator("a", has_text="佐证材料（照片、文档）").first.click()
     clerk.wait_for_load_state()
     assert "的佐证材料" in clerk.locator("h1").inner_text()
     photo = photo_file(tmp_path)
