@@ -87,9 +87,10 @@ def sniff(name: str, data: bytes) -> str:
             found = "text/plain"
         except UnicodeDecodeError:
             found = None
-    require(found is not None, "evidence.type_refused", field="file", suffix=suffix or "（无）")
+    shown = suffix or "无扩展名"
+    require(found is not None, "evidence.type_refused", field="file", suffix=shown)
     assert found is not None
-    require(suffix in TYPES[found][0], "evidence.type_mismatch", field="file", suffix=suffix)
+    require(suffix in TYPES[found][0], "evidence.type_mismatch", field="file", suffix=shown)
     return found
 
 
