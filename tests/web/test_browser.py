@@ -74,7 +74,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, browser) -> Iterator[tuple[str, Demo]]:  # type: ignore[no-untyped-def]
-    demo = build_small_demo(tmp_path_factory.mktemp("browser"))
+    yield from serve(build_small_demo(tmp_path_factory.mktemp("browser")))
+
+
+def serve(demo: Demo) -> Iterator[tuple[str, Demo]]:
+    """The demo served on a free localhost port while the generator is suspended."""
     app = create_app(demo.settings, {"SECRET_KEY": "browser-test"})  # the embedded projector runs
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="cxzy-test-server", daemon=True)

@@ -14,6 +14,7 @@ process first touches that cell, so a process that serves one cell never connect
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -178,6 +179,12 @@ class Tenancy:
         """Raises NotFound unless ``code`` is a branch registered by some committee."""
         self.parent_of(code)
         return self._app(code, BranchApplication)
+
+    def about(self, code: str) -> None:
+        """A request is about branch ``code`` (its URL names it): the heads it will read, its
+        own log's and its committee's, asked in one query now (``seen_head``)."""
+        with contextlib.suppress(NotFound):
+            self.branch(code).seen_head()
 
     def parent_of(self, branch: str) -> str:
         if branch not in self._parents:

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from cxzy_saas.domain.errors import InvalidInput, NotFound
-from cxzy_saas.domain.plan import PlanContent
+from cxzy_saas.domain.plan import stored as stored_plan
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import TABLES, ReadModelDB, ReadModels
@@ -71,7 +71,7 @@ def leaderboard(
         rows = board_rows(db, code, year, level)
     else:
         day = parse_day(as_of)
-        with replay(logs, models, day, index=live) as replayed:
+        with replay(logs, models, day, index=live, committee=code) as replayed:
             rows = board_rows(replayed, code, year, level)
     if not rows and as_of is None and not campaign_known(db, code, year):
         raise NotFound("campaign.not_in_read_models", year=year)
@@ -127,7 +127,7 @@ def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
             (committee, year),
         )
         versions = {
-            (tenant, int(version)): PlanContent.parse(orjson.loads(content))
+            (tenant, int(version)): stored_plan(content)
             for tenant, version, content in tx.query(
                 f"SELECT tenant, version, content FROM rm_plan_versions WHERE {scope}",
                 (committee, year),

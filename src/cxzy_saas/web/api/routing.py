@@ -179,6 +179,8 @@ def api_route(
         @wraps(view)
         def endpoint(**path: Any) -> Response:
             user, actor, code = None, None, path.get("code")
+            if code is not None:
+                tenancy_of(current_app).about(code)  # one query for the heads it reads
             if access.scope in ("branch", "committee"):
                 user = g.cxzy_user = principal()  # g: the logs name the user (requestlog.py)
                 actor = actor_for(user, access.scope, code, access.roles)

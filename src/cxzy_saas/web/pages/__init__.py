@@ -95,6 +95,7 @@ def nav_link(menu: str, endpoint: str, zh: str, en: str) -> None:
 # on bp (and its menu links) when imported here.
 from cxzy_saas.web.pages import (  # noqa: E402,F401
     accounts,
+    amendments,
     annual_summary,
     approvals,
     archives,
@@ -104,6 +105,7 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     ballot,
     ballots,
     branch,
+    campaigns,
     committee,
     deeds,
     evaluation,
@@ -122,6 +124,7 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     password,
     plan,
     prints,
+    quarterly,
     readmodels,
     records,
 )
@@ -140,6 +143,8 @@ MENU_ORDER = (
     "pages.branch_nomination",
     "pages.branch_deeds",
     "pages.branch_letters",
+    "pages.committee_campaigns",
+    "pages.committee_quarterly",
     "pages.imports",
     "pages.audit_trail",
     "pages.audit_diff",

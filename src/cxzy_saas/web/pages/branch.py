@@ -10,17 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.permissions import BRANCH_READERS, COMMITTEE_READERS
+from cxzy_saas.application.permissions import BRANCH_READERS, BRANCH_WRITERS, COMMITTEE_READERS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, filters, reads
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
 CHINA = timezone(timedelta(hours=8))
@@ -123,9 +123,40 @@ def branch_home(code: str) -> str:
 def branch_queue(code: str) -> str:
     branch_reader(code)
     tenancy = tenancy_of(current_app)
+    rows = reads.submissions(read_model_of(current_app, code), code)
     return render_template(
         "branch/queue.html",
         code=code,
         name=tenancy.branch(code).branch().name,
-        rows=reads.submissions(read_model_of(current_app, code), code),
+        rows=rows,
+        way_back=ways_back(code, rows) if may(code, BRANCH_WRITERS) else {},
     )
+
+
+def ways_back(code: str, rows: list[dict[str, Any]]) -> dict[tuple[str, str, int], str]:
+    """Where a returned plan or nominee is answered and sent again, by (kind, subject,
+    submission): only the latest submission of each, and only while nothing was sent since."""
+    latest: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["kind"], row["subject"])
+        latest[key] = max(latest.get(key, 0), row["submission"])
+    # A nominee sent again is a later submission of the year's whole nomination.
+    nominations: dict[str, int] = {}
+    for row in rows:
+        if row["kind"] == "nominee":
+            year = row["subject"].split(":", 1)[0]
+            nominations[year] = max(nominations.get(year, 0), row["submission"])
+    found = {}
+    for row in rows:
+        if row.get("outcome") != "returned":
+            continue
+        kind, subject, number = row["kind"], row["subject"], row["submission"]
+        if kind == "plan" and number == latest[(kind, subject)]:
+            link = url_for("pages.branch_plan", code=code, campaign=subject) + "#revise"
+        elif kind == "nominee" and number == nominations[subject.split(":", 1)[0]]:
+            year = subject.split(":", 1)[0]
+            link = url_for("pages.branch_nomination", code=code, campaign=year) + "#again"
+        else:
+            continue
+        found[(kind, subject, number)] = link
+    return found
