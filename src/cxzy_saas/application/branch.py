@@ -11,6 +11,7 @@ from cxzy_saas.application.branch_commendation import BranchCommending
 from cxzy_saas.application.branch_plans import BranchPlans
 from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.correspondence import BranchCorrespondence
+from cxzy_saas.application.evidence import EvidenceCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.application.renomination import RenominationCommands
 from cxzy_saas.domain.archive import ArchiveSeal
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class BranchApplication(RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans):
+class BranchApplication(
+    EvidenceCommands, RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans
+):
     name = TenantApplication.name
     plan_writers = BRANCH_WRITERS
     # Set by the tenancy: this branch's committee (for the campaign and its decisions).

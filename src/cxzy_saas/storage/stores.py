@@ -57,6 +57,7 @@ class SQLiteStore:
     """``<data_dir>/tenants/<code>.sqlite3`` per tenant; the registry beside the folder."""
 
     backend = "sqlite"
+    evidence_files: Any = None  # storage/evidence.py's store for this one, set by the tenancy
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
@@ -147,6 +148,8 @@ class _SharedPoolFactory(PostgresFactory):
 
 class PostgresStore:
     """Schema ``tenant_<code>`` per tenant, ``cxzy_registry`` for the registry; one pool."""
+
+    evidence_files: Any = None  # storage/evidence.py's store for this one, set by the tenancy
 
     backend = "postgres"
 

@@ -12,17 +12,27 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template, url_for
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.web import api, tenancy_of
+from cxzy_saas.web.api.evidence import UPLOAD_LIMIT
 from cxzy_saas.web.pages import i18n
 from cxzy_saas.web.pages.access import current_user, offered
 from cxzy_saas.web.problems import status_for
 
 bp = Blueprint("pages", __name__)
 csrf = CSRFProtect()
+
+
+# Routes that take evidence files (multipart), and the most they take (a file and its form).
+UPLOADS = frozenset({"pages.evidence_upload", "api.attach_evidence"})
+
+
+def allow_uploads() -> None:
+    if request.endpoint in UPLOADS:
+        request.max_content_length = UPLOAD_LIMIT
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +44,8 @@ def init_app(app: Flask) -> None:
     # A form's token is valid as long as its session (8 hours), not Flask-WTF's default hour:
     # a clerk typing a long grid should not lose it to a timeout.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    # Before the CSRF check reads the form: uploads of evidence may be larger than other bodies.
+    app.before_request(allow_uploads)
     csrf.init_app(app)
     csrf.exempt(api.bp)
     app.jinja_env.globals.update(
@@ -123,6 +135,7 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     committee,
     deeds,
     evaluation,
+    evidence,
     exports,
     groups,
     imports,
@@ -134,8 +147,10 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     members,
     mine,
     nomination,
+    organisation,
     password,
     plan,
+    prints,
     quarterly,
     readmodels,
     records,

@@ -144,9 +144,11 @@ def render_plan(
     meeting: tuple[str, str],
     draft_hint: tuple[str, str],
     failed: dict[str, Form] | None = None,
+    print_url: str | None = None,
 ) -> str:
     """The plan page of a branch or of the committee: ``action(step)`` is the URL a step's form
-    posts to (None: no such step here, as the committee's plan is not submitted to anyone)."""
+    posts to (None: no such step here, as the committee's plan is not submitted to anyone);
+    ``print_url``: its A4 print view, where it has one (a branch's, ``pages/prints.py``)."""
     plan = app.plan(year) if app.has_plan(year) else None
     decided = decisions(app, plan) if plan and isinstance(app, BranchApplication) else {}
     latest = decided.get(plan.submissions) if plan else None
@@ -169,6 +171,7 @@ def render_plan(
         TEXT_LABELS=TEXT_LABELS,
         STATUSES=STATUSES,
         WEIGHTS=WEIGHTS,
+        print_url=print_url,
     )
 
 
@@ -181,10 +184,11 @@ def plan_page(code: str, failed: dict[str, Form] | None = None) -> str:
             return url_for(f"pages.branch_plan_{step}", code=code)
         return url_for("pages.branch_plan_step", code=code, step=step)
 
+    year = campaign_year(user().committee)
     return render_plan(
         app,
         app.branch().name,
-        campaign_year(user().committee),
+        year,
         can_write=may(code, BRANCH_WRITERS),
         action=action,
         meeting=("支委会讨论", "Branch committee discussion"),
@@ -193,6 +197,7 @@ def plan_page(code: str, failed: dict[str, Form] | None = None) -> str:
             "Drafted from the committee's default catalogue; revise it afterwards.",
         ),
         failed=failed,
+        print_url=url_for("pages.print_plan", code=code, campaign=year),
     )
 
 
