@@ -82,7 +82,7 @@ def committee_amendment_close(year: int, amendment: str) -> Response | tuple[str
     try:
         found = UUID(amendment)
     except ValueError:
-        raise NotFound("amendment.not_found", amendment=amendment) from None
+        raise NotFound("amendment.not_found", amendment=amendment, year=year) from None
     form = typed()
     if form.submit(
         CloseAmendmentIn,
