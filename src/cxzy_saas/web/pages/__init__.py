@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         OUTCOMES=i18n.OUTCOMES,
         GRADES=i18n.GRADES,
         BANDS=i18n.BANDS,
+        COMPONENTS=i18n.COMPONENTS,
         NAV=NAV,
     )
 

@@ -3,17 +3,24 @@ work, each for a campaign and, on request, as of a past day."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from flask import abort, render_template
+from flask import Response, abort, render_template, request
+from marshmallow import ValidationError
 
-from cxzy_saas.projections import queries
+from cxzy_saas.audit.documents import Document
+from cxzy_saas.audit.pdf import FontMissing, render_pdf
+from cxzy_saas.projections import boards, queries
+from cxzy_saas.web.api.boards import BoardArgs
 from cxzy_saas.web.pages import bp, charts, i18n
 from cxzy_saas.web.pages.access import committee_reader, signed_in, user
+from cxzy_saas.web.pages.exports import download
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
 
 BOARD_LEVELS = ("branch", "group", "member")
+BOARD_ARGS = BoardArgs()
 
 
 def board_chart(rows: list[dict[str, Any]], limit: int = 15, width: float = 640) -> Any:
@@ -48,6 +55,31 @@ def dashboard() -> str:
     )
 
 
+PER_PAGE = (10, 20, 50, 100, 200)
+EXPORT_LIMIT = 5000  # rows of one export: more than any committee's members
+
+
+def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, Any]]:
+    """The board's search, filters, sort and page from the query string, as the API reads
+    them (``api.boards.BoardArgs``); a value the API would refuse is dropped here, with a note
+    beside its field, rather than refusing the page. Also the chosen values, to carry on."""
+    found: dict[str, Any] = {}
+    chosen: dict[str, Any] = {}
+    for name in ("q", "branch", "group", "band", "status", "sort", "page", "per_page"):
+        text = request.args.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            found[name] = BOARD_ARGS.fields[name].deserialize(text)  # and validated
+        except ValidationError:
+            found.pop(name, None)
+            errors[name] = i18n.tr("无效的值,已忽略", "not a valid value; ignored")
+            continue
+        chosen[name] = found[name]
+    found.setdefault("per_page", 50)
+    return boards.BoardQuery(**{"page": 1, **found}), chosen
+
+
 @bp.get("/committee/boards/<level>")
 @signed_in
 def board(level: str) -> str:
@@ -56,11 +88,92 @@ def board(level: str) -> str:
         abort(404)
     committee = user().committee
     filters = from_request(committee)
-    with read_model(committee, filters.as_of) as db:
-        rows = queries.board_rows(db, committee, filters.year, level)
+    errors: dict[str, str] = {}
+    query, chosen = board_query(errors)
+    with read_model(committee, filters.as_of) as db, db.read() as tx:
+        rows, total = boards.read_board(tx, committee, filters.year, level, query)
+        branches = boards.board_branches(tx, committee)
+    pages = max(1, -(-total // query.per_page))
     return view(
-        "committee/board.html", filters, level=level, rows=rows, chart=board_chart(rows, 30)
+        "committee/board.html",
+        filters,
+        level=level,
+        rows=rows,
+        total=total,
+        page=query.page,
+        pages=pages,
+        per_page=query.per_page,
+        per_pages=sorted({*PER_PAGE, query.per_page}),
+        query=query,
+        chosen=chosen,
+        errors=errors,
+        branches=branches,
+        sorts=boards.BOARD_SORTS,
+        chart=board_chart(rows, 30),
     )
+
+
+def export_header(level: str) -> list[str]:
+    header = [i18n.tr("名次", "Rank"), i18n.tr("名称", "Name")]
+    header.append(i18n.tr("代码", "Code") if level == "branch" else i18n.tr("编号", "Number"))
+    if level != "branch":
+        header.append(i18n.tr("党支部", "Branch"))
+    if level == "member":
+        header.append(i18n.tr("党小组", "Group"))
+    return [
+        *header,
+        i18n.tr("综合", "Composite"),
+        i18n.tr("工作", "Work"),
+        i18n.tr("测评", "Rating"),
+        i18n.tr("目标", "Target"),
+        i18n.tr("档次", "Band"),
+    ]
+
+
+def export_row(level: str, r: dict[str, Any]) -> list[Any]:
+    row: list[Any] = [r["rank"] if r["rank"] is not None else "", r["name"]]
+    row.append(r.get("code") if level == "branch" else r.get("id"))
+    if level != "branch":
+        row.append(r["branch_name"])
+    if level == "member":
+        row.append(r.get("group_name") or "")
+    figures = [r[k] if r[k] is not None else "" for k in ("composite", "work", "rating", "target")]
+    return row + figures + [i18n.tr(*i18n.BANDS[r["band"]])]
+
+
+@bp.get("/committee/boards/<level>.<fmt>")
+@signed_in
+def board_export(level: str, fmt: str) -> Response:
+    """The board as shown (search, filters and sort; every page) as XLSX or PDF."""
+    committee_reader()
+    if level not in BOARD_LEVELS or fmt not in ("xlsx", "pdf"):
+        abort(404)
+    committee = user().committee
+    filters = from_request(committee)
+    query, chosen = board_query({})
+    query = replace(query, page=1, per_page=EXPORT_LIMIT)
+    with read_model(committee, filters.as_of) as db, db.read() as tx:
+        rows, _ = boards.read_board(tx, committee, filters.year, level, query)
+    header = export_header(level)
+    table = [export_row(level, r) for r in rows]
+    name = f"{committee}-{filters.year}-{level}-board"
+    if fmt == "xlsx":
+        return download(name, "xlsx", header, table)
+    title = i18n.tr(*i18n.LEVELS[level]) + i18n.tr("排行榜", " leaderboard")
+    doc = Document(name, f"{filters.year} {title}")
+    shown = [f"{k}={v}" for k, v in chosen.items() if k not in ("page", "per_page")]
+    if filters.as_of:
+        shown.append(f"as_of={filters.as_of.isoformat()}")
+    doc.p(i18n.tr("筛选:", "Filters: ") + ("; ".join(shown) or i18n.tr("无", "none")))
+    doc.table(header, [[str(c) for c in r] for r in table])
+    try:
+        body = render_pdf(doc)
+    except FontMissing:
+        abort(503)
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def criterion_label(key: str) -> str:
