@@ -207,3 +207,16 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     pdf = client.get("/committee/boards/member.pdf?campaign=2026&branch=b02&sort=name")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
+
+
+def test_the_matrix_has_the_branch_criteria_and_every_criterions_title(app, viewer):
+    found = app.test_client().get("/api/v1/campaigns/2026/matrix", headers=viewer).json
+    levels = [c.split(":")[0] for c in found["criteria"]]
+    assert levels[0] == "branch" and {"group", "member"} <= set(levels)
+    assert levels == sorted(levels, key=["branch", "group", "member"].index)
+    assert set(found["titles"]) == set(found["criteria"]) and all(found["titles"].values())
+    assert any(r["cells"][found["criteria"][0]] is not None for r in found["rows"])
+    client = as_user(app.test_client(), "viewer")
+    html = client.get("/committee/matrix?campaign=2026").get_data(as_text=True)
+    assert 'id="criteria-legend"' in html and found["titles"][found["criteria"][0]] in html
+    assert "支1" in html

@@ -10,6 +10,7 @@ import orjson
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.logs.port import Logs
+from cxzy_saas.projections import boards
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import TABLES, ReadModelDB, ReadModels
 from cxzy_saas.projections.lists import campaign_known
@@ -114,8 +115,10 @@ def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
 
 def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     """Branch × criterion: the share of points earned (0-100) on each criterion's scoring items,
-    over all monthly assessments of the branch's members and groups, each read with the items
-    of the plan version it was assessed under (decision 0012)."""
+    over the committee's quarterly assessments of the branch (the 先进党支部 criteria, level
+    "branch") and all monthly assessments of the branch's groups and members, each read with
+    the items of the plan version it was assessed under (decision 0012); and each criterion's
+    title, from the committee's plan in force (a branch's own where the committee's has none)."""
     earned: dict[tuple[str, str, int], list[float]] = {}
     scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ?"
     with db.read() as tx:
@@ -126,27 +129,50 @@ def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
             "ORDER BY tenant, level, subject, period",
             (committee, year),
         )
+        # The committee's own assessments of its branches: under its tenant, the branch as
+        # subject, scored with the committee's plan.
+        found += [
+            (subject, "branch", version, items, committee)
+            for subject, version, items in tx.query(
+                "SELECT subject, plan_version, items FROM rm_assessments "
+                "WHERE tenant = ? AND year = ? AND level = 'branch' ORDER BY subject, period",
+                (committee, year),
+            )
+        ]
         versions = {
             (tenant, int(version)): PlanContent.parse(orjson.loads(content))
             for tenant, version, content in tx.query(
-                f"SELECT tenant, version, content FROM rm_plan_versions WHERE {scope}",
-                (committee, year),
+                "SELECT tenant, version, content FROM rm_plan_versions WHERE "
+                "(tenant = ? OR tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)) "
+                "AND year = ?",
+                (committee, committee, year),
             )
         }
-    for tenant, level, version, items in found:
-        plan = versions.get((tenant, int(version)))
-        if plan is None:
+        plan, own_plans = boards.plans_in_force(tx, committee, year)
+    for tenant, level, version, items, *planner in found:
+        plan_of = planner[0] if planner else tenant
+        content = versions.get((plan_of, int(version)))
+        if content is None:
             continue
         for code, points in orjson.loads(items).items():
-            item = plan.items.get(code)
+            item = content.items.get(code)
             if item is not None:
                 key = (tenant, level, item.criterion)
                 earned.setdefault(key, [0.0, 0.0])
                 earned[key][0] += points
                 earned[key][1] += item.max_points
-    criteria = sorted({(level, number) for (_, level, number) in earned})
+    order = {"branch": 0, "group": 1, "member": 2}
+    criteria = sorted(
+        {(level, number) for (_, level, number) in earned}, key=lambda c: (order[c[0]], c[1])
+    )
+    titles: dict[str, str] = {}
+    for source in [plan, *own_plans.values()]:
+        for level, number in criteria:
+            text = source.criteria.get(level, {}).get(number) if source else None
+            if text:
+                titles.setdefault(f"{level}:{number}", text)
     rows = []
-    for tenant in sorted(names):
+    for tenant in sorted(t for t in names if t in own_plans):
         cells = {}
         for level, number in criteria:
             got = earned.get((tenant, level, number))
@@ -155,6 +181,7 @@ def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     return {
         "campaign": year,
         "criteria": [f"{level}:{number}" for level, number in criteria],
+        "titles": titles,
         "rows": rows,
     }
 

@@ -108,6 +108,11 @@ class MatrixRowOut(Schema):
 
 class MatrixOut(ModelOut):
     criteria = fields.List(fields.String(validate=CRITERION_KEY))
+    titles = fields.Dict(
+        keys=out_key(CRITERION_KEY),
+        values=fields.String(),
+        metadata={"description": "每个评选条件的条文(党委方案;无则取支部方案)"},
+    )
     rows = fields.List(fields.Nested(MatrixRowOut))
 
 
