@@ -8,6 +8,7 @@ it, and their rows name what moved them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -174,6 +175,7 @@ def diff(
         "positions": {code: [first[code], second[code]] for code in logs},
         "events": len(window),
         "events_by_type": causes.counts_by_name(window),
+        "events_by_branch": dict(sorted(Counter(e.tenant for e in window).items())),
         "boards": boards,
         "scores": scores,
         "corrections": corrections,

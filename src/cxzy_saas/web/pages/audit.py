@@ -9,10 +9,11 @@ the committee's logs twice; both take well under a second for a committee of a f
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 
 from cxzy_saas.audit.causes import CORRECTIONS
 from cxzy_saas.audit.diff import diff
@@ -271,8 +272,90 @@ def audit_trail() -> tuple[str, int]:
         for key in ("group_id", "from", "to"):
             if isinstance(fields.get(key), str) and fields[key] in groups:
                 fields[key] = groups[fields[key]]
-    context.update(subject=shown, entries=entries, subjects=matching(subjects, text))
+    chosen, errors = trail_filters()
+    shown_entries = filtered(entries, chosen)
+    size = per_page_of(TRAIL_SIZES)
+    page, pages, start = paged(len(shown_entries), size)
+    # A correction and what it corrects may be on other pages, or filtered out: each ref
+    # links to the page that shows it (under these filters if it passes them, else none).
+    base = {"branch": branch, "subject": text, "per_page": size}
+    where: dict[str, str] = {}
+    for found, filters in ((entries, {}), (shown_entries, chosen)):
+        args = {**base, **{k: str(v) for k, v in filters.items()}}
+        for i, entry in enumerate(found):
+            where[entry["ref"]] = (
+                url_for("pages.audit_trail", **args, page=i // size + 1)
+                + "#"
+                + anchor(entry["ref"])
+            )
+    for entry in shown_entries[start : start + size]:
+        where[entry["ref"]] = "#" + anchor(entry["ref"])
+    context.update(
+        subject=shown,
+        entries=shown_entries[start : start + size],
+        where=where,
+        per_page=size,
+        sizes=TRAIL_SIZES,
+        total=len(entries),
+        matched=len(shown_entries),
+        kinds_found=sorted(Counter(e["event"] for e in entries).items()),
+        chosen=chosen,
+        errors=errors,
+        page=page,
+        pages=pages,
+        subjects=matching(subjects, text),
+    )
     return render_template("audit/trail.html", **context), 200
+
+
+TRAIL_SIZES = (50, 200, 1000)  # events of a trail per page (the first the default)
+DIFF_PAGE = 50  # changed rows of a diff's table per page
+
+
+def paged(count: int, size: int, name: str = "page") -> tuple[int, int, int]:
+    """The page asked for (``?page=``; one that does not exist shows the last), the number
+    of pages, and the index of the page's first row."""
+    pages = max(1, -(-count // size))
+    text = request.args.get(name, "1")
+    page = min(int(text), pages) if text.isdigit() and int(text) > 0 else 1
+    return page, pages, (page - 1) * size
+
+
+def per_page_of(sizes: tuple[int, ...]) -> int:
+    text = request.args.get("per_page", "")
+    return int(text) if text.isdigit() and int(text) in sizes else sizes[0]
+
+
+def trail_filters() -> tuple[dict[str, Any], dict[str, str]]:
+    """The trail's filters: an event kind (``kind``: its stored name) and the days it was
+    recorded (``from``, ``to``, UTC+8); a malformed day is noted and ignored."""
+    chosen: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    kind = request.args.get("kind", "").strip()
+    if kind:
+        chosen["kind"] = kind
+    for key in ("from", "to"):
+        text = request.args.get(key, "").strip()
+        if not text:
+            continue
+        try:
+            chosen[key] = parse_day(text)
+        except InvalidInput as error:
+            errors[key] = i18n.message(error)
+    return chosen, errors
+
+
+def filtered(entries: list[dict[str, Any]], chosen: dict[str, Any]) -> list[dict[str, Any]]:
+    def day(entry: dict[str, Any]) -> Any:
+        return datetime.fromisoformat(entry["recorded_at"]).astimezone(LOCAL).date()
+
+    return [
+        e
+        for e in entries
+        if ("kind" not in chosen or e["event"] == chosen["kind"])
+        and ("from" not in chosen or day(e) >= chosen["from"])
+        and ("to" not in chosen or day(e) <= chosen["to"])
+    ]
 
 
 @bp.get("/committee/audit/diff")
@@ -318,5 +401,55 @@ def audit_diff() -> tuple[str, int]:
         errors["from"] = i18n.message(error)
         return render_template("audit/diff.html", **context), 422
     names = {code: name for code, name in branches_of(committee).items()}
-    context.update(result=found, branch_names=names, corrections=CORRECTIONS)
+    sections = {level: found["boards"].get(level, []) for level in levels}
+    sections["scores"] = found["scores"]
+    sections["corrections"] = found["corrections"]
+    for c in found["corrections"]:  # the branch whose log holds it
+        c.setdefault("branch", c["ref"].split("@")[0])
+    show = args.get("show", "")
+    if show not in sections:
+        show = next((k for k, rows in sections.items() if rows), levels[0])
+    in_branch = args.get("branch", "")
+    rows = [r for r in sections[show] if not in_branch or r.get("branch") == in_branch]
+    page, pages, start = paged(len(rows), DIFF_PAGE)
+    context.update(
+        result=found,
+        branch_names=names,
+        corrections=CORRECTIONS,
+        summary=diff_summary(found, sections, names),
+        sections={k: len(v) for k, v in sections.items()},
+        show=show,
+        in_branch=in_branch if in_branch in names else "",
+        rows=rows[start : start + DIFF_PAGE],
+        matched=len(rows),
+        page=page,
+        pages=pages,
+    )
     return render_template("audit/diff.html", **context), 200
+
+
+def diff_summary(
+    found: dict[str, Any], sections: dict[str, list[dict[str, Any]]], names: dict[str, str]
+) -> dict[str, Any]:
+    """What a diff comes to before its details: per branch, the rows changed in each section
+    and the events recorded; per section, the rows added, changed and removed."""
+    per_branch: dict[str, dict[str, int]] = {}
+    for section, rows in sections.items():
+        for r in rows:
+            counts = per_branch.setdefault(r.get("branch", ""), {})
+            counts[section] = counts.get(section, 0) + 1
+    for code, events in found.get("events_by_branch", {}).items():
+        if code in names:
+            per_branch.setdefault(code, {})["events"] = events
+    kinds = {
+        section: dict(Counter(r["change"] for r in rows))
+        for section, rows in sections.items()
+        if section != "corrections"  # a correction's "change" is what it changed
+    }
+    return {
+        "branches": sorted(
+            ((code, counts) for code, counts in per_branch.items() if code in names),
+            key=lambda item: (-sum(v for k, v in item[1].items() if k != "events"), item[0]),
+        ),
+        "kinds": kinds,
+    }
