@@ -278,10 +278,10 @@ def audit_trail() -> tuple[str, int]:
     page, pages, start = paged(len(shown_entries), size)
     # A correction and what it corrects may be on other pages, or filtered out: each ref
     # links to the page that shows it (under these filters if it passes them, else none).
-    base = {"branch": branch, "subject": text, "per_page": size}
+    base: dict[str, Any] = {"branch": branch, "subject": text, "per_page": size}
     where: dict[str, str] = {}
     for found, filters in ((entries, {}), (shown_entries, chosen)):
-        args = {**base, **{k: str(v) for k, v in filters.items()}}
+        args: dict[str, Any] = {**base, **{k: str(v) for k, v in filters.items()}}
         for i, entry in enumerate(found):
             where[entry["ref"]] = (
                 url_for("pages.audit_trail", **args, page=i // size + 1)
