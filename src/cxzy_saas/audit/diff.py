@@ -1,6 +1,6 @@
 """The difference between two moments: leaderboard rows and month scores, with their causes.
 
-Both moments are replayed from the logs (``replay.replayed``); the causes of a changed row are
+Both moments are replayed from the logs (``replay.replayed_in_turn``: one replay, read at each); the causes of a changed row are
 the events recorded between the two moments that touch its subject (``causes.touches``). A
 row whose rank moved while nothing about it changed has no cause of its own: others moved past
 it, and their rows name what moved them.
@@ -16,7 +16,7 @@ from typing import Any
 
 from cxzy_saas.audit import causes
 from cxzy_saas.audit.logs import Log, between, positions_at, upto
-from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed
+from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed_in_turn
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
@@ -143,11 +143,10 @@ def diff(
         raise InvalidInput("level.unknown", field="level")
     check_campaign(logs, committee, year)
     first, second = positions_at(logs, start), positions_at(logs, end)
-    shots = []
-    for positions in (first, second):
-        with replayed(port, logs, positions) as db:
-            shots.append(snapshot(db, committee, year))
-    before, after = shots
+    # One replay, read at the first moment and carried on to the second.
+    before, after = (
+        snapshot(db, committee, year) for db in replayed_in_turn(port, logs, [first, second])
+    )
     # Every event up to the later moment is learnt, so that a correction between the two
     # moments finds the assessment it corrects, however long before it was recorded.
     index = causes.Index(committee).learn(upto(logs, second))
