@@ -1,9 +1,9 @@
 """The difference between two moments: leaderboard rows and month scores, with their causes.
 
-Both moments are replayed from the logs (``replay.replayed_in_turn``: one replay, read at each); the causes of a changed row are
-the events recorded between the two moments that touch its subject (``causes.touches``). A
-row whose rank moved while nothing about it changed has no cause of its own: others moved past
-it, and their rows name what moved them.
+Both moments are replayed from the logs (``replay.replayed_in_turn``: one replay, read at
+each); the causes of a changed row are the events recorded between the two moments that touch
+its subject (``causes.touches``). A row whose rank moved while nothing about it changed has no
+cause of its own: others moved past it, and their rows name what moved them.
 """
 
 from __future__ import annotations
