@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date
 from typing import Any
 
@@ -224,7 +225,31 @@ def trends(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     for branch, period, score in quarterly:
         if branch in series:
             series[branch]["quarterly_score"][int(period[-1]) - 1] = round(score, 2)
-    return {"campaign": year, "branches": [series[t] for t in sorted(series)]}
+    return {
+        "campaign": year,
+        "branches": [series[t] for t in sorted(series)],
+        "committee": spread([s["monthly_score"] for s in series.values()]),
+    }
+
+
+def spread(lines: list[list[float | None]]) -> dict[str, list[float | None]]:
+    """Month by month over the branches that have a figure: their mean and their lower and
+    upper quartiles (the band a branch's line is read against); None where none has one."""
+    found: dict[str, list[float | None]] = {"average": [], "q1": [], "q3": []}
+    for month in zip(*lines, strict=True) if lines else []:
+        figures = sorted(v for v in month if v is not None)
+        if not figures:
+            for key in found:
+                found[key].append(None)
+            continue
+        found["average"].append(round(statistics.fmean(figures), 2))
+        if len(figures) > 1:
+            q1, _, q3 = statistics.quantiles(figures, n=4, method="inclusive")
+        else:
+            q1 = q3 = figures[0]
+        found["q1"].append(round(q1, 2))
+        found["q3"].append(round(q3, 2))
+    return found
 
 
 def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dict[str, Any]]:

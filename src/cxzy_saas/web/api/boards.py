@@ -124,8 +124,17 @@ class TrendRowOut(Schema):
     records = fields.List(fields.Integer(), metadata={"description": "12 months' counts"})
 
 
+class SpreadOut(Schema):
+    average = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月平均"})
+    q1 = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月下四分位"})
+    q3 = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月上四分位"})
+
+
 class TrendsOut(ModelOut):
     branches = fields.List(fields.Nested(TrendRowOut))
+    committee = fields.Nested(
+        SpreadOut, metadata={"description": "各支部党员月度平均得分的党委平均与四分位带"}
+    )
 
 
 OVERDUE_KINDS = ("monthly-assessment", "quarterly-inspection", "plan-not-submitted")
@@ -278,7 +287,10 @@ def matrix(call: Call, year: int) -> dict[str, Any]:
 def trends(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
         result = queries.trends(db, call.committee_code, year)
-        result["branches"] = own_rows(call, result["branches"], "code", opened(call, year))
+        shared = opened(call, year)
+        result["branches"] = own_rows(call, result["branches"], "code", shared)
+        if call.viewer_branch is not None and not shared:  # the others' figures, even pooled
+            result["committee"] = queries.spread([b["monthly_score"] for b in result["branches"]])
     return {**result, "as_of": call.args["as_of"]}
 
 

@@ -193,7 +193,27 @@ def matrix() -> str:
     columns = [criterion_label(c) for c in found["criteria"]]
     rows = [(r["name"], [r["cells"][c] for c in found["criteria"]]) for r in found["rows"]]
     chart = charts.heat_map(rows, columns, i18n.tr("支部 × 评选条件", "branch × criterion"))
-    return view("committee/matrix.html", filters, found=found, columns=columns, chart=chart)
+    data = {
+        "columns": columns,
+        "titles": [found["titles"].get(c, "") for c in found["criteria"]],
+        "rows": [r["name"] for r in found["rows"]],
+        "cells": [
+            [j, i, value]
+            for i, (_, values) in enumerate(rows)
+            for j, value in enumerate(values)
+            if value is not None
+        ],
+        "label": i18n.tr("得分率", "share of points"),
+        "locale": "ZH" if i18n.lang() == "zh" else "EN",
+    }
+    return view(
+        "committee/matrix.html",
+        filters,
+        found=found,
+        columns=columns,
+        chart=chart,
+        chart_data=data,
+    )
 
 
 @bp.get("/committee/trends")
@@ -219,6 +239,31 @@ def trends() -> str:
         i18n.tr("日常记载条数", "daily records"),
         top=top,
     )
+    # What the interactive chart draws (static/trends.js): every branch's line, the ones
+    # shown first (the picker changes them), the committee's average and quartile band.
+    data = {
+        "months": months,
+        "branches": [
+            {
+                "code": b["code"],
+                "name": b["name"],
+                "score": b["monthly_score"],
+                "records": b["records"],
+            }
+            for b in branches
+        ],
+        "shown": first_shown(branches),
+        "committee": found["committee"],
+        "labels": {
+            "score": i18n.tr("党员月度平均得分", "Members' mean monthly score"),
+            "records": i18n.tr("日常记载条数", "Daily records"),
+            "average": i18n.tr("党委平均", "Committee average"),
+            "band": i18n.tr("四分位带(25%–75%)", "Quartile band (25–75%)"),
+            "q1": i18n.tr("下四分位", "Lower quartile"),
+            "q3": i18n.tr("上四分位", "Upper quartile"),
+        },
+        "locale": "ZH" if i18n.lang() == "zh" else "EN",
+    }
     return view(
         "committee/trends.html",
         filters,
@@ -227,7 +272,26 @@ def trends() -> str:
         score_chart=score_chart,
         record_chart=record_chart,
         legend=charts.legend([b["name"] for b in branches]),
+        chart_data=data,
     )
+
+
+SHOWN_FIRST = 5  # lines a trend chart starts with; the picker adds or removes
+
+
+def first_shown(branches: list[dict[str, Any]]) -> list[str]:
+    """The branches a trend chart starts with: the best and the worst by their latest month
+    with a figure (the committee looks at both ends first)."""
+
+    def latest(b: dict[str, Any]) -> float:
+        figures = [v for v in b["monthly_score"] if v is not None]
+        return figures[-1] if figures else -1.0
+
+    scored = sorted((b for b in branches if latest(b) >= 0), key=latest, reverse=True)
+    if len(scored) <= SHOWN_FIRST:
+        return [b["code"] for b in scored]
+    ends = scored[: SHOWN_FIRST - 2] + scored[-2:]
+    return [b["code"] for b in ends]
 
 
 @bp.get("/committee/overdue")
