@@ -1,6 +1,10 @@
 """ECharts in a real browser (decision 0022): served by the product from node_modules, the
 trends with a working branch picker, average and quartile band, the heat map with criterion
-titles; the server's SVG stays for print and without script. Also board search and paging."""
+titles; the server's SVG stays for print and without script. Also board search and paging.
+
+The browser, the served demo and ``open_page`` are test_browser.py's fixtures, imported."""
+
+# ruff: noqa: F811
 
 from __future__ import annotations
 

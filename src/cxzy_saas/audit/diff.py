@@ -153,16 +153,19 @@ def diff(
     window = between(logs, first, second)
     touched = causes.subjects_of(window, index)
     boards: dict[str, list[dict[str, Any]]] = {}
+    found = causes.Causes(touched, index)
     for level in levels:
         rows = board_changes(level, before.boards[level], after.boards[level])
         for row in rows:
-            subject = (row["level"], row["branch"], row["subject"])
-            row["causes"] = causes.causes_of(subject, touched, index)
+            row["causes"] = found.of((row["level"], row["branch"], row["subject"]))
         boards[level] = rows
     scores = score_changes(before.scores, after.scores, levels)
+    by_aggregate: dict[str, list[Any]] = {}
+    for e in window:
+        by_aggregate.setdefault(e.aggregate, []).append(e)
     for row in scores:
         aggregate = row.pop("aggregate")
-        row["causes"] = [causes.describe(e, index) for e in window if e.aggregate == aggregate]
+        row["causes"] = [causes.describe(e, index) for e in by_aggregate.get(aggregate, [])]
     corrections = [causes.describe(e, index) for e in window if e.type in causes.CORRECTIONS]
     return {
         "campaign": year,

@@ -9,8 +9,9 @@ the committee's logs twice; both take well under a second for a committee of a f
 from __future__ import annotations
 
 import json
-from collections import Counter
-from datetime import datetime, timedelta
+import threading
+from collections import Counter, OrderedDict
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
@@ -23,6 +24,7 @@ from cxzy_saas.audit.trail import PRIVATE, resolve, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
+from cxzy_saas.logs.port import REGISTRY, Logs
 from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.queries import parse_day
 from cxzy_saas.web import read_port_of, tenancy_of
@@ -395,8 +397,7 @@ def audit_diff() -> tuple[str, int]:
     levels = (form["level"],) if form["level"] else LEVELS
     port = read_port_of(current_app)
     try:
-        logs = committee_logs(port, committee)
-        found = diff(port, logs, committee, filters.year, days["from"], days["to"], levels)
+        found = cached_diff(port, committee, filters.year, days["from"], days["to"], levels)
     except DomainError as error:
         errors["from"] = i18n.message(error)
         return render_template("audit/diff.html", **context), 422
@@ -426,6 +427,32 @@ def audit_diff() -> tuple[str, int]:
         pages=pages,
     )
     return render_template("audit/diff.html", **context), 200
+
+
+DIFFS_KEPT = 8  # diffs kept in memory, the last asked for: paging through one replays nothing
+_diffs: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_diffs_lock = threading.Lock()
+
+
+def cached_diff(
+    port: Logs, committee: str, year: int, start: date, end: date, levels: tuple[str, ...]
+) -> dict[str, Any]:
+    """``audit.diff.diff``, kept while no log it reads has grown: a diff is a function of the
+    logs up to their heads, so a page of its details, another section or a branch's rows
+    come from memory (the heads are one ``stat`` or one query)."""
+    codes = [committee, *(t.code for t in port.tenants() if t.parent == committee)]
+    heads = port.heads([REGISTRY, *codes])
+    key = (committee, year, start, end, levels, tuple(sorted(heads.items())))
+    with _diffs_lock:
+        if key in _diffs:
+            _diffs.move_to_end(key)
+            return _diffs[key]
+    found = diff(port, committee_logs(port, committee), committee, year, start, end, levels)
+    with _diffs_lock:
+        _diffs[key] = found
+        while len(_diffs) > DIFFS_KEPT:
+            _diffs.popitem(last=False)
+    return found
 
 
 def diff_summary(
