@@ -220,3 +220,20 @@ def test_the_matrix_has_the_branch_criteria_and_every_criterions_title(app, view
     html = client.get("/committee/matrix?campaign=2026").get_data(as_text=True)
     assert 'id="criteria-legend"' in html and found["titles"][found["criteria"][0]] in html
     assert "支1" in html
+
+
+def test_the_big_screen_and_its_figures(app, viewer):
+    client = as_user(app.test_client(), "viewer")
+    page = client.get("/committee/screen?campaign=2026")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="top-list"' in html and 'id="bottom-list"' in html and "本月考核进度" in html
+    data = client.get("/committee/screen.json?campaign=2026").json
+    branches = everything(app, viewer, "branch")
+    rated = [r for r in branches if r["status"] == "rated"]
+    assert data["key"]["branches"] == len(branches) and data["key"]["ranked"] == len(rated)
+    assert [r["code"] for r in data["top"]] == [r["code"] for r in rated[:5]]
+    assert data["progress"]["assessed"] <= data["progress"]["due"]
+    assert 0 <= (data["ballots"]["turnout"] or 0) <= 100
+    member = as_user(app.test_client(), "b01-member")
+    assert member.get("/committee/screen.json").status_code in (403, 404)

@@ -135,3 +135,23 @@ def test_board_search_and_paging_in_the_browser(open_page):
     ]
     assert ranks == sorted(ranks, reverse=True)
     shoot(admin, "board-bottom.png")
+
+
+def test_the_big_screen_fills_1920_by_1080_and_refreshes_in_place(open_page):
+    screen = open_page("admin", viewport={"width": 1920, "height": 1080})
+    screen.goto("/committee/screen")
+    assert screen.locator("#top-list li").count() >= 1
+    assert screen.locator(".keys strong").count() == 7
+    shoot(screen, "big-screen.png", full_page=False)
+    size = screen.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    assert size[0] <= 1920 and size[1] <= 1080, size  # one screen, no scrolling
+    screen.evaluate("window.stayed = true")
+    before = screen.locator("#top-list").inner_text()
+    screen.evaluate("window.cxzyScreen.refresh()")
+    screen.wait_for_function("document.body.dataset.updated")
+    assert screen.evaluate("window.stayed") is True  # updated in place, not reloaded
+    assert screen.locator("#top-list").inner_text() == before
+    assert "更新于" in screen.inner_text("#refresh-note")
+    shoot(screen, "big-screen.png", full_page=False)

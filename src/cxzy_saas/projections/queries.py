@@ -470,3 +470,42 @@ def ballots(db: ReadModelDB, committee: str, year: int) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def assessment_progress(db: ReadModelDB, committee: str, period: str) -> list[dict[str, Any]]:
+    """Per branch, a month's assessments (``period``: "2026-11"): its groups and members on
+    the books that month, and how many of them are assessed for it."""
+    month_end = f"{period}-31"
+    with db.read() as tx:
+        names = dict(
+            tx.query(
+                "SELECT tenant, name FROM rm_tenants WHERE parent = ? AND kind = 'branch'",
+                (committee,),
+            )
+        )
+        due = dict(
+            tx.query(
+                "SELECT tenant, COUNT(*) FROM rm_subjects "
+                "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) "
+                "AND level IN ('member', 'group') AND since <= ? "
+                "AND (until IS NULL OR until >= ?) GROUP BY tenant",
+                (committee, month_end, f"{period}-01"),
+            )
+        )
+        done = dict(
+            tx.query(
+                "SELECT tenant, COUNT(*) FROM rm_assessments "
+                "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) "
+                "AND level IN ('member', 'group') AND period = ? GROUP BY tenant",
+                (committee, period),
+            )
+        )
+    return [
+        {
+            "branch": code,
+            "name": names[code],
+            "due": int(due.get(code, 0)),
+            "assessed": min(int(done.get(code, 0)), int(due.get(code, 0))),
+        }
+        for code in sorted(names)
+    ]

@@ -110,6 +110,7 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     plan,
     readmodels,
     records,
+    screen,
     vendor,
 )
 
