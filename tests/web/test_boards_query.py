@@ -237,3 +237,19 @@ def test_the_big_screen_and_its_figures(app, viewer):
     assert 0 <= (data["ballots"]["turnout"] or 0) <= 100
     member = as_user(app.test_client(), "b01-member")
     assert member.get("/committee/screen.json").status_code in (403, 404)
+
+
+def test_trends_carry_the_committees_average_and_quartiles_but_not_to_a_branch(app, viewer):
+    found = app.test_client().get("/api/v1/campaigns/2026/trends", headers=viewer).json
+    spread = found["committee"]
+    assert len(spread["average"]) == 12
+    for month, average in enumerate(spread["average"]):
+        figures = [b["monthly_score"][month] for b in found["branches"]]
+        figures = [f for f in figures if f is not None]
+        if figures:
+            assert average == round(sum(figures) / len(figures), 2)
+            assert spread["q1"][month] <= average <= spread["q3"][month] or len(figures) < 3
+    branch = bearer(app.test_client(), "b02-secretary")
+    own = app.test_client().get("/api/v1/campaigns/2026/trends", headers=branch).json
+    assert [b["code"] for b in own["branches"]] == ["b02"]
+    assert own["committee"]["average"] == own["branches"][0]["monthly_score"]  # its own only

@@ -24,8 +24,8 @@
           data.label + ":" + p.value[2].toFixed(1);
       }
     },
-    grid: { left: 150, right: 16, top: 16, bottom: 90 },
-    xAxis: { type: "category", data: data.columns, splitArea: { show: true } },
+    grid: { left: 150, right: 16, top: 36, bottom: 70 },
+    xAxis: { type: "category", position: "top", data: data.columns, splitArea: { show: true } },
     yAxis: { type: "category", data: data.rows, inverse: true,
              axisLabel: { width: 140, overflow: "truncate" } },
     visualMap: { min: floor, max: 100, calculable: true, orient: "horizontal", left: "center",
