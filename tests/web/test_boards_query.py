@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -12,6 +13,14 @@ from tests.web.api_demo import app_for, bearer, build
 from tests.web.conftest import as_user
 
 LEVELS = ("branch", "group", "member")
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
 FIGURES = ("composite", "work", "rating", "target")
 
 
@@ -206,6 +215,10 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     assert [line[2] for line in lines[1:]] == [r["id"] for r in shown]  # every page, in order
     pdf = client.get("/committee/boards/member.pdf?campaign=2026&branch=b02&sort=name")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = pdf_text(pdf.data)
+    assert "党员排行榜" in text and "排序:名称" in text
+    assert shown[0]["name"] in text and shown[-1]["name"] in text
+    assert shown[0]["branch_name"] in text  # the branch filter by name, and each row's
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
 
 

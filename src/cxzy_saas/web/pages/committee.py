@@ -141,6 +141,52 @@ def export_row(level: str, r: dict[str, Any]) -> list[Any]:
     return row + figures + [i18n.tr(*i18n.BANDS[r["band"]])]
 
 
+COLUMNS = {
+    "rank": ("名次", "rank"),
+    "name": ("名称", "name"),
+    "code": ("编号", "number"),
+    "branch": ("党支部", "branch"),
+    "group": ("党小组", "group"),
+    "composite": ("综合", "composite"),
+    "work": ("工作", "work"),
+    "rating": ("测评", "rating"),
+    "target": ("目标", "target"),
+    "band": ("档次", "band"),
+}
+
+
+def described(chosen: dict[str, Any], branch_names: dict[str, str], filters: Filters) -> str:
+    """The search, filters and sort of an export, in words (names, not codes)."""
+    parts = []
+    if "q" in chosen:
+        parts.append(i18n.tr(f"查找“{chosen['q']}”", f'search "{chosen["q"]}"'))
+    if "branch" in chosen:
+        parts.append(
+            i18n.tr("党支部:", "branch: ") + branch_names.get(chosen["branch"], chosen["branch"])
+        )
+    if "group" in chosen:
+        parts.append(i18n.tr("党小组:", "group: ") + chosen["group"])
+    if "band" in chosen:
+        parts.append(i18n.tr("档次:", "band: ") + i18n.label(i18n.BANDS, chosen["band"]))
+    if chosen.get("status") == "unrated":
+        parts.append(i18n.tr("未参评", "unrated"))
+    elif chosen.get("status") == "rated":
+        parts.append(i18n.tr("已参评", "rated"))
+    if chosen.get("sort") == "-rank":
+        parts.append(i18n.tr("后进在前", "last first"))
+    elif "sort" in chosen:
+        key = chosen["sort"].removeprefix("-")
+        parts.append(
+            i18n.tr("排序:", "sorted by ")
+            + i18n.label(COLUMNS, key)
+            + (i18n.tr("(反向)", " (reversed)") if chosen["sort"].startswith("-") else "")
+        )
+    if filters.as_of:
+        parts.append(i18n.tr("截至 ", "as of ") + filters.as_of.isoformat())
+    none = i18n.tr("全部", "all rows")
+    return i18n.tr("范围:", "Showing: ") + (i18n.tr(";", "; ").join(parts) or none)
+
+
 @bp.get("/committee/boards/<level>.<fmt>")
 @signed_in
 def board_export(level: str, fmt: str) -> Response:
@@ -161,10 +207,9 @@ def board_export(level: str, fmt: str) -> Response:
         return download(name, "xlsx", header, table)
     title = i18n.tr(*i18n.LEVELS[level]) + i18n.tr("排行榜", " leaderboard")
     doc = Document(name, f"{filters.year} {title}")
-    shown = [f"{k}={v}" for k, v in chosen.items() if k not in ("page", "per_page")]
-    if filters.as_of:
-        shown.append(f"as_of={filters.as_of.isoformat()}")
-    doc.p(i18n.tr("筛选:", "Filters: ") + ("; ".join(shown) or i18n.tr("无", "none")))
+    with read_model(committee, None) as db, db.read() as tx:
+        branch_names = dict(boards.board_branches(tx, committee))
+    doc.p(described(chosen, branch_names, filters))
     doc.table(header, [[str(c) for c in r] for r in table])
     try:
         body = render_pdf(doc)
