@@ -3,6 +3,7 @@ dates, and the archive list with sealing, download and verification."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -63,7 +64,7 @@ def rows(html: str) -> list[str]:
 
 def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_corrections(client):
     as_user(client, "auditor")
-    page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}")
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}&per_page=1000")
     assert page.status_code == 200
     text = page.text
     assert "杜辰梁" in text and "记录人" in text
@@ -132,7 +133,13 @@ def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client):
     assert changed, "the corrected member's row changed"
     assert "分数更正" in changed[0] and "b01-secretary" in changed[0]
     assert "→" in changed[0]
-    assert "误录,更正" in text  # the corrections in the window
+    # a summary first: the corrections are counted there and listed on their own tab
+    assert 'id="diff-summary"' in text and text.index("diff-summary") < text.index("diff-member")
+    listed = client.get(
+        f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2027-01-31&level=member"
+        "&show=corrections"
+    )
+    assert "误录,更正" in listed.text  # the corrections in the window
     nothing = client.get(
         f"/committee/audit/diff?campaign={YEAR}&from=2027-01-31&to=2027-02-28&level=member"
     )
@@ -253,3 +260,28 @@ def test_the_committee_menu_links_the_audit_pages(client):
     home = client.get("/committee").text
     for path in ("/committee/audit/trail", "/committee/audit/diff", "/committee/archives"):
         assert f'href="{path}"' in home
+
+
+def test_a_trail_pages_and_filters_by_kind_and_day_and_links_across_pages(client):
+    as_user(client, "auditor")
+    base = f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}"
+    whole = client.get(base + "&per_page=1000").text
+    total = len(re.findall(r'<tr id="ev-b01-', whole))
+    first = client.get(base).text
+    assert len(re.findall(r'<tr id="ev-', first)) == min(total, 50)
+    if total > 50:
+        assert 'rel="next"' in first and "第 1 / " in first
+    only = client.get(base + "&kind=Assessment.ScoreCorrected").text
+    shown = re.findall(r'<tr id="ev-b01-\d+"[^>]*>(?:(?!</tr>).)*</tr>', only, re.S)
+    assert shown and all("分数更正" in row for row in shown)
+    assert "筛选出" in only
+    # what it corrects is filtered out: its link opens the page of the whole trail showing it
+    target = html.unescape(re.search(r'更正了 <a href="([^"]+)"', only).group(1))
+    assert target.startswith("/committee/audit/trail?") and "#ev-b01-" in target
+    assert "kind=" not in target
+    assert client.get(target.split("#")[0]).text.count(target.split("#")[1]) >= 1
+    late = client.get(base + "&from=2027-01-01&to=2027-12-31&per_page=1000").text
+    days = re.findall(r"<td>(20\d\d)-\d\d-\d\d \d\d:\d\d</td>", late)
+    assert days and set(days) == {"2027"}
+    bad = client.get(base + "&from=2027-02-30")
+    assert bad.status_code == 200 and "aria-invalid" in bad.text

@@ -8,7 +8,8 @@ completed, a ballot closed) takes the subject of the aggregate's first event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,43 @@ def causes_of(
     subject: Subject, touched: Iterable[tuple[LogEvent, set[Subject]]], index: Index
 ) -> list[dict[str, Any]]:
     return [describe(e, index) for e, t in touched if caused(subject, t)]
+
+
+class Causes:
+    """:func:`causes_of` for many subjects over one window, each event looked at once: the
+    events indexed by what they touch (the same rule as :func:`caused`), each described once."""
+
+    def __init__(self, touched: Sequence[tuple[LogEvent, set[Subject]]], index: Index) -> None:
+        self.touched, self.index = touched, index
+        self.everyone: list[int] = []
+        self.branch_wide: dict[str, list[int]] = defaultdict(list)  # everyone in a branch
+        self.in_branch: dict[str, list[int]] = defaultdict(list)  # anything in a branch
+        self.exact: dict[Subject, list[int]] = defaultdict(list)
+        for n, (_, subjects) in enumerate(touched):
+            for level, branch, ident in subjects:
+                if level == EVERYONE and branch == EVERYONE:
+                    self.everyone.append(n)
+                elif level == EVERYONE:
+                    self.branch_wide[branch].append(n)
+                self.exact[(level, branch, ident)].append(n)
+                self.in_branch[branch].append(n)
+        self.described: dict[int, dict[str, Any]] = {}
+
+    def of(self, subject: Subject) -> list[dict[str, Any]]:
+        level, branch, _ = subject
+        found = (
+            set(self.everyone)
+            | set(self.branch_wide.get(branch, ()))
+            | set(self.exact.get(subject, ()))
+        )
+        if level == "branch":
+            found |= set(self.in_branch.get(branch, ()))
+        return [self._describe(n) for n in sorted(found)]
+
+    def _describe(self, n: int) -> dict[str, Any]:
+        if n not in self.described:
+            self.described[n] = describe(self.touched[n][0], self.index)
+        return dict(self.described[n])
 
 
 def counts_by_name(events: Iterable[LogEvent]) -> dict[str, int]:

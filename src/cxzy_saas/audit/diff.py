@@ -1,13 +1,14 @@
 """The difference between two moments: leaderboard rows and month scores, with their causes.
 
-Both moments are replayed from the logs (``replay.replayed``); the causes of a changed row are
-the events recorded between the two moments that touch its subject (``causes.touches``). A
-row whose rank moved while nothing about it changed has no cause of its own: others moved past
-it, and their rows name what moved them.
+Both moments are replayed from the logs (``replay.replayed_in_turn``: one replay, read at
+each); the causes of a changed row are the events recorded between the two moments that touch
+its subject (``causes.touches``). A row whose rank moved while nothing about it changed has no
+cause of its own: others moved past it, and their rows name what moved them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,7 @@ from typing import Any
 
 from cxzy_saas.audit import causes
 from cxzy_saas.audit.logs import Log, between, positions_at, upto
-from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed
+from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed_in_turn
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
@@ -142,27 +143,29 @@ def diff(
         raise InvalidInput("level.unknown", field="level")
     check_campaign(logs, committee, year)
     first, second = positions_at(logs, start), positions_at(logs, end)
-    shots = []
-    for positions in (first, second):
-        with replayed(port, logs, positions) as db:
-            shots.append(snapshot(db, committee, year))
-    before, after = shots
+    # One replay, read at the first moment and carried on to the second.
+    before, after = (
+        snapshot(db, committee, year) for db in replayed_in_turn(port, logs, [first, second])
+    )
     # Every event up to the later moment is learnt, so that a correction between the two
     # moments finds the assessment it corrects, however long before it was recorded.
     index = causes.Index(committee).learn(upto(logs, second))
     window = between(logs, first, second)
     touched = causes.subjects_of(window, index)
     boards: dict[str, list[dict[str, Any]]] = {}
+    found = causes.Causes(touched, index)
     for level in levels:
         rows = board_changes(level, before.boards[level], after.boards[level])
         for row in rows:
-            subject = (row["level"], row["branch"], row["subject"])
-            row["causes"] = causes.causes_of(subject, touched, index)
+            row["causes"] = found.of((row["level"], row["branch"], row["subject"]))
         boards[level] = rows
     scores = score_changes(before.scores, after.scores, levels)
+    by_aggregate: dict[str, list[Any]] = {}
+    for e in window:
+        by_aggregate.setdefault(e.aggregate, []).append(e)
     for row in scores:
         aggregate = row.pop("aggregate")
-        row["causes"] = [causes.describe(e, index) for e in window if e.aggregate == aggregate]
+        row["causes"] = [causes.describe(e, index) for e in by_aggregate.get(aggregate, [])]
     corrections = [causes.describe(e, index) for e in window if e.type in causes.CORRECTIONS]
     return {
         "campaign": year,
@@ -174,6 +177,7 @@ def diff(
         "positions": {code: [first[code], second[code]] for code in logs},
         "events": len(window),
         "events_by_type": causes.counts_by_name(window),
+        "events_by_branch": dict(sorted(Counter(e.tenant for e in window).items())),
         "boards": boards,
         "scores": scores,
         "corrections": corrections,

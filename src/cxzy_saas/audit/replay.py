@@ -76,6 +76,22 @@ def replayed(
         db.close()
 
 
+def replayed_in_turn(
+    port: Logs, logs: Mapping[str, Log], moments: list[Mapping[str, int]]
+) -> Iterator[SQLiteReadModel]:
+    """One throw-away read model brought to each of ``moments`` in turn (each at or after the
+    one before): the same model as :func:`replayed` gives at each, for the cost of one replay
+    to the last. Yields the model at each moment; read it before asking for the next."""
+    db = SQLiteReadModel(":memory:")
+    try:
+        for positions in moments:
+            stop = {code: positions.get(code, 0) for code in logs}
+            CatchUp(port, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=stop)
+            yield db
+    finally:
+        db.close()
+
+
 def aliases(logs: Mapping[str, Log], positions: Mapping[str, int]) -> dict[str, str]:
     """Aggregate id -> ``<log>#<n>``, n counting the aggregates created in that log so far."""
     names: dict[str, str] = {}

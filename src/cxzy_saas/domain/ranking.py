@@ -52,6 +52,9 @@ class Row:
     band: str | None  # None for 未参评 (never 不合格 for want of data)
     veto: str | None
     status: str  # RATED or UNRATED
+    # The components of its score it has no figure for (decision 0021): "work" (never
+    # assessed), "rating" (no valid ballot), of those its plan weighs.
+    missing: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))  # every field a plain value: no deep copy needed
@@ -143,10 +146,11 @@ def rows(inputs: Inputs, level: str) -> list[Row]:
         all_votes = {g: sum(p.tally.get(g, 0) for p in pools.values()) for g in scoring.GRADES}
         veto = scoring.vetoed(all_votes, veto_share, veto_trust)
         composite = scoring.composite(work, rating, target, plan.composite_weights)
-        computed.append((subject, name, work, rating, target, composite, veto))
+        missing = gaps(plan.composite_weights, {"work": work, "rating": rating})
+        computed.append((subject, name, work, rating, target, composite, veto, missing))
     rated = [c for c in computed if c[5] is not None]
     ranked: list[tuple[int | None, tuple[Any, ...]]] = list(
-        scoring.rank(rated, key=lambda row: float(row[5] or 0))
+        scoring.rank_complete(rated, lambda row: float(row[5] or 0), lambda row: row[7])
     )
     ranked += [(None, c) for c in computed if c[5] is None]
     return [
@@ -162,9 +166,17 @@ def rows(inputs: Inputs, level: str) -> list[Row]:
             scoring.band(c),
             v,
             RATED if c is not None else UNRATED,
+            gap,
         )
-        for rank, (s, n, w, r, t, c, v) in ranked
+        for rank, (s, n, w, r, t, c, v, gap) in ranked
     ]
+
+
+def gaps(weights: Mapping[str, float], figures: Mapping[str, float | None]) -> tuple[str, ...]:
+    """The components with a weight and no figure: what a score is missing (decision 0021)."""
+    return tuple(
+        name for name, value in figures.items() if value is None and weights.get(name, 0) > 0
+    )
 
 
 def branch_row(
@@ -181,9 +193,13 @@ def branch_row(
     in force). Unranked here: a branch is ranked among the committee's branches."""
     work = work_of(quarters)
     member_scores = [r.composite for r in members if r.composite is not None]
-    composite = scoring.branch_score(
-        work, [r.composite for r in groups if r.composite is not None], member_scores, formula
-    )
+    group_scores = [r.composite for r in groups if r.composite is not None]
+    composite = scoring.branch_score(work, group_scores, member_scores, formula)
+    present = {
+        "own": work,
+        "groups": statistics.fmean(group_scores) if group_scores else None,
+        "members": statistics.fmean(member_scores) if member_scores else None,
+    }
     return {
         "tenant": code,
         "subject": code,
@@ -194,6 +210,7 @@ def branch_row(
         "composite": composite,
         "band": scoring.band(composite),
         "status": RATED if composite is not None else UNRATED,
+        "missing": gaps(formula, present),
         "members": len(members),
         "member_average": (scoring.r2(statistics.fmean(member_scores)) if member_scores else None),
     }
@@ -201,9 +218,15 @@ def branch_row(
 
 def rank_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Board rows (dicts with "composite") ranked: the rated ones highest first with ties
-    (1, 1, 3), then the unrated with rank None, each group in the given order."""
+    (1, 1, 3), a subject missing a component after those that have it (decision 0021), then
+    the unrated with rank None, each group in the given order."""
     rated = [r for r in rows if r["composite"] is not None]
-    ranked = [{**row, "rank": rank} for rank, row in scoring.rank(rated, lambda r: r["composite"])]
+    ranked = [
+        {**row, "rank": rank}
+        for rank, row in scoring.rank_complete(
+            rated, lambda r: r["composite"], lambda r: r.get("missing", ())
+        )
+    ]
     return ranked + [{**r, "rank": None} for r in rows if r["composite"] is None]
 
 
@@ -220,6 +243,7 @@ def public_row(level: str, r: Mapping[str, Any]) -> dict[str, Any]:
         "target": r["target"],
         "band": r["band"],
         "status": r["status"],
+        "missing": list(r.get("missing") or ()),
     }
     if level == "branch":
         row["code"] = r["subject"]

@@ -269,6 +269,31 @@ def vetoed(
     return None
 
 
+def rank_complete(
+    rows: Sequence[T], key: Callable[[T], float], missing: Callable[[T], Iterable[str]]
+) -> list[tuple[int, T]]:
+    """Competition ranking (:func:`rank`) in which nothing outranks another by omission
+    (decision 0021): a subject missing a component of its score (``missing``: the components'
+    names) that another subject of the same board has ranks after every subject that has
+    more of them, whatever its figure; a component nobody has yet (no ballot held) is missing
+    for no one. Within the same completeness, highest first, ties sharing a rank (1, 1, 3);
+    the ranks run on across the tiers."""
+    gaps = [set(missing(row)) for row in rows]
+    had = {c for gap in gaps for c in gap if any(c not in other for other in gaps)}
+    tiers = {id(row): len(gap & had) for row, gap in zip(rows, gaps, strict=True)}
+    ordered = sorted(rows, key=lambda row: (tiers[id(row)], -r2(key(row))))
+    ranked: list[tuple[int, T]] = []
+    for position, row in enumerate(ordered, start=1):
+        if ranked and (tiers[id(ranked[-1][1])], r2(key(ranked[-1][1]))) == (
+            tiers[id(row)],
+            r2(key(row)),
+        ):
+            ranked.append((ranked[-1][0], row))
+        else:
+            ranked.append((position, row))
+    return ranked
+
+
 def rank(rows: Sequence[T], key: Callable[[T], float]) -> list[tuple[int, T]]:
     """Competition ranking, highest first: equal scores share a rank and the next rank skips
     (1, 1, 3). Rows of equal score keep their given order. Only scored rows are ranked: the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -201,3 +202,164 @@ def campaigns_of(tx: Tx, tenants: set[str]) -> set[tuple[str, int]]:
         if committee in tenants or parent in tenants:
             found.add((committee, year))
     return found
+
+
+# -- Reading a board: search, filters, sort and paging, in SQL on rm_leaderboard ------------
+
+BANDS = ("excellent", "competent", "basic", "incompetent")
+# The columns a board sorts by ("-" before one: the other way round). A missing figure sorts
+# last either way; ties fall back to the board's own order (rank, branch, subject).
+BOARD_SORTS = (
+    "rank",
+    "name",
+    "code",
+    "branch",
+    "group",
+    "composite",
+    "work",
+    "rating",
+    "target",
+    "band",
+)
+_SORT_SQL = {
+    "rank": "l.rank",
+    "name": "l.name",
+    "code": "l.subject",
+    "branch": "t.name",
+    "group": "g.name",
+    "composite": "l.composite",
+    "work": "l.work",
+    "rating": "l.rating",
+    "target": "l.target",
+    "band": "CASE l.band WHEN 'excellent' THEN 1 WHEN 'competent' THEN 2 "
+    "WHEN 'basic' THEN 3 WHEN 'incompetent' THEN 4 END",
+}
+# Figures read best highest first: "composite" lists the best first, "-composite" the last.
+_HIGH_FIRST = frozenset({"composite", "work", "rating", "target"})
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    """What a reader asks of a board. ``only_branch`` and ``only_subject`` are what the reader
+    may see at all (a branch user's own rows, a member's own row), whatever the filters say."""
+
+    q: str | None = None
+    branch: str | None = None
+    group: str | None = None
+    band: str | None = None
+    status: str | None = None
+    sort: str | None = None
+    page: int = 1
+    per_page: int = 50
+    only_branch: str | None = None
+    only_subject: str | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def sort_sql(sort: str | None) -> str:
+    """The ORDER BY of ``sort`` (one of BOARD_SORTS, "-" for the other way round)."""
+    name = (sort or "rank").removeprefix("-")
+    descending = (sort or "").startswith("-") != (name in _HIGH_FIRST)
+    column = _SORT_SQL.get(name, "l.rank")
+    return (
+        f"({column}) IS NULL, {column} {'DESC' if descending else 'ASC'}, "
+        "l.rank IS NULL, l.rank, l.tenant, l.subject"
+    )
+
+
+def read_board(
+    tx: Tx, committee: str, year: int, level: str, query: BoardQuery
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of a board's rows as :func:`ranking.public_row` shows them, with the names of
+    their branch (``branch_name``) and a member's group (``group``, ``group_name``), and the
+    number of rows the filters select."""
+    where = ["l.committee = ?", "l.year = ?", "l.level = ?"]
+    params: list[Any] = [committee, year, level]
+    for column, value in (
+        ("l.tenant", query.only_branch),
+        ("l.subject", query.only_subject),
+        ("l.tenant", query.branch),
+        ("l.band", query.band),
+        ("l.status", query.status),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if query.group is not None:
+        where.append("(g.subject = ? OR (l.level = 'group' AND l.subject = ?))")
+        params += [query.group, query.group]
+    if query.q:
+        where.append("(LOWER(l.name) LIKE ? ESCAPE '\\' OR LOWER(l.subject) LIKE ? ESCAPE '\\')")
+        params += [_like(query.q)] * 2
+    joins = (
+        "FROM rm_leaderboard l JOIN rm_tenants t ON t.tenant = l.tenant "
+        "LEFT JOIN rm_subjects m ON l.level = 'member' AND m.tenant = l.tenant "
+        "AND m.level = 'member' AND m.subject = l.subject "
+        "LEFT JOIN rm_subjects g ON g.tenant = l.tenant AND g.level = 'group' "
+        "AND g.aggregate = m.grp "
+        f"WHERE {' AND '.join(where)}"
+    )
+    (total,) = tx.query(f"SELECT COUNT(*) {joins}", params)[0]
+    found = tx.query(
+        "SELECT l.tenant, l.subject, l.name, l.work, l.rating, l.target, l.composite, l.rank, "
+        f"l.band, l.status, t.name, g.subject, g.name {joins} ORDER BY {sort_sql(query.sort)} "
+        "LIMIT ? OFFSET ?",
+        [*params, query.per_page, (query.page - 1) * query.per_page],
+    )
+    gaps = missing_of(tx, committee, year, level) if found else {}
+    rows = []
+    for tenant, subject, name, work, rating, target, composite, rank, band, status, *more in found:
+        branch_name, group, group_name = more
+        row = ranking.public_row(
+            level,
+            {
+                "tenant": tenant,
+                "subject": subject,
+                "name": name,
+                "work": work,
+                "rating": rating,
+                "target": target,
+                "composite": composite,
+                "rank": rank,
+                "band": band,
+                "status": status,
+                "missing": gaps.get((tenant, subject), ()),
+            },
+        )
+        row["branch_name"] = branch_name
+        if level == "member":
+            row["group"], row["group_name"] = group, group_name
+        rows.append(row)
+    return rows, int(total)
+
+
+def missing_of(tx: Tx, committee: str, year: int, level: str) -> dict[tuple[str, str], list[str]]:
+    """(branch, subject) -> the components its score is missing (decision 0021), as the stored
+    board says (rm_leaderboard has no column for them: read-model images made before it would
+    not take one)."""
+    found = tx.query(
+        "SELECT rows FROM rm_boards WHERE committee = ? AND year = ? AND level = ?",
+        (committee, year, level),
+    )
+    gaps = {}
+    for row in orjson.loads(found[0][0]) if found else []:
+        if row.get("missing"):
+            key = row["code"] if level == "branch" else row["id"]
+            gaps[(row.get("branch", key), key)] = row["missing"]
+    return gaps
+
+
+def board_branches(tx: Tx, committee: str) -> list[tuple[str, str]]:
+    """The committee's branches (code, name), for a board's branch filter."""
+    return [
+        (code, name)
+        for code, name in tx.query(
+            "SELECT tenant, name FROM rm_tenants WHERE parent = ? AND kind = 'branch' "
+            "ORDER BY tenant",
+            (committee,),
+        )
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ import orjson
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.domain.plan import stored as stored_plan
 from cxzy_saas.logs.port import Logs
+from cxzy_saas.projections import boards
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import TABLES, ReadModelDB, ReadModels
 from cxzy_saas.projections.lists import campaign_known
@@ -114,8 +116,10 @@ def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
 
 def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     """Branch × criterion: the share of points earned (0-100) on each criterion's scoring items,
-    over all monthly assessments of the branch's members and groups, each read with the items
-    of the plan version it was assessed under (decision 0012)."""
+    over the committee's quarterly assessments of the branch (the 先进党支部 criteria, level
+    "branch") and all monthly assessments of the branch's groups and members, each read with
+    the items of the plan version it was assessed under (decision 0012); and each criterion's
+    title, from the committee's plan in force (a branch's own where the committee's has none)."""
     earned: dict[tuple[str, str, int], list[float]] = {}
     scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) AND year = ?"
     with db.read() as tx:
@@ -126,27 +130,50 @@ def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
             "ORDER BY tenant, level, subject, period",
             (committee, year),
         )
+        # The committee's own assessments of its branches: under its tenant, the branch as
+        # subject, scored with the committee's plan.
+        found += [
+            (subject, "branch", version, items, committee)
+            for subject, version, items in tx.query(
+                "SELECT subject, plan_version, items FROM rm_assessments "
+                "WHERE tenant = ? AND year = ? AND level = 'branch' ORDER BY subject, period",
+                (committee, year),
+            )
+        ]
         versions = {
             (tenant, int(version)): stored_plan(content)
             for tenant, version, content in tx.query(
-                f"SELECT tenant, version, content FROM rm_plan_versions WHERE {scope}",
-                (committee, year),
+                "SELECT tenant, version, content FROM rm_plan_versions WHERE "
+                "(tenant = ? OR tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)) "
+                "AND year = ?",
+                (committee, committee, year),
             )
         }
-    for tenant, level, version, items in found:
-        plan = versions.get((tenant, int(version)))
-        if plan is None:
+        plan, own_plans = boards.plans_in_force(tx, committee, year)
+    for tenant, level, version, items, *planner in found:
+        plan_of = planner[0] if planner else tenant
+        content = versions.get((plan_of, int(version)))
+        if content is None:
             continue
         for code, points in orjson.loads(items).items():
-            item = plan.items.get(code)
+            item = content.items.get(code)
             if item is not None:
                 key = (tenant, level, item.criterion)
                 earned.setdefault(key, [0.0, 0.0])
                 earned[key][0] += points
                 earned[key][1] += item.max_points
-    criteria = sorted({(level, number) for (_, level, number) in earned})
+    order = {"branch": 0, "group": 1, "member": 2}
+    criteria = sorted(
+        {(level, number) for (_, level, number) in earned}, key=lambda c: (order[c[0]], c[1])
+    )
+    titles: dict[str, str] = {}
+    for source in [plan, *own_plans.values()]:
+        for level, number in criteria:
+            text = source.criteria.get(level, {}).get(number) if source else None
+            if text:
+                titles.setdefault(f"{level}:{number}", text)
     rows = []
-    for tenant in sorted(names):
+    for tenant in sorted(t for t in names if t in own_plans):
         cells = {}
         for level, number in criteria:
             got = earned.get((tenant, level, number))
@@ -155,6 +182,7 @@ def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     return {
         "campaign": year,
         "criteria": [f"{level}:{number}" for level, number in criteria],
+        "titles": titles,
         "rows": rows,
     }
 
@@ -197,7 +225,31 @@ def trends(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     for branch, period, score in quarterly:
         if branch in series:
             series[branch]["quarterly_score"][int(period[-1]) - 1] = round(score, 2)
-    return {"campaign": year, "branches": [series[t] for t in sorted(series)]}
+    return {
+        "campaign": year,
+        "branches": [series[t] for t in sorted(series)],
+        "committee": spread([s["monthly_score"] for s in series.values()]),
+    }
+
+
+def spread(lines: list[list[float | None]]) -> dict[str, list[float | None]]:
+    """Month by month over the branches that have a figure: their mean and their lower and
+    upper quartiles (the band a branch's line is read against); None where none has one."""
+    found: dict[str, list[float | None]] = {"average": [], "q1": [], "q3": []}
+    for month in zip(*lines, strict=True) if lines else []:
+        figures = sorted(v for v in month if v is not None)
+        if not figures:
+            for key in found:
+                found[key].append(None)
+            continue
+        found["average"].append(round(statistics.fmean(figures), 2))
+        if len(figures) > 1:
+            q1, _, q3 = statistics.quantiles(figures, n=4, method="inclusive")
+        else:
+            q1 = q3 = figures[0]
+        found["q1"].append(round(q1, 2))
+        found["q3"].append(round(q3, 2))
+    return found
 
 
 def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dict[str, Any]]:
@@ -443,3 +495,42 @@ def ballots(
             }
         )
     return result
+
+
+def assessment_progress(db: ReadModelDB, committee: str, period: str) -> list[dict[str, Any]]:
+    """Per branch, a month's assessments (``period``: "2026-11"): its groups and members on
+    the books that month, and how many of them are assessed for it."""
+    month_end = f"{period}-31"
+    with db.read() as tx:
+        names = dict(
+            tx.query(
+                "SELECT tenant, name FROM rm_tenants WHERE parent = ? AND kind = 'branch'",
+                (committee,),
+            )
+        )
+        due = dict(
+            tx.query(
+                "SELECT tenant, COUNT(*) FROM rm_subjects "
+                "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) "
+                "AND level IN ('member', 'group') AND since <= ? "
+                "AND (until IS NULL OR until >= ?) GROUP BY tenant",
+                (committee, month_end, f"{period}-01"),
+            )
+        )
+        done = dict(
+            tx.query(
+                "SELECT tenant, COUNT(*) FROM rm_assessments "
+                "WHERE tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?) "
+                "AND level IN ('member', 'group') AND period = ? GROUP BY tenant",
+                (committee, period),
+            )
+        )
+    return [
+        {
+            "branch": code,
+            "name": names[code],
+            "due": int(due.get(code, 0)),
+            "assessed": min(int(done.get(code, 0)), int(due.get(code, 0))),
+        }
+        for code in sorted(names)
+    ]

@@ -16,25 +16,32 @@ from typing import Any
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
+from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.decisions import KINDS
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.ranking import RATED, UNRATED
 from cxzy_saas.domain.scoring import GRADES
-from cxzy_saas.projections import queries
+from cxzy_saas.projections import boards, queries
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.lists import campaign_known
 from cxzy_saas.web import read_model_of, read_models_of, read_port_of
 from cxzy_saas.web.api.campaigns import ANYONE
+from cxzy_saas.web.api.list_args import OPTIONAL
 from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     AsOfArgs,
     FullMatch,
+    PageArgs,
     ScoredOut,
     check_level,
+    code_text,
     level_out,
+    matching,
     out_key,
+    string,
 )
 
 
@@ -44,7 +51,33 @@ class BoardRowOut(ScoredOut):
     code = fields.String(metadata={"description": "a branch's code (branch boards)"})
     id = fields.String(metadata={"description": "a group's code or a member's number"})
     branch = fields.String()
+    branch_name = fields.String(metadata={"description": "党支部名称"})
+    group = fields.String(allow_none=True, metadata={"description": "党员所在党小组代码"})
+    group_name = fields.String(allow_none=True, metadata={"description": "党员所在党小组名称"})
     name = fields.String()
+
+
+class BoardArgs(AsOfArgs, PageArgs):
+    """What every board takes: text searched in names and numbers (``q``), a branch, a group
+    (its members on the member board), a band, whether rated, the sort (a column, ``-`` for
+    the other way round: ``-rank`` lists the last first, 后进) and the page."""
+
+    q = string(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "名称或编号中包含的文字"},
+        **OPTIONAL,
+    )
+    branch = string(
+        validate=matching(TENANT_CODE), metadata={"description": "党支部代码"}, **OPTIONAL
+    )
+    group = code_text(metadata={"description": "党小组代码"}, **OPTIONAL)
+    band = string(validate=validate.OneOf(boards.BANDS), **OPTIONAL)
+    status = string(validate=validate.OneOf([RATED, UNRATED]), **OPTIONAL)
+    sort = string(
+        validate=validate.OneOf([*boards.BOARD_SORTS, *(f"-{s}" for s in boards.BOARD_SORTS)]),
+        metadata={"description": "排序列;前加 - 为反向(-rank:后进在前)"},
+        **OPTIONAL,
+    )
 
 
 class BoardOut(Schema):
@@ -53,6 +86,9 @@ class BoardOut(Schema):
     committee = fields.String()
     as_of = fields.String(allow_none=True)
     rows = fields.List(fields.Nested(BoardRowOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer(metadata={"description": "筛选后的行数"})
 
 
 class ModelOut(Schema):
@@ -72,6 +108,11 @@ class MatrixRowOut(Schema):
 
 class MatrixOut(ModelOut):
     criteria = fields.List(fields.String(validate=CRITERION_KEY))
+    titles = fields.Dict(
+        keys=out_key(CRITERION_KEY),
+        values=fields.String(),
+        metadata={"description": "每个评选条件的条文(党委方案;无则取支部方案)"},
+    )
     rows = fields.List(fields.Nested(MatrixRowOut))
 
 
@@ -83,8 +124,17 @@ class TrendRowOut(Schema):
     records = fields.List(fields.Integer(), metadata={"description": "12 months' counts"})
 
 
+class SpreadOut(Schema):
+    average = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月平均"})
+    q1 = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月下四分位"})
+    q3 = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月上四分位"})
+
+
 class TrendsOut(ModelOut):
     branches = fields.List(fields.Nested(TrendRowOut))
+    committee = fields.Nested(
+        SpreadOut, metadata={"description": "各支部党员月度平均得分的党委平均与四分位带"}
+    )
 
 
 OVERDUE_KINDS = ("monthly-assessment", "quarterly-inspection", "plan-not-submitted")
@@ -183,23 +233,34 @@ def opened(call: Call, year: int) -> bool:
     "/campaigns/<int:year>/leaderboards/<level>",
     summary="排行榜(可按日期回溯)",
     roles=ANYONE,
-    query=AsOfArgs,
+    query=BoardArgs,
     response=BoardOut,
 )
 def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
     check_level(level)
-    as_of = call.args["as_of"].isoformat() if call.args["as_of"] else None
-    committee = call.committee_code
-    live = read_model_of(current_app, committee)
-    logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
-    board = queries.leaderboard(logs, models, year, level, committee, as_of, live)
+    args = call.args
     # Whether the board is open to branches is today's decision, whatever day is shown.
     shared = opened(call, year)
-    board["rows"] = queries.visible_rows(board["rows"], call.viewer_branch, shared)
-    own = own_member_only(call, year)
-    if own is not None and level == "member":  # a member's own row, unless the plan opens all
-        board["rows"] = [r for r in board["rows"] if r.get("id") == own]
-    return board
+    own = own_member_only(call, year) if level == "member" else None
+    query = boards.BoardQuery(
+        **{k: args[k] for k in ("q", "branch", "group", "band", "status", "sort")},
+        page=args["page"],
+        per_page=args["per_page"],
+        only_branch=None if shared else call.viewer_branch,
+        only_subject=own,  # a member's own row, unless the plan opens all
+    )
+    with read_model(call, year) as db, db.read() as tx:
+        rows, total = boards.read_board(tx, call.committee_code, year, level, query)
+    return {
+        "campaign": year,
+        "level": level,
+        "committee": call.committee_code,
+        "as_of": args["as_of"].isoformat() if args["as_of"] else None,
+        "rows": rows,
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": total,
+    }
 
 
 @api_route(
@@ -226,7 +287,10 @@ def matrix(call: Call, year: int) -> dict[str, Any]:
 def trends(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
         result = queries.trends(db, call.committee_code, year)
-        result["branches"] = own_rows(call, result["branches"], "code", opened(call, year))
+        shared = opened(call, year)
+        result["branches"] = own_rows(call, result["branches"], "code", shared)
+        if call.viewer_branch is not None and not shared:  # the others' figures, even pooled
+            result["committee"] = queries.spread([b["monthly_score"] for b in result["branches"]])
     return {**result, "as_of": call.args["as_of"]}
 
 

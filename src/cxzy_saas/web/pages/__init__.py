@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
         BANDS=i18n.BANDS,
         menu=menu,
         offered=offered,
+        COMPONENTS=i18n.COMPONENTS,
     )
 
 
@@ -154,6 +155,8 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     quarterly,
     readmodels,
     records,
+    screen,
+    vendor,
 )
 
 # The menus in the order of the campaign year (areas register their links in import order);

@@ -9,10 +9,12 @@ the committee's logs twice; both take well under a second for a committee of a f
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+import threading
+from collections import Counter, OrderedDict
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.causes import CORRECTIONS
@@ -23,6 +25,7 @@ from cxzy_saas.audit.trail import PRIVATE, resolve, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
+from cxzy_saas.logs.port import REGISTRY, Logs
 from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.queries import parse_day
 from cxzy_saas.web import read_port_of, tenancy_of
@@ -273,8 +276,90 @@ def audit_trail() -> tuple[str, int]:
         for key in ("group_id", "from", "to"):
             if isinstance(fields.get(key), str) and fields[key] in groups:
                 fields[key] = groups[fields[key]]
-    context.update(subject=shown, entries=entries, subjects=matching(subjects, text))
+    chosen, errors = trail_filters()
+    shown_entries = filtered(entries, chosen)
+    size = per_page_of(TRAIL_SIZES)
+    page, pages, start = paged(len(shown_entries), size)
+    # A correction and what it corrects may be on other pages, or filtered out: each ref
+    # links to the page that shows it (under these filters if it passes them, else none).
+    base: dict[str, Any] = {"branch": branch, "subject": text, "per_page": size}
+    where: dict[str, str] = {}
+    for found, filters in ((entries, {}), (shown_entries, chosen)):
+        args: dict[str, Any] = {**base, **{k: str(v) for k, v in filters.items()}}
+        for i, entry in enumerate(found):
+            where[entry["ref"]] = (
+                url_for("pages.audit_trail", **args, page=i // size + 1)
+                + "#"
+                + anchor(entry["ref"])
+            )
+    for entry in shown_entries[start : start + size]:
+        where[entry["ref"]] = "#" + anchor(entry["ref"])
+    context.update(
+        subject=shown,
+        entries=shown_entries[start : start + size],
+        where=where,
+        per_page=size,
+        sizes=TRAIL_SIZES,
+        total=len(entries),
+        matched=len(shown_entries),
+        kinds_found=sorted(Counter(e["event"] for e in entries).items()),
+        chosen=chosen,
+        errors=errors,
+        page=page,
+        pages=pages,
+        subjects=matching(subjects, text),
+    )
     return render_template("audit/trail.html", **context), 200
+
+
+TRAIL_SIZES = (50, 200, 1000)  # events of a trail per page (the first the default)
+DIFF_PAGE = 50  # changed rows of a diff's table per page
+
+
+def paged(count: int, size: int, name: str = "page") -> tuple[int, int, int]:
+    """The page asked for (``?page=``; one that does not exist shows the last), the number
+    of pages, and the index of the page's first row."""
+    pages = max(1, -(-count // size))
+    text = request.args.get(name, "1")
+    page = min(int(text), pages) if text.isdigit() and int(text) > 0 else 1
+    return page, pages, (page - 1) * size
+
+
+def per_page_of(sizes: tuple[int, ...]) -> int:
+    text = request.args.get("per_page", "")
+    return int(text) if text.isdigit() and int(text) in sizes else sizes[0]
+
+
+def trail_filters() -> tuple[dict[str, Any], dict[str, str]]:
+    """The trail's filters: an event kind (``kind``: its stored name) and the days it was
+    recorded (``from``, ``to``, UTC+8); a malformed day is noted and ignored."""
+    chosen: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    kind = request.args.get("kind", "").strip()
+    if kind:
+        chosen["kind"] = kind
+    for key in ("from", "to"):
+        text = request.args.get(key, "").strip()
+        if not text:
+            continue
+        try:
+            chosen[key] = parse_day(text)
+        except InvalidInput as error:
+            errors[key] = i18n.message(error)
+    return chosen, errors
+
+
+def filtered(entries: list[dict[str, Any]], chosen: dict[str, Any]) -> list[dict[str, Any]]:
+    def day(entry: dict[str, Any]) -> Any:
+        return datetime.fromisoformat(entry["recorded_at"]).astimezone(LOCAL).date()
+
+    return [
+        e
+        for e in entries
+        if ("kind" not in chosen or e["event"] == chosen["kind"])
+        and ("from" not in chosen or day(e) >= chosen["from"])
+        and ("to" not in chosen or day(e) <= chosen["to"])
+    ]
 
 
 @bp.get("/committee/audit/diff")
@@ -315,11 +400,86 @@ def audit_diff() -> tuple[str, int]:
     levels = (form["level"],) if form["level"] else LEVELS
     port = read_port_of(current_app)
     try:
-        logs = committee_logs(port, committee)
-        found = diff(port, logs, committee, filters.year, days["from"], days["to"], levels)
+        found = cached_diff(port, committee, filters.year, days["from"], days["to"], levels)
     except DomainError as error:
         errors["from"] = i18n.message(error)
         return render_template("audit/diff.html", **context), 422
     names = {code: name for code, name in branches_of(committee).items()}
-    context.update(result=found, branch_names=names, corrections=CORRECTIONS)
+    sections = {level: found["boards"].get(level, []) for level in levels}
+    sections["scores"] = found["scores"]
+    sections["corrections"] = found["corrections"]
+    for c in found["corrections"]:  # the branch whose log holds it
+        c.setdefault("branch", c["ref"].split("@")[0])
+    show = args.get("show", "")
+    if show not in sections:
+        show = next((k for k, rows in sections.items() if rows), levels[0])
+    in_branch = args.get("branch", "")
+    rows = [r for r in sections[show] if not in_branch or r.get("branch") == in_branch]
+    page, pages, start = paged(len(rows), DIFF_PAGE)
+    context.update(
+        result=found,
+        branch_names=names,
+        corrections=CORRECTIONS,
+        summary=diff_summary(found, sections, names),
+        sections={k: len(v) for k, v in sections.items()},
+        show=show,
+        in_branch=in_branch if in_branch in names else "",
+        rows=rows[start : start + DIFF_PAGE],
+        matched=len(rows),
+        page=page,
+        pages=pages,
+    )
     return render_template("audit/diff.html", **context), 200
+
+
+DIFFS_KEPT = 8  # diffs kept in memory, the last asked for: paging through one replays nothing
+_diffs: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_diffs_lock = threading.Lock()
+
+
+def cached_diff(
+    port: Logs, committee: str, year: int, start: date, end: date, levels: tuple[str, ...]
+) -> dict[str, Any]:
+    """``audit.diff.diff``, kept while no log it reads has grown: a diff is a function of the
+    logs up to their heads, so a page of its details, another section or a branch's rows
+    come from memory (the heads are one ``stat`` or one query)."""
+    codes = [committee, *(t.code for t in port.tenants() if t.parent == committee)]
+    heads = port.heads([REGISTRY, *codes])
+    key = (committee, year, start, end, levels, tuple(sorted(heads.items())))
+    with _diffs_lock:
+        if key in _diffs:
+            _diffs.move_to_end(key)
+            return _diffs[key]
+    found = diff(port, committee_logs(port, committee), committee, year, start, end, levels)
+    with _diffs_lock:
+        _diffs[key] = found
+        while len(_diffs) > DIFFS_KEPT:
+            _diffs.popitem(last=False)
+    return found
+
+
+def diff_summary(
+    found: dict[str, Any], sections: dict[str, list[dict[str, Any]]], names: dict[str, str]
+) -> dict[str, Any]:
+    """What a diff comes to before its details: per branch, the rows changed in each section
+    and the events recorded; per section, the rows added, changed and removed."""
+    per_branch: dict[str, dict[str, int]] = {}
+    for section, rows in sections.items():
+        for r in rows:
+            counts = per_branch.setdefault(r.get("branch", ""), {})
+            counts[section] = counts.get(section, 0) + 1
+    for code, events in found.get("events_by_branch", {}).items():
+        if code in names:
+            per_branch.setdefault(code, {})["events"] = events
+    kinds = {
+        section: dict(Counter(r["change"] for r in rows))
+        for section, rows in sections.items()
+        if section != "corrections"  # a correction's "change" is what it changed
+    }
+    return {
+        "branches": sorted(
+            ((code, counts) for code, counts in per_branch.items() if code in names),
+            key=lambda item: (-sum(v for k, v in item[1].items() if k != "events"), item[0]),
+        ),
+        "kinds": kinds,
+    }

@@ -3,18 +3,25 @@ work, each for a campaign and, on request, as of a past day."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from flask import abort, render_template
+from flask import Response, abort, render_template, request
+from marshmallow import ValidationError
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS
-from cxzy_saas.projections import queries
+from cxzy_saas.audit.documents import Document
+from cxzy_saas.audit.pdf import FontMissing, render_pdf
+from cxzy_saas.projections import boards, queries
+from cxzy_saas.web.api.boards import BoardArgs
 from cxzy_saas.web.pages import bp, charts, i18n, mine, nav_link
 from cxzy_saas.web.pages.access import committee_reader, opens, signed_in, user
+from cxzy_saas.web.pages.exports import download
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
 
 BOARD_LEVELS = ("branch", "group", "member")
+BOARD_ARGS = BoardArgs()
 
 
 def board_chart(rows: list[dict[str, Any]], limit: int = 15, width: float = 640) -> Any:
@@ -58,6 +65,31 @@ def dashboard() -> str:
     )
 
 
+PER_PAGE = (10, 20, 50, 100, 200)
+EXPORT_LIMIT = 5000  # rows of one export: more than any committee's members
+
+
+def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, Any]]:
+    """The board's search, filters, sort and page from the query string, as the API reads
+    them (``api.boards.BoardArgs``); a value the API would refuse is dropped here, with a note
+    beside its field, rather than refusing the page. Also the chosen values, to carry on."""
+    found: dict[str, Any] = {}
+    chosen: dict[str, Any] = {}
+    for name in ("q", "branch", "group", "band", "status", "sort", "page", "per_page"):
+        text = request.args.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            found[name] = BOARD_ARGS.fields[name].deserialize(text)  # and validated
+        except ValidationError:
+            found.pop(name, None)
+            errors[name] = i18n.tr("无效的值,已忽略", "not a valid value; ignored")
+            continue
+        chosen[name] = found[name]
+    found.setdefault("per_page", 50)
+    return boards.BoardQuery(**{"page": 1, **found}), chosen
+
+
 @bp.get("/committee/boards/<level>")
 @signed_in
 @opens(COMMITTEE_READERS)
@@ -67,11 +99,138 @@ def board(level: str) -> str:
         abort(404)
     committee = user().committee
     filters = from_request(committee)
-    with read_model(committee, filters.as_of) as db:
-        rows = queries.board_rows(db, committee, filters.year, level)
+    errors: dict[str, str] = {}
+    query, chosen = board_query(errors)
+    with read_model(committee, filters.as_of) as db, db.read() as tx:
+        rows, total = boards.read_board(tx, committee, filters.year, level, query)
+        branches = boards.board_branches(tx, committee)
+    pages = max(1, -(-total // query.per_page))
     return view(
-        "committee/board.html", filters, level=level, rows=rows, chart=board_chart(rows, 30)
+        "committee/board.html",
+        filters,
+        level=level,
+        rows=rows,
+        total=total,
+        page=query.page,
+        pages=pages,
+        per_page=query.per_page,
+        per_pages=sorted({*PER_PAGE, query.per_page}),
+        query=query,
+        chosen=chosen,
+        errors=errors,
+        branches=branches,
+        sorts=boards.BOARD_SORTS,
+        chart=board_chart(rows, 30),
     )
+
+
+def export_header(level: str) -> list[str]:
+    header = [i18n.tr("名次", "Rank"), i18n.tr("名称", "Name")]
+    header.append(i18n.tr("代码", "Code") if level == "branch" else i18n.tr("编号", "Number"))
+    if level != "branch":
+        header.append(i18n.tr("党支部", "Branch"))
+    if level == "member":
+        header.append(i18n.tr("党小组", "Group"))
+    return [
+        *header,
+        i18n.tr("综合", "Composite"),
+        i18n.tr("工作", "Work"),
+        i18n.tr("测评", "Rating"),
+        i18n.tr("目标", "Target"),
+        i18n.tr("档次", "Band"),
+    ]
+
+
+def export_row(level: str, r: dict[str, Any]) -> list[Any]:
+    row: list[Any] = [r["rank"] if r["rank"] is not None else "", r["name"]]
+    row.append(r.get("code") if level == "branch" else r.get("id"))
+    if level != "branch":
+        row.append(r["branch_name"])
+    if level == "member":
+        row.append(r.get("group_name") or "")
+    figures = [r[k] if r[k] is not None else "" for k in ("composite", "work", "rating", "target")]
+    return row + figures + [i18n.tr(*i18n.BANDS[r["band"]])]
+
+
+COLUMNS = {
+    "rank": ("名次", "rank"),
+    "name": ("名称", "name"),
+    "code": ("编号", "number"),
+    "branch": ("党支部", "branch"),
+    "group": ("党小组", "group"),
+    "composite": ("综合", "composite"),
+    "work": ("工作", "work"),
+    "rating": ("测评", "rating"),
+    "target": ("目标", "target"),
+    "band": ("档次", "band"),
+}
+
+
+def described(chosen: dict[str, Any], branch_names: dict[str, str], filters: Filters) -> str:
+    """The search, filters and sort of an export, in words (names, not codes)."""
+    parts = []
+    if "q" in chosen:
+        parts.append(i18n.tr(f"查找“{chosen['q']}”", f'search "{chosen["q"]}"'))
+    if "branch" in chosen:
+        parts.append(
+            i18n.tr("党支部:", "branch: ") + branch_names.get(chosen["branch"], chosen["branch"])
+        )
+    if "group" in chosen:
+        parts.append(i18n.tr("党小组:", "group: ") + chosen["group"])
+    if "band" in chosen:
+        parts.append(i18n.tr("档次:", "band: ") + i18n.label(i18n.BANDS, chosen["band"]))
+    if chosen.get("status") == "unrated":
+        parts.append(i18n.tr("未参评", "unrated"))
+    elif chosen.get("status") == "rated":
+        parts.append(i18n.tr("已参评", "rated"))
+    if chosen.get("sort") == "-rank":
+        parts.append(i18n.tr("后进在前", "last first"))
+    elif "sort" in chosen:
+        key = chosen["sort"].removeprefix("-")
+        parts.append(
+            i18n.tr("排序:", "sorted by ")
+            + i18n.label(COLUMNS, key)
+            + (i18n.tr("(反向)", " (reversed)") if chosen["sort"].startswith("-") else "")
+        )
+    if filters.as_of:
+        parts.append(i18n.tr("截至 ", "as of ") + filters.as_of.isoformat())
+    none = i18n.tr("全部", "all rows")
+    return i18n.tr("范围:", "Showing: ") + (i18n.tr(";", "; ").join(parts) or none)
+
+
+@bp.get("/committee/boards/<level>.<fmt>")
+@signed_in
+@opens(COMMITTEE_READERS)
+def board_export(level: str, fmt: str) -> Response:
+    """The board as shown (search, filters and sort; every page) as XLSX or PDF."""
+    committee_reader()
+    if level not in BOARD_LEVELS or fmt not in ("xlsx", "pdf"):
+        abort(404)
+    committee = user().committee
+    filters = from_request(committee)
+    query, chosen = board_query({})
+    query = replace(query, page=1, per_page=EXPORT_LIMIT)
+    with read_model(committee, filters.as_of) as db, db.read() as tx:
+        rows, _ = boards.read_board(tx, committee, filters.year, level, query)
+    header = export_header(level)
+    table = [export_row(level, r) for r in rows]
+    name = f"{committee}-{filters.year}-{level}-board"
+    if fmt == "xlsx":
+        return download(name, "xlsx", header, table)
+    title = i18n.tr(*i18n.LEVELS[level]) + i18n.tr("排行榜", " leaderboard")
+    doc = Document(name, f"{filters.year} {title}")
+    with read_model(committee, None) as db, db.read() as tx:
+        branch_names = dict(boards.board_branches(tx, committee))
+    doc.p(described(chosen, branch_names, filters))
+    doc.table(header, [[str(c) for c in r] for r in table])
+    try:
+        body = render_pdf(doc)
+    except FontMissing:
+        abort(503)
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def criterion_label(key: str) -> str:
@@ -92,7 +251,27 @@ def matrix() -> str:
     columns = [criterion_label(c) for c in found["criteria"]]
     rows = [(r["name"], [r["cells"][c] for c in found["criteria"]]) for r in found["rows"]]
     chart = charts.heat_map(rows, columns, i18n.tr("支部 × 评选条件", "branch × criterion"))
-    return view("committee/matrix.html", filters, found=found, columns=columns, chart=chart)
+    data = {
+        "columns": columns,
+        "titles": [found["titles"].get(c, "") for c in found["criteria"]],
+        "rows": [r["name"] for r in found["rows"]],
+        "cells": [
+            [j, i, value]
+            for i, (_, values) in enumerate(rows)
+            for j, value in enumerate(values)
+            if value is not None
+        ],
+        "label": i18n.tr("得分率", "share of points"),
+        "locale": "ZH" if i18n.lang() == "zh" else "EN",
+    }
+    return view(
+        "committee/matrix.html",
+        filters,
+        found=found,
+        columns=columns,
+        chart=chart,
+        chart_data=data,
+    )
 
 
 @bp.get("/committee/trends")
@@ -119,6 +298,31 @@ def trends() -> str:
         i18n.tr("日常记载条数", "daily records"),
         top=top,
     )
+    # What the interactive chart draws (static/trends.js): every branch's line, the ones
+    # shown first (the picker changes them), the committee's average and quartile band.
+    data = {
+        "months": months,
+        "branches": [
+            {
+                "code": b["code"],
+                "name": b["name"],
+                "score": b["monthly_score"],
+                "records": b["records"],
+            }
+            for b in branches
+        ],
+        "shown": first_shown(branches),
+        "committee": found["committee"],
+        "labels": {
+            "score": i18n.tr("党员月度平均得分", "Members' mean monthly score"),
+            "records": i18n.tr("日常记载条数", "Daily records"),
+            "average": i18n.tr("党委平均", "Committee average"),
+            "band": i18n.tr("四分位带(25%–75%)", "Quartile band (25–75%)"),
+            "q1": i18n.tr("下四分位", "Lower quartile"),
+            "q3": i18n.tr("上四分位", "Upper quartile"),
+        },
+        "locale": "ZH" if i18n.lang() == "zh" else "EN",
+    }
     return view(
         "committee/trends.html",
         filters,
@@ -127,7 +331,26 @@ def trends() -> str:
         score_chart=score_chart,
         record_chart=record_chart,
         legend=charts.legend([b["name"] for b in branches]),
+        chart_data=data,
     )
+
+
+SHOWN_FIRST = 5  # lines a trend chart starts with; the picker adds or removes
+
+
+def first_shown(branches: list[dict[str, Any]]) -> list[str]:
+    """The branches a trend chart starts with: the best and the worst by their latest month
+    with a figure (the committee looks at both ends first)."""
+
+    def latest(b: dict[str, Any]) -> float:
+        figures = [v for v in b["monthly_score"] if v is not None]
+        return figures[-1] if figures else -1.0
+
+    scored = sorted((b for b in branches if latest(b) >= 0), key=latest, reverse=True)
+    if len(scored) <= SHOWN_FIRST:
+        return [b["code"] for b in scored]
+    ends = scored[: SHOWN_FIRST - 2] + scored[-2:]
+    return [b["code"] for b in ends]
 
 
 @bp.get("/committee/overdue")

@@ -84,6 +84,15 @@ OUTCOMES = {
 }
 
 # A score band is advice ("优秀候选" is not the grade 优秀); no band is 未参评, never 不合格.
+# The components a score may be missing (decision 0021): a subject's and a branch's.
+COMPONENTS = {
+    "work": ("工作考核", "work assessment"),
+    "rating": ("民主测评", "democratic rating"),
+    "own": ("党委考核", "committee's assessment"),
+    "groups": ("党小组得分", "groups' scores"),
+    "members": ("党员得分", "members' scores"),
+}
+
 BANDS = {
     "excellent": ("优秀候选", "candidate for excellent"),
     "competent": ("合格", "competent"),

@@ -1,0 +1,81 @@
+"""Latency of the audit pages and the boards at scale (issue 15): ``/committee/audit/diff`` (a
+summary, then one section's details a page at a time) and a member's
+``/committee/audit/trail`` filtered by kind and day, and the member board searched, sorted and
+paged, on a ``cxzy demo --branches 40`` data folder.
+
+    .venv/bin/cxzy demo --no-serve --branches 40 --data-dir /tmp/demo40
+    .venv/bin/python bench/audit_scale.py /tmp/demo40 [--repeat 5]
+
+Signs in as the auditor through the Flask test client (the whole route: session, replay from
+the logs, template) and prints, per request, the first time and the median of ``--repeat``
+more. Nothing is written to the data folder but the sign-in's session bookkeeping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from cxzy_saas.config import Settings
+from cxzy_saas.web.app import create_app
+
+
+def timed(client, url: str) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed * 1000, len(response.data), response.status_code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--year", type=int, default=2026)
+    args = parser.parse_args()
+    app = create_app(
+        Settings(data_dir=args.data_dir),
+        {"TESTING": True, "EMBEDDED_PROJECTOR": False, "WTF_CSRF_ENABLED": False},
+    )
+    client = app.test_client()
+    signed = client.post("/login", data={"username": "auditor", "password": "demo"})
+    assert signed.status_code == 302, signed.status_code
+    year = args.year
+    listing = client.get("/committee/audit/trail?branch=b01").get_data(as_text=True)
+    member = re.findall(r"subject=(B01\d+)", listing)[0]
+    trail = f"/committee/audit/trail?branch=b01&subject={member}"
+    board = f"/committee/boards/member?campaign={year}"
+    diff = f"/committee/audit/diff?campaign={year}&from={year}-06-30&to={year}-09-30"
+    urls = {
+        "diff: summary + first member page": diff + "&show=member",
+        "diff: member page 3": diff + "&show=member&page=3",
+        "diff: scores of b07": diff + "&show=scores&branch=b07",
+        "trail: first page": trail,
+        "trail: kind=Assessment.Recorded": trail + "&kind=Assessment.Recorded",
+        "trail: recorded 2026-03-01..2026-05-31": trail + "&from=2026-03-01&to=2026-05-31",
+        "board: members, page 1": board,
+        "board: q=张, sort=-composite": f"{board}&q=张&sort=-composite",
+        "board: bottom 20": f"{board}&sort=-rank&per_page=20",
+        "board: branch b12, page 2 of 10": f"{board}&branch=b12&per_page=10&page=2",
+    }
+    print(f"data: {args.data_dir}; member {member}; {args.repeat} repeats after the first")
+    print(f"{'request':45} {'first ms':>9} {'median ms':>10} {'max ms':>8} {'KB':>6}")
+    for name, url in urls.items():
+        first, size, _ = timed(client, url)
+        runs = [timed(client, url)[0] for _ in range(args.repeat)]
+        print(
+            f"{name:45} {first:9.0f} {statistics.median(runs):10.0f} {max(runs):8.0f} "
+            f"{size / 1024:6.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

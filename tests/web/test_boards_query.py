@@ -1,0 +1,268 @@
+"""Every board answers search, filters, sort and paging the same way in the API and the pages
+(``?q=&branch=&group=&band=&status=&sort=&page=&per_page=``), and exports what it shows."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.web.api_demo import app_for, bearer, build
+from tests.web.conftest import as_user
+
+LEVELS = ("branch", "group", "member")
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+FIGURES = ("composite", "work", "rating", "target")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return app_for(build(tmp_path_factory.mktemp("boards")))
+
+
+@pytest.fixture(scope="module")
+def viewer(app):
+    return bearer(app.test_client(), "viewer")
+
+
+def board(app, headers, level: str, **args) -> dict:
+    response = app.test_client().get(
+        f"/api/v1/campaigns/2026/leaderboards/{level}", query_string=args, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def everything(app, headers, level: str, **args) -> list[dict]:
+    return board(app, headers, level, per_page=500, **args)["rows"]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_pages_of_a_board_put_together_are_the_whole_board(app, viewer, level):
+    whole = everything(app, viewer, level)
+    assert whole
+    first = board(app, viewer, level, per_page=3)
+    assert (first["page"], first["per_page"], first["total"]) == (1, 3, len(whole))
+    pages = -(-len(whole) // 3)
+    joined = [
+        r
+        for p in range(1, pages + 1)
+        for r in board(app, viewer, level, per_page=3, page=p)["rows"]
+    ]
+    assert joined == whole
+    assert board(app, viewer, level, per_page=3, page=pages + 1)["rows"] == []
+    # rated first, by rank; 未参评 after them
+    ranks = [r["rank"] for r in whole if r["rank"] is not None]
+    assert ranks == sorted(ranks)
+    assert [r["status"] for r in whole] == sorted(
+        (r["status"] for r in whole), key=lambda s: s == "unrated"
+    )
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_search_finds_names_and_numbers(app, viewer, level):
+    whole = everything(app, viewer, level)
+    target = whole[len(whole) // 2]
+    key = "code" if level == "branch" else "id"
+    by_name = everything(app, viewer, level, q=target["name"][-2:])
+    assert target in by_name and all(target["name"][-2:] in r["name"] for r in by_name)
+    by_number = everything(app, viewer, level, q=target[key].upper())
+    assert target in by_number  # case does not matter
+    assert all(target[key].lower() in (r[key] + r["name"]).lower() for r in by_number)
+    assert everything(app, viewer, level, q="没有这个名字") == []
+    assert everything(app, viewer, level, q="%") == []  # a wildcard is a character like any
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_filters_by_branch_band_and_status(app, viewer, level):
+    whole = everything(app, viewer, level)
+    key = "code" if level == "branch" else "branch"
+    only = everything(app, viewer, level, branch="b02")
+    assert only and only == [r for r in whole if r[key] == "b02"]
+    for band in {r["band"] for r in whole if r["band"]}:
+        assert everything(app, viewer, level, band=band) == [r for r in whole if r["band"] == band]
+    assert everything(app, viewer, level, status="rated") == [
+        r for r in whole if r["status"] == "rated"
+    ]
+
+
+def test_the_member_board_filters_by_group_and_names_each_members_group_and_branch(app, viewer):
+    whole = everything(app, viewer, "member")
+    assert all(r["branch_name"] and r["branch_name"] != r["branch"] for r in whole)
+    grouped = [r for r in whole if r["group"]]
+    assert grouped and all(r["group_name"] for r in grouped)
+    code = grouped[0]["group"]
+    mine = everything(app, viewer, "member", group=code, branch=grouped[0]["branch"])
+    assert mine == [r for r in whole if r["group"] == code and r["branch"] == grouped[0]["branch"]]
+
+
+def test_group_rows_name_their_branch(app, viewer):
+    groups = everything(app, viewer, "group")
+    names = {r["branch"]: r["branch_name"] for r in groups}
+    assert set(names) == {"b01", "b02"} and len(set(names.values())) == 2
+    assert all("支部" in n for n in names.values())
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("column", ["rank", "name", *FIGURES])
+def test_every_column_sorts_both_ways_with_gaps_last(app, viewer, level, column):
+    for descending in (False, True):
+        rows = everything(app, viewer, level, sort=("-" if descending else "") + column)
+        values = [r[column] for r in rows]
+        present = [v for v in values if v is not None]
+        assert values[: len(present)] == present  # missing figures last either way
+        # figures read best first ("composite": highest first), the rest a-z, 1-n
+        high_first = column in FIGURES
+        expected = sorted(present, reverse=high_first != descending)
+        assert present == expected, (column, descending)
+
+
+def test_the_bottom_view_lists_the_last_ranked_first(app, viewer):
+    whole = everything(app, viewer, "member")
+    rated = [r for r in whole if r["rank"] is not None]
+    bottom = board(app, viewer, "member", sort="-rank", per_page=5)["rows"]
+    assert (
+        bottom == list(reversed(rated))[:5]
+        or [r["rank"] for r in bottom] == sorted((r["rank"] for r in rated), reverse=True)[:5]
+    )
+    assert bottom[0]["rank"] == max(r["rank"] for r in rated)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"sort": "bogus"},
+        {"sort": "--rank"},
+        {"band": "great"},
+        {"status": "maybe"},
+        {"per_page": 0},
+        {"per_page": 501},
+        {"page": 0},
+        {"page": "x"},
+        {"branch": "B 02"},
+        {"group": "g 1"},
+        {"q": ""},
+        {"q": "x" * 101},
+        {"q": "a\x00b"},
+        {"colour": "red"},
+    ],
+)
+def test_a_malformed_parameter_is_refused_with_422_naming_it(app, viewer, args):
+    response = app.test_client().get(
+        "/api/v1/campaigns/2026/leaderboards/member", query_string=args, headers=viewer
+    )
+    assert response.status_code == 422, (args, response.json)
+
+
+def test_a_branch_user_never_sees_other_branches_whatever_it_asks(app):
+    headers = bearer(app.test_client(), "b02-secretary")
+    assert board(app, headers, "member", branch="b01")["total"] == 0
+    mine = everything(app, headers, "member")
+    assert mine and {r["branch"] for r in mine} == {"b02"}
+
+
+def test_the_openapi_document_names_every_board_parameter_and_its_closed_sets(app):
+    spec = app.test_client().get("/api/openapi.json").json
+    operation = spec["paths"]["/api/v1/campaigns/{year}/leaderboards/{level}"]["get"]
+    params = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
+    assert {"q", "branch", "group", "band", "status", "sort", "page", "per_page", "as_of"} <= set(
+        params
+    )
+    assert set(params["band"]["enum"]) - {None} == {
+        "excellent",
+        "competent",
+        "basic",
+        "incompetent",
+    }
+    assert "-rank" in params["sort"]["enum"] and "composite" in params["sort"]["enum"]
+    assert params["per_page"]["maximum"] == 500
+
+
+def test_the_board_page_searches_filters_sorts_and_pages(app):
+    client = as_user(app.test_client(), "viewer")
+    page = client.get(
+        "/committee/boards/member?campaign=2026&per_page=5&sort=-composite&branch=b01"
+    )
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "第 1 / " in html and 'rel="next"' in html and 'aria-sort="ascending"' in html
+    assert 'data-branch="b02"' not in html
+    bad = client.get("/committee/boards/member?campaign=2026&sort=bogus&page=-3&q=%00")
+    assert bad.status_code == 200 and "无效的值" in bad.get_data(as_text=True)
+    bottom = client.get("/committee/boards/group?campaign=2026&sort=-rank").get_data(as_text=True)
+    assert 'id="bottom-view"' in bottom and "党支部" in bottom
+
+
+def test_exports_hold_what_the_board_shows(app, viewer):
+    client = as_user(app.test_client(), "viewer")
+    shown = everything(app, viewer, "member", branch="b02", sort="name")
+    xlsx = client.get(
+        "/committee/boards/member.xlsx?campaign=2026&branch=b02&sort=name&per_page=20"
+    )
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    lines = list(sheet.iter_rows(values_only=True))
+    assert lines[0][:3] == ("名次", "名称", "编号")
+    assert [line[2] for line in lines[1:]] == [r["id"] for r in shown]  # every page, in order
+    pdf = client.get("/committee/boards/member.pdf?campaign=2026&branch=b02&sort=name")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = pdf_text(pdf.data)
+    assert "党员排行榜" in text and "排序:名称" in text
+    assert shown[0]["name"] in text and shown[-1]["name"] in text
+    assert shown[0]["branch_name"] in text  # the branch filter by name, and each row's
+    assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
+
+
+def test_the_matrix_has_the_branch_criteria_and_every_criterions_title(app, viewer):
+    found = app.test_client().get("/api/v1/campaigns/2026/matrix", headers=viewer).json
+    levels = [c.split(":")[0] for c in found["criteria"]]
+    assert levels[0] == "branch" and {"group", "member"} <= set(levels)
+    assert levels == sorted(levels, key=["branch", "group", "member"].index)
+    assert set(found["titles"]) == set(found["criteria"]) and all(found["titles"].values())
+    assert any(r["cells"][found["criteria"][0]] is not None for r in found["rows"])
+    client = as_user(app.test_client(), "viewer")
+    html = client.get("/committee/matrix?campaign=2026").get_data(as_text=True)
+    assert 'id="criteria-legend"' in html and found["titles"][found["criteria"][0]] in html
+    assert "支1" in html
+
+
+def test_the_big_screen_and_its_figures(app, viewer):
+    client = as_user(app.test_client(), "viewer")
+    page = client.get("/committee/screen?campaign=2026")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="top-list"' in html and 'id="bottom-list"' in html and "本月考核进度" in html
+    data = client.get("/committee/screen.json?campaign=2026").json
+    branches = everything(app, viewer, "branch")
+    rated = [r for r in branches if r["status"] == "rated"]
+    assert data["key"]["branches"] == len(branches) and data["key"]["ranked"] == len(rated)
+    assert [r["code"] for r in data["top"]] == [r["code"] for r in rated[:5]]
+    assert data["progress"]["assessed"] <= data["progress"]["due"]
+    assert 0 <= (data["ballots"]["turnout"] or 0) <= 100
+    member = as_user(app.test_client(), "b01-member")
+    assert member.get("/committee/screen.json").status_code in (403, 404)
+
+
+def test_trends_carry_the_committees_average_and_quartiles_but_not_to_a_branch(app, viewer):
+    found = app.test_client().get("/api/v1/campaigns/2026/trends", headers=viewer).json
+    spread = found["committee"]
+    assert len(spread["average"]) == 12
+    for month, average in enumerate(spread["average"]):
+        figures = [b["monthly_score"][month] for b in found["branches"]]
+        figures = [f for f in figures if f is not None]
+        if figures:
+            assert average == round(sum(figures) / len(figures), 2)
+            assert spread["q1"][month] <= average <= spread["q3"][month] or len(figures) < 3
+    branch = bearer(app.test_client(), "b02-secretary")
+    own = app.test_client().get("/api/v1/campaigns/2026/trends", headers=branch).json
+    assert [b["code"] for b in own["branches"]] == ["b02"]
+    assert own["committee"]["average"] == own["branches"][0]["monthly_score"]  # its own only
