@@ -15,7 +15,6 @@ from flask import current_app, render_template, request, url_for
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.leaders import check_leads
 from cxzy_saas.application.permissions import (
-    BRANCH_ASSESSORS,
     BRANCH_READERS,
     BRANCH_WRITERS,
     COMMITTEE_READERS,
@@ -23,10 +22,9 @@ from cxzy_saas.application.permissions import (
 from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, filters, nav_link, reads
-from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages import bp, nav_link, reads
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
 CHINA = timezone(timedelta(hours=8))
@@ -118,53 +116,6 @@ def standing(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
 
 nav_link("branch", "pages.branch_home", "本支部", "My branch")
 nav_link("branch", "pages.branch_queue", "报批事项", "Submissions")
-
-
-@bp.get("/branch/<code>")
-@signed_in
-@opens(READERS)
-def branch_home(code: str) -> str:
-    from cxzy_saas.web.pages import mine  # which builds on this module
-
-    actor = branch_reader(code)
-    committee = user().committee
-    tenancy = tenancy_of(current_app)
-    chosen = filters.from_request(committee)
-    year = chosen.year
-    viewer = None if actor.tenant == committee else code
-    # Whether the boards are open to branches is today's decision, whatever day is shown.
-    opened = queries.board_open(read_model_of(current_app, committee), committee, year)
-    boards: dict[str, list[dict[str, Any]]] = {}
-    sizes: dict[str, int] = {}
-    with reads.read_model(committee, chosen.as_of) as db:
-        for level in ("branch", "group", "member"):
-            rows = queries.visible_rows(
-                queries.board_rows(db, committee, year, level), viewer, opened
-            )
-            sizes[level] = len(rows)
-            boards[level] = standing(rows, code)
-        queue = reads.submissions(db, code)
-        ballots = reads.branch_ballots(db, code, year)
-    # A member sees their own member row unless the plan opens colleagues' (decision 0018).
-    if actor.role == "member" and not mine.colleagues_open(code):
-        boards["member"] = [r for r in boards["member"] if mine.subject_of(r) == actor.member]
-    return render_template(
-        "branch/home.html",
-        code=code,
-        name=tenancy.branch(code).branch().name,
-        year=year,
-        boards=boards,
-        sizes=sizes,
-        top=TOP,
-        board_open=opened,
-        returned=[s for s in queue if s["outcome"] == "returned"][:5],
-        waiting=sum(1 for s in queue if s["outcome"] is None),
-        ballots=ballots,
-        actor=actor,
-        filters=chosen,
-        can_assess=may(code, BRANCH_ASSESSORS),
-        todo=mine.todo_for(None if actor.tenant == committee else code),
-    )
 
 
 @bp.get("/branch/<code>/queue")

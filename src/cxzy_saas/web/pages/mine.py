@@ -1,6 +1,7 @@
 """Each user's own homes and 待办: a member's "我的" (own scores and rank where the plan opens
 them, own measures, records, ballots to cast), a group leader's "我的党小组" (the group's members,
-their scores and measures), and on every home what this user must do now, with its date.
+their scores and measures), the branch's home, and on every home what this user must do now,
+with its date.
 
 What is due comes from the read models (projections/todo.py); this module words it and links
 each item to the page where it is done.
@@ -14,13 +15,21 @@ from typing import Any
 
 from flask import current_app, render_template, url_for
 
-from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.projections import lists, queries, todo
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, current_user, opens, signed_in, user
-from cxzy_saas.web.pages.branch import CHINA, branch_app, campaign_year
+from cxzy_saas.web.pages import bp, filters, i18n, nav_link, reads
+from cxzy_saas.web.pages.access import acting_for, current_user, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import (
+    CHINA,
+    READERS,
+    TOP,
+    branch_app,
+    branch_reader,
+    campaign_year,
+    standing,
+)
 from cxzy_saas.web.pages.evaluation import STAGES
 
 MEMBER = frozenset({"member"})
@@ -213,4 +222,51 @@ def my_group(code: str) -> str:
         measures=[m for m in measures if m["level"] == "member"],
         names={m.member_no: m.name for m in members},
         todo=todo_for(code),
+    )
+
+
+# The branch's home, beside the members' and the leaders' own homes: what it shows a
+# member follows what the member may see of colleagues.
+@bp.get("/branch/<code>")
+@signed_in
+@opens(READERS)
+def branch_home(code: str) -> str:
+    actor = branch_reader(code)
+    committee = user().committee
+    tenancy = tenancy_of(current_app)
+    chosen = filters.from_request(committee)
+    year = chosen.year
+    viewer = None if actor.tenant == committee else code
+    # Whether the boards are open to branches is today's decision, whatever day is shown.
+    opened = queries.board_open(read_model_of(current_app, committee), committee, year)
+    boards: dict[str, list[dict[str, Any]]] = {}
+    sizes: dict[str, int] = {}
+    with reads.read_model(committee, chosen.as_of) as db:
+        for level in ("branch", "group", "member"):
+            rows = queries.visible_rows(
+                queries.board_rows(db, committee, year, level), viewer, opened
+            )
+            sizes[level] = len(rows)
+            boards[level] = standing(rows, code)
+        queue = reads.submissions(db, code)
+        ballots = reads.branch_ballots(db, code, year)
+    # A member sees their own member row unless the plan opens colleagues' (decision 0018).
+    if actor.role == "member" and not colleagues_open(code):
+        boards["member"] = [r for r in boards["member"] if subject_of(r) == actor.member]
+    return render_template(
+        "branch/home.html",
+        code=code,
+        name=tenancy.branch(code).branch().name,
+        year=year,
+        boards=boards,
+        sizes=sizes,
+        top=TOP,
+        board_open=opened,
+        returned=[s for s in queue if s["outcome"] == "returned"][:5],
+        waiting=sum(1 for s in queue if s["outcome"] is None),
+        ballots=ballots,
+        actor=actor,
+        filters=chosen,
+        can_assess=may(code, BRANCH_ASSESSORS),
+        todo=todo_for(None if actor.tenant == committee else code),
     )
