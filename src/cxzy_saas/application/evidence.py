@@ -143,12 +143,12 @@ class EvidenceCommands(EvaluationCommands):
         return True
 
     @staticmethod
-    def _hidden_from(actor: Actor, level: str, subject: str) -> bool:
+    def evidence_hidden_from(actor: Actor, level: str, subject: str) -> bool:
         """A member sees the files of their own items and of the branch's, not another's."""
         return actor.role == "member" and level == "member" and subject != actor.member
 
     def _check_reader(self, actor: Actor, item: Item) -> None:
-        if self._hidden_from(actor, item.level, item.subject):
+        if self.evidence_hidden_from(actor, item.level, item.subject):
             raise NotFound("evidence.not_found")
 
     def attach_evidence(self, actor: Actor, command: AttachEvidence) -> UUID:
@@ -222,7 +222,7 @@ class EvidenceCommands(EvaluationCommands):
         return [
             e
             for e in self.all_evidence()
-            if e.withdrawn is None and not self._hidden_from(actor, e.level, e.subject)
+            if e.withdrawn is None and not self.evidence_hidden_from(actor, e.level, e.subject)
         ]
 
     def evidence_file(self, actor: Actor, evidence_id: UUID, *, view: bool = False) -> bytes:

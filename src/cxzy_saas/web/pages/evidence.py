@@ -8,9 +8,16 @@ from uuid import UUID
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.evidence import AttachEvidence, WithdrawEvidence
 from cxzy_saas.application.permissions import BRANCH_PEOPLE
-from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, StateConflict
+from cxzy_saas.domain.errors import (
+    AlreadyExists,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    StateConflict,
+)
 from cxzy_saas.domain.evidence import ITEMS, MAX_BYTES, TYPES
 from cxzy_saas.web.api.evidence import UPLOAD_LIMIT, file_response, uploaded
 from cxzy_saas.web.api.routing import check_length
@@ -30,6 +37,18 @@ BACK = {
     "deed": "pages.branch_deeds",
     "inspection": "pages.work_inspections",
 }
+
+
+@bp.app_template_global()
+def evidence_open(code: str, level: str, subject: str) -> bool:
+    """Whether the signed-in user may read the files of an item about ``subject`` in branch
+    ``code``: pages link to an item's files only then (a member reads their own and the
+    branch's, not another member's)."""
+    try:
+        actor = branch_reader(code)
+    except DomainError:
+        return False
+    return not BranchApplication.evidence_hidden_from(actor, level, subject)
 
 
 def size_text(size: int) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.projections import organisation
 from cxzy_saas.web import read_model_of
 from cxzy_saas.web.pages import bp, nav_link
-from cxzy_saas.web.pages.access import committee_reader, signed_in, user
+from cxzy_saas.web.pages.access import committee_reader, opens, signed_in, user
 
 nav_link("committee", "pages.organisation_tree", "组织架构", "Organisation")
 
@@ -21,6 +22,7 @@ def asked() -> str:
 
 @bp.get("/committee/organisation")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def organisation_tree() -> str:
     committee_reader()
     committee = user().committee
@@ -37,6 +39,7 @@ def organisation_tree() -> str:
 
 @bp.get("/committee/search")
 @signed_in
+@opens(COMMITTEE_READERS, hidden=True)
 def organisation_search() -> str:
     committee_reader()
     committee = user().committee
