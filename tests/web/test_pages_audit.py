@@ -109,7 +109,7 @@ def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
     for text in (member, branch):
         assert "Ballot.Opened" in text and "Ballot.CodeSpent" not in text  # no single ballot shown
     assert "Ballot.Closed" in member and "计票" in member  # the member's tally at close
-    assert "(个人信息,不显示)" in member  # nor its personal fields
+    assert "（个人信息，不显示）" in member  # nor its personal fields
 
 
 def test_an_unknown_branch_is_a_note_not_an_error(client):

@@ -104,7 +104,7 @@ def test_a_csv_of_members_shows_every_row_with_its_errors_and_writes_nothing(cli
     rows = row_errors(preview.text)
     assert list(rows) == ["2", "3", "4", "5", "6"]  # the blank line is skipped
     assert "✓" in rows["2"] and "新同志" in rows["2"]
-    assert "党员编号 B01950 在文件中重复(第 2 行)" in rows["3"]
+    assert "党员编号 B01950 在文件中重复（第 2 行）" in rows["3"]
     assert "党员编号 B01001 在本支部已存在" in rows["4"]
     assert "党小组 g77 不存在" in rows["5"] and "入党日期格式应为 YYYY-MM-DD" in rows["5"]
     assert "状态应为" in rows["6"] and "性别应为" in rows["6"] and "电话只能含数字" in rows["6"]
@@ -224,7 +224,7 @@ def test_a_months_scores_import_lands_in_the_assessments_and_exports_back(client
     back = upload(client, "scores", "back.xlsx", exported.data, month="10")
     rows = row_errors(back.text)
     assert back.status_code == 422 and len(rows) == len(values) - 1
-    assert "已考核,请改用更正" in rows["2"] and "已考核,请改用更正" in rows["3"]
+    assert "已考核，请改用更正" in rows["2"] and "已考核，请改用更正" in rows["3"]
     assert first in rows["2"] and "7.5" in rows["3"]
     # members moved into the group by the earlier test have no scores yet: blank cells
     assert all("请填写 M1" in rows[str(n)] for n in range(4, len(values) + 1))
@@ -256,8 +256,8 @@ def test_the_members_export_imports_back_as_the_rows_already_present(client):
         ("m.xlsx", b"PK\x03\x04 not really a workbook", "无法读取该 XLSX 文件"),
         ("m.pdf", b"%PDF-1.4", "只能导入 CSV 或 XLSX 文件"),
         ("m.csv", b"", "文件是空的"),
-        ("m.csv", "姓名\n张三\n".encode(), "缺少必需的列:党员编号"),
-        ("m.csv", "党员编号,姓名,籍贯\n1,张三,北京\n".encode(), "未知的列:籍贯"),
+        ("m.csv", "姓名\n张三\n".encode(), "缺少必需的列：党员编号"),
+        ("m.csv", "党员编号,姓名,籍贯\n1,张三,北京\n".encode(), "未知的列：籍贯"),
         ("m.csv", "党员编号,姓名,入党日期\n".encode(), "文件中没有数据行"),
         ("m.csv", b"\x00\x01\x02\xff\xfe", "这不是文本格式的 CSV 文件"),
     ],

@@ -137,12 +137,12 @@ def test_a_members_page_moves_confirms_gives_roles_and_records_the_departure(cli
     assert branch(app).member(no).left_on == date(2026, 11, 5)
     history = client.get(here).text
     for text in (
-        "登记:丁新员",
-        "调整党小组:g9",
+        "登记：丁新员",
+        "调整党小组：g9",
         "预备党员转正",
         "任命为党小组长",
         "免去党小组长",
-        "组织关系转出:工作调动",
+        "组织关系转出：工作调动",
     ):
         assert text in history, text
     assert history.count("b01-clerk") >= 6 and "组织委员" in history

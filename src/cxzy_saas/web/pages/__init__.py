@@ -64,7 +64,7 @@ def refused(error: DomainError) -> tuple[str, int]:
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     text = i18n.tr(
-        "页面已过期或来源不明,请返回刷新后重新提交。",
+        "页面已过期或来源不明，请返回刷新后重新提交。",
         "The form expired or came from elsewhere; reload it and submit again.",
     )
     return render_template("error.html", status=400, error=text), 400

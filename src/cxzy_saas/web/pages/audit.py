@@ -72,7 +72,7 @@ EVENTS = {
     ev.BallotOpened: ("民主测评开始", "ballot opened"),
     ev.BallotCodeSpent: ("测评码已使用", "ballot code spent"),
     ev.BallotCodesReissued: ("补发测评码", "ballot codes reissued"),
-    ev.BallotClosed: ("民主测评结束(计票)", "ballot closed (tally)"),
+    ev.BallotClosed: ("民主测评结束（计票）", "ballot closed (tally)"),
     ev.NominationStarted: ("推荐开始", "nomination started"),
     ev.NominationShortlisted: ("推荐名单", "shortlist"),
     ev.NominationSubmitted: ("推荐上报", "nomination submitted"),
@@ -88,7 +88,7 @@ EVENTS = {
     ev.ArchiveSealSealed: ("归档封存", "archive sealed"),
     ev.ArchiveSealAmendmentOpened: ("发起更正", "amendment opened"),
     ev.ArchiveSealResealed: ("更正后重新归档", "resealed after an amendment"),
-    ev.NominationReopened: ("答复退回理由,重新推荐", "re-nominated after a return"),
+    ev.NominationReopened: ("答复退回理由，重新推荐", "re-nominated after a return"),
     ev.AnnualSummaryRevised: ("年度总结更正", "annual summary corrected"),
     ev.BranchCommendationStarted: ("党支部表彰开始", "branch commendation started"),
     ev.BranchCommendationCommended: ("党支部表彰", "commended by the branch"),
@@ -194,7 +194,7 @@ def anchor(ref: str) -> str:
 @bp.app_template_global("audit_value")
 def value_text(value: Any, width: int = 160) -> str:
     if value == PRIVATE:
-        return i18n.tr("(个人信息,不显示)", PRIVATE)
+        return i18n.tr("（个人信息，不显示）", PRIVATE)
     if isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values()):
         text = ", ".join(f"{k} {v:g}" for k, v in value.items())
     elif isinstance(value, dict | list):

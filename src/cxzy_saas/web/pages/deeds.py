@@ -109,7 +109,7 @@ def branch_deeds_write(code: str, level: str, subject: str) -> str | Response | 
         app.write_deeds(actor, WriteDeeds(year=year, level=level, subject=subject, **body))
 
     if form.submit(DeedsIn, write, attachments=attachments):
-        return done(code, year, ("事迹材料已保存(保留历次版本)", "Deeds saved"), f"#d-{subject}")
+        return done(code, year, ("事迹材料已保存（保留历次版本）", "Deeds saved"), f"#d-{subject}")
     return deeds_page(code, {f"{level}:{subject}": form}), 422
 
 

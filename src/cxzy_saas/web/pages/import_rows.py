@@ -102,7 +102,7 @@ def _numbers(rows: list[Row]) -> None:
         elif number in seen:
             row.errors.append(
                 tr(
-                    f"党员编号 {number} 在文件中重复(第 {seen[number]} 行)",
+                    f"党员编号 {number} 在文件中重复（第 {seen[number]} 行）",
                     f"member number {number} repeats line {seen[number]}",
                 )
             )
@@ -144,7 +144,7 @@ def check_members(app: BranchApplication, table: Table, today: date) -> list[Row
         if cells["gender"].lower() not in GENDERS:
             errors.append(tr("性别应为“男”或“女”", "gender: 男 or 女"))
         if not _PHONE.match(cells["phone"]):
-            errors.append(tr("电话只能含数字、空格、+ 和 -(最多 20 位)", "phone: digits only"))
+            errors.append(tr("电话只能含数字、空格、+ 和 -（最多 20 位）", "phone: digits only"))
     return rows
 
 
@@ -188,7 +188,7 @@ def check_scores(
                 if app.exists(Assessment.id_for(app.tenant, year, "member", number, period)):
                     row.errors.append(
                         tr(
-                            f"该党员 {year} 年 {month} 月已考核,请改用更正",
+                            f"该党员 {year} 年 {month} 月已考核，请改用更正",
                             f"assessed for {period} already; correct it instead",
                         )
                     )

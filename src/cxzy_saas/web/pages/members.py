@@ -108,16 +108,16 @@ def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
     role = i18n.label(POSTS, f.get("role"))
     texts = {
         "MemberEnrolled": lambda: tr(
-            f"登记:{f.get('name')},{i18n.label(STATUSES, f.get('status'))},"
-            f"党小组 {group},入党日期 {f.get('joined_on')}",
+            f"登记：{f.get('name')}，{i18n.label(STATUSES, f.get('status'))}，"
+            f"党小组 {group}，入党日期 {f.get('joined_on')}",
             f"enrolled: {f.get('name')}, {f.get('status')}, group {group}, "
             f"joined {f.get('joined_on')}",
         ),
         "MemberMovedToGroup": lambda: tr(
-            f"调整党小组:{group}({f.get('on')})", f"moved to {group} ({f.get('on')})"
+            f"调整党小组：{group}（{f.get('on')}）", f"moved to {group} ({f.get('on')})"
         ),
         "MemberFullMembershipConfirmed": lambda: tr(
-            f"预备党员转正({f.get('on')})", f"confirmed as a full member ({f.get('on')})"
+            f"预备党员转正（{f.get('on')}）", f"confirmed as a full member ({f.get('on')})"
         ),
         "MemberRoleGiven": lambda: tr(
             f"任命为{role}({f.get('on')})", f"made {role} ({f.get('on')})"
@@ -126,11 +126,11 @@ def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
             f"免去{role}({f.get('on')})", f"relieved as {role} ({f.get('on')})"
         ),
         "MemberLeft": lambda: tr(
-            f"组织关系转出:{f.get('reason')}({f.get('on')})",
+            f"组织关系转出：{f.get('reason')}（{f.get('on')}）",
             f"left: {f.get('reason')} ({f.get('on')})",
         ),
         "MemberPersonalDataErased": lambda: tr(
-            f"个人信息已删除:{f.get('reason')}", f"personal data erased: {f.get('reason')}"
+            f"个人信息已删除：{f.get('reason')}", f"personal data erased: {f.get('reason')}"
         ),
     }
     return texts[name]() if name in texts else name

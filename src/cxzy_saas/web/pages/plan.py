@@ -231,7 +231,7 @@ def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
         lambda b: app.revise_plan(actor, RevisePlan(year=year, **b)),
         content=content,
     ):
-        return done(code, year, ("方案已修改,形成新版本", "Plan revised: a new version"))
+        return done(code, year, ("方案已修改，形成新版本", "Plan revised: a new version"))
     return plan_page(code, {"revise": form}), 422
 
 

@@ -74,16 +74,16 @@ def rebuild_start() -> Response | tuple[str, int]:
     logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
     lock = _lock()
     if lock.locked():
-        error = tr("已有重建任务在运行,请等待其完成", "A rebuild is running already")
+        error = tr("已有重建任务在运行，请等待其完成", "A rebuild is running already")
         return render_template("jobs/rebuild.html", error=error), 409
 
     def work(report: Report) -> tuple[str, str, str | None]:
         count = rebuild_in_place(logs, models, lock, report)
-        return f"重建完成,共投影 {count} 个事件", f"Rebuilt from {count} events", None
+        return f"重建完成，共投影 {count} 个事件", f"Rebuilt from {count} events", None
 
     try:
         job = start_job(("重建读模型", "Rebuild read models"), work)
     except StateConflict:
-        error = tr("同时运行的任务过多,请稍后再试", "Too many jobs are running; try again later")
+        error = tr("同时运行的任务过多，请稍后再试", "Too many jobs are running; try again later")
         return render_template("jobs/rebuild.html", error=error), 409
     return go("pages.job_page", job_id=job.id)
