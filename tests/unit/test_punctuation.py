@@ -53,7 +53,12 @@ def python_strings(source: str) -> list[tuple[int, str]]:
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.STRING:
             prefix = token.string[: token.string.index(token.string[-1])].lower()
-            docstring = previous in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.NL)
+            docstring = previous in (
+                tokenize.NEWLINE,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+                tokenize.NL,
+            )
             docstring = docstring and token.string.endswith(('"""', "'''"))
             if not docstring and "r" not in prefix and chinese(token.string):
                 found.append((token.start[0], token.string))

@@ -44,7 +44,20 @@ class _Text(HTMLParser):
     aria-label), leaving out scripts, styles, <code> and anything marked lang="en"."""
 
     SKIP = ("script", "style", "code")
-    VOID = ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr")
+    VOID = (
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "wbr",
+    )
     SHOWN = ("title", "placeholder", "alt", "aria-label")
 
     def __init__(self) -> None:
@@ -58,6 +71,7 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         skip = self.hidden() or tag in self.SKIP or found.get("lang") == "en"
+        skip = skip or found.get("translate") == "no"
         if not skip:
             self.parts.extend(str(found[name]) for name in self.SHOWN if found.get(name))
             if tag == "input" and found.get("type") in ("submit", "button") and found.get("value"):

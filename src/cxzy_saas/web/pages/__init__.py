@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
         BANDS=i18n.BANDS,
         NAV=NAV,
     )
+    app.jinja_env.filters["beijing"] = i18n.beijing
+    app.jinja_env.filters["ident"] = i18n.ident
 
 
 @bp.app_context_processor

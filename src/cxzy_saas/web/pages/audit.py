@@ -170,9 +170,8 @@ def event_label(name: str) -> str:
 
 @bp.app_template_global("audit_when")
 def local_time(moment: str | datetime) -> str:
-    """A recorded time in the committee's time zone (UTC+8), to the minute."""
-    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    """A recorded time in Beijing time, to the minute."""
+    return i18n.beijing(moment)
 
 
 @bp.app_template_global("audit_actor")

@@ -7,7 +7,7 @@ the subjects of its forms, today and recorded times in Beijing time, the page as
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -19,11 +19,11 @@ from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, filters, reads
+from cxzy_saas.web.pages import bp, filters, i18n, reads
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
-CHINA = timezone(timedelta(hours=8))
+CHINA = i18n.BEIJING
 
 
 def branch_reader(code: str) -> Actor:
@@ -74,9 +74,7 @@ def today() -> str:
 
 def when(moment: datetime) -> str:
     """A recorded time as the branch reads it (Beijing time)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return i18n.beijing(moment)
 
 
 def page_number(total: int, per_page: int) -> int:

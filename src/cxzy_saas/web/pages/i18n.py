@@ -8,8 +8,11 @@ marshmallow's messages, which come in English only, are translated here.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import session
+from markupsafe import Markup, escape
 
 from cxzy_saas.domain.errors import DomainError
 
@@ -24,6 +27,33 @@ def lang() -> str:
 def tr(zh: str, en: str) -> str:
     """The text in the page's language: ``{{ tr("排行榜", "Leaderboard") }}``."""
     return en if lang() == "en" else zh
+
+
+# Every time a page shows is Beijing time, to the minute: the one filter ``{{ t|beijing }}``.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing(moment: str | datetime | None) -> str:
+    """A recorded moment (aware, naive UTC, or ISO text) as readers in China read it."""
+    if moment is None or moment == "":
+        return ""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
+
+
+def ident(value: object) -> Markup:
+    """A user name, a member number or a file name, shown as it is typed: marked
+    ``translate="no"`` when it is one Latin identifier, so that nothing translates it (and the
+    pages' Latin-word check knows it is not a word of the text)."""
+    text = "" if value is None else str(value)
+    if IDENTIFIER.fullmatch(text) and re.search("[A-Za-z]", text):
+        return Markup('<span translate="no">%s</span>') % text
+    return escape(text)
 
 
 FIELDS = {
