@@ -17,7 +17,7 @@ WIDTH = 640
 
 def _svg(height: float, body: list[str], label: str, width: float = WIDTH) -> Markup:
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
         + "".join(body)
         + "</svg>"
