@@ -143,7 +143,7 @@ def test_the_difference_page_says_what_is_wrong_with_its_dates(client):
     as_user(client, "viewer")
     assert client.get("/committee/audit/diff").status_code == 200
     bad = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-13-01&to=2026-12-31")
-    assert bad.status_code == 422 and "日期格式应为 YYYY-MM-DD" in bad.text
+    assert bad.status_code == 422 and "日期格式应为年-月-日" in bad.text
     backwards = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2026-06-30")
     assert backwards.status_code == 422 and "起始日期应早于结束日期" in backwards.text
 

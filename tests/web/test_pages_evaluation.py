@@ -131,7 +131,7 @@ def test_a_workflow_step_changes_the_status_and_shows_in_the_history(client):
         client, page, f"/branch/{EMPTY}/plan/circulate", {"to": "全体党员", "on": "2026-13-01"}
     )
     assert wrong.status_code == 422
-    assert "日期格式应为 YYYY-MM-DD" in wrong.text and 'value="全体党员"' in wrong.text
+    assert "日期格式应为年-月-日" in wrong.text and 'value="全体党员"' in wrong.text
 
 
 def test_a_revision_answers_the_return_and_refuses_bad_weights_next_to_the_field(client):

@@ -106,7 +106,7 @@ def test_a_csv_of_members_shows_every_row_with_its_errors_and_writes_nothing(cli
     assert "✓" in rows["2"] and "新同志" in rows["2"]
     assert "党员编号 B01950 在文件中重复（第 2 行）" in rows["3"]
     assert "党员编号 B01001 在本支部已存在" in rows["4"]
-    assert "党小组 g77 不存在" in rows["5"] and "入党日期格式应为 YYYY-MM-DD" in rows["5"]
+    assert "党小组 g77 不存在" in rows["5"] and "入党日期格式应为年-月-日" in rows["5"]
     assert "状态应为" in rows["6"] and "性别应为" in rows["6"] and "电话只能含数字" in rows["6"]
     assert 'name="upload"' not in preview.text and "没有写入任何数据" in preview.text
     assert "B01950" not in member_numbers(client)
@@ -339,7 +339,7 @@ def test_a_committee_admin_rebuilds_the_read_models_with_a_progress_page(client,
     ).catch_up()  # what the embedded projector would do
     before = board()
     page = client.get("/committee/read-models")
-    assert page.status_code == 200 and "重建读模型" in page.text
+    assert page.status_code == 200 and "重新统计" in page.text
     started = client.post(
         "/committee/read-models/rebuild", data={"csrf_token": csrf_token(page.text)}
     )

@@ -138,7 +138,7 @@ def test_a_members_page_moves_confirms_gives_roles_and_records_the_departure(cli
     history = client.get(here).text
     for text in (
         "登记：丁新员",
-        "调整党小组：g9",
+        "调整党小组：新建党小组",
         "预备党员转正",
         "任命为党小组长",
         "免去党小组长",

@@ -314,7 +314,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "committee {committee} has no campaign {year}",
     ),
     "campaign.not_in_read_models": (
-        "查询数据中没有 {year} 年度活动，请运行 cxzy project rebuild 重建。",
+        "统计数据中还没有 {year} 年度活动，请联系系统管理员重新统计。",
         "no campaign {year} in the read models (try `cxzy project rebuild`)",
     ),
     "campaign.closed": (
@@ -837,7 +837,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "job.not_found": ("该任务不存在。", "job not found"),
     "read_models.not_sqlite": (
-        "请在投影进程停止后运行 cxzy project rebuild 重建。",
+        "本系统的统计由后台服务完成，请联系系统管理员在服务器上重新统计。",
         "run `cxzy project rebuild` with the projector stopped",
     ),
     "read_models.rebuilding": ("重建已在进行中。", "a rebuild is running already"),

@@ -137,7 +137,7 @@ def register(app: Flask) -> None:
         return problem(401, "unauthorized", str(error))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response | HTTPException:
+    def http_error(error: HTTPException) -> Response | HTTPException | tuple[str, int]:
         if not request.path.startswith("/api/"):
             return page_error(error)
         response = problem(

@@ -49,6 +49,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["beijing"] = i18n.beijing
     app.jinja_env.filters["ident"] = i18n.ident
+    app.jinja_env.filters["first_clause"] = i18n.first_clause
+    app.jinja_env.filters["period"] = i18n.period
 
 
 @bp.app_context_processor

@@ -3,10 +3,12 @@ work, each for a campaign and, on request, as of a past day."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import abort, render_template
 
+from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.projections import queries
 from cxzy_saas.web.pages import bp, charts, i18n
 from cxzy_saas.web.pages.access import committee_reader, signed_in, user
@@ -80,7 +82,20 @@ def matrix() -> str:
     columns = [criterion_label(c) for c in found["criteria"]]
     rows = [(r["name"], [r["cells"][c] for c in found["criteria"]]) for r in found["rows"]]
     chart = charts.heat_map(rows, columns, i18n.tr("支部 × 评选条件", "branch × criterion"))
-    return view("committee/matrix.html", filters, found=found, columns=columns, chart=chart)
+    legend = [(criterion_label(c), criterion_text(c)) for c in found["criteria"]]
+    return view(
+        "committee/matrix.html", filters, found=found, columns=columns, chart=chart, legend=legend
+    )
+
+
+def criterion_text(key: str) -> str:
+    """The criterion's words (its first clause), from the default catalogue the plans start
+    from: the legend of the heat map's columns."""
+    level, number = key.split(":")
+    for criterion in default_plan_content()["criteria"]:
+        if criterion["level"] == level and str(criterion["number"]) == number:
+            return re.split("[，。；]", criterion["text"], maxsplit=1)[0]
+    return ""
 
 
 @bp.get("/committee/trends")

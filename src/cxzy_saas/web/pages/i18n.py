@@ -56,6 +56,27 @@ def ident(value: object) -> Markup:
     return escape(text)
 
 
+QUARTERS = "一二三四"
+
+
+def period(text: object) -> str:
+    """A period as readers write it: 2026-Q2 is 2026年第二季度, 2026-03 is 2026年3月."""
+    value = "" if text is None else str(text)
+    found = re.fullmatch(r"(\d{4})-Q([1-4])", value)
+    if found:
+        year, quarter = found.group(1), int(found.group(2))
+        return tr(f"{year}年第{QUARTERS[quarter - 1]}季度", value)
+    found = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if found:
+        return tr(f"{found.group(1)}年{int(found.group(2))}月", value)
+    return value
+
+
+def first_clause(text: object) -> str:
+    """A criterion's first clause, to name it beside its number (第5条：组织生活严密)."""
+    return re.split("[，。；,;]", str(text or ""), maxsplit=1)[0]
+
+
 FIELDS = {
     "username": ("用户名", "user name"),
     "password": ("密码", "password"),
@@ -150,7 +171,7 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Field may not be null", "此项不能为空"),
         (r"^Shorter than minimum length 1\.", "此项不能为空"),
         (r"^Longer than maximum length (\d+)\.", "不能超过 {0} 个字"),
-        (r"^Not a valid date", "日期格式应为 YYYY-MM-DD"),
+        (r"^Not a valid date", "日期格式应为年-月-日，如 2026-03-01"),
         (r"^Not a valid integer", "应为整数"),
         (r"^Not a valid number", "应为数字"),
         (r"^Must be one of", "请从列表中选择"),

@@ -136,7 +136,9 @@ def check_members(app: BranchApplication, table: Table, today: date) -> list[Row
         if not cells["joined_on"]:
             errors.append(tr("请填写入党日期", "joined on is empty"))
         elif joined is None:
-            errors.append(tr("入党日期格式应为 YYYY-MM-DD", "joined on: a date YYYY-MM-DD"))
+            errors.append(
+                tr("入党日期格式应为年-月-日，如 2020-07-01", "joined on: a date YYYY-MM-DD")
+            )
         elif not FOUNDED <= joined <= today:
             errors.append(
                 tr("入党日期应在 1921-07-01 与今天之间", "joined on: between 1921-07-01 and today")

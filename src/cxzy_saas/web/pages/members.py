@@ -42,6 +42,11 @@ def group_codes(app: BranchApplication) -> dict[Any, str]:
     return {g.id: g.code for g in app.groups(include_dissolved=True)}
 
 
+def group_names(app: BranchApplication) -> dict[Any, str]:
+    """Groups by id, named as readers know them (not by their codes)."""
+    return {g.id: g.name for g in app.groups(include_dissolved=True)}
+
+
 def common(code: str, app: BranchApplication) -> dict[str, Any]:
     return {
         "code": code,
@@ -101,6 +106,7 @@ def org_member_enrol(code: str) -> Response | tuple[str, int]:
 
 
 def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
+    """``codes``: the groups' names by id."""
     """One event of a member's history, in the page's language."""
     name, f = event["event"], event["fields"]
     tr = i18n.tr
@@ -120,10 +126,10 @@ def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
             f"预备党员转正（{f.get('on')}）", f"confirmed as a full member ({f.get('on')})"
         ),
         "MemberRoleGiven": lambda: tr(
-            f"任命为{role}({f.get('on')})", f"made {role} ({f.get('on')})"
+            f"任命为{role}（{f.get('on')}）", f"made {role} ({f.get('on')})"
         ),
         "MemberRoleRelieved": lambda: tr(
-            f"免去{role}({f.get('on')})", f"relieved as {role} ({f.get('on')})"
+            f"免去{role}（{f.get('on')}）", f"relieved as {role} ({f.get('on')})"
         ),
         "MemberLeft": lambda: tr(
             f"组织关系转出：{f.get('reason')}（{f.get('on')}）",
@@ -141,9 +147,10 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
     actor = branch_reader(code)
     member, events = app.read_member(actor, no)
     codes = group_codes(app)
+    names = group_names(app)
     history = [
         {
-            "what": describe(e, codes),
+            "what": describe(e, names),
             "who": e["actor"].get("user", ""),
             "role": e["actor"].get("role", ""),
             "when": when(e["recorded_at"]),
@@ -161,7 +168,7 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
     return render_template(
         "work/member.html",
         member=member,
-        group=codes.get(member.group_id),
+        group=names.get(member.group_id),
         groups=[(g.code, g.name) for g in app.groups()],
         history=history,
         personal=app.personal_fields(actor, member),
