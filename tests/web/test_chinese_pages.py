@@ -19,6 +19,9 @@ from tests.web.crawl import USERS, pages, visible_text
 
 # Proper nouns of file formats and sizes that Chinese readers use as they are.
 ALLOWED = {"CSV", "Excel", "XLSX", "UTF-8", "GBK", "KB", "MB"}
+# A member number (党员编号, the demo's B01004) is the number on the member's record, read and
+# typed as it is, like a telephone number; it may stand in a list's option, where no markup can.
+MEMBER_NUMBER = re.compile(r"B\d{5}")
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
 # Pages no link leads to: a mistyped address, and forms' answers.
 EXTRA = {
@@ -57,7 +60,7 @@ def latin_words(html: str) -> list[str]:
     return [
         w
         for w in re.findall(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]|[A-Za-z]", text)
-        if w not in ALLOWED
+        if w not in ALLOWED and not MEMBER_NUMBER.fullmatch(w)
     ]
 
 

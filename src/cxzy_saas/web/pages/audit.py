@@ -236,6 +236,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "demo": ("演示", "demo"),
     "in": ("在", "in"),
     "code": ("编号", "code"),
+    "corrects": ("更正了", "corrects"),
     **{k: v for k, v in i18n.GRADES.items()},
     **{k: v for k, v in i18n.OUTCOMES.items() if k},
     **{k: v for k, v in i18n.KINDS.items()},
@@ -244,7 +245,14 @@ VALUES: dict[str, tuple[str, str]] = {
 
 
 def _word(value: Any) -> str:
-    """One stored value in the page's language: a known word translated, a number as it is."""
+    """One stored value in the page's language: a known word translated, a subject's code as
+    its name, a number as it is."""
+    if value == PRIVATE:
+        return i18n.tr("（个人信息，不显示）", PRIVATE)
+    if isinstance(value, str) and ":" in value and " " not in value:  # 2026:group:g2
+        return "·".join(_word(part) for part in value.split(":"))
+    if isinstance(value, str) and value in g.get("subject_names", {}):
+        return str(g.subject_names[value])
     if isinstance(value, bool):
         return i18n.tr("是", "yes") if value else i18n.tr("否", "no")
     if isinstance(value, str) and value in VALUES:
@@ -266,7 +274,9 @@ def _key(key: str) -> str:
         return i18n.label(FIELDS, key)
     if key in VALUES:
         return i18n.tr(*VALUES[key])
-    return item_label(key)
+    if ":" in key:
+        return _word(key)
+    return str(g.get("subject_names", {}).get(key) or item_label(key))
 
 
 @bp.app_template_global("audit_item")
@@ -281,7 +291,10 @@ def item_label(code: str) -> str:
 def value_text(value: Any, width: int = 160) -> Markup:
     if value == PRIVATE:
         return escape(i18n.tr("（个人信息，不显示）", PRIVATE))
+    names = g.get("subject_names", {})
     if isinstance(value, str) and i18n.IDENTIFIER.fullmatch(value) and value not in VALUES:
+        if value in names:
+            return escape(names[value])
         return i18n.ident(item_label(value) if len(value) < 4 else value)
     text = _word(value)
     return escape(text if len(text) <= width else text[: width - 1] + "…")
@@ -344,6 +357,7 @@ def audit_trail() -> tuple[str, int]:
         raise NotFound("branch.not_found", branch=branch)
     tenancy = tenancy_of(current_app)
     subjects = subjects_of(branch)
+    g.subject_names = {s["id"]: s["name"] for s in subjects}  # codes in the events, as names
     context["subjects"] = subjects
     if not text:
         return render_template("audit/trail.html", **context), 200

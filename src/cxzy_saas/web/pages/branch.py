@@ -55,8 +55,8 @@ def subject_choices(app: BranchApplication) -> list[tuple[str, list[tuple[str, s
     """The subjects of a form, by level: the branch itself, its groups, its members."""
     return [
         ("branch", [(app.tenant, app.branch().name)]),
-        ("group", [(g.code, f"{g.name}({g.code})") for g in app.groups()]),
-        ("member", [(m.member_no, f"{m.name}({m.member_no})") for m in app.members()]),
+        ("group", [(g.code, g.name) for g in app.groups()]),
+        ("member", [(m.member_no, f"{m.name}（{m.member_no}）") for m in app.members()]),
     ]
 
 

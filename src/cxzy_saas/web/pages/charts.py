@@ -16,11 +16,14 @@ WIDTH = 640
 
 
 def _svg(height: float, body: list[str], label: str, width: float = WIDTH) -> Markup:
+    # The box scrolls sideways where the chart is wider than the screen: focusable, so that a
+    # keyboard scrolls it too.
     return Markup(
+        f'<div class="chart-box" tabindex="0" role="group" aria-label="{escape(label)}">'
         f'<svg class="chart" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
         + "".join(body)
-        + "</svg>"
+        + "</svg></div>"
     )
 
 

@@ -56,7 +56,7 @@ FORM_LABELS = {
 def subject_choices(app: BranchApplication) -> list[tuple[str, str]]:
     """The branch's groups and members as ``level:subject`` choices, by name."""
     groups = [(f"group:{g.code}", g.name) for g in app.groups()]
-    members = [(f"member:{m.member_no}", f"{m.name}({m.member_no})") for m in app.members()]
+    members = [(f"member:{m.member_no}", f"{m.name}（{m.member_no}）") for m in app.members()]
     return groups + members
 
 
