@@ -41,9 +41,10 @@ def pages(client, start: str = "/", limit: int = LIMIT) -> Iterator[tuple[str, o
 
 class _Text(HTMLParser):
     """The words a reader sees: text and the attributes read out (title, placeholder, alt,
-    aria-label), leaving out scripts, styles, <code> and anything marked lang="en"."""
+    aria-label), leaving out scripts, styles, <code>, anything marked lang="en", and what a user
+    typed into a text box (a <textarea>'s content, like an <input>'s value, is theirs)."""
 
-    SKIP = ("script", "style", "code")
+    SKIP = ("script", "style", "code", "textarea")
     VOID = (
         "area",
         "base",

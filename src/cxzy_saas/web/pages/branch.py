@@ -121,9 +121,11 @@ def branch_home(code: str) -> str:
 def branch_queue(code: str) -> str:
     branch_reader(code)
     tenancy = tenancy_of(current_app)
+    app = tenancy.branch(code)
     return render_template(
         "branch/queue.html",
         code=code,
-        name=tenancy.branch(code).branch().name,
+        name=app.branch().name,
+        names=subject_names(app),
         rows=reads.submissions(read_model_of(current_app, code), code),
     )

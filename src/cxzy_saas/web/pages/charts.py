@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from cxzy_saas.web.pages import i18n
+
 PALETTE = ("#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
 WIDTH = 640
 
@@ -33,6 +35,10 @@ def _text(x: float, y: float, text: object, anchor: str = "start", cls: str = "a
     )
 
 
+def _colon() -> str:
+    return i18n.tr("：", ": ")
+
+
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -52,7 +58,8 @@ def bar_chart(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="axis">'
             f"{escape(name[:10])}</text>"
             f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" '
-            f'fill="{PALETTE[0]}" rx="2"><title>{escape(name)}: {_fmt(value)}</title></rect>'
+            f'fill="{PALETTE[0]}" rx="2">'
+            f"<title>{escape(name)}{_colon()}{_fmt(value)}</title></rect>"
             f'<text x="{left + length + 6:.1f}" y="{y + 15}" class="value">{_fmt(value)}</text>'
         )
     return _svg(16 + len(bars) * row, body, label, width)
@@ -95,7 +102,8 @@ def heat_map(
             text_class = "cell dark" if dark else "cell"
             body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{cell_h - 2}" '
-                f'fill="{heat_colour(value, floor)}"><title>{escape(name)} · {escape(columns[j])}: '
+                f'fill="{heat_colour(value, floor)}">'
+                f"<title>{escape(name)} · {escape(columns[j])}{_colon()}"
                 f"{_fmt(value)}</title></rect>"
                 f'<text x="{x + (cell_w - 2) / 2:.1f}" y="{y + 18}" text-anchor="middle" '
                 f'class="{text_class}">{"" if value is None else f"{value:.0f}"}</text>'
@@ -140,7 +148,8 @@ def line_chart(
             segments[-1].append((x, y))
             body.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
-                f"<title>{escape(name)} · {escape(ticks[i])}: {_fmt(figure)}</title></circle>"
+                f"<title>{escape(name)} · {escape(ticks[i])}{_colon()}"
+                f"{_fmt(figure)}</title></circle>"
             )
         for segment in segments:
             if len(segment) > 1:

@@ -74,7 +74,7 @@ def period(text: object) -> str:
 
 def first_clause(text: object) -> str:
     """A criterion's first clause, to name it beside its number (第5条：组织生活严密)."""
-    return re.split("[，。；,;]", str(text or ""), maxsplit=1)[0]
+    return re.split(r"[，。；,;]", str(text or ""), maxsplit=1)[0]
 
 
 FIELDS = {

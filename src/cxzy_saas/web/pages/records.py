@@ -55,7 +55,7 @@ def subject_views(
         (
             level,
             [
-                (s["subject"], f"{s['name']}({s['subject']})")
+                (s["subject"], s["name"] if level == "group" else f"{s['name']}（{s['subject']}）")
                 for s in found
                 if s["level"] == level and s["active"]
             ],
