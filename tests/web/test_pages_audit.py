@@ -96,7 +96,8 @@ def test_the_trail_page_offers_branches_and_subjects_and_searches_them(client):
     group = client.get("/committee/audit/trail?branch=b01&subject=g1")
     assert group.status_code == 200 and "综合党小组" in group.text and "ev-b01-" in group.text
     branch = client.get("/committee/audit/trail?branch=b01&subject=b01")
-    assert branch.status_code == 200 and "Branch.Opened" in branch.text
+    assert branch.status_code == 200 and "党支部建立" in branch.text
+    assert "Branch.Opened" not in branch.text  # events by their Chinese names, not class names
 
 
 def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
@@ -107,8 +108,8 @@ def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
     member = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}").text
     branch = client.get("/committee/audit/trail?branch=b01&subject=b01").text
     for text in (member, branch):
-        assert "Ballot.Opened" in text and "Ballot.CodeSpent" not in text  # no single ballot shown
-    assert "Ballot.Closed" in member and "计票" in member  # the member's tally at close
+        assert "民主测评开始" in text and "测评码已使用" not in text  # no single ballot shown
+    assert "民主测评结束" in member and "计票" in member  # the member's tally at close
     assert "（个人信息，不显示）" in member  # nor its personal fields
 
 

@@ -345,7 +345,7 @@ def test_a_committee_admin_rebuilds_the_read_models_with_a_progress_page(client,
     )
     assert started.status_code == 302
     status = wait_for(client, started.headers["Location"])
-    assert status["ok"] and "重建完成" in status["message"], status
+    assert status["ok"] and "重新统计完成" in status["message"], status
     assert board() == before  # the same logs, the same answer
 
 

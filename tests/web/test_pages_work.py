@@ -78,7 +78,7 @@ def test_the_clerk_enrols_a_member_and_a_refusal_keeps_what_was_typed(client, ap
     form = {"member_no": "B01950", "name": "丙新员", "status": "probationary", "group": NEW_GROUP}
     bad = post(client, "/branch/b01/members", "/branch/b01/members", **form, joined_on="去年")
     assert bad.status_code == 422
-    assert field_error(bad.text, "日期格式应为 YYYY-MM-DD")
+    assert field_error(bad.text, "日期格式应为年-月-日")
     assert (
         'value="B01950"' in bad.text and 'value="丙新员"' in bad.text and 'value="去年"' in bad.text
     )

@@ -92,7 +92,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field} must be 1-20 letters and digits (member numbers and group codes: also - and _)",
     ),
     "date.malformed": (
-        "“{value}”不是有效的日期，日期格式应为 YYYY-MM-DD。",
+        "“{value}”不是有效的日期，日期格式应为年-月-日，如 2026-03-01。",
         "{value!r} is not a date (YYYY-MM-DD)",
     ),
     "level.unknown": ("层级应为党支部、党小组或党员。", "level is branch, group or member"),
