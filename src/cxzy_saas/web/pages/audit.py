@@ -296,8 +296,10 @@ def value_text(value: Any, width: int = 160) -> Markup:
         if value in names:
             return escape(names[value])
         return i18n.ident(item_label(value) if len(value) < 4 else value)
-    if isinstance(value, list) and value and all(
-        isinstance(v, str) and i18n.IDENTIFIER.fullmatch(v) for v in value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, str) and i18n.IDENTIFIER.fullmatch(v) for v in value)
     ):  # file names
         return Markup(i18n.tr("、", ", ")).join(i18n.ident(v) for v in value)
     text = _word(value)
