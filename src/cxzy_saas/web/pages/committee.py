@@ -43,7 +43,7 @@ def dashboard() -> str:
         "committee/overview.html",
         filters,
         boards=boards,
-        charts={lvl: board_chart(rows, 10, 360) for lvl, rows in boards.items()},
+        charts={lvl: board_chart(rows, 10, 340) for lvl, rows in boards.items()},
         waiting=len(waiting),
         late=len(late),
         ballots=turnout,
