@@ -84,3 +84,23 @@ def test_no_serious_accessibility_violation(open_page, site, username, size):  #
         if wrong := violations(page):
             found[url] = wrong
     assert not found, found
+
+
+def test_on_a_phone_tables_are_cards_and_chart_text_is_not_shrunk(open_page):  # noqa: F811
+    page = open_page("b01-secretary", viewport=SIZES["phone"])
+    page.goto("/branch/b01/members")
+    cell = page.locator("table.cards tbody td[data-label]").first
+    assert cell.get_attribute("data-label")  # each figure under its column's name
+    assert cell.evaluate("c => getComputedStyle(c.parentElement).display") == "block"
+    admin = open_page("admin", viewport=SIZES["phone"])
+    admin.goto("/committee/matrix")
+    # Drawn at its own size: one unit of the drawing is one CSS pixel, so 12px text is 12px.
+    scale = admin.evaluate(
+        "() => { const s = document.querySelector('svg.chart');"
+        " return s.getBoundingClientRect().width / s.viewBox.baseVal.width; }"
+    )
+    assert scale == pytest.approx(1.0)
+    size = admin.evaluate(
+        "() => getComputedStyle(document.querySelector('svg.chart text')).fontSize"
+    )
+    assert float(size.removesuffix("px")) >= 12

@@ -98,3 +98,26 @@ def test_full_width_punctuation_on_a_chinese_page(shown, username):
 def test_a_missing_page_answers_in_chinese(shown):
     page = shown["admin"]["/no-such-page"]
     assert "页面不存在" in page and "Not Found" not in page
+
+
+def test_the_larger_text_switch_is_kept_for_a_year(app):
+    client = app.test_client()
+    as_user(client, "b01-member")
+    assert 'class="large"' not in client.get("/branch/b01").text
+    switched = client.get("/text/large?next=/branch/b01")
+    assert switched.status_code == 302 and switched.location.endswith("/branch/b01")
+    assert "Max-Age=31536000" in switched.headers["Set-Cookie"]
+    page = client.get("/branch/b01").text
+    assert 'class="large"' in page and "标准字" in page
+    client.get("/text/normal")
+    assert 'class="large"' not in client.get("/branch/b01").text
+
+
+def test_every_time_is_beijing_time():
+    from datetime import UTC, datetime
+
+    from cxzy_saas.web.pages.i18n import beijing
+
+    assert beijing(datetime(2026, 1, 1, 16, 30, tzinfo=UTC)) == "2026-01-02 00:30"
+    assert beijing("2026-01-01T16:30:00+00:00") == "2026-01-02 00:30"
+    assert beijing(datetime(2026, 1, 1, 16, 30)) == "2026-01-02 00:30"  # naive is UTC
