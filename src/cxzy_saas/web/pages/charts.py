@@ -48,7 +48,7 @@ def bar_chart(
 ) -> Markup:
     """Horizontal bars (long Chinese names read better beside the bar than under it).
     A narrower ``width`` draws larger letters in a small box."""
-    row, left, right = 26, min(150.0, width * 0.3), 44
+    row, left, right = 26, min(170.0, width * 0.45), 44
     span = width - left - right
     body = []
     for i, (name, value) in enumerate(bars):
@@ -56,7 +56,7 @@ def bar_chart(
         length = max(0.0, min(value or 0.0, top)) / top * span
         body.append(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="axis">'
-            f"{escape(name[:10])}</text>"
+            f"{escape(name[:13])}</text>"
             f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" '
             f'fill="{PALETTE[0]}" rx="2">'
             f"<title>{escape(name)}{_colon()}{_fmt(value)}</title></rect>"

@@ -12,6 +12,7 @@ from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.projections import queries
 from cxzy_saas.web.pages import bp, charts, i18n
 from cxzy_saas.web.pages.access import committee_reader, signed_in, user
+from cxzy_saas.web.pages.audit import branch_name
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
 
@@ -20,8 +21,18 @@ BOARD_LEVELS = ("branch", "group", "member")
 
 def board_chart(rows: list[dict[str, Any]], limit: int = 15, width: float = 640) -> Any:
     rated = [row for row in rows if row["composite"] is not None]  # 未参评 has no bar
-    bars = [(row["name"], row["composite"]) for row in rated[:limit]]
+    bars = [(bar_label(row), row["composite"]) for row in rated[:limit]]
     return charts.bar_chart(bars, i18n.tr("综合得分", "composite score"), width=width)
+
+
+def bar_label(row: dict[str, Any]) -> str:
+    """A group's or a member's bar names its branch too: forty branches each have a 第一党小组.
+    The branch is named short (办公室党支部 as 办公室)."""
+    if "branch" not in row or row.get("level") == "branch" or row["branch"] == row.get("subject"):
+        return str(row["name"])
+    branch = branch_name(row["branch"])
+    short = branch.removesuffix("党支部") or branch
+    return f"{row['name']}{i18n.tr(f'（{short}）', f' ({short})')}"
 
 
 def view(template: str, filters: Filters, **context: Any) -> str:
