@@ -18,7 +18,7 @@ def links(html: str) -> list[str]:
     return [
         url.replace("&amp;", "&")
         for url in found
-        if not url.startswith(("/static/", "/logout", "/lang/"))
+        if not url.startswith(("/static/", "/logout", "/lang/", "/text/"))
         and not url.endswith((".zip", ".csv", ".xlsx"))
     ]
 
