@@ -13,7 +13,9 @@ into it (6 branches, seed 7). Then, for each number of clients N, in one run:
   on its own connection;
 
 and prints commands/s (p50, p95 latency), raw commits/s and their ratio, against the issue's
-targets: 0.4x with one client, 0.15x with 16.
+targets: 0.4x with one client, 0.15x with 16. ``--floor`` measures, in the same run, the least
+a command can cost on this stack (``bench/floor_app.py``: Flask under gunicorn, one row
+written per request, nothing else) and prints its ratio too: the ceiling for any command here.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--floor", action="store_true", help="measure the stack's floor too")
     args = parser.parse_args()
     import psycopg
 
@@ -143,7 +146,28 @@ def main() -> None:
     if "b01" not in built.stdout:
         subprocess.run([CXZY, "demo", "--no-serve", *store], check=True)
     os.environ.setdefault("CXZY_SECRET_KEY", secrets.token_hex(32))
-    port = free_port()
+    port, floor_port = free_port(), free_port()
+    floor = None
+    if args.floor:
+        floor = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--chdir",
+                str(ROOT / "bench"),
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "-k",
+                "gthread",
+                "--bind",
+                f"127.0.0.1:{floor_port}",
+                f"floor_app:create({url!r})",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     server = subprocess.Popen(
         [
             CXZY,
@@ -166,6 +190,12 @@ def main() -> None:
         for _ in range(150):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        while floor is not None:
+            try:
+                socket.create_connection(("127.0.0.1", floor_port), timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.2)
@@ -192,6 +222,7 @@ def main() -> None:
         )
         for n in (int(c) for c in args.clients.split(",")):
             got = commands(port, token, body, n, args.seconds)
+            least = commands(floor_port, token, body, n, args.seconds) if floor else None
             baseline = raw(url, n, args.seconds)
             ratio = got["rate"] / baseline
             target = TARGETS.get(n)
@@ -205,9 +236,17 @@ def main() -> None:
                 f"p95 {got['p95']:.1f} ms); raw insert+commit {baseline:7.0f}/s; "
                 f"ratio {ratio:.2f}{verdict}"
             )
+            if least is not None:
+                print(
+                    f"     the stack's floor (bench/floor_app.py): {least['rate']:7.0f} requests/s "
+                    f"(p50 {least['p50']:.1f} ms); ratio {least['rate'] / baseline:.2f}; "
+                    f"commands reach {got['rate'] / least['rate']:.2f} of it"
+                )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
+        for process in (server, floor):
+            if process is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait()
 
 
 if __name__ == "__main__":

@@ -109,6 +109,9 @@ CREATE TABLE IF NOT EXISTS rm_inspections (
 -- assigned (kind 'task', ref the task's id, due its date, done_on the branch's report), and the
 -- branch committee's quarterly meetings (kind a meeting kind, ref the quarter 2026-Q1, done_on
 -- the meeting's date). A missing row, or one not done by its due date, is overdue work.
+-- Evaluation rounds (kind 'review', ref 2026-midyear, done_on the report to the committee) and
+-- the self-summaries filed in them (kind 'summary', ref 2026-midyear-<member no>, done_on the
+-- day filed): what 待办 asks for while a round is open (issue 14).
 CREATE TABLE IF NOT EXISTS rm_duties (
     tenant TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -118,6 +121,16 @@ CREATE TABLE IF NOT EXISTS rm_duties (
     due TEXT NOT NULL,
     done_on TEXT,
     PRIMARY KEY (tenant, kind, ref)
+);
+
+-- monthly assessments of members and groups made per period (an assessment is one aggregate
+-- per subject and period: counted once), for the overdue work the dashboard counts (issue 16)
+CREATE TABLE IF NOT EXISTS rm_assessment_counts (
+    tenant TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    assessed INTEGER NOT NULL,
+    PRIMARY KEY (tenant, year, period)
 );
 
 -- daily records per month (activity trend); retracted ones subtract
@@ -285,3 +298,53 @@ CREATE TABLE IF NOT EXISTS rm_meetings (
 );
 
 CREATE INDEX IF NOT EXISTS meetings_by_year ON rm_meetings (tenant, year, position);
+
+-- a branch's members as its list shows them (issue 16): grp, the group's aggregate (its code
+-- is joined from rm_group_list), roles a JSON list, left_on NULL while a member
+CREATE TABLE IF NOT EXISTS rm_member_list (
+    tenant TEXT NOT NULL,
+    member TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    member_no TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    grp TEXT,
+    roles TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    joined_on TEXT NOT NULL,
+    left_on TEXT,
+    PRIMARY KEY (tenant, member)
+);
+
+CREATE INDEX IF NOT EXISTS member_list_by_position ON rm_member_list (tenant, position);
+CREATE INDEX IF NOT EXISTS member_list_by_group ON rm_member_list (tenant, grp, position);
+
+-- a branch's groups as its list shows them (issue 16)
+CREATE TABLE IF NOT EXISTS rm_group_list (
+    tenant TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    dissolved INTEGER NOT NULL,
+    PRIMARY KEY (tenant, grp)
+);
+
+-- a branch's quarterly inspections as its list shows them (issue 16)
+CREATE TABLE IF NOT EXISTS rm_inspection_list (
+    tenant TEXT NOT NULL,
+    inspection TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    quarter INTEGER NOT NULL,
+    on_date TEXT NOT NULL,
+    measures_checked TEXT NOT NULL,
+    gaps TEXT NOT NULL,
+    weak_links TEXT NOT NULL,
+    improvements TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,     -- the user who recorded it, and when (ISO, UTC)
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, inspection)
+);
+
+CREATE INDEX IF NOT EXISTS inspections_by_year ON rm_inspection_list (tenant, year, position);

@@ -84,6 +84,9 @@ class Settings:
     # PostgreSQL cells besides the default one (CXZY_DATABASE_URL): (name, URL) pairs. Each cell
     # is a database holding whole committees; the registry in the default cell says which.
     cells: tuple[tuple[str, str], ...] = ()
+    # Where evidence files live (decision 0023): "" the backend's own (the data folder on
+    # SQLite, the tenant's schema on PostgreSQL), "folder", "database" or "object".
+    evidence_store: str = ""
 
     @classmethod
     def from_env(
@@ -113,6 +116,7 @@ class Settings:
             asof_wait=float(whole_number(env, "CXZY_ASOF_WAIT", 10, 0, 600)),
             asof_processes=bool(whole_number(env, "CXZY_ASOF_PROCESSES", 1, 0, 1)),
             cells=parse_cells(env.get("CXZY_CELLS") or ""),
+            evidence_store=evidence_store(env.get("CXZY_EVIDENCE_STORE") or ""),
         )
 
     @property
@@ -164,6 +168,16 @@ class Settings:
                 )
             found[name] = url
         return found
+
+
+def evidence_store(text: str) -> str:
+    """Raises SettingsError: not one of the evidence stores ("object" has no client yet)."""
+    if text not in ("", "folder", "database"):
+        raise SettingsError(
+            f"CXZY_EVIDENCE_STORE={text!r}: use folder or database"
+            + (" (the object store has no client in this release)" if text == "object" else "")
+        )
+    return text
 
 
 def whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

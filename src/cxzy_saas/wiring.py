@@ -139,8 +139,20 @@ class ReplayProcesses:
         self._pid = 0
         self._lock = threading.Lock()
 
-    def __call__(self, models: ReadModels, day: date, target: Mapping[str, int]) -> bytes:
-        job = functools.partial(_replay_here, models.cell or DEFAULT_CELL, day, dict(target))
+    def __call__(
+        self,
+        models: ReadModels,
+        day: date,
+        target: Mapping[str, int],
+        scope: Sequence[str] | None = None,
+    ) -> bytes:
+        job = functools.partial(
+            _replay_here,
+            models.cell or DEFAULT_CELL,
+            day,
+            dict(target),
+            None if scope is None else list(scope),
+        )
         pool = self._executor()
         try:
             found: bytes = pool.submit(job).result()
@@ -179,11 +191,13 @@ def _open_tenancy(settings: Settings) -> None:
     _REPLAY_TENANCY = Tenancy(settings)
 
 
-def _replay_here(cell: str, day: date, target: dict[str, int]) -> bytes:
+def _replay_here(
+    cell: str, day: date, target: dict[str, int], scope: list[str] | None = None
+) -> bytes:
     """In a replay process: the model replayed to ``target``, serialized."""
     assert _REPLAY_TENANCY is not None, "the replay process has no tenancy"
     tenancy = _REPLAY_TENANCY
-    db = asof.replay_to(read_port(tenancy, cell), read_models(tenancy, cell), day, target)
+    db = asof.replay_to(read_port(tenancy, cell), read_models(tenancy, cell), day, target, scope)
     try:
         return db.conn.serialize()
     finally:

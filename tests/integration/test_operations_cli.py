@@ -23,12 +23,14 @@ import pytest
 from click.testing import CliRunner
 from psycopg.conninfo import conninfo_to_dict
 
+from cxzy_saas.application.evidence import AttachEvidence
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.signin import authenticate
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
+from cxzy_saas.domain.recording import Actor
 from tests.conftest import drop_database, fresh_database
 from tests.web.test_server import free_port
 
@@ -249,6 +251,13 @@ def test_restore_drill_on_sqlite(tmp_path):
     tenancy = Tenancy(Settings(data_dir=data))
     try:
         build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=3)
+        b01 = tenancy.branch("b01")
+        clerk = Actor("b01-clerk", "branch-clerk", "b01")
+        record = b01.daily_records(2026)[0]
+        pdf = b"%PDF-1.4\n%%EOF\n"
+        attached = b01.attach_evidence(
+            clerk, AttachEvidence(item="record", item_id=record.id, name="会议记录.pdf", data=pdf)
+        )
     finally:
         tenancy.close()
     before = digest("--data-dir", str(data))
@@ -265,6 +274,11 @@ def test_restore_drill_on_sqlite(tmp_path):
         "b01.sqlite3",
         "b02.sqlite3",
     }
+    back = Tenancy(Settings(data_dir=restored))  # the evidence file came back with its log
+    try:
+        assert back.branch("b01").evidence_file(clerk, attached) == pdf
+    finally:
+        back.close()
 
 
 def test_backup_refuses_a_folder_that_is_not_empty_and_points_postgresql_to_pg_dump(tmp_path):

@@ -27,7 +27,9 @@ def slow(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, list[date]]:
     release = threading.Event()
     built: list[date] = []
 
-    def replayed(logs: Any, models: Any, day: date, index: Any, offload: Any = None) -> Model:
+    def replayed(
+        logs: Any, models: Any, day: date, index: Any, offload: Any = None, committee: Any = None
+    ) -> Model:
         built.append(day)
         release.wait(5)
         return Model()

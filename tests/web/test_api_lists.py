@@ -234,3 +234,197 @@ def test_meetings_filtered_by_kind_month_and_text_in_their_shape(client, viewer)
     word = meetings[-1].minutes[:3]
     assert listed(f"&q={word}") == expected(lambda m: word in m.title or word in m.minutes)
     assert client.get(f"{B01}/meetings?campaign=2026&kind=party", headers=viewer).status_code == 422
+
+
+def test_members_filtered_by_group_status_and_text_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.members import MemberOut
+
+    app = branch(client)
+    codes = {g.id: g.code for g in app.groups(include_dissolved=True)}
+
+    def shaped(m) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        row = {
+            "member_no": m.member_no,
+            "name": m.name,
+            "status": m.status,
+            "group": codes.get(m.group_id),
+            "roles": m.roles,
+            "active": m.active,
+            "joined_on": m.joined_on,
+            "left_on": m.left_on,
+        }
+        return MemberOut().dump(row)
+
+    clerk = bearer(client, "b01-secretary")
+    for no in ("PRB01", "PRB02"):
+        body = {"member_no": no, "name": "预备" + no[-1], "status": "probationary"}
+        enrolled = client.post(
+            f"{B01}/members", json={**body, "joined_on": "2026-03-01"}, headers=clerk
+        )
+        assert enrolled.status_code == 201, enrolled.json
+    confirmed = client.post(
+        f"{B01}/members/PRB02/confirmation", json={"on": "2026-09-01"}, headers=clerk
+    )
+    assert confirmed.status_code == 200, confirmed.json
+    people = app.members()
+    leaving = people[1]
+    assert (
+        client.post(
+            f"{B01}/members/{leaving.member_no}/departure",
+            json={"reason": "调动", "on": "2026-06-01"},
+            headers=clerk,
+        ).status_code
+        == 200
+    )
+    for role in ("organiser", "group-leader"):
+        given = client.post(
+            f"{B01}/members/PRB02/roles",
+            json={"role": role, "on": "2026-06-01"},
+            headers=clerk,
+        )
+        assert given.status_code == 200, given.json
+    relieved = client.post(
+        f"{B01}/members/PRB02/relief",
+        json={"role": "organiser", "on": "2026-07-01"},
+        headers=clerk,
+    )
+    assert relieved.status_code == 200, relieved.json
+    everyone = app.members(include_left=True)
+    present = [m for m in everyone if m.active]
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/members?{query}", viewer)
+
+    assert listed("") == [shaped(m) for m in present]
+    assert listed("include_left=true") == [shaped(m) for m in everyone]
+    assert listed("status=left") == [shaped(m) for m in everyone if not m.active]
+    assert listed("status=probationary") == [
+        shaped(m) for m in present if m.status == "probationary"
+    ]
+    group = next(iter(codes.values()))
+    assert listed(f"group={group}") == [
+        shaped(m) for m in present if codes.get(m.group_id) == group
+    ]
+    word = present[3].name[1:]
+    assert listed(f"q={word}") == [
+        shaped(m) for m in present if word in m.name or word in m.member_no
+    ]
+    assert [r["member_no"] for r in listed("status=probationary")] == ["PRB01"]
+    assert listed("member=PRB02") == [shaped(app.member("PRB02"))]
+    by_name = listed("sort=name")
+    assert [r["name"] for r in by_name] == sorted(r["name"] for r in by_name)
+    assert listed("member=PRB02")[0]["roles"] == ["group-leader"]
+    assert client.get(f"{B01}/members?status=gone", headers=viewer).status_code == 422
+
+
+def test_groups_filtered_by_status_and_text_with_their_members(client, viewer):
+    from cxzy_saas.web.api.groups import GroupOut
+
+    app = branch(client)
+    secretary = bearer(client, "b01-secretary")
+    made = client.post(
+        f"{B01}/groups", json={"code": "gx", "name": "临时党小组"}, headers=secretary
+    )
+    assert made.status_code == 201
+    gone = client.post(
+        f"{B01}/groups/gx/dissolution", json={"reason": "任务完成"}, headers=secretary
+    )
+    assert gone.status_code == 200
+    groups = app.groups(include_dissolved=True)
+    people = app.members()
+
+    def shaped(g) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        members = [m.member_no for m in people if m.group_id == g.id]
+        return GroupOut().dump(
+            {"code": g.code, "name": g.name, "dissolved": g.dissolved, "members": members}
+        )
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/groups?{query}", viewer)
+
+    assert listed("") == [shaped(g) for g in groups]
+    assert listed("status=dissolved") == [shaped(g) for g in groups if g.dissolved]
+    assert listed("status=active") == [shaped(g) for g in groups if not g.dissolved]
+    assert listed("q=临时") == [shaped(g) for g in groups if "临时" in g.name]
+    assert listed(f"group={groups[0].code}") == [shaped(groups[0])]
+    assert all(shaped(g)["members"] for g in groups if not g.dissolved)
+    assert client.get(f"{B01}/groups?sort=size", headers=viewer).status_code == 422
+
+
+def test_inspections_filtered_by_quarter_month_and_text_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.inspections import InspectionOut
+
+    app = branch(client)
+    found = [app.inspection(2026, q) for q in range(1, 5)]
+    inspections = [i for i in found if i is not None]
+    assert len(inspections) >= 2
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/inspections?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        return [InspectionOut().dump(i) for i in inspections if keep(i)]
+
+    assert listed("") == expected(lambda i: True)
+    assert listed("&quarter=2") == expected(lambda i: i.quarter == 2)
+    assert listed("&month=8") == expected(lambda i: i.quarter == 3)
+    word = inspections[-1].gaps[:3]
+    assert listed(f"&q={word}") == expected(
+        lambda i: any(word in t for t in (i.measures_checked, i.gaps, i.weak_links, i.improvements))
+    )
+    assert listed("&sort=-quarter") == expected(lambda i: True)[::-1]
+    assert (
+        client.get(f"{B01}/inspections?campaign=2026&quarter=5", headers=viewer).status_code == 422
+    )
+
+
+def test_the_new_lists_show_what_the_users_command_wrote(client):
+    secretary = bearer(client, "b01-secretary")
+    formed = client.post(
+        f"{B01}/groups", json={"code": "gy", "name": "读写党小组"}, headers=secretary
+    )
+    assert formed.status_code == 201
+    groups = client.get(f"{B01}/groups?q=读写", headers=secretary).json
+    assert [g["code"] for g in groups["items"]] == ["gy"]
+    assert groups["position"] >= int(formed.headers["Cxzy-Position"].partition("=")[2])
+    enrolled = client.post(
+        f"{B01}/members",
+        json={"member_no": "RYW01", "name": "读写一", "group": "gy", "joined_on": "2020-07-01"},
+        headers=secretary,
+    )
+    assert enrolled.status_code == 201, enrolled.json
+    after = {**secretary, "Cxzy-After": enrolled.headers["Cxzy-Position"]}
+    members = client.get(f"{B01}/members?group=gy", headers=after).json
+    assert [m["member_no"] for m in members["items"]] == ["RYW01"]
+    groups = client.get(f"{B01}/groups?group=gy", headers=after).json
+    assert groups["items"][0]["members"] == ["RYW01"]
+    body = {
+        "year": 2026,
+        "quarter": 4,
+        "on": "2026-11-20",
+        "measures_checked": "读写一致的检查",
+        "gaps": "无",
+        "weak_links": "无",
+        "improvements": "无",
+    }
+    inspected = client.post(f"{B01}/inspections", json=body, headers=secretary)
+    if inspected.status_code == 201:  # the demo may hold Q4's already (a 409)
+        listed = client.get(f"{B01}/inspections?campaign=2026&q=读写一致", headers=secretary).json
+        assert [i["quarter"] for i in listed["items"]] == [4]
+
+
+def test_an_erased_members_name_reads_as_erased_in_the_list(client):
+    from cxzy_saas.domain.organisation import ERASED_NAME
+
+    secretary = bearer(client, "b01-secretary")
+    body = {"member_no": "ERS01", "name": "将删除", "joined_on": "2020-07-01"}
+    assert client.post(f"{B01}/members", json=body, headers=secretary).status_code == 201
+    assert client.get(f"{B01}/members?q=将删除", headers=secretary).json["total"] == 1
+    erased = client.post(
+        f"{B01}/members/ERS01/erasure", json={"reason": "本人申请"}, headers=secretary
+    )
+    assert erased.status_code == 200, erased.json
+    after = {**secretary, "Cxzy-After": erased.headers["Cxzy-Position"]}
+    assert client.get(f"{B01}/members?q=将删除", headers=after).json["total"] == 0
+    listed = client.get(f"{B01}/members?member=ERS01", headers=after).json["items"]
+    assert [m["name"] for m in listed] == [ERASED_NAME]

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from cxzy_saas.application.evidence import AttachEvidence
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.routing import Access
 from tests.web.api_demo import ROLE_USERS, app_for, bearer, build
 
@@ -45,6 +47,7 @@ def api(tmp_path_factory):
         "amendments": str(uuid.uuid4()),
         "letter": str(b01.letters(2026)[0].id),
         "task": str(tenancy.committee("demo").tasks(2026, "b01")[0].id),
+        "evidence": str(attached_evidence(b01)),
     }
     tenancy.close()
     app = app_for(settings)
@@ -58,6 +61,18 @@ def api(tmp_path_factory):
         }
     )
     return app, client, samples, tokens
+
+
+def attached_evidence(branch: Any) -> uuid.UUID:
+    """A PDF on one of the branch's inspections (the branch's own: every reader may read it)."""
+    inspection = next(i for q in (1, 2, 3, 4) if (i := branch.inspection(2026, q)) is not None)
+    clerk = Actor("b01-clerk", "branch-clerk", "b01")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    found: uuid.UUID = branch.attach_evidence(
+        clerk,
+        AttachEvidence(item="inspection", item_id=inspection.id, name="检查记录.pdf", data=pdf),
+    )
+    return found
 
 
 QUERY = {"campaign": "2026", "branch": "b01"}  # required query fields, where a route has them

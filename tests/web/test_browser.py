@@ -74,7 +74,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, browser) -> Iterator[tuple[str, Demo]]:  # type: ignore[no-untyped-def]
-    demo = build_small_demo(tmp_path_factory.mktemp("browser"))
+    yield from serve(build_small_demo(tmp_path_factory.mktemp("browser")))
+
+
+def serve(demo: Demo) -> Iterator[tuple[str, Demo]]:
+    """The demo served on a free localhost port while the generator is suspended."""
     app = create_app(demo.settings, {"SECRET_KEY": "browser-test"})  # the embedded projector runs
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="cxzy-test-server", daemon=True)
@@ -244,7 +248,7 @@ def test_a_secretary_adds_a_member_who_sets_a_password_on_a_phone_within_the_csp
     phone.fill("input[name=new]", "冬天的松树 stands still 2032")
     phone.fill("input[name=repeat]", "冬天的松树 stands still 2032")
     phone.click("form button.primary")
-    phone.wait_for_url("**/branch/b01")
+    phone.wait_for_url("**/branch/b01/mine")  # a member comes home to their own work
     assert "密码已修改" in phone.inner_text(".notice")
 
     admin = watch(open_page("admin"))

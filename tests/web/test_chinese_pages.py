@@ -17,8 +17,8 @@ from tests.unit.test_punctuation import marks
 from tests.web.conftest import Demo, as_user, build_small_demo
 from tests.web.crawl import USERS, pages, visible_text
 
-# Proper nouns of file formats and sizes that Chinese readers use as they are.
-ALLOWED = {"CSV", "Excel", "XLSX", "UTF-8", "GBK", "KB", "MB"}
+# Proper nouns of file formats, paper and sizes that Chinese readers use as they are.
+ALLOWED = {"CSV", "Excel", "XLSX", "Word", "PDF", "JPEG", "PNG", "A4", "UTF-8", "GBK", "KB", "MB"}
 # A member number (党员编号, the demo's B01004) is the number on the member's record, read and
 # typed as it is, like a telephone number; it may stand in a list's option, where no markup can.
 MEMBER_NUMBER = re.compile(r"B\d{5}")

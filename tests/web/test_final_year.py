@@ -9,12 +9,16 @@ test fails."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from cxzy_saas import wiring
+from cxzy_saas.application.evidence import AttachEvidence
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_model_of, tenancy_of
 from tests.web.api_demo import app_for, bearer, build
@@ -23,6 +27,24 @@ from tests.web.test_api_matrix import routes, url_for
 YEAR = 2026
 DAY = "2026-12-20"
 TEXT = "年终补记"
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def send(client: Any, url: str, method: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    """JSON, or multipart when the body has a file (an evidence upload)."""
+    if "file" not in body:
+        return client.open(url, method=method, json=body, headers=headers)
+    name, data = body["file"]
+    fields = {k: v for k, v in body.items() if k != "file"}
+    boundary, encoded = encode_multipart({**fields, "file": FileStorage(io.BytesIO(data), name)})
+    return client.open(
+        url,
+        method=method,
+        data=encoded,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
 
 # Write routes about a year that a close does not freeze, and why (decision 0011).
 NOT_FROZEN = {
@@ -37,6 +59,13 @@ def bodies(samples: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """A body each route's schema accepts, for each frozen write route."""
     member, group = samples["no"], samples["group"]
     return {
+        # evidence files (decision 0023): an upload (multipart) and a withdrawal
+        ("POST", "/api/v1/branches/<code>/evidence"): {
+            "item": "record",
+            "item_id": samples["records"],
+            "file": ("补充材料.pdf", PDF),
+        },
+        ("POST", "/api/v1/branches/<code>/evidence/<uuid:id>/withdrawal"): {"reason": TEXT},
         # the rest of the campaign (issue 13)
         ("POST", "/api/v1/branches/<code>/annual-summaries/<int:year>/revisions"): {
             "basic_facts": TEXT,
@@ -267,8 +296,11 @@ def about_a_year(app: Any) -> list[tuple[str, str, Any]]:
             if r.rule == path and method in r.methods
         )
         body_fields = meta["body"]().fields if meta["body"] else {}
-        named = any(f"{r}/<uuid:id>" in path for r in ("measures", "records", "ballots"))
-        if "<int:year>" in path or "year" in body_fields or named:
+        named = any(
+            f"{r}/<uuid:id>" in path for r in ("measures", "records", "ballots", "evidence")
+        )
+        # An upload names the item (of a year) it is attached to.
+        if "<int:year>" in path or "year" in body_fields or "item_id" in body_fields or named:
             found.append((method, path, access))
     return found
 
@@ -318,6 +350,15 @@ def closed(tmp_path_factory):
     )
     assert opened.status_code == 201, opened.json
     samples["ballots"] = opened.json["id"]
+    # An evidence file attached before the close, to withdraw after it.
+    samples["evidence"] = str(
+        b01.attach_evidence(
+            Actor("b01-clerk", "branch-clerk", "b01"),
+            AttachEvidence(
+                item="record", item_id=b01.daily_records(YEAR)[0].id, name="a.pdf", data=PDF
+            ),
+        )
+    )
     samples["code_to_cast"] = opened.json["codes"]["members"][0]
     shut = client.post(
         f"/api/v1/campaigns/{YEAR}/close", json={"on": "2026-12-31"}, headers=tokens["admin"]
@@ -348,15 +389,12 @@ def test_every_write_route_about_a_closed_year_answers_409_and_writes_nothing(cl
             headers = {}  # a ballot cast: a code, no account
         heads = (tenancy.branch("b01").head(), tenancy.committee("demo").head())
         url = url_for(path, samples)
-        answer = client.open(url, method=method, json=frozen[(method, path)], headers=headers)
+        answer = send(client, url, method, frozen[(method, path)], headers)
         assert answer.status_code == 409, (method, path, answer.json)
         assert answer.json["code"] == "campaign.closed", (method, path, answer.json)
         assert (tenancy.branch("b01").head(), tenancy.committee("demo").head()) == heads, path
-        chinese = client.open(
-            url,
-            method=method,
-            json=frozen[(method, path)],
-            headers={**headers, "Accept-Language": "zh-CN"},
+        chinese = send(
+            client, url, method, frozen[(method, path)], {**headers, "Accept-Language": "zh-CN"}
         )
         assert "2026 年度活动已于 2026-12-31 结束" in chinese.json["detail"], path
 

@@ -71,3 +71,31 @@ def test_the_measures_page_narrows_by_person_and_status_and_marks_the_overdue(cl
     done = client.get("/branch/b01/measures?status=done").text
     assert "已逾期</span>" not in done
     assert set(MEASURE_ID.findall(done)) <= {str(m.id) for m in measures if m.done_on}
+
+
+MEMBER_ROW = re.compile(r'<tr data-member="([^"]+)"')
+
+
+def test_the_members_page_narrows_by_group_status_and_text(client, app):
+    as_user(client, "viewer")
+    app_ = branch(app)
+    codes = {g.id: g.code for g in app_.groups(include_dissolved=True)}
+    people = app_.members(include_left=True)
+    group = next(iter(codes.values()))
+    page = client.get(f"/branch/b01/members?group={group}")
+    assert page.status_code == 200
+    wanted = {m.member_no for m in people if m.active and codes.get(m.group_id) == group}
+    assert set(MEMBER_ROW.findall(page.text)) == wanted
+    assert f"符合条件的共 {len(wanted)} 人" in page.text
+    assert f'<option value="{group}" selected' in page.text  # the form keeps the choice
+    word = people[0].name[-1]
+    page = client.get(f"/branch/b01/members?q={word}")
+    assert set(MEMBER_ROW.findall(page.text)) == {
+        m.member_no for m in people if word in m.name or word in m.member_no
+    }
+    page = client.get("/branch/b01/members?status=probationary")
+    assert set(MEMBER_ROW.findall(page.text)) == {
+        m.member_no for m in people if m.active and m.status == "probationary"
+    }
+    odd = client.get("/branch/b01/members?status=lost&group=%3Cx%3E")
+    assert odd.status_code == 200 and "符合条件的共 0 人" in odd.text

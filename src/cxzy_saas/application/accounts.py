@@ -190,6 +190,16 @@ class AccountCommands(TenantApplication):
             Account, Account.id_for(self.tenant, username), "user.not_found", username=username
         )
 
+    def signed_in(self, username: str) -> Account:
+        """The account behind a token or a session, as :meth:`account` but kept while this
+        log's head stays where it was (``kept``): every request asks, few change it. Read
+        it, never change and save it.
+
+        Raises:
+            NotFound: no such user.
+        """
+        return self.kept(("account", username), lambda: self.account(username))
+
     def accounts(self) -> list[Account]:
         return [self.load(Account, i, "record.not_found") for i in self.ids_created_by(REGISTERED)]
 

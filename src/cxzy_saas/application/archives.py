@@ -347,6 +347,7 @@ class ArchiveCommands(TenantApplication):
             {"branch": seal.log_head, "committee": seal.committee_log_head},
             self._display_names(branch_app, branch),
             with_pdf=with_pdf,
+            evidence=branch_app.evidence_files_of(records[0]),
         )
 
     def _display_names(self, branch_app: BranchApplication, branch: str) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from eventsourcing.utils import get_topic
 
 from cxzy_saas.application.observe import Observer, count_commands
 from cxzy_saas.application.permissions import authorize
+from cxzy_saas.application.seen import seen_now
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
@@ -30,6 +31,8 @@ from cxzy_saas.storage.recorders import Stored
 from cxzy_saas.storage.stores import APP_NAME, Store
 
 A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+_HEAD = object()  # the key of the head a kept dict was read at
 
 # Aggregates whose state holds copies of members' personal data (the commendation names the
 # members it commends, sealed in storage with each member's key). They are never served from the
@@ -107,11 +110,34 @@ class TenantApplication(Application[UUID]):
             recordings = super().save(*objs, **kwargs)
         except RecordConflictError:
             raise ConcurrentModification("record.changed_meanwhile") from None
+        if not recordings:
+            return recordings
+        position = max(r.notification.id for r in recordings)
         written = WRITTEN.get()
-        if written is not None and recordings:
-            position = max(r.notification.id for r in recordings)
+        if written is not None:
             written[self.tenant] = max(written.get(self.tenant, 0), position)
+        seen = seen_now()
+        if seen is not None:
+            first = min(r.notification.id for r in recordings)
+            self._keep_past(seen.heads.get(self.tenant), first, position, objs)
+            seen.heads[self.tenant] = position
+            seen.saved.update((o.id, o) for o in objs if not isinstance(o, UNCACHED))
         return recordings
+
+    def _keep_past(self, seen: int | None, first: int, last: int, saved: Iterable[Any]) -> None:
+        """After this process wrote positions ``first``..``last`` of the log it had seen at
+        ``seen``: when nobody wrote in between (``first`` follows ``seen``), the aggregates
+        kept at ``seen`` that this write did not change are still as they were, and are kept
+        at ``last`` (a clerk's next record reads the member and the plan from memory). What
+        was derived from several aggregates is read again."""
+        kept: dict[Hashable, Any] | None = self.__dict__.get("_kept")
+        if kept is None or seen is None or kept.get(_HEAD) != seen or first != seen + 1:
+            return
+        changed = {o.id for o in saved}
+        self.__dict__["_kept"] = {
+            _HEAD: last,
+            **{k: v for k, v in kept.items() if isinstance(v, Aggregate) and v.id not in changed},
+        }
 
     def guard_save(self, objs: Iterable[Any]) -> None:
         """Refuse a save that would write to a year that is final (``application/final.py``);
@@ -124,6 +150,9 @@ class TenantApplication(Application[UUID]):
 
     def load(self, cls: type[A], aggregate_id: UUID, code: str, /, **params: Any) -> A:
         """Raises NotFound ``code`` unless an aggregate of ``cls`` has ``aggregate_id``."""
+        seen = seen_now()
+        if seen is not None and isinstance(seen.saved.get(aggregate_id), cls):
+            return seen.saved[aggregate_id]  # saved just now
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -139,9 +168,14 @@ class TenantApplication(Application[UUID]):
         """As :meth:`load`, but the aggregate as the cache holds it, not a deep copy of it: for
         a caller that only reads it (a large aggregate such as a plan with all its versions
         cost a deep copy of every version at each command, decision 0019). Never change and
-        save what this returns."""
+        save what this returns. Inside a request, kept while the log's head stays where it
+        was (:meth:`kept`): a clerk's commands read the same member and plan again and again."""
+
+        def get() -> Aggregate:
+            return self.repository.get(aggregate_id, deepcopy_from_cache=False)
+
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+            aggregate = self.kept(("peek", aggregate_id), get) if seen_now() else get()
         except AggregateNotFoundError:
             raise NotFound(code, **params) from None
         if not isinstance(aggregate, cls):
@@ -169,6 +203,37 @@ class TenantApplication(Application[UUID]):
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+    def seen_head(self) -> int:
+        """The log's head as the current request or command first saw it (:class:`Seen`);
+        asked anew each time outside any."""
+        seen = seen_now()
+        if seen is None:
+            return self.head()
+        if self.tenant not in seen.heads:
+            wanted = [t for t in self.heads_asked_with() if t not in seen.heads]
+            seen.heads.update(self._store.recorded_heads(wanted))
+        if self.tenant not in seen.heads:  # a log not written since heads were recorded
+            seen.heads[self.tenant] = self.head()
+        return seen.heads[self.tenant]
+
+    def heads_asked_with(self) -> list[str]:
+        """The logs whose heads a request of this log will want: asked in one query."""
+        return [self.tenant]
+
+    def kept(self, key: Hashable, read: Callable[[], T]) -> T:
+        """``read()``, kept while this log's head stays where it was: a request asks for the
+        head once (one indexed query) rather than loading the aggregates it reads of this log
+        (an account at each sign-in check, the campaign and seals at each branch command,
+        decision 0019). What is kept is only read, never changed and saved."""
+        head = self.seen_head()
+        kept: dict[Hashable, Any] = self.__dict__.get("_kept", {})
+        if kept.get(_HEAD) != head:
+            kept = self.__dict__["_kept"] = {_HEAD: head}
+        if key not in kept:
+            kept[key] = read()
+        found: T = kept[key]
+        return found
 
     def answer_to(self, user: str, key: str) -> Stored | None:
         """What an earlier command of ``user`` under the idempotency ``key`` answered, when its

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
@@ -11,12 +11,13 @@ from cxzy_saas.application.branch_commendation import BranchCommending
 from cxzy_saas.application.branch_plans import BranchPlans
 from cxzy_saas.application.commands.plans import SubmitPlan
 from cxzy_saas.application.correspondence import BranchCorrespondence
+from cxzy_saas.application.evidence import EvidenceCommands
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.application.renomination import RenominationCommands
 from cxzy_saas.domain.archive import ArchiveSeal
-from cxzy_saas.domain.errors import Forbidden, StateConflict
+from cxzy_saas.domain.errors import StateConflict
 from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
-from cxzy_saas.domain.recording import Actor, Recording, current
+from cxzy_saas.domain.recording import Actor
 
 if TYPE_CHECKING:
     from cxzy_saas.application.committee import CommitteeApplication
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class BranchApplication(RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans):
+class BranchApplication(
+    EvidenceCommands, RenominationCommands, BranchCommending, BranchCorrespondence, BranchPlans
+):
     name = TenantApplication.name
     plan_writers = BRANCH_WRITERS
     # Set by the tenancy: this branch's committee (for the campaign and its decisions).
@@ -33,26 +36,14 @@ class BranchApplication(RenominationCommands, BranchCommending, BranchCorrespond
     def campaign_of(self, year: int) -> Campaign:
         return self.committee_read(("campaign", year), lambda: self.parent().campaign(year))
 
+    def heads_asked_with(self) -> list[str]:
+        return [self.tenant, self.parent().tenant]  # its commands check the committee's too
+
     def committee_read(self, key: Hashable, read: Callable[[], T]) -> T:
-        """What this branch reads of its committee's log (the campaign, the decisions on its
-        plan), kept while that log's head stays where it was: a command asks for the head
-        (one indexed query) rather than loading two or three aggregates (decision 0019). The
-        aggregates kept are only read (``check_open``), never changed and saved."""
-        try:
-            command: Recording | None = current()
-        except Forbidden:
-            command = None  # a query, outside any command
-        kept: dict[Hashable, Any] = self.__dict__.get("_committee_reads", {})
-        if command is None or kept.get("command") is not command:
-            # once per command: what it reads of its committee is as of its start
-            head = self.parent().head()
-            if kept.get("head") != head:
-                kept = self.__dict__["_committee_reads"] = {"head": head}
-            kept["command"] = command
-        if key not in kept:
-            kept[key] = read()
-        found: T = kept[key]
-        return found
+        """What this branch reads of its committee's log (the campaign, the seals, the
+        decisions on its plan), kept by the committee while its head stays where it was
+        (``TenantApplication.kept``)."""
+        return self.parent().kept(key, read)
 
     def seal_of(self, branch: str, year: int) -> ArchiveSeal | None:
         return self.committee_read(

@@ -41,7 +41,12 @@ UNFROZEN = frozenset(
     {"set_leaderboard_visibility", "open_campaign", "open_amendment", "close_amendment"}
 )
 # Command fields naming an aggregate whose year the command is about, and its loader's name.
-NAMED_BY_ID = {"measure_id": "measure", "record_id": "daily_record", "ballot_id": "ballot"}
+NAMED_BY_ID = {
+    "measure_id": "measure",
+    "record_id": "daily_record",
+    "ballot_id": "ballot",
+    "evidence_id": "evidence",
+}
 
 Scope = tuple[int, str | None]  # (year, branch)
 # What the check before a command found, kept for the check of its saves: (tenant, year,

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from cxzy_saas.application.seen import seeing
 from cxzy_saas.domain.errors import ConcurrentModification, DomainError
 
 Observer = Callable[[str, str, float], None]  # (kind, outcome, seconds)
@@ -54,12 +55,13 @@ def counted(function: Callable[..., Any]) -> Callable[..., Any]:
             return function(app, *args, **kwargs)
         observer: Observer | None = getattr(app, "observer", None)
         token = _inside.set(True)
+
         started = time.perf_counter()
         error: BaseException | None = None
         try:
             # The one place every command passes: a closed year's refusal comes first.
             command_argument = args[1] if len(args) > 1 else _command_argument(kwargs)
-            with app.command_guard(kind, command_argument):
+            with seeing(), app.command_guard(kind, command_argument):
                 return function(app, *args, **kwargs)
         except BaseException as e:
             error = e

@@ -14,6 +14,7 @@ process first touches that cell, so a process that serves one cell never connect
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from cxzy_saas.domain.committee import check_tenant_code
 from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
+from cxzy_saas.storage.evidence import files_for
 from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
 from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 
@@ -55,9 +57,14 @@ def make_store(settings: Settings, url: str | None = None) -> Store:
     """The store of one cell: ``url``'s database (default: the default cell's), or the SQLite
     data folder."""
     url = url or settings.database_url
+    store: Store
     if url:
-        return PostgresStore(url, settings.max_connections, settings.connection_max_age)
-    return SQLiteStore(settings.data_dir)
+        store = PostgresStore(url, settings.max_connections, settings.connection_max_age)
+    else:
+        store = SQLiteStore(settings.data_dir)
+    # Where the tenants' evidence files go (decision 0023), chosen once per store.
+    store.evidence_files = files_for(store, settings.evidence_store, settings.data_dir)
+    return store
 
 
 class Tenancy:
@@ -172,6 +179,12 @@ class Tenancy:
         """Raises NotFound unless ``code`` is a branch registered by some committee."""
         self.parent_of(code)
         return self._app(code, BranchApplication)
+
+    def about(self, code: str) -> None:
+        """A request is about branch ``code`` (its URL names it): the heads it will read, its
+        own log's and its committee's, asked in one query now (``seen_head``)."""
+        with contextlib.suppress(NotFound):
+            self.branch(code).seen_head()
 
     def parent_of(self, branch: str) -> str:
         if branch not in self._parents:

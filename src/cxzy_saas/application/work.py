@@ -23,6 +23,7 @@ from cxzy_saas.application.organisation import OrganisationCommands
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
+from cxzy_saas.domain.organisation import Group, Member
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import (
     Assessment,
@@ -47,12 +48,17 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             NotFound: no such member or group in this branch.
             StateConflict: the member left, or the group was dissolved.
         """
+        # only read: the cached aggregates themselves, not deep copies
         if level == "member":
-            member = self.member(subject)
+            member = self.peek(
+                Member, Member.id_for(self.tenant, subject), "member.not_found", member_no=subject
+            )
             member._check_active()
             return member.name
         if level == "group":
-            group = self.group(subject)
+            group = self.peek(
+                Group, Group.id_for(self.tenant, subject), "group.not_found", group=subject
+            )
             group._check_active()
             return group.name
         if level == "branch" and subject == self.tenant:

@@ -15,6 +15,11 @@ Layout (names are relative paths inside the folder or zip)::
     board.json                 the branch's rows of the committee's boards as of the seal
                                (its own, its groups', its members'), re-derivable likewise
     documents/NN-*.html|pdf    the documents in Chinese (documents.py)
+    evidence.json              every evidence file the branch events attach, by SHA-256:
+                               "kept" (its bytes are in evidence/) or "erased" (deleted with
+                               a member's personal data, decision 0023)
+    evidence/<sha256>          the bytes of each kept evidence file; the verifier checks each
+                               against the hash in the sealed events
 
 Every JSON file is written in one canonical form (orjson, sorted keys), so the verifier can
 insist on it and a changed space is caught like a changed digit.
@@ -54,6 +59,14 @@ FORMAT_AMENDED = "cxzy-archive/3"
 MANIFEST = "manifest.json"
 SECTIONS = ("branch", "committee")
 DEEDS_DRAFTED = events.topic_of(events.DeedMaterialDrafted)
+
+
+EVIDENCE = "evidence.json"
+EVIDENCE_ATTACHED = events.topic_of(events.EvidenceAttached)
+
+
+def evidence_file(digest: str) -> str:
+    return f"evidence/{digest}"
 
 
 def pretty(value: Any) -> bytes:
@@ -111,11 +124,17 @@ def build(
     names: dict[str, str],
     *,
     with_pdf: bool = True,
+    evidence: Mapping[str, bytes | None] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the bundle; ``seals``: the seal's events, one per revision, the current
     last. Raises pdf.FontMissing when PDFs are wanted and no CJK font is installed."""
     files, docs = derive(committee, branch, year, branch_records, committee_records, names)
     files["names.json"] = pretty(names)
+    if evidence:
+        files[EVIDENCE] = pretty(
+            {digest: "kept" if data is not None else "erased" for digest, data in evidence.items()}
+        )
+        files.update({evidence_file(d): data for d, data in evidence.items() if data is not None})
     if with_pdf:
         files.update({f"documents/{d.key}.pdf": render_pdf(d) for d in docs})
     chains = {}

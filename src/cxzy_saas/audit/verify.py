@@ -26,12 +26,15 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from cxzy_saas.audit.bundle import (
+    EVIDENCE,
+    EVIDENCE_ATTACHED,
     FORMAT,
     FORMAT_AMENDED,
     MANIFEST,
     SECTIONS,
     derive,
     events_file,
+    evidence_file,
     manifest_digest,
     pretty,
     sha256,
@@ -355,6 +358,7 @@ def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
         "not a map of names",
     )
     _check_ballots(manifest["branch"], records["branch"])
+    _check_evidence(files, records["branch"])
     try:
         derived, _ = derive(
             manifest["committee"],
@@ -377,6 +381,7 @@ def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
         "events": manifest["chains"]["branch"]["events"],
         "committee_events": manifest["chains"]["committee"]["events"],
         "files": len(files),
+        "evidence_files": sum(1 for name in files if name.startswith("evidence/")),
         "revision": len(states),
         "revisions": [
             {
@@ -390,6 +395,40 @@ def _verify(files: Mapping[str, bytes]) -> dict[str, Any]:
             for number, state in enumerate(states, 1)
         ],
     }
+
+
+def _check_evidence(files: Mapping[str, bytes], records: list[Record]) -> None:
+    """Every evidence file the sealed events attach is in the bundle and hashes to the SHA-256
+    its event names (a file replaced after the seal fails here, whatever the manifest says),
+    or is listed as erased with a member's personal data, which only a file about a member can
+    be (decision 0023). No file is there that no event names."""
+    attached: dict[str, bool] = {}  # hash -> every item it is on is about a member
+    for record in records:
+        if record.topic == EVIDENCE_ATTACHED:
+            state = _json(f"event {record.position}", record.state)
+            _require(isinstance(state, dict), f"event {record.position}", "not an object")
+            digest, level = state.get("sha256"), state.get("level")
+            _require(isinstance(digest, str), f"event {record.position}", "no file hash")
+            attached[digest] = attached.get(digest, True) and level == "member"
+    listed = _json(EVIDENCE, files[EVIDENCE]) if EVIDENCE in files else {}
+    _require(isinstance(listed, dict), EVIDENCE, "not a map of file hashes")
+    _require(set(listed) == set(attached), EVIDENCE, "does not list the files the events attach")
+    for digest, members_only in sorted(attached.items()):
+        name = evidence_file(digest)
+        if listed[digest] == "erased":
+            _require(name not in files, name, "listed as erased but present")
+            _require(members_only, name, "listed as erased, but not only a member's file")
+            continue
+        _require(listed[digest] == "kept", EVIDENCE, f"bad state for {digest}")
+        _require(name in files, name, "missing from the bundle")
+        _require(
+            sha256(files[name]) == digest,
+            name,
+            "its SHA-256 does not match the hash in the sealed events (file altered)",
+        )
+    strays = {n for n in files if n.startswith("evidence/")} - {evidence_file(d) for d in attached}
+    for name in sorted(strays):
+        raise Mismatch(name, "no sealed event attaches this file")
 
 
 def _check_ballots(branch: str, records: list[Record]) -> None:

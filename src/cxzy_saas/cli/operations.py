@@ -4,6 +4,7 @@ file by file with SQLite's online backup). PostgreSQL is backed up with its own 
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def init(
 @store_options
 def backup(settings: Settings, out: Path) -> None:
     """Back up the embedded store (SQLite) while it serves: every log, the read models, the
-    checkpoints and the jobs, each file with SQLite's online backup.
+    checkpoints and the jobs, each file with SQLite's online backup; then the evidence files.
 
     To restore, stop the server and use the folder as the data folder (or copy it there). On
     PostgreSQL use pg_dump / pg_restore (docs/operations.md).
@@ -117,6 +118,16 @@ def backup(settings: Settings, out: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             total += copy_online(path, target)
             progress.update(task, advance=1)
+    # Evidence files after the logs: a file is written before the event that names it, so every
+    # file an event of the copied logs names is there by now (decision 0023). They never change
+    # (named by their SHA-256): a plain copy is a consistent one.
+    kept = sorted(p for p in (source / "evidence").rglob("*") if p.is_file() and p.name[0] != ".")
+    for path in kept:
+        target = out / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        total += target.stat().st_size
+    files += kept
     click.echo(f"backed up {len(files)} files ({total / 1024 / 1024:.1f} MB) to {out}")
 
 

@@ -26,6 +26,7 @@ from cxzy_saas.domain import (
     correspondence,
     decisions,
     evaluation,
+    evidence,
     organisation,
     plan,
     tasks,
@@ -45,6 +46,7 @@ from cxzy_saas.domain.committee import Committee, Registry
 from cxzy_saas.domain.correspondence import Letter, Reply
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.evaluation import Nomination, Review
+from cxzy_saas.domain.evidence import Evidence
 from cxzy_saas.domain.organisation import Branch, Group, Member
 from cxzy_saas.domain.plan import Campaign, Plan
 from cxzy_saas.domain.tasks import Task, TaskReport
@@ -60,6 +62,7 @@ MODULES = (
     plan,
     decisions,
     work,
+    evidence,
     evaluation,
     ballot,
     commendation,
@@ -189,6 +192,9 @@ MeasureAcknowledged = _event(Measure, "Acknowledged")
 MeasureCompleted = _event(Measure, "Completed")
 
 MeetingRecorded = _event(Meeting, "Recorded")
+
+EvidenceAttached = _event(Evidence, "Attached")
+EvidenceWithdrawn = _event(Evidence, "Withdrawn")
 
 NominationStarted = _event(Nomination, "Started")
 NominationShortlisted = _event(Nomination, "Shortlisted")

@@ -7,6 +7,8 @@ validates it. Each change of content makes a new plan version; every version sta
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -485,3 +487,11 @@ class Plan(TenantAggregate):
         self.submissions = submission
         self.submitted_versions[submission] = version
         self.status = SUBMITTED
+
+
+@functools.lru_cache(maxsize=1024)
+def stored(text: str) -> PlanContent:
+    """A plan version's content as stored (JSON text), parsed once: a version never changes,
+    and the projector and the boards met the same few texts thousands of times. Read it,
+    never change it (the instance is shared)."""
+    return PlanContent.parse(json.loads(text))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from cxzy_saas.domain import scoring
@@ -54,7 +54,7 @@ class Row:
     status: str  # RATED or UNRATED
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # every field a plain value: no deep copy needed
 
 
 def scored(versions: Mapping[int, PlanContent], assessment: Assessment) -> float:
@@ -128,22 +128,20 @@ def rows(inputs: Inputs, level: str) -> list[Row]:
     """Every subject of ``level``: the rated ones ranked (ties 1, 1, 3), then those with
     nothing to score (未参评), unranked, in the order of ``inputs.subjects``."""
     plan, rules = inputs.plan, inputs.plan.rules
+    # the plan's rules, the same for every subject
+    pool_weights = rules.get("pool_weights", {"members": 0.7, "constituents": 0.3})
+    min_turnout = plan.share("min_turnout") or 0
+    aggregate = rules.get("rating_aggregate", "mean")
+    veto_share, veto_trust = plan.share("veto_incompetent_share"), plan.share("veto_min_trust")
     computed = []
     for subject, name in inputs.subjects.get(level, {}).items():
         pools = pool_results(inputs.ballots, f"{level}:{subject}")
         work = work_of(inputs.months.get((level, subject), []))
-        rating = scoring.rating_score(
-            pools,
-            rules.get("pool_weights", {"members": 0.7, "constituents": 0.3}),
-            plan.share("min_turnout") or 0,
-            rules.get("rating_aggregate", "mean"),
-        )
+        rating = scoring.rating_score(pools, pool_weights, min_turnout, aggregate)
         done, total = inputs.measures.get((level, subject), (0, 0))
         target = scoring.target_completion(done, total)
         all_votes = {g: sum(p.tally.get(g, 0) for p in pools.values()) for g in scoring.GRADES}
-        veto = scoring.vetoed(
-            all_votes, plan.share("veto_incompetent_share"), plan.share("veto_min_trust")
-        )
+        veto = scoring.vetoed(all_votes, veto_share, veto_trust)
         composite = scoring.composite(work, rating, target, plan.composite_weights)
         computed.append((subject, name, work, rating, target, composite, veto))
     rated = [c for c in computed if c[5] is not None]

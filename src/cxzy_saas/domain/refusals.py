@@ -471,6 +471,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "daily_record.retracted_already": ("该记载已撤回。", "this record was retracted already"),
     "daily_record.not_found": ("该记载不存在。", "record not found"),
+    "evidence.empty": ("上传的文件是空的，请重新选择文件。", "the uploaded file is empty"),
+    "evidence.too_large": (
+        "文件大小为 {size_mb} MB，超过了每个文件 {max_mb} MB 的上限。请压缩或分开上传。",
+        "the file is {size_mb} MB, over the limit of {max_mb} MB a file",
+    ),
+    "evidence.type_refused": (
+        "不支持这种文件（{suffix}）。可上传 JPEG、PNG 图片，PDF，Word、Excel 文档或文本文件。",
+        "file type {suffix} is not accepted (JPEG, PNG, PDF, Word, Excel or text)",
+    ),
+    "evidence.type_mismatch": (
+        "文件内容与扩展名（{suffix}）不符，请检查后重新上传。",
+        "the file's content does not match its name's ending {suffix}",
+    ),
+    "evidence.no_file": ("请选择要上传的文件。", "no file was sent"),
+    "evidence.bad_hash": ("文件摘要无效。", "bad file digest"),
+    "evidence.item_unknown": (
+        "佐证材料只能附在日常记载、措施、事迹材料或季度检查上。",
+        "evidence attaches to a record, a measure, a deed material or an inspection",
+    ),
+    "evidence.attached_already": (
+        "同一个文件已经附在这一项上了。",
+        "this file is attached to this item already",
+    ),
+    "evidence.withdrawn_already": ("该佐证材料已撤回。", "this evidence was withdrawn already"),
+    "evidence.not_found": ("该佐证材料不存在。", "evidence not found"),
+    "evidence.file_erased": (
+        "该文件已随党员个人信息一并删除。",
+        "the file was erased with the member's personal data",
+    ),
+    "evidence.file_missing": (
+        "文件存储中找不到该文件，请联系管理员。",
+        "the file is missing from the file store",
+    ),
     "scores.unknown_items": (
         "含有不属于{level:level}的评分项目：{items}。",
         "unknown scoring items for {level}: {items}",

@@ -9,7 +9,10 @@ Checkpoints are a cache: ``cxzy project rebuild`` (or ``cxzy project checkpoint`
 anew from the logs, and a query without one replays from the start.
 
 A replay runs the catch-up engine (``engine.py``) over a throw-away model; it never builds the
-live projector, and it never writes to the live model (its projector owns it).
+live projector, and it never writes to the live model (its projector owns it). Boards are per
+committee, so a replay asked for one committee reads only its logs (the registry's, the
+committee's and its branches') and copies only its rows out of the checkpoint: its cost follows
+the committee's size, not the cell's (a cell of 1,000 branches has images of hundreds of MB).
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from cxzy_saas.domain.organisation import erased_value
-from cxzy_saas.logs.port import Logs
-from cxzy_saas.projections.db import ReadModelDB, ReadModels, SQLiteReadModel
+from cxzy_saas.logs.port import REGISTRY, Logs
+from cxzy_saas.projections.db import LISTS, TABLES, ReadModelDB, ReadModels, SQLiteReadModel
 from cxzy_saas.projections.engine import CatchUp
 
 
@@ -37,6 +40,17 @@ def positions_at(index: ReadModelDB, day: date) -> dict[str, int]:
             (day.isoformat(),),
         )
     return {tenant: int(position) for tenant, position in rows}
+
+
+def scope_of(index: ReadModelDB, committee: str) -> list[str]:
+    """The logs a replay of ``committee``'s read models needs, in the order the projector
+    follows them: the registry's, the committee's, then its branches' (every branch it has
+    now: one registered after the day has no event by then)."""
+    with index.read() as tx:
+        rows = tx.query(
+            "SELECT tenant FROM rm_tenants WHERE parent = ? ORDER BY tenant", (committee,)
+        )
+    return [REGISTRY, committee, *(t for (t,) in rows)]
 
 
 def checkpoint_days(first: date, last: date) -> list[date]:
@@ -68,7 +82,7 @@ def build_checkpoints(
     days = checkpoint_days(date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1]))
     model = SQLiteReadModel(":memory:")
     try:
-        engine = CatchUp(logs, model, batch_size=50000)
+        engine = CatchUp(logs, model, batch_size=50000, lists=False)
         for day in days:
             engine.catch_up(recompute_boards=False, stop_at=positions_at(index, day), boards=False)
             target = sqlite3.connect(folder / f"{day.isoformat()}.sqlite3")
@@ -123,7 +137,7 @@ class Checkpoints:
                 source = sqlite3.connect(start)
                 source.backup(model.conn)
                 source.close()
-            engine = CatchUp(self.logs, model, batch_size=50000)
+            engine = CatchUp(self.logs, model, batch_size=50000, lists=False)
             for day in days:
                 engine.catch_up(
                     recompute_boards=False, stop_at=positions_at(self.index, day), boards=False
@@ -189,13 +203,14 @@ class _Shared:
 # Replays a read model to given positions somewhere else (a process of its own: a replay is
 # CPU-bound Python, and in the web process it held the GIL against every cheap request) and
 # answers the model as ``sqlite3.Connection.serialize()`` bytes.
-Offload = Callable[[ReadModels, date, Mapping[str, int]], bytes]
+Offload = Callable[[ReadModels, date, Mapping[str, int], Sequence[str] | None], bytes]
 
 
 class Replays:
     """At most ``limit`` replays at once in a process (a replay is seconds of CPU, and a burst
-    of them made every cheap request of the server wait); a request that cannot start one
-    within ``wait`` seconds is refused with :class:`AsOfBusy`. Identical requests (same read
+    of them made every cheap request of the server wait), and at most ``limit`` requests
+    reading replayed models; a request that cannot start within ``wait`` seconds is refused
+    with :class:`AsOfBusy`. Identical requests (same read
     models, same day) share one replay. With ``offload``, the replays run there (the web app
     gives a pool of processes) and this process only waits for their result."""
 
@@ -204,7 +219,8 @@ class Replays:
         self.wait = wait
         self.offload = offload
         self._running = threading.BoundedSemaphore(limit)
-        self._shared: dict[tuple[str, str | None, date], _Shared] = {}
+        self._reading = threading.BoundedSemaphore(limit)
+        self._shared: dict[tuple[str, str | None, str | None, date], _Shared] = {}
         self._lock = threading.Lock()
 
 
@@ -220,10 +236,15 @@ def limit_replays(limit: int, wait: float, offload: Offload | None = None) -> No
 
 @contextmanager
 def replay(
-    logs: Logs, models: ReadModels, day: date, index: ReadModelDB | None = None
+    logs: Logs,
+    models: ReadModels,
+    day: date,
+    index: ReadModelDB | None = None,
+    committee: str | None = None,
 ) -> Iterator[SQLiteReadModel]:
     """A read model holding exactly the events recorded up to the end of ``day`` (read it,
-    never write it: identical requests share it).
+    never write it: identical requests share it): ``committee``'s read models only, when it
+    is given (every committee of the cell otherwise).
 
     ``index`` is the live read model whose ``rm_time_index`` maps days to positions (default:
     the deployment's, as it is: a replay never writes the live model, which its projector
@@ -233,7 +254,7 @@ def replay(
         AsOfBusy: the process's replays are all busy and stayed so for its ``wait``.
     """
     replays = REPLAYS
-    key = (str(models.data_dir), models.cell, day)
+    key = (str(models.data_dir), models.cell, committee, day)
     with replays._lock:
         shared = replays._shared.get(key)
         building = shared is None
@@ -246,7 +267,7 @@ def replay(
                 if not replays._running.acquire(timeout=replays.wait):
                     raise AsOfBusy(max(1, round(replays.wait)))
                 try:
-                    shared.db = _replayed(logs, models, day, index, replays.offload)
+                    shared.db = _replayed(logs, models, day, index, replays.offload, committee)
                 finally:
                     replays._running.release()
             except BaseException as error:
@@ -261,7 +282,15 @@ def replay(
                     raise AsOfBusy(shared.error.retry_after)
                 raise RuntimeError("the shared as-of replay failed") from shared.error
         assert shared.db is not None
-        yield shared.db
+        # Reading the replayed model (a board of hundreds of rows, then its JSON) is CPU in
+        # this process: limited as building is, so a burst of as-of requests never holds the
+        # GIL from the cheap ones with more than ``limit`` threads.
+        if not replays._reading.acquire(timeout=replays.wait):
+            raise AsOfBusy(max(1, round(replays.wait)))
+        try:
+            yield shared.db
+        finally:
+            replays._reading.release()
     finally:
         with replays._lock:
             shared.users -= 1
@@ -278,20 +307,22 @@ def _replayed(
     day: date,
     index: ReadModelDB | None,
     offload: Offload | None = None,
+    committee: str | None = None,
 ) -> SQLiteReadModel:
-    if index is None:
-        live = models.open()
-        try:
-            target = positions_at(live, day)
-        finally:
+    live = models.open() if index is None else index
+    try:
+        target = positions_at(live, day)
+        scope = None if committee is None else scope_of(live, committee)
+    finally:
+        if index is None:
             live.close()
-    else:
-        target = positions_at(index, day)
+    if scope is not None:
+        target = {t: p for t, p in target.items() if t in scope}
     if offload is None:
-        return replay_to(logs, models, day, target)
+        return replay_to(logs, models, day, target, scope)
     db = SQLiteReadModel(":memory:")
     try:
-        db.conn.deserialize(offload(models, day, target))
+        db.conn.deserialize(offload(models, day, target, scope))
     except BaseException:
         db.close()
         raise
@@ -299,24 +330,64 @@ def _replayed(
 
 
 def replay_to(
-    logs: Logs, models: ReadModels, day: date, target: Mapping[str, int]
+    logs: Logs,
+    models: ReadModels,
+    day: date,
+    target: Mapping[str, int],
+    scope: Sequence[str] | None = None,
 ) -> SQLiteReadModel:
     """A throw-away model holding each tenant's events up to its position in ``target`` (the
-    end of ``day``): from the latest checkpoint of that day or before, or from the start."""
+    end of ``day``): from the latest checkpoint of that day or before, or from the start.
+    ``scope`` (:func:`scope_of`) limits it to one committee's logs and rows."""
     db = SQLiteReadModel(":memory:")
     try:
         start = latest_checkpoint(models, day)
         if start is not None:
-            source = sqlite3.connect(start)
-            source.backup(db.conn)
-            source.close()
+            try:
+                _restore(db, start, scope)
+            except sqlite3.OperationalError:
+                db.close()  # an image of an older shape (columns since changed): start afresh
+                db = SQLiteReadModel(":memory:")
+                start = None
+        if start is not None:
             with db.read() as tx:
                 begun = dict(tx.query("SELECT tenant, position FROM rm_tracking"))
             if any(int(p) > target.get(t, 0) for t, p in begun.items()):
                 db.close()  # a checkpoint beyond the day (logs replaced since): start afresh
                 db = SQLiteReadModel(":memory:")
-        CatchUp(logs, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=dict(target))
+        CatchUp(logs, db, batch_size=50000, lists=False).catch_up(
+            recompute_boards=False, stop_at=dict(target), logs=scope
+        )
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _restore(db: SQLiteReadModel, image: Path, scope: Sequence[str] | None) -> None:
+    """The checkpoint ``image`` copied into ``db``: whole, or only the rows of ``scope``'s
+    committee (``scope[1]``) and tenants."""
+    if scope is None:
+        source = sqlite3.connect(image)
+        source.backup(db.conn)
+        source.close()
+        return
+    committee = scope[1]
+    marks = ", ".join("?" for _ in scope)
+    db.conn.execute("ATTACH DATABASE ? AS image", (str(image),))
+    try:
+        with db.transaction() as tx:
+            for table, (columns, _) in TABLES.items():
+                if table in LISTS:
+                    continue
+                by_committee = "committee" in columns
+                where = "committee = ?" if by_committee else f"tenant IN ({marks})"
+                params = (committee,) if by_committee else tuple(scope)
+                names = ", ".join(columns)
+                tx.execute(
+                    f"INSERT INTO main.{table} ({names}) "
+                    f"SELECT {names} FROM image.{table} WHERE {where}",
+                    params,
+                )
+    finally:
+        db.conn.execute("DETACH DATABASE image")

@@ -12,6 +12,7 @@ import orjson
 
 from cxzy_saas.domain import ranking
 from cxzy_saas.domain.plan import PlanContent, version_in_force
+from cxzy_saas.domain.plan import stored as stored_plan
 from cxzy_saas.projections.db import Tx
 
 LEVELS = ("branch", "group", "member")
@@ -46,7 +47,7 @@ def plans_in_force(
         if not found:
             return None
         version = version_in_force(max(found), approved.get(tenant, []))
-        return PlanContent.parse(json.loads(found.get(version, found[max(found)])))
+        return stored_plan(found.get(version, found[max(found)]))
 
     branches = [
         t

@@ -42,6 +42,19 @@ def table_definitions() -> dict[str, tuple[list[str], list[str]]]:
 
 
 TABLES = table_definitions()
+# The branch lists (decision 0019): read live only, never as of a past day, so the as-of
+# replays and their checkpoints leave them empty (they were most of a checkpoint's rows).
+LISTS = frozenset(
+    {
+        "rm_records",
+        "rm_measure_list",
+        "rm_assessment_list",
+        "rm_meetings",
+        "rm_member_list",
+        "rm_group_list",
+        "rm_inspection_list",
+    }
+)
 
 
 def recreate_tables(tx: Tx, schema: str = "") -> None:

@@ -24,7 +24,7 @@ from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.logs.decoding import decode_state
 from cxzy_saas.logs.port import REGISTRY, Decoded, Logs, StoredNotification
 from cxzy_saas.projections import boards as board_store
-from cxzy_saas.projections.db import TABLES, ReadModelDB, Tx
+from cxzy_saas.projections.db import LISTS, TABLES, ReadModelDB, Tx
 from cxzy_saas.projections.handlers import HANDLERS, recorded_day
 from cxzy_saas.projections.projection import Event, Projection
 from cxzy_saas.projections.rows import Row
@@ -163,7 +163,8 @@ class CatchUp:
     ``erased`` is told, after each committed batch of a live catch-up (no ``stop_at``), which
     members' personal data the batch erased (the live projector clears them from the as-of
     checkpoints too). ``guard`` (the committees' leases) is asked inside each batch's
-    transaction whether it may still be written.
+    transaction whether it may still be written. ``lists=False`` leaves the branch lists
+    (``db.LISTS``) empty: as-of replays and checkpoints, which no list reads.
 
     Nothing an event holds stops it: an event that fails to decode, whose handler raises, or
     whose rows the database refuses is put in quarantine (``rm_quarantine``) in the batch's
@@ -178,8 +179,10 @@ class CatchUp:
         batch_size: int = 5000,
         erased: Erased = lambda found: None,
         guard: Guard | None = None,
+        lists: bool = True,
     ) -> None:
         self.logs = logs
+        self.skipped = frozenset() if lists else LISTS
         self.db = db
         self.batch_size = batch_size
         self.erased = erased
@@ -202,6 +205,7 @@ class CatchUp:
 
     def _new_projection(self) -> Projection:
         projection = Projection(recall=self.recall)
+        projection.skipped = self.skipped
         # Rows of earlier batches are committed; the projection reads them back when an event
         # changes one (a measure completed, a score corrected).
         projection.db_lookup = self.lookup

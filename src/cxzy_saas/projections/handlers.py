@@ -48,6 +48,15 @@ def group_formed(p: Projection, tenant: str, aggregate: str, version: int, data:
         since=recorded_day(data),
         until=None,
     )
+    p.put(
+        "rm_group_list",
+        tenant=tenant,
+        grp=aggregate,
+        position=p.position,
+        code=data["code"],
+        name=data["name"],
+        dissolved=0,
+    )
     p.touched.add(tenant)
 
 
@@ -65,7 +74,45 @@ def member_enrolled(p: Projection, tenant: str, aggregate: str, version: int, da
         since=recorded_day(data),
         until=None,
     )
+    p.put(
+        "rm_member_list",
+        tenant=tenant,
+        member=aggregate,
+        position=p.position,
+        member_no=data["member_no"],
+        name=data["name"],
+        status=data["status"],
+        grp=str(data["group_id"]) if data["group_id"] else None,
+        roles="[]",
+        active=1,
+        joined_on=iso(data["joined_on"]),
+        left_on=None,
+    )
     p.touched.add(tenant)
+
+
+def _member_roles(change: Callable[[list[str], str], None]) -> Handler:
+    """A role given or relieved: the member's listed roles, changed."""
+
+    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+        row = p.get("rm_member_list", (tenant, aggregate))
+        if row is not None:
+            roles = json.loads(row["roles"])
+            change(roles, data["role"])
+            p.set("rm_member_list", (tenant, aggregate), roles=json.dumps(roles))
+
+    return handler
+
+
+def _listed(table: str, **changes: Any) -> Handler:
+    """An event that changes columns of its aggregate's row of ``table`` (values, or functions
+    of the event's state)."""
+
+    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+        values = {k: (fn(data) if callable(fn) else fn) for k, fn in changes.items()}
+        p.set(table, (tenant, aggregate), **values)
+
+    return handler
 
 
 def member_erased(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
@@ -75,6 +122,7 @@ def member_erased(p: Projection, tenant: str, aggregate: str, version: int, data
     if key is not None:
         _, _, member_no = key
         p.set("rm_subjects", key, name=erased_value("name"))
+        p.set("rm_member_list", (tenant, aggregate), name=erased_value("name"))
         p.erased.append((tenant, member_no))
         p.touched.add(tenant)
 
@@ -213,6 +261,15 @@ def assessed(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
         recorded_at=iso(data["timestamp"]),
     )
     period = data["period"]
+    if data["level"] != "branch":
+        counted = p.get("rm_assessment_counts", (tenant, data["year"], period))
+        p.put(
+            "rm_assessment_counts",
+            tenant=tenant,
+            year=data["year"],
+            period=period,
+            assessed=(counted["assessed"] if counted else 0) + 1,
+        )
     p.put(
         "rm_assessment_list",
         tenant=tenant,
@@ -374,6 +431,21 @@ def inspected(p: Projection, tenant: str, aggregate: str, version: int, data: St
         quarter=data["quarter"],
         on_date=iso(data["on"]),
     )
+    p.put(
+        "rm_inspection_list",
+        tenant=tenant,
+        inspection=aggregate,
+        position=p.position,
+        year=data["year"],
+        quarter=data["quarter"],
+        on_date=iso(data["on"]),
+        measures_checked=data["measures_checked"],
+        gaps=data["gaps"],
+        weak_links=data["weak_links"],
+        improvements=data["improvements"],
+        recorded_by=_user(data),
+        recorded_at=iso(data["timestamp"]),
+    )
 
 
 def _user(data: State) -> str:
@@ -450,10 +522,56 @@ def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, dat
     )
 
 
+def review_started(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    """Remembered (later events of the round need its year and stage); and the round is open:
+    its members' self-summaries are due until the branch reports it (待办)."""
+    p.remember(tenant, aggregate, ev.ReviewStarted, data)
+    p.put(
+        "rm_duties",
+        tenant=tenant,
+        kind="review",
+        ref=f"{data['year']}-{data['stage']}",
+        year=data["year"],
+        title=data["stage"],
+        due="",
+        done_on=None,
+    )
+
+
+def review_summary_filed(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    """A member's self-summary of a round, filed (the day it was filed, Beijing time)."""
+    fact = p.fact(tenant, aggregate)
+    if fact:
+        p.put(
+            "rm_duties",
+            tenant=tenant,
+            kind="summary",
+            ref=f"{fact['year']}-{fact['stage']}-{data['member']}",
+            year=fact["year"],
+            title=data["member"],
+            due="",
+            done_on=recorded_day(data),
+        )
+
+
 def review_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     fact = p.fact(tenant, aggregate)
     if fact.get("stage") == "midyear":
         _submitted(p, tenant, "midyear-report", fact["year"], "半年初评情况", data)
+    if fact:
+        ref = f"{fact['year']}-{fact['stage']}"
+        p.put(
+            "rm_duties",
+            tenant=tenant,
+            kind="review",
+            ref=ref,
+            year=fact["year"],
+            title=fact["stage"],
+            due="",
+            done_on=iso(data["on"]),
+        )
 
 
 def summary_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
@@ -490,6 +608,14 @@ def _remembering(event: EventClass) -> Handler:
     return handler
 
 
+def _name(data: State) -> Any:
+    return data["name"]
+
+
+def _group_of(data: State) -> str | None:
+    return str(data["group_id"]) if data["group_id"] else None
+
+
 def _subject_change(**changes: Any) -> Handler:
     def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
         key = p.row_key(tenant, aggregate, "rm_subjects_by_aggregate")
@@ -497,6 +623,16 @@ def _subject_change(**changes: Any) -> Handler:
             values = {k: (fn(data) if callable(fn) else fn) for k, fn in changes.items()}
             p.set("rm_subjects", key, **values)
             p.touched.add(tenant)
+
+    return handler
+
+
+def _each(*handlers: Handler) -> Handler:
+    """An event that more than one read model follows."""
+
+    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+        for one in handlers:
+            one(p, tenant, aggregate, version, data)
 
     return handler
 
@@ -569,13 +705,25 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.RegistryCommitteeRegistered: registry_committee,
     ev.CommitteeBranchRegistered: branch_registered,
     ev.GroupFormed: group_formed,
-    ev.GroupRenamed: _subject_change(name=lambda d: d["name"]),
-    ev.GroupDissolved: _subject_change(active=0, until=recorded_day),
-    ev.MemberEnrolled: member_enrolled,
-    ev.MemberMovedToGroup: _subject_change(
-        grp=lambda d: str(d["group_id"]) if d["group_id"] else None
+    ev.GroupRenamed: _each(
+        _subject_change(name=lambda d: d["name"]), _listed("rm_group_list", name=_name)
     ),
-    ev.MemberLeft: _subject_change(active=0, until=lambda d: iso(d["on"])),
+    ev.GroupDissolved: _each(
+        _subject_change(active=0, until=recorded_day), _listed("rm_group_list", dissolved=1)
+    ),
+    ev.MemberEnrolled: member_enrolled,
+    ev.MemberMovedToGroup: _each(
+        _subject_change(grp=_group_of), _listed("rm_member_list", grp=_group_of)
+    ),
+    ev.MemberFullMembershipConfirmed: _listed("rm_member_list", status="full"),
+    ev.MemberRoleGiven: _member_roles(list.append),
+    ev.MemberRoleRelieved: _member_roles(
+        lambda roles, role: roles.remove(role) if role in roles else None
+    ),
+    ev.MemberLeft: _each(
+        _subject_change(active=0, until=lambda d: iso(d["on"])),
+        _listed("rm_member_list", active=0, left_on=lambda d: iso(d["on"]), grp=None, roles="[]"),
+    ),
     ev.MemberPersonalDataErased: member_erased,
     ev.CampaignOpened: campaign_opened,
     ev.CampaignLeaderboardVisibilityChanged: campaign_visibility,
@@ -602,7 +750,8 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.InspectionRecorded: inspected,
     ev.DailyRecordRecorded: recorded,
     ev.DailyRecordRetracted: retracted,
-    ev.ReviewStarted: _remembering(ev.ReviewStarted),
+    ev.ReviewStarted: review_started,
+    ev.ReviewSummaryFiled: review_summary_filed,
     ev.ReviewReportedToCommittee: review_reported,
     ev.AnnualSummaryFiled: _remembering(ev.AnnualSummaryFiled),
     ev.AnnualSummaryReported: summary_reported,

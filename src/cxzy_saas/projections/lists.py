@@ -5,10 +5,12 @@ measures), filtered and paged by the database."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from cxzy_saas.domain.organisation import MEMBER_STATUSES as ENROLLED_STATUSES
 from cxzy_saas.projections.db import ReadModelDB
 
 
@@ -107,6 +109,7 @@ class Filters:
     status: str | None = None
     q: str | None = None
     kind: str | None = None  # of a meeting
+    quarter: int | None = None  # of an inspection
     # A member who may see only their own member rows (decision 0018): their number.
     own_member: str | None = None
 
@@ -145,6 +148,18 @@ ASSESSMENT_SORTS = {
     "-period": "period DESC, position DESC",
 }
 MEETING_SORTS = RECORD_SORTS
+INSPECTION_SORTS = {"quarter": "quarter, position", "-quarter": "quarter DESC, position DESC"}
+MEMBER_SORTS = {
+    "enrolled": "position",
+    "-enrolled": "position DESC",
+    "member_no": "member_no, position",
+    "name": "name, position",
+    "joined": "joined_on, position",
+    "-joined": "joined_on DESC, position DESC",
+}
+GROUP_SORTS = {"formed": "position", "code": "code, position", "name": "name, position"}
+MEMBER_STATUSES = (*ENROLLED_STATUSES, "left")
+GROUP_STATUSES = ("active", "dissolved")
 RECORD_STATUSES = ("standing", "retracted")
 MEASURE_STATUSES = ("open", "done", "overdue", "reported", "acknowledged")
 
@@ -183,33 +198,73 @@ def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def _page(
-    tx: Any,
-    table: str,
-    columns: str,
-    where: list[str],
-    params: list[Any],
-    order: str,
-    p: Paging,
-    branch: str,
-) -> tuple[list[tuple[Any, ...]], int, int]:
-    """The page's rows, how many rows match, and the branch's tracked position: one round
-    trip (the count and the position as subqueries, which both stores run once; a window
-    count would read every matching row whole), two when the page is past the end."""
-    clause = " AND ".join(where)
-    tracked = "(SELECT position FROM rm_tracking WHERE tenant = ?)"
-    count = f"(SELECT COUNT(*) FROM {table} WHERE {clause})"
-    rows = tx.query(
-        f"SELECT {columns}, {count}, {tracked} FROM {table} WHERE {clause} "
-        f"ORDER BY {order} LIMIT ? OFFSET ?",
-        [*params, branch, *params, p.per_page, (p.page - 1) * p.per_page],
-    )
-    if rows:
-        return [r[:-2] for r in rows], int(rows[0][-2]), int(rows[0][-1] or 0)
-    total, position = tx.query(
-        f"SELECT COUNT(*), {tracked} FROM {table} WHERE {clause}", [branch, *params]
-    )[0]
-    return [], int(total), int(position or 0)
+Convert = Callable[[Any], Any]
+
+
+def _day(text: Any) -> date:
+    return date.fromisoformat(text)
+
+
+def _moment(text: Any) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _maybe(convert: Convert) -> Convert:
+    return lambda value: None if value is None else convert(value)
+
+
+def _criteria(text: Any) -> list[int]:
+    return [int(c) for c in str(text).strip(",").split(",") if c]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a branch list reads: its table, and for each key of a row the column (or SQL
+    expression) that holds it and how its stored value reads (None: as it is)."""
+
+    table: str
+    columns: tuple[tuple[str, str, Convert | None], ...]
+
+    def found(
+        self,
+        db: ReadModelDB,
+        branch: str,
+        where: list[str],
+        params: list[Any],
+        order: str,
+        p: Paging,
+    ) -> Found:
+        """A page of the rows ``where`` selects, in ``order``: one round trip (the count and
+        the position as subqueries, which both stores run once; a window count would read
+        every matching row whole), two when the page is past the end."""
+        clause = " AND ".join(where)
+        tracked = "(SELECT position FROM rm_tracking WHERE tenant = ?)"
+        count = f"(SELECT COUNT(*) FROM {self.table} WHERE {clause})"
+        columns = ", ".join(column for _, column, _ in self.columns)
+        with db.read() as tx:
+            rows = tx.query(
+                # Named apart: PostgreSQL reads ORDER BY position as an output column's name
+                # first, which the tracked position's subquery would be (a constant order).
+                f"SELECT {columns}, {count} AS listed_total, {tracked} AS listed_position "
+                f"FROM {self.table} WHERE {clause} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, branch, *params, p.per_page, (p.page - 1) * p.per_page],
+            )
+            if rows:
+                total, position = rows[0][-2], rows[0][-1]
+            else:
+                total, position = tx.query(
+                    f"SELECT COUNT(*), {tracked} FROM {self.table} WHERE {clause}",
+                    [branch, *params],
+                )[0]
+        items = [
+            {
+                key: value if convert is None else convert(value)
+                for (key, _, convert), value in zip(self.columns, row, strict=False)
+            }
+            for row in rows
+        ]
+        return Found(items, int(total), int(position or 0))
 
 
 def _tracked(tx: Any, branch: str) -> int:
@@ -223,6 +278,46 @@ def tracked(db: ReadModelDB, branch: str) -> int:
         return _tracked(tx, branch)
 
 
+def _of_year(
+    branch: str, year: int, terms: tuple[list[str], list[Any]]
+) -> tuple[list[str], list[Any]]:
+    where, params = terms
+    return ["tenant = ?", "year = ?", *where], [branch, year, *params]
+
+
+def _equal(where: list[str], params: list[Any], column: str, value: Any) -> None:
+    if value is not None:
+        where.append(f"{column} = ?")
+        params.append(value)
+
+
+def _text(where: list[str], params: list[Any], q: str | None, *columns: str) -> None:
+    """Rows any of whose ``columns`` contains ``q`` (any case)."""
+    if q:
+        where.append("(" + " OR ".join(f"LOWER({c}) LIKE ? ESCAPE '\\'" for c in columns) + ")")
+        params += [_like(q)] * len(columns)
+
+
+RECORD_SHAPE = Shape(
+    "rm_records",
+    (
+        ("id", "record", None),
+        ("year", "year", None),
+        ("on", "on_date", _day),
+        ("level", "level", None),
+        ("subject", "subject", None),
+        ("criterion", "criterion", None),
+        ("text", "text", None),
+        ("evidence", "evidence", None),
+        ("retracted", "retracted", None),
+        ("recorded_by", "recorded_by", None),
+        ("recorded_at", "recorded_at", _moment),
+        ("retracted_by", "retracted_by", None),
+        ("retracted_at", "retracted_at", _maybe(_moment)),
+    ),
+)
+
+
 def records(
     db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, record: str | None = None
 ) -> Found:
@@ -233,53 +328,32 @@ def records(
         KeyError: a sort or status not among :data:`RECORD_SORTS`, :data:`RECORD_STATUSES`.
     """
     order = RECORD_SORTS[p.sort or "recorded"]
-    where, params = _subject_terms(f, branch)
-    where = ["tenant = ?", "year = ?", *where]
-    params = [branch, year, *params]
-    if f.criterion is not None:
-        where.append("criterion = ?")
-        params.append(f.criterion)
-    if f.month is not None:
-        where.append("month = ?")
-        params.append(f.month)
-    if record is not None:
-        where.append("record = ?")
-        params.append(record)
+    where, params = _of_year(branch, year, _subject_terms(f, branch))
+    _equal(where, params, "criterion", f.criterion)
+    _equal(where, params, "month", f.month)
+    _equal(where, params, "record", record)
     if f.status is not None:
         where.append(
             {"standing": "retracted IS NULL", "retracted": "retracted IS NOT NULL"}[f.status]
         )
-    with db.read() as tx:
-        rows, total, position = _page(
-            tx,
-            "rm_records",
-            "record, year, on_date, level, subject, criterion, text, evidence, retracted, "
-            "recorded_by, recorded_at, retracted_by, retracted_at",
-            where,
-            params,
-            order,
-            p,
-            branch,
-        )
-    items = [
-        {
-            "id": r[0],
-            "year": r[1],
-            "on": date.fromisoformat(r[2]),
-            "level": r[3],
-            "subject": r[4],
-            "criterion": r[5],
-            "text": r[6],
-            "evidence": r[7],
-            "retracted": r[8],
-            "recorded_by": r[9],
-            "recorded_at": datetime.fromisoformat(r[10]),
-            "retracted_by": r[11],
-            "retracted_at": None if r[12] is None else datetime.fromisoformat(r[12]),
-        }
-        for r in rows
-    ]
-    return Found(items, total, position)
+    return RECORD_SHAPE.found(db, branch, where, params, order, p)
+
+
+MEASURE_SHAPE = Shape(
+    "rm_measure_list",
+    (
+        ("id", "measure", None),
+        ("year", "year", None),
+        ("level", "level", None),
+        ("subject", "subject", None),
+        ("criteria", "criteria", _criteria),
+        ("text", "text", None),
+        ("due", "due", _day),
+        ("reported_to", "reported_to", None),
+        ("acknowledged", "acknowledged", bool),
+        ("done_on", "done_on", _maybe(_day)),
+    ),
+)
 
 
 def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, today: date) -> Found:
@@ -290,9 +364,7 @@ def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, tod
         KeyError: a sort or status not among :data:`MEASURE_SORTS`, :data:`MEASURE_STATUSES`.
     """
     order = MEASURE_SORTS[p.sort or "filed"]
-    where, params = _subject_terms(f, branch)
-    where = ["tenant = ?", "year = ?", *where]
-    params = [branch, year, *params]
+    where, params = _of_year(branch, year, _subject_terms(f, branch))
     if f.criterion is not None:
         where.append("criteria LIKE ?")
         params.append(f"%,{int(f.criterion)},%")
@@ -308,38 +380,26 @@ def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, tod
         )
         if f.status == "overdue":
             params.append(today.isoformat())
-    with db.read() as tx:
-        rows, total, position = _page(
-            tx,
-            "rm_measure_list",
-            "measure, year, level, subject, criteria, text, due, reported_to, acknowledged, "
-            "done_on",
-            where,
-            params,
-            order,
-            p,
-            branch,
-        )
-    items = []
-    for r in rows:
-        due = date.fromisoformat(r[6])
-        done_on = None if r[9] is None else date.fromisoformat(r[9])
-        items.append(
-            {
-                "id": r[0],
-                "year": r[1],
-                "level": r[2],
-                "subject": r[3],
-                "criteria": [int(c) for c in r[4].strip(",").split(",") if c],
-                "text": r[5],
-                "due": due,
-                "reported_to": r[7],
-                "acknowledged": bool(r[8]),
-                "done_on": done_on,
-                "overdue": done_on is None and due < today,
-            }
-        )
-    return Found(items, total, position)
+    found = MEASURE_SHAPE.found(db, branch, where, params, order, p)
+    for item in found.items:
+        item["overdue"] = item["done_on"] is None and item["due"] < today
+    return found
+
+
+ASSESSMENT_SHAPE = Shape(
+    "rm_assessment_list",
+    (
+        ("id", "assessment", None),
+        ("year", "year", None),
+        ("period", "period", None),
+        ("level", "level", None),
+        ("subject", "subject", None),
+        ("scores", "scores", json.loads),
+        ("plan_version", "plan_version", None),
+        ("on", "on_date", _day),
+        ("corrections", "corrections", json.loads),
+    ),
+)
 
 
 def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
@@ -351,40 +411,24 @@ def assessments(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) 
         KeyError: a sort not among :data:`ASSESSMENT_SORTS`.
     """
     order = ASSESSMENT_SORTS[p.sort or "recorded"]
-    where, params = _subject_terms(
-        Filters(f.level, f.subject, f.member, f.group, own_member=f.own_member), branch
-    )
-    where = ["tenant = ?", "year = ?", *where]
-    params = [branch, year, *params]
-    if f.month is not None:
-        where.append("month = ?")
-        params.append(f.month)
-    with db.read() as tx:
-        rows, total, position = _page(
-            tx,
-            "rm_assessment_list",
-            "assessment, year, period, level, subject, scores, plan_version, on_date, corrections",
-            where,
-            params,
-            order,
-            p,
-            branch,
-        )
-    items = [
-        {
-            "id": r[0],
-            "year": r[1],
-            "period": r[2],
-            "level": r[3],
-            "subject": r[4],
-            "scores": json.loads(r[5]),
-            "plan_version": r[6],
-            "on": date.fromisoformat(r[7]),
-            "corrections": json.loads(r[8]),
-        }
-        for r in rows
-    ]
-    return Found(items, total, position)
+    subjects_only = Filters(f.level, f.subject, f.member, f.group, own_member=f.own_member)
+    where, params = _of_year(branch, year, _subject_terms(subjects_only, branch))
+    _equal(where, params, "month", f.month)
+    return ASSESSMENT_SHAPE.found(db, branch, where, params, order, p)
+
+
+MEETING_SHAPE = Shape(
+    "rm_meetings",
+    (
+        ("id", "meeting", None),
+        ("year", "year", None),
+        ("kind", "kind", None),
+        ("on", "on_date", _day),
+        ("title", "title", None),
+        ("attendees", "attendees", None),
+        ("minutes", "minutes", None),
+    ),
+)
 
 
 def meetings(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
@@ -395,45 +439,154 @@ def meetings(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> 
         KeyError: a sort not among :data:`MEETING_SORTS`.
     """
     order = MEETING_SORTS[p.sort or "recorded"]
-    where = ["tenant = ?", "year = ?"]
-    params: list[Any] = [branch, year]
-    if f.kind is not None:
-        where.append("kind = ?")
-        params.append(f.kind)
+    where, params = _of_year(branch, year, ([], []))
+    _equal(where, params, "kind", f.kind)
+    _equal(where, params, "month", f.month)
+    _text(where, params, f.q, "title", "minutes")
+    return MEETING_SHAPE.found(db, branch, where, params, order, p)
+
+
+INSPECTION_SHAPE = Shape(
+    "rm_inspection_list",
+    (
+        ("id", "inspection", None),
+        ("year", "year", None),
+        ("quarter", "quarter", None),
+        ("on", "on_date", _day),
+        ("measures_checked", "measures_checked", None),
+        ("gaps", "gaps", None),
+        ("weak_links", "weak_links", None),
+        ("improvements", "improvements", None),
+        ("recorded_by", "recorded_by", None),
+        ("recorded_at", "recorded_at", _moment),
+    ),
+)
+
+
+def inspections(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s quarterly inspections of campaign ``year`` (``InspectionOut``),
+    by default by quarter; ``quarter``, or ``month``: the inspection of the quarter the month
+    is in; ``q``: text contained in any of its four parts.
+
+    Raises:
+        KeyError: a sort not among :data:`INSPECTION_SORTS`.
+    """
+    order = INSPECTION_SORTS[p.sort or "quarter"]
+    where, params = _of_year(branch, year, ([], []))
+    _equal(where, params, "quarter", f.quarter)
     if f.month is not None:
-        where.append("month = ?")
-        params.append(f.month)
-    if f.q:
-        where.append("(LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(minutes) LIKE ? ESCAPE '\\')")
-        params += [_like(f.q), _like(f.q)]
-    with db.read() as tx:
-        rows, total, position = _page(
-            tx,
-            "rm_meetings",
-            "meeting, year, kind, on_date, title, attendees, minutes",
-            where,
-            params,
-            order,
-            p,
-            branch,
-        )
-    keys = ("id", "year", "kind", "on", "title", "attendees", "minutes")
-    items = [dict(zip(keys, r, strict=True)) for r in rows]
-    for item in items:
-        item["on"] = date.fromisoformat(item["on"])
-    return Found(items, total, position)
+        _equal(where, params, "quarter", (f.month - 1) // 3 + 1)
+    _text(where, params, f.q, "measures_checked", "gaps", "weak_links", "improvements")
+    return INSPECTION_SHAPE.found(db, branch, where, params, order, p)
+
+
+GROUP_CODE = (
+    "(SELECT g.code FROM rm_group_list g WHERE g.tenant = rm_member_list.tenant "
+    "AND g.grp = rm_member_list.grp)"
+)
+MEMBER_SHAPE = Shape(
+    "rm_member_list",
+    (
+        ("member_no", "member_no", None),
+        ("name", "name", None),
+        ("status", "status", None),
+        ("group", GROUP_CODE, None),
+        ("roles", "roles", json.loads),
+        ("active", "active", bool),
+        ("joined_on", "joined_on", _day),
+        ("left_on", "left_on", _maybe(_day)),
+    ),
+)
+
+
+def members(db: ReadModelDB, branch: str, f: Filters, p: Paging, include_left: bool) -> Found:
+    """A page of ``branch``'s members (``MemberOut``), by default in the order enrolled;
+    ``group``: its members now, ``status``: ``full``/``probationary`` (or ``left``: those gone,
+    whatever ``include_left`` says), ``q``: text in the name or the member number.
+
+    Raises:
+        KeyError: a sort not among :data:`MEMBER_SORTS`.
+    """
+    order = MEMBER_SORTS[p.sort or "enrolled"]
+    where: list[str] = ["tenant = ?"]
+    params: list[Any] = [branch]
+    if f.status == "left":
+        where.append("active = 0")
+    else:
+        _equal(where, params, "status", f.status)
+        if not include_left:
+            where.append("active = 1")
+    _equal(where, params, "member_no", f.member)
+    if f.group is not None:
+        where.append("grp IN (SELECT grp FROM rm_group_list WHERE tenant = ? AND code = ?)")
+        params += [branch, f.group]
+    _text(where, params, f.q, "name", "member_no")
+    return MEMBER_SHAPE.found(db, branch, where, params, order, p)
+
+
+GROUP_SHAPE = Shape(
+    "rm_group_list",
+    (
+        ("code", "code", None),
+        ("name", "name", None),
+        ("dissolved", "dissolved", bool),
+        ("grp", "grp", None),
+    ),
+)
+
+
+def groups(db: ReadModelDB, branch: str, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s groups (``GroupOut``: with the numbers of their members now, in
+    the order enrolled), by default in the order formed; ``status``: ``active``/``dissolved``,
+    ``group``: that one, ``q``: text in the name or the code.
+
+    Raises:
+        KeyError: a sort not among :data:`GROUP_SORTS`.
+    """
+    order = GROUP_SORTS[p.sort or "formed"]
+    where: list[str] = ["tenant = ?"]
+    params: list[Any] = [branch]
+    if f.status is not None:
+        where.append({"active": "dissolved = 0", "dissolved": "dissolved = 1"}[f.status])
+    _equal(where, params, "code", f.group)
+    _text(where, params, f.q, "name", "code")
+    found = GROUP_SHAPE.found(db, branch, where, params, order, p)
+    by_group: dict[str, list[str]] = {item.pop("grp"): [] for item in found.items}
+    if by_group:
+        marks = ", ".join("?" for _ in by_group)
+        with db.read() as tx:
+            rows = tx.query(
+                f"SELECT grp, member_no FROM rm_member_list WHERE tenant = ? AND active = 1 "
+                f"AND grp IN ({marks}) ORDER BY position",
+                [branch, *by_group],
+            )
+        for grp, member_no in rows:
+            by_group[grp].append(member_no)
+    for item, grp in zip(found.items, list(by_group), strict=True):
+        item["members"] = by_group[grp]
+    return found
 
 
 def subjects(db: ReadModelDB, branch: str) -> list[dict[str, Any]]:
     """A branch's groups and members (those dissolved or gone included: ``active``), groups
-    first, each by code: what a list's filters and names need, without loading a member."""
+    first, each by code: what a list's filters and names need, without loading a member; a
+    member's ``group`` is the code of the group they are in now (None: none)."""
     with db.read() as tx:
         found = tx.query(
-            "SELECT level, subject, name, active FROM rm_subjects WHERE tenant = ? "
-            "ORDER BY CASE WHEN level = 'group' THEN 0 ELSE 1 END, subject",
+            "SELECT level, subject, name, active, aggregate, grp FROM rm_subjects "
+            "WHERE tenant = ? ORDER BY CASE WHEN level = 'group' THEN 0 ELSE 1 END, subject",
             (branch,),
         )
+    groups = {
+        aggregate: subject for level, subject, _, _, aggregate, _ in found if level == "group"
+    }
     return [
-        {"level": level, "subject": subject, "name": name, "active": bool(active)}
-        for level, subject, name, active in found
+        {
+            "level": level,
+            "subject": subject,
+            "name": name,
+            "active": bool(active),
+            "group": groups.get(grp) if level == "member" else None,
+        }
+        for level, subject, name, active, _, grp in found
     ]

@@ -10,7 +10,6 @@ reads the aggregate's earlier events from its log.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.events import EventClass
 from cxzy_saas.domain.plan import PlanContent
+from cxzy_saas.domain.plan import stored as stored_plan
 from cxzy_saas.projections.rows import Rows
 
 State = dict[str, Any]  # an event's decoded state
@@ -88,7 +88,7 @@ class Projection(Rows):
             row = self.get("rm_plan_versions", key)
             if row is None:
                 return None
-            self.plans[key] = PlanContent.parse(json.loads(row["content"]))
+            self.plans[key] = stored_plan(row["content"])
         return self.plans[key]
 
     # what several handlers look up

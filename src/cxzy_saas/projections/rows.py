@@ -37,6 +37,7 @@ class Rows:
         self.rows: dict[str, dict[tuple[Any, ...], list[Any]]] = {t: {} for t in TABLES}
         self.increments: dict[tuple[str, int, int], int] = {}  # record counts to add
         self.db_lookup: Lookup | None = None  # the stored rows of earlier batches
+        self.skipped: frozenset[str] = frozenset()  # tables this model does not keep
 
     def put(self, table: str, **values: Any) -> None:
         """Write a whole row; every column of ``table`` by name, and no other.
@@ -46,7 +47,8 @@ class Rows:
         """
         if len(values) != len(COLUMNS[table]):
             raise KeyError(f"{table} has the columns {COLUMNS[table]}, not {sorted(values)}")
-        self.rows[table][KEY_OF[table](values)] = list(ROW_OF[table](values))
+        if table not in self.skipped:
+            self.rows[table][KEY_OF[table](values)] = list(ROW_OF[table](values))
 
     def _row(self, table: str, key: tuple[Any, ...]) -> list[Any] | None:
         row = self.rows[table].get(key)

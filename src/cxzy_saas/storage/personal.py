@@ -15,6 +15,8 @@ Where personal data sits in stored events (:func:`sites`):
   the key is the member's own (key id = the member's aggregate id).
 - ``Commendation.Named`` (the committee's log): the name of each commended member. The decision
   names people on purpose, so the copy stays, sealed with the member's key from the branch's store.
+- ``Evidence.Attached`` of an item about a member: the file's name, sealed with the member's
+  key (the file's bytes are deleted from the file store at the erasure, decision 0023).
 - ``Ballot.Opened`` subjects and ``Nomination.Shortlisted`` rows: names were copied there before
   this change; new events no longer carry them (views resolve names from the member). Old copies
   are shown as erased once the member is.
@@ -138,6 +140,9 @@ def sites(
     elif event is events.BallotOpened:
         rows = state.get("subjects", [])
         found += _member_rows(rows, tenant)
+    elif event is events.EvidenceAttached:
+        if state.get("level") == "member" and "name" in state and "subject" in state:
+            found.append((state, "name", tenant, _member_key(tenant, state["subject"])))
     elif event is events.NominationShortlisted:
         found += _member_rows(state.get("entries", []), tenant)
         found += _member_rows(state.get("ranking", {}).get("member", []), tenant)

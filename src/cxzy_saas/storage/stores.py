@@ -48,6 +48,8 @@ class Store(Protocol):
 
     def location(self, tenant: str) -> str: ...
 
+    def recorded_heads(self, tenants: list[str]) -> dict[str, int]: ...
+
     def close(self) -> None: ...
 
 
@@ -55,6 +57,7 @@ class SQLiteStore:
     """``<data_dir>/tenants/<code>.sqlite3`` per tenant; the registry beside the folder."""
 
     backend = "sqlite"
+    evidence_files: Any = None  # storage/evidence.py's store for this one, set by the tenancy
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
@@ -80,6 +83,10 @@ class SQLiteStore:
 
     def prepare(self, tenant: str) -> None:
         self.path(tenant).parent.mkdir(parents=True, exist_ok=True)
+
+    def recorded_heads(self, tenants: list[str]) -> dict[str, int]:
+        """None: each log's head is asked of its own file."""
+        return {}
 
     def location(self, tenant: str) -> str:
         return str(self.path(tenant))
@@ -142,6 +149,8 @@ class _SharedPoolFactory(PostgresFactory):
 class PostgresStore:
     """Schema ``tenant_<code>`` per tenant, ``cxzy_registry`` for the registry; one pool."""
 
+    evidence_files: Any = None  # storage/evidence.py's store for this one, set by the tenancy
+
     backend = "postgres"
 
     def __init__(self, url: str, max_connections: int, max_age: float = 600.0) -> None:
@@ -170,6 +179,10 @@ class PostgresStore:
             conn_max_age=max_age,
         )
         self.max_connections = max_connections
+        self._heads_kept = False
+
+    def recorded_heads(self, tenants: list[str]) -> dict[str, int]:
+        return self.heads(tenants)
 
     @staticmethod
     def schema(tenant: str) -> str:
@@ -206,10 +219,14 @@ class PostgresStore:
         last written before heads existed has none), in one query."""
         schemas = {self.schema(t): t for t in tenants}
         with self.connection() as conn:
-            if not conn.execute(
-                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (HEADS_SCHEMA,)
-            ).fetchone():
+            if (
+                not self._heads_kept
+                and not conn.execute(
+                    "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (HEADS_SCHEMA,)
+                ).fetchone()
+            ):
                 return {}
+            self._heads_kept = True  # once made, the heads table stays
             rows = conn.execute(
                 sql.SQL("SELECT tenant, head FROM {}.{} WHERE tenant = ANY(%s)").format(
                     sql.Identifier(HEADS_SCHEMA), sql.Identifier(HEADS_TABLE)

@@ -6,6 +6,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -14,6 +15,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from cxzy_saas import wiring
+from cxzy_saas.application.seen import seeing
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import MISSING_SECRET, Settings, SettingsError
 from cxzy_saas.projections.asof import limit_replays
@@ -78,6 +80,7 @@ def create_app(
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.config.update(test_config)
+    app.wsgi_app = one_view_of_the_logs(app.wsgi_app)  # type: ignore[method-assign,assignment]
     tenancy = Tenancy(settings)
     app.extensions["cxzy.tenancy"] = tenancy
     app.extensions["cxzy.read_port"] = wiring.read_port(tenancy)
@@ -114,6 +117,21 @@ def create_app(
     security.init_app(app, settings.web)  # headers, Secure cookies, trusted proxies
     limits.init_app(app, settings.web)  # sign-in and ballot-code entry, after their routes
     return app
+
+
+WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def one_view_of_the_logs(wsgi: WSGI) -> WSGI:
+    """Each request reads each log's head once, and its commands' answers are what they
+    saved (``application.seen``): the account behind a token, the campaign and the seals a
+    branch command checks are kept while their log stays where it was."""
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with seeing():
+            return wsgi(environ, start_response)
+
+    return serve
 
 
 app_log = logging.getLogger("cxzy.projector")

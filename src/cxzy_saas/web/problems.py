@@ -48,8 +48,18 @@ def status_for(error: DomainError) -> int:
     return next((status for cls, status in STATUS if isinstance(error, cls)), 422)
 
 
-# Refusals of what the OpenAPI document cannot state (a password's strength), which stay 422.
-UNSTATED_RULES = frozenset({"password.weak"})
+# Refusals of what the OpenAPI document cannot state (a password's strength, what an uploaded
+# file's bytes are and how many), which stay 422.
+UNSTATED_RULES = frozenset(
+    {
+        "password.weak",
+        "evidence.empty",
+        "evidence.too_large",
+        "evidence.type_refused",
+        "evidence.type_mismatch",
+        "evidence.no_file",
+    }
+)
 
 
 def api_status_for(error: DomainError) -> int:

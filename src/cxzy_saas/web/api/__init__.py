@@ -22,6 +22,7 @@ from cxzy_saas.web.api import (  # noqa: E402,F401
     campaigns,
     commendation,
     deeds,
+    evidence,
     groups,
     inspections,
     letters,

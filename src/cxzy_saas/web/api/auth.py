@@ -2,7 +2,7 @@
 
 A token names a user, their committee and their account's session version, signed and timed
 (itsdangerous, which Flask ships). The account is read from the committee's log on every request
-(the library's aggregate cache fast-forwards it with one query), so a revoked grant, a disabled
+(kept while the log's head stays where it was: one query), so a revoked grant, a disabled
 account, a sign-out or a password change (which raise the session version) end the token at
 once, in every process. A user of branch A asking for anything of branch B gets 404, as if it
 did not exist.
@@ -132,7 +132,7 @@ def signed_user(data: object) -> Principal | None:
     if not (isinstance(username, str) and isinstance(committee, str) and type(version) is int):
         return None
     try:
-        account = tenancy_of(current_app).committee(committee).account(username)
+        account = tenancy_of(current_app).committee(committee).signed_in(username)
     except DomainError:
         return None
     if account.disabled or account.session_version != version:

@@ -153,7 +153,7 @@ def read_model(call: Call, year: int) -> Iterator[ReadModelDB]:
         return
     call.committee.campaign(year)
     logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
-    with replay(logs, models, as_of, index=live) as db:
+    with replay(logs, models, as_of, index=live, committee=committee) as db:
         yield db
 
 

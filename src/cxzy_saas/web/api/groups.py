@@ -8,9 +8,12 @@ from marshmallow import Schema, fields
 
 from cxzy_saas.application.commands.organisation import DissolveGroup, FormGroup, RenameGroup
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import GroupArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import In, PageArgs, code_text, page_of, paginate, text
+from cxzy_saas.web.api.schemas import In, code_text, text
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class GroupIn(In):
@@ -45,14 +48,16 @@ def group_row(call: Call, group: Any) -> dict[str, Any]:
 
 @api_route(
     "/branches/<code>/groups",
-    summary="党小组列表",
+    summary="党小组列表(可按状态、文字筛选)",
     roles=READERS,
-    query=PageArgs,
-    response=page_of(GroupOut),
+    query=GroupArgs,
+    response=listed_page_of(GroupOut),
+    ready=True,
 )
 def list_groups(call: Call, code: str) -> dict[str, Any]:
-    groups = call.branch.groups(include_dissolved=True)
-    return paginate([group_row(call, g) for g in groups], call.args)
+    paging = paging_of(call.args)
+    found = lists.groups(fresh_model(code), code, filters_of(call.args), paging)
+    return page_answer(found, paging, GroupOut._declared_fields)
 
 
 @api_route(

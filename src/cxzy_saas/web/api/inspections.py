@@ -8,17 +8,12 @@ from marshmallow import Schema, fields
 
 from cxzy_saas.application.commands.work import RecordInspection
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import InspectionArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import (
-    QUARTER,
-    YEAR,
-    CampaignArgs,
-    In,
-    page_of,
-    paginate,
-    text,
-)
+from cxzy_saas.web.api.schemas import QUARTER, YEAR, In, text
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class InspectionIn(In):
@@ -44,15 +39,18 @@ class InspectionOut(Schema):
 
 @api_route(
     "/branches/<code>/inspections",
-    summary="季度检查列表",
+    summary="季度检查列表(可按季度、月份、文字筛选)",
     roles=READERS,
-    query=CampaignArgs,
-    response=page_of(InspectionOut),
+    query=InspectionArgs,
+    response=listed_page_of(InspectionOut),
+    ready=True,
 )
 def list_inspections(call: Call, code: str) -> dict[str, Any]:
-    year = call.args["campaign"]
-    found = [call.branch.inspection(year, q) for q in range(1, 5)]
-    return paginate([i for i in found if i is not None], call.args)
+    paging = paging_of(call.args)
+    found = lists.inspections(
+        fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging
+    )
+    return page_answer(found, paging, InspectionOut._declared_fields)
 
 
 @api_route(

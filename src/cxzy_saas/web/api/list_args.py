@@ -8,14 +8,28 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from cxzy_saas.projections.lists import (
+    GROUP_SORTS,
+    GROUP_STATUSES,
+    INSPECTION_SORTS,
     MEASURE_SORTS,
     MEASURE_STATUSES,
+    MEMBER_SORTS,
+    MEMBER_STATUSES,
     RECORD_SORTS,
     RECORD_STATUSES,
     Filters,
     Paging,
 )
-from cxzy_saas.web.api.schemas import LEVELS, MONTH, CampaignArgs, Page, code_text, string
+from cxzy_saas.web.api.schemas import (
+    LEVELS,
+    MONTH,
+    QUARTER,
+    CampaignArgs,
+    Page,
+    PageArgs,
+    code_text,
+    string,
+)
 
 OPTIONAL: dict[str, Any] = {"load_default": None, "allow_none": True}
 
@@ -55,6 +69,46 @@ class MeasureArgs(TextListArgs):
     )
     status = string(validate=validate.OneOf(MEASURE_STATUSES), **OPTIONAL)
     sort = string(validate=validate.OneOf(list(MEASURE_SORTS)), **OPTIONAL)
+
+
+def text_contained(where: str) -> Any:
+    return string(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": f"{where}包含的文字"},
+        **OPTIONAL,
+    )
+
+
+class MemberArgs(PageArgs):
+    include_left = fields.Boolean(load_default=False)
+    member = code_text(metadata={"description": "党员编号"}, **OPTIONAL)
+    group = code_text(metadata={"description": "所在党小组代码"}, **OPTIONAL)
+    status = string(
+        validate=validate.OneOf(MEMBER_STATUSES),
+        metadata={"description": "正式党员、预备党员,或已转出(left)"},
+        **OPTIONAL,
+    )
+    q = text_contained("姓名或党员编号")
+    sort = string(validate=validate.OneOf(list(MEMBER_SORTS)), **OPTIONAL)
+
+
+class GroupArgs(PageArgs):
+    group = code_text(metadata={"description": "党小组代码"}, **OPTIONAL)
+    status = string(validate=validate.OneOf(GROUP_STATUSES), **OPTIONAL)
+    q = text_contained("名称或代码")
+    sort = string(validate=validate.OneOf(list(GROUP_SORTS)), **OPTIONAL)
+
+
+class InspectionArgs(CampaignArgs):
+    quarter = fields.Integer(load_default=None, allow_none=True, validate=QUARTER)
+    month = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=MONTH,
+        metadata={"description": "该月所在季度的检查"},
+    )
+    q = text_contained("检查内容")
+    sort = string(validate=validate.OneOf(list(INSPECTION_SORTS)), **OPTIONAL)
 
 
 def filters_of(args: dict[str, Any]) -> Filters:

@@ -18,22 +18,22 @@ from cxzy_saas.application.commands.organisation import (
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.organisation import BRANCH_ROLES, MEMBER_STATUSES
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.groups import ReasonIn
+from cxzy_saas.web.api.list_args import MemberArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
     EventOut,
     In,
     OnIn,
-    PageArgs,
     code_text,
     matching,
-    page_of,
-    paginate,
     string,
     text,
 )
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 PHONE = re.compile(r"[0-9+ -]{0,20}")
 
@@ -95,20 +95,20 @@ def member_row(call: Call, member: Any) -> dict[str, Any]:
     }
 
 
-class MemberArgs(PageArgs):
-    include_left = fields.Boolean(load_default=False)
-
-
 @api_route(
     "/branches/<code>/members",
-    summary="党员列表",
+    summary="党员列表(可按党小组、状态、文字筛选)",
     roles=READERS,
     query=MemberArgs,
-    response=page_of(MemberOut),
+    response=listed_page_of(MemberOut),
+    ready=True,
 )
 def list_members(call: Call, code: str) -> dict[str, Any]:
-    members = call.branch.members(include_left=call.args["include_left"])
-    return paginate([member_row(call, m) for m in members], call.args)
+    paging = paging_of(call.args)
+    found = lists.members(
+        fresh_model(code), code, filters_of(call.args), paging, call.args["include_left"]
+    )
+    return page_answer(found, paging, MemberOut._declared_fields)
 
 
 @api_route(

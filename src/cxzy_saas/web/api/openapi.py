@@ -94,7 +94,9 @@ def build(app: Flask) -> dict[str, Any]:
                 "content": {"application/problem+json": {"schema": "Problem"}},
             }
         ok: dict[str, Any] = {"description": "ok"}
-        if meta["response"] is not None:
+        if meta.get("produces") is not None:
+            ok["content"] = {meta["produces"]: {"schema": {"type": "string", "format": "binary"}}}
+        elif meta["response"] is not None:
             schema: Any = meta["response"](many=True) if meta["many"] else meta["response"]
             ok["content"] = {"application/json": {"schema": schema}}
         if meta["location"] is not None and meta["status"] == 201:
@@ -119,7 +121,12 @@ def build(app: Flask) -> dict[str, Any]:
         if not meta["public"]:
             operation["security"] = [{"bearer": []}]
             operation["x-roles"] = sorted(meta["access"].roles)
-        if meta["body"] is not None:
+        if meta.get("upload") is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": upload_schema(plugin, meta["body"])}},
+            }
+        elif meta["body"] is not None:
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": meta["body"]}},
@@ -127,6 +134,21 @@ def build(app: Flask) -> dict[str, Any]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             spec.path(path=path, operations={method.lower(): operation})
     return add_examples(tidy(spec.to_dict()))
+
+
+def upload_schema(plugin: MarshmallowPlugin, body: Any) -> dict[str, Any]:
+    """A multipart body's schema: the form fields of ``body`` and one file, ``file``."""
+    assert plugin.converter is not None
+    schema: dict[str, Any] = (
+        plugin.converter.schema2jsonschema(body()) if body is not None else {"properties": {}}
+    )
+    schema = {**schema, "type": "object"}
+    schema["properties"] = {
+        **schema.get("properties", {}),
+        "file": {"type": "string", "format": "binary", "description": "the file"},
+    }
+    schema["required"] = sorted({*schema.get("required", []), "file"})
+    return schema
 
 
 def tidy(node: Any) -> Any:

@@ -139,6 +139,8 @@ def api_route(
     links: Iterable[str] = (),
     link_parameters: dict[str, str] | None = None,
     path_schemas: dict[str, dict[str, Any]] | None = None,
+    upload: int | None = None,
+    produces: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``view(call, **path_args)`` for ``method`` ``rule`` under /api/v1.
 
@@ -157,7 +159,12 @@ def api_route(
     path parameters come from ``link_parameters`` (name to a runtime expression, such as
     ``$response.body#/id``), else from this request's path parameter of the same name.
     ``path_schemas``: schemas of path parameters where they differ from the shared ones
-    (:data:`cxzy_saas.web.api.parameters.PATH`)."""
+    (:data:`cxzy_saas.web.api.parameters.PATH`).
+
+    ``upload``: the body is ``multipart/form-data`` of at most this many bytes: ``body``'s
+    fields as form fields and one file, ``file``, given to the view as ``call.body["file"]``
+    (a ``FileStorage``), None when none was sent. ``produces``: the view answers a
+    ``Response`` of this media type (a file), not JSON."""
     # "system" is the trusted back-fill's role, never a user's: routes don't name it.
     access = Access(
         scope or ("branch" if "<code>" in rule else "committee"), frozenset(roles) - {SYSTEM}
@@ -172,6 +179,8 @@ def api_route(
         @wraps(view)
         def endpoint(**path: Any) -> Response:
             user, actor, code = None, None, path.get("code")
+            if code is not None:
+                tenancy_of(current_app).about(code)  # one query for the heads it reads
             if access.scope in ("branch", "committee"):
                 user = g.cxzy_user = principal()  # g: the logs name the user (requestlog.py)
                 actor = actor_for(user, access.scope, code, access.roles)
@@ -182,7 +191,9 @@ def api_route(
                     raise NotFound("resource.not_found")  # the URL names nothing
             args = query_schema.load(request.args) if query_schema else {}
             loaded = None
-            if body_schema is not None:
+            if upload is not None:
+                loaded = read_upload(body_schema, upload)
+            elif body_schema is not None:
                 loaded = body_schema.load(json_types(body_schema, request.get_json()))
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
 
@@ -193,6 +204,8 @@ def api_route(
                     result = view(call, **path)
                 finally:
                     WRITTEN.reset(watching)
+                if isinstance(result, Response):
+                    return result, None  # a file, not JSON
                 if response_schema is None or ready:
                     dumped = result
                 else:
@@ -223,11 +236,54 @@ def api_route(
             "links": tuple(links),
             "link_parameters": link_parameters or {},
             "path_schemas": path_schemas or {},
+            "upload": upload,
+            "produces": produces,
         }
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
         return endpoint
 
     return register
+
+
+def check_length(limit: int) -> None:
+    """Refuse a body declared longer than ``limit`` before reading it, with the Chinese
+    message of a file too large (Flask's own 413 comes only when no length is declared).
+
+    Raises:
+        InvalidInput: ``evidence.too_large``.
+    """
+    from cxzy_saas.domain.errors import InvalidInput
+    from cxzy_saas.domain.evidence import MAX_BYTES
+
+    size = request.content_length
+    if size is not None and size > limit:
+        raise InvalidInput(
+            "evidence.too_large",
+            field="file",
+            size_mb=round(size / 1024 / 1024, 1),
+            max_mb=MAX_BYTES // 1024 // 1024,
+        )
+
+
+def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
+    """A multipart body: its form fields through ``schema`` and its file ``file``.
+
+    Raises:
+        InvalidInput: not multipart, or the whole body over ``limit`` bytes (422 with the
+            Chinese message, never Flask's bare 413).
+    """
+    from cxzy_saas.domain.errors import InvalidInput
+
+    check_length(limit)
+    if request.mimetype != "multipart/form-data":
+        raise InvalidInput("evidence.no_file", field="file")
+    request.max_content_length = limit
+    request.max_form_memory_size = 64 * 1024
+    fields = {k: v for k, v in request.form.items()}
+    loaded: dict[str, Any] = schema.load(fields) if schema is not None else {}
+    found = request.files.get("file")
+    loaded["file"] = found if found is not None and found.filename else None
+    return loaded
 
 
 def idempotent(call: Call, run: Callable[[], tuple[Response, str | None]]) -> Response:

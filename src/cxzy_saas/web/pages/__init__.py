@@ -10,18 +10,29 @@ exempt, because it authenticates with bearer tokens, which a browser never sends
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from cxzy_saas.domain.errors import DomainError
-from cxzy_saas.web import api
+from cxzy_saas.web import api, tenancy_of
+from cxzy_saas.web.api.evidence import UPLOAD_LIMIT
 from cxzy_saas.web.pages import i18n
-from cxzy_saas.web.pages.access import current_user
+from cxzy_saas.web.pages.access import current_user, offered
 from cxzy_saas.web.problems import status_for
 
 bp = Blueprint("pages", __name__)
 csrf = CSRFProtect()
+
+
+# Routes that take evidence files (multipart), and the most they take (a file and its form).
+UPLOADS = frozenset({"pages.evidence_upload", "api.attach_evidence"})
+
+
+def allow_uploads() -> None:
+    if request.endpoint in UPLOADS:
+        request.max_content_length = UPLOAD_LIMIT
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +44,8 @@ def init_app(app: Flask) -> None:
     # A form's token is valid as long as its session (8 hours), not Flask-WTF's default hour:
     # a clerk typing a long grid should not lose it to a timeout.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    # Before the CSRF check reads the form: uploads of evidence may be larger than other bodies.
+    app.before_request(allow_uploads)
     csrf.init_app(app)
     csrf.exempt(api.bp)
     app.jinja_env.globals.update(
@@ -45,7 +58,8 @@ def init_app(app: Flask) -> None:
         OUTCOMES=i18n.OUTCOMES,
         GRADES=i18n.GRADES,
         BANDS=i18n.BANDS,
-        NAV=NAV,
+        menu=menu,
+        offered=offered,
     )
     app.jinja_env.filters["beijing"] = i18n.beijing
     app.jinja_env.filters["ident"] = i18n.ident
@@ -74,19 +88,44 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
     return render_template("error.html", status=400, error=text), 400
 
 
-# The menus: each area of pages adds its links when imported (endpoint, Chinese, English).
-# "committee" links show to committee users; "branch" links take the branch's ``code``.
-NAV: dict[str, list[tuple[str, str, str]]] = {"committee": [], "branch": []}
+# The menus: each area of pages adds its links when imported (endpoint, Chinese, English, the
+# address's other values). "committee" links are the committee's pages; "branch" links take the
+# branch's ``code``. A user sees a link only if its page opens for them (access.offered, from the
+# roles the page itself checks with access.opens).
+NAV: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {"committee": [], "branch": []}
 
 
-def nav_link(menu: str, endpoint: str, zh: str, en: str) -> None:
-    NAV[menu].append((endpoint, zh, en))
+def nav_link(menu: str, endpoint: str, zh: str, en: str, **values: Any) -> None:
+    NAV[menu].append((endpoint, zh, en, values))
+
+
+def menu() -> list[tuple[str, str]]:
+    """The signed-in user's menu, (address, label) of every page they may open, in the order
+    of the campaign year: the committee's pages, then each of their branches'."""
+    me = current_user()
+    if me is None or me.must_change_password:
+        return []
+    found = [
+        (url_for(endpoint, **values), i18n.tr(zh, en))
+        for endpoint, zh, en, values in NAV["committee"]
+        if offered(endpoint)
+    ]
+    several = len(me.branches) > 1
+    for code in me.branches:
+        suffix = f" · {tenancy_of(current_app).branch(code).branch().name}" if several else ""
+        found += [
+            (url_for(endpoint, code=code, **values), i18n.tr(zh, en) + suffix)
+            for endpoint, zh, en, values in NAV["branch"]
+            if offered(endpoint, code)
+        ]
+    return found
 
 
 # The areas of pages, one module each, named after the URL it serves; each registers its routes
 # on bp (and its menu links) when imported here.
 from cxzy_saas.web.pages import (  # noqa: E402,F401
     accounts,
+    amendments,
     annual_summary,
     approvals,
     archives,
@@ -96,9 +135,11 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     ballot,
     ballots,
     branch,
+    campaigns,
     committee,
     deeds,
     evaluation,
+    evidence,
     exports,
     groups,
     imports,
@@ -108,9 +149,13 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
     measures,
     meetings,
     members,
+    mine,
     nomination,
+    organisation,
     password,
     plan,
+    prints,
+    quarterly,
     readmodels,
     records,
 )
@@ -118,6 +163,19 @@ from cxzy_saas.web.pages import (  # noqa: E402,F401
 # The menus in the order of the campaign year (areas register their links in import order);
 # links not named here come last.
 MENU_ORDER = (
+    "pages.dashboard",
+    "pages.board",
+    "pages.matrix",
+    "pages.trends",
+    "pages.overdue",
+    "pages.approvals",
+    "pages.committee_letters",
+    "pages.my_work",
+    "pages.my_group",
+    "pages.branch_home",
+    "pages.assessment",
+    "pages.branch_queue",
+    "pages.ballots",
     "pages.org_members",
     "pages.org_groups",
     "pages.branch_plan",
@@ -129,11 +187,15 @@ MENU_ORDER = (
     "pages.branch_nomination",
     "pages.branch_deeds",
     "pages.branch_letters",
+    "pages.committee_campaigns",
+    "pages.committee_quarterly",
     "pages.imports",
     "pages.audit_trail",
     "pages.audit_diff",
     "pages.archives",
     "pages.rebuild_page",
+    "pages.committee_accounts",
+    "pages.branch_accounts",
 )
 for links in NAV.values():
     links.sort(key=lambda link: MENU_ORDER.index(link[0]) if link[0] in MENU_ORDER else 99)

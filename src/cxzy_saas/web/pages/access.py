@@ -20,7 +20,7 @@ from flask import g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS
-from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.domain.errors import DomainError, Forbidden, NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.auth import Principal, actor_in, signed_user
 
@@ -139,3 +139,49 @@ def safe_next(target: object, default: str) -> str:
 
 def go(endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values))
+
+
+# Who may open each page: the endpoint's roles, checked by the page itself (``opens``) and
+# read by the menus and links (``offered``), so a page is offered to exactly those it opens for.
+PAGES: dict[str, frozenset[str]] = {}
+
+
+def opens(roles: Iterable[str], *, hidden: bool = False) -> Callable[[F], F]:
+    """The page opens to these roles, of the branch in its URL (``code``) or else of the user's
+    committee; anyone else gets 403 (404 when ``hidden``: the page does not exist for them).
+    Put it under ``@signed_in``."""
+    wanted = frozenset(roles)
+
+    def decorate(view: F) -> F:
+        PAGES[f"pages.{view.__name__}"] = wanted
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            tenant = kwargs.get("code") or user().committee
+            try:
+                acting_for(tenant, wanted)
+            except Forbidden:
+                if hidden:
+                    raise NotFound("resource.not_found") from None
+                raise
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def offered(endpoint: str, code: str | None = None) -> bool:
+    """Whether the signed-in user may open ``endpoint`` (of branch ``code``): what a menu or a
+    link shows. Pages without ``opens`` are open to everyone signed in."""
+    roles = PAGES.get(endpoint)
+    found = current_user()
+    if found is None:
+        return False
+    if roles is None:
+        return True
+    try:
+        actor_in(found, code or found.committee, roles)
+    except DomainError:
+        return False
+    return True

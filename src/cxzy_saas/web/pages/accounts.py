@@ -31,8 +31,8 @@ from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.schemas import CODE, In, string, text
-from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 
@@ -160,14 +160,20 @@ def list_page(desk: Desk, form: Form | None = None) -> str:
     return desk.page("accounts/list.html", accounts=accounts, form=form or Form())
 
 
+nav_link("committee", "pages.committee_accounts", "用户管理", "Users")
+nav_link("branch", "pages.branch_accounts", "用户", "Users")
+
+
 @bp.get("/committee/accounts")
 @signed_in
+@opens({"committee-admin"})
 def committee_accounts() -> str:
     return list_page(Desk(None))
 
 
 @bp.get("/branch/<code>/accounts")
 @signed_in
+@opens({"branch-secretary"})
 def branch_accounts(code: str) -> str:
     return list_page(Desk(code))
 

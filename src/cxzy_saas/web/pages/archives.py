@@ -21,6 +21,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.committee import CommitteeApplication
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit import bundle
 from cxzy_saas.audit.logs import read_log
 from cxzy_saas.audit.pdf import FontMissing
@@ -35,7 +36,7 @@ from cxzy_saas.domain.plan import Campaign
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import committee_reader, committee_writer, signed_in, user
+from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in, user
 from cxzy_saas.web.problems import status_for
 
 nav_link("committee", "pages.archives", "归档", "Archives")
@@ -138,6 +139,7 @@ def branch_year(app: CommitteeApplication, branch: str, year: int) -> tuple[str,
 
 @bp.get("/committee/archives")
 @signed_in
+@opens(COMMITTEE_READERS)
 def archives() -> str:
     actor = committee_reader()
     app = committee_app()

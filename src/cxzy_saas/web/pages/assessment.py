@@ -26,9 +26,9 @@ from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import Assessment, check_points, month_period
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.assessments import CorrectionIn
-from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_reader, campaign_year
 from cxzy_saas.web.pages.forms import Form, typed
 
 GROUPS_GRID = "groups"  # the grid of the branch's groups; other grids are named by group code
@@ -171,8 +171,12 @@ def month_args(year: int) -> int:
     return int(text) if text.isdigit() and 1 <= int(text) <= 12 else default_month(year)
 
 
+nav_link("branch", "pages.assessment", "月度考核", "Monthly assessment")
+
+
 @bp.get("/branch/<code>/assessment")
 @signed_in
+@opens(READERS)
 def assessment(code: str) -> str:
     actor = branch_reader(code)
     year = campaign_year(user().committee)
@@ -247,12 +251,26 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
     return page(code, year, month, grids, True), 422
 
 
+def points_in_range(form: Form, content: PlanContent, level: str) -> None:
+    """Check the new points against the item's range before the rest, so that a refused
+    correction shows every error at once (the command checks the same, by the same rule)."""
+    item, points = form.value("item"), str(form.value("points")).strip()
+    codes = [i.code for i in content.items_for(level)]
+    if item not in codes or not points:
+        return
+    try:
+        check_points(content, level, dict.fromkeys(codes, 0.0) | {item: points})
+    except DomainError as error:
+        form.errors["points"] = i18n.message(error)
+
+
 @bp.post("/branch/<code>/assessment/correction")
 @signed_in
 def assessment_correct(code: str) -> str | Response | tuple[str, int]:
     """Correct one recorded cell: new points and a reason (the grid keeps both values)."""
-    actor, year, month, app, _, grids, grid = posted_grid(code)
+    actor, year, month, app, content, grids, grid = posted_grid(code)
     grid.fix = typed()
+    points_in_range(grid.fix, content, grid.level)
     if not grid.fix.submit(
         CorrectionIn,
         lambda b: app.correct_score(actor, CorrectScore(**b)),

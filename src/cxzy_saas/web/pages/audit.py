@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, g, render_template, request
 from markupsafe import Markup, escape
 
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.causes import CORRECTIONS
 from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.logs import committee_logs, read_log
@@ -27,7 +28,7 @@ from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.queries import parse_day
 from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import committee_reader, current_user, signed_in, user
+from cxzy_saas.web.pages.access import committee_reader, current_user, opens, signed_in, user
 from cxzy_saas.web.pages.filters import from_request
 
 nav_link("committee", "pages.audit_trail", "审计追溯", "Audit trail")
@@ -346,6 +347,7 @@ def matching(subjects: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
 
 @bp.get("/committee/audit/trail")
 @signed_in
+@opens(COMMITTEE_READERS)
 def audit_trail() -> tuple[str, int]:
     """Pick a branch and a subject (a search box, or a link from the list), then its trail.
 
@@ -391,6 +393,7 @@ def audit_trail() -> tuple[str, int]:
 
 @bp.get("/committee/audit/diff")
 @signed_in
+@opens(COMMITTEE_READERS)
 def audit_diff() -> tuple[str, int]:
     """The difference between the ends of two days: changed rows with their causes, changed
     month scores, and the corrections recorded in between (as ``cxzy audit diff``)."""

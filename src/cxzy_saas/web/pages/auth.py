@@ -19,6 +19,7 @@ from cxzy_saas.web.pages.access import (
     PASSWORD_PAGE,
     current_user,
     end_session,
+    offered,
     safe_next,
     sign_in,
     signed_in,
@@ -85,7 +86,11 @@ def home() -> str | Response:
     if principal.committee_roles:
         return redirect(url_for("pages.dashboard"))
     if len(principal.branches) == 1:
-        return redirect(url_for("pages.branch_home", code=principal.branches[0]))
+        # A member's home is their own work, a group leader's their group; the rest the branch's.
+        code = principal.branches[0]
+        for endpoint in ("pages.my_work", "pages.my_group", "pages.branch_home"):
+            if offered(endpoint, code):
+                return redirect(url_for(endpoint, code=code))
     tenancy = tenancy_of(current_app)
     names = {t.code: t.name for t in tenancy.tenants()}
     branches = [(code, names.get(code, code)) for code in principal.branches]

@@ -24,12 +24,15 @@ from cxzy_saas.domain.base import as_date
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.scoring import POOLS
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.pages import bp, i18n
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year
 from cxzy_saas.web.pages.forms import Form, typed
 
 SLIPS_PER_PAGE = 8
+
+
+nav_link("branch", "pages.ballots", "民主测评", "Ballots")
 
 
 @bp.app_template_global("ballot_address")
@@ -67,6 +70,7 @@ def page(code: str, year: int, form: Form, reissue: Form | None = None) -> str:
 
 @bp.get("/branch/<code>/ballots")
 @signed_in
+@opens(READERS)
 def ballots(code: str) -> str:
     branch_reader(code)
     year = campaign_year(user().committee)

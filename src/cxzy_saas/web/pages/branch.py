@@ -10,17 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 
 from cxzy_saas.application.branch import BranchApplication
-from cxzy_saas.application.permissions import BRANCH_READERS, COMMITTEE_READERS
-from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.application.leaders import check_leads
+from cxzy_saas.application.permissions import (
+    BRANCH_ASSESSORS,
+    BRANCH_READERS,
+    BRANCH_WRITERS,
+    COMMITTEE_READERS,
+)
+from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, filters, i18n, reads
-from cxzy_saas.web.pages.access import acting_for, signed_in, user
+from cxzy_saas.web.pages import bp, filters, i18n, nav_link, reads
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
 CHINA = i18n.BEIJING
@@ -49,6 +55,19 @@ def plan_in_force(app: BranchApplication, year: int) -> PlanContent | None:
         return app.plan_content(year)[0]
     except NotFound:
         return None
+
+
+def may_act_on(
+    app: BranchApplication, code: str, roles: frozenset[str], level: str, subject: str, **how: bool
+) -> bool:
+    """Whether the signed-in user may act on this subject as the commands check it: in one of
+    ``roles`` here, and as a group leader on their own group's members only (``how``: the
+    check's options, ``writing`` for a group's own writings)."""
+    try:
+        check_leads(app, acting_for(code, roles), level, subject, **how)
+    except DomainError:
+        return False
+    return True
 
 
 def subject_choices(app: BranchApplication) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -83,9 +102,28 @@ def page_number(total: int, per_page: int) -> int:
     return min(int(text), last) if text.isdigit() and int(text) >= 1 else 1
 
 
+TOP = 10  # a branch's home shows the boards' first rows, and its own
+
+
+def standing(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
+    """What a branch's home shows of a board it may see: the first :data:`TOP` rows and the
+    branch's own, with their ranks, in the board's order (the whole board is the committee's
+    page: 3,000 member rows at 200 branches took a second to render here)."""
+    return [
+        row for i, row in enumerate(rows) if i < TOP or row.get("branch", row.get("code")) == code
+    ]
+
+
+nav_link("branch", "pages.branch_home", "本支部", "My branch")
+nav_link("branch", "pages.branch_queue", "报批事项", "Submissions")
+
+
 @bp.get("/branch/<code>")
 @signed_in
+@opens(READERS)
 def branch_home(code: str) -> str:
+    from cxzy_saas.web.pages import mine  # which builds on this module
+
     actor = branch_reader(code)
     committee = user().committee
     tenancy = tenancy_of(current_app)
@@ -95,37 +133,80 @@ def branch_home(code: str) -> str:
     # Whether the boards are open to branches is today's decision, whatever day is shown.
     opened = queries.board_open(read_model_of(current_app, committee), committee, year)
     boards: dict[str, list[dict[str, Any]]] = {}
+    sizes: dict[str, int] = {}
     with reads.read_model(committee, chosen.as_of) as db:
         for level in ("branch", "group", "member"):
-            rows = queries.board_rows(db, committee, year, level)
-            boards[level] = queries.visible_rows(rows, viewer, opened)
+            rows = queries.visible_rows(
+                queries.board_rows(db, committee, year, level), viewer, opened
+            )
+            sizes[level] = len(rows)
+            boards[level] = standing(rows, code)
         queue = reads.submissions(db, code)
         ballots = reads.branch_ballots(db, code, year)
+    # A member sees their own member row unless the plan opens colleagues' (decision 0018).
+    if actor.role == "member" and not mine.colleagues_open(code):
+        boards["member"] = [r for r in boards["member"] if mine.subject_of(r) == actor.member]
     return render_template(
         "branch/home.html",
         code=code,
         name=tenancy.branch(code).branch().name,
         year=year,
         boards=boards,
+        sizes=sizes,
+        top=TOP,
         board_open=opened,
         returned=[s for s in queue if s["outcome"] == "returned"][:5],
         waiting=sum(1 for s in queue if s["outcome"] is None),
         ballots=ballots,
         actor=actor,
         filters=chosen,
+        can_assess=may(code, BRANCH_ASSESSORS),
+        todo=mine.todo_for(None if actor.tenant == committee else code),
     )
 
 
 @bp.get("/branch/<code>/queue")
 @signed_in
+@opens(READERS)
 def branch_queue(code: str) -> str:
     branch_reader(code)
     tenancy = tenancy_of(current_app)
     app = tenancy.branch(code)
+    rows = reads.submissions(read_model_of(current_app, code), code)
     return render_template(
         "branch/queue.html",
         code=code,
         name=app.branch().name,
         names=subject_names(app),
-        rows=reads.submissions(read_model_of(current_app, code), code),
+        rows=rows,
+        way_back=ways_back(code, rows) if may(code, BRANCH_WRITERS) else {},
     )
+
+
+def ways_back(code: str, rows: list[dict[str, Any]]) -> dict[tuple[str, str, int], str]:
+    """Where a returned plan or nominee is answered and sent again, by (kind, subject,
+    submission): only the latest submission of each, and only while nothing was sent since."""
+    latest: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["kind"], row["subject"])
+        latest[key] = max(latest.get(key, 0), row["submission"])
+    # A nominee sent again is a later submission of the year's whole nomination.
+    nominations: dict[str, int] = {}
+    for row in rows:
+        if row["kind"] == "nominee":
+            year = row["subject"].split(":", 1)[0]
+            nominations[year] = max(nominations.get(year, 0), row["submission"])
+    found = {}
+    for row in rows:
+        if row.get("outcome") != "returned":
+            continue
+        kind, subject, number = row["kind"], row["subject"], row["submission"]
+        if kind == "plan" and number == latest[(kind, subject)]:
+            link = url_for("pages.branch_plan", code=code, campaign=subject) + "#revise"
+        elif kind == "nominee" and number == nominations[subject.split(":", 1)[0]]:
+            year = subject.split(":", 1)[0]
+            link = url_for("pages.branch_nomination", code=code, campaign=year) + "#again"
+        else:
+            continue
+        found[(kind, subject, number)] = link
+    return found

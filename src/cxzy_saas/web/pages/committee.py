@@ -9,9 +9,10 @@ from typing import Any
 from flask import abort, render_template
 
 from cxzy_saas.application.catalogue import default_plan_content
+from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.projections import queries
-from cxzy_saas.web.pages import bp, charts, i18n
-from cxzy_saas.web.pages.access import committee_reader, signed_in, user
+from cxzy_saas.web.pages import bp, charts, i18n, mine, nav_link
+from cxzy_saas.web.pages.access import committee_reader, opens, signed_in, user
 from cxzy_saas.web.pages.audit import branch_name
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
@@ -39,8 +40,16 @@ def view(template: str, filters: Filters, **context: Any) -> str:
     return render_template(template, filters=filters, **context)
 
 
+nav_link("committee", "pages.dashboard", "总览", "Overview")
+nav_link("committee", "pages.board", "排行榜", "Leaderboards", level="branch")
+nav_link("committee", "pages.matrix", "条件热力图", "Heat map")
+nav_link("committee", "pages.trends", "趋势", "Trends")
+nav_link("committee", "pages.overdue", "逾期事项", "Overdue")
+
+
 @bp.get("/committee")
 @signed_in
+@opens(COMMITTEE_READERS)
 def dashboard() -> str:
     committee_reader()
     committee = user().committee
@@ -49,10 +58,11 @@ def dashboard() -> str:
         boards = {lvl: queries.board_rows(db, committee, filters.year, lvl) for lvl in BOARD_LEVELS}
         waiting = queries.approvals(db, committee)
         late = queries.overdue(db, committee, filters.year, filters.today())
-        turnout = queries.ballots(db, committee, filters.year)
+        turnout = queries.ballots(db, committee, filters.year, grades=False)
     return view(
         "committee/overview.html",
         filters,
+        todo=mine.todo_for(None),
         boards=boards,
         charts={lvl: board_chart(rows, 10, 340) for lvl, rows in boards.items()},
         waiting=len(waiting),
@@ -63,6 +73,7 @@ def dashboard() -> str:
 
 @bp.get("/committee/boards/<level>")
 @signed_in
+@opens(COMMITTEE_READERS)
 def board(level: str) -> str:
     committee_reader()
     if level not in BOARD_LEVELS:
@@ -84,6 +95,7 @@ def criterion_label(key: str) -> str:
 
 @bp.get("/committee/matrix")
 @signed_in
+@opens(COMMITTEE_READERS)
 def matrix() -> str:
     committee_reader()
     committee = user().committee
@@ -111,6 +123,7 @@ def criterion_text(key: str) -> str:
 
 @bp.get("/committee/trends")
 @signed_in
+@opens(COMMITTEE_READERS)
 def trends() -> str:
     committee_reader()
     committee = user().committee
@@ -145,6 +158,7 @@ def trends() -> str:
 
 @bp.get("/committee/overdue")
 @signed_in
+@opens(COMMITTEE_READERS)
 def overdue() -> str:
     committee_reader()
     committee = user().committee

@@ -18,8 +18,15 @@ from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial
 from cxzy_saas.web.api.deeds import DeedsIn
 from cxzy_saas.web.api.schemas import check_level
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import (
+    READERS,
+    branch_app,
+    branch_reader,
+    campaign_year,
+    may_act_on,
+    today,
+)
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 SUMMARY_FIELDS = (
@@ -65,12 +72,18 @@ def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
     year = campaign_year(user().committee)
     app = branch_app(code)
     has_summary = app.exists(AnnualSummary.id_for(code, year))
+    subjects = commended(app, year)
     return render_template(
         "evaluation/deeds.html",
         code=code,
         name=app.branch().name,
         year=year,
-        subjects=commended(app, year),
+        subjects=subjects,
+        writable={
+            s["key"]
+            for s in subjects
+            if may_act_on(app, code, BRANCH_ASSESSORS, s["level"], s["subject"], writing=True)
+        },
         own=app.branch_commendation(year),
         choices=subject_choices(app),
         FORMS=FORM_LABELS,
@@ -86,6 +99,7 @@ def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/branch/<code>/deeds")
 @signed_in
+@opens(READERS)
 def branch_deeds(code: str) -> str:
     return deeds_page(code)
 

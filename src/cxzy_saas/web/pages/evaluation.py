@@ -38,8 +38,8 @@ from cxzy_saas.web.api.reviews import (
 )
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 STAGES = {"midyear": ("半年初评", "Half-year evaluation"), "year-end": ("年终总评", "Year-end")}
@@ -116,12 +116,14 @@ def review_page(code: str, stage: str, failed: dict[str, Form] | None = None) ->
 
 @bp.get("/branch/<code>/evaluation/<stage>")
 @signed_in
+@opens(READERS)
 def branch_review(code: str, stage: str) -> str:
     return review_page(code, stage)
 
 
 @bp.get("/branch/<code>/evaluation")
 @signed_in
+@opens(READERS)
 def branch_evaluation(code: str) -> Response:
     branch_reader(code)
     year = campaign_year(user().committee)

@@ -15,8 +15,6 @@ from flask import Response, current_app, request
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.permissions import (
-    BRANCH_ASSESSORS,
-    COMMITTEE_READERS,
     may_see_personal,
 )
 from cxzy_saas.domain.errors import NotFound
@@ -28,10 +26,9 @@ from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import campaign_year
 from cxzy_saas.web.pages.import_rows import MEMBER_COLUMNS, STATUS_NAMES, score_columns
-from cxzy_saas.web.pages.imports import month_args
+from cxzy_saas.web.pages.imports import EXPORTERS, month_args
 from cxzy_saas.web.pages.tables import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
 
-EXPORTERS = BRANCH_ASSESSORS | COMMITTEE_READERS
 Rows = list[list[Any]]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 from flask import request
@@ -31,6 +32,9 @@ def first_text(messages: Any) -> str:
     return first_text(messages[0])
 
 
+_KEYS = count(1)
+
+
 @dataclass
 class Form:
     """One form of a page: the typed values and the refusals, by field name (``error``: the
@@ -39,6 +43,12 @@ class Form:
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     error: str = ""
+    # Tells this form's refusals from another's on the same page (their element ids).
+    key: int = field(default_factory=lambda: next(_KEYS), compare=False)
+
+    def error_id(self, name: str) -> str:
+        """The id of the refusal shown next to field ``name`` (its aria-describedby)."""
+        return f"err-{self.key}-{name}"
 
     def value(self, name: str, default: Any = "") -> Any:
         return self.values.get(name, default)

@@ -5,6 +5,7 @@ the committee's staff, read."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -15,10 +16,12 @@ from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.commands.organisation import DissolveGroup, FormGroup, RenameGroup
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.recording import Actor
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.groups import GroupIn, ReasonIn, RenameIn
+from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in
-from cxzy_saas.web.pages.branch import branch_app, branch_reader
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 Command = Callable[[BranchApplication, Actor, dict[str, Any]], object]
@@ -28,10 +31,18 @@ nav_link("branch", "pages.org_groups", "党小组", "Groups")
 
 def groups_page(code: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
-    members = app.members()
+    db = fresh_model(code)
+    everyone = lists.Paging(1, 10**6)
+    names = {
+        m["member_no"]: m["name"]
+        for m in lists.members(db, code, lists.Filters(), everyone, include_left=False).items
+    }
     groups = [
-        {"group": g, "members": [m for m in members if m.group_id == g.id]}
-        for g in app.groups(include_dissolved=True)
+        {
+            "group": SimpleNamespace(**g),
+            "members": [SimpleNamespace(member_no=n, name=names.get(n, n)) for n in g["members"]],
+        }
+        for g in lists.groups(db, code, lists.Filters(), everyone).items
     ]
     return render_template(
         "work/groups.html",
@@ -45,6 +56,7 @@ def groups_page(code: str, failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/branch/<code>/groups")
 @signed_in
+@opens(READERS)
 def org_groups(code: str) -> str:
     branch_reader(code)
     return groups_page(code)

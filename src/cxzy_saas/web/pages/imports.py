@@ -28,19 +28,21 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.commands.work import AssessMonth
-from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS
+from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS, COMMITTEE_READERS
 from cxzy_saas.domain.errors import DomainError, NotFound, StateConflict
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages import import_rows as checks
-from cxzy_saas.web.pages.access import acting_for, go, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, go, opens, signed_in, user
 from cxzy_saas.web.pages.branch import branch_reader, campaign_year
 from cxzy_saas.web.pages.jobs import Report, start_job
 from cxzy_saas.web.pages.tables import Table, TableError, parse
 
 tr = i18n.tr
 KINDS = ("members", "scores")
+# Who may take the branch's tables out (and open this page, which offers them).
+EXPORTERS = BRANCH_ASSESSORS | COMMITTEE_READERS
 WRITERS = {"members": BRANCH_WRITERS, "scores": BRANCH_ASSESSORS}
 MAX_AGE = 3600
 TITLES = {"members": ("导入党员", "Import members"), "scores": ("导入考核分数", "Import scores")}
@@ -98,6 +100,7 @@ def index_page(code: str, error: str = "", status: int = 200) -> tuple[str, int]
 
 @bp.get("/branch/<code>/import")
 @signed_in
+@opens(EXPORTERS)
 def imports(code: str) -> tuple[str, int]:
     return index_page(code)
 

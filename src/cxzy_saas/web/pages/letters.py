@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.correspondence import (
@@ -16,7 +16,7 @@ from cxzy_saas.application.commands.correspondence import (
     ReportTask,
     SendLetter,
 )
-from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_READERS
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.letters import LetterIn, ReplyIn
 from cxzy_saas.web.api.tasks import OFFICERS, TaskIn, TaskReportIn
@@ -26,10 +26,11 @@ from cxzy_saas.web.pages.access import (
     committee_reader,
     committee_writer,
     may,
+    opens,
     signed_in,
     user,
 )
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.branch import branch_app, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 LETTER_KINDS = {"request": ("请示", "request"), "report": ("汇报", "report")}
@@ -72,10 +73,9 @@ def branch_page(code: str, forms: dict[str, Form] | None = None) -> str:
 
 @bp.get("/branch/<code>/letters")
 @signed_in
+@opens(OFFICERS, hidden=True)
 def branch_letters(code: str) -> str:
     # As the API: the branch's officers and the committee read its correspondence.
-    if branch_reader(code).role not in OFFICERS:
-        abort(404)
     return branch_page(code)
 
 
@@ -126,6 +126,7 @@ def committee_page(forms: dict[str, Form] | None = None) -> str:
 
 @bp.get("/committee/letters")
 @signed_in
+@opens(COMMITTEE_READERS)
 def committee_letters() -> str:
     return committee_page()
 

@@ -19,23 +19,25 @@ from cxzy_saas.application.commands.work import (
     ReportMeasure,
 )
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE
-from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.work import REPORT_TO
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.measures import AcknowledgeIn, CompleteIn, MeasureIn, ReportIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import (
+    READERS,
     branch_app,
     branch_reader,
     campaign_year,
+    may_act_on,
     page_number,
     plan_in_force,
     today,
 )
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
-from cxzy_saas.web.pages.records import chosen_filters, list_filters, subject_views
+from cxzy_saas.web.pages.records import acting_as, chosen_filters, list_filters, subject_views
 
 TARGETS = {
     "group": ("党小组", "group"),
@@ -83,7 +85,9 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
             row |= {"acknowledged": one.acknowledged, "done_on": one.done_on, "overdue": overdue}
             measures.insert(0, SimpleNamespace(id=measure_id, **row))
             shown.add(measure_id)
-    groups, names, choices = subject_views(db, code, app.branch().name)
+    member = acting_as(code, "member")  # files their own measures only
+    own = (member.member or "") if member else None
+    groups, names, choices = subject_views(db, code, app.branch().name, own=own)
     day = today()
     defaults = {"file": Form({"level": "member", "due": f"{year}-12-31"})}
     for m in measures:
@@ -110,11 +114,25 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
         TARGETS=TARGETS,
         can_file=may(code, BRANCH_PEOPLE),
         can_acknowledge=may(code, BRANCH_ASSESSORS),
+        # Per measure, the checks its commands make: a member acts on their own only, a group
+        # leader acknowledges their own group's members' only.
+        own={m.id for m in measures if own_measure(app, code, m)},
+        led={m.id for m in measures if may_act_on(app, code, BRANCH_ASSESSORS, m.level, m.subject)},
     )
+
+
+def own_measure(app: Any, code: str, measure: Any) -> bool:
+    """Whether the signed-in user may report or complete ``measure`` (a member their own)."""
+    try:
+        app.check_own(acting_for(code, BRANCH_PEOPLE), measure.level, measure.subject)
+    except DomainError:
+        return False
+    return True
 
 
 @bp.get("/branch/<code>/measures")
 @signed_in
+@opens(READERS)
 def work_measures(code: str) -> str:
     branch_reader(code)
     return measures_page(code)

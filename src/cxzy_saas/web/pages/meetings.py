@@ -11,8 +11,8 @@ from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.work import MEETING_KINDS
 from cxzy_saas.web.api.meetings import MeetingIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, typed
 
 KINDS_EN = {
@@ -47,6 +47,7 @@ def meetings_page(code: str, form: Form | None = None) -> str:
 
 @bp.get("/branch/<code>/meetings")
 @signed_in
+@opens(READERS)
 def work_meetings(code: str) -> str:
     branch_reader(code)
     return meetings_page(code)

@@ -5,6 +5,7 @@ the clerk (组织委员) write; every other user of the branch, and the committe
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -21,12 +22,15 @@ from cxzy_saas.application.commands.organisation import (
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.members import LeaveIn, MemberIn, MoveIn, RoleIn
 from cxzy_saas.web.api.schemas import OnIn
+from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, today, when
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, today, when
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
+from cxzy_saas.web.pages.records import chosen_filters, list_filters
 
 STATUSES = {"full": ("正式党员", "full member"), "probationary": ("预备党员", "probationary")}
 POSTS = {
@@ -36,6 +40,8 @@ POSTS = {
 }
 
 nav_link("branch", "pages.org_members", "党员", "Members")
+
+FILTERS = ("group", "status", "q")  # the roll's filters (decision 0019)
 
 
 def group_codes(app: BranchApplication) -> dict[Any, str]:
@@ -62,17 +68,23 @@ def common(code: str, app: BranchApplication) -> dict[str, Any]:
 
 def members_page(code: str, form: Form | None = None) -> str:
     app = branch_app(code)
-    codes = group_codes(app)
-    names = {g.code: g.name for g in app.groups(include_dissolved=True)}
+    db = fresh_model(code)
+    everyone = lists.Paging(1, 10**6)
+    groups = lists.groups(db, code, lists.Filters(), everyone).items
+    names = {g["code"]: g["name"] for g in groups}
+    chosen = chosen_filters(FILTERS)
+    wanted = list_filters(chosen, lists.MEMBER_STATUSES)
     members = sorted(
-        app.members(include_left=True),
-        key=lambda m: (not m.active, codes.get(m.group_id) or "~", m.member_no),
+        lists.members(db, code, wanted, everyone, include_left=True).items,
+        key=lambda m: (not m["active"], m["group"] or "~", m["member_no"]),
     )
-    rows = [{"member": m, "group_name": names.get(codes.get(m.group_id, ""))} for m in members]
+    rows = [{"member": SimpleNamespace(**m), "group_name": names.get(m["group"])} for m in members]
     return render_template(
         "work/members.html",
         rows=rows,
-        groups=[(g.code, g.name) for g in app.groups()],
+        chosen=chosen,
+        all_groups=[(g["code"], g["name"]) for g in groups],
+        groups=[(g["code"], g["name"]) for g in groups if not g["dissolved"]],
         form=form or Form({"status": "full"}),
         **common(code, app),
     )
@@ -80,6 +92,7 @@ def members_page(code: str, form: Form | None = None) -> str:
 
 @bp.get("/branch/<code>/members")
 @signed_in
+@opens(READERS)
 def org_members(code: str) -> str:
     branch_reader(code)
     return members_page(code)
@@ -179,6 +192,7 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
 
 @bp.get("/branch/<code>/members/<no>")
 @signed_in
+@opens(READERS)
 def org_member(code: str, no: str) -> str:
     branch_reader(code)
     return member_page(code, no)

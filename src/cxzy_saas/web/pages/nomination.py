@@ -24,8 +24,8 @@ from cxzy_saas.domain.evaluation import Nomination, departs
 from cxzy_saas.web.api.nominations import RenominateIn, ShortlistIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, typed
 
 LEVELS = ("group", "member")
@@ -128,6 +128,7 @@ def nomination_page(
 
 @bp.get("/branch/<code>/nomination")
 @signed_in
+@opens(READERS)
 def branch_nomination(code: str) -> str:
     return nomination_page(code)
 

@@ -25,13 +25,15 @@ from cxzy_saas.application.commands.plans import (
     SubmitPlan,
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.domain.plan import SHARE_RULES, SUBMITTED, TEXT_FIELDS, Plan
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.plans import CirculationIn, CommentIn, DraftIn, MinutesIn, RevisionIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
-from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
+from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 TEXT_LABELS = {
@@ -64,7 +66,7 @@ WEIGHTS = (
     ("target", "目标完成", "target"),
 )
 
-Act = Callable[[BranchApplication, Any, int, dict[str, Any]], object]
+Act = Callable[[Any, Any, int, dict[str, Any]], object]
 # step: (schema, command, Chinese and English notice)
 STEPS: dict[str, tuple[type, Act, tuple[str, str]]] = {
     "discuss": (
@@ -104,7 +106,7 @@ def decisions(app: BranchApplication, plan: Plan) -> dict[int, Any]:
     }
 
 
-def history(app: BranchApplication, plan: Plan, decided: dict[int, Any]) -> list[dict[str, Any]]:
+def history(app: PlanCommands, plan: Plan, decided: dict[int, Any]) -> list[dict[str, Any]]:
     """The plan's events, oldest first, each submission followed by the committee's decision."""
     rows: list[dict[str, Any]] = []
     for event in app.history(plan.id):
@@ -132,18 +134,28 @@ def history(app: BranchApplication, plan: Plan, decided: dict[int, Any]) -> list
     return rows
 
 
-def plan_page(code: str, failed: dict[str, Form] | None = None) -> str:
-    actor = branch_reader(code)
-    year = campaign_year(user().committee)
-    app = branch_app(code)
+def render_plan(
+    app: PlanCommands,
+    name: str,
+    year: int,
+    *,
+    can_write: bool,
+    action: Callable[[str], str | None],
+    meeting: tuple[str, str],
+    draft_hint: tuple[str, str],
+    failed: dict[str, Form] | None = None,
+    print_url: str | None = None,
+) -> str:
+    """The plan page of a branch or of the committee: ``action(step)`` is the URL a step's form
+    posts to (None: no such step here, as the committee's plan is not submitted to anyone);
+    ``print_url``: its A4 print view, where it has one (a branch's, ``pages/prints.py``)."""
     plan = app.plan(year) if app.has_plan(year) else None
-    decided = decisions(app, plan) if plan else {}
+    decided = decisions(app, plan) if plan and isinstance(app, BranchApplication) else {}
     latest = decided.get(plan.submissions) if plan else None
     answering = latest if plan and plan.status == SUBMITTED and latest else None
     return render_template(
         "plan/plan.html",
-        code=code,
-        name=app.branch().name,
+        name=name,
         year=year,
         plan=plan,
         content=plan.content if plan else None,
@@ -151,17 +163,47 @@ def plan_page(code: str, failed: dict[str, Form] | None = None) -> str:
         answering=answering if answering and answering.outcome == "returned" else None,
         history=history(app, plan, decided) if plan else [],
         forms=forms_of(failed),
-        can_write=may(code, BRANCH_WRITERS),
-        reader=actor,
+        can_write=can_write,
+        action=action,
+        meeting=i18n.tr(*meeting),
+        draft_hint=i18n.tr(*draft_hint),
         today=today(),
         TEXT_LABELS=TEXT_LABELS,
         STATUSES=STATUSES,
         WEIGHTS=WEIGHTS,
+        print_url=print_url,
+    )
+
+
+def plan_page(code: str, failed: dict[str, Form] | None = None) -> str:
+    branch_reader(code)
+    app = branch_app(code)
+
+    def action(step: str) -> str:
+        if step in ("draft", "revise"):
+            return url_for(f"pages.branch_plan_{step}", code=code)
+        return url_for("pages.branch_plan_step", code=code, step=step)
+
+    year = campaign_year(user().committee)
+    return render_plan(
+        app,
+        app.branch().name,
+        year,
+        can_write=may(code, BRANCH_WRITERS),
+        action=action,
+        meeting=("支委会讨论", "Branch committee discussion"),
+        draft_hint=(
+            "按党委默认评选条件（先进党支部5条、先进党小组7条、优秀党员6条）起草，之后可修改。",
+            "Drafted from the committee's default catalogue; revise it afterwards.",
+        ),
+        failed=failed,
+        print_url=url_for("pages.print_plan", code=code, campaign=year),
     )
 
 
 @bp.get("/branch/<code>/plan")
 @signed_in
+@opens(READERS)
 def branch_plan(code: str) -> str:
     return plan_page(code)
 
@@ -212,26 +254,33 @@ def weights_of(form: Form) -> dict[str, float]:
     return weights
 
 
-@bp.post("/branch/<code>/plan/revise")
-@signed_in
-def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
-    actor = acting_for(code, BRANCH_WRITERS)
-    year = campaign_year(user().committee)
-    form = typed()
+def revise(app: PlanCommands, actor: Actor, year: int, form: Form) -> bool:
+    """Revise the plan with the texts and weights typed (a new version); False when refused."""
     form.values["composite_weights"] = ""  # a place for the domain's refusal of the weights
-    app = branch_app(code)
     content = copy.deepcopy(app.plan(year).versions[-1])
     content.update({name: form.value(name) for name in TEXT_FIELDS})
     content["composite_weights"] = weights_of(form)
     for name in TEXT_FIELDS:
         if not str(form.value(name)).strip():
             form.refuse(InvalidInput("text.empty", field=name))
-    if form.submit(
+    return form.submit(
         RevisionIn,
         lambda b: app.revise_plan(actor, RevisePlan(year=year, **b)),
         content=content,
-    ):
-        return done(code, year, ("方案已修改，形成新版本", "Plan revised: a new version"))
+    )
+
+
+REVISED = ("方案已修改，形成新版本", "Plan revised: a new version")
+
+
+@bp.post("/branch/<code>/plan/revise")
+@signed_in
+def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    year = campaign_year(user().committee)
+    form = typed()
+    if revise(branch_app(code), actor, year, form):
+        return done(code, year, REVISED)
     return plan_page(code, {"revise": form}), 422
 
 

@@ -20,7 +20,7 @@ from cxzy_saas.projections.db import ReadModels
 from cxzy_saas.projections.projector import rebuild_beside
 from cxzy_saas.web import read_models_of, read_port_of
 from cxzy_saas.web.pages import bp, nav_link
-from cxzy_saas.web.pages.access import acting_for, go, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, go, opens, signed_in, user
 from cxzy_saas.web.pages.i18n import tr
 from cxzy_saas.web.pages.jobs import Report, start_job
 
@@ -62,6 +62,7 @@ def _lock() -> threading.Lock:
 
 @bp.get("/committee/read-models")
 @signed_in
+@opens(ADMINS)
 def rebuild_page() -> str:
     actor = acting_for(user().committee, ADMINS)
     return render_template("jobs/rebuild.html", actor=actor, error="")

@@ -37,7 +37,7 @@ def read_model(committee: str, as_of: date | None) -> Iterator[ReadModelDB]:
     # The projector keeps the live model's time index current; a request never catches it up
     # itself (two projectors over one model would count a batch twice).
     logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
-    with replay(logs, models, as_of, index=live) as db:
+    with replay(logs, models, as_of, index=live, committee=committee) as db:
         yield db
 
 

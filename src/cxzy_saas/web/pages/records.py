@@ -18,13 +18,16 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.work import RecordDaily, RetractRecord
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import lists
 from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.web.api.records import RecordIn, RetractIn
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import acting_for, may, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import (
+    READERS,
     branch_app,
     branch_reader,
     campaign_year,
@@ -44,10 +47,12 @@ FILTERS = ("member", "group", "criterion", "month", "status", "q")
 
 
 def subject_views(
-    db: ReadModelDB, code: str, branch_name: str
+    db: ReadModelDB, code: str, branch_name: str, led: str | None = None, own: str | None = None
 ) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str], list[Any]]:
     """From the read model (no member loaded): the groups for the filter, every subject's
-    name, and the form's choices by level (as ``branch.subject_choices`` gives them)."""
+    name, and the form's choices by level (as ``branch.subject_choices`` gives them); for the
+    leader of group ``led``, the members of that group only, for member ``own`` themself only
+    (what the commands let them act on)."""
     found = lists.subjects(db, code)
     groups = [(s["subject"], s["name"]) for s in found if s["level"] == "group"]
     names = {("branch", code): branch_name} | {(s["level"], s["subject"]): s["name"] for s in found}
@@ -62,7 +67,30 @@ def subject_views(
         )
         for level in ("group", "member")
     ]
+    if led is not None or own is not None:
+        mine = [
+            (s["subject"], f"{s['name']}（{s['subject']}）")
+            for s in found
+            if s["level"] == "member"
+            and s["active"]
+            and (s["group"] == led if led is not None else s["subject"] == own)
+        ]
+        choices = [("member", mine)]
     return groups, names, choices
+
+
+def acting_as(code: str, role: str) -> Actor | None:
+    """The signed-in user's actor in branch ``code`` if they act there in ``role``."""
+    try:
+        return acting_for(code, {role})
+    except DomainError:
+        return None
+
+
+def led_group(code: str) -> str | None:
+    """The group the signed-in user leads in branch ``code``, if they act there as its leader."""
+    actor = acting_as(code, "group-leader")
+    return actor.group if actor else None
 
 
 def chosen_filters(names: tuple[str, ...]) -> dict[str, str]:
@@ -114,7 +142,7 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
         }
         for record in items
     ]
-    groups, names, choices = subject_views(db, code, app.branch().name)
+    groups, names, choices = subject_views(db, code, app.branch().name, led_group(code))
     day = today()
     defaults = {"record": Form({"on": day, "level": "member"})}
     return render_template(
@@ -138,6 +166,7 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
 
 @bp.get("/branch/<code>/records")
 @signed_in
+@opens(READERS)
 def work_records(code: str) -> str:
     branch_reader(code)
     return records_page(code)

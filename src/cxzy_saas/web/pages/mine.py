@@ -1,0 +1,216 @@
+"""Each user's own homes and 待办: a member's "我的" (own scores and rank where the plan opens
+them, own measures, records, ballots to cast), a group leader's "我的党小组" (the group's members,
+their scores and measures), and on every home what this user must do now, with its date.
+
+What is due comes from the read models (projections/todo.py); this module words it and links
+each item to the page where it is done.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from flask import current_app, render_template, url_for
+
+from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
+from cxzy_saas.domain.errors import DomainError, NotFound
+from cxzy_saas.projections import lists, queries, todo
+from cxzy_saas.web import read_model_of, tenancy_of
+from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages.access import acting_for, current_user, opens, signed_in, user
+from cxzy_saas.web.pages.branch import CHINA, branch_app, campaign_year
+from cxzy_saas.web.pages.evaluation import STAGES
+
+MEMBER = frozenset({"member"})
+LEADER = frozenset({"group-leader"})
+
+nav_link("branch", "pages.my_work", "我的", "Mine")
+nav_link("branch", "pages.my_group", "我的党小组", "My group")
+
+WHAT = {  # what a returned submission is, and the page that sends it again
+    "plan": ("活动方案", "plan", "pages.branch_plan"),
+    "nominee": ("推荐对象", "nominee", "pages.branch_nomination"),
+    "measure": ("党支部措施", "branch measure", "pages.work_measures"),
+    "midyear-report": ("半年初评情况", "half-year report", "pages.branch_evaluation"),
+    "annual-summary": ("年度总结", "annual summary", "pages.branch_deeds"),
+}
+
+
+def today() -> date:
+    return tenancy_of(current_app).now().astimezone(CHINA).date()
+
+
+def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
+    """An item of 待办 with its words and the address where it is done."""
+    tr, kind = i18n.tr, item["kind"]
+    branch = item["branch"]
+    if kind == "grid":
+        month = item["month"]
+        text = tr(
+            f"{month}月集中考核：还有{item['count']}个对象未录入",
+            f"Monthly assessment, month {month}: {item['count']} subjects not entered",
+        )
+        link = url_for("pages.assessment", code=branch, month=month)
+    elif kind == "returned":
+        zh, en, endpoint = WHAT.get(
+            item["what"], (item["what"], item["what"], "pages.branch_queue")
+        )
+        text = tr(
+            f"党委退回{zh}《{item['title']}》：{item['reason'] or '未写理由'}。请修改后重新报送。",
+            f"The committee returned the {en} “{item['title']}”: {item['reason'] or '—'}. "
+            "Revise it and send it again.",
+        )
+        link = url_for(endpoint, code=branch)
+    elif kind == "task":
+        text = tr(f"党委交办任务：{item['title']}", f"Task from the committee: {item['title']}")
+        link = url_for("pages.branch_letters", code=branch)
+    elif kind == "measure":
+        text = tr(f"完成措施：{item['title'][:40]}", f"Finish the measure: {item['title'][:40]}")
+        link = url_for("pages.work_measures", code=branch) + f"#m-{item['measure']}"
+    elif kind == "ballot":
+        text = tr(
+            f"民主测评《{item['title']}》进行中：凭发给您的测评码投票",
+            f"Ballot “{item['title']}” is open: vote with the code you were given",
+        )
+        link = url_for("pages.ballot_code")
+    elif kind == "summary":
+        stage = STAGES.get(item["stage"], (item["stage"], item["stage"]))
+        if item.get("own"):
+            text = tr(
+                f"{stage[0]}进行中：请填写个人总结", f"{stage[1]} is open: write your self-summary"
+            )
+        else:
+            text = tr(
+                f"{stage[0]}进行中：还有{item['count']}名党员未交个人总结",
+                f"{stage[1]} is open: {item['count']} members have no self-summary yet",
+            )
+        link = url_for("pages.branch_review", code=branch, stage=item["stage"])
+    elif kind == "approval":
+        zh, en, _ = WHAT.get(item["what"], (item["what"], item["what"], ""))
+        text = tr(
+            f"{item['name']}报送的{zh}《{item['title']}》待审批（报送于{item['since']}）",
+            f"{item['name']}'s {en} “{item['title']}” waits for a decision (sent {item['since']})",
+        )
+        link = url_for("pages.approvals")
+    else:  # the committee's quarterly assessment of a branch
+        text = tr(
+            f"党委对{item['name']}的{item['period'][-1]}季度考核未录入",
+            f"The committee's assessment of {item['name']}, quarter {item['period'][-1]}",
+        )
+        link = url_for("pages.overdue")
+    del code
+    return SimpleNamespace(text=text, link=link, due=item["due"], overdue=item["overdue"])
+
+
+def todo_for(code: str | None = None) -> list[SimpleNamespace]:
+    """What the signed-in user must do now in branch ``code`` (None: in the committee), overdue
+    first, then by date; the rest after."""
+    me = current_user()
+    if me is None:
+        return []
+    committee = me.committee
+    year = campaign_year(committee)
+    day = today()
+    db = read_model_of(current_app, code or committee)
+    items: list[dict[str, Any]] = []
+    try:
+        if code is None:
+            acting_for(committee, COMMITTEE_WRITERS)  # the viewer and auditor decide nothing
+            items = todo.committee(db, committee, year, day)
+        else:
+            actor = acting_for(code, BRANCH_WRITERS | LEADER | MEMBER)
+            if actor.role in BRANCH_WRITERS:
+                items = todo.grids(db, code, year, day) + todo.returned(db, code)
+                items += todo.tasks(db, code, year, day) + todo.summaries(db, code, year)
+            elif actor.role == "group-leader" and actor.group:
+                items = todo.grids(db, code, year, day, group=actor.group)
+            elif actor.role == "member" and actor.member:
+                items = todo.measures(db, code, year, day, actor.member)
+                items += todo.ballots(db, code, year)
+                own = todo.summaries(db, code, year, actor.member)
+                items += [{**i, "own": True} for i in own]
+    except DomainError:
+        return []
+    items.sort(key=lambda i: (not i["overdue"], i["due"] is None, i["due"] or ""))
+    return [_worded(i, code) for i in items]
+
+
+def subject_of(row: dict[str, Any]) -> str:
+    """A board row's subject: a member's number, a group's code."""
+    return str(row.get("subject", row.get("id", "")))
+
+
+def own_rows(code: str, level: str, subjects: set[str]) -> list[dict[str, Any]]:
+    """The board rows of these subjects of branch ``code`` (their scores and ranks)."""
+    committee = user().committee
+    db = read_model_of(current_app, committee)
+    rows = queries.board_rows(db, committee, campaign_year(committee), level)
+    return [
+        r for r in rows if r.get("tenant", r.get("branch")) == code and subject_of(r) in subjects
+    ]
+
+
+def colleagues_open(code: str) -> bool:
+    """Whether the plan in force opens colleagues' scores to members (decision 0018)."""
+    try:
+        content, _ = branch_app(code).plan_content(campaign_year(user().committee))
+    except NotFound:
+        return False
+    return content.rules.get("members_see_colleagues") is True
+
+
+@bp.get("/branch/<code>/mine")
+@signed_in
+@opens(MEMBER)
+def my_work(code: str) -> str:
+    actor = acting_for(code, MEMBER)
+    app = branch_app(code)
+    year = campaign_year(user().committee)
+    member = app.member(actor.member) if actor.member else None
+    number = actor.member or ""
+    db = read_model_of(current_app, code)
+    mine = lists.Filters(member=number, own_member=number)
+    measures = lists.measures(db, code, year, mine, lists.Paging(1, 50, "open"), today()).items
+    records = lists.records(db, code, year, mine, lists.Paging(1, 20, "-on")).items
+    return render_template(
+        "mine/member.html",
+        code=code,
+        name=app.branch().name,
+        year=year,
+        member=member,
+        rows=own_rows(code, "member", {number}),
+        colleagues=colleagues_open(code),
+        measures=measures,
+        records=records,
+        todo=todo_for(code),
+    )
+
+
+@bp.get("/branch/<code>/my-group")
+@signed_in
+@opens(LEADER)
+def my_group(code: str) -> str:
+    actor = acting_for(code, LEADER)
+    app = branch_app(code)
+    year = campaign_year(user().committee)
+    group = next((g for g in app.groups() if g.code == actor.group), None)
+    members = [m for m in app.members() if group is not None and m.group_id == group.id]
+    numbers = {m.member_no for m in members}
+    db = read_model_of(current_app, code)
+    paging = lists.Paging(1, 50, "open")
+    ours = lists.Filters(group=actor.group) if actor.group else lists.Filters(member="")
+    measures = lists.measures(db, code, year, ours, paging, today()).items
+    return render_template(
+        "mine/group.html",
+        code=code,
+        name=app.branch().name,
+        year=year,
+        group=group,
+        members=members,
+        rows=own_rows(code, "member", numbers),
+        measures=[m for m in measures if m["level"] == "member"],
+        names={m.member_no: m.name for m in members},
+        todo=todo_for(code),
+    )

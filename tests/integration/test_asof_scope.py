@@ -1,0 +1,71 @@
+"""An as-of replay for one committee reads only that committee's logs and checkpoint rows, and
+answers exactly what a replay of the whole cell answers for it (issue 19: its cost follows the
+committee's size, not the cell's)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from cxzy_saas import wiring
+from cxzy_saas.application.commands.work import AssessMonth
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.config import Settings
+from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.projections import asof, queries
+from cxzy_saas.projections.db import LISTS
+from tests.builders import a_clerk
+from tests.conftest import random_code
+from tests.integration.test_campaign_year import YEAR
+from tests.integration.test_cells import a_campaign
+
+
+def test_a_committee_replay_answers_as_the_whole_cell_does_and_holds_no_other(
+    settings: Settings,
+) -> None:
+    clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
+    tenancy = Tenancy(settings, clock)
+    try:
+        committees = {random_code("c"): [random_code("b"), random_code("b")] for _ in range(2)}
+        for code, branches in committees.items():
+            tenancy.add_committee(code, "党委")
+            for branch in branches:
+                tenancy.add_branch(code, branch, "支部")
+            a_campaign(tenancy, code, branches, random_code("u"))
+        db = wiring.open_read_model(tenancy)
+        wiring.projector(tenancy, db).rebuild()
+        logs, models = wiring.read_port(tenancy), wiring.read_models(tenancy)
+        # a checkpoint at the end of February, then March's scores after it
+        clock.set(datetime(YEAR, 3, 5, tzinfo=UTC))
+        for branches in committees.values():
+            for branch in branches:
+                tenancy.branch(branch).assess_month(
+                    a_clerk(branch),
+                    AssessMonth(
+                        year=YEAR, month=2, level="member", scores={"M1": {"A": 1, "C": 2}}
+                    ),
+                )
+        wiring.projector(tenancy, db).catch_up()
+        asof.Checkpoints(logs, models, db).advance(force=True)
+        image = asof.latest_checkpoint(models, date(YEAR, 3, 31))
+        assert image is not None and image.stem == f"{YEAR}-02-28"
+        first, second = committees
+        for day in (date(YEAR, 2, 28), date(YEAR, 3, 31)):
+            with asof.replay(logs, models, day, index=db) as whole:
+                expected = {c: queries.board_rows(whole, c, YEAR, "member") for c in committees}
+            with asof.replay(logs, models, day, index=db, committee=first) as one:
+                assert queries.board_rows(one, first, YEAR, "member") == expected[first]
+                with one.read() as tx:
+                    tenants = {t for (t,) in tx.query("SELECT tenant FROM rm_subjects")}
+                    lists = sum(tx.query(f"SELECT COUNT(*) FROM {t}")[0][0] for t in LISTS)
+                assert tenants == set(committees[first])  # its members, nothing of the other
+                assert lists == 0  # the branch lists are read live, never as of a day
+                assert queries.board_rows(one, second, YEAR, "member") == []
+        # March's score is in as of March's end, and not as of February's
+        with asof.replay(logs, models, date(YEAR, 3, 31), index=db, committee=second) as late:
+            march = queries.board_rows(late, second, YEAR, "member")
+        with asof.replay(logs, models, date(YEAR, 2, 28), index=db, committee=second) as early:
+            february = queries.board_rows(early, second, YEAR, "member")
+        assert march != february
+        db.close()
+    finally:
+        tenancy.close()

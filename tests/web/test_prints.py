@@ -1,0 +1,64 @@
+"""Print views through the Flask test client: each A4 page of a branch-year (the month's grid,
+a ballot's paper form, the nomination table, the plan, the annual summary) is reached from its
+interactive page, shows its Chinese title and content without the site's menus, and keeps the
+interactive page's access rules (another branch: 404; a member sees their own row only)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxzy_saas.web import tenancy_of
+from tests.web.conftest import YEAR, Demo, as_user, build_small_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
+    return build_small_demo(tmp_path_factory.mktemp("prints"))
+
+
+def print_urls(app) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Each print view: (the page that links to it, its address)."""
+    b01 = tenancy_of(app).branch("b01")
+    ballot = b01.ballots(YEAR)[0]
+    return {
+        "month": ("/branch/b01/assessment?month=3", "/branch/b01/print/month?month=3"),
+        "ballot": ("/branch/b01/ballots", f"/branch/b01/print/ballots/{ballot.id}"),
+        "nomination": ("/branch/b01/nomination", "/branch/b01/print/nomination"),
+        "plan": ("/branch/b01/plan", "/branch/b01/print/plan"),
+        "summary": ("/branch/b01/deeds", "/branch/b01/print/annual-summary"),
+    }
+
+
+EXPECTED = {
+    "month": ["3 月集中考核评分表", "合计", "考核人"],
+    "ballot": ["（测评表）", "优秀", "基本合格", "不合格", "□"],
+    "nomination": ["先进党小组、优秀党员推荐表", "优秀党员", "推荐理由"],
+    "plan": ["年度创先争优活动实施方案", "评选条件", "考核评分项目"],
+    "summary": ["年度创先争优活动总结", "一、基本情况", "四、今后打算"],
+}
+
+
+def test_each_print_view_is_linked_and_shows_its_document(client, app) -> None:  # type: ignore[no-untyped-def]
+    as_user(client, "b01-secretary")
+    for name, (source, url) in print_urls(app).items():
+        linking = client.get(source)
+        assert linking.status_code == 200, name
+        assert url.split("?")[0] in linking.text, (name, "no print link")
+        page = client.get(url)
+        assert page.status_code == 200, (name, page.text[:300])
+        assert 'href="/static/print.css' in page.text and '<nav class="main">' not in page.text
+        for words in EXPECTED[name]:
+            assert words in page.text, (name, words)
+
+
+def test_print_views_keep_the_pages_access_rules(client, app) -> None:  # type: ignore[no-untyped-def]
+    as_user(client, "b02-clerk")
+    for name, (_, url) in print_urls(app).items():
+        assert client.get(url).status_code == 404, name
+    member = app.test_client()
+    as_user(member, "b01-member")
+    grid = member.get("/branch/b01/print/month?month=3")
+    assert grid.status_code == 200
+    # their own row, not their colleagues' (the plan does not open them, decision 0018)
+    names = [m.name for m in tenancy_of(app).branch("b01").members()]
+    assert len([n for n in names if f"<th>{n}</th>" in grid.text]) == 1
