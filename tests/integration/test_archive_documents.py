@@ -106,9 +106,9 @@ def test_a_member_with_nothing_to_score_is_unrated_everywhere_in_the_archive(arc
 def test_the_plan_document_states_each_limit_in_the_words_that_decide_its_boundary(archive):
     files, _ = archive
     plan = html.unescape(files["documents/01-plan.html"].decode())
-    assert "每个测评范围参评率低于2/3的,该范围测评结果无效。" in plan
-    assert "不合格票超过20%的,不得评为先进(一票否决)。" in plan
-    assert "优秀党员人数不超过党员人数的1/3(向下取整)。" in plan
+    assert "每个测评范围参评率低于2/3的，该范围测评结果无效。" in plan
+    assert "不合格票超过20%的，不得评为先进（一票否决）。" in plan
+    assert "优秀党员人数不超过党员人数的1/3（向下取整）。" in plan
 
 
 def test_a_consistent_forgery_of_the_board_is_caught_by_re_deriving_it(archive):

@@ -22,6 +22,8 @@ def test_each_criterion_is_the_texts_own_words_and_none_is_left_out():
     assert any("坚持四项基本原则" in t for t in texts if t.startswith("党支部领导班子"))
     seeds = [t for folder in SEEDS if folder.is_dir() for t in sorted(folder.glob("*.txt"))]
     if seeds:
-        flat = re.sub(r"\s+", "", seeds[0].read_text(encoding="utf-8"))
+        # Word for word; the catalogue writes the full-width punctuation the seed's scan lost.
+        same = str.maketrans("，；：（）！？", ",;:()!?")
+        flat = re.sub(r"\s+", "", seeds[0].read_text(encoding="utf-8")).translate(same)
         for text in texts:
-            assert text in flat, text
+            assert text.translate(same) in flat, text

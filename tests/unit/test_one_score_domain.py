@@ -106,9 +106,9 @@ def test_a_decimal_stored_by_an_earlier_plan_is_read_as_its_simple_fraction_and_
 def test_the_plan_document_says_how_a_decimal_is_read():
     lines = rule_lines(PlanContent.parse(content(min_turnout=0.6667, veto_min_trust="1/2")))
     assert lines == [
-        "每个测评范围参评率低于2/3的,该范围测评结果无效"
-        "(方案原写 0.6667,按最接近的简单分数 2/3 计)。",
-        "信任度(优秀与合格票所占比例)低于50%的,不得评为先进(一票否决)。",
+        "每个测评范围参评率低于2/3的，该范围测评结果无效"
+        "（方案原写 0.6667，按最接近的简单分数 2/3 计）。",
+        "信任度（优秀与合格票所占比例）低于50%的，不得评为先进（一票否决）。",
     ]
 
 
@@ -179,7 +179,7 @@ def test_shortlisting_an_unrated_subject_departs_from_the_ranking_and_needs_a_re
         Nomination.shortlist(2026, [entry], advice, {"member": None})
     assert refused.value.code == "nomination.unrated_needs_reason"
     nomination = Nomination.shortlist(
-        2026, [{**entry, "reason": "长期驻外,由支部大会推举"}], advice, {"member": None}
+        2026, [{**entry, "reason": "长期驻外，由支部大会推举"}], advice, {"member": None}
     )
     assert nomination.entries[0]["departs"] is True
     assert nomination.entries[0]["rank"] is None

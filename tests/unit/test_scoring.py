@@ -225,14 +225,14 @@ def test_a_pool_is_void_only_below_min_turnout(issued, cast, limit, counted):
 def test_vetoed_when_incompetent_share_is_over_the_limit():
     tally = {"excellent": 5, "competent": 2, "basic": 1, "incompetent": 2}
     # incompetent 2/10 = 20% > 15%
-    assert vetoed(tally, "3/20", "1/2") == "不合格票占 20%,超过 15%"
-    assert vetoed(tally, 0.15, 0.5) == "不合格票占 20%,超过 15%"
+    assert vetoed(tally, "3/20", "1/2") == "不合格票占 20%，超过 15%"
+    assert vetoed(tally, 0.15, 0.5) == "不合格票占 20%，超过 15%"
 
 
 def test_vetoed_when_trust_is_below_half():
     tally = {"excellent": 2, "competent": 2, "basic": 5, "incompetent": 1}
     # incompetent 1/10 = 10% <= 20%; trust (2+2)/10 = 40% < 50%
-    assert vetoed(tally, "1/5", "1/2") == "信任度 40%,低于 50%"
+    assert vetoed(tally, "1/5", "1/2") == "信任度 40%，低于 50%"
 
 
 def test_veto_limits_are_exact_and_exclusive():
@@ -240,10 +240,10 @@ def test_veto_limits_are_exact_and_exclusive():
     at_third = {"excellent": 2, "incompetent": 1}
     assert vetoed(at_third, "1/3", None) is None
     assert vetoed(at_third, 0.3333, None) is None  # read as 1/3
-    assert vetoed({"excellent": 1, "incompetent": 1}, "1/3", None) == "不合格票占 50%,超过 1/3"
+    assert vetoed({"excellent": 1, "incompetent": 1}, "1/3", None) == "不合格票占 50%，超过 1/3"
     # "低于三分之二": trust 2/3 exactly is not below 2/3
     assert vetoed({"excellent": 2, "basic": 1}, None, "2/3") is None
-    assert vetoed({"excellent": 1, "basic": 1}, None, "2/3") == "信任度 50%,低于 2/3"
+    assert vetoed({"excellent": 1, "basic": 1}, None, "2/3") == "信任度 50%，低于 2/3"
 
 
 def test_vetoed_is_none_when_the_ballot_is_fine():

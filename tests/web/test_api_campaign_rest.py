@@ -93,7 +93,7 @@ def test_a_returned_nominee_is_renominated_as_a_new_submission_with_the_history_
     code, again = next((c, n) for c, n in found.items() if n["reopenings"])
     reopening = again["reopenings"][0]
     assert again["submissions"] == 2 and reopening["submission"] == 1
-    assert reopening["returned"][0]["reason"] == "事迹材料不够具体,请补充后再报"
+    assert reopening["returned"][0]["reason"] == "事迹材料不够具体，请补充后再报"
     assert "补充" in reopening["answer"]
     assert [d["outcome"] for d in again["decisions"]] == ["approved"]
     clerk = bearer(client, f"{code}-clerk")

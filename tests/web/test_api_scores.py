@@ -66,7 +66,7 @@ def test_a_member_with_nothing_to_score_is_unrated_on_the_board_and_in_the_ranki
 def test_the_board_page_lists_the_unrated_apart_and_never_calls_them_incompetent(app, demo):
     client = as_user(app.test_client(), "viewer")
     page = client.get(f"/committee/boards/member?campaign={YEAR}").text
-    ranked, apart = page.split("未参评(没有可计分的考核或测评")
+    ranked, apart = page.split("未参评（没有可计分的考核或测评")
     for number in demo.new_members:
         assert f'data-subject="{number}"' in apart and f'data-subject="{number}"' not in ranked
     rows = apart.split("<tr ")[1:]

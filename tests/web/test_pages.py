@@ -147,7 +147,7 @@ def test_the_dashboard_takes_an_as_of_date_and_says_what_is_wrong_with_a_bad_one
     past = client.get("/committee/boards/branch?campaign=2026&as_of=2026-03-31")
     assert past.status_code == 200 and "显示截至 2026-03-31" in past.text and "<svg" in past.text
     bad = client.get("/committee?as_of=soon")
-    assert bad.status_code == 200 and "日期格式应为 YYYY-MM-DD" in bad.text
+    assert bad.status_code == 200 and "日期格式应为年-月-日" in bad.text
     english = client.get("/lang/en?next=/committee/matrix")
     assert english.headers["Location"] == "/committee/matrix"
     assert "Branch × criterion" in client.get("/committee/matrix").text

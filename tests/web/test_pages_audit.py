@@ -97,7 +97,8 @@ def test_the_trail_page_offers_branches_and_subjects_and_searches_them(client):
     group = client.get("/committee/audit/trail?branch=b01&subject=g1")
     assert group.status_code == 200 and "综合党小组" in group.text and "ev-b01-" in group.text
     branch = client.get("/committee/audit/trail?branch=b01&subject=b01")
-    assert branch.status_code == 200 and "Branch.Opened" in branch.text
+    assert branch.status_code == 200 and "党支部建立" in branch.text
+    assert "Branch.Opened" not in branch.text  # events by their Chinese names, not class names
 
 
 def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
@@ -108,9 +109,9 @@ def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
     member = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}").text
     branch = client.get("/committee/audit/trail?branch=b01&subject=b01").text
     for text in (member, branch):
-        assert "Ballot.Opened" in text and "Ballot.CodeSpent" not in text  # no single ballot shown
-    assert "Ballot.Closed" in member and "计票" in member  # the member's tally at close
-    assert "(个人信息,不显示)" in member  # nor its personal fields
+        assert "民主测评开始" in text and "测评码已使用" not in text  # no single ballot shown
+    assert "民主测评结束" in member and "计票" in member  # the member's tally at close
+    assert "（个人信息，不显示）" in member  # nor its personal fields
 
 
 def test_an_unknown_branch_is_a_note_not_an_error(client):
@@ -150,7 +151,7 @@ def test_the_difference_page_says_what_is_wrong_with_its_dates(client):
     as_user(client, "viewer")
     assert client.get("/committee/audit/diff").status_code == 200
     bad = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-13-01&to=2026-12-31")
-    assert bad.status_code == 422 and "日期格式应为 YYYY-MM-DD" in bad.text
+    assert bad.status_code == 422 and "日期格式应为年-月-日" in bad.text
     backwards = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2026-06-30")
     assert backwards.status_code == 422 and "起始日期应早于结束日期" in backwards.text
 

@@ -48,7 +48,7 @@ def test_a_returned_nominee_is_nominated_again_from_the_page_with_an_answer(clie
     as_user(client, f"{FRESH}-clerk")
     page = f"/branch/{FRESH}/nomination"
     shown = text_of(client.get(page).text)
-    assert "答复退回理由,重新推荐" in shown and RETURNED in shown
+    assert "答复退回理由，重新推荐" in shown and RETURNED in shown
     key = f"member:{MEMBERS[0]}"
     empty = post(client, page, f"{page}/again", {"pick": key, "answer": "", "on": "2026-11-25"})
     assert empty.status_code == 422
@@ -66,7 +66,7 @@ def test_a_returned_nominee_is_nominated_again_from_the_page_with_an_answer(clie
     assert sent.status_code == 302
     after = text_of(client.get(page).text)
     assert "退回与重新推荐" in after and "已补充全年具体事例" in after
-    assert "第 2 次" in after and "答复退回理由,重新推荐" not in after
+    assert "第 2 次" in after and "答复退回理由，重新推荐" not in after
 
 
 def test_a_request_is_sent_answered_and_a_task_assigned_and_reported_through_the_pages(client):
@@ -195,7 +195,7 @@ def test_the_assessment_page_shows_a_leader_their_group_and_a_member_their_own_r
 def test_the_nomination_page_shows_whom_the_half_year_review_recommended(client):
     as_user(client, "b01-clerk")
     shown = text_of(client.get("/branch/b01/nomination").text)
-    assert "半年初评推选表扬:" in shown and "推荐其他对象须写明理由" in shown
+    assert "半年初评推选表扬：" in shown and "推荐其他对象须写明理由" in shown
 
 
 @pytest.mark.parametrize("username", ["b01-member", "b01-leader"])

@@ -131,7 +131,7 @@ def test_a_workflow_step_changes_the_status_and_shows_in_the_history(client):
         client, page, f"/branch/{EMPTY}/plan/circulate", {"to": "全体党员", "on": "2026-13-01"}
     )
     assert wrong.status_code == 422
-    assert "日期格式应为 YYYY-MM-DD" in wrong.text and 'value="全体党员"' in wrong.text
+    assert "日期格式应为年-月-日" in wrong.text and 'value="全体党员"' in wrong.text
 
 
 def test_a_revision_answers_the_return_and_refuses_bad_weights_next_to_the_field(client):
@@ -198,11 +198,11 @@ def test_a_departing_nominee_without_a_reason_is_refused_next_to_the_field(clien
     assert shown.status_code == 200 and "综合得分" in shown.text and "孙三" in shown.text
     refused = post(client, page, page, {"pick": f"member:{MEMBERS[2]}"})
     assert refused.status_code == 422
-    assert "与计算排名不一致(第 3 名),须写明理由" in refused.text
+    assert "与计算排名不一致（第 3 名），须写明理由" in refused.text
     assert f'value="member:{MEMBERS[2]}" aria-label="推荐 孙三" checked' in refused.text
     # the group was never assessed nor rated: 未参评, listed apart, and shortlisting it needs
     # a reason like any departure from the ranking
-    assert "未参评(没有可计分的考核或测评" in shown.text
+    assert "未参评（没有可计分的考核或测评" in shown.text
     unrated = post(
         client,
         page,
@@ -210,7 +210,7 @@ def test_a_departing_nominee_without_a_reason_is_refused_next_to_the_field(clien
         {"pick": [f"member:{MEMBERS[2]}", "group:g1"], f"reason.member:{MEMBERS[2]}": "群众公认"},
     )
     assert unrated.status_code == 422
-    assert "未参评(没有可计分的考核或测评),推荐须写明理由" in unrated.text
+    assert "未参评（没有可计分的考核或测评），推荐须写明理由" in unrated.text
     saved = post(
         client,
         page,

@@ -78,7 +78,7 @@ def test_the_clerk_enrols_a_member_and_a_refusal_keeps_what_was_typed(client, ap
     form = {"member_no": "B01950", "name": "丙新员", "status": "probationary", "group": NEW_GROUP}
     bad = post(client, "/branch/b01/members", "/branch/b01/members", **form, joined_on="去年")
     assert bad.status_code == 422
-    assert field_error(bad.text, "日期格式应为 YYYY-MM-DD")
+    assert field_error(bad.text, "日期格式应为年-月-日")
     assert (
         'value="B01950"' in bad.text and 'value="丙新员"' in bad.text and 'value="去年"' in bad.text
     )
@@ -137,12 +137,12 @@ def test_a_members_page_moves_confirms_gives_roles_and_records_the_departure(cli
     assert branch(app).member(no).left_on == date(2026, 11, 5)
     history = client.get(here).text
     for text in (
-        "登记:丁新员",
-        "调整党小组:g9",
+        "登记：丁新员",
+        "调整党小组：新建党小组",
         "预备党员转正",
         "任命为党小组长",
         "免去党小组长",
-        "组织关系转出:工作调动",
+        "组织关系转出：工作调动",
     ):
         assert text in history, text
     assert history.count("b01-clerk") >= 6 and "组织委员" in history

@@ -185,9 +185,9 @@ def test_every_link_and_form_offered_to_a_role_opens_for_it(client, username):
 def test_menus_offer_each_role_its_own_work(client):
     viewer = menu_of(client, "viewer")
     assert "总览" in viewer and "审批" in viewer
-    assert "重建读模型" not in viewer and "用户管理" not in viewer
+    assert "重新统计" not in viewer and "用户管理" not in viewer
     admin = menu_of(client, "admin")
-    assert "重建读模型" in admin and "用户管理" in admin
+    assert "重新统计" in admin and "用户管理" in admin
     member = menu_of(client, "b01-member")
     assert "我的" in member and "措施" in member
     assert not {"导入导出", "请示汇报与交办任务", "用户", "总览"} & set(member)

@@ -170,9 +170,9 @@ class Context:
         decision = self.decision(kind, subject, submission)
         if decision is None:
             return "党委尚未作出决定"
-        text = f"党委决定:{OUTCOME_NAMES.get(decision.outcome, decision.outcome)}"
+        text = f"党委决定：{OUTCOME_NAMES.get(decision.outcome, decision.outcome)}"
         if decision.reason:
-            text += f"(理由:{decision.reason})"
+            text += f"（理由：{decision.reason}）"
         if decision.against_advice:
             text += "〔与计算结果不一致〕"
         return text
@@ -186,8 +186,8 @@ def _plan(ctx: Context, doc: Document) -> None:
     _, in_force = ctx.plan_versions()
     content = plan.versions[in_force - 1]
     doc.p(
-        f"起草人:{plan.drafter};现行版本:第 {in_force} 稿(共 {plan.version_no} 稿);"
-        f"状态:{plan.status}"
+        f"起草人：{plan.drafter}；现行版本：第 {in_force} 稿（共 {plan.version_no} 稿）;"
+        f"状态：{plan.status}"
     )
     for key, title in (("guiding_ideology", "指导思想"),):
         doc.h2(title)
@@ -229,14 +229,14 @@ def _plan(ctx: Context, doc: Document) -> None:
         doc.p(str(content.get(key, "")))
     doc.h2("讨论与征求意见")
     for d in plan.discussions:
-        doc.p(f"{fmt(d['on'])} 支委会讨论:{d['minutes']}")
+        doc.p(f"{fmt(d['on'])} 支委会讨论：{d['minutes']}")
     for c in plan.comments:
         doc.p(f"{c['on']} {c['by']}:{c['text']}")
     doc.h2("报批与审批")
     if plan.submissions == 0:
         doc.p("尚未报党委审批。")
     for n in range(1, plan.submissions + 1):
-        doc.p(f"第 {n} 次报批:{ctx.decision_line('plan', str(ctx.year), n)}")
+        doc.p(f"第 {n} 次报批：{ctx.decision_line('plan', str(ctx.year), n)}")
 
 
 def rule_lines(content: PlanContent) -> list[str]:
@@ -250,7 +250,7 @@ def rule_lines(content: PlanContent) -> list[str]:
             continue
         text = words.format(limit=share_text(limit))
         if name in read_as:
-            text += f"(方案原写 {read_as[name][0]},按最接近的简单分数 {share_text(limit)} 计)"
+            text += f"（方案原写 {read_as[name][0]}，按最接近的简单分数 {share_text(limit)} 计）"
         lines.append(text + "。")
     return lines
 
@@ -280,18 +280,18 @@ def _review(ctx: Context, doc: Document, stage: str) -> None:
     if stage == "midyear":
         doc.h2("表扬推荐")
         doc.p(
-            "党小组:"
+            "党小组："
             + ("、".join(ctx.name("group", g) for g in review.recommended["group"]) or "无")
         )
         doc.p(
-            "党员:"
+            "党员："
             + ("、".join(ctx.name("member", m) for m in review.recommended["member"]) or "无")
         )
         doc.h2("向党委汇报")
         if review.reported_on is None:
             doc.p("尚未向党委汇报。")
         else:
-            doc.p(f"{fmt(review.reported_on)} 向党委汇报;")
+            doc.p(f"{fmt(review.reported_on)} 向党委汇报；")
             doc.p(ctx.decision_line("midyear-report", str(ctx.year), 1))
 
 
@@ -371,7 +371,7 @@ def _score_table(ctx: Context, doc: Document, level: str, rows: list[dict[str, A
     doc.table(header, [line(r) for r in rows if r["status"] != ranking.UNRATED])
     unrated = [r for r in rows if r["status"] == ranking.UNRATED]
     if unrated:
-        doc.p(f"未参评的{LEVEL_NAMES[level]}(没有可计分的考核或测评,不排名次、不定档次):")
+        doc.p(f"未参评的{LEVEL_NAMES[level]}（没有可计分的考核或测评，不排名次、不定档次）:")
         doc.table(header, [line(r) for r in unrated])
 
 
@@ -393,11 +393,11 @@ def _scores(ctx: Context, doc: Document) -> None:
                 ]
             ],
         )
-        doc.p("党支部在全体党支部中的名次见党委排行榜(按封存日回溯)。")
+        doc.p("党支部在全体党支部中的名次见党委排行榜（按封存日回溯）。")
     for level, rows in score_rows(ctx).items():
         doc.h2(f"{LEVEL_NAMES[level]}排名")
         _score_table(ctx, doc, level, rows)
-    doc.p("计算得分为参考意见,不以票取人;推荐与审批中与之不一致处均载明理由。")
+    doc.p("计算得分为参考意见，不以票取人；推荐与审批中与之不一致处均载明理由。")
 
 
 def _nominations(ctx: Context, doc: Document) -> None:
@@ -406,7 +406,7 @@ def _nominations(ctx: Context, doc: Document) -> None:
         doc.p("本年度未推荐。")
         return
     submitted = fmt(nomination.submitted_on) if nomination.submitted_on else "尚未报送"
-    doc.p(f"报送:{submitted};报送次数:{nomination.submissions}")
+    doc.p(f"报送：{submitted}；报送次数：{nomination.submissions}")
     rows = []
     for e in nomination.entries:
         line = ctx.decision_line(
@@ -447,8 +447,8 @@ def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
             if paragraph.strip():
                 doc.p(paragraph.strip())
         if deeds.attachments:
-            doc.p("附件:" + "、".join(deeds.attachments))
-        doc.p(f"(第 {len(deeds.versions)} 稿)")
+            doc.p("附件：" + "、".join(deeds.attachments))
+        doc.p(f"（第 {len(deeds.versions)} 稿）")
 
 
 def build_documents(ctx: Context, deed_ids: list[Any], branch_name: str) -> list[Document]:

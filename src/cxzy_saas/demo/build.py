@@ -343,7 +343,7 @@ def schedule_close(
     for n, spec in enumerate(specs):
         timeline.add(
             closing + timedelta(minutes=10 + n),
-            f"{spec.name}:封存{year}年度档案",
+            f"{spec.name}：封存{year}年度档案",
             functools.partial(seal, spec.code),
         )
 
@@ -396,8 +396,8 @@ def plan_organisation(
         link = LinkMember(username=f"{code}-member", branch=code, member_no=numbers[2])
         committee.link_member(system, link)
 
-    timeline.add(at(date(year, 1, 4), 9, 30), f"{spec.name}:组建党小组、登记党员", organise)
-    timeline.add(at(date(year, 1, 5), 15), f"{spec.name}:任命书记、组织委员和党小组长", appoint)
+    timeline.add(at(date(year, 1, 4), 9, 30), f"{spec.name}：组建党小组、登记党员", organise)
+    timeline.add(at(date(year, 1, 5), 15), f"{spec.name}：任命书记、组织委员和党小组长", appoint)
 
     def confirm(no: str, day: date) -> None:
         tenancy.branch(code).confirm_full_membership(

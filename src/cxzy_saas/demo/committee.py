@@ -86,7 +86,7 @@ def schedule_committee_year(
                             level="member",
                             subject=entry["subject"],
                             outcome="returned",
-                            reason="事迹材料不够具体,请补充后再报",
+                            reason="事迹材料不够具体，请补充后再报",
                         ),
                     )
                     continue
@@ -136,7 +136,7 @@ def schedule_committee_year(
                 Renominate(
                     year=year,
                     entries=[entry],
-                    answer="已按党委意见补充事迹材料,列明全年具体事例,重新报送",
+                    answer="已按党委意见补充事迹材料，列明全年具体事例，重新报送",
                     on=date(year, 12, 17),
                 ),
             )
@@ -150,7 +150,7 @@ def schedule_committee_year(
             )
             tenancy.committee(committee).decide_nominee(admin, decision)
 
-    add(date(year, 12, 17), 10, "党支部答复退回理由并重新推荐,党委审批", renominate)
+    add(date(year, 12, 17), 10, "党支部答复退回理由并重新推荐，党委审批", renominate)
     add(date(year, 12, 20), 10, "党委命名表彰", commend)
     for spec in specs:
         add(
@@ -175,13 +175,13 @@ def after_commendation(tenancy: Tenancy, committee: str, spec: BranchSpec, year:
             Actor(f"{spec.code}-leader", "group-leader", spec.code, group="g1") if leads else clerk
         )
         app.write_deeds(
-            drafter, WriteDeeds(**subject, text=f"{entry['name']}{entry['title']}事迹材料(初稿)")
+            drafter, WriteDeeds(**subject, text=f"{entry['name']}{entry['title']}事迹材料（初稿）")
         )
         app.write_deeds(
             clerk,
             WriteDeeds(
                 **subject,
-                text=f"{entry['name']}{entry['title']}事迹材料:立足岗位,带头实干,群众公认。",
+                text=f"{entry['name']}{entry['title']}事迹材料：立足岗位，带头实干，群众公认。",
                 attachments=["photo-deeds.jpg"],
             ),
         )
@@ -194,7 +194,7 @@ def after_commendation(tenancy: Tenancy, committee: str, spec: BranchSpec, year:
                     on=date(year, 12, 23),
                     title=f"与{entry['name']}谈话",
                     attendees=2,
-                    minutes="肯定成绩,提出更高要求",
+                    minutes="肯定成绩，提出更高要求",
                 ),
             )
     app.record_meeting(
@@ -222,7 +222,7 @@ def after_commendation(tenancy: Tenancy, committee: str, spec: BranchSpec, year:
         clerk,
         ReviseAnnualSummary(
             year=year,
-            basic_facts=f"全年开展创先争优活动的基本情况:党员 {len(app.members())} 名",
+            basic_facts=f"全年开展创先争优活动的基本情况：党员 {len(app.members())} 名",
             experience="坚持平时考核与集中考核相结合",
             problems="学习深度和创新不足",
             plans="明年继续完善考核办法",
@@ -252,7 +252,7 @@ def branch_commendation(app: Any, clerk: Actor, year: int) -> None:
                 level=entry["level"],
                 subject=entry["subject"],
                 forms=["notice", "certificate"] if entry["level"] == "group" else ["notice"],
-                text="年终总评中表现突出,予以通报表扬",
+                text="年终总评中表现突出，予以通报表扬",
                 on=date(year, 12, 24),
             ),
         )
@@ -264,7 +264,7 @@ def branch_commendation(app: Any, clerk: Actor, year: int) -> None:
                 year=year,
                 level="group",
                 subject=groups[0]["subject"],
-                reason="组织生活严密,事迹突出,提请党委表彰",
+                reason="组织生活严密，事迹突出，提请党委表彰",
                 on=date(year, 12, 24),
             ),
         )
@@ -290,7 +290,7 @@ def schedule_correspondence(
             year=year,
             kind="request",
             title="关于开展争创先进党小组活动的请示",
-            text="拟在各党小组之间开展争创活动,评选办法附后,请予指导。",
+            text="拟在各党小组之间开展争创活动，评选办法附后，请予指导。",
             on=date(year, 3, 5),
         )
         tenancy.branch(code).send_letter(clerk(code), letter)
@@ -298,7 +298,7 @@ def schedule_correspondence(
     def answer(code: str) -> None:
         letter = tenancy.branch(code).letters(year)[0]
         reply = ReplyToLetter(
-            branch=code, letter=letter.id, text="同意,请结合实际抓好落实。", on=date(year, 3, 12)
+            branch=code, letter=letter.id, text="同意，请结合实际抓好落实。", on=date(year, 3, 12)
         )
         tenancy.committee(committee).reply_to_letter(admin, reply)
 
@@ -307,7 +307,7 @@ def schedule_correspondence(
             year=year,
             kind="report",
             title="上半年创先争优活动情况汇报",
-            text="上半年各项措施按计划推进,半年初评已完成。",
+            text="上半年各项措施按计划推进，半年初评已完成。",
             on=date(year, 7, 8),
         )
         tenancy.branch(code).send_letter(clerk(code), letter)
@@ -318,7 +318,7 @@ def schedule_correspondence(
                 year=year,
                 branch=spec.code,
                 title="组织学习受表彰者的先进事迹",
-                text="组织全体党员学习党委命名表彰的先进典型,年底前报告。",
+                text="组织全体党员学习党委命名表彰的先进典型，年底前报告。",
                 due=date(year, 12, 30),
                 on=date(year, 12, 21),
             )
@@ -326,19 +326,21 @@ def schedule_correspondence(
 
     def done(code: str) -> None:
         task = tenancy.committee(committee).tasks(year, code)[0]
-        report = ReportTask(task=task.id, text="已组织学习,党员交流了体会。", on=date(year, 12, 29))
+        report = ReportTask(
+            task=task.id, text="已组织学习，党员交流了体会。", on=date(year, 12, 29)
+        )
         tenancy.branch(code).report_task(clerk(code), report)
 
     for spec in specs:
         code = spec.code
-        add(date(year, 3, 5), 10, f"{spec.name}:向党委请示", functools.partial(request, code))
+        add(date(year, 3, 5), 10, f"{spec.name}：向党委请示", functools.partial(request, code))
         add(date(year, 3, 12), 10, f"党委答复{spec.name}的请示", functools.partial(answer, code))
-        add(date(year, 7, 8), 10, f"{spec.name}:向党委汇报", functools.partial(report, code))
+        add(date(year, 7, 8), 10, f"{spec.name}：向党委汇报", functools.partial(report, code))
     add(date(year, 12, 21), 9, "党委交办命名表彰方面的任务", assign)
     for spec in specs[:-1]:
         add(
             date(year, 12, 29),
             16,
-            f"{spec.name}:报告交办任务完成",
+            f"{spec.name}：报告交办任务完成",
             functools.partial(done, spec.code),
         )

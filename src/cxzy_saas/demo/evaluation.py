@@ -81,7 +81,7 @@ class EvaluationYear(BranchBase):
                     year=self.year,
                     stage=stage,
                     member=number,
-                    text="对照优秀党员条件,肯定成绩,查找差距,明确努力方向。",
+                    text="对照优秀党员条件，肯定成绩，查找差距，明确努力方向。",
                 ),
             )
 
@@ -119,7 +119,7 @@ class EvaluationYear(BranchBase):
                     year=self.year,
                     stage="midyear",
                     group=group.code,
-                    text="对照先进党小组条件,总结上半年工作。",
+                    text="对照先进党小组条件，总结上半年工作。",
                 ),
             )
         app.file_branch_summary(
@@ -127,7 +127,7 @@ class EvaluationYear(BranchBase):
             FileBranchSummary(
                 year=self.year,
                 stage="midyear",
-                text="上半年创先争优活动总体平稳,措施基本落实,存在学习深度不够等问题。",
+                text="上半年创先争优活动总体平稳，措施基本落实，存在学习深度不够等问题。",
             ),
         )
         best = sorted(app.members(), key=lambda m: -self.quality[m.member_no])[:2]
@@ -228,7 +228,7 @@ class EvaluationYear(BranchBase):
         recommended = app.review(self.year, "midyear").recommended
         for entry in entries:
             if entry["subject"] not in recommended[entry["level"]] and "reason" not in entry:
-                entry["reason"] = "半年初评后进步明显,全年表现突出,经支委会研究推荐"
+                entry["reason"] = "半年初评后进步明显，全年表现突出，经支委会研究推荐"
         app.shortlist(self.clerk, Shortlist(year=self.year, entries=entries))
         app.submit_nomination(
             self.clerk, SubmitNomination(year=self.year, on=date(self.year, 12, 10))
@@ -238,5 +238,5 @@ class EvaluationYear(BranchBase):
     def entry(row: Any, chosen: int) -> dict[str, Any]:
         entry = {"level": row.level, "subject": row.subject}
         if row.rank > chosen:
-            entry["reason"] = "排名靠前者未通过民主测评或长期坚守基层一线,经支委会研究推荐"
+            entry["reason"] = "排名靠前者未通过民主测评或长期坚守基层一线，经支委会研究推荐"
         return entry

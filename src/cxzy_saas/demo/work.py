@@ -83,7 +83,7 @@ class WorkYear(BranchBase):
                             year=y,
                             kind="measure",
                             subject=str(holder["id"]),
-                            note="已收悉,请抓好落实",
+                            note="已收悉，请抓好落实",
                         ),
                     ),
                 )
@@ -151,13 +151,13 @@ class WorkYear(BranchBase):
             ),
         )
         if retract:
-            app.retract_record(self.clerk, RetractRecord(record_id=record, reason="记载有误,撤回"))
+            app.retract_record(self.clerk, RetractRecord(record_id=record, reason="记载有误，撤回"))
 
     # monthly assessment (and the committee's quarterly assessment of the branch)
 
     def assessments(self) -> None:
         s = self.spec.strength
-        self.add(date(self.year, 1, 6), 9, "党小组长授权(第一党小组)", self._grant_leader)
+        self.add(date(self.year, 1, 6), 9, "党小组长授权（第一党小组）", self._grant_leader)
         for month in range(1, 13):
             if s < 0.5 and month in (5, 9):
                 continue  # never done: overdue work the committee sees
@@ -291,7 +291,7 @@ class WorkYear(BranchBase):
                 year=self.year,
                 quarter=quarter,
                 on=on,
-                measures_checked="逐项检查措施落实情况,大部分已按计划推进",
+                measures_checked="逐项检查措施落实情况，大部分已按计划推进",
                 gaps=self.rng.choice(texts.GAPS),
                 weak_links=self.rng.choice(texts.WEAK_LINKS),
                 improvements=self.rng.choice(texts.IMPROVEMENTS),
@@ -307,7 +307,7 @@ class WorkYear(BranchBase):
                 on=on,
                 title=f"第{quarter}季度支委会",
                 attendees=self.rng.randint(3, 5),
-                minutes="分析创先争优形势,查找问题,提出改进意见",
+                minutes="分析创先争优形势，查找问题，提出改进意见",
             ),
         )
 
@@ -321,6 +321,6 @@ class WorkYear(BranchBase):
                 on=on,
                 title=f"第{quarter}季度支部委员组织生活会",
                 attendees=4,
-                minutes="开展批评和自我批评,交心通气,查找不足",
+                minutes="开展批评和自我批评，交心通气，查找不足",
             ),
         )

@@ -55,7 +55,7 @@ class BranchYear(WorkYear, EvaluationYear):
         draft = DraftPlan(year=y, drafter="组织委员", content=content)
         self.add(drafted, 9, "起草活动方案", lambda: self.app().draft_plan(a, draft))
         discussion = DiscussPlan(
-            year=y, on=drafted + timedelta(days=1), minutes="支委会逐条讨论草稿,修改后形成初稿"
+            year=y, on=drafted + timedelta(days=1), minutes="支委会逐条讨论草稿，修改后形成初稿"
         )
         self.add(
             drafted + timedelta(days=1),
@@ -99,7 +99,7 @@ class BranchYear(WorkYear, EvaluationYear):
                         branch=self.code,
                         year=y,
                         outcome="returned",
-                        reason="评分细则过粗,请按评选条件细化并明确季度检查安排",
+                        reason="评分细则过粗，请按评选条件细化并明确季度检查安排",
                     ),
                 ),
             )

@@ -92,7 +92,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field} must be 1-20 letters and digits (member numbers and group codes: also - and _)",
     ),
     "date.malformed": (
-        "“{value}”不是有效的日期，日期格式应为 YYYY-MM-DD。",
+        "“{value}”不是有效的日期，日期格式应为年-月-日，如 2026-03-01。",
         "{value!r} is not a date (YYYY-MM-DD)",
     ),
     "level.unknown": ("层级应为党支部、党小组或党员。", "level is branch, group or member"),
@@ -314,7 +314,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "committee {committee} has no campaign {year}",
     ),
     "campaign.not_in_read_models": (
-        "查询数据中没有 {year} 年度活动，请运行 cxzy project rebuild 重建。",
+        "统计数据中还没有 {year} 年度活动，请联系系统管理员重新统计。",
         "no campaign {year} in the read models (try `cxzy project rebuild`)",
     ),
     "campaign.closed": (
@@ -870,7 +870,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "job.not_found": ("该任务不存在。", "job not found"),
     "read_models.not_sqlite": (
-        "请在投影进程停止后运行 cxzy project rebuild 重建。",
+        "本系统的统计由后台服务完成，请联系系统管理员在服务器上重新统计。",
         "run `cxzy project rebuild` with the projector stopped",
     ),
     "read_models.rebuilding": ("重建已在进行中。", "a rebuild is running already"),

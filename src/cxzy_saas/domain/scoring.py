@@ -75,10 +75,10 @@ def share_text(value: Fraction) -> str:
 # How each limit of the plan compares, in the plan's own words: the one place that decides a
 # boundary, read by the scoring below and printed in the plan's documents.
 RULE_WORDS = {
-    "min_turnout": "每个测评范围参评率低于{limit}的,该范围测评结果无效",
-    "veto_incompetent_share": "不合格票超过{limit}的,不得评为先进(一票否决)",
-    "veto_min_trust": "信任度(优秀与合格票所占比例)低于{limit}的,不得评为先进(一票否决)",
-    "quota_fraction": "优秀党员人数不超过党员人数的{limit}(向下取整)",
+    "min_turnout": "每个测评范围参评率低于{limit}的，该范围测评结果无效",
+    "veto_incompetent_share": "不合格票超过{limit}的，不得评为先进（一票否决）",
+    "veto_min_trust": "信任度（优秀与合格票所占比例）低于{limit}的，不得评为先进（一票否决）",
+    "quota_fraction": "优秀党员人数不超过党员人数的{limit}（向下取整）",
 }
 
 
@@ -262,10 +262,10 @@ def vetoed(
     incompetent = Fraction(tally.get("incompetent", 0), cast)
     if max_incompetent_share is not None and incompetent > share(max_incompetent_share):
         limit = share_text(share(max_incompetent_share))
-        return f"不合格票占 {float(incompetent):.0%},超过 {limit}"
+        return f"不合格票占 {float(incompetent):.0%}，超过 {limit}"
     trust = Fraction(tally.get("excellent", 0) + tally.get("competent", 0), cast)
     if min_trust is not None and trust < share(min_trust):
-        return f"信任度 {float(trust):.0%},低于 {share_text(share(min_trust))}"
+        return f"信任度 {float(trust):.0%}，低于 {share_text(share(min_trust))}"
     return None
 
 

@@ -370,7 +370,7 @@ MEETING_KINDS = {
     "committee-discussion": "支委会讨论创先争优工作",
     # 党支部委员除了参加所在党小组的组织生活外,每三个月要单独过一次组织生活
     "committee-life": "支部委员会组织生活",
-    "critique": "讲评会(批评和自我批评)",
+    "critique": "讲评会（批评和自我批评）",
     "members-meeting": "党员大会",
     "preparation": "评选准备会议",
     "talk": "与受表彰者谈话",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -103,6 +103,22 @@ def problem(status: int, title: str, detail: str, **extra: object) -> Response:
     return response
 
 
+PAGE_ERRORS = {
+    404: ("没有这个页面，请检查网址或从首页进入。", "There is no such page."),
+    405: ("不能这样打开这个页面，请从首页进入。", "This page cannot be opened that way."),
+}
+
+
+def page_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    """A page that does not exist, in the pages' language and frame (not Werkzeug's English)."""
+    if error.code not in PAGE_ERRORS:
+        return error
+    from cxzy_saas.web.pages import i18n  # the pages need the API's problems, not vice versa
+
+    text = i18n.tr(*PAGE_ERRORS[error.code])
+    return render_template("error.html", status=error.code, error=text), error.code
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
@@ -131,9 +147,9 @@ def register(app: Flask) -> None:
         return problem(401, "unauthorized", str(error))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response | HTTPException:
+    def http_error(error: HTTPException) -> Response | HTTPException | tuple[str, int]:
         if not request.path.startswith("/api/"):
-            return error
+            return page_error(error)
         response = problem(
             error.code or 500, (error.name or "error").lower(), error.description or ""
         )

@@ -62,6 +62,10 @@ def init_app(app: Flask) -> None:
         offered=offered,
         COMPONENTS=i18n.COMPONENTS,
     )
+    app.jinja_env.filters["beijing"] = i18n.beijing
+    app.jinja_env.filters["ident"] = i18n.ident
+    app.jinja_env.filters["first_clause"] = i18n.first_clause
+    app.jinja_env.filters["period"] = i18n.period
 
 
 @bp.app_context_processor
@@ -79,7 +83,7 @@ def refused(error: DomainError) -> tuple[str, int]:
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     text = i18n.tr(
-        "页面已过期或来源不明,请返回刷新后重新提交。",
+        "页面已过期或来源不明，请返回刷新后重新提交。",
         "The form expired or came from elsewhere; reload it and submit again.",
     )
     return render_template("error.html", status=400, error=text), 400

@@ -71,7 +71,7 @@ def branch_annual_summary_revision(code: str) -> str | Response | tuple[str, int
         SummaryRevisionIn,
         lambda b: app.revise_annual_summary(actor, ReviseAnnualSummary(year=year, **b)),
     ):
-        return done(code, year, ("年度总结已更正,请重新报告", "Summary corrected"), "#summary")
+        return done(code, year, ("年度总结已更正，请重新报告", "Summary corrected"), "#summary")
     return deeds_page(code, {"revision": form}), 422
 
 

@@ -207,8 +207,8 @@ def archive_seal(branch: str, year: int) -> Response | tuple[str, int]:
     seconds = time.perf_counter() - started
     flash(
         i18n.tr(
-            f"已归档:{branch} {year} 年度,{seal.events} 条支部记录、{seal.committee_events} "
-            f"条党委记录,链头 {seal.head[:SHORT_HEAD]}…(用时 {seconds:.2f} 秒)",
+            f"已归档：{branch} {year} 年度，{seal.events} 条支部记录、{seal.committee_events} "
+            f"条党委记录，校验码 {seal.head[:SHORT_HEAD]}…（用时 {seconds:.2f} 秒）",
             f"Sealed {branch} {year}: {seal.events} branch and {seal.committee_events} "
             f"committee events, head {seal.head[:SHORT_HEAD]}… ({seconds:.2f} s)",
         )

@@ -8,13 +8,13 @@ the committee's logs twice; both take well under a second for a committee of a f
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter, OrderedDict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.causes import CORRECTIONS
@@ -25,12 +25,13 @@ from cxzy_saas.audit.trail import PRIVATE, resolve, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
+from cxzy_saas.domain.work import MEETING_KINDS
 from cxzy_saas.logs.port import REGISTRY, Logs
 from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.queries import parse_day
 from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import committee_reader, opens, signed_in, user
+from cxzy_saas.web.pages.access import committee_reader, current_user, opens, signed_in, user
 from cxzy_saas.web.pages.filters import from_request
 
 nav_link("committee", "pages.audit_trail", "审计追溯", "Audit trail")
@@ -76,7 +77,7 @@ EVENTS = {
     ev.BallotOpened: ("民主测评开始", "ballot opened"),
     ev.BallotCodeSpent: ("测评码已使用", "ballot code spent"),
     ev.BallotCodesReissued: ("补发测评码", "ballot codes reissued"),
-    ev.BallotClosed: ("民主测评结束(计票)", "ballot closed (tally)"),
+    ev.BallotClosed: ("民主测评结束（计票）", "ballot closed (tally)"),
     ev.NominationStarted: ("推荐开始", "nomination started"),
     ev.NominationShortlisted: ("推荐名单", "shortlist"),
     ev.NominationSubmitted: ("推荐上报", "nomination submitted"),
@@ -92,7 +93,7 @@ EVENTS = {
     ev.ArchiveSealSealed: ("归档封存", "archive sealed"),
     ev.ArchiveSealAmendmentOpened: ("发起更正", "amendment opened"),
     ev.ArchiveSealResealed: ("更正后重新归档", "resealed after an amendment"),
-    ev.NominationReopened: ("答复退回理由,重新推荐", "re-nominated after a return"),
+    ev.NominationReopened: ("答复退回理由，重新推荐", "re-nominated after a return"),
     ev.AnnualSummaryRevised: ("年度总结更正", "annual summary corrected"),
     ev.BranchCommendationStarted: ("党支部表彰开始", "branch commendation started"),
     ev.BranchCommendationCommended: ("党支部表彰", "commended by the branch"),
@@ -141,7 +142,7 @@ FIELDS = {
     "short": ("测评地址", "ballot address"),
     "turnout": ("参与率", "turnout"),
     "entries": ("名单", "entries"),
-    "head": ("链头", "head"),
+    "head": ("校验码", "head"),
     "events": ("记录数", "events"),
     "branch": ("党支部", "branch"),
     "forms": ("表彰形式", "forms"),
@@ -163,7 +164,7 @@ FIELDS = {
 
 @bp.app_template_global("audit_field")
 def field_label(key: str) -> str:
-    return i18n.label(FIELDS, key)
+    return _key(key)
 
 
 @bp.app_template_global("audit_event")
@@ -174,16 +175,17 @@ def event_label(name: str) -> str:
 
 @bp.app_template_global("audit_when")
 def local_time(moment: str | datetime) -> str:
-    """A recorded time in the committee's time zone (UTC+8), to the minute."""
-    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    """A recorded time in Beijing time, to the minute."""
+    return i18n.beijing(moment)
 
 
 @bp.app_template_global("audit_actor")
-def actor_text(actor: dict[str, str]) -> str:
+def actor_text(actor: dict[str, str]) -> Markup:
     role = actor.get("role", "")
-    shown = i18n.tr("系统", "system") if role == "system" else i18n.label(i18n.ROLES, role)
-    text = f"{actor.get('user', '')}({shown})"
+    if role == "system":
+        return escape(i18n.tr("系统", "system"))
+    shown = i18n.label(i18n.ROLES, role)
+    text = i18n.ident(actor.get("user", "")) + escape(i18n.tr(f"（{shown}）", f" ({shown})"))
     if actor.get("amendment"):  # recorded under an amendment of a sealed year (decision 0011)
         text += i18n.tr("，更正中记录", ", under an amendment")
     return text
@@ -195,21 +197,132 @@ def anchor(ref: str) -> str:
     return "ev-" + ref.replace("@", "-")
 
 
-@bp.app_template_global("audit_value")
-def value_text(value: Any, width: int = 160) -> str:
+# The words events store (statuses, roles, levels, grades, outcomes...), as readers say them.
+VALUES: dict[str, tuple[str, str]] = {
+    "full": ("正式党员", "full member"),
+    "probationary": ("预备党员", "probationary"),
+    "secretary": ("书记", "secretary"),
+    "organiser": ("组织委员", "organiser"),
+    "group-leader": ("党小组长", "group leader"),
+    "branch": ("党支部", "branch"),
+    "group": ("党小组", "group"),
+    "member": ("党员", "member"),
+    "members": ("党员", "members"),
+    "constituents": ("群众", "constituents"),
+    "committee": ("党委", "committee"),
+    "issued": ("发放", "issued"),
+    "cast": ("已投", "cast"),
+    "midyear": ("半年初评", "half-year"),
+    "year-end": ("年终总评", "year-end"),
+    "against_advice": ("与参考意见不一致", "against advice"),
+    "by": ("由", "by"),
+    "composite": ("综合得分", "composite"),
+    "rank": ("名次", "rank"),
+    "departs": ("偏离排名", "departs"),
+    "remarks": ("意见", "remarks"),
+    "attachments": ("附件", "attachments"),
+    "criteria": ("评选条件", "criteria"),
+    "decision_text": ("决定内容", "decision"),
+    "quarter": ("季度", "quarter"),
+    "measures_checked": ("检查的措施", "measures checked"),
+    "gaps": ("差距", "gaps"),
+    "weak_links": ("薄弱环节", "weak links"),
+    "improvements": ("改进措施", "improvements"),
+    "version": ("版本", "version"),
+    "measure": ("措施", "measure"),
+    "stage": ("阶段", "stage"),
+    "drafter": ("起草人", "drafter"),
+    "content": ("方案内容", "content"),
+    "items": ("评分项", "items"),
+    "plan": ("活动方案", "plan"),
+    "groups": ("党小组", "groups"),
+    "recommended": ("推荐", "recommended"),
+    "demo": ("演示", "demo"),
+    "in": ("在", "in"),
+    "code": ("编号", "code"),
+    "corrects": ("更正了", "corrects"),
+    **{k: v for k, v in i18n.GRADES.items()},
+    **{k: v for k, v in i18n.OUTCOMES.items() if k},
+    **{k: v for k, v in i18n.KINDS.items()},
+    **{k: (zh, k) for k, zh in MEETING_KINDS.items()},
+}
+
+
+def _word(value: Any) -> str:
+    """One stored value in the page's language: a known word translated, a subject's code as
+    its name, a number as it is."""
     if value == PRIVATE:
-        return i18n.tr("(个人信息,不显示)", PRIVATE)
-    if isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values()):
-        text = ", ".join(f"{k} {v:g}" for k, v in value.items())
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = "—" if value is None or value == "" else str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+        return i18n.tr("（个人信息，不显示）", PRIVATE)
+    if isinstance(value, str) and ":" in value and " " not in value:  # 2026:group:g2
+        return "·".join(_word(part) for part in value.split(":"))
+    if isinstance(value, str) and value in g.get("subject_names", {}):
+        return str(g.subject_names[value])
+    if isinstance(value, bool):
+        return i18n.tr("是", "yes") if value else i18n.tr("否", "no")
+    if isinstance(value, str) and value in VALUES:
+        return i18n.tr(*VALUES[value])
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict):
+        return i18n.tr("；", "; ").join(
+            f"{_key(k)}{i18n.tr('：', ': ')}{_word(v)}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return i18n.tr("、", ", ").join(_word(v) for v in value)
+    return "—" if value is None or value == "" else str(value)
+
+
+def _key(key: str) -> str:
+    """A key of stored data: a field's or a word's name, a plan item's code as its label."""
+    if key in FIELDS:
+        return i18n.label(FIELDS, key)
+    if key in VALUES:
+        return i18n.tr(*VALUES[key])
+    if ":" in key:
+        return _word(key)
+    return str(g.get("subject_names", {}).get(key) or item_label(key))
+
+
+@bp.app_template_global("audit_item")
+def item_label(code: str) -> str:
+    """A plan item's code as the heat map names it: M3 is 员3, G2 组2, B1 支1."""
+    if i18n.lang() == "zh" and len(code) > 1 and code[0] in "BGM" and code[1:].isdigit():
+        return {"B": "支", "G": "组", "M": "员"}[code[0]] + code[1:]
+    return code
+
+
+@bp.app_template_global("audit_value")
+def value_text(value: Any, width: int = 160) -> Markup:
+    if value == PRIVATE:
+        return escape(i18n.tr("（个人信息，不显示）", PRIVATE))
+    names = g.get("subject_names", {})
+    if isinstance(value, str) and i18n.IDENTIFIER.fullmatch(value) and value not in VALUES:
+        if value in names:
+            return escape(names[value])
+        return i18n.ident(item_label(value) if len(value) < 4 else value)
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, str) and i18n.IDENTIFIER.fullmatch(v) for v in value)
+    ):  # file names
+        return Markup(i18n.tr("、", ", ")).join(i18n.ident(v) for v in value)
+    text = _word(value)
+    return escape(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def branches_of(committee: str) -> dict[str, str]:
     return dict(tenancy_of(current_app).committee(committee).committee().branches)
+
+
+@bp.app_template_global("branch_name")
+def branch_name(code: str) -> str:
+    """A branch's name for its code, within the signed-in user's committee (once a request)."""
+    principal = current_user()
+    if principal is None:
+        return code
+    if "branch_names" not in g:
+        g.branch_names = branches_of(principal.committee)
+    return str(g.branch_names.get(code, code))
 
 
 def subjects_of(branch: str) -> list[dict[str, Any]]:
@@ -255,6 +368,7 @@ def audit_trail() -> tuple[str, int]:
         raise NotFound("branch.not_found", branch=branch)
     tenancy = tenancy_of(current_app)
     subjects = subjects_of(branch)
+    g.subject_names = {s["id"]: s["name"] for s in subjects}  # codes in the events, as names
     context["subjects"] = subjects
     if not text:
         return render_template("audit/trail.html", **context), 200

@@ -65,6 +65,19 @@ def language(code: str) -> Response:
     return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
 
 
+TEXT_SIZES = ("normal", "large")
+
+
+@bp.get("/text/<size>")
+def text_size(size: str) -> Response:
+    """The larger-text switch: kept a year in its own cookie (not the 8-hour session), so that
+    it holds on the next visit and on the ballot pages, signed in or not."""
+    response = redirect(safe_next(request.args.get("next"), url_for("pages.home")))
+    if size in TEXT_SIZES:
+        response.set_cookie("text", size, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
 @bp.get("/")
 @signed_in
 def home() -> str | Response:

@@ -7,7 +7,7 @@ the subjects of its forms, today and recorded times in Beijing time, the page as
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
@@ -23,11 +23,11 @@ from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_model_of, tenancy_of
-from cxzy_saas.web.pages import bp, nav_link, reads
+from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
-CHINA = timezone(timedelta(hours=8))
+CHINA = i18n.BEIJING
 
 
 def branch_reader(code: str) -> Actor:
@@ -72,8 +72,8 @@ def subject_choices(app: BranchApplication) -> list[tuple[str, list[tuple[str, s
     """The subjects of a form, by level: the branch itself, its groups, its members."""
     return [
         ("branch", [(app.tenant, app.branch().name)]),
-        ("group", [(g.code, f"{g.name}({g.code})") for g in app.groups()]),
-        ("member", [(m.member_no, f"{m.name}({m.member_no})") for m in app.members()]),
+        ("group", [(g.code, g.name) for g in app.groups()]),
+        ("member", [(m.member_no, f"{m.name}（{m.member_no}）") for m in app.members()]),
     ]
 
 
@@ -91,9 +91,7 @@ def today() -> str:
 
 def when(moment: datetime) -> str:
     """A recorded time as the branch reads it (Beijing time)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return i18n.beijing(moment)
 
 
 def page_number(total: int, per_page: int) -> int:
@@ -124,11 +122,13 @@ nav_link("branch", "pages.branch_queue", "报批事项", "Submissions")
 def branch_queue(code: str) -> str:
     branch_reader(code)
     tenancy = tenancy_of(current_app)
+    app = tenancy.branch(code)
     rows = reads.submissions(read_model_of(current_app, code), code)
     return render_template(
         "branch/queue.html",
         code=code,
-        name=tenancy.branch(code).branch().name,
+        name=app.branch().name,
+        names=subject_names(app),
         rows=rows,
         way_back=ways_back(code, rows) if may(code, BRANCH_WRITERS) else {},
     )

@@ -11,16 +11,21 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from cxzy_saas.web.pages import i18n
+
 PALETTE = ("#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
 WIDTH = 640
 
 
 def _svg(height: float, body: list[str], label: str, width: float = WIDTH) -> Markup:
+    # The box scrolls sideways where the chart is wider than the screen: focusable, so that a
+    # keyboard scrolls it too.
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'<div class="chart-box" tabindex="0" role="group" aria-label="{escape(label)}">'
+        f'<svg class="chart" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
         + "".join(body)
-        + "</svg>"
+        + "</svg></div>"
     )
 
 
@@ -28,6 +33,10 @@ def _text(x: float, y: float, text: object, anchor: str = "start", cls: str = "a
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{cls}">{escape(text)}</text>'
     )
+
+
+def _colon() -> str:
+    return i18n.tr("：", ": ")
 
 
 def _fmt(value: float | None) -> str:
@@ -39,7 +48,7 @@ def bar_chart(
 ) -> Markup:
     """Horizontal bars (long Chinese names read better beside the bar than under it).
     A narrower ``width`` draws larger letters in a small box."""
-    row, left, right = 26, min(150.0, width * 0.3), 44
+    row, left, right = 26, min(170.0, width * 0.45), 44
     span = width - left - right
     body = []
     for i, (name, value) in enumerate(bars):
@@ -47,9 +56,10 @@ def bar_chart(
         length = max(0.0, min(value or 0.0, top)) / top * span
         body.append(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="axis">'
-            f"{escape(name[:10])}</text>"
+            f"{escape(name[:13])}</text>"
             f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" '
-            f'fill="{PALETTE[0]}" rx="2"><title>{escape(name)}: {_fmt(value)}</title></rect>'
+            f'fill="{PALETTE[0]}" rx="2">'
+            f"<title>{escape(name)}{_colon()}{_fmt(value)}</title></rect>"
             f'<text x="{left + length + 6:.1f}" y="{y + 15}" class="value">{_fmt(value)}</text>'
         )
     return _svg(16 + len(bars) * row, body, label, width)
@@ -92,7 +102,8 @@ def heat_map(
             text_class = "cell dark" if dark else "cell"
             body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{cell_h - 2}" '
-                f'fill="{heat_colour(value, floor)}"><title>{escape(name)} · {escape(columns[j])}: '
+                f'fill="{heat_colour(value, floor)}">'
+                f"<title>{escape(name)} · {escape(columns[j])}{_colon()}"
                 f"{_fmt(value)}</title></rect>"
                 f'<text x="{x + (cell_w - 2) / 2:.1f}" y="{y + 18}" text-anchor="middle" '
                 f'class="{text_class}">{"" if value is None else f"{value:.0f}"}</text>'
@@ -137,7 +148,8 @@ def line_chart(
             segments[-1].append((x, y))
             body.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
-                f"<title>{escape(name)} · {escape(ticks[i])}: {_fmt(figure)}</title></circle>"
+                f"<title>{escape(name)} · {escape(ticks[i])}{_colon()}"
+                f"{_fmt(figure)}</title></circle>"
             )
         for segment in segments:
             if len(segment) > 1:

@@ -3,12 +3,14 @@ work, each for a campaign and, on request, as of a past day."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 from flask import Response, abort, render_template, request
 from marshmallow import ValidationError
 
+from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.documents import Document
 from cxzy_saas.audit.pdf import FontMissing, render_pdf
@@ -16,6 +18,7 @@ from cxzy_saas.projections import boards, queries
 from cxzy_saas.web.api.boards import BoardArgs
 from cxzy_saas.web.pages import bp, charts, i18n, mine, nav_link
 from cxzy_saas.web.pages.access import committee_reader, opens, signed_in, user
+from cxzy_saas.web.pages.audit import branch_name
 from cxzy_saas.web.pages.exports import download
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
@@ -26,8 +29,18 @@ BOARD_ARGS = BoardArgs()
 
 def board_chart(rows: list[dict[str, Any]], limit: int = 15, width: float = 640) -> Any:
     rated = [row for row in rows if row["composite"] is not None]  # 未参评 has no bar
-    bars = [(row["name"], row["composite"]) for row in rated[:limit]]
+    bars = [(bar_label(row), row["composite"]) for row in rated[:limit]]
     return charts.bar_chart(bars, i18n.tr("综合得分", "composite score"), width=width)
+
+
+def bar_label(row: dict[str, Any]) -> str:
+    """A group's or a member's bar names its branch too: forty branches each have a 第一党小组.
+    The branch is named short (办公室党支部 as 办公室)."""
+    if "branch" not in row or row.get("level") == "branch" or row["branch"] == row.get("subject"):
+        return str(row["name"])
+    branch = branch_name(row["branch"])
+    short = branch.removesuffix("党支部") or branch
+    return f"{row['name']}{i18n.tr(f'（{short}）', f' ({short})')}"
 
 
 def view(template: str, filters: Filters, **context: Any) -> str:
@@ -58,7 +71,7 @@ def dashboard() -> str:
         filters,
         todo=mine.todo_for(None),
         boards=boards,
-        charts={lvl: board_chart(rows, 10, 360) for lvl, rows in boards.items()},
+        charts={lvl: board_chart(rows, 10, 340) for lvl, rows in boards.items()},
         waiting=len(waiting),
         late=len(late),
         ballots=turnout,
@@ -251,6 +264,10 @@ def matrix() -> str:
     columns = [criterion_label(c) for c in found["criteria"]]
     rows = [(r["name"], [r["cells"][c] for c in found["criteria"]]) for r in found["rows"]]
     chart = charts.heat_map(rows, columns, i18n.tr("支部 × 评选条件", "branch × criterion"))
+    # each column's words: the plan's title, else the default catalogue's first clause
+    legend = [
+        (criterion_label(c), found["titles"].get(c) or criterion_text(c)) for c in found["criteria"]
+    ]
     data = {
         "columns": columns,
         "titles": [found["titles"].get(c, "") for c in found["criteria"]],
@@ -271,7 +288,18 @@ def matrix() -> str:
         columns=columns,
         chart=chart,
         chart_data=data,
+        legend=legend,
     )
+
+
+def criterion_text(key: str) -> str:
+    """The criterion's words (its first clause), from the default catalogue the plans start
+    from: the legend of the heat map's columns."""
+    level, number = key.split(":")
+    for criterion in default_plan_content()["criteria"]:
+        if criterion["level"] == level and str(criterion["number"]) == number:
+            return re.split("[，。；]", criterion["text"], maxsplit=1)[0]
+    return ""
 
 
 @bp.get("/committee/trends")

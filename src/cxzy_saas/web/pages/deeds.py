@@ -63,7 +63,7 @@ FORM_LABELS = {
 def subject_choices(app: BranchApplication) -> list[tuple[str, str]]:
     """The branch's groups and members as ``level:subject`` choices, by name."""
     groups = [(f"group:{g.code}", g.name) for g in app.groups()]
-    members = [(f"member:{m.member_no}", f"{m.name}({m.member_no})") for m in app.members()]
+    members = [(f"member:{m.member_no}", f"{m.name}（{m.member_no}）") for m in app.members()]
     return groups + members
 
 
@@ -123,7 +123,7 @@ def branch_deeds_write(code: str, level: str, subject: str) -> str | Response | 
         app.write_deeds(actor, WriteDeeds(year=year, level=level, subject=subject, **body))
 
     if form.submit(DeedsIn, write, attachments=attachments):
-        return done(code, year, ("事迹材料已保存(保留历次版本)", "Deeds saved"), f"#d-{subject}")
+        return done(code, year, ("事迹材料已保存（保留历次版本）", "Deeds saved"), f"#d-{subject}")
     return deeds_page(code, {f"{level}:{subject}": form}), 422
 
 

@@ -57,7 +57,7 @@ def score_header(content: PlanContent) -> list[str]:
 
 
 def member_rows(app: BranchApplication, actor: Actor) -> Rows:
-    groups = {g.id: g.code for g in app.groups(include_dissolved=True)}
+    groups = {g.id: g.name for g in app.groups(include_dissolved=True)}  # names, which import back
     personal = may_see_personal(actor)
     return [
         [
@@ -77,7 +77,7 @@ def score_rows(
     app: BranchApplication, content: PlanContent, year: int, month: int, group: str
 ) -> Rows:
     codes = [i.code for i in content.items_for("member")]
-    groups = {g.id: g.code for g in app.groups(include_dissolved=True)}
+    groups = {g.id: g.name for g in app.groups(include_dissolved=True)}
     people = app.group_members(group) if group else app.members()
     period = month_period(year, month)
     rows: Rows = []

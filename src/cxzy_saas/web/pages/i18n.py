@@ -8,8 +8,11 @@ marshmallow's messages, which come in English only, are translated here.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import session
+from markupsafe import Markup, escape
 
 from cxzy_saas.domain.errors import DomainError
 
@@ -24,6 +27,54 @@ def lang() -> str:
 def tr(zh: str, en: str) -> str:
     """The text in the page's language: ``{{ tr("排行榜", "Leaderboard") }}``."""
     return en if lang() == "en" else zh
+
+
+# Every time a page shows is Beijing time, to the minute: the one filter ``{{ t|beijing }}``.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing(moment: str | datetime | None) -> str:
+    """A recorded moment (aware, naive UTC, or ISO text) as readers in China read it."""
+    if moment is None or moment == "":
+        return ""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
+
+
+def ident(value: object) -> Markup:
+    """A user name, a member number or a file name, shown as it is typed: marked
+    ``translate="no"`` when it is one Latin identifier, so that nothing translates it (and the
+    pages' Latin-word check knows it is not a word of the text)."""
+    text = "" if value is None else str(value)
+    if IDENTIFIER.fullmatch(text) and re.search("[A-Za-z]", text):
+        return Markup('<span translate="no">%s</span>') % text
+    return escape(text)
+
+
+QUARTERS = "一二三四"
+
+
+def period(text: object) -> str:
+    """A period as readers write it: 2026-Q2 is 2026年第二季度, 2026-03 is 2026年3月."""
+    value = "" if text is None else str(text)
+    found = re.fullmatch(r"(\d{4})-Q([1-4])", value)
+    if found:
+        year, quarter = found.group(1), int(found.group(2))
+        return tr(f"{year}年第{QUARTERS[quarter - 1]}季度", value)
+    found = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if found:
+        return tr(f"{found.group(1)}年{int(found.group(2))}月", value)
+    return value
+
+
+def first_clause(text: object) -> str:
+    """A criterion's first clause, to name it beside its number (第5条：组织生活严密)."""
+    return re.split(r"[，。；,;]", str(text or ""), maxsplit=1)[0]
 
 
 FIELDS = {
@@ -129,7 +180,7 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Field may not be null", "此项不能为空"),
         (r"^Shorter than minimum length 1\.", "此项不能为空"),
         (r"^Longer than maximum length (\d+)\.", "不能超过 {0} 个字"),
-        (r"^Not a valid date", "日期格式应为 YYYY-MM-DD"),
+        (r"^Not a valid date", "日期格式应为年-月-日，如 2026-03-01"),
         (r"^Not a valid integer", "应为整数"),
         (r"^Not a valid number", "应为数字"),
         (r"^Must be one of", "请从列表中选择"),

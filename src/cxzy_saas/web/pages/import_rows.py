@@ -102,7 +102,7 @@ def _numbers(rows: list[Row]) -> None:
         elif number in seen:
             row.errors.append(
                 tr(
-                    f"党员编号 {number} 在文件中重复(第 {seen[number]} 行)",
+                    f"党员编号 {number} 在文件中重复（第 {seen[number]} 行）",
                     f"member number {number} repeats line {seen[number]}",
                 )
             )
@@ -136,7 +136,9 @@ def check_members(app: BranchApplication, table: Table, today: date) -> list[Row
         if not cells["joined_on"]:
             errors.append(tr("请填写入党日期", "joined on is empty"))
         elif joined is None:
-            errors.append(tr("入党日期格式应为 YYYY-MM-DD", "joined on: a date YYYY-MM-DD"))
+            errors.append(
+                tr("入党日期格式应为年-月-日，如 2020-07-01", "joined on: a date YYYY-MM-DD")
+            )
         elif not FOUNDED <= joined <= today:
             errors.append(
                 tr("入党日期应在 1921-07-01 与今天之间", "joined on: between 1921-07-01 and today")
@@ -144,7 +146,7 @@ def check_members(app: BranchApplication, table: Table, today: date) -> list[Row
         if cells["gender"].lower() not in GENDERS:
             errors.append(tr("性别应为“男”或“女”", "gender: 男 or 女"))
         if not _PHONE.match(cells["phone"]):
-            errors.append(tr("电话只能含数字、空格、+ 和 -(最多 20 位)", "phone: digits only"))
+            errors.append(tr("电话只能含数字、空格、+ 和 -（最多 20 位）", "phone: digits only"))
     return rows
 
 
@@ -188,7 +190,7 @@ def check_scores(
                 if app.exists(Assessment.id_for(app.tenant, year, "member", number, period)):
                     row.errors.append(
                         tr(
-                            f"该党员 {year} 年 {month} 月已考核,请改用更正",
+                            f"该党员 {year} 年 {month} 月已考核，请改用更正",
                             f"assessed for {period} already; correct it instead",
                         )
                     )

@@ -184,9 +184,9 @@ def import_confirm(code: str, kind: str) -> Response | tuple[str, int]:
     try:
         payload = _signer().loads(request.form.get("upload", ""), max_age=MAX_AGE)
     except SignatureExpired:
-        return index_page(code, tr("预览已超过一小时,请重新上传", "The preview expired"), 422)
+        return index_page(code, tr("预览已超过一小时，请重新上传", "The preview expired"), 422)
     except BadSignature:
-        return index_page(code, tr("上传内容无效,请重新上传", "Invalid upload; upload again"), 422)
+        return index_page(code, tr("上传内容无效，请重新上传", "Invalid upload; upload again"), 422)
     if (payload["u"], payload["c"], payload["b"], payload["k"]) != (
         actor.user,
         user().committee,
@@ -201,13 +201,13 @@ def import_confirm(code: str, kind: str) -> Response | tuple[str, int]:
     except DomainError as refusal:
         return preview_page(code, kind, payload, [], i18n.message(refusal))
     if any(r.errors for r in rows):
-        changed = tr("预览后数据已有变化,请修改文件后重新上传", "The branch changed meanwhile")
+        changed = tr("预览后数据已有变化，请修改文件后重新上传", "The branch changed meanwhile")
         return preview_page(code, kind, payload, rows, changed)
 
     link = url_for("pages.imports", code=code)
 
     def write(report: Report) -> tuple[str, str, str | None]:
-        report(0.5, f"正在写入 {len(rows)} 行(一个事务)", f"writing {len(rows)} rows")
+        report(0.5, f"正在写入 {len(rows)} 行（一个事务）", f"writing {len(rows)} rows")
         if kind == "members":
             app.enrol_members(actor, checks.new_members(app, rows))
         else:
@@ -221,7 +221,7 @@ def import_confirm(code: str, kind: str) -> Response | tuple[str, int]:
         try:
             job = start_job(TITLES[kind], write)
         except StateConflict:
-            busy = tr("同时运行的任务过多,请稍后再试", "Too many jobs are running; try later")
+            busy = tr("同时运行的任务过多，请稍后再试", "Too many jobs are running; try later")
             return preview_page(code, kind, payload, rows, busy)
         return go("pages.job_page", job_id=job.id)
     try:
@@ -240,7 +240,7 @@ def done_text(kind: str, count: int, month: int) -> tuple[str, str]:
 
 def too_large() -> str:
     limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
-    return tr(f"文件过大:最大 {limit} KB", f"The file is too large (max {limit} KB)")
+    return tr(f"文件过大：最大 {limit} KB", f"The file is too large (max {limit} KB)")
 
 
 @bp.errorhandler(RequestEntityTooLarge)

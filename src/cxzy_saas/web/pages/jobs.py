@@ -153,7 +153,7 @@ class JobRunner:
             record.state = "failed"
         except Exception:
             logging.getLogger("cxzy").exception("job %s failed", record.id)
-            record.message_zh = "任务意外中断,请稍后重试"
+            record.message_zh = "任务意外中断，请稍后重试"
             record.message_en = "The job failed; try again later"
             record.state = "failed"
         finally:

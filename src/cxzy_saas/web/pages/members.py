@@ -48,6 +48,11 @@ def group_codes(app: BranchApplication) -> dict[Any, str]:
     return {g.id: g.code for g in app.groups(include_dissolved=True)}
 
 
+def group_names(app: BranchApplication) -> dict[Any, str]:
+    """Groups by id, named as readers know them (not by their codes)."""
+    return {g.id: g.name for g in app.groups(include_dissolved=True)}
+
+
 def common(code: str, app: BranchApplication) -> dict[str, Any]:
     return {
         "code": code,
@@ -114,6 +119,7 @@ def org_member_enrol(code: str) -> Response | tuple[str, int]:
 
 
 def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
+    """``codes``: the groups' names by id."""
     """One event of a member's history, in the page's language."""
     name, f = event["event"], event["fields"]
     tr = i18n.tr
@@ -121,29 +127,29 @@ def describe(event: dict[str, Any], codes: dict[Any, str]) -> str:
     role = i18n.label(POSTS, f.get("role"))
     texts = {
         "MemberEnrolled": lambda: tr(
-            f"登记:{f.get('name')},{i18n.label(STATUSES, f.get('status'))},"
-            f"党小组 {group},入党日期 {f.get('joined_on')}",
+            f"登记：{f.get('name')}，{i18n.label(STATUSES, f.get('status'))}，"
+            f"党小组 {group}，入党日期 {f.get('joined_on')}",
             f"enrolled: {f.get('name')}, {f.get('status')}, group {group}, "
             f"joined {f.get('joined_on')}",
         ),
         "MemberMovedToGroup": lambda: tr(
-            f"调整党小组:{group}({f.get('on')})", f"moved to {group} ({f.get('on')})"
+            f"调整党小组：{group}（{f.get('on')}）", f"moved to {group} ({f.get('on')})"
         ),
         "MemberFullMembershipConfirmed": lambda: tr(
-            f"预备党员转正({f.get('on')})", f"confirmed as a full member ({f.get('on')})"
+            f"预备党员转正（{f.get('on')}）", f"confirmed as a full member ({f.get('on')})"
         ),
         "MemberRoleGiven": lambda: tr(
-            f"任命为{role}({f.get('on')})", f"made {role} ({f.get('on')})"
+            f"任命为{role}（{f.get('on')}）", f"made {role} ({f.get('on')})"
         ),
         "MemberRoleRelieved": lambda: tr(
-            f"免去{role}({f.get('on')})", f"relieved as {role} ({f.get('on')})"
+            f"免去{role}（{f.get('on')}）", f"relieved as {role} ({f.get('on')})"
         ),
         "MemberLeft": lambda: tr(
-            f"组织关系转出:{f.get('reason')}({f.get('on')})",
+            f"组织关系转出：{f.get('reason')}（{f.get('on')}）",
             f"left: {f.get('reason')} ({f.get('on')})",
         ),
         "MemberPersonalDataErased": lambda: tr(
-            f"个人信息已删除:{f.get('reason')}", f"personal data erased: {f.get('reason')}"
+            f"个人信息已删除：{f.get('reason')}", f"personal data erased: {f.get('reason')}"
         ),
     }
     return texts[name]() if name in texts else name
@@ -154,9 +160,10 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
     actor = branch_reader(code)
     member, events = app.read_member(actor, no)
     codes = group_codes(app)
+    names = group_names(app)
     history = [
         {
-            "what": describe(e, codes),
+            "what": describe(e, names),
             "who": e["actor"].get("user", ""),
             "role": e["actor"].get("role", ""),
             "when": when(e["recorded_at"]),
@@ -174,7 +181,7 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
     return render_template(
         "work/member.html",
         member=member,
-        group=codes.get(member.group_id),
+        group=names.get(member.group_id),
         groups=[(g.code, g.name) for g in app.groups()],
         history=history,
         personal=app.personal_fields(actor, member),

@@ -151,13 +151,13 @@ def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
     for line in chosen:
         if line.departs and not line.reason.strip() and line.row.rank is None:
             line.error = i18n.tr(
-                "未参评(没有可计分的考核或测评),推荐须写明理由",
+                "未参评（没有可计分的考核或测评），推荐须写明理由",
                 "unrated (nothing to score): give a reason",
             )
         elif line.departs and not line.reason.strip():
             line.error = i18n.tr(
-                f"与计算排名不一致(第 {line.row.rank} 名"
-                f"{',已被否决' if line.row.veto else ''}),须写明理由",
+                f"与计算排名不一致（第 {line.row.rank} 名"
+                f"{'，已被否决' if line.row.veto else ''}），须写明理由",
                 f"departs from the ranking (rank {line.row.rank}): give a reason",
             )
     if not chosen:
@@ -170,7 +170,7 @@ def branch_nomination_save(code: str) -> str | Response | tuple[str, int]:
     if ready and form.submit(
         ShortlistIn, lambda b: app.shortlist(actor, Shortlist(**b)), year=year, entries=entries
     ):
-        flash(i18n.tr("推荐名单已保存(报送前可修改)", "Shortlist saved (editable until sent)"))
+        flash(i18n.tr("推荐名单已保存（报送前可修改）", "Shortlist saved (editable until sent)"))
         return redirect(url_for("pages.branch_nomination", code=code, campaign=year))
     if form.errors:
         form.error = form.errors.pop("entries")

@@ -25,7 +25,7 @@ from cxzy_saas.web.pages.i18n import tr
 from cxzy_saas.web.pages.jobs import Report, start_job
 
 ADMINS = frozenset({"committee-admin"})
-nav_link("committee", "pages.rebuild_page", "重建读模型", "Rebuild read models")
+nav_link("committee", "pages.rebuild_page", "重新统计", "Rebuild read models")
 
 
 def rebuild_in_place(logs: Logs, models: ReadModels, lock: threading.Lock, report: Report) -> int:
@@ -40,7 +40,7 @@ def rebuild_in_place(logs: Logs, models: ReadModels, lock: threading.Lock, repor
         raise StateConflict("read_models.rebuilding")
 
     def advance(done: int, total: int) -> None:
-        report(0.9 * done / total, f"已投影 {done} / {total} 个事件", f"{done} / {total} events")
+        report(0.9 * done / total, f"已处理 {done} / {total} 条记录", f"{done} / {total} events")
 
     try:
         report(0.0, "正在从各支部日志重建……", "Replaying the logs…")
@@ -48,7 +48,7 @@ def rebuild_in_place(logs: Logs, models: ReadModels, lock: threading.Lock, repor
             logs,
             models,
             advance,
-            lambda: report(0.9, "正在替换读模型……", "Swapping the read models…"),
+            lambda: report(0.9, "正在切换到新的统计结果……", "Swapping the read models…"),
         )
     finally:
         lock.release()
@@ -75,16 +75,16 @@ def rebuild_start() -> Response | tuple[str, int]:
     logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
     lock = _lock()
     if lock.locked():
-        error = tr("已有重建任务在运行,请等待其完成", "A rebuild is running already")
+        error = tr("已有重建任务在运行，请等待其完成", "A rebuild is running already")
         return render_template("jobs/rebuild.html", error=error), 409
 
     def work(report: Report) -> tuple[str, str, str | None]:
         count = rebuild_in_place(logs, models, lock, report)
-        return f"重建完成,共投影 {count} 个事件", f"Rebuilt from {count} events", None
+        return f"重新统计完成，共处理 {count} 条记录", f"Rebuilt from {count} events", None
 
     try:
-        job = start_job(("重建读模型", "Rebuild read models"), work)
+        job = start_job(("重新统计", "Rebuild read models"), work)
     except StateConflict:
-        error = tr("同时运行的任务过多,请稍后再试", "Too many jobs are running; try again later")
+        error = tr("同时运行的任务过多，请稍后再试", "Too many jobs are running; try again later")
         return render_template("jobs/rebuild.html", error=error), 409
     return go("pages.job_page", job_id=job.id)

@@ -60,7 +60,7 @@ def subject_views(
         (
             level,
             [
-                (s["subject"], f"{s['name']}({s['subject']})")
+                (s["subject"], s["name"] if level == "group" else f"{s['name']}（{s['subject']}）")
                 for s in found
                 if s["level"] == level and s["active"]
             ],
@@ -69,7 +69,7 @@ def subject_views(
     ]
     if led is not None or own is not None:
         mine = [
-            (s["subject"], f"{s['name']}({s['subject']})")
+            (s["subject"], f"{s['name']}（{s['subject']}）")
             for s in found
             if s["level"] == "member"
             and s["active"]

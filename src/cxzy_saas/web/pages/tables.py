@@ -115,7 +115,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise TableError("无法识别文件编码,请另存为 UTF-8 的 CSV", "Unknown text encoding")
+        raise TableError("无法识别文件编码，请另存为 UTF-8 的 CSV", "Unknown text encoding")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
@@ -257,12 +257,12 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
         raise TableError(
-            "无法读取该 XLSX 文件,请确认它是 Excel 工作簿(.xlsx)",
+            "无法读取该 XLSX 文件，请确认它是 Excel 工作簿（.xlsx）",
             f"This XLSX file cannot be read ({type(error).__name__})",
         ) from None
     except Exception as error:  # openpyxl raises many kinds for a broken workbook
         raise TableError(
-            "无法读取该 XLSX 文件,请确认它是 Excel 工作簿(.xlsx)",
+            "无法读取该 XLSX 文件，请确认它是 Excel 工作簿（.xlsx）",
             f"This XLSX file cannot be read ({type(error).__name__})",
         ) from None
     return rows
@@ -284,10 +284,10 @@ def parse(
     while cells and not any(cells[0]):
         cells.pop(0)
     if not cells:
-        raise TableError("文件是空的,第一行应为列名", "The file is empty")
+        raise TableError("文件是空的，第一行应为列名", "The file is empty")
     header = cells[0]
     if len(header) > MAX_COLUMNS:
-        raise TableError(f"列数过多(最多 {MAX_COLUMNS} 列)", f"Over {MAX_COLUMNS} columns")
+        raise TableError(f"列数过多（最多 {MAX_COLUMNS} 列）", f"Over {MAX_COLUMNS} columns")
     keys: list[str | None] = []
     for title in header:
         if not title:
@@ -298,15 +298,15 @@ def parse(
             if any(normal(title) in c.names() for c in extra):
                 keys.append(None)
                 continue
-            raise TableError(f"未知的列:{title}", f"Unknown column: {title}")
+            raise TableError(f"未知的列：{title}", f"Unknown column: {title}")
         if found.key in keys:
-            raise TableError(f"列重复:{title}", f"Repeated column: {title}")
+            raise TableError(f"列重复：{title}", f"Repeated column: {title}")
         keys.append(found.key)
     missing = [c for c in columns if c.required and c.key not in keys]
     if missing:
         names = "、".join(c.zh for c in missing)
         raise TableError(
-            f"缺少必需的列:{names}", "Missing columns: " + ", ".join(c.en for c in missing)
+            f"缺少必需的列：{names}", "Missing columns: " + ", ".join(c.en for c in missing)
         )
     rows: list[dict[str, str]] = []
     lines: list[int] = []
@@ -315,7 +315,7 @@ def parse(
             continue
         if len(rows) >= MAX_ROWS:
             raise TableError(
-                f"行数过多:一次最多导入 {MAX_ROWS} 行", f"Too many rows: at most {MAX_ROWS}"
+                f"行数过多：一次最多导入 {MAX_ROWS} 行", f"Too many rows: at most {MAX_ROWS}"
             )
         if any(v for v in row[len(keys) :]):
             raise TableError(
