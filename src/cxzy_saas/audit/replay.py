@@ -154,13 +154,20 @@ def views(db: SQLiteReadModel, committee: str, year: int, day: date) -> dict[str
     }
 
 
+# Tables whose every row is a member's (the others say so in a ``level`` column).
+MEMBERS_ONLY = frozenset({"rm_member_list"})
+
+
 def without_names(table: str, row: list[Any]) -> list[Any]:
     """A row with members' names blanked (see the module's docstring: they are not facts of
     the moment but of whether a key still exists)."""
     columns = TABLES[table][0]
     if "name" not in columns and table != "rm_boards":
         return row
-    level = row[columns.index("level")] if "level" in columns else None
+    if table in MEMBERS_ONLY:
+        level = "member"
+    else:
+        level = row[columns.index("level")] if "level" in columns else None
     if level != "member":
         return row
     if table == "rm_boards":
