@@ -164,10 +164,9 @@ def without_names(table: str, row: list[Any]) -> list[Any]:
     columns = TABLES[table][0]
     if "name" not in columns and table != "rm_boards":
         return row
-    if table in MEMBERS_ONLY:
-        level = "member"
-    else:
-        level = row[columns.index("level")] if "level" in columns else None
+    level: str | None = "member" if table in MEMBERS_ONLY else None
+    if level is None and "level" in columns:
+        level = row[columns.index("level")]
     if level != "member":
         return row
     if table == "rm_boards":
