@@ -57,7 +57,7 @@ def test_trends_draw_with_echarts_and_the_picker_changes_the_lines(open_page):
         return admin.evaluate("window.cxzyCharts.score.getOption().series.map(s => s.name)")
 
     shown = names()
-    assert "党委平均" in shown and "四分位带(25%–75%)" in shown
+    assert "党委平均" in shown and "四分位带（25%–75%）" in shown
     options = admin.locator("#trend-picker option")
     assert options.count() >= 2
     chosen = [n for n in shown if n in admin.locator("#trend-picker").inner_text()]

@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from eventsourcing.persistence import OperationalError, RecordConflictError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.errors import PipelineAborted
 from psycopg.sql import SQL, Identifier
 
 from cxzy_saas.storage import ballot_box
@@ -178,6 +180,20 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
             "INSERT INTO {}.{} (tenant, head) VALUES (%s, %s) "
             "ON CONFLICT (tenant) DO UPDATE SET head = excluded.head"
         ).format(Identifier(HEADS_SCHEMA), Identifier(HEADS_TABLE))
+
+    def insert_events(self, stored_events: Any, **kwargs: Any) -> Any:
+        claim = _pending() if stored_events else None
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except OperationalError as error:
+            # The claim's insert runs in the library's pipeline: a request that raced this one
+            # with the same key makes it fail on the primary key, which psycopg may report as
+            # the pipeline aborted rather than as the violation. Nothing was written either way;
+            # it is the same conflict as the key's, and is answered as one.
+            raced = isinstance(error.__cause__, PipelineAborted) and claim is not None
+            if raced and self.idempotent_lookup(claim.user, claim.key) is not None:  # type: ignore[union-attr]
+                raise RecordConflictError(str(error)) from error
+            raise
 
     def _create_table(self, curs: Any) -> None:
         # The library runs this in one transaction: the lock is released at its commit.

@@ -96,7 +96,7 @@ def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, An
             found[name] = BOARD_ARGS.fields[name].deserialize(text)  # and validated
         except ValidationError:
             found.pop(name, None)
-            errors[name] = i18n.tr("无效的值,已忽略", "not a valid value; ignored")
+            errors[name] = i18n.tr("无效的值，已忽略", "not a valid value; ignored")
             continue
         chosen[name] = found[name]
     found.setdefault("per_page", 50)
@@ -186,12 +186,12 @@ def described(chosen: dict[str, Any], branch_names: dict[str, str], filters: Fil
         parts.append(i18n.tr(f"查找“{chosen['q']}”", f'search "{chosen["q"]}"'))
     if "branch" in chosen:
         parts.append(
-            i18n.tr("党支部:", "branch: ") + branch_names.get(chosen["branch"], chosen["branch"])
+            i18n.tr("党支部：", "branch: ") + branch_names.get(chosen["branch"], chosen["branch"])
         )
     if "group" in chosen:
-        parts.append(i18n.tr("党小组:", "group: ") + chosen["group"])
+        parts.append(i18n.tr("党小组：", "group: ") + chosen["group"])
     if "band" in chosen:
-        parts.append(i18n.tr("档次:", "band: ") + i18n.label(i18n.BANDS, chosen["band"]))
+        parts.append(i18n.tr("档次：", "band: ") + i18n.label(i18n.BANDS, chosen["band"]))
     if chosen.get("status") == "unrated":
         parts.append(i18n.tr("未参评", "unrated"))
     elif chosen.get("status") == "rated":
@@ -201,14 +201,14 @@ def described(chosen: dict[str, Any], branch_names: dict[str, str], filters: Fil
     elif "sort" in chosen:
         key = chosen["sort"].removeprefix("-")
         parts.append(
-            i18n.tr("排序:", "sorted by ")
+            i18n.tr("排序：", "sorted by ")
             + i18n.label(COLUMNS, key)
-            + (i18n.tr("(反向)", " (reversed)") if chosen["sort"].startswith("-") else "")
+            + (i18n.tr("（反向）", " (reversed)") if chosen["sort"].startswith("-") else "")
         )
     if filters.as_of:
         parts.append(i18n.tr("截至 ", "as of ") + filters.as_of.isoformat())
     none = i18n.tr("全部", "all rows")
-    return i18n.tr("范围:", "Showing: ") + (i18n.tr(";", "; ").join(parts) or none)
+    return i18n.tr("范围：", "Showing: ") + (i18n.tr("；", "; ").join(parts) or none)
 
 
 @bp.get("/committee/boards/<level>.<fmt>")
@@ -345,7 +345,7 @@ def trends() -> str:
             "score": i18n.tr("党员月度平均得分", "Members' mean monthly score"),
             "records": i18n.tr("日常记载条数", "Daily records"),
             "average": i18n.tr("党委平均", "Committee average"),
-            "band": i18n.tr("四分位带(25%–75%)", "Quartile band (25–75%)"),
+            "band": i18n.tr("四分位带（25%–75%）", "Quartile band (25–75%)"),
             "q1": i18n.tr("下四分位", "Lower quartile"),
             "q3": i18n.tr("上四分位", "Upper quartile"),
         },
