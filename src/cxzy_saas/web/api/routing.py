@@ -276,6 +276,8 @@ def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
 
     check_length(limit)
     if request.mimetype != "multipart/form-data":
+        if request.is_json:
+            request.get_json()  # a malformed JSON body is a 400, as on every route
         raise InvalidInput("evidence.no_file", field="file")
     request.max_content_length = limit
     request.max_form_memory_size = 64 * 1024
