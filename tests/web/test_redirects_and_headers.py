@@ -115,9 +115,9 @@ def test_no_template_holds_an_inline_script_handler_or_style():
     for template in TEMPLATES.rglob("*.html"):
         text = template.read_text(encoding="utf-8")
         # a script runs from a file; a JSON data block (type="application/json") never runs
-        assert not re.search(
-            r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>", text
-        ), template
+        assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>", text), (
+            template
+        )
         assert not re.search(r"\son[a-z]+\s*=", text), template
         assert not re.search(r"\sstyle\s*=|<style", text), template
         assert "javascript:" not in text, template
