@@ -216,7 +216,7 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     pdf = client.get("/committee/boards/member.pdf?campaign=2026&branch=b02&sort=name")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     text = pdf_text(pdf.data)
-    assert "党员排行榜" in text and "排序:名称" in text
+    assert "党员排行榜" in text and "排序：名称" in text
     assert shown[0]["name"] in text and shown[-1]["name"] in text
     assert shown[0]["branch_name"] in text  # the branch filter by name, and each row's
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
