@@ -136,9 +136,14 @@ def rows(inputs: Inputs, level: str) -> list[Row]:
     min_turnout = plan.share("min_turnout") or 0
     aggregate = rules.get("rating_aggregate", "mean")
     veto_share, veto_trust = plan.share("veto_incompetent_share"), plan.share("veto_min_trust")
+    rating_of: dict[str, list[Mapping[str, Any]]] = defaultdict(list)  # the ballots per subject
+    for ballot in inputs.ballots:
+        for key in ballot["tallies"]:
+            rating_of[key].append(ballot)
     computed = []
     for subject, name in inputs.subjects.get(level, {}).items():
-        pools = pool_results(inputs.ballots, f"{level}:{subject}")
+        key = f"{level}:{subject}"
+        pools = pool_results(rating_of.get(key, ()), key)
         work = work_of(inputs.months.get((level, subject), []))
         rating = scoring.rating_score(pools, pool_weights, min_turnout, aggregate)
         done, total = inputs.measures.get((level, subject), (0, 0))

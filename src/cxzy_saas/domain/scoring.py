@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -279,7 +280,9 @@ def rank_complete(
     for no one. Within the same completeness, highest first, ties sharing a rank (1, 1, 3);
     the ranks run on across the tiers."""
     gaps = [set(missing(row)) for row in rows]
-    had = {c for gap in gaps for c in gap if any(c not in other for other in gaps)}
+    # a component is had by someone when fewer gaps than rows miss it
+    missed = Counter(c for gap in gaps for c in gap)
+    had = {c for c, n in missed.items() if n < len(gaps)}
     tiers = {id(row): len(gap & had) for row, gap in zip(rows, gaps, strict=True)}
     ordered = sorted(rows, key=lambda row: (tiers[id(row)], -r2(key(row))))
     ranked: list[tuple[int, T]] = []
