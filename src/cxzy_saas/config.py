@@ -85,8 +85,10 @@ class Settings:
     # is a database holding whole committees; the registry in the default cell says which.
     cells: tuple[tuple[str, str], ...] = ()
     # Where evidence files live (decision 0023): "" the backend's own (the data folder on
-    # SQLite, the tenant's schema on PostgreSQL), "folder", "database" or "object".
+    # SQLite, the tenant's schema on PostgreSQL), "folder", "database" or an object store,
+    # "s3://BUCKET/PREFIX", at ``evidence_endpoint`` (unset: AWS's).
     evidence_store: str = ""
+    evidence_endpoint: str | None = None
 
     @classmethod
     def from_env(
@@ -117,6 +119,7 @@ class Settings:
             asof_processes=bool(whole_number(env, "CXZY_ASOF_PROCESSES", 1, 0, 1)),
             cells=parse_cells(env.get("CXZY_CELLS") or ""),
             evidence_store=evidence_store(env.get("CXZY_EVIDENCE_STORE") or ""),
+            evidence_endpoint=env.get("CXZY_EVIDENCE_S3_ENDPOINT") or None,
         )
 
     @property
@@ -171,11 +174,16 @@ class Settings:
 
 
 def evidence_store(text: str) -> str:
-    """Raises SettingsError: not one of the evidence stores ("object" has no client yet)."""
+    """Raises SettingsError: not one of the evidence stores."""
+    if text.startswith("s3://"):
+        if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[\w./-]*)?", text):
+            raise SettingsError(
+                f"CXZY_EVIDENCE_STORE={text!r}: an object store is s3://BUCKET/PREFIX"
+            )
+        return text
     if text not in ("", "folder", "database"):
         raise SettingsError(
-            f"CXZY_EVIDENCE_STORE={text!r}: use folder or database"
-            + (" (the object store has no client in this release)" if text == "object" else "")
+            f"CXZY_EVIDENCE_STORE={text!r}: use folder, database or s3://BUCKET/PREFIX"
         )
     return text
 

@@ -55,7 +55,7 @@ def test_the_store_follows_the_setting(tmp_path: Path) -> None:
     assert isinstance(files, FolderFiles) and files.root == tmp_path / "evidence"
     with pytest.raises(ValueError, match="PostgreSQL"):
         files_for(store, "database")
-    with pytest.raises(SettingsError, match="object store"):
+    with pytest.raises(SettingsError, match="s3://BUCKET/PREFIX"):
         Settings.from_env(env={"CXZY_EVIDENCE_STORE": "object"})
     assert Settings.from_env(env={"CXZY_EVIDENCE_STORE": "folder"}).evidence_store == "folder"
     digest = "0" * 64

@@ -63,7 +63,9 @@ def make_store(settings: Settings, url: str | None = None) -> Store:
     else:
         store = SQLiteStore(settings.data_dir)
     # Where the tenants' evidence files go (decision 0023), chosen once per store.
-    store.evidence_files = files_for(store, settings.evidence_store, settings.data_dir)
+    store.evidence_files = files_for(
+        store, settings.evidence_store, settings.data_dir, settings.evidence_endpoint
+    )
     return store
 
 

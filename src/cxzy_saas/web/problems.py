@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from cxzy_saas.domain.errors import (
     AlreadyExists,
@@ -106,7 +106,9 @@ def problem(status: int, title: str, detail: str, **extra: object) -> Response:
 PAGE_ERRORS = {
     404: ("没有这个页面，请检查网址或从首页进入。", "There is no such page."),
     405: ("不能这样打开这个页面，请从首页进入。", "This page cannot be opened that way."),
+    503: ("文件存储暂时无法使用，请稍后再试。", "File storage is unavailable; try again later."),
 }
+STORAGE_RETRY = 30  # seconds: what a client is told to wait when file storage fails
 
 
 def page_error(error: HTTPException) -> tuple[str, int] | HTTPException:
@@ -165,6 +167,17 @@ def register(app: Flask) -> None:
         response = problem(503, "busy", str(error))
         response.headers["Retry-After"] = str(error.retry_after)
         return response
+
+    @app.errorhandler(OSError)
+    def storage_failed(error: OSError) -> Response | HTTPException | tuple[str, int]:
+        # A file store that fails (the object store unreachable, a full disk): nothing was
+        # recorded (a file is kept before its event), so the client may simply try again.
+        logging.getLogger("cxzy").error("file storage failed: %s", error)
+        unavailable = ServiceUnavailable("file storage is unavailable", retry_after=STORAGE_RETRY)
+        answer = http_error(unavailable)
+        if isinstance(answer, tuple):  # a page: the status needs its Retry-After too
+            return Response(answer[0], answer[1], {"Retry-After": str(STORAGE_RETRY)})
+        return answer
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
