@@ -79,3 +79,47 @@ def test_a_replay_beyond_the_limit_is_refused_with_a_retry_after(
     release.set()
     first.join(5)
     asof.limit_replays(1, 10.0)
+
+
+def index_of(days: dict[str, dict[str, int]]) -> Any:
+    """A live model's time index: for each day, the events each tenant logged that day."""
+    from cxzy_saas.projections.db import SQLiteReadModel
+
+    db = SQLiteReadModel(":memory:")
+    with db.transaction() as tx:
+        for tenant, parent in (("c1", ""), ("b1", "c1"), ("b2", "c1"), ("c2", ""), ("d1", "c2")):
+            tx.execute(
+                "INSERT INTO rm_tenants (tenant, kind, name, parent) VALUES (?, ?, ?, ?)",
+                (tenant, "branch" if parent else "committee", tenant, parent),
+            )
+        head: dict[str, int] = {}
+        for day, logged in sorted(days.items()):
+            for tenant, count in logged.items():
+                head[tenant] = head.get(tenant, 0) + count
+                tx.execute(
+                    "INSERT INTO rm_time_index (tenant, day, position) VALUES (?, ?, ?)",
+                    (tenant, day, head[tenant]),
+                )
+    return db
+
+
+def test_checkpoints_follow_the_events_of_a_committee_not_only_the_calendar() -> None:
+    # The start of a month is busy in committee c1 (its two branches together reach the budget
+    # on the 3rd, the 6th and the 9th); c2's branch is busy too, but less.
+    busy = {f"2026-03-{d:02d}": {"b1": 250, "b2": 250, "d1": 400} for d in range(1, 10)}
+    quiet = {f"2026-03-{d:02d}": {"d1": 5} for d in range(10, 32)}
+    db = index_of(busy | quiet | {"2026-04-02": {"b1": 1}})
+    try:
+        days = [d.isoformat() for d in asof.checkpoint_days(db, budget=1500)]
+        # c1's 500 a day reach 1,500 every third day (the two committees' 900 together would
+        # have reached it every second day); then the calendar's 15th and 31st; never the last
+        # day, still going on
+        assert days == ["2026-03-03", "2026-03-06", "2026-03-09", "2026-03-15", "2026-03-31"]
+        # made as the projector goes: only the days after the latest image
+        assert asof.checkpoint_days(db, date(2026, 3, 9), budget=1500) == [
+            date(2026, 3, 15),
+            date(2026, 3, 31),
+        ]
+        assert asof.checkpoint_days(db, date(2026, 3, 31), budget=1500) == []
+    finally:
+        db.close()

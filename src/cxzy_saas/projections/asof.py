@@ -3,8 +3,11 @@
 A day means the end of that day in the committee's time zone: for each tenant, the position of
 its last event recorded on or before then (``rm_time_index``), and the replay stops there.
 Replaying a whole year for a big committee takes seconds, so checkpoints are kept: images of the
-throw-away model at the 15th and the last day of every month, saved as SQLite files. An as-of
-query starts from the latest checkpoint at or before its day and replays only the rest.
+throw-away model at the end of chosen days, saved as SQLite files (:func:`checkpoint_days`: the
+15th and the last day of every month, and any day by which a committee's logs grew by
+``CHECKPOINT_EVENTS`` events since the previous image). An as-of query starts from the latest
+checkpoint at or before its day and replays only the rest: what it replays is bounded by events,
+not by days, so the busy days at the start of a month cost no more than quiet ones.
 Checkpoints are a cache: ``cxzy project rebuild`` (or ``cxzy project checkpoint``) makes them
 anew from the logs, and a query without one replays from the start.
 
@@ -22,9 +25,11 @@ import os
 import sqlite3
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
+from itertools import groupby
 from pathlib import Path
 
 from cxzy_saas.domain.organisation import erased_value
@@ -53,7 +58,13 @@ def scope_of(index: ReadModelDB, committee: str) -> list[str]:
     return [REGISTRY, committee, *(t for (t,) in rows)]
 
 
-def checkpoint_days(first: date, last: date) -> list[date]:
+# A committee's events an as-of replay may have to project after its checkpoint: about 80 ms
+# of replay on the 2-core machine of docs/performance.md (the calendar alone left up to 3,700).
+CHECKPOINT_EVENTS = 1500
+
+
+def calendar_days(first: date, last: date) -> list[date]:
+    """The 15th and the last day of every month from ``first`` to before ``last``."""
     days = []
     for year in range(first.year, last.year + 1):
         for month in range(1, 13):
@@ -64,22 +75,59 @@ def checkpoint_days(first: date, last: date) -> list[date]:
     return days
 
 
+def checkpoint_days(
+    index: ReadModelDB, after: date | None = None, budget: int = CHECKPOINT_EVENTS
+) -> list[date]:
+    """The days whose end gets an image, after ``after`` (every day of the logs when None) and
+    before the last day any log has reached (a day still going on is not complete): the
+    calendar's (:func:`calendar_days`), and a day by whose end some committee's logs (its own
+    and its branches') grew by ``budget`` events or more since the previous image."""
+    with index.read() as tx:
+        span = tx.query("SELECT MIN(day), MAX(day) FROM rm_time_index")
+        if not span or span[0][0] is None:
+            return []
+        first, last = date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1])
+        start = after.isoformat() if after else ""
+        begun = dict(
+            tx.query(
+                "SELECT tenant, MAX(position) FROM rm_time_index WHERE day <= ? GROUP BY tenant",
+                (start,),
+            )
+        )
+        owner = dict(tx.query("SELECT tenant, COALESCE(NULLIF(parent, ''), tenant) FROM rm_tenants"))
+        growth = tx.query(
+            "SELECT day, tenant, position FROM rm_time_index WHERE day > ? AND day < ? "
+            "ORDER BY day",
+            (start, last.isoformat()),
+        )
+    chosen = set(calendar_days(after + timedelta(days=1) if after else first, last))
+    grown: dict[str, int] = defaultdict(int)
+    for day, rows in groupby(growth, key=lambda row: row[0]):
+        for _, tenant, position in rows:
+            grown[owner.get(tenant, tenant)] += int(position) - int(begun.get(tenant, 0))
+            begun[tenant] = position
+        moment = date.fromisoformat(day)
+        if max(grown.values(), default=0) >= budget:
+            chosen.add(moment)
+        if moment in chosen:
+            grown.clear()
+    return sorted(chosen)
+
+
 def build_checkpoints(
     logs: Logs,
     models: ReadModels,
     index: ReadModelDB,
     progress: Callable[[str], None] = lambda _: None,
 ) -> int:
-    """Replay the logs once, in time order by half-months, saving an image at each step."""
-    with index.read() as tx:
-        span = tx.query("SELECT MIN(day), MAX(day) FROM rm_time_index")
+    """Replay the logs once, in time order, saving an image at each checkpoint day."""
     folder = models.checkpoints
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.sqlite3"):
         old.unlink()
-    if not span or span[0][0] is None:
+    days = checkpoint_days(index)
+    if not days:
         return 0
-    days = checkpoint_days(date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1]))
     model = SQLiteReadModel(":memory:")
     try:
         engine = CatchUp(logs, model, batch_size=50000, lists=False)
@@ -98,7 +146,8 @@ class Checkpoints:
     """Checkpoints made as the projector goes: after a pass that projected events, at most
     once every ``every`` seconds, the checkpoint days now complete (before the last day any
     log has reached) and not yet saved are made, replaying from the latest saved image rather
-    than from the start. So an as-of query never replays more than about half a month."""
+    than from the start. So an as-of query never replays more than half a month, nor much
+    more than ``CHECKPOINT_EVENTS`` of its committee's events."""
 
     def __init__(
         self, logs: Logs, models: ReadModels, index: ReadModelDB, every: float = 30.0
@@ -110,14 +159,9 @@ class Checkpoints:
         self._last = float("-inf")
 
     def due(self) -> list[date]:
-        with self.index.read() as tx:
-            span = tx.query("SELECT MIN(day), MAX(day) FROM rm_time_index")
-        if not span or span[0][0] is None:
-            return []
         folder = self.models.checkpoints
         saved = sorted(p.stem for p in folder.glob("*.sqlite3")) if folder.exists() else []
-        days = checkpoint_days(date.fromisoformat(span[0][0]), date.fromisoformat(span[0][1]))
-        return [d for d in days if not saved or d.isoformat() > saved[-1]]
+        return checkpoint_days(self.index, date.fromisoformat(saved[-1]) if saved else None)
 
     def advance(self, force: bool = False) -> int:
         """Make the checkpoints now due; how many were made."""
