@@ -428,3 +428,132 @@ def test_an_erased_members_name_reads_as_erased_in_the_list(client):
     assert client.get(f"{B01}/members?q=将删除", headers=after).json["total"] == 0
     listed = client.get(f"{B01}/members?member=ERS01", headers=after).json["items"]
     assert [m["name"] for m in listed] == [ERASED_NAME]
+
+
+def deeds_of(client, year: int) -> list[Any]:  # type: ignore[no-untyped-def]
+    """The branch's deed materials of ``year`` as its aggregates hold them, in the order first
+    written (the log's order)."""
+    from cxzy_saas.domain.commendation import DeedMaterial
+
+    app = branch(client)
+    found = [
+        app.load(DeedMaterial, i, "deeds.not_found")
+        for i in app.ids_created_by(DeedMaterial.Drafted)
+    ]
+    return [d for d in found if d.year == year]
+
+
+def test_deeds_filtered_by_member_group_level_and_text_and_paged(client, viewer):
+    from cxzy_saas.web.api.deeds import DeedsOut, deeds_out
+
+    secretary = bearer(client, "b01-secretary")
+    app = branch(client)
+    member = next(m for m in app.members() if m.group_id is not None)
+    group = next(g for g in app.groups() if g.id == member.group_id)
+    for level, subject in (("member", member.member_no), ("group", group.code)):
+        written = client.put(
+            f"{B01}/deeds/2026/{level}/{subject}",
+            json={"text": f"列表测试事迹{subject}", "attachments": []},
+            headers=secretary,
+        )
+        assert written.status_code == 200, written.json
+    deeds = deeds_of(client, 2026)
+    assert len(deeds) >= 3
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/deeds?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        return [DeedsOut().dump(deeds_out(d)) for d in deeds if keep(d)]
+
+    members_of_group = {m.member_no for m in app.members() if m.group_id == group.id}
+    assert listed("") == expected(lambda d: True)
+    assert listed(f"&member={member.member_no}") == expected(
+        lambda d: d.level == "member" and d.subject == member.member_no
+    )
+    assert listed(f"&group={group.code}") == expected(
+        lambda d: (
+            (d.level, d.subject) == ("group", group.code)
+            or (d.level == "member" and d.subject in members_of_group)
+        )
+    )
+    assert listed("&level=branch") == expected(lambda d: d.level == "branch")
+    assert listed("&q=列表测试") == expected(lambda d: "列表测试" in d.versions[-1])
+    assert listed("&sort=-written") == expected(lambda d: True)[::-1]
+    assert listed("&sort=subject") == sorted(
+        expected(lambda d: True), key=lambda d: (d["level"], d["subject"])
+    )
+    assert every(client, f"{B01}/deeds?campaign=2025", viewer) == []
+    first = client.get(f"{B01}/deeds?campaign=2026&per_page=2&page=2", headers=viewer).json
+    assert first["total"] == len(deeds)
+    assert first["items"] == expected(lambda d: True)[2:4]
+    assert client.get(f"{B01}/deeds?campaign=2026&sort=name", headers=viewer).status_code == 422
+    assert client.get(f"{B01}/deeds", headers=viewer).status_code == 422  # campaign needed
+
+
+def test_annual_summaries_filtered_by_year_status_and_text_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.annual_summaries import AnnualSummaryOut
+
+    app = branch(client)
+    summary = app.annual_summary(2026)
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/annual-summaries?{query}", viewer)
+
+    shaped = AnnualSummaryOut().dump(summary)
+    reported = set(summary.reported)
+    assert listed("") == [shaped]
+    assert listed("campaign=2026") == [shaped]
+    assert listed("campaign=2025") == []
+    assert listed("q=" + summary.problems[:4]) == [shaped]
+    assert listed("q=没有这样的文字") == []
+    for status in ("members-meeting", "committee"):
+        assert listed(f"status={status}") == ([shaped] if status in reported else [])
+    assert listed("status=unreported") == ([] if reported else [shaped])
+    assert listed("sort=year") == [shaped]
+    paged = client.get(f"{B01}/annual-summaries?per_page=1&page=2", headers=viewer).json
+    assert (paged["total"], paged["items"]) == (1, [])
+    for bad in ("status=sent", "sort=name", "campaign=1900"):
+        assert client.get(f"{B01}/annual-summaries?{bad}", headers=viewer).status_code == 422
+
+
+def test_deeds_and_summaries_lists_show_what_the_users_command_wrote(client):
+    from cxzy_saas.web.api.annual_summaries import AnnualSummaryOut
+
+    secretary = bearer(client, "b01-secretary")
+    member = branch(client).members()[-1].member_no
+    written = client.put(
+        f"{B01}/deeds/2026/member/{member}",
+        json={"text": "读写一致的事迹", "attachments": ["a.pdf"]},
+        headers=secretary,
+    )
+    assert written.status_code == 200, written.json
+    after = {**secretary, "Cxzy-After": written.headers["Cxzy-Position"]}
+    found = client.get(f"{B01}/deeds?campaign=2026&q=读写一致", headers=after).json
+    assert [(d["subject"], d["attachments"]) for d in found["items"]] == [(member, ["a.pdf"])]
+    assert found["position"] >= int(written.headers["Cxzy-Position"].partition("=")[2])
+
+    summary = branch(client).annual_summary(2026)
+    body = {
+        "basic_facts": summary.basic_facts + "（读写更正）",
+        "experience": summary.experience,
+        "problems": summary.problems,
+        "plans": summary.plans,
+        "reason": "补充情况",
+    }
+    revised = client.post(f"{B01}/annual-summaries/2026/revisions", json=body, headers=secretary)
+    assert revised.status_code == 200, revised.json
+    # No Cxzy-After: the list waits for the head of the branch's log when it was asked.
+    unreported = client.get(f"{B01}/annual-summaries?status=unreported", headers=secretary).json
+    assert unreported["items"] == [AnnualSummaryOut().dump(branch(client).annual_summary(2026))]
+    assert unreported["items"][0]["basic_facts"].endswith("（读写更正）")
+    told = client.post(
+        f"{B01}/annual-summaries/2026/reports",
+        json={"to": "members-meeting", "on": "2026-12-29"},
+        headers=secretary,
+    )
+    assert told.status_code == 200, told.json
+    after = {**secretary, "Cxzy-After": told.headers["Cxzy-Position"]}
+    listed = client.get(f"{B01}/annual-summaries?status=members-meeting", headers=after).json
+    assert listed["items"][0]["reported"] == {"members-meeting": "2026-12-29"}
+    assert client.get(f"{B01}/annual-summaries?status=committee", headers=after).json["total"] == 0

@@ -158,10 +158,19 @@ MEMBER_SORTS = {
     "-joined": "joined_on DESC, position DESC",
 }
 GROUP_SORTS = {"formed": "position", "code": "code, position", "name": "name, position"}
+DEED_SORTS = {
+    "written": "position",
+    "-written": "position DESC",
+    "subject": "level, subject, position",
+}
+SUMMARY_SORTS = {"year": "year, position", "-year": "year DESC, position DESC"}
 MEMBER_STATUSES = (*ENROLLED_STATUSES, "left")
 GROUP_STATUSES = ("active", "dissolved")
 RECORD_STATUSES = ("standing", "retracted")
 MEASURE_STATUSES = ("open", "done", "overdue", "reported", "acknowledged")
+# An annual summary not yet reported to anyone, or reported to the members' meeting, to the
+# committee (since its last revision: a revision is reported again).
+SUMMARY_STATUSES = ("unreported", "members-meeting", "committee")
 
 
 def _like(text: str) -> str:
@@ -478,6 +487,74 @@ def inspections(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) 
         _equal(where, params, "quarter", (f.month - 1) // 3 + 1)
     _text(where, params, f.q, "measures_checked", "gaps", "weak_links", "improvements")
     return INSPECTION_SHAPE.found(db, branch, where, params, order, p)
+
+
+DEED_SHAPE = Shape(
+    "rm_deed_list",
+    (
+        ("id", "deeds", None),
+        ("year", "year", None),
+        ("level", "level", None),
+        ("subject", "subject", None),
+        ("text", "text", None),
+        ("versions", "versions", None),
+        ("attachments", "attachments", json.loads),
+    ),
+)
+
+
+def deeds(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s deed materials of campaign ``year`` (``DeedsOut``: the latest
+    text and how many versions), by default in the order first written; ``member``,
+    ``group`` (its own and its members'), ``level``/``subject``, ``q`` (in the latest text).
+
+    Raises:
+        KeyError: a sort not among :data:`DEED_SORTS`.
+    """
+    order = DEED_SORTS[p.sort or "written"]
+    where, params = _of_year(branch, year, _subject_terms(f, branch))
+    return DEED_SHAPE.found(db, branch, where, params, order, p)
+
+
+SUMMARY_SHAPE = Shape(
+    "rm_summary_list",
+    (
+        ("id", "summary", None),
+        ("year", "year", None),
+        ("basic_facts", "basic_facts", None),
+        ("experience", "experience", None),
+        ("problems", "problems", None),
+        ("plans", "plans", None),
+        ("reported", "reported", json.loads),
+        ("revisions", "revisions", None),
+    ),
+)
+
+
+def summaries(
+    db: ReadModelDB, branch: str, f: Filters, p: Paging, year: int | None = None
+) -> Found:
+    """A page of ``branch``'s annual summaries (``AnnualSummaryOut``, one a year), by default
+    the latest year first; ``year``: that one; ``status``: not yet reported (``unreported``),
+    or reported to the ``members-meeting`` or the ``committee``; ``q``: text in any part.
+
+    Raises:
+        KeyError: a sort or status not among :data:`SUMMARY_SORTS`, :data:`SUMMARY_STATUSES`.
+    """
+    order = SUMMARY_SORTS[p.sort or "-year"]
+    where: list[str] = ["tenant = ?"]
+    params: list[Any] = [branch]
+    _equal(where, params, "year", year)
+    if f.status is not None:
+        where.append(
+            {
+                "unreported": "reported = '{}'",
+                "members-meeting": "reported LIKE '%\"members-meeting\"%'",
+                "committee": "reported LIKE '%\"committee\"%'",
+            }[f.status]
+        )
+    _text(where, params, f.q, "basic_facts", "experience", "problems", "plans")
+    return SUMMARY_SHAPE.found(db, branch, where, params, order, p)
 
 
 GROUP_CODE = (
