@@ -368,7 +368,7 @@ CREATE INDEX IF NOT EXISTS deeds_by_year ON rm_deed_list (tenant, year, position
 CREATE INDEX IF NOT EXISTS deeds_by_subject ON rm_deed_list (tenant, level, subject, position);
 
 -- a branch's annual summaries (年度总结) as its list shows them (issue 16), one a year:
--- reported a JSON object (to whom: the day), cleared by a revision
+-- the days reported to the members' meeting and to the committee, cleared by a revision
 CREATE TABLE IF NOT EXISTS rm_summary_list (
     tenant TEXT NOT NULL,
     summary TEXT NOT NULL,
@@ -378,7 +378,8 @@ CREATE TABLE IF NOT EXISTS rm_summary_list (
     experience TEXT NOT NULL,
     problems TEXT NOT NULL,
     plans TEXT NOT NULL,
-    reported TEXT NOT NULL,
+    meeting_on TEXT,
+    committee_on TEXT,
     revisions INTEGER NOT NULL,
     PRIMARY KEY (tenant, summary)
 );

@@ -571,10 +571,8 @@ def review_reported(p: Projection, tenant: str, aggregate: str, version: int, da
 
 
 def summary_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
-    row = p.get("rm_summary_list", (tenant, aggregate))
-    if row is not None:
-        reported = {**json.loads(row["reported"]), data["to"]: iso(data["on"])}
-        p.set("rm_summary_list", (tenant, aggregate), reported=json.dumps(reported, sort_keys=True))
+    column = SUMMARY_REPORTED[data["to"]]
+    p.set("rm_summary_list", (tenant, aggregate), **{column: iso(data["on"])})
     fact = p.fact(tenant, aggregate)
     if data["to"] == "committee" and fact:
         _submitted(p, tenant, "annual-summary", fact["year"], "年度总结", data)
@@ -626,6 +624,8 @@ def deeds_revised(p: Projection, tenant: str, aggregate: str, version: int, data
 
 
 SUMMARY_PARTS = ("basic_facts", "experience", "problems", "plans")
+SUMMARY_REPORTED = {"members-meeting": "meeting_on", "committee": "committee_on"}
+UNREPORTED = dict.fromkeys(SUMMARY_REPORTED.values())
 
 
 def summary_filed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
@@ -638,8 +638,8 @@ def summary_filed(p: Projection, tenant: str, aggregate: str, version: int, data
         tenant,
         aggregate,
         year=data["year"],
-        reported="{}",
         revisions=1,
+        **UNREPORTED,
         **parts,
     )
 
@@ -649,7 +649,8 @@ def summary_revised(p: Projection, tenant: str, aggregate: str, version: int, da
     if row is not None:
         parts = {k: data[k] for k in SUMMARY_PARTS}
         revisions = row["revisions"] + 1
-        p.set("rm_summary_list", (tenant, aggregate), reported="{}", revisions=revisions, **parts)
+        changes = {**parts, **UNREPORTED}
+        p.set("rm_summary_list", (tenant, aggregate), revisions=revisions, **changes)
 
 
 Handler = Callable[[Projection, str, str, int, State], None]

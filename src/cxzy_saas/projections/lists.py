@@ -525,7 +525,8 @@ SUMMARY_SHAPE = Shape(
         ("experience", "experience", None),
         ("problems", "problems", None),
         ("plans", "plans", None),
-        ("reported", "reported", json.loads),
+        ("members-meeting", "meeting_on", None),  # ISO days: answered nested
+        ("committee", "committee_on", None),
         ("revisions", "revisions", None),
     ),
 )
@@ -548,13 +549,17 @@ def summaries(
     if f.status is not None:
         where.append(
             {
-                "unreported": "reported = '{}'",
-                "members-meeting": "reported LIKE '%\"members-meeting\"%'",
-                "committee": "reported LIKE '%\"committee\"%'",
+                "unreported": "meeting_on IS NULL AND committee_on IS NULL",
+                "members-meeting": "meeting_on IS NOT NULL",
+                "committee": "committee_on IS NOT NULL",
             }[f.status]
         )
     _text(where, params, f.q, "basic_facts", "experience", "problems", "plans")
-    return SUMMARY_SHAPE.found(db, branch, where, params, order, p)
+    found = SUMMARY_SHAPE.found(db, branch, where, params, order, p)
+    for item in found.items:  # as the aggregate says it: to whom, the day
+        reported = {to: item.pop(to) for to in ("members-meeting", "committee")}
+        item["reported"] = {to: on for to, on in reported.items() if on is not None}
+    return found
 
 
 GROUP_CODE = (
