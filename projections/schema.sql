@@ -385,3 +385,22 @@ CREATE TABLE IF NOT EXISTS rm_summary_list (
 );
 
 CREATE INDEX IF NOT EXISTS summaries_by_year ON rm_summary_list (tenant, year, position);
+
+-- a branch's nominations (推荐名单) as its list shows them (issue 16), one a year: the
+-- shortlist now (entries a JSON list; subjects ",level:subject,..." for the filters), the
+-- latest submission's number and day (NULL: not submitted since started or re-opened), the
+-- re-openings a JSON list; the committee's decisions are read from rm_decisions
+CREATE TABLE IF NOT EXISTS rm_nomination_list (
+    tenant TEXT NOT NULL,
+    nomination TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    entries TEXT NOT NULL,
+    subjects TEXT NOT NULL,
+    submissions INTEGER NOT NULL,
+    submitted_on TEXT,
+    reopenings TEXT NOT NULL,
+    PRIMARY KEY (tenant, nomination)
+);
+
+CREATE INDEX IF NOT EXISTS nominations_by_year ON rm_nomination_list (tenant, year, position);

@@ -55,6 +55,7 @@ LISTS = frozenset(
         "rm_inspection_list",
         "rm_deed_list",
         "rm_summary_list",
+        "rm_nomination_list",
     }
 )
 

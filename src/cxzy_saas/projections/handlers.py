@@ -578,9 +578,63 @@ def summary_reported(p: Projection, tenant: str, aggregate: str, version: int, d
         _submitted(p, tenant, "annual-summary", fact["year"], "年度总结", data)
 
 
+def nomination_started(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.remember(tenant, aggregate, ev.NominationStarted, data)
+    _list_row(
+        p,
+        "rm_nomination_list",
+        "nomination",
+        tenant,
+        aggregate,
+        year=data["year"],
+        entries="[]",
+        subjects=",",
+        submissions=0,
+        submitted_on=None,
+        reopenings="[]",
+    )
+
+
+# What a listed nomination answers of each entry (``NominationOut``'s entries).
+ENTRY_KEYS = ("level", "subject", "rank", "composite", "departs", "reason")
+
+
+def nomination_shortlisted(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.remember(tenant, aggregate, ev.NominationShortlisted, data)
+    entries = [{k: e.get(k) for k in ENTRY_KEYS} for e in data["entries"]]
+    subjects = "," + "".join(f"{e['level']}:{e['subject']}," for e in entries)
+    p.set(
+        "rm_nomination_list",
+        (tenant, aggregate),
+        entries=json.dumps(entries, ensure_ascii=False),
+        subjects=subjects,
+    )
+
+
+def nomination_reopened(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    row = p.get("rm_nomination_list", (tenant, aggregate))
+    if row is not None:
+        reopening = {k: data[k] for k in ("submission", "returned", "answer")}
+        reopenings = [*json.loads(row["reopenings"]), reopening]
+        changes = {"reopenings": json.dumps(reopenings, ensure_ascii=False)}
+        p.set("rm_nomination_list", (tenant, aggregate), submitted_on=None, **changes)
+
+
 def nomination_submitted(
     p: Projection, tenant: str, aggregate: str, version: int, data: State
 ) -> None:
+    p.set(
+        "rm_nomination_list",
+        (tenant, aggregate),
+        submissions=data["submission"],
+        submitted_on=iso(data["on"]),
+    )
     fact = p.fact(tenant, aggregate)
     for entry in fact.get("entries", []):
         what = "先进党小组" if entry["level"] == "group" else "优秀党员"
@@ -654,13 +708,6 @@ def summary_revised(p: Projection, tenant: str, aggregate: str, version: int, da
 
 
 Handler = Callable[[Projection, str, str, int, State], None]
-
-
-def _remembering(event: EventClass) -> Handler:
-    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
-        p.remember(tenant, aggregate, event, data)
-
-    return handler
 
 
 def _name(data: State) -> Any:
@@ -813,9 +860,10 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.AnnualSummaryRevised: summary_revised,
     ev.DeedMaterialDrafted: deeds_drafted,
     ev.DeedMaterialRevised: deeds_revised,
-    ev.NominationStarted: _remembering(ev.NominationStarted),
-    ev.NominationShortlisted: _remembering(ev.NominationShortlisted),
+    ev.NominationStarted: nomination_started,
+    ev.NominationShortlisted: nomination_shortlisted,
     ev.NominationSubmitted: nomination_submitted,
+    ev.NominationReopened: nomination_reopened,
     ev.TaskAssigned: task_assigned,
     ev.TaskReportReported: task_reported,
     ev.MeetingRecorded: meeting_recorded,

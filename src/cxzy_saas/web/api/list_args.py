@@ -16,6 +16,8 @@ from cxzy_saas.projections.lists import (
     MEASURE_STATUSES,
     MEMBER_SORTS,
     MEMBER_STATUSES,
+    NOMINATION_SORTS,
+    NOMINATION_STATUSES,
     RECORD_SORTS,
     RECORD_STATUSES,
     SUMMARY_SORTS,
@@ -27,6 +29,7 @@ from cxzy_saas.web.api.schemas import (
     LEVELS,
     MONTH,
     QUARTER,
+    SUBJECT_LEVELS,
     YEAR,
     CampaignArgs,
     Page,
@@ -134,6 +137,22 @@ class SummaryArgs(PageArgs):
     )
     q = text_contained("年度总结")
     sort = string(validate=validate.OneOf(list(SUMMARY_SORTS)), **OPTIONAL)
+
+
+class NominationArgs(PageArgs):
+    campaign = fields.Integer(
+        load_default=None, allow_none=True, validate=YEAR, metadata={"description": "该年度的"}
+    )
+    member = code_text(metadata={"description": "推荐了该党员的"}, **OPTIONAL)
+    group = code_text(metadata={"description": "推荐了该党小组或其党员的"}, **OPTIONAL)
+    level = string(validate=SUBJECT_LEVELS, **OPTIONAL)
+    subject = code_text(metadata={"description": "推荐了该党员编号或党小组代码的"}, **OPTIONAL)
+    status = string(
+        validate=validate.OneOf(NOMINATION_STATUSES),
+        metadata={"description": "未报送(draft)、已报送(submitted)、有被党委退回的(returned)"},
+        **OPTIONAL,
+    )
+    sort = string(validate=validate.OneOf(list(NOMINATION_SORTS)), **OPTIONAL)
 
 
 def filters_of(args: dict[str, Any]) -> Filters:
