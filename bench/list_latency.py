@@ -1,5 +1,5 @@
 """Latency of a branch's lists (records, measures, members, groups, inspections, deeds, annual
-summaries) through the API, from the read models.
+summaries, nominations) through the API, from the read models.
 
     .venv/bin/python bench/list_latency.py [--postgres ADMIN_URL] [--data-dir DIR]
                                            [--years 5] [--members 40] [--per-week 3]
@@ -8,14 +8,14 @@ summaries) through the API, from the read models.
 Generates, unless there already, one committee with one branch of ``--members`` members and
 ``--years`` campaign years with ``--per-week`` daily records a week for each member (5 × 40 × 3:
 31,200 records) and two measures a member a year, written through the domain aggregates in
-large transactions, with deed materials of every member and group and an annual summary a
-year; projects it; then signs in as the branch's secretary and times
+large transactions, with deed materials of every member and group, an annual summary and a
+submitted nomination a year; projects it; then signs in as the branch's secretary and times
 ``GET /api/v1/branches/<b>/records``, ``/measures``, ``/members``, ``/groups``,
-``/inspections`` (four a year), ``/deeds`` and ``/annual-summaries`` through the Flask test
-client (the whole route: token, tenant, query schema, freshness check, SQL, response schema,
-JSON), over a mix of years, pages and filters. Prints p50/p95/max per list and overall.
-``--before`` also times the way main answered (replaying every record aggregate of the year,
-then paging in Python) and prints the ratio. SQLite by default (a folder under bench/out);
+``/inspections`` (four a year), ``/deeds``, ``/annual-summaries`` and ``/nominations`` through
+the Flask test client (the whole route: token, tenant, query schema, freshness check, SQL,
+response schema, JSON), over a mix of years, pages and filters. Prints p50/p95/max per list
+and overall. ``--before`` also times the way main answered (replaying every record aggregate of
+the year, then paging in Python) and prints the ratio. SQLite by default (a folder under bench/out);
 ``--postgres`` makes (once) and uses a database ``cxzy_bench_lists`` beside the admin URL's.
 """
 
@@ -40,6 +40,7 @@ from cxzy_saas.application.tenancy import Tenancy  # noqa: E402
 from cxzy_saas.config import Settings  # noqa: E402
 from cxzy_saas.demo.names import unique_names  # noqa: E402
 from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial  # noqa: E402
+from cxzy_saas.domain.evaluation import Nomination  # noqa: E402
 from cxzy_saas.domain.organisation import Group, Member  # noqa: E402
 from cxzy_saas.domain.plan import PlanContent  # noqa: E402
 from cxzy_saas.domain.recording import Actor, SimulatedClock, recording  # noqa: E402
@@ -117,7 +118,21 @@ def generate(tenancy: Tenancy, years: int, members: int, per_week: int) -> int:
                 d.revise(f"{d.versions[-1]}（修改稿）", ["photo.jpg"])
             summary = AnnualSummary.file(year, "基本情况", "主要经验", "存在问题", "明年打算")
             summary.report("members-meeting", date(year, 12, 27))
-            app.save(*deeds, summary)
+            ranked = {
+                "member": [
+                    {"subject": p.member_no, "composite": 90.0 - i, "rank": i + 1, "veto": None}
+                    for i, p in enumerate(people[:5])
+                ],
+                "group": [],
+            }
+            nomination = Nomination.shortlist(
+                year,
+                [{"level": "member", "subject": r["subject"]} for r in ranked["member"][:3]],
+                ranked,
+                {"member": 3, "group": 1},
+            )
+            nomination.submit(date(year, 12, 10))
+            app.save(*deeds, summary, nomination)
             day = date(year, 1, 1)
             batch: list[DailyRecord] = []
             while day.year == year:
@@ -215,6 +230,10 @@ def sql_only(app: Any, queries: dict[str, list[str]], years: list[int], rng: Any
             list_args.SummaryArgs,
             lambda a, f, p: lists.summaries(db, BRANCH, f, p, a["campaign"]),
         ),
+        "nominations": (
+            list_args.NominationArgs,
+            lambda a, f, p: lists.nominations(db, BRANCH, f, p, a["campaign"]),
+        ),
     }
     took = []
     with app.app_context():
@@ -294,10 +313,11 @@ def main() -> None:
             "&sort=year",
             f"&campaign={LAST}",
         ],
+        "nominations": ["", "&member=L001", "&group=g2", "&status=submitted", f"&campaign={LAST}"],
     }
     # records, measures, and each of the others in turn
     mix = ["records", "records", "measures", "records", "records", "measures"]
-    mix += ["members", "groups", "inspections", "deeds", "annual-summaries"]
+    mix += ["members", "groups", "inspections", "deeds", "annual-summaries", "nominations"]
     rng = random.Random(1)
     timings: dict[str, list[float]] = {name: [] for name in queries}
     by_query: dict[str, list[float]] = {}
