@@ -478,6 +478,9 @@ def test_deeds_filtered_by_member_group_level_and_text_and_paged(client, viewer)
         )
     )
     assert listed("&level=branch") == expected(lambda d: d.level == "branch")
+    assert listed(f"&level=group&subject={group.code}") == expected(
+        lambda d: (d.level, d.subject) == ("group", group.code)
+    )
     assert listed("&q=列表测试") == expected(lambda d: "列表测试" in d.versions[-1])
     assert listed("&sort=-written") == expected(lambda d: True)[::-1]
     assert listed("&sort=subject") == sorted(
