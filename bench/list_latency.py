@@ -1,5 +1,5 @@
-"""Latency of a branch's lists (records, measures, members, groups, inspections) through the
-API, from the read models.
+"""Latency of a branch's lists (records, measures, members, groups, inspections, deeds, annual
+summaries, nominations) through the API, from the read models.
 
     .venv/bin/python bench/list_latency.py [--postgres ADMIN_URL] [--data-dir DIR]
                                            [--years 5] [--members 40] [--per-week 3]
@@ -8,14 +8,15 @@ API, from the read models.
 Generates, unless there already, one committee with one branch of ``--members`` members and
 ``--years`` campaign years with ``--per-week`` daily records a week for each member (5 × 40 × 3:
 31,200 records) and two measures a member a year, written through the domain aggregates in
-large transactions; projects it; then signs in as the branch's secretary and times
-``GET /api/v1/branches/<b>/records``, ``/measures``, ``/members``, ``/groups`` and
-``/inspections`` (four a year) through the Flask test client (the whole
-route: token, tenant, query schema, freshness check, SQL, response schema, JSON), over a mix of
-years, pages and filters. Prints p50/p95/max per list and overall. ``--before`` also times the
-way main answered (replaying every record aggregate of the year, then paging in Python) and
-prints the ratio. SQLite by default (a folder under bench/out); ``--postgres`` makes (once) and
-uses a database ``cxzy_bench_lists`` beside the admin URL's.
+large transactions, with deed materials of every member and group, an annual summary and a
+submitted nomination a year; projects it; then signs in as the branch's secretary and times
+``GET /api/v1/branches/<b>/records``, ``/measures``, ``/members``, ``/groups``,
+``/inspections`` (four a year), ``/deeds``, ``/annual-summaries`` and ``/nominations`` through
+the Flask test client (the whole route: token, tenant, query schema, freshness check, SQL,
+response schema, JSON), over a mix of years, pages and filters. Prints p50/p95/max per list
+and overall. ``--before`` also times the way main answered (replaying every record aggregate of
+the year, then paging in Python) and prints the ratio. SQLite by default (a folder under bench/out);
+``--postgres`` makes (once) and uses a database ``cxzy_bench_lists`` beside the admin URL's.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from cxzy_saas.application.commands.committee import AddUser, OpenCampaign  # no
 from cxzy_saas.application.tenancy import Tenancy  # noqa: E402
 from cxzy_saas.config import Settings  # noqa: E402
 from cxzy_saas.demo.names import unique_names  # noqa: E402
+from cxzy_saas.domain.commendation import AnnualSummary, DeedMaterial  # noqa: E402
+from cxzy_saas.domain.evaluation import Nomination  # noqa: E402
 from cxzy_saas.domain.organisation import Group, Member  # noqa: E402
 from cxzy_saas.domain.plan import PlanContent  # noqa: E402
 from cxzy_saas.domain.recording import Actor, SimulatedClock, recording  # noqa: E402
@@ -46,7 +49,7 @@ from cxzy_saas.domain.work import DailyRecord, Inspection, Measure  # noqa: E402
 COMMITTEE, BRANCH, USER = "lists", "listsb1", "listsb1-secretary"
 PASSWORD = "Bench-Lists-2026-long-passphrase"
 LAST = 2026
-YEARLY = ("records", "measures", "inspections")  # the lists of one campaign year
+YEARLY = ("records", "measures", "inspections", "deeds")  # the lists of one campaign year
 
 
 def generate(tenancy: Tenancy, years: int, members: int, per_week: int) -> int:
@@ -106,6 +109,30 @@ def generate(tenancy: Tenancy, years: int, members: int, per_week: int) -> int:
                     for q in range(1, 5)
                 )
             )
+            deeds = [
+                DeedMaterial.draft(year, level, subject, f"{rng.choice(words)}的事迹", [])
+                for level, subject in [("group", g.code) for g in groups]
+                + [("member", p.member_no) for p in people]
+            ]
+            for d in deeds[::2]:
+                d.revise(f"{d.versions[-1]}（修改稿）", ["photo.jpg"])
+            summary = AnnualSummary.file(year, "基本情况", "主要经验", "存在问题", "明年打算")
+            summary.report("members-meeting", date(year, 12, 27))
+            ranked = {
+                "member": [
+                    {"subject": p.member_no, "composite": 90.0 - i, "rank": i + 1, "veto": None}
+                    for i, p in enumerate(people[:5])
+                ],
+                "group": [],
+            }
+            nomination = Nomination.shortlist(
+                year,
+                [{"level": "member", "subject": r["subject"]} for r in ranked["member"][:3]],
+                ranked,
+                {"member": 3, "group": 1},
+            )
+            nomination.submit(date(year, 12, 10))
+            app.save(*deeds, summary, nomination)
             day = date(year, 1, 1)
             batch: list[DailyRecord] = []
             while day.year == year:
@@ -195,6 +222,18 @@ def sql_only(app: Any, queries: dict[str, list[str]], years: list[int], rng: Any
             list_args.InspectionArgs,
             lambda a, f, p: lists.inspections(db, BRANCH, a["campaign"], f, p),
         ),
+        "deeds": (
+            list_args.DeedArgs,
+            lambda a, f, p: lists.deeds(db, BRANCH, a["campaign"], f, p),
+        ),
+        "annual-summaries": (
+            list_args.SummaryArgs,
+            lambda a, f, p: lists.summaries(db, BRANCH, f, p, a["campaign"]),
+        ),
+        "nominations": (
+            list_args.NominationArgs,
+            lambda a, f, p: lists.nominations(db, BRANCH, f, p, a["campaign"]),
+        ),
     }
     took = []
     with app.app_context():
@@ -266,10 +305,19 @@ def main() -> None:
         "members": ["", "&group=g2", "&q=L01", "&status=full&sort=name", "&include_left=true"],
         "groups": ["", "&status=active", "&q=第2", "&sort=code"],
         "inspections": ["", "&quarter=2", "&month=8", "&q=走访", "&sort=-quarter"],
+        "deeds": ["", "&member=L007", "&group=g2", "&level=group", "&q=攻关", "&sort=subject"],
+        "annual-summaries": [
+            "",
+            "&status=unreported",
+            "&q=经验",
+            "&sort=year",
+            f"&campaign={LAST}",
+        ],
+        "nominations": ["", "&member=L001", "&group=g2", "&status=submitted", f"&campaign={LAST}"],
     }
     # records, measures, and each of the others in turn
     mix = ["records", "records", "measures", "records", "records", "measures"]
-    mix += ["members", "groups", "inspections"]
+    mix += ["members", "groups", "inspections", "deeds", "annual-summaries", "nominations"]
     rng = random.Random(1)
     timings: dict[str, list[float]] = {name: [] for name in queries}
     by_query: dict[str, list[float]] = {}
@@ -292,7 +340,7 @@ def main() -> None:
     everything = [t for ts in timings.values() for t in ts]
     for name, ts in [*timings.items(), ("all", everything)]:
         print(
-            f"  {name:11s} n={len(ts):4d}  p50 {statistics.median(ts):6.1f} ms  "
+            f"  {name:16s} n={len(ts):4d}  p50 {statistics.median(ts):6.1f} ms  "
             f"p95 {percentile(ts, 95):6.1f} ms  max {max(ts):6.1f} ms"
         )
     slowest = sorted(by_query.items(), key=lambda kv: -statistics.median(kv[1]))[:4]

@@ -348,3 +348,59 @@ CREATE TABLE IF NOT EXISTS rm_inspection_list (
 );
 
 CREATE INDEX IF NOT EXISTS inspections_by_year ON rm_inspection_list (tenant, year, position);
+
+-- a branch's deed materials (事迹材料) as its list shows them (issue 16): the latest text,
+-- how many versions, the attachments a JSON list
+CREATE TABLE IF NOT EXISTS rm_deed_list (
+    tenant TEXT NOT NULL,
+    deeds TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    text TEXT NOT NULL,
+    versions INTEGER NOT NULL,
+    attachments TEXT NOT NULL,
+    PRIMARY KEY (tenant, deeds)
+);
+
+CREATE INDEX IF NOT EXISTS deeds_by_year ON rm_deed_list (tenant, year, position);
+CREATE INDEX IF NOT EXISTS deeds_by_subject ON rm_deed_list (tenant, level, subject, position);
+
+-- a branch's annual summaries (年度总结) as its list shows them (issue 16), one a year:
+-- the days reported to the members' meeting and to the committee, cleared by a revision
+CREATE TABLE IF NOT EXISTS rm_summary_list (
+    tenant TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    basic_facts TEXT NOT NULL,
+    experience TEXT NOT NULL,
+    problems TEXT NOT NULL,
+    plans TEXT NOT NULL,
+    meeting_on TEXT,
+    committee_on TEXT,
+    revisions INTEGER NOT NULL,
+    PRIMARY KEY (tenant, summary)
+);
+
+CREATE INDEX IF NOT EXISTS summaries_by_year ON rm_summary_list (tenant, year, position);
+
+-- a branch's nominations (推荐名单) as its list shows them (issue 16), one a year: the
+-- shortlist now (entries a JSON list; subjects ",level:subject,..." for the filters), the
+-- latest submission's number and day (NULL: not submitted since started or re-opened), the
+-- re-openings a JSON list; the committee's decisions are read from rm_decisions
+CREATE TABLE IF NOT EXISTS rm_nomination_list (
+    tenant TEXT NOT NULL,
+    nomination TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    year INTEGER NOT NULL,
+    entries TEXT NOT NULL,
+    subjects TEXT NOT NULL,
+    submissions INTEGER NOT NULL,
+    submitted_on TEXT,
+    reopenings TEXT NOT NULL,
+    PRIMARY KEY (tenant, nomination)
+);
+
+CREATE INDEX IF NOT EXISTS nominations_by_year ON rm_nomination_list (tenant, year, position);

@@ -428,3 +428,271 @@ def test_an_erased_members_name_reads_as_erased_in_the_list(client):
     assert client.get(f"{B01}/members?q=将删除", headers=after).json["total"] == 0
     listed = client.get(f"{B01}/members?member=ERS01", headers=after).json["items"]
     assert [m["name"] for m in listed] == [ERASED_NAME]
+
+
+def deeds_of(client, year: int) -> list[Any]:  # type: ignore[no-untyped-def]
+    """The branch's deed materials of ``year`` as its aggregates hold them, in the order first
+    written (the log's order)."""
+    from cxzy_saas.domain.commendation import DeedMaterial
+
+    app = branch(client)
+    found = [
+        app.load(DeedMaterial, i, "deeds.not_found")
+        for i in app.ids_created_by(DeedMaterial.Drafted)
+    ]
+    return [d for d in found if d.year == year]
+
+
+def test_deeds_filtered_by_member_group_level_and_text_and_paged(client, viewer):
+    from cxzy_saas.web.api.deeds import DeedsOut, deeds_out
+
+    secretary = bearer(client, "b01-secretary")
+    app = branch(client)
+    member = next(m for m in app.members() if m.group_id is not None)
+    group = next(g for g in app.groups() if g.id == member.group_id)
+    for level, subject in (("member", member.member_no), ("group", group.code)):
+        written = client.put(
+            f"{B01}/deeds/2026/{level}/{subject}",
+            json={"text": f"列表测试事迹{subject}", "attachments": []},
+            headers=secretary,
+        )
+        assert written.status_code == 200, written.json
+    deeds = deeds_of(client, 2026)
+    assert len(deeds) >= 3
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/deeds?campaign=2026{query}", viewer)
+
+    def expected(keep) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        return [DeedsOut().dump(deeds_out(d)) for d in deeds if keep(d)]
+
+    members_of_group = {m.member_no for m in app.members() if m.group_id == group.id}
+    assert listed("") == expected(lambda d: True)
+    assert listed(f"&member={member.member_no}") == expected(
+        lambda d: d.level == "member" and d.subject == member.member_no
+    )
+    assert listed(f"&group={group.code}") == expected(
+        lambda d: (
+            (d.level, d.subject) == ("group", group.code)
+            or (d.level == "member" and d.subject in members_of_group)
+        )
+    )
+    assert listed("&level=branch") == expected(lambda d: d.level == "branch")
+    assert listed(f"&level=group&subject={group.code}") == expected(
+        lambda d: (d.level, d.subject) == ("group", group.code)
+    )
+    assert listed("&q=列表测试") == expected(lambda d: "列表测试" in d.versions[-1])
+    assert listed("&sort=-written") == expected(lambda d: True)[::-1]
+    assert listed("&sort=subject") == sorted(
+        expected(lambda d: True), key=lambda d: (d["level"], d["subject"])
+    )
+    assert every(client, f"{B01}/deeds?campaign=2025", viewer) == []
+    first = client.get(f"{B01}/deeds?campaign=2026&per_page=2&page=2", headers=viewer).json
+    assert first["total"] == len(deeds)
+    assert first["items"] == expected(lambda d: True)[2:4]
+    assert client.get(f"{B01}/deeds?campaign=2026&sort=name", headers=viewer).status_code == 422
+    assert client.get(f"{B01}/deeds", headers=viewer).status_code == 422  # campaign needed
+
+
+def test_annual_summaries_filtered_by_year_status_and_text_in_their_shape(client, viewer):
+    from cxzy_saas.web.api.annual_summaries import AnnualSummaryOut
+
+    app = branch(client)
+    summary = app.annual_summary(2026)
+
+    def listed(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/annual-summaries?{query}", viewer)
+
+    shaped = AnnualSummaryOut().dump(summary)
+    reported = set(summary.reported)
+    assert listed("") == [shaped]
+    assert listed("campaign=2026") == [shaped]
+    assert listed("campaign=2025") == []
+    assert listed("q=" + summary.problems[:4]) == [shaped]
+    assert listed("q=没有这样的文字") == []
+    for status in ("members-meeting", "committee"):
+        assert listed(f"status={status}") == ([shaped] if status in reported else [])
+    assert listed("status=unreported") == ([] if reported else [shaped])
+    assert listed("sort=year") == [shaped]
+    paged = client.get(f"{B01}/annual-summaries?per_page=1&page=2", headers=viewer).json
+    assert (paged["total"], paged["items"]) == (1, [])
+    for bad in ("status=sent", "sort=name", "campaign=1900"):
+        assert client.get(f"{B01}/annual-summaries?{bad}", headers=viewer).status_code == 422
+
+
+def test_deeds_and_summaries_lists_show_what_the_users_command_wrote(client):
+    from cxzy_saas.web.api.annual_summaries import AnnualSummaryOut
+
+    secretary = bearer(client, "b01-secretary")
+    member = branch(client).members()[-1].member_no
+    written = client.put(
+        f"{B01}/deeds/2026/member/{member}",
+        json={"text": "读写一致的事迹", "attachments": ["a.pdf"]},
+        headers=secretary,
+    )
+    assert written.status_code == 200, written.json
+    after = {**secretary, "Cxzy-After": written.headers["Cxzy-Position"]}
+    found = client.get(f"{B01}/deeds?campaign=2026&q=读写一致", headers=after).json
+    assert [(d["subject"], d["attachments"]) for d in found["items"]] == [(member, ["a.pdf"])]
+    assert found["position"] >= int(written.headers["Cxzy-Position"].partition("=")[2])
+
+    summary = branch(client).annual_summary(2026)
+    body = {
+        "basic_facts": summary.basic_facts + "（读写更正）",
+        "experience": summary.experience,
+        "problems": summary.problems,
+        "plans": summary.plans,
+        "reason": "补充情况",
+    }
+    revised = client.post(f"{B01}/annual-summaries/2026/revisions", json=body, headers=secretary)
+    assert revised.status_code == 200, revised.json
+    # No Cxzy-After: the list waits for the head of the branch's log when it was asked.
+    unreported = client.get(f"{B01}/annual-summaries?status=unreported", headers=secretary).json
+    assert unreported["items"] == [AnnualSummaryOut().dump(branch(client).annual_summary(2026))]
+    assert unreported["items"][0]["basic_facts"].endswith("（读写更正）")
+    told = client.post(
+        f"{B01}/annual-summaries/2026/reports",
+        json={"to": "members-meeting", "on": "2026-12-29"},
+        headers=secretary,
+    )
+    assert told.status_code == 200, told.json
+    after = {**secretary, "Cxzy-After": told.headers["Cxzy-Position"]}
+    listed = client.get(f"{B01}/annual-summaries?status=members-meeting", headers=after).json
+    assert listed["items"][0]["reported"] == {"members-meeting": "2026-12-29"}
+    assert client.get(f"{B01}/annual-summaries?status=committee", headers=after).json["total"] == 0
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def submitted(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The small demo up to the day after both branches submitted their nominations, before
+    the committee decided on them, on each store."""
+    from datetime import UTC, datetime
+
+    from cxzy_saas import wiring
+    from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+    from cxzy_saas.application.tenancy import Tenancy
+    from cxzy_saas.demo.build import build_demo
+
+    folder = tmp_path_factory.mktemp("nominations")
+    settings = Settings(data_dir=folder / "var")
+    if request.param == "postgres":
+        url = fresh_database(request.getfixturevalue("postgres_url"))
+        request.addfinalizer(lambda: drop_database(url))
+        settings = Settings(database_url=url, max_connections=5, data_dir=folder / "var")
+    tenancy = Tenancy(settings)
+    try:
+        manifest = load_manifest(TENANTS_DIR / "demo.toml")
+        until = datetime(2026, 12, 12, tzinfo=UTC)
+        build_demo(tenancy, manifest, branches=2, seed=5, year=2026, until=until)
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
+    finally:
+        tenancy.close()
+    return app_for(settings).test_client()
+
+
+def nomination_of(client, code: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A branch's 2026 nomination as the aggregates say it (the single nomination's route)."""
+    answer = client.get(
+        f"/api/v1/branches/{code}/nominations/2026", headers=bearer(client, "admin")
+    )
+    assert answer.status_code == 200, answer.json
+    return answer.json  # type: ignore[no-any-return]
+
+
+def test_nominations_list_what_the_aggregates_hold_on_the_whole_demo(client):
+    admin = bearer(client, "admin")
+    for code in ("b01", "b02"):
+        listed = every(client, f"/api/v1/branches/{code}/nominations", admin)
+        assert listed == [nomination_of(client, code)]
+    # b02's first submission was returned, answered and submitted again: none returned now.
+    b02 = "/api/v1/branches/b02/nominations"
+    assert nomination_of(client, "b02")["reopenings"]
+    assert every(client, f"{b02}?status=returned", admin) == []
+    assert every(client, f"{b02}?status=submitted", admin) == [nomination_of(client, "b02")]
+
+
+def test_nominations_filtered_by_member_group_level_status_and_year(submitted):
+    client = submitted
+    admin = bearer(client, "admin")
+    app = tenancy_of(client.application).branch("b01")
+    shown = nomination_of(client, "b01")
+    listed = [e["subject"] for e in shown["entries"]]
+    member = next(e["subject"] for e in shown["entries"] if e["level"] == "member")
+    others = [m for m in app.members() if m.member_no not in listed]
+    groups = {g.id: g.code for g in app.groups()}
+    of_member = groups[next(m for m in app.members() if m.member_no == member).group_id]
+    unlisted_groups = [
+        code
+        for gid, code in groups.items()
+        if code not in listed
+        and not any(m.group_id == gid and m.member_no in listed for m in app.members())
+    ]
+
+    def listed_by(query: str) -> list[dict[str, Any]]:
+        return every(client, f"{B01}/nominations?{query}", admin)
+
+    assert listed_by("") == [shown]
+    assert listed_by(f"member={member}") == [shown]
+    assert listed_by(f"member={others[0].member_no}") == []
+    assert listed_by(f"group={of_member}") == [shown]  # through its member
+    assert all(listed_by(f"group={code}") == [] for code in unlisted_groups)
+    assert listed_by(f"level=member&subject={member}") == [shown]
+    assert listed_by(f"level=group&subject={member}") == []
+    assert listed_by(f"subject={member}") == [shown]
+    assert listed_by("level=group") == (
+        [shown] if "group" in {e["level"] for e in shown["entries"]} else []
+    )
+    assert listed_by("status=submitted") == [shown]
+    assert listed_by("status=draft") == listed_by("status=returned") == []
+    assert listed_by("campaign=2026&sort=year") == [shown]
+    assert listed_by("campaign=2025") == []
+    paged = client.get(f"{B01}/nominations?per_page=1&page=2", headers=admin).json
+    assert (paged["total"], paged["items"]) == (1, [])
+    for bad in ("status=sent", "level=branch", "sort=name", "member=not%20a%20code"):
+        assert client.get(f"{B01}/nominations?{bad}", headers=admin).status_code == 422, bad
+
+
+def test_nominations_list_shows_the_committees_decision_and_the_answer_at_once(submitted):
+    client = submitted
+    admin = bearer(client, "admin")
+    secretary = bearer(client, "b01-secretary")
+    shown = nomination_of(client, "b01")
+    entry = next(e for e in shown["entries"] if e["level"] == "member")
+    decided = client.post(
+        f"{B01}/nominations/2026/decisions",
+        json={
+            **{k: entry[k] for k in ("level", "subject")},
+            "outcome": "returned",
+            "reason": "请补充事迹",
+        },
+        headers=admin,
+    )
+    assert decided.status_code == 200, decided.json
+    # The decision is in the committee's log: the list waits for the position it names.
+    after = {**admin, "Cxzy-After": decided.headers["Cxzy-Position"]}
+    returned = client.get(f"{B01}/nominations?status=returned", headers=after).json["items"]
+    assert returned == [nomination_of(client, "b01")]
+    assert returned[0]["returned"] == [
+        {"level": "member", "subject": entry["subject"], "reason": "请补充事迹"}
+    ]
+    kept = [
+        {k: e[k] for k in ("level", "subject", "reason")}
+        for e in shown["entries"]
+        if e["subject"] != entry["subject"]
+    ]
+    again = client.post(
+        f"{B01}/nominations/2026/renomination",
+        json={"entries": kept, "answer": "已按意见调整", "on": "2026-12-13"},
+        headers=secretary,
+    )
+    assert again.status_code == 200, again.json
+    after = {**secretary, "Cxzy-After": again.headers["Cxzy-Position"]}
+    now = client.get(f"{B01}/nominations?status=submitted", headers=after).json["items"]
+    assert now == [nomination_of(client, "b01")]
+    assert (now[0]["submissions"], now[0]["returned"]) == (2, [])
+    assert now[0]["reopenings"][0]["answer"] == "已按意见调整"
+    assert client.get(f"{B01}/nominations?status=returned", headers=after).json["total"] == 0
+    gone = client.get(f"{B01}/nominations?member={entry['subject']}", headers=after).json
+    assert gone["total"] == 0

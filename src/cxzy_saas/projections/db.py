@@ -53,6 +53,9 @@ LISTS = frozenset(
         "rm_member_list",
         "rm_group_list",
         "rm_inspection_list",
+        "rm_deed_list",
+        "rm_summary_list",
+        "rm_nomination_list",
     }
 )
 

@@ -34,6 +34,14 @@ def recorded_day(data: State) -> str:
     return beijing_day(data["timestamp"]).isoformat()
 
 
+def _list_row(
+    p: Projection, table: str, key: str, tenant: str, aggregate: str, **values: Any
+) -> None:
+    """A branch list's new row (decision 0019): keyed by the tenant and the aggregate (its key
+    column ``key``), at the position of the event that made it (the log's order)."""
+    p.put(table, tenant=tenant, **{key: aggregate}, position=p.position, **values)
+
+
 def group_formed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     p.keys[(tenant, aggregate)] = (tenant, "group", data["code"])
     p.put(
@@ -48,11 +56,12 @@ def group_formed(p: Projection, tenant: str, aggregate: str, version: int, data:
         since=recorded_day(data),
         until=None,
     )
-    p.put(
+    _list_row(
+        p,
         "rm_group_list",
-        tenant=tenant,
-        grp=aggregate,
-        position=p.position,
+        "grp",
+        tenant,
+        aggregate,
         code=data["code"],
         name=data["name"],
         dissolved=0,
@@ -62,31 +71,29 @@ def group_formed(p: Projection, tenant: str, aggregate: str, version: int, data:
 
 def member_enrolled(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
     p.keys[(tenant, aggregate)] = (tenant, "member", data["member_no"])
+    both = {"name": data["name"], "grp": _group_of(data), "active": 1}
     p.put(
         "rm_subjects",
         tenant=tenant,
         level="member",
         subject=data["member_no"],
         aggregate=aggregate,
-        name=data["name"],
-        grp=str(data["group_id"]) if data["group_id"] else None,
-        active=1,
         since=recorded_day(data),
         until=None,
+        **both,
     )
-    p.put(
+    _list_row(
+        p,
         "rm_member_list",
-        tenant=tenant,
-        member=aggregate,
-        position=p.position,
+        "member",
+        tenant,
+        aggregate,
         member_no=data["member_no"],
-        name=data["name"],
         status=data["status"],
-        grp=str(data["group_id"]) if data["group_id"] else None,
         roles="[]",
-        active=1,
         joined_on=iso(data["joined_on"]),
         left_on=None,
+        **both,
     )
     p.touched.add(tenant)
 
@@ -270,11 +277,12 @@ def assessed(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
             period=period,
             assessed=(counted["assessed"] if counted else 0) + 1,
         )
-    p.put(
+    _list_row(
+        p,
         "rm_assessment_list",
-        tenant=tenant,
-        assessment=aggregate,
-        position=p.position,
+        "assessment",
+        tenant,
+        aggregate,
         year=data["year"],
         period=period,
         month=int(period[5:]) if period[5:].isdigit() else None,
@@ -323,23 +331,15 @@ def score_corrected(p: Projection, tenant: str, aggregate: str, version: int, da
 
 
 def measure_filed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
-    p.put(
-        "rm_measures",
-        tenant=tenant,
-        measure=aggregate,
-        year=data["year"],
-        level=data["level"],
-        subject=data["subject"],
-        done=0,
-    )
-    p.put(
+    both = {"year": data["year"], "level": data["level"], "subject": data["subject"]}
+    p.put("rm_measures", tenant=tenant, measure=aggregate, done=0, **both)
+    _list_row(
+        p,
         "rm_measure_list",
-        tenant=tenant,
-        measure=aggregate,
-        position=p.position,
-        year=data["year"],
-        level=data["level"],
-        subject=data["subject"],
+        "measure",
+        tenant,
+        aggregate,
+        **both,
         criteria="," + ",".join(str(c) for c in data["criteria"]) + ",",
         text=data["text"],
         due=iso(data["due"]),
@@ -424,21 +424,15 @@ def ballot_closed(p: Projection, tenant: str, aggregate: str, version: int, data
 
 
 def inspected(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
-    p.put(
-        "rm_inspections",
-        tenant=tenant,
-        year=data["year"],
-        quarter=data["quarter"],
-        on_date=iso(data["on"]),
-    )
-    p.put(
+    both = {"year": data["year"], "quarter": data["quarter"], "on_date": iso(data["on"])}
+    p.put("rm_inspections", tenant=tenant, **both)
+    _list_row(
+        p,
         "rm_inspection_list",
-        tenant=tenant,
-        inspection=aggregate,
-        position=p.position,
-        year=data["year"],
-        quarter=data["quarter"],
-        on_date=iso(data["on"]),
+        "inspection",
+        tenant,
+        aggregate,
+        **both,
         measures_checked=data["measures_checked"],
         gaps=data["gaps"],
         weak_links=data["weak_links"],
@@ -458,11 +452,12 @@ def recorded(p: Projection, tenant: str, aggregate: str, version: int, data: Sta
     # Not remembered: a retraction is rare, and recalls the record's month from its log.
     key = (tenant, data["year"], data["on"].month)
     p.increments[key] = p.increments.get(key, 0) + 1
-    p.put(
+    _list_row(
+        p,
         "rm_records",
-        tenant=tenant,
-        record=aggregate,
-        position=p.position,
+        "record",
+        tenant,
+        aggregate,
         year=data["year"],
         on_date=iso(data["on"]),
         month=data["on"].month,
@@ -494,11 +489,12 @@ def retracted(p: Projection, tenant: str, aggregate: str, version: int, data: St
 
 
 def meeting_listed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
-    p.put(
+    _list_row(
+        p,
         "rm_meetings",
-        tenant=tenant,
-        meeting=aggregate,
-        position=p.position,
+        "meeting",
+        tenant,
+        aggregate,
         year=data["year"],
         kind=data["kind"],
         on_date=iso(data["on"]),
@@ -575,14 +571,70 @@ def review_reported(p: Projection, tenant: str, aggregate: str, version: int, da
 
 
 def summary_reported(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    column = SUMMARY_REPORTED[data["to"]]
+    p.set("rm_summary_list", (tenant, aggregate), **{column: iso(data["on"])})
     fact = p.fact(tenant, aggregate)
     if data["to"] == "committee" and fact:
         _submitted(p, tenant, "annual-summary", fact["year"], "年度总结", data)
 
 
+def nomination_started(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.remember(tenant, aggregate, ev.NominationStarted, data)
+    _list_row(
+        p,
+        "rm_nomination_list",
+        "nomination",
+        tenant,
+        aggregate,
+        year=data["year"],
+        entries="[]",
+        subjects=",",
+        submissions=0,
+        submitted_on=None,
+        reopenings="[]",
+    )
+
+
+# What a listed nomination answers of each entry (``NominationOut``'s entries).
+ENTRY_KEYS = ("level", "subject", "rank", "composite", "departs", "reason")
+
+
+def nomination_shortlisted(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    p.remember(tenant, aggregate, ev.NominationShortlisted, data)
+    entries = [{k: e.get(k) for k in ENTRY_KEYS} for e in data["entries"]]
+    subjects = "," + "".join(f"{e['level']}:{e['subject']}," for e in entries)
+    p.set(
+        "rm_nomination_list",
+        (tenant, aggregate),
+        entries=json.dumps(entries, ensure_ascii=False),
+        subjects=subjects,
+    )
+
+
+def nomination_reopened(
+    p: Projection, tenant: str, aggregate: str, version: int, data: State
+) -> None:
+    row = p.get("rm_nomination_list", (tenant, aggregate))
+    if row is not None:
+        reopening = {k: data[k] for k in ("submission", "returned", "answer")}
+        reopenings = [*json.loads(row["reopenings"]), reopening]
+        changes = {"reopenings": json.dumps(reopenings, ensure_ascii=False)}
+        p.set("rm_nomination_list", (tenant, aggregate), submitted_on=None, **changes)
+
+
 def nomination_submitted(
     p: Projection, tenant: str, aggregate: str, version: int, data: State
 ) -> None:
+    p.set(
+        "rm_nomination_list",
+        (tenant, aggregate),
+        submissions=data["submission"],
+        submitted_on=iso(data["on"]),
+    )
     fact = p.fact(tenant, aggregate)
     for entry in fact.get("entries", []):
         what = "先进党小组" if entry["level"] == "group" else "优秀党员"
@@ -598,14 +650,64 @@ def nomination_submitted(
         )
 
 
+def deeds_drafted(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    _list_row(
+        p,
+        "rm_deed_list",
+        "deeds",
+        tenant,
+        aggregate,
+        year=data["year"],
+        level=data["level"],
+        subject=data["subject"],
+        versions=1,
+        **_deed_text(data),
+    )
+
+
+def _deed_text(data: State) -> dict[str, Any]:
+    attachments = json.dumps(list(data["attachments"]), ensure_ascii=False)
+    return {"text": data["text"], "attachments": attachments}
+
+
+def deeds_revised(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    row = p.get("rm_deed_list", (tenant, aggregate))
+    if row is not None:
+        versions = row["versions"] + 1
+        p.set("rm_deed_list", (tenant, aggregate), versions=versions, **_deed_text(data))
+
+
+SUMMARY_PARTS = ("basic_facts", "experience", "problems", "plans")
+SUMMARY_REPORTED = {"members-meeting": "meeting_on", "committee": "committee_on"}
+UNREPORTED = dict.fromkeys(SUMMARY_REPORTED.values())
+
+
+def summary_filed(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    p.remember(tenant, aggregate, ev.AnnualSummaryFiled, data)
+    parts = {k: data[k] for k in SUMMARY_PARTS}
+    _list_row(
+        p,
+        "rm_summary_list",
+        "summary",
+        tenant,
+        aggregate,
+        year=data["year"],
+        revisions=1,
+        **UNREPORTED,
+        **parts,
+    )
+
+
+def summary_revised(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+    row = p.get("rm_summary_list", (tenant, aggregate))
+    if row is not None:
+        parts = {k: data[k] for k in SUMMARY_PARTS}
+        revisions = row["revisions"] + 1
+        changes = {**parts, **UNREPORTED}
+        p.set("rm_summary_list", (tenant, aggregate), revisions=revisions, **changes)
+
+
 Handler = Callable[[Projection, str, str, int, State], None]
-
-
-def _remembering(event: EventClass) -> Handler:
-    def handler(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
-        p.remember(tenant, aggregate, event, data)
-
-    return handler
 
 
 def _name(data: State) -> Any:
@@ -753,11 +855,15 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.ReviewStarted: review_started,
     ev.ReviewSummaryFiled: review_summary_filed,
     ev.ReviewReportedToCommittee: review_reported,
-    ev.AnnualSummaryFiled: _remembering(ev.AnnualSummaryFiled),
+    ev.AnnualSummaryFiled: summary_filed,
     ev.AnnualSummaryReported: summary_reported,
-    ev.NominationStarted: _remembering(ev.NominationStarted),
-    ev.NominationShortlisted: _remembering(ev.NominationShortlisted),
+    ev.AnnualSummaryRevised: summary_revised,
+    ev.DeedMaterialDrafted: deeds_drafted,
+    ev.DeedMaterialRevised: deeds_revised,
+    ev.NominationStarted: nomination_started,
+    ev.NominationShortlisted: nomination_shortlisted,
     ev.NominationSubmitted: nomination_submitted,
+    ev.NominationReopened: nomination_reopened,
     ev.TaskAssigned: task_assigned,
     ev.TaskReportReported: task_reported,
     ev.MeetingRecorded: meeting_recorded,

@@ -158,15 +158,32 @@ MEMBER_SORTS = {
     "-joined": "joined_on DESC, position DESC",
 }
 GROUP_SORTS = {"formed": "position", "code": "code, position", "name": "name, position"}
+DEED_SORTS = {
+    "written": "position",
+    "-written": "position DESC",
+    "subject": "level, subject, position",
+}
+SUMMARY_SORTS = {"year": "year, position", "-year": "year DESC, position DESC"}
+NOMINATION_SORTS = SUMMARY_SORTS
 MEMBER_STATUSES = (*ENROLLED_STATUSES, "left")
 GROUP_STATUSES = ("active", "dissolved")
 RECORD_STATUSES = ("standing", "retracted")
 MEASURE_STATUSES = ("open", "done", "overdue", "reported", "acknowledged")
+# An annual summary not yet reported to anyone, or reported to the members' meeting, to the
+# committee (since its last revision: a revision is reported again).
+SUMMARY_STATUSES = ("unreported", "members-meeting", "committee")
+# A nomination not yet submitted (or re-opened), submitted, or whose latest submission has a
+# nominee the committee returned.
+NOMINATION_STATUSES = ("draft", "submitted", "returned")
+
+
+def _escaped(text: str) -> str:
+    """``text`` matched as it is by ``LIKE ... ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(text.lower())}%"
 
 
 def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
@@ -478,6 +495,183 @@ def inspections(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) 
         _equal(where, params, "quarter", (f.month - 1) // 3 + 1)
     _text(where, params, f.q, "measures_checked", "gaps", "weak_links", "improvements")
     return INSPECTION_SHAPE.found(db, branch, where, params, order, p)
+
+
+DEED_SHAPE = Shape(
+    "rm_deed_list",
+    (
+        ("id", "deeds", None),
+        ("year", "year", None),
+        ("level", "level", None),
+        ("subject", "subject", None),
+        ("text", "text", None),
+        ("versions", "versions", None),
+        ("attachments", "attachments", json.loads),
+    ),
+)
+
+
+def deeds(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging) -> Found:
+    """A page of ``branch``'s deed materials of campaign ``year`` (``DeedsOut``: the latest
+    text and how many versions), by default in the order first written; ``member``,
+    ``group`` (its own and its members'), ``level``/``subject``, ``q`` (in the latest text).
+
+    Raises:
+        KeyError: a sort not among :data:`DEED_SORTS`.
+    """
+    order = DEED_SORTS[p.sort or "written"]
+    where, params = _of_year(branch, year, _subject_terms(f, branch))
+    return DEED_SHAPE.found(db, branch, where, params, order, p)
+
+
+SUMMARY_SHAPE = Shape(
+    "rm_summary_list",
+    (
+        ("id", "summary", None),
+        ("year", "year", None),
+        ("basic_facts", "basic_facts", None),
+        ("experience", "experience", None),
+        ("problems", "problems", None),
+        ("plans", "plans", None),
+        ("members-meeting", "meeting_on", None),  # ISO days: answered nested
+        ("committee", "committee_on", None),
+        ("revisions", "revisions", None),
+    ),
+)
+
+
+def summaries(
+    db: ReadModelDB, branch: str, f: Filters, p: Paging, year: int | None = None
+) -> Found:
+    """A page of ``branch``'s annual summaries (``AnnualSummaryOut``, one a year), by default
+    the latest year first; ``year``: that one; ``status``: not yet reported (``unreported``),
+    or reported to the ``members-meeting`` or the ``committee``; ``q``: text in any part.
+
+    Raises:
+        KeyError: a sort or status not among :data:`SUMMARY_SORTS`, :data:`SUMMARY_STATUSES`.
+    """
+    order = SUMMARY_SORTS[p.sort or "-year"]
+    where: list[str] = ["tenant = ?"]
+    params: list[Any] = [branch]
+    _equal(where, params, "year", year)
+    if f.status is not None:
+        where.append(
+            {
+                "unreported": "meeting_on IS NULL AND committee_on IS NULL",
+                "members-meeting": "meeting_on IS NOT NULL",
+                "committee": "committee_on IS NOT NULL",
+            }[f.status]
+        )
+    _text(where, params, f.q, "basic_facts", "experience", "problems", "plans")
+    found = SUMMARY_SHAPE.found(db, branch, where, params, order, p)
+    for item in found.items:  # as the aggregate says it: to whom, the day
+        reported = {to: item.pop(to) for to in ("members-meeting", "committee")}
+        item["reported"] = {to: on for to, on in reported.items() if on is not None}
+    return found
+
+
+NOMINATION_SHAPE = Shape(
+    "rm_nomination_list",
+    (
+        ("year", "year", None),
+        ("entries", "entries", json.loads),
+        ("submissions", "submissions", None),
+        ("submitted_on", "submitted_on", _maybe(_day)),
+        ("reopenings", "reopenings", json.loads),
+    ),
+)
+# The committee's decision on a nominee of a nomination's latest submission ("year:level:
+# subject", as the committee's log names it).
+NOMINEE_DECISION = (
+    "SELECT 1 FROM rm_decisions d WHERE d.branch = rm_nomination_list.tenant "
+    "AND d.kind = 'nominee' AND d.submission = rm_nomination_list.submissions "
+    "AND SUBSTR(d.subject, 1, 5) = CAST(rm_nomination_list.year AS TEXT) || ':'"
+)
+
+
+def nominations(
+    db: ReadModelDB, branch: str, f: Filters, p: Paging, year: int | None = None
+) -> Found:
+    """A page of ``branch``'s nominations (``NominationOut``, one a year), by default the latest
+    year first, each with the committee's decisions on its latest submission's nominees and
+    those it returned; ``year``: that one; ``member``/``level`` and ``subject``: those that
+    shortlist that subject now; ``group``: the group, or any of its members now; ``status``:
+    ``draft`` (not submitted since started or re-opened), ``submitted``, ``returned`` (a
+    nominee of the latest submission returned).
+
+    Raises:
+        KeyError: a sort or status not among :data:`NOMINATION_SORTS`,
+            :data:`NOMINATION_STATUSES`.
+    """
+    order = NOMINATION_SORTS[p.sort or "-year"]
+    where: list[str] = ["tenant = ?"]
+    params: list[Any] = [branch]
+    _equal(where, params, "year", year)
+    shortlisted = []  # patterns of the subjects column
+    if f.member is not None:
+        shortlisted.append(f"%,member:{_escaped(f.member)},%")
+    if f.subject is not None:
+        level = f",{_escaped(f.level)}" if f.level else ""
+        shortlisted.append(f"%{level}:{_escaped(f.subject)},%")
+    elif f.level is not None:
+        shortlisted.append(f"%,{_escaped(f.level)}:%")
+    for pattern in shortlisted:
+        where.append("subjects LIKE ? ESCAPE '\\'")
+        params.append(pattern)
+    if f.group is not None:
+        # Its own entry, or a member's of it now (the pattern's % given as parameters: a
+        # literal % in the statement is a placeholder to psycopg).
+        where.append(
+            "(subjects LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM rm_subjects m "
+            "JOIN rm_subjects g ON g.tenant = m.tenant AND g.level = 'group' "
+            "AND g.aggregate = m.grp WHERE m.tenant = rm_nomination_list.tenant "
+            "AND m.level = 'member' AND g.subject = ? "
+            "AND rm_nomination_list.subjects LIKE ? || m.subject || ?))"
+        )
+        params += [f"%,group:{_escaped(f.group)},%", f.group, "%,member:", ",%"]
+    if f.status is not None:
+        where.append(
+            {
+                "draft": "submitted_on IS NULL",
+                "submitted": "submitted_on IS NOT NULL",
+                "returned": f"submitted_on IS NOT NULL AND EXISTS ({NOMINEE_DECISION} "
+                "AND d.outcome = 'returned')",
+            }[f.status]
+        )
+    found = NOMINATION_SHAPE.found(db, branch, where, params, order, p)
+    _decided(db, branch, found.items)
+    return found
+
+
+def _decided(db: ReadModelDB, branch: str, items: list[dict[str, Any]]) -> None:
+    """Each nomination's ``decisions`` (the committee's, on its entries, of its latest
+    submission) and ``returned`` (those returned, while that submission stands)."""
+    wanted = {
+        (f"{n['year']}:{e['level']}:{e['subject']}", n["submissions"])
+        for n in items
+        for e in n["entries"]
+    }
+    decided: dict[tuple[str, int], tuple[str, str]] = {}
+    if wanted:
+        marks = ", ".join("?" for _ in wanted)
+        with db.read() as tx:
+            rows = tx.query(
+                "SELECT subject, submission, outcome, reason FROM rm_decisions "
+                f"WHERE branch = ? AND kind = 'nominee' AND subject IN ({marks})",
+                [branch, *{subject for subject, _ in wanted}],
+            )
+        decided = {(s, int(n)): (o, r) for s, n, o, r in rows if (s, int(n)) in wanted}
+    for n in items:
+        n["decisions"], n["returned"] = [], []
+        for e in n["entries"]:
+            found = decided.get((f"{n['year']}:{e['level']}:{e['subject']}", n["submissions"]))
+            if found is None:
+                continue
+            outcome, reason = found
+            who = {"level": e["level"], "subject": e["subject"]}
+            n["decisions"].append({**who, "outcome": outcome, "reason": reason})
+            if outcome == "returned" and n["submitted_on"] is not None:
+                n["returned"].append({**who, "reason": reason})
 
 
 GROUP_CODE = (

@@ -70,6 +70,9 @@ class Projection(Rows):
                 "entries": [],
             }
         elif event is ev.NominationShortlisted:
+            # Its year from the log when the nomination was started in an earlier batch (a
+            # re-nomination's submission, projected alone, needs it).
+            self.fact(tenant, aggregate)
             self.facts.setdefault((tenant, aggregate), {})["entries"] = data["entries"]
 
     def row_key(self, tenant: str, aggregate: str, lookup: str) -> tuple[Any, ...] | None:

@@ -42,22 +42,32 @@ def asked_after(branch: str) -> int | None:
     return None
 
 
-def fresh_model(branch: str) -> ReadModelDB:
+def fresh_model(branch: str, *, decided: bool = False) -> ReadModelDB:
     """The read model of ``branch``'s committee, holding at least what was written to the
-    branch's log before this request (or up to the position ``Cxzy-After`` names)."""
+    branch's log before this request (or up to the position ``Cxzy-After`` names).
+    ``decided``: the list shows the committee's decisions too, so its log is waited for the
+    same way (a committee user's next list shows the decision they just made)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     committee = tenancy_of(app).parent_of(branch)
     db = read_model_of(app, committee)
-    wanted = asked_after(branch)
-    if wanted is None:
-        wanted = read_port_of(app, committee).heads([branch])[branch]
-    if lists.tracked(db, branch) >= wanted:
+    logs = [branch, committee] if decided else [branch]
+    asked = {log: asked_after(log) for log in logs}
+    wanted = {log: position for log, position in asked.items() if position is not None}
+    unnamed = [log for log in logs if log not in wanted]
+    if unnamed:
+        wanted.update(read_port_of(app, committee).heads(unnamed))
+
+    def behind() -> bool:
+        return any(lists.tracked(db, log) < position for log, position in wanted.items())
+
+    if not behind():
         return db
     # Wake the projector of this process, or project the branch here (``web/catchup.py``,
-    # given by the factory: nothing a list or an as-of view imports builds a live projector).
+    # given by the factory: nothing a list or an as-of view imports builds a live projector;
+    # it takes the committee's log with the branch's).
     app.extensions[CATCH_UP](app, committee, branch)
     deadline = time.monotonic() + float(app.config.get("LIST_WAIT", 2.0))
-    while lists.tracked(db, branch) < wanted and time.monotonic() < deadline:
+    while behind() and time.monotonic() < deadline:
         time.sleep(0.02)
     return db
 

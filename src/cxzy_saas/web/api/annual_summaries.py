@@ -10,9 +10,12 @@ from marshmallow import Schema, fields, validate
 from cxzy_saas.application.commands.correspondence import ReviseAnnualSummary
 from cxzy_saas.application.commands.evaluation import FileAnnualSummary, ReportAnnualSummary
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import SummaryArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import YEAR, In, out_key, string, text
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class AnnualSummaryIn(In):
@@ -47,6 +50,22 @@ class SummaryRevisionIn(In):
 class SummaryReportIn(In):
     to = string(required=True, validate=validate.OneOf(REPORTED_TO))
     on = fields.Date(required=True)
+
+
+@api_route(
+    "/branches/<code>/annual-summaries",
+    summary="年度总结列表(可按年度、报告情况、文字筛选)",
+    roles=READERS,
+    query=SummaryArgs,
+    response=listed_page_of(AnnualSummaryOut),
+    ready=True,
+)
+def list_annual_summaries(call: Call, code: str) -> dict[str, Any]:
+    paging = paging_of(call.args)
+    found = lists.summaries(
+        fresh_model(code), code, filters_of(call.args), paging, call.args["campaign"]
+    )
+    return page_answer(found, paging, AnnualSummaryOut._declared_fields)
 
 
 @api_route(

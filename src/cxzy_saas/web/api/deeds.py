@@ -8,9 +8,12 @@ from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.evaluation import WriteDeeds
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import DeedArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import In, check_level, level_out, string, text
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class DeedsIn(In):
@@ -40,6 +43,22 @@ def deeds_out(deeds: Any) -> dict[str, Any]:
         "versions": len(deeds.versions),
         "attachments": deeds.attachments,
     }
+
+
+@api_route(
+    "/branches/<code>/deeds",
+    summary="事迹材料列表(可按党员、党小组、对象、文字筛选)",
+    roles=READERS,
+    query=DeedArgs,
+    response=listed_page_of(DeedsOut),
+    ready=True,
+)
+def list_deeds(call: Call, code: str) -> dict[str, Any]:
+    paging = paging_of(call.args)
+    found = lists.deeds(
+        fresh_model(code), code, call.args["campaign"], filters_of(call.args), paging
+    )
+    return page_answer(found, paging, DeedsOut._declared_fields)
 
 
 @api_route(

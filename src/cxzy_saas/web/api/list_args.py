@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from cxzy_saas.projections.lists import (
+    DEED_SORTS,
     GROUP_SORTS,
     GROUP_STATUSES,
     INSPECTION_SORTS,
@@ -15,8 +16,12 @@ from cxzy_saas.projections.lists import (
     MEASURE_STATUSES,
     MEMBER_SORTS,
     MEMBER_STATUSES,
+    NOMINATION_SORTS,
+    NOMINATION_STATUSES,
     RECORD_SORTS,
     RECORD_STATUSES,
+    SUMMARY_SORTS,
+    SUMMARY_STATUSES,
     Filters,
     Paging,
 )
@@ -24,6 +29,8 @@ from cxzy_saas.web.api.schemas import (
     LEVELS,
     MONTH,
     QUARTER,
+    SUBJECT_LEVELS,
+    YEAR,
     CampaignArgs,
     Page,
     PageArgs,
@@ -109,6 +116,43 @@ class InspectionArgs(CampaignArgs):
     )
     q = text_contained("检查内容")
     sort = string(validate=validate.OneOf(list(INSPECTION_SORTS)), **OPTIONAL)
+
+
+class DeedArgs(TextListArgs):
+    sort = string(
+        validate=validate.OneOf(list(DEED_SORTS)),
+        metadata={"description": "written: 首次撰写先后; subject: 按对象"},
+        **OPTIONAL,
+    )
+
+
+class SummaryArgs(PageArgs):
+    campaign = fields.Integer(
+        load_default=None, allow_none=True, validate=YEAR, metadata={"description": "该年度的"}
+    )
+    status = string(
+        validate=validate.OneOf(SUMMARY_STATUSES),
+        metadata={"description": "尚未报告(unreported),或已向党员大会、党委报告(本次修订后)"},
+        **OPTIONAL,
+    )
+    q = text_contained("年度总结")
+    sort = string(validate=validate.OneOf(list(SUMMARY_SORTS)), **OPTIONAL)
+
+
+class NominationArgs(PageArgs):
+    campaign = fields.Integer(
+        load_default=None, allow_none=True, validate=YEAR, metadata={"description": "该年度的"}
+    )
+    member = code_text(metadata={"description": "推荐了该党员的"}, **OPTIONAL)
+    group = code_text(metadata={"description": "推荐了该党小组或其党员的"}, **OPTIONAL)
+    level = string(validate=SUBJECT_LEVELS, **OPTIONAL)
+    subject = code_text(metadata={"description": "推荐了该党员编号或党小组代码的"}, **OPTIONAL)
+    status = string(
+        validate=validate.OneOf(NOMINATION_STATUSES),
+        metadata={"description": "未报送(draft)、已报送(submitted)、有被党委退回的(returned)"},
+        **OPTIONAL,
+    )
+    sort = string(validate=validate.OneOf(list(NOMINATION_SORTS)), **OPTIONAL)
 
 
 def filters_of(args: dict[str, Any]) -> Filters:

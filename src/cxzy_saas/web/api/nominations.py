@@ -15,7 +15,9 @@ from cxzy_saas.application.commands.evaluation import (
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.domain.decisions import OUTCOMES
+from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.list_args import NominationArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
@@ -29,6 +31,7 @@ from cxzy_saas.web.api.schemas import (
     string,
     text,
 )
+from cxzy_saas.web.listing import fresh_model, page_answer
 
 
 class EntryIn(In):
@@ -123,6 +126,26 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
         "returned": call.branch.returned_nominees(nomination) if nomination.submitted_on else [],
         "reopenings": nomination.reopenings,
     }
+
+
+@api_route(
+    "/branches/<code>/nominations",
+    summary="推荐名单列表(可按年度、党员、党小组、报送与审批情况筛选)",
+    roles=READERS,
+    query=NominationArgs,
+    response=listed_page_of(NominationOut),
+    ready=True,
+)
+def list_nominations(call: Call, code: str) -> dict[str, Any]:
+    paging = paging_of(call.args)
+    found = lists.nominations(
+        fresh_model(code, decided=True),
+        code,
+        filters_of(call.args),
+        paging,
+        call.args["campaign"],
+    )
+    return page_answer(found, paging, NominationOut._declared_fields)
 
 
 @api_route(
