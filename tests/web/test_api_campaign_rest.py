@@ -14,6 +14,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.build import DEMO_PASSWORD
 from cxzy_saas.domain.recording import Actor
 from tests.web.api_demo import app_for, bearer, build
+from tests.web.conftest import sign_in
 
 B01 = "/api/v1/branches/b01"
 
@@ -71,6 +72,31 @@ def test_a_group_leader_acts_for_their_own_groups_members_only(client):
     assert (
         client.post(f"{B01}/assessments/corrections", json=theirs, headers=clerk).status_code == 200
     )
+
+
+def test_a_group_leader_completes_their_own_groups_measures_only(client, site):
+    leader = bearer(client, "b01-leader")
+    clerk = bearer(client, "b01-clerk")
+    groups = members_by_group(client, clerk)
+    listed = client.get(f"{B01}/measures?campaign=2026&per_page=500", headers=clerk).json["items"]
+    open_ = [m for m in listed if not m.get("done_on")]
+    by_subject = {(m["level"], m["subject"]): m for m in open_}
+    theirs = next(m for m in open_ if m["level"] == "member" and m["subject"] in groups["g2"])
+    mine = next(m for m in open_ if m["level"] == "member" and m["subject"] in groups["g1"])
+    done = {"on": "2026-11-20", "note": "已完成"}
+    refused = client.post(f"{B01}/measures/{theirs['id']}/completion", json=done, headers=leader)
+    assert refused.status_code == 403 and refused.json["code"] == "leader.not_own_group"
+    branch = by_subject.get(("branch", "b01"))
+    if branch is not None:  # the branch's own measure is the branch's writers' to complete
+        no = client.post(f"{B01}/measures/{branch['id']}/completion", json=done, headers=leader)
+        assert no.status_code == 403
+    ok = client.post(f"{B01}/measures/{mine['id']}/completion", json=done, headers=leader)
+    assert ok.status_code == 200, ok.json
+    # The page offers 标记完成 on the leader's group's measures only.
+    pages = app_for(site).test_client()
+    sign_in(pages, "b01-leader")
+    page = pages.get("/branch/b01/measures?campaign=2026&per_page=200").text
+    assert f"/branch/b01/measures/{theirs['id']}/completion" not in page
 
 
 def test_a_group_leader_writes_their_own_groups_deed_materials(client):

@@ -65,15 +65,17 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             return self.branch().name
         raise InvalidInput("subject.unknown", field="subject", level=level, subject=subject)
 
-    @staticmethod
-    def check_own(actor: Actor, level: str, subject: str) -> None:
-        """A member acts on their own measures only.
+    def check_own(self, actor: Actor, level: str, subject: str) -> None:
+        """A member acts on their own measures only, a group leader on their group's and its
+        members' (:func:`check_leads`); the branch's writers on any.
 
         Raises:
-            Forbidden: a member acting on another subject's.
+            Forbidden: a member acting on another subject's; a leader outside their group.
+            NotFound: a leader naming a member who does not exist.
         """
         if actor.role == "member" and (level != "member" or subject != actor.member):
             raise Forbidden("measure.members_own_only")
+        check_leads(self, actor, level, subject, writing=True)
 
     # measures
 
