@@ -353,3 +353,23 @@ def test_the_openapi_document_shows_the_ballot_grade_keys_with_an_example(client
         "basic",
         "incompetent",
     }
+
+
+def test_a_member_reads_only_their_own_line_of_the_nomination_table(client, site):
+    clerk = bearer(client, "b01-clerk")
+    listed = client.get(f"{B01}/members?per_page=500", headers=clerk).json["items"]
+    pages = app_for(site).test_client()
+    sign_in(pages, "b01-member")
+    for url in (
+        "/branch/b01/nomination?campaign=2026",
+        "/branch/b01/print/nomination?campaign=2026",
+    ):
+        page = pages.get(url)
+        assert page.status_code == 200
+        shown = [m["name"] for m in listed if m["name"] in page.text]
+        assert len(shown) == 1, (url, shown)  # their own line, not the branch's scores
+    # The branch's secretary reads every line.
+    secretary = app_for(site).test_client()
+    sign_in(secretary, "b01-secretary")
+    page = secretary.get("/branch/b01/nomination?campaign=2026").text
+    assert sum(m["name"] in page for m in listed) > 1

@@ -21,12 +21,14 @@ from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain import ranking as scores
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination, departs
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.nominations import RenominateIn, ShortlistIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, typed
+from cxzy_saas.web.pages.mine import colleagues_open
 
 LEVELS = ("group", "member")
 
@@ -62,6 +64,15 @@ def lines_of(app: BranchApplication, year: int) -> tuple[dict[str, list[Line]], 
     return lines, scores.quota(inputs)
 
 
+def for_reader(actor: Actor, code: str, lines: dict[str, list[Line]]) -> dict[str, list[Line]]:
+    """A member reads their own member line only, unless the plan opens colleagues' scores
+    (decision 0018): the nomination table shows every member's scores and grade."""
+    if actor.role != "member" or colleagues_open(code):
+        return lines
+    own = [line for line in lines.get("member", []) if line.row.subject == actor.member]
+    return {**lines, "member": own}
+
+
 def saved(app: BranchApplication, year: int) -> Nomination | None:
     found = app.exists(Nomination.id_for(app.tenant, year))
     return app.nomination(year) if found else None
@@ -74,13 +85,14 @@ def nomination_page(
     submit_form: Form | None = None,
     again_form: Form | None = None,
 ) -> str:
-    branch_reader(code)
+    reader = branch_reader(code)
     year = campaign_year(user().committee)
     app = branch_app(code)
     try:
         computed, quota = lines_of(app, year)
     except NotFound as error:
         return render_template("error.html", status=404, error=i18n.message(error))
+    computed = for_reader(reader, code, computed)
     nomination = saved(app, year)
     if lines is None:
         lines = computed

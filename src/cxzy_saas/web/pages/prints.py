@@ -20,7 +20,7 @@ from cxzy_saas.web.pages.access import signed_in, user
 from cxzy_saas.web.pages.assessment import build_grids, month_args, scoped_grids
 from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year
 from cxzy_saas.web.pages.nomination import LEVELS as NOMINATION_LEVELS
-from cxzy_saas.web.pages.nomination import lines_of
+from cxzy_saas.web.pages.nomination import for_reader, lines_of
 from cxzy_saas.web.pages.plan import TEXT_LABELS
 
 BALLOT_GRADES = ("excellent", "competent", "basic", "incompetent")
@@ -76,10 +76,11 @@ def print_ballot_form(code: str, ballot_id: UUID) -> str:
 @bp.get("/branch/<code>/print/nomination")
 @signed_in
 def print_nomination(code: str) -> str:
-    branch_reader(code)
+    reader = branch_reader(code)
     year = campaign_year(user().committee)
     app = branch_app(code)
     lines, quota = lines_of(app, year)
+    lines = for_reader(reader, code, lines)
     nomination = app.nomination(year) if app.exists(Nomination.id_for(app.tenant, year)) else None
     chosen = (
         {(e["level"], e["subject"]): e.get("reason", "") for e in nomination.entries}
