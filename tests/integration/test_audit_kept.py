@@ -1,0 +1,104 @@
+"""Diffs kept across requests and processes (``audit/kept.py``): a diff made once is read back
+by another process without replaying anything, the same to the byte; an append to any log it
+read makes it anew; a kept diff whose logs were changed without an append fails verification
+and is removed; the warmer makes a diff asked lately again after an append."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxzy_saas import wiring
+from cxzy_saas.application.commands.work import RetractRecord
+from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.audit import kept as kept_module
+from cxzy_saas.audit.kept import Kept, Warmer, key_of, logs_of, verify
+from cxzy_saas.config import Settings
+from cxzy_saas.demo.build import CHINA, build_demo
+from cxzy_saas.domain.recording import SimulatedClock
+from tests.builders import a_clerk
+
+ASKED = ("demo", 2026, date(2026, 6, 30), date(2027, 1, 31), ("branch", "member"))
+
+
+@pytest.fixture
+def tenancy(tmp_path: Path) -> Iterator[Tenancy]:
+    built = Tenancy(Settings(data_dir=tmp_path / "var"))
+    build_demo(built, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=4)
+    built.clock = SimulatedClock(datetime.combine(date(2027, 1, 12), time(10), tzinfo=CHINA))
+    yield built
+    built.close()
+
+
+def refusing(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("replayed although kept")
+
+
+def retract_one(tenancy: Tenancy) -> None:
+    b02 = tenancy.branch("b02")
+    record = next(r for r in b02.daily_records(2026) if r.retracted is None)
+    b02.retract_record(a_clerk("b02"), RetractRecord(record_id=record.id, reason="记载有误，撤回"))
+
+
+def test_another_process_reads_a_kept_diff_without_replaying(
+    tenancy: Tenancy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = wiring.read_port(tenancy)
+    made = Kept(tmp_path / "kept").diff(port, ASKED)
+    monkeypatch.setattr(kept_module, "diff", refusing)
+    again = Kept(tmp_path / "kept").diff(port, ASKED)  # a new process: nothing in memory
+    assert repr(again) == repr(made)
+    assert len(list((tmp_path / "kept").glob("diff-*.json"))) == 1
+
+
+def test_an_append_to_a_log_read_makes_the_diff_anew(tenancy: Tenancy, tmp_path: Path) -> None:
+    port = wiring.read_port(tenancy)
+    kept = Kept(tmp_path / "kept")
+    before = kept.diff(port, ASKED)
+    retract_one(tenancy)
+    after = Kept(tmp_path / "kept").diff(port, ASKED)
+    assert after["events"] == before["events"] + 1
+    assert after["events_by_type"].get("DailyRecord.Retracted", 0) == (
+        before["events_by_type"].get("DailyRecord.Retracted", 0) + 1
+    )
+    assert len(list((tmp_path / "kept").glob("diff-*.json"))) == 2
+
+
+def test_a_kept_diff_that_no_longer_matches_its_logs_is_removed(
+    tenancy: Tenancy, tmp_path: Path
+) -> None:
+    port = wiring.read_port(tenancy)
+    folder = tmp_path / "kept"
+    Kept(folder).diff(port, ASKED)
+    Kept(folder).diff(port, (*ASKED[:4], ("group",)))
+    assert verify(port, folder) == {"valid": 2, "removed": 0, "stale": 0}
+    # one file now claims a chain its logs do not have (as if b01 had been rewritten)
+    path = sorted(folder.glob("diff-*.json"))[0]
+    entry = json.loads(path.read_bytes())
+    entry["chains"]["b01"] = "0" * 64
+    path.write_text(json.dumps(entry, ensure_ascii=False))
+    assert verify(port, folder) == {"valid": 1, "removed": 1, "stale": 0}
+    assert not path.exists()
+    retract_one(tenancy)
+    assert verify(port, folder) == {"valid": 0, "removed": 0, "stale": 1}
+
+
+def test_the_warmer_makes_a_diff_asked_lately_again_after_an_append(
+    tenancy: Tenancy, tmp_path: Path
+) -> None:
+    port = wiring.read_port(tenancy)
+    kept = Kept(tmp_path / "kept")
+    before = kept.diff(port, ASKED)
+    warmer = Warmer(kept, lambda: port, pause=0)
+    assert warmer.once() == 0  # nothing grew
+    retract_one(tenancy)
+    assert warmer.once() == 1
+    warm = kept.get(key_of(ASKED, port.heads(logs_of(port, "demo"))))
+    assert warm is not None and warm["events"] == before["events"] + 1
+    assert warmer.once() == 0
