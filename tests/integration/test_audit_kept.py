@@ -12,16 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from cxzy_saas import wiring
+from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.application.commands.work import RetractRecord
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import kept as kept_module
 from cxzy_saas.audit.kept import Kept, Warmer, key_of, logs_of, verify
+from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import CHINA, build_demo
-from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.domain.recording import Actor, SimulatedClock
 from tests.builders import a_clerk
 
 ASKED = ("demo", 2026, date(2026, 6, 30), date(2027, 1, 31), ("branch", "member"))
@@ -102,3 +105,30 @@ def test_the_warmer_makes_a_diff_asked_lately_again_after_an_append(
     warm = kept.get(key_of(ASKED, port.heads(logs_of(port, "demo"))))
     assert warm is not None and warm["events"] == before["events"] + 1
     assert warmer.once() == 0
+
+
+def test_cxzy_audit_kept_verifies_the_web_pages_kept_diffs(tenancy: Tenancy) -> None:
+    data = tenancy.settings.data_dir
+    Kept(data / kept_module.FOLDER).diff(wiring.read_port(tenancy), ASKED)
+    tenancy.close()
+    result = CliRunner().invoke(main, ["audit", "kept", "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "1 kept diffs verified, 0 removed" in result.output
+
+
+def test_an_erasure_removes_the_kept_diffs_that_hold_the_members_name(tenancy: Tenancy) -> None:
+    """A kept diff holds members' names as its replay showed them; once the live projector
+    commits an erasure, no file of the audit's cache still holds the erased name."""
+    folder = tenancy.settings.data_dir / kept_module.FOLDER
+    live = wiring.open_read_model(tenancy)
+    wiring.projector(tenancy, live).catch_up()
+    made = Kept(folder).diff(wiring.read_port(tenancy), ASKED)
+    row = next(r for r in made["boards"]["member"] if r["branch"] == "b02")
+    name = row["name"]
+    assert any(name in p.read_text() for p in folder.glob("diff-*.json"))
+    tenancy.branch("b02").erase_member(
+        Actor(user="b02-secretary", role="branch-secretary", tenant="b02"),
+        EraseMember(member_no=row["subject"], reason="本人申请删除个人信息"),
+    )
+    wiring.projector(tenancy, live).catch_up()
+    assert not list(folder.glob("diff-*.json"))

@@ -14,7 +14,9 @@ an append, no longer matches and the file is dropped. A read model, a checkpoint
 index is never part of a key or of a kept diff.
 
 After appends, diffs asked recently are made again in the background (:class:`Warmer`), so the
-next reader of the same days finds the new one ready.
+next reader of the same days finds the new one ready. A kept diff holds members' names as the
+replay showed them: the live projector removes every kept file when it commits an erasure
+(``projections.asof.forget_erased``), as it overwrites the name in its as-of checkpoints.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from cxzy_saas.audit import chain
 from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.logs import Log, committee_logs
 from cxzy_saas.logs.port import REGISTRY, Logs
+from cxzy_saas.projections.db import AUDIT_CACHE
 
-FOLDER = "audit-cache"
+FOLDER = AUDIT_CACHE  # in the data folder
 IN_MEMORY = 8  # diffs kept in each process's memory, the last asked for
 ON_DISK = 64  # diff files kept in the folder, the newest
 _TAG = b"cxzy-audit kept-diff/v1\x00"
