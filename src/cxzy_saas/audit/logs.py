@@ -7,6 +7,7 @@ moment is found from the recorded times in the log (see :func:`position_at`).
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -191,6 +192,18 @@ class Remembered:
             out = (leave_out or {}).get(code)
             self._stored[code] = [n for n in log.stored if n.id not in out] if out else log.stored
         self._ids = {code: [n.id for n in stored] for code, stored in self._stored.items()}
+        self._events = {code: {e.position: e for e in log.events} for code, log in logs.items()}
+
+    def decoded(self, log: str, n: StoredNotification) -> dict[str, Any]:
+        """The state of an event read already, as ``decode_state`` gives it from its stored
+        bytes (``_read`` decoded it so): a copy, for the projector opens members' personal
+        fields in place; a member's event is copied whole, its fields may sit deeper down."""
+        found = self._events.get(log, {}).get(n.id)
+        if found is None:
+            return decode_state(n.state)
+        if found.name.startswith("Member."):
+            return copy.deepcopy(dict(found.data))
+        return dict(found.data)
 
     def tenants(self) -> list[Tenant]:
         return self.port.tenants()

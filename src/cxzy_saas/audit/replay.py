@@ -94,9 +94,10 @@ def replayed_in_turn(
         for positions in moments:
             stop = {code: positions.get(code, 0) for code in logs}
             only = None if campaign is None else [campaign]
-            CatchUp(port, db, batch_size=50000, lists=lists, campaigns=only).catch_up(
-                recompute_boards=False, stop_at=stop
-            )
+            decode = getattr(port, "decoded", None)  # events decoded already, when it has them
+            CatchUp(
+                port, db, batch_size=50000, lists=lists, campaigns=only, decode=decode
+            ).catch_up(recompute_boards=False, stop_at=stop)
             yield db
     finally:
         db.close()
