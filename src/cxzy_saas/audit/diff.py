@@ -4,6 +4,12 @@ Both moments are replayed from the logs (``replay.replayed_in_turn``: one replay
 each); the causes of a changed row are the events recorded between the two moments that touch
 its subject (``causes.touches``). A row whose rank moved while nothing about it changed has no
 cause of its own: others moved past it, and their rows name what moved them.
+
+The replay is of the events the diff read already (``logs.Remembered``: each log is read and
+decoded once) and leaves out what a snapshot cannot show (decision 0029): the branch lists,
+other campaigns' boards, and the records, assessments and measures of other years
+(``logs.other_years``). Its answer is the one a replay of every event gives, byte for byte
+(``tests/integration/test_audit_diff_scoped.py``).
 """
 
 from __future__ import annotations

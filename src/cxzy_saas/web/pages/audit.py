@@ -2,8 +2,10 @@
 between two dates (the pages of ``cxzy audit trail`` and ``cxzy audit diff``).
 
 Both read the stored events themselves (``cxzy_saas.audit``), never a read model: an audit
-trusts the logs only. A trail reads two logs (a branch's and its committee's), a diff replays
-the committee's logs twice; both take well under a second for a committee of a few branches.
+trusts the logs only. A trail reads two logs (a branch's and its committee's); a diff reads
+every log of the committee and replays it once, which takes seconds at 40 branches, so a diff
+made once is kept (``audit/kept.py``, decision 0029) while no log it read grows: in memory and
+in the data folder, for every worker process.
 """
 
 from __future__ import annotations
