@@ -31,8 +31,9 @@ ASKED = ("demo", 2026, date(2026, 6, 30), date(2027, 1, 31), ("branch", "member"
 
 
 @pytest.fixture
-def tenancy(tmp_path: Path) -> Iterator[Tenancy]:
-    built = Tenancy(Settings(data_dir=tmp_path / "var"))
+def tenancy(demo_settings: Settings) -> Iterator[Tenancy]:
+    """The demo on SQLite, and on PostgreSQL (``demo_settings``)."""
+    built = Tenancy(demo_settings)
     build_demo(built, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=4)
     built.clock = SimulatedClock(datetime.combine(date(2027, 1, 12), time(10), tzinfo=CHINA))
     yield built
@@ -111,7 +112,8 @@ def test_cxzy_audit_kept_verifies_the_web_pages_kept_diffs(tenancy: Tenancy) -> 
     data = tenancy.settings.data_dir
     Kept(data / kept_module.FOLDER).diff(wiring.read_port(tenancy), ASKED)
     tenancy.close()
-    result = CliRunner().invoke(main, ["audit", "kept", "--data-dir", str(data)])
+    store = ["--database-url", url] if (url := tenancy.settings.database_url) else []
+    result = CliRunner().invoke(main, ["audit", "kept", "--data-dir", str(data), *store])
     assert result.exit_code == 0, result.output
     assert "1 kept diffs verified, 0 removed" in result.output
 
