@@ -8,13 +8,16 @@ paged, on a ``cxzy demo --branches 40`` data folder.
 
 Signs in as the auditor through the Flask test client (the whole route: session, replay from
 the logs, template) and prints, per request, the first time and the median of ``--repeat``
-more. Nothing is written to the data folder but the sign-in's session bookkeeping.
+more. Nothing is written to the data folder but the sign-in's session bookkeeping and the
+diffs kept in ``DIR/audit-cache/`` (decision 0029): a second run reads them, unless
+``--fresh`` removes them first.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -40,7 +43,12 @@ def main() -> None:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--year", type=int, default=2026)
+    parser.add_argument(
+        "--fresh", action="store_true", help="remove the kept diffs first (DIR/audit-cache)"
+    )
     args = parser.parse_args()
+    if args.fresh:
+        shutil.rmtree(args.data_dir / "audit-cache", ignore_errors=True)
     app = create_app(
         Settings(data_dir=args.data_dir),
         {"TESTING": True, "EMBEDDED_PROJECTOR": False, "WTF_CSRF_ENABLED": False},

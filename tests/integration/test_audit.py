@@ -23,6 +23,8 @@ from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.application.commands.work import CorrectScore, RetractRecord
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.audit import diff as diff_module
+from cxzy_saas.audit import replay
 from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.logs import Log, committee_logs, positions_at
 from cxzy_saas.audit.replay import LEVELS, replay_campaign, replayed
@@ -319,3 +321,23 @@ def test_bad_requests_end_with_a_message_and_no_traceback(year, args, message):
     assert result.exit_code != 0
     assert message in result.output and "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("start", "end"), [(date(YEAR, 6, 30), TODAY), (YEAR_END, TODAY)])
+def test_the_diff_is_the_one_a_whole_replay_gives_byte_for_byte(
+    year: AuditedYear, monkeypatch: pytest.MonkeyPatch, start: date, end: date
+) -> None:
+    """The diff's replay is scoped (events read once, other years' records left out, no branch
+    lists): across the corrections and the retraction after the year end it still answers
+    what a replay of every event, read from the store again, answers."""
+    logs = year.logs()
+    scoped = diff(year.port, logs, "demo", YEAR, start, end)
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            diff_module,
+            "replayed_in_turn",
+            lambda port, logs, moments, **_: replay.replayed_in_turn(port.port, logs, moments),
+        )
+        whole = diff(year.port, logs, "demo", YEAR, start, end)
+    assert repr(scoped) == repr(whole)
+    assert scoped["corrections"]

@@ -4,6 +4,12 @@ Both moments are replayed from the logs (``replay.replayed_in_turn``: one replay
 each); the causes of a changed row are the events recorded between the two moments that touch
 its subject (``causes.touches``). A row whose rank moved while nothing about it changed has no
 cause of its own: others moved past it, and their rows name what moved them.
+
+The replay is of the events the diff read already (``logs.Remembered``: each log is read and
+decoded once) and leaves out what a snapshot cannot show (decision 0029): the branch lists,
+other campaigns' boards, and the records, assessments and measures of other years
+(``logs.other_years``). Its answer is the one a replay of every event gives, byte for byte
+(``tests/integration/test_audit_diff_scoped.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from cxzy_saas.audit import causes
-from cxzy_saas.audit.logs import Log, between, positions_at, upto
+from cxzy_saas.audit.logs import Log, Remembered, between, other_years, positions_at, upto
 from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed_in_turn
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.logs.port import Logs
@@ -143,10 +149,15 @@ def diff(
         raise InvalidInput("level.unknown", field="level")
     check_campaign(logs, committee, year)
     first, second = positions_at(logs, start), positions_at(logs, end)
-    # One replay, read at the first moment and carried on to the second.
-    before, after = (
-        snapshot(db, committee, year) for db in replayed_in_turn(port, logs, [first, second])
+    # One replay, read at the first moment and carried on to the second, of the events read
+    # already (nothing is read twice). The snapshots read this campaign's boards and scores
+    # only, so the replay leaves out what cannot change them: the branch lists, the other
+    # campaigns' boards, and the records, assessments and measures of other years.
+    remembered = Remembered(port, logs, other_years(logs, year))
+    replay = replayed_in_turn(
+        remembered, logs, [first, second], lists=False, campaign=(committee, year)
     )
+    before, after = (snapshot(db, committee, year) for db in replay)
     # Every event up to the later moment is learnt, so that a correction between the two
     # moments finds the assessment it corrects, however long before it was recorded.
     index = causes.Index(committee).learn(upto(logs, second))

@@ -7,16 +7,19 @@ moment is found from the recorded times in the log (see :func:`position_at`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import copy
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.events import BY_NAME, EventClass
 from cxzy_saas.logs.decoding import DECODERS, decode_state, event_name
-from cxzy_saas.logs.port import REGISTRY, Logs
+from cxzy_saas.logs.port import REGISTRY, Decoded, Logs, StoredNotification, Tenant
 from cxzy_saas.projections.engine import LOCAL
 
 CHUNK = 5000
@@ -48,7 +51,7 @@ class LogEvent:
         moment: datetime = self.data["timestamp"]
         return moment
 
-    @property
+    @cached_property
     def day(self) -> date:
         """The committee's day the event was recorded on."""
         return self.recorded_at.astimezone(LOCAL).date()
@@ -63,6 +66,9 @@ class Log:
     tenant: str
     kind: str  # registry | committee | branch
     events: list[LogEvent]
+    # The notifications as stored, the events' source: a replay reads these rather than the
+    # store again (:class:`Remembered`), so one read serves the audit and its replay.
+    stored: list[StoredNotification] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def head(self) -> int:
@@ -82,9 +88,11 @@ def read_log(logs: Logs, code: str, kind: str) -> Log:
 
 def _read(logs: Logs, code: str, kind: str) -> Log:
     events: list[LogEvent] = []
+    stored: list[StoredNotification] = []
     position = 0
     while True:
         batch = logs.notifications(code, position, CHUNK)
+        stored += batch
         for n in batch:
             events.append(
                 LogEvent(
@@ -97,7 +105,7 @@ def _read(logs: Logs, code: str, kind: str) -> Log:
                 )
             )
         if len(batch) < CHUNK:
-            return Log(code, kind, events)
+            return Log(code, kind, events, stored)
         position = batch[-1].id
 
 
@@ -139,6 +147,102 @@ def position_at(log: Log, day: date) -> int:
 
 def positions_at(logs: Mapping[str, Log], day: date) -> dict[str, int]:
     return {code: position_at(log, day) for code, log in logs.items()}
+
+
+# Aggregates that belong to one campaign year, named in the event that creates them, and whose
+# projection writes rows of that year only (``projections/handlers.py``: ``rm_assessments``,
+# ``rm_assessment_counts``, record counts, ``rm_measures`` and ``rm_submissions`` by year, and
+# branch lists), so that another year's board or month score never depends on them.
+YEARLY = ("Assessment.Recorded", "DailyRecord.Recorded", "Measure.Filed")
+
+
+def other_years(logs: Mapping[str, Log], year: int) -> dict[str, set[int]]:
+    """Per log, the positions of the events of :data:`YEARLY` aggregates created for another
+    campaign year than ``year`` (every event of such an aggregate, corrections included)."""
+    found: dict[str, set[int]] = {}
+    for code, log in logs.items():
+        others = {
+            e.aggregate
+            for e in log.events
+            if e.version == 1 and e.name in YEARLY and e.data.get("year") != year
+        }
+        if others:
+            found[code] = {e.position for e in log.events if e.aggregate in others}
+    return found
+
+
+class Remembered:
+    """A read port serving the notifications of ``logs`` (read already, with their stored
+    bytes) from memory, and anything else through ``port``: a replay of logs an audit has
+    read reads nothing twice, and still sees exactly the stored events (the same bytes the
+    store gave, decoded by the projector's own code).
+
+    ``leave_out`` (log -> positions) are events a replay need not see: the caller's to
+    justify (:func:`other_years`); the others keep their positions and order.
+    """
+
+    def __init__(
+        self, port: Logs, logs: Mapping[str, Log], leave_out: Mapping[str, set[int]] | None = None
+    ) -> None:
+        self.port = port
+        self.logs = logs
+        self.reads_many_at_once = False  # everything is in memory: no round trip to save
+        self._stored: dict[str, list[StoredNotification]] = {}
+        for code, log in logs.items():
+            out = (leave_out or {}).get(code)
+            self._stored[code] = [n for n in log.stored if n.id not in out] if out else log.stored
+        self._ids = {code: [n.id for n in stored] for code, stored in self._stored.items()}
+        self._events = {code: {e.position: e for e in log.events} for code, log in logs.items()}
+
+    def decoded(self, log: str, n: StoredNotification) -> dict[str, Any]:
+        """The state of an event read already, as ``decode_state`` gives it from its stored
+        bytes (``_read`` decoded it so): a copy, for the projector opens members' personal
+        fields in place; a member's event is copied whole, its fields may sit deeper down."""
+        found = self._events.get(log, {}).get(n.id)
+        if found is None:
+            return decode_state(n.state)
+        if found.name.startswith("Member."):
+            return copy.deepcopy(dict(found.data))
+        return dict(found.data)
+
+    def tenants(self) -> list[Tenant]:
+        return self.port.tenants()
+
+    def committees(self) -> list[str]:
+        return self.port.committees()
+
+    def branches(self, committee: str) -> list[str]:
+        return self.port.branches(committee)
+
+    def notifications(
+        self, log: str, after: int, limit: int, stop: int | None = None
+    ) -> Sequence[StoredNotification]:
+        if log not in self.logs:
+            return self.port.notifications(log, after, limit, stop)
+        stored, ids = self._stored[log], self._ids[log]
+        start = bisect_right(ids, after)
+        end = len(ids) if stop is None else bisect_right(ids, stop)
+        return stored[start : min(end, start + limit)]
+
+    def notifications_between(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[str, list[StoredNotification]]:
+        return {
+            log: list(self.notifications(log, after, upto - after, upto))
+            for log, after, upto in ranges
+        }
+
+    def events(self, log: str, aggregate: Any) -> list[Any]:
+        return self.port.events(log, aggregate)
+
+    def head(self, log: str) -> int:
+        return self.port.head(log)
+
+    def heads(self, logs: Sequence[str]) -> dict[str, int]:
+        return self.port.heads(logs)
+
+    def open_personal(self, log: str, decoded: Sequence[Decoded]) -> None:
+        self.port.open_personal(log, decoded)
 
 
 def between(

@@ -77,16 +77,27 @@ def replayed(
 
 
 def replayed_in_turn(
-    port: Logs, logs: Mapping[str, Log], moments: list[Mapping[str, int]]
+    port: Logs,
+    logs: Mapping[str, Log],
+    moments: list[Mapping[str, int]],
+    lists: bool = True,
+    campaign: tuple[str, int] | None = None,
 ) -> Iterator[SQLiteReadModel]:
     """One throw-away read model brought to each of ``moments`` in turn (each at or after the
     one before): the same model as :func:`replayed` gives at each, for the cost of one replay
-    to the last. Yields the model at each moment; read it before asking for the next."""
+    to the last. Yields the model at each moment; read it before asking for the next.
+    ``lists=False`` leaves the branch lists empty, and ``campaign`` (committee, year) computes
+    that campaign's leaderboards only (``CatchUp``): for a reader of that campaign's boards
+    and scores, which no list and no other campaign feeds."""
     db = SQLiteReadModel(":memory:")
     try:
         for positions in moments:
             stop = {code: positions.get(code, 0) for code in logs}
-            CatchUp(port, db, batch_size=50000).catch_up(recompute_boards=False, stop_at=stop)
+            only = None if campaign is None else [campaign]
+            decode = getattr(port, "decoded", None)  # events decoded already, when it has them
+            CatchUp(
+                port, db, batch_size=50000, lists=lists, campaigns=only, decode=decode
+            ).catch_up(recompute_boards=False, stop_at=stop)
             yield db
     finally:
         db.close()

@@ -283,3 +283,20 @@ def replay_command(
                 f"{r['composite']:.2f}",
             )
     console.print(leaders)
+
+
+@audit.command("kept")
+@store_options
+def kept_command(settings: Settings) -> None:
+    """Verify the diffs the web pages keep (<data folder>/audit-cache/) against the logs: one
+    whose logs have not grown must carry their chain heads, or it is removed."""
+    from cxzy_saas import wiring
+    from cxzy_saas.audit.kept import FOLDER, verify
+
+    folder = settings.data_dir / FOLDER
+    with opened(settings) as tenancy:
+        counts = verify(wiring.read_port(tenancy), folder) if folder.is_dir() else {}
+    click.echo(
+        f"{counts.get('valid', 0)} kept diffs verified, {counts.get('removed', 0)} removed "
+        f"(did not match the logs), {counts.get('stale', 0)} stale (their logs grew)"
+    )

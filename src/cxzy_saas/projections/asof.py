@@ -34,7 +34,14 @@ from pathlib import Path
 
 from cxzy_saas.domain.organisation import erased_value
 from cxzy_saas.logs.port import REGISTRY, Logs
-from cxzy_saas.projections.db import LISTS, TABLES, ReadModelDB, ReadModels, SQLiteReadModel
+from cxzy_saas.projections.db import (
+    AUDIT_CACHE,
+    LISTS,
+    TABLES,
+    ReadModelDB,
+    ReadModels,
+    SQLiteReadModel,
+)
 from cxzy_saas.projections.engine import CatchUp
 
 
@@ -205,7 +212,11 @@ def latest_checkpoint(models: ReadModels, day: date) -> Path | None:
 def forget_erased(models: ReadModels, erased: list[tuple[str, str]]) -> None:
     """After an erasure is committed by the live projector, the as-of checkpoints (images of
     past read models, made before it) still hold the member's name: overwrite it there too, so
-    that a replay from a checkpoint shows the member as erased like every other view."""
+    that a replay from a checkpoint shows the member as erased like every other view. The
+    audit's kept diffs (``audit/kept.py``) hold names too: they are removed (the erasure moved
+    a head, so none of them would be read again; the next reader makes its diff anew)."""
+    for kept in sorted((models.data_dir / AUDIT_CACHE).glob("diff-*.json")):
+        kept.unlink(missing_ok=True)
     for image in sorted(models.checkpoints.glob("*.sqlite3")):
         conn = sqlite3.connect(image)
         try:

@@ -237,6 +237,8 @@ class PostgresReadModel:
 
 READ_MODEL_FILE = "projections.sqlite3"
 CHECKPOINTS = "projections-checkpoints"
+# The audit's kept diffs (``audit/kept.py``), also in the data folder: an erasure removes them.
+AUDIT_CACHE = "audit-cache"
 
 
 @dataclass(frozen=True)

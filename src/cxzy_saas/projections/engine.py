@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -164,7 +164,11 @@ class CatchUp:
     members' personal data the batch erased (the live projector clears them from the as-of
     checkpoints too). ``guard`` (the committees' leases) is asked inside each batch's
     transaction whether it may still be written. ``lists=False`` leaves the branch lists
-    (``db.LISTS``) empty: as-of replays and checkpoints, which no list reads.
+    (``db.LISTS``) empty: as-of replays and checkpoints, which no list reads. ``campaigns``,
+    when given, are the only ``(committee, year)`` whose leaderboards are computed (an audit
+    replay that reads one campaign's boards); by default every campaign a batch touches.
+    ``decode`` gives an event's state from its log and notification (by default decoded from
+    its stored bytes): a reader that decoded the events already hands over its own copies.
 
     Nothing an event holds stops it: an event that fails to decode, whose handler raises, or
     whose rows the database refuses is put in quarantine (``rm_quarantine``) in the batch's
@@ -180,8 +184,12 @@ class CatchUp:
         erased: Erased = lambda found: None,
         guard: Guard | None = None,
         lists: bool = True,
+        campaigns: Collection[tuple[str, int]] | None = None,
+        decode: Callable[[str, StoredNotification], dict[str, Any]] | None = None,
     ) -> None:
         self.logs = logs
+        self.campaigns = None if campaigns is None else frozenset(campaigns)
+        self.decode = decode or (lambda log, n: decode_state(n.state))
         self.skipped = frozenset() if lists else LISTS
         self.db = db
         self.batch_size = batch_size
@@ -334,7 +342,7 @@ class CatchUp:
                     continue
                 try:
                     decoded.append(
-                        (n, (BY_TOPIC.get(n.topic), decode_state(n.state), n.originator_id))
+                        (n, (BY_TOPIC.get(n.topic), self.decode(log, n), n.originator_id))
                     )
                 except Exception as error:
                     return {(log, n.id): (n.topic, _describe(error))}
@@ -441,6 +449,8 @@ class CatchUp:
                 campaigns = board_store.campaigns_of(tx, projection.touched)
             else:
                 campaigns = set()
+            if self.campaigns is not None:
+                campaigns = set(campaigns) & self.campaigns
             for committee, year in sorted(campaigns):
                 board_store.store(tx, committee, year)
             projection.touched.clear()

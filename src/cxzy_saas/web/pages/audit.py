@@ -2,14 +2,16 @@
 between two dates (the pages of ``cxzy audit trail`` and ``cxzy audit diff``).
 
 Both read the stored events themselves (``cxzy_saas.audit``), never a read model: an audit
-trusts the logs only. A trail reads two logs (a branch's and its committee's), a diff replays
-the committee's logs twice; both take well under a second for a committee of a few branches.
+trusts the logs only. A trail reads two logs (a branch's and its committee's); a diff reads
+every log of the committee and replays it once, which takes seconds at 40 branches, so a diff
+made once is kept (``audit/kept.py``, decision 0029) while no log it read grows: in memory and
+in the data folder, for every worker process.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,15 +20,15 @@ from markupsafe import Markup, escape
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.causes import CORRECTIONS
-from cxzy_saas.audit.diff import diff
-from cxzy_saas.audit.logs import committee_logs, read_log
+from cxzy_saas.audit.kept import FOLDER, Kept, Warmer
+from cxzy_saas.audit.logs import read_log
 from cxzy_saas.audit.replay import LEVELS
 from cxzy_saas.audit.trail import PRIVATE, resolve, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
 from cxzy_saas.domain.work import MEETING_KINDS
-from cxzy_saas.logs.port import REGISTRY, Logs
+from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.queries import parse_day
 from cxzy_saas.web import read_port_of, tenancy_of
@@ -546,9 +548,23 @@ def audit_diff() -> tuple[str, int]:
     return render_template("audit/diff.html", **context), 200
 
 
-DIFFS_KEPT = 8  # diffs kept in memory, the last asked for: paging through one replays nothing
-_diffs: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_diffs_lock = threading.Lock()
+def kept_diffs(app: Any) -> Kept:
+    """The application's kept diffs (``audit/kept.py``): in memory, and in the data folder's
+    ``audit-cache/`` shared by every worker process; a warmer makes the ones asked lately
+    again after appends (not under tests, which ask it themselves)."""
+    with _kept_lock:
+        kept: Kept | None = app.extensions.get(KEPT)
+        if kept is None:
+            folder = tenancy_of(app).settings.data_dir / FOLDER
+            kept = app.extensions[KEPT] = Kept(folder)
+            if app.config.get("AUDIT_WARMER", not app.testing):
+                port = app.extensions["cxzy.read_port"]
+                app.extensions[KEPT + ".warmer"] = Warmer(kept, lambda: port).start()
+        return kept
+
+
+KEPT = "cxzy.audit_kept"
+_kept_lock = threading.Lock()
 
 
 def cached_diff(
@@ -556,20 +572,8 @@ def cached_diff(
 ) -> dict[str, Any]:
     """``audit.diff.diff``, kept while no log it reads has grown: a diff is a function of the
     logs up to their heads, so a page of its details, another section or a branch's rows
-    come from memory (the heads are one ``stat`` or one query)."""
-    codes = [committee, *(t.code for t in port.tenants() if t.parent == committee)]
-    heads = port.heads([REGISTRY, *codes])
-    key = (committee, year, start, end, levels, tuple(sorted(heads.items())))
-    with _diffs_lock:
-        if key in _diffs:
-            _diffs.move_to_end(key)
-            return _diffs[key]
-    found = diff(port, committee_logs(port, committee), committee, year, start, end, levels)
-    with _diffs_lock:
-        _diffs[key] = found
-        while len(_diffs) > DIFFS_KEPT:
-            _diffs.popitem(last=False)
-    return found
+    come from memory or from the folder (the heads are one ``stat`` or one query)."""
+    return kept_diffs(current_app).diff(port, (committee, year, start, end, levels))
 
 
 def diff_summary(

@@ -1,0 +1,271 @@
+"""Diffs kept across requests and processes: an audit-owned cache, derived from the logs only.
+
+A diff is a function of the logs it reads up to their heads, so a diff made once answers again
+while no log it read has grown. Each is kept in memory (the last few asked) and as a file in
+``<data folder>/audit-cache/`` that every worker process of the data folder shares, named by
+the SHA-256 of its key: the committee, the campaign, the two days, the levels and the head
+position of every log read (the registry's, the committee's, each branch's). Any append moves
+a head, so it makes a new key: nothing kept is ever updated, only left behind and pruned.
+
+Each file also holds, per log, the head of a SHA-256 chain over the stored events the diff was
+made from (``chain.link``: position, aggregate, version, topic and the stored bytes), so a
+kept diff is verifiable against the logs (:func:`verify`): a log rewritten in place, without
+an append, no longer matches and the file is dropped. A read model, a checkpoint or the time
+index is never part of a key or of a kept diff.
+
+After appends, diffs asked recently are made again in the background (:class:`Warmer`), so the
+next reader of the same days finds the new one ready. A kept diff holds members' names as the
+replay showed them: the live projector removes every kept file when it commits an erasure
+(``projections.asof.forget_erased``), as it overwrites the name in its as-of checkpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cxzy_saas.audit import chain
+from cxzy_saas.audit.diff import diff
+from cxzy_saas.audit.logs import Log, committee_logs
+from cxzy_saas.logs.port import REGISTRY, Logs
+from cxzy_saas.projections.db import AUDIT_CACHE
+
+FOLDER = AUDIT_CACHE  # in the data folder
+IN_MEMORY = 8  # diffs kept in each process's memory, the last asked for
+ON_DISK = 64  # diff files kept in the folder, the newest
+_TAG = b"cxzy-audit kept-diff/v1\x00"
+logger = logging.getLogger(__name__)
+
+Asked = tuple[str, int, date, date, tuple[str, ...]]  # committee, year, from, to, levels
+
+
+def logs_of(port: Logs, committee: str) -> list[str]:
+    """The logs a diff of ``committee`` reads, as ``committee_logs`` reads them."""
+    return [REGISTRY, committee, *(t.code for t in port.tenants() if t.parent == committee)]
+
+
+def key_of(asked: Asked, heads: Mapping[str, int]) -> str:
+    committee, year, start, end, levels = asked
+    text = json.dumps(
+        {
+            "committee": committee,
+            "year": year,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "levels": list(levels),
+            "heads": dict(sorted(heads.items())),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain_head(log: Log) -> str:
+    """The head of a SHA-256 chain over the log's stored events, as they were read."""
+    current = hashlib.sha256(_TAG + log.tenant.encode("utf-8")).digest()
+    for n in log.stored:
+        record = chain.Record(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+        current = chain.link(current, record)
+    return current.hex()
+
+
+class Kept:
+    """The diffs of one data folder (``folder``; None keeps them in memory only)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._memory: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.asked: dict[Asked, float] = {}  # what was asked lately, and when (the warmer's)
+
+    def diff(self, port: Logs, asked: Asked) -> dict[str, Any]:
+        """``audit.diff.diff`` of ``asked``, from memory, from the folder, or made and kept.
+
+        Raises:
+            InvalidInput, NotFound: as ``audit.diff.diff``.
+        """
+        with self._lock:
+            self.asked[asked] = time.monotonic()
+        heads = port.heads(logs_of(port, asked[0]))
+        key = key_of(asked, heads)
+        found = self.get(key)
+        if found is not None:
+            return found
+        return self.make(port, asked, heads)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            if key in self._memory:
+                self._memory.move_to_end(key)
+                return self._memory[key]
+        entry = self._read(key)
+        if entry is None:
+            return None
+        self._remember(key, entry["diff"])
+        return dict(entry["diff"])
+
+    def make(self, port: Logs, asked: Asked, heads: Mapping[str, int]) -> dict[str, Any]:
+        committee, year, start, end, levels = asked
+        logs = committee_logs(port, committee)
+        found = diff(port, logs, committee, year, start, end, levels)
+        read = {code: log.head for code, log in logs.items()}
+        # Kept under the heads the logs had when read (a log that grew since the heads were
+        # asked is kept under its new head: the key then says what the diff was made of).
+        key = key_of(asked, {**heads, **read})
+        self._remember(key, found)
+        self._write(key, asked, read, logs, found)
+        return found
+
+    def _remember(self, key: str, found: dict[str, Any]) -> None:
+        with self._lock:
+            self._memory[key] = found
+            self._memory.move_to_end(key)
+            while len(self._memory) > IN_MEMORY:
+                self._memory.popitem(last=False)
+
+    def _path(self, key: str) -> Path | None:
+        return None if self.folder is None else self.folder / f"diff-{key}.json"
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            entry: dict[str, Any] = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None  # absent, or half written by a process that died: made again
+        return entry
+
+    def _write(
+        self,
+        key: str,
+        asked: Asked,
+        heads: Mapping[str, int],
+        logs: Mapping[str, Log],
+        found: dict[str, Any],
+    ) -> None:
+        path = self._path(key)
+        if path is None or self.folder is None:
+            return
+        committee, year, start, end, levels = asked
+        entry = {
+            "committee": committee,
+            "year": year,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "levels": list(levels),
+            "heads": dict(sorted(heads.items())),
+            "chains": {code: chain_head(log) for code, log in sorted(logs.items())},
+            "diff": found,
+        }
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".diff-", suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+            os.replace(temporary, path)  # whole or not at all, for every reader
+            self._prune()
+        except OSError:
+            return  # a cache: a folder that cannot be written only costs the next reader
+
+    def _prune(self) -> None:
+        assert self.folder is not None
+        files = sorted(self.folder.glob("diff-*.json"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-ON_DISK]:
+            old.unlink(missing_ok=True)
+
+
+def verify(port: Logs, folder: Path) -> dict[str, int]:
+    """Check every kept diff whose logs have not grown against the logs as they are now: the
+    chain heads of its logs must be the ones recorded. A file that does not match (a log was
+    changed without an append) or is unreadable is removed; one whose logs grew is left for
+    pruning. Returns the files found ``valid``, ``removed`` and ``stale``."""
+    counts = {"valid": 0, "removed": 0, "stale": 0}
+    chains: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.glob("diff-*.json")):
+        try:
+            entry = json.loads(path.read_bytes())
+            heads, recorded, committee = entry["heads"], entry["chains"], entry["committee"]
+        except (OSError, ValueError, KeyError):
+            path.unlink(missing_ok=True)
+            counts["removed"] += 1
+            continue
+        if port.heads(list(heads)) != heads:
+            counts["stale"] += 1
+            continue
+        if committee not in chains:
+            logs = committee_logs(port, committee)
+            chains[committee] = {code: chain_head(log) for code, log in logs.items()}
+        if all(chains[committee].get(code) == head for code, head in recorded.items()):
+            counts["valid"] += 1
+        else:
+            path.unlink(missing_ok=True)
+            counts["removed"] += 1
+    return counts
+
+
+class Warmer:
+    """Makes again, in the background, the diffs asked in the last ``recent`` seconds whose
+    logs grew, at most one at a time and each at most once every ``pause`` seconds; looks
+    every ``every`` seconds (a look costs the heads of the logs: a ``stat`` each, or one
+    query)."""
+
+    def __init__(
+        self,
+        kept: Kept,
+        port: Callable[[], Logs],
+        every: float = 5.0,
+        recent: float = 1800.0,
+        pause: float = 60.0,
+    ) -> None:
+        self.kept = kept
+        self.port = port
+        self.every, self.recent, self.pause = every, recent, pause
+        self._made: dict[Asked, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="audit-warmer", daemon=True)
+
+    def start(self) -> Warmer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.once()
+            except Exception:  # a cache: the next reader makes it instead
+                logger.exception("audit warmer: a diff could not be made")
+
+    def once(self) -> int:
+        """Make what is due now; the number of diffs made."""
+        now = time.monotonic()
+        with self.kept._lock:
+            asked = [a for a, at in self.kept.asked.items() if now - at <= self.recent]
+            for gone in [a for a, at in self.kept.asked.items() if now - at > self.recent]:
+                del self.kept.asked[gone]
+        made = 0
+        port = self.port()
+        for one in asked:
+            if now - self._made.get(one, -self.pause) < self.pause:
+                continue
+            heads = port.heads(logs_of(port, one[0]))
+            if self.kept.get(key_of(one, heads)) is not None:
+                continue
+            self._made[one] = now
+            self.kept.make(port, one, heads)
+            made += 1
+        return made
