@@ -81,6 +81,10 @@ class Settings:
     # Whether the web runs its as-of replays in processes of their own (one per allowed
     # replay), so that they never hold the web process's GIL against cheap requests.
     asof_processes: bool = True
+    # Whether a web process makes again, in a thread of its own, the audit diffs asked lately
+    # after appends (decision 0029). Off by default: a diff is seconds of CPU holding the web
+    # process's GIL, as as-of replays did before they moved to processes of their own.
+    audit_warmer: bool = False
     # PostgreSQL cells besides the default one (CXZY_DATABASE_URL): (name, URL) pairs. Each cell
     # is a database holding whole committees; the registry in the default cell says which.
     cells: tuple[tuple[str, str], ...] = ()
@@ -117,6 +121,7 @@ class Settings:
             connection_max_age=float(whole_number(env, "CXZY_CONNECTION_MAX_AGE", 600, 10, 86_400)),
             asof_wait=float(whole_number(env, "CXZY_ASOF_WAIT", 10, 0, 600)),
             asof_processes=bool(whole_number(env, "CXZY_ASOF_PROCESSES", 1, 0, 1)),
+            audit_warmer=bool(whole_number(env, "CXZY_AUDIT_WARMER", 0, 0, 1)),
             cells=parse_cells(env.get("CXZY_CELLS") or ""),
             evidence_store=evidence_store(env.get("CXZY_EVIDENCE_STORE") or ""),
             evidence_endpoint=env.get("CXZY_EVIDENCE_S3_ENDPOINT") or None,

@@ -550,14 +550,15 @@ def audit_diff() -> tuple[str, int]:
 
 def kept_diffs(app: Any) -> Kept:
     """The application's kept diffs (``audit/kept.py``): in memory, and in the data folder's
-    ``audit-cache/`` shared by every worker process; a warmer makes the ones asked lately
-    again after appends (not under tests, which ask it themselves)."""
+    ``audit-cache/`` shared by every worker process; with ``CXZY_AUDIT_WARMER=1``, a warmer
+    makes the ones asked lately again after appends (never under tests, which ask it)."""
     with _kept_lock:
         kept: Kept | None = app.extensions.get(KEPT)
         if kept is None:
             folder = tenancy_of(app).settings.data_dir / FOLDER
             kept = app.extensions[KEPT] = Kept(folder)
-            if app.config.get("AUDIT_WARMER", not app.testing):
+            warm = tenancy_of(app).settings.audit_warmer and not app.testing
+            if app.config.get("AUDIT_WARMER", warm):
                 port = app.extensions["cxzy.read_port"]
                 app.extensions[KEPT + ".warmer"] = Warmer(kept, lambda: port).start()
         return kept
