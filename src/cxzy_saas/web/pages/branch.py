@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from cxzy_saas.application.branch import BranchApplication
 from cxzy_saas.application.leaders import check_leads
@@ -25,6 +27,7 @@ from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
+from cxzy_saas.web.pages.filters import current_campaign
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
 CHINA = i18n.BEIJING
@@ -36,12 +39,29 @@ def branch_reader(code: str) -> Actor:
 
 
 def campaign_year(committee: str) -> int:
-    """The campaign asked for (``?campaign=``) if the committee has it, else its latest."""
-    known = [c["year"] for c in reads.campaigns(committee)]
+    """The campaign asked for (``?campaign=``, or a form's hidden ``campaign`` field: every form
+    carries the year its page showed, :func:`form_keys`) if the committee has it, else
+    :func:`current_campaign`."""
+    campaigns = reads.campaigns(committee)
     wanted = request.values.get("campaign", "")
-    if wanted.isdigit() and int(wanted) in known:
-        return int(wanted)
-    return known[0] if known else tenancy_of(current_app).now().year
+    if wanted.isdigit() and int(wanted) in {c["year"] for c in campaigns}:
+        year = int(wanted)
+    else:
+        year = current_campaign(campaigns)
+    g.campaign_year = year
+    return year
+
+
+@bp.app_template_global("form_keys")
+def form_keys() -> Markup:
+    """What every form of the pages sends besides its fields: the CSRF token, and the campaign
+    year the page was shown for, so that a form saves into the year it showed even when
+    another year's campaign opens meanwhile."""
+    keys = f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+    year = g.get("campaign_year")
+    if year is not None:
+        keys += f'<input type="hidden" name="campaign" value="{int(year)}">'
+    return Markup(keys)
 
 
 def branch_app(code: str) -> BranchApplication:

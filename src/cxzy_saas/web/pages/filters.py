@@ -34,13 +34,25 @@ class Filters:
         return found
 
 
+def current_campaign(campaigns: list[dict[str, Any]]) -> int:
+    """The year a page opens on when none is asked for: this year's campaign while it is open
+    (a next year's opened early does not take its place), else the latest open one, else the
+    latest; this year when the committee has none."""
+    this_year = tenancy_of(current_app).now().astimezone(i18n.BEIJING).year
+    open_ = [c["year"] for c in campaigns if not c["closed_on"]]
+    if this_year in open_:
+        return this_year
+    if open_:
+        return max(open_)
+    return max((c["year"] for c in campaigns), default=this_year)
+
+
 def from_request(committee: str) -> Filters:
-    """Unknown or malformed filters fall back to the latest campaign and today, with a note
+    """Unknown or malformed filters fall back to the current campaign and today, with a note
     next to the field, rather than refusing the whole page."""
     years = reads.campaigns(committee)
     known = [c["year"] for c in years]
-    fallback = known[0] if known else tenancy_of(current_app).now().year
-    filters = Filters(year=fallback, years=years)
+    filters = Filters(year=current_campaign(years), years=years)
     wanted = request.args.get("campaign", "")
     if wanted:
         if wanted.isdigit() and int(wanted) in known:
