@@ -101,7 +101,9 @@ def checkpoint_days(
                 (start,),
             )
         )
-        owner = dict(tx.query("SELECT tenant, COALESCE(NULLIF(parent, ''), tenant) FROM rm_tenants"))
+        owner = dict(
+            tx.query("SELECT tenant, COALESCE(NULLIF(parent, ''), tenant) FROM rm_tenants")
+        )
         growth = tx.query(
             "SELECT day, tenant, position FROM rm_time_index WHERE day > ? AND day < ? "
             "ORDER BY day",
