@@ -63,7 +63,11 @@ def dashboard() -> str:
     filters = from_request(committee)
     with read_model(committee, filters.as_of) as db:
         boards = {lvl: queries.board_rows(db, committee, filters.year, lvl) for lvl in BOARD_LEVELS}
-        waiting = queries.approvals(db, committee)
+        waiting = [
+            a
+            for a in queries.approvals(db, committee, open_years=True)
+            if a["year"] == filters.year  # as the approvals page it links to
+        ]
         late = queries.overdue(db, committee, filters.year, filters.today())
         turnout = queries.ballots(db, committee, filters.year, grades=False)
     return view(
