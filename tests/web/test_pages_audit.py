@@ -17,6 +17,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.domain.organisation import ERASED_NAME
 from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import tenancy_of
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token
 
 CORRECTED_MEMBER = "B01001"  # its June score for M1 corrected after the year end
@@ -113,6 +114,19 @@ def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
         assert "民主测评开始" in text and "测评码已使用" not in text  # no single ballot shown
     assert "民主测评结束" in member and "计票" in member  # the member's tally at close
     assert "（个人信息，不显示）" in member  # nor its personal fields
+
+
+def test_the_enrolment_row_shows_the_number_under_its_label_and_the_name_under_its_own(client, app):
+    as_user(client, "auditor")
+    member = tenancy_of(app).branch("b01").member(CORRECTED_MEMBER)
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}").text
+    enrolled = next(r for r in rows(page) if "党员登记" in r)
+    fields = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", enrolled))
+    assert CORRECTED_MEMBER in fields["党员编号"] and member.name not in fields["党员编号"]
+    assert fields["姓名"] == member.name
+    erased = client.get(f"/committee/audit/trail?branch=b01&subject={ERASED_MEMBER}").text
+    fields = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", erased))
+    assert fields["姓名"] == ERASED_NAME
 
 
 def test_an_unknown_branch_is_a_note_not_an_error(client):

@@ -21,7 +21,7 @@ from cxzy_saas.audit.causes import CORRECTIONS
 from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.logs import committee_logs, read_log
 from cxzy_saas.audit.replay import LEVELS
-from cxzy_saas.audit.trail import PRIVATE, resolve, trail
+from cxzy_saas.audit.trail import NAME_OF, PRIVATE, resolve, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
@@ -291,10 +291,20 @@ def item_label(code: str) -> str:
     return code
 
 
+CODE_FIELDS = ("member_no", "code")  # the subject's own code, shown as it is
+
+
 @bp.app_template_global("audit_value")
-def value_text(value: Any, width: int = 160) -> Markup:
+def value_text(value: Any, width: int = 160, key: str = "") -> Markup:
+    """A stored value as the trail shows it beside the label of its ``key``: a subject's code
+    as its name, except in the fields that are the code itself (党员编号, 编号)."""
     if value == PRIVATE:
         return escape(i18n.tr("（个人信息，不显示）", PRIVATE))
+    if key in CODE_FIELDS and isinstance(value, str):
+        return i18n.ident(value)
+    if isinstance(value, str) and value.startswith(NAME_OF):  # erased: as erased
+        number = value.removeprefix(NAME_OF)
+        return escape(g.get("subject_names", {}).get(number) or number)
     names = g.get("subject_names", {})
     if isinstance(value, str) and i18n.IDENTIFIER.fullmatch(value) and value not in VALUES:
         if value in names:
