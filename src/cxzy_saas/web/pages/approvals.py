@@ -21,7 +21,7 @@ from cxzy_saas.domain.plan import TEXT_FIELDS
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in, user
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
@@ -43,6 +43,7 @@ def waiting(filters: Filters) -> list[dict[str, Any]]:
             for r in queries.approvals(db, committee, open_years=True)
             if r["year"] == filters.year
         ]
+    rows = reads.titled(rows)
     if filters.as_of is not None:
         return rows
     app = tenancy_of(current_app).committee(committee)
