@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 
 import pytest
@@ -200,6 +201,18 @@ def test_the_board_page_searches_filters_sorts_and_pages(app):
     assert bad.status_code == 200 and "无效的值" in bad.get_data(as_text=True)
     bottom = client.get("/committee/boards/group?campaign=2026&sort=-rank").get_data(as_text=True)
     assert 'id="bottom-view"' in bottom and "党支部" in bottom
+
+
+def test_the_member_board_filters_by_a_group_chosen_by_name(app, viewer):
+    client = as_user(app.test_client(), "viewer")
+    html = client.get("/committee/boards/member?campaign=2026&group=b01:g1&per_page=200").text
+    # g1 is a code in both branches: the select names each group under its branch
+    members = everything(app, viewer, "member", branch="b01", group="g1")
+    assert members and "党小组代码" not in html
+    picked = re.search(r'<option value="b01:g1" selected>([^<]+)</option>', html)
+    assert picked and picked.group(1) == members[0]["group_name"]
+    shown = set(re.findall(r'data-subject="([^"]+)"', html))
+    assert shown == {r["id"] for r in members} and 'data-branch="b02"' not in html
 
 
 def test_exports_hold_what_the_board_shows(app, viewer):

@@ -56,6 +56,13 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     return demo
 
 
+def shown(app, username: str) -> str:  # type: ignore[no-untyped-def]
+    """An account's display name (the demo gives each a surname and a title)."""
+    name = tenancy_of(app).committee(COMMITTEE).account(username).display_name
+    assert name != username
+    return str(name)
+
+
 def rows(html: str) -> list[str]:
     return re.findall(r"<tr[^>]*>.*?</tr>", html, re.S)
 
@@ -63,7 +70,7 @@ def rows(html: str) -> list[str]:
 # the trail of a subject
 
 
-def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_corrections(client):
+def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_corrections(client, app):
     as_user(client, "auditor")
     page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}&per_page=1000")
     assert page.status_code == 200
@@ -71,7 +78,8 @@ def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_correct
     assert "杜辰梁" in text and "记录人" in text
     positions = [int(p) for p in re.findall(r'<tr id="ev-b01-(\d+)"', text)]
     assert positions and positions == sorted(positions)
-    assert "b01-clerk" in text and "组织委员" in text  # who recorded, with the role's name
+    # who recorded, by the account's name, with the role's name
+    assert f"{shown(app, 'b01-clerk')}（组织委员）" in text and "b01-clerk" not in text
     assert "2026-01-04 09:30" in text  # the first enrolment, recorded at 01:30 UTC = 09:30 UTC+8
     correction = re.search(
         r'<tr id="ev-b01-(\d+)"[^>]*>(?:(?!</tr>).)*分数更正.*?</tr>', text, re.S
@@ -138,7 +146,7 @@ def test_an_unknown_branch_is_a_note_not_an_error(client):
 # the difference between two dates
 
 
-def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client):
+def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client, app):
     as_user(client, "auditor")
     page = client.get(
         f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2027-01-31&level=member"
@@ -147,7 +155,7 @@ def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client):
     text = page.text
     changed = [r for r in rows(text) if f"subject={CORRECTED_MEMBER}" in r]
     assert changed, "the corrected member's row changed"
-    assert "分数更正" in changed[0] and "b01-secretary" in changed[0]
+    assert "分数更正" in changed[0] and shown(app, "b01-secretary") in changed[0]
     assert "→" in changed[0]
     # a summary first: the corrections are counted there and listed on their own tab
     assert 'id="diff-summary"' in text and text.index("diff-summary") < text.index("diff-member")
@@ -187,7 +195,7 @@ def archive_row(html: str, branch: str) -> str:
     return found[0]
 
 
-def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client):
+def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client, app):
     as_user(client, "admin")
     listing = client.get("/committee/archives")
     assert listing.status_code == 200
@@ -203,7 +211,7 @@ def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client
     after = client.get(sealed.headers["Location"])
     assert "已归档" in after.text and "b01" in after.text  # the result message
     row = archive_row(client.get("/committee/archives").text, "b01")
-    assert "已归档" in row and "admin" in row and "提前归档" in row
+    assert "已归档" in row and shown(app, "admin") in row and "提前归档" in row
     assert re.search(r"<code[^>]*>[0-9a-f]{12}…</code>", row)
     assert "bundle.zip" in row and "/seal" not in row
     again = seal_form(client, "b01", on_demand="yes")

@@ -92,8 +92,14 @@ def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, An
     beside its field, rather than refusing the page. Also the chosen values, to carry on."""
     found: dict[str, Any] = {}
     chosen: dict[str, Any] = {}
+    args = {name: request.args.get(name, "").strip() for name in request.args}
+    # The group select sends "branch:group" (codes repeat across branches): both filters.
+    picked_branch, colon, picked_group = args.get("group", "").partition(":")
+    if colon:
+        args["group"] = picked_group
+        args["branch"] = args.get("branch") or picked_branch
     for name in ("q", "branch", "group", "band", "status", "sort", "page", "per_page"):
-        text = request.args.get(name, "").strip()
+        text = args.get(name, "")
         if not text:
             continue
         try:
@@ -121,6 +127,7 @@ def board(level: str) -> str:
     with read_model(committee, filters.as_of) as db, db.read() as tx:
         rows, total = boards.read_board(tx, committee, filters.year, level, query)
         branches = boards.board_branches(tx, committee)
+        groups = boards.board_groups(tx, committee)
     pages = max(1, -(-total // query.per_page))
     return view(
         "committee/board.html",
@@ -136,6 +143,7 @@ def board(level: str) -> str:
         chosen=chosen,
         errors=errors,
         branches=branches,
+        groups=groups,
         sorts=boards.BOARD_SORTS,
         chart=board_chart(rows, 30),
     )
