@@ -220,13 +220,21 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert grid.status_code == 422 and frozen in text_of(grid.text)
 
     amend = f"/committee/campaigns/{YEAR}/amendments"
+    # nothing sealed yet: the page says so and offers no form that could only be refused
+    before = admin.get(amend).text
+    assert 'id="none-sealed"' in before and 'name="reason"' not in before
+    assert 'href="/committee/archives"' in before and "（未归档）" not in before
     unsealed = post(admin, amend, amend, {"branch": "b01", "reason": "更正一项错录的分数"})
-    assert unsealed.status_code == 422 and 'class="error"' in unsealed.text
+    assert unsealed.status_code == 422
+    assert f"办公室党支部的 {YEAR} 年度档案尚未归档" in text_of(unsealed.text)  # by name
     tenancy = Tenancy(demo.settings)
     try:
         tenancy.committee(COMMITTEE).seal_archive(system(COMMITTEE), "b01", YEAR)
     finally:
         tenancy.close()
+    sealed = admin.get(amend).text
+    assert 'name="reason"' in sealed and 'option value="b01"' in sealed
+    assert 'option value="b02"' not in sealed  # only a sealed branch-year can be amended
     no_reason = post(admin, amend, amend, {"branch": "b01", "reason": ""})
     assert no_reason.status_code == 422 and "此项不能为空" in no_reason.text
     opened = post(admin, amend, amend, {"branch": "b01", "reason": "更正一项错录的分数"})
