@@ -5,10 +5,12 @@ interactive page's access rules (another branch: 404; a member sees their own ro
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cxzy_saas.web import tenancy_of
-from tests.web.conftest import YEAR, Demo, as_user, build_small_demo
+from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +64,21 @@ def test_print_views_keep_the_pages_access_rules(client, app) -> None:  # type: 
     # their own row, not their colleagues' (the plan does not open them, decision 0018)
     names = [m.name for m in tenancy_of(app).branch("b01").members()]
     assert len([n for n in names if f"<th>{n}</th>" in grid.text]) == 1
+
+
+def test_a_branch_without_a_plan_is_offered_no_print_that_would_fail(client, app) -> None:  # type: ignore[no-untyped-def]
+    """Print links only where there is something to print: each one offered opens."""
+    tenancy = tenancy_of(app)
+    if "b08" not in tenancy.committee(COMMITTEE).committee().branches:
+        tenancy.add_branch(COMMITTEE, "b08", "新建党支部")
+    as_user(client, "admin")
+    sources = ["/branch/b08/plan", "/branch/b08/nomination", "/branch/b08/deeds"]
+    sources.append("/branch/b08/assessment?month=3")
+    offered = 0
+    for source in sources:
+        page = client.get(source)
+        for url in re.findall(r'href="(/branch/b08/print/[^"]+)"', page.text):
+            offered += 1
+            assert client.get(url.replace("&amp;", "&")).status_code == 200, (source, url)
+    plan = client.get("/branch/b08/plan")
+    assert plan.status_code == 200 and "打印方案" not in plan.text

@@ -171,7 +171,7 @@ def render_plan(
         TEXT_LABELS=TEXT_LABELS,
         STATUSES=STATUSES,
         WEIGHTS=WEIGHTS,
-        print_url=print_url,
+        print_url=print_url if plan else None,  # nothing to print before a draft
     )
 
 
