@@ -83,7 +83,12 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     )
     assert discussed.status_code == 302
     assert post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-06"}).status_code == 302
-    assert "已定稿" in text_of(admin.get(plan).text)
+    final = text_of(admin.get(plan).text)
+    assert "已定稿" in final and "支委会讨论" not in final  # the committee's own words
+    # the campaigns list shows the plan's state, not "drafted" whatever it is
+    listed = admin.get("/committee/campaigns").text
+    card = next(c for c in listed.split('<li class="card') if f"{NEXT} 年度" in c)
+    assert "党委方案：已定稿" in text_of(card) and "已起草" not in card
     # a step no longer offered (finalised in another tab) keeps its refusal on the page
     twice = post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-07"})
     assert twice.status_code == 422 and 'class="error" role="alert"' in twice.text
