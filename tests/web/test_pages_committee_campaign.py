@@ -305,3 +305,12 @@ def test_unknown_years_and_malformed_forms_are_answered_not_failed(client):
     grid = f"/committee/campaigns/{YEAR}/branch-assessment"
     bad_day = post(admin, grid, grid, {"quarter": "9", "on": "昨天", "p.b03.B1": "5"})
     assert bad_day.status_code == 422
+
+
+def test_the_year_select_shows_each_campaigns_title_once(client):
+    admin = as_user(client, "admin")
+    page = admin.get(f"/committee?campaign={YEAR}").text
+    options = re.findall(r'<option value="(\d{4})"[^>]*>([^<]+)</option>', page)
+    assert options
+    for year, text in options:
+        assert text.count(year) == 1, text  # not "2026 2026年度创先争优活动"

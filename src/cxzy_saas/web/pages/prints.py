@@ -46,7 +46,7 @@ def print_month(code: str) -> str:
     return printed(
         "month",
         code,
-        i18n.tr(f"{year} 年 {month} 月集中考核评分表", f"Assessment of {year}-{month:02d}"),
+        i18n.tr(f"{year}年{month}月集中考核评分表", f"Assessment of {year}-{month:02d}"),
         grids=grids,
         year=year,
         month=month,
@@ -89,7 +89,7 @@ def print_nomination(code: str) -> str:
     return printed(
         "nomination",
         code,
-        i18n.tr(f"{year} 年度先进党小组、优秀党员推荐表", f"Nominations of {year}"),
+        i18n.tr(f"{year}年度先进党小组、优秀党员推荐表", f"Nominations of {year}"),
         levels=NOMINATION_LEVELS,
         lines=lines,
         quota=quota,
@@ -110,7 +110,7 @@ def print_plan(code: str) -> str:
     return printed(
         "plan",
         code,
-        i18n.tr(f"{year} 年度创先争优活动实施方案", f"Campaign plan of {year}"),
+        i18n.tr(f"{year}年度创先争优活动实施方案", f"Campaign plan of {year}"),
         content=content,
         version=version,
         texts=[(i18n.tr(*TEXT_LABELS[k]), content.data.get(k, "")) for k in TEXT_LABELS],
@@ -140,6 +140,6 @@ def print_annual_summary(code: str) -> str | tuple[str, int]:
     return printed(
         "summary",
         code,
-        i18n.tr(f"{year} 年度创先争优活动总结", f"Annual summary of {year}"),
+        i18n.tr(f"{year}年度创先争优活动总结", f"Annual summary of {year}"),
         sections=sections,
     )
