@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -222,7 +223,12 @@ def test_exports_hold_what_the_board_shows(app, viewer):
         "/committee/boards/member.xlsx?campaign=2026&branch=b02&sort=name&per_page=20"
     )
     assert xlsx.status_code == 200
+    # saved under a Chinese name (RFC 6266), with an ASCII one for old clients
+    disposition = xlsx.headers["Content-Disposition"]
+    assert f"filename*=UTF-8''{quote('2026年度党员排行榜.xlsx')}" in disposition
+    assert re.search(r'filename="[\x20-\x7e]+\.xlsx"', disposition)
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet is not None and sheet.title == "党员排行榜"
     lines = list(sheet.iter_rows(values_only=True))
     assert lines[0][:3] == ("名次", "名称", "编号")
     assert [line[2] for line in lines[1:]] == [r["id"] for r in shown]  # every page, in order
@@ -232,6 +238,9 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     assert "党员排行榜" in text and "排序：名称" in text
     assert shown[0]["name"] in text and shown[-1]["name"] in text
     assert shown[0]["branch_name"] in text  # the branch filter by name, and each row's
+    # names stay whole in their columns: each row's branch name is on one line, unbroken
+    assert text.count(shown[0]["branch_name"]) > len(shown)
+    assert quote("2026年度党员排行榜.pdf") in pdf.headers["Content-Disposition"]
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
 
 

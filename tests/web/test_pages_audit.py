@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 
@@ -223,6 +224,8 @@ def test_an_auditor_downloads_a_bundle_that_verifies(client):
     listing = client.get("/committee/archives")
     assert "/seal" not in archive_row(listing.text, PRESEALED)
     download = client.get(f"/committee/archives/{PRESEALED}/{YEAR}/bundle.zip")
+    saved = f"规划处党支部{YEAR}年度归档包.zip"  # b02's name, as the archives page shows it
+    assert quote(saved) in download.headers["Content-Disposition"]
     assert download.status_code == 200 and download.mimetype == "application/zip"
     assert "attachment" in download.headers["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(download.data)) as bundle:

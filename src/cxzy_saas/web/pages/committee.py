@@ -22,6 +22,7 @@ from cxzy_saas.web.pages.audit import branch_name
 from cxzy_saas.web.pages.exports import download
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
+from cxzy_saas.web.pages.tables import attachment
 
 BOARD_LEVELS = ("branch", "group", "member")
 BOARD_ARGS = BoardArgs()
@@ -166,6 +167,17 @@ def export_header(level: str) -> list[str]:
     ]
 
 
+def column_weights(lines: list[list[str]]) -> list[float]:
+    """Each column's relative width in the PDF: its longest cell (a Chinese character counts
+    twice a digit), plus room for the padding, so that names such as 办公室党支部 stay whole
+    rather than break into 办公室党/支部 in equal columns."""
+
+    def span(text: str) -> int:
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+    return [max(span(line[i]) for line in lines) + 3.0 for i in range(len(lines[0]))]
+
+
 def export_row(level: str, r: dict[str, Any]) -> list[Any]:
     row: list[Any] = [r["rank"] if r["rank"] is not None else "", r["name"]]
     row.append(r.get("code") if level == "branch" else r.get("id"))
@@ -240,20 +252,22 @@ def board_export(level: str, fmt: str) -> Response:
     header = export_header(level)
     table = [export_row(level, r) for r in rows]
     name = f"{committee}-{filters.year}-{level}-board"
-    if fmt == "xlsx":
-        return download(name, "xlsx", header, table)
     title = i18n.tr(*i18n.LEVELS[level]) + i18n.tr("排行榜", " leaderboard")
+    saved = i18n.tr(f"{filters.year}年度{title}", name)  # 2026年度党员排行榜.xlsx
+    if fmt == "xlsx":
+        return download(name, "xlsx", header, table, saved, title)
     doc = Document(name, f"{filters.year} {title}")
     with read_model(committee, None) as db, db.read() as tx:
         branch_names = dict(boards.board_branches(tx, committee))
     doc.p(described(chosen, branch_names, filters))
-    doc.table(header, [[str(c) for c in r] for r in table])
+    cells = [[str(c) for c in r] for r in table]
+    doc.table(header, cells, column_weights([header, *cells]))
     try:
         body = render_pdf(doc)
     except FontMissing:
         abort(503)
     response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Content-Disposition"] = attachment(f"{saved}.pdf", f"{name}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
