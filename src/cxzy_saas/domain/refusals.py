@@ -480,6 +480,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不支持这种文件（{suffix}）。可上传 JPEG、PNG 图片，PDF，Word、Excel 文档或文本文件。",
         "file type {suffix} is not accepted (JPEG, PNG, PDF, Word, Excel or text)",
     ),
+    "evidence.content_not_type": (
+        "文件内容不是 {kind}（文件名为 {suffix}），可能已损坏或并非此类文件，请检查后重新上传。",
+        "the file's content is not of the type its name's ending {suffix} says",
+    ),
     "evidence.type_mismatch": (
         "文件内容与扩展名（{suffix}）不符，请检查后重新上传。",
         "the file's content does not match its name's ending {suffix}",

@@ -57,6 +57,7 @@ UNSTATED_RULES = frozenset(
         "evidence.too_large",
         "evidence.type_refused",
         "evidence.type_mismatch",
+        "evidence.content_not_type",
         "evidence.no_file",
     }
 )
