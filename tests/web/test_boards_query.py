@@ -263,6 +263,8 @@ def test_the_big_screen_and_its_figures(app, viewer):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'id="top-list"' in html and 'id="bottom-list"' in html and "本月考核进度" in html
+    listed = html.split('id="progress-list"')[1].split("</ul>")[0].count("<li>")
+    assert f"共 {listed} 个党支部" in html and "前 12 个" not in html  # the real count
     data = client.get("/committee/screen.json?campaign=2026").json
     branches = everything(app, viewer, "branch")
     rated = [r for r in branches if r["status"] == "rated"]
