@@ -10,6 +10,7 @@ import re
 import pytest
 
 from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.pages.i18n import BEIJING
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo
 
 
@@ -82,3 +83,16 @@ def test_a_branch_without_a_plan_is_offered_no_print_that_would_fail(client, app
             assert client.get(url.replace("&amp;", "&")).status_code == 200, (source, url)
     plan = client.get("/branch/b08/plan")
     assert plan.status_code == 200 and "打印方案" not in plan.text
+
+
+def test_a_months_sheet_lists_only_members_enrolled_by_its_end(client, app, demo) -> None:  # type: ignore[no-untyped-def]
+    b01 = tenancy_of(app).branch("b01")
+    late = b01.member(demo.new_members[0])  # registered today, after October
+    registered = late.created_on.astimezone(BEIJING).date()
+    before = registered.month - 1
+    assert before >= 1, "the fixture registers the new members after January"
+    as_user(client, "b01-secretary")
+    earlier = client.get(f"/branch/b01/print/month?month={before}").text
+    assert late.name not in earlier
+    that_month = client.get(f"/branch/b01/print/month?month={registered.month}").text
+    assert late.name in that_month
