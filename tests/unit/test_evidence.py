@@ -38,7 +38,9 @@ def test_accepted_types_are_known_by_their_bytes(name: str, data: bytes, media_t
         ("a.html", b"<script>", "evidence.type_refused"),
         ("a.zip", b"PK\x03\x04", "evidence.type_refused"),  # a zip that is not Word or Excel
         ("a.png", b"%PDF-1.4", "evidence.type_mismatch"),
-        ("a.txt", b"\xff\xfe\x00a", "evidence.type_refused"),  # not UTF-8 text
+        ("a.txt", b"\xff\xfe\x00a", "evidence.content_not_type"),  # not UTF-8 text
+        ("evil.png", b"MZ\x90\x00", "evidence.content_not_type"),  # an EXE named .png
+        ("a.docx", b"MZ\x90\x00", "evidence.content_not_type"),
         ("noname", b"%PDF-1.4", "evidence.type_mismatch"),
     ],
 )

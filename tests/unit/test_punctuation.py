@@ -67,6 +67,33 @@ def python_strings(source: str) -> list[tuple[int, str]]:
     return found
 
 
+# A space before a full-width opening bracket, or after a closing one before Chinese.
+SPACED_BRACKET = re.compile(r"(?<=\S)[ \t]+（|）[ \t]+(?=[\u3400-\u9fff])")
+TR_ZH = re.compile(r"\btr\(\s*\"((?:[^\"\\]|\\.)*)\"")
+
+
+def template_prose(source: str) -> str:
+    """A template as a reader reads it, roughly: each ``tr()`` as its Chinese, any other
+    expression as a placeholder word (X), without tags and statements. Marks that the template
+    source keeps apart (``</span>:{{ tr("中文", …) }}``) meet here as they meet on the page."""
+
+    def expression(found: re.Match[str]) -> str:
+        zh = TR_ZH.search(found.group(1))
+        return zh.group(1) if zh else "X"
+
+    text = JINJA_COMMENT.sub("", source)
+    text = re.sub(r"\{\{(.*?)\}\}", expression, text, flags=re.S)
+    text = re.sub(r"\{%.*?%\}", "", text, flags=re.S)
+    text = re.sub(r"<[^>]*>", "", text)
+    return re.sub(r"&\w+;", " ", text)
+
+
+def prose_marks(text: str) -> list[str]:
+    found = marks(text)
+    found += [text[max(0, m.start() - 8) : m.end() + 8] for m in SPACED_BRACKET.finditer(text)]
+    return found
+
+
 TEMPLATES = sorted((SRC / "web" / "templates").rglob("*.html"))
 MODULES = [*sorted((SRC / "web" / "pages").glob("*.py")), SRC / "domain" / "refusals.py"]
 
@@ -79,6 +106,16 @@ def test_templates_use_full_width_punctuation_in_chinese(path):
         for mark in marks(line)
     ]
     assert not found, f"half-width marks next to Chinese (line, text): {found}"
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(SRC)))
+def test_templates_read_with_full_width_punctuation_across_tags(path):
+    found = [
+        (number, mark)
+        for number, line in enumerate(template_prose(path.read_text()).splitlines(), 1)
+        for mark in prose_marks(line)
+    ]
+    assert not found, f"half-width or spaced marks as read (line, text): {found}"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
@@ -98,3 +135,9 @@ def test_the_rule_finds_what_readers_notice():
     assert not marks("名称：第一党小组（2026）")
     assert not marks("Sent (2026): done")
     assert not chinese("gender: 男 or 女")
+    # what the reviewer read on the pages, the source keeping the marks apart
+    verify = '<span>{{ tr("校验通过", "Verified") }}</span>:{{ tr("新导出的归档包", "x") }}'
+    assert prose_marks(template_prose(verify))
+    queue = '<p>{{ r.title }} <span class="hint">{{ tr("（第%d次报送）" % n, "x") }}</span>'
+    assert prose_marks(template_prose(queue))
+    assert not prose_marks(template_prose('{{ tr("已归档", "x") }}{{ tr("（提前归档）", "y") }}'))

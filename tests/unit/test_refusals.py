@@ -22,6 +22,7 @@ from cxzy_saas.domain import errors
 from cxzy_saas.domain.decisions import KINDS, OUTCOMES
 from cxzy_saas.domain.errors import (
     CODE,
+    NAMED,
     AlreadyExists,
     DomainError,
     InvalidInput,
@@ -35,6 +36,7 @@ from cxzy_saas.domain.recording import ROLES
 from cxzy_saas.domain.refusals import MESSAGES, WORDS
 from cxzy_saas.domain.work import REPORT_TO
 
+SPECS = {*WORDS, *NAMED, "item"}  # the specs that name: words, subjects' names, items
 SRC = Path(cxzy_saas.__file__).parent
 
 
@@ -157,7 +159,7 @@ def test_each_code_has_a_chinese_sentence_and_an_english_message(code):
     assert not HALF_WIDTH.search(text), f"{code}: half-width punctuation in {zh!r}"
     for name, spec in placeholders(zh).items():
         # A spec that is a name ({level:level}) names words; Python's own are like g or 02d.
-        assert spec in WORDS or not re.fullmatch(r"[a-z_]{2,}", spec), f"{code}: {name}:{spec}"
+        assert spec in SPECS or not re.fullmatch(r"[a-z_]{2,}", spec), f"{code}: {name}:{spec}"
     assert en and not CJK.search(en), f"{code}: the English message"
     assert not any(spec in WORDS for spec in placeholders(en).values()), code
 
@@ -205,8 +207,15 @@ def test_a_refusal_keeps_its_field_and_may_name_it():
 
 
 def test_format_specs_and_dates_fill_in():
-    refused = InvalidInput("scores.out_of_range", field="scores.M2", item="M2", max_points=10.0)
-    assert refused.text("zh") == "M2 的分数应在 0 到 10 之间。"
+    refused = InvalidInput(
+        "scores.out_of_range", field="scores.M2", item="M2", title="学习教育", max_points=10.0
+    )
+    # an item as the plan names it, with its title
+    assert refused.text("zh") == "员2（学习教育）的分数应在 0 到 10 之间。"
+    sealed = NotFound("archive.not_sealed", branch="b01", year=2026)
+    assert sealed.text("zh") == "党支部 b01的 2026 年度档案尚未归档。"  # no name given
+    named = sealed.text("zh", names=lambda kind, code: "办公室党支部")
+    assert named == "办公室党支部的 2026 年度档案尚未归档。"
     closed = StateConflict("campaign.closed", year=2026, on=date(2026, 12, 31))
     assert str(closed) == (
         "campaign 2026 closed on 2026-12-31: the year is final; a committee admin may amend it"
@@ -218,8 +227,8 @@ def test_format_specs_and_dates_fill_in():
 def test_a_refusal_never_fails_to_read():
     assert str(NotFound("branch.not_found")) == "branch {branch} not found"
     assert str(NotFound("no.such_code")) == "no.such_code"
-    odd = InvalidInput("scores.out_of_range", item="M1", max_points="ten")
-    assert odd.text("zh") == "M1 的分数应在 0 到 ten 之间。"
+    odd = InvalidInput("scores.out_of_range", item="M1", title="学习", max_points="ten")
+    assert odd.text("zh") == "员1（学习）的分数应在 0 到 ten 之间。"
     # A value its words lack shows as it is, whatever its type.
     assert InvalidInput("plan.no_items", level="x").text("zh") == "活动方案缺少x层级的评分项目。"
     assert (

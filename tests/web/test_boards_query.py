@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -202,6 +204,18 @@ def test_the_board_page_searches_filters_sorts_and_pages(app):
     assert 'id="bottom-view"' in bottom and "党支部" in bottom
 
 
+def test_the_member_board_filters_by_a_group_chosen_by_name(app, viewer):
+    client = as_user(app.test_client(), "viewer")
+    html = client.get("/committee/boards/member?campaign=2026&group=b01:g1&per_page=200").text
+    # g1 is a code in both branches: the select names each group under its branch
+    members = everything(app, viewer, "member", branch="b01", group="g1")
+    assert members and "党小组代码" not in html
+    picked = re.search(r'<option value="b01:g1" selected>([^<]+)</option>', html)
+    assert picked and picked.group(1) == members[0]["group_name"]
+    shown = set(re.findall(r'data-subject="([^"]+)"', html))
+    assert shown == {r["id"] for r in members} and 'data-branch="b02"' not in html
+
+
 def test_exports_hold_what_the_board_shows(app, viewer):
     client = as_user(app.test_client(), "viewer")
     shown = everything(app, viewer, "member", branch="b02", sort="name")
@@ -209,7 +223,12 @@ def test_exports_hold_what_the_board_shows(app, viewer):
         "/committee/boards/member.xlsx?campaign=2026&branch=b02&sort=name&per_page=20"
     )
     assert xlsx.status_code == 200
+    # saved under a Chinese name (RFC 6266), with an ASCII one for old clients
+    disposition = xlsx.headers["Content-Disposition"]
+    assert f"filename*=UTF-8''{quote('2026年度党员排行榜.xlsx')}" in disposition
+    assert re.search(r'filename="[\x20-\x7e]+\.xlsx"', disposition)
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet is not None and sheet.title == "党员排行榜"
     lines = list(sheet.iter_rows(values_only=True))
     assert lines[0][:3] == ("名次", "名称", "编号")
     assert [line[2] for line in lines[1:]] == [r["id"] for r in shown]  # every page, in order
@@ -219,6 +238,9 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     assert "党员排行榜" in text and "排序：名称" in text
     assert shown[0]["name"] in text and shown[-1]["name"] in text
     assert shown[0]["branch_name"] in text  # the branch filter by name, and each row's
+    # names stay whole in their columns: each row's branch name is on one line, unbroken
+    assert text.count(shown[0]["branch_name"]) > len(shown)
+    assert quote("2026年度党员排行榜.pdf") in pdf.headers["Content-Disposition"]
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
 
 
@@ -241,6 +263,8 @@ def test_the_big_screen_and_its_figures(app, viewer):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'id="top-list"' in html and 'id="bottom-list"' in html and "本月考核进度" in html
+    listed = html.split('id="progress-list"')[1].split("</ul>")[0].count("<li>")
+    assert f"共 {listed} 个党支部" in html and "前 12 个" not in html  # the real count
     data = client.get("/committee/screen.json?campaign=2026").json
     branches = everything(app, viewer, "branch")
     rated = [r for r in branches if r["status"] == "rated"]

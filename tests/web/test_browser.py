@@ -9,6 +9,7 @@ the README's screenshots (``CXZY_SCREENSHOTS=1`` saves them in docs/screenshots/
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -167,7 +168,7 @@ def test_a_clerk_enters_a_month_for_a_group_and_the_committee_leaderboard_change
     grid.locator("button.primary").click()
     clerk.wait_for_load_state()
     error = clerk.locator(f"#grid-{NEW_GROUP} td.invalid .error")
-    assert error.inner_text() == "M2 的分数应在 0 到 10 之间。"
+    assert re.fullmatch(r"员2（[^）]+）的分数应在 0 到 10 之间。", error.inner_text())
     assert clerk.locator(f"#grid-{NEW_GROUP} input[name^='p.']").nth(0).input_value() == "9"
     clerk.locator(f"#grid-{NEW_GROUP}").evaluate("grid => grid.scrollIntoView()")
     shoot(clerk, "assessment-grid.png", full_page=False)

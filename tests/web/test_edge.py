@@ -345,3 +345,17 @@ def test_every_form_refuses_control_characters_with_a_4xx_and_stores_nothing(pag
     print(username, posted, "forms posted")
     assert posted >= 2
     assert heads(pages_demo.settings) == before
+
+
+def test_an_address_over_4_kb_is_answered_in_chinese_not_by_gunicorn(pages_demo):
+    """gunicorn takes request lines up to 8 KB (web/server.py); over 4 KB the application
+    answers 414 itself, a page in Chinese or an API problem."""
+    from tests.web.conftest import create_app
+
+    client = create_app(pages_demo.settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
+    client = client.test_client()
+    page = client.get("/login?q=" + "党" * 1500)
+    assert page.status_code == 414 and "网址太长" in page.text
+    api = client.get("/api/v1/campaigns?x=" + "a" * 5000)
+    assert api.status_code == 414 and api.headers["Content-Type"].startswith("application/")
+    assert client.get("/login?q=" + "党" * 100).status_code == 200

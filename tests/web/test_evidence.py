@@ -102,6 +102,8 @@ def test_limits_answer_in_chinese_and_never_500(app, tokens) -> None:  # type: i
     measure = b01.measures(YEAR)[0]
     cases = {
         ("tool.exe", b"MZ\x90\x00"): "不支持这种文件",
+        # an allowed name, content of another kind: not "this type is not supported"
+        ("evil.png", b"MZ\x90\x00"): "文件内容不是 PNG 图片",
         ("photo.jpg", PDF): "文件内容与扩展名（.jpg）不符",
         ("empty.pdf", b""): "空的",
         (

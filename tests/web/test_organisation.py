@@ -53,6 +53,12 @@ def test_search_finds_members_by_name_and_number_and_branches(client, app) -> No
     assert "results" not in client.get("/committee/search").text
     long = client.get("/committee/search", query_string={"q": "党" * 5000 + "\x00"})
     assert long.status_code in (200, 400)
+    # a control character or nothing but spaces: a Chinese note, not "“”的前 50 条结果"
+    nul = client.get("/committee/search?q=%00")
+    assert nul.status_code == 400 and "不能含有控制字符" in nul.text
+    assert 'id="results"' not in nul.text and "“”" not in nul.text
+    blank = client.get("/committee/search?q=++")
+    assert "请输入要搜索的" in blank.text and 'id="results"' not in blank.text
 
 
 def test_branch_users_have_no_tree_nor_search(client) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -170,9 +171,9 @@ def test_the_assessment_grid_shows_errors_next_to_the_cells_and_keeps_what_was_t
     cells[f"p.{second}.M4"] = ""
     failed = client.post("/branch/b01/assessment", data=grid_form(csrf_token(page.text), **cells))
     assert failed.status_code == 422
-    assert "M2 的分数应在 0 到 10 之间" in failed.text
-    assert "M3 的分数应为数字" in failed.text
-    assert "请填写 M4" in failed.text
+    assert re.search(r"员2（[^）]+）的分数应在 0 到 10 之间", failed.text)
+    assert re.search(r"员3（[^）]+）的分数应为数字", failed.text)
+    assert "请填写 员4" in failed.text
     assert 'value="11"' in failed.text and 'value="很好"' in failed.text
     cells[f"p.{first}.M2"], cells[f"p.{second}.M3"], cells[f"p.{second}.M4"] = "9", "6", "5.5"
     saved = client.post("/branch/b01/assessment", data=grid_form(csrf_token(page.text), **cells))

@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 
@@ -17,6 +18,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.domain.organisation import ERASED_NAME
 from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import tenancy_of
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token
 
 CORRECTED_MEMBER = "B01001"  # its June score for M1 corrected after the year end
@@ -55,6 +57,13 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     return demo
 
 
+def shown(app, username: str) -> str:  # type: ignore[no-untyped-def]
+    """An account's display name (the demo gives each a surname and a title)."""
+    name = tenancy_of(app).committee(COMMITTEE).account(username).display_name
+    assert name != username
+    return str(name)
+
+
 def rows(html: str) -> list[str]:
     return re.findall(r"<tr[^>]*>.*?</tr>", html, re.S)
 
@@ -62,7 +71,7 @@ def rows(html: str) -> list[str]:
 # the trail of a subject
 
 
-def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_corrections(client):
+def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_corrections(client, app):
     as_user(client, "auditor")
     page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}&per_page=1000")
     assert page.status_code == 200
@@ -70,7 +79,8 @@ def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_correct
     assert "杜辰梁" in text and "记录人" in text
     positions = [int(p) for p in re.findall(r'<tr id="ev-b01-(\d+)"', text)]
     assert positions and positions == sorted(positions)
-    assert "b01-clerk" in text and "组织委员" in text  # who recorded, with the role's name
+    # who recorded, by the account's name, with the role's name
+    assert f"{shown(app, 'b01-clerk')}（组织委员）" in text and "b01-clerk" not in text
     assert "2026-01-04 09:30" in text  # the first enrolment, recorded at 01:30 UTC = 09:30 UTC+8
     correction = re.search(
         r'<tr id="ev-b01-(\d+)"[^>]*>(?:(?!</tr>).)*分数更正.*?</tr>', text, re.S
@@ -115,6 +125,19 @@ def test_an_erased_member_shows_as_erased_and_ballots_stay_anonymous(client):
     assert "（个人信息，不显示）" in member  # nor its personal fields
 
 
+def test_the_enrolment_row_shows_the_number_under_its_label_and_the_name_under_its_own(client, app):
+    as_user(client, "auditor")
+    member = tenancy_of(app).branch("b01").member(CORRECTED_MEMBER)
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}").text
+    enrolled = next(r for r in rows(page) if "党员登记" in r)
+    fields = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", enrolled))
+    assert CORRECTED_MEMBER in fields["党员编号"] and member.name not in fields["党员编号"]
+    assert fields["姓名"] == member.name
+    erased = client.get(f"/committee/audit/trail?branch=b01&subject={ERASED_MEMBER}").text
+    fields = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", erased))
+    assert fields["姓名"] == ERASED_NAME
+
+
 def test_an_unknown_branch_is_a_note_not_an_error(client):
     as_user(client, "auditor")
     page = client.get("/committee/audit/trail?branch=nope&subject=x")
@@ -124,7 +147,7 @@ def test_an_unknown_branch_is_a_note_not_an_error(client):
 # the difference between two dates
 
 
-def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client):
+def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client, app):
     as_user(client, "auditor")
     page = client.get(
         f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2027-01-31&level=member"
@@ -133,7 +156,7 @@ def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client):
     text = page.text
     changed = [r for r in rows(text) if f"subject={CORRECTED_MEMBER}" in r]
     assert changed, "the corrected member's row changed"
-    assert "分数更正" in changed[0] and "b01-secretary" in changed[0]
+    assert "分数更正" in changed[0] and shown(app, "b01-secretary") in changed[0]
     assert "→" in changed[0]
     # a summary first: the corrections are counted there and listed on their own tab
     assert 'id="diff-summary"' in text and text.index("diff-summary") < text.index("diff-member")
@@ -173,7 +196,7 @@ def archive_row(html: str, branch: str) -> str:
     return found[0]
 
 
-def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client):
+def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client, app):
     as_user(client, "admin")
     listing = client.get("/committee/archives")
     assert listing.status_code == 200
@@ -189,7 +212,7 @@ def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client
     after = client.get(sealed.headers["Location"])
     assert "已归档" in after.text and "b01" in after.text  # the result message
     row = archive_row(client.get("/committee/archives").text, "b01")
-    assert "已归档" in row and "admin" in row and "提前归档" in row
+    assert "已归档" in row and shown(app, "admin") in row and "提前归档" in row
     assert re.search(r"<code[^>]*>[0-9a-f]{12}…</code>", row)
     assert "bundle.zip" in row and "/seal" not in row
     again = seal_form(client, "b01", on_demand="yes")
@@ -201,6 +224,8 @@ def test_an_auditor_downloads_a_bundle_that_verifies(client):
     listing = client.get("/committee/archives")
     assert "/seal" not in archive_row(listing.text, PRESEALED)
     download = client.get(f"/committee/archives/{PRESEALED}/{YEAR}/bundle.zip")
+    saved = f"规划处党支部{YEAR}年度归档包.zip"  # b02's name, as the archives page shows it
+    assert quote(saved) in download.headers["Content-Disposition"]
     assert download.status_code == 200 and download.mimetype == "application/zip"
     assert "attachment" in download.headers["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(download.data)) as bundle:

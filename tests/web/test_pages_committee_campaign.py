@@ -83,7 +83,12 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     )
     assert discussed.status_code == 302
     assert post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-06"}).status_code == 302
-    assert "已定稿" in text_of(admin.get(plan).text)
+    final = text_of(admin.get(plan).text)
+    assert "已定稿" in final and "支委会讨论" not in final  # the committee's own words
+    # the campaigns list shows the plan's state, not "drafted" whatever it is
+    listed = admin.get("/committee/campaigns").text
+    card = next(c for c in listed.split('<li class="card') if f"{NEXT} 年度" in c)
+    assert "党委方案：已定稿" in text_of(card) and "已起草" not in card
     # a step no longer offered (finalised in another tab) keeps its refusal on the page
     twice = post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-07"})
     assert twice.status_code == 422 and 'class="error" role="alert"' in twice.text
@@ -220,13 +225,21 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert grid.status_code == 422 and frozen in text_of(grid.text)
 
     amend = f"/committee/campaigns/{YEAR}/amendments"
+    # nothing sealed yet: the page says so and offers no form that could only be refused
+    before = admin.get(amend).text
+    assert 'id="none-sealed"' in before and 'name="reason"' not in before
+    assert 'href="/committee/archives"' in before and "（未归档）" not in before
     unsealed = post(admin, amend, amend, {"branch": "b01", "reason": "更正一项错录的分数"})
-    assert unsealed.status_code == 422 and 'class="error"' in unsealed.text
+    assert unsealed.status_code == 422
+    assert f"办公室党支部的 {YEAR} 年度档案尚未归档" in text_of(unsealed.text)  # by name
     tenancy = Tenancy(demo.settings)
     try:
         tenancy.committee(COMMITTEE).seal_archive(system(COMMITTEE), "b01", YEAR)
     finally:
         tenancy.close()
+    sealed = admin.get(amend).text
+    assert 'name="reason"' in sealed and 'option value="b01"' in sealed
+    assert 'option value="b02"' not in sealed  # only a sealed branch-year can be amended
     no_reason = post(admin, amend, amend, {"branch": "b01", "reason": ""})
     assert no_reason.status_code == 422 and "此项不能为空" in no_reason.text
     opened = post(admin, amend, amend, {"branch": "b01", "reason": "更正一项错录的分数"})
@@ -292,3 +305,12 @@ def test_unknown_years_and_malformed_forms_are_answered_not_failed(client):
     grid = f"/committee/campaigns/{YEAR}/branch-assessment"
     bad_day = post(admin, grid, grid, {"quarter": "9", "on": "昨天", "p.b03.B1": "5"})
     assert bad_day.status_code == 422
+
+
+def test_the_year_select_shows_each_campaigns_title_once(client):
+    admin = as_user(client, "admin")
+    page = admin.get(f"/committee?campaign={YEAR}").text
+    options = re.findall(r'<option value="(\d{4})"[^>]*>([^<]+)</option>', page)
+    assert options
+    for year, text in options:
+        assert text.count(year) == 1, text  # not "2026 2026年度创先争优活动"

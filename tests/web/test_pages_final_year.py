@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cxzy_saas import wiring
 from cxzy_saas.application.commands.committee import (
     CloseAmendment,
     CloseCampaign,
@@ -18,7 +19,8 @@ from cxzy_saas.application.commands.committee import (
 from cxzy_saas.application.commands.work import RecordDaily
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.web import tenancy_of
+from cxzy_saas.projections import queries
+from cxzy_saas.web import read_model_of, tenancy_of
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token
 
 ADMIN = Actor(user="admin", role="committee-admin", tenant=COMMITTEE)
@@ -52,6 +54,7 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
         committee.close_amendment(
             ADMIN, CloseAmendment(year=YEAR, amendment=amendment, note="已补记")
         )
+        wiring.projector(tenancy, wiring.open_read_model(tenancy)).rebuild()
     finally:
         tenancy.close()
     return demo
@@ -153,3 +156,18 @@ def test_a_trail_says_which_events_were_recorded_under_an_amendment(client, app)
     page = client.get(f"/committee/audit/trail?branch=b02&subject={member}&per_page=1000")
     assert page.status_code == 200
     assert "年终志愿服务" in page.text and "更正中记录" in page.text
+
+
+def test_a_closed_years_undecided_items_are_not_offered_for_decision(client, app):
+    """What the year left waiting (b03's plan, b01's measures) can no longer be decided: the
+    queue and the overview's count leave it out rather than offer buttons that answer 422."""
+    with app.app_context():
+        db = read_model_of(app, COMMITTEE)
+        left = [a for a in queries.approvals(db, COMMITTEE) if a["year"] == YEAR]
+    assert left, "the fixture leaves items of the closed year undecided"
+    admin = as_user(client, "admin")
+    page = admin.get(f"/committee/approvals?campaign={YEAR}").text
+    assert 'value="acknowledged"' not in page and 'name="pick"' not in page
+    assert 'value="approved"' not in page and "没有待审批的事项" in page
+    overview = admin.get(f"/committee?campaign={YEAR}").text
+    assert re.search(r'id="waiting-count">0<', overview)

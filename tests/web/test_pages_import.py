@@ -202,8 +202,10 @@ def test_a_months_scores_import_lands_in_the_assessments_and_exports_back(client
     assert preview.status_code == 422
     rows = row_errors(preview.text)
     assert "✓" in rows["2"]
-    assert "M2 的分数应在 0 到 10 之间" in rows["3"] and "M3 的分数应为数字" in rows["3"]
-    assert "请填写 M4" in rows["3"]
+    assert re.search(r"员2（[^）]+）的分数应在 0 到 10 之间", rows["3"]) and re.search(
+        r"员3（[^）]+）的分数应为数字", rows["3"]
+    )
+    assert "请填写 员4" in rows["3"]
     assert "党员 B01999 不存在" in rows["4"]
     good = xlsx_file(
         [["党员编号", *ITEMS], [first, 8, 9, 10, 7, 6, 5], [second, 7.5, 8, 9, 6, 6, 4]]
@@ -227,7 +229,7 @@ def test_a_months_scores_import_lands_in_the_assessments_and_exports_back(client
     assert "已考核，请改用更正" in rows["2"] and "已考核，请改用更正" in rows["3"]
     assert first in rows["2"] and "7.5" in rows["3"]
     # members moved into the group by the earlier test have no scores yet: blank cells
-    assert all("请填写 M1" in rows[str(n)] for n in range(4, len(values) + 1))
+    assert all("请填写 员1" in rows[str(n)] for n in range(4, len(values) + 1))
 
 
 def test_the_members_export_imports_back_as_the_rows_already_present(client):

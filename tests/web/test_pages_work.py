@@ -420,7 +420,11 @@ def test_a_correction_shows_the_corrected_value_the_previous_one_and_the_reason(
     page = "/branch/b01/assessment?month=10"
     action = "/branch/b01/assessment/correction"
     high = post(client, page, action, **cell, points="99", reason="录入错误")
-    assert high.status_code == 422 and field_error(high.text, "M1 的分数应在 0 到 10 之间")
+    assert (
+        high.status_code == 422
+        and field_error(high.text, "的分数应在 0 到 10 之间")
+        and "员1（" in high.text
+    )
     assert 'value="99"' in high.text and "录入错误" in high.text
     no_reason = post(client, page, action, **cell, points=str(new), reason="")
     assert no_reason.status_code == 422 and field_error(no_reason.text, "此项不能为空")
@@ -435,3 +439,23 @@ def test_a_correction_shows_the_corrected_value_the_previous_one_and_the_reason(
     as_user(client, "viewer")
     read = client.get(page).text
     assert "核对原始记录后更正" in read and "更正已考核的分数" not in read
+
+
+def test_a_leaders_refusal_names_the_member_and_the_group(client, app, demo):
+    """Names, not codes: "甲新员 不是您所在党小组（…）的党员", not "B01901 … （g1）"."""
+    as_user(client, "b01-leader")
+    outsider = demo.new_members[0]  # in the new group, not the leader's
+    refused = post(
+        client,
+        "/branch/b01/records",
+        "/branch/b01/records",
+        on="2026-11-02",
+        level="member",
+        subject=outsider,
+        text="参加志愿服务",
+        criterion="",
+        evidence="",
+    )
+    group = branch(app).group("g1").name
+    assert f"甲新员 不是您所在党小组（{group}）的党员" in refused.text
+    assert outsider not in refused.text.split("不是您所在党小组")[0][-20:]

@@ -5,10 +5,13 @@ interactive page's access rules (another branch: 404; a member sees their own ro
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cxzy_saas.web import tenancy_of
-from tests.web.conftest import YEAR, Demo, as_user, build_small_demo
+from cxzy_saas.web.pages.i18n import BEIJING
+from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +33,10 @@ def print_urls(app) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-de
 
 
 EXPECTED = {
-    "month": ["3 月集中考核评分表", "合计", "考核人"],
+    "month": [f"办公室党支部{YEAR}年3月集中考核评分表", "合计", "考核人"],
     "ballot": ["（测评表）", "优秀", "基本合格", "不合格", "□"],
     "nomination": ["先进党小组、优秀党员推荐表", "优秀党员", "推荐理由"],
-    "plan": ["年度创先争优活动实施方案", "评选条件", "考核评分项目"],
+    "plan": [f"办公室党支部{YEAR}年度创先争优活动实施方案", "评选条件", "考核评分项目"],
     "summary": ["年度创先争优活动总结", "一、基本情况", "四、今后打算"],
 }
 
@@ -62,3 +65,34 @@ def test_print_views_keep_the_pages_access_rules(client, app) -> None:  # type: 
     # their own row, not their colleagues' (the plan does not open them, decision 0018)
     names = [m.name for m in tenancy_of(app).branch("b01").members()]
     assert len([n for n in names if f"<th>{n}</th>" in grid.text]) == 1
+
+
+def test_a_branch_without_a_plan_is_offered_no_print_that_would_fail(client, app) -> None:  # type: ignore[no-untyped-def]
+    """Print links only where there is something to print: each one offered opens."""
+    tenancy = tenancy_of(app)
+    if "b08" not in tenancy.committee(COMMITTEE).committee().branches:
+        tenancy.add_branch(COMMITTEE, "b08", "新建党支部")
+    as_user(client, "admin")
+    sources = ["/branch/b08/plan", "/branch/b08/nomination", "/branch/b08/deeds"]
+    sources.append("/branch/b08/assessment?month=3")
+    offered = 0
+    for source in sources:
+        page = client.get(source)
+        for url in re.findall(r'href="(/branch/b08/print/[^"]+)"', page.text):
+            offered += 1
+            assert client.get(url.replace("&amp;", "&")).status_code == 200, (source, url)
+    plan = client.get("/branch/b08/plan")
+    assert plan.status_code == 200 and "打印方案" not in plan.text
+
+
+def test_a_months_sheet_lists_only_members_enrolled_by_its_end(client, app, demo) -> None:  # type: ignore[no-untyped-def]
+    b01 = tenancy_of(app).branch("b01")
+    late = b01.member(demo.new_members[0])  # registered today, after October
+    registered = late.created_on.astimezone(BEIJING).date()
+    before = registered.month - 1
+    assert before >= 1, "the fixture registers the new members after January"
+    as_user(client, "b01-secretary")
+    earlier = client.get(f"/branch/b01/print/month?month={before}").text
+    assert late.name not in earlier
+    that_month = client.get(f"/branch/b01/print/month?month={registered.month}").text
+    assert late.name in that_month

@@ -54,8 +54,15 @@ class Document:
     def p(self, text: str) -> None:
         self.blocks.append(("p", text))
 
-    def table(self, header: list[str], rows: list[list[str]]) -> None:
-        self.blocks.append(("table", header, rows))
+    def table(
+        self, header: list[str], rows: list[list[str]], widths: list[float] | None = None
+    ) -> None:
+        """A table; ``widths``: its columns' relative widths in the PDF (equal without: the
+        archive's documents, whose bytes a seal keeps, are printed as they always were)."""
+        if widths is None:
+            self.blocks.append(("table", header, rows))
+        else:
+            self.blocks.append(("table", header, rows, widths))
 
 
 def fmt(value: Any) -> str:
@@ -490,7 +497,7 @@ def render_html(doc: Document) -> bytes:
         elif block[0] == "p":
             out.append(f"<p>{e(block[1])}</p>")
         else:
-            _, header, rows = block
+            _, header, rows, *_ = block
             out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
             out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
             out.append("</table>")

@@ -64,7 +64,7 @@ def characters(doc: Document) -> set[str]:
     texts = [doc.title]
     for block in doc.blocks:
         if block[0] == "table":
-            _, header, rows = block
+            _, header, rows, *_ = block
             texts += list(header) + [cell for row in rows for cell in row]
         else:
             texts.append(block[1])
@@ -103,9 +103,11 @@ def render_pdf(doc: Document) -> bytes:
         elif block[0] == "p":
             story.append(para(block[1], body))
         else:
-            _, header, rows = block
+            _, header, rows, *given = block
+            weights = given[0] if given else [1.0] * len(header)
             data = [[para(c, cell) for c in r] for r in [header, *rows]]
-            table = Table(data, colWidths=[width / len(header)] * len(header), repeatRows=1)
+            widths = [width * w / sum(weights) for w in weights]
+            table = Table(data, colWidths=widths, repeatRows=1)
             table.setStyle(
                 TableStyle(
                     [

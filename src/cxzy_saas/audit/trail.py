@@ -9,9 +9,9 @@ commendations, the committee's assessments of the branch).
 
 Ballots are secret: a trail shows that a subject was put to a vote and the tally it got when
 the ballot closed, and counts (codes issued, voided, spent; sheets), never a single cast, a code's
-hash or a grade sheet. A member's personal fields are
-not shown either (they may be erased on request; the trail is for the record, not for
-contact details).
+hash or a grade sheet. A member's sensitive personal fields (gender, phone, ID numbers) are
+not shown either (the trail is for the record, not for contact details); the name is, as on
+every board, and reads as erased once the member's personal data is erased (decision 0007).
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination
 from cxzy_saas.domain.events import AGGREGATE_OF, of_aggregate
-from cxzy_saas.domain.organisation import PERSONAL_FIELDS, Branch, Member
+from cxzy_saas.domain.organisation import SENSITIVE_FIELDS, Branch, Member
 from cxzy_saas.domain.plan import Plan
 from cxzy_saas.domain.work import Inspection, Meeting
 
 PRIVATE = "(personal data, not shown)"
+NAME_OF = "name-of:"  # + a member number: that member's name, as the views show it
 HIDDEN = ("timestamp", "originator_topic", "tenant", "actor")
 OWN_LEVEL = (ev.AssessmentRecorded, ev.DailyRecordRecorded, ev.MeasureFiled, ev.DeedMaterialDrafted)
 BRANCH_WIDE = (Branch, Plan, Inspection, Meeting, AnnualSummary, Nomination, Ballot)
@@ -203,9 +204,12 @@ class _Filter:
         s = self.subject
         shown = {k: plain(v) for k, v in e.data.items() if k not in HIDDEN}
         if of_aggregate(e.type, Member):
-            for k in PERSONAL_FIELDS:
+            for k in SENSITIVE_FIELDS:
                 if k in shown:
                     shown[k] = PRIVATE
+            if "name" in shown:  # sealed in the log: the page shows the member's name by number
+                number = s.id if s.kind == "member" else shown.get("member_no")
+                shown["name"] = NAME_OF + str(number) if number else PRIVATE
         elif e.type in (ev.PlanDrafted, ev.PlanRevised):
             content = shown.pop("content", {}) or {}
             shown["content"] = {

@@ -103,6 +103,9 @@ def branch_specs(manifest: Manifest, count: int | None, rng: random.Random) -> l
 
 
 DEMO_PASSWORD = "demo"  # demo only: printed at start and documented in the README
+SURNAMES = (
+    "王李刘陈杨赵黄吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶"
+)
 
 
 def demo_users(
@@ -126,8 +129,18 @@ def demo_users(
     app = tenancy.committee(committee)
     system = Actor(user="system", role="system", tenant=committee)
     shared_hash = HASHER.hash(DEMO_PASSWORD)
+    # The names pages show for the accounts (an audit trail's 记录人), as colleagues call
+    # each other: a surname and a title (not unique; the username is).
+    shown = {"admin": "张主任", "viewer": "钱干事", "auditor": "周审计"}
+    titles = (("secretary", "书记"), ("clerk", "委员"), ("leader", "组长"), ("member", "同志"))
+    for k, spec in enumerate(specs):
+        for j, (suffix, title) in enumerate(titles):
+            surname = SURNAMES[(len(titles) * k + j) % len(SURNAMES)]
+            shown[f"{spec.code}-{suffix}"] = f"{surname}{title}"
     for username, role, tenant in users:
-        account = RegisterUser(username=username, display_name=username, password=DEMO_PASSWORD)
+        account = RegisterUser(
+            username=username, display_name=shown[username], password=DEMO_PASSWORD
+        )
         app.register_user(system, account, shared_hash)
         # A group leader's grant names the group they lead: given once groups are formed
         # (demo/work.py, ``WorkYear.assessments``).

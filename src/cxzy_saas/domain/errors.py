@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cxzy_saas.domain.refusals import MESSAGES, WORDS
@@ -42,9 +42,10 @@ class DomainError(Exception):
         self.field = field
         self.params = params
 
-    def text(self, language: str = "en") -> str:
-        """The message in ``language`` ("zh" or "en"), its placeholders filled."""
-        return render(self.code, {"field": self.field, **self.params}, language)
+    def text(self, language: str = "en", names: Names | None = None) -> str:
+        """The message in ``language`` ("zh" or "en"), its placeholders filled; ``names``
+        gives the name of a branch, group or member a placeholder holds the code of."""
+        return render(self.code, {"field": self.field, **self.params}, language, names)
 
     @property
     def message(self) -> str:
@@ -100,17 +101,39 @@ class Forbidden(DomainError):
     title = "forbidden"
 
 
+# The name of a subject by its kind ("branch", "group", "member") and code, or None.
+Names = Callable[[str, str], str | None]
+# How a code reads in Chinese when no name is known for it.
+NAMED = {"branch": "党支部 {}", "group": "{}", "member": "{}"}
+# How a plan item's code reads in Chinese, as the plan names its items: B3 is 支3.
+ITEM_PREFIXES = {"B": "支", "G": "组", "M": "员"}
+
+
 class _Formatter(string.Formatter):
     """``str.format`` that never fails on a refusal: a missing value shows as its placeholder,
-    and ``{name:words}`` names the value in the message's language (see ``WORDS``)."""
+    ``{name:words}`` names the value in the message's language (see ``WORDS``),
+    ``{branch:branch}`` (``group``, ``member``) shows the subject's name when the caller gives
+    ``names``, and ``{item:item}`` a plan item's code as the plan names it (支3)."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, names: Names | None = None) -> None:
         self.language = language
+        self.names = names
 
     def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
         return kwargs.get(str(key), "{" + str(key) + "}")
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec in NAMED:
+            name = self.names(format_spec, str(value)) if self.names else None
+            if name:
+                return name
+            return NAMED[format_spec].format(value) if self.language == "zh" else str(value)
+        if format_spec == "item":
+            code = str(value)
+            prefix = ITEM_PREFIXES.get(code[:1])
+            if self.language == "zh" and prefix and code[1:].isdigit():
+                return prefix + code[1:]
+            return code
         if format_spec in WORDS:
             words = WORDS[format_spec]
             named = words.get(value) if isinstance(value, str) else None
@@ -121,11 +144,13 @@ class _Formatter(string.Formatter):
             return str(value)
 
 
-def render(code: str, params: Mapping[str, Any], language: str = "en") -> str:
+def render(
+    code: str, params: Mapping[str, Any], language: str = "en", names: Names | None = None
+) -> str:
     """The message of ``code`` in ``language`` with ``params`` filled in; an unknown code (the
     catalogue test forbids them) reads as the code itself."""
     pair = MESSAGES.get(code)
     if pair is None:
         return code
     zh, en = pair
-    return _Formatter(language).vformat(zh if language == "zh" else en, (), params)
+    return _Formatter(language, names).vformat(zh if language == "zh" else en, (), params)

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
-from cxzy_saas.domain.errors import StateConflict
+from cxzy_saas.domain.errors import InvalidInput, StateConflict
 
 # What evidence may be attached to (the aggregate kinds), in the order pages list them.
 ITEMS = ("record", "measure", "deed", "inspection")
@@ -88,6 +88,10 @@ def sniff(name: str, data: bytes) -> str:
         except UnicodeDecodeError:
             found = None
     shown = suffix or "无扩展名"
+    named = next((zh for endings, zh in TYPES.values() if suffix in endings), None)
+    if found is None and named is not None:  # evil.png that is an EXE: say what is wrong
+        kind = "UTF-8 编码的文本文件" if suffix == ".txt" else named
+        raise InvalidInput("evidence.content_not_type", field="file", suffix=shown, kind=kind)
     require(found is not None, "evidence.type_refused", field="file", suffix=shown)
     assert found is not None
     require(suffix in TYPES[found][0], "evidence.type_mismatch", field="file", suffix=shown)

@@ -341,7 +341,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the plan was approved; it is in force as it stands",
     ),
     "plan.not_submitted": (
-        "党支部 {branch} 的活动方案当前为“{status:plan_status}”，不是待审批状态。",
+        "{branch:branch}的活动方案当前为“{status:plan_status}”，不是待审批状态。",
         "the plan of {branch} is {status}, not submitted",
     ),
     "plan.content_not_object": ("活动方案内容的格式有误。", "plan content must be an object"),
@@ -457,7 +457,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "a group leader acts for the members of group {group} only; the branch assesses groups",
     ),
     "leader.not_own_group": (
-        "{subject} 不是您所在党小组（{group}）的党员。",
+        "{subject:member} 不是您所在党小组（{group:group}）的党员。",
         "{subject} is not a member of your group {group}",
     ),
     "measure.members_own_only": (
@@ -479,6 +479,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "evidence.type_refused": (
         "不支持这种文件（{suffix}）。可上传 JPEG、PNG 图片，PDF，Word、Excel 文档或文本文件。",
         "file type {suffix} is not accepted (JPEG, PNG, PDF, Word, Excel or text)",
+    ),
+    "evidence.content_not_type": (
+        "文件内容不是 {kind}（文件名为 {suffix}），可能已损坏或并非此类文件，请检查后重新上传。",
+        "the file's content is not of the type its name's ending {suffix} says",
     ),
     "evidence.type_mismatch": (
         "文件内容与扩展名（{suffix}）不符，请检查后重新上传。",
@@ -508,10 +512,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "含有不属于{level:level}的评分项目：{items}。",
         "unknown scoring items for {level}: {items}",
     ),
-    "scores.missing": ("请填写 {item}（{title}）的分数。", "no points for item {item} ({title})"),
-    "scores.not_a_number": ("{item} 的分数应为数字。", "points for {item} must be a number"),
+    "scores.missing": (
+        "请填写 {item:item}（{title}）的分数。",
+        "no points for item {item} ({title})",
+    ),
+    "scores.not_a_number": (
+        "{item:item}（{title}）的分数应为数字。",
+        "points for {item} must be a number",
+    ),
     "scores.out_of_range": (
-        "{item} 的分数应在 0 到 {max_points:g} 之间。",
+        "{item:item}（{title}）的分数应在 0 到 {max_points:g} 之间。",
         "points for {item} must be between 0 and {max_points:g}",
     ),
     "assessment.monthly_levels": (
@@ -528,7 +538,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{level} {subject} was assessed for {period} already; correct it instead",
     ),
     "assessment.branch_assessed_already": (
-        "党支部 {branch} {period} 已考核过，请改用更正。",
+        "{branch:branch} {period} 已考核过，请改用更正。",
         "{branch} was assessed for {period} already; correct it instead",
     ),
     "assessment.not_found": (
@@ -703,11 +713,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "nomination.entries_level": ("推荐对象只能是党小组或党员。", "entries are groups or members"),
     "nomination.not_submitted": (
-        "党支部 {branch} 尚未报送 {year} 年度的推荐名单。",
+        "{branch:branch}尚未报送 {year} 年度的推荐名单。",
         "{branch} has not submitted its nomination for {year}",
     ),
     "nomination.not_listed": (
-        "{level:level} {subject} 不在党支部 {branch} 的推荐名单中。",
+        "{level:level} {subject} 不在{branch:branch}的推荐名单中。",
         "{level} {subject} is not on the nomination of {branch}",
     ),
     "nomination.midyear_needs_reason": (
@@ -783,7 +793,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name} was commended already",
     ),
     "commendation.not_approved": (
-        "党支部 {branch} 的{level:level} {subject} 不是已批准的推荐对象。",
+        "{branch:branch}的{level:level} {subject} 不是已批准的推荐对象。",
         "{level} {subject} of {branch} is not an approved nominee",
     ),
     "commendation.not_found": ("表彰决定不存在。", "commendation not found"),
@@ -804,16 +814,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the {year} campaign is still open: close it first, or seal on demand",
     ),
     "archive.sealed_already": (
-        "党支部 {branch} 的 {year} 年度档案已经归档，不能重复归档。",
+        "{branch:branch}的 {year} 年度档案已经归档，不能重复归档。",
         "the {year} archive of {branch} is sealed already",
     ),
     "archive.not_sealed": (
-        "党支部 {branch} 的 {year} 年度档案尚未归档。",
+        "{branch:branch}的 {year} 年度档案尚未归档。",
         "the {year} archive of {branch} is not sealed",
     ),
     "archive.sealed": (
-        "党支部 {branch} 的 {year} 年度档案已经归档，不能再修改；"
-        "确需更正的，由党委管理员发起更正。",
+        "{branch:branch}的 {year} 年度档案已经归档，不能再修改；确需更正的，由党委管理员发起更正。",
         "the {year} archive of {branch} is sealed: it may be changed only under an amendment",
     ),
     "archive.revision_does_not_continue": (
@@ -825,7 +834,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "only a committee admin may open or close an amendment",
     ),
     "amendment.open_already": (
-        "党支部 {branch} 的 {year} 年度档案已有一项更正正在进行，请先结束它。",
+        "{branch:branch}的 {year} 年度档案已有一项更正正在进行，请先结束它。",
         "an amendment of {branch} {year} is open already: close it first",
     ),
     "amendment.not_open": (
@@ -841,7 +850,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the seal's stored event was not found",
     ),
     "archive.chain_broken": (
-        "{section:log}与党支部 {branch} 的 {year} 年度归档不再相符，有已存储的事件被改动或删除。",
+        "{section:log}与{branch:branch}的 {year} 年度归档不再相符，有已存储的事件被改动或删除。",
         "the {section} log no longer hashes to the seal of {branch} {year}:"
         " a stored event was altered or removed",
     ),

@@ -195,12 +195,15 @@ def check_points(plan: PlanContent, level: str, points: Mapping[str, Any]) -> di
         try:
             value = float(points[code])
         except (TypeError, ValueError):
-            raise InvalidInput("scores.not_a_number", field=f"scores.{code}", item=code) from None
+            raise InvalidInput(
+                "scores.not_a_number", field=f"scores.{code}", item=code, title=item.title
+            ) from None
         if not 0 <= value <= item.max_points:
             raise InvalidInput(
                 "scores.out_of_range",
                 field=f"scores.{code}",
                 item=code,
+                title=item.title,
                 max_points=item.max_points,
             )
         checked[code] = value

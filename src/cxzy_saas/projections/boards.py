@@ -363,3 +363,17 @@ def board_branches(tx: Tx, committee: str) -> list[tuple[str, str]]:
             (committee,),
         )
     ]
+
+
+def board_groups(tx: Tx, committee: str) -> list[tuple[str, str, str]]:
+    """The groups of the committee's branches (branch, code, name), for a board's group filter."""
+    return [
+        (branch, code, name)
+        for branch, code, name in tx.query(
+            "SELECT g.tenant, g.subject, g.name FROM rm_subjects g "
+            "JOIN rm_tenants t ON t.tenant = g.tenant "
+            "WHERE t.parent = ? AND t.kind = 'branch' AND g.level = 'group' "
+            "ORDER BY g.tenant, g.subject",
+            (committee,),
+        )
+    ]

@@ -445,8 +445,16 @@ def overdue_duties(
     return items
 
 
-def approvals(db: ReadModelDB, committee: str) -> list[dict[str, Any]]:
-    """Submissions of the committee's branches still waiting for its decision, oldest first."""
+def approvals(db: ReadModelDB, committee: str, open_years: bool = False) -> list[dict[str, Any]]:
+    """Submissions of the committee's branches still waiting for its decision, oldest first;
+    with ``open_years``, only those of campaigns not closed (a closed year is final, decision
+    0011: what it left undecided can no longer be decided, so it is no one's to-do)."""
+    closed = (
+        "AND NOT EXISTS (SELECT 1 FROM rm_campaigns c WHERE c.committee = t.parent "
+        "AND c.year = s.year AND c.closed_on IS NOT NULL) "
+        if open_years
+        else ""
+    )
     with db.read() as tx:
         found = tx.query(
             "SELECT s.tenant, t.name, s.kind, s.subject, s.submission, s.year, s.title, "
@@ -455,7 +463,8 @@ def approvals(db: ReadModelDB, committee: str) -> list[dict[str, Any]]:
             "LEFT JOIN rm_decisions d ON d.branch = s.tenant AND d.kind = s.kind "
             "AND d.subject = s.subject AND d.submission = s.submission "
             "WHERE t.parent = ? AND d.outcome IS NULL "
-            "ORDER BY s.submitted_at, s.tenant, s.kind, s.subject",
+            + closed
+            + "ORDER BY s.submitted_at, s.tenant, s.kind, s.subject",
             (committee,),
         )
     keys = ("branch", "name", "kind", "subject", "submission", "year", "title", "submitted_at")

@@ -145,7 +145,7 @@ def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> l
             "what": row["kind"],
             "since": str(row["submitted_at"])[:10],
         }
-        for row in approvals(db, committee_code)
+        for row in approvals(db, committee_code, open_years=True)
     ]
     with db.read() as tx:
         names = dict(

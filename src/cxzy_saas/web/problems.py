@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
@@ -57,6 +57,7 @@ UNSTATED_RULES = frozenset(
         "evidence.too_large",
         "evidence.type_refused",
         "evidence.type_mismatch",
+        "evidence.content_not_type",
         "evidence.no_file",
     }
 )
@@ -106,6 +107,7 @@ def problem(status: int, title: str, detail: str, **extra: object) -> Response:
 PAGE_ERRORS = {
     404: ("没有这个页面，请检查网址或从首页进入。", "There is no such page."),
     405: ("不能这样打开这个页面，请从首页进入。", "This page cannot be opened that way."),
+    414: ("网址太长，请缩短查找条件后再试。", "The address is too long: shorten the search."),
     503: ("文件存储暂时无法使用，请稍后再试。", "File storage is unavailable; try again later."),
 }
 STORAGE_RETRY = 30  # seconds: what a client is told to wait when file storage fails
@@ -121,7 +123,19 @@ def page_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     return render_template("error.html", status=error.code, error=text), error.code
 
 
+# The longest request line (method, address, version) the application answers. gunicorn
+# refuses longer lines itself, in English, from ``limit_request_line`` (web/server.py), which is
+# set above this so that the application's own Chinese answer comes first.
+MAX_REQUEST_LINE = 4094
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def address_not_too_long() -> None:
+        address = request.environ.get("RAW_URI") or request.full_path
+        if len(address.encode("utf-8", "replace")) > MAX_REQUEST_LINE:
+            abort(414)
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
         language = request.accept_languages.best_match(API_LANGUAGES, default="en")

@@ -101,6 +101,10 @@ def serve(
             "accesslog": None,
             "logconfig_dict": requestlog.logging_config(),
             "timeout": 120,
+            # gunicorn answers a longer request line with its own English page: it takes up to
+            # 8 KB (its limit short of none) so that lines over the application's 4 KB get the
+            # application's Chinese 414 (web/problems.py, MAX_REQUEST_LINE).
+            "limit_request_line": 8190,
         },
     ).run()
 

@@ -21,7 +21,7 @@ from cxzy_saas.domain.plan import TEXT_FIELDS
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in, user
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
@@ -32,11 +32,18 @@ ACKNOWLEDGED = ("measure", "midyear-report", "annual-summary")
 
 
 def waiting(filters: Filters) -> list[dict[str, Any]]:
-    """The queue: from the read model, as of a day; for today, without what the committee's own
-    log shows decided already (the projector may be a moment behind a decision just made)."""
+    """The queue of the chosen year: from the read model, as of a day; for today, without what
+    the committee's own log shows decided already (the projector may be a moment behind a
+    decision just made). A closed year's undecided items are left out, as from the to-do count:
+    the year is final (decision 0011), so nothing of it can be decided any more."""
     committee = user().committee
     with read_model(committee, filters.as_of) as db:
-        rows = queries.approvals(db, committee)
+        rows = [
+            r
+            for r in queries.approvals(db, committee, open_years=True)
+            if r["year"] == filters.year
+        ]
+    rows = reads.titled(rows)
     if filters.as_of is not None:
         return rows
     app = tenancy_of(current_app).committee(committee)

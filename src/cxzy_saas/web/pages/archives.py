@@ -37,6 +37,7 @@ from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in, user
+from cxzy_saas.web.pages.tables import attachment
 from cxzy_saas.web.problems import status_for
 
 nav_link("committee", "pages.archives", "归档", "Archives")
@@ -251,10 +252,12 @@ def archive_bundle(branch: str, year: int) -> Response:
         bundle.write(files, path)
         data = path.read_bytes()
     name = f"archive-{actor.tenant}-{branch}-{year}.zip"
+    branch_name = dict(committee_app().committee().branches).get(branch, branch)
+    saved = i18n.tr(f"{branch_name}{year}年度归档包.zip", name)
     return Response(
         data,
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": attachment(saved, name)},
     )
 
 

@@ -23,7 +23,7 @@ from cxzy_saas.audit.causes import CORRECTIONS
 from cxzy_saas.audit.kept import FOLDER, Kept, Warmer
 from cxzy_saas.audit.logs import read_log
 from cxzy_saas.audit.replay import LEVELS
-from cxzy_saas.audit.trail import PRIVATE, resolve, trail
+from cxzy_saas.audit.trail import NAME_OF, PRIVATE, resolve, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
@@ -187,10 +187,27 @@ def actor_text(actor: dict[str, str]) -> Markup:
     if role == "system":
         return escape(i18n.tr("系统", "system"))
     shown = i18n.label(i18n.ROLES, role)
-    text = i18n.ident(actor.get("user", "")) + escape(i18n.tr(f"（{shown}）", f" ({shown})"))
+    username = actor.get("user", "")
+    name = display_names().get(username)
+    who = escape(name) if name else i18n.ident(username)
+    text = who + escape(i18n.tr(f"（{shown}）", f" ({shown})"))
     if actor.get("amendment"):  # recorded under an amendment of a sealed year (decision 0011)
         text += i18n.tr("，更正中记录", ", under an amendment")
     return text
+
+
+def display_names() -> dict[str, str]:
+    """The committee's accounts' display names by username (once a request); an account's
+    username shows where it has none of its own."""
+    if "display_names" not in g:
+        principal = current_user()
+        accounts = (
+            tenancy_of(current_app).committee(principal.committee).accounts() if principal else []
+        )
+        g.display_names = {
+            a.username: a.display_name for a in accounts if a.display_name != a.username
+        }
+    return dict(g.display_names)
 
 
 @bp.app_template_global("audit_anchor")
@@ -293,10 +310,20 @@ def item_label(code: str) -> str:
     return code
 
 
+CODE_FIELDS = ("member_no", "code")  # the subject's own code, shown as it is
+
+
 @bp.app_template_global("audit_value")
-def value_text(value: Any, width: int = 160) -> Markup:
+def value_text(value: Any, width: int = 160, key: str = "") -> Markup:
+    """A stored value as the trail shows it beside the label of its ``key``: a subject's code
+    as its name, except in the fields that are the code itself (党员编号, 编号)."""
     if value == PRIVATE:
         return escape(i18n.tr("（个人信息，不显示）", PRIVATE))
+    if key in CODE_FIELDS and isinstance(value, str):
+        return i18n.ident(value)
+    if isinstance(value, str) and value.startswith(NAME_OF):  # erased: as erased
+        number = value.removeprefix(NAME_OF)
+        return escape(g.get("subject_names", {}).get(number) or number)
     names = g.get("subject_names", {})
     if isinstance(value, str) and i18n.IDENTIFIER.fullmatch(value) and value not in VALUES:
         if value in names:

@@ -34,7 +34,7 @@ from cxzy_saas.web.pages.archives import committee_app
 from cxzy_saas.web.pages.archives import committee_campaigns as campaign_rows
 from cxzy_saas.web.pages.branch import today
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
-from cxzy_saas.web.pages.plan import REVISED, STEPS, render_plan, revise
+from cxzy_saas.web.pages.plan import COMMITTEE_STATUSES, REVISED, STEPS, render_plan, revise
 
 nav_link("committee", "pages.committee_campaigns", "活动管理", "Campaigns")
 
@@ -56,6 +56,7 @@ def campaigns_page(failed: dict[str, Form] | None = None) -> str:
             {
                 "campaign": campaign,
                 "has_plan": app.has_plan(row.year),
+                "plan_status": app.plan(row.year).status if app.has_plan(row.year) else None,
                 "commended": len(named_of(app, row.year)),
             }
         )
@@ -66,6 +67,7 @@ def campaigns_page(failed: dict[str, Form] | None = None) -> str:
         can_write=may_write(),
         forms=forms_of(failed),
         next_year=next_year,
+        PLAN_STATUSES=COMMITTEE_STATUSES,
     )
 
 
@@ -187,7 +189,7 @@ def committee_plan_step(year: int, step: str) -> Response | tuple[str, int]:
     app = committee_app()
     form = typed()
     if form.submit(schema, lambda b: act(app, actor, year, b)):
-        return plan_done(year, notice)
+        return plan_done(year, ("已记录党委会讨论", notice[1]) if step == "discuss" else notice)
     return plan_page(year, {step: form}), 422
 
 

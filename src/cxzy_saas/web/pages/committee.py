@@ -22,6 +22,7 @@ from cxzy_saas.web.pages.audit import branch_name
 from cxzy_saas.web.pages.exports import download
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
+from cxzy_saas.web.pages.tables import attachment
 
 BOARD_LEVELS = ("branch", "group", "member")
 BOARD_ARGS = BoardArgs()
@@ -63,7 +64,11 @@ def dashboard() -> str:
     filters = from_request(committee)
     with read_model(committee, filters.as_of) as db:
         boards = {lvl: queries.board_rows(db, committee, filters.year, lvl) for lvl in BOARD_LEVELS}
-        waiting = queries.approvals(db, committee)
+        waiting = [
+            a
+            for a in queries.approvals(db, committee, open_years=True)
+            if a["year"] == filters.year  # as the approvals page it links to
+        ]
         late = queries.overdue(db, committee, filters.year, filters.today())
         turnout = queries.ballots(db, committee, filters.year, grades=False)
     return view(
@@ -88,8 +93,14 @@ def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, An
     beside its field, rather than refusing the page. Also the chosen values, to carry on."""
     found: dict[str, Any] = {}
     chosen: dict[str, Any] = {}
+    args = {name: request.args.get(name, "").strip() for name in request.args}
+    # The group select sends "branch:group" (codes repeat across branches): both filters.
+    picked_branch, colon, picked_group = args.get("group", "").partition(":")
+    if colon:
+        args["group"] = picked_group
+        args["branch"] = args.get("branch") or picked_branch
     for name in ("q", "branch", "group", "band", "status", "sort", "page", "per_page"):
-        text = request.args.get(name, "").strip()
+        text = args.get(name, "")
         if not text:
             continue
         try:
@@ -117,6 +128,7 @@ def board(level: str) -> str:
     with read_model(committee, filters.as_of) as db, db.read() as tx:
         rows, total = boards.read_board(tx, committee, filters.year, level, query)
         branches = boards.board_branches(tx, committee)
+        groups = boards.board_groups(tx, committee)
     pages = max(1, -(-total // query.per_page))
     return view(
         "committee/board.html",
@@ -132,6 +144,7 @@ def board(level: str) -> str:
         chosen=chosen,
         errors=errors,
         branches=branches,
+        groups=groups,
         sorts=boards.BOARD_SORTS,
         chart=board_chart(rows, 30),
     )
@@ -152,6 +165,17 @@ def export_header(level: str) -> list[str]:
         i18n.tr("目标", "Target"),
         i18n.tr("档次", "Band"),
     ]
+
+
+def column_weights(lines: list[list[str]]) -> list[float]:
+    """Each column's relative width in the PDF: its longest cell (a Chinese character counts
+    twice a digit), plus room for the padding, so that names such as 办公室党支部 stay whole
+    rather than break into 办公室党/支部 in equal columns."""
+
+    def span(text: str) -> int:
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+    return [max(span(line[i]) for line in lines) + 3.0 for i in range(len(lines[0]))]
 
 
 def export_row(level: str, r: dict[str, Any]) -> list[Any]:
@@ -228,20 +252,22 @@ def board_export(level: str, fmt: str) -> Response:
     header = export_header(level)
     table = [export_row(level, r) for r in rows]
     name = f"{committee}-{filters.year}-{level}-board"
-    if fmt == "xlsx":
-        return download(name, "xlsx", header, table)
     title = i18n.tr(*i18n.LEVELS[level]) + i18n.tr("排行榜", " leaderboard")
+    saved = i18n.tr(f"{filters.year}年度{title}", name)  # 2026年度党员排行榜.xlsx
+    if fmt == "xlsx":
+        return download(name, "xlsx", header, table, saved, title)
     doc = Document(name, f"{filters.year} {title}")
     with read_model(committee, None) as db, db.read() as tx:
         branch_names = dict(boards.board_branches(tx, committee))
     doc.p(described(chosen, branch_names, filters))
-    doc.table(header, [[str(c) for c in r] for r in table])
+    cells = [[str(c) for c in r] for r in table]
+    doc.table(header, cells, column_weights([header, *cells]))
     try:
         body = render_pdf(doc)
     except FontMissing:
         abort(503)
     response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Content-Disposition"] = attachment(f"{saved}.pdf", f"{name}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 

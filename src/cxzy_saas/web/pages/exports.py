@@ -27,20 +27,24 @@ from cxzy_saas.web.pages.access import acting_for, signed_in, user
 from cxzy_saas.web.pages.branch import campaign_year
 from cxzy_saas.web.pages.import_rows import MEMBER_COLUMNS, STATUS_NAMES, score_columns
 from cxzy_saas.web.pages.imports import EXPORTERS, month_args
-from cxzy_saas.web.pages.tables import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
+from cxzy_saas.web.pages.tables import CSV_TYPE, XLSX_TYPE, attachment, write_csv, write_xlsx
 
 Rows = list[list[Any]]
 
 
-def download(name: str, fmt: str, header: list[str], rows: Rows) -> Response:
+def download(
+    name: str, fmt: str, header: list[str], rows: Rows, title: str = "", sheet: str = ""
+) -> Response:
+    """A table as a file saved as ``title`` (the reader's words; ``name``, ASCII, for clients
+    that cannot take them), its sheet named ``sheet``."""
     if fmt == "csv":
         body, mimetype = write_csv(header, rows), CSV_TYPE
     elif fmt == "xlsx":
-        body, mimetype = write_xlsx(name, header, rows), XLSX_TYPE
+        body, mimetype = write_xlsx(sheet or title or name, header, rows), XLSX_TYPE
     else:
         raise NotFound("export.unknown_format", format=fmt)
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Content-Disposition"] = attachment(f"{title or name}.{fmt}", f"{name}.{fmt}")
     response.headers["Cache-Control"] = "no-store"  # personal data: not in shared caches
     return response
 
@@ -95,7 +99,10 @@ def score_rows(
 def export_members(code: str, fmt: str) -> Response:
     actor = acting_for(code, EXPORTERS)
     app = tenancy_of(current_app).branch(code)
-    return download(f"{code}-members", fmt, member_header(), member_rows(app, actor))
+    title = i18n.tr(f"{app.branch().name}党员名单", f"{code}-members")
+    return download(
+        f"{code}-members", fmt, member_header(), member_rows(app, actor), title, "党员名单"
+    )
 
 
 @bp.get("/branch/<code>/export/scores.<fmt>")
@@ -109,7 +116,9 @@ def export_scores(code: str, fmt: str) -> Response:
     content, _ = app.plan_content(year)
     rows = score_rows(app, content, year, month, group)
     name = f"{code}-{group or 'branch'}-{year}-{month:02d}-scores"
-    return download(name, fmt, score_header(content), rows)
+    who = app.group(group).name if group else app.branch().name
+    title = i18n.tr(f"{who}{year}年{month}月考核得分", name)
+    return download(name, fmt, score_header(content), rows, title, f"{month}月考核得分")
 
 
 @bp.get("/branch/<code>/import/<kind>/template.<fmt>")
@@ -118,10 +127,12 @@ def import_template(code: str, kind: str, fmt: str) -> Response:
     acting_for(code, EXPORTERS)
     app = tenancy_of(current_app).branch(code)
     if kind == "members":
-        return download("members-template", fmt, member_header(), [])
+        title = i18n.tr("党员名单导入模板", "members-template")
+        return download("members-template", fmt, member_header(), [], title)
     if kind == "scores":
         content, _ = app.plan_content(campaign_year(user().committee))
         header = score_header(content)
         header = [header[0], *header[3:]]
-        return download("scores-template", fmt, header, [])
+        title = i18n.tr("考核得分导入模板", "scores-template")
+        return download("scores-template", fmt, header, [], title)
     raise NotFound("export.unknown_template", kind=kind)

@@ -11,7 +11,7 @@ from flask import current_app, request
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.projections.queries import parse_day
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.pages import i18n, reads
+from cxzy_saas.web.pages import bp, i18n, reads
 
 
 @dataclass
@@ -67,3 +67,13 @@ def from_request(committee: str) -> Filters:
         except InvalidInput as error:
             filters.errors["as_of"] = i18n.message(error)
     return filters
+
+
+@bp.app_template_global("campaign_label")
+def campaign_label(campaign: dict[str, Any]) -> str:
+    """A campaign in a year select: its title, which names its year (“2026年度创先争优活动”),
+    or the year before a title that does not."""
+    year, title = str(campaign["year"]), str(campaign.get("title") or "")
+    if year in title:
+        return title
+    return i18n.tr(f"{year}年度：{title}", f"{year}: {title}") if title else year

@@ -168,8 +168,35 @@ def label(
 
 
 def message(error: DomainError) -> str:
-    """The refusal in the page's language, from the catalogue of refusals."""
-    return error.text(lang())
+    """The refusal in the page's language, from the catalogue of refusals, with the branches,
+    groups and members it concerns by name."""
+    return error.text(lang(), names=lambda kind, code: subject_name(error, kind, code))
+
+
+def subject_name(error: DomainError, kind: str, code: str) -> str | None:
+    """The name of a branch of the signed-in user's committee, or of a group or member of the
+    branch the refusal or the page is about; None when there is no such one (or no user)."""
+    from flask import current_app, request
+
+    from cxzy_saas.domain.errors import NotFound
+    from cxzy_saas.web import tenancy_of
+    from cxzy_saas.web.pages.access import current_user
+
+    me = current_user()
+    if me is None:
+        return None
+    tenancy = tenancy_of(current_app)
+    branches = dict(tenancy.committee(me.committee).committee().branches)
+    if kind == "branch":
+        return branches.get(code)
+    branch = str(error.params.get("branch") or (request.view_args or {}).get("code") or "")
+    if branch not in branches:
+        return None
+    try:
+        app = tenancy.branch(branch)
+        return app.group(code).name if kind == "group" else app.member(code).name
+    except NotFound:
+        return None
 
 
 # marshmallow's English messages (the API's schemas check the forms too), in Chinese.

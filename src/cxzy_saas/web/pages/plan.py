@@ -60,6 +60,16 @@ EVENTS = {
     "PlanFinalised": ("定稿", "finalised"),
     "PlanSubmitted": ("报党委审批", "submitted"),
 }
+# The committee's own plan is discussed by the 党委会, not a branch's 支委会.
+COMMITTEE_STATUSES = {**STATUSES, "discussed": ("党委会已讨论", "discussed")}
+COMMITTEE_EVENTS = {**EVENTS, "PlanDiscussed": ("党委会讨论", "discussed by the committee")}
+
+
+def statuses_of(app: object) -> dict[str, tuple[str, str]]:
+    """A plan's statuses in the words of whose plan it is (a branch's or the committee's)."""
+    return STATUSES if isinstance(app, BranchApplication) else COMMITTEE_STATUSES
+
+
 WEIGHTS = (
     ("work", "日常考核", "work"),
     ("rating", "民主测评", "rating"),
@@ -109,11 +119,12 @@ def decisions(app: BranchApplication, plan: Plan) -> dict[int, Any]:
 def history(app: PlanCommands, plan: Plan, decided: dict[int, Any]) -> list[dict[str, Any]]:
     """The plan's events, oldest first, each submission followed by the committee's decision."""
     rows: list[dict[str, Any]] = []
+    events = EVENTS if isinstance(app, BranchApplication) else COMMITTEE_EVENTS
     for event in app.history(plan.id):
         name, fields = event["event"], event["fields"]
         rows.append(
             {
-                "what": i18n.tr(*EVENTS.get(name, (name, name))),
+                "what": i18n.tr(*events.get(name, (name, name))),
                 "event": name,
                 "at": event["recorded_at"],
                 "actor": event["actor"],
@@ -169,9 +180,9 @@ def render_plan(
         draft_hint=i18n.tr(*draft_hint),
         today=today(),
         TEXT_LABELS=TEXT_LABELS,
-        STATUSES=STATUSES,
+        STATUSES=statuses_of(app),
         WEIGHTS=WEIGHTS,
-        print_url=print_url,
+        print_url=print_url if plan else None,  # nothing to print before a draft
     )
 
 

@@ -8,6 +8,8 @@ scoping of a group leader's or a member's grid)."""
 
 from __future__ import annotations
 
+from calendar import monthrange
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -43,10 +45,23 @@ def print_month(code: str) -> str:
     app = branch_app(code)
     content, _ = app.plan_content(year)
     grids = scoped_grids(actor, content, build_grids(app, content, year, month))
+    # The sheet of a month lists who was on the books by its end: a member registered later is
+    # not "未考核" in it (one assessed for the month stays, whatever the register says).
+    last = date(year, month, monthrange(year, month)[1])
+    enrolled = {
+        m.member_no: m.created_on.astimezone(i18n.BEIJING).date()
+        for m in app.members(include_left=True)
+    }
+    for grid in grids:
+        if grid.level == "member":
+            grid.rows = [
+                r for r in grid.rows if r.recorded or enrolled.get(r.subject, last) <= last
+            ]
+    grids = [g for g in grids if g.rows or g.level != "member"]
     return printed(
         "month",
         code,
-        i18n.tr(f"{year} 年 {month} 月集中考核评分表", f"Assessment of {year}-{month:02d}"),
+        i18n.tr(f"{year}年{month}月集中考核评分表", f"Assessment of {year}-{month:02d}"),
         grids=grids,
         year=year,
         month=month,
@@ -90,7 +105,7 @@ def print_nomination(code: str) -> str:
     return printed(
         "nomination",
         code,
-        i18n.tr(f"{year} 年度先进党小组、优秀党员推荐表", f"Nominations of {year}"),
+        i18n.tr(f"{year}年度先进党小组、优秀党员推荐表", f"Nominations of {year}"),
         levels=NOMINATION_LEVELS,
         lines=lines,
         quota=quota,
@@ -111,7 +126,7 @@ def print_plan(code: str) -> str:
     return printed(
         "plan",
         code,
-        i18n.tr(f"{year} 年度创先争优活动实施方案", f"Campaign plan of {year}"),
+        i18n.tr(f"{year}年度创先争优活动实施方案", f"Campaign plan of {year}"),
         content=content,
         version=version,
         texts=[(i18n.tr(*TEXT_LABELS[k]), content.data.get(k, "")) for k in TEXT_LABELS],
@@ -141,6 +156,6 @@ def print_annual_summary(code: str) -> str | tuple[str, int]:
     return printed(
         "summary",
         code,
-        i18n.tr(f"{year} 年度创先争优活动总结", f"Annual summary of {year}"),
+        i18n.tr(f"{year}年度创先争优活动总结", f"Annual summary of {year}"),
         sections=sections,
     )

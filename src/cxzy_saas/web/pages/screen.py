@@ -56,7 +56,11 @@ def figures(committee: str, filters: Filters) -> dict[str, Any]:
             )
         progress = queries.assessment_progress(db, committee, period)
         ballots = queries.ballots(db, committee, filters.year)
-        waiting = [a for a in queries.approvals(db, committee) if a["year"] == filters.year]
+        waiting = [
+            a
+            for a in queries.approvals(db, committee, open_years=True)
+            if a["year"] == filters.year
+        ]
         late = queries.overdue(db, committee, filters.year, today)
     due = sum(p["due"] for p in progress)
     assessed = sum(p["assessed"] for p in progress)

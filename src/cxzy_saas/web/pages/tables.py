@@ -347,6 +347,18 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def attachment(name: str, fallback: str) -> str:
+    """A Content-Disposition for a download named ``name`` (Chinese, as the reader saves it),
+    by RFC 6266: ``filename*`` in UTF-8, and ``fallback`` (ASCII) for clients without it."""
+    from urllib.parse import quote
+
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", fallback)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
 def write_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """One sheet; text stays text (member numbers keep their leading zeros), dates are dates."""
     from openpyxl import Workbook
@@ -355,7 +367,7 @@ def write_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = title[:31]
+    sheet.title = SHEET_FORBIDDEN.sub("_", title)[:31]  # Excel's own limits on a sheet's name
     sheet.append(list(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
