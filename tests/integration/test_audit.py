@@ -300,6 +300,8 @@ def test_audit_diff_and_trail_on_the_command_line(year):
     body = json.loads(shown.output)
     assert body["subject"]["kind"] == "member" and body["subject"]["id"] == year.raised
     assert any(e["corrects"] for e in body["events"])
+    enrolled = next(e for e in body["events"] if "name" in e["fields"])
+    assert enrolled["fields"]["name"] == "(personal data, not shown)"  # no lookup marker
     assert cli(year, "trail", "--branch", "b02", "--subject", "b02").exit_code == 0
 
 

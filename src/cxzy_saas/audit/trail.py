@@ -277,3 +277,18 @@ def trail(branch: Log, committee: Log, subject: Subject) -> list[dict[str, Any]]
         by_ref[e.ref] = entry
         entries.append(entry)
     return entries
+
+
+def names_withheld(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entries`` with every member's name shown as personal data, for a reader that does not
+    look names up (the command line): a trail names a member by number (:data:`NAME_OF`)."""
+    return [
+        {
+            **e,
+            "fields": {
+                k: PRIVATE if isinstance(v, str) and v.startswith(NAME_OF) else v
+                for k, v in e["fields"].items()
+            },
+        }
+        for e in entries
+    ]

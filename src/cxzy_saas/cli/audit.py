@@ -54,7 +54,7 @@ def trail_command(settings: Settings, branch: str, subject: str, fmt: str) -> No
     """Every event about one subject, in order: who recorded what, when, and what corrected it."""
     from cxzy_saas import wiring
     from cxzy_saas.audit.logs import read_log
-    from cxzy_saas.audit.trail import resolve, trail
+    from cxzy_saas.audit.trail import names_withheld, resolve, trail
 
     with opened(settings) as tenancy:
         committee = tenancy.parent_of(branch)
@@ -62,7 +62,7 @@ def trail_command(settings: Settings, branch: str, subject: str, fmt: str) -> No
         branch_log = read_log(logs, branch, "branch")
         committee_log = read_log(logs, committee, "committee")
         found = resolve(branch_log, committee_log, subject)
-        entries = trail(branch_log, committee_log, found)
+        entries = names_withheld(trail(branch_log, committee_log, found))
     if fmt == "json":
         _json(
             {
