@@ -126,3 +126,16 @@ def test_the_pages_say_what_is_wrong_in_chinese(client):
     )
     assert long.status_code == 422
     assert "不能超过 5000 个字" in text_of(long.text) and "请选择" not in long.text
+
+
+def test_branch_pages_refuse_a_month_or_campaign_that_is_none_instead_of_showing_another(client):
+    clerk = as_user(client, "b01-clerk")
+    for path in ("/branch/b01/assessment", "/branch/b01/import"):
+        assert clerk.get(path).status_code == 200, path
+        month = clerk.get(f"{path}?month=13")
+        assert month.status_code == 422 and "月份应为 1 到 12" in text_of(month.text), path
+    for path in ("/branch/b01/records", "/branch/b01/assessment", "/branch/b01"):
+        campaign = clerk.get(f"{path}?campaign=1999")
+        assert campaign.status_code == 404, path
+        assert "1999 年度活动不存在" in text_of(campaign.text), path
+        assert clerk.get(f"{path}?campaign={YEAR}").status_code == 200, path

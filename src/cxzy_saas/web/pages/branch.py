@@ -19,7 +19,7 @@ from cxzy_saas.application.permissions import (
     BRANCH_WRITERS,
     COMMITTEE_READERS,
 )
-from cxzy_saas.domain.errors import DomainError, NotFound
+from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_model_of, tenancy_of
@@ -36,12 +36,33 @@ def branch_reader(code: str) -> Actor:
 
 
 def campaign_year(committee: str) -> int:
-    """The campaign asked for (``?campaign=``) if the committee has it, else its latest."""
+    """The campaign asked for (``?campaign=``), else the committee's latest.
+
+    Raises:
+        NotFound: a campaign the committee does not have (a 404 page saying so, as the API's
+            lists refuse it), rather than the latest one's data shown under another year.
+    """
     known = [c["year"] for c in reads.campaigns(committee)]
-    wanted = request.values.get("campaign", "")
-    if wanted.isdigit() and int(wanted) in known:
-        return int(wanted)
+    wanted = request.values.get("campaign", "").strip()
+    if wanted:
+        if wanted.isdigit() and int(wanted) in known:
+            return int(wanted)
+        raise NotFound("campaign.not_found", field="campaign", year=wanted[:10])
     return known[0] if known else tenancy_of(current_app).now().year
+
+
+def asked_month() -> int | None:
+    """The month the address or form names (``month``), if any.
+
+    Raises:
+        InvalidInput: ``month.out_of_range`` for one that is not 1 to 12 (a 422 page).
+    """
+    text = request.values.get("month", "").strip()
+    if not text:
+        return None
+    if not (text.isdigit() and 1 <= int(text) <= 12):
+        raise InvalidInput("month.out_of_range", field="month")
+    return int(text)
 
 
 def branch_app(code: str) -> BranchApplication:
