@@ -49,7 +49,7 @@ def a_correction(tenancy: Tenancy, points_delta: float = 1.0) -> CorrectScore:
 
 def a_record(subject: str) -> RecordDaily:
     return RecordDaily(
-        year=YEAR, on=date(YEAR, 12, 30), level="member", subject=subject, text="年终补记"
+        year=YEAR, on=date(YEAR, 11, 20), level="member", subject=subject, text="年终补记"
     )
 
 

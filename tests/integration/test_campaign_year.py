@@ -156,6 +156,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
 
     # the plan: drafted, discussed, circulated, commented, finalised, submitted, returned, revised
     app.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
+    clock.set(moment(1, 10))  # each step is dated on or before the day it is recorded
     app.discuss_plan(clerk, DiscussPlan(year=YEAR, on=date(YEAR, 1, 6), minutes="支委会讨论草稿"))
     app.circulate_plan(clerk, CirculatePlan(year=YEAR, to="各党小组", on=date(YEAR, 1, 7)))
     app.comment_on_plan(
@@ -175,6 +176,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     )
     assert app.plan_decision(YEAR) == "returned"
     app.revise_plan(clerk, RevisePlan(year=YEAR, content=PLAN, note="补充季度检查安排"))
+    clock.set(moment(1, 15))
     app.finalise_plan(clerk, FinalisePlan(year=YEAR, on=date(YEAR, 1, 15)))
     app.submit_plan(clerk, SubmitPlan(year=YEAR, on=date(YEAR, 1, 15)))
     cte.decide_plan(admin, DecidePlan(branch=code, year=YEAR, outcome="approved"))
@@ -265,6 +267,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
         {"item": "A", "points": 8.0, "previous": 4.0, "reason": "录入错误,应为8分"}
     ]
 
+    clock.set(moment(3, 30))  # the record, the inspection and the meeting are in the past
     record = app.record_daily(
         clerk,
         RecordDaily(
@@ -501,6 +504,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
         ),
     )
     assert app.deeds(YEAR, "member", "M1").versions == ["王芳同志事迹初稿", "王芳同志事迹定稿"]
+    clock.set(moment(12, 29))  # the talks and the conveyance are held before they are recorded
     app.record_meeting(
         clerk,
         RecordMeeting(

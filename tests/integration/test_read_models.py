@@ -130,6 +130,7 @@ def test_overdue_work_and_plans_waiting_for_approval(settings):
             app.enrol_members(clerk, [a_member("M1"), a_member("M2", "李强")])
             app.draft_plan(clerk, DraftPlan(year=YEAR, drafter="组织委员", content=PLAN))
         on_time = tenancy.branch(code)
+        clock.set(datetime(YEAR, 1, 6, 2, tzinfo=UTC))  # the steps are recorded once taken
         on_time.discuss_plan(
             a_clerk(code), DiscussPlan(year=YEAR, on=date(YEAR, 1, 5), minutes="讨论")
         )

@@ -22,9 +22,13 @@ CLERK = Actor("b1-clerk", "branch-clerk", "b1")
 JANUARY = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 
 
+CLOCK = SimulatedClock(JANUARY)
+
+
 @pytest.fixture(autouse=True)
 def as_clerk():
-    with recording("b1", CLERK, SimulatedClock(JANUARY)):
+    CLOCK.set(JANUARY)
+    with recording("b1", CLERK, CLOCK):
         yield
 
 
@@ -52,6 +56,7 @@ def test_an_approved_version_stays_in_force_until_a_later_one_is_approved():
 
 def test_a_plan_knows_which_version_each_submission_carried():
     plan = Plan.draft(2026, content(), "组织委员")
+    CLOCK.set(datetime(2026, 1, 20, 9, 0, tzinfo=UTC))  # the steps are recorded once taken
     plan.record_discussion(date(2026, 1, 11), "支委会讨论")
     plan.finalise(date(2026, 1, 12))
     plan.submit(date(2026, 1, 12))  # submission 1 carries version 1

@@ -15,11 +15,14 @@ from cxzy_saas.domain.recording import Actor, SimulatedClock, recording
 CLERK = Actor("b1-clerk", "branch-clerk", "b1")
 ADMIN = Actor("c1-admin", "committee-admin", "c1")
 JANUARY = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+MARCH = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # "today" for the steps after the draft
+CLOCK = SimulatedClock(JANUARY)
 
 
 @pytest.fixture(autouse=True)
 def as_clerk():
-    with recording("b1", CLERK, SimulatedClock(JANUARY)):
+    CLOCK.set(JANUARY)
+    with recording("b1", CLERK, CLOCK):
         yield
 
 
@@ -133,7 +136,12 @@ def test_drafting_a_plan_with_faulty_content_is_refused():
 
 
 def a_plan() -> Plan:
-    return Plan.draft(2026, small_content(), "张书记")
+    """A plan drafted on 10 January; its steps are then taken on 1 March (a step is dated
+    neither before the draft nor after today)."""
+    CLOCK.set(JANUARY)
+    plan = Plan.draft(2026, small_content(), "张书记")
+    CLOCK.set(MARCH)
+    return plan
 
 
 def submitted_plan() -> Plan:
@@ -224,6 +232,7 @@ def test_a_returned_plan_is_revised_resubmitted_and_the_same_return_cannot_be_an
 def test_every_version_of_the_content_is_kept():
     original = small_content()
     plan = Plan.draft(2026, original, "张书记")
+    CLOCK.set(MARCH)
     second = copy.deepcopy(original)
     second["guiding_ideology"] = "第二稿的指导思想"
     plan.revise(second, "支委会修改")

@@ -249,7 +249,7 @@ def test_a_meeting_of_an_unknown_kind_is_refused():
 
 
 def test_a_committee_discussion_counts_for_its_quarter():
-    on = date(2026, 5, 6)
+    on = date(2026, 4, 1)
     meeting = Meeting.record(2026, "committee-discussion", on, "二季度讨论", 5, "纪要")
     assert meeting.quarter == 2
     assert names(meeting) == ["Recorded"]

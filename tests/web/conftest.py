@@ -19,7 +19,7 @@ from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings, WebSettings
 from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo
-from cxzy_saas.domain.recording import Actor, system_clock
+from cxzy_saas.domain.recording import BEIJING, Actor, system_clock
 from cxzy_saas.web.app import create_app
 
 COMMITTEE = "demo"
@@ -107,7 +107,7 @@ def add_branch_waiting_for_approval(tenancy: Tenancy) -> None:
             system(COMMITTEE), Grant(username=username, role=f"branch-{role}", tenant=code)
         )
     branch = tenancy.branch(code)
-    today = tenancy.now().date()
+    today = tenancy.now().astimezone(BEIJING).date()  # the committee's day, as the domain's
     branch.draft_plan(system(code), DraftPlan(year=YEAR, drafter="组织委员"))
     branch.discuss_plan(system(code), DiscussPlan(year=YEAR, on=today, minutes="支委会讨论方案"))
     branch.finalise_plan(system(code), FinalisePlan(year=YEAR, on=today))

@@ -4,7 +4,7 @@ requests and reports, and the small walls taken down."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from cxzy_saas.application.commands.committee import Grant, LinkMember, Register
 from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.build import DEMO_PASSWORD
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.recording import BEIJING, Actor
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.conftest import sign_in
 
@@ -314,12 +314,13 @@ def test_a_branch_plan_starts_from_the_committees_and_members_comment_on_it(site
     assert drafted.status_code == 201, drafted.json
     committee = client.get("/api/v1/campaigns/2026/plan", headers=clerk).json
     assert drafted.json["content"]["criteria"] == committee["content"]["criteria"]
-    comment = {"text": "建议增加学习内容", "on": "2026-11-30"}
+    today = datetime.now(BEIJING).date().isoformat()  # a step is dated neither before the draft
+    comment = {"text": "建议增加学习内容", "on": today}
     early = client.post(f"{url}/2026/member-comments", json=comment, headers=member)
     assert early.status_code == 409  # not circulated yet
     steps = [
-        ("discussions", {"on": "2026-11-30", "minutes": "支委会讨论"}),
-        ("circulation", {"to": "全体党员", "on": "2026-11-30"}),
+        ("discussions", {"on": today, "minutes": "支委会讨论"}),
+        ("circulation", {"to": "全体党员", "on": today}),
     ]
     for step, body in steps:
         assert client.post(f"{url}/2026/{step}", json=body, headers=clerk).status_code == 200

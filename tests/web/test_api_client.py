@@ -9,11 +9,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from cxzy_saas.config import Settings
+from cxzy_saas.domain.recording import BEIJING
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.schemathesis_run import served
 
@@ -119,11 +121,13 @@ def test_a_campaign_played_through_a_generated_client(client_package, tmp_path):
         )
         assert drafted.parsed.status == "draft"
         plan = {**b01, "year": drafted.parsed.year}
-        minutes = {"on": "2025-01-08", "minutes": "支委会讨论活动方案,同意提交。"}
+        # Drafted today: the steps are dated today (Beijing), neither before the draft nor after.
+        today = datetime.now(BEIJING).date().isoformat()
+        minutes = {"on": today, "minutes": "支委会讨论活动方案,同意提交。"}
         call(
             "branch_plan_discussions", secretary, 200, **plan, body=call.body("MinutesIn", minutes)
         )
-        on = {"on": "2025-01-10"}
+        on = {"on": today}
         call("branch_plan_finalisation", secretary, 200, **plan, body=call.body("OnIn", on))
         call("submit_branch_plan", secretary, 200, **plan, body=call.body("OnIn", on))
         approval = {"outcome": "approved", "reason": ""}

@@ -6,14 +6,17 @@ Chinese (422); roles that may not act get 403, branch users 404."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.recording import BEIJING
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, system
 from tests.web.test_pages_evaluation import post, text_of
 
 NEXT = YEAR + 1
+TODAY = datetime.now(BEIJING).date().isoformat()  # the committee's today
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +81,13 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     assert "报党委审批" not in drafted  # the committee's plan is submitted to nobody
     bad_day = post(admin, plan, f"{plan}/discuss", {"on": "1月5日", "minutes": "讨论"})
     assert bad_day.status_code == 422 and "日期格式应为" in bad_day.text
-    discussed = post(
-        admin, plan, f"{plan}/discuss", {"on": f"{NEXT}-01-05", "minutes": "党委会讨论通过"}
-    )
+    # A step is dated neither before the draft (today) nor after today (Beijing).
+    later = (date.fromisoformat(TODAY) + timedelta(days=1)).isoformat()
+    ahead = post(admin, plan, f"{plan}/discuss", {"on": later, "minutes": "党委会讨论通过"})
+    assert ahead.status_code == 422 and "晚于今天" in text_of(ahead.text)
+    discussed = post(admin, plan, f"{plan}/discuss", {"on": TODAY, "minutes": "党委会讨论通过"})
     assert discussed.status_code == 302
-    assert post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-06"}).status_code == 302
+    assert post(admin, plan, f"{plan}/finalise", {"on": TODAY}).status_code == 302
     final = text_of(admin.get(plan).text)
     assert "已定稿" in final and "支委会讨论" not in final  # the committee's own words
     # the campaigns list shows the plan's state, not "drafted" whatever it is
@@ -90,7 +95,7 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     card = next(c for c in listed.split('<li class="card') if f"{NEXT} 年度" in c)
     assert "党委方案：已定稿" in text_of(card) and "已起草" not in card
     # a step no longer offered (finalised in another tab) keeps its refusal on the page
-    twice = post(admin, plan, f"{plan}/finalise", {"on": f"{NEXT}-01-07"})
+    twice = post(admin, plan, f"{plan}/finalise", {"on": TODAY})
     assert twice.status_code == 422 and 'class="error" role="alert"' in twice.text
     redraft = post(admin, plan, f"{plan}/draft", {"drafter": "党委组织部"})
     assert redraft.status_code == 422 and 'class="error" role="alert"' in redraft.text

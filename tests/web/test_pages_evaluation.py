@@ -5,7 +5,7 @@ and the annual summary; who may open and write what."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -16,6 +16,7 @@ from cxzy_saas.application.commands.plans import DecidePlan, DraftPlan
 from cxzy_saas.application.commands.work import AssessMonth
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.demo.build import DEMO_PASSWORD
+from cxzy_saas.domain.recording import BEIJING
 from tests.web.conftest import (
     COMMITTEE,
     WAITING_BRANCH,
@@ -122,7 +123,10 @@ def test_a_workflow_step_changes_the_status_and_shows_in_the_history(client):
     assert drafted.status_code == 302
     assert "草稿" in client.get(page).text
     discussed = post(
-        client, page, f"/branch/{EMPTY}/plan/discuss", {"on": "2026-11-20", "minutes": "同意印发"}
+        client,
+        page,
+        f"/branch/{EMPTY}/plan/discuss",
+        {"on": datetime.now(BEIJING).date().isoformat(), "minutes": "同意印发"},
     )
     assert discussed.status_code == 302
     shown = client.get(page).text
@@ -131,7 +135,7 @@ def test_a_workflow_step_changes_the_status_and_shows_in_the_history(client):
         client, page, f"/branch/{EMPTY}/plan/circulate", {"to": "全体党员", "on": "2026-13-01"}
     )
     assert wrong.status_code == 422
-    assert "日期格式应为年-月-日" in wrong.text and 'value="全体党员"' in wrong.text
+    assert "没有这一天（2026-13-01）" in wrong.text and 'value="全体党员"' in wrong.text
 
 
 def test_a_revision_answers_the_return_and_refuses_bad_weights_next_to_the_field(client):

@@ -45,7 +45,7 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
             Actor(user="b02-clerk", role="branch-clerk", tenant="b02"),
             RecordDaily(
                 year=YEAR,
-                on=date(YEAR, 12, 30),
+                on=date(YEAR, 11, 20),  # a day gone by: a record is of what happened
                 level="member",
                 subject=b02.members()[0].member_no,
                 text="年终志愿服务",

@@ -6,11 +6,12 @@ keeps what was typed; another branch's user gets 404 and a committee viewer 403 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 
+from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.web import tenancy_of
 from tests.web.conftest import (
     NEW_GROUP,
@@ -237,9 +238,11 @@ def test_a_measure_is_filed_reported_acknowledged_and_marked_done(client, app, d
 def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client, app, demo):
     as_user(client, NEW_LEADER)
     member = demo.new_members[1]
-    # The demo's records run to late December: the last day of the year comes first.
+    # Today (Beijing): a record is not dated after it. The demo's year runs to late December
+    # (played on a simulated clock), so the new record is found by its text.
+    today = datetime.now(BEIJING).date().isoformat()
     form = {
-        "on": "2026-12-31",
+        "on": today,
         "level": "member",
         "subject": member,
         "criterion": "",
@@ -247,7 +250,7 @@ def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client,
     }
     empty = post(client, "/branch/b01/records", "/branch/b01/records", **form, text="  ")
     assert empty.status_code == 422 and field_error(empty.text, "此项不能为空")
-    assert 'value="2026-12-31"' in empty.text
+    assert f'value="{today}"' in empty.text
     bad = post(
         client,
         "/branch/b01/records",
@@ -265,14 +268,14 @@ def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client,
     assert saved.status_code == 302
     record = next(r for r in branch(app).daily_records(YEAR) if r.text == "主动参加社区志愿服务")
     assert record.evidence == "" and record.criterion is None
-    listing = client.get("/branch/b01/records").text
+    listing = client.get("/branch/b01/records?q=主动参加社区志愿服务").text
     assert listing.index("主动参加社区志愿服务") < listing.index('id="r-') + 200  # the first
     retract = f"/branch/b01/records/{record.id}/retraction"
     no_reason = post(client, "/branch/b01/records", retract, reason="")
     assert no_reason.status_code == 422 and field_error(no_reason.text, "此项不能为空")
     assert post(client, "/branch/b01/records", retract, reason="记错了对象").status_code == 302
     assert branch(app).daily_record(record.id).retracted == "记错了对象"
-    shown = client.get("/branch/b01/records").text
+    shown = client.get("/branch/b01/records?q=主动参加社区志愿服务").text
     item = shown[shown.index(f'id="r-{record.id}"') :]
     item = item[: item.index("</li>")]
     assert (
@@ -280,7 +283,7 @@ def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client,
         in shown[shown.index(f'id="r-{record.id}"') - 5 : shown.index(f'id="r-{record.id}"') + 80]
     )
     assert "主动参加社区志愿服务" in item and "已撤回" in item and "记错了对象" in item
-    assert "撤回了 2026-12-31 的上述记载" in item and NEW_LEADER in item
+    assert f"撤回了 {today} 的上述记载" in item and NEW_LEADER in item
 
 
 def test_the_records_are_newest_first_and_paginated(client, app):

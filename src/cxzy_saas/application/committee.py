@@ -133,7 +133,8 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
         with self.acting(actor, COMMITTEE_WRITERS):
             if self.exists(Campaign.id_for(self.tenant, year)):
                 raise AlreadyExists("campaign.open_already", field="year", year=year)
-            campaign = Campaign.open(year, command.title)
+            years = [self.load(Campaign, i, "record.not_found").year for i in self.campaign_ids()]
+            campaign = Campaign.open(year, command.title, max(years, default=None))
             self.save(campaign)
             return campaign.id
 

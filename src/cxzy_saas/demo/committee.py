@@ -202,7 +202,7 @@ def after_commendation(tenancy: Tenancy, committee: str, spec: BranchSpec, year:
         RecordMeeting(
             year=year,
             kind="conveyance",
-            on=date(year, 12, 26),
+            on=date(year, 12, 23),  # played on the 23rd: a meeting is recorded once held
             title="传达党委命名表彰决定",
             attendees=max(1, len(app.members())),
             minutes="组织党员学习先进事迹",

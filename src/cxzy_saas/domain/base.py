@@ -110,6 +110,20 @@ def require_code(value: str, field: str, pattern: re.Pattern[str] = CODE) -> str
     return value
 
 
+def require_past(on: date, field: str, *, after: date | None = None) -> date:
+    """A date of something that has happened already: not after today (Beijing, by the
+    application's clock) and, when ``after`` is given (the previous step's date), not before it.
+
+    Raises:
+        InvalidInput: ``date.in_future`` or ``date.before_previous_step``.
+    """
+    today = recording.today()
+    require(on <= today, "date.in_future", field=field, value=on, today=today)
+    if after is not None:
+        require(on >= after, "date.before_previous_step", field=field, value=on, after=after)
+    return on
+
+
 def as_date(value: date | str, field: str) -> date:
     if isinstance(value, date):
         return value

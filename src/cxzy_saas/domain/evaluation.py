@@ -10,7 +10,14 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
+from cxzy_saas.domain.base import (
+    TenantAggregate,
+    clean_text,
+    require,
+    require_past,
+    require_text,
+    stable_id,
+)
 from cxzy_saas.domain.errors import StateConflict
 
 STAGES = ("midyear", "year-end")
@@ -37,6 +44,7 @@ class Review(TenantAggregate):
         require(on.year == year, "review.date_outside_year", field="on", year=year)
         earliest = date(year, 6, 1) if stage == "midyear" else date(year, 11, 1)
         require(on >= earliest, "review.too_early", field="on", stage=stage, earliest=earliest)
+        require_past(on, "on")
         return cls(year=year, stage=stage, on=on)
 
     @event("Started")

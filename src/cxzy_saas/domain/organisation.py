@@ -17,11 +17,20 @@ from cxzy_saas.domain.base import (
     require,
     require_clean,
     require_code,
+    require_past,
     require_text,
     stable_id,
 )
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
 from cxzy_saas.domain.recording import BEIJING
+from cxzy_saas.domain.text import PHONE, is_code
+
+
+def check_phone(phone: str) -> str:
+    """A phone number (:data:`PHONE`), or empty: none given."""
+    require(not phone or is_code(phone, PHONE), "member.phone_malformed", field="phone")
+    return phone
+
 
 MEMBER_STATUSES = ("full", "probationary")  # 正式党员 / 预备党员
 BRANCH_ROLES = ("secretary", "organiser", "group-leader")  # 书记 / 组织委员 / 党小组长
@@ -166,9 +175,9 @@ class Member(TenantAggregate):
             name=require_text(name, "name", max_length=50, multiline=False),
             status=status,
             group_id=group_id,
-            joined_on=joined_on,
+            joined_on=require_past(joined_on, "joined_on"),
             gender=require_clean(gender, "gender", multiline=False),
-            phone=require_clean(phone, "phone", multiline=False),
+            phone=check_phone(require_clean(phone, "phone", multiline=False).strip()),
         )
 
     @event("Enrolled")
@@ -214,7 +223,7 @@ class Member(TenantAggregate):
         self._check_active()
         if self.status == "full":
             raise StateConflict("member.full_already", member_no=self.member_no)
-        self._confirmed(on=on)
+        self._confirmed(on=require_past(on, "on"))
 
     @event("FullMembershipConfirmed")
     def _confirmed(self, on: date) -> None:
@@ -244,7 +253,8 @@ class Member(TenantAggregate):
 
     def leave(self, reason: str, on: date) -> None:
         self._check_active()
-        self._left(reason=require_text(reason, "reason", max_length=500), on=on)
+        reason = require_text(reason, "reason", max_length=500)
+        self._left(reason=reason, on=require_past(on, "on"))
 
     @event("Left")
     def _left(self, reason: str, on: date) -> None:

@@ -24,10 +24,12 @@ from cxzy_saas.domain.base import (
     clean_text,
     require,
     require_clean,
+    require_past,
     require_text,
     stable_id,
 )
 from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
+from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.domain.scoring import Item, month_score, share
 from cxzy_saas.domain.text import ITEM_CODE, is_code
 
@@ -310,8 +312,19 @@ class Campaign(TenantAggregate):
         return stable_id(committee, "campaign", year)
 
     @classmethod
-    def open(cls, year: int, title: str) -> Campaign:
+    def open(cls, year: int, title: str, latest: int | None = None) -> Campaign:
+        """A new campaign; ``latest``: the year of the committee's latest campaign, if any. The
+        years follow one another: the first may be any year, each next one the year after."""
         require(2000 <= year <= 2100, "campaign.year_out_of_range", field="year")
+        if latest is not None:
+            require(
+                year == latest + 1,
+                "campaign.year_not_next",
+                field="year",
+                year=year,
+                latest=latest,
+                next=latest + 1,
+            )
         return cls(year=year, title=require_text(title, "title", max_length=200, multiline=False))
 
     @event("Opened")
@@ -328,8 +341,24 @@ class Campaign(TenantAggregate):
         if self.closed_on is not None:
             raise StateConflict("campaign.closed", year=self.year, on=self.closed_on)
 
+    @property
+    def opened_on(self) -> date:
+        """The day (Beijing) the campaign was opened."""
+        return self.created_on.astimezone(BEIJING).date()
+
     def close(self, on: date) -> None:
+        """Close the year on ``on``: in the campaign's year or after it, never before the day
+        it was opened."""
         self.check_open()
+        start = max(date(self.year, 1, 1), self.opened_on)
+        require(
+            on >= start,
+            "campaign.closed_before_start",
+            field="on",
+            year=self.year,
+            on=on,
+            start=start,
+        )
         self._closed(on=on)
 
     @event("Closed")
@@ -393,6 +422,14 @@ class Plan(TenantAggregate):
         self.submissions = 0
         self.submitted_versions: dict[int, int] = {}  # submission number -> version submitted
         self.answered: list[UUID] = []
+        self.last_on: date | None = None  # the date of the latest dated step
+
+    def _step_on(self, on: date) -> date:
+        """A step's date: not before the previous step's (the first step: the day the plan
+        was drafted) and not after today. One rule for the committee's and the branches' plans.
+        """
+        previous = self.last_on or self.created_on.astimezone(BEIJING).date()
+        return require_past(on, "on", after=previous)
 
     @property
     def content(self) -> PlanContent:
@@ -424,11 +461,12 @@ class Plan(TenantAggregate):
 
     def record_discussion(self, on: date, minutes: str) -> None:
         self._expect(DRAFT, DISCUSSED, REVISED, doing="discuss")
-        self._discussed(on=on, minutes=require_text(minutes, "minutes"))
+        self._discussed(on=self._step_on(on), minutes=require_text(minutes, "minutes"))
 
     @event("Discussed")
     def _discussed(self, on: date, minutes: str) -> None:
         self.discussions.append({"on": on, "minutes": minutes})
+        self.last_on = on
         self.status = DISCUSSED
 
     def revise(self, content: dict[str, Any], note: str, answering: UUID | None = None) -> None:
@@ -451,35 +489,41 @@ class Plan(TenantAggregate):
 
     def circulate(self, to: str, on: date) -> None:
         self._expect(DISCUSSED, REVISED, doing="circulate")
-        self._circulated(to=require_text(to, "to", max_length=200, multiline=False), on=on)
+        to = require_text(to, "to", max_length=200, multiline=False)
+        self._circulated(to=to, on=self._step_on(on))
 
     @event("Circulated")
     def _circulated(self, to: str, on: date) -> None:
         self.status = CIRCULATED
+        self.last_on = on
 
     def record_comment(self, by: str, text: str, on: date) -> None:
         self._expect(CIRCULATED, doing="comment on")
         self._commented(
             by=require_text(by, "by", max_length=100, multiline=False),
             text=require_text(text, "text"),
-            on=on,
+            on=self._step_on(on),
         )
 
     @event("CommentRecorded")
     def _commented(self, by: str, text: str, on: date) -> None:
         self.comments.append({"by": by, "text": text, "on": on.isoformat()})
+        self.last_on = on
 
     def finalise(self, on: date) -> None:
         self._expect(CIRCULATED, REVISED, DISCUSSED, doing="finalise")
-        self._finalised(on=on, version=self.version_no)
+        self._finalised(on=self._step_on(on), version=self.version_no)
 
     @event("Finalised")
     def _finalised(self, on: date, version: int) -> None:
         self.status = FINAL
+        self.last_on = on
 
     def submit(self, on: date) -> int:
         self._expect(FINAL, doing="submit")
-        self._submitted(on=on, submission=self.submissions + 1, version=self.version_no)
+        self._submitted(
+            on=self._step_on(on), submission=self.submissions + 1, version=self.version_no
+        )
         return self.submissions
 
     @event("Submitted")
@@ -487,6 +531,7 @@ class Plan(TenantAggregate):
         self.submissions = submission
         self.submitted_versions[submission] = version
         self.status = SUBMITTED
+        self.last_on = on
 
 
 @functools.lru_cache(maxsize=1024)

@@ -16,7 +16,7 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from cxzy_saas.domain.errors import Forbidden
 
@@ -131,3 +131,13 @@ def current() -> Recording:
     if rec is None:
         raise Forbidden("recording.no_actor")
     return rec
+
+
+def today() -> date:
+    """Today in Beijing, by the clock the application put in the open recording: the domain
+    never reads a clock of its own, so the demo's simulated days and a test's clock count.
+
+    Raises:
+        Forbidden: outside any command (see :func:`current`).
+    """
+    return current().clock().astimezone(BEIJING).date()

@@ -95,6 +95,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}”不是有效的日期，日期格式应为年-月-日，如 2026-03-01。",
         "{value!r} is not a date (YYYY-MM-DD)",
     ),
+    "date.in_future": (
+        "日期 {value} 晚于今天（{today}），这件事还没有发生，请填写实际日期。",
+        "{value} is after today ({today}): give the day it happened",
+    ),
+    "date.before_previous_step": (
+        "日期 {value} 早于上一步的日期（{after}），请按实际先后填写。",
+        "{value} is before the previous step's date ({after})",
+    ),
     "level.unknown": ("层级应为党支部、党小组或党员。", "level is branch, group or member"),
     "month.out_of_range": ("月份应为 1 到 12。", "month must be 1-12"),
     "quarter.out_of_range": ("季度应为 1 到 4。", "quarter must be 1-4"),
@@ -193,6 +201,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manifest.groups_malformed": (
         "{source} 中党支部 {branch} 的党小组应为名称列表。",
         "{source}: branch {branch}: groups must be a list of names",
+    ),
+    "member.phone_malformed": (
+        "电话号码应为 5 到 20 位数字，可以“+”开头，数字之间可用空格或“-”分隔。",
+        "phone: 5-20 digits, an optional leading +, spaces or - between digits",
     ),
     "user.name_malformed": (
         "用户名应为 2–40 位小写字母、数字或 . _ -，并以字母开头。",
@@ -306,6 +318,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "campaign.year_out_of_range": (
         "年度应在 2000 到 2100 之间。",
         "year must be between 2000 and 2100",
+    ),
+    "campaign.year_not_next": (
+        "已有 {latest} 年度活动，新开的活动应为 {next} 年度，"
+        "不能跳过或回到其他年份（填写的是 {year} 年）。",
+        "the campaign after {latest} is {next}, not {year}",
+    ),
+    "campaign.closed_before_start": (
+        "结束日期 {on} 早于 {year} 年度活动的开始（{start}），请填写 {start} 或之后的日期。",
+        "campaign {year} cannot close on {on}, before its start ({start})",
     ),
     "campaign.open_already": ("{year} 年度活动已经开启。", "the {year} campaign is open already"),
     "campaign.not_found": ("{year} 年度活动不存在。", "campaign {year} not found"),

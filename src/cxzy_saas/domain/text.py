@@ -27,6 +27,8 @@ _LINE_REFUSED = re.compile(
 # Codes a user types: member numbers, group codes, scoring items' codes.
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}")
 ITEM_CODE = re.compile(r"[A-Za-z0-9]{1,20}")
+# A phone number: 5 to 20 digits, an optional leading "+", a space or "-" between digits.
+PHONE = re.compile(r"\+?[0-9](?:[ -]?[0-9]){4,19}")
 
 
 def bad_character(text: str, *, multiline: bool) -> str | None:

@@ -10,7 +10,14 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
+from cxzy_saas.domain.base import (
+    TenantAggregate,
+    clean_text,
+    require,
+    require_past,
+    require_text,
+    stable_id,
+)
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
 from cxzy_saas.domain.plan import LEVELS, PlanContent
 
@@ -127,6 +134,7 @@ class DailyRecord(TenantAggregate):
     ) -> DailyRecord:
         check_level(level)
         require(on.year == year, "daily_record.date_outside_year", field="on", year=year)
+        require_past(on, "on")
         require(
             criterion is None or criterion in plan.criteria[level],
             "plan.no_criterion",
@@ -333,6 +341,7 @@ class Inspection(TenantAggregate):
     ) -> Inspection:
         quarter_period(year, quarter)
         require(on.year == year, "inspection.date_outside_year", field="on", year=year)
+        require_past(on, "on")
         require(
             on >= date(year, 3 * quarter - 2, 1),
             "inspection.too_early",
@@ -396,6 +405,7 @@ class Meeting(TenantAggregate):
             choices=tuple(MEETING_KINDS),
         )
         require(on.year == year, "meeting.date_outside_year", field="on", year=year)
+        require_past(on, "on")
         require(attendees >= 1, "meeting.no_attendees", field="attendees")
         return cls(
             year=year,

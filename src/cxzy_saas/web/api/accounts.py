@@ -30,9 +30,12 @@ from cxzy_saas.web.api.schemas import (
     text,
 )
 
+# The domain's rule (USERNAME), in words: put in Chinese by web/pages/i18n.SCHEMA_MESSAGES.
+USERNAME_ERROR = "Not a valid user name: 2-40 of a-z, 0-9, . _ -, starting with a letter."
+
 
 class AccountIn(In):
-    username = string(required=True, validate=FullMatch(USERNAME))
+    username = string(required=True, validate=FullMatch(USERNAME, USERNAME_ERROR))
     display_name = text(50, required=True)
     password = string(
         required=True, load_only=True, validate=validate.Length(min=8, max=MAX_LENGTH)

@@ -18,6 +18,7 @@ from cxzy_saas.application.commands.organisation import (
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.organisation import BRANCH_ROLES, MEMBER_STATUSES
+from cxzy_saas.domain.text import PHONE
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.groups import ReasonIn
@@ -35,7 +36,10 @@ from cxzy_saas.web.api.schemas import (
 )
 from cxzy_saas.web.listing import fresh_model, page_answer
 
-PHONE = re.compile(r"[0-9+ -]{0,20}")
+# A phone number (the domain's rule) or nothing; marshmallow's message, put in Chinese by
+# web/pages/i18n.SCHEMA_MESSAGES.
+PHONE_OR_NONE = re.compile(f"(?:{PHONE.pattern})?")
+PHONE_ERROR = "Not a valid phone number: 5-20 digits, an optional leading +, spaces or - between."
 
 
 class MemberIn(In):
@@ -45,7 +49,7 @@ class MemberIn(In):
     group = string(load_default=None, allow_none=True, validate=SUBJECT)
     joined_on = fields.Date(required=True)
     gender = string(load_default="", validate=validate.OneOf(["", "男", "女"]))
-    phone = string(load_default="", validate=matching(PHONE))
+    phone = string(load_default="", validate=matching(PHONE_OR_NONE, PHONE_ERROR))
 
 
 class MemberOut(Schema):

@@ -23,6 +23,20 @@ SUBJECT_LEVELS = validate.OneOf(list(SUBJECT_LEVEL_NAMES))
 LEVELS = validate.OneOf(["branch", "group", "member"])
 
 
+class TextLength(validate.Length):
+    """A text's length, refused with the bound it misses ("Shorter than minimum length 4.",
+    "Longer than maximum length 200."), not marshmallow's "Length must be between", which says
+    the same of a list: the pages put the one in Chinese as characters and the other as items
+    (web/pages/i18n.SCHEMA_MESSAGES)."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.min is not None and len(value) < self.min:
+            raise ValidationError(self._format_error(value, self.message_min))
+        if self.max is not None and len(value) > self.max:
+            raise ValidationError(self._format_error(value, self.message_max))
+        return super().__call__(value)
+
+
 class Text(fields.String):
     """The field of every text in every request schema (codes, choices, free text; dict keys and
     list items too), so that what all text must pass is checked in this one place: no NUL or
@@ -33,6 +47,10 @@ class Text(fields.String):
     def __init__(self, *, multiline: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.multiline = multiline
+        self.validators = [
+            TextLength(v.min, v.max, equal=v.equal) if type(v) is validate.Length else v
+            for v in self.validators
+        ]
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
         loaded = super()._deserialize(value, attr, data, **kw)

@@ -26,18 +26,19 @@ from cxzy_saas.application.commands.committee import (
     Revoke,
 )
 from cxzy_saas.application.committee import CommitteeApplication
-from cxzy_saas.domain.accounts import GRANTABLE, SECRETARY_GRANTS, Account
+from cxzy_saas.domain.accounts import GRANTABLE, SECRETARY_GRANTS, USERNAME, Account
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.api.schemas import CODE, In, string, text
+from cxzy_saas.web.api.accounts import USERNAME_ERROR
+from cxzy_saas.web.api.schemas import CODE, FullMatch, In, string, text
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 
 class AddUserIn(In):
-    username = string(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{1,39}$"))
+    username = string(required=True, validate=FullMatch(USERNAME, USERNAME_ERROR))
     display_name = text(50, required=True)
     role = string(required=True, validate=validate.OneOf(GRANTABLE))
     tenant = string(required=True, validate=CODE)

@@ -28,7 +28,7 @@ from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.assessments import CorrectionIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
-from cxzy_saas.web.pages.branch import READERS, branch_reader, campaign_year
+from cxzy_saas.web.pages.branch import READERS, asked_month, branch_reader, campaign_year
 from cxzy_saas.web.pages.forms import Form, typed
 
 GROUPS_GRID = "groups"  # the grid of the branch's groups; other grids are named by group code
@@ -167,8 +167,9 @@ def page(code: str, year: int, month: int, grids: list[Grid], can_write: bool) -
 
 
 def month_args(year: int) -> int:
-    text = request.values.get("month", "")
-    return int(text) if text.isdigit() and 1 <= int(text) <= 12 else default_month(year)
+    """The month asked for, else the default one; a month that is none (13, "x") is refused
+    (a 422 page), as the API's lists refuse it, rather than another month shown."""
+    return asked_month() or default_month(year)
 
 
 nav_link("branch", "pages.assessment", "月度考核", "Monthly assessment")

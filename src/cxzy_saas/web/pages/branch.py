@@ -21,7 +21,7 @@ from cxzy_saas.application.permissions import (
     BRANCH_WRITERS,
     COMMITTEE_READERS,
 )
-from cxzy_saas.domain.errors import DomainError, NotFound
+from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_model_of, tenancy_of
@@ -40,11 +40,17 @@ def branch_reader(code: str) -> Actor:
 
 def campaign_year(committee: str) -> int:
     """The campaign asked for (``?campaign=``, or a form's hidden ``campaign`` field: every form
-    carries the year its page showed, :func:`form_keys`) if the committee has it, else
-    :func:`current_campaign`."""
+    carries the year its page showed, :func:`form_keys`), else :func:`current_campaign`.
+
+    Raises:
+        NotFound: a campaign the committee does not have (a 404 page saying so, as the API's
+            lists refuse it), rather than another year's data shown under it.
+    """
     campaigns = reads.campaigns(committee)
-    wanted = request.values.get("campaign", "")
-    if wanted.isdigit() and int(wanted) in {c["year"] for c in campaigns}:
+    wanted = request.values.get("campaign", "").strip()
+    if wanted:
+        if not (wanted.isdigit() and int(wanted) in {c["year"] for c in campaigns}):
+            raise NotFound("campaign.not_found", field="campaign", year=wanted[:10])
         year = int(wanted)
     else:
         year = current_campaign(campaigns)
@@ -62,6 +68,20 @@ def form_keys() -> Markup:
     if year is not None:
         keys += f'<input type="hidden" name="campaign" value="{int(year)}">'
     return Markup(keys)
+
+
+def asked_month() -> int | None:
+    """The month the address or form names (``month``), if any.
+
+    Raises:
+        InvalidInput: ``month.out_of_range`` for one that is not 1 to 12 (a 422 page).
+    """
+    text = request.values.get("month", "").strip()
+    if not text:
+        return None
+    if not (text.isdigit() and 1 <= int(text) <= 12):
+        raise InvalidInput("month.out_of_range", field="month")
+    return int(text)
 
 
 def branch_app(code: str) -> BranchApplication:

@@ -82,7 +82,7 @@ class Form:
             return dict(schema().load(data))
         except ValidationError as error:
             for name, found in error.normalized_messages().items():
-                text = i18n.schema_message(first_text(found))
+                text = i18n.schema_message(first_text(found), data.get(name))
                 if name in self.values:
                     self.errors[name] = text
                 else:

@@ -206,12 +206,21 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Missing data for required field", "此项不能为空"),
         (r"^Field may not be null", "此项不能为空"),
         (r"^Shorter than minimum length 1\.", "此项不能为空"),
+        (r"^Shorter than minimum length (\d+)\.", "不能少于 {0} 个字符"),
         (r"^Longer than maximum length (\d+)\.", "不能超过 {0} 个字"),
         (r"^Not a valid date", "日期格式应为年-月-日，如 2026-03-01"),
         (r"^Not a valid integer", "应为整数"),
         (r"^Not a valid number", "应为数字"),
         (r"^Must be one of", "请从列表中选择"),
         (r"^String does not match expected pattern", "只能用字母、数字、- 和 _，最多 20 位"),
+        (
+            r"^Not a valid user name",
+            "用户名应为 2 到 40 位，以小写字母开头，只能用小写字母、数字和 . _ -",
+        ),
+        (
+            r"^Not a valid phone number",
+            "电话号码应为 5 到 20 位数字，可以“+”开头，数字之间可用空格或“-”分隔",
+        ),
         (
             r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.",
             "应在 {0} 到 {1} 之间",
@@ -226,10 +235,17 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-def schema_message(text: str) -> str:
-    """One of marshmallow's messages in the page's language."""
+def schema_message(text: str, value: object = None) -> str:
+    """One of marshmallow's messages in the page's language; ``value``: what was typed, to tell
+    a date written right that does not exist (2026-02-30) from one written wrong."""
     if lang() == "en":
         return text
+    if (
+        text.startswith("Not a valid date")
+        and isinstance(value, str)
+        and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        return f"没有这一天（{value}），请检查月份和日期"
     for pattern, zh in SCHEMA_MESSAGES:
         found = pattern.search(text)
         if found:

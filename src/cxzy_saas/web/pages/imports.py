@@ -35,7 +35,7 @@ from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages import import_rows as checks
 from cxzy_saas.web.pages.access import acting_for, go, opens, signed_in, user
-from cxzy_saas.web.pages.branch import branch_reader, campaign_year
+from cxzy_saas.web.pages.branch import asked_month, branch_reader, campaign_year
 from cxzy_saas.web.pages.jobs import Report, start_job
 from cxzy_saas.web.pages.tables import Table, TableError, parse
 
@@ -53,9 +53,9 @@ nav_link("branch", "pages.imports", "导入导出", "Import / export")
 
 def month_args(year: int) -> int:
     """The month asked for, else the last month that has ended (January early in the year)."""
-    text = request.values.get("month", "")
-    if text.isdigit() and 1 <= int(text) <= 12:
-        return int(text)
+    asked = asked_month()
+    if asked:
+        return asked
     today = tenancy_of(current_app).now().date()
     if year != today.year:
         return 12 if year < today.year else 1

@@ -1,0 +1,63 @@
+"""Dates of things that happened: not after today (Beijing, by the application's clock), and a
+plan's steps in order (the committee's plan and a branch's alike: one Plan)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cxzy_saas.application.catalogue import default_plan_content
+from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.domain.organisation import Member
+from cxzy_saas.domain.plan import Campaign, Plan
+from cxzy_saas.domain.recording import Actor, SimulatedClock, recording
+
+ADMIN = Actor(user="admin", role="committee-admin", tenant="demo")
+# 2026-11-30 17:00 UTC is 2026-12-01 01:00 in Beijing: "today" is the 1st of December.
+CLOCK = SimulatedClock(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+
+
+def refused(code: str, act) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as found:
+        act()
+    assert found.value.code == code
+    assert "。" in found.value.text("zh")
+
+
+def test_plan_steps_are_dated_in_order_and_not_after_today() -> None:
+    with recording("demo", ADMIN, CLOCK):
+        plan = Plan.draft(2026, default_plan_content(), "党委组织部")  # drafted on 2026-12-01
+        refused("date.in_future", lambda: plan.record_discussion(date(2031, 5, 1), "讨论"))
+        refused("date.before_previous_step", lambda: plan.record_discussion(date(2026, 11, 1), "x"))
+        plan.record_discussion(date(2026, 12, 1), "党委会讨论")  # today, Beijing time
+        refused("date.before_previous_step", lambda: plan.finalise(date(2020, 1, 1)))
+        plan.finalise(date(2026, 12, 1))
+        refused("date.in_future", lambda: plan.submit(date(2026, 12, 2)))
+        assert plan.submit(date(2026, 12, 1)) == 1
+
+
+def test_campaign_years_follow_one_another_and_a_close_is_not_before_the_start() -> None:
+    with recording("demo", ADMIN, CLOCK):
+        refused("campaign.year_not_next", lambda: Campaign.open(2030, "跳跃年份", latest=2026))
+        refused("campaign.year_not_next", lambda: Campaign.open(2025, "回到过去", latest=2026))
+        assert Campaign.open(2030, "第一个活动").year == 2030  # none before: any year
+        campaign = Campaign.open(2027, "下一年", latest=2026)  # opened 2026-12-01
+        refused("campaign.closed_before_start", lambda: campaign.close(date(2019, 1, 1)))
+        refused("campaign.closed_before_start", lambda: campaign.close(date(2026, 12, 31)))
+        campaign.close(date(2027, 12, 31))
+        assert campaign.closed_on == date(2027, 12, 31)
+
+
+def test_a_member_cannot_have_joined_after_today_and_a_phone_is_a_phone() -> None:
+    with recording("b01", ADMIN, CLOCK):
+        enrol = Member.enrol
+        refused("date.in_future", lambda: enrol("B1", "张三", "full", None, date(2030, 1, 1)))
+        for phone in ("abc", "-1", "1234", "+86--138", "1" * 21):
+            refused(
+                "member.phone_malformed",
+                lambda p=phone: enrol("B1", "张三", "full", None, date(2020, 7, 1), phone=p),
+            )
+        for phone in ("", "+86 138-0013-8000", "010-12345678", "12345"):
+            member = enrol("B1", "张三", "full", None, date(2020, 7, 1), phone=phone)
+            assert member.phone == phone
