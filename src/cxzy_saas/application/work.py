@@ -24,7 +24,7 @@ from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_PEOPLE, B
 from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from cxzy_saas.domain.organisation import Group, Member
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.recording import BEIJING, Actor
 from cxzy_saas.domain.work import (
     Assessment,
     DailyRecord,
@@ -164,7 +164,7 @@ class WorkCommands(OrganisationCommands, PlanCommands):
                 raise InvalidInput("assessment.monthly_levels", field="level")
             self.check_writable(year)
             period = month_period(year, month)
-            today = self.clock().date()
+            today = self.clock().astimezone(BEIJING).date()  # the branch's day
             if date(year, month, 1) > today:
                 raise InvalidInput(
                     "assessment.month_not_begun", field="month", year=year, month=month
