@@ -123,6 +123,11 @@ def ballot_open(code: str) -> Response | tuple[str, int]:
     if public_address("") is None:
         form.error = no_public_address()
         return page(code, year, form), 422
+    # Each field's refusal at once (the command stops at its first).
+    form.require("title", bool(str(form.value("title")).strip()))
+    form.require("subjects", bool(chosen), "ballot.no_subjects")
+    if form.failed:
+        return page(code, year, form), 422
     try:
         ballot_id, printable = app.open_ballot(
             actor,

@@ -19,7 +19,7 @@ from typing import Any
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.domain.errors import DomainError, InvalidInput
 from cxzy_saas.web.pages import i18n
 
 
@@ -65,6 +65,13 @@ class Form:
             self.errors[near] = text
         else:
             self.error = text
+
+    def require(self, name: str, holds: bool, code: str = "text.empty", **params: Any) -> None:
+        """Refuse field ``name`` with ``code`` unless ``holds``: a check the page makes before
+        the command, so that each field's refusal is shown at once (a command stops at its
+        first)."""
+        if not holds and name not in self.errors:
+            self.errors[name] = i18n.message(InvalidInput(code, field=name, **params))
 
     def check(self, schema: type[Schema], **fixed: Any) -> dict[str, Any]:
         """The typed fields of ``schema`` (stripped; blank ones left out, so that a required

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.committee import ChangePassword
 from cxzy_saas.application.passwords import MAX_LENGTH
-from cxzy_saas.domain.base import require
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
@@ -37,11 +36,14 @@ def own_password() -> Response | tuple[str, int]:
     repeated = request.form.get("repeat", "")
     form = Form(values={"current": "", "new": "", "repeat": ""})
     committee = tenancy_of(current_app).committee(me.committee)
+    form.require("current", bool(current))
+    form.require("new", bool(new))
+    form.require("new", len(new) <= MAX_LENGTH, "text.too_long", max_length=MAX_LENGTH)
+    form.require("repeat", bool(repeated))
+    form.require("repeat", new == repeated, "password.mismatch")
+    if form.failed:
+        return password_page(form, 422)
     try:
-        require(bool(current), "text.empty", field="current")
-        require(bool(new), "text.empty", field="new")
-        require(len(new) <= MAX_LENGTH, "text.too_long", field="new", max_length=MAX_LENGTH)
-        require(new == repeated, "password.mismatch", field="repeat")
         command = ChangePassword(username=me.username, current=current, new=new)
         committee.change_password(me.self_actor(), command)
     except DomainError as error:
