@@ -32,16 +32,19 @@ ACKNOWLEDGED = ("measure", "midyear-report", "annual-summary")
 
 
 def waiting(filters: Filters) -> list[dict[str, Any]]:
-    """The queue of the chosen year: from the read model, as of a day; for today, without what
-    the committee's own log shows decided already (the projector may be a moment behind a
-    decision just made). A closed year's undecided items are left out, as from the to-do count:
-    the year is final (decision 0011), so nothing of it can be decided any more."""
+    """The queue: the chosen year's (``?campaign=``), or, when none is chosen, every open
+    year's (a next year's plans arrive while this year's work is still decided); from the read
+    model, as of a day; for today, without what the committee's own log shows decided already
+    (the projector may be a moment behind a decision just made). A closed year's undecided
+    items are left out, as from the to-do count: the year is final (decision 0011), so nothing
+    of it can be decided any more."""
     committee = user().committee
+    chosen = "campaign" in request.args
     with read_model(committee, filters.as_of) as db:
         rows = [
             r
             for r in queries.approvals(db, committee, open_years=True)
-            if r["year"] == filters.year
+            if not chosen or r["year"] == filters.year
         ]
     rows = reads.titled(rows)
     if filters.as_of is not None:

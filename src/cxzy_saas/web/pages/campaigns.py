@@ -217,7 +217,8 @@ def close_page(year: int, form: Form | None = None) -> str:
         commendation=app.commendation(year),
         frozen=FROZEN,
         form=form or Form(),
-        today=today(),
+        # a campaign closes no earlier than its year begins: offer that day before it does
+        today=max(today(), f"{year}-01-01"),
     )
 
 
