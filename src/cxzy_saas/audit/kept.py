@@ -54,20 +54,22 @@ def logs_of(port: Logs, committee: str) -> list[str]:
     return [REGISTRY, committee, *(t.code for t in port.tenants() if t.parent == committee)]
 
 
-def key_of(asked: Asked, heads: Mapping[str, int]) -> str:
+def described(asked: Asked, heads: Mapping[str, int]) -> dict[str, Any]:
+    """What a diff was asked for and the logs' heads it was made at: its key's text, and the
+    head of its file."""
     committee, year, start, end, levels = asked
-    text = json.dumps(
-        {
-            "committee": committee,
-            "year": year,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "levels": list(levels),
-            "heads": dict(sorted(heads.items())),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    return {
+        "committee": committee,
+        "year": year,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "levels": list(levels),
+        "heads": dict(sorted(heads.items())),
+    }
+
+
+def key_of(asked: Asked, heads: Mapping[str, int]) -> str:
+    text = json.dumps(described(asked, heads), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -158,14 +160,8 @@ class Kept:
         path = self._path(key)
         if path is None or self.folder is None:
             return
-        committee, year, start, end, levels = asked
         entry = {
-            "committee": committee,
-            "year": year,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "levels": list(levels),
-            "heads": dict(sorted(heads.items())),
+            **described(asked, heads),
             "chains": {code: chain_head(log) for code, log in sorted(logs.items())},
             "diff": found,
         }
