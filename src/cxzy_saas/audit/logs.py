@@ -17,7 +17,8 @@ from typing import Any
 from uuid import UUID
 
 from cxzy_saas.domain.errors import NotFound
-from cxzy_saas.domain.events import BY_NAME, EventClass
+from cxzy_saas.domain.events import BY_NAME, EventClass, of_aggregate
+from cxzy_saas.domain.organisation import Member
 from cxzy_saas.logs.decoding import DECODERS, decode_state, event_name
 from cxzy_saas.logs.port import REGISTRY, Decoded, Logs, StoredNotification, Tenant
 from cxzy_saas.projections.engine import LOCAL
@@ -201,7 +202,7 @@ class Remembered:
         found = self._events.get(log, {}).get(n.id)
         if found is None:
             return decode_state(n.state)
-        if found.name.startswith("Member."):
+        if found.type is not None and of_aggregate(found.type, Member):
             return copy.deepcopy(dict(found.data))
         return dict(found.data)
 

@@ -124,8 +124,8 @@ def ballot_open(code: str) -> Response | tuple[str, int]:
         form.error = no_public_address()
         return page(code, year, form), 422
     # Each field's refusal at once (the command stops at its first).
-    form.require("title", bool(str(form.value("title")).strip()))
-    form.require("subjects", bool(chosen), "ballot.no_subjects")
+    form.require(bool(str(form.value("title")).strip()), "text.empty", field="title")
+    form.require(bool(chosen), "ballot.no_subjects", field="subjects")
     if form.failed:
         return page(code, year, form), 422
     try:

@@ -66,12 +66,12 @@ class Form:
         else:
             self.error = text
 
-    def require(self, name: str, holds: bool, code: str = "text.empty", **params: Any) -> None:
-        """Refuse field ``name`` with ``code`` unless ``holds``: a check the page makes before
-        the command, so that each field's refusal is shown at once (a command stops at its
-        first)."""
-        if not holds and name not in self.errors:
-            self.errors[name] = i18n.message(InvalidInput(code, field=name, **params))
+    def require(self, holds: bool, code: str, *, field: str, **params: Any) -> None:
+        """Refuse ``field`` with ``code`` unless ``holds`` (as the domain's ``require``): a check
+        the page makes before the command, so that each field's refusal is shown at once (a
+        command stops at its first)."""
+        if not holds and field not in self.errors:
+            self.errors[field] = i18n.message(InvalidInput(code, field=field, **params))
 
     def check(self, schema: type[Schema], **fixed: Any) -> dict[str, Any]:
         """The typed fields of ``schema`` (stripped; blank ones left out, so that a required

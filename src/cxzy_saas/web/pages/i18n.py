@@ -176,13 +176,14 @@ def message(error: DomainError) -> str:
 def subject_name(error: DomainError, kind: str, code: str) -> str | None:
     """The name of a branch of the signed-in user's committee, or of a group or member of the
     branch the refusal or the page is about; None when there is no such one (or no user)."""
-    from flask import current_app, request
+    from flask import current_app, g, request
 
     from cxzy_saas.domain.errors import NotFound
     from cxzy_saas.web import tenancy_of
-    from cxzy_saas.web.pages.access import current_user
 
-    me = current_user()
+    # the user signed_in found for this request (access.current_user; not imported: access
+    # reaches the API's auth, whose problems reach this module)
+    me = g.get("cxzy_user")
     if me is None:
         return None
     tenancy = tenancy_of(current_app)

@@ -156,7 +156,7 @@ def committee_task_assign() -> Response | tuple[str, int]:
     form = typed()
     branch = str(form.value("branch"))
     year = campaign_year(user().committee)
-    form.require("branch", bool(branch.strip()))
+    form.require(bool(branch.strip()), "text.empty", field="branch")
     if not form.submit(
         TaskIn,
         lambda b: committee.assign_task(actor, AssignTask(branch=branch, **b)),

@@ -36,11 +36,11 @@ def own_password() -> Response | tuple[str, int]:
     repeated = request.form.get("repeat", "")
     form = Form(values={"current": "", "new": "", "repeat": ""})
     committee = tenancy_of(current_app).committee(me.committee)
-    form.require("current", bool(current))
-    form.require("new", bool(new))
-    form.require("new", len(new) <= MAX_LENGTH, "text.too_long", max_length=MAX_LENGTH)
-    form.require("repeat", bool(repeated))
-    form.require("repeat", new == repeated, "password.mismatch")
+    form.require(bool(current), "text.empty", field="current")
+    form.require(bool(new), "text.empty", field="new")
+    form.require(len(new) <= MAX_LENGTH, "text.too_long", field="new", max_length=MAX_LENGTH)
+    form.require(bool(repeated), "text.empty", field="repeat")
+    form.require(new == repeated, "password.mismatch", field="repeat")
     if form.failed:
         return password_page(form, 422)
     try:
