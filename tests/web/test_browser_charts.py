@@ -85,6 +85,11 @@ def test_the_heat_map_draws_with_criterion_titles_in_a_tooltip_that_opens_on_a_t
     assert option["tooltip"][0]["triggerOn"] == "mousemove|click"
     box = phone.locator("#heat-map canvas").first.bounding_box()
     assert box and box["height"] > 200
+    # every column wide enough for its figures (they overprinted at 390 px): the panel scrolls
+    # sideways, the page does not
+    columns = len(option["xAxis"][0]["data"])
+    assert box["width"] >= 150 + 32 * columns
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     # a tap on the first cell shows its branch, criterion title and figure
     phone.evaluate(
         "(() => { const c = window.cxzyCharts.heat;"

@@ -11,6 +11,9 @@
 
   document.documentElement.classList.add("has-echarts");
   el.style.height = Math.max(360, data.rows.length * 28 + 140) + "px";
+  // Each column at least 32 px wide, so that a cell's figure never overprints its neighbour's
+  // on a phone: the panel scrolls sideways instead (it is .scroll), the page does not.
+  el.style.minWidth = (150 + data.columns.length * 32 + 16) + "px";
   var chart = window.echarts.init(el, null, { locale: data.locale });
   chart.setOption({
     animation: false,
