@@ -161,6 +161,9 @@ def test_every_link_and_form_offered_to_a_role_opens_for_it(client, username):
             continue
         if response.mimetype != "text/html":
             continue
+        # a page's title is plain text (markup in a title block shows as text in the tab)
+        title = re.search(r"<title>(.*?)</title>", response.text, re.S)
+        assert title and "<" not in title.group(1), (url, title and title.group(1)[:200])
         page = parse(response.text)
         queue.extend(u.replace("&amp;", "&") for u in page.links if followed(u) and u not in seen)
         for form in page.forms:
