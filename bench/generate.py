@@ -123,6 +123,7 @@ def write_branch(
             for i in range(members)
         ]
         plan = Plan.draft(YEAR, default_plan_content(), "组织委员")
+        at(date(YEAR, 1, 8))  # the plan's steps are dated from its draft up to today
         plan.record_discussion(date(YEAR, 1, 5), "支委会讨论")
         plan.circulate("全体党员", date(YEAR, 1, 6))
         plan.record_comment("第一党小组", "同意", date(YEAR, 1, 7))
