@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cxzy_saas.config import Settings
+from cxzy_saas.domain import ranking as scores
 from cxzy_saas.web import tenancy_of
 from tests.conftest import drop_database, fresh_database
 from tests.web.api_demo import app_for, bearer, build
@@ -696,3 +697,41 @@ def test_nominations_list_shows_the_committees_decision_and_the_answer_at_once(s
     assert client.get(f"{B01}/nominations?status=returned", headers=after).json["total"] == 0
     gone = client.get(f"{B01}/nominations?member={entry['subject']}", headers=after).json
     assert gone["total"] == 0
+
+
+def test_rankings_read_from_the_models_are_the_branchs_own_and_show_a_new_member_at_once(client):
+    """The ranking route reads the committee's read models (the tables its boards rank from):
+    every row, rank, band and the quota equal what the branch's aggregates compute, and a
+    member enrolled a moment ago is listed (未参评) in the next answer."""
+    secretary = bearer(client, "b01-secretary")
+    tenancy = tenancy_of(client.application)
+    for code in ("b01", "b02"):
+        answer = client.get(f"/api/v1/branches/{code}/rankings/2026", headers=secretary)
+        if code == "b02":  # another branch's ranking is not b01's to read
+            assert answer.status_code in (403, 404)
+            answer = client.get(
+                f"/api/v1/branches/{code}/rankings/2026", headers=bearer(client, "b02-secretary")
+            )
+        assert answer.status_code == 200, answer.json
+        inputs = tenancy.branch(code).score_inputs(2026)
+        assert answer.json["quota"] == scores.quota(inputs)
+        for level in ("group", "member"):
+            own = {
+                r.subject: {**r.as_dict(), "missing": list(r.missing)}
+                for r in scores.rows(inputs, level)
+            }
+            shown = {r["subject"]: r for r in answer.json["rows"][level]}
+            assert shown.keys() == own.keys() and own, (code, level)
+            for subject, row in shown.items():
+                expected = {k: v for k, v in own[subject].items() if k in row}
+                assert {k: row[k] for k in expected} == expected, (code, subject)
+    enrolled = client.post(
+        f"{B01}/members",
+        json={"member_no": "RNK01", "name": "排名新人", "group": "g1", "joined_on": "2020-07-01"},
+        headers=secretary,
+    )
+    assert enrolled.status_code == 201, enrolled.json
+    rows = client.get(f"{B01}/rankings/2026", headers=secretary).json["rows"]["member"]
+    new = [r for r in rows if r["subject"] == "RNK01"]
+    assert [(r["name"], r["status"], r["rank"]) for r in new] == [("排名新人", "unrated", None)]
+    assert client.get(f"{B01}/rankings/2031", headers=secretary).status_code == 404

@@ -19,18 +19,34 @@ from cxzy_saas.projections.db import Tx
 LEVELS = ("branch", "group", "member")
 
 
+def branches_of(tx: Tx, committee: str, only: str | None = None) -> list[str]:
+    """The committee's branches, or just ``only`` if it is one of them."""
+    return [
+        t
+        for (t,) in tx.query(
+            "SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch' ORDER BY tenant",
+            (committee,),
+        )
+        if only is None or t == only
+    ]
+
+
+def _in(tenants: list[str]) -> str:
+    return "tenant IN (" + ",".join("?" * len(tenants)) + ")" if tenants else "1 = 0"
+
+
 def plans_in_force(
-    tx: Tx, committee: str, year: int
+    tx: Tx, committee: str, year: int, only: str | None = None
 ) -> tuple[PlanContent | None, dict[str, PlanContent | None]]:
-    """The committee's plan in force for the year, and each branch's own (None: it has none),
-    by the one rule of ``domain.plan.version_in_force``: the latest version the committee
-    approved, else the latest."""
+    """The committee's plan in force for the year, and each branch's own (None: it has none;
+    ``only``: that branch's alone), by the one rule of ``domain.plan.version_in_force``: the
+    latest version the committee approved, else the latest."""
+    branches = branches_of(tx, committee, only)
     contents: dict[str, dict[int, str]] = defaultdict(dict)
     for tenant, version, content in tx.query(
-        "SELECT tenant, version, content FROM rm_plan_versions "
-        "WHERE (tenant = ? OR tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)) "
-        "AND year = ?",
-        (committee, committee, year),
+        f"SELECT tenant, version, content FROM rm_plan_versions "
+        f"WHERE {_in([committee, *branches])} AND year = ?",
+        (committee, *branches, year),
     ):
         contents[tenant][int(version)] = content
     approved: dict[str, list[int]] = defaultdict(list)
@@ -50,20 +66,12 @@ def plans_in_force(
         version = version_in_force(max(found), approved.get(tenant, []))
         return stored_plan(found.get(version, found[max(found)]))
 
-    branches = [
-        t
-        for (t,) in tx.query(
-            "SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch'", (committee,)
-        )
-    ]
     return in_force(committee), {b: in_force(b) for b in branches}
 
 
-def committee_inputs(
-    tx: Tx, committee: str, year: int, plans: dict[str, PlanContent]
-) -> dict[str, ranking.Inputs]:
-    """Every branch's ranking inputs, read with one query per table for the whole committee;
-    ``plans`` holds each branch's plan in force (weights and rules). Month scores are stored
+def committee_inputs(tx: Tx, year: int, plans: dict[str, PlanContent]) -> dict[str, ranking.Inputs]:
+    """The ranking inputs of the branches of ``plans`` (each one's plan in force: weights and
+    rules), read with one query per table. Month scores are stored
     as the projection computed them, each under the plan version its assessment names."""
     branches = list(plans)
     subjects: dict[str, dict[str, dict[str, str]]] = {
@@ -72,38 +80,49 @@ def committee_inputs(
     months: dict[str, dict[tuple[str, str], list[float]]] = {b: defaultdict(list) for b in branches}
     measures: dict[str, dict[tuple[str, str], tuple[int, int]]] = {b: {} for b in branches}
     ballots: dict[str, list[dict[str, Any]]] = {b: [] for b in branches}
-    scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)"
+    scope = _in(branches)
     # Who counts in the year (domain.organisation.counts_in): on the books by its end, and
     # not gone by then.
     end = f"{year}-12-31"
     for tenant, level, subject, name in tx.query(
         f"SELECT tenant, level, subject, name FROM rm_subjects WHERE {scope} AND since <= ? "
         "AND (until IS NULL OR until > ?) ORDER BY tenant, level, subject",
-        (committee, end, end),
+        (*branches, end, end),
     ):
         subjects[tenant][level][subject] = name
     for tenant, level, subject, score in tx.query(
         f"SELECT tenant, level, subject, score FROM rm_assessments WHERE {scope} AND year = ? "
         "ORDER BY tenant, level, subject, period",
-        (committee, year),
+        (*branches, year),
     ):
         months[tenant][(level, subject)].append(score)
     for tenant, level, subject, done, total in tx.query(
         f"SELECT tenant, level, subject, SUM(done), COUNT(*) FROM rm_measures WHERE {scope} "
         "AND year = ? GROUP BY tenant, level, subject",
-        (committee, year),
+        (*branches, year),
     ):
         measures[tenant][(level, subject)] = (int(done), int(total))
     for tenant, tallies in tx.query(
         f"SELECT tenant, tallies FROM rm_ballots WHERE {scope} AND year = ? AND closed = 1 "
         "ORDER BY tenant, ballot",
-        (committee, year),
+        (*branches, year),
     ):
         ballots[tenant].append(json.loads(tallies))
     return {
         b: ranking.Inputs(plans[b], subjects[b], months[b], measures[b], ballots[b])
         for b in branches
     }
+
+
+def branch_inputs(tx: Tx, committee: str, branch: str, year: int) -> ranking.Inputs | None:
+    """One branch's ranking inputs from the read models (its own plan in force, or else the
+    committee's), as its nomination page and the committee's boards rank it; None when neither
+    has a plan for ``year``."""
+    plan, own = plans_in_force(tx, committee, year, only=branch)
+    chosen = own.get(branch) or plan
+    if chosen is None:
+        return None
+    return committee_inputs(tx, year, {branch: chosen})[branch]
 
 
 def compute(tx: Tx, committee: str, year: int) -> dict[str, list[dict[str, Any]]]:
@@ -126,7 +145,7 @@ def compute(tx: Tx, committee: str, year: int) -> dict[str, list[dict[str, Any]]
     rows: dict[str, list[dict[str, Any]]] = {level: [] for level in LEVELS}
     # A branch with no plan of its own follows the committee's, as its own ranking does.
     plans = {code: own or plan for code, own in own_plans.items()}
-    all_inputs = committee_inputs(tx, committee, year, plans)
+    all_inputs = committee_inputs(tx, year, plans)
     for code, name in branches:
         inputs = all_inputs[code]
         per_level = {level: ranking.rows(inputs, level) for level in ("group", "member")}
