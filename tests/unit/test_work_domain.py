@@ -121,10 +121,12 @@ def test_a_measure_is_marked_done_once_within_its_year():
     measure = a_measure()
     with pytest.raises(InvalidInput, match="fall in 2026"):
         measure.complete(date(2027, 1, 2))
-    measure.complete(date(2026, 5, 1), "已完成")
-    assert measure.done_on == date(2026, 5, 1)
-    with pytest.raises(StateConflict, match="marked done on 2026-05-01"):
-        measure.complete(date(2026, 5, 2))
+    with pytest.raises(InvalidInput, match="after today"):  # done later than today: not yet
+        measure.complete(date(2026, 5, 1), "已完成")
+    measure.complete(date(2026, 3, 1), "已完成")
+    assert measure.done_on == date(2026, 3, 1)
+    with pytest.raises(StateConflict, match="marked done on 2026-03-01"):
+        measure.complete(date(2026, 3, 2))
 
 
 # --- Daily records ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from cxzy_saas.domain.recording import BEIJING
+from cxzy_saas.web import tenancy_of
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.conftest import as_user, csrf_token
 from tests.web.test_pages_evaluation import text_of
@@ -139,3 +140,30 @@ def test_branch_pages_refuse_a_month_or_campaign_that_is_none_instead_of_showing
         assert campaign.status_code == 404, path
         assert "1999 年度活动不存在" in text_of(campaign.text), path
         assert clerk.get(f"{path}?campaign={YEAR}").status_code == 200, path
+
+
+def test_moves_roles_measure_completions_and_letters_dated_after_today_are_refused_unwritten(
+    client,
+):
+    """Each of these says when something happened; a day still to come is refused (409
+    ``date.in_future``) and nothing is written."""
+    secretary = bearer(client, "b01-secretary")
+    branch = tenancy_of(client.application).branch("b01")
+    head = branch.head()
+    later = tomorrow()
+    member = f"{B01}/members/B01003"
+    letter = {"year": YEAR, "kind": "report", "title": "来信", "text": "正文", "on": later}
+    asked = [
+        (f"{member}/group", {"group": "g2", "on": later}),
+        (f"{member}/roles", {"role": "organiser", "on": later}),
+        (f"{B01}/letters", letter),
+    ]
+    if later[:4] == str(YEAR):  # a completion must also fall in its campaign's year
+        listed = client.get(f"{B01}/measures?campaign={YEAR}&status=open", headers=secretary)
+        measure = listed.json["items"][0]["id"]
+        asked.append((f"{B01}/measures/{measure}/completion", {"on": later, "note": "提前写好"}))
+    for path, body in asked:
+        answer = client.post(path, json=body, headers=secretary)
+        assert answer.status_code == 409, (path, answer.json)
+        assert answer.json["code"] == "date.in_future", path
+    assert branch.head() == head

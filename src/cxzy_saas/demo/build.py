@@ -427,12 +427,13 @@ def plan_organisation(
     if len(group_codes) > 1 and spec.members > 3:
         mover = numbers[-1]
         target = next(g for g in group_codes if g != groups_of[-1])
-        day = date(year, rng.randint(3, 6), rng.randint(1, 28))
+        moved = date(year, rng.randint(3, 6), rng.randint(1, 28))
+        # its own name: a lambda reads ``day`` when it runs, after the leaver's took it over
         timeline.add(
-            at(day, 11),
+            at(moved, 11),
             f"{spec.name}:{mover} 调整党小组",
             lambda: tenancy.branch(code).move_member(
-                actor, MoveMember(member_no=mover, group=target, on=day)
+                actor, MoveMember(member_no=mover, group=target, on=moved)
             ),
         )
     if rng.random() < 0.5 and spec.members > 8:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.base import TenantAggregate, require, require_past, require_text, stable_id
 
 KINDS = {"request": "请示", "report": "汇报"}
 
@@ -29,7 +29,7 @@ class Letter(TenantAggregate):
             kind=kind,
             title=require_text(title, "title", max_length=200, multiline=False),
             text=require_text(text, "text"),
-            on=on,
+            on=require_past(on, "on"),
         )
 
     @event("Sent")
@@ -56,7 +56,7 @@ class Reply(TenantAggregate):
             branch=branch,
             letter=letter,
             text=require_text(text, "text"),
-            on=on,
+            on=require_past(on, "on"),
         )
         return reply
 

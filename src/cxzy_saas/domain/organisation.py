@@ -213,7 +213,7 @@ class Member(TenantAggregate):
         self._check_active()
         if group_id == self.group_id:
             raise StateConflict("member.in_group_already", member_no=self.member_no)
-        self._moved(group_id=group_id, on=on)
+        self._moved(group_id=group_id, on=require_past(on, "on"))
 
     @event("MovedToGroup")
     def _moved(self, group_id: UUID | None, on: date) -> None:
@@ -235,7 +235,7 @@ class Member(TenantAggregate):
             raise InvalidInput("member.unknown_role", field="role", choices=BRANCH_ROLES)
         if role in self.roles:
             raise StateConflict("member.holds_role", member_no=self.member_no, role=role)
-        self._role_given(role=role, on=on)
+        self._role_given(role=role, on=require_past(on, "on"))
 
     @event("RoleGiven")
     def _role_given(self, role: str, on: date) -> None:
@@ -245,7 +245,7 @@ class Member(TenantAggregate):
         self._check_active()
         if role not in self.roles:
             raise StateConflict("member.lacks_role", member_no=self.member_no, role=role)
-        self._role_relieved(role=role, on=on)
+        self._role_relieved(role=role, on=require_past(on, "on"))
 
     @event("RoleRelieved")
     def _role_relieved(self, role: str, on: date) -> None:

@@ -13,7 +13,13 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text, stable_id
+from cxzy_saas.domain.base import (
+    TenantAggregate,
+    require,
+    require_past,
+    require_text,
+    stable_id,
+)
 
 
 class Task(TenantAggregate):
@@ -29,7 +35,7 @@ class Task(TenantAggregate):
             title=require_text(title, "title", max_length=200, multiline=False),
             text=require_text(text, "text", max_length=5000),
             due=due,
-            on=on,
+            on=require_past(on, "on"),
         )
 
     @event("Assigned")
@@ -55,7 +61,8 @@ class TaskReport(TenantAggregate):
 
     @classmethod
     def report(cls, task: str, year: int, text: str, on: date) -> TaskReport:
-        return cls(task=task, year=year, text=require_text(text, "text", max_length=5000), on=on)
+        text = require_text(text, "text", max_length=5000)
+        return cls(task=task, year=year, text=text, on=require_past(on, "on"))
 
     @event("Reported")
     def __init__(self, task: str, year: int, text: str, on: date) -> None:

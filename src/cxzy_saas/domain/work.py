@@ -87,7 +87,7 @@ class Measure(TenantAggregate):
         )
         if self.reported_to is not None:
             raise StateConflict("measure.reported_already", to=self.reported_to)
-        self._reported(to=to, on=on)
+        self._reported(to=to, on=require_past(on, "on"))
 
     @event("Reported")
     def _reported(self, to: str, on: date) -> None:
@@ -100,7 +100,7 @@ class Measure(TenantAggregate):
             raise StateConflict("measure.not_reported_below")
         if self.acknowledged:
             raise StateConflict("measure.acknowledged_already")
-        self._acknowledged(note=clean_text(note, "note"), on=on)
+        self._acknowledged(note=clean_text(note, "note"), on=require_past(on, "on"))
 
     @event("Acknowledged")
     def _acknowledged(self, note: str, on: date) -> None:
@@ -110,7 +110,7 @@ class Measure(TenantAggregate):
         if self.done_on is not None:
             raise StateConflict("measure.done_already", on=self.done_on)
         require(on.year == self.year, "measure.done_outside_year", field="on", year=self.year)
-        self._completed(on=on, note=clean_text(note, "note"))
+        self._completed(on=require_past(on, "on"), note=clean_text(note, "note"))
 
     @event("Completed")
     def _completed(self, on: date, note: str) -> None:
