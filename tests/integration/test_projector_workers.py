@@ -325,3 +325,34 @@ def test_leaderboards_as_of_beside_a_running_sqlite_projector_all_answer(tmp_pat
             projector.communicate(timeout=TIMEOUT)
     finally:
         tenancy.close()
+
+
+@pytest.mark.postgres
+def test_a_worker_takes_its_committees_over_several_short_passes_and_ends_equal(
+    cell: str, tmp_path: Path
+) -> None:
+    """A pass spends at most its budget on committees newly taken (one at least), so that a
+    worker's passes stay short and it claims a dead worker's leases in time; the rest follow
+    in the next passes, and the read models end as a clean rebuild's."""
+    tenancy = Tenancy(Settings(database_url=cell, max_connections=4, data_dir=tmp_path / "v"))
+    try:
+        populate(tenancy, committees=3, members=3)
+        projector = wiring.projector(tenancy, lease_seconds=30)
+        projector.take_budget = 0.0
+        passes = [projector.step()]
+        assert projector.leases is not None
+        held = {c for c, (owner, _) in projector.leases.holders().items() if owner}
+        assert len(held) == 4  # all leased from the first pass on, one caught up
+        while passes[-1].pending:
+            passes.append(projector.step())
+            assert len(passes) < 10
+        # the registry's unit and three committees: one taken a pass
+        assert len(passes) == 4 and [p.pending for p in passes] == [True, True, True, False]
+        followed = dump(projector.db)
+        projector.leases.release()
+        projector.rebuild()
+        clean = dump(projector.db)
+        for table in clean:
+            assert followed[table] == clean[table], table
+    finally:
+        tenancy.close()

@@ -72,6 +72,12 @@ class BatchStats:
     batches: int = 0
     seconds: float = 0.0
     quarantined: int = 0
+    pending: bool = False  # a pass left work for the next (committees taken, not caught up)
+
+    def add(self, other: BatchStats) -> None:
+        self.events += other.events
+        self.batches += other.batches
+        self.quarantined += other.quarantined
 
     @property
     def rate(self) -> float:
