@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from cxzy_saas import wiring  # noqa: E402
 from cxzy_saas.application.catalogue import default_plan_content  # noqa: E402
 from cxzy_saas.application.commands.committee import AddUser, OpenCampaign  # noqa: E402
+from cxzy_saas.application.commands.plans import DraftPlan  # noqa: E402
 from cxzy_saas.application.tenancy import Tenancy  # noqa: E402
 from cxzy_saas.config import Settings  # noqa: E402
 from cxzy_saas.demo.names import unique_names  # noqa: E402
@@ -77,6 +78,10 @@ def generate(tenancy: Tenancy, years: int, members: int, per_week: int) -> int:
     for year in range(first, LAST + 1):
         clock.set(datetime(year, 1, 2, 1, tzinfo=UTC))
         committee.open_campaign(admin, OpenCampaign(year=year, title=f"{year}年度创先争优活动"))
+        # the committee's plan, which the branch follows (it has none): its ranking needs one
+        committee.draft_plan(
+            admin, DraftPlan(year=year, drafter="组织部", content=default_plan_content())
+        )
         with recording(BRANCH, clerk, clock):
             measures = [
                 Measure.file(

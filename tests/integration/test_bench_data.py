@@ -48,3 +48,17 @@ def test_the_list_benchmarks_years_are_written(tmp_path, bench_module):
         assert lists.generate(tenancy, years=2, members=4, per_week=1) > 50
     finally:
         tenancy.close()
+
+
+def test_the_list_benchmarks_branch_has_a_ranking_every_year(tmp_path, bench_module):
+    """The list bench times the ranking route of each year: the branch follows the committee's
+    plan, so every year has one."""
+    lists = bench_module("list_latency")
+    tenancy = Tenancy(Settings(data_dir=tmp_path))
+    try:
+        lists.generate(tenancy, years=2, members=4, per_week=1)
+        branch = tenancy.branch(lists.BRANCH)
+        for year in (lists.LAST - 1, lists.LAST):
+            assert branch.ranking(year)["member"], year
+    finally:
+        tenancy.close()

@@ -204,6 +204,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
         ]
         for who, n in (("M1", 2), ("M2", 2), ("M3", 1))
     }
+    clock.set(moment(1, 21))  # a measure's steps are recorded once they happened
     app.report_measure(
         clerk, ReportMeasure(measure_id=ids["M1"][0], to="group", on=date(YEAR, 1, 20))
     )
@@ -211,7 +212,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
         clerk, AcknowledgeMeasure(measure_id=ids["M1"][0], note="同意", on=date(YEAR, 1, 21))
     )
     for measure_id in ids["M1"] + ids["M2"][:1]:
-        app.complete_measure(clerk, CompleteMeasure(measure_id=measure_id, on=date(YEAR, 6, 20)))
+        app.complete_measure(clerk, CompleteMeasure(measure_id=measure_id, on=date(YEAR, 1, 21)))
 
     # monthly assessment, one transaction per month; a future month is refused
     clock.set(moment(2, 3))

@@ -51,10 +51,10 @@ def test_tasks_quarterly_meetings_and_the_committees_assessments_show_when_missi
             )
             for branch in (good, late)
         }
+        clock.set(datetime(YEAR, 3, 30, tzinfo=UTC))  # reports and meetings once they happened
         tenancy.branch(good).report_task(
             a_clerk(good), ReportTask(task=tasks[good], text="已报送", on=date(YEAR, 3, 28))
         )
-        clock.set(datetime(YEAR, 3, 30, tzinfo=UTC))  # the meetings are recorded once held
         for kind in ("committee-discussion", "committee-life"):
             tenancy.branch(good).record_meeting(a_clerk(good), meeting(kind, date(YEAR, 3, 20)))
         tenancy.branch(late).record_meeting(
@@ -83,6 +83,7 @@ def test_tasks_quarterly_meetings_and_the_committees_assessments_show_when_missi
             (late, "committee-life-missing", f"{YEAR}-Q1"),
             (late, "branch-assessment-missing", f"{YEAR}-Q1"),
         }
+        clock.set(datetime(YEAR, 4, 20, 8, tzinfo=UTC))
         tenancy.branch(late).report_task(
             a_clerk(late), ReportTask(task=tasks[late], text="补报", on=date(YEAR, 4, 20))
         )

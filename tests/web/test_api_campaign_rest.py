@@ -155,11 +155,11 @@ def test_the_committee_assigns_a_task_and_the_branch_reports_it_done(client):
     assert assigned.status_code == 201 and assigned.json["report"] is None
     task = assigned.json["id"]
     other = bearer(client, "b02-clerk")
-    report = {"text": "已组织学习,党员撰写心得", "on": "2026-12-10"}
+    report = {"text": "已组织学习,党员撰写心得", "on": "2026-11-30"}  # a day already past
     stranger = client.post(f"/api/v1/branches/b02/tasks/{task}/report", json=report, headers=other)
     assert stranger.status_code == 404  # another branch's task is none of b02's
     done = client.post(f"{B01}/tasks/{task}/report", json=report, headers=clerk)
-    assert done.status_code == 200 and done.json["report"]["on"] == "2026-12-10"
+    assert done.status_code == 200 and done.json["report"]["on"] == "2026-11-30"
     again = client.post(f"{B01}/tasks/{task}/report", json=report, headers=clerk)
     assert again.status_code == 409
     listed = client.get(f"{B01}/tasks?campaign=2026", headers=clerk).json["items"]

@@ -112,9 +112,9 @@ def test_a_request_is_sent_answered_and_a_task_assigned_and_reported_through_the
     assert "同意。" in shown and "组织学习先进事迹" in shown
     task = re.search(r"/branch/b01/tasks/([0-9a-f-]{36})/report", shown)
     assert task is not None
-    done = post(client, page, task.group(0), {"text": "已完成学习", "on": "2026-12-02"})
+    done = post(client, page, task.group(0), {"text": "已完成学习", "on": "2026-11-30"})
     assert done.status_code == 302
-    assert "已于 2026-12-02 报告完成" in client.get(page).text
+    assert "已于 2026-11-30 报告完成" in client.get(page).text
     as_user(client, "b01-member")
     assert client.get(page).status_code == 404  # officers only, as in the API
 
