@@ -41,6 +41,7 @@ from cxzy_saas.projections.db import (
     ReadModelDB,
     ReadModels,
     SQLiteReadModel,
+    tenant_in,
 )
 from cxzy_saas.projections.engine import CatchUp
 
@@ -51,7 +52,7 @@ def positions_at(
     """Each log's last position recorded by the end of ``day``: of ``tenants`` only, when
     given (one committee's, read by the index's key; the whole cell's time index is hundreds
     of thousands of rows at 2,000 branches, too many to group for every as-of request)."""
-    only = "" if tenants is None else " AND tenant IN (" + ",".join("?" * len(tenants)) + ")"
+    only = "" if tenants is None else f" AND {tenant_in(tenants)}"
     with index.read() as tx:
         rows = tx.query(
             f"SELECT tenant, MAX(position) FROM rm_time_index WHERE day <= ?{only} GROUP BY tenant",

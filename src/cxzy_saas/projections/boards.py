@@ -14,25 +14,22 @@ import orjson
 from cxzy_saas.domain import ranking
 from cxzy_saas.domain.plan import PlanContent, version_in_force
 from cxzy_saas.domain.plan import stored as stored_plan
-from cxzy_saas.projections.db import Tx
+from cxzy_saas.projections.db import Tx, tenant_in
 
 LEVELS = ("branch", "group", "member")
 
 
 def branches_of(tx: Tx, committee: str, only: str | None = None) -> list[str]:
     """The committee's branches, or just ``only`` if it is one of them."""
+    one = "" if only is None else " AND tenant = ?"
     return [
         t
         for (t,) in tx.query(
-            "SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch' ORDER BY tenant",
-            (committee,),
+            f"SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch'{one} "
+            "ORDER BY tenant",
+            (committee,) if only is None else (committee, only),
         )
-        if only is None or t == only
     ]
-
-
-def _in(tenants: list[str]) -> str:
-    return "tenant IN (" + ",".join("?" * len(tenants)) + ")" if tenants else "1 = 0"
 
 
 def plans_in_force(
@@ -45,7 +42,7 @@ def plans_in_force(
     contents: dict[str, dict[int, str]] = defaultdict(dict)
     for tenant, version, content in tx.query(
         f"SELECT tenant, version, content FROM rm_plan_versions "
-        f"WHERE {_in([committee, *branches])} AND year = ?",
+        f"WHERE {tenant_in([committee, *branches])} AND year = ?",
         (committee, *branches, year),
     ):
         contents[tenant][int(version)] = content
@@ -71,8 +68,8 @@ def plans_in_force(
 
 def committee_inputs(tx: Tx, year: int, plans: dict[str, PlanContent]) -> dict[str, ranking.Inputs]:
     """The ranking inputs of the branches of ``plans`` (each one's plan in force: weights and
-    rules), read with one query per table. Month scores are stored
-    as the projection computed them, each under the plan version its assessment names."""
+    rules), read with one query per table. Month scores are stored as the projection computed
+    them, each under the plan version its assessment names."""
     branches = list(plans)
     subjects: dict[str, dict[str, dict[str, str]]] = {
         b: {"member": {}, "group": {}} for b in branches
@@ -80,7 +77,7 @@ def committee_inputs(tx: Tx, year: int, plans: dict[str, PlanContent]) -> dict[s
     months: dict[str, dict[tuple[str, str], list[float]]] = {b: defaultdict(list) for b in branches}
     measures: dict[str, dict[tuple[str, str], tuple[int, int]]] = {b: {} for b in branches}
     ballots: dict[str, list[dict[str, Any]]] = {b: [] for b in branches}
-    scope = _in(branches)
+    scope = tenant_in(branches)
     # Who counts in the year (domain.organisation.counts_in): on the books by its end, and
     # not gone by then.
     end = f"{year}-12-31"

@@ -73,6 +73,12 @@ def recreate_tables(tx: Tx, schema: str = "") -> None:
             tx.execute(statement.replace("IF NOT EXISTS ", f"IF NOT EXISTS {schema}", 1))
 
 
+def tenant_in(tenants: Sequence[str]) -> str:
+    """A condition on a read-model table's ``tenant``: one of ``tenants`` (their values follow
+    as parameters); none matches an empty list."""
+    return f"tenant IN ({', '.join('?' for _ in tenants)})" if tenants else "1 = 0"
+
+
 def upsert_sql(table: str) -> str:
     columns, key = TABLES[table]
     updates = [c for c in columns if c not in key] or key[:1]
