@@ -194,6 +194,17 @@ CREATE TABLE IF NOT EXISTS rm_leaderboard (
     PRIMARY KEY (committee, year, level, tenant, subject)
 );
 
+-- what a score on the board lacks (decision 0021): a row only for a subject missing a component
+CREATE TABLE IF NOT EXISTS rm_board_gaps (
+    committee TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    missing TEXT NOT NULL,         -- the components, comma-separated: own, groups, members, ...
+    PRIMARY KEY (committee, year, level, tenant, subject)
+);
+
 -- the same boards as ready-made JSON rows, so that a board is one row to read
 CREATE TABLE IF NOT EXISTS rm_boards (
     committee TEXT NOT NULL,

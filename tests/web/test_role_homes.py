@@ -71,6 +71,11 @@ def test_the_committee_admin_sees_the_approvals_waiting_and_a_viewer_nothing_to_
     as_user(client, "admin")
     todo = text_of(todo_of(client.get("/committee").text))
     assert "新成立党支部报送的活动方案" in todo and "待审批" in todo
+    # The committee never assessed the new branch: each quarter past its date, linked to the
+    # quarter's grid.
+    html = todo_of(client.get("/committee").text)
+    assert "党委对新成立党支部的第1季度考核未录入" in text_of(html)
+    assert re.search(r'href="/committee/campaigns/\d{4}/branch-assessment\?quarter=1"', html)
     as_user(client, "viewer")
     assert "眼下没有需要您办理的事项" in todo_of(client.get("/committee").text)
 

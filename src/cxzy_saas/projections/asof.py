@@ -433,6 +433,8 @@ def _restore(db: SQLiteReadModel, image: Path, scope: Sequence[str] | None) -> N
         source = sqlite3.connect(image)
         source.backup(db.conn)
         source.close()
+        for table, (columns, _) in TABLES.items():  # an older shape raises, as below
+            db.conn.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 0")
         return
     committee = scope[1]
     marks = ", ".join("?" for _ in scope)

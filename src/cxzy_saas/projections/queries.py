@@ -301,10 +301,15 @@ def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dic
         inspected = {
             (t, q)
             for t, q in tx.query(
-                "SELECT tenant, quarter FROM rm_inspections WHERE year = ?", (year,)
+                f"SELECT DISTINCT tenant, quarter FROM rm_inspections WHERE {scope} AND year = ?",
+                (committee, year),
             )
         }
-        plans = dict(tx.query("SELECT tenant, status FROM rm_plans WHERE year = ?", (year,)))
+        plans = dict(
+            tx.query(
+                f"SELECT tenant, status FROM rm_plans WHERE {scope} AND year = ?", (committee, year)
+            )
+        )
     for month in range(1, 13):
         due = date(year + (month == 12), month % 12 + 1, 10)
         if due >= today:

@@ -16,6 +16,8 @@ from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.projections.lists import submissions
 from cxzy_saas.projections.queries import approvals, overdue_duties
 
+APPROVALS_LISTED = 10  # the oldest submissions waiting are listed one by one; the rest counted
+
 
 def grid_due(year: int, month: int) -> date:
     """A month's assessment is due by the 10th of the next month (as the overdue page)."""
@@ -132,8 +134,10 @@ def ballots(db: ReadModelDB, branch: str, year: int) -> list[dict[str, Any]]:
 
 
 def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> list[dict[str, Any]]:
-    """Submissions waiting for the committee (oldest first), then its quarterly assessments of
-    branches past their date."""
+    """Submissions waiting for the committee (the :data:`APPROVALS_LISTED` oldest, then one
+    item with the number of the others), then its quarterly assessments of branches past their
+    date: one item a quarter, with the number of branches not assessed (``name``: the first)."""
+    waiting = approvals(db, committee_code, open_years=True)
     items = [
         {
             "kind": "approval",
@@ -145,8 +149,11 @@ def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> l
             "what": row["kind"],
             "since": str(row["submitted_at"])[:10],
         }
-        for row in approvals(db, committee_code, open_years=True)
+        for row in waiting[:APPROVALS_LISTED]
     ]
+    if len(waiting) > APPROVALS_LISTED:  # the rest in one item: the approvals page lists them
+        more = len(waiting) - APPROVALS_LISTED
+        items.append(_item("approvals", committee_code, None, today, count=more))
     with db.read() as tx:
         names = dict(
             tx.query(
@@ -154,18 +161,23 @@ def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> l
                 (committee_code,),
             )
         )
+    missing: dict[str, list[dict[str, Any]]] = {}
     for row in overdue_duties(db, committee_code, year, today, names):
         if row["kind"] == "branch-assessment-missing":
-            items.append(
-                _item(
-                    "branch-assessment",
-                    row["branch"],
-                    row["due"],
-                    today,
-                    name=row["name"],
-                    period=row["period"],
-                )
+            missing.setdefault(row["period"], []).append(row)
+    for period, rows in missing.items():  # one item a quarter, however many branches
+        first = rows[0]
+        items.append(
+            _item(
+                "branch-assessment",
+                first["branch"] if len(rows) == 1 else committee_code,
+                min(row["due"] for row in rows),
+                today,
+                name=first["name"],
+                period=period,
+                count=len(rows),
             )
+        )
     return items
 
 

@@ -24,6 +24,8 @@ from cxzy_saas.application.permissions import (
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
+from cxzy_saas.projections import boards
+from cxzy_saas.projections.db import Tx
 from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
@@ -141,15 +143,29 @@ def page_number(total: int, per_page: int) -> int:
 
 
 TOP = 10  # a branch's home shows the boards' first rows, and its own
+BRANCH_ROWS = 100_000  # more rows than any branch has on a board
 
 
-def standing(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
-    """What a branch's home shows of a board it may see: the first :data:`TOP` rows and the
-    branch's own, with their ranks, in the board's order (the whole board is the committee's
-    page: 3,000 member rows at 200 branches took a second to render here)."""
-    return [
-        row for i, row in enumerate(rows) if i < TOP or row.get("branch", row.get("code")) == code
-    ]
+def row_key(row: dict[str, Any]) -> tuple[str, str]:
+    """A board row's branch and subject (a branch row is its own branch)."""
+    return row.get("branch", row.get("code", "")), row.get("id", row.get("code", ""))
+
+
+def standing(
+    tx: Tx, committee: str, year: int, level: str, code: str, everyone: bool
+) -> tuple[list[dict[str, Any]], int]:
+    """What a branch's home shows of a board, and how many rows of it the reader may see: the
+    first :data:`TOP` rows (``everyone``: the reader may see the whole board) and the branch's
+    own, with their ranks, in the board's order. Read a page at a time in SQL: the whole
+    member board is 3,000 rows at 200 branches, and decoding it took longer than the rest."""
+    own, count = boards.read_board(
+        tx, committee, year, level, boards.BoardQuery(only_branch=code, per_page=BRANCH_ROWS)
+    )
+    if not everyone:
+        return own, count
+    top, total = boards.read_board(tx, committee, year, level, boards.BoardQuery(per_page=TOP))
+    shown = {row_key(row) for row in top}
+    return top + [row for row in own if row_key(row) not in shown], total
 
 
 nav_link("branch", "pages.branch_home", "本支部", "My branch")

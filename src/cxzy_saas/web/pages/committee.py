@@ -62,8 +62,13 @@ def dashboard() -> str:
     committee_reader()
     committee = user().committee
     filters = from_request(committee)
+    top = boards.BoardQuery(per_page=10)
     with read_model(committee, filters.as_of) as db:
-        boards = {lvl: queries.board_rows(db, committee, filters.year, lvl) for lvl in BOARD_LEVELS}
+        with db.read() as tx:  # each board's first rows and size, not the whole board
+            tops = {
+                lvl: boards.read_board(tx, committee, filters.year, lvl, top)
+                for lvl in BOARD_LEVELS
+            }
         waiting = [
             a
             for a in queries.approvals(db, committee, open_years=True)
@@ -75,8 +80,8 @@ def dashboard() -> str:
         "committee/overview.html",
         filters,
         todo=mine.todo_for(None),
-        boards=boards,
-        charts={lvl: board_chart(rows, 10, 340) for lvl, rows in boards.items()},
+        sizes={lvl: total for lvl, (_, total) in tops.items()},
+        charts={lvl: board_chart(rows, 10, 340) for lvl, (rows, _) in tops.items()},
         waiting=len(waiting),
         late=len(late),
         ballots=turnout,

@@ -103,12 +103,25 @@ def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
             f"{item['name']}'s {en} “{item['title']}” waits for a decision (sent {item['since']})",
         )
         link = url_for("pages.approvals")
-    else:  # the committee's quarterly assessment of a branch
+    elif kind == "approvals":
         text = tr(
-            f"党委对{item['name']}的{item['period'][-1]}季度考核未录入",
-            f"The committee's assessment of {item['name']}, quarter {item['period'][-1]}",
+            f"另有{item['count']}项报送待审批",
+            f"{item['count']} more submissions wait for a decision",
         )
-        link = url_for("pages.overdue")
+        link = url_for("pages.approvals")
+    else:  # the committee's quarterly assessment of its branches, one item a quarter
+        year, quarter = item["period"].split("-Q")
+        if item["count"] == 1:
+            text = tr(
+                f"党委对{item['name']}的第{quarter}季度考核未录入",
+                f"The committee's assessment of {item['name']}, quarter {quarter}",
+            )
+        else:
+            text = tr(
+                f"第{quarter}季度党支部考核：还有{item['count']}个党支部未录入",
+                f"Quarter {quarter} branch assessment: {item['count']} branches not entered",
+            )
+        link = url_for("pages.committee_branch_assessment", year=int(year), quarter=quarter)
     del code
     return SimpleNamespace(text=text, link=link, due=item["due"], overdue=item["overdue"])
 
@@ -154,11 +167,9 @@ def subject_of(row: dict[str, Any]) -> str:
 def own_rows(code: str, level: str, subjects: set[str]) -> list[dict[str, Any]]:
     """The board rows of these subjects of branch ``code`` (their scores and ranks)."""
     committee = user().committee
-    db = read_model_of(current_app, committee)
-    rows = queries.board_rows(db, committee, campaign_year(committee), level)
-    return [
-        r for r in rows if r.get("tenant", r.get("branch")) == code and subject_of(r) in subjects
-    ]
+    with read_model_of(current_app, committee).read() as tx:
+        rows, _ = standing(tx, committee, campaign_year(committee), level, code, everyone=False)
+    return [r for r in rows if subject_of(r) in subjects]
 
 
 def colleagues_open(code: str) -> bool:
@@ -236,18 +247,15 @@ def branch_home(code: str) -> str:
     tenancy = tenancy_of(current_app)
     chosen = filters.from_request(committee)
     year = chosen.year
-    viewer = None if actor.tenant == committee else code
     # Whether the boards are open to branches is today's decision, whatever day is shown.
     opened = queries.board_open(read_model_of(current_app, committee), committee, year)
+    everyone = actor.tenant == committee or opened  # else only its own rows, with their ranks
     boards: dict[str, list[dict[str, Any]]] = {}
     sizes: dict[str, int] = {}
     with reads.read_model(committee, chosen.as_of) as db:
-        for level in ("branch", "group", "member"):
-            rows = queries.visible_rows(
-                queries.board_rows(db, committee, year, level), viewer, opened
-            )
-            sizes[level] = len(rows)
-            boards[level] = standing(rows, code)
+        with db.read() as tx:
+            for level in ("branch", "group", "member"):
+                boards[level], sizes[level] = standing(tx, committee, year, level, code, everyone)
         queue = reads.submissions(db, code)
         ballots = reads.branch_ballots(db, code, year)
     # A member sees their own member row unless the plan opens colleagues' (decision 0018).
