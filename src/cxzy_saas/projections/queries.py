@@ -95,16 +95,6 @@ def quarantined(db: ReadModelDB) -> list[dict[str, Any]]:
     return [dict(zip(("tenant", "position", "topic", "error"), r, strict=True)) for r in rows]
 
 
-def visible_rows(
-    rows: list[dict[str, Any]], viewer_tenant: str | None, board_open: bool
-) -> list[dict[str, Any]]:
-    """What a viewer may see of a board: a committee user (``viewer_tenant`` None) all of it; a
-    branch user only its own rows, with their ranks, unless the committee opened the board."""
-    if viewer_tenant is None or board_open:
-        return rows
-    return [r for r in rows if r.get("branch", r.get("code")) == viewer_tenant]
-
-
 def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
     with db.read() as tx:
         found = tx.query(
