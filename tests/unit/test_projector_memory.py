@@ -123,6 +123,47 @@ def test_a_retraction_after_a_restart_recalls_its_records_month_from_the_log(log
     assert rows(db, "SELECT month, records FROM rm_record_counts") == [(3, 0)]
 
 
+def test_a_log_projected_to_its_end_leaves_none_of_its_facts_in_memory(logs):
+    """A rebuild of a cell of thousands of branches kept every log's row keys, facts and plans
+    to its end: what a log's later events need is dropped once the log is projected."""
+    db = a_model()
+    with logs.acting("b1"):
+        records = [
+            DailyRecord(
+                year=2026,
+                on=date(2026, 3, 1),
+                level="member",
+                subject="M1",
+                criterion=None,
+                text=f"学习党章第{n}章",
+                evidence="",
+            )
+            for n in range(1, 4)
+        ]
+    logs.record("b1", *records)
+    catch = CatchUp(logs.port, db, batch_size=2)
+    kept: list[set[str]] = []
+    settle = catch._settle
+
+    def settled(*args: Any) -> int:
+        done = settle(*args)
+        held = catch._projection
+        kept.append({key[0] for cache in (held.facts, held.keys, held.plans) for key in cache})
+        return done
+
+    catch._settle = settled  # type: ignore[method-assign]
+    catch.catch_up()
+    assert {"b1"} in kept  # its members' row keys, while its log was being read
+    held = catch._projection
+    assert held.facts == {} and held.keys == {} and held.plans == {}
+    assert rows(db, "SELECT month, records FROM rm_record_counts") == [(3, 3)]
+    with logs.acting("b1"):
+        records[0].retract("记错了")
+    logs.record("b1", records[0])
+    catch.catch_up()  # the facts forgotten are read back from the log
+    assert rows(db, "SELECT month, records FROM rm_record_counts") == [(3, 2)]
+
+
 def test_an_erasure_shows_the_member_erased_and_is_told_to_the_live_projector(logs):
     db = a_model()
     CatchUp(logs.port, db).catch_up()

@@ -260,9 +260,13 @@ class CatchUp:
                 return []
             return list(self.logs.notifications(log, position, want, stop=limit))
 
+        finished: set[str] = set()  # logs read to their end, all in this batch or before
+
         def settle(scope: str) -> None:
             nonlocal batch
             stats.quarantined += self._settle(batch, scope, live, {})
+            self._projection.forget(finished)
+            finished.clear()
             stats.events += batch.count
             stats.batches += 1 if batch.count else 0
             progress(batch.count)
@@ -283,6 +287,7 @@ class CatchUp:
                     settle(boards_after)
                 if len(notifications) < want:
                     break
+            finished.add(log)
         final = "touched" if recompute_boards else ("all" if boards else "none")
         if batch.count or final == "all":
             settle(final)

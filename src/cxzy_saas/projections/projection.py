@@ -50,6 +50,17 @@ class Projection(Rows):
         self.recall = recall
         self.position = 0  # the notification of the event being projected (its log's order)
 
+    def forget(self, tenants: set[str]) -> None:
+        """Drop what is kept of these tenants' aggregates: their logs are projected to their
+        end for this pass, and a handler only asks about its own log's aggregates (were one
+        asked again, ``recall`` and ``db_lookup`` read it back). A rebuild kept every record's
+        facts of every log until its end: the heap grew with the cell, and every event's
+        projection slowed with it."""
+        if tenants:
+            self.facts = {k: v for k, v in self.facts.items() if k[0] not in tenants}
+            self.keys = {k: v for k, v in self.keys.items() if k[0] not in tenants}
+            self.plans = {k: v for k, v in self.plans.items() if k[0] not in tenants}
+
     def fact(self, tenant: str, aggregate: str) -> dict[str, Any]:
         key = (tenant, aggregate)
         if key not in self.facts and self.recall is not None:
