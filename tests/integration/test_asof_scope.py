@@ -119,3 +119,28 @@ def test_a_checkpoint_of_an_older_shape_is_replayed_afresh_with_the_same_answer(
         db.close()
     finally:
         tenancy.close()
+
+
+def test_the_port_reads_a_log_as_its_recorder_does(settings: Settings) -> None:
+    """On PostgreSQL a known log is read by the store, not through its application: the same
+    notifications, from any position, to any stop, at most the limit."""
+    clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
+    tenancy = Tenancy(settings, clock)
+    try:
+        code, branches = random_code("c"), [random_code("b")]
+        tenancy.add_committee(code, "党委")
+        tenancy.add_branch(code, branches[0], "支部")
+        a_campaign(tenancy, code, branches, random_code("u"))
+        port = wiring.read_port(tenancy)
+        port.tenants()  # the logs known, as a projector learns them
+        recorder = tenancy.branch(branches[0]).recorder
+        head = port.head(branches[0])
+        assert head > 4
+        for after, limit, stop in ((0, 100, None), (2, 2, None), (1, 100, 4), (head, 10, None)):
+            read = port.notifications(branches[0], after, limit, stop)
+            assert [(n.id, n.originator_id, n.topic, n.state) for n in read] == [
+                (n.id, n.originator_id, n.topic, n.state)
+                for n in recorder.select_notifications(after + 1, limit, stop=stop)
+            ]
+    finally:
+        tenancy.close()

@@ -68,6 +68,9 @@ class TenancyLogs:
     def notifications(
         self, log: str, after: int, limit: int, stop: int | None = None
     ) -> Sequence[StoredNotification]:
+        store = self.tenancy.store_of(log)
+        if isinstance(store, PostgresStore) and (log == REGISTRY or log in self._kinds):
+            return store.notifications(log, after, limit, stop)  # a known log: no app opened
         return self.app(log).recorder.select_notifications(after + 1, limit, stop=stop)
 
     def _by_store(self, logs: Sequence[str]) -> list[tuple[Any, list[str]]]:

@@ -35,6 +35,16 @@ APP_NAME = "cxzy"  # PostgreSQL table names are <app name>_events in each tenant
 REGISTRY = "_registry"
 
 
+def _notification(row: dict[str, Any]) -> Notification:
+    return Notification(
+        id=row["notification_id"],
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+
+
 class Store(Protocol):
     backend: str
 
@@ -267,16 +277,25 @@ class PostgresStore:
         query = sql.SQL(" UNION ALL ").join(parts) + sql.SQL(" ORDER BY tenant, notification_id")
         with self.connection() as conn:
             for row in conn.execute(query, params):
-                found[row["tenant"]].append(
-                    Notification(
-                        id=row["notification_id"],
-                        originator_id=row["originator_id"],
-                        originator_version=row["originator_version"],
-                        topic=row["topic"],
-                        state=bytes(row["state"]),
-                    )
-                )
+                found[row["tenant"]].append(_notification(row))
         return found
+
+    def notifications(
+        self, tenant: str, after: int, limit: int, stop: int | None = None
+    ) -> list[Notification]:
+        """One log's notifications after ``after`` (up to ``stop``), at most ``limit``, as its
+        recorder's ``select_notifications`` gives them, read by the store: a projector
+        following thousands of logs opened each log's application to read it (its recorder,
+        its table check, its composite types on the connection), 9-14 µs an event at 2,000
+        branches."""
+        query = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE notification_id > %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(sql.Identifier(self.schema(tenant)), sql.Identifier(f"{APP_NAME}_events"))
+        upto = (1 << 63) - 1 if stop is None else stop
+        with self.connection() as conn:
+            return [_notification(row) for row in conn.execute(query, (after, upto, limit))]
 
     def pool_stats(self) -> dict[str, int]:
         return dict(self._owner.pool.get_stats())
