@@ -7,7 +7,10 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from cxzy_saas import wiring
 from cxzy_saas.application.commands.work import AssessMonth
@@ -16,6 +19,7 @@ from cxzy_saas.config import Settings
 from cxzy_saas.domain.recording import SimulatedClock
 from cxzy_saas.projections import asof, boards, queries
 from cxzy_saas.projections.db import LISTS
+from cxzy_saas.storage.stores import PostgresStore
 from tests.builders import a_clerk
 from tests.conftest import random_code
 from tests.integration.test_campaign_year import YEAR
@@ -116,15 +120,30 @@ def test_a_checkpoint_of_an_older_shape_is_replayed_afresh_with_the_same_answer(
                 conn.commit()
         assert answer(None) == expected
         assert answer(code) == expected
+        # The next checkpoints are made in today's shape, not copied on from the old image.
+        clock.set(datetime(YEAR, 4, 5, tzinfo=UTC))
+        tenancy.branch(branches[0]).assess_month(
+            a_clerk(branches[0]),
+            AssessMonth(year=YEAR, month=3, level="member", scores={"M1": {"A": 2, "C": 2}}),
+        )
+        wiring.projector(tenancy, db).catch_up()
+        assert asof.Checkpoints(logs, models, db).advance(force=True) > 0
+        newest = sorted(models.checkpoints.glob("*.sqlite3"))[-1]
+        assert newest not in images
+        with closing(sqlite3.connect(newest)) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM rm_board_gaps").fetchone() is not None
         db.close()
     finally:
         tenancy.close()
 
 
-def test_the_port_reads_a_log_as_its_recorder_does(settings: Settings) -> None:
+@pytest.mark.postgres
+def test_the_port_reads_a_log_as_its_recorder_does(postgres_url: str, tmp_path: Path) -> None:
     """On PostgreSQL a known log is read by the store, not through its application: the same
-    notifications, from any position, to any stop, at most the limit."""
+    notifications, from any position, to any stop, at most the limit; a log whose table its
+    application has not made yet reads as empty."""
     clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
+    settings = Settings(database_url=postgres_url, max_connections=5, data_dir=tmp_path / "var")
     tenancy = Tenancy(settings, clock)
     try:
         code, branches = random_code("c"), [random_code("b")]
@@ -142,5 +161,8 @@ def test_the_port_reads_a_log_as_its_recorder_does(settings: Settings) -> None:
                 (n.id, n.originator_id, n.topic, n.state)
                 for n in recorder.select_notifications(after + 1, limit, stop=stop)
             ]
+        store = tenancy.store_of(branches[0])
+        assert isinstance(store, PostgresStore)
+        assert store.notifications(random_code("b"), 0, 10) == []  # no schema, no table
     finally:
         tenancy.close()

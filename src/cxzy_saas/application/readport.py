@@ -68,9 +68,10 @@ class TenancyLogs:
     def notifications(
         self, log: str, after: int, limit: int, stop: int | None = None
     ) -> Sequence[StoredNotification]:
-        store = self.tenancy.store_of(log)
-        if isinstance(store, PostgresStore) and (log == REGISTRY or log in self._kinds):
-            return store.notifications(log, after, limit, stop)  # a known log: no app opened
+        if self.reads_many_at_once and (log == REGISTRY or log in self._kinds):
+            store = self.tenancy.store_of(log)  # a known log: read with no application opened
+            if isinstance(store, PostgresStore):
+                return store.notifications(log, after, limit, stop)
         return self.app(log).recorder.select_notifications(after + 1, limit, stop=stop)
 
     def _by_store(self, logs: Sequence[str]) -> list[tuple[Any, list[str]]]:

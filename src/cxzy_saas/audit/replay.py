@@ -44,7 +44,8 @@ from cxzy_saas.projections.db import TABLES, SQLiteReadModel
 from cxzy_saas.projections.engine import LOCAL, CatchUp
 
 LEVELS = ("branch", "group", "member")
-UNDETERMINED = ("rm_tracking", "rm_time_index")  # store positions, not facts
+# Store positions, not facts; and the boards' gaps, which rm_boards' rows hold already.
+UNDETERMINED = ("rm_tracking", "rm_time_index", "rm_board_gaps")
 JSON_COLUMNS = {
     ("rm_plan_versions", "content"),
     ("rm_assessments", "items"),

@@ -194,9 +194,11 @@ class Checkpoints:
         try:
             start = latest_checkpoint(self.models, days[0])
             if start is not None:
-                source = sqlite3.connect(start)
-                source.backup(model.conn)
-                source.close()
+                try:
+                    _copy_whole(start, model)
+                except sqlite3.OperationalError:  # an older shape: the new images from the start
+                    model.close()
+                    model = SQLiteReadModel(":memory:")
             engine = CatchUp(self.logs, model, batch_size=50000, lists=False)
             for day in days:
                 engine.catch_up(
@@ -426,15 +428,24 @@ def replay_to(
     return db
 
 
+def _copy_whole(image: Path, db: SQLiteReadModel) -> None:
+    """The checkpoint ``image`` copied whole into ``db``.
+
+    Raises:
+        sqlite3.OperationalError: an image of an older shape (a table or column since added).
+    """
+    source = sqlite3.connect(image)
+    source.backup(db.conn)
+    source.close()
+    for table, (columns, _) in TABLES.items():
+        db.conn.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 0")
+
+
 def _restore(db: SQLiteReadModel, image: Path, scope: Sequence[str] | None) -> None:
     """The checkpoint ``image`` copied into ``db``: whole, or only the rows of ``scope``'s
     committee (``scope[1]``) and tenants."""
     if scope is None:
-        source = sqlite3.connect(image)
-        source.backup(db.conn)
-        source.close()
-        for table, (columns, _) in TABLES.items():  # an older shape raises, as below
-            db.conn.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 0")
+        _copy_whole(image, db)
         return
     committee = scope[1]
     marks = ", ".join("?" for _ in scope)

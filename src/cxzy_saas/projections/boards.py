@@ -15,7 +15,7 @@ import orjson
 from cxzy_saas.domain import ranking
 from cxzy_saas.domain.plan import PlanContent, version_in_force
 from cxzy_saas.domain.plan import stored as stored_plan
-from cxzy_saas.projections.db import Tx, tenant_in
+from cxzy_saas.projections.db import TABLES, Tx, tenant_in
 
 LEVELS = ("branch", "group", "member")
 
@@ -267,12 +267,9 @@ _SORT_SQL = {
     "band": "CASE l.band WHEN 'excellent' THEN 1 WHEN 'competent' THEN 2 "
     "WHEN 'basic' THEN 3 WHEN 'incompetent' THEN 4 END",
 }
-_COLUMNS = (
-    "l.committee, l.year, l.level, l.tenant, l.subject, l.name, l.work, l.rating, l.target, "
-    "l.composite, l.rank, l.band, l.status"
-)
+_COLUMNS = ", ".join(f"l.{column}" for column in TABLES["rm_leaderboard"][0])
 _NAMES = (  # a row's branch name, and a member's group
-    "JOIN rm_tenants t ON t.tenant = l.tenant "
+    "LEFT JOIN rm_tenants t ON t.tenant = l.tenant "
     "LEFT JOIN rm_subjects m ON l.level = 'member' AND m.tenant = l.tenant "
     "AND m.level = 'member' AND m.subject = l.subject "
     "LEFT JOIN rm_subjects g ON g.tenant = l.tenant AND g.level = 'group' AND g.aggregate = m.grp"

@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventsourcing.persistence import InfrastructureFactory, Notification
+from eventsourcing.persistence import InfrastructureFactory, Notification, ProgrammingError
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import get_topic
-from psycopg import sql
+from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.composite import CompositeInfo, register_composite
 
@@ -294,8 +294,13 @@ class PostgresStore:
             "ORDER BY notification_id LIMIT %s"
         ).format(sql.Identifier(self.schema(tenant)), sql.Identifier(f"{APP_NAME}_events"))
         upto = (1 << 63) - 1 if stop is None else stop
-        with self.connection() as conn:
-            return [_notification(row) for row in conn.execute(query, (after, upto, limit))]
+        try:
+            with self.connection() as conn:
+                return [_notification(row) for row in conn.execute(query, (after, upto, limit))]
+        except ProgrammingError as error:  # the library's, around psycopg's
+            if isinstance(error.__cause__, errors.UndefinedTable):
+                return []  # registered, and its application not opened yet: nothing written
+            raise
 
     def pool_stats(self) -> dict[str, int]:
         return dict(self._owner.pool.get_stats())

@@ -28,6 +28,7 @@ from cxzy_saas.web.pages.branch import (
     branch_app,
     branch_reader,
     campaign_year,
+    row_key,
     standing,
 )
 from cxzy_saas.web.pages.evaluation import STAGES
@@ -104,9 +105,10 @@ def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
         )
         link = url_for("pages.approvals")
     elif kind == "approvals":
+        more = item["count"]
         text = tr(
-            f"另有{item['count']}项报送待审批",
-            f"{item['count']} more submissions wait for a decision",
+            f"另有{more}项报送待审批",
+            f"{more} more submission{'s' if more > 1 else ''} waiting for a decision",
         )
         link = url_for("pages.approvals")
     else:  # the committee's quarterly assessment of its branches, one item a quarter
@@ -159,17 +161,12 @@ def todo_for(code: str | None = None) -> list[SimpleNamespace]:
     return [_worded(i, code) for i in items]
 
 
-def subject_of(row: dict[str, Any]) -> str:
-    """A board row's subject: a member's number, a group's code."""
-    return str(row.get("subject", row.get("id", "")))
-
-
 def own_rows(code: str, level: str, subjects: set[str]) -> list[dict[str, Any]]:
     """The board rows of these subjects of branch ``code`` (their scores and ranks)."""
     committee = user().committee
     with read_model_of(current_app, committee).read() as tx:
         rows, _ = standing(tx, committee, campaign_year(committee), level, code, everyone=False)
-    return [r for r in rows if subject_of(r) in subjects]
+    return [r for r in rows if row_key(r)[1] in subjects]
 
 
 def colleagues_open(code: str) -> bool:
@@ -260,7 +257,8 @@ def branch_home(code: str) -> str:
         ballots = reads.branch_ballots(db, code, year)
     # A member sees their own member row unless the plan opens colleagues' (decision 0018).
     if actor.role == "member" and not colleagues_open(code):
-        boards["member"] = [r for r in boards["member"] if subject_of(r) == actor.member]
+        own = (code, actor.member or "")  # member numbers repeat across branches
+        boards["member"] = [r for r in boards["member"] if row_key(r) == own]
     return render_template(
         "branch/home.html",
         code=code,
