@@ -23,7 +23,7 @@ from cxzy_saas.storage.stores import PostgresStore
 from tests.builders import a_clerk
 from tests.conftest import random_code
 from tests.integration.test_campaign_year import YEAR
-from tests.integration.test_cells import a_campaign
+from tests.integration.test_cells import a_committee_with_a_campaign
 
 
 def test_a_committee_replay_answers_as_the_whole_cell_does_and_holds_no_other(
@@ -32,12 +32,7 @@ def test_a_committee_replay_answers_as_the_whole_cell_does_and_holds_no_other(
     clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
     tenancy = Tenancy(settings, clock)
     try:
-        committees = {random_code("c"): [random_code("b"), random_code("b")] for _ in range(2)}
-        for code, branches in committees.items():
-            tenancy.add_committee(code, "党委")
-            for branch in branches:
-                tenancy.add_branch(code, branch, "支部")
-            a_campaign(tenancy, code, branches, random_code("u"))
+        committees = dict(a_committee_with_a_campaign(tenancy) for _ in range(2))
         db = wiring.open_read_model(tenancy)
         wiring.projector(tenancy, db).rebuild()
         logs, models = wiring.read_port(tenancy), wiring.read_models(tenancy)
@@ -86,11 +81,7 @@ def test_a_checkpoint_of_an_older_shape_is_replayed_afresh_with_the_same_answer(
     clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
     tenancy = Tenancy(settings, clock)
     try:
-        code, branches = random_code("c"), [random_code("b"), random_code("b")]
-        tenancy.add_committee(code, "党委")
-        for branch in branches:
-            tenancy.add_branch(code, branch, "支部")
-        a_campaign(tenancy, code, branches, random_code("u"))
+        code, branches = a_committee_with_a_campaign(tenancy)
         db = wiring.open_read_model(tenancy)
         wiring.projector(tenancy, db).rebuild()
         logs, models = wiring.read_port(tenancy), wiring.read_models(tenancy)
@@ -146,10 +137,7 @@ def test_the_port_reads_a_log_as_its_recorder_does(postgres_url: str, tmp_path: 
     settings = Settings(database_url=postgres_url, max_connections=5, data_dir=tmp_path / "var")
     tenancy = Tenancy(settings, clock)
     try:
-        code, branches = random_code("c"), [random_code("b")]
-        tenancy.add_committee(code, "党委")
-        tenancy.add_branch(code, branches[0], "支部")
-        a_campaign(tenancy, code, branches, random_code("u"))
+        _, branches = a_committee_with_a_campaign(tenancy, 1)
         port = wiring.read_port(tenancy)
         port.tenants()  # the logs known, as a projector learns them
         recorder = tenancy.branch(branches[0]).recorder

@@ -11,19 +11,14 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.recording import SimulatedClock
 from cxzy_saas.projections import boards, queries
-from tests.conftest import random_code
 from tests.integration.test_campaign_year import YEAR
-from tests.integration.test_cells import a_campaign
+from tests.integration.test_cells import a_committee_with_a_campaign
 
 
 def test_a_starting_projector_makes_the_gaps_of_a_model_that_had_none(settings: Settings) -> None:
     tenancy = Tenancy(settings, SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC)))
     try:
-        code, branches = random_code("c"), [random_code("b"), random_code("b")]
-        tenancy.add_committee(code, "党委")
-        for branch in branches:
-            tenancy.add_branch(code, branch, "支部")
-        a_campaign(tenancy, code, branches, random_code("u"))
+        code, _ = a_committee_with_a_campaign(tenancy)
         db = wiring.open_read_model(tenancy)
         wiring.projector(tenancy, db).catch_up()
         page = boards.BoardQuery(per_page=100)

@@ -95,6 +95,16 @@ def a_campaign(tenancy: Tenancy, committee: str, branches: list[str], user: str)
     app.grant(admin, Grant(username=user, role="committee-admin", tenant=committee))
 
 
+def a_committee_with_a_campaign(tenancy: Tenancy, branches: int = 2) -> tuple[str, list[str]]:
+    """A new committee with ``branches`` branches and :func:`a_campaign`: its code, theirs."""
+    code, codes = random_code("c"), [random_code("b") for _ in range(branches)]
+    tenancy.add_committee(code, "党委")
+    for branch in codes:
+        tenancy.add_branch(code, branch, "支部")
+    a_campaign(tenancy, code, codes, random_code("u"))
+    return code, codes
+
+
 def test_two_committees_in_two_cells_write_read_and_project_apart(two_cells: Settings) -> None:
     home, other = two_cells.database_url or "", two_cells.cells[0][1]
     clock = SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC))
