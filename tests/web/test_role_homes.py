@@ -10,6 +10,7 @@ import pytest
 
 from cxzy_saas import wiring
 from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.pages import mine
 from tests.web.conftest import NEW_LEADER, Demo, as_user, build_small_demo, csrf_token
 
 
@@ -78,6 +79,18 @@ def test_the_committee_admin_sees_the_approvals_waiting_and_a_viewer_nothing_to_
     assert re.search(r'href="/committee/campaigns/\d{4}/branch-assessment\?quarter=1"', html)
     as_user(client, "viewer")
     assert "眼下没有需要您办理的事项" in todo_of(client.get("/committee").text)
+
+
+def test_the_committees_todo_words_a_quarter_with_branches_left_and_the_rest_waiting(client):
+    quarter = {"kind": "branch-assessment", "branch": "c", "due": "2026-10-15", "overdue": True}
+    with client.application.test_request_context("/"):
+        many = mine._worded({**quarter, "name": "甲支部", "period": "2026-Q3", "count": 4}, None)
+        more = mine._worded(
+            {"kind": "approvals", "branch": "c", "due": None, "overdue": False, "count": 12}, None
+        )
+    assert many.text == "第3季度党支部考核：还有4个党支部未录入"
+    assert many.link == "/committee/campaigns/2026/branch-assessment?quarter=3"
+    assert (more.text, more.link) == ("另有12项报送待审批", "/committee/approvals")
 
 
 def test_the_daily_record_offers_the_members_first_and_shows_every_error_at_once(client):
