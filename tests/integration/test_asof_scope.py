@@ -118,11 +118,14 @@ def test_a_checkpoint_of_an_older_shape_is_replayed_afresh_with_the_same_answer(
             AssessMonth(year=YEAR, month=3, level="member", scores={"M1": {"A": 2, "C": 2}}),
         )
         wiring.projector(tenancy, db).catch_up()
+        for image in images[1:]:  # the oldest kept: the next are made from it (a shared
+            image.unlink()  # database's other tests may have made them to a later day)
         assert asof.Checkpoints(logs, models, db).advance(force=True) > 0
-        newest = sorted(models.checkpoints.glob("*.sqlite3"))[-1]
-        assert newest not in images
-        with closing(sqlite3.connect(newest)) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM rm_board_gaps").fetchone() is not None
+        made = sorted(models.checkpoints.glob("*.sqlite3"))[1:]
+        assert made
+        for image in made:
+            with closing(sqlite3.connect(image)) as conn:
+                assert conn.execute("SELECT COUNT(*) FROM rm_board_gaps").fetchone() is not None
         db.close()
     finally:
         tenancy.close()
