@@ -19,10 +19,13 @@ from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.errors import Forbidden, NotFound, StateConflict
+from cxzy_saas.domain.events import BY_TOPIC
 from cxzy_saas.domain.organisation import ERASED_NAME, Member
 from cxzy_saas.domain.recording import Actor, recording
+from cxzy_saas.logs.decoding import decode_state
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.asof import build_checkpoints, replay
+from cxzy_saas.projections.engine import MEMBER_EVENTS
 from tests.builders import a_branch_with_groups, a_clerk, a_member
 
 YEAR = 2026
@@ -174,3 +177,34 @@ def test_members_erase_shows_the_member_as_erased_everywhere(demo_settings):
         check(queries.board_rows(db, "demo", YEAR, "member"))
     finally:
         tenancy.close()
+
+
+def test_a_port_opens_members_names_as_the_application_does(settings, tenancy):
+    """The projector opens sealed names through the read port: on PostgreSQL with the store's
+    key table, opening no application for a log it knows (a cell of thousands of logs cannot
+    keep them open); on both stores, the name, then the erased placeholder."""
+    code = a_branch_with_groups(tenancy)
+    app = tenancy.branch(code)
+    app.enrol_member(a_clerk(code), a_member("M001", NAME))
+    app.enrol_member(a_clerk(code), a_member("M002", "司马光"))
+
+    def names() -> dict[str, str]:
+        fresh = Tenancy(settings)  # another process: no application open yet
+        try:
+            port = wiring.read_port(fresh)
+            port.tenants()  # the logs known, as a projector learns them
+            states = [
+                (BY_TOPIC.get(n.topic), decode_state(n.state), n.originator_id)
+                for n in port.notifications(code, 0, 1000)
+            ]
+            enrolled = [d for d in states if d[0] in MEMBER_EVENTS and "member_no" in d[1]]
+            port.open_personal(code, enrolled)
+            if settings.database_url:
+                assert code not in fresh._apps  # the key table read by the store
+            return {data["member_no"]: data["name"] for _, data, _ in enrolled}
+        finally:
+            fresh.close()
+
+    assert names() == {"M001": NAME, "M002": "司马光"}
+    app.erase_member(OPERATOR, EraseMember(member_no="M001", reason="本人申请"))
+    assert names() == {"M001": ERASED_NAME, "M002": "司马光"}

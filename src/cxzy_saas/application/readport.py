@@ -21,7 +21,7 @@ from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.logs.port import REGISTRY, Decoded, StoredNotification, Tenant
-from cxzy_saas.storage.personal import open_values, sites, wanted_keys
+from cxzy_saas.storage.personal import KeyRing, open_values, sites, wanted_keys
 from cxzy_saas.storage.stores import PostgresStore
 
 
@@ -34,6 +34,7 @@ class TenancyLogs:
         self.reads_many_at_once = isinstance(tenancy.store, PostgresStore)
         self._kinds: dict[str, str] = {}  # code -> "committee" | "branch", as learnt
         self._heads: dict[str, tuple[list[tuple[int, int]], int]] = {}  # SQLite: file stamps
+        self._rings: dict[int, KeyRing] = {}  # per PostgreSQL store: members' keys of its logs
 
     def tenants(self) -> list[Tenant]:
         found = [Tenant(t.code, t.name, t.kind, t.parent) for t in self.tenancy.tenants(self.cell)]
@@ -68,11 +69,20 @@ class TenancyLogs:
     def notifications(
         self, log: str, after: int, limit: int, stop: int | None = None
     ) -> Sequence[StoredNotification]:
-        if self.reads_many_at_once and (log == REGISTRY or log in self._kinds):
-            store = self.tenancy.store_of(log)  # a known log: read with no application opened
-            if isinstance(store, PostgresStore):
-                return store.notifications(log, after, limit, stop)
+        store = self._store_of_known(log)
+        if store is not None:
+            return store.notifications(log, after, limit, stop)
         return self.app(log).recorder.select_notifications(after + 1, limit, stop=stop)
+
+    def _store_of_known(self, log: str) -> PostgresStore | None:
+        """The PostgreSQL store of a log this port knows, which reads it with no application
+        opened (opening one per log costs more than reading it, and a cell of thousands of
+        logs cannot keep them all open); None where the application must be asked."""
+        if self.reads_many_at_once and (log == REGISTRY or log in self._kinds):
+            store = self.tenancy.store_of(log)
+            if isinstance(store, PostgresStore):
+                return store
+        return None
 
     def _by_store(self, logs: Sequence[str]) -> list[tuple[Any, list[str]]]:
         """``logs`` grouped by the store of their cell (the registry's is the default cell's)."""
@@ -153,4 +163,12 @@ class TenancyLogs:
             return
         # The keys of all these events' members in one query, not one per event (a rebuild
         # keeps its rate).
-        open_values(found, self.app(log).personal_keys.lookup(wanted_keys(found)))
+        store = self._store_of_known(log)
+        if store is None:
+            keys = self.app(log).personal_keys
+        else:
+            keys = self._rings.get(id(store)) or self._rings.setdefault(
+                id(store),
+                KeyRing(store, ""),  # holds no connection on PostgreSQL
+            )
+        open_values(found, keys.lookup(wanted_keys(found)))
