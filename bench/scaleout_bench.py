@@ -52,7 +52,7 @@ from cxzy_saas.config import DEFAULT_CELL, Settings
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import asof
 from cxzy_saas.projections.db import TABLES
-from cxzy_saas.projections.projector import Projector
+from cxzy_saas.projections.projector import Projector, tune_collector
 from cxzy_saas.projections.queries import board_rows
 from cxzy_saas.web.app import create_app
 
@@ -163,7 +163,9 @@ def lag(projectors: list[Projector]) -> int:
 
 
 def rebuild_in_process(deployment: Deployment) -> float:
-    """Every cell rebuilt in this process, one after the other; events/s."""
+    """Every cell rebuilt in this process, one after the other, with the collector set as
+    ``cxzy project rebuild`` sets it; events/s."""
+    tune_collector()
     events, seconds = 0, 0.0
     for projector in deployment.projectors():
         stats = projector.rebuild()

@@ -95,7 +95,10 @@ def project_rebuild(
 
     Takes the leases of the committees it rebuilds (PostgreSQL) or the projector's lock
     (SQLite), and refuses, naming the holder, while another projector owns them."""
+    from cxzy_saas.projections.projector import tune_collector
+
     with opened(settings) as tenancy, _owned():
+        tune_collector()
         rebuild_cells(tenancy, _cells(tenancy, cells, committees), batch_size, committees)
 
 
@@ -213,7 +216,7 @@ def project_run(
     committees whose leases are free, in the cells it serves (``--cell``; default every one).
     On SQLite only one projector may run."""
     from cxzy_saas import wiring
-    from cxzy_saas.projections.projector import follow
+    from cxzy_saas.projections.projector import follow, tune_collector
 
     if workers > 1:
         if settings.backend == "sqlite":
@@ -228,6 +231,7 @@ def project_run(
     with opened(settings) as tenancy, _owned():
         served = _cells(tenancy, cells)
         projectors = wiring.projectors(tenancy, served, batch_size, lease_seconds)
+        tune_collector()
         click.echo(f"projector running (cells: {', '.join(served)}); Ctrl-C stops")
         try:
             follow(
