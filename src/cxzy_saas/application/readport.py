@@ -167,8 +167,6 @@ class TenancyLogs:
         if store is None:
             keys = self.app(log).personal_keys
         else:
-            keys = self._rings.get(id(store)) or self._rings.setdefault(
-                id(store),
-                KeyRing(store, ""),  # holds no connection on PostgreSQL
-            )
+            keys = self._rings.get(id(store)) or KeyRing(store, "")  # no connection held
+            self._rings[id(store)] = keys
         open_values(found, keys.lookup(wanted_keys(found)))

@@ -341,8 +341,8 @@ def tune_collector() -> None:
     collector freed 6,328 objects, yet it ran 49,000 times and took a fifth of the time,
     walking everything the process held each time it reached the oldest generation. What
     start-up made is frozen (never walked again), and young objects are collected 30 times
-    less often (``docs/performance.md``, decision 0014). Not for the web process, whose requests may
-    make cycles that only the collector frees."""
+    less often (``docs/performance.md``, decision 0014). Not for the web process, whose
+    requests may make cycles that only the collector frees."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
