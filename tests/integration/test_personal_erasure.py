@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from cxzy_saas.logs.decoding import decode_state
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.asof import build_checkpoints, replay
 from cxzy_saas.projections.engine import MEMBER_EVENTS
+from cxzy_saas.storage.personal import KEY_TABLE, KeyRing
 from tests.builders import a_branch_with_groups, a_clerk, a_member
 
 YEAR = 2026
@@ -208,3 +210,28 @@ def test_a_port_opens_members_names_as_the_application_does(settings, tenancy):
     assert names() == {"M001": NAME, "M002": "司马光"}
     app.erase_member(OPERATOR, EraseMember(member_no="M001", reason="本人申请"))
     assert names() == {"M001": ERASED_NAME, "M002": "司马光"}
+
+
+def test_reading_keys_creates_no_key_table(settings, tenancy):
+    """A log whose members were enrolled before names were sealed has no key table: a reader
+    (the projector, an audit) finds no keys and creates nothing (a read must not write, and a
+    rebuild of thousands of such logs spent milliseconds of DDL on each)."""
+    code = a_branch_with_groups(tenancy)
+    store = tenancy.store_of(code)
+
+    def key_table_exists() -> bool:
+        if settings.database_url:
+            with psycopg.connect(settings.database_url) as conn:
+                found = conn.execute(
+                    "SELECT to_regclass(%s)", (f'"tenant_{code}".{KEY_TABLE}',)
+                ).fetchone()
+            return found is not None and found[0] is not None
+        with sqlite3.connect(store.path(code)) as conn:
+            rows = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = ?", (KEY_TABLE,)
+            ).fetchall()
+        return bool(rows)
+
+    assert not key_table_exists()
+    assert KeyRing(store, "").lookup([(code, "M001")]) == {}
+    assert not key_table_exists()
