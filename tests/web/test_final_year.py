@@ -81,6 +81,8 @@ def bodies(samples: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "text": TEXT,
             "on": DAY,
         },
+        ("POST", "/api/v1/branches/<code>/letters/<uuid:letter>/reply"): {"text": TEXT, "on": DAY},
+        ("POST", "/api/v1/branches/<code>/tasks/<uuid:task>/report"): {"text": TEXT, "on": DAY},
         ("POST", "/api/v1/branches/<code>/nominations/<int:year>/renomination"): {
             "entries": [{"level": "member", "subject": member}],
             "answer": TEXT,
@@ -297,7 +299,8 @@ def about_a_year(app: Any) -> list[tuple[str, str, Any]]:
         )
         body_fields = meta["body"]().fields if meta["body"] else {}
         named = any(
-            f"{r}/<uuid:id>" in path for r in ("measures", "records", "ballots", "evidence")
+            f"{r}/<uuid:" in path
+            for r in ("measures", "records", "ballots", "evidence", "letters", "tasks")
         )
         # An upload names the item (of a year) it is attached to.
         if "<int:year>" in path or "year" in body_fields or "item_id" in body_fields or named:
@@ -360,6 +363,15 @@ def closed(tmp_path_factory):
         )
     )
     samples["code_to_cast"] = opened.json["codes"]["members"][0]
+    # A letter to answer and a task to report after the close, both of the year.
+    letter = {"year": YEAR, "kind": "request", "title": "请示", "text": TEXT, "on": "2026-11-20"}
+    sent = client.post("/api/v1/branches/b01/letters", json=letter, headers=tokens["b01-clerk"])
+    assert sent.status_code == 201, sent.json
+    samples["letter"] = sent.json["id"]
+    task = {"year": YEAR, "title": "任务", "text": TEXT, "due": DAY, "on": "2026-11-20"}
+    given = client.post("/api/v1/branches/b01/tasks", json=task, headers=tokens["admin"])
+    assert given.status_code == 201, given.json
+    samples["task"] = given.json["id"]
     shut = client.post(
         f"/api/v1/campaigns/{YEAR}/close", json={"on": "2026-12-31"}, headers=tokens["admin"]
     )

@@ -17,6 +17,7 @@ from cxzy_saas.application.commands.committee import (
     OpenCampaign,
     SetLeaderboardVisibility,
 )
+from cxzy_saas.application.commands.correspondence import ReplyToLetter
 from cxzy_saas.application.commands.evaluation import DecideNominee
 from cxzy_saas.application.commands.plans import DecidePlan
 from cxzy_saas.application.correspondence import CommitteeCorrespondence
@@ -25,6 +26,7 @@ from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.committee import Committee, Registry, check_tenant_code
+from cxzy_saas.domain.correspondence import Reply
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import AlreadyExists, NotFound, StateConflict
 from cxzy_saas.domain.plan import SUBMITTED, Campaign
@@ -105,6 +107,14 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
         branch = getattr(command, "branch", None)
         return branch if isinstance(branch, str) else None
 
+    def command_year(self, command: Any) -> int | None:
+        if isinstance(command, ReplyToLetter):
+            try:
+                return self._branch(command.branch).letter(command.letter).year
+            except NotFound:
+                return None  # the command will say so itself
+        return super().command_year(command)
+
     def aggregate_scope(self, aggregate: Any) -> tuple[int, str | None] | None:
         if isinstance(aggregate, Campaign | ArchiveSeal):
             return None  # closed, shown, sealed and amended by their own rules
@@ -112,6 +122,11 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
             return self._decision_year(aggregate), aggregate.branch
         if isinstance(aggregate, Assessment) and aggregate.level == "branch":
             return aggregate.year, aggregate.subject
+        if isinstance(aggregate, Reply):
+            # A reply belongs to the year of the letter it answers.
+            return self._branch(aggregate.branch).letter(
+                UUID(aggregate.letter)
+            ).year, aggregate.branch
         year = getattr(aggregate, "year", None)
         return (year, None) if isinstance(year, int) else None
 

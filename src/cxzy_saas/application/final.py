@@ -4,8 +4,9 @@ Two checks, both here and nowhere else:
 
 * before a command runs (``command_guard``, put around every command method by the wrapper
   of ``observe.py``), with the year the command names (``year``) or the year of the aggregate
-  it names (``measure_id``, ``record_id``, ``ballot_id``), so that the refusal is the closed year's
-  and not whatever the command would have tripped over first;
+  it names (``measure_id``, ``record_id``, ``ballot_id``, a task; a reply: its letter's), so
+  that the refusal is the closed year's and not whatever the command would have tripped over
+  first;
 * before anything is saved (``guard_save``, called by ``TenantApplication.save``), with the year
   of every aggregate that has new events: a command that reaches a closed or sealed year by a
   path the first check does not know is still refused, and nothing is written.
@@ -46,6 +47,7 @@ NAMED_BY_ID = {
     "record_id": "daily_record",
     "ballot_id": "ballot",
     "evidence_id": "evidence",
+    "task": "assigned_task",
 }
 
 Scope = tuple[int, str | None]  # (year, branch)
