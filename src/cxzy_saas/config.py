@@ -77,6 +77,9 @@ class Settings:
     # Seconds a PostgreSQL connection lives before the pool replaces it (its catalog cache,
     # which grows with every tenant schema it touches, goes with it).
     connection_max_age: float = 600.0
+    # Seconds to wait for a PostgreSQL connection (a new one, or a free one of the pool) before
+    # giving up; a cell that gives none is then skipped for as long by requests about others.
+    connect_timeout: float = 30.0
     asof_wait: float = 10.0
     # Whether the web runs its as-of replays in processes of their own (one per allowed
     # replay), so that they never hold the web process's GIL against cheap requests.
@@ -119,6 +122,7 @@ class Settings:
             web=WebSettings.from_env(env),
             asof_replays=whole_number(env, "CXZY_ASOF_REPLAYS", 1, 1, 64),
             connection_max_age=float(whole_number(env, "CXZY_CONNECTION_MAX_AGE", 600, 10, 86_400)),
+            connect_timeout=float(whole_number(env, "CXZY_CONNECT_TIMEOUT", 30, 1, 600)),
             asof_wait=float(whole_number(env, "CXZY_ASOF_WAIT", 10, 0, 600)),
             asof_processes=bool(whole_number(env, "CXZY_ASOF_PROCESSES", 1, 0, 1)),
             audit_warmer=bool(whole_number(env, "CXZY_AUDIT_WARMER", 0, 0, 1)),

@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -278,3 +280,64 @@ def test_the_command_line_loads_a_committee_into_a_cell_and_projects_each_cell(
     assert worker.returncode == 0, err
     home = json.loads(run("project", "status", "--format", "json", "--cell", "default"))
     assert any(t["lag"] > 0 for t in home["tenants"])  # nobody projected the default cell
+
+
+@pytest.mark.parametrize("cell_b", ["unconfigured", "down"])
+def test_a_cell_out_of_reach_stops_only_its_own_committees_users(
+    two_cells: Settings, cell_b: str
+) -> None:
+    """One committee in each cell; then a web app whose cell b is missing from its settings, or
+    points at a server that refuses connections: the default cell's users sign in and work, cell
+    b's are told to try again (503), strangers still get 401, and nobody waits on cell b twice."""
+    tenancy = Tenancy(two_cells, SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC)))
+    users = {}
+    try:
+        for cell in ("default", "b"):
+            committee, branch, user = random_code("c"), random_code("b"), random_code("u")
+            tenancy.add_committee(committee, "党委", cell=cell)
+            tenancy.add_branch(committee, branch, "第一支部")
+            a_campaign(tenancy, committee, [branch], user)
+            users[cell] = (branch, user)
+    finally:
+        tenancy.close()
+    cells = () if cell_b == "unconfigured" else (("b", "postgresql://postgres@127.0.0.1:1/x"),)
+    settings = replace(two_cells, cells=cells, connect_timeout=3)
+    config = {"TESTING": True, "EMBEDDED_PROJECTOR": False, "WTF_CSRF_ENABLED": False}
+    app = create_app(settings, config)
+    try:
+        client = app.test_client()
+
+        def sign_in(user: str, password: str = PASSWORD) -> Any:
+            return client.post("/api/v1/auth/token", json={"username": user, "password": password})
+
+        branch, user = users["b"]
+        started = time.monotonic()
+        refused = sign_in(user)
+        assert refused.status_code == 503, refused.json
+        assert refused.json["code"] == "sign_in.unavailable"
+        assert refused.headers["Retry-After"] == "30"
+        page = client.post("/login", data={"username": user, "password": PASSWORD})
+        assert page.status_code == 503 and "暂时无法登录" in page.text
+        # the cell that gave no connection is waited on once, not at every sign-in
+        assert time.monotonic() - started < 2 * settings.connect_timeout
+
+        home_branch, home_user = users["default"]
+        token = sign_in(home_user)
+        assert token.status_code == 200, token.json
+        auth = {"Authorization": f"Bearer {token.json['access_token']}"}
+        assert (
+            client.get(f"/api/v1/branches/{home_branch}/members", headers=auth).status_code == 200
+        )
+        other = client.get(f"/api/v1/branches/{branch}/members", headers=auth)
+        assert other.status_code == 503, other.json
+        assert (
+            other.json["code"]
+            == {"unconfigured": "cell.unconfigured", "down": "cell.unavailable"}[cell_b]
+        )
+
+        # a stranger is told to sign in, not about cells
+        anonymous = client.get(f"/api/v1/branches/{branch}")
+        assert anonymous.status_code == 401, anonymous.json
+        assert "cell" not in anonymous.text
+    finally:
+        app.extensions["cxzy.tenancy"].close()

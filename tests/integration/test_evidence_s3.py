@@ -175,6 +175,6 @@ def test_a_store_that_fails_answers_503_and_records_nothing(tmp_path: Path, endp
         data={"csrf_token": csrf_token(form.text), "file": (io.BytesIO(png()), "活动.png")},
         content_type="multipart/form-data",
     )
-    assert sent.status_code == 503 and "文件存储暂时无法使用" in sent.text
+    assert sent.status_code == 503 and "数据存储暂时无法使用" in sent.text
     assert sent.headers["Retry-After"] == "30"
     assert tenancy.branch("b01").all_evidence() == []  # no event names a file not kept

@@ -10,14 +10,21 @@ named in the settings; the registry, in the default cell, says which cell holds 
 and a committee's branches live in its cell. Each cell has one bounded pool, opened when the
 process first touches that cell, so a process that serves one cell never connects to another
 (except the default cell, for the registry).
+
+A request that reads other tenants' logs than its own (signing in asks every committee for the
+account; finding an unknown branch's committee reads every committee's list) reads each through
+``reaching``: a cell that is not configured here or gives no connection is skipped, and its
+committees' users are told to try again (``Unavailable``, HTTP 503) while everybody else is
+served. A cell that gave no connection is not asked again for ``connect_timeout`` seconds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -30,12 +37,18 @@ from cxzy_saas.application.committee import CommitteeApplication, RegistryApplic
 from cxzy_saas.application.observe import Observer
 from cxzy_saas.config import DEFAULT_CELL, Settings
 from cxzy_saas.domain.committee import check_tenant_code
-from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, StateConflict
+from cxzy_saas.domain.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    StateConflict,
+    Unavailable,
+)
 from cxzy_saas.domain.organisation import Branch
 from cxzy_saas.domain.recording import Actor, Clock, system_clock
 from cxzy_saas.storage.evidence import files_for
 from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
-from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
+from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store, unreachable
 
 T = TypeVar("T", bound=TenantApplication)
 
@@ -59,7 +72,9 @@ def make_store(settings: Settings, url: str | None = None) -> Store:
     url = url or settings.database_url
     store: Store
     if url:
-        store = PostgresStore(url, settings.max_connections, settings.connection_max_age)
+        store = PostgresStore(
+            url, settings.max_connections, settings.connection_max_age, settings.connect_timeout
+        )
     else:
         store = SQLiteStore(settings.data_dir)
     # Where the tenants' evidence files go (decision 0023), chosen once per store.
@@ -82,6 +97,7 @@ class Tenancy:
         self._parents: dict[str, str] = {}  # branch code -> committee code
         self._committees: set[str] = set()
         self._placed: dict[str, str] = {}  # committee -> cell, outside the default cell
+        self._down: dict[str, float] = {}  # cell -> until when (monotonic) it is not asked
         self.store = self.cell_store(DEFAULT_CELL)  # the registry's
         self._secret: bytes | None = None
         self._jobs: JobStore | None = None
@@ -150,8 +166,37 @@ class Tenancy:
         return self.cell_of(parent)
 
     def store_of(self, code: str) -> Store:
-        """The store of the cell holding ``code``'s log (see :meth:`cell_of`)."""
-        return self.cell_store(self.cell_of(code))
+        """The store of the cell holding ``code``'s log (see :meth:`cell_of`).
+
+        Raises:
+            Unavailable: the registry places ``code`` in a cell this process has no settings
+                for, or one that gave no connection lately.
+        """
+        cell = self.cell_of(code)
+        if cell not in self.cells:
+            raise Unavailable("cell.unconfigured", cell=cell)
+        if time.monotonic() < self._down.get(cell, 0.0):
+            raise Unavailable("cell.unavailable", cell=cell)
+        return self.cell_store(cell)
+
+    @contextlib.contextmanager
+    def reaching(self, code: str) -> Iterator[None]:
+        """Around a read of ``code``'s log that other tenants' users wait on too: a cell that
+        gives no connection is marked down for ``connect_timeout`` seconds.
+
+        Raises:
+            Unavailable: ``code``'s cell is not configured, is marked down, or gave no
+                connection now.
+        """
+        cell = self.cell_of(code)
+        try:
+            yield
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            with self._lock:
+                self._down[cell] = time.monotonic() + self.settings.connect_timeout
+            raise Unavailable("cell.unavailable", cell=cell) from error
 
     def _refresh_committees(self) -> dict[str, str]:
         """Read the registry: committee -> name; the placements cached."""
@@ -185,21 +230,36 @@ class Tenancy:
     def about(self, code: str) -> None:
         """A request is about branch ``code`` (its URL names it): the heads it will read, its
         own log's and its committee's, asked in one query now (``seen_head``)."""
-        with contextlib.suppress(NotFound):
+        with contextlib.suppress(NotFound, Unavailable):
             self.branch(code).seen_head()
 
     def parent_of(self, branch: str) -> str:
+        """Raises NotFound: no committee has ``branch``; Unavailable: none of those that
+        could be read has it, and some could not be."""
+        missed: list[Unavailable] = []
         if branch not in self._parents:
-            self._refresh_parents()
+            missed = self._refresh_parents()
         try:
             return self._parents[branch]
         except KeyError:
+            if missed:
+                raise missed[0] from None
             raise NotFound("branch.not_found", branch=branch) from None
 
-    def _refresh_parents(self) -> None:
+    def _refresh_parents(self) -> list[Unavailable]:
+        """Read every committee's branches; those of the committees that could not be read
+        are left unknown, and the refusals returned."""
+        missed = []
         for code in self.registry().committees():
-            for branch in self._app(code, CommitteeApplication).committee().branches:
+            try:
+                with self.reaching(code):
+                    branches = self._app(code, CommitteeApplication).committee().branches
+            except Unavailable as refused:
+                missed.append(refused)
+                continue
+            for branch in branches:
                 self._parents[branch] = code
+        return missed
 
     def _app(self, code: str, cls: type[T]) -> T:
         with self._lock:
@@ -225,8 +285,8 @@ class Tenancy:
                 store.prepare(code)
                 app = cls(code, store, self.now)
                 break
-            except PersistenceError:
-                if attempt == 2:
+            except PersistenceError as error:
+                if attempt == 2 or unreachable(error):
                     raise
         # Cross-tenant reads go through the tenancy, never through a held reference, so an
         # evicted application is reopened rather than used closed.

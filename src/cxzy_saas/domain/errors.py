@@ -101,6 +101,12 @@ class Forbidden(DomainError):
     title = "forbidden"
 
 
+class Unavailable(DomainError):
+    """A store the request needs cannot be reached now; nothing was written, try again later."""
+
+    title = "unavailable"
+
+
 # The name of a subject by its kind ("branch", "group", "member") and code, or None.
 Names = Callable[[str, str], str | None]
 # How a code reads in Chinese when no name is known for it.

@@ -153,6 +153,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据单元 {cell} 未配置（已配置：{known}）。",
         "cell {cell} is not configured (configured: {known})",
     ),
+    "cell.unavailable": (
+        "数据单元 {cell} 暂时无法连接，请稍后再试。",
+        "cell {cell} cannot be reached now; try again later",
+    ),
+    "cell.unconfigured": (
+        "数据单元 {cell} 未在本服务配置，请联系系统管理员。",
+        "cell {cell} is not configured in this service",
+    ),
+    "sign_in.unavailable": (
+        "暂时无法登录，请稍后再试。",
+        "signing in is unavailable now; try again later",
+    ),
     "branch.other_cell": (
         "党委 {committee} 在数据单元 {committee_cell}，其党支部不能放在数据单元 {cell}。",
         "committee {committee} lives in cell {committee_cell}; its branches cannot go to {cell}",

@@ -17,12 +17,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventsourcing.persistence import InfrastructureFactory, Notification, ProgrammingError
+import psycopg
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    Notification,
+    OperationalError,
+    ProgrammingError,
+)
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import get_topic
 from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.composite import CompositeInfo, register_composite
+from psycopg_pool import PoolTimeout
 
 from cxzy_saas.storage.recorders import (
     HEADS_SCHEMA,
@@ -43,6 +50,19 @@ def _notification(row: dict[str, Any]) -> Notification:
         topic=row["topic"],
         state=bytes(row["state"]),
     )
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says the database gave no connection (down, refusing, the pool's wait
+    over), as opposed to a refusal of what was asked of it."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        # No state from the server (it was never reached), or class 08, connection exception;
+        # not a lock, a timeout or a serialization failure of a statement.
+        return error.sqlstate is None or error.sqlstate.startswith(("08", "57P0"))
+    cause = error.__cause__
+    return isinstance(error, OperationalError) and cause is not None and unreachable(cause)
 
 
 class Store(Protocol):
@@ -163,7 +183,9 @@ class PostgresStore:
 
     backend = "postgres"
 
-    def __init__(self, url: str, max_connections: int, max_age: float = 600.0) -> None:
+    def __init__(
+        self, url: str, max_connections: int, max_age: float = 600.0, connect_timeout: float = 30.0
+    ) -> None:
         params = conninfo_to_dict(url)
         self.params = {
             "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
@@ -182,7 +204,7 @@ class PostgresStore:
             password=self.params["POSTGRES_PASSWORD"],
             pool_size=1,
             max_overflow=max(0, max_connections - 1),
-            connect_timeout=30,
+            connect_timeout=connect_timeout,
             idle_in_transaction_session_timeout=30,
             # Connections are recycled: each keeps a cache of the catalog entries of every
             # schema it has touched, and a cell holds thousands of tenant schemas.

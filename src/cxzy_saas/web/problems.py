@@ -16,6 +16,7 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from cxzy_saas.application.tenancy import unreachable
 from cxzy_saas.domain.errors import (
     AlreadyExists,
     ConcurrentModification,
@@ -24,6 +25,7 @@ from cxzy_saas.domain.errors import (
     InvalidInput,
     NotFound,
     StateConflict,
+    Unavailable,
 )
 from cxzy_saas.projections.asof import AsOfBusy
 
@@ -37,7 +39,9 @@ STATUS = (
     (StateConflict, 409),
     (AlreadyExists, 409),
     (InvalidInput, 422),
+    (Unavailable, 503),
 )
+UNAVAILABLE_RETRY = 30  # seconds: what a client is told to wait when a cell or a store fails
 
 
 class Unauthorized(Exception):
@@ -108,9 +112,8 @@ PAGE_ERRORS = {
     404: ("没有这个页面，请检查网址或从首页进入。", "There is no such page."),
     405: ("不能这样打开这个页面，请从首页进入。", "This page cannot be opened that way."),
     414: ("网址太长，请缩短查找条件后再试。", "The address is too long: shorten the search."),
-    503: ("文件存储暂时无法使用，请稍后再试。", "File storage is unavailable; try again later."),
+    503: ("数据存储暂时无法使用，请稍后再试。", "Storage is unavailable; try again later."),
 }
-STORAGE_RETRY = 30  # seconds: what a client is told to wait when file storage fails
 
 
 def page_error(error: HTTPException) -> tuple[str, int] | HTTPException:
@@ -151,6 +154,8 @@ def register(app: Flask) -> None:
         )
         response.headers["Content-Language"] = language
         response.vary.add("Accept-Language")
+        if response.status_code == 503:
+            response.headers["Retry-After"] = str(UNAVAILABLE_RETRY)
         return response
 
     @app.errorhandler(ValidationError)
@@ -183,17 +188,22 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(OSError)
-    def storage_failed(error: OSError) -> Response | HTTPException | tuple[str, int]:
-        # A file store that fails (the object store unreachable, a full disk): nothing was
-        # recorded (a file is kept before its event), so the client may simply try again.
-        logging.getLogger("cxzy").error("file storage failed: %s", error)
-        unavailable = ServiceUnavailable("file storage is unavailable", retry_after=STORAGE_RETRY)
+    def storage_failed(error: Exception) -> Response | HTTPException | tuple[str, int]:
+        # A file store that fails (the object store unreachable, a full disk) or a database
+        # that gives no connection: nothing was recorded (a file is kept before its event), so
+        # the client may simply try again.
+        logging.getLogger("cxzy").error("storage failed: %s", error)
+        unavailable = ServiceUnavailable("storage is unavailable", retry_after=UNAVAILABLE_RETRY)
         answer = http_error(unavailable)
         if isinstance(answer, tuple):  # a page: the status needs its Retry-After too
-            return Response(answer[0], answer[1], {"Retry-After": str(STORAGE_RETRY)})
+            return Response(answer[0], answer[1], {"Retry-After": str(UNAVAILABLE_RETRY)})
         return answer
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Response:
+    def unexpected(error: Exception) -> Response | HTTPException | tuple[str, int]:
+        if unreachable(error):
+            # The database gave no connection: nothing was written; the client may try again.
+            logging.getLogger("cxzy").error("database unreachable: %s", error)
+            return storage_failed(error)
         logging.getLogger("cxzy").exception("unhandled error")
         return problem(500, "internal error", "something went wrong on our side")

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from cxzy_saas.application.commands.committee import SignOut
 from cxzy_saas.application.signin import authenticate
-from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.errors import NotFound, Unavailable
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import (
@@ -40,6 +40,9 @@ def login() -> str | Response | tuple[str, int]:
     except NotFound:
         error = i18n.tr("用户名或密码错误", "unknown user or wrong password")
         return render_template("login.html", username=username, error=error, next=target), 422
+    except Unavailable as refused:
+        error = i18n.message(refused)
+        return render_template("login.html", username=username, error=error, next=target), 503
     sign_in(signed.committee, signed.account)
     if signed.account.must_change_password:
         return redirect(url_for(PASSWORD_PAGE))
