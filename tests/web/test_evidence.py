@@ -20,6 +20,12 @@ from tests.web.conftest import csrf_token, sign_in
 YEAR = 2026
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
+FILE_POLICY = ["default-src 'none'", "sandbox"]
+
+
+def directives(response: Any) -> list[str]:
+    return [d.strip() for d in response.headers["Content-Security-Policy"].split(";")]
+
 
 def png(width: int = 40, height: int = 30) -> bytes:
     out = io.BytesIO()
@@ -81,6 +87,9 @@ def test_upload_list_download_through_the_api(app, tokens) -> None:  # type: ign
     )
     with Image.open(io.BytesIO(small.data)) as image:
         assert max(image.size) == 1280 and small.mimetype == "image/jpeg"
+    # Shown from the site's own origin, a file runs nothing and reaches nothing (decision 0023).
+    for served in (got, small):
+        assert directives(served) == FILE_POLICY
     # Another branch's clerk does not learn the file exists; a member may not read another
     # member's evidence.
     other = client.get(
@@ -163,6 +172,9 @@ def test_upload_and_download_through_the_pages(app) -> None:  # type: ignore[no-
     link = f"/branch/b01/evidence/file/{evidence[0].id}"
     assert link in shown.text
     assert client.get(link).data == photo
+    viewed = client.get(f"{link}?view=1")
+    assert viewed.status_code == 200 and "inline" in viewed.headers["Content-Disposition"]
+    assert directives(viewed) == FILE_POLICY
     wrong = client.post(
         page_url,
         data={"csrf_token": csrf_token(shown.text), "file": (io.BytesIO(b"MZ"), "病毒.exe")},

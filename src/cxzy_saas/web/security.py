@@ -4,7 +4,9 @@
   from this site only (no inline script or style: the templates keep theirs in static files),
   ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` (no page inside another site's frame),
   ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin`` (Flask-WTF's CSRF check
-  needs the referrer of a same-site form over https), and HSTS on https requests.
+  needs the referrer of a same-site form over https), and HSTS on https requests. An uploaded
+  file is served under a policy of its own (``serves_a_file``): it runs nothing, loads nothing
+  and is sandboxed, although it comes from this site's origin (decision 0023).
 - ``Secure`` session cookies when the site's public address (``CXZY_PUBLIC_URL``) is https; the
   TLS is usually ended by a proxy, so redirects to https are the proxy's job, not ours.
 - ProxyFix trusts as many proxies as ``CXZY_TRUSTED_PROXIES`` says for the client's address,
@@ -13,6 +15,9 @@
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask
 from flask_talisman import Talisman
@@ -32,6 +37,20 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+# What a user uploaded, shown by the browser (an image, a PDF): no script, no request, a unique
+# origin.
+FILE_POLICY = {"default-src": "'none'", "sandbox": ""}
+
+V = TypeVar("V", bound=Callable[..., object])
+
+
+def serves_a_file(view: V) -> V:
+    """A view whose answer is an uploaded file: Flask-Talisman sets ``FILE_POLICY`` on it in
+    place of the pages' policy (its per-view options, read from the registered view; the API's
+    and the pages' route wrappers keep the attribute, through ``functools.wraps``)."""
+    view.talisman_view_options = {"content_security_policy": FILE_POLICY}  # type: ignore[attr-defined]
+    return view
 
 
 def init_app(app: Flask, settings: WebSettings) -> None:

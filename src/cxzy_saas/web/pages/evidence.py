@@ -24,6 +24,7 @@ from cxzy_saas.web.api.routing import check_length
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, may, signed_in
 from cxzy_saas.web.pages.branch import branch_app, branch_reader
+from cxzy_saas.web.security import serves_a_file
 
 ITEM_NAMES = {
     "record": ("日常记载", "daily record"),
@@ -129,6 +130,7 @@ def evidence_withdraw(code: str, item: str, item_id: UUID, evidence_id: UUID) ->
 
 
 @bp.get("/branch/<code>/evidence/file/<uuid:evidence_id>")
+@serves_a_file
 @signed_in
 def evidence_download(code: str, evidence_id: UUID) -> Response:
     """The file (``?view=1``: an image made small, or a PDF shown in the browser)."""
