@@ -102,9 +102,17 @@ def test_files_are_kept_by_hash_limited_and_erased_with_the_member(demo_tenancy:
     theirs = b01.attach_evidence(
         CLERK, AttachEvidence(item="record", item_id=mine.id, name="张三的照片.png", data=own)
     )
-    b01.erase_member(SECRETARY, EraseMember(member_no=mine.subject, reason="本人申请"))
+    assert b01.evidence(theirs).name == "张三的照片.png"  # read by this process before
+    elsewhere = Tenancy(demo_tenancy.settings)  # another web worker erases the member
+    try:
+        elsewhere.branch("b01").erase_member(
+            SECRETARY, EraseMember(member_no=mine.subject, reason="本人申请")
+        )
+    finally:
+        elsewhere.close()
     fresh = demo_tenancy.branch("b01")
     assert fresh.evidence(theirs).name == ERASED_NAME
+    assert ERASED_NAME in {e.name for e in fresh.evidence_of(CLERK, "record", mine.id)}
     with pytest.raises(StateConflict, match="erased"):
         fresh.evidence_file(CLERK, theirs)
     assert fresh.evidence_files.get("b01", hashlib.sha256(own).hexdigest()) is None

@@ -24,6 +24,7 @@ from cxzy_saas.application.permissions import authorize
 from cxzy_saas.application.seen import seen_now
 from cxzy_saas.domain.commendation import Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
+from cxzy_saas.domain.evidence import Evidence
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
 from cxzy_saas.logs import decoding
 from cxzy_saas.storage.personal import KeyRing, personal_mapper
@@ -34,12 +35,17 @@ A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 _HEAD = object()  # the key of the head a kept dict was read at
 
-# Aggregates whose state holds copies of members' personal data (the commendation names the
-# members it commends, sealed in storage with each member's key). They are never served from the
-# aggregate cache: the cache is per process, and an erasure made by another process must show
-# at once. A member itself may be cached: its erasure is an event of its own, which the cache's
-# fast-forward applies.
-UNCACHED: tuple[type[Aggregate], ...] = (Commendation,)
+
+def holds_copies(aggregate: Aggregate) -> bool:
+    """Whether ``aggregate``'s state holds a copy of a member's personal data, sealed in storage
+    with that member's key: the commendation names the members it commends; an evidence file
+    on an item about a member has its file name. Such aggregates are never served from the
+    aggregate cache: the cache is per process, the copy gets no event of its own when the member
+    is erased, and an erasure made by another process must show at once. A member itself may be
+    cached: its erasure is an event of its own, which the cache's fast-forward applies."""
+    if isinstance(aggregate, Commendation):
+        return True
+    return isinstance(aggregate, Evidence) and aggregate.level == "member"
 
 
 # What the commands of the current context wrote: log -> the last position written there. A web
@@ -121,7 +127,7 @@ class TenantApplication(Application[UUID]):
             first = min(r.notification.id for r in recordings)
             self._keep_past(seen.heads.get(self.tenant), first, position, objs)
             seen.heads[self.tenant] = position
-            seen.saved.update((o.id, o) for o in objs if not isinstance(o, UNCACHED))
+            seen.saved.update((o.id, o) for o in objs if not holds_copies(o))
         return recordings
 
     def _keep_past(self, seen: int | None, first: int, last: int, saved: Iterable[Any]) -> None:
@@ -157,9 +163,7 @@ class TenantApplication(Application[UUID]):
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(code, **params) from None
-        if isinstance(aggregate, UNCACHED) and self.repository.cache is not None:
-            with contextlib.suppress(KeyError):
-                self.repository.cache.get(aggregate_id, evict=True)
+        self._uncache(aggregate)
         if not isinstance(aggregate, cls):
             raise NotFound(code, **params)
         return aggregate
@@ -178,9 +182,15 @@ class TenantApplication(Application[UUID]):
             aggregate = self.kept(("peek", aggregate_id), get) if seen_now() else get()
         except AggregateNotFoundError:
             raise NotFound(code, **params) from None
+        self._uncache(aggregate)
         if not isinstance(aggregate, cls):
             raise NotFound(code, **params)
         return aggregate
+
+    def _uncache(self, aggregate: Aggregate) -> None:
+        if holds_copies(aggregate) and self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(aggregate.id, evict=True)
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
