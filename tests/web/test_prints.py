@@ -96,3 +96,29 @@ def test_a_months_sheet_lists_only_members_enrolled_by_its_end(client, app, demo
     assert late.name not in earlier
     that_month = client.get(f"/branch/b01/print/month?month={registered.month}").text
     assert late.name in that_month
+
+
+def test_the_nomination_table_keeps_the_approvals_of_earlier_submissions(client, app) -> None:  # type: ignore[no-untyped-def]
+    """The demo's committee approved some of a branch's nominees and returned one, and the
+    branch answered with a second submission: the printed table lists every approved nominee,
+    of either submission, with the committee's decision, as the interactive page does."""
+    tenancy = tenancy_of(app)
+    code = next(c for c in ("b01", "b02") if tenancy.branch(c).nomination(YEAR).submissions > 1)
+    branch = tenancy.branch(code)
+    nomination = branch.nomination(YEAR)
+    approved = {
+        branch.subject_name(*key)
+        for key, decision in branch.nominee_decisions(nomination).items()
+        if decision is not None and decision.outcome == "approved"
+    }
+    latest = {branch.subject_name(e["level"], e["subject"]) for e in nomination.entries}
+    assert approved - latest, "the demo approves someone of the first submission only"
+    as_user(client, f"{code}-secretary")
+    page = client.get(f"/branch/{code}/print/nomination")
+    rows = {}
+    for row in page.text.split("<tr>")[1:]:
+        name = re.search(r"<th>([^<]+)</th>", row)
+        if name and "✓" in row:
+            rows[name.group(1)] = row
+    assert set(rows) == approved | latest
+    assert all("批准" in rows[name] for name in approved)

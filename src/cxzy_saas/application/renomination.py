@@ -22,8 +22,9 @@ class RenominationCommands(EvaluationCommands):
     parent: Callable[[], CommitteeApplication]
 
     def nominee_decisions(self, nomination: Nomination) -> dict[tuple[str, str], Any]:
-        """Each subject ever nominated -> the committee's latest decision on it (None: none
-        yet), across every submission."""
+        """Each subject ever nominated -> the committee's decision on it in the latest
+        submission that lists it (None: none yet): a nominee returned and nominated again waits
+        for a new decision; one approved and not listed again stays approved."""
         committee = self.parent()
         found: dict[tuple[str, str], Any] = {}
         for number in range(1, nomination.submissions + 1):
@@ -31,9 +32,7 @@ class RenominationCommands(EvaluationCommands):
             for entry in listed:
                 key = (entry["level"], entry["subject"])
                 subject = f"{nomination.year}:{entry['level']}:{entry['subject']}"
-                decision = committee.decision(self.tenant, "nominee", subject, number)
-                if decision is not None or key not in found:
-                    found[key] = decision
+                found[key] = committee.decision(self.tenant, "nominee", subject, number)
         return found
 
     def returned_nominees(self, nomination: Nomination) -> list[dict[str, str]]:

@@ -102,6 +102,21 @@ def print_nomination(code: str) -> str:
         if nomination
         else {}
     )
+    outcomes: dict[tuple[str, str], str] = {}
+    if nomination and nomination.submitted_on:
+        # Every submission's decisions: a re-nomination leaves earlier approvals standing, with
+        # the reasons they were nominated for.
+        reasons = {
+            (e["level"], e["subject"]): e.get("reason", "")
+            for number in sorted(nomination.submitted)
+            for e in nomination.submitted[number]
+        }
+        for key, decision in app.nominee_decisions(nomination).items():
+            if decision is None:
+                continue
+            outcomes[key] = decision.outcome
+            if decision.outcome == "approved":
+                chosen.setdefault(key, reasons.get(key, ""))
     return printed(
         "nomination",
         code,
@@ -110,6 +125,7 @@ def print_nomination(code: str) -> str:
         lines=lines,
         quota=quota,
         chosen=chosen,
+        outcomes=outcomes,
         nomination=nomination,
         level_titles=LEVEL_TITLES,
     )
