@@ -214,6 +214,13 @@ def test_the_member_board_filters_by_a_group_chosen_by_name(app, viewer):
     assert picked and picked.group(1) == members[0]["group_name"]
     shown = set(re.findall(r'data-subject="([^"]+)"', html))
     assert shown == {r["id"] for r in members} and 'data-branch="b02"' not in html
+    # b01's group with b02 chosen: not b02's g1 in its place, but b02's board and a note
+    crossed = client.get("/committee/boards/member?campaign=2026&branch=b02&group=b01:g1").text
+    assert "不属于所选党支部" in crossed
+    assert {r["id"] for r in everything(app, viewer, "member", branch="b02")} >= set(
+        re.findall(r'data-subject="([^"]+)"', crossed)
+    )
+    assert 'data-branch="b01"' not in crossed
 
 
 def test_exports_hold_what_the_board_shows(app, viewer):

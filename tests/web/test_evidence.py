@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from typing import Any
 
 import pytest
@@ -245,3 +246,74 @@ def test_a_member_attaches_to_their_own_measure_and_reads_only_their_own(app, to
         f"/api/v1/branches/b01/evidence?item=measure&item_id={own.id}", headers=tokens["b01-member"]
     )
     assert made.json["id"] not in {e["id"] for e in again.json}
+
+
+def chunked(client, url: str, body: bytes, content_type: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A body sent without its length (Transfer-Encoding: chunked), as a streaming client does."""
+    return client.post(
+        url,
+        input_stream=io.BytesIO(body),
+        content_type=content_type,
+        headers={**headers, "Transfer-Encoding": "chunked", "Accept-Language": "zh"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_bodies_over_the_limits_are_refused_413_in_chinese_whatever_their_framing(
+    app, tokens
+) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    measure = tenancy_of(app).branch("b01").measures(YEAR)[0]
+    big = b"%PDF-" + b"0" * (11 * 1024 * 1024)
+    boundary, body = encode_multipart(
+        {
+            "item": "measure",
+            "item_id": str(measure.id),
+            "file": FileStorage(io.BytesIO(big), "大.pdf"),
+        }
+    )
+    form = f"multipart/form-data; boundary={boundary}"
+    upload = chunked(client, "/api/v1/branches/b01/evidence", body, form, tokens["b01-clerk"])
+    assert upload.status_code == 413, upload.json
+    assert upload.json["code"] == "evidence.over_limit"
+    assert "10 MB" in upload.json["detail"] and "上限" in upload.json["detail"]
+    record = {
+        "year": YEAR,
+        "on": "2026-03-01",
+        "level": "member",
+        "subject": "x",
+        "text": "字" * 700_000,
+    }
+    for sent in (
+        chunked(
+            client,
+            "/api/v1/branches/b01/records",
+            json.dumps(record).encode(),
+            "application/json",
+            tokens["b01-clerk"],
+        ),
+        client.post(
+            "/api/v1/branches/b01/records",
+            json=record,
+            headers={**tokens["b01-clerk"], "Accept-Language": "zh"},
+        ),
+    ):
+        assert sent.status_code == 413, sent.json
+        assert sent.json["code"] == "request.too_large"
+        assert "1024 KB" in sent.json["detail"] and "上限" in sent.json["detail"]
+
+    # A page upload over the limit: the evidence page again, its form and the real limit.
+    pages = app.test_client()
+    sign_in(pages, "b01-clerk")
+    page_url = f"/branch/b01/evidence/measure/{measure.id}"
+    page = pages.get(page_url)
+    # (encoded here: the test client would spool a big form to a file it never closes)
+    boundary, body = encode_multipart(
+        {"csrf_token": csrf_token(page.text), "file": FileStorage(io.BytesIO(big), "大.pdf")}
+    )
+    refused = pages.post(
+        page_url, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert refused.status_code == 413
+    assert "10 MB" in refused.text and "1024 KB" not in refused.text
+    assert 'enctype="multipart/form-data"' in refused.text

@@ -158,6 +158,7 @@ def test_the_difference_between_two_dates_shows_a_change_and_its_cause(client, a
     assert changed, "the corrected member's row changed"
     assert "分数更正" in changed[0] and shown(app, "b01-secretary") in changed[0]
     assert "→" in changed[0]
+    assert "办公室党支部日志第 " in changed[0] and "b01@" not in changed[0]  # a place, as said
     # a summary first: the corrections are counted there and listed on their own tab
     assert 'id="diff-summary"' in text and text.index("diff-summary") < text.index("diff-member")
     listed = client.get(
@@ -178,6 +179,9 @@ def test_the_difference_page_says_what_is_wrong_with_its_dates(client):
     assert bad.status_code == 422 and "日期格式应为年-月-日" in bad.text
     backwards = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2026-06-30")
     assert backwards.status_code == 422 and "起始日期应早于结束日期" in backwards.text
+    # one day given: the other is filled in as the empty form offers it, not refused
+    one = client.get(f"/committee/audit/diff?campaign={YEAR}&to=2027-01-31")
+    assert one.status_code == 200 and 'value="2027-01-01"' in one.text
 
 
 # the archive list
@@ -312,3 +316,15 @@ def test_a_trail_pages_and_filters_by_kind_and_day_and_links_across_pages(client
     assert days and set(days) == {"2027"}
     bad = client.get(base + "&from=2027-02-30")
     assert bad.status_code == 200 and "aria-invalid" in bad.text
+
+
+def test_every_kind_of_event_is_named_in_chinese_on_the_audit_pages(app):
+    """The diff counts events by kind and the trail lists them: each kind the domain records
+    has its Chinese name, never the class's English one (Campaign.Closed)."""
+    from cxzy_saas.domain.events import BY_NAME
+    from cxzy_saas.web.pages.audit import event_label
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        unnamed = [name for name in BY_NAME if event_label(name) == name]
+        assert unnamed == []
+        assert event_label("Campaign.Closed") == "年度活动结束"

@@ -46,8 +46,17 @@ def test_the_records_page_narrows_by_member_criterion_and_month(client, app):
     assert shown and set(shown) <= {str(r.id) for r in with_criterion}
     if len(with_criterion) > 20:  # the next page's link keeps the filter
         assert f"criterion={criterion}" in page.text.split('rel="next"')[0].rsplit("<a", 1)[1]
+    # What the form could not have sent is ignored, and said so, as on the boards
     odd = client.get("/branch/b01/records?status=lost&month=13&criterion=x")
-    assert odd.status_code == 200 and "符合条件的共 0 条" in odd.text
+    everything = re.search(r"共 \d+ 条", client.get("/branch/b01/records").text)
+    assert odd.status_code == 200 and everything and everything.group(0) in odd.text
+    note = re.search(r"无效的筛选条件已忽略：([^<]*)。", odd.text)
+    assert note and set(note.group(1).split("、")) == {"状态“lost”", "月份“13”", "评选条件“x”"}
+    assert "month=13" not in odd.text  # nor carried into the page links
+    for month in ("0", "2026-13"):
+        assert "无效的筛选条件已忽略" in client.get(f"/branch/b01/records?month={month}").text
+    bogus = client.get("/branch/b01/measures?status=bogus")
+    assert bogus.status_code == 200 and "状态“bogus”" in bogus.text
     nothing = client.get("/branch/b01/records?q=没有这样的记载内容")
     assert RECORD_ID.findall(nothing.text) == [] and "符合条件的共 0 条" in nothing.text
 

@@ -77,6 +77,10 @@ def test_the_committee_admin_sees_the_approvals_waiting_and_a_viewer_nothing_to_
     html = todo_of(client.get("/committee").text)
     assert "党委对新成立党支部的第1季度考核未录入" in text_of(html)
     assert re.search(r'href="/committee/campaigns/\d{4}/branch-assessment\?quarter=1"', html)
+    lines = re.findall(r"<li[^>]*>(.*?)</li>", html, re.S)
+    counted = [re.search(r"(?:另有|还有)(\d+)(?:项|个党支部)", text_of(line)) for line in lines]
+    heading = re.search(r"待办（(\d+)）", html)
+    assert heading and int(heading.group(1)) == sum(int(c.group(1)) if c else 1 for c in counted)
     as_user(client, "viewer")
     assert "眼下没有需要您办理的事项" in todo_of(client.get("/committee").text)
 
@@ -91,6 +95,8 @@ def test_the_committees_todo_words_a_quarter_with_branches_left_and_the_rest_wai
     assert many.text == "第3季度党支部考核：还有4个党支部未录入"
     assert many.link == "/committee/campaigns/2026/branch-assessment?quarter=3"
     assert (more.text, more.link) == ("另有12项报送待审批", "/committee/approvals")
+    # The heading counts the things to do, not the lines: 4 branches and 12 submissions.
+    assert (many.things, more.things) == (4, 12)
 
 
 def test_the_daily_record_offers_the_members_first_and_shows_every_error_at_once(client):

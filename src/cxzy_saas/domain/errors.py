@@ -71,6 +71,12 @@ class InvalidInput(DomainError):
     title = "invalid"
 
 
+class TooLarge(InvalidInput):
+    """The request's body is over the size it may have (HTTP 413)."""
+
+    title = "too_large"
+
+
 class NotFound(DomainError):
     """The named thing does not exist in this tenant (or the caller may not know it does)."""
 

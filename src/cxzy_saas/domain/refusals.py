@@ -505,6 +505,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "daily_record.retracted_already": ("该记载已撤回。", "this record was retracted already"),
     "daily_record.not_found": ("该记载不存在。", "record not found"),
     "evidence.empty": ("上传的文件是空的，请重新选择文件。", "the uploaded file is empty"),
+    "evidence.over_limit": (
+        "上传的文件超过了每个文件 {max_mb} MB 的上限。请压缩或分开上传。",
+        "the upload is over the limit of {max_mb} MB a file",
+    ),
+    "request.too_large": (
+        "提交的内容超过了 {limit_kb} KB 的上限，请分批提交。",
+        "the request body is over the limit of {limit_kb} KB",
+    ),
     "evidence.too_large": (
         "文件大小为 {size_mb} MB，超过了每个文件 {max_mb} MB 的上限。请压缩或分开上传。",
         "the file is {size_mb} MB, over the limit of {max_mb} MB a file",

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 
 from cxzy_saas.application.tenancy import unreachable
 from cxzy_saas.domain.errors import (
@@ -25,8 +25,10 @@ from cxzy_saas.domain.errors import (
     InvalidInput,
     NotFound,
     StateConflict,
+    TooLarge,
     Unavailable,
 )
+from cxzy_saas.domain.evidence import MAX_BYTES
 from cxzy_saas.projections.asof import AsOfBusy
 
 # English first: the API's default when the client states no preference.
@@ -38,6 +40,7 @@ STATUS = (
     (ConcurrentModification, 409),
     (StateConflict, 409),
     (AlreadyExists, 409),
+    (TooLarge, 413),
     (InvalidInput, 422),
     (Unavailable, 503),
 )
@@ -46,6 +49,19 @@ UNAVAILABLE_RETRY = 30  # seconds: what a client is told to wait when a cell or 
 
 class Unauthorized(Exception):
     """No valid credentials (HTTP 401)."""
+
+
+# Routes that take evidence files (multipart), and the most they take (a file and its form).
+UPLOADS = frozenset({"pages.evidence_upload", "api.attach_evidence"})
+UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
+
+
+def too_large() -> TooLarge:
+    """The refusal of a body over this request's limit: an upload's, in MB a file; any other
+    body's, in KB."""
+    if request.endpoint in UPLOADS:
+        return TooLarge("evidence.over_limit", field="file", max_mb=MAX_BYTES // 1024 // 1024)
+    return TooLarge("request.too_large", limit_kb=(request.max_content_length or 0) // 1024)
 
 
 def status_for(error: DomainError) -> int:
@@ -171,6 +187,8 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response | HTTPException | tuple[str, int]:
         if not request.path.startswith("/api/"):
             return page_error(error)
+        if isinstance(error, RequestEntityTooLarge):
+            return domain_error(too_large())
         response = problem(
             error.code or 500, (error.name or "error").lower(), error.description or ""
         )

@@ -17,10 +17,10 @@ from cxzy_saas.domain.evidence import ITEMS, MAX_BYTES, Evidence
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import In, optional_text, string
+from cxzy_saas.web.problems import UPLOAD_LIMIT
 from cxzy_saas.web.security import serves_a_file
 
 # The whole multipart body: the file and its form fields.
-UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
 
 
 class ItemIn(In):

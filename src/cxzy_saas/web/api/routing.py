@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 from marshmallow import Schema
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from cxzy_saas.application.base import WRITTEN
 from cxzy_saas.application.branch import BranchApplication
@@ -194,7 +195,7 @@ def api_route(
             if upload is not None:
                 loaded = read_upload(body_schema, upload)
             elif body_schema is not None:
-                loaded = body_schema.load(json_types(body_schema, request.get_json()))
+                loaded = body_schema.load(json_types(body_schema, json_body()))
             call = Call(user, actor, tenancy_of(current_app), code, args, loaded)
 
             def run() -> tuple[Response, str | None]:
@@ -245,6 +246,17 @@ def api_route(
     return register
 
 
+def json_body() -> Any:
+    """The request's JSON. A body sent without its length (chunked) is read only up to the
+    request's limit: one that fills it was cut there, and is refused as too large (413), not as
+    malformed JSON (400)."""
+    data = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise RequestEntityTooLarge()
+    return request.get_json()
+
+
 def check_length(limit: int) -> None:
     """Refuse a body declared longer than ``limit`` before reading it, with the Chinese
     message of a file too large (Flask's own 413 comes only when no length is declared).
@@ -277,7 +289,7 @@ def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
     check_length(limit)
     if request.mimetype != "multipart/form-data":
         if request.is_json:
-            request.get_json()  # a malformed JSON body is a 400, as on every route
+            json_body()  # a malformed JSON body is a 400, as on every route
         raise InvalidInput("evidence.no_file", field="file")
     request.max_content_length = limit
     request.max_form_memory_size = 64 * 1024

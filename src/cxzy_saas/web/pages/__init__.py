@@ -17,17 +17,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.web import api, tenancy_of
-from cxzy_saas.web.api.evidence import UPLOAD_LIMIT
 from cxzy_saas.web.pages import i18n
 from cxzy_saas.web.pages.access import current_user, offered
-from cxzy_saas.web.problems import status_for
+from cxzy_saas.web.problems import UPLOAD_LIMIT, UPLOADS, status_for
 
 bp = Blueprint("pages", __name__)
 csrf = CSRFProtect()
-
-
-# Routes that take evidence files (multipart), and the most they take (a file and its form).
-UPLOADS = frozenset({"pages.evidence_upload", "api.attach_evidence"})
 
 
 def allow_uploads() -> None:

@@ -10,6 +10,7 @@ in the data folder, for every worker process.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -104,6 +105,25 @@ EVENTS = {
     ev.TaskReportReported: ("报告交办任务完成", "task reported done"),
     ev.LetterSent: ("请示或汇报", "request or report sent"),
     ev.ReplyGiven: ("党委答复", "committee replied"),
+    ev.RegistryStarted: ("系统初始化", "deployment initialised"),
+    ev.RegistryCommitteeRegistered: ("党委开通", "committee registered"),
+    ev.RegistryCommitteePlaced: ("党委分配数据单元", "committee placed in a cell"),
+    ev.CommitteeRegistered: ("党委建立", "committee opened"),
+    ev.BranchRenamed: ("党支部更名", "branch renamed"),
+    ev.AccountRegistered: ("开设账号", "account registered"),
+    ev.AccountPasswordChanged: ("本人修改密码", "password changed"),
+    ev.AccountPasswordReset: ("重置密码", "password reset"),
+    ev.AccountSignedOut: ("退出全部登录", "signed out everywhere"),
+    ev.AccountDisabled: ("停用账号", "account disabled"),
+    ev.AccountEnabled: ("启用账号", "account enabled"),
+    ev.AccountAccessGranted: ("授予权限", "access granted"),
+    ev.AccountAccessRevoked: ("收回权限", "access revoked"),
+    ev.AccountMemberLinked: ("账号关联党员", "account linked to a member"),
+    ev.CampaignOpened: ("年度活动开始", "campaign opened"),
+    ev.CampaignClosed: ("年度活动结束", "campaign closed"),
+    ev.CampaignLeaderboardVisibilityChanged: ("排行榜公开范围调整", "board visibility changed"),
+    ev.EvidenceAttached: ("上传佐证材料", "evidence attached"),
+    ev.EvidenceWithdrawn: ("撤回佐证材料", "evidence withdrawn"),
 }
 
 # The fields' names in a trail; any other shows as the event stores it.
@@ -354,6 +374,16 @@ def branch_name(code: str) -> str:
     return str(g.branch_names.get(code, code))
 
 
+@bp.app_template_global("audit_ref")
+def ref_label(ref: str) -> str:
+    """A place in a log (``b13@1177``) as a reader says it: 第十三党支部日志第 1177 条."""
+    tenant, _, position = ref.partition("@")
+    principal = current_user()
+    if principal is not None and tenant == principal.committee:
+        return i18n.tr(f"党委日志第 {position} 条", f"committee log #{position}")
+    return i18n.tr(f"{branch_name(tenant)}日志第 {position} 条", f"{tenant} log #{position}")
+
+
 def subjects_of(branch: str) -> list[dict[str, Any]]:
     """The branch itself, its groups and its members (names as every view shows them: an
     erased member's as erased)."""
@@ -526,6 +556,11 @@ def audit_diff() -> tuple[str, int]:
         form.update({"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()})
         return render_template("audit/diff.html", **context), 200
     errors: dict[str, str] = context["errors"]
+    # One day given: the other as the empty form offers it (today; thirty days before).
+    form["to"] = form["to"] or today.isoformat()
+    if not form["from"]:
+        with contextlib.suppress(ValueError):
+            form["from"] = (date.fromisoformat(form["to"]) - timedelta(days=30)).isoformat()
     days = {}
     for key in ("from", "to"):
         try:

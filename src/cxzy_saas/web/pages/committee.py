@@ -101,9 +101,14 @@ def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, An
     args = {name: request.args.get(name, "").strip() for name in request.args}
     # The group select sends "branch:group" (codes repeat across branches): both filters.
     picked_branch, colon, picked_group = args.get("group", "").partition(":")
-    if colon:
+    if colon and args.get("branch", picked_branch) != picked_branch:
+        del args["group"]  # a group of another branch than the one chosen: say so, not guess
+        errors["group"] = i18n.tr(
+            "该党小组不属于所选党支部，已忽略", "not of the branch chosen; ignored"
+        )
+    elif colon:
         args["group"] = picked_group
-        args["branch"] = args.get("branch") or picked_branch
+        args["branch"] = picked_branch
     for name in ("q", "branch", "group", "band", "status", "sort", "page", "per_page"):
         text = args.get(name, "")
         if not text:

@@ -19,11 +19,12 @@ from cxzy_saas.domain.errors import (
     StateConflict,
 )
 from cxzy_saas.domain.evidence import ITEMS, MAX_BYTES, TYPES
-from cxzy_saas.web.api.evidence import UPLOAD_LIMIT, file_response, uploaded
+from cxzy_saas.web.api.evidence import file_response, uploaded
 from cxzy_saas.web.api.routing import check_length
 from cxzy_saas.web.pages import bp, i18n
 from cxzy_saas.web.pages.access import acting_for, may, signed_in
 from cxzy_saas.web.pages.branch import branch_app, branch_reader
+from cxzy_saas.web.problems import UPLOAD_LIMIT
 from cxzy_saas.web.security import serves_a_file
 
 ITEM_NAMES = {

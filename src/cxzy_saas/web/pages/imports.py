@@ -36,8 +36,10 @@ from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages import import_rows as checks
 from cxzy_saas.web.pages.access import acting_for, go, opens, signed_in, user
 from cxzy_saas.web.pages.branch import asked_month, branch_reader, campaign_year
+from cxzy_saas.web.pages.evidence import evidence_page
 from cxzy_saas.web.pages.jobs import Report, start_job
 from cxzy_saas.web.pages.tables import Table, TableError, parse
+from cxzy_saas.web.problems import too_large as upload_refusal
 
 tr = i18n.tr
 KINDS = ("members", "scores")
@@ -239,12 +241,16 @@ def done_text(kind: str, count: int, month: int) -> tuple[str, str]:
 
 
 def too_large() -> str:
-    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
+    limit = (request.max_content_length or 0) // 1024
     return tr(f"文件过大：最大 {limit} KB", f"The file is too large (max {limit} KB)")
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-    """Flask refuses a body over MAX_CONTENT_LENGTH while reading the form, before any view
-    (the CSRF check reads it first): say so in Chinese instead of Werkzeug's English page."""
+    """Flask refuses a body over this request's limit while reading the form, before any view
+    (the CSRF check reads it first): say so in Chinese instead of Werkzeug's English page; an
+    evidence upload gets its page again, with the form and the limit of a file."""
+    if request.endpoint == "pages.evidence_upload":
+        refusal = i18n.message(upload_refusal())
+        return evidence_page(error=refusal, **(request.view_args or {})), 413
     return render_template("error.html", status=413, error=too_large()), 413

@@ -63,7 +63,7 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
     year = campaign_year(user().committee)
     plan = plan_in_force(app, year)
     chosen = chosen_filters(FILTERS)
-    wanted = list_filters(chosen, lists.MEASURE_STATUSES)
+    wanted, ignored = list_filters(chosen, lists.MEASURE_STATUSES)
     db = fresh_model(code)
     clock = app.clock().date()
     # Open ones first, the nearest due date first; done ones after them.
@@ -105,6 +105,7 @@ def measures_page(code: str, failed: dict[str, Form] | None = None) -> str:
         pages=max(1, -(-found.total // PER_PAGE)),
         total=found.total,
         chosen=chosen,
+        ignored=ignored,
         groups=groups,
         STATUSES=STATUSES,
         names=names,

@@ -73,7 +73,7 @@ def members_page(code: str, form: Form | None = None) -> str:
     groups = lists.groups(db, code, lists.Filters(), everyone).items
     names = {g["code"]: g["name"] for g in groups}
     chosen = chosen_filters(FILTERS)
-    wanted = list_filters(chosen, lists.MEMBER_STATUSES)
+    wanted, ignored = list_filters(chosen, lists.MEMBER_STATUSES)
     members = sorted(
         lists.members(db, code, wanted, everyone, include_left=True).items,
         key=lambda m: (not m["active"], m["group"] or "~", m["member_no"]),
@@ -83,6 +83,7 @@ def members_page(code: str, form: Form | None = None) -> str:
         "work/members.html",
         rows=rows,
         chosen=chosen,
+        ignored=ignored,
         all_groups=[(g["code"], g["name"]) for g in groups],
         groups=[(g["code"], g["name"]) for g in groups if not g["dissolved"]],
         form=form or Form({"status": "full"}),

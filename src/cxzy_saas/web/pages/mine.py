@@ -125,7 +125,11 @@ def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
             )
         link = url_for("pages.committee_branch_assessment", year=int(year), quarter=quarter)
     del code
-    return SimpleNamespace(text=text, link=link, due=item["due"], overdue=item["overdue"])
+    # How many things the line stands for: the approvals it counts, the branches not assessed.
+    things = item["count"] if kind in ("approvals", "branch-assessment") else 1
+    return SimpleNamespace(
+        text=text, link=link, due=item["due"], overdue=item["overdue"], things=things
+    )
 
 
 def todo_for(code: str | None = None) -> list[SimpleNamespace]:

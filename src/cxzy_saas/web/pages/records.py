@@ -98,24 +98,45 @@ def chosen_filters(names: tuple[str, ...]) -> dict[str, str]:
     return {k: request.args.get(k, "").strip() for k in names if request.args.get(k, "").strip()}
 
 
-def list_filters(chosen: dict[str, str], statuses: tuple[str, ...]) -> lists.Filters:
-    """The filters to query with; a malformed number (a month of 13) narrows to nothing
-    rather than being ignored; a status not among ``statuses`` is left out (the form offers
-    only those)."""
+# What a filter the form could not have sent is called in the note that it was ignored, and the
+# most a number filter may be.
+NUMBERED = {"month": (("月份", "month"), 12), "criterion": (("评选条件", "criterion"), 100)}
+STATUS_LABEL = ("状态", "status")
+
+
+def list_filters(
+    chosen: dict[str, str], statuses: tuple[str, ...]
+) -> tuple[lists.Filters, str | None]:
+    """The filters to query with, and a note naming those the form could not have sent (a
+    month of 13, a status not among ``statuses``): they are taken out of ``chosen`` and left
+    out of the query, as the boards do, rather than narrowing the list to nothing silently."""
     values: dict[str, Any] = {}
-    for name, text in chosen.items():
-        if name in ("criterion", "month"):
-            values[name] = int(text) if text.isdigit() else -1
+    ignored = []
+    for name, text in list(chosen.items()):
+        if name in NUMBERED:
+            label, most = NUMBERED[name]
+            if text.isdigit() and 1 <= int(text) <= most:
+                values[name] = int(text)
+                continue
         elif name != "status" or text in statuses:
             values[name] = text[:100]
-    return lists.Filters(**values)
+            continue
+        else:
+            label = STATUS_LABEL
+        del chosen[name]
+        ignored.append(i18n.tr(f"{label[0]}“{text[:20]}”", f"{label[1]} “{text[:20]}”"))
+    note = None
+    if ignored:
+        listed = i18n.tr("、", ", ").join(ignored)
+        note = i18n.tr(f"无效的筛选条件已忽略：{listed}。", f"Invalid filters ignored: {listed}.")
+    return lists.Filters(**values), note
 
 
 def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
     app = branch_app(code)
     year = campaign_year(user().committee)
     chosen = chosen_filters(FILTERS)
-    wanted = list_filters(chosen, lists.RECORD_STATUSES)
+    wanted, ignored = list_filters(chosen, lists.RECORD_STATUSES)
     # Newest first: by the day the record belongs to, then by the order it was recorded.
     db = fresh_model(code)
     asked = page_number(10**9, PER_PAGE)
@@ -156,6 +177,7 @@ def records_page(code: str, failed: dict[str, Form] | None = None) -> str:
         pages=max(1, -(-found.total // PER_PAGE)),
         total=found.total,
         chosen=chosen,
+        ignored=ignored,
         groups=groups,
         names=names,
         choices=choices,
