@@ -48,6 +48,8 @@ def test_the_records_page_narrows_by_member_criterion_and_month(client, app):
         assert f"criterion={criterion}" in page.text.split('rel="next"')[0].rsplit("<a", 1)[1]
     # What the form could not have sent is ignored, and said so, as on the boards
     odd = client.get("/branch/b01/records?status=lost&month=13&criterion=x")
+    # who recorded each, as colleagues call them, not their login name
+    assert "记录 李委员" in client.get("/branch/b01/records").text.replace("\n", " ")
     everything = re.search(r"共 \d+ 条", client.get("/branch/b01/records").text)
     assert odd.status_code == 200 and everything and everything.group(0) in odd.text
     note = re.search(r"无效的筛选条件已忽略：([^<]*)。", odd.text)

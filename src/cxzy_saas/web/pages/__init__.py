@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.web import api, tenancy_of
 from cxzy_saas.web.pages import i18n
-from cxzy_saas.web.pages.access import current_user, offered
+from cxzy_saas.web.pages.access import current_user, offered, person
 from cxzy_saas.web.problems import UPLOAD_LIMIT, UPLOADS, status_for
 
 bp = Blueprint("pages", __name__)
@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["beijing"] = i18n.beijing
     app.jinja_env.filters["ident"] = i18n.ident
+    app.jinja_env.filters["person"] = person
     app.jinja_env.filters["first_clause"] = i18n.first_clause
     app.jinja_env.filters["period"] = i18n.period
 

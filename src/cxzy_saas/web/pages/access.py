@@ -16,13 +16,16 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from cxzy_saas.application.permissions import COMMITTEE_READERS, COMMITTEE_WRITERS
 from cxzy_saas.domain.errors import DomainError, Forbidden, NotFound
 from cxzy_saas.domain.recording import Actor
+from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.auth import Principal, actor_in, signed_user
+from cxzy_saas.web.pages.i18n import ident
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -185,3 +188,18 @@ def offered(endpoint: str, code: str | None = None) -> bool:
     except DomainError:
         return False
     return True
+
+
+def person(username: str) -> Markup:
+    """Who recorded something, as colleagues call them: the display name of the account in the
+    signed-in user's committee (read once a request), else the username as typed."""
+    if "display_names" not in g:
+        principal = current_user()
+        accounts = (
+            tenancy_of(current_app).committee(principal.committee).accounts() if principal else []
+        )
+        g.display_names = {
+            a.username: a.display_name for a in accounts if a.display_name != a.username
+        }
+    name = g.display_names.get(username)
+    return escape(name) if name else ident(username)

@@ -34,7 +34,14 @@ from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.queries import parse_day
 from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
-from cxzy_saas.web.pages.access import committee_reader, current_user, opens, signed_in, user
+from cxzy_saas.web.pages.access import (
+    committee_reader,
+    current_user,
+    opens,
+    person,
+    signed_in,
+    user,
+)
 from cxzy_saas.web.pages.filters import from_request
 
 nav_link("committee", "pages.audit_trail", "审计追溯", "Audit trail")
@@ -207,27 +214,10 @@ def actor_text(actor: dict[str, str]) -> Markup:
     if role == "system":
         return escape(i18n.tr("系统", "system"))
     shown = i18n.label(i18n.ROLES, role)
-    username = actor.get("user", "")
-    name = display_names().get(username)
-    who = escape(name) if name else i18n.ident(username)
-    text = who + escape(i18n.tr(f"（{shown}）", f" ({shown})"))
+    text = person(actor.get("user", "")) + escape(i18n.tr(f"（{shown}）", f" ({shown})"))
     if actor.get("amendment"):  # recorded under an amendment of a sealed year (decision 0011)
         text += i18n.tr("，更正中记录", ", under an amendment")
     return text
-
-
-def display_names() -> dict[str, str]:
-    """The committee's accounts' display names by username (once a request); an account's
-    username shows where it has none of its own."""
-    if "display_names" not in g:
-        principal = current_user()
-        accounts = (
-            tenancy_of(current_app).committee(principal.committee).accounts() if principal else []
-        )
-        g.display_names = {
-            a.username: a.display_name for a in accounts if a.display_name != a.username
-        }
-    return dict(g.display_names)
 
 
 @bp.app_template_global("audit_anchor")
