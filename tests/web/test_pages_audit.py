@@ -101,9 +101,14 @@ def test_the_trail_page_offers_branches_and_subjects_and_searches_them(client):
     assert "办公室党支部" in start.text and "规划处党支部" in start.text
     listed = client.get("/committee/audit/trail?branch=b01")
     assert f"subject={CORRECTED_MEMBER}" in listed.text and "subject=g1" in listed.text
-    found = client.get("/committee/audit/trail?branch=b01&subject=杜辰")
-    assert found.status_code == 200
-    assert "未找到" in found.text and f"subject={CORRECTED_MEMBER}" in found.text
+    found = client.get("/committee/audit/trail?branch=b01&subject=B0100")
+    assert found.status_code == 200 and "未找到" not in found.text
+    assert "个对象的编号或名称含「B0100」" in found.text
+    assert f"subject={CORRECTED_MEMBER}" in found.text
+    one = client.get("/committee/audit/trail?branch=b01&subject=杜辰梁")  # the only match
+    assert "ev-b01-" in one.text
+    nothing = client.get("/committee/audit/trail?branch=b01&subject=查无此人")
+    assert "未找到对象「查无此人」" in nothing.text
     group = client.get("/committee/audit/trail?branch=b01&subject=g1")
     assert group.status_code == 200 and "综合党小组" in group.text and "ev-b01-" in group.text
     branch = client.get("/committee/audit/trail?branch=b01&subject=b01")
@@ -328,3 +333,17 @@ def test_every_kind_of_event_is_named_in_chinese_on_the_audit_pages(app):
         unnamed = [name for name in BY_NAME if event_label(name) == name]
         assert unnamed == []
         assert event_label("Campaign.Closed") == "年度活动结束"
+
+
+def test_a_trail_names_what_its_events_point_at_and_finds_a_member_by_name(client, app):
+    as_user(client, "auditor")
+    page = client.get("/committee/audit/trail?branch=b01&subject=b01&per_page=1000").text
+    fields = " ".join(re.findall(r'<dl class="fields">(.*?)</dl>', page, re.S))
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    assert uuid.findall(fields) == []  # a letter answered, a measure acknowledged: by title
+    letter = tenancy_of(app).branch("b01").letters(YEAR)[0]
+    assert f"《{letter.title}》" in html.unescape(fields)
+    assert "<dt>报送</dt>" in fields and "<dt>现</dt>" not in fields  # where a report went
+    member = tenancy_of(app).branch("b01").member(CORRECTED_MEMBER)
+    by_name = client.get(f"/committee/audit/trail?branch=b01&subject={quote(member.name)}")
+    assert "未找到" not in by_name.text and 'id="ev-b01-' in by_name.text

@@ -279,6 +279,32 @@ def trail(branch: Log, committee: Log, subject: Subject) -> list[dict[str, Any]]
     return entries
 
 
+# Things that events name by their id (a measure acknowledged, a letter answered, a task
+# reported done), by the event that made them and the field that says what they are.
+TITLED = {
+    "Measure.Filed": "text",
+    "Letter.Sent": "title",
+    "Task.Assigned": "title",
+    "DailyRecord.Recorded": "text",
+}
+
+
+def titles(*logs: Log, width: int = 30) -> dict[str, str]:
+    """The ids of the things in ``logs`` that other events name -> what they are called (their
+    title, or the start of their text), to show in place of the id."""
+    found = {}
+    for log in logs:
+        for e in log.events:
+            field = TITLED.get(e.name)
+            text = e.data.get(field) if field else None
+            if isinstance(text, str) and text:
+                text = " ".join(text.split())
+                found[e.aggregate] = (
+                    f"《{text if len(text) <= width else text[: width - 1] + '…'}》"
+                )
+    return found
+
+
 def names_withheld(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entries`` with every member's name shown as personal data, for a reader that does not
     look names up (the command line): a trail names a member by number (:data:`NAME_OF`)."""

@@ -24,7 +24,7 @@ from cxzy_saas.audit.causes import CORRECTIONS
 from cxzy_saas.audit.kept import FOLDER, Kept, Warmer
 from cxzy_saas.audit.logs import read_log
 from cxzy_saas.audit.replay import LEVELS
-from cxzy_saas.audit.trail import NAME_OF, PRIVATE, resolve, trail
+from cxzy_saas.audit.trail import NAME_OF, PRIVATE, resolve, titles, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
@@ -191,9 +191,19 @@ FIELDS = {
 }
 
 
+# Fields whose name means something else in some events: "to" is where a report went, not
+# the group a member moved to (原 → 现).
+EVENT_FIELDS = {
+    ("Plan.Circulated", "to"): ("发送范围", "circulated to"),
+    ("Measure.Reported", "to"): ("报送", "reported to"),
+    ("AnnualSummary.Reported", "to"): ("报送", "reported to"),
+}
+
+
 @bp.app_template_global("audit_field")
-def field_label(key: str) -> str:
-    return _key(key)
+def field_label(key: str, event: str = "") -> str:
+    pair = EVENT_FIELDS.get((event, key))
+    return i18n.tr(*pair) if pair else _key(key)
 
 
 @bp.app_template_global("audit_event")
@@ -423,11 +433,16 @@ def audit_trail() -> tuple[str, int]:
         return render_template("audit/trail.html", **context), 200
     branch_log = read_log(read_port_of(current_app), branch, "branch")
     committee_log = read_log(read_port_of(current_app), committee, "committee")
+    found = matching(subjects, text)
     try:
-        subject = resolve(branch_log, committee_log, text)
+        # A name that matches one subject only is that subject (a member by their name).
+        wanted = found[0]["id"] if len(found) == 1 else text
+        subject = resolve(branch_log, committee_log, wanted)
     except NotFound:
-        context.update(subjects=matching(subjects, text), unknown=True)
+        context.update(subjects=found, unknown=True)
         return render_template("audit/trail.html", **context), 200
+    # What events name by id (a measure acknowledged, a letter answered), by its title.
+    g.subject_names.update(titles(branch_log, committee_log))
     shown = next(
         (s for s in subjects if s["kind"] == subject.kind and s["id"] == subject.id),
         {"kind": subject.kind, "id": subject.id, "name": "", "erased": False},
