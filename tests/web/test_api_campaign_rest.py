@@ -192,6 +192,12 @@ def test_a_branch_sends_a_request_and_the_committee_answers_it(client):
     )
     listed = client.get(f"{B01}/letters?campaign=2026", headers=clerk).json["items"]
     assert any(x["id"] == letter and x["reply"]["text"] == answer["text"] for x in listed)
+    # paged as every list: page and per_page are taken, the total said
+    for kind in ("letters", "tasks"):
+        whole = client.get(f"{B01}/{kind}?campaign=2026", headers=clerk).json
+        one = client.get(f"{B01}/{kind}?campaign=2026&per_page=1&page=2", headers=clerk).json
+        assert one["total"] == whole["total"] == len(whole["items"]) >= 2, kind
+        assert one["items"] == whole["items"][1:2] and one["per_page"] == 1, kind
 
 
 def test_the_branch_commends_its_own_and_recommends_one_upward(client):

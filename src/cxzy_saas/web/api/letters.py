@@ -11,7 +11,7 @@ from cxzy_saas.application.commands.correspondence import ReplyToLetter, SendLet
 from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.domain.correspondence import KINDS, Letter
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import YEAR, CampaignArgs, In, string, text
+from cxzy_saas.web.api.schemas import YEAR, CampaignArgs, In, page_of, paginate, string, text
 from cxzy_saas.web.api.tasks import OFFICERS
 
 
@@ -42,10 +42,6 @@ class LetterOut(Schema):
     text = fields.String()
     on = fields.Date()
     reply = fields.Nested(ReplyOut, allow_none=True)
-
-
-class LettersOut(Schema):
-    items = fields.List(fields.Nested(LetterOut))
 
 
 def letter_out(call: Call, code: str, letter: Letter) -> dict[str, Any]:
@@ -87,11 +83,11 @@ def send_letter(call: Call, code: str) -> dict[str, Any]:
     summary="党支部的请示、汇报及党委答复",
     roles=OFFICERS,
     query=CampaignArgs,
-    response=LettersOut,
+    response=page_of(LetterOut),
 )
 def list_letters(call: Call, code: str) -> dict[str, Any]:
-    letters = call.branch.letters(call.args["campaign"])
-    return {"items": [letter_out(call, code, x) for x in letters]}
+    found = paginate(call.branch.letters(call.args["campaign"]), call.args)
+    return {**found, "items": [letter_out(call, code, x) for x in found["items"]]}
 
 
 @api_route(

@@ -13,7 +13,7 @@ from cxzy_saas.application.permissions import BRANCH_WRITERS, COMMITTEE_WRITERS
 from cxzy_saas.domain.tasks import Task
 from cxzy_saas.web.api.auth import COMMITTEE_ROLES
 from cxzy_saas.web.api.routing import Call, api_route
-from cxzy_saas.web.api.schemas import YEAR, CampaignArgs, In, text
+from cxzy_saas.web.api.schemas import YEAR, CampaignArgs, In, page_of, paginate, text
 
 OFFICERS = BRANCH_WRITERS | set(COMMITTEE_ROLES)
 
@@ -45,10 +45,6 @@ class TaskOut(Schema):
     due = fields.Date()
     on = fields.Date()
     report = fields.Nested(TaskReportOut, allow_none=True)
-
-
-class TasksOut(Schema):
-    items = fields.List(fields.Nested(TaskOut))
 
 
 def task_out(call: Call, task: Task) -> dict[str, Any]:
@@ -84,11 +80,11 @@ def assign_task(call: Call, code: str) -> dict[str, Any]:
     summary="党委交办的任务及完成情况",
     roles=OFFICERS,
     query=CampaignArgs,
-    response=TasksOut,
+    response=page_of(TaskOut),
 )
 def list_tasks(call: Call, code: str) -> dict[str, Any]:
-    tasks = call.committee.tasks(call.args["campaign"], code)
-    return {"items": [task_out(call, t) for t in tasks]}
+    found = paginate(call.committee.tasks(call.args["campaign"], code), call.args)
+    return {**found, "items": [task_out(call, t) for t in found["items"]]}
 
 
 @api_route(
