@@ -83,7 +83,8 @@ def test_files_are_kept_by_hash_limited_and_erased_with_the_member(demo_tenancy:
         "big.pdf": (b"%PDF-" + b"0" * MAX_BYTES, "超过了每个文件 10 MB 的上限"),
         "tool.exe": (b"MZ\x90\x00", "不支持这种文件"),
         "photo.png": (PDF, "文件内容与扩展名（.png）不符"),
-        "broken.png": (b"\x89PNG\r\n\x1a\n" + b"junk" * 10, "文件内容与扩展名"),
+        "broken.png": (b"\x89PNG\r\n\x1a\n" + b"junk" * 10, "文件内容不是 PNG 图片"),
+        "cut.jpg": (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "文件内容不是 JPEG 图片（文件名为 .jpg）"),
     }
     for name, (data, words) in refusals.items():
         with pytest.raises(InvalidInput) as refused:
@@ -95,6 +96,11 @@ def test_files_are_kept_by_hash_limited_and_erased_with_the_member(demo_tenancy:
         b01.attach_evidence(
             CLERK, AttachEvidence(item="record", item_id=measure.id, name="a.pdf", data=PDF)
         )
+    # A photo whose name is its ending only is a PNG still, not a file "without an ending".
+    unnamed = png(21, 21)
+    b01.attach_evidence(
+        CLERK, AttachEvidence(item="record", item_id=mine.id, name=".png", data=unnamed)
+    )
 
     # Erasing the member: their file's name reads as erased and their own file is deleted;
     # the same bytes on another member's record stay.

@@ -23,7 +23,7 @@ from cxzy_saas.application.permissions import (
 )
 from cxzy_saas.domain.commendation import DeedMaterial
 from cxzy_saas.domain.errors import AlreadyExists, DomainError, Forbidden, NotFound
-from cxzy_saas.domain.evidence import IMAGES, Evidence, sniff
+from cxzy_saas.domain.evidence import IMAGES, TYPES, Evidence, sniff, suffix_of
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import Inspection
 from cxzy_saas.storage.evidence import EvidenceFiles, files_for, sha256
@@ -86,8 +86,9 @@ def view_image(data: bytes) -> bytes:
         return data
 
 
-def check_image(data: bytes) -> None:
-    """Refuse an image Pillow cannot read (a truncated or forged file with an image's start)."""
+def check_image(name: str, media_type: str, data: bytes) -> None:
+    """Refuse an image Pillow cannot read (a truncated or forged file with an image's start),
+    saying which kind of image it is not."""
     from PIL import Image, UnidentifiedImageError
 
     from cxzy_saas.domain.errors import InvalidInput
@@ -96,7 +97,12 @@ def check_image(data: bytes) -> None:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        raise InvalidInput("evidence.type_mismatch", field="file", suffix="图片") from None
+        raise InvalidInput(
+            "evidence.content_not_type",
+            field="file",
+            suffix=suffix_of(name),
+            kind=TYPES[media_type][1],
+        ) from None
 
 
 class EvidenceCommands(EvaluationCommands):
@@ -169,7 +175,7 @@ class EvidenceCommands(EvaluationCommands):
             self.check_writable(item.year)
             media_type = sniff(c.name, c.data)
             if media_type in IMAGES:
-                check_image(c.data)
+                check_image(c.name, media_type, c.data)
             digest = sha256(c.data)
             if self.exists(Evidence.id_for(self.tenant, item.id, digest)):
                 raise AlreadyExists("evidence.attached_already", field="file")

@@ -50,8 +50,9 @@ OLE = {".doc": "application/msword", ".xls": "application/vnd.ms-excel"}
 
 
 def suffix_of(name: str) -> str:
+    """The ending of a file's name, lower case (".png" is a PNG's too, however unnamed)."""
     dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 else ""
+    return name[dot:].lower() if dot >= 0 else ""
 
 
 def sniff(name: str, data: bytes) -> str:
