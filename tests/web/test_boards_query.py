@@ -248,6 +248,18 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     # names stay whole in their columns: each row's branch name is on one line, unbroken
     assert text.count(shown[0]["branch_name"]) > len(shown)
     assert quote("2026年度党员排行榜.pdf") in pdf.headers["Content-Disposition"]
+    # figures as the page shows them (two places), numbers whole, and what a score lacks
+    assert all(f"{r['composite']:.2f}" in text for r in shown if r["composite"] is not None)
+    assert [r["id"] for r in shown if r["id"] not in text] == []
+    notes = {line[2]: line[-1] for line in lines[1:]}
+    assert lines[0][-1] == "说明"
+    for r in shown:
+        lacks = "".join(r["missing"])
+        assert bool(notes[r["id"]]) == bool(lacks), r
+    lacking = [r for r in everything(app, viewer, "member") if r["missing"]]
+    if lacking:
+        some = client.get(f"/committee/boards/member.pdf?campaign=2026&q={lacking[0]['id']}")
+        assert "缺" in pdf_text(some.data) and "—" in pdf_text(some.data)
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
 
 

@@ -47,6 +47,8 @@ class Document:
     key: str
     title: str
     blocks: list[tuple[Any, ...]] = field(default_factory=list)
+    # Printed across the page (A4 landscape): a table of many columns (a board of eleven).
+    landscape: bool = False
 
     def h2(self, text: str) -> None:
         self.blocks.append(("h2", text))

@@ -75,7 +75,7 @@ def render_pdf(doc: Document) -> bytes:
     """Raises FontMissing (see :func:`font_path`), also when the font lacks a glyph for a
     character of the document (they are named)."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -96,7 +96,8 @@ def render_pdf(doc: Document) -> bytes:
         return Paragraph(escaped.replace("\n", "<br/>"), style)
 
     story: list[Flowable] = [para(doc.title, h1)]
-    width = A4[0] - 36 * mm
+    page = landscape(A4) if doc.landscape else A4
+    width = page[0] - 36 * mm
     for block in doc.blocks:
         if block[0] == "h2":
             story.append(para(block[1], h2))
@@ -121,7 +122,7 @@ def render_pdf(doc: Document) -> bytes:
     out = io.BytesIO()
     SimpleDocTemplate(
         out,
-        pagesize=A4,
+        pagesize=page,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=18 * mm,

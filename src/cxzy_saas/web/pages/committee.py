@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.documents import Document
+from cxzy_saas.audit.documents import fmt as printed
 from cxzy_saas.audit.pdf import FontMissing, render_pdf
 from cxzy_saas.projections import boards, queries
 from cxzy_saas.web.api.boards import BoardArgs
@@ -174,16 +175,18 @@ def export_header(level: str) -> list[str]:
         i18n.tr("测评", "Rating"),
         i18n.tr("目标", "Target"),
         i18n.tr("档次", "Band"),
+        i18n.tr("说明", "Note"),
     ]
 
 
 def column_weights(lines: list[list[str]]) -> list[float]:
     """Each column's relative width in the PDF: its longest cell (a Chinese character counts
-    twice a digit), plus room for the padding, so that names such as 办公室党支部 stay whole
-    rather than break into 办公室党/支部 in equal columns."""
+    as much as 1.7 digits: the font's Latin letters and digits are wider than half of it), plus
+    room for the padding, so that names such as 办公室党支部 and numbers such as B02011 stay
+    whole rather than break into 办公室党/支部 in equal columns."""
 
-    def span(text: str) -> int:
-        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+    def span(text: str) -> float:
+        return sum(2.0 if ord(c) > 0x2E80 else 1.2 for c in text)
 
     return [max(span(line[i]) for line in lines) + 3.0 for i in range(len(lines[0]))]
 
@@ -196,7 +199,9 @@ def export_row(level: str, r: dict[str, Any]) -> list[Any]:
     if level == "member":
         row.append(r.get("group_name") or "")
     figures = [r[k] if r[k] is not None else "" for k in ("composite", "work", "rating", "target")]
-    return row + figures + [i18n.tr(*i18n.BANDS[r["band"]])]
+    lacks = i18n.tr("、", ", ").join(i18n.label(i18n.COMPONENTS, m) for m in r.get("missing", ()))
+    note = i18n.tr("缺", "lacks ") + lacks if lacks else ""
+    return row + figures + [i18n.tr(*i18n.BANDS[r["band"]]), note]
 
 
 COLUMNS = {
@@ -266,11 +271,12 @@ def board_export(level: str, fmt: str) -> Response:
     saved = i18n.tr(f"{filters.year}年度{title}", name)  # 2026年度党员排行榜.xlsx
     if fmt == "xlsx":
         return download(name, "xlsx", header, table, saved, title)
-    doc = Document(name, f"{filters.year} {title}")
+    doc = Document(name, f"{filters.year} {title}", landscape=True)
     with read_model(committee, None) as db, db.read() as tx:
         branch_names = dict(boards.board_branches(tx, committee))
     doc.p(described(chosen, branch_names, filters))
-    cells = [[str(c) for c in r] for r in table]
+    # figures to two places as the page shows them, "—" for none (the note may be empty)
+    cells = [[printed(None if c == "" else c) for c in r[:-1]] + [r[-1]] for r in table]
     doc.table(header, cells, column_weights([header, *cells]))
     try:
         body = render_pdf(doc)
