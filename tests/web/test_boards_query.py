@@ -82,6 +82,10 @@ def test_search_finds_names_and_numbers(app, viewer, level):
     assert all(target[key].lower() in (r[key] + r["name"]).lower() for r in by_number)
     assert everything(app, viewer, level, q="没有这个名字") == []
     assert everything(app, viewer, level, q="%") == []  # a wildcard is a character like any
+    if level != "branch":  # the name of a branch finds its rows
+        branch = next(r for r in everything(app, viewer, "branch") if r["code"] == "b02")
+        found = everything(app, viewer, level, q=branch["name"])
+        assert found == [r for r in whole if r["branch"] == "b02"]
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -198,6 +202,8 @@ def test_the_board_page_searches_filters_sorts_and_pages(app):
     html = page.get_data(as_text=True)
     assert "第 1 / " in html and 'rel="next"' in html and 'aria-sort="ascending"' in html
     assert 'data-branch="b02"' not in html
+    last = client.get("/committee/boards/member?campaign=2026&page=999&per_page=20").text
+    assert "data-subject=" in last and 'aria-current="page">999' not in last  # the last page
     bad = client.get("/committee/boards/member?campaign=2026&sort=bogus&page=-3&q=%00")
     assert bad.status_code == 200 and "无效的值" in bad.get_data(as_text=True)
     bottom = client.get("/committee/boards/group?campaign=2026&sort=-rank").get_data(as_text=True)

@@ -138,9 +138,12 @@ def board(level: str) -> str:
     query, chosen = board_query(errors)
     with read_model(committee, filters.as_of) as db, db.read() as tx:
         rows, total = boards.read_board(tx, committee, filters.year, level, query)
+        pages = max(1, -(-total // query.per_page))
+        if query.page > pages:  # past the end (an old link, a typed number): the last page
+            query = replace(query, page=pages)
+            rows, total = boards.read_board(tx, committee, filters.year, level, query)
         branches = boards.board_branches(tx, committee)
         groups = boards.board_groups(tx, committee)
-    pages = max(1, -(-total // query.per_page))
     return view(
         "committee/board.html",
         filters,
