@@ -308,9 +308,15 @@ def test_trends_carry_the_committees_average_and_quartiles_but_not_to_a_branch(a
     for month, average in enumerate(spread["average"]):
         figures = [b["monthly_score"][month] for b in found["branches"]]
         figures = [f for f in figures if f is not None]
+        assert spread["counted"][month] == len(figures)  # what the average counts, said
         if figures:
             assert average == round(sum(figures) / len(figures), 2)
             assert spread["q1"][month] <= average <= spread["q3"][month] or len(figures) < 3
+    # the page says which months' average counts fewer branches than there are
+    page = as_user(app.test_client(), "viewer").get("/committee/trends?campaign=2026").text
+    scored = [b for b in found["branches"] if any(v is not None for v in b["monthly_score"])]
+    short = [n for n in spread["counted"] if 0 < n < len(scored)]
+    assert ('id="average-coverage"' in page) == bool(short)
     branch = bearer(app.test_client(), "b02-secretary")
     own = app.test_client().get("/api/v1/campaigns/2026/trends", headers=branch).json
     assert [b["code"] for b in own["branches"]] == ["b02"]

@@ -222,14 +222,16 @@ def trends(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     }
 
 
-def spread(lines: list[list[float | None]]) -> dict[str, list[float | None]]:
+def spread(lines: list[list[float | None]]) -> dict[str, list[Any]]:
     """Month by month over the branches that have a figure: their mean and their lower and
-    upper quartiles (the band a branch's line is read against); None where none has one."""
-    found: dict[str, list[float | None]] = {"average": [], "q1": [], "q3": []}
+    upper quartiles (the band a branch's line is read against); None where none has one; and
+    how many branches have one (``counted``: a month that counts fewer is read with care)."""
+    found: dict[str, list[Any]] = {"average": [], "q1": [], "q3": [], "counted": []}
     for month in zip(*lines, strict=True) if lines else []:
         figures = sorted(v for v in month if v is not None)
+        found["counted"].append(len(figures))
         if not figures:
-            for key in found:
+            for key in ("average", "q1", "q3"):
                 found[key].append(None)
             continue
         found["average"].append(round(statistics.fmean(figures), 2))

@@ -396,9 +396,16 @@ def trends() -> str:
         },
         "locale": "ZH" if i18n.lang() == "zh" else "EN",
     }
+    # Months whose average counts fewer branches than have figures in the year: said under
+    # the chart (a branch with a gap moves the average by leaving it).
+    scored = sum(1 for b in branches if any(v is not None for v in b["monthly_score"]))
+    counted = found["committee"]["counted"]
+    short = [(months[i], n) for i, n in enumerate(counted) if 0 < n < scored]
     return view(
         "committee/trends.html",
         filters,
+        short=short,
+        scored=scored,
         branches=branches,
         months=months,
         score_chart=score_chart,
