@@ -48,6 +48,11 @@ def test_the_records_page_narrows_by_member_criterion_and_month(client, app):
         assert f"criterion={criterion}" in page.text.split('rel="next"')[0].rsplit("<a", 1)[1]
     # What the form could not have sent is ignored, and said so, as on the boards
     odd = client.get("/branch/b01/records?status=lost&month=13&criterion=x")
+    # a criterion of a level: 党员第 N 条 is not 党支部第 N 条
+    of_members = [r for r in records if r.level == "member" and r.criterion == criterion]
+    member_page = client.get(f"/branch/b01/records?criterion=member:{criterion}")
+    assert f"符合条件的共 {len(of_members)} 条" in member_page.text
+    assert f'value="member:{criterion}" selected' in member_page.text
     # who recorded each, as colleagues call them, not their login name
     assert "记录 李委员" in client.get("/branch/b01/records").text.replace("\n", " ")
     everything = re.search(r"共 \d+ 条", client.get("/branch/b01/records").text)

@@ -115,9 +115,14 @@ def list_filters(
     for name, text in list(chosen.items()):
         if name in NUMBERED:
             label, most = NUMBERED[name]
+            level, colon, number = text.rpartition(":")  # "member:3": a level's criterion
+            if colon and level in i18n.LEVELS and name == "criterion":
+                values["level"] = level
+                text = number
             if text.isdigit() and 1 <= int(text) <= most:
                 values[name] = int(text)
                 continue
+            text = chosen[name]
         elif name != "status" or text in statuses:
             values[name] = text[:100]
             continue
