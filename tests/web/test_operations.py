@@ -70,7 +70,7 @@ def test_readyz_is_503_until_cxzy_init_made_the_schemas(tmp_path):
 
 
 def test_readyz_is_503_while_the_projector_lags_behind_and_200_once_it_caught_up(demo):
-    settings = dataclasses.replace(demo.settings, ready_max_lag=0)
+    settings = dataclasses.replace(demo.settings, ready_max_lag=0, metrics_token="op-token")
     client = app_over(settings).test_client()
     assert client.get("/readyz").status_code == 200
     tenancy = Tenancy(settings)
@@ -79,7 +79,11 @@ def test_readyz_is_503_while_the_projector_lags_behind_and_200_once_it_caught_up
             Actor(user="system", role="system", tenant="b01"),
             EnrolMember(member_no="B01950", name="新党员", joined_on=date(2024, 7, 1)),
         )
-        lagging = client.get("/readyz")
+        stranger = client.get("/readyz")  # the totals, not the deployment's committees
+        assert (
+            stranger.status_code == 503 and "committees" not in stranger.json["checks"]["projector"]
+        )
+        lagging = client.get("/readyz", headers={"Authorization": "Bearer op-token"})
         assert lagging.status_code == 503
         projector = lagging.json["checks"]["projector"]
         assert projector["ok"] is False and projector["lag"] >= 1

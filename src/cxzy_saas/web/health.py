@@ -4,7 +4,8 @@ than ``CXZY_READY_MAX_LAG`` events behind the logs; events set aside in quaranti
 reported). JSON either way; 503 when not ready.
 
 Neither needs a sign-in, and neither says more than an operator needs: no URL, no error text
-from the database (that goes to the log), only which check failed.
+from the database (that goes to the log), only which check failed; the lag of each committee
+(which names the deployment's committees) only to a request with the metrics token.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from cxzy_saas.web import cell_read_model, tenancy_of
+from cxzy_saas.web.metrics import operator_asks
 from cxzy_saas.wiring import projection_status
 
 bp = Blueprint("health", __name__)
@@ -58,11 +60,12 @@ def readiness() -> tuple[bool, dict[str, Any]]:
         "max_lag": limit,
         "lag": status["lag"],
         "quarantined": status["quarantined"],
-        "committees": {
+    }
+    if operator_asks():
+        checks["projector"]["committees"] = {
             c["committee"]: {"lag": c["lag"], "quarantined": c["quarantined"], "cell": c["cell"]}
             for c in status["committees"]
-        },
-    }
+        }
     return all(check["ok"] for check in checks.values()), checks
 
 

@@ -130,14 +130,20 @@ def init_app(app: Flask) -> None:
         return response
 
 
+def operator_asks() -> bool:
+    """Whether the request carries the metrics token (``CXZY_METRICS_TOKEN``): an operator's
+    tool, which may learn the deployment's committees."""
+    token = tenancy_of(current_app).settings.metrics_token
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
 @bp.get("/metrics")
 def scrape() -> Response:
     settings = tenancy_of(current_app).settings
-    token = settings.metrics_token
-    if not token:
+    if not settings.metrics_token:
         abort(404)
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+    if not operator_asks():
         response = Response("a metrics token is required\n", status=401, mimetype="text/plain")
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
