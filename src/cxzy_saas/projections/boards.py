@@ -256,10 +256,10 @@ BOARD_SORTS = (
 )
 _SORT_SQL = {
     "rank": "l.rank",
-    "name": "l.name",
+    "name": "pinyin(l.name)",
     "code": "l.subject",
-    "branch": "t.name",
-    "group": "g.name",
+    "branch": "pinyin(t.name)",
+    "group": "pinyin(g.name)",
     "composite": "l.composite",
     "work": "l.work",
     "rating": "l.rating",

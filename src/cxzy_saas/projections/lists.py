@@ -153,11 +153,11 @@ MEMBER_SORTS = {
     "enrolled": "position",
     "-enrolled": "position DESC",
     "member_no": "member_no, position",
-    "name": "name, position",
+    "name": "pinyin(name), position",
     "joined": "joined_on, position",
     "-joined": "joined_on DESC, position DESC",
 }
-GROUP_SORTS = {"formed": "position", "code": "code, position", "name": "name, position"}
+GROUP_SORTS = {"formed": "position", "code": "code, position", "name": "pinyin(name), position"}
 DEED_SORTS = {
     "written": "position",
     "-written": "position DESC",
