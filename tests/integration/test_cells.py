@@ -341,3 +341,42 @@ def test_a_cell_out_of_reach_stops_only_its_own_committees_users(
         assert "cell" not in anonymous.text
     finally:
         app.extensions["cxzy.tenancy"].close()
+
+
+def test_a_cell_that_goes_down_after_its_committees_were_read_is_asked_not_waited_on(
+    two_cells: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its committee's application is open and its pool holds connections when the cell stops
+    taking new ones: sign-in asks the cell first, is told no within the probe's seconds, and
+    answers that committee's users 503 while the other cell's sign in."""
+    from cxzy_saas.application import tenancy as tenancy_module
+
+    monkeypatch.setattr(tenancy_module, "CELL_CHECKED", 0.0)  # ask the cell at every sign-in
+    tenancy = Tenancy(two_cells, SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC)))
+    users = {}
+    try:
+        for cell in ("default", "b"):
+            committee, branch, user = random_code("c"), random_code("b"), random_code("u")
+            tenancy.add_committee(committee, "党委", cell=cell)
+            tenancy.add_branch(committee, branch, "第一支部")
+            a_campaign(tenancy, committee, [branch], user)
+            users[cell] = user
+    finally:
+        tenancy.close()
+    app = create_app(replace(two_cells, connect_timeout=30), {"TESTING": True})
+    try:
+        client = app.test_client()
+
+        def sign_in(user: str) -> Any:
+            return client.post("/api/v1/auth/token", json={"username": user, "password": PASSWORD})
+
+        assert sign_in(users["b"]).status_code == 200  # every committee's application opened
+        store = app.extensions["cxzy.tenancy"].cell_store("b")
+        monkeypatch.setitem(store.params, "POSTGRES_PORT", "1")  # the server takes no more
+        started = time.monotonic()
+        refused = sign_in(users["b"])
+        assert refused.status_code == 503 and refused.json["code"] == "sign_in.unavailable"
+        assert sign_in(users["default"]).status_code == 200
+        assert time.monotonic() - started < 10  # not the pool's 30 seconds, ten times over
+    finally:
+        app.extensions["cxzy.tenancy"].close()

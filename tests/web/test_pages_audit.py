@@ -187,6 +187,7 @@ def test_the_difference_page_says_what_is_wrong_with_its_dates(client):
     # one day given: the other is filled in as the empty form offers it, not refused
     one = client.get(f"/committee/audit/diff?campaign={YEAR}&to=2027-01-31")
     assert one.status_code == 200 and 'value="2027-01-01"' in one.text
+    assert client.get(f"/committee/audit/diff?campaign={YEAR}&to=0001-01-05").status_code == 422
 
 
 # the archive list

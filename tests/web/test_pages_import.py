@@ -288,7 +288,7 @@ def test_a_gbk_csv_and_too_many_rows_and_too_large_a_file(client):
         data=body + b"a," * 600_000 + b"\r\n--x--\r\n",
         content_type="multipart/form-data; boundary=x",
     )
-    assert huge.status_code == 413 and "文件过大" in huge.text
+    assert huge.status_code == 413 and "提交的文件或内容过大：最多 1024 KB" in huge.text
 
 
 def wait_for(client, location: str) -> dict[str, Any]:

@@ -60,6 +60,8 @@ def test_the_records_page_narrows_by_member_criterion_and_month(client, app):
     note = re.search(r"无效的筛选条件已忽略：([^<]*)。", odd.text)
     assert note and set(note.group(1).split("、")) == {"状态“lost”", "月份“13”", "评选条件“x”"}
     assert "month=13" not in odd.text  # nor carried into the page links
+    odd_level = client.get("/branch/b01/records?criterion=member:abc").text
+    assert "评选条件“member:abc”" in odd_level and everything.group(0) in odd_level
     for month in ("0", "2026-13"):
         assert "无效的筛选条件已忽略" in client.get(f"/branch/b01/records?month={month}").text
     bogus = client.get("/branch/b01/measures?status=bogus")

@@ -55,6 +55,6 @@ def authenticate(tenancy: Tenancy, username: str, password: str) -> SignedIn:
         account = candidate.account
         if passwords.verify(account.password_hash, password) and not account.disabled:
             return candidate
-    if missed:
+    if missed and not found:  # the account may be in a cell out of reach
         raise Unavailable("sign_in.unavailable")
     raise NotFound("user.sign_in_failed")

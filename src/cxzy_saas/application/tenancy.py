@@ -52,6 +52,11 @@ from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store
 
 T = TypeVar("T", bound=TenantApplication)
 
+# Seconds a cell is given to take a new connection when a request about other tenants asks
+# (signing in), and how long a cell that took one is not asked again.
+CELL_PROBE = 3.0
+CELL_CHECKED = 5.0
+
 SYSTEM_ACTOR = Actor(user="system", role="system", tenant="*")
 
 
@@ -98,6 +103,7 @@ class Tenancy:
         self._committees: set[str] = set()
         self._placed: dict[str, str] = {}  # committee -> cell, outside the default cell
         self._down: dict[str, float] = {}  # cell -> until when (monotonic) it is not asked
+        self._up: dict[str, float] = {}  # cell -> until when it is taken as reachable
         self.store = self.cell_store(DEFAULT_CELL)  # the registry's
         self._secret: bytes | None = None
         self._jobs: JobStore | None = None
@@ -172,7 +178,10 @@ class Tenancy:
             Unavailable: the registry places ``code`` in a cell this process has no settings
                 for, or one that gave no connection lately.
         """
-        cell = self.cell_of(code)
+        return self._usable(self.cell_of(code))
+
+    def _usable(self, cell: str) -> Store:
+        """``cell``'s store, unless it is not configured here or marked down (Unavailable)."""
         if cell not in self.cells:
             raise Unavailable("cell.unconfigured", cell=cell)
         if time.monotonic() < self._down.get(cell, 0.0):
@@ -181,22 +190,35 @@ class Tenancy:
 
     @contextlib.contextmanager
     def reaching(self, code: str) -> Iterator[None]:
-        """Around a read of ``code``'s log that other tenants' users wait on too: a cell that
-        gives no connection is marked down for ``connect_timeout`` seconds.
+        """Around a read of ``code``'s log that other tenants' users wait on too: the cell is
+        asked first (at most every ``CELL_CHECKED`` seconds) whether it takes a connection
+        within ``CELL_PROBE`` seconds, and one that does not, or that fails the read, is marked
+        down for ``connect_timeout`` seconds.
 
         Raises:
             Unavailable: ``code``'s cell is not configured, is marked down, or gave no
                 connection now.
         """
         cell = self.cell_of(code)
+        store = self._usable(cell)
+        if time.monotonic() >= self._up.get(cell, 0.0):
+            probe = min(CELL_PROBE, self.settings.connect_timeout)
+            if not store.reachable(probe):
+                self._mark_down(cell)
+                raise Unavailable("cell.unavailable", cell=cell)
+            self._up[cell] = time.monotonic() + CELL_CHECKED
         try:
             yield
         except Exception as error:
             if not unreachable(error):
                 raise
-            with self._lock:
-                self._down[cell] = time.monotonic() + self.settings.connect_timeout
+            self._mark_down(cell)
             raise Unavailable("cell.unavailable", cell=cell) from error
+
+    def _mark_down(self, cell: str) -> None:
+        with self._lock:
+            self._down[cell] = time.monotonic() + self.settings.connect_timeout
+            self._up.pop(cell, None)
 
     def _refresh_committees(self) -> dict[str, str]:
         """Read the registry: committee -> name; the placements cached."""

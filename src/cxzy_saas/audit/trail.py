@@ -280,12 +280,13 @@ def trail(branch: Log, committee: Log, subject: Subject) -> list[dict[str, Any]]
 
 
 # Things that events name by their id (a measure acknowledged, a letter answered, a task
-# reported done), by the event that made them and the field that says what they are.
+# reported done), by the event that made them, the field that says what they are, and the
+# marks it is quoted in: a title as a title (《》), the start of a text as a quote (“”).
 TITLED = {
-    "Measure.Filed": "text",
-    "Letter.Sent": "title",
-    "Task.Assigned": "title",
-    "DailyRecord.Recorded": "text",
+    "Measure.Filed": ("text", "“{}”"),
+    "Letter.Sent": ("title", "《{}》"),
+    "Task.Assigned": ("title", "《{}》"),
+    "DailyRecord.Recorded": ("text", "“{}”"),
 }
 
 
@@ -295,12 +296,12 @@ def titles(*logs: Log, width: int = 30) -> dict[str, str]:
     found = {}
     for log in logs:
         for e in log.events:
-            field = TITLED.get(e.name)
+            field, marks = TITLED.get(e.name, ("", ""))
             text = e.data.get(field) if field else None
             if isinstance(text, str) and text:
                 text = " ".join(text.split())
-                found[e.aggregate] = (
-                    f"《{text if len(text) <= width else text[: width - 1] + '…'}》"
+                found[e.aggregate] = marks.format(
+                    text if len(text) <= width else text[: width - 1] + "…"
                 )
     return found
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
-from cxzy_saas.domain.errors import InvalidInput, StateConflict
+from cxzy_saas.domain.errors import InvalidInput, StateConflict, TooLarge
 
 # What evidence may be attached to (the aggregate kinds), in the order pages list them.
 ITEMS = ("record", "measure", "deed", "inspection")
@@ -63,13 +63,13 @@ def sniff(name: str, data: bytes) -> str:
             bytes are not what its name says is refused too).
     """
     require(len(data) > 0, "evidence.empty", field="file")
-    require(
-        len(data) <= MAX_BYTES,
-        "evidence.too_large",
-        field="file",
-        size_mb=round(len(data) / 1024 / 1024, 1),
-        max_mb=MAX_BYTES // 1024 // 1024,
-    )
+    if len(data) > MAX_BYTES:
+        raise TooLarge(
+            "evidence.too_large",
+            field="file",
+            size_mb=round(len(data) / 1024 / 1024, 1),
+            max_mb=MAX_BYTES // 1024 // 1024,
+        )
     suffix = suffix_of(name)
     found: str | None = None
     if data.startswith(b"\xff\xd8\xff"):

@@ -510,7 +510,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the upload is over the limit of {max_mb} MB a file",
     ),
     "request.too_large": (
-        "提交的内容超过了 {limit_kb} KB 的上限，请分批提交。",
+        "提交的文件或内容过大：最多 {limit_kb} KB，请缩小后或分批提交。",
         "the request body is over the limit of {limit_kb} KB",
     ),
     "evidence.too_large": (

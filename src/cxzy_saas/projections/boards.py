@@ -336,9 +336,10 @@ def read_board(
         # A name or number, or the name of the row's branch (办公室: that branch's rows).
         where.append(
             "(LOWER(l.name) LIKE ? ESCAPE '\\' OR LOWER(l.subject) LIKE ? ESCAPE '\\' "
-            "OR l.tenant IN (SELECT tenant FROM rm_tenants WHERE LOWER(name) LIKE ? ESCAPE '\\'))"
+            "OR l.tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ? AND kind = 'branch' "
+            "AND LOWER(name) LIKE ? ESCAPE '\\'))"
         )
-        params += [_like(query.q)] * 3
+        params += [_like(query.q), _like(query.q), committee, _like(query.q)]
     # The names are joined to the page's rows only, unless a filter or the order needs them
     # first: joined to each of 3,000 member rows, they took 35 ms on PostgreSQL.
     named = query.group is not None or (query.sort or "").lstrip("-") in ("branch", "group")

@@ -80,6 +80,8 @@ class Store(Protocol):
 
     def recorded_heads(self, tenants: list[str]) -> dict[str, int]: ...
 
+    def reachable(self, timeout: float) -> bool: ...
+
     def close(self) -> None: ...
 
 
@@ -117,6 +119,9 @@ class SQLiteStore:
     def recorded_heads(self, tenants: list[str]) -> dict[str, int]:
         """None: each log's head is asked of its own file."""
         return {}
+
+    def reachable(self, timeout: float) -> bool:
+        return True  # a folder on this machine
 
     def location(self, tenant: str) -> str:
         return str(self.path(tenant))
@@ -235,6 +240,24 @@ class PostgresStore:
 
     def connection(self) -> Any:
         return self._owner.get_connection()
+
+    def reachable(self, timeout: float) -> bool:
+        """Whether the server takes a new connection within ``timeout`` seconds: asked apart
+        from the pool, whose wait a busy moment also runs out, and whose reads the library
+        retries ten times over."""
+        p = self.params
+        try:
+            psycopg.connect(
+                dbname=p["POSTGRES_DBNAME"],
+                host=p["POSTGRES_HOST"],
+                port=p["POSTGRES_PORT"],
+                user=p["POSTGRES_USER"],
+                password=p["POSTGRES_PASSWORD"],
+                connect_timeout=max(1, round(timeout)),
+            ).close()
+        except psycopg.OperationalError:
+            return False
+        return True
 
     def exists(self, tenant: str) -> bool:
         # pg_namespace rather than information_schema: the latter's views check privileges

@@ -69,12 +69,11 @@ def status_for(error: DomainError) -> int:
 
 
 # Refusals of what the OpenAPI document cannot state (a password's strength, what an uploaded
-# file's bytes are and how many), which stay 422.
+# file's bytes are and how many), which stay 422; a file too large is 413, as any body.
 UNSTATED_RULES = frozenset(
     {
         "password.weak",
         "evidence.empty",
-        "evidence.too_large",
         "evidence.type_refused",
         "evidence.type_mismatch",
         "evidence.content_not_type",

@@ -129,7 +129,7 @@ class SpreadOut(Schema):
     q1 = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月下四分位"})
     q3 = fields.List(fields.Float(allow_none=True), metadata={"description": "12 月上四分位"})
     counted = fields.List(
-        fields.Integer(), metadata={"description": "12 月各有得分的党支部数(平均只计这些支部)"}
+        fields.Integer(), metadata={"description": "12 月各有得分的党支部数（平均只计这些支部）"}
     )
 
 

@@ -258,18 +258,19 @@ def json_body() -> Any:
 
 
 def check_length(limit: int) -> None:
-    """Refuse a body declared longer than ``limit`` before reading it, with the Chinese
-    message of a file too large (Flask's own 413 comes only when no length is declared).
+    """Refuse a body declared longer than ``limit`` before reading it, with the message of a
+    file too large and its size (one sent without its length is refused by Flask as it reads,
+    with ``problems.too_large``).
 
     Raises:
-        InvalidInput: ``evidence.too_large``.
+        TooLarge: ``evidence.too_large`` (413).
     """
-    from cxzy_saas.domain.errors import InvalidInput
+    from cxzy_saas.domain.errors import TooLarge
     from cxzy_saas.domain.evidence import MAX_BYTES
 
     size = request.content_length
     if size is not None and size > limit:
-        raise InvalidInput(
+        raise TooLarge(
             "evidence.too_large",
             field="file",
             size_mb=round(size / 1024 / 1024, 1),
@@ -281,8 +282,8 @@ def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
     """A multipart body: its form fields through ``schema`` and its file ``file``.
 
     Raises:
-        InvalidInput: not multipart, or the whole body over ``limit`` bytes (422 with the
-            Chinese message, never Flask's bare 413).
+        InvalidInput: not multipart. TooLarge: the whole body over ``limit`` bytes (413, with
+            the Chinese message, never Flask's bare one).
     """
     from cxzy_saas.domain.errors import InvalidInput
 

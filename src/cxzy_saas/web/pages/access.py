@@ -192,14 +192,16 @@ def offered(endpoint: str, code: str | None = None) -> bool:
 
 def person(username: str) -> Markup:
     """Who recorded something, as colleagues call them: the display name of the account in the
-    signed-in user's committee (read once a request), else the username as typed."""
-    if "display_names" not in g:
+    signed-in user's committee (each account read once a request), else the username."""
+    names: dict[str, str | None] = g.setdefault("display_names", {})
+    if username not in names:
         principal = current_user()
-        accounts = (
-            tenancy_of(current_app).committee(principal.committee).accounts() if principal else []
-        )
-        g.display_names = {
-            a.username: a.display_name for a in accounts if a.display_name != a.username
-        }
-    name = g.display_names.get(username)
-    return escape(name) if name else ident(username)
+        try:
+            committee = (
+                tenancy_of(current_app).committee(principal.committee) if principal else None
+            )
+            names[username] = committee.account(username).display_name if committee else None
+        except NotFound:
+            names[username] = None  # a system's name, or an account of another committee
+    name = names[username]
+    return escape(name) if name and name != username else ident(username)

@@ -564,7 +564,7 @@ def audit_diff() -> tuple[str, int]:
     # One day given: the other as the empty form offers it (today; thirty days before).
     form["to"] = form["to"] or today.isoformat()
     if not form["from"]:
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, OverflowError):  # a bad day is said below
             form["from"] = (date.fromisoformat(form["to"]) - timedelta(days=30)).isoformat()
     days = {}
     for key in ("from", "to"):

@@ -25,6 +25,7 @@ from cxzy_saas.web.pages.access import (
     signed_in,
     user,
 )
+from cxzy_saas.web.problems import UNAVAILABLE_RETRY
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,7 +43,8 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("login.html", username=username, error=error, next=target), 422
     except Unavailable as refused:
         error = i18n.message(refused)
-        return render_template("login.html", username=username, error=error, next=target), 503
+        page = render_template("login.html", username=username, error=error, next=target)
+        return Response(page, 503, {"Retry-After": str(UNAVAILABLE_RETRY)})
     sign_in(signed.committee, signed.account)
     if signed.account.must_change_password:
         return redirect(url_for(PASSWORD_PAGE))

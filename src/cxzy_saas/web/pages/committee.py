@@ -102,7 +102,7 @@ def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, An
     args = {name: request.args.get(name, "").strip() for name in request.args}
     # The group select sends "branch:group" (codes repeat across branches): both filters.
     picked_branch, colon, picked_group = args.get("group", "").partition(":")
-    if colon and args.get("branch", picked_branch) != picked_branch:
+    if colon and args.get("branch") and args["branch"] != picked_branch:
         del args["group"]  # a group of another branch than the one chosen: say so, not guess
         errors["group"] = i18n.tr(
             "该党小组不属于所选党支部，已忽略", "not of the branch chosen; ignored"

@@ -19,6 +19,7 @@ Large files are written by a background job with a progress page (``jobs.py``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import current_app, flash, render_template, request, url_for
@@ -34,7 +35,7 @@ from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages import import_rows as checks
-from cxzy_saas.web.pages.access import acting_for, go, opens, signed_in, user
+from cxzy_saas.web.pages.access import acting_for, current_user, go, opens, signed_in, user
 from cxzy_saas.web.pages.branch import asked_month, branch_reader, campaign_year
 from cxzy_saas.web.pages.evidence import evidence_page
 from cxzy_saas.web.pages.jobs import Report, start_job
@@ -150,7 +151,7 @@ def import_preview(code: str, kind: str) -> tuple[str, int]:
     try:
         upload = request.files.get("file")
     except RequestEntityTooLarge:
-        return index_page(code, too_large(), 413)
+        return index_page(code, i18n.message(upload_refusal()), 413)
     if upload is None or not upload.filename:
         return index_page(code, tr("请选择要导入的文件", "Choose a file to import"), 422)
     data = upload.read(current_app.config.get("MAX_CONTENT_LENGTH") or 1024 * 1024 + 1)
@@ -240,17 +241,14 @@ def done_text(kind: str, count: int, month: int) -> tuple[str, str]:
     return f"已导入 {count} 名党员 {month} 月的考核分数", f"month {month}: {count} rows imported"
 
 
-def too_large() -> str:
-    limit = (request.max_content_length or 0) // 1024
-    return tr(f"文件过大：最大 {limit} KB", f"The file is too large (max {limit} KB)")
-
-
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     """Flask refuses a body over this request's limit while reading the form, before any view
     (the CSRF check reads it first): say so in Chinese instead of Werkzeug's English page; an
     evidence upload gets its page again, with the form and the limit of a file."""
-    if request.endpoint == "pages.evidence_upload":
-        refusal = i18n.message(upload_refusal())
-        return evidence_page(error=refusal, **(request.view_args or {})), 413
-    return render_template("error.html", status=413, error=too_large()), 413
+    refusal = i18n.message(upload_refusal())
+    if request.endpoint == "pages.evidence_upload" and current_user() is not None:
+        # The hook refused before the view checked who asks: its page only to whom it opens.
+        with contextlib.suppress(DomainError):
+            return evidence_page(error=refusal, **(request.view_args or {})), 413
+    return render_template("error.html", status=413, error=refusal), 413

@@ -116,13 +116,13 @@ def list_filters(
         if name in NUMBERED:
             label, most = NUMBERED[name]
             level, colon, number = text.rpartition(":")  # "member:3": a level's criterion
-            if colon and level in i18n.LEVELS and name == "criterion":
-                values["level"] = level
-                text = number
-            if text.isdigit() and 1 <= int(text) <= most:
+            if colon and name == "criterion" and level in i18n.LEVELS:
+                if number.isdigit() and 1 <= int(number) <= most:
+                    values.update(level=level, criterion=int(number))
+                    continue
+            elif text.isdigit() and 1 <= int(text) <= most:
                 values[name] = int(text)
                 continue
-            text = chosen[name]
         elif name != "status" or text in statuses:
             values[name] = text[:100]
             continue
