@@ -282,14 +282,9 @@ def test_the_command_line_loads_a_committee_into_a_cell_and_projects_each_cell(
     assert any(t["lag"] > 0 for t in home["tenants"])  # nobody projected the default cell
 
 
-@pytest.mark.parametrize("cell_b", ["unconfigured", "down"])
-def test_a_cell_out_of_reach_stops_only_its_own_committees_users(
-    two_cells: Settings, cell_b: str
-) -> None:
-    """One committee in each cell; then a web app whose cell b is missing from its settings, or
-    points at a server that refuses connections: the default cell's users sign in and work, cell
-    b's are told to try again (503), strangers still get 401, and nobody waits on cell b twice."""
-    tenancy = Tenancy(two_cells, SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC)))
+def one_committee_in_each_cell(settings: Settings) -> dict[str, tuple[str, str]]:
+    """A committee with a branch and a campaign in each cell: cell -> (branch, admin user)."""
+    tenancy = Tenancy(settings, SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC)))
     users = {}
     try:
         for cell in ("default", "b"):
@@ -300,6 +295,17 @@ def test_a_cell_out_of_reach_stops_only_its_own_committees_users(
             users[cell] = (branch, user)
     finally:
         tenancy.close()
+    return users
+
+
+@pytest.mark.parametrize("cell_b", ["unconfigured", "down"])
+def test_a_cell_out_of_reach_stops_only_its_own_committees_users(
+    two_cells: Settings, cell_b: str
+) -> None:
+    """One committee in each cell; then a web app whose cell b is missing from its settings, or
+    points at a server that refuses connections: the default cell's users sign in and work, cell
+    b's are told to try again (503), strangers still get 401, and nobody waits on cell b twice."""
+    users = one_committee_in_each_cell(two_cells)
     cells = () if cell_b == "unconfigured" else (("b", "postgresql://postgres@127.0.0.1:1/x"),)
     settings = replace(two_cells, cells=cells, connect_timeout=3)
     config = {"TESTING": True, "EMBEDDED_PROJECTOR": False, "WTF_CSRF_ENABLED": False}
@@ -352,17 +358,7 @@ def test_a_cell_that_goes_down_after_its_committees_were_read_is_asked_not_waite
     from cxzy_saas.application import tenancy as tenancy_module
 
     monkeypatch.setattr(tenancy_module, "CELL_CHECKED", 0.0)  # ask the cell at every sign-in
-    tenancy = Tenancy(two_cells, SimulatedClock(datetime(YEAR, 2, 3, tzinfo=UTC)))
-    users = {}
-    try:
-        for cell in ("default", "b"):
-            committee, branch, user = random_code("c"), random_code("b"), random_code("u")
-            tenancy.add_committee(committee, "党委", cell=cell)
-            tenancy.add_branch(committee, branch, "第一支部")
-            a_campaign(tenancy, committee, [branch], user)
-            users[cell] = user
-    finally:
-        tenancy.close()
+    users = {cell: user for cell, (_, user) in one_committee_in_each_cell(two_cells).items()}
     app = create_app(replace(two_cells, connect_timeout=30), {"TESTING": True})
     try:
         client = app.test_client()
