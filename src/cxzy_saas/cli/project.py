@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import signal
@@ -228,9 +229,11 @@ def project_run(
         raise KeyboardInterrupt  # so that the leases are released on the way out
 
     signal.signal(signal.SIGTERM, terminate)
-    with opened(settings) as tenancy, _owned():
+    with opened(settings) as tenancy, _owned(), contextlib.ExitStack() as owned:
         served = _cells(tenancy, cells)
         projectors = wiring.projectors(tenancy, served, batch_size, lease_seconds)
+        for projector in projectors:  # refused here, before saying it runs (SQLite's lock)
+            owned.enter_context(projector.owning())
         tune_collector()
         click.echo(f"projector running (cells: {', '.join(served)}); Ctrl-C stops")
         try:
