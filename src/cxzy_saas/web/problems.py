@@ -219,8 +219,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response | HTTPException | tuple[str, int]:
         if unreachable(error):
-            # The database gave no connection: nothing was written; the client may try again.
-            logging.getLogger("cxzy").error("database unreachable: %s", error)
+            # The database gave no connection: nothing was written (logged there, once).
             return storage_failed(error)
         logging.getLogger("cxzy").exception("unhandled error")
         return problem(500, "internal error", "something went wrong on our side")
