@@ -104,6 +104,8 @@ def test_leaderboard_json_is_byte_identical_and_branches_see_only_their_rows(tmp
     )
     bad = CliRunner().invoke(main, [*args[:-2], "--as-of", "30/06", "--data-dir", data])
     assert bad.exit_code != 0 and "not a date" in bad.output
+    later = CliRunner().invoke(main, [*args[:-2], "--as-of", "2999-01-01", "--data-dir", data])
+    assert later.exit_code != 0 and "is after today" in later.output
 
 
 def test_overdue_work_and_plans_waiting_for_approval(settings):

@@ -171,6 +171,12 @@ def test_branch_users_see_their_own_rows_of_the_boards(client):
     assert all(b["monthly_score"][5] is None for b in trends["branches"])  # June not yet
     bad = client.get("/api/v1/campaigns/2026/leaderboards/member?as_of=soon", headers=viewer)
     assert bad.status_code == 422
+    # a board as of a day to come would be today's passed off as a forecast
+    future = client.get(
+        "/api/v1/campaigns/2026/leaderboards/member?as_of=2999-01-01", headers=viewer
+    )
+    assert future.status_code == 409 and future.json["code"] == "as_of.in_future"  # decision 0020
+    assert "as_of" in future.json["errors"]
     assert (
         client.get("/api/v1/campaigns/2026/leaderboards/nobody", headers=viewer).status_code == 404
     )

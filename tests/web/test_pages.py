@@ -264,3 +264,6 @@ def test_a_branch_sees_its_standing_as_of_a_past_day(client):
     assert "2026-01-31" in past.text and past.text != today.text
     bad = client.get("/branch/b01?as_of=someday")
     assert bad.status_code == 200 and "日期格式" in bad.text  # a note, and today's figures
+    future = client.get("/branch/b01?as_of=2999-01-01")
+    assert future.status_code == 200 and "晚于今天" in future.text
+    assert "截至 2999-01-01" not in future.text

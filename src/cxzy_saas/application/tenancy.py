@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from eventsourcing.persistence import PersistenceError
@@ -45,7 +45,7 @@ from cxzy_saas.domain.errors import (
     Unavailable,
 )
 from cxzy_saas.domain.organisation import Branch
-from cxzy_saas.domain.recording import Actor, Clock, system_clock
+from cxzy_saas.domain.recording import BEIJING, Actor, Clock, system_clock
 from cxzy_saas.storage.evidence import files_for
 from cxzy_saas.storage.jobs import JobStore, postgres_jobs, sqlite_jobs
 from cxzy_saas.storage.stores import REGISTRY, PostgresStore, SQLiteStore, Store, unreachable
@@ -229,6 +229,10 @@ class Tenancy:
     def now(self) -> datetime:
         """The tenancy's clock, read at each event: the demo swaps in a simulated one."""
         return self.clock()
+
+    def today(self) -> date:
+        """The committee's day by that clock (Beijing): the day its events are recorded on."""
+        return self.clock().astimezone(BEIJING).date()
 
     # applications
 

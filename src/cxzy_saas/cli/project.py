@@ -373,6 +373,8 @@ def leaderboard(
         # The committee's cell's read models, brought up to date without racing a running
         # projector (``current_read_model`` writes only what no projector owns).
         code = queries.only_committee(wiring.read_port(tenancy), committee)
+        if as_of is not None:
+            queries.past_day(queries.parse_day(as_of), tenancy.today())
         cell = wiring.cell_of(tenancy, code)
         logs, models = wiring.read_port(tenancy, cell), wiring.read_models(tenancy, cell)
         db = wiring.current_read_model(tenancy, cell)

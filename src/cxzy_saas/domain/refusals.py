@@ -99,6 +99,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日期 {value} 晚于今天（{today}），这件事还没有发生，请填写实际日期。",
         "{value} is after today ({today}): give the day it happened",
     ),
+    "as_of.in_future": (
+        "日期 {value} 晚于今天（{today}），只能查看今天及以前的情况。",
+        "{value} is after today ({today}): a view as of a day shows what had happened by then",
+    ),
     "date.before_previous_step": (
         "日期 {value} 早于上一步的日期（{after}），请按实际先后填写。",
         "{value} is before the previous step's date ({after})",

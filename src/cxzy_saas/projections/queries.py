@@ -24,6 +24,20 @@ def parse_day(value: str) -> date:
         raise InvalidInput("date.malformed", field="as_of", value=value) from None
 
 
+def past_day(day: date, today: date) -> date:
+    """``day`` for an as-of view, unless it is after ``today``: a view as of a day to come
+    would show today's figures under a later date, as if they were a forecast.
+
+    Raises:
+        InvalidInput: ``day`` is after ``today``.
+    """
+    if day > today:
+        raise InvalidInput(
+            "as_of.in_future", field="as_of", value=day.isoformat(), today=today.isoformat()
+        )
+    return day
+
+
 def only_committee(logs: Logs, committee: str | None) -> str:
     """``committee``, or the only one there is.
 

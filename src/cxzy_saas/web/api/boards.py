@@ -26,7 +26,7 @@ from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.projections.engine import LOCAL
 from cxzy_saas.projections.lists import campaign_known
-from cxzy_saas.web import read_model_of, read_models_of, read_port_of
+from cxzy_saas.web import read_model_of, read_models_of, read_port_of, tenancy_of
 from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.list_args import OPTIONAL
 from cxzy_saas.web.api.openness import own_member_only
@@ -204,6 +204,7 @@ def read_model(call: Call, year: int) -> Iterator[ReadModelDB]:
         check_campaign(live, committee, year)
         yield live
         return
+    queries.past_day(as_of, tenancy_of(current_app).today())
     call.committee.campaign(year)
     logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
     with replay(logs, models, as_of, index=live, committee=committee) as db:

@@ -202,7 +202,10 @@ class CampaignArgs(PageArgs):
 
 
 class AsOfArgs(In):
-    as_of = fields.Date(load_default=None)
+    as_of = fields.Date(
+        load_default=None,
+        metadata={"description": "the view at the end of that day (Beijing), not after today"},
+    )
 
 
 class Page(Schema):

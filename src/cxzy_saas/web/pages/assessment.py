@@ -135,7 +135,7 @@ def cell_error(content: PlanContent, level: str, item: ScoringItem, typed: str) 
 
 
 def default_month(year: int) -> int:
-    today = tenancy_of(current_app).now().date()
+    today = tenancy_of(current_app).today()
     if year < today.year:
         return 12
     return max(1, today.month - 1) if year == today.year else 1

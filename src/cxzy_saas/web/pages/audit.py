@@ -549,7 +549,7 @@ def audit_diff() -> tuple[str, int]:
     committee_reader()
     committee = user().committee
     filters = from_request(committee)
-    today = tenancy_of(current_app).now().astimezone(LOCAL).date()
+    today = tenancy_of(current_app).today()
     args = request.args
     form = {
         "from": args.get("from", "").strip(),

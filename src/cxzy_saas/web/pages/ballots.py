@@ -51,7 +51,7 @@ def page(code: str, year: int, form: Form, reissue: Form | None = None) -> str:
     app = branch_app(code)
     subjects = [("member", m.member_no, m.name) for m in app.members()]
     subjects += [("group", g.code, g.name) for g in app.groups()]
-    today = tenancy_of(current_app).now().astimezone(i18n.BEIJING).date()
+    today = tenancy_of(current_app).today()
     return render_template(
         "branch/ballots.html",
         code=code,
@@ -136,7 +136,7 @@ def ballot_open(code: str) -> Response | tuple[str, int]:
                 title=form.value("title"),
                 subjects=[{"level": level, "subject": subject} for level, subject in chosen],
                 codes=counts(form),
-                on=tenancy_of(current_app).now().astimezone(i18n.BEIJING).date(),
+                on=tenancy_of(current_app).today(),
             ),
         )
     except DomainError as error:

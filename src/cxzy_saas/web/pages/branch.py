@@ -128,7 +128,7 @@ def subject_names(app: BranchApplication) -> dict[tuple[str, str], str]:
 
 
 def today() -> str:
-    return tenancy_of(current_app).now().astimezone(CHINA).date().isoformat()
+    return tenancy_of(current_app).today().isoformat()
 
 
 def when(moment: datetime) -> str:

@@ -127,7 +127,7 @@ def branch_review(code: str, stage: str) -> str:
 def branch_evaluation(code: str) -> Response:
     branch_reader(code)
     year = campaign_year(user().committee)
-    late = tenancy_of(current_app).now().date() >= date(year, 11, 1)  # the year-end round's start
+    late = tenancy_of(current_app).today() >= date(year, 11, 1)  # the year-end round's start
     stage = "year-end" if late else "midyear"
     return redirect(url_for("pages.branch_review", code=code, stage=stage, campaign=year))
 

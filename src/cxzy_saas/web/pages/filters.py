@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, request
 
 from cxzy_saas.domain.errors import InvalidInput
-from cxzy_saas.projections.queries import parse_day
+from cxzy_saas.projections.queries import parse_day, past_day
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
 
@@ -24,7 +24,7 @@ class Filters:
 
     def today(self) -> date:
         """The day the view is for: the as-of day, or today on the application's clock."""
-        return self.as_of or tenancy_of(current_app).now().date()
+        return self.as_of or tenancy_of(current_app).today()
 
     def args(self) -> dict[str, Any]:
         """Query arguments that carry the filters to the next view."""
@@ -63,7 +63,7 @@ def from_request(committee: str) -> Filters:
     filters.as_of_text = text
     if text:
         try:
-            filters.as_of = parse_day(text)
+            filters.as_of = past_day(parse_day(text), tenancy_of(current_app).today())
         except InvalidInput as error:
             filters.errors["as_of"] = i18n.message(error)
     return filters

@@ -59,7 +59,7 @@ def month_args(year: int) -> int:
     asked = asked_month()
     if asked:
         return asked
-    today = tenancy_of(current_app).now().date()
+    today = tenancy_of(current_app).today()
     if year != today.year:
         return 12 if year < today.year else 1
     return max(1, today.month - 1)
@@ -109,7 +109,7 @@ def imports(code: str) -> tuple[str, int]:
 
 
 def _check(app: BranchApplication, kind: str, table: Table, year: int, month: int) -> list[Any]:
-    today = tenancy_of(current_app).now().date()
+    today = tenancy_of(current_app).today()
     if kind == "members":
         return checks.check_members(app, table, today)
     return checks.check_scores(app, _plan(app, year), table, year, month)

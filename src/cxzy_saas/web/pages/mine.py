@@ -9,7 +9,6 @@ each item to the page where it is done.
 
 from __future__ import annotations
 
-from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,7 +21,6 @@ from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, filters, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, current_user, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import (
-    CHINA,
     READERS,
     TOP,
     branch_app,
@@ -46,10 +44,6 @@ WHAT = {  # what a returned submission is, and the page that sends it again
     "midyear-report": ("半年初评情况", "half-year report", "pages.branch_evaluation"),
     "annual-summary": ("年度总结", "annual summary", "pages.branch_deeds"),
 }
-
-
-def today() -> date:
-    return tenancy_of(current_app).now().astimezone(CHINA).date()
 
 
 def _worded(item: dict[str, Any], code: str | None) -> SimpleNamespace:
@@ -140,7 +134,7 @@ def todo_for(code: str | None = None) -> list[SimpleNamespace]:
         return []
     committee = me.committee
     year = campaign_year(committee)
-    day = today()
+    day = tenancy_of(current_app).today()
     db = read_model_of(current_app, code or committee)
     items: list[dict[str, Any]] = []
     try:
@@ -193,7 +187,9 @@ def my_work(code: str) -> str:
     number = actor.member or ""
     db = read_model_of(current_app, code)
     mine = lists.Filters(member=number, own_member=number)
-    measures = lists.measures(db, code, year, mine, lists.Paging(1, 50, "open"), today()).items
+    measures = lists.measures(
+        db, code, year, mine, lists.Paging(1, 50, "open"), tenancy_of(current_app).today()
+    ).items
     records = lists.records(db, code, year, mine, lists.Paging(1, 20, "-on")).items
     return render_template(
         "mine/member.html",
@@ -222,7 +218,7 @@ def my_group(code: str) -> str:
     db = read_model_of(current_app, code)
     paging = lists.Paging(1, 50, "open")
     ours = lists.Filters(group=actor.group) if actor.group else lists.Filters(member="")
-    measures = lists.measures(db, code, year, ours, paging, today()).items
+    measures = lists.measures(db, code, year, ours, paging, tenancy_of(current_app).today()).items
     return render_template(
         "mine/group.html",
         code=code,

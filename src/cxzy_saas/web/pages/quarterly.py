@@ -32,7 +32,7 @@ nav_link("committee", "pages.committee_quarterly", "季度考核", "Quarterly as
 
 
 def current_quarter(year: int) -> int:
-    now = tenancy_of(current_app).now().date()
+    now = tenancy_of(current_app).today()
     if year < now.year:
         return 4
     if year > now.year:
