@@ -348,3 +348,14 @@ def test_a_trail_names_what_its_events_point_at_and_finds_a_member_by_name(clien
     member = tenancy_of(app).branch("b01").member(CORRECTED_MEMBER)
     by_name = client.get(f"/committee/audit/trail?branch=b01&subject={quote(member.name)}")
     assert "未找到" not in by_name.text and 'id="ev-b01-' in by_name.text
+
+
+def test_a_trail_names_criteria_of_records_and_measures_by_level_and_words(client):
+    as_user(client, "auditor")
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}&per_page=1000")
+    criteria = re.findall(r"<dt>评选条件</dt><dd>([^<]*)</dd>", html.unescape(page.text))
+    assert criteria, "the member's records name criteria"
+    # 党员第3条：… as the records page's filter says it, never a bare number (measures: a list)
+    assert all(re.fullmatch(r"党员第\d+条：[^；]+(；党员第\d+条：[^；]+)*", c) for c in criteria), (
+        criteria
+    )

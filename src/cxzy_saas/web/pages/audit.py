@@ -11,14 +11,17 @@ in the data folder, for every worker process.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.causes import CORRECTIONS
 from cxzy_saas.audit.kept import FOLDER, Kept, Warmer
@@ -330,15 +333,40 @@ def item_label(code: str) -> str:
     return code
 
 
+def criterion_text(key: str) -> str:
+    """The criterion's words (its first clause), from the default catalogue the plans start
+    from: the legend of the heat map's columns, and a criterion in a trail."""
+    level, number = key.split(":")
+    for criterion in default_plan_content()["criteria"]:
+        if criterion["level"] == level and str(criterion["number"]) == number:
+            return re.split("[，。；]", criterion["text"], maxsplit=1)[0]
+    return ""
+
+
 CODE_FIELDS = ("member_no", "code")  # the subject's own code, shown as it is
+CRITERION_FIELDS = ("criterion", "criteria")  # a record's criterion, a measure's criteria
+
+
+def criterion_named(level: str, number: int) -> str:
+    """A criterion as the records page's filter names it: 党员第3条：牢记党的宗旨."""
+    words = criterion_text(f"{level}:{number}")
+    named = i18n.label(i18n.LEVELS, level) + i18n.tr(f"第{number}条", f" no. {number}")
+    return named + (i18n.tr("：", ": ") + words if words else "")
 
 
 @bp.app_template_global("audit_value")
-def value_text(value: Any, width: int = 160, key: str = "") -> Markup:
-    """A stored value as the trail shows it beside the label of its ``key``: a subject's code
-    as its name, except in the fields that are the code itself (党员编号, 编号)."""
+def value_text(
+    value: Any, width: int = 160, key: str = "", fields: Mapping[str, Any] | None = None
+) -> Markup:
+    """A stored value as the trail shows it beside the label of its ``key`` among the event's
+    ``fields``: a subject's code as its name, except in the fields that are the code itself
+    (党员编号, 编号); a criterion's number with its level and words (:func:`criterion_named`)."""
     if value == PRIVATE:
         return escape(i18n.tr("（个人信息，不显示）", PRIVATE))
+    level = (fields or {}).get("level")
+    numbers = value if isinstance(value, list) else [value]
+    if key in CRITERION_FIELDS and level in i18n.LEVELS and all(str(n).isdigit() for n in numbers):
+        return escape(i18n.tr("；", "; ").join(criterion_named(level, int(n)) for n in numbers))
     if key in CODE_FIELDS and isinstance(value, str):
         return i18n.ident(value)
     if isinstance(value, str) and value.startswith(NAME_OF):  # erased: as erased

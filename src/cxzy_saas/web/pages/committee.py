@@ -3,14 +3,12 @@ work, each for a campaign and, on request, as of a past day."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
 from flask import Response, abort, render_template, request
 from marshmallow import ValidationError
 
-from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.audit.documents import Document
 from cxzy_saas.audit.documents import fmt as printed
@@ -19,7 +17,7 @@ from cxzy_saas.projections import boards, queries
 from cxzy_saas.web.api.boards import BoardArgs
 from cxzy_saas.web.pages import bp, charts, i18n, mine, nav_link
 from cxzy_saas.web.pages.access import committee_reader, opens, signed_in, user
-from cxzy_saas.web.pages.audit import branch_name
+from cxzy_saas.web.pages.audit import branch_name, criterion_text
 from cxzy_saas.web.pages.exports import download
 from cxzy_saas.web.pages.filters import Filters, from_request
 from cxzy_saas.web.pages.reads import read_model
@@ -335,16 +333,6 @@ def matrix() -> str:
         chart_data=data,
         legend=legend,
     )
-
-
-def criterion_text(key: str) -> str:
-    """The criterion's words (its first clause), from the default catalogue the plans start
-    from: the legend of the heat map's columns."""
-    level, number = key.split(":")
-    for criterion in default_plan_content()["criteria"]:
-        if criterion["level"] == level and str(criterion["number"]) == number:
-            return re.split("[，。；]", criterion["text"], maxsplit=1)[0]
-    return ""
 
 
 @bp.get("/committee/trends")
