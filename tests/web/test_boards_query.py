@@ -273,6 +273,18 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
 
 
+def test_a_group_boards_export_names_groups_and_branches_not_codes(app, viewer):
+    client = as_user(app.test_client(), "viewer")
+    shown = everything(app, viewer, "group")
+    xlsx = client.get("/committee/boards/group.xlsx?campaign=2026&per_page=500")
+    lines = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
+    # a group's code (g1) is its branch's own: every branch has a g1, so it tells no one apart
+    assert lines[0][:3] == ("名次", "名称", "党支部")
+    assert [line[1:3] for line in lines[1:]] == [(r["name"], r["branch_name"]) for r in shown]
+    codes = {r["code"] for r in shown if r.get("code")} | {r["id"] for r in shown}
+    assert not codes & {cell for line in lines[1:] for cell in line}
+
+
 def test_the_matrix_has_the_branch_criteria_and_every_criterions_title(app, viewer):
     found = app.test_client().get("/api/v1/campaigns/2026/matrix", headers=viewer).json
     levels = [c.split(":")[0] for c in found["criteria"]]

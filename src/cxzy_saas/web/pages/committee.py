@@ -162,9 +162,14 @@ def board(level: str) -> str:
     )
 
 
+CODED = ("branch", "member")  # levels whose codes readers know: b01, a member's B01003
+
+
 def export_header(level: str) -> list[str]:
+    # a group's code (g1) is its branch's own and tells no groups of two branches apart: none
     header = [i18n.tr("名次", "Rank"), i18n.tr("名称", "Name")]
-    header.append(i18n.tr("代码", "Code") if level == "branch" else i18n.tr("编号", "Number"))
+    if level in CODED:
+        header.append(i18n.tr("代码", "Code") if level == "branch" else i18n.tr("编号", "Number"))
     if level != "branch":
         header.append(i18n.tr("党支部", "Branch"))
     if level == "member":
@@ -194,7 +199,8 @@ def column_weights(lines: list[list[str]]) -> list[float]:
 
 def export_row(level: str, r: dict[str, Any]) -> list[Any]:
     row: list[Any] = [r["rank"] if r["rank"] is not None else "", r["name"]]
-    row.append(r.get("code") if level == "branch" else r.get("id"))
+    if level in CODED:
+        row.append(r.get("code") if level == "branch" else r.get("id"))
     if level != "branch":
         row.append(r["branch_name"])
     if level == "member":
