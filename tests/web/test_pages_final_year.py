@@ -21,6 +21,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
+from tests.web.api_demo import bearer
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token
 
 ADMIN = Actor(user="admin", role="committee-admin", tenant=COMMITTEE)
@@ -171,3 +172,7 @@ def test_a_closed_years_undecided_items_are_not_offered_for_decision(client, app
     assert 'value="approved"' not in page and "没有待审批的事项" in page
     overview = admin.get(f"/committee?campaign={YEAR}").text
     assert re.search(r'id="waiting-count">0<', overview)
+    # nor does the API list them as waiting for the committee
+    api = app.test_client()
+    waiting = api.get(f"/api/v1/campaigns/{YEAR}/approvals", headers=bearer(api, "admin"))
+    assert waiting.status_code == 200 and waiting.json["items"] == []

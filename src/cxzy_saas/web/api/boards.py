@@ -338,7 +338,9 @@ def overdue(call: Call, year: int) -> dict[str, Any]:
 )
 def approvals(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
-        items = [i for i in queries.approvals(db, call.committee_code) if i["year"] == year]
+        # a closed year's undecided items wait for no one: it is final (decision 0011)
+        found = queries.approvals(db, call.committee_code, open_years=True)
+        items = [i for i in found if i["year"] == year]
     return branch_items(call, year, items)
 
 
