@@ -47,3 +47,37 @@ def test_a_grant_must_fit_where_it_is_given(client, grant, code):
     )
     # Each is allowed by the document and refused for what the committee holds: 409.
     assert response.status_code == 409 and response.json["code"] == code
+
+
+def test_an_admin_resets_a_users_password_which_is_shown_once_and_must_be_changed(client):
+    admin = bearer(client, "admin")
+    before = bearer(client, "b01-clerk")
+    assert client.get("/api/v1/branches/b01/members", headers=before).status_code == 200
+    key = {**admin, "Idempotency-Key": "reset-b01-clerk"}
+    reset = client.post("/api/v1/accounts/b01-clerk/password-resets", headers=key)
+    assert reset.status_code == 200, reset.json
+    one_time = reset.json["one_time_password"]
+    assert reset.json["username"] == "b01-clerk" and reset.json["must_change_password"] is True
+    # a retry answers the same, less the password, which is shown once
+    again = client.post("/api/v1/accounts/b01-clerk/password-resets", headers=key)
+    assert again.status_code == 200 and "one_time_password" not in again.json
+    # the user's tokens end; the old password no longer signs in; the new one must be changed
+    assert client.get("/api/v1/branches/b01/members", headers=before).status_code == 401
+    old = client.post("/api/v1/auth/token", json={"username": "b01-clerk", "password": PASSWORD})
+    assert old.status_code == 401
+    first = client.post("/api/v1/auth/token", json={"username": "b01-clerk", "password": one_time})
+    assert first.status_code == 403 and first.json["code"] == "password.change_required"
+    changed = client.post(
+        "/api/v1/auth/password",
+        json={"username": "b01-clerk", "password": one_time, "new_password": PASSWORD + "x"},
+    )
+    assert changed.status_code == 200
+    assert bearer(client, "b01-clerk", PASSWORD + "x")
+    # only an admin resets, and only a user of the committee
+    secretary = bearer(client, "b02-secretary")
+    refused = client.post("/api/v1/accounts/b02-clerk/password-resets", headers=secretary)
+    assert refused.status_code == 403
+    nobody = client.post("/api/v1/accounts/nobody/password-resets", headers=admin)
+    assert nobody.status_code == 404
+    own = client.post("/api/v1/accounts/admin/password-resets", headers=admin)
+    assert own.status_code == 403 and own.json["code"] == "account.own_reset"

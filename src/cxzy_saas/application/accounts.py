@@ -135,6 +135,8 @@ class AccountCommands(TenantApplication):
         """Give the user a one-time password (returned, to be shown once); their sessions and
         tokens end."""
         with self._managing(actor) as scope:
+            if command.username == actor.user:  # one's own: changed with the current one
+                raise Forbidden("account.own_reset")
             account = self._managed(scope, command.username)
             one_time = passwords.one_time_password()
             account.reset_password(passwords.hash_password(one_time))

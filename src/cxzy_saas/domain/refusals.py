@@ -264,6 +264,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "account.disabled_already": ("用户 {user} 已停用。", "{user} is disabled already"),
     "account.enabled_already": ("用户 {user} 未停用。", "{user} is not disabled"),
+    "account.own_reset": (
+        "不能重置自己的密码，请用“修改密码”（需要输入现在的密码）。",
+        "you may not reset your own password; change it with your current one",
+    ),
     "account.own": (
         "不能停用自己的账号，请由其他管理员办理。",
         "you may not disable your own account; ask another admin",

@@ -12,6 +12,7 @@ from cxzy_saas.application.commands.committee import (
     Grant,
     LinkMember,
     RegisterUser,
+    ResetPassword,
     Revoke,
 )
 from cxzy_saas.application.passwords import MAX_LENGTH
@@ -103,7 +104,7 @@ def list_accounts(call: Call) -> dict[str, Any]:
     response=AccountOut,
     status=201,
     location=lambda path, out: f"/accounts/{out['username']}",
-    links=("get_account", "grant", "revoke", "link_member", "set_status"),
+    links=("get_account", "grant", "revoke", "link_member", "set_status", "reset_password"),
     link_parameters={"username": "$response.body#/username"},
 )
 def register_account(call: Call) -> Any:
@@ -180,3 +181,32 @@ def set_status(call: Call, username: str) -> Any:
     else:
         call.committee.disable(call.actor, DisableUser(username=username))
     return call.committee.account(username)
+
+
+class ResetOut(Schema):
+    username = fields.String()
+    one_time_password = fields.String(
+        metadata={
+            "description": "shown this once (a retry with the same Idempotency-Key leaves it "
+            "out): the user changes it at /auth/password before anything else"
+        }
+    )
+    must_change_password = fields.Boolean()
+
+
+def without_password(answer: dict[str, Any]) -> dict[str, Any]:
+    """What an idempotent replay answers: the same, less the one-time password."""
+    return {k: v for k, v in answer.items() if k != "one_time_password"}
+
+
+@api_route(
+    "/accounts/<username>/password-resets",
+    "POST",
+    summary="重置密码:生成一次性密码(只显示这一次;该用户的会话和令牌随即失效)",
+    roles=ADMINS,
+    response=ResetOut,
+    kept=without_password,
+)
+def reset_password(call: Call, username: str) -> dict[str, Any]:
+    password = call.committee.reset_password(call.actor, ResetPassword(username=username))
+    return {"username": username, "one_time_password": password, "must_change_password": True}
