@@ -15,7 +15,7 @@ import orjson
 from cxzy_saas.domain import ranking
 from cxzy_saas.domain.plan import PlanContent, version_in_force
 from cxzy_saas.domain.plan import stored as stored_plan
-from cxzy_saas.projections.db import TABLES, Tx, tenant_in
+from cxzy_saas.projections.db import TABLES, Tx, tenant_in, values_in_chunks
 
 LEVELS = ("branch", "group", "member")
 
@@ -385,12 +385,11 @@ def missing_of(
     """(branch, subject) -> the components its score is missing (decision 0021), of the board
     rows ``keys``; a row missing none is not there."""
     gaps: dict[tuple[str, str], list[str]] = {}
-    for start in range(0, len(keys), 300):
-        chunk = keys[start : start + 300]
+    for values, params in values_in_chunks(keys):
         for tenant, subject, missing in tx.query(
             "SELECT tenant, subject, missing FROM rm_board_gaps WHERE committee = ? AND year = ? "
-            f"AND level = ? AND (tenant, subject) IN (VALUES {', '.join('(?, ?)' for _ in chunk)})",
-            [committee, year, level, *(v for key in chunk for v in key)],
+            f"AND level = ? AND (tenant, subject) IN ({values})",
+            [committee, year, level, *params],
         ):
             gaps[(tenant, subject)] = missing.split(",")
     return gaps

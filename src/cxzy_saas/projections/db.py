@@ -79,6 +79,18 @@ def tenant_in(tenants: Sequence[str]) -> str:
     return f"tenant IN ({', '.join('?' for _ in tenants)})" if tenants else "1 = 0"
 
 
+def values_in_chunks(
+    keys: Sequence[tuple[Any, ...]], size: int = 300
+) -> Iterator[tuple[str, list[Any]]]:
+    """``keys`` (tuples of one width) in chunks of at most ``size``, each as the text of a
+    ``VALUES (?, ?), ...`` list for ``(a, b) IN (...)`` and its parameters: a statement per
+    chunk keeps under the stores' limits on parameters."""
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
+        row = "(" + ", ".join("?" for _ in chunk[0]) + ")"
+        yield "VALUES " + ", ".join(row for _ in chunk), [v for key in chunk for v in key]
+
+
 def upsert_sql(table: str) -> str:
     columns, key = TABLES[table]
     updates = [c for c in columns if c not in key] or key[:1]

@@ -13,7 +13,7 @@ from cxzy_saas.domain.plan import stored as stored_plan
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import boards
 from cxzy_saas.projections.asof import replay
-from cxzy_saas.projections.db import TABLES, ReadModelDB, ReadModels
+from cxzy_saas.projections.db import TABLES, ReadModelDB, ReadModels, values_in_chunks
 from cxzy_saas.projections.lists import campaign_known
 
 
@@ -295,13 +295,11 @@ def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dic
             f"SELECT tenant, level, subject FROM rm_subjects WHERE {scope} AND active = 0",
             (committee,),
         )
-        for start in range(0, len(gone), 300):
-            chunk = gone[start : start + 300]
-            keys = ", ".join("(?, ?, ?)" for _ in chunk)
+        for values, keys in values_in_chunks(gone):
             for t, period, n in tx.query(
                 "SELECT tenant, period, COUNT(*) FROM rm_assessments WHERE year = ? "
-                f"AND (tenant, level, subject) IN (VALUES {keys}) GROUP BY tenant, period",
-                [year, *(v for key in chunk for v in key)],
+                f"AND (tenant, level, subject) IN ({values}) GROUP BY tenant, period",
+                [year, *keys],
             ):
                 assessed[(t, period)] = assessed.get((t, period), 0) - int(n)
         inspected = {
