@@ -376,3 +376,29 @@ def test_a_cell_that_goes_down_after_its_committees_were_read_is_asked_not_waite
         assert time.monotonic() - started < 10  # not the pool's 30 seconds, ten times over
     finally:
         app.extensions["cxzy.tenancy"].close()
+
+
+def test_a_server_that_refuses_for_too_many_connections_is_reachable(postgres_url: str) -> None:
+    """A server at its connection limit answered the probe: the pool's connections still
+    work, so the cell is busy, not down (marking it down would turn a full server into half a
+    minute of 503 for every committee in it)."""
+    from cxzy_saas.storage.stores import PostgresStore
+
+    role = f"cxzy_capped_{random_code('r')}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")  # not a superuser
+    params = psycopg.conninfo.conninfo_to_dict(postgres_url)
+    capped = psycopg.conninfo.make_conninfo(**{**params, "user": role})  # type: ignore[arg-type]
+    store = PostgresStore(capped, max_connections=1)
+    try:
+        with psycopg.connect(capped):  # the role's one connection, taken
+            assert store.reachable(2.0)
+        closed = PostgresStore(
+            psycopg.conninfo.make_conninfo(**{**params, "port": "1"}),  # type: ignore[arg-type]
+            max_connections=1,
+        )
+        assert not closed.reachable(1.0)
+    finally:
+        store.close()
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"DROP ROLE {role}")

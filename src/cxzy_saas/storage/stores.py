@@ -181,6 +181,11 @@ class _SharedPoolFactory(PostgresFactory):
         own.close()  # never opened: closing it only marks it closed
 
 
+# What PostgreSQL says when it refuses a connection for its limits (max_connections, a role's
+# or a database's CONNECTION LIMIT, the slots reserved for superusers).
+AT_CONNECTION_LIMIT = ("too many clients", "too many connections", "connection slots are reserved")
+
+
 class PostgresStore:
     """Schema ``tenant_<code>`` per tenant, ``cxzy_registry`` for the registry; one pool."""
 
@@ -242,9 +247,10 @@ class PostgresStore:
         return self._owner.get_connection()
 
     def reachable(self, timeout: float) -> bool:
-        """Whether the server takes a new connection within ``timeout`` seconds: asked apart
+        """Whether the server answers a new connection within ``timeout`` seconds: asked apart
         from the pool, whose wait a busy moment also runs out, and whose reads the library
-        retries ten times over."""
+        retries ten times over. A server that refuses it for being at its connection limit
+        answered: it is busy, and the pool's connections still work."""
         p = self.params
         try:
             psycopg.connect(
@@ -255,8 +261,10 @@ class PostgresStore:
                 password=p["POSTGRES_PASSWORD"],
                 connect_timeout=max(1, round(timeout)),
             ).close()
-        except psycopg.OperationalError:
-            return False
+        except psycopg.OperationalError as error:
+            # libpq gives no SQLSTATE for a refused connection (53300), only the server's
+            # words, in English unless the server's lc_messages says otherwise
+            return any(words in str(error) for words in AT_CONNECTION_LIMIT)
         return True
 
     def exists(self, tenant: str) -> bool:
