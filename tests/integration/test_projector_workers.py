@@ -201,6 +201,32 @@ def test_rebuild_refuses_while_a_worker_holds_a_lease_and_a_stale_batch_rolls_ba
         tenancy.close()
 
 
+@pytest.mark.postgres
+def test_a_killed_workers_membership_row_is_cleared_once_long_expired(
+    cell: str, tmp_path: Path
+) -> None:
+    """A worker killed with -9 never deletes its ``@<owner>`` row; without a sweep each
+    restart of a crashing worker would leave one more for good."""
+    tenancy = Tenancy(Settings(database_url=cell, max_connections=4, data_dir=tmp_path / "v"))
+    try:
+        populate(tenancy, committees=1, members=1)
+        projector = wiring.projector(tenancy, lease_seconds=30)
+        with projector.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO rm_leases (committee, owner, expires_at) VALUES "
+                "('@dead-long-ago', 'dead-long-ago', now() - interval '1 hour'), "
+                "('@dead-just-now', 'dead-just-now', now() - interval '1 second')"
+            )
+        projector.step()
+        with projector.db.read() as tx:
+            members = {c for (c,) in tx.query("SELECT committee FROM rm_leases")}
+        assert "@dead-long-ago" not in members
+        assert "@dead-just-now" in members  # expired, but within the sweep's grace
+        assert projector.leases is not None and "@" + projector.leases.owner in members
+    finally:
+        tenancy.close()
+
+
 def test_a_second_projector_on_sqlite_is_refused(tmp_path: Path) -> None:
     data = tmp_path / "var"
     tenancy = Tenancy(Settings(data_dir=data))

@@ -32,6 +32,7 @@ from cxzy_saas.projections.db import ReadModelDB, Tx
 from cxzy_saas.projections.engine import Superseded
 
 MEMBER = "@"  # membership rows: "@<owner>" (no committee code starts with it)
+FORGOTTEN_AFTER = 10  # lease periods after which a dead worker's membership row is deleted
 
 
 class ProjectorBusy(Exception):
@@ -71,6 +72,12 @@ class Leases:
                 "VALUES (?, ?, now() + make_interval(secs => ?)) ON CONFLICT (committee) "
                 "DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at",
                 (MEMBER + self.owner, self.owner, self.seconds),
+            )
+            # a killed worker's row (it never released it), once long past its lease
+            tx.execute(
+                "DELETE FROM rm_leases WHERE starts_with(committee, '@') "
+                "AND expires_at < now() - make_interval(secs => ?)",
+                (self.seconds * FORGOTTEN_AFTER,),
             )
             workers = max(
                 1,
