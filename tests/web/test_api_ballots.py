@@ -92,3 +92,23 @@ def test_ballot_dates_keep_to_the_campaign_year(client):
     assert late.status_code == 409 and late.json["code"] == "ballot.date_outside_year"
     early = client.post(close, json={"on": "2026-11-19"}, headers=clerk)
     assert early.status_code == 409 and early.json["code"] == "ballot.closed_before_opened"
+
+
+def test_a_member_reads_their_own_tallies_only_as_on_their_page(client):
+    """Decision 0018: a member sees their own scores, not their colleagues', unless the plan
+    opens them; a closed ballot's tallies are scores too."""
+    path = "/api/v1/branches/b01/ballots?campaign=2026"
+    clerk = client.get(path, headers=bearer(client, "b01-clerk")).json["items"]
+    closed = [b for b in clerk if b["tallies"] and len(b["tallies"]) > 1]
+    assert closed, "the demo closed ballots of several subjects"
+    member = bearer(client, "b01-member")  # the demo's third member of b01
+    listed = client.get(path, headers=member).json["items"]
+    one = client.get(f"/api/v1/branches/b01/ballots/{closed[0]['id']}", headers=member).json
+    own = "member:B01003"
+    for ballot in [*listed, one]:
+        shown = set(ballot["tallies"] or {})
+        assert {k for k in shown if k.startswith("member:")} <= {own}, ballot["title"]
+    full = next(b for b in clerk if b["id"] == closed[0]["id"])
+    assert one["tallies"] == {
+        k: v for k, v in full["tallies"].items() if k == own or not k.startswith("member:")
+    }

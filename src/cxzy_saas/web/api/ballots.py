@@ -22,6 +22,7 @@ from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.scoring import GRADES, POOLS
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
@@ -144,8 +145,20 @@ class CastOut(Schema):
     cast = fields.Boolean()
 
 
-def ballot_out(ballot: Any) -> dict[str, Any]:
+def ballot_out(ballot: Any, call: Call | None = None) -> dict[str, Any]:
+    """A ballot as the API answers it; to a member (``call``'s caller), with their own
+    tallies only, unless the plan opens colleagues' scores (decision 0018)."""
     public = tenancy_of(current_app).settings.web.public_url
+    # Tallies are shown once the ballot is closed: a running count would tell raters how the
+    # others voted before they cast.
+    tallies = ballot.tallies if ballot.closed_on else None
+    own = None if call is None or tallies is None else own_member_only(call, ballot.year)
+    if tallies is not None and own is not None:
+        tallies = {
+            key: found
+            for key, found in tallies.items()
+            if not key.startswith("member:") or key == f"member:{own}"
+        }
     return {
         "id": ballot.id,
         "year": ballot.year,
@@ -156,9 +169,7 @@ def ballot_out(ballot: Any) -> dict[str, Any]:
         "issued": ballot.issued,
         "cast": {pool: ballot.cast_count(pool) for pool in ballot.issued},
         "closed_on": ballot.closed_on,
-        # Tallies are shown once the ballot is closed: a running count would tell raters how
-        # the others voted before they cast.
-        "tallies": ballot.tallies if ballot.closed_on else None,
+        "tallies": tallies,
     }
 
 
@@ -170,7 +181,8 @@ def ballot_out(ballot: Any) -> dict[str, Any]:
     response=page_of(BallotOut),
 )
 def list_ballots(call: Call, code: str) -> dict[str, Any]:
-    return paginate([ballot_out(b) for b in call.branch.ballots(call.args["campaign"])], call.args)
+    found = call.branch.ballots(call.args["campaign"])
+    return paginate([ballot_out(b, call) for b in found], call.args)
 
 
 def without_codes(answer: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +212,7 @@ def open_ballot(call: Call, code: str) -> dict[str, Any]:
     "/branches/<code>/ballots/<uuid:id>", summary="民主测评", roles=READERS, response=BallotOut
 )
 def get_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
-    return ballot_out(call.branch.ballot(id))
+    return ballot_out(call.branch.ballot(id), call)
 
 
 @api_route(
