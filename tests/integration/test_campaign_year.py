@@ -375,7 +375,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
                 grades={"member:M1": "basic", "member:M2": "basic", "member:M3": "basic"},
             )
         )
-    turnout = app.close_ballot(clerk, CloseBallot(ballot_id=ballot, on=date(YEAR, 12, 5)))
+    turnout = app.close_ballot(clerk, CloseBallot(ballot_id=ballot, on=date(YEAR, 12, 1)))
     assert turnout == {
         "members": {"issued": 4, "cast": 3},
         "constituents": {"issued": 2, "cast": 1},

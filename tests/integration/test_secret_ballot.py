@@ -215,7 +215,7 @@ def test_after_the_close_no_record_with_grades_holds_a_hash_or_a_time_finer_than
 ):
     app, ballot_id = voting["app"], voting["ballot"]
     hashes = set(app.ballot(ballot_id).pool_of)
-    app.close_ballot(voting["clerk"], CloseBallot(ballot_id=ballot_id, on=date(YEAR, 12, 5)))
+    app.close_ballot(voting["clerk"], CloseBallot(ballot_id=ballot_id, on=date(YEAR, 12, 1)))
     closed = app.ballot(ballot_id)
     assert sorted(closed.sheets["members"]) == sorted(voting["cast"])
     assert closed.sheets["members"] != voting["cast"]  # shuffled, not in the order cast

@@ -4,6 +4,7 @@ plan's steps in order (the committee's plan and a branch's alike: one Plan)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from uuid import uuid4
 
 import pytest
 
@@ -61,3 +62,29 @@ def test_a_member_cannot_have_joined_after_today_and_a_phone_is_a_phone() -> Non
         for phone in ("", "+86 138-0013-8000", "010-12345678", "12345"):
             member = enrol("B1", "张三", "full", None, date(2020, 7, 1), phone=phone)
             assert member.phone == phone
+
+
+def test_a_ballot_is_not_opened_or_closed_on_a_day_to_come() -> None:
+    from cxzy_saas.domain.ballot import Ballot
+
+    def opened(on: date) -> Ballot:
+        subjects = [{"level": "member", "subject": "B1"}]
+        hashes = {"members": ["ab" * 16]}
+        return Ballot.open(
+            uuid4(),
+            2026,
+            "测评",
+            subjects,
+            hashes,
+            on,
+            salt="ab" * 16,
+            short="K7Q2",
+            key_check="00",
+        )
+
+    with recording("b01", ADMIN, CLOCK):
+        refused("date.in_future", lambda: opened(date(2026, 12, 2)))
+        ballot = opened(date(2026, 12, 1))
+        refused("date.in_future", lambda: ballot.close(date(2026, 12, 8), {}))
+        ballot.close(date(2026, 12, 1), {})
+        assert ballot.closed_on == date(2026, 12, 1)

@@ -157,7 +157,8 @@ def test_lost_slips_are_voided_and_reissued_and_the_close_keeps_to_the_year(clie
 
     late = client.post(f"{base}/close", data={"on": "2027-01-03", "csrf_token": token})
     assert late.status_code == 422 and "测评日期应在 2026 年内" in late.text
-    closed = client.post(f"{base}/close", data={"on": "2026-12-20", "csrf_token": token})
+    today = tenancy_of(client.application).today().isoformat()
+    closed = client.post(f"{base}/close", data={"on": today, "csrf_token": token})
     assert closed.status_code == 302
 
 

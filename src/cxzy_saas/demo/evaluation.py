@@ -203,9 +203,8 @@ class EvaluationYear(BranchBase):
                     for lvl, subj in subjects
                 }
                 app.cast_ballot(CastBallot(ballot_id=ballot, code=code, grades=grades))
-        app.close_ballot(
-            self.clerk, CloseBallot(ballot_id=ballot, on=date(self.year, 12, 8)), self.rng
-        )
+        # cast and counted at the meeting, the day it opened: a date to come is refused
+        app.close_ballot(self.clerk, CloseBallot(ballot_id=ballot, on=on), self.rng)
 
     def grade(self, q: float) -> str:
         x = self.rng.gauss(q, 0.2)

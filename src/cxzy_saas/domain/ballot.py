@@ -30,7 +30,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, require, require_text
+from cxzy_saas.domain.base import TenantAggregate, require, require_past, require_text
 from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.scoring import GRADES, POOLS
 
@@ -105,6 +105,7 @@ class Ballot(TenantAggregate):
         made with the key that ``salt`` and the server's secret give; ``key_check`` lets a
         server tell that its secret is not the one the ballot was opened with."""
         require(on.year == year, "ballot.date_outside_year", field="on", year=year)
+        require_past(on, "on")
         require(bool(subjects), "ballot.no_subjects", field="subjects")
         keys = [subject_key(s) for s in subjects]
         require(len(set(keys)) == len(keys), "ballot.subject_twice", field="subjects")
@@ -279,6 +280,7 @@ class Ballot(TenantAggregate):
             raise StateConflict("ballot.closed_on", on=self.closed_on)
         require(on.year == self.year, "ballot.date_outside_year", field="on", year=self.year)
         require(on >= self.opened_on, "ballot.closed_before_opened", field="on")
+        require_past(on, "on")
         for pool in POOLS:
             if len(sheets.get(pool, ())) != self.cast_count(pool):
                 raise StateConflict("ballot.box_mismatch", pool=pool)
