@@ -33,6 +33,21 @@ def test_text_with_a_control_character_or_a_lone_surrogate_is_refused(bad):
     assert refused.value.params["character"].startswith("U+")
 
 
+@pytest.mark.parametrize(
+    "blank", ["\u200b\u200b", " \u200b\u3000\ufeff ", "\u2060", "\u200d\n\u200c"]
+)
+def test_text_of_nothing_but_invisible_characters_is_empty(blank):
+    """A record whose text is two zero-width spaces looks empty on every page."""
+    with pytest.raises(InvalidInput) as refused:
+        require_text(blank, "text")
+    assert refused.value.code == "text.empty"
+
+
+def test_invisible_characters_at_the_ends_are_trimmed_not_inside():
+    assert require_text("\u200b张三\ufeff", "name") == "张三"
+    assert require_text("👨\u200d👩", "text") == "👨\u200d👩"  # a joined emoji stays whole
+
+
 def test_lines_and_tabs_only_in_multi_line_text():
     assert require_text("第一行\r\n第二行\t", "text") == "第一行\r\n第二行"
     with pytest.raises(InvalidInput):

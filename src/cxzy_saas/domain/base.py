@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from cxzy_saas.domain import recording
 from cxzy_saas.domain.errors import InvalidInput
-from cxzy_saas.domain.text import CODE, bad_character, is_code
+from cxzy_saas.domain.text import CODE, bad_character, is_code, trimmed
 
 ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://cxzy-saas/ids")
 
@@ -72,7 +72,7 @@ def require_text(value: str, field: str, *, max_length: int = 20000, multiline: 
     Raises:
         InvalidInput: ``text.empty``, ``text.too_long`` or ``text.bad_character``.
     """
-    text = require_clean(value or "", field, multiline=multiline).strip()
+    text = trimmed(require_clean(value or "", field, multiline=multiline))
     require(bool(text), "text.empty", field=field)
     require(len(text) <= max_length, "text.too_long", field=field, max_length=max_length)
     return text
@@ -96,7 +96,7 @@ def clean_text(value: str, field: str, *, multiline: bool = True) -> str:
     Raises:
         InvalidInput: ``text.bad_character``.
     """
-    return require_clean(value or "", field, multiline=multiline).strip()
+    return trimmed(require_clean(value or "", field, multiline=multiline))
 
 
 def require_code(value: str, field: str, pattern: re.Pattern[str] = CODE) -> str:

@@ -31,6 +31,19 @@ ITEM_CODE = re.compile(r"[A-Za-z0-9]{1,20}")
 PHONE = re.compile(r"\+?[0-9](?:[ -]?[0-9]){4,19}")
 
 
+# Characters that show nothing: zero-width space, non-joiner and joiner, word joiner, BOM.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def trimmed(text: str) -> str:
+    """``text`` without white space (full-width spaces included) or invisible characters at
+    either end: a text of nothing else is empty, as it looks."""
+    previous = None
+    while text != previous:
+        previous, text = text, text.strip().strip(INVISIBLE)
+    return text
+
+
 def bad_character(text: str, *, multiline: bool) -> str | None:
     """The first character ``text`` may not hold (as ``U+XXXX``), or None when it is clean."""
     found = (_MULTILINE_REFUSED if multiline else _LINE_REFUSED).search(text)
