@@ -287,6 +287,33 @@ def test_a_daily_record_needs_no_evidence_and_is_retracted_with_a_reason(client,
     assert f"撤回了 {today} 的上述记载" in item and NEW_LEADER in item
 
 
+def test_a_form_sent_twice_saves_once_and_each_showing_saves_anew(client, app, demo):
+    """A double click on 保存记载 sends the form twice: one record, and both answers say saved."""
+    as_user(client, NEW_LEADER)
+    page = client.get("/branch/b01/records").text
+    once = re.search(r'name="once" value="([0-9a-f]{32})"', page)
+    assert once, "every form carries its one-time key"
+    text = "双击保存的记载"
+    form = {
+        "csrf_token": csrf_token(page),
+        "once": once.group(1),
+        "on": datetime.now(BEIJING).date().isoformat(),
+        "level": "member",
+        "subject": demo.new_members[1],
+        "text": text,
+    }
+    first, second = (client.post("/branch/b01/records", data=form) for _ in range(2))
+    assert first.status_code == second.status_code == 302
+    assert [r.text for r in branch(app).daily_records(YEAR)].count(text) == 1
+    # the page shown again has a new key: a second record of the same words is a new one
+    again = re.search(r'name="once" value="([0-9a-f]{32})"', client.get("/branch/b01/records").text)
+    assert again and again.group(1) != once.group(1)
+    assert (
+        client.post("/branch/b01/records", data={**form, "once": again.group(1)}).status_code == 302
+    )
+    assert [r.text for r in branch(app).daily_records(YEAR)].count(text) == 2
+
+
 def test_the_records_are_newest_first_and_paginated(client, app):
     as_user(client, "viewer")
     first = client.get("/branch/b01/records")

@@ -30,6 +30,7 @@ from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
 from cxzy_saas.web.pages.filters import current_campaign
+from cxzy_saas.web.pages.forms import ONCE, once_key
 
 READERS = BRANCH_READERS | COMMITTEE_READERS
 CHINA = i18n.BEIJING
@@ -62,10 +63,12 @@ def campaign_year(committee: str) -> int:
 
 @bp.app_template_global("form_keys")
 def form_keys() -> Markup:
-    """What every form of the pages sends besides its fields: the CSRF token, and the campaign
+    """What every form of the pages sends besides its fields: the CSRF token, a key that lets
+    it save once however often it is sent (``forms.Form.run``), and the campaign
     year the page was shown for, so that a form saves into the year it showed even when
     another year's campaign opens meanwhile."""
     keys = f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+    keys += f'<input type="hidden" name="{ONCE}" value="{once_key()}">'
     year = g.get("campaign_year")
     if year is not None:
         keys += f'<input type="hidden" name="campaign" value="{int(year)}">'

@@ -10,17 +10,21 @@ redirects (post/redirect/get), so that a reload never records twice.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
-from cxzy_saas.domain.errors import DomainError, InvalidInput
+from cxzy_saas.application.idempotency import Claim, claiming
+from cxzy_saas.domain.errors import ConcurrentModification, DomainError, InvalidInput
+from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import i18n
+from cxzy_saas.web.pages.access import current_user
 
 
 def first_text(messages: Any) -> str:
@@ -97,11 +101,26 @@ class Form:
             return {}
 
     def run(self, act: Callable[[], object], near: str = "") -> bool:
-        """Run the command unless the form failed already; keep its refusal."""
+        """Run the command unless the form failed already; keep its refusal. A form sent
+        again (a double click, a resent request) runs nothing and counts as done: the form's
+        ``once`` key (:func:`once_key`) is claimed with the first events it saves, as an API
+        request's Idempotency-Key (decision 0006)."""
         if self.failed:
             return False
+        claim = _claim()
         try:
-            act()
+            if claim is None:
+                act()
+            elif _claimed(claim):
+                return True  # the same form, saved already
+            else:
+                with claiming(claim):
+                    act()
+        except ConcurrentModification as error:
+            if claim is not None and not claim.taken and _claimed(claim):
+                return True  # the same form, sent twice at once: the other one saved it
+            self.refuse(error, near)
+            return False
         except DomainError as error:
             self.refuse(error, near)
             return False
@@ -120,9 +139,41 @@ class Form:
         return self.run(lambda: act(body), near)
 
 
+ONCE = "once"  # the hidden field of a form's one-time key
+
+
+def once_key() -> str:
+    """A new key for a form shown: each showing of a form saves at most once."""
+    return uuid.uuid4().hex
+
+
+def _claim() -> Claim | None:
+    """The claim of the posted form's ``once`` key, for the signed-in user (None: none sent)."""
+    key = request.form.get(ONCE, "")
+    who = current_user()
+    if who is None or not 1 <= len(key) <= 64 or not key.isalnum():
+        return None
+    return Claim(who.username, f"page:{key}", "page")
+
+
+def _claimed(claim: Claim) -> bool:
+    """Whether a command claimed ``claim``'s key already: in the log of the page's branch or in
+    its committee's (where a page's commands write)."""
+    tenancy = tenancy_of(current_app)
+    who = current_user()
+    assert who is not None
+    code = (request.view_args or {}).get("code")
+    apps: list[Any] = [tenancy.committee(who.committee)]
+    if isinstance(code, str) and code in tenancy.committee(who.committee).committee().branches:
+        apps.insert(0, tenancy.branch(code))
+    return any(app.answer_to(claim.user, claim.key) is not None for app in apps)
+
+
 def typed(lists: Iterable[str] = ()) -> Form:
     """The posted form as the user typed it (``lists``: the fields with several values)."""
-    values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    values: dict[str, Any] = {
+        k: v for k, v in request.form.items() if k not in ("csrf_token", ONCE)
+    }
     for name in lists:
         values[name] = request.form.getlist(name)
     return Form(values=values)
