@@ -1,5 +1,5 @@
-"""Forms in a real browser: the daily record's subjects follow the level chosen, and a ballot's
-subject checkboxes sit beside their names (the fixtures are test_browser's)."""
+"""Forms in a real browser: the daily record's subjects and criteria follow the level chosen,
+and a ballot's subject checkboxes sit beside their names (the fixtures are test_browser's)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,22 @@ def test_the_subjects_offered_follow_the_level_chosen(open_page):  # noqa: F811
     subject = form.locator("select[name=subject]")
     chosen = subject.evaluate("s => s.selectedOptions[0].parentElement.dataset.level")
     assert chosen == "member"
-    assert form.locator("optgroup[data-level=branch]").evaluate("g => g.hidden")
+    assert subject.locator("optgroup[data-level=branch]").evaluate("g => g.hidden")
     form.locator("select[name=level]").select_option("group")
     chosen = subject.evaluate("s => s.selectedOptions[0].parentElement.dataset.level")
     assert chosen == "group"
-    assert form.locator("optgroup[data-level=member]").evaluate("g => g.hidden")
+    assert subject.locator("optgroup[data-level=member]").evaluate("g => g.hidden")
+    # so do the criteria: 党员第3条 is not 党支部第3条; one of another level falls back to none
+    criterion = form.locator("select[name=criterion]")
+    criterion.evaluate(
+        "s => { s.querySelector('optgroup[data-level=group] option').selected = true; }"
+    )
+    assert criterion.evaluate("s => s.selectedOptions[0].parentElement.dataset.level") == "group"
+    assert form.locator("select[name=criterion] optgroup[data-level=member]").evaluate(
+        "g => g.hidden"
+    )
+    form.locator("select[name=level]").select_option("member")
+    assert criterion.input_value() == ""
 
 
 def test_ballot_checkboxes_sit_beside_their_names(open_page):  # noqa: F811
