@@ -88,6 +88,8 @@ def test_a_members_trail_lists_its_events_in_order_with_actors_and_links_correct
     assert correction, "the correction is in the trail"
     corrected = re.search(r'更正了 <a href="#ev-b01-(\d+)"', correction.group(0))
     assert corrected, "the correction links to what it corrects"
+    # once, in its column: not again among its fields as the bare version number it names
+    assert "<dt>更正了</dt>" not in correction.group(0)
     target = corrected.group(1)
     assert f'被 <a href="#ev-b01-{correction.group(1)}"' in text  # and back
     assert int(target) < int(correction.group(1))
