@@ -54,12 +54,12 @@ def test_an_admin_resets_a_users_password_which_is_shown_once_and_must_be_change
     before = bearer(client, "b01-clerk")
     assert client.get("/api/v1/branches/b01/members", headers=before).status_code == 200
     key = {**admin, "Idempotency-Key": "reset-b01-clerk"}
-    reset = client.post("/api/v1/accounts/b01-clerk/password-resets", headers=key)
+    reset = client.post("/api/v1/accounts/b01-clerk/password-resets", json={}, headers=key)
     assert reset.status_code == 200, reset.json
     one_time = reset.json["one_time_password"]
     assert reset.json["username"] == "b01-clerk" and reset.json["must_change_password"] is True
     # a retry answers the same, less the password, which is shown once
-    again = client.post("/api/v1/accounts/b01-clerk/password-resets", headers=key)
+    again = client.post("/api/v1/accounts/b01-clerk/password-resets", json={}, headers=key)
     assert again.status_code == 200 and "one_time_password" not in again.json
     # the user's tokens end; the old password no longer signs in; the new one must be changed
     assert client.get("/api/v1/branches/b01/members", headers=before).status_code == 401
@@ -75,9 +75,9 @@ def test_an_admin_resets_a_users_password_which_is_shown_once_and_must_be_change
     assert bearer(client, "b01-clerk", PASSWORD + "x")
     # only an admin resets, and only a user of the committee
     secretary = bearer(client, "b02-secretary")
-    refused = client.post("/api/v1/accounts/b02-clerk/password-resets", headers=secretary)
+    refused = client.post("/api/v1/accounts/b02-clerk/password-resets", json={}, headers=secretary)
     assert refused.status_code == 403
-    nobody = client.post("/api/v1/accounts/nobody/password-resets", headers=admin)
+    nobody = client.post("/api/v1/accounts/nobody/password-resets", json={}, headers=admin)
     assert nobody.status_code == 404
-    own = client.post("/api/v1/accounts/admin/password-resets", headers=admin)
+    own = client.post("/api/v1/accounts/admin/password-resets", json={}, headers=admin)
     assert own.status_code == 403 and own.json["code"] == "account.own_reset"

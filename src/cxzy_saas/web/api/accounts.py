@@ -183,6 +183,11 @@ def set_status(call: Call, username: str) -> Any:
     return call.committee.account(username)
 
 
+class ResetIn(In):
+    """An empty object: the path names the user (a body that is not, is refused before
+    anything runs, as on every write route)."""
+
+
 class ResetOut(Schema):
     username = fields.String()
     one_time_password = fields.String(
@@ -204,6 +209,7 @@ def without_password(answer: dict[str, Any]) -> dict[str, Any]:
     "POST",
     summary="重置密码:生成一次性密码(只显示这一次;该用户的会话和令牌随即失效)",
     roles=ADMINS,
+    body=ResetIn,
     response=ResetOut,
     kept=without_password,
 )
