@@ -466,7 +466,7 @@ def test_a_correction_shows_the_corrected_value_the_previous_one_and_the_reason(
     row = shown[shown.index(f'data-subject="{member.member_no}"') :]
     row = row[: row.index("</tr>")]
     assert f'<span class="recorded">{new:g}</span>' in row
-    assert f"原 {previous:g}:核对原始记录后更正" in row
+    assert f"原 {previous:g}：核对原始记录后更正" in row  # a full-width colon in Chinese
     as_user(client, "viewer")
     read = client.get(page).text
     assert "核对原始记录后更正" in read and "更正已考核的分数" not in read

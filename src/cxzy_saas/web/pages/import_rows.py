@@ -190,7 +190,7 @@ def check_scores(
                 if app.exists(Assessment.id_for(app.tenant, year, "member", number, period)):
                     row.errors.append(
                         tr(
-                            f"该党员 {year} 年 {month} 月已考核，请改用更正",
+                            f"该党员 {year} 年 {month} 月已考核，请改用更正。",
                             f"assessed for {period} already; correct it instead",
                         )
                     )
