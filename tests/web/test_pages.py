@@ -147,6 +147,8 @@ def test_the_dashboard_takes_an_as_of_date_and_says_what_is_wrong_with_a_bad_one
     as_user(client, "admin")
     past = client.get("/committee/boards/branch?campaign=2026&as_of=2026-03-31")
     assert past.status_code == 200 and "显示截至 2026-03-31" in past.text and "<svg" in past.text
+    then = client.get("/committee?campaign=2026&as_of=2026-03-31").text
+    assert "查看往日数据时不列待办事项" in then and 'class="overdue"' not in then
     bad = client.get("/committee?as_of=soon")
     assert bad.status_code == 200 and "日期格式应为年-月-日" in bad.text
     english = client.get("/lang/en?next=/committee/matrix")

@@ -78,7 +78,7 @@ def dashboard() -> str:
     return view(
         "committee/overview.html",
         filters,
-        todo=mine.todo_for(None),
+        todo=[] if filters.as_of else mine.todo_for(None),  # today's, not the day's shown
         sizes={lvl: total for lvl, (_, total) in tops.items()},
         charts={lvl: board_chart(rows, 10, 340) for lvl, (rows, _) in tops.items()},
         waiting=len(waiting),
