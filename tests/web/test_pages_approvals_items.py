@@ -80,6 +80,11 @@ def test_each_card_shows_and_links_what_is_decided(client):
     assert f'href="/branch/{WAITING_BRANCH}/plan?campaign={YEAR}"' in plan
     measure = card(page, "measure", MEASURES[0])
     assert "对应评选条件" in measure and "第1条" in measure and f"{YEAR}-12-31" in measure
+    # each measure is told apart by its own words, in the card's title and in the 待办
+    titles = re.findall(r'data-kind="measure".*?<p>([^<]+)<span', page, re.S)
+    assert len(set(titles)) == len(titles) and "党支部措施" not in "".join(titles), titles
+    todo = client.get("/committee").text
+    assert sum(f"《{m[:29]}" in todo for m in MEASURES) == len(MEASURES)
     assert re.search(rf'href="/branch/b01/measures\?campaign={YEAR}#m-[0-9a-f-]+"', measure)
     nominee = card(page, "nominee")
     assert "赵一" in nominee and "综合得分与排名" in nominee

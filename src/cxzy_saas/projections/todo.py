@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from cxzy_saas.projections.db import ReadModelDB
-from cxzy_saas.projections.lists import submissions
+from cxzy_saas.projections.lists import submissions, with_measure_titles
 from cxzy_saas.projections.queries import approvals, overdue_duties
 
 APPROVALS_LISTED = 10  # the oldest submissions waiting are listed one by one; the rest counted
@@ -138,6 +138,7 @@ def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> l
     item with the number of the others), then its quarterly assessments of branches past their
     date: one item a quarter, with the number of branches not assessed (``name``: the first)."""
     waiting = approvals(db, committee_code, open_years=True)
+    listed = with_measure_titles(db, waiting[:APPROVALS_LISTED])
     items = [
         {
             "kind": "approval",
@@ -149,7 +150,7 @@ def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> l
             "what": row["kind"],
             "since": str(row["submitted_at"])[:10],
         }
-        for row in waiting[:APPROVALS_LISTED]
+        for row in listed
     ]
     if len(waiting) > APPROVALS_LISTED:  # the rest in one item: the approvals page lists them
         more = len(waiting) - APPROVALS_LISTED

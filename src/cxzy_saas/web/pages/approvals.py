@@ -19,7 +19,7 @@ from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import TEXT_FIELDS
 from cxzy_saas.domain.recording import Actor
-from cxzy_saas.projections import queries
+from cxzy_saas.projections import lists, queries
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in, user
@@ -46,6 +46,7 @@ def waiting(filters: Filters) -> list[dict[str, Any]]:
             for r in queries.approvals(db, committee, open_years=True)
             if not chosen or r["year"] == filters.year
         ]
+        rows = lists.with_measure_titles(db, rows)
     rows = reads.titled(rows)
     if filters.as_of is not None:
         return rows
