@@ -200,6 +200,11 @@ def test_a_months_scores_import_lands_in_the_assessments_and_exports_back(client
     )
     preview = upload(client, "scores", "scores.csv", bad, month="10")
     assert preview.status_code == 422
+    # headed as the assessment page heads the items (员1…), the file reads the same
+    as_shown = bad.replace(",".join(ITEMS).encode(), ",".join(f"员{c[1:]}" for c in ITEMS).encode())
+    assert as_shown != bad
+    shown = upload(client, "scores", "scores.csv", as_shown, month="10")
+    assert shown.status_code == 422 and row_errors(shown.text) == row_errors(preview.text)
     rows = row_errors(preview.text)
     assert "✓" in rows["2"]
     assert re.search(r"员2（[^）]+）的分数应在 0 到 10 之间", rows["3"]) and re.search(

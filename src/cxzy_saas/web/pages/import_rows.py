@@ -60,8 +60,14 @@ class Row:
 
 
 def score_columns(content: PlanContent) -> tuple[Column, ...]:
+    """The member number, then a column per member item: headed by its code (M1), or as the
+    assessment page heads it (员1), either with the item's title after it."""
     items = content.items_for("member")
-    columns = [Column(i.code, i.code, i.code, (f"{i.code}{i.title}",), True) for i in items]
+    columns = []
+    for i in items:
+        shown = f"员{i.code[1:]}" if i.code[:1] == "M" and i.code[1:].isdigit() else i.code
+        names = (f"{i.code}{i.title}", shown, f"{shown}{i.title}")
+        columns.append(Column(i.code, i.code, i.code, names, True))
     return (MEMBER_COLUMNS[0], *columns)
 
 
