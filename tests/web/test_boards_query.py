@@ -273,6 +273,19 @@ def test_exports_hold_what_the_board_shows(app, viewer):
     assert client.get("/committee/boards/member.doc?campaign=2026").status_code == 404
 
 
+def test_an_export_of_a_past_day_is_named_so_and_a_bad_day_is_refused(app):
+    client = as_user(app.test_client(), "viewer")
+    past = client.get("/committee/boards/group.xlsx?campaign=2026&as_of=2026-03-31")
+    assert past.status_code == 200
+    assert (
+        quote("2026年度党小组排行榜（截至2026-03-31）.xlsx") in past.headers["Content-Disposition"]
+    )
+    for day in ("abc", "2999-01-01"):  # not a date; a day to come
+        refused = client.get(f"/committee/boards/group.pdf?campaign=2026&as_of={day}")
+        assert refused.status_code == 422 and "日期" in refused.get_data(as_text=True)
+        assert refused.mimetype == "text/html"
+
+
 def test_a_group_boards_export_names_groups_and_branches_not_codes(app, viewer):
     client = as_user(app.test_client(), "viewer")
     shown = everything(app, viewer, "group")

@@ -267,6 +267,9 @@ def board_export(level: str, fmt: str) -> Response:
         abort(404)
     committee = user().committee
     filters = from_request(committee)
+    if filters.errors:  # the page notes a bad date beside its field; a file has no such place
+        text = i18n.tr("；", "; ").join(filters.errors.values())
+        return Response(render_template("error.html", status=422, error=text), status=422)
     query, chosen = board_query({})
     query = replace(query, page=1, per_page=EXPORT_LIMIT)
     with read_model(committee, filters.as_of) as db, db.read() as tx:
@@ -276,6 +279,10 @@ def board_export(level: str, fmt: str) -> Response:
     name = f"{committee}-{filters.year}-{level}-board"
     title = i18n.tr(*i18n.LEVELS[level]) + i18n.tr("排行榜", " leaderboard")
     saved = i18n.tr(f"{filters.year}年度{title}", name)  # 2026年度党员排行榜.xlsx
+    if filters.as_of:  # a past day's board is named so: 2026年度党员排行榜（截至2026-03-31）
+        day = filters.as_of.isoformat()
+        name += f"-as-of-{day}"
+        saved = i18n.tr(f"{saved}（截至{day}）", name)
     if fmt == "xlsx":
         return download(name, "xlsx", header, table, saved, title)
     doc = Document(name, f"{filters.year} {title}", landscape=True)
