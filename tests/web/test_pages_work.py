@@ -185,6 +185,10 @@ def test_a_measure_is_filed_reported_acknowledged_and_marked_done(client, app, d
     none = post(client, "/branch/b01/measures", "/branch/b01/measures", **form)
     assert none.status_code == 422 and field_error(none.text, "请选择 1 到 20 项")
     assert "每月走访两户困难群众" in none.text and 'value="2026-12-20"' in none.text
+    other = post(
+        client, "/branch/b01/measures", "/branch/b01/measures", **form, criteria="branch:1"
+    )
+    assert other.status_code == 422 and field_error(other.text, "勾选的评选条件都不属于所选层级")
     late = post(
         client,
         "/branch/b01/measures",

@@ -149,6 +149,9 @@ def work_measure_file(code: str) -> Response | tuple[str, int]:
     # A criterion's box is "level:number": only those of the level chosen count.
     level = str(form.values.get("level", ""))
     picked = [c.split(":", 1)[1] for c in form.values["criteria"] if c.startswith(f"{level}:")]
+    if form.values["criteria"] and not picked:  # ticked, but of another level only
+        form.require(False, "measure.criteria_other_level", field="criteria")
+        return measures_page(code, {"file": form}), 422
     if not form.submit(
         MeasureIn,
         lambda b: app.file_measure(actor, FileMeasure(**b)),
