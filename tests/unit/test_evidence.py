@@ -24,6 +24,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         ("汇报.docx", b"PK\x03\x04rest", DOCX),
         ("表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "application/vnd.ms-excel"),
         ("说明.txt", "会议纪要".encode(), "text/plain"),
+        ("记录.txt", "会议纪要：全体党员参加".encode("gbk"), "text/plain"),  # Notepad's own
     ],
 )
 def test_accepted_types_are_known_by_their_bytes(name: str, data: bytes, media_type: str) -> None:
@@ -39,6 +40,7 @@ def test_accepted_types_are_known_by_their_bytes(name: str, data: bytes, media_t
         ("a.zip", b"PK\x03\x04", "evidence.type_refused"),  # a zip that is not Word or Excel
         ("a.png", b"%PDF-1.4", "evidence.type_mismatch"),
         ("a.txt", b"\xff\xfe\x00a", "evidence.content_not_type"),  # not UTF-8 text
+        ("b.txt", b"\xff\xfe\xff", "evidence.content_not_type"),  # nor GBK
         ("evil.png", b"MZ\x90\x00", "evidence.content_not_type"),  # an EXE named .png
         ("a.docx", b"MZ\x90\x00", "evidence.content_not_type"),
         ("noname", b"%PDF-1.4", "evidence.type_mismatch"),

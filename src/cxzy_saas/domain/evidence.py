@@ -82,21 +82,29 @@ def sniff(name: str, data: bytes) -> str:
         found = ZIPPED.get(suffix)
     elif data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         found = OLE.get(suffix)
-    elif suffix == ".txt" and b"\x00" not in data:
-        try:
-            data.decode("utf-8")
-            found = "text/plain"
-        except UnicodeDecodeError:
-            found = None
+    elif suffix == ".txt" and b"\x00" not in data and _text(data):
+        found = "text/plain"
     shown = suffix or "无扩展名"
     named = next((zh for endings, zh in TYPES.values() if suffix in endings), None)
     if found is None and named is not None:  # evil.png that is an EXE: say what is wrong
-        kind = "UTF-8 编码的文本文件" if suffix == ".txt" else named
+        kind = "UTF-8 或 GBK 编码的文本文件" if suffix == ".txt" else named
         raise InvalidInput("evidence.content_not_type", field="file", suffix=shown, kind=kind)
     require(found is not None, "evidence.type_refused", field="file", suffix=shown)
     assert found is not None
     require(suffix in TYPES[found][0], "evidence.type_mismatch", field="file", suffix=shown)
     return found
+
+
+def _text(data: bytes) -> bool:
+    """Text in UTF-8, or in GB 18030 (GBK's superset: what Notepad on a Chinese Windows saved
+    by default), as a branch's clerk may have it."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
 
 
 class Evidence(TenantAggregate):
