@@ -17,7 +17,7 @@ from cxzy_saas.application.commands.committee import (
 )
 from cxzy_saas.application.passwords import MAX_LENGTH
 from cxzy_saas.domain.accounts import GRANTABLE, USERNAME
-from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.routing import Call, api_route, shown_once
 from cxzy_saas.web.api.schemas import (
     CODE,
     SUBJECT,
@@ -199,11 +199,6 @@ class ResetOut(Schema):
     must_change_password = fields.Boolean()
 
 
-def without_password(answer: dict[str, Any]) -> dict[str, Any]:
-    """What an idempotent replay answers: the same, less the one-time password."""
-    return {k: v for k, v in answer.items() if k != "one_time_password"}
-
-
 @api_route(
     "/accounts/<username>/password-resets",
     "POST",
@@ -211,7 +206,7 @@ def without_password(answer: dict[str, Any]) -> dict[str, Any]:
     roles=ADMINS,
     body=ResetIn,
     response=ResetOut,
-    kept=without_password,
+    kept=shown_once("one_time_password"),
 )
 def reset_password(call: Call, username: str) -> dict[str, Any]:
     password = call.committee.reset_password(call.actor, ResetPassword(username=username))

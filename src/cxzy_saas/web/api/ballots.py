@@ -23,7 +23,7 @@ from cxzy_saas.domain.scoring import GRADES, POOLS
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.openness import own_member_only
-from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.routing import Call, api_route, shown_once
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
     SUBJECT_KEY,
@@ -185,11 +185,6 @@ def list_ballots(call: Call, code: str) -> dict[str, Any]:
     return paginate([ballot_out(b, call) for b in found], call.args)
 
 
-def without_codes(answer: dict[str, Any]) -> dict[str, Any]:
-    """What an idempotent replay answers: the same, less the codes, which are shown once."""
-    return {k: v for k, v in answer.items() if k != "codes"}
-
-
 @api_route(
     "/branches/<code>/ballots",
     "POST",
@@ -201,7 +196,7 @@ def without_codes(answer: dict[str, Any]) -> dict[str, Any]:
     location=lambda path, out: f"/branches/{path['code']}/ballots/{out['id']}",
     links=("get_ballot", "cast_ballot", "close_ballot", "reissue_codes"),
     link_parameters={"id": "$response.body#/id"},
-    kept=without_codes,
+    kept=shown_once("codes"),
 )
 def open_ballot(call: Call, code: str) -> dict[str, Any]:
     ballot_id, codes = call.branch.open_ballot(call.actor, OpenBallot(**call.body))
@@ -223,7 +218,7 @@ def get_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
     body=ReissueIn,
     response=ReissuedOut,
     status=201,
-    kept=without_codes,
+    kept=shown_once("codes"),
 )
 def reissue_codes(call: Call, code: str, id: UUID) -> dict[str, Any]:
     voided, codes = call.branch.reissue_codes(call.actor, ReissueCodes(ballot_id=id, **call.body))

@@ -246,6 +246,12 @@ def api_route(
     return register
 
 
+def shown_once(*fields: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A route's ``kept`` (:func:`api_route`): its answer less ``fields``, secrets shown once
+    (ballot codes, a one-time password), which an idempotent replay leaves out."""
+    return lambda answer: {k: v for k, v in answer.items() if k not in fields}
+
+
 def json_body() -> Any:
     """The request's JSON. A body sent without its length (chunked) is read only up to the
     request's limit: one that fills it was cut there, and is refused as too large (413), not as
