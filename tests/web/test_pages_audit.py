@@ -361,3 +361,12 @@ def test_a_trail_names_criteria_of_records_and_measures_by_level_and_words(clien
     assert all(re.fullmatch(r"党员第\d+条：[^；]+(；党员第\d+条：[^；]+)*", c) for c in criteria), (
         criteria
     )
+
+
+def test_a_member_acting_under_their_number_is_named_as_recorder(client, app):
+    as_user(client, "auditor")
+    number = "B01005"
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={number}&per_page=1000").text
+    name = tenancy_of(app).branch("b01").member(number).name
+    assert f"<td>{name}（党员）</td>" in page  # their self-summaries, by name
+    assert f">{number}</span>（党员）" not in page

@@ -227,7 +227,11 @@ def actor_text(actor: dict[str, str]) -> Markup:
     if role == "system":
         return escape(i18n.tr("系统", "system"))
     shown = i18n.label(i18n.ROLES, role)
-    text = person(actor.get("user", "")) + escape(i18n.tr(f"（{shown}）", f" ({shown})"))
+    user, member = actor.get("user", ""), actor.get("member")
+    names = g.get("subject_names", {})
+    # a member acting under their member number (no account: the demo's raters of themselves)
+    who = escape(names[user]) if role == "member" and user == member and user in names else None
+    text = (who or person(user)) + escape(i18n.tr(f"（{shown}）", f" ({shown})"))
     if actor.get("amendment"):  # recorded under an amendment of a sealed year (decision 0011)
         text += i18n.tr("，更正中记录", ", under an amendment")
     return text
