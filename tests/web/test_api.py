@@ -281,3 +281,19 @@ def test_the_secretary_erases_a_members_personal_data_and_it_reads_as_erased(cli
     assert "王小明" not in str(shown) and "13800000000" not in str(shown)
     again = client.post(f"{B01}/members/B01950/erasure", json=reason, headers=secretary)
     assert again.status_code == 409
+
+
+def test_every_overdue_kind_the_api_answers_is_one_its_document_lists(client):
+    """Decision 0020: the document is the contract; a client validating answers against its
+    enum must not meet a kind it does not list (quarterly meetings, tasks, branch assessments)."""
+    spec = client.get("/api/openapi.json").json
+    listed = set(spec["components"]["schemas"]["OverdueItemOut"]["properties"]["kind"]["enum"])
+    viewer = bearer(client, "viewer")
+    found = client.get("/api/v1/campaigns/2026/overdue", headers=viewer).json["items"]
+    assert {i["kind"] for i in found} <= listed
+    from cxzy_saas.projections.queries import QUARTERLY_MEETINGS
+
+    # the kinds made apart from the monthly and quarterly counts: the meetings a quarter asks
+    # for, a task past its due day, a branch the committee did not assess in time
+    made = {*QUARTERLY_MEETINGS.values(), "assigned-task", "branch-assessment-missing"}
+    assert made <= listed, made - listed

@@ -368,6 +368,17 @@ def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dic
     return items
 
 
+# Every kind of overdue item :func:`overdue` answers (the API's document lists them).
+OVERDUE_KINDS = (
+    "monthly-assessment",
+    "quarterly-inspection",
+    "plan-not-submitted",
+    "assigned-task",
+    "quarterly-discussion-missing",
+    "committee-life-missing",
+    "branch-assessment-missing",
+)
+
 # The branch committee's quarterly meetings the text asks for: it discusses the campaign at
 # least once a quarter (至少每季度要讨论一次), and its members hold their own 组织生活 every
 # three months (每三个月要单独过一次组织生活). Due, like an inspection, by the 15th after.

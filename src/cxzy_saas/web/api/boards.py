@@ -140,17 +140,10 @@ class TrendsOut(ModelOut):
     )
 
 
-OVERDUE_KINDS = ("monthly-assessment", "quarterly-inspection", "plan-not-submitted")
-
-
 class OverdueItemOut(Schema):
     branch = fields.String()
     name = fields.String()
-    kind = fields.String(
-        validate=validate.OneOf(
-            ["monthly-assessment", "quarterly-inspection", "plan-not-submitted"]
-        )
-    )
+    kind = fields.String(validate=validate.OneOf(queries.OVERDUE_KINDS))
     period = fields.String()
     due = fields.String(metadata={"format": "date"})  # the read model's ISO text
     missing = fields.Integer()
