@@ -185,6 +185,9 @@ def test_a_branch_sends_a_request_and_the_committee_answers_it(client):
     assert (
         client.post(f"{B01}/letters/{letter}/reply", json=answer, headers=clerk).status_code == 403
     )
+    early = {**answer, "on": "2026-11-29"}  # the day before the letter was sent
+    before = client.post(f"{B01}/letters/{letter}/reply", json=early, headers=admin)
+    assert before.status_code == 409 and before.json["code"] == "date.before_previous_step"
     replied = client.post(f"{B01}/letters/{letter}/reply", json=answer, headers=admin)
     assert replied.status_code == 200 and replied.json["reply"]["by"] == "admin"
     assert (

@@ -58,10 +58,10 @@ class CommitteeCorrespondence(TenantApplication):
         """Raises NotFound: no such letter of that branch; StateConflict: answered already."""
         c = command
         with self.acting(actor, COMMITTEE_WRITERS):
-            self._branch(c.branch).letter(c.letter)
+            letter = self._branch(c.branch).letter(c.letter)
             if self.exists(Reply.id_for(self.tenant, c.branch, str(c.letter))):
                 raise AlreadyExists("letter.replied_already")
-            reply = Reply.give(self.tenant, c.branch, str(c.letter), c.text, c.on)
+            reply = Reply.give(self.tenant, c.branch, str(c.letter), c.text, c.on, letter.on)
             self.save(reply)
             return reply.id
 

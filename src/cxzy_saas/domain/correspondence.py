@@ -49,14 +49,17 @@ class Reply(TenantAggregate):
         return stable_id(committee, "reply", branch, letter)
 
     @classmethod
-    def give(cls, committee: str, branch: str, letter: str, text: str, on: date) -> Reply:
+    def give(
+        cls, committee: str, branch: str, letter: str, text: str, on: date, sent_on: date
+    ) -> Reply:
+        """The committee's answer to a letter sent on ``sent_on``: not dated before it."""
         reply: Reply = cls._create(
             cls.Given,
             id=cls.id_for(committee, branch, letter),
             branch=branch,
             letter=letter,
             text=require_text(text, "text"),
-            on=require_past(on, "on"),
+            on=require_past(on, "on", after=sent_on),
         )
         return reply
 
