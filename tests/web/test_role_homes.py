@@ -226,3 +226,28 @@ def test_an_open_evaluation_round_asks_for_the_self_summaries_not_filed(client):
     assert 'href="/branch/b01/evaluation/year-end"' in todo
     as_user(client, "b01-member")  # who filed theirs
     assert "请填写个人总结" not in todo_of(client.get("/branch/b01/mine").text)
+
+
+def test_the_branch_home_counts_what_stands_not_what_was_sent_before():
+    """A nominee returned, then sent again and approved, is no longer "returned"; another
+    year's submissions are not this year's."""
+    from cxzy_saas.web.pages.mine import standing_of
+
+    def sent(kind, subject, submission, year, outcome):  # type: ignore[no-untyped-def]
+        return {
+            "kind": kind,
+            "subject": subject,
+            "submission": submission,
+            "year": year,
+            "outcome": outcome,
+        }
+
+    queue = [
+        sent("nominee", "2025:member:B01013", 2, 2025, "approved"),
+        sent("nominee", "2025:member:B01013", 1, 2025, "returned"),
+        sent("plan", "2025", 1, 2025, None),
+        sent("measure", "m-2026", 1, 2026, None),
+    ]
+    standing = standing_of(queue, 2025)
+    assert [s["outcome"] for s in standing if s["kind"] == "nominee"] == ["approved"]
+    assert [s["kind"] for s in standing] == ["nominee", "plan"]

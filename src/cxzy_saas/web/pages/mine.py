@@ -233,6 +233,20 @@ def my_group(code: str) -> str:
     )
 
 
+def standing_of(queue: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
+    """The year's submissions as they stand: of each thing sent up, its latest sending only
+    (a nominee returned and sent again is no longer returned)."""
+    latest: dict[tuple[str, str], int] = {}
+    for s in queue:
+        key = (s["kind"], s["subject"])
+        latest[key] = max(latest.get(key, 0), int(s["submission"]))
+    return [
+        s
+        for s in queue
+        if s["year"] == year and int(s["submission"]) == latest[(s["kind"], s["subject"])]
+    ]
+
+
 # The branch's home, beside the members' and the leaders' own homes: what it shows a
 # member follows what the member may see of colleagues.
 @bp.get("/branch/<code>")
@@ -268,8 +282,10 @@ def branch_home(code: str) -> str:
         sizes=sizes,
         top=TOP,
         board_open=opened,
-        returned=[s for s in queue if s["outcome"] == "returned"][:5],
-        waiting=sum(1 for s in queue if s["outcome"] is None),
+        returned=[s for s in standing_of(queue, year) if s["outcome"] == "returned"][:5],
+        waiting=sum(1 for s in standing_of(queue, year) if s["outcome"] is None)
+        if year not in {c["year"] for c in chosen.years if c["closed_on"]}  # final: none waits
+        else 0,
         ballots=ballots,
         actor=actor,
         filters=chosen,
