@@ -297,3 +297,18 @@ def test_every_overdue_kind_the_api_answers_is_one_its_document_lists(client):
     # for, a task past its due day, a branch the committee did not assess in time
     made = {*QUARTERLY_MEETINGS.values(), "assigned-task", "branch-assessment-missing"}
     assert made <= listed, made - listed
+
+
+def test_refusals_of_fields_and_of_tokens_are_in_chinese_when_asked(client):
+    """Accept-Language: zh gives the pages' words for a schema's refusals and a token's, as it
+    gives a domain refusal's (README: detail and errors in Chinese)."""
+    zh = {"Accept-Language": "zh-CN", **bearer(client, "viewer")}
+    missing = client.get("/api/v1/branches/b01/assessments", headers=zh)
+    assert missing.status_code == 422 and missing.json["errors"] == {"campaign": ["此项不能为空"]}
+    assert "无效" in missing.json["detail"] or "不符合" in missing.json["detail"]
+    bad = client.get("/api/v1/campaigns/2026/leaderboards/member?per_page=abc", headers=zh)
+    assert bad.status_code == 422 and bad.json["errors"] == {"per_page": ["应为整数"]}
+    anonymous = client.get("/api/v1/branches", headers={"Accept-Language": "zh"})
+    assert anonymous.status_code == 401 and "令牌" in anonymous.json["detail"]
+    english = client.get("/api/v1/branches/b01/assessments", headers=bearer(client, "viewer"))
+    assert english.json["errors"] == {"campaign": ["Missing data for required field."]}

@@ -28,7 +28,7 @@ from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from cxzy_saas.config import WebSettings
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.web.pages import i18n
-from cxzy_saas.web.problems import API_LANGUAGES, problem
+from cxzy_saas.web.problems import api_language, problem
 
 SIGN_IN = ("pages.login", "api.token", "api.change_own_password")
 BALLOT_ENTRY = ("pages.ballot_code", "pages.ballot_short", "api.cast_ballot")
@@ -114,7 +114,7 @@ def init_app(app: Flask, settings: WebSettings) -> Limiter:
         seconds = max(1, int(reset - time.time()) + 1)
         refusal = DomainError("request.too_many", seconds=seconds)
         if request.path.startswith("/api/"):
-            language = request.accept_languages.best_match(API_LANGUAGES, default="en")
+            language = api_language()
             text = refusal.text(language)
             response = problem(
                 429,

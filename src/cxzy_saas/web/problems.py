@@ -8,7 +8,7 @@ Accept-Language prefers it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -113,6 +113,34 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def chinese() -> bool:
+    """Whether the API's caller asked for Chinese (``Accept-Language``)."""
+    return api_language() == "zh"
+
+
+def api_language() -> str:
+    """The API's answer's language: ``Accept-Language``'s best of :data:`API_LANGUAGES`."""
+    return str(request.accept_languages.best_match(API_LANGUAGES, default="en"))
+
+
+UNAUTHORIZED_ZH = {
+    "a bearer token is required": "需要访问令牌：请在 Authorization 头中附上 Bearer 令牌。",
+    "the token has expired": "访问令牌已过期，请重新取得。",
+    "the token is not valid": "访问令牌无效，请重新取得。",
+    "the token is not valid, or no longer": "访问令牌无效或已失效，请重新取得。",
+    "unknown user or wrong password": "用户名或密码不正确。",
+}
+
+
+def _each_message(messages: Any, word: Callable[[str], str]) -> Any:
+    """marshmallow's messages (by field, nested by field or list index) with each put in words."""
+    if isinstance(messages, dict):
+        return {key: _each_message(value, word) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_each_message(value, word) for value in messages]
+    return word(messages) if isinstance(messages, str) else messages
+
+
 def problem(status: int, title: str, detail: str, **extra: object) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     response = jsonify(body)
@@ -156,7 +184,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
-        language = request.accept_languages.best_match(API_LANGUAGES, default="en")
+        language = api_language()
         text = error.text(language)
         extra = {"errors": {error.field: [text]}} if error.field else {}
         response = problem(
@@ -176,11 +204,27 @@ def register(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def invalid_body(error: ValidationError) -> Response:
         errors = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        return problem(422, "invalid", "the request has invalid fields", errors=errors)
+        if not chinese():
+            return problem(422, "invalid", "the request has invalid fields", errors=errors)
+        from cxzy_saas.web.pages.i18n import schema_message_zh  # the pages' words for them
+
+        response = problem(
+            422,
+            "invalid",
+            "请求中有不符合要求的字段，见 errors。",
+            errors=_each_message(errors, schema_message_zh),
+        )
+        response.headers["Content-Language"] = "zh"
+        return response
 
     @app.errorhandler(Unauthorized)
     def unauthorized(error: Unauthorized) -> Response:
-        return problem(401, "unauthorized", str(error))
+        text = str(error)
+        if not chinese() or text not in UNAUTHORIZED_ZH:
+            return problem(401, "unauthorized", text)
+        response = problem(401, "unauthorized", UNAUTHORIZED_ZH[text])
+        response.headers["Content-Language"] = "zh"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | HTTPException | tuple[str, int]:

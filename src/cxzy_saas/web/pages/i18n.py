@@ -239,8 +239,11 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 def schema_message(text: str, value: object = None) -> str:
     """One of marshmallow's messages in the page's language; ``value``: what was typed, to tell
     a date written right that does not exist (2026-02-30) from one written wrong."""
-    if lang() == "en":
-        return text
+    return text if lang() == "en" else schema_message_zh(text, value)
+
+
+def schema_message_zh(text: str, value: object = None) -> str:
+    """One of marshmallow's messages in Chinese (see :func:`schema_message`)."""
     if (
         text.startswith("Not a valid date")
         and isinstance(value, str)
