@@ -325,6 +325,8 @@ def test_the_big_screen_and_its_figures(app, viewer):
     assert data["key"]["branches"] == len(branches) and data["key"]["ranked"] == len(rated)
     assert [r["code"] for r in data["top"]] == [r["code"] for r in rated[:5]]
     assert data["progress"]["assessed"] <= data["progress"]["due"]
+    year, month = data["period"].split("-")  # the month as readers write it, not 2026-12
+    assert data["period_label"] == f"{year}年{int(month)}月" and data["period_label"] in html
     assert 0 <= (data["ballots"]["turnout"] or 0) <= 100
     member = as_user(app.test_client(), "b01-member")
     assert member.get("/committee/screen.json").status_code in (403, 404)

@@ -222,7 +222,7 @@ def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client
     sealed = seal_form(client, "b01", on_demand="yes")
     assert sealed.status_code == 302 and sealed.headers["Location"].startswith("/committee/archive")
     after = client.get(sealed.headers["Location"])
-    assert "已归档" in after.text and "b01" in after.text  # the result message
+    assert "已归档" in after.text and "已归档：b01" not in after.text  # by the branch's name
     row = archive_row(client.get("/committee/archives").text, "b01")
     assert "已归档" in row and shown(app, "admin") in row and "提前归档" in row
     assert re.search(r"<code[^>]*>[0-9a-f]{12}…</code>", row)

@@ -37,6 +37,7 @@ from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import read_port_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import committee_reader, committee_writer, opens, signed_in, user
+from cxzy_saas.web.pages.audit import branch_name
 from cxzy_saas.web.pages.tables import attachment
 from cxzy_saas.web.problems import status_for
 
@@ -208,8 +209,9 @@ def archive_seal(branch: str, year: int) -> Response | tuple[str, int]:
     seconds = time.perf_counter() - started
     flash(
         i18n.tr(
-            f"已归档：{branch} {year} 年度，{seal.events} 条支部记录、{seal.committee_events} "
-            f"条党委记录，校验码 {seal.head[:SHORT_HEAD]}…（用时 {seconds:.2f} 秒）",
+            f"已归档：{branch_name(branch)} {year} 年度，{seal.events} 条支部记录、"
+            f"{seal.committee_events} 条党委记录，校验码 {seal.head[:SHORT_HEAD]}…"
+            f"（用时 {seconds:.2f} 秒）",
             f"Sealed {branch} {year}: {seal.events} branch and {seal.committee_events} "
             f"committee events, head {seal.head[:SHORT_HEAD]}… ({seconds:.2f} s)",
         )
@@ -252,8 +254,7 @@ def archive_bundle(branch: str, year: int) -> Response:
         bundle.write(files, path)
         data = path.read_bytes()
     name = f"archive-{actor.tenant}-{branch}-{year}.zip"
-    branch_name = dict(committee_app().committee().branches).get(branch, branch)
-    saved = i18n.tr(f"{branch_name}{year}年度归档包.zip", name)
+    saved = i18n.tr(f"{branch_name(branch)}{year}年度归档包.zip", name)
     return Response(
         data,
         mimetype="application/zip",

@@ -239,7 +239,7 @@ def committee_close(year: int) -> Response | tuple[str, int]:
     form.values.setdefault("confirm", "")
     if form.value("confirm") != "yes":
         form.errors["confirm"] = i18n.tr(
-            "请勾选确认：结束后本年度的内容不能再修改", "confirm that the year becomes final"
+            "请勾选确认：结束后本年度的内容不能再修改。", "confirm that the year becomes final"
         )
     if form.submit(OnIn, lambda b: app.close_campaign(actor, CloseCampaign(year=year, **b))):
         flash(i18n.tr(f"{year} 年度活动已结束", f"Campaign {year} closed"))

@@ -137,7 +137,7 @@ def committee_branch_assess(year: int) -> Response | tuple[str, int]:
         scores = {code: value.strip() for code, value in row.typed.items()}
         wanted.append((row, scores))
     if not wanted:
-        form.error = i18n.tr("请至少填写一个党支部的分数", "fill in at least one branch")
+        form.error = i18n.tr("请至少填写一个党支部的分数。", "fill in at least one branch")
     failed = form.failed or any(row.errors for row, _ in wanted)
     saved: list[Row] = []
     if not failed:

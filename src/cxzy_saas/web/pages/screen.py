@@ -80,6 +80,7 @@ def figures(committee: str, filters: Filters) -> dict[str, Any]:
         "campaign": filters.year,
         "as_of": filters.as_of.isoformat() if filters.as_of else None,
         "period": period,
+        "period_label": i18n.period(period),  # 2026年12月
         "key": {
             "branches": branches,
             "ranked": ranked,
