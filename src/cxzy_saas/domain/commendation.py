@@ -38,6 +38,8 @@ class Commendation(TenantAggregate):
         is sealed in storage with that member's key (``storage/personal.py``) and reads as
         erased once the member's personal data is erased."""
         require(bool(entries), "commendation.no_entries", field="entries")
+        # named for the year's work: in the year, or after it (the decision often follows it)
+        require(on.year >= self.year, "commendation.before_year", field="on", year=self.year)
         already = {(e["branch"], e["level"], e["subject"]) for e in self.named}
         for entry in entries:
             require(entry.get("level") in TITLES, "level.unknown", field="entries")

@@ -103,6 +103,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日期 {value} 晚于今天（{today}），只能查看今天及以前的情况。",
         "{value} is after today ({today}): a view as of a day shows what had happened by then",
     ),
+    "commendation.before_year": (
+        "表彰日期应在 {year} 年内或之后：表彰的是该年度的工作。",
+        "a commendation for {year} is dated in that year or after it",
+    ),
     "measure.criteria_other_level": (
         "勾选的评选条件都不属于所选层级，请勾选该层级的评选条件。",
         "the criteria ticked are all of another level: tick the chosen level's",
