@@ -196,6 +196,12 @@ def test_the_nomination_page_shows_whom_the_half_year_review_recommended(client)
     as_user(client, "b01-clerk")
     shown = text_of(client.get("/branch/b01/nomination").text)
     assert "半年初评推选表扬：" in shown and "推荐其他对象须写明理由" in shown
+    named = shown.split("半年初评推选表扬：")[1].split("。")[0]
+    # by name for a member too, whose own lines hold only their own row
+    as_user(client, "b01-member")
+    member = text_of(client.get("/branch/b01/nomination").text)
+    assert member.split("半年初评推选表扬：")[1].split("。")[0] == named
+    assert not re.search(r"B\d{5}", named), named
 
 
 @pytest.mark.parametrize("username", ["b01-member", "b01-leader"])

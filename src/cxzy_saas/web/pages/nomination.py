@@ -113,7 +113,11 @@ def nomination_page(
                     line.chosen = True
                     line.decision = decided[key]
         returned = app.returned_nominees(nomination)
-    names = {
+    # every subject by name, as the half-year's recommendations name them: a member reader's
+    # lines hold their own row only, and the recommended colleagues showed as numbers
+    names = {("member", m.member_no): m.name for m in app.members()}
+    names |= {("group", g.code): g.name for g in app.groups()}
+    names |= {
         (line.row.level, line.row.subject): line.row.name
         for level_lines in lines.values()
         for line in level_lines
