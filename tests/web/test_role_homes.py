@@ -44,6 +44,7 @@ def test_a_member_comes_home_to_their_own_work(client):
     branch = client.get("/branch/b01")
     board = branch.text.split("<h3>党员</h3>")[1]
     assert re.findall(r'<tr data-subject="([^"]+)"', board) == ["B01003"]
+    assert "只列出前" not in board.split("</table>")[1].split("<h3>")[0]  # no "first 10 of N"
     assert "录入</strong>月度考核" not in branch.text
 
 

@@ -273,6 +273,7 @@ def branch_home(code: str) -> str:
     if actor.role == "member" and not colleagues_open(code):
         own = (code, actor.member or "")  # member numbers repeat across branches
         boards["member"] = [r for r in boards["member"] if row_key(r) == own]
+        sizes["member"] = len(boards["member"])  # no "first 10 and this branch's, of N" note
     return render_template(
         "branch/home.html",
         code=code,
