@@ -254,6 +254,7 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert opened.status_code == 302
     page = admin.get(amend).text
     assert 'data-open="yes"' in page and "更正一项错录的分数" in page and "更正中" in page
+    assert "· admin" not in page  # who opened it, as colleagues call them
     close_action = re.search(r'action="(/committee/campaigns/\d+/amendments/[^"]+/close)"', page)
     assert close_action
     resealed = post(admin, amend, close_action.group(1), {"note": "已更正"})

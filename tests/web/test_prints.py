@@ -122,3 +122,6 @@ def test_the_nomination_table_keeps_the_approvals_of_earlier_submissions(client,
             rows[name.group(1)] = row
     assert set(rows) == approved | latest
     assert all("批准" in rows[name] for name in approved)
+    # scores to two places, as every other page writes them (78.50, not 78.5)
+    figures = [f for row in rows.values() for f in re.findall(r"<td>(\d+\.\d+)</td>", row)]
+    assert figures and all(len(f.split(".")[1]) == 2 for f in figures), figures
