@@ -158,8 +158,8 @@ def test_every_write_route_refuses_bad_values_with_a_4xx_and_stores_nothing(api)
         assert send(method, url, headers, '{"x": NaN}') == 400
         assert send(method, url, headers, '{"x": "\\ud800"}') == 400
         assert send(method, url, headers, '{"x": 1e999}') == 400
-        if meta["body"] is None:
-            continue
+        if meta["body"] is None or not meta["body"]._declared_fields:
+            continue  # no field to hold a bad value (a reset's body is {})
         for text, number in zip(BAD_TEXTS, BAD_NUMBERS * 2, strict=False):
             body = bad_body(meta["body"], text, number)
             status = send(method, url, headers, json.dumps(body, ensure_ascii=False))
@@ -290,7 +290,7 @@ def forms_of(html: str) -> list[tuple[str, list[str]]]:
         action = re.search(r'action="([^"]+)"', attributes)
         if not method or method.group(1).lower() != "post" or not action:
             continue
-        names = sorted({n for n in FIELD.findall(body) if n != "csrf_token"})
+        names = sorted({n for n in FIELD.findall(body) if n not in ("csrf_token", "once")})
         found.append((action.group(1).replace("&amp;", "&"), names))
     return found
 
