@@ -161,6 +161,7 @@ def test_a_new_committee_admin_runs_a_campaign_year_in_the_pages(open_page):  # 
     new.wait_for_load_state()
     new.check("input[name=entries][value='b01|branch|b01']")
     new.fill("textarea[name=decision_text]", "党委关于表彰先进党支部的决定")
+    new.fill("input[name=on]", f"{NEXT}-12-20")  # in the year it commends (not today's 2026)
     submitted(new, "form[action$='/commendation']")
     assert "已命名表彰 1 个" in new.inner_text(".notice")
     assert "先进党支部" in new.inner_text("#named")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from marshmallow import Schema, ValidationError
 
 from cxzy_saas.application.idempotency import Claim, claiming
@@ -148,11 +148,14 @@ def once_key() -> str:
 
 
 def _claim() -> Claim | None:
-    """The claim of the posted form's ``once`` key, for the signed-in user (None: none sent)."""
+    """The claim of the posted form's ``once`` key, for the signed-in user: None when none
+    was sent, or for a request's later commands (a grid saves a row a command; the first
+    one's events took the claim, or a refusal left it for the form sent again)."""
     key = request.form.get(ONCE, "")
     who = current_user()
-    if who is None or not 1 <= len(key) <= 64 or not key.isalnum():
+    if who is None or not 1 <= len(key) <= 64 or not key.isalnum() or g.get("once_asked"):
         return None
+    g.once_asked = True
     return Claim(who.username, f"page:{key}", "page")
 
 
