@@ -264,6 +264,6 @@ def write_branch(
             sheets.setdefault(pool, []).append(sheet)
         for found in sheets.values():
             rng.shuffle(found)
-        ballot.close(date(YEAR, 12, 8), sheets)
+        ballot.close(date(YEAR, 12, 5), sheets)  # counted the day it opened
         app.save(ballot)
     return app.head()
