@@ -58,6 +58,7 @@ def test_an_admin_resets_a_users_password_which_is_shown_once_and_must_be_change
     assert reset.status_code == 200, reset.json
     one_time = reset.json["one_time_password"]
     assert reset.json["username"] == "b01-clerk" and reset.json["must_change_password"] is True
+    assert reset.headers["Cache-Control"] == "no-store"  # a secret: in no cache
     # a retry answers the same, less the password, which is shown once
     again = client.post("/api/v1/accounts/b01-clerk/password-resets", json={}, headers=key)
     assert again.status_code == 200 and "one_time_password" not in again.json

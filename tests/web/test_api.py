@@ -310,5 +310,6 @@ def test_refusals_of_fields_and_of_tokens_are_in_chinese_when_asked(client):
     assert bad.status_code == 422 and bad.json["errors"] == {"per_page": ["应为整数"]}
     anonymous = client.get("/api/v1/branches", headers={"Accept-Language": "zh"})
     assert anonymous.status_code == 401 and "令牌" in anonymous.json["detail"]
+    assert all("Accept-Language" in r.headers["Vary"] for r in (missing, bad, anonymous))
     english = client.get("/api/v1/branches/b01/assessments", headers=bearer(client, "viewer"))
     assert english.json["errors"] == {"campaign": ["Missing data for required field."]}

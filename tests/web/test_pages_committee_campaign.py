@@ -174,6 +174,27 @@ def test_the_boards_are_opened_to_branches_and_a_second_identical_change_is_refu
     assert post(admin, page, action, {"open_to_branches": "false"}).status_code == 302
 
 
+def test_a_double_click_on_the_quarterly_grid_says_saved_twice(client):
+    """The second copy finds every row it would save recorded (read-only now): it is the
+    same form, saved already, not a grid left blank."""
+    admin = as_user(client, "admin")
+    grid = f"/committee/campaigns/{YEAR}/branch-assessment"
+    page = admin.get(f"{grid}?quarter=2").text
+    cells = re.findall(r'name="(p\.[^."]+\.[^"]+)"', page)
+    branch = cells[0].split(".")[1]
+    form = {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+        "once": re.search(r'name="once" value="([0-9a-f]{32})"', page).group(1),
+        "quarter": "2",
+        "on": datetime.now(BEIJING).date().isoformat(),
+        **{c: "8" for c in cells if c.split(".")[1] == branch},
+    }
+    first, second = (admin.post(grid, data=form) for _ in range(2))
+    assert first.status_code == second.status_code == 302
+    assert "已保存" in admin.get(second.headers["Location"]).text
+
+
+# the year closes below: the grid's rows are read-only after it
 def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(client, demo):
     admin = as_user(client, "admin")
     commend = f"/committee/campaigns/{YEAR}/commendation"

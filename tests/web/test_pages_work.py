@@ -309,6 +309,11 @@ def test_a_form_sent_twice_saves_once_and_each_showing_saves_anew(client, app, d
     first, second = (client.post("/branch/b01/records", data=form) for _ in range(2))
     assert first.status_code == second.status_code == 302
     assert [r.text for r in branch(app).daily_records(YEAR)].count(text) == 1
+    # the page brought back with Back and filled anew: refused, not dropped as a repeat
+    other = client.post("/branch/b01/records", data={**form, "text": "另一条记载"})
+    assert other.status_code == 422 and "这张表单已经提交过了" in other.text
+    assert "另一条记载" in other.text  # what was typed stays, under a new key
+    assert "另一条记载" not in [r.text for r in branch(app).daily_records(YEAR)]
     # the page shown again has a new key: a second record of the same words is a new one
     again = re.search(r'name="once" value="([0-9a-f]{32})"', client.get("/branch/b01/records").text)
     assert again and again.group(1) != once.group(1)

@@ -132,6 +132,17 @@ UNAUTHORIZED_ZH = {
 }
 
 
+def varied(response: Response) -> Response:
+    """An answer whose words follow ``Accept-Language``: caches keep one per language."""
+    response.vary.add("Accept-Language")
+    return response
+
+
+def in_chinese(response: Response) -> Response:
+    response.headers["Content-Language"] = "zh"
+    return varied(response)
+
+
 def _each_message(messages: Any, word: Callable[[str], str]) -> Any:
     """marshmallow's messages (by field, nested by field or list index) with each put in words."""
     if isinstance(messages, dict):
@@ -205,26 +216,24 @@ def register(app: Flask) -> None:
     def invalid_body(error: ValidationError) -> Response:
         errors = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         if not chinese():
-            return problem(422, "invalid", "the request has invalid fields", errors=errors)
+            return varied(problem(422, "invalid", "the request has invalid fields", errors=errors))
         from cxzy_saas.web.pages.i18n import schema_message_zh  # the pages' words for them
 
-        response = problem(
-            422,
-            "invalid",
-            "请求中有不符合要求的字段，见 errors。",
-            errors=_each_message(errors, schema_message_zh),
+        return in_chinese(
+            problem(
+                422,
+                "invalid",
+                "请求中有不符合要求的字段，见 errors。",
+                errors=_each_message(errors, schema_message_zh),
+            )
         )
-        response.headers["Content-Language"] = "zh"
-        return response
 
     @app.errorhandler(Unauthorized)
     def unauthorized(error: Unauthorized) -> Response:
         text = str(error)
         if not chinese() or text not in UNAUTHORIZED_ZH:
-            return problem(401, "unauthorized", text)
-        response = problem(401, "unauthorized", UNAUTHORIZED_ZH[text])
-        response.headers["Content-Language"] = "zh"
-        return response
+            return varied(problem(401, "unauthorized", text))
+        return in_chinese(problem(401, "unauthorized", UNAUTHORIZED_ZH[text]))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | HTTPException | tuple[str, int]:

@@ -217,7 +217,10 @@ def api_route(
                     out.headers[HEADER_POSITION] = written_header(written)
                 if location is not None and status == 201:
                     out.headers["Location"] = f"{bp.url_prefix}{location(path, dumped)}"
-                return out, None if kept is None else jsonify(kept(dumped)).get_data(as_text=True)
+                if kept is None:
+                    return out, None
+                out.headers["Cache-Control"] = "no-store"  # secrets shown once: in no cache
+                return out, jsonify(kept(dumped)).get_data(as_text=True)
 
             keyed = "Idempotency-Key" in request.headers
             if method in WRITE_METHODS and user is not None and keyed:

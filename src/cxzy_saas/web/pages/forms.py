@@ -10,6 +10,7 @@ redirects (post/redirect/get), so that a reload never records twice.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -20,8 +21,8 @@ from typing import Any
 from flask import current_app, g, request
 from marshmallow import Schema, ValidationError
 
-from cxzy_saas.application.idempotency import Claim, claiming
-from cxzy_saas.domain.errors import ConcurrentModification, DomainError, InvalidInput
+from cxzy_saas.application.idempotency import Claim, Stored, claiming
+from cxzy_saas.domain.errors import DomainError, InvalidInput
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import i18n
 from cxzy_saas.web.pages.access import current_user
@@ -104,27 +105,38 @@ class Form:
         """Run the command unless the form failed already; keep its refusal. A form sent
         again (a double click, a resent request) runs nothing and counts as done: the form's
         ``once`` key (:func:`once_key`) is claimed with the first events it saves, as an API
-        request's Idempotency-Key (decision 0006)."""
+        request's Idempotency-Key (decision 0006). Another form under a key used already (a
+        page brought back with the browser's Back and filled anew) is refused, not dropped."""
         if self.failed:
             return False
         claim = _claim()
         try:
-            if claim is None:
-                act()
-            elif _claimed(claim):
-                return True  # the same form, saved already
-            else:
+            if claim is not None:
+                earlier = _earlier(claim)
+                if earlier is not None:
+                    return self._sent_before(earlier, claim)
                 with claiming(claim):
                     act()
-        except ConcurrentModification as error:
-            if claim is not None and not claim.taken and _claimed(claim):
-                return True  # the same form, sent twice at once: the other one saved it
-            self.refuse(error, near)
-            return False
+            else:
+                act()
         except DomainError as error:
+            # sent twice at once: the other copy's save took the key (this one found the
+            # record it made, or changed meanwhile)
+            earlier = None if claim is None or claim.taken else _earlier(claim)
+            if earlier is not None:
+                return self._sent_before(earlier, claim)  # type: ignore[arg-type]
             self.refuse(error, near)
             return False
         return True
+
+    def _sent_before(self, earlier: Stored, claim: Claim) -> bool:
+        if earlier.fingerprint == claim.fingerprint:
+            return True  # the same form, saved already
+        self.error = i18n.tr(
+            "这张表单已经提交过了。请刷新页面后重新填写。",
+            "This form was sent already: reload the page and fill it in again.",
+        )
+        return False
 
     def submit(
         self,
@@ -148,20 +160,29 @@ def once_key() -> str:
 
 
 def _claim() -> Claim | None:
-    """The claim of the posted form's ``once`` key, for the signed-in user: None when none
-    was sent, or for a request's later commands (a grid saves a row a command; the first
-    one's events took the claim, or a refusal left it for the form sent again)."""
+    """The claim of the posted form's ``once`` key, for the signed-in user, with a fingerprint
+    of what the form holds: None when none was sent, or for a request's later commands (a
+    grid saves a row a command; the first one's events took the claim, or a refusal left it
+    for the form sent again)."""
     key = request.form.get(ONCE, "")
     who = current_user()
     if who is None or not 1 <= len(key) <= 64 or not key.isalnum() or g.get("once_asked"):
         return None
     g.once_asked = True
-    return Claim(who.username, f"page:{key}", "page")
+    return Claim(who.username, f"page:{key}", _fingerprint())
 
 
-def _claimed(claim: Claim) -> bool:
-    """Whether a command claimed ``claim``'s key already: in the log of the page's branch or in
-    its committee's (where a page's commands write)."""
+def _fingerprint() -> str:
+    """The posted form as sent: its address and every field but the CSRF token."""
+    fields = sorted(
+        (k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", ONCE)
+    )
+    return hashlib.sha256(repr((request.path, fields)).encode("utf-8")).hexdigest()
+
+
+def _earlier(claim: Claim) -> Stored | None:
+    """The claim of ``claim``'s key made already: in the log of the page's branch or in its
+    committee's (where a page's commands write); None when the key is unused."""
     tenancy = tenancy_of(current_app)
     who = current_user()
     assert who is not None
@@ -169,7 +190,22 @@ def _claimed(claim: Claim) -> bool:
     apps: list[Any] = [tenancy.committee(who.committee)]
     if isinstance(code, str) and code in tenancy.committee(who.committee).committee().branches:
         apps.insert(0, tenancy.branch(code))
-    return any(app.answer_to(claim.user, claim.key) is not None for app in apps)
+    for app in apps:
+        found: Stored | None = app.answer_to(claim.user, claim.key)
+        if found is not None:
+            return found
+    return None
+
+
+def sent_before() -> bool:
+    """Whether this very form was saved already (a double click): for a view whose own checks
+    would refuse it before its commands run (a grid whose rows are all recorded now)."""
+    claim = _claim()
+    if claim is None:
+        return False
+    g.once_asked = False  # the view's commands still claim it, when it was not
+    earlier = _earlier(claim)
+    return earlier is not None and earlier.fingerprint == claim.fingerprint
 
 
 def typed(lists: Iterable[str] = ()) -> Form:

@@ -233,6 +233,14 @@ def my_group(code: str) -> str:
     )
 
 
+def closed_by(chosen: filters.Filters, year: int) -> bool:
+    """Whether ``year``'s campaign was closed by the day shown (today, or the as-of day)."""
+    day = chosen.today().isoformat()
+    return any(
+        c["year"] == year and c["closed_on"] and str(c["closed_on"]) <= day for c in chosen.years
+    )
+
+
 def standing_of(queue: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
     """The year's submissions as they stand: of each thing sent up, its latest sending only
     (a nominee returned and sent again is no longer returned)."""
@@ -284,9 +292,11 @@ def branch_home(code: str) -> str:
         top=TOP,
         board_open=opened,
         returned=[s for s in standing_of(queue, year) if s["outcome"] == "returned"][:5],
-        waiting=sum(1 for s in standing_of(queue, year) if s["outcome"] is None)
-        if year not in {c["year"] for c in chosen.years if c["closed_on"]}  # final: none waits
-        else 0,
+        waiting=0
+        if closed_by(chosen, year)
+        else sum(  # a closed year is final: none waits
+            1 for s in standing_of(queue, year) if s["outcome"] is None
+        ),
         ballots=ballots,
         actor=actor,
         filters=chosen,

@@ -26,7 +26,7 @@ from cxzy_saas.web.pages.archives import committee_app
 from cxzy_saas.web.pages.archives import committee_campaigns as campaign_rows
 from cxzy_saas.web.pages.assessment import Row, cell_error
 from cxzy_saas.web.pages.branch import today
-from cxzy_saas.web.pages.forms import Form
+from cxzy_saas.web.pages.forms import Form, sent_before
 
 nav_link("committee", "pages.committee_quarterly", "季度考核", "Quarterly assessment")
 
@@ -116,6 +116,9 @@ def committee_branch_assess(year: int) -> Response | tuple[str, int]:
     app = committee_app()
     app.campaign(year)
     quarter = quarter_of(year)
+    if sent_before():  # a double click: the rows it saved are read-only now, so say saved
+        flash(i18n.tr(f"第{quarter}季度考核已保存", f"Quarter {quarter} saved"))
+        return redirect(url_for("pages.committee_branch_assessment", year=year, quarter=quarter))
     form = Form(values={"on": request.form.get("on", ""), "quarter": str(quarter)})
     content = plan_of(app, year)
     rows = rows_of(app, year, quarter)
