@@ -113,16 +113,17 @@ def nomination_page(
                     line.chosen = True
                     line.decision = decided[key]
         returned = app.returned_nominees(nomination)
-    # every subject by name, as the half-year's recommendations name them: a member reader's
-    # lines hold their own row only, and the recommended colleagues showed as numbers
-    names = {("member", m.member_no): m.name for m in app.members()}
-    names |= {("group", g.code): g.name for g in app.groups()}
-    names |= {
+    names = {
         (line.row.level, line.row.subject): line.row.name
         for level_lines in lines.values()
         for line in level_lines
     }
     half_year = midyear_basis(app, year, app.score_inputs(year).plan)
+    if half_year["midyear"] and reader.role == "member" and not colleagues_open(code):
+        # of the members the half-year recommended, a member reads whether they are one, as
+        # of the table their own line only (decision 0018); their colleagues showed as numbers
+        own = [s for s in half_year["midyear"].get("member", []) if s == reader.member]
+        half_year["midyear"] = {**half_year["midyear"], "member": own}
     return render_template(
         "evaluation/nomination.html",
         half_year=half_year,
