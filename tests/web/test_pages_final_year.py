@@ -172,6 +172,9 @@ def test_a_closed_years_undecided_items_are_not_offered_for_decision(client, app
     assert 'value="approved"' not in page and "没有待审批的事项" in page
     overview = admin.get(f"/committee?campaign={YEAR}").text
     assert re.search(r'id="waiting-count">0<', overview)
+    for branch in ("b01", "b03"):  # nor the branch's home, whatever day the close names
+        home = admin.get(f"/branch/{branch}?campaign={YEAR}").text
+        assert "<strong>0</strong>项等待党委审批" in home, branch
     # nor does the API list them as waiting for the committee
     api = app.test_client()
     waiting = api.get(f"/api/v1/campaigns/{YEAR}/approvals", headers=bearer(api, "admin"))

@@ -234,10 +234,12 @@ def my_group(code: str) -> str:
 
 
 def closed_by(chosen: filters.Filters, year: int) -> bool:
-    """Whether ``year``'s campaign was closed by the day shown (today, or the as-of day)."""
-    day = chosen.today().isoformat()
+    """Whether ``year``'s campaign is closed in the view: now, once closed (whatever day the
+    close names, as the committee's queue); as of a past day, if it closed by then."""
+    day = chosen.as_of.isoformat() if chosen.as_of else None
     return any(
-        c["year"] == year and c["closed_on"] and str(c["closed_on"]) <= day for c in chosen.years
+        c["year"] == year and c["closed_on"] and (day is None or str(c["closed_on"]) <= day)
+        for c in chosen.years
     )
 
 
