@@ -138,8 +138,9 @@ def varied(response: Response) -> Response:
     return response
 
 
-def in_chinese(response: Response) -> Response:
-    response.headers["Content-Language"] = "zh"
+def in_language(response: Response, language: str) -> Response:
+    """An answer in ``language`` (one of :data:`API_LANGUAGES`), said so and varied by it."""
+    response.headers["Content-Language"] = language
     return varied(response)
 
 
@@ -206,8 +207,7 @@ def register(app: Flask) -> None:
             params=json_params(error.params),
             **extra,
         )
-        response.headers["Content-Language"] = language
-        response.vary.add("Accept-Language")
+        in_language(response, language)
         if response.status_code == 503:
             response.headers["Retry-After"] = str(UNAVAILABLE_RETRY)
         return response
@@ -219,13 +219,14 @@ def register(app: Flask) -> None:
             return varied(problem(422, "invalid", "the request has invalid fields", errors=errors))
         from cxzy_saas.web.pages.i18n import schema_message_zh  # the pages' words for them
 
-        return in_chinese(
+        return in_language(
             problem(
                 422,
                 "invalid",
                 "请求中有不符合要求的字段，见 errors。",
                 errors=_each_message(errors, schema_message_zh),
-            )
+            ),
+            "zh",
         )
 
     @app.errorhandler(Unauthorized)
@@ -233,7 +234,7 @@ def register(app: Flask) -> None:
         text = str(error)
         if not chinese() or text not in UNAUTHORIZED_ZH:
             return varied(problem(401, "unauthorized", text))
-        return in_chinese(problem(401, "unauthorized", UNAUTHORIZED_ZH[text]))
+        return in_language(problem(401, "unauthorized", UNAUTHORIZED_ZH[text]), "zh")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | HTTPException | tuple[str, int]:

@@ -145,14 +145,13 @@ class CastOut(Schema):
     cast = fields.Boolean()
 
 
-def ballot_out(ballot: Any, call: Call | None = None) -> dict[str, Any]:
-    """A ballot as the API answers it; to a member (``call``'s caller), with their own
-    tallies only, unless the plan opens colleagues' scores (decision 0018)."""
+def ballot_out(ballot: Any, own: str | None = None) -> dict[str, Any]:
+    """A ballot as the API answers it; with ``own`` (the member number a member caller may
+    read, :func:`own_member_only`), their own tallies only (decision 0018)."""
     public = tenancy_of(current_app).settings.web.public_url
     # Tallies are shown once the ballot is closed: a running count would tell raters how the
     # others voted before they cast.
     tallies = ballot.tallies if ballot.closed_on else None
-    own = None if call is None or tallies is None else own_member_only(call, ballot.year)
     if tallies is not None and own is not None:
         tallies = {
             key: found
@@ -181,8 +180,9 @@ def ballot_out(ballot: Any, call: Call | None = None) -> dict[str, Any]:
     response=page_of(BallotOut),
 )
 def list_ballots(call: Call, code: str) -> dict[str, Any]:
-    found = call.branch.ballots(call.args["campaign"])
-    return paginate([ballot_out(b, call) for b in found], call.args)
+    year = call.args["campaign"]
+    own = own_member_only(call, year)
+    return paginate([ballot_out(b, own) for b in call.branch.ballots(year)], call.args)
 
 
 @api_route(
@@ -207,7 +207,8 @@ def open_ballot(call: Call, code: str) -> dict[str, Any]:
     "/branches/<code>/ballots/<uuid:id>", summary="民主测评", roles=READERS, response=BallotOut
 )
 def get_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
-    return ballot_out(call.branch.ballot(id), call)
+    ballot = call.branch.ballot(id)
+    return ballot_out(ballot, own_member_only(call, ballot.year))
 
 
 @api_route(

@@ -332,9 +332,7 @@ def _key(key: str) -> str:
 @bp.app_template_global("audit_item")
 def item_label(code: str) -> str:
     """A plan item's code as the heat map names it: M3 is 员3, G2 组2, B1 支1."""
-    if i18n.lang() == "zh" and len(code) > 1 and code[0] in "BGM" and code[1:].isdigit():
-        return {"B": "支", "G": "组", "M": "员"}[code[0]] + code[1:]
-    return code
+    return i18n.item_zh(code) if i18n.lang() == "zh" else code
 
 
 def criterion_text(key: str) -> str:

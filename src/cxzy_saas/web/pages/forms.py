@@ -109,7 +109,10 @@ class Form:
         page brought back with the browser's Back and filled anew) is refused, not dropped."""
         if self.failed:
             return False
-        claim = _claim()
+        # a grid saves a row a command: the first one's events take the claim (or a refusal
+        # leaves it for the form sent again); the request's later commands run unclaimed
+        claim = None if g.get("once_asked") else _claim()
+        g.once_asked = True
         try:
             if claim is not None:
                 earlier = _earlier(claim)
@@ -161,14 +164,11 @@ def once_key() -> str:
 
 def _claim() -> Claim | None:
     """The claim of the posted form's ``once`` key, for the signed-in user, with a fingerprint
-    of what the form holds: None when none was sent, or for a request's later commands (a
-    grid saves a row a command; the first one's events took the claim, or a refusal left it
-    for the form sent again)."""
+    of what the form holds (None when none was sent)."""
     key = request.form.get(ONCE, "")
     who = current_user()
-    if who is None or not 1 <= len(key) <= 64 or not key.isalnum() or g.get("once_asked"):
+    if who is None or not 1 <= len(key) <= 64 or not key.isalnum():
         return None
-    g.once_asked = True
     return Claim(who.username, f"page:{key}", _fingerprint())
 
 
@@ -187,8 +187,9 @@ def _earlier(claim: Claim) -> Stored | None:
     who = current_user()
     assert who is not None
     code = (request.view_args or {}).get("code")
-    apps: list[Any] = [tenancy.committee(who.committee)]
-    if isinstance(code, str) and code in tenancy.committee(who.committee).committee().branches:
+    committee = tenancy.committee(who.committee)
+    apps: list[Any] = [committee]
+    if isinstance(code, str) and code in committee.committee().branches:
         apps.insert(0, tenancy.branch(code))
     for app in apps:
         found: Stored | None = app.answer_to(claim.user, claim.key)
@@ -201,11 +202,8 @@ def sent_before() -> bool:
     """Whether this very form was saved already (a double click): for a view whose own checks
     would refuse it before its commands run (a grid whose rows are all recorded now)."""
     claim = _claim()
-    if claim is None:
-        return False
-    g.once_asked = False  # the view's commands still claim it, when it was not
-    earlier = _earlier(claim)
-    return earlier is not None and earlier.fingerprint == claim.fingerprint
+    earlier = None if claim is None else _earlier(claim)
+    return earlier is not None and claim is not None and earlier.fingerprint == claim.fingerprint
 
 
 def typed(lists: Iterable[str] = ()) -> Form:

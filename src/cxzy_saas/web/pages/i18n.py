@@ -236,6 +236,13 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+def item_zh(code: str) -> str:
+    """A plan item's code as the pages name it in Chinese: M3 is 员3, G2 组2, B1 支1."""
+    if len(code) > 1 and code[0] in "BGM" and code[1:].isdigit():
+        return {"B": "支", "G": "组", "M": "员"}[code[0]] + code[1:]
+    return code
+
+
 def schema_message(text: str, value: object = None) -> str:
     """One of marshmallow's messages in the page's language; ``value``: what was typed, to tell
     a date written right that does not exist (2026-02-30) from one written wrong."""

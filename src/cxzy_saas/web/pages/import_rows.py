@@ -65,7 +65,7 @@ def score_columns(content: PlanContent) -> tuple[Column, ...]:
     items = content.items_for("member")
     columns = []
     for i in items:
-        shown = f"员{i.code[1:]}" if i.code[:1] == "M" and i.code[1:].isdigit() else i.code
+        shown = i18n.item_zh(i.code)
         names = (f"{i.code}{i.title}", shown, f"{shown}{i.title}")
         columns.append(Column(i.code, i.code, i.code, names, True))
     return (MEMBER_COLUMNS[0], *columns)

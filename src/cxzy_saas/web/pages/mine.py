@@ -284,6 +284,7 @@ def branch_home(code: str) -> str:
         own = (code, actor.member or "")  # member numbers repeat across branches
         boards["member"] = [r for r in boards["member"] if row_key(r) == own]
         sizes["member"] = len(boards["member"])  # no "first 10 and this branch's, of N" note
+    sent = standing_of(queue, year)
     return render_template(
         "branch/home.html",
         code=code,
@@ -293,12 +294,9 @@ def branch_home(code: str) -> str:
         sizes=sizes,
         top=TOP,
         board_open=opened,
-        returned=[s for s in standing_of(queue, year) if s["outcome"] == "returned"][:5],
-        waiting=0
-        if closed_by(chosen, year)
-        else sum(  # a closed year is final: none waits
-            1 for s in standing_of(queue, year) if s["outcome"] is None
-        ),
+        returned=[s for s in sent if s["outcome"] == "returned"][:5],
+        # a closed year is final: none waits
+        waiting=0 if closed_by(chosen, year) else sum(s["outcome"] is None for s in sent),
         ballots=ballots,
         actor=actor,
         filters=chosen,
