@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -20,7 +21,7 @@ from cxzy_saas.application.commands.organisation import EnrolMember
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import bundle, pdf
-from cxzy_saas.audit.documents import Document
+from cxzy_saas.audit.documents import Document, departure
 from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
@@ -40,7 +41,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("documents") / "var")
     tenancy = Tenancy(settings)
     try:
-        build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=5, year=YEAR)
+        build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=2, seed=1, year=YEAR)
         tenancy.branch("b01").enrol_members(
             Actor("b01-clerk", "branch-clerk", "b01"),
             [EnrolMember(member_no=NEWCOMER, name="钱新来", joined_on=date(YEAR, 12, 20))],
@@ -109,6 +110,80 @@ def test_the_plan_document_states_each_limit_in_the_words_that_decide_its_bounda
     assert "每个测评范围参评率低于2/3的，该范围测评结果无效。" in plan
     assert "不合格票超过20%的，不得评为先进（一票否决）。" in plan
     assert "优秀党员人数不超过党员人数的1/3（向下取整）。" in plan
+
+
+def visible_text(data: bytes) -> str:
+    """What a reader sees of an HTML document, a line per paragraph, heading or table row."""
+    text = re.sub(r"<style>.*?</style>", "", data.decode())
+    text = re.sub(r"</(p|h1|h2|tr)>", "\n", text)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def test_the_plan_document_states_its_status_in_chinese_with_the_committees_answer(archive):
+    files, _ = archive
+    plan = visible_text(files["documents/01-plan.html"])
+    assert "状态：已报党委，党委决定：批准" in plan
+    assert "submitted" not in plan
+
+
+def test_the_nomination_document_keeps_every_submission_its_returns_and_the_commendation(archive):
+    """b01's demo year (seed 1): a nominee returned on the first submission and sent again;
+    the nominees approved the first time are in the record too, and the commendation names its
+    decision."""
+    files, _ = archive
+    text = visible_text(files["documents/05-nominations.html"])
+    first, rest = text.split("第 2 次报送")
+    assert "第 1 次报送（" in first and "报送次数：2" in first
+    assert "党委决定：退回（理由：" in first and "党委退回：" in first
+    assert "党支部答复：" in first
+    assert "党委决定：批准" in rest
+    shortlists, commended = text.split("党委命名表彰决定（")
+    # everyone the decision names for the branch was shortlisted in some submission
+    named = [line.split() for line in commended.splitlines()]
+    named = [cells for cells in named if cells and cells[0] in ("优秀党员", "先进党小组")]
+    assert named
+    for title, name in named:
+        assert name in shortlists, (title, name)
+
+
+def test_a_departure_from_the_advice_says_why():
+    ranking = {
+        "member": [
+            {"subject": "M1", "rank": 1, "veto": None},
+            {"subject": "M2", "rank": 2, "veto": "distrust"},
+            {"subject": "M3", "rank": None, "veto": None},
+        ]
+    }
+    nomination = SimpleNamespace(ranking=ranking)
+
+    def said(subject: str, listed: int, **entry: object) -> str:
+        rank = {"M1": 1, "M2": 2, "M3": None}[subject]
+        one = {"level": "member", "subject": subject, "rank": rank, "departs": True, **entry}
+        return departure(nomination, one, [one] * listed)  # type: ignore[arg-type]
+
+    assert said("M1", 1, departs=False) == "否"
+    assert said("M1", 1, midyear=False) == "是（未列入半年初评表扬推荐）"
+    assert said("M2", 1) == "是（受否决规则限制；越过了排名在前者）"
+    assert said("M2", 2) == "是（受否决规则限制）"
+    assert said("M3", 1) == "是（未参评）"
+
+
+def test_the_documents_use_full_width_punctuation_between_chinese(archive):
+    files, _ = archive
+    for name, data in files.items():
+        if name.endswith(".html"):
+            text = visible_text(data)
+            found = re.search(r"[\u4e00-\u9fff）][;:,]|[;:,][\u4e00-\u9fff（]", text)
+            assert found is None, (name, text[max(0, found.start() - 20) : found.end() + 20])
+
+
+def test_a_bundle_of_the_first_documents_wording_is_refused_with_the_way_out(archive):
+    files, _ = archive
+    manifest = orjson.loads(files["manifest.json"])
+    del manifest["documents"]
+    result = verify_files({**files, "manifest.json": bundle.pretty(manifest)})
+    assert not result.ok and "decision 0032" in (result.what or "")
+    assert "export the sealed branch-year again" in (result.what or "")
 
 
 def test_a_consistent_forgery_of_the_board_is_caught_by_re_deriving_it(archive):

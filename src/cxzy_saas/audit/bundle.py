@@ -56,6 +56,9 @@ FORMAT = "cxzy-archive/2"
 # current revision's, whose chains continue the earlier revisions' over the same files. A
 # branch-year never amended is exported as format 2, as before.
 FORMAT_AMENDED = "cxzy-archive/3"
+# The wording of the documents, which the verifier re-derives byte for byte (decision 0032): a
+# bundle of other wording is exported again from its sealed events, never re-derived with it.
+DOCUMENTS = "cxzy-documents/2"
 MANIFEST = "manifest.json"
 SECTIONS = ("branch", "committee")
 DEEDS_DRAFTED = events.topic_of(events.DeedMaterialDrafted)
@@ -150,6 +153,7 @@ def build(
     manifest: dict[str, Any] = {
         "format": FORMAT if len(seals) == 1 else FORMAT_AMENDED,
         "algorithm": ALGORITHM,
+        "documents": DOCUMENTS,
         "committee": committee,
         "branch": branch,
         "year": year,

@@ -18,8 +18,9 @@ from cxzy_saas.domain.commendation import TITLES, AnnualSummary, Commendation, D
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination, Review
-from cxzy_saas.domain.plan import Plan, PlanContent
+from cxzy_saas.domain.plan import SUBMITTED, Plan, PlanContent
 from cxzy_saas.domain.ranking import Row
+from cxzy_saas.domain.refusals import WORDS
 from cxzy_saas.domain.scoring import GRADE_NAMES, RULE_WORDS, share_text
 
 LEVEL_NAMES = {"branch": "党支部", "group": "党小组", "member": "党员"}
@@ -195,8 +196,8 @@ def _plan(ctx: Context, doc: Document) -> None:
     _, in_force = ctx.plan_versions()
     content = plan.versions[in_force - 1]
     doc.p(
-        f"起草人：{plan.drafter}；现行版本：第 {in_force} 稿（共 {plan.version_no} 稿）;"
-        f"状态：{plan.status}"
+        f"起草人：{plan.drafter}；现行版本：第 {in_force} 稿（共 {plan.version_no} 稿）；"
+        f"状态：{plan_state(ctx, plan)}"
     )
     for key, title in (("guiding_ideology", "指导思想"),):
         doc.h2(title)
@@ -240,12 +241,24 @@ def _plan(ctx: Context, doc: Document) -> None:
     for d in plan.discussions:
         doc.p(f"{fmt(d['on'])} 支委会讨论：{d['minutes']}")
     for c in plan.comments:
-        doc.p(f"{c['on']} {c['by']}:{c['text']}")
+        doc.p(f"{fmt(c['on'])} {c['by']}：{c['text']}")
     doc.h2("报批与审批")
     if plan.submissions == 0:
         doc.p("尚未报党委审批。")
     for n in range(1, plan.submissions + 1):
         doc.p(f"第 {n} 次报批：{ctx.decision_line('plan', str(ctx.year), n)}")
+
+
+def plan_state(ctx: Context, plan: Plan) -> str:
+    """The plan's status in words; a submitted plan's with the committee's answer to it (the
+    branch's plan stays "submitted" in its own log: the answer is the committee's)."""
+    state = WORDS["plan_status"].get(plan.status, plan.status)
+    if plan.status != SUBMITTED:
+        return state
+    decision = ctx.decision("plan", str(ctx.year), plan.submissions)
+    if decision is None:
+        return f"{state}，待党委审批"
+    return f"{state}，党委决定：{OUTCOME_NAMES.get(decision.outcome, decision.outcome)}"
 
 
 def rule_lines(content: PlanContent) -> list[str]:
@@ -284,7 +297,7 @@ def _review(ctx: Context, doc: Document, stage: str) -> None:
     doc.h2("讲评意见")
     doc.table(
         ["党员", "意见"],
-        [[ctx.name("member", m), ";".join(r)] for m, r in sorted(review.remarks.items())],
+        [[ctx.name("member", m), "；".join(r)] for m, r in sorted(review.remarks.items())],
     )
     if stage == "midyear":
         doc.h2("表扬推荐")
@@ -380,7 +393,7 @@ def _score_table(ctx: Context, doc: Document, level: str, rows: list[dict[str, A
     doc.table(header, [line(r) for r in rows if r["status"] != ranking.UNRATED])
     unrated = [r for r in rows if r["status"] == ranking.UNRATED]
     if unrated:
-        doc.p(f"未参评的{LEVEL_NAMES[level]}（没有可计分的考核或测评，不排名次、不定档次）:")
+        doc.p(f"未参评的{LEVEL_NAMES[level]}（没有可计分的考核或测评，不排名次、不定档次）：")
         doc.table(header, [line(r) for r in unrated])
 
 
@@ -413,35 +426,102 @@ def _nominations(ctx: Context, doc: Document) -> None:
     nomination = ctx.nomination()
     if nomination is None:
         doc.p("本年度未推荐。")
-        return
-    submitted = fmt(nomination.submitted_on) if nomination.submitted_on else "尚未报送"
-    doc.p(f"报送：{submitted}；报送次数：{nomination.submissions}")
-    rows = []
-    for e in nomination.entries:
-        line = ctx.decision_line(
-            "nominee", f"{ctx.year}:{e['level']}:{e['subject']}", nomination.submissions
-        )
-        rows.append(
-            [
-                LEVEL_NAMES.get(e["level"], e["level"]),
-                ctx.name(e["level"], e["subject"]),
-                fmt(e.get("composite")),
-                fmt(e.get("rank")),
-                fmt(e.get("departs")),
-                e.get("reason") or "—",
-                line,
-            ]
-        )
-    doc.table(["层级", "名称", "综合得分", "名次", "偏离排名", "推荐理由", "党委审批"], rows)
-    commendation = ctx.commendation()
+    else:
+        _submissions(ctx, doc, nomination)
     doc.h2("命名表彰")
-    named = [e for e in (commendation.named if commendation else []) if e["branch"] == ctx.branch]
-    if not named:
+    commendation = ctx.commendation()
+    decisions = [
+        (d, [e for e in d["entries"] if e["branch"] == ctx.branch])
+        for d in (commendation.decisions if commendation else [])
+    ]
+    decisions = [(d, named) for d, named in decisions if named]
+    if not decisions:
         doc.p("本支部无命名表彰。")
-    doc.table(
-        ["称号", "名称"],
-        [[e["title"], ctx.name(e["level"], e["subject"])] for e in named],
+    for decision, named in decisions:
+        doc.p(f"党委命名表彰决定（{fmt(decision['on'])}）：{decision['decision_text']}")
+        doc.table(
+            ["称号", "名称"],
+            [[e["title"], ctx.name(e["level"], e["subject"])] for e in named],
+        )
+
+
+NOMINATION_HEADER = ["层级", "名称", "综合得分", "名次", "偏离计算结果", "推荐理由", "党委审批"]
+
+
+def _submissions(ctx: Context, doc: Document, nomination: Nomination) -> None:
+    """Every submission as it was sent, each entry with the committee's decision on it, the
+    returns and the branch's answers between them, then a shortlist revised and not yet sent."""
+    doc.p(f"报送次数：{nomination.submissions}")
+    answers = {r["submission"]: r for r in nomination.reopenings}
+    for n in range(1, nomination.submissions + 1):
+        day = nomination.submitted_days.get(n)
+        doc.h2(f"第 {n} 次报送" + (f"（{fmt(day)}）" if day else ""))
+        doc.table(
+            NOMINATION_HEADER,
+            [
+                _entry(ctx, nomination, e, nomination.submitted[n], n)
+                for e in nomination.submitted[n]
+            ],
+        )
+        reopening = answers.get(n)
+        if reopening is not None:
+            returned = "、".join(
+                f"{ctx.name(r['level'], r['subject'])}（{r['reason']}）"
+                for r in reopening["returned"]
+            )
+            doc.p(f"党委退回：{returned}")
+            doc.p(f"党支部答复：{reopening['answer']}")
+    if nomination.submitted_on is None and nomination.entries:
+        doc.h2("尚未报送的推荐名单")
+        entries = nomination.entries
+        doc.table(NOMINATION_HEADER, [_entry(ctx, nomination, e, entries, None) for e in entries])
+
+
+def _entry(
+    ctx: Context,
+    nomination: Nomination,
+    entry: dict[str, Any],
+    listed: list[dict[str, Any]],
+    submission: int | None,
+) -> list[str]:
+    level, subject = entry["level"], entry["subject"]
+    decided = (
+        "尚未报送"
+        if submission is None
+        else ctx.decision_line("nominee", f"{ctx.year}:{level}:{subject}", submission)
     )
+    return [
+        LEVEL_NAMES.get(level, level),
+        ctx.name(level, subject),
+        fmt(entry.get("composite")),
+        fmt(entry.get("rank")),
+        departure(nomination, entry, listed),
+        entry.get("reason") or "—",
+        decided,
+    ]
+
+
+def departure(nomination: Nomination, entry: dict[str, Any], listed: list[dict[str, Any]]) -> str:
+    """Whether, and why, shortlisting the entry departs from the computed advice, as
+    ``Nomination.revise`` judged it among the ``listed`` entries it was sent with."""
+    if not entry.get("departs"):
+        return "否"
+    level, rank = entry["level"], entry.get("rank")
+    row = next(
+        (r for r in nomination.ranking.get(level, []) if r["subject"] == entry["subject"]), {}
+    )
+    chosen = sum(1 for e in listed if e["level"] == level)
+    why = [
+        text
+        for text, applies in (
+            ("未参评", rank is None),
+            ("受否决规则限制", row.get("veto") is not None),
+            ("越过了排名在前者", rank is not None and rank > chosen),
+            ("未列入半年初评表扬推荐", entry.get("midyear") is False),
+        )
+        if applies
+    ]
+    return f"是（{'；'.join(why)}）" if why else "是"
 
 
 def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
@@ -451,7 +531,7 @@ def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
         deeds = ctx.b.get(DeedMaterial, deed_id)
         if deeds is None:
             raise NotFound("deeds.not_found")
-        doc.h2(f"{TITLES.get(deeds.level, deeds.level)}:{ctx.name(deeds.level, deeds.subject)}")
+        doc.h2(f"{TITLES.get(deeds.level, deeds.level)}：{ctx.name(deeds.level, deeds.subject)}")
         for paragraph in deeds.versions[-1].split("\n"):
             if paragraph.strip():
                 doc.p(paragraph.strip())

@@ -26,6 +26,7 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from cxzy_saas.audit.bundle import (
+    DOCUMENTS,
     EVIDENCE,
     EVIDENCE_ATTACHED,
     FORMAT,
@@ -54,6 +55,7 @@ CHAIN_KEYS = {"file", "genesis", "head", "events", "first", "last", "log_head"}
 MANIFEST_KEYS = {
     "format",
     "algorithm",
+    "documents",
     "committee",
     "branch",
     "year",
@@ -163,6 +165,13 @@ def _manifest(files: Mapping[str, bytes]) -> dict[str, Any]:
     _require(isinstance(manifest, dict), MANIFEST, "not an object")
     _require(pretty(manifest) == files[MANIFEST], MANIFEST, "not in canonical form (edited?)")
     amended = manifest.get("format") == FORMAT_AMENDED
+    _require(
+        manifest.get("format") == "cxzy-archive/1" or "documents" in manifest,
+        MANIFEST,
+        "documents of the first wording (a plan's status in English, only the last nomination "
+        "submission, no commendation decision; decision 0032): export the sealed branch-year "
+        "again",
+    )
     keys = MANIFEST_KEYS | {"revisions"} if amended else MANIFEST_KEYS
     _require(set(manifest) == keys, MANIFEST, f"unexpected fields {sorted(manifest)}")
     _require(
@@ -175,6 +184,12 @@ def _manifest(files: Mapping[str, bytes]) -> dict[str, Any]:
         manifest["format"] in (FORMAT, FORMAT_AMENDED),
         MANIFEST,
         f"format is not {FORMAT} or {FORMAT_AMENDED}",
+    )
+    _require(
+        manifest["documents"] == DOCUMENTS,
+        MANIFEST,
+        f"documents are {manifest['documents']!r}, not {DOCUMENTS}: export the sealed "
+        "branch-year again with this version",
     )
     if amended:
         revisions = manifest["revisions"]

@@ -171,6 +171,7 @@ class Nomination(TenantAggregate):
         self.submitted_on: date | None = None
         # What each submission listed, and each re-opening after a return (kept in history).
         self.submitted: dict[int, list[dict[str, Any]]] = {}
+        self.submitted_days: dict[int, date] = {}
         self.reopenings: list[dict[str, Any]] = []
 
     def revise(
@@ -300,6 +301,7 @@ class Nomination(TenantAggregate):
         self.submitted_on = on
         self.submissions = submission
         self.submitted[submission] = [dict(e) for e in self.entries]
+        self.submitted_days[submission] = on
 
     def renominate(
         self,
