@@ -44,9 +44,9 @@ def main() -> int:
             build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=args.branches)
             print(f"demo: {args.branches} branches in {time.perf_counter() - started:.1f} s")
             committee = tenancy.committee("demo")
-            committee.close_campaign(
-                ADMIN, CloseCampaign(year=args.year, on=date(args.year, 12, 31))
-            )
+            # closed at the year's end, or today if it has not come (a close is never later)
+            on = min(date(args.year, 12, 31), tenancy.today())
+            committee.close_campaign(ADMIN, CloseCampaign(year=args.year, on=on))
 
             started = time.perf_counter()
             seal = committee.seal_archive(ADMIN, "b01", args.year)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
+from cxzy_saas.application.commands.committee import CloseCampaign
 from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.recording import BEIJING, Actor, SimulatedClock
 from tests.conftest import random_code
 
 
@@ -41,3 +42,14 @@ def a_branch_with_groups(tenancy: Tenancy, groups: int = 2) -> str:
     for i in range(groups):
         app.form_group(a_clerk(code), FormGroup(code=f"g{i + 1}", name=f"第{i + 1}党小组"))
     return code
+
+
+def close_year(tenancy: Tenancy, year: int, committee: str = "demo") -> None:
+    """Close ``committee``'s campaign ``year`` on 31 December, on that day: the tenancy's clock
+    is moved there first, as a back-fill would, since a close is never dated after the day it is
+    recorded. What the caller records next happens on that day too."""
+    tenancy.clock = SimulatedClock(datetime.combine(date(year, 12, 31), time(17), tzinfo=BEIJING))
+    admin = Actor("admin", "committee-admin", committee)
+    tenancy.committee(committee).close_campaign(
+        admin, CloseCampaign(year=year, on=date(year, 12, 31))
+    )

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 
 from cxzy_saas.application.commands.committee import (
     CloseAmendment,
-    CloseCampaign,
     OpenAmendment,
 )
 from cxzy_saas.application.commands.work import CorrectScore, RecordDaily
@@ -25,6 +24,7 @@ from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.errors import Forbidden, NotFound, StateConflict
 from cxzy_saas.domain.recording import Actor
+from tests.builders import close_year
 from tests.integration.test_archives import ADMIN, AUDITOR, CLERK, YEAR, small_demo
 
 VIEWER = Actor("viewer", "committee-viewer", "demo")
@@ -57,7 +57,7 @@ def test_an_amendment_round_trip(demo_tenancy: Tenancy) -> None:
     tenancy = demo_tenancy
     small_demo(tenancy)
     committee, branch = tenancy.committee("demo"), tenancy.branch("b01")
-    committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+    close_year(tenancy, YEAR)
     first = committee.seal_archive(ADMIN, "b01", YEAR)
     revision_1 = committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False)
     correction = a_correction(tenancy)
@@ -127,7 +127,7 @@ def test_a_forged_earlier_revision_does_not_verify(demo_tenancy: Tenancy) -> Non
     tenancy = demo_tenancy
     small_demo(tenancy)
     committee, branch = tenancy.committee("demo"), tenancy.branch("b01")
-    committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+    close_year(tenancy, YEAR)
     committee.seal_archive(ADMIN, "b01", YEAR)
     amendment = committee.open_amendment(
         ADMIN, OpenAmendment(year=YEAR, branch="b01", reason="补记")
@@ -167,7 +167,7 @@ def test_a_sealed_branch_year_refuses_writes_even_while_the_campaign_is_open(
     record = branch.record_daily(CLERK, a_record(subject))
     assert branch.history(record)[-1]["actor"]["amendment"] == str(amendment)
     committee.close_amendment(ADMIN, CloseAmendment(year=YEAR, amendment=amendment))
-    committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+    close_year(tenancy, YEAR)
     # Sealed on demand, amended, then closed: every revision still verifies.
     result = verify_files(committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False))
     assert result.ok, result.message()
@@ -180,9 +180,7 @@ def test_archive_status_on_the_command_line(tmp_path: Path) -> None:
     tenancy = Tenancy(Settings(data_dir=data))
     try:
         small_demo(tenancy)
-        tenancy.committee("demo").close_campaign(
-            ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31))
-        )
+        close_year(tenancy, YEAR)
     finally:
         tenancy.close()
     runner = CliRunner()

@@ -16,7 +16,6 @@ import orjson
 import pytest
 
 from cxzy_saas import wiring
-from cxzy_saas.application.commands.committee import CloseCampaign
 from cxzy_saas.application.commands.organisation import EnrolMember
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
@@ -27,6 +26,7 @@ from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections.queries import board_rows
+from tests.builders import close_year
 
 YEAR = 2026
 ADMIN = Actor("admin", "committee-admin", "demo")
@@ -47,7 +47,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory):
             [EnrolMember(member_no=NEWCOMER, name="钱新来", joined_on=date(YEAR, 12, 20))],
         )
         committee = tenancy.committee("demo")
-        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        close_year(tenancy, YEAR)
         committee.seal_archive(ADMIN, "b01", YEAR)
         files = committee.export_archive(AUDITOR, "b01", YEAR)
         db = wiring.open_read_model(tenancy)

@@ -12,7 +12,6 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from cxzy_saas.application.commands.committee import CloseCampaign
 from cxzy_saas.application.commands.work import RecordDaily
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
@@ -25,6 +24,7 @@ from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.errors import AlreadyExists, ConcurrentModification, Forbidden, StateConflict
 from cxzy_saas.domain.recording import Actor
+from tests.builders import close_year
 
 YEAR = 2026
 ADMIN = Actor("admin", "committee-admin", "demo")
@@ -44,7 +44,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str
     try:
         small_demo(tenancy)
         committee = tenancy.committee("demo")
-        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        close_year(tenancy, YEAR)
         committee.seal_archive(ADMIN, "b01", YEAR)
         files = committee.export_archive(AUDITOR, "b01", YEAR)
     finally:
@@ -70,7 +70,7 @@ def test_seal_export_verify_and_refusals(demo_tenancy: Tenancy) -> None:
     assert seal.on_demand and seal.events > 500 and seal.committee_events > 0
     with pytest.raises(AlreadyExists):
         committee.seal_archive(ADMIN, "b01", YEAR, on_demand=True)
-    committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+    close_year(tenancy, YEAR)
     with pytest.raises(AlreadyExists):
         committee.seal_archive(ADMIN, "b01", YEAR)
     # Two admins racing: the one whose check passed before the other saved loses at the store.

@@ -5,14 +5,12 @@ changed sheet fails even when the forger re-hashes the whole chain and the seal.
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import orjson
 import pytest
 from click.testing import CliRunner
 
-from cxzy_saas.application.commands.committee import CloseCampaign
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import bundle
@@ -23,6 +21,7 @@ from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
 from cxzy_saas.domain import events
 from cxzy_saas.domain.recording import Actor
+from tests.builders import close_year
 
 YEAR = 2026
 ADMIN = Actor("admin", "committee-admin", "demo")
@@ -41,7 +40,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     try:
         build_demo(tenancy, load_manifest(TENANTS_DIR / "demo.toml"), branches=1, seed=5, year=YEAR)
         committee = tenancy.committee("demo")
-        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        close_year(tenancy, YEAR)
         committee.seal_archive(ADMIN, "b01", YEAR)
         return committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False)
     finally:

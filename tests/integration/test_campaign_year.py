@@ -468,6 +468,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
             reason="事迹材料不全",
         ),
     )
+    clock.set(moment(12, 20))  # the commendation is decided on the day it is recorded
     with pytest.raises(StateConflict, match="not an approved nominee"):
         cte.commend(
             admin,
@@ -545,6 +546,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     )
 
     # after the year closes, nothing more is assessed
+    clock.set(moment(12, 31))
     cte.close_campaign(admin, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
     with pytest.raises(StateConflict, match="closed"):
         app.assess_month(

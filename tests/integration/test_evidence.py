@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from cxzy_saas.application.commands.committee import CloseCampaign
 from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.application.evidence import AttachEvidence
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
@@ -26,6 +24,7 @@ from cxzy_saas.domain.errors import AlreadyExists, InvalidInput, NotFound, State
 from cxzy_saas.domain.evidence import MAX_BYTES
 from cxzy_saas.domain.organisation import ERASED_NAME
 from cxzy_saas.domain.recording import Actor
+from tests.builders import close_year
 
 YEAR = 2026
 ADMIN = Actor("admin", "committee-admin", "demo")
@@ -126,7 +125,7 @@ def test_files_are_kept_by_hash_limited_and_erased_with_the_member(demo_tenancy:
 
     # The sealed archive carries the files; the verifier checks them against the events.
     committee = demo_tenancy.committee("demo")
-    committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+    close_year(demo_tenancy, YEAR)
     committee.seal_archive(ADMIN, "b01", YEAR)
     files = committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False)
     assert files[f"evidence/{found.sha256}"] == photo
@@ -155,7 +154,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
             AttachEvidence(item="inspection", item_id=inspection.id, name="检查.pdf", data=PDF),
         )
         committee = tenancy.committee("demo")
-        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        close_year(tenancy, YEAR)
         committee.seal_archive(ADMIN, "b01", YEAR)
         return committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False)
     finally:

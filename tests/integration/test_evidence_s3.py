@@ -9,7 +9,6 @@ import hashlib
 import io
 import socket
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,13 @@ from moto.server import ThreadedMotoServer
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from cxzy_saas.application.commands.committee import CloseCampaign
 from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.application.evidence import AttachEvidence
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.config import Settings, SettingsError
 from cxzy_saas.domain.errors import NotFound
+from tests.builders import close_year
 from tests.integration.test_evidence import (
     ADMIN,
     AUDITOR,
@@ -126,7 +125,7 @@ def test_files_live_in_the_bucket_checked_erased_and_archived(
 
         # The sealed archive carries what the bucket holds, and the verifier accepts it.
         committee = tenancy.committee("demo")
-        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        close_year(tenancy, YEAR)
         committee.seal_archive(ADMIN, "b01", YEAR)
         files = committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False)
         assert files[f"evidence/{digest}"] == photo

@@ -38,7 +38,7 @@ def test_plan_steps_are_dated_in_order_and_not_after_today() -> None:
         assert plan.submit(date(2026, 12, 1)) == 1
 
 
-def test_campaign_years_follow_one_another_and_a_close_is_not_before_the_start() -> None:
+def test_campaign_years_follow_one_another_and_a_close_is_neither_too_early_nor_to_come() -> None:
     with recording("demo", ADMIN, CLOCK):
         refused("campaign.year_not_next", lambda: Campaign.open(2030, "跳跃年份", latest=2026))
         refused("campaign.year_not_next", lambda: Campaign.open(2025, "回到过去", latest=2026))
@@ -46,8 +46,11 @@ def test_campaign_years_follow_one_another_and_a_close_is_not_before_the_start()
         campaign = Campaign.open(2027, "下一年", latest=2026)  # opened 2026-12-01
         refused("campaign.closed_before_start", lambda: campaign.close(date(2019, 1, 1)))
         refused("campaign.closed_before_start", lambda: campaign.close(date(2026, 12, 31)))
-        campaign.close(date(2027, 12, 31))
-        assert campaign.closed_on == date(2027, 12, 31)
+        refused("date.in_future", lambda: campaign.close(date(2027, 12, 31)))
+        year_now = Campaign.open(2026, "本年度", latest=2025)
+        refused("date.in_future", lambda: year_now.close(date(2026, 12, 2)))
+        year_now.close(date(2026, 12, 1))  # today, Beijing time
+        assert year_now.closed_on == date(2026, 12, 1)
 
 
 def test_a_member_cannot_have_joined_after_today_and_a_phone_is_a_phone() -> None:

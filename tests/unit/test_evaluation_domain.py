@@ -210,17 +210,17 @@ WANG = {"branch": "b1", "level": "member", "subject": "M001", "name": "王芳"}
 @pytest.mark.usefixtures("as_committee")
 def test_a_subject_is_commended_once():
     commendation = Commendation(year=2026)
-    commendation.name([WANG], date(2026, 12, 20), "关于表彰优秀党员的决定")
+    commendation.name([WANG], date(2026, 12, 8), "关于表彰优秀党员的决定")
     assert commendation.named[0]["title"] == "优秀党员"
     with pytest.raises(StateConflict, match="王芳 was commended already"):
-        commendation.name([WANG], date(2026, 12, 21), "补充决定")
+        commendation.name([WANG], date(2026, 12, 9), "补充决定")
 
 
 @pytest.mark.usefixtures("as_committee")
 def test_one_decision_naming_the_same_subject_twice_is_refused():
     commendation = Commendation(year=2026)
     with pytest.raises(StateConflict):
-        commendation.name([WANG, dict(WANG)], date(2026, 12, 20), "关于表彰优秀党员的决定")
+        commendation.name([WANG, dict(WANG)], date(2026, 12, 8), "关于表彰优秀党员的决定")
 
 
 def test_revised_deed_materials_keep_every_version():

@@ -143,7 +143,7 @@ def test_the_mapper_seals_a_commended_members_name_without_touching_the_aggregat
     with recording("c1", Actor("admin", "committee-admin", "c1")):
         commendation = Commendation(year=2026)
         entry = {"branch": "b1", "level": "member", "subject": "M001", "name": "王芳"}
-        commendation.name([entry], date(2026, 12, 20), "表彰决定")
+        commendation.name([entry], date(2026, 11, 20), "表彰决定")
     named = commendation.collect_events()[-1]
     stored = mapper.to_stored_event(named)
     assert "王芳".encode() not in stored.state

@@ -79,6 +79,7 @@ def test_the_committee_opens_and_closes_the_leaderboard_but_not_twice_the_same_w
 def test_a_closed_campaign_refuses_work_and_a_second_closing():
     campaign = Campaign.open(2026, "2026年创先争优活动")
     campaign.check_open()
+    CLOCK.set(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))  # a close is recorded on its day
     campaign.close(date(2026, 12, 31))
     assert campaign.closed_on == date(2026, 12, 31)
     with pytest.raises(StateConflict, match="closed on 2026-12-31"):

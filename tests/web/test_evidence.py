@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,11 +15,14 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.web import tenancy_of
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.conftest import csrf_token, sign_in
 
 YEAR = 2026
+# The committee's today (Beijing): a year is closed on a day that has come.
+TODAY = datetime.now(BEIJING).date().isoformat()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 FILE_POLICY = ["default-src 'none'", "sandbox"]
@@ -204,12 +208,12 @@ def test_a_closed_year_refuses_uploads(tmp_path) -> None:  # type: ignore[no-unt
     client = app.test_client()
     admin, clerk = bearer(client, "admin"), bearer(client, "b01-clerk")
     record = tenancy_of(app).branch("b01").daily_records(YEAR)[0]
-    shut = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": "2026-12-31"}, headers=admin)
+    shut = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": TODAY}, headers=admin)
     assert shut.status_code == 200, shut.json
     head = tenancy_of(app).branch("b01").head()
     answer = upload(client, clerk, "record", record.id, "补充.pdf", PDF)
     assert answer.status_code == 409 and answer.json["code"] == "campaign.closed"
-    assert "2026 年度活动已于 2026-12-31 结束" in answer.json["detail"]
+    assert f"2026 年度活动已于 {TODAY} 结束" in answer.json["detail"]
     assert tenancy_of(app).branch("b01").head() == head
     # The page no longer offers the upload.
     pages = app.test_client()

@@ -19,12 +19,14 @@ from werkzeug.test import encode_multipart
 
 from cxzy_saas import wiring
 from cxzy_saas.application.evidence import AttachEvidence
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.recording import BEIJING, Actor
 from cxzy_saas.web import read_model_of, tenancy_of
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.test_api_matrix import routes, url_for
 
 YEAR = 2026
+# The committee's today (Beijing): a year is closed on a day that has come.
+TODAY = datetime.now(BEIJING).date().isoformat()
 DAY = "2026-12-20"
 TEXT = "年终补记"
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -373,7 +375,7 @@ def closed(tmp_path_factory):
     assert given.status_code == 201, given.json
     samples["task"] = given.json["id"]
     shut = client.post(
-        f"/api/v1/campaigns/{YEAR}/close", json={"on": "2026-12-31"}, headers=tokens["admin"]
+        f"/api/v1/campaigns/{YEAR}/close", json={"on": TODAY}, headers=tokens["admin"]
     )
     assert shut.status_code == 200, shut.json
     return app, client, samples, tokens
@@ -408,7 +410,7 @@ def test_every_write_route_about_a_closed_year_answers_409_and_writes_nothing(cl
         chinese = send(
             client, url, method, frozen[(method, path)], {**headers, "Accept-Language": "zh-CN"}
         )
-        assert "2026 年度活动已于 2026-12-31 结束" in chinese.json["detail"], path
+        assert f"2026 年度活动已于 {TODAY} 结束" in chinese.json["detail"], path
 
 
 def test_the_branch_board_of_a_closed_year_does_not_move(closed):

@@ -45,6 +45,14 @@ def test_the_api_refuses_a_skipped_year_a_close_before_the_start_and_future_date
     assert skipped.status_code == 409 and skipped.json["code"] == "campaign.year_not_next"
     early = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": "2019-01-01"}, headers=admin)
     assert early.status_code == 409 and early.json["code"] == "campaign.closed_before_start"
+    # a close or a commendation takes effect when it is recorded: never dated on a day to come
+    later = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": tomorrow()}, headers=admin)
+    assert later.status_code == 409 and later.json["code"] == "date.in_future", later.json
+    named = {"entries": [{"branch": "b01", "level": "branch", "subject": "b01"}]}
+    commend = {**named, "on": tomorrow(), "decision_text": "提前表彰"}
+    ahead = client.post(f"/api/v1/campaigns/{YEAR}/commendation", json=commend, headers=admin)
+    assert ahead.status_code == 409 and ahead.json["code"] == "date.in_future", ahead.json
+    assert client.get(f"/api/v1/campaigns/{YEAR}", headers=admin).json["closed_on"] is None
     clerk = bearer(client, "b01-clerk")
     if tomorrow()[:4] == str(YEAR):
         record = {

@@ -204,7 +204,7 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert "先进党小组：文秘党小组（已命名）" in text_of(shown.text)
     assert 'value="b01|branch|b01" disabled' in shown.text
     assert 'value="b03|branch|b03">' in shown.text
-    none = post(admin, commend, commend, {"on": f"{YEAR}-12-20", "decision_text": "表彰决定"})
+    none = post(admin, commend, commend, {"on": TODAY, "decision_text": "表彰决定"})
     assert none.status_code == 422 and "请选择" in text_of(none.text)
     early = {"entries": "b03|branch|b03", "on": f"{YEAR - 1}-12-02", "decision_text": "表彰决定"}
     before = post(admin, commend, commend, early)
@@ -213,7 +213,7 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
         admin,
         commend,
         commend,
-        {"entries": "b03|branch|b03", "on": f"{YEAR}-12-20", "decision_text": "党委表彰决定"},
+        {"entries": "b03|branch|b03", "on": TODAY, "decision_text": "党委表彰决定"},
     )
     assert named.status_code == 302
     table = admin.get(commend).text
@@ -227,27 +227,27 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     form = text_of(admin.get(close).text)
     for frozen in ("每月集中考核", "日常记载", "命名表彰", "不能再录入或修改"):
         assert frozen in form
-    unconfirmed = post(admin, close, close, {"on": f"{YEAR}-12-31"})
+    unconfirmed = post(admin, close, close, {"on": TODAY})
     assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.text
-    closed = post(admin, close, close, {"on": f"{YEAR}-12-31", "confirm": "yes"})
+    closed = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
     assert closed.status_code == 302 and closed.headers["Location"].endswith("/committee/archives")
     assert f"{YEAR} 年度活动已结束" in text_of(admin.get("/committee/archives").text)
     listed = text_of(admin.get("/committee/campaigns").text)
-    assert f"已于 {YEAR}-12-31 结束" in listed
+    assert f"已于 {TODAY} 结束" in listed
     # after the close the year is final: the commendation form is gone, assessing is refused
     assert 'name="entries"' not in admin.get(commend).text
     assert 'name="p.' not in admin.get(f"/committee/campaigns/{YEAR}/branch-assessment").text
     # a form sent from a page opened before the close is refused with the close's reason
-    frozen = f"{YEAR} 年度活动已于 {YEAR}-12-31 结束"
+    frozen = f"{YEAR} 年度活动已于 {TODAY} 结束"
     late = post(
         admin,
         commend,
         commend,
-        {"entries": "b02|group|g1", "on": f"{YEAR}-12-31", "decision_text": "补充表彰"},
+        {"entries": "b02|group|g1", "on": TODAY, "decision_text": "补充表彰"},
     )
     assert late.status_code == 422 and frozen in text_of(late.text)
     plan = f"/committee/campaigns/{YEAR}/plan"
-    step = post(admin, plan, f"{plan}/finalise", {"on": f"{YEAR}-12-31"})
+    step = post(admin, plan, f"{plan}/finalise", {"on": TODAY})
     assert step.status_code == 422 and frozen in text_of(step.text)
     items = [f"B{n}" for n in range(1, 6)]
     grid = grid_form(admin, YEAR, 1, {f"p.b03.{i}": "5" for i in items})

@@ -13,7 +13,6 @@ import pytest
 from cxzy_saas import wiring
 from cxzy_saas.application.commands.committee import (
     CloseAmendment,
-    CloseCampaign,
     OpenAmendment,
 )
 from cxzy_saas.application.commands.work import RecordDaily
@@ -21,6 +20,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
+from tests.builders import close_year
 from tests.web.api_demo import bearer
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, csrf_token
 
@@ -36,7 +36,7 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     tenancy = Tenancy(demo.settings)
     try:
         committee = tenancy.committee(COMMITTEE)
-        committee.close_campaign(ADMIN, CloseCampaign(year=YEAR, on=date(YEAR, 12, 31)))
+        close_year(tenancy, YEAR)
         committee.seal_archive(ADMIN, "b02", YEAR)
         amendment = committee.open_amendment(
             ADMIN, OpenAmendment(year=YEAR, branch="b02", reason=REASON)

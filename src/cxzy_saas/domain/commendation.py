@@ -9,7 +9,14 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from cxzy_saas.domain.base import TenantAggregate, clean_text, require, require_text, stable_id
+from cxzy_saas.domain.base import (
+    TenantAggregate,
+    clean_text,
+    require,
+    require_past,
+    require_text,
+    stable_id,
+)
 from cxzy_saas.domain.errors import StateConflict
 
 TITLES = {"branch": "先进党支部", "group": "先进党小组", "member": "优秀党员"}
@@ -42,6 +49,7 @@ class Commendation(TenantAggregate):
         require(bool(entries), "commendation.no_entries", field="entries")
         # named for the year's work: in the year, or after it (the decision often follows it)
         require(on.year >= self.year, "commendation.before_year", field="on", year=self.year)
+        require_past(on, "on")
         already = {(e["branch"], e["level"], e["subject"]) for e in self.named}
         for entry in entries:
             require(entry.get("level") in TITLES, "level.unknown", field="entries")

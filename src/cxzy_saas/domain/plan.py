@@ -348,7 +348,7 @@ class Campaign(TenantAggregate):
 
     def close(self, on: date) -> None:
         """Close the year on ``on``: in the campaign's year or after it, never before the day
-        it was opened."""
+        it was opened, nor after today (a close takes effect when it is recorded)."""
         self.check_open()
         start = max(date(self.year, 1, 1), self.opened_on)
         require(
@@ -359,6 +359,7 @@ class Campaign(TenantAggregate):
             on=on,
             start=start,
         )
+        require_past(on, "on")
         self._closed(on=on)
 
     @event("Closed")
