@@ -313,3 +313,24 @@ def test_refusals_of_fields_and_of_tokens_are_in_chinese_when_asked(client):
     assert all("Accept-Language" in r.headers["Vary"] for r in (missing, bad, anonymous))
     english = client.get("/api/v1/branches/b01/assessments", headers=bearer(client, "viewer"))
     assert english.json["errors"] == {"campaign": ["Missing data for required field."]}
+
+
+def test_the_documents_chinese_is_punctuated_in_full_width(client):
+    """Summaries, descriptions and examples a Chinese reader reads: a comma, semicolon, colon or
+    bracket beside Chinese is full-width (an English sentence glossing a word keeps its own)."""
+    spec = client.get("/api/openapi.json").json
+    half_width = re.compile(r"[\u4e00-\u9fff）][;:,(]|[;:,][\u4e00-\u9fff（]")
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str) and (hit := half_width.search(node)):
+            found.append(node[max(0, hit.start() - 10) : hit.end() + 10])
+
+    walk(spec)
+    assert found == []

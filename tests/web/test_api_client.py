@@ -179,7 +179,7 @@ def test_a_campaign_played_through_a_generated_client(client_package, tmp_path):
         assert closed.parsed.cast["members"] == 1
 
         # A nomination shortlisted, submitted and decided by the committee.
-        entry = {"level": "member", "subject": members[0], "reason": "全年考核优秀,群众公认。"}
+        entry = {"level": "member", "subject": members[0], "reason": "全年考核优秀，群众公认。"}
         shortlist = {"year": YEAR, "entries": [entry]}
         call("shortlist", secretary, 200, **b01, body=call.body("ShortlistIn", shortlist))
         nomination = {**b01, "year": YEAR}

@@ -143,7 +143,7 @@ def grant(call: Call, username: str) -> Any:
 @api_route(
     "/accounts/<username>/revocations",
     "POST",
-    summary="收回权限(该用户的会话和令牌随即失效)",
+    summary="收回权限（该用户的会话和令牌随即失效）",
     roles=ADMINS,
     body=RevokeIn,
     response=AccountOut,
@@ -156,7 +156,7 @@ def revoke(call: Call, username: str) -> Any:
 @api_route(
     "/accounts/<username>/member",
     "PUT",
-    summary="关联党员身份(党员角色用)",
+    summary="关联党员身份（党员角色用）",
     roles=ADMINS,
     body=MemberLinkIn,
     response=AccountOut,
@@ -170,7 +170,7 @@ def link_member(call: Call, username: str) -> Any:
 @api_route(
     "/accounts/<username>/status",
     "PUT",
-    summary="停用或启用用户(停用后其会话和令牌随即失效)",
+    summary="停用或启用用户（停用后其会话和令牌随即失效）",
     roles=ADMINS,
     body=StatusIn,
     response=AccountOut,
@@ -202,7 +202,7 @@ class ResetOut(Schema):
 @api_route(
     "/accounts/<username>/password-resets",
     "POST",
-    summary="重置密码:生成一次性密码(只显示这一次;该用户的会话和令牌随即失效)",
+    summary="重置密码：生成一次性密码（只显示这一次；该用户的会话和令牌随即失效）",
     roles=ADMINS,
     body=ResetIn,
     response=ResetOut,

@@ -54,7 +54,7 @@ class SummaryReportIn(In):
 
 @api_route(
     "/branches/<code>/annual-summaries",
-    summary="年度总结列表(可按年度、报告情况、文字筛选)",
+    summary="年度总结列表（可按年度、报告情况、文字筛选）",
     roles=READERS,
     query=SummaryArgs,
     response=listed_page_of(AnnualSummaryOut),

@@ -89,7 +89,7 @@ class AssessedOut(Schema):
 
 @api_route(
     "/branches/<code>/assessments",
-    summary="每月集中考核列表(可按月份、层级、党员、党小组筛选)",
+    summary="每月集中考核列表（可按月份、层级、党员、党小组筛选）",
     roles=READERS,
     query=AssessmentArgs,
     response=listed_page_of(AssessmentOut),
@@ -106,7 +106,7 @@ def list_assessments(call: Call, code: str) -> dict[str, Any]:
 @api_route(
     "/branches/<code>/assessments",
     "POST",
-    summary="每月集中考核(一个党小组或全部党小组,一次提交)",
+    summary="每月集中考核（一个党小组或全部党小组，一次提交）",
     roles=BRANCH_ASSESSORS,
     body=AssessmentIn,
     response=AssessedOut,
@@ -121,7 +121,7 @@ def assess_month(call: Call, code: str) -> dict[str, Any]:
 @api_route(
     "/branches/<code>/assessments/corrections",
     "POST",
-    summary="更正考核分数(注明原因)",
+    summary="更正考核分数（注明原因）",
     roles=BRANCH_ASSESSORS,
     body=CorrectionIn,
     response=AssessmentOut,

@@ -188,7 +188,7 @@ def list_ballots(call: Call, code: str) -> dict[str, Any]:
 @api_route(
     "/branches/<code>/ballots",
     "POST",
-    summary="发起民主测评并生成一次性测评码(只显示这一次)",
+    summary="发起民主测评并生成一次性测评码（只显示这一次）",
     roles=BRANCH_WRITERS,
     body=BallotIn,
     response=OpenedOut,
@@ -214,7 +214,7 @@ def get_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
 @api_route(
     "/branches/<code>/ballots/<uuid:id>/reissues",
     "POST",
-    summary="补发测评码:作废遗失的未用测评码并生成新码(只显示这一次)",
+    summary="补发测评码：作废遗失的未用测评码并生成新码（只显示这一次）",
     roles=BRANCH_WRITERS,
     body=ReissueIn,
     response=ReissuedOut,
@@ -242,7 +242,7 @@ def close_ballot(call: Call, code: str, id: UUID) -> dict[str, Any]:
 @api_route(
     "/branches/<code>/ballots/<uuid:id>/casts",
     "POST",
-    summary="凭测评码投票(无需账号,每码一次)",
+    summary="凭测评码投票（无需账号，每码一次）",
     scope="ballot",
     body=CastIn,
     response=CastOut,

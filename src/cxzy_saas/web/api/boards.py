@@ -75,7 +75,7 @@ class BoardArgs(AsOfArgs, PageArgs):
     status = string(validate=validate.OneOf([RATED, UNRATED]), **OPTIONAL)
     sort = string(
         validate=validate.OneOf([*boards.BOARD_SORTS, *(f"-{s}" for s in boards.BOARD_SORTS)]),
-        metadata={"description": "排序列;前加 - 为反向(-rank:后进在前)"},
+        metadata={"description": "排序列；前加 - 为反向（-rank：后进在前）"},
         **OPTIONAL,
     )
 
@@ -111,7 +111,7 @@ class MatrixOut(ModelOut):
     titles = fields.Dict(
         keys=out_key(CRITERION_KEY),
         values=fields.String(),
-        metadata={"description": "每个评选条件的条文(党委方案;无则取支部方案)"},
+        metadata={"description": "每个评选条件的条文（党委方案；无则取支部方案）"},
     )
     rows = fields.List(fields.Nested(MatrixRowOut))
 
@@ -228,7 +228,7 @@ def opened(call: Call, year: int) -> bool:
 
 @api_route(
     "/campaigns/<int:year>/leaderboards/<level>",
-    summary="排行榜(可按日期回溯)",
+    summary="排行榜（可按日期回溯）",
     roles=ANYONE,
     query=BoardArgs,
     response=BoardOut,

@@ -32,7 +32,7 @@ class CommendOwnIn(In):
         string(validate=validate.OneOf(list(FORMS))),
         required=True,
         validate=validate.Length(min=1, max=3),
-        metadata={"description": "notice 通报表扬, certificate 颁发奖状证书, prize 颁发奖品"},
+        metadata={"description": "notice 通报表扬，certificate 颁发奖状证书，prize 颁发奖品"},
     )
     text = text(5000, required=True)
     on = fields.Date(required=True)

@@ -47,7 +47,7 @@ def deeds_out(deeds: Any) -> dict[str, Any]:
 
 @api_route(
     "/branches/<code>/deeds",
-    summary="事迹材料列表(可按党员、党小组、对象、文字筛选)",
+    summary="事迹材料列表（可按党员、党小组、对象、文字筛选）",
     roles=READERS,
     query=DeedArgs,
     response=listed_page_of(DeedsOut),
@@ -74,7 +74,7 @@ def get_deeds(call: Call, code: str, year: int, level: str, subject: str) -> dic
 @api_route(
     "/branches/<code>/deeds/<int:year>/<level>/<subject>",
     "PUT",
-    summary="撰写或修改事迹材料(每次修改保留版本)",
+    summary="撰写或修改事迹材料（每次修改保留版本）",
     roles=BRANCH_ASSESSORS,
     body=DeedsIn,
     response=DeedsOut,

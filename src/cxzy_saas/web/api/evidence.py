@@ -94,7 +94,7 @@ def file_response(evidence: Evidence, data: bytes, view: bool) -> Response:
 @api_route(
     "/branches/<code>/evidence",
     "POST",
-    summary="上传佐证材料(照片、文档;multipart/form-data)",
+    summary="上传佐证材料（照片、文档；multipart/form-data）",
     roles=BRANCH_PEOPLE,
     body=ItemIn,
     response=EvidenceOut,
@@ -114,7 +114,7 @@ def attach_evidence(call: Call, code: str) -> Any:
 
 @api_route(
     "/branches/<code>/evidence",
-    summary="佐证材料列表(可按所附的一项筛选:item 与 item_id)",
+    summary="佐证材料列表（可按所附的一项筛选：item 与 item_id）",
     roles=READERS,
     query=ItemArgs,
     response=EvidenceOut,
@@ -146,7 +146,7 @@ class FileArgs(In):
 
 @api_route(
     "/branches/<code>/evidence/<uuid:id>/file",
-    summary="下载佐证材料(view=true:图片缩小后查看)",
+    summary="下载佐证材料（view=true：图片缩小后查看）",
     roles=READERS,
     query=FileArgs,
     produces="application/octet-stream",

@@ -48,7 +48,7 @@ def group_row(call: Call, group: Any) -> dict[str, Any]:
 
 @api_route(
     "/branches/<code>/groups",
-    summary="党小组列表(可按状态、文字筛选)",
+    summary="党小组列表（可按状态、文字筛选）",
     roles=READERS,
     query=GroupArgs,
     response=listed_page_of(GroupOut),

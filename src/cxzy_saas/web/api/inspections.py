@@ -39,7 +39,7 @@ class InspectionOut(Schema):
 
 @api_route(
     "/branches/<code>/inspections",
-    summary="季度检查列表(可按季度、月份、文字筛选)",
+    summary="季度检查列表（可按季度、月份、文字筛选）",
     roles=READERS,
     query=InspectionArgs,
     response=listed_page_of(InspectionOut),

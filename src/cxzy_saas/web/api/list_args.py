@@ -46,7 +46,7 @@ class BranchListArgs(CampaignArgs):
     members', or ``level`` and ``subject``)."""
 
     member = code_text(metadata={"description": "党员编号"}, **OPTIONAL)
-    group = code_text(metadata={"description": "党小组代码(含其党员)"}, **OPTIONAL)
+    group = code_text(metadata={"description": "党小组代码（含其党员）"}, **OPTIONAL)
     level = string(validate=LEVELS, **OPTIONAL)
     subject = code_text(metadata={"description": "党员编号或党小组代码"}, **OPTIONAL)
 
@@ -92,7 +92,7 @@ class MemberArgs(PageArgs):
     group = code_text(metadata={"description": "所在党小组代码"}, **OPTIONAL)
     status = string(
         validate=validate.OneOf(MEMBER_STATUSES),
-        metadata={"description": "正式党员、预备党员,或已转出(left)"},
+        metadata={"description": "正式党员、预备党员，或已转出（left）"},
         **OPTIONAL,
     )
     q = text_contained("姓名或党员编号")
@@ -121,7 +121,7 @@ class InspectionArgs(CampaignArgs):
 class DeedArgs(TextListArgs):
     sort = string(
         validate=validate.OneOf(list(DEED_SORTS)),
-        metadata={"description": "written: 首次撰写先后; subject: 按对象"},
+        metadata={"description": "written：首次撰写先后；subject：按对象"},
         **OPTIONAL,
     )
 
@@ -132,7 +132,7 @@ class SummaryArgs(PageArgs):
     )
     status = string(
         validate=validate.OneOf(SUMMARY_STATUSES),
-        metadata={"description": "尚未报告(unreported),或已向党员大会、党委报告(本次修订后)"},
+        metadata={"description": "尚未报告（unreported），或已向党员大会、党委报告（本次修订后）"},
         **OPTIONAL,
     )
     q = text_contained("年度总结")
@@ -149,7 +149,9 @@ class NominationArgs(PageArgs):
     subject = code_text(metadata={"description": "推荐了该党员编号或党小组代码的"}, **OPTIONAL)
     status = string(
         validate=validate.OneOf(NOMINATION_STATUSES),
-        metadata={"description": "未报送(draft)、已报送(submitted)、有被党委退回的(returned)"},
+        metadata={
+            "description": "未报送（draft）、已报送（submitted）、有被党委退回的（returned）"
+        },
         **OPTIONAL,
     )
     sort = string(validate=validate.OneOf(list(NOMINATION_SORTS)), **OPTIONAL)

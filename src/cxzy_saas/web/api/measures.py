@@ -78,7 +78,7 @@ class MeasureRow(MeasureOut):
 
 @api_route(
     "/branches/<code>/measures",
-    summary="措施列表(可按党员、党小组、评选条件、状态、文字筛选;逾期的标出)",
+    summary="措施列表（可按党员、党小组、评选条件、状态、文字筛选；逾期的标出）",
     roles=READERS,
     query=MeasureArgs,
     response=listed_page_of(MeasureRow),

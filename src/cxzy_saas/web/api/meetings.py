@@ -50,7 +50,7 @@ class MeetingArgs(CampaignArgs):
 
 @api_route(
     "/branches/<code>/meetings",
-    summary="会议记录列表(可按类别、月份、文字筛选)",
+    summary="会议记录列表（可按类别、月份、文字筛选）",
     roles=READERS,
     query=MeetingArgs,
     response=listed_page_of(MeetingOut),

@@ -101,7 +101,7 @@ def member_row(call: Call, member: Any) -> dict[str, Any]:
 
 @api_route(
     "/branches/<code>/members",
-    summary="党员列表(可按党小组、状态、文字筛选)",
+    summary="党员列表（可按党小组、状态、文字筛选）",
     roles=READERS,
     query=MemberArgs,
     response=listed_page_of(MemberOut),
@@ -205,7 +205,7 @@ member_command(
 @api_route(
     "/branches/<code>/members/<no>/erasure",
     "POST",
-    summary="删除党员个人信息(个人信息保护法;不可撤销)",
+    summary="删除党员个人信息（个人信息保护法；不可撤销）",
     roles={"branch-secretary", "committee-admin"},
     body=ReasonIn,
     response=MemberOut,

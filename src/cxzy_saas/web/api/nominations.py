@@ -130,7 +130,7 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
 
 @api_route(
     "/branches/<code>/nominations",
-    summary="推荐名单列表(可按年度、党员、党小组、报送与审批情况筛选)",
+    summary="推荐名单列表（可按年度、党员、党小组、报送与审批情况筛选）",
     roles=READERS,
     query=NominationArgs,
     response=listed_page_of(NominationOut),
@@ -151,7 +151,7 @@ def list_nominations(call: Call, code: str) -> dict[str, Any]:
 @api_route(
     "/branches/<code>/nominations",
     "POST",
-    summary="推荐名单(偏离排名须说明理由,提交前可修改)",
+    summary="推荐名单（偏离排名须说明理由，提交前可修改）",
     roles=BRANCH_WRITERS,
     body=ShortlistIn,
     response=NominationOut,
@@ -189,7 +189,7 @@ def submit_nomination(call: Call, code: str, year: int) -> dict[str, Any]:
 @api_route(
     "/branches/<code>/nominations/<int:year>/decisions",
     "POST",
-    summary="党委审批推荐对象(批准或退回)",
+    summary="党委审批推荐对象（批准或退回）",
     roles=COMMITTEE_WRITERS,
     body=NomineeDecisionIn,
     response=NominationOut,

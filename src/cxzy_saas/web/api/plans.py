@@ -208,7 +208,7 @@ COMMITTEE_PLAN_STEPS = ("committee_plan", *(f"committee_plan_{rule}" for rule, *
 @api_route(
     "/branches/<code>/plans",
     "POST",
-    summary="起草支部方案(默认评选条件)",
+    summary="起草支部方案（默认评选条件）",
     roles=BRANCH_WRITERS,
     body=DraftIn,
     response=PlanOut,

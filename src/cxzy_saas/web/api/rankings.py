@@ -38,7 +38,7 @@ class RankingOut(Schema):
 
 @api_route(
     "/branches/<code>/rankings/<int:year>",
-    summary="综合评分与排名(推荐参考)",
+    summary="综合评分与排名（推荐参考）",
     roles=READERS,
     response=RankingOut,
 )

@@ -56,7 +56,7 @@ class RetractIn(In):
 
 @api_route(
     "/branches/<code>/records",
-    summary="日常记载列表(可按党员、党小组、评选条件、月份、状态、文字筛选)",
+    summary="日常记载列表（可按党员、党小组、评选条件、月份、状态、文字筛选）",
     roles=READERS,
     query=RecordArgs,
     response=listed_page_of(RecordOut),
@@ -97,7 +97,7 @@ def get_record(call: Call, code: str, id: UUID) -> Any:
 @api_route(
     "/branches/<code>/records/<uuid:id>/retraction",
     "POST",
-    summary="撤回记载(注明原因)",
+    summary="撤回记载（注明原因）",
     roles=BRANCH_ASSESSORS,
     body=RetractIn,
     response=RecordOut,

@@ -162,7 +162,7 @@ review_step(
 )
 review_step(
     "recommendations",
-    "推荐表扬(半年初评)",
+    "推荐表扬（半年初评）",
     BRANCH_WRITERS,
     RecommendIn,
     lambda app, a, y, s, b: app.recommend(a, Recommend(year=y, **b)),

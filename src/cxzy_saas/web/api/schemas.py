@@ -369,7 +369,7 @@ class ScoredOut(Schema):
     missing = fields.List(
         fields.String(validate=validate.OneOf(["work", "rating", "own", "groups", "members"])),
         metadata={
-            "description": "得分缺少的组成部分(决定 0021:缺项者排在不缺项者之后):work 未考核、"
+            "description": "得分缺少的组成部分（决定 0021：缺项者排在不缺项者之后）：work 未考核、"
             "rating 未有效测评、own 党委未考核支部、groups/members 无参评的党小组/党员"
         },
     )

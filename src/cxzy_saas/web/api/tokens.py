@@ -62,7 +62,7 @@ def token(call: Call) -> dict[str, Any]:
 @api_route(
     "/auth/password",
     "POST",
-    summary="修改本人密码(一次性密码须先修改;原有令牌全部失效)",
+    summary="修改本人密码（一次性密码须先修改；原有令牌全部失效）",
     scope="public",
     body=PasswordIn,
     response=PasswordOut,
