@@ -52,6 +52,10 @@ def test_the_api_refuses_a_skipped_year_a_close_before_the_start_and_future_date
     commend = {**named, "on": tomorrow(), "decision_text": "提前表彰"}
     ahead = client.post(f"/api/v1/campaigns/{YEAR}/commendation", json=commend, headers=admin)
     assert ahead.status_code == 409 and ahead.json["code"] == "date.in_future", ahead.json
+    listed = client.get(f"/api/v1/campaigns/{YEAR}/commendation", headers=admin).json
+    (decision,) = listed["decisions"]  # the demo's one decision, cited with its day and words
+    assert decision["on"] == f"{YEAR}-12-20" and decision["decision_text"].startswith("关于命名")
+    assert decision["named"] == listed["named"]
     assert client.get(f"/api/v1/campaigns/{YEAR}", headers=admin).json["closed_on"] is None
     clerk = bearer(client, "b01-clerk")
     if tomorrow()[:4] == str(YEAR):

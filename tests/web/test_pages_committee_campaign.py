@@ -202,6 +202,10 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert shown.status_code == 200
     # the demo named two branches, their approved groups and members; b03 is still free
     assert "先进党小组：文秘党小组（已命名）" in text_of(shown.text)
+    # the decision that named them is cited with its day
+    assert re.search(
+        r"\d{4}-\d\d-\d\d 党委命名表彰决定（命名 \d+ 个）：关于命名表彰", text_of(shown.text)
+    )
     assert 'value="b01|branch|b01" disabled' in shown.text
     assert 'value="b03|branch|b03">' in shown.text
     none = post(admin, commend, commend, {"on": TODAY, "decision_text": "表彰决定"})

@@ -36,9 +36,18 @@ class NamedOut(Schema):
     title = fields.String()
 
 
+class CommendationDecisionOut(Schema):
+    on = fields.Date(metadata={"description": "命名日期"})
+    decision_text = fields.String(metadata={"description": "表彰决定"})
+    named = fields.List(fields.Nested(NamedOut), metadata={"description": "该决定命名的对象"})
+
+
 class CommendationOut(Schema):
     year = fields.Integer()
     named = fields.List(fields.Nested(NamedOut))
+    decisions = fields.List(
+        fields.Nested(CommendationDecisionOut), metadata={"description": "各次命名决定"}
+    )
 
 
 @api_route(
@@ -50,7 +59,10 @@ class CommendationOut(Schema):
 def get_commendation(call: Call, year: int) -> dict[str, Any]:
     call.committee.campaign(year)
     commendation = call.committee.commendation(year)
-    return {"year": year, "named": commendation.named if commendation else []}
+    if commendation is None:
+        return {"year": year, "named": [], "decisions": []}
+    decisions = [{**d, "named": d["entries"]} for d in commendation.decisions]
+    return {"year": year, "named": commendation.named, "decisions": decisions}
 
 
 @api_route(

@@ -284,10 +284,15 @@ def commendation_page(year: int, form: Form | None = None) -> str:
     app = committee_app()
     campaign = app.campaign(year)
     branches = app.committee().branches
+    commendation = app.commendation(year)
     return render_template(
         "committee/commendation.html",
         campaign=campaign,
-        named=[{**e, "branch_name": branches.get(e["branch"], "")} for e in named_of(app, year)],
+        named=[
+            {**e, "branch_name": branches.get(e["branch"], "")}
+            for e in (commendation.named if commendation else [])
+        ],
+        decisions=commendation.decisions if commendation else [],
         candidates=candidates(app, year),
         can_write=may_write() and campaign.closed_on is None,
         form=form or Form(),
