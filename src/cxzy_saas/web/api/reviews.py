@@ -16,7 +16,7 @@ from cxzy_saas.application.commands.evaluation import (
     StartReview,
 )
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
-from cxzy_saas.domain.evaluation import STAGES
+from cxzy_saas.domain.evaluation import STAGES, Review
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
@@ -113,13 +113,28 @@ def start_review(call: Call, code: str) -> Any:
     "/branches/<code>/reviews/<int:year>/<stage>", summary="评议", roles=READERS, response=ReviewOut
 )
 def get_review(call: Call, code: str, year: int, stage: str) -> Any:
-    return call.branch.review(year, stage)
+    return as_seen(call, call.branch.review(year, stage))
+
+
+def as_seen(call: Call, review: Review) -> Any:
+    """The round as the caller may read it: a member reads their own self-summary and the
+    critique remarks about them, not their colleagues' (as the round's page shows it); the
+    group and branch summaries and the recommendations for praise are the branch's."""
+    if call.actor.role != "member":
+        return review
+    own = call.actor.member or ""
+    public = ("year", "stage", "group_summaries", "branch_summary", "recommended", "reported_on")
+    return {
+        **{name: getattr(review, name) for name in public},
+        "summaries": {m: t for m, t in review.summaries.items() if m == own},
+        "remarks": {m: r for m, r in review.remarks.items() if m == own},
+    }
 
 
 def review_step(rule: str, summary: str, roles: Any, body: type[Schema], act: Any) -> None:
     def view(call: Call, code: str, year: int, stage: str) -> Any:
         act(call.branch, call.actor, year, stage, call.body)
-        return call.branch.review(year, stage)
+        return as_seen(call, call.branch.review(year, stage))
 
     view.__name__ = "review_" + rule.replace("-", "_")
     api_route(

@@ -1,0 +1,37 @@
+"""The half-year and year-end rounds through the JSON API, read as a member: their own
+self-summary and the critique remarks about them, never a colleague's (as the round's page)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.api_demo import app_for, bearer, build
+
+OWN = "B01003"  # the member the demo's b01-member account is
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):  # type: ignore[no-untyped-def]
+    return app_for(build(tmp_path_factory.mktemp("api-reviews"))).test_client()
+
+
+@pytest.mark.parametrize("stage", ["midyear", "year-end"])
+def test_a_member_reads_their_own_summary_and_remarks_only(client, stage):
+    path = f"/api/v1/branches/b01/reviews/2026/{stage}"
+    whole = client.get(path, headers=bearer(client, "b01-secretary")).json
+    assert len(whole["summaries"]) > 1 and any(m != OWN for m in whole["remarks"])
+    seen = client.get(path, headers=bearer(client, "b01-member")).json
+    assert set(seen["summaries"]) <= {OWN} and set(seen["remarks"]) <= {OWN}
+    assert seen["summaries"] == {m: t for m, t in whole["summaries"].items() if m == OWN}
+    assert seen["remarks"] == {m: r for m, r in whole["remarks"].items() if m == OWN}
+    # the branch's own words and the praise stay readable
+    for shared in ("group_summaries", "branch_summary", "recommended", "reported_on"):
+        assert seen[shared] == whole[shared], shared
+
+
+def test_a_member_filing_their_summary_is_answered_without_their_colleagues(client):
+    member = bearer(client, "b01-member")
+    path = "/api/v1/branches/b01/reviews/2026/year-end/summaries"
+    answer = client.post(path, json={"member": OWN, "text": "本人年终总结。"}, headers=member)
+    assert answer.status_code == 200, answer.json
+    assert set(answer.json["summaries"]) == {OWN} and set(answer.json["remarks"]) <= {OWN}
