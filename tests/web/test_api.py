@@ -315,6 +315,40 @@ def test_refusals_of_fields_and_of_tokens_are_in_chinese_when_asked(client):
     assert english.json["errors"] == {"campaign": ["Missing data for required field."]}
 
 
+def leaves(messages: object) -> list[str]:
+    """The messages of a problem's ``errors`` (by field, nested by field or index)."""
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in leaves(value)]
+    if isinstance(messages, list):
+        return [m for value in messages for m in leaves(value)]
+    return [str(messages)]
+
+
+def test_every_refusal_of_a_malformed_request_is_in_chinese_when_asked(client):
+    """Werkzeug's own refusals (an unknown address, broken JSON, a form body, a wrong method)
+    and marshmallow's rarer messages (an unknown field, a body that is not an object)."""
+    zh = {"Accept-Language": "zh-CN", **bearer(client, "admin")}
+    answers = [
+        client.get("/api/v1/campaigns/abc", headers=zh),
+        client.get("/api/v1/branches/b01/records/not-a-uuid", headers=zh),
+        client.post(
+            "/api/v1/auth/token", data="{", headers={**zh, "Content-Type": "application/json"}
+        ),
+        client.post("/api/v1/auth/token", data={"username": "x"}, headers=zh),
+        client.delete("/api/v1/campaigns", headers=zh),
+        client.get("/api/v1/branches/b01/assessments?campaign=2026&period=1", headers=zh),
+        client.post("/api/v1/campaigns", json=[1], headers=zh),
+    ]
+    allowed = re.compile(r"JSON|Content-Type|application/json|Allow|Accept|errors")
+    for answer in answers:
+        assert answer.status_code in (400, 404, 405, 415, 422), answer.status_code
+        words = [answer.json["detail"], *leaves(answer.json.get("errors", {}))]
+        for text in words:
+            assert not re.search(r"[A-Za-z]{4,}", allowed.sub("", text)), text
+        assert answer.headers["Content-Language"] == "zh"
+    assert answers[4].headers["Allow"]
+
+
 def test_the_documents_chinese_is_punctuated_in_full_width(client):
     """Summaries, descriptions and examples a Chinese reader reads: a comma, semicolon, colon or
     bracket beside Chinese is full-width (an English sentence glossing a word keeps its own)."""

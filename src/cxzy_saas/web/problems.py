@@ -171,6 +171,18 @@ PAGE_ERRORS = {
 }
 
 
+# Werkzeug's own refusals of an API request, for a caller who asked for Chinese.
+API_ERRORS_ZH = {
+    400: "请求无法解析：请检查请求体是否为完整、格式正确的 JSON。",
+    404: "没有这个接口地址或对象：请对照接口文档检查网址。",
+    405: "这个地址不接受这种请求方法：允许的方法见 Allow 头。",
+    406: "无法按 Accept 头要求的格式回答：本接口只回答 JSON。",
+    414: "网址太长：请缩短查询条件后再试。",
+    415: "请求体应为 JSON，并在 Content-Type 头中注明 application/json。",
+    429: "请求过于频繁，请稍后再试。",
+}
+
+
 def page_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     """A page that does not exist, in the pages' language and frame (not Werkzeug's English)."""
     if error.code not in PAGE_ERRORS:
@@ -242,9 +254,12 @@ def register(app: Flask) -> None:
             return page_error(error)
         if isinstance(error, RequestEntityTooLarge):
             return domain_error(too_large())
-        response = problem(
-            error.code or 500, (error.name or "error").lower(), error.description or ""
-        )
+        language = api_language()
+        detail = error.description or ""
+        if language == "zh" and error.code in API_ERRORS_ZH:
+            detail = API_ERRORS_ZH[error.code]
+        response = problem(error.code or 500, (error.name or "error").lower(), detail)
+        in_language(response, language)
         # Headers the status needs (RFC 9110): Allow on 405, Retry-After on 429/503...
         for name, value in error.get_headers():
             if name.lower() != "content-type":

@@ -232,6 +232,18 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Number too large", "数字过大"),
         (r"^Not a fraction between 0 and 1", "应为 0 到 1 之间的比例（如 1/3）"),
         (r"^Length must be between|^Shorter than minimum length", "数量不符合要求"),
+        (r"^Must be greater than or equal to (\S+)\.", "不能小于 {0}"),
+        (r"^Must be less than or equal to (\S+)\.", "不能大于 {0}"),
+        (r"^Unknown field", "接口没有这个字段，请对照接口文档"),
+        (r"^Invalid input type", "类型不对：应为 JSON 对象"),
+        (r"^Invalid type", "类型不对：应为 JSON 对象"),
+        (r"^Not a valid string", "应为文字"),
+        (r"^Not a valid boolean", "应为 true 或 false"),
+        (r"^Not a valid list", "应为列表"),
+        (r"^Not a valid mapping type", "应为 JSON 对象"),
+        (r"^Not a valid UUID", "编号格式不对"),
+        (r"^Not a valid datetime", "时间格式不对，如 2026-03-01T09:00:00+08:00"),
+        (r"^Invalid value", "取值不符合要求"),
     )
 )
 
