@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+from datetime import date
 from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
 
+from cxzy_saas.web.pages.screen import month_followed
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.conftest import as_user
 
@@ -316,7 +318,7 @@ def test_the_big_screen_and_its_figures(app, viewer):
     page = client.get("/committee/screen?campaign=2026")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'id="top-list"' in html and 'id="bottom-list"' in html and "本月考核进度" in html
+    assert 'id="top-list"' in html and 'id="bottom-list"' in html and "月度考核进度" in html
     listed = html.split('id="progress-list"')[1].split("</ul>")[0].count("<li>")
     assert f"共 {listed} 个党支部" in html and "前 12 个" not in html  # the real count
     data = client.get("/committee/screen.json?campaign=2026").json
@@ -330,6 +332,22 @@ def test_the_big_screen_and_its_figures(app, viewer):
     assert 0 <= (data["ballots"]["turnout"] or 0) <= 100
     member = as_user(app.test_client(), "b01-member")
     assert member.get("/committee/screen.json").status_code in (403, 404)
+
+
+def test_the_big_screen_follows_the_last_month_ended_and_says_what_it_could_not_show(app):
+    """A month is assessed once it is over (by the 10th of the next): the screen follows the
+    last month ended by the day shown, within the campaign's year; an unknown campaign is named,
+    not silently replaced."""
+    assert month_followed(date(2026, 12, 2), 2026) == "2026-11"
+    assert month_followed(date(2026, 1, 20), 2026) == "2026-01"
+    assert month_followed(date(2027, 3, 1), 2026) == "2026-12"
+    assert month_followed(date(2025, 12, 31), 2026) == "2026-01"
+    client = as_user(app.test_client(), "viewer")
+    past = client.get("/committee/screen.json?campaign=2026&as_of=2026-11-05").json
+    assert past["period"] == "2026-10" and past["period_label"] == "2026年10月"
+    assert past["notes"] == []
+    unknown = client.get("/committee/screen?campaign=2024")
+    assert "没有这个年度的活动" in unknown.get_data(as_text=True)
 
 
 def test_trends_carry_the_committees_average_and_quartiles_but_not_to_a_branch(app, viewer):

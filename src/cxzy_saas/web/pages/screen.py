@@ -1,5 +1,5 @@
 """The 大屏: a committee's campaign on one 1920×1080 screen for a meeting room (key figures,
-the first and last branches, this month's assessments, ballot turnout), refreshing itself.
+the first and last branches, the last month's assessments, ballot turnout), refreshing itself.
 
 The page is drawn once by the server; ``static/screen.js`` then fetches ``screen.json`` every
 ``REFRESH`` seconds and writes the new figures into the same elements (no reload, no flicker).
@@ -8,6 +8,7 @@ Without script the page reloads itself (``<meta http-equiv="refresh">`` in a ``<
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import jsonify, render_template
@@ -25,10 +26,21 @@ ENDS = 5  # branches shown at each end of the board
 nav_link("committee", "pages.screen", "大屏", "Big screen")
 
 
+def month_followed(day: date, year: int) -> str:
+    """The month whose assessments the screen follows on ``day``: the last one ended (a month
+    is assessed once it is over, by the 10th of the next), within the campaign ``year``: its
+    December once the year is over, its January until January is."""
+    if day.year > year:
+        return f"{year}-12"
+    if day.year < year or day.month == 1:
+        return f"{year}-01"
+    return f"{year}-{day.month - 1:02d}"
+
+
 def figures(committee: str, filters: Filters) -> dict[str, Any]:
     """Everything the screen shows, as plain JSON."""
     today = filters.today()
-    period = f"{today.year}-{today.month:02d}"
+    period = month_followed(today, filters.year)
     with read_model(committee, filters.as_of) as db:
         with db.read() as tx:
             top, ranked = boards.read_board(
@@ -80,7 +92,8 @@ def figures(committee: str, filters: Filters) -> dict[str, Any]:
         "campaign": filters.year,
         "as_of": filters.as_of.isoformat() if filters.as_of else None,
         "period": period,
-        "period_label": i18n.period(period),  # 2026年12月
+        "period_label": i18n.period(period),  # 2026年11月
+        "notes": list(filters.errors.values()),  # a campaign or day asked for and not shown
         "key": {
             "branches": branches,
             "ranked": ranked,

@@ -63,7 +63,7 @@
     });
     ends(document.getElementById("top-list"), data.top);
     ends(document.getElementById("bottom-list"), data.bottom);
-    document.getElementById("bottom-none").hidden = data.bottom.length > 0;
+    document.getElementById("bottom-none").hidden = data.key.ranked >= 10;
     progressRows(document.getElementById("progress-list"), data.progress.branches);
     var all = document.getElementById("progress-all");
     all.max = data.progress.due || 1; all.value = data.progress.assessed;
