@@ -179,3 +179,13 @@ def test_a_closed_years_undecided_items_are_not_offered_for_decision(client, app
     api = app.test_client()
     waiting = api.get(f"/api/v1/campaigns/{YEAR}/approvals", headers=bearer(api, "admin"))
     assert waiting.status_code == 200 and waiting.json["items"] == []
+
+
+def test_a_closed_years_rounds_say_they_are_closed_not_in_progress(client):
+    """A round of a closed year (reported or not) is locked, and offers no form."""
+    as_user(client, "b01-secretary")
+    for stage in ("midyear", "year-end"):
+        page = client.get(f"/branch/b01/evaluation/{stage}?campaign={YEAR}").text
+        assert "进行中" not in page, stage
+        assert "本轮记录已锁定" in page, stage
+        assert 'name="remarks"' not in page, stage

@@ -37,7 +37,7 @@ from cxzy_saas.web.api.reviews import (
     TextIn,
 )
 from cxzy_saas.web.api.schemas import OnIn
-from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
@@ -90,6 +90,9 @@ def review_page(code: str, stage: str, failed: dict[str, Form] | None = None) ->
     writer = may(code, BRANCH_WRITERS)
     own = actor.member if actor.role == "member" and actor.tenant == code else None
     members = [m for m in app.members() if writer or own is None or m.member_no == own]
+    closed_on = next(
+        (c["closed_on"] for c in reads.campaigns(user().committee) if c["year"] == year), None
+    )
     return render_template(
         "evaluation/review.html",
         code=code,
@@ -98,7 +101,8 @@ def review_page(code: str, stage: str, failed: dict[str, Form] | None = None) ->
         stage=stage,
         stage_name=i18n.tr(*STAGES[stage]),
         review=review,
-        open=review is not None and review.reported_on is None,
+        open=review is not None and review.reported_on is None and not closed_on,
+        closed_on=closed_on,
         members=members,
         groups=app.groups(),
         member_options=[(m.member_no, f"{m.name}（{m.member_no}）") for m in members],
