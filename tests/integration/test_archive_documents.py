@@ -124,6 +124,28 @@ def test_the_plan_document_states_its_status_in_chinese_with_the_committees_answ
     plan = visible_text(files["documents/01-plan.html"])
     assert "状态：已报党委，党委决定：批准" in plan
     assert "submitted" not in plan
+    # when it was sent and decided, and what an auditor needs to recompute a score
+    assert re.search(r"第 1 次报批（\d{4}-\d\d-\d\d）：党委决定（\d{4}-\d\d-\d\d）：批准", plan)
+    assert re.search(r"综合得分由日常考核 \d+(\.\d+)?、民主测评 \d+(\.\d+)?、目标完成", plan)
+    assert "民主测评按平均分汇总。" in plan and "党支部得分由本级、党小组平均分" in plan
+    scores = visible_text(files["documents/04-scores.html"])
+    assert "党小组平均" in scores and "（党委方案）" in scores
+
+
+def test_the_year_end_documents_keep_the_branchs_own_commendations_and_the_days_in_order(
+    archive,
+):
+    files, _ = archive
+    deeds = visible_text(files["documents/06-deeds.html"])
+    assert "党支部表彰" in deeds and "通报表扬" in deeds
+    year_end = visible_text(files["documents/03-year-end.html"])
+    assert "已更正 1 次" in year_end
+    reported = re.findall(r"(\d{4}-\d\d-\d\d) 向(党员大会|党委)报告", year_end)
+    assert [who for _, who in reported] == ["党员大会", "党委"]
+    assert [day for day, _ in reported] == sorted(day for day, _ in reported)
+    # the committee acknowledged the summary on or after the day it was reported to it
+    acknowledged = re.search(r"党委决定（(\d{4}-\d\d-\d\d)）：已阅知", year_end)
+    assert acknowledged and acknowledged.group(1) >= reported[-1][0]
 
 
 def test_the_nomination_document_keeps_every_submission_its_returns_and_the_commendation(archive):
@@ -134,9 +156,9 @@ def test_the_nomination_document_keeps_every_submission_its_returns_and_the_comm
     text = visible_text(files["documents/05-nominations.html"])
     first, rest = text.split("第 2 次报送")
     assert "第 1 次报送（" in first and "报送次数：2" in first
-    assert "党委决定：退回（理由：" in first and "党委退回：" in first
+    assert re.search(r"党委决定（\d{4}-\d\d-\d\d）：退回（理由：", first) and "党委退回：" in first
     assert "党支部答复：" in first
-    assert "党委决定：批准" in rest
+    assert re.search(r"党委决定（\d{4}-\d\d-\d\d）：批准", rest)
     shortlists, commended = text.split("党委命名表彰决定（")
     # everyone the decision names for the branch was shortlisted in some submission
     named = [line.split() for line in commended.splitlines()]

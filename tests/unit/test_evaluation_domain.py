@@ -241,10 +241,13 @@ def test_resubmitting_unchanged_deeds_with_a_blank_attachment_field_is_refused()
 
 def test_the_annual_summary_is_reported_once_to_each_audience():
     summary = AnnualSummary.file(2026, "基本情况", "主要经验", "存在问题", "明年打算")
-    summary.report("members-meeting", date(2026, 12, 25))
-    summary.report("committee", date(2026, 12, 28))
-    assert summary.reported["members-meeting"] == date(2026, 12, 25)
-    with pytest.raises(StateConflict, match="reported to the committee on 2026-12-28"):
-        summary.report("committee", date(2026, 12, 29))
+    summary.report("members-meeting", date(2026, 12, 5))
+    summary.report("committee", date(2026, 12, 8))
+    assert summary.reported["members-meeting"] == date(2026, 12, 5)
+    with pytest.raises(StateConflict, match="reported to the committee on 2026-12-08"):
+        summary.report("committee", date(2026, 12, 9))
     with pytest.raises(InvalidInput):
-        summary.report("newspaper", date(2026, 12, 29))
+        summary.report("newspaper", date(2026, 12, 9))
+    later = AnnualSummary.file(2026, "基本情况", "主要经验", "存在问题", "明年打算")
+    with pytest.raises(InvalidInput, match="after today"):  # a report is recorded once made
+        later.report("members-meeting", date(2026, 12, 11))

@@ -110,11 +110,19 @@ def test_a_decimal_stored_by_an_earlier_plan_is_read_as_its_simple_fraction_and_
 
 def test_the_plan_document_says_how_a_decimal_is_read():
     lines = rule_lines(PlanContent.parse(content(min_turnout=0.6667, veto_min_trust="1/2")))
-    assert lines == [
+    assert lines[:2] == [
         "每个测评范围参评率低于2/3的，该范围测评结果无效"
         "（方案原写 0.6667，按最接近的简单分数 2/3 计）。",
         "信任度（优秀与合格票所占比例）低于50%的，不得评为先进（一票否决）。",
     ]
+    # and what else a reader needs to recompute a score: the summing up and the branch formula
+    assert "民主测评按平均分汇总。" in lines
+    assert lines[-1] == "党支部得分由本级、党小组平均分、党员平均分按 0.5 : 0.2 : 0.3 合成。"
+
+
+def test_the_quota_says_which_way_it_rounds():
+    up = PlanContent.parse(content(quota_fraction="1/3", quota_rounding="up"))
+    assert "优秀党员人数不超过党员人数的1/3（向上取整）。" in rule_lines(up)
 
 
 @pytest.mark.parametrize("value", ["3/2", "-1/3", "two thirds", True, 1.5, "1/0", [1, 3]])

@@ -8,20 +8,31 @@ unreadable from the stored events once their keys are destroyed.
 
 from __future__ import annotations
 
+import functools
 import html
+import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cxzy_saas.audit.offline import Offline
 from cxzy_saas.domain import ranking
-from cxzy_saas.domain.commendation import TITLES, AnnualSummary, Commendation, DeedMaterial
+from cxzy_saas.domain.commendation import (
+    FORMS,
+    TITLES,
+    AnnualSummary,
+    BranchCommendation,
+    Commendation,
+    DeedMaterial,
+)
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination, Review
 from cxzy_saas.domain.plan import SUBMITTED, Plan, PlanContent
 from cxzy_saas.domain.ranking import Row
+from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.domain.refusals import WORDS
-from cxzy_saas.domain.scoring import GRADE_NAMES, RULE_WORDS, share_text
+from cxzy_saas.domain.scoring import GRADE_NAMES
 
 LEVEL_NAMES = {"branch": "党支部", "group": "党小组", "member": "党员"}
 OUTCOME_NAMES = {"approved": "批准", "returned": "退回", "acknowledged": "已阅知"}
@@ -180,7 +191,8 @@ class Context:
         decision = self.decision(kind, subject, submission)
         if decision is None:
             return "党委尚未作出决定"
-        text = f"党委决定：{OUTCOME_NAMES.get(decision.outcome, decision.outcome)}"
+        day = decision.created_on.astimezone(BEIJING).date()
+        text = f"党委决定（{day}）：{OUTCOME_NAMES.get(decision.outcome, decision.outcome)}"
         if decision.reason:
             text += f"（理由：{decision.reason}）"
         if decision.against_advice:
@@ -211,8 +223,9 @@ def _plan(ctx: Context, doc: Document) -> None:
         ],
     )
     doc.h2("评选规则")
-    rules = rule_lines(plan.content_of(in_force))
-    for text in rules or ["本方案未设名额、否决或参评率规则。"]:
+    content_in_force = plan.content_of(in_force)
+    doc.p(weights_line(content_in_force))
+    for text in rule_lines(content_in_force):
         doc.p(text)
     doc.h2("目标分解与量化标准")
     doc.table(
@@ -246,7 +259,9 @@ def _plan(ctx: Context, doc: Document) -> None:
     if plan.submissions == 0:
         doc.p("尚未报党委审批。")
     for n in range(1, plan.submissions + 1):
-        doc.p(f"第 {n} 次报批：{ctx.decision_line('plan', str(ctx.year), n)}")
+        day = plan.submitted_days.get(n)
+        sent = f"第 {n} 次报批" + (f"（{day}）" if day else "")
+        doc.p(f"{sent}：{ctx.decision_line('plan', str(ctx.year), n)}")
 
 
 def plan_state(ctx: Context, plan: Plan) -> str:
@@ -262,19 +277,22 @@ def plan_state(ctx: Context, plan: Plan) -> str:
 
 
 def rule_lines(content: PlanContent) -> list[str]:
-    """The plan's limits in words (``scoring.RULE_WORDS``: the words that decide each boundary),
-    each exact; a decimal an earlier version stored is shown with the fraction it is read as."""
-    read_as = content.approximated()
-    lines = []
-    for name, words in RULE_WORDS.items():
-        limit = content.share(name)
-        if limit is None:
-            continue
-        text = words.format(limit=share_text(limit))
-        if name in read_as:
-            text += f"（方案原写 {read_as[name][0]}，按最接近的简单分数 {share_text(limit)} 计）"
-        lines.append(text + "。")
-    return lines
+    """The plan version's rules in words (``PlanContent.rule_texts``): each limit in the words
+    that decide its boundary, how ratings are summed up and weighed, the bands, the half-year's
+    part and the branch's formula."""
+    return [zh for zh, _ in content.rule_texts()]
+
+
+WEIGHT_NAMES = {"work": "日常考核", "rating": "民主测评", "target": "目标完成"}
+
+
+def weights_line(content: PlanContent) -> str:
+    weights = content.composite_weights
+    return (
+        "综合得分由"
+        + "、".join(f"{name} {weights.get(key, 0):g}" for key, name in WEIGHT_NAMES.items())
+        + " 加权合成。"
+    )
 
 
 def _review(ctx: Context, doc: Document, stage: str) -> None:
@@ -337,8 +355,10 @@ def _year_end(ctx: Context, doc: Document) -> None:
     ):
         doc.h2(title)
         doc.p(text)
+    if summary.revisions > 1:
+        doc.p(f"（以上为更正后的内容，已更正 {summary.revisions - 1} 次）")
     where = {"members-meeting": "党员大会", "committee": "党委"}
-    for to, on in sorted(summary.reported.items()):
+    for to, on in sorted(summary.reported.items(), key=lambda item: (item[1], item[0])):
         doc.p(f"{fmt(on)} 向{where.get(to, to)}报告")
     if "committee" in summary.reported:
         doc.p(ctx.decision_line("annual-summary", str(ctx.year), 1))
@@ -402,12 +422,14 @@ def _scores(ctx: Context, doc: Document) -> None:
     branch = ctx.branch_row(levels)
     if branch is not None:
         doc.h2("党支部得分")
+        rated_groups = [r.composite for r in levels["group"] if r.composite is not None]
         doc.table(
-            ["党支部", "党委考核", "党员人数", "党员平均", "综合得分", "档次"],
+            ["党支部", "党委考核", "党小组平均", "党员人数", "党员平均", "综合得分", "档次"],
             [
                 [
                     ctx.name("branch", ctx.branch),
                     fmt(branch["work"]),
+                    fmt(statistics.fmean(rated_groups) if rated_groups else None),
                     fmt(branch["members"]),
                     fmt(branch["member_average"]),
                     fmt(branch["composite"]),
@@ -415,6 +437,10 @@ def _scores(ctx: Context, doc: Document) -> None:
                 ]
             ],
         )
+        committee_plan = ctx.committee_plan()
+        if committee_plan is not None:
+            formula, _ = committee_plan.content_of(committee_plan.in_force([])).formula_text()
+            doc.p(f"{formula}（党委方案）")
         doc.p("党支部在全体党支部中的名次见党委排行榜（按封存日回溯）。")
     for level, rows in score_rows(ctx).items():
         doc.h2(f"{LEVEL_NAMES[level]}排名")
@@ -445,13 +471,22 @@ def _nominations(ctx: Context, doc: Document) -> None:
         )
 
 
-NOMINATION_HEADER = ["层级", "名称", "综合得分", "名次", "偏离计算结果", "推荐理由", "党委审批"]
+NOMINATION_HEADER = [
+    "层级",
+    "名称",
+    "推荐时综合得分",
+    "推荐时名次",
+    "偏离计算结果",
+    "推荐理由",
+    "党委审批",
+]
 
 
 def _submissions(ctx: Context, doc: Document, nomination: Nomination) -> None:
     """Every submission as it was sent, each entry with the committee's decision on it, the
     returns and the branch's answers between them, then a shortlist revised and not yet sent."""
     doc.p(f"报送次数：{nomination.submissions}")
+    doc.p("综合得分与名次为列入推荐名单时的计算结果；年终最终得分见《最终得分与排名》。")
     answers = {r["submission"]: r for r in nomination.reopenings}
     for n in range(1, nomination.submissions + 1):
         day = nomination.submitted_days.get(n)
@@ -525,6 +560,12 @@ def departure(nomination: Nomination, entry: dict[str, Any], listed: list[dict[s
 
 
 def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
+    """The deed materials of the commended, then the branch's own commendations."""
+    _deed_materials(ctx, doc, deed_ids)
+    _branch_commendation(ctx, doc)
+
+
+def _deed_materials(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
     if not deed_ids:
         doc.p("本年度无事迹材料。")
     for deed_id in deed_ids:
@@ -540,15 +581,47 @@ def _deeds(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
         doc.p(f"（第 {len(deeds.versions)} 稿）")
 
 
+def _branch_commendation(ctx: Context, doc: Document) -> None:
+    """The branch's own commendations of its groups and members, and whom it recommended to
+    the committee (names from the bundle's names, as everywhere in the documents)."""
+    own = ctx.b.get(BranchCommendation, BranchCommendation.id_for(ctx.branch, ctx.year))
+    doc.h2("党支部表彰")
+    if own is None or not own.commended:
+        doc.p("本年度党支部未作表彰。")
+        return
+    doc.table(
+        ["日期", "称号", "名称", "表彰形式", "表彰内容"],
+        [
+            [
+                fmt(c["on"]),
+                TITLES.get(c["level"], c["level"]),
+                ctx.name(c["level"], c["subject"]),
+                "、".join(FORMS.get(f, f) for f in c["forms"]),
+                c["text"],
+            ]
+            for c in own.commended
+        ],
+    )
+    if own.recommended:
+        doc.h2("向党委推荐表彰")
+        doc.table(
+            ["日期", "名称", "推荐理由"],
+            [
+                [fmt(r["on"]), ctx.name(r["level"], r["subject"]), r["reason"]]
+                for r in own.recommended
+            ],
+        )
+
+
 def build_documents(ctx: Context, deed_ids: list[Any], branch_name: str) -> list[Document]:
     """Every document of the archive, in the order of :data:`DOCUMENTS`."""
-    builders = {
+    builders: dict[str, Callable[[Context, Document], None]] = {
         "01-plan": _plan,
         "02-midyear": _midyear,
         "03-year-end": _year_end,
         "04-scores": _scores,
         "05-nominations": _nominations,
-        "06-deeds": lambda c, d: _deeds(c, d, deed_ids),
+        "06-deeds": functools.partial(_deeds, deed_ids=deed_ids),
     }
     docs = []
     for key, title in DOCUMENTS:

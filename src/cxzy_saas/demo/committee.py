@@ -159,6 +159,12 @@ def schedule_committee_year(
             "事迹材料、谈话、传达和年度总结",
             functools.partial(after_commendation, tenancy, committee, spec, year),
         )
+        add(
+            date(year, 12, 28),
+            10,
+            "年度总结向党员大会、党委报告，党委阅知",
+            functools.partial(report_summary, tenancy, committee, spec, year),
+        )
     schedule_correspondence(tenancy, committee, specs, year, add)
 
 
@@ -230,6 +236,13 @@ def after_commendation(tenancy: Tenancy, committee: str, spec: BranchSpec, year:
         ),
     )
     branch_commendation(app, clerk, year)
+
+
+def report_summary(tenancy: Tenancy, committee: str, spec: BranchSpec, year: int) -> None:
+    """The annual summary reported to the members' meeting (the 27th) and to the committee
+    (today, the 28th), which acknowledges it."""
+    app = tenancy.branch(spec.code)
+    clerk = Actor(user=f"{spec.code}-clerk", role="branch-clerk", tenant=spec.code)
     for to, day in (("members-meeting", 27), ("committee", 28)):
         app.report_annual_summary(
             clerk, ReportAnnualSummary(year=year, to=to, on=date(year, 12, day))

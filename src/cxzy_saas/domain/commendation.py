@@ -163,7 +163,7 @@ class AnnualSummary(TenantAggregate):
         )
         if to in self.reported:
             raise StateConflict("summary.reported_already", to=to, on=self.reported[to])
-        self._reported(to=to, on=on)
+        self._reported(to=to, on=require_past(on, "on"))
 
     @event("Reported")
     def _reported(self, to: str, on: date) -> None:

@@ -30,7 +30,7 @@ from cxzy_saas.domain.base import (
 )
 from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.recording import BEIJING
-from cxzy_saas.domain.scoring import Item, month_score, share
+from cxzy_saas.domain.scoring import RULE_WORDS, Item, month_score, share, share_text
 from cxzy_saas.domain.text import ITEM_CODE, is_code
 
 LEVELS = ("branch", "group", "member")
@@ -281,6 +281,84 @@ class PlanContent:
                     found[name] = (value, read)
         return found
 
+    def rule_texts(self) -> list[tuple[str, str]]:
+        """The version's rules as sentences, (Chinese, English): each limit in the words that
+        decide its boundary (``scoring.RULE_WORDS``), how ratings are summed up and weighed,
+        the bands, the half-year's part and the branch's formula. The plan's page shows them
+        and the archive prints them, so that a reader can recompute a score."""
+        rules = self.data.get("rules", {})
+        found = []
+        read_as = self.approximated()
+        up = rules.get("quota_rounding") == "up"
+        english = {
+            "min_turnout": "A rating pool with a turnout below {limit} does not count.",
+            "veto_incompetent_share": "More than {limit} of votes incompetent: not eligible.",
+            "veto_min_trust": "Trust (excellent and competent votes) below {limit}: not eligible.",
+            "quota_fraction": "Excellent members: at most {limit} of the members.",
+        }
+        for name, words in RULE_WORDS.items():
+            limit = self.share(name)
+            if limit is None:
+                continue
+            text = share_text(limit)
+            zh = words.format(limit=text, rounding="向上取整" if up else "向下取整")
+            en = english[name].format(limit=text)
+            if name in read_as:
+                zh += f"（方案原写 {read_as[name][0]}，按最接近的简单分数 {text} 计）"
+                en += f" (written {read_as[name][0]}, read as {text})"
+            found.append((zh + "。", en))
+        if rules.get("rating_aggregate", "mean") == "median":
+            found.append(("民主测评按中位数汇总。", "Ratings are summed up by their median."))
+        else:
+            found.append(("民主测评按平均分汇总。", "Ratings are summed up by their mean."))
+        pools = rules.get("pool_weights") or {}
+        if pools:
+            members, others = (
+                _percent(pools.get("members", 0)),
+                _percent(pools.get("constituents", 0)),
+            )
+            found.append(
+                (
+                    f"党员测评占 {members}，群众测评占 {others}。",
+                    f"Members' ratings weigh {members}, constituents' {others}.",
+                )
+            )
+        if rules.get("bands"):
+            found.append(
+                (
+                    "得分 90 分及以上为优秀候选，70 至 89 分为合格，60 至 69 分为基本合格，"
+                    "60 分以下为不合格（档次是参考，不是评定结果）。",
+                    "Bands: 90 and above candidate for excellent, 70–89 competent, "
+                    "60–69 basically competent, below 60 incompetent (advice only).",
+                )
+            )
+        basis = rules.get("midyear_basis")
+        if basis == "condition":
+            found.append(
+                (
+                    "年终只能推荐半年初评推选的对象。",
+                    "Only those recommended at the half-year may be nominated.",
+                )
+            )
+        elif basis == "advice":
+            found.append(
+                (
+                    "半年初评结果作为年度评选的基础，推荐其他对象须写明理由。",
+                    "The half-year result is advice; others need a reason.",
+                )
+            )
+        found.append(self.formula_text())
+        return found
+
+    def formula_text(self) -> tuple[str, str]:
+        """How a branch's score is made of its own, its groups' and its members', in words."""
+        own, groups, members = (self.branch_formula.get(k, 0) for k in ("own", "groups", "members"))
+        ratio = f"{own:g} : {groups:g} : {members:g}"
+        return (
+            f"党支部得分由本级、党小组平均分、党员平均分按 {ratio} 合成。",
+            f"Branch score: own, groups' mean and members' mean in the ratio {ratio}.",
+        )
+
     @property
     def composite_weights(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.data["composite_weights"].items()}
@@ -289,6 +367,13 @@ class PlanContent:
     def branch_formula(self) -> dict[str, float]:
         formula = self.data.get("branch_formula") or {"own": 0.5, "groups": 0.2, "members": 0.3}
         return {k: float(v) for k, v in formula.items()}
+
+
+def _percent(value: object) -> str:
+    try:
+        return f"{float(str(value)):.0%}"
+    except ValueError:
+        return str(value)
 
 
 def version_in_force(latest: int, approved: Iterable[int]) -> int:
@@ -421,6 +506,7 @@ class Plan(TenantAggregate):
         self.comments: list[dict[str, str]] = []
         self.discussions: list[dict[str, Any]] = []
         self.submissions = 0
+        self.submitted_days: dict[int, date] = {}
         self.submitted_versions: dict[int, int] = {}  # submission number -> version submitted
         self.answered: list[UUID] = []
         self.last_on: date | None = None  # the date of the latest dated step
@@ -531,6 +617,7 @@ class Plan(TenantAggregate):
     def _submitted(self, on: date, submission: int, version: int) -> None:
         self.submissions = submission
         self.submitted_versions[submission] = version
+        self.submitted_days[submission] = on
         self.status = SUBMITTED
         self.last_on = on
 

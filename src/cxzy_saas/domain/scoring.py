@@ -79,7 +79,7 @@ RULE_WORDS = {
     "min_turnout": "每个测评范围参评率低于{limit}的，该范围测评结果无效",
     "veto_incompetent_share": "不合格票超过{limit}的，不得评为先进（一票否决）",
     "veto_min_trust": "信任度（优秀与合格票所占比例）低于{limit}的，不得评为先进（一票否决）",
-    "quota_fraction": "优秀党员人数不超过党员人数的{limit}（向下取整）",
+    "quota_fraction": "优秀党员人数不超过党员人数的{limit}（{rounding}）",
 }
 
 

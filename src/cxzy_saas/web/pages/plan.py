@@ -27,7 +27,7 @@ from cxzy_saas.application.commands.plans import (
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.application.plans import PlanCommands
 from cxzy_saas.domain.errors import InvalidInput, NotFound
-from cxzy_saas.domain.plan import SHARE_RULES, SUBMITTED, TEXT_FIELDS, Plan
+from cxzy_saas.domain.plan import SUBMITTED, TEXT_FIELDS, Plan
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.plans import CirculationIn, CommentIn, DraftIn, MinutesIn, RevisionIn
 from cxzy_saas.web.api.schemas import OnIn
@@ -298,88 +298,7 @@ def branch_plan_revise(code: str) -> str | Response | tuple[str, int]:
 nav_link("branch", "pages.branch_plan", "活动方案", "Plan")
 
 
-def _percent(value: object) -> str:
-    try:
-        return f"{float(str(value)):.0%}"
-    except ValueError:
-        return str(value)
-
-
 @bp.app_template_global("plan_rules")
 def plan_rules(content: Any) -> list[str]:
     """The plan's rules as sentences a member reads (not ``bands:True`` or a dict)."""
-    rules = content.data.get("rules", {})
-    tr = i18n.tr
-    found = []
-    read_as = content.approximated()
-    for name in SHARE_RULES:
-        limit = content.share(name)
-        if limit is None:
-            continue
-        text = f"{limit.numerator}/{limit.denominator}"
-        found.append(
-            {
-                "min_turnout": tr(
-                    f"每个测评范围的参评率低于 {text} 的，该范围测评结果无效。",
-                    f"A rating pool with a turnout below {text} does not count.",
-                ),
-                "veto_incompetent_share": tr(
-                    f"不合格票超过 {text} 的，不得评为先进（一票否决）。",
-                    f"More than {text} of votes incompetent: not eligible (veto).",
-                ),
-                "veto_min_trust": tr(
-                    f"信任度（优秀与合格票所占比例）低于 {text} 的，不得评为先进（一票否决）。",
-                    f"Trust (excellent and competent votes) below {text}: not eligible (veto).",
-                ),
-                "quota_fraction": tr(
-                    f"优秀党员人数不超过党员人数的 {text}（"
-                    + ("向上取整" if rules.get("quota_rounding") == "up" else "向下取整")
-                    + "）。",
-                    f"Excellent members: at most {text} of the members.",
-                ),
-            }[name]
-        )
-        if name in read_as:
-            found[-1] += tr(
-                f"（方案原写 {read_as[name][0]}，按最接近的简单分数 {text} 计）",
-                f" (written {read_as[name][0]}, read as {text})",
-            )
-    if rules.get("rating_aggregate", "mean") == "median":
-        found.append(tr("民主测评按中位数汇总。", "Ratings are summed up by their median."))
-    else:
-        found.append(tr("民主测评按平均分汇总。", "Ratings are summed up by their mean."))
-    pools = rules.get("pool_weights") or {}
-    if pools:
-        found.append(
-            tr(
-                f"党员测评占 {_percent(pools.get('members', 0))}，"
-                f"群众测评占 {_percent(pools.get('constituents', 0))}。",
-                f"Members' ratings weigh {_percent(pools.get('members', 0))}, "
-                f"constituents' {_percent(pools.get('constituents', 0))}.",
-            )
-        )
-    if rules.get("bands"):
-        found.append(
-            tr(
-                "得分 90 分及以上为优秀候选，70 至 89 分为合格，60 至 69 分为基本合格，"
-                "60 分以下为不合格（档次是参考，不是评定结果）。",
-                "Bands: 90 and above candidate for excellent, 70–89 competent, "
-                "60–69 basically competent, below 60 incompetent (advice only).",
-            )
-        )
-    basis = rules.get("midyear_basis")
-    if basis == "condition":
-        found.append(
-            tr(
-                "年终只能推荐半年初评推选的对象。",
-                "Only those recommended at the half-year may be nominated.",
-            )
-        )
-    elif basis == "advice":
-        found.append(
-            tr(
-                "半年初评结果作为年度评选的基础，推荐其他对象须写明理由。",
-                "The half-year result is advice; others need a reason.",
-            )
-        )
-    return found
+    return [i18n.tr(zh, en) for zh, en in content.rule_texts()]
