@@ -51,6 +51,9 @@ def test_campaign_years_follow_one_another_and_a_close_is_neither_too_early_nor_
         refused("date.in_future", lambda: year_now.close(date(2026, 12, 2)))
         year_now.close(date(2026, 12, 1))  # today, Beijing time
         assert year_now.closed_on == date(2026, 12, 1)
+    with recording("demo", ADMIN, SimulatedClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))):
+        june = Campaign.open(2026, "本年度", latest=2025)  # opened and closed in June: no
+        refused("campaign.closed_before_year_end", lambda: june.close(date(2026, 6, 1)))
 
 
 def test_a_member_cannot_have_joined_after_today_and_a_phone_is_a_phone() -> None:

@@ -45,6 +45,9 @@ def test_the_api_refuses_a_skipped_year_a_close_before_the_start_and_future_date
     assert skipped.status_code == 409 and skipped.json["code"] == "campaign.year_not_next"
     early = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": "2019-01-01"}, headers=admin)
     assert early.status_code == 409 and early.json["code"] == "campaign.closed_before_start"
+    # half a year of records after a close dated in June: a year closes after its year-end
+    june = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": "2026-06-01"}, headers=admin)
+    assert june.status_code == 409 and june.json["code"] == "campaign.closed_before_year_end"
     # a close or a commendation takes effect when it is recorded: never dated on a day to come
     later = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": tomorrow()}, headers=admin)
     assert later.status_code == 409 and later.json["code"] == "date.in_future", later.json

@@ -432,8 +432,10 @@ class Campaign(TenantAggregate):
         return self.created_on.astimezone(BEIJING).date()
 
     def close(self, on: date) -> None:
-        """Close the year on ``on``: in the campaign's year or after it, never before the day
-        it was opened, nor after today (a close takes effect when it is recorded)."""
+        """Close the year on ``on``: never before the day it was opened, nor before its last
+        month (the year closes after its year-end evaluation, the seed's step 5: a close dated
+        in June would say that half a year of records came after it), nor after today (a close
+        takes effect when it is recorded)."""
         self.check_open()
         start = max(date(self.year, 1, 1), self.opened_on)
         require(
@@ -443,6 +445,15 @@ class Campaign(TenantAggregate):
             year=self.year,
             on=on,
             start=start,
+        )
+        earliest = max(start, date(self.year, 12, 1))
+        require(
+            on >= earliest,
+            "campaign.closed_before_year_end",
+            field="on",
+            year=self.year,
+            on=on,
+            earliest=earliest,
         )
         require_past(on, "on")
         self._closed(on=on)

@@ -356,6 +356,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "结束日期 {on} 早于 {year} 年度活动的开始（{start}），请填写 {start} 或之后的日期。",
         "campaign {year} cannot close on {on}, before its start ({start})",
     ),
+    "campaign.closed_before_year_end": (
+        "{year} 年度活动在年终总评之后结束：结束日期 {on} 太早，请填写 {earliest} 或之后的日期。",
+        "campaign {year} closes after its year-end evaluation: not on {on}, on {earliest} or later",
+    ),
     "campaign.open_already": ("{year} 年度活动已经开启。", "the {year} campaign is open already"),
     "campaign.not_found": ("{year} 年度活动不存在。", "campaign {year} not found"),
     "committee.no_campaign": (
