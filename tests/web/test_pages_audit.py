@@ -185,7 +185,9 @@ def test_the_difference_page_says_what_is_wrong_with_its_dates(client):
     bad = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-13-01&to=2026-12-31")
     assert bad.status_code == 422 and "日期格式应为年-月-日" in bad.text
     backwards = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-12-31&to=2026-06-30")
-    assert backwards.status_code == 422 and "起始日期应早于结束日期" in backwards.text
+    assert backwards.status_code == 422 and "起始日期不能晚于结束日期" in backwards.text
+    ahead = client.get(f"/committee/audit/diff?campaign={YEAR}&from=2026-06-30&to=2099-01-31")
+    assert ahead.status_code == 200 and "结束日期晚于今天" in ahead.text  # said, not hidden
     # one day given: the other is filled in as the empty form offers it, not refused
     one = client.get(f"/committee/audit/diff?campaign={YEAR}&to=2027-01-31")
     assert one.status_code == 200 and 'value="2027-01-01"' in one.text

@@ -607,7 +607,12 @@ def audit_diff() -> tuple[str, int]:
             "层级应为党支部、党小组或党员", "level is branch, group or member"
         )
     if not errors and days["from"] > days["to"]:
-        errors["from"] = i18n.tr("起始日期应早于结束日期", "from must not be after to")
+        errors["from"] = i18n.tr("起始日期不能晚于结束日期", "from must not be after to")
+    if not errors and days["to"] > today:  # said, not refused: the logs hold what they hold
+        context["note"] = i18n.tr(
+            f"结束日期晚于今天（{today}）：显示的是到目前为止记录的变化。",
+            f"to is after today ({today}): the changes recorded so far.",
+        )
     if errors or filters.errors:
         return render_template("audit/diff.html", **context), 422
     levels = (form["level"],) if form["level"] else LEVELS
