@@ -67,7 +67,7 @@ def test_a_clerk_uploads_a_photo_sees_it_small_and_downloads_it(
 
 
 PRINTS = {
-    "/branch/b01/print/month?month=3": ["集中考核评分表", "合计"],
+    "/branch/b01/print/month?month=3": ["集中考核评分表", "月得分"],
     "/branch/b01/print/nomination": ["推荐表", "优秀党员", "推荐理由"],
     "/branch/b01/print/plan": ["实施方案", "评选条件", "考核评分项目"],
     "/branch/b01/print/annual-summary": ["年度创先争优活动总结", "基本情况", "今后打算"],

@@ -275,16 +275,16 @@ def test_the_annual_summary_is_filed_and_reported(client):
         client,
         page,
         f"/branch/{FRESH}/annual-summary/report",
-        {"to": "committee", "on": "2026-12-28"},
+        {"to": "committee", "on": "2026-11-28"},
     )
-    assert reported.status_code == 302 and "2026-12-28" in client.get(page).text
+    assert reported.status_code == 302 and "2026-11-28" in client.get(page).text
     again = post(
         client,
         page,
         f"/branch/{FRESH}/annual-summary/report",
-        {"to": "committee", "on": "2026-12-29"},
+        {"to": "committee", "on": "2026-11-29"},
     )
-    assert again.status_code == 422 and "年度总结已于 2026-12-28 向党委报告。" in again.text
+    assert again.status_code == 422 and "年度总结已于 2026-11-28 向党委报告。" in again.text
 
 
 # who may open and write what

@@ -33,10 +33,16 @@ def print_urls(app) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-de
 
 
 EXPECTED = {
-    "month": [f"办公室党支部{YEAR}年3月集中考核评分表", "合计", "考核人"],
+    "month": [f"办公室党支部{YEAR}年3月集中考核评分表", "月得分", "考核人"],
     "ballot": ["（测评表）", "优秀", "基本合格", "不合格", "□"],
     "nomination": ["先进党小组、优秀党员推荐表", "优秀党员", "推荐理由"],
-    "plan": [f"办公室党支部{YEAR}年度创先争优活动实施方案", "评选条件", "考核评分项目"],
+    "plan": [
+        f"办公室党支部{YEAR}年度创先争优活动实施方案",
+        "评选条件",
+        "考核评分项目",
+        "综合评分权重：日常考核",
+        "党支部得分由本级",
+    ],
     "summary": ["年度创先争优活动总结", "一、基本情况", "四、今后打算"],
 }
 
@@ -125,3 +131,28 @@ def test_the_nomination_table_keeps_the_approvals_of_earlier_submissions(client,
     # scores to two places, as every other page writes them (78.50, not 78.5)
     figures = [f for row in rows.values() for f in re.findall(r"<td>(\d+\.\d+)</td>", row)]
     assert figures and all(len(f.split(".")[1]) == 2 for f in figures), figures
+
+
+def test_a_months_sheet_scores_each_row_as_the_boards_do(client, app) -> None:  # type: ignore[no-untyped-def]
+    """Not the sum of the points: each item weighed under the plan version assessed under."""
+    from cxzy_saas.domain import ranking
+
+    as_user(client, "b01-clerk")
+    sheet = client.get("/branch/b01/print/month?month=3").text
+    b01 = tenancy_of(app).branch("b01")
+    versions, _ = b01.plan_versions(YEAR)
+    checked = 0
+    for member in b01.members():
+        found = [
+            a
+            for a in b01.assessments(YEAR)
+            if a.level == "member" and a.subject == member.member_no and a.period.endswith("-03")
+        ]
+        if not found:
+            continue
+        score = ranking.scored(versions, found[0])
+        row = re.search(rf"<th>{member.name}</th>(.*?)</tr>", sheet, re.S)
+        assert row and f"{score:.2f}" in row.group(1), member.name
+        assert f"{sum(found[0].scores.values()):.1f}" not in row.group(1).split("<td>")[-1]
+        checked += 1
+    assert checked >= 3

@@ -45,6 +45,8 @@ class Row:
     errors: dict[str, str] = field(default_factory=dict)
     # item -> the corrections of this month's value, oldest first (points, previous, reason)
     corrections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # the plan version the month was assessed under: what scores it (decision 0012)
+    version: int | None = None
 
 
 @dataclass
@@ -98,6 +100,7 @@ def build_grids(app: BranchApplication, content: PlanContent, year: int, month: 
             None if found is None else dict(found.scores),
             scores_of(app, year, month - 1, level, subject),
             corrections=corrections_of(found),
+            version=None if found is None else found.plan_version,
         )
 
     grids = []

@@ -23,7 +23,7 @@ from cxzy_saas.web.pages.assessment import build_grids, month_args, scoped_grids
 from cxzy_saas.web.pages.branch import branch_app, branch_reader, campaign_year
 from cxzy_saas.web.pages.nomination import LEVELS as NOMINATION_LEVELS
 from cxzy_saas.web.pages.nomination import for_reader, lines_of
-from cxzy_saas.web.pages.plan import TEXT_LABELS
+from cxzy_saas.web.pages.plan import TEXT_LABELS, WEIGHTS
 
 BALLOT_GRADES = ("excellent", "competent", "basic", "incompetent")
 LEVEL_TITLES = {"branch": "党支部", "group": "党小组", "member": "党员"}
@@ -58,11 +58,20 @@ def print_month(code: str) -> str:
                 r for r in grid.rows if r.recorded or enrolled.get(r.subject, last) <= last
             ]
     grids = [g for g in grids if g.rows or g.level != "member"]
+    # each month's score as every board has it: its items weighed under its own plan version
+    versions, _ = app.plan_versions(year)
+    scores = {
+        (grid.level, r.subject): versions[r.version].month_score(grid.level, r.recorded)
+        for grid in grids
+        for r in grid.rows
+        if r.recorded is not None and r.version in versions
+    }
     return printed(
         "month",
         code,
         i18n.tr(f"{year}年{month}月集中考核评分表", f"Assessment of {year}-{month:02d}"),
         grids=grids,
+        scores=scores,
         year=year,
         month=month,
     )
@@ -146,6 +155,7 @@ def print_plan(code: str) -> str:
         content=content,
         version=version,
         texts=[(i18n.tr(*TEXT_LABELS[k]), content.data.get(k, "")) for k in TEXT_LABELS],
+        WEIGHTS=WEIGHTS,
         items=sorted(content.items.values(), key=lambda i: (i.level, i.criterion, i.code)),
         levels=("branch", "group", "member"),
         level_titles=LEVEL_TITLES,
