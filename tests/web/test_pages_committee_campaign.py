@@ -210,6 +210,10 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert 'value="b03|branch|b03">' in shown.text
     none = post(admin, commend, commend, {"on": TODAY, "decision_text": "表彰决定"})
     assert none.status_code == 422 and "请选择" in text_of(none.text)
+    # a group of a branch that nominated nobody is no approved nominee, said so
+    unnominated = {"entries": "b03|group|g1", "on": TODAY, "decision_text": "表彰决定"}
+    refused = post(admin, commend, commend, unnominated)
+    assert refused.status_code == 422 and "不是已批准的推荐对象" in text_of(refused.text)
     early = {"entries": "b03|branch|b03", "on": f"{YEAR - 1}-12-02", "decision_text": "表彰决定"}
     before = post(admin, commend, commend, early)
     assert before.status_code == 422 and f"表彰日期应在 {YEAR} 年内或之后" in text_of(before.text)

@@ -304,7 +304,10 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
                     subject = entry["subject"]
                     # The latest decision on the subject, in whichever submission it was made
                     # (a re-nomination after a return leaves the earlier approvals standing).
-                    decided = names.nominee_decisions(names.nomination(year))
+                    try:
+                        decided = names.nominee_decisions(names.nomination(year))
+                    except NotFound:  # a branch that nominated nobody has no approved nominee
+                        decided = {}
                     decision = decided.get((entry["level"], subject))
                     if decision is None or decision.outcome != "approved":
                         raise StateConflict(

@@ -33,6 +33,7 @@ from cxzy_saas.domain.ranking import Row
 from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.domain.refusals import WORDS
 from cxzy_saas.domain.scoring import GRADE_NAMES
+from cxzy_saas.domain.text import item_zh
 
 LEVEL_NAMES = {"branch": "党支部", "group": "党小组", "member": "党员"}
 OUTCOME_NAMES = {"approved": "批准", "returned": "退回", "acknowledged": "已阅知"}
@@ -208,7 +209,7 @@ def _plan(ctx: Context, doc: Document) -> None:
     _, in_force = ctx.plan_versions()
     content = plan.versions[in_force - 1]
     doc.p(
-        f"起草人：{plan.drafter}；现行版本：第 {in_force} 稿（共 {plan.version_no} 稿）；"
+        f"起草人：{plan.drafter}；现行版本：第 {in_force} 版（共 {plan.version_no} 版）；"
         f"状态：{plan_state(ctx, plan)}"
     )
     for key, title in (("guiding_ideology", "指导思想"),):
@@ -232,7 +233,7 @@ def _plan(ctx: Context, doc: Document) -> None:
         ["编号", "层级", "条件", "项目", "满分", "权重"],
         [
             [
-                i["code"],
+                item_zh(i["code"]),
                 LEVEL_NAMES.get(i["level"], i["level"]),
                 fmt(i["criterion"]),
                 i["title"],
@@ -578,7 +579,7 @@ def _deed_materials(ctx: Context, doc: Document, deed_ids: list[Any]) -> None:
                 doc.p(paragraph.strip())
         if deeds.attachments:
             doc.p("附件：" + "、".join(deeds.attachments))
-        doc.p(f"（第 {len(deeds.versions)} 稿）")
+        doc.p(f"（第 {len(deeds.versions)} 版）")
 
 
 def _branch_commendation(ctx: Context, doc: Document) -> None:

@@ -850,7 +850,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "commendation.no_entries": ("请至少列入一个表彰对象。", "name at least one subject"),
     "commendation.named_already": (
-        "{name} 已受表彰，不能重复表彰。",
+        "{name}已受表彰，不能重复表彰。",
         "{name} was commended already",
     ),
     "commendation.not_approved": (

@@ -53,3 +53,11 @@ def bad_character(text: str, *, multiline: bool) -> str | None:
 def is_code(text: object, pattern: re.Pattern[str] = CODE) -> bool:
     """``text`` is whole a code of ``pattern`` (a full match: no trailing new line slips by)."""
     return isinstance(text, str) and pattern.fullmatch(text) is not None
+
+
+def item_zh(code: str) -> str:
+    """A plan item's code as Chinese readers are shown it (the pages, the heat map, the
+    archive): M3 is 员3, G2 组2, B1 支1; a code of another form as it is."""
+    if len(code) > 1 and code[0] in "BGM" and code[1:].isdigit():
+        return {"B": "支", "G": "组", "M": "员"}[code[0]] + code[1:]
+    return code

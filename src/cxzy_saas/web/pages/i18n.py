@@ -15,6 +15,7 @@ from flask import session
 from markupsafe import Markup, escape
 
 from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.domain.text import item_zh  # noqa: F401  (the pages name items as the archive does)
 
 LANGUAGES = ("zh", "en")
 
@@ -246,13 +247,6 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Invalid value", "取值不符合要求"),
     )
 )
-
-
-def item_zh(code: str) -> str:
-    """A plan item's code as the pages name it in Chinese: M3 is 员3, G2 组2, B1 支1."""
-    if len(code) > 1 and code[0] in "BGM" and code[1:].isdigit():
-        return {"B": "支", "G": "组", "M": "员"}[code[0]] + code[1:]
-    return code
 
 
 def schema_message(text: str, value: object = None) -> str:
