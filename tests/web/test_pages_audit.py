@@ -372,3 +372,11 @@ def test_a_member_acting_under_their_number_is_named_as_recorder(client, app):
     name = tenancy_of(app).branch("b01").member(number).name
     assert f"<td>{name}（党员）</td>" in page  # their self-summaries, by name
     assert f">{number}</span>（党员）" not in page
+
+
+def test_a_groups_trail_calls_its_name_a_name_not_a_persons(client):
+    as_user(client, "auditor")
+    page = client.get("/committee/audit/trail?branch=b01&subject=g1&per_page=1000").text
+    body = page.split("<tbody>")[1]
+    formed = body[body.index("党小组成立") :].split("</tr>")[0]
+    assert "<dt>名称</dt>" in formed and "<dt>姓名</dt>" not in formed

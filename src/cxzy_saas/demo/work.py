@@ -195,7 +195,8 @@ class WorkYear(BranchBase):
         app = self.app()
         content, _ = app.plan_content(self.year)
         end = date(self.year, month, calendar.monthrange(self.year, month)[1])
-        for group in app.groups():
+        groups_now = app.groups()
+        for group in groups_now:
             members = {
                 m.member_no: {
                     i.code: self.points(self.quality[m.member_no], i.max_points)
@@ -204,11 +205,12 @@ class WorkYear(BranchBase):
                 for m in app.group_members(group.code)
             }
             if members:
-                leader = Actor(
-                    user=f"{self.code}-{group.code}-leader",
-                    role="group-leader",
-                    tenant=self.code,
-                    group=group.code,
+                # the demo's <code>-leader account leads the first group (``_grant_leader``);
+                # the clerk enters the other groups' sheets: every recorder is a real account
+                leader = (
+                    Actor(f"{self.code}-leader", "group-leader", self.code, group=group.code)
+                    if group.code == groups_now[0].code
+                    else self.clerk
                 )
                 app.assess_month(
                     leader,

@@ -197,6 +197,17 @@ FIELDS = {
 # Fields whose name means something else in some events: "to" is where a report went, not
 # the group a member moved to (原 → 现).
 EVENT_FIELDS = {
+    **{  # a group's, a branch's or a committee's name is its 名称, not a person's 姓名
+        (event, "name"): ("名称", "name")
+        for event in (
+            "Branch.Opened",
+            "Branch.Renamed",
+            "Group.Formed",
+            "Group.Renamed",
+            "Committee.Opened",
+            "Committee.Renamed",
+        )
+    },
     ("Plan.Circulated", "to"): ("发送范围", "circulated to"),
     ("Measure.Reported", "to"): ("报送", "reported to"),
     ("AnnualSummary.Reported", "to"): ("报送", "reported to"),
