@@ -555,13 +555,13 @@ def test_deeds_and_summaries_lists_show_what_the_users_command_wrote(client):
     assert unreported["items"][0]["basic_facts"].endswith("（读写更正）")
     told = client.post(
         f"{B01}/annual-summaries/2026/reports",
-        json={"to": "members-meeting", "on": "2026-12-29"},
+        json={"to": "members-meeting", "on": "2026-11-29"},
         headers=secretary,
     )
     assert told.status_code == 200, told.json
     after = {**secretary, "Cxzy-After": told.headers["Cxzy-Position"]}
     listed = client.get(f"{B01}/annual-summaries?status=members-meeting", headers=after).json
-    assert listed["items"][0]["reported"] == {"members-meeting": "2026-12-29"}
+    assert listed["items"][0]["reported"] == {"members-meeting": "2026-11-29"}
     assert client.get(f"{B01}/annual-summaries?status=committee", headers=after).json["total"] == 0
 
 

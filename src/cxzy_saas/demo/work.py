@@ -56,7 +56,10 @@ class WorkYear(BranchBase):
 
     def measure(self, level: str, subject: str, text: str, on: date, to: str, q: float) -> None:
         y, a = self.year, self.clerk
-        criteria = [self.rng.randint(1, {"branch": 5, "group": 7, "member": 6}[level])]
+        # drawn as before, so that every seed's demo stays as it was; the criterion is the
+        # one the measure's words answer
+        self.rng.randint(1, {"branch": 5, "group": 7, "member": 6}[level])
+        criteria = [texts.MEASURE_CRITERIA[text]]
         due = date(y, self.rng.randint(6, 12), 28)
         holder: dict[str, Any] = {}
 
