@@ -10,6 +10,7 @@ read models: :func:`cell_of` tells which.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -186,8 +187,16 @@ class ReplayProcesses:
 _REPLAY_TENANCY: Tenancy | None = None
 
 
+# How much lower a replay process's CPU priority is than the web's (``nice``): a replay is
+# seconds of work a reader waits for anyway, a cheap request milliseconds a user waits for;
+# on a busy machine the scheduler serves the web first.
+REPLAY_NICENESS = 10
+
+
 def _open_tenancy(settings: Settings) -> None:
     global _REPLAY_TENANCY
+    with contextlib.suppress(OSError):  # a platform without nice: same priority as before
+        os.nice(REPLAY_NICENESS)
     _REPLAY_TENANCY = Tenancy(settings)
 
 
