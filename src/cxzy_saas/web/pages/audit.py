@@ -31,6 +31,7 @@ from cxzy_saas.audit.trail import NAME_OF, PRIVATE, resolve, titles, trail
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.events import named
+from cxzy_saas.domain.text import item_zh
 from cxzy_saas.domain.work import MEETING_KINDS
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections.engine import LOCAL
@@ -343,7 +344,7 @@ def _key(key: str) -> str:
 @bp.app_template_global("audit_item")
 def item_label(code: str) -> str:
     """A plan item's code as the heat map names it: M3 is 员3, G2 组2, B1 支1."""
-    return i18n.item_zh(code) if i18n.lang() == "zh" else code
+    return item_zh(code) if i18n.lang() == "zh" else code
 
 
 def criterion_text(key: str) -> str:

@@ -15,7 +15,6 @@ from flask import session
 from markupsafe import Markup, escape
 
 from cxzy_saas.domain.errors import DomainError
-from cxzy_saas.domain.text import item_zh  # noqa: F401  (the pages name items as the archive does)
 
 LANGUAGES = ("zh", "en")
 

@@ -18,7 +18,7 @@ from cxzy_saas.application.commands.organisation import EnrolMember
 from cxzy_saas.domain.errors import DomainError, InvalidInput
 from cxzy_saas.domain.organisation import Member
 from cxzy_saas.domain.plan import PlanContent
-from cxzy_saas.domain.text import bad_character
+from cxzy_saas.domain.text import bad_character, item_zh
 from cxzy_saas.domain.work import Assessment, check_points, month_period
 from cxzy_saas.web.pages import i18n
 from cxzy_saas.web.pages.tables import Column, Table
@@ -65,7 +65,7 @@ def score_columns(content: PlanContent) -> tuple[Column, ...]:
     items = content.items_for("member")
     columns = []
     for i in items:
-        shown = i18n.item_zh(i.code)
+        shown = item_zh(i.code)
         names = (f"{i.code}{i.title}", shown, f"{shown}{i.title}")
         columns.append(Column(i.code, i.code, i.code, names, True))
     return (MEMBER_COLUMNS[0], *columns)
