@@ -35,3 +35,21 @@ def test_a_member_filing_their_summary_is_answered_without_their_colleagues(clie
     answer = client.post(path, json={"member": OWN, "text": "本人年终总结。"}, headers=member)
     assert answer.status_code == 200, answer.json
     assert set(answer.json["summaries"]) == {OWN} and set(answer.json["remarks"]) <= {OWN}
+
+
+def test_a_member_reads_the_nomination_with_their_own_entry_and_the_groups_only(client):
+    """As the nomination page: a member's colleagues' composites and ranks stay hidden."""
+    path = "/api/v1/branches/b01/nominations"
+    whole = client.get(f"{path}/2026", headers=bearer(client, "b01-secretary")).json
+    others = [e for e in whole["entries"] if e["level"] == "member" and e["subject"] != OWN]
+    assert others, "the demo shortlists other members"
+    member = bearer(client, "b01-member")
+    seen = client.get(f"{path}/2026", headers=member).json
+    listed = client.get(f"{path}?campaign=2026", headers=member).json["items"]
+    for nomination in [seen, *listed]:
+        for key in ("entries", "decisions", "returned"):
+            members = {r["subject"] for r in nomination[key] if r["level"] == "member"}
+            assert members <= {OWN}, key
+        assert [e for e in nomination["entries"] if e["level"] == "group"] == [
+            e for e in whole["entries"] if e["level"] == "group"
+        ]

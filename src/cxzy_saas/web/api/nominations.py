@@ -18,6 +18,7 @@ from cxzy_saas.domain.decisions import OUTCOMES
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.list_args import NominationArgs, filters_of, listed_page_of, paging_of
+from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
@@ -100,6 +101,24 @@ class NomineeDecisionIn(In):
     reason = optional_text(2000)
 
 
+def as_seen(call: Call, nomination: dict[str, Any]) -> dict[str, Any]:
+    """A nomination as the caller may read it: a member reads the groups' entries and their
+    own, with their scores and decisions, not their colleagues' (as the nomination page shows
+    it), unless the plan opens colleagues' scores (decision 0018)."""
+    own = own_member_only(call, nomination["year"])
+    if own is None:
+        return nomination
+
+    def kept(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rows if r["level"] != "member" or r["subject"] == own]
+
+    return {
+        **nomination,
+        **{key: kept(nomination[key]) for key in ("entries", "decisions", "returned")},
+        "reopenings": [{**r, "returned": kept(r["returned"])} for r in nomination["reopenings"]],
+    }
+
+
 def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
     nomination = call.branch.nomination(year)
     committee = call.committee
@@ -117,15 +136,20 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
                     "reason": decision.reason,
                 }
             )
-    return {
-        "year": year,
-        "entries": nomination.entries,
-        "submissions": nomination.submissions,
-        "submitted_on": nomination.submitted_on,
-        "decisions": decisions,
-        "returned": call.branch.returned_nominees(nomination) if nomination.submitted_on else [],
-        "reopenings": nomination.reopenings,
-    }
+    return as_seen(
+        call,
+        {
+            "year": year,
+            "entries": nomination.entries,
+            "submissions": nomination.submissions,
+            "submitted_on": nomination.submitted_on,
+            "decisions": decisions,
+            "returned": (
+                call.branch.returned_nominees(nomination) if nomination.submitted_on else []
+            ),
+            "reopenings": nomination.reopenings,
+        },
+    )
 
 
 @api_route(
@@ -145,7 +169,9 @@ def list_nominations(call: Call, code: str) -> dict[str, Any]:
         paging,
         call.args["campaign"],
     )
-    return page_answer(found, paging, NominationOut._declared_fields)
+    answer = page_answer(found, paging, NominationOut._declared_fields)
+    answer["items"] = [as_seen(call, item) for item in answer["items"]]
+    return answer
 
 
 @api_route(
