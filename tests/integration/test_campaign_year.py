@@ -439,6 +439,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
             entries=[{"level": "member", "subject": "M1"}, {"level": "group", "subject": "g1"}],
         ),
     )
+    clock.set(moment(12, 10))  # submitted on the day it is recorded
     app.submit_nomination(clerk, SubmitNomination(year=YEAR, on=date(YEAR, 12, 10)))
     with pytest.raises(StateConflict):
         app.shortlist(

@@ -111,17 +111,24 @@ def test_a_vetoed_subject_needs_a_reason_even_when_ranked_first():
 
 def test_a_submitted_nomination_is_neither_revised_nor_submitted_again():
     nomination = Nomination.shortlist(2026, pick("M001"), rows(1, 2), {"member": 1})
-    assert nomination.submit(date(2026, 12, 15)) == 1
+    assert nomination.submit(date(2026, 12, 5)) == 1
     with pytest.raises(StateConflict, match="submitted already"):
         nomination.revise(pick("M002", reason="改主意"), rows(1, 2), {"member": 1})
-    with pytest.raises(StateConflict, match="submitted on 2026-12-15"):
-        nomination.submit(date(2026, 12, 16))
+    with pytest.raises(StateConflict, match="submitted on 2026-12-05"):
+        nomination.submit(date(2026, 12, 6))
     assert names(nomination) == ["Started", "Shortlisted", "Submitted"]
+
+
+def test_a_nomination_is_not_submitted_on_a_day_to_come():
+    nomination = Nomination.shortlist(2026, pick("M001"), rows(1, 2), {"member": 1})
+    with pytest.raises(InvalidInput, match="after today"):
+        nomination.submit(date(2026, 12, 31))
+    assert nomination.submitted_on is None
 
 
 def test_a_returned_nomination_is_answered_with_a_new_submission_keeping_the_history():
     nomination = Nomination.shortlist(2026, pick("M001"), rows(1, 2), {"member": 1})
-    nomination.submit(date(2026, 12, 15))
+    nomination.submit(date(2026, 12, 5))
     with pytest.raises(StateConflict, match="nothing of submission 1 was returned"):
         nomination.renominate([], "答复", pick("M002"), rows(1, 2), {"member": 1}, DECEMBER.date())
     returned = [{"level": "member", "subject": "M001", "reason": "材料不具体"}]
@@ -130,9 +137,9 @@ def test_a_returned_nomination_is_answered_with_a_new_submission_keeping_the_his
             returned, " ", pick("M001"), rows(1, 2), {"member": 1}, DECEMBER.date()
         )
     number = nomination.renominate(
-        returned, "已补充材料", pick("M001"), rows(1, 2), {"member": 1}, date(2026, 12, 17)
+        returned, "已补充材料", pick("M001"), rows(1, 2), {"member": 1}, date(2026, 12, 7)
     )
-    assert number == 2 and nomination.submitted_on == date(2026, 12, 17)
+    assert number == 2 and nomination.submitted_on == date(2026, 12, 7)
     assert nomination.submitted[1][0]["subject"] == nomination.submitted[2][0]["subject"] == "M001"
     assert nomination.reopenings == [
         {"submission": 1, "returned": returned, "answer": "已补充材料"}

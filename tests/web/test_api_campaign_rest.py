@@ -222,6 +222,8 @@ def test_the_branch_commends_its_own_and_recommends_one_upward(client):
         "on": "2026-11-30",
     }
     assert client.post(url, json={**body, "forms": []}, headers=clerk).status_code == 422
+    ahead = client.post(url, json={**body, "on": "2099-01-05"}, headers=clerk)
+    assert ahead.status_code == 409 and ahead.json["code"] == "date.in_future"
     upward = {
         "year": 2026,
         "level": "member",
@@ -235,6 +237,9 @@ def test_the_branch_commends_its_own_and_recommends_one_upward(client):
     assert made.status_code == 201
     assert made.json["commended"][-1]["forms"] == ["notice", "certificate"]
     assert client.post(url, json=body, headers=clerk).status_code == 409
+    later = {**upward, "on": "2099-01-05"}
+    ahead = client.post(f"{url}/recommendations", json=later, headers=clerk)
+    assert ahead.status_code == 409 and ahead.json["code"] == "date.in_future"
     sent = client.post(f"{url}/recommendations", json=upward, headers=clerk)
     assert sent.status_code == 201, sent.json
     assert sent.json["recommended"][-1]["reason"] == "事迹突出"

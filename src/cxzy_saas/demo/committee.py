@@ -266,7 +266,7 @@ def branch_commendation(app: Any, clerk: Actor, year: int) -> None:
                 subject=entry["subject"],
                 forms=["notice", "certificate"] if entry["level"] == "group" else ["notice"],
                 text="年终总评中表现突出，予以通报表扬",
-                on=date(year, 12, 24),
+                on=date(year, 12, 23),
             ),
         )
     groups = [e for e in nomination.entries if e["level"] == "group"]
@@ -278,7 +278,7 @@ def branch_commendation(app: Any, clerk: Actor, year: int) -> None:
                 level="group",
                 subject=groups[0]["subject"],
                 reason="组织生活严密，事迹突出，提请党委表彰",
-                on=date(year, 12, 24),
+                on=date(year, 12, 23),
             ),
         )
 

@@ -251,7 +251,7 @@ class BranchCommendation(TenantAggregate):
             name=name,
             forms=chosen,
             text=require_text(text, "text", max_length=5000),
-            on=on,
+            on=require_past(on, "on"),
         )
 
     @event("Commended")
@@ -286,7 +286,7 @@ class BranchCommendation(TenantAggregate):
             subject=subject,
             name=name,
             reason=require_text(reason, "reason", max_length=5000),
-            on=on,
+            on=require_past(on, "on"),
         )
 
     @event("RecommendedUpward")

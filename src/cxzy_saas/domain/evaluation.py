@@ -293,7 +293,7 @@ class Nomination(TenantAggregate):
     def submit(self, on: date) -> int:
         if self.submitted_on is not None:
             raise StateConflict("nomination.submitted_on", on=self.submitted_on)
-        self._submitted(on=on, submission=self.submissions + 1)
+        self._submitted(on=require_past(on, "on"), submission=self.submissions + 1)
         return self.submissions
 
     @event("Submitted")

@@ -205,8 +205,8 @@ EVENT_FIELDS = {
             "Branch.Renamed",
             "Group.Formed",
             "Group.Renamed",
-            "Committee.Opened",
-            "Committee.Renamed",
+            "Committee.Registered",
+            "Committee.BranchRegistered",
         )
     },
     ("Plan.Circulated", "to"): ("发送范围", "circulated to"),
