@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime
 
 from cxzy_saas import wiring
 from cxzy_saas.application.commands.committee import AssessBranch, OpenCampaign
+from cxzy_saas.application.commands.organisation import FormGroup
 from cxzy_saas.application.commands.plans import DiscussPlan, DraftPlan, FinalisePlan, SubmitPlan
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import SimulatedClock
 from cxzy_saas.projections import todo
-from tests.builders import a_clerk, a_committee_admin
+from tests.builders import a_clerk, a_committee_admin, a_member
 from tests.conftest import random_code
 from tests.integration.test_campaign_year import PLAN, YEAR
 
@@ -90,5 +91,29 @@ def test_the_committees_todo_counts_the_branches_not_assessed_once_a_quarter(set
             (f"{YEAR}-Q1", 1, "第3支部", True),
             (f"{YEAR}-Q2", 2, None, True),
         ]
+    finally:
+        tenancy.close()
+
+
+def test_a_branchs_grids_ask_only_for_whom_was_on_the_books_by_each_months_end(settings):
+    """A member enrolled in June owes no sheet for January to May; each month ended is listed
+    with its count, overdue after the 10th of the next month (as the committee's page)."""
+    clock = SimulatedClock(datetime(YEAR, 1, 5, 1, tzinfo=UTC))
+    tenancy = Tenancy(settings, clock)
+    try:
+        _, (branch,) = a_committee(tenancy, 1)
+        app, clerk = tenancy.branch(branch), a_clerk(branch)
+        app.form_group(clerk, FormGroup(code="g1", name="第一党小组"))
+        app.enrol_members(clerk, [a_member("M001"), a_member("M002", "李娜")])
+        clock.set(datetime(YEAR, 6, 20, 1, tzinfo=UTC))
+        app.enrol_members(clerk, [a_member("M003", "王强")])
+        db = wiring.open_read_model(tenancy)
+        wiring.projector(tenancy, db).catch_up()
+        found = {
+            i["month"]: (i["count"], i["overdue"])
+            for i in todo.grids(db, branch, YEAR, date(YEAR, 8, 5))
+        }
+        # the group and two members from January; the third member from June on
+        assert found == {m: (3, True) for m in range(1, 6)} | {6: (4, True), 7: (4, False)}
     finally:
         tenancy.close()

@@ -1,17 +1,19 @@
 """The committee's overdue monthly assessments, counted from per-month counts the projector
 keeps (issue 16), are what reading every assessment row by row gives: the members and groups
-there now, not those gone (whose assessments still count in the month's total)."""
+on the books by each month's end and there now, not those gone (whose assessments still count
+in the month's total)."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.projections import queries
 from cxzy_saas.web import read_model_of, tenancy_of
 from tests.web.api_demo import app_for, bearer, build
 
 
-def test_overdue_months_count_the_members_and_groups_there_now(tmp_path):  # type: ignore[no-untyped-def]
+def test_overdue_months_count_the_members_and_groups_there_by_each_months_end(tmp_path):  # type: ignore[no-untyped-def]
     client = app_for(build(tmp_path)).test_client()
     secretary = bearer(client, "b01-secretary")
     tenancy = tenancy_of(client.application)
@@ -24,7 +26,7 @@ def test_overdue_months_count_the_members_and_groups_there_now(tmp_path):  # typ
         headers=secretary,
     )
     assert left.status_code == 200, left.json
-    # one there now and never assessed: every month misses them, and only them
+    # one enrolled now and never assessed: only this month misses them, not the months before
     body = {"member_no": "NEW01", "name": "新党员", "joined_on": "2020-07-01"}
     assert (
         client.post("/api/v1/branches/b01/members", json=body, headers=secretary).status_code == 201
@@ -40,7 +42,9 @@ def test_overdue_months_count_the_members_and_groups_there_now(tmp_path):  # typ
         }
         subjects = [
             s
-            for s in tx.query("SELECT tenant, level, subject FROM rm_subjects WHERE active = 1")
+            for s in tx.query(
+                "SELECT tenant, level, subject, since FROM rm_subjects WHERE active = 1"
+            )
             if s[0] in branches
         ]
         done = set(
@@ -49,12 +53,14 @@ def test_overdue_months_count_the_members_and_groups_there_now(tmp_path):  # typ
     expected: dict[tuple[str, str], int] = {}
     for month in range(1, 13):
         period = f"2026-{month:02d}"
-        for tenant, level, subject in subjects:
-            if (tenant, level, subject, period) not in done:
+        for tenant, level, subject, since in subjects:
+            if since[:7] <= period and (tenant, level, subject, period) not in done:
                 expected[(tenant, period)] = expected.get((tenant, period), 0) + 1
     monthly = {
         (i["branch"], i["period"]): i["missing"] for i in found if i["kind"] == "monthly-assessment"
     }
     assert monthly == expected
-    assert {("b01", f"2026-{m:02d}") for m in range(1, 13)} <= set(monthly)
+    enrolled = branch.member("NEW01").created_on.astimezone(BEIJING).strftime("%Y-%m")
+    owed = {p for (t, p) in monthly if t == "b01"}
+    assert enrolled in owed and all(p >= enrolled for p in owed)
     assert any(key[:3] == ("b01", "member", gone) for key in done)  # gone, once assessed

@@ -270,16 +270,17 @@ def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dic
             )
         )
         # Counted, not read row by row (every assessment of a committee's year is 40,000 rows
-        # at 200 branches): each branch's active members and groups; the assessments made per
-        # month (rm_assessment_counts), less those of members and groups since gone.
+        # at 200 branches): each branch's active members and groups by the month they came on
+        # the books (a member enrolled in December owes no January sheet); the assessments made
+        # per month (rm_assessment_counts), less those of members and groups since gone.
         scope = "tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)"
-        active = dict(
-            tx.query(
-                f"SELECT tenant, COUNT(*) FROM rm_subjects WHERE {scope} AND active = 1 "
-                "GROUP BY tenant",
-                (committee,),
-            )
-        )
+        joined: dict[str, list[tuple[str, int]]] = {}
+        for tenant, month, n in tx.query(
+            f"SELECT tenant, substr(since, 1, 7), COUNT(*) FROM rm_subjects WHERE {scope} "
+            "AND active = 1 GROUP BY tenant, substr(since, 1, 7)",
+            (committee,),
+        ):
+            joined.setdefault(tenant, []).append((str(month), int(n)))
         assessed = {
             (t, period): int(n)
             for t, period, n in tx.query(
@@ -319,7 +320,10 @@ def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dic
         if due >= today:
             continue
         period = f"{year}-{month:02d}"
-        missing = {t: int(n) - assessed.get((t, period), 0) for t, n in active.items()}
+        missing = {
+            t: sum(n for came, n in months if came <= period) - assessed.get((t, period), 0)
+            for t, months in joined.items()
+        }
         for tenant, count in sorted(missing.items()):
             if tenant not in names or count <= 0:
                 continue

@@ -44,7 +44,8 @@ def grids(
     group leader's: their group's members only), oldest first."""
     with db.read() as tx:
         subjects = tx.query(
-            "SELECT s.level, s.subject, g.subject FROM rm_subjects s LEFT JOIN rm_subjects g "
+            "SELECT s.level, s.subject, g.subject, s.since FROM rm_subjects s "
+            "LEFT JOIN rm_subjects g "
             "ON g.tenant = s.tenant AND g.level = 'group' AND g.aggregate = s.grp "
             "WHERE s.tenant = ? AND s.active = 1 AND s.level IN ('member', 'group')",
             (branch,),
@@ -63,7 +64,11 @@ def grids(
         if due.replace(day=1) > today:  # the month has not ended yet
             break
         period = f"{year}-{month:02d}"
-        missing = sum(1 for level, subject, _ in subjects if (level, subject, period) not in done)
+        missing = sum(  # of those on the books by the month's end (not one enrolled later)
+            1
+            for level, subject, _, since in subjects
+            if str(since)[:7] <= period and (level, subject, period) not in done
+        )
         if missing:
             items.append(
                 _item("grid", branch, due, today, period=period, month=month, count=missing)

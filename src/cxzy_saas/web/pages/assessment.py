@@ -11,7 +11,9 @@ A recorded cell is never edited: it is corrected (更正) with new points and a 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -103,18 +105,27 @@ def build_grids(app: BranchApplication, content: PlanContent, year: int, month: 
             version=None if found is None else found.plan_version,
         )
 
+    def on_the_books(rows: list[Row]) -> list[Row]:
+        """A month's sheet lists who was on the books by its end: a member registered later
+        owes it nothing (one assessed for the month stays, whatever the register says)."""
+        return [r for r in rows if r.recorded or enrolled.get(r.subject, last) <= last]
+
     grids = []
     member_items = content.items_for("member")
     members = app.members()
+    last = date(year, month, monthrange(year, month)[1])
+    enrolled = {m.member_no: m.created_on.astimezone(i18n.BEIJING).date() for m in members}
     for group in app.groups():
         people = [m for m in members if m.group_id == group.id]
-        rows = [row("member", m.member_no, m.name) for m in people]
-        grids.append(Grid(group.code, group.name, "member", member_items, rows))
-    loose = [m for m in members if m.group_id is None]
+        rows = on_the_books([row("member", m.member_no, m.name) for m in people])
+        if rows:
+            grids.append(Grid(group.code, group.name, "member", member_items, rows))
+    loose = on_the_books(
+        [row("member", m.member_no, m.name) for m in members if m.group_id is None]
+    )
     if loose:
-        rows = [row("member", m.member_no, m.name) for m in loose]
         grids.append(
-            Grid(UNGROUPED, i18n.tr("未编入党小组", "no group"), "member", member_items, rows)
+            Grid(UNGROUPED, i18n.tr("未编入党小组", "no group"), "member", member_items, loose)
         )
     groups = [row("group", g.code, g.name) for g in app.groups()]
     if groups:

@@ -8,8 +8,6 @@ scoping of a group leader's or a member's grid)."""
 
 from __future__ import annotations
 
-from calendar import monthrange
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -45,19 +43,6 @@ def print_month(code: str) -> str:
     app = branch_app(code)
     content, _ = app.plan_content(year)
     grids = scoped_grids(actor, content, build_grids(app, content, year, month))
-    # The sheet of a month lists who was on the books by its end: a member registered later is
-    # not "未考核" in it (one assessed for the month stays, whatever the register says).
-    last = date(year, month, monthrange(year, month)[1])
-    enrolled = {
-        m.member_no: m.created_on.astimezone(i18n.BEIJING).date()
-        for m in app.members(include_left=True)
-    }
-    for grid in grids:
-        if grid.level == "member":
-            grid.rows = [
-                r for r in grid.rows if r.recorded or enrolled.get(r.subject, last) <= last
-            ]
-    grids = [g for g in grids if g.rows or g.level != "member"]
     # each month's score as every board has it: its items weighed under its own plan version
     versions, _ = app.plan_versions(year)
     scores = {
