@@ -154,5 +154,7 @@ def test_a_months_sheet_scores_each_row_as_the_boards_do(client, app) -> None:  
         row = re.search(rf"<th>{member.name}</th>(.*?)</tr>", sheet, re.S)
         assert row and f"{score:.2f}" in row.group(1), member.name
         assert f"{sum(found[0].scores.values()):.1f}" not in row.group(1).split("<td>")[-1]
+        for points in found[0].scores.values():  # each item's points as entered: 7.25 is 7.25
+            assert f"<td>{points:g}</td>" in row.group(1)
         checked += 1
     assert checked >= 3
