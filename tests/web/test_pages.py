@@ -158,12 +158,14 @@ def test_the_dashboard_takes_an_as_of_date_and_says_what_is_wrong_with_a_bad_one
 
 
 def grid_form(token: str, **cells: str) -> dict[str, str]:
-    return {"grid": NEW_GROUP, "month": "10", "csrf_token": token, **cells}
+    # December: the new group's members were enrolled this month (2026-12), so they owe no
+    # earlier month's sheet
+    return {"grid": NEW_GROUP, "month": "12", "csrf_token": token, **cells}
 
 
 def test_the_assessment_grid_shows_errors_next_to_the_cells_and_keeps_what_was_typed(client, demo):
     as_user(client, "b01-clerk")
-    page = client.get("/branch/b01/assessment?month=10")
+    page = client.get("/branch/b01/assessment?month=12")
     assert page.status_code == 200 and "新建党小组" in page.text
     first, second = demo.new_members
     cells = {f"p.{first}.M{i}": "8" for i in range(1, 7)}
@@ -183,7 +185,7 @@ def test_the_assessment_grid_shows_errors_next_to_the_cells_and_keeps_what_was_t
     again = client.get(saved.headers["Location"])
     assert "已保存" in again.text and f'name="p.{first}.M1"' not in again.text
     twice = client.post("/branch/b01/assessment", data=grid_form(csrf_token(page.text), **cells))
-    assert twice.status_code == 422 and "没有可考核的对象" in twice.text
+    assert twice.status_code == 422 and "12月已全部考核" in twice.text and "更正" in twice.text
 
 
 def test_a_return_needs_a_reason_and_keeps_the_form(client):

@@ -31,7 +31,7 @@ from cxzy_saas.web.api.assessments import CorrectionIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
 from cxzy_saas.web.pages.branch import READERS, asked_month, branch_reader, campaign_year
-from cxzy_saas.web.pages.forms import Form, typed
+from cxzy_saas.web.pages.forms import Form, sent_before, typed
 
 GROUPS_GRID = "groups"  # the grid of the branch's groups; other grids are named by group code
 UNGROUPED = "-"
@@ -237,6 +237,16 @@ def posted_grid(
 @signed_in
 def assessment_save(code: str) -> str | Response | tuple[str, int]:
     actor, year, month, app, content, grids, grid = posted_grid(code)
+    saved = url_for("pages.assessment", code=code, month=month) + f"#grid-{grid.key}"
+    if sent_before():  # a double click: the rows it saved are read-only now, so say saved
+        flash(i18n.tr(f"{grid.title} {month}月考核已保存", f"{grid.title}: month {month} saved"))
+        return redirect(saved)
+    if not grid.open_rows:  # sent again from a page opened before it was saved
+        grid.error = i18n.tr(
+            f"{grid.title} {month}月已全部考核，没有再录入。要改某项分数，请点分数旁的“更正”。",
+            f"{grid.title}: month {month} is assessed already; correct a cell to change it.",
+        )
+        return page(code, year, month, grids, True), 422
     scores: dict[str, dict[str, str]] = {}
     failed = False
     for row in grid.open_rows:
@@ -260,9 +270,7 @@ def assessment_save(code: str) -> str | Response | tuple[str, int]:
             flash(
                 i18n.tr(f"{grid.title} {month}月考核已保存", f"{grid.title}: month {month} saved")
             )
-            return redirect(
-                url_for("pages.assessment", code=code, month=month) + f"#grid-{grid.key}"
-            )
+            return redirect(saved)
     return page(code, year, month, grids, True), 422
 
 
