@@ -89,7 +89,8 @@ def test_each_card_shows_and_links_what_is_decided(client):
     nominee = card(page, "nominee")
     assert "赵一" in nominee and "综合得分与排名" in nominee
     title = nominee.split("<p>")[1].split("<span")[0]
-    assert title == "推荐优秀党员赵一"  # the name, not B04001
+    assert title == "推荐优秀党员：赵一"  # the name, not B04001
+    assert "《推荐优秀党员：赵一》" in todo  # the 待办 names them too
     assert f'href="/branch/{FRESH}/nomination?campaign={YEAR}"' in nominee
     # the linked pages open for the committee
     for link in (f"/branch/{WAITING_BRANCH}/plan?campaign={YEAR}", "/branch/b01/measures"):

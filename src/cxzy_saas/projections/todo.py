@@ -153,6 +153,7 @@ def committee(db: ReadModelDB, committee_code: str, year: int, today: date) -> l
             "overdue": False,
             "title": row["title"],
             "what": row["kind"],
+            "subject": row["subject"],
             "since": str(row["submitted_at"])[:10],
         }
         for row in listed

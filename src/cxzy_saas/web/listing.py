@@ -92,3 +92,19 @@ def page_answer(
         "total": found.total,
         "position": found.position,
     }
+
+
+def titled(rows: list[dict[str, Any]], branch: str | None = None) -> list[dict[str, Any]]:
+    """Submissions (or the 待办's approvals, whose kind is ``what``) with a nominee's title
+    naming the member or group: 推荐先进党小组：后勤党小组. The read model keeps the code: a name
+    is personal data, read from the branch at view time (decision 0007)."""
+    tenancy = tenancy_of(current_app)
+    for row in rows:
+        kind = row.get("what") or row.get("kind")
+        if kind != "nominee" or str(row.get("subject", "")).count(":") != 2:
+            continue
+        _, level, subject = str(row["subject"]).split(":", 2)
+        name = tenancy.branch(branch or row["branch"]).subject_name(level, subject)
+        what = str(row["title"]).removesuffix(subject).strip()
+        row["title"] = f"{what}：{name}"
+    return rows

@@ -43,6 +43,7 @@ from cxzy_saas.web.api.schemas import (
     out_key,
     string,
 )
+from cxzy_saas.web.listing import titled
 
 
 class BoardRowOut(ScoredOut):
@@ -334,7 +335,7 @@ def approvals(call: Call, year: int) -> dict[str, Any]:
         # a closed year's undecided items wait for no one: it is final (decision 0011)
         found = queries.approvals(db, call.committee_code, open_years=True)
         items = [i for i in found if i["year"] == year]
-    return branch_items(call, year, items)
+    return branch_items(call, year, titled(items))
 
 
 @api_route(

@@ -122,14 +122,6 @@ def subject_choices(app: BranchApplication) -> list[tuple[str, list[tuple[str, s
     ]
 
 
-def subject_names(app: BranchApplication) -> dict[tuple[str, str], str]:
-    """Every subject's name, those that left or were dissolved included."""
-    names = {("branch", app.tenant): app.branch().name}
-    names |= {("group", g.code): g.name for g in app.groups(include_dissolved=True)}
-    names |= {("member", m.member_no): m.name for m in app.members(include_left=True)}
-    return names
-
-
 def today() -> str:
     return tenancy_of(current_app).today().isoformat()
 
@@ -187,7 +179,6 @@ def branch_queue(code: str) -> str:
         "branch/queue.html",
         code=code,
         name=app.branch().name,
-        names=subject_names(app),
         rows=rows,
         way_back=ways_back(code, rows) if may(code, BRANCH_WRITERS) else {},
     )

@@ -18,6 +18,7 @@ from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS, 
 from cxzy_saas.domain.errors import DomainError, NotFound
 from cxzy_saas.projections import lists, queries, todo
 from cxzy_saas.web import read_model_of, tenancy_of
+from cxzy_saas.web.listing import titled
 from cxzy_saas.web.pages import bp, filters, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, current_user, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import (
@@ -140,7 +141,7 @@ def todo_for(code: str | None = None) -> list[SimpleNamespace]:
     try:
         if code is None:
             acting_for(committee, COMMITTEE_WRITERS)  # the viewer and auditor decide nothing
-            items = todo.committee(db, committee, year, day)
+            items = titled(todo.committee(db, committee, year, day))
         else:
             actor = acting_for(code, BRANCH_WRITERS | LEADER | MEMBER)
             if actor.role in BRANCH_WRITERS:

@@ -14,7 +14,8 @@ from cxzy_saas.projections import lists
 from cxzy_saas.projections.asof import replay
 from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.projections.lists import ballot_by_short, branch_ballots, open_ballots
-from cxzy_saas.web import read_model_of, read_models_of, read_port_of, tenancy_of
+from cxzy_saas.web import read_model_of, read_models_of, read_port_of
+from cxzy_saas.web.listing import titled
 
 __all__ = [
     "ballot_by_short",
@@ -25,21 +26,6 @@ __all__ = [
     "submissions",
     "titled",
 ]
-
-
-def titled(rows: list[dict[str, Any]], branch: str | None = None) -> list[dict[str, Any]]:
-    """Submissions with a nominee's title naming the member or group (the read model keeps
-    its code: a name is personal data, read from the branch at view time, decision 0007)."""
-    tenancy = tenancy_of(current_app)
-    for row in rows:
-        if row.get("kind") != "nominee" or str(row.get("subject", "")).count(":") != 2:
-            continue
-        _, level, subject = str(row["subject"]).split(":", 2)
-        code = branch or row["branch"]
-        name = tenancy.branch(code).subject_name(level, subject)
-        what = str(row["title"]).removesuffix(subject).strip()
-        row["title"] = f"{what}{name}"
-    return rows
 
 
 def submissions(db: ReadModelDB, branch: str) -> list[dict[str, Any]]:
