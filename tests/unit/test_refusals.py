@@ -252,3 +252,16 @@ def test_a_refusal_survives_pickling_with_its_code_and_parameters():
 def test_render_is_the_one_place_messages_are_filled():
     assert errors.render("level.unknown", {}, "zh") == "层级应为党支部、党小组或党员。"
     assert errors.render("level.unknown", {}, "en") == "level is branch, group or member"
+
+
+def test_a_subject_beside_its_level_is_named_in_chinese_when_the_name_is_known():
+    """A reader is told 党员王芳, not 党员B01014 (found by a tester); English keeps the code."""
+    from cxzy_saas.domain.errors import StateConflict
+
+    error = StateConflict("commendation.recommended_already", level="group", subject="g3")
+    names = {("group", "g3"): "后勤党小组"}
+    assert error.text("zh", names=lambda kind, code: names.get((kind, code))) == (
+        "党小组后勤党小组已向上级党委推荐。"
+    )
+    assert error.text("zh") == "党小组g3已向上级党委推荐。"
+    assert "g3" in error.text("en", names=lambda kind, code: names.get((kind, code)))

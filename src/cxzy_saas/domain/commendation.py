@@ -244,7 +244,7 @@ class BranchCommendation(TenantAggregate):
             choices=tuple(FORMS),
         )
         if any(c["level"] == level and c["subject"] == subject for c in self.commended):
-            raise StateConflict("commendation.commended_already", subject=subject)
+            raise StateConflict("commendation.commended_already", subject=subject, level=level)
         self._commended(
             level=level,
             subject=subject,
@@ -278,9 +278,9 @@ class BranchCommendation(TenantAggregate):
             InvalidInput: no reason.
         """
         if not any(c["level"] == level and c["subject"] == subject for c in self.commended):
-            raise StateConflict("commendation.not_commended", subject=subject)
+            raise StateConflict("commendation.not_commended", subject=subject, level=level)
         if any(r["level"] == level and r["subject"] == subject for r in self.recommended):
-            raise StateConflict("commendation.recommended_already", subject=subject)
+            raise StateConflict("commendation.recommended_already", subject=subject, level=level)
         self._recommended_upward(
             level=level,
             subject=subject,

@@ -132,7 +132,12 @@ class _Formatter(string.Formatter):
         self.names = names
 
     def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        return kwargs.get(str(key), "{" + str(key) + "}")
+        value = kwargs.get(str(key), "{" + str(key) + "}")
+        # a group's or member's code beside its level reads as its name in Chinese, when known
+        level = kwargs.get("level")
+        if key == "subject" and self.names and self.language == "zh" and level in NAMED:
+            return self.names(level, str(value)) or value
+        return value
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec in NAMED:

@@ -118,7 +118,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "level.unknown": ("层级应为党支部、党小组或党员。", "level is branch, group or member"),
     "month.out_of_range": ("月份应为 1 到 12。", "month must be 1-12"),
     "quarter.out_of_range": ("季度应为 1 到 4。", "quarter must be 1-4"),
-    "subject.unknown": ("{level:level} {subject} 不存在。", "unknown subject {level} {subject}"),
+    "subject.unknown": ("{level:level}{subject}不存在。", "unknown subject {level} {subject}"),
     # Who may do what
     "role.forbidden": ("您的角色无权进行此操作。", "your role may not do this"),
     "role.may_not": ("“{role:role}”角色无权进行此操作。", "role {role} may not do this"),
@@ -595,7 +595,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "assessment.no_subjects": ("没有可考核的对象。", "no subjects to assess"),
     "assessment.assessed_already": (
-        "{level:level} {subject} {period} 已考核过，请改用更正。",
+        "{level:level}{subject} {period} 已考核过，请改用更正。",
         "{level} {subject} was assessed for {period} already; correct it instead",
     ),
     "assessment.branch_assessed_already": (
@@ -603,7 +603,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{branch} was assessed for {period} already; correct it instead",
     ),
     "assessment.not_found": (
-        "{level:level} {subject} {period} 的考核不存在。",
+        "{level:level}{subject} {period} 的考核不存在。",
         "assessment of {level} {subject} for {period} not found",
     ),
     "assessment.item_not_scored": (
@@ -757,19 +757,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "nomination.listed_twice": ("同一{level:level}被列入两次。", "a {level} is listed twice"),
     "nomination.not_ranked": (
-        "{level:level} {subject} 不在排名之中。",
+        "{level:level}{subject}不在排名之中。",
         "{level} {subject} is not among those ranked",
     ),
     "nomination.departs_needs_reason": (
-        "{level:level} {subject} 与计算排名不一致（第 {rank} 名），须写明理由。",
+        "{level:level}{subject}与计算排名不一致（第 {rank} 名），须写明理由。",
         "{level} {subject} departs from the ranking (rank {rank}): give a reason",
     ),
     "nomination.unrated_needs_reason": (
-        "{level:level} {subject} 未参评（没有可计分的考核或测评），推荐须写明理由。",
+        "{level:level}{subject}未参评（没有可计分的考核或测评），推荐须写明理由。",
         "{level} {subject} is unrated (nothing to score): give a reason to shortlist it",
     ),
     "nomination.vetoed_needs_reason": (
-        "{level:level} {subject} 与计算排名不一致（第 {rank} 名，{veto}），须写明理由。",
+        "{level:level}{subject}与计算排名不一致（第 {rank} 名，{veto}），须写明理由。",
         "{level} {subject} departs from the ranking (rank {rank}, {veto}): give a reason",
     ),
     "nomination.entries_level": ("推荐对象只能是党小组或党员。", "entries are groups or members"),
@@ -778,15 +778,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{branch} has not submitted its nomination for {year}",
     ),
     "nomination.not_listed": (
-        "{level:level} {subject} 不在{branch:branch}的推荐名单中。",
+        "{level:level}{subject}不在{branch:branch}的推荐名单中。",
         "{level} {subject} is not on the nomination of {branch}",
     ),
     "nomination.midyear_needs_reason": (
-        "{level:level} {subject} 未在半年初评中被推选表扬，推荐须写明理由。",
+        "{level:level}{subject}未在半年初评中被推选表扬，推荐须写明理由。",
         "{level} {subject} was not recommended at the half-year review: give a reason",
     ),
     "nomination.not_recommended_midyear": (
-        "按活动方案，只能推荐半年初评中被推选表扬的对象；{level:level} {subject} 不在其中。",
+        "按活动方案，只能推荐半年初评中被推选表扬的对象；{level:level}{subject}不在其中。",
         "the plan admits only those recommended at the half-year review; {subject} was not",
     ),
     # The branch's own commendation, tasks, requests and reports, summaries
@@ -799,16 +799,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "choose the forms of the commendation: {choices}",
     ),
     "commendation.commended_already": (
-        "{subject} 本年度已受到党支部表彰。",
-        "{subject} was commended by the branch already",
+        "{level:level}{subject}本年度已受到党支部表彰。",
+        "{level} {subject} was commended by the branch already",
     ),
     "commendation.not_commended": (
-        "{subject} 尚未受到党支部表彰，不能向上级推荐。",
-        "{subject} was not commended by the branch: it cannot be recommended upward",
+        "{level:level}{subject}尚未受到党支部表彰，不能向上级推荐。",
+        "{level} {subject} was not commended by the branch: it cannot be recommended upward",
     ),
     "commendation.recommended_already": (
-        "{subject} 已向上级党委推荐。",
-        "{subject} was recommended upward already",
+        "{level:level}{subject}已向上级党委推荐。",
+        "{level} {subject} was recommended upward already",
     ),
     "task.due_before_assigned": (
         "完成期限不能早于交办日期（{on}）。",
@@ -854,7 +854,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name} was commended already",
     ),
     "commendation.not_approved": (
-        "{branch:branch}的{level:level} {subject} 不是已批准的推荐对象。",
+        "{branch:branch}的{level:level}{subject}不是已批准的推荐对象。",
         "{level} {subject} of {branch} is not an approved nominee",
     ),
     "commendation.not_found": ("表彰决定不存在。", "commendation not found"),
