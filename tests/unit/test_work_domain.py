@@ -255,3 +255,15 @@ def test_a_committee_discussion_counts_for_its_quarter():
     meeting = Meeting.record(2026, "committee-discussion", on, "二季度讨论", 5, "纪要")
     assert meeting.quarter == 2
     assert names(meeting) == ["Recorded"]
+
+
+def test_points_typed_on_a_chinese_keyboard_are_read_as_numbers():
+    """８．５ (full-width digits and point) is 8.5, as ８.５ always was (found by a tester)."""
+    from cxzy_saas.domain.plan import PlanContent
+    from cxzy_saas.domain.work import check_points
+    from tests.unit.test_plan_workflow import small_content
+
+    plan = PlanContent.parse(small_content())
+    codes = [i.code for i in plan.items_for("member")]
+    typed = dict.fromkeys(codes, "８．５") | {codes[0]: " ９ "}
+    assert check_points(plan, "member", typed) == dict.fromkeys(codes, 8.5) | {codes[0]: 9.0}

@@ -11,6 +11,8 @@ ends in a new line passes ``re.match(r"^...$")`` and then names a file or a sche
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Any
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls; the Unicode line and
 # paragraph separators (JavaScript and some CSV readers take them for new lines); the
@@ -61,3 +63,9 @@ def item_zh(code: str) -> str:
     if len(code) > 1 and code[0] in "BGM" and code[1:].isdigit():
         return {"B": "支", "G": "组", "M": "员"}[code[0]] + code[1:]
     return code
+
+
+def as_typed(value: Any) -> Any:
+    """A number as a Chinese keyboard may type it, in half-width: ８．５ is 8.5 (full-width
+    digits alone Python reads already; the full-width point and minus it does not)."""
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value

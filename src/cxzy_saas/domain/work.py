@@ -20,6 +20,7 @@ from cxzy_saas.domain.base import (
 )
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
 from cxzy_saas.domain.plan import LEVELS, PlanContent
+from cxzy_saas.domain.text import as_typed
 
 REPORT_TO = {"member": ("group", "branch"), "group": ("branch",), "branch": ("committee",)}
 
@@ -201,7 +202,7 @@ def check_points(plan: PlanContent, level: str, points: Mapping[str, Any]) -> di
                 "scores.missing", field=f"scores.{code}", item=code, title=item.title
             )
         try:
-            value = float(points[code])
+            value = float(as_typed(points[code]))
         except (TypeError, ValueError):
             raise InvalidInput(
                 "scores.not_a_number", field=f"scores.{code}", item=code, title=item.title
