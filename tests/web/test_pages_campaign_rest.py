@@ -11,7 +11,8 @@ import pytest
 from cxzy_saas import wiring
 from cxzy_saas.application.commands.evaluation import DecideNominee, Shortlist, SubmitNomination
 from cxzy_saas.application.tenancy import Tenancy
-from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, system
+from cxzy_saas.web import tenancy_of
+from tests.web.conftest import COMMITTEE, NEW_GROUP, YEAR, Demo, as_user, build_small_demo, system
 from tests.web.test_pages_evaluation import FRESH, MEMBERS, add_fresh_branch, post, text_of
 
 RETURNED = "请补充全年具体事例"
@@ -178,6 +179,22 @@ def test_the_branch_commends_its_own_and_recommends_upward_from_the_page(client)
     )
     assert upward.status_code == 302
     assert "已向上级推荐" in client.get(page).text
+
+
+def test_a_form_of_the_deeds_page_sent_twice_saves_once(client, app):
+    """The evaluation pages' forms carry the one-time key too (a double click)."""
+    as_user(client, "b01-secretary")
+    page = client.get("/branch/b01/deeds").text
+    form = page[page.index('id="commend"') :]
+    keys = dict(re.findall(r'name="(csrf_token|once|campaign)" value="([^"]+)"', form)[:3])
+    assert set(keys) == {"csrf_token", "once", "campaign"}
+    group = f"group:{NEW_GROUP}"  # commended by nobody yet
+    body = {**keys, "subject": group, "forms": ["notice"], "text": "两次", "on": "2026-11-30"}
+    answers = [client.post("/branch/b01/own-commendation", data=body) for _ in range(2)]
+    assert [a.status_code for a in answers] == [302, 302]
+    own = tenancy_of(app).branch("b01").branch_commendation(YEAR)
+    assert own is not None
+    assert sum(1 for c in own.commended if c["subject"] == NEW_GROUP) == 1
 
 
 def test_the_assessment_page_shows_a_leader_their_group_and_a_member_their_own_row(client):

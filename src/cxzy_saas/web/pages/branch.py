@@ -62,14 +62,14 @@ def campaign_year(committee: str) -> int:
 
 
 @bp.app_template_global("form_keys")
-def form_keys() -> Markup:
+def form_keys(year: int | None = None) -> Markup:
     """What every form of the pages sends besides its fields: the CSRF token, a key that lets
-    it save once however often it is sent (``forms.Form.run``), and the campaign
-    year the page was shown for, so that a form saves into the year it showed even when
-    another year's campaign opens meanwhile."""
+    it save once however often it is sent (``forms.Form.run``), and the campaign year the page
+    was shown for (``year``, or the request's), so that a form saves into the year it showed
+    even when another year's campaign opens meanwhile."""
     keys = f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
     keys += f'<input type="hidden" name="{ONCE}" value="{once_key()}">'
-    year = g.get("campaign_year")
+    year = year if year is not None else g.get("campaign_year")
     if year is not None:
         keys += f'<input type="hidden" name="campaign" value="{int(year)}">'
     return Markup(keys)
