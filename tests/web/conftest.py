@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,8 @@ class Demo:
     ballot_id: str = ""
     codes: list[str] = field(default_factory=list)
     new_members: list[str] = field(default_factory=list)
+    # the application a browser test serves (tests/web/test_browser.serve), when it serves one
+    app: Any = None
 
 
 def system(tenant: str) -> Actor:

@@ -11,11 +11,14 @@ A close freezes the commendation (decision 0011): the year is named first, then 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from cxzy_saas import wiring
 from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.web import tenancy_of
 from tests.web.conftest import YEAR, Demo, build_small_demo
 from tests.web.test_browser import browser, eventually, open_page, serve, shoot  # noqa: F401
 from tests.web.test_pages_approvals_items import MEASURES, report_measures
@@ -48,7 +51,8 @@ def submitted(page, form: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_load_state()
 
 
-def test_a_new_committee_admin_runs_a_campaign_year_in_the_pages(open_page):  # noqa: F811
+def test_a_new_committee_admin_runs_a_campaign_year_in_the_pages(open_page, site):  # noqa: F811
+    _, demo = site
     # the demo's admin makes the new admin's account; the one-time password is shown once
     admin = open_page("admin")
     admin.goto("/committee/accounts")
@@ -156,12 +160,14 @@ def test_a_new_committee_admin_runs_a_campaign_year_in_the_pages(open_page):  # 
     new.wait_for_load_state()
     assert "已向各党支部公开" in new.inner_text(f"#campaign-{NEXT}")
 
-    # the commendation: named before the close, which freezes it
+    # the commendation: named before the close, which freezes it. Both are dated on a day that
+    # has come, at the year's end: the served application's clock moves to that day.
+    tenancy_of(demo.app).clock = SimulatedClock(datetime(NEXT, 12, 21, 2, tzinfo=UTC))
     new.locator(f"#campaign-{NEXT} a:has-text('命名表彰')").click()
     new.wait_for_load_state()
     new.check("input[name=entries][value='b01|branch|b01']")
     new.fill("textarea[name=decision_text]", "党委关于表彰先进党支部的决定")
-    new.fill("input[name=on]", f"{NEXT}-12-20")  # in the year it commends (not today's 2026)
+    new.fill("input[name=on]", f"{NEXT}-12-20")
     submitted(new, "form[action$='/commendation']")
     assert "已命名表彰 1 个" in new.inner_text(".notice")
     assert "先进党支部" in new.inner_text("#named")

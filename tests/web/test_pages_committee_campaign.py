@@ -6,7 +6,7 @@ Chinese (422); roles that may not act get 403, branch users 404."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -82,7 +82,8 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     bad_day = post(admin, plan, f"{plan}/discuss", {"on": "1月5日", "minutes": "讨论"})
     assert bad_day.status_code == 422 and "日期格式应为" in bad_day.text
     # A step is dated neither before the draft (today) nor after today (Beijing).
-    later = (date.fromisoformat(TODAY) + timedelta(days=1)).isoformat()
+    # tomorrow as the server will see it (not TODAY's, which a run across midnight outlives)
+    later = (datetime.now(BEIJING).date() + timedelta(days=1)).isoformat()
     ahead = post(admin, plan, f"{plan}/discuss", {"on": later, "minutes": "党委会讨论通过"})
     assert ahead.status_code == 422 and "晚于今天" in text_of(ahead.text)
     discussed = post(admin, plan, f"{plan}/discuss", {"on": TODAY, "minutes": "党委会讨论通过"})
