@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from cxzy_saas.domain.refusals import MESSAGES, WORDS
+from cxzy_saas.domain.text import item_zh
 
 CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 LANGUAGES = ("zh", "en")
@@ -117,8 +118,6 @@ class Unavailable(DomainError):
 Names = Callable[[str, str], str | None]
 # How a code reads in Chinese when no name is known for it.
 NAMED = {"branch": "党支部 {}", "group": "{}", "member": "{}"}
-# How a plan item's code reads in Chinese, as the plan names its items: B3 is 支3.
-ITEM_PREFIXES = {"B": "支", "G": "组", "M": "员"}
 
 
 class _Formatter(string.Formatter):
@@ -146,11 +145,7 @@ class _Formatter(string.Formatter):
                 return name
             return NAMED[format_spec].format(value) if self.language == "zh" else str(value)
         if format_spec == "item":
-            code = str(value)
-            prefix = ITEM_PREFIXES.get(code[:1])
-            if self.language == "zh" and prefix and code[1:].isdigit():
-                return prefix + code[1:]
-            return code
+            return item_zh(str(value)) if self.language == "zh" else str(value)
         if format_spec in WORDS:
             words = WORDS[format_spec]
             named = words.get(value) if isinstance(value, str) else None
