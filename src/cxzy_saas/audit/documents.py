@@ -352,7 +352,7 @@ def _year_end(ctx: Context, doc: Document) -> None:
         ("基本情况", summary.basic_facts),
         ("主要经验", summary.experience),
         ("存在问题", summary.problems),
-        ("明年打算", summary.plans),
+        ("今后打算", summary.plans),
     ):
         doc.h2(title)
         doc.p(text)

@@ -67,7 +67,7 @@ SUMMARY_LABELS = {
     "basic_facts": ("基本情况", "Basic facts"),
     "experience": ("经验做法", "Experience"),
     "problems": ("存在问题", "Problems"),
-    "plans": ("下步打算", "Plans"),
+    "plans": ("今后打算", "Plans"),
 }
 
 

@@ -187,7 +187,7 @@ FIELDS = {
     "basic_facts": ("基本情况", "basic facts"),
     "experience": ("经验", "experience"),
     "problems": ("问题", "problems"),
-    "plans": ("打算", "plans"),
+    "plans": ("今后打算", "plans"),
     "note": ("说明", "note"),
     "due": ("期限", "due"),
     "from": ("原", "from"),

@@ -33,7 +33,7 @@ SUMMARY_FIELDS = (
     ("basic_facts", "基本情况", "Basic facts"),
     ("experience", "主要经验", "Experience"),
     ("problems", "存在问题", "Problems"),
-    ("plans", "明年打算", "Plans for next year"),
+    ("plans", "今后打算", "Plans"),
 )
 AUDIENCES = {
     "members-meeting": ("党员大会", "members' meeting"),
