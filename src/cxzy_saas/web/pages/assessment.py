@@ -105,29 +105,33 @@ def build_grids(app: BranchApplication, content: PlanContent, year: int, month: 
             version=None if found is None else found.plan_version,
         )
 
-    def on_the_books(rows: list[Row]) -> list[Row]:
-        """A month's sheet lists who was on the books by its end: a member registered later
-        owes it nothing (one assessed for the month stays, whatever the register says)."""
-        return [r for r in rows if r.recorded or enrolled.get(r.subject, last) <= last]
+    def on_the_books(level: str, rows: list[Row]) -> list[Row]:
+        """A month's sheet lists who was on the books by its end: a member registered (or a
+        group formed) later owes it nothing (one assessed for the month stays, whatever the
+        register says), as the overdue counts (``projections.todo.grids``)."""
+        return [r for r in rows if r.recorded or since.get((level, r.subject), last) <= last]
+
+    def day(aggregate: Any) -> date:
+        return aggregate.created_on.astimezone(i18n.BEIJING).date()
 
     grids = []
     member_items = content.items_for("member")
     members = app.members()
     last = date(year, month, monthrange(year, month)[1])
-    enrolled = {m.member_no: m.created_on.astimezone(i18n.BEIJING).date() for m in members}
+    since = {("member", m.member_no): day(m) for m in members}
+    since |= {("group", g.code): day(g) for g in app.groups()}
     for group in app.groups():
         people = [m for m in members if m.group_id == group.id]
-        rows = on_the_books([row("member", m.member_no, m.name) for m in people])
+        rows = on_the_books("member", [row("member", m.member_no, m.name) for m in people])
         if rows:
             grids.append(Grid(group.code, group.name, "member", member_items, rows))
-    loose = on_the_books(
-        [row("member", m.member_no, m.name) for m in members if m.group_id is None]
-    )
+    ungrouped = [m for m in members if m.group_id is None]
+    loose = on_the_books("member", [row("member", m.member_no, m.name) for m in ungrouped])
     if loose:
         grids.append(
             Grid(UNGROUPED, i18n.tr("未编入党小组", "no group"), "member", member_items, loose)
         )
-    groups = [row("group", g.code, g.name) for g in app.groups()]
+    groups = on_the_books("group", [row("group", g.code, g.name) for g in app.groups()])
     if groups:
         title = i18n.tr("党支部考核党小组", "the branch assesses its groups")
         grids.append(Grid(GROUPS_GRID, title, "group", content.items_for("group"), groups))
