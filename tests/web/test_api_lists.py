@@ -4,12 +4,14 @@ shows what their command just wrote (read-your-writes)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from cxzy_saas.config import Settings
 from cxzy_saas.domain import ranking as scores
+from cxzy_saas.domain.recording import BEIJING
 from cxzy_saas.projections.db import pinyin_key
 from cxzy_saas.web import tenancy_of
 from tests.conftest import drop_database, fresh_database
@@ -687,7 +689,11 @@ def test_nominations_list_shows_the_committees_decision_and_the_answer_at_once(s
     ]
     again = client.post(
         f"{B01}/nominations/2026/renomination",
-        json={"entries": kept, "answer": "已按意见调整", "on": "2026-12-13"},
+        json={
+            "entries": kept,
+            "answer": "已按意见调整",
+            "on": datetime.now(BEIJING).date().isoformat(),
+        },
         headers=secretary,
     )
     assert again.status_code == 200, again.json
