@@ -36,9 +36,13 @@ class Commendation(TenantAggregate):
     @event("Started")
     def __init__(self, year: int) -> None:
         self.year = year
-        self.named: list[dict[str, Any]] = []
         # Each decision as taken: its day, its words and whom it named (a document cites it).
         self.decisions: list[dict[str, Any]] = []
+
+    @property
+    def named(self) -> list[dict[str, Any]]:
+        """Everyone named so far, decision by decision."""
+        return [entry for decision in self.decisions for entry in decision["entries"]]
 
     def name(self, entries: Sequence[Mapping[str, str]], on: date, decision_text: str) -> None:
         """Name commended subjects: dicts of branch, level, subject, name.
@@ -65,7 +69,6 @@ class Commendation(TenantAggregate):
 
     @event("Named")
     def _named(self, entries: list[dict[str, str]], on: date, decision_text: str) -> None:
-        self.named.extend(entries)
         self.decisions.append({"on": on, "decision_text": decision_text, "entries": entries})
 
 
