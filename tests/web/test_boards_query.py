@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 from datetime import date
@@ -370,3 +371,21 @@ def test_trends_carry_the_committees_average_and_quartiles_but_not_to_a_branch(a
     own = app.test_client().get("/api/v1/campaigns/2026/trends", headers=branch).json
     assert [b["code"] for b in own["branches"]] == ["b02"]
     assert own["committee"]["average"] == own["branches"][0]["monthly_score"]  # its own only
+
+
+def test_trends_leave_months_not_begun_blank_and_mark_the_month_in_progress(app, viewer):
+    """Viewed on 15 June, July to December have no count of records yet (a line that fell to 0
+    there read as a collapse) and June's count is of its first 15 days, said on the axis."""
+    client = as_user(app.test_client(), "viewer")
+    page = client.get("/committee/trends?campaign=2026&as_of=2026-06-15").text
+    data = json.loads(re.search(r'id="trend-data"[^>]*>(.*?)</script>', page, re.S)[1])
+    assert data["months"][5] == "6月（至15日）" and data["months"][4] == "5月"
+    for branch in data["branches"]:
+        assert branch["records"][6:] == [None] * 6
+        assert all(n is not None for n in branch["records"][:6])
+    assert any(b["records"][4] for b in data["branches"])
+    # a month's last day counts it whole
+    whole = client.get("/committee/trends?campaign=2026&as_of=2026-06-30").text
+    ended = json.loads(re.search(r'id="trend-data"[^>]*>(.*?)</script>', whole, re.S)[1])
+    assert ended["months"][5] == "6月" and not any("至" in m for m in ended["months"])
+    assert all(b["records"][5] is not None and b["records"][6] is None for b in ended["branches"])

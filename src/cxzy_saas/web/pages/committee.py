@@ -4,6 +4,7 @@ work, each for a campaign and, on request, as of a past day."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, abort, render_template, request
@@ -357,17 +358,19 @@ def trends() -> str:
     filters = from_request(committee)
     with read_model(committee, filters.as_of) as db:
         found = queries.trends(db, committee, filters.year)
-    months = [f"{m}月" if i18n.lang() == "zh" else str(m) for m in range(1, 13)]
+    months, begun = month_labels(filters.year, filters.today())
     branches = found["branches"]
+    for b in branches:  # a month not begun has no count yet, rather than none recorded
+        b["records"] = [n if m < begun else None for m, n in enumerate(b["records"])]
     score_chart = charts.line_chart(
         [(b["name"], b["monthly_score"]) for b in branches],
         months,
         i18n.tr("党员月度平均得分", "members' mean monthly score"),
     )
-    most = max([max(b["records"]) for b in branches] + [1])
+    most = max([n or 0 for b in branches for n in b["records"]] + [1])
     top = float(max(10, -(-most // 10) * 10))
     record_chart = charts.line_chart(
-        [(b["name"], [float(n) for n in b["records"]]) for b in branches],
+        [(b["name"], [None if n is None else float(n) for n in b["records"]]) for b in branches],
         months,
         i18n.tr("日常记载条数", "daily records"),
         top=top,
@@ -414,6 +417,18 @@ def trends() -> str:
         legend=charts.legend([b["name"] for b in branches]),
         chart_data=data,
     )
+
+
+def month_labels(year: int, day: date) -> tuple[list[str], int]:
+    """The twelve months' labels of ``year`` seen on ``day``, the month in progress marked
+    with the day it is counted to (12月（至2日）: its count is not the month's yet), and how
+    many months have begun (12 for a year gone by, 0 for one to come)."""
+    zh = i18n.lang() == "zh"
+    months = [f"{m}月" if zh else str(m) for m in range(1, 13)]
+    begun = 12 if day.year > year else (day.month if day.year == year else 0)
+    if day.year == year and (day + timedelta(1)).month == day.month:
+        months[day.month - 1] += f"（至{day.day}日）" if zh else f" (to {day.day})"
+    return months, begun
 
 
 SHOWN_FIRST = 5  # lines a trend chart starts with; the picker adds or removes
