@@ -32,7 +32,13 @@ from cxzy_saas.config import Settings
 from cxzy_saas.domain.ballot import normalise
 from cxzy_saas.domain.errors import StateConflict
 from cxzy_saas.storage.ballot_box import TABLE, BallotKeys, unseal
-from tests.builders import a_clerk, a_committee_admin, a_committee_with_branches, a_member
+from tests.builders import (
+    a_clerk,
+    a_committee_admin,
+    a_committee_with_branches,
+    a_member,
+    close_year,
+)
 
 YEAR = 2026
 MEMBERS = [f"M{i}" for i in range(1, 7)]  # six subjects: a sheet is six letters
@@ -265,3 +271,17 @@ def test_a_changed_server_secret_is_refused_loudly_not_taken_for_unknown_codes(s
                 ballot_id=voting["ballot"], code=voting["codes"][11], grades=grades_of("EEEEEE")
             )
         )
+
+
+def test_the_year_does_not_close_over_an_open_ballot_whose_sheets_would_never_be_counted(voting):
+    tenancy = voting["tenancy"]
+    committee = tenancy.parent_of(voting["app"].tenant)
+    with pytest.raises(StateConflict) as refused:
+        close_year(tenancy, YEAR, committee)
+    assert refused.value.code == "campaign.ballots_open"
+    assert refused.value.params["branches"] == "第一党支部"
+    assert tenancy.committee(committee).campaign(YEAR).closed_on is None
+    app = tenancy.branch(voting["app"].tenant)
+    app.close_ballot(voting["clerk"], CloseBallot(ballot_id=voting["ballot"], on=date(YEAR, 12, 1)))
+    close_year(tenancy, YEAR, committee)
+    assert tenancy.committee(committee).campaign(YEAR).closed_on == date(YEAR, 12, 31)

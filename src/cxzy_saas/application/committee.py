@@ -165,9 +165,27 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
         return self.campaign(year)
 
     def close_campaign(self, actor: Actor, command: CloseCampaign) -> None:
+        """Close the year.
+
+        Raises:
+            StateConflict: a branch's ballot of the year is still open: its sheets would stay
+                in the sealed box, never counted, once the year may no longer change.
+        """
         with self.acting(actor, COMMITTEE_WRITERS):
             campaign = self.campaign(command.year)
             campaign.close(command.on)
+            open_in = [
+                code
+                for code in self.committee().branches
+                if any(b.closed_on is None for b in self.branch_app(code).ballots(command.year))
+            ]
+            if open_in:
+                raise StateConflict(
+                    "campaign.ballots_open",
+                    year=command.year,
+                    branches="、".join(self.branch_app(c).branch().name for c in open_in),
+                    count=len(open_in),
+                )
             self.save(campaign)
 
     def set_leaderboard_visibility(self, actor: Actor, command: SetLeaderboardVisibility) -> None:
