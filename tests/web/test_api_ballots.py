@@ -4,10 +4,15 @@ lost slips reissued, the public short address."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
+from dataclasses import replace
 
 import pytest
 
+from cxzy_saas import wiring
 from cxzy_saas.config import Settings, WebSettings
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.app import create_app
 from tests.web.api_demo import app_for, bearer, build
 
 B01 = "/api/v1/branches/b01"
@@ -112,3 +117,42 @@ def test_a_member_reads_their_own_tallies_only_as_on_their_page(client):
     assert one["tallies"] == {
         k: v for k, v in full["tallies"].items() if k == own or not k.startswith("member:")
     }
+
+
+def test_a_raters_own_mistakes_use_up_no_attempts_only_guesses_do(settings):
+    """A room of raters shares one address: sheets sent half filled in and codes sent twice
+    must not lock it out; only codes and addresses that do not exist count."""
+    limited = replace(settings, web=WebSettings(public_url=PUBLIC, ballot_limit="3 per 10 seconds"))
+    app = create_app(
+        limited,
+        {
+            "TESTING": True,
+            "EMBEDDED_PROJECTOR": False,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_KEY_PREFIX": f"cxzy-test-{uuid.uuid4().hex}",
+        },
+    )
+    client = app.test_client()
+    opened = client.post(f"{B01}/ballots", json=BODY, headers=bearer(client, "b01-clerk")).json
+    code, page = opened["codes"]["members"][0], f"/b/{opened['short']}"
+    projector = wiring.projector(tenancy_of(app))  # the address is found in the read models
+    try:
+        projector.catch_up()
+    finally:
+        projector.db.close()
+    for _ in range(5):
+        half = client.post(page, data={"code": code, "step": "review", "g.group:g1": "basic"})
+        assert half.status_code == 422 and "请为每个测评对象选择等次" in half.text
+        sent = client.post(f"{B01}/ballots/{opened['id']}/casts", json={"code": code, "grades": {}})
+        assert sent.status_code != 429, sent.json
+    cast = client.post(f"{B01}/ballots/{opened['id']}/casts", json={"code": code, "grades": GRADES})
+    assert cast.status_code == 201
+    for _ in range(5):  # the same slip sent again, as a double click does
+        again = client.post(
+            page, data={"code": code, "step": "cast", **{f"g.{k}": v for k, v in GRADES.items()}}
+        )
+        assert again.status_code == 422 and "已经使用过" in again.text
+    for _ in range(3):
+        assert client.post("/ballot", data={"code": "ABCD-EFGH-JKLM"}).status_code == 422
+    refused = client.post("/ballot", data={"code": "ABCD-EFGH-JKLM"})
+    assert refused.status_code == 429 and "尝试次数过多" in refused.text

@@ -7,8 +7,11 @@
   client address. Not per ballot: a guesser could then lock a meeting's voters out.
 
 Only failed attempts count (a response of 400 or more): a room of voters behind one address,
-or colleagues signing in, use up nothing. Past the limit the answer is 429 with ``Retry-After``
-and a message in the catalogue's words (problem+json on the API, a page otherwise).
+or colleagues signing in, use up nothing. At the ballot's doors only a guess counts: a code or
+a ballot address that does not exist (:data:`GUESSES`); a rater's own mistakes (a sheet not
+filled in, a code sent twice) do not, for a room of raters shares one address. Past the
+limit the answer is 429 with ``Retry-After`` and a message in the catalogue's words
+(problem+json on the API, a page otherwise).
 
 Counts live in memory by default (one process) and in Redis in production
 (``CXZY_RATE_LIMIT_STORAGE=redis://…``), so that all workers share them. Each refusal is
@@ -28,7 +31,7 @@ from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from cxzy_saas.config import WebSettings
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.web.pages import i18n
-from cxzy_saas.web.problems import api_language, problem
+from cxzy_saas.web.problems import api_language, noted, problem
 
 SIGN_IN = ("pages.login", "api.token", "api.change_own_password")
 BALLOT_ENTRY = ("pages.ballot_code", "pages.ballot_short", "api.cast_ballot")
@@ -64,6 +67,15 @@ def failed(response: Response) -> bool:
     return response.status_code >= 400 and response.status_code != 429
 
 
+# The refusals of a guess at the ballot's doors (noted by whoever answers: ``problems.note``).
+GUESSES = frozenset({"ballot.unknown_code", "ballot.not_found"})
+
+
+def guessed(response: Response) -> bool:
+    """Whether a ballot-code attempt counts: it was refused as a guess."""
+    return failed(response) and noted() in GUESSES
+
+
 def init_app(app: Flask, settings: WebSettings) -> Limiter:
     """Guard the sign-in and ballot-code routes of ``app`` (registered before this is called).
 
@@ -82,7 +94,9 @@ def init_app(app: Flask, settings: WebSettings) -> Limiter:
     )
     limiter.init_app(app)
 
-    def door(limit: str, scope: str, key: Callable[[], str]) -> Any:
+    def door(
+        limit: str, scope: str, key: Callable[[], str], counts: Callable[[Response], bool] = failed
+    ) -> Any:
         def breached(found: RequestLimit) -> None:
             refused.send(app, door=scope)
 
@@ -91,13 +105,13 @@ def init_app(app: Flask, settings: WebSettings) -> Limiter:
             scope=scope,
             key_func=key,
             methods=["POST"],
-            deduct_when=failed,
+            deduct_when=counts,
             on_breach=breached,
         )
 
     per_account = door(settings.sign_in_limit, "sign-in", account_key)
     per_address = door(settings.sign_in_address_limit, "sign-in-address", client_address)
-    ballot = door(settings.ballot_limit, "ballot", client_address)
+    ballot = door(settings.ballot_limit, "ballot", client_address, guessed)
     for endpoint in SIGN_IN:
         app.view_functions[endpoint] = per_account(per_address(app.view_functions[endpoint]))
     for endpoint in BALLOT_ENTRY:

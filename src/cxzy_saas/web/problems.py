@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, g, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 
@@ -62,6 +62,17 @@ def too_large() -> TooLarge:
     if request.endpoint in UPLOADS:
         return TooLarge("evidence.over_limit", field="file", max_mb=MAX_BYTES // 1024 // 1024)
     return TooLarge("request.too_large", limit_kb=(request.max_content_length or 0) // 1024)
+
+
+def note(error: DomainError) -> None:
+    """Remember the refusal this request answers with (the rate limits weigh it)."""
+    g.cxzy_refusal = error.code
+
+
+def noted() -> str | None:
+    """The code of the refusal this request answered with, if any."""
+    code: str | None = g.get("cxzy_refusal")
+    return code
 
 
 def status_for(error: DomainError) -> int:
@@ -208,6 +219,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
+        note(error)
         language = api_language()
         text = error.text(language)
         extra = {"errors": {error.field: [text]}} if error.field else {}

@@ -19,7 +19,7 @@ from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.web import api, tenancy_of
 from cxzy_saas.web.pages import i18n
 from cxzy_saas.web.pages.access import current_user, offered, person
-from cxzy_saas.web.problems import UPLOAD_LIMIT, UPLOADS, status_for
+from cxzy_saas.web.problems import UPLOAD_LIMIT, UPLOADS, note, status_for
 
 bp = Blueprint("pages", __name__)
 csrf = CSRFProtect()
@@ -72,6 +72,7 @@ def signed_in_user() -> dict[str, object]:
 @bp.errorhandler(DomainError)
 def refused(error: DomainError) -> tuple[str, int]:
     """A refusal no form caught: 404 for another tenant's pages, 403 for a role, and so on."""
+    note(error)
     status = status_for(error)
     return render_template("error.html", status=status, error=i18n.message(error)), status
 

@@ -28,6 +28,7 @@ from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.scoring import GRADES
 from cxzy_saas.web import every_read_model, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
+from cxzy_saas.web.problems import note
 
 CRITERIA_TITLES = {
     "member": ("优秀党员评选条件", "What makes an excellent member"),
@@ -97,7 +98,11 @@ def criteria(branch: str, ballot: Ballot) -> list[tuple[str, list[str]]]:
     return [(i18n.tr(*CRITERIA_TITLES[lv]), by_level.get(lv, [])) for lv in levels]
 
 
-def code_page(code: str, error: str | None, target: str, title: str = "") -> Response:
+def code_page(code: str, refusal: DomainError | None, target: str, title: str = "") -> Response:
+    error = None
+    if refusal is not None:
+        note(refusal)
+        error = i18n.message(refusal)
     page = render_template("ballot/code.html", code=code, error=error, target=target, title=title)
     return private(page, 200 if error is None else 422)
 
@@ -153,7 +158,7 @@ def ballot_code() -> Response:
     try:
         branch, ballot = find_ballot(code)
     except DomainError as error:
-        return code_page(code, i18n.message(error), target)
+        return code_page(code, error, target)
     return rating_page(branch, ballot, code, {})
 
 
@@ -169,7 +174,7 @@ def ballot_short(short: str) -> Response:
     try:
         ballot.check_code(app.code_hash(ballot, code))
     except DomainError as error:
-        return code_page(code, i18n.message(error), target, ballot.title)
+        return code_page(code, error, target, ballot.title)
     chosen = chosen_grades(ballot)
     if step == "review":
         if len(chosen) < len(ballot.keys):
@@ -183,7 +188,7 @@ def ballot_short(short: str) -> Response:
     except DomainError as error:
         if error.field == "grades":
             return rating_page(branch, ballot, code, chosen, i18n.message(error))
-        return code_page(code, i18n.message(error), target, ballot.title)
+        return code_page(code, error, target, ballot.title)
     return private(redirect(url_for("pages.ballot_done")))
 
 
