@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from cxzy_saas.application.commands.committee import CloseCampaign
+from cxzy_saas.application.commands.evaluation import CloseBallot
 from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import BEIJING, Actor, SimulatedClock
@@ -49,7 +50,18 @@ def close_year(tenancy: Tenancy, year: int, committee: str = "demo") -> None:
     is moved there first, as a back-fill would, since a close is never dated after the day it is
     recorded. What the caller records next happens on that day too."""
     tenancy.clock = SimulatedClock(datetime.combine(date(year, 12, 31), time(17), tzinfo=BEIJING))
+    end = date(year, 12, 31)
+    close_ballots(tenancy, year, end, committee)
     admin = Actor("admin", "committee-admin", committee)
-    tenancy.committee(committee).close_campaign(
-        admin, CloseCampaign(year=year, on=date(year, 12, 31))
-    )
+    tenancy.committee(committee).close_campaign(admin, CloseCampaign(year=year, on=end))
+
+
+def close_ballots(tenancy: Tenancy, year: int, on: date, committee: str = "demo") -> None:
+    """Every branch of ``committee`` closes and counts its open ballots of ``year`` on ``on``,
+    as it must before the year closes."""
+    for code in tenancy.committee(committee).committee().branches:
+        branch = tenancy.branch(code)
+        secretary = Actor(f"{code}-secretary", "branch-secretary", code)
+        for ballot in branch.ballots(year):
+            if ballot.closed_on is None:
+                branch.close_ballot(secretary, CloseBallot(ballot_id=ballot.id, on=on))

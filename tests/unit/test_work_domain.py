@@ -73,7 +73,7 @@ def test_a_faulty_measure_is_refused(change, field, message):
 )
 def test_a_measure_is_reported_one_level_up(level, to):
     measure = a_measure(level)
-    measure.report(to, date(2026, 3, 5))
+    measure.report(to, date(2026, 4, 2))
     assert measure.reported_to == to
     assert names(measure) == ["Filed", "Reported"]
 
@@ -85,36 +85,36 @@ def test_a_measure_is_reported_one_level_up(level, to):
 def test_a_measure_reported_to_the_wrong_level_is_refused(level, to):
     measure = a_measure(level)
     with pytest.raises(InvalidInput, match="is reported to") as refused:
-        measure.report(to, date(2026, 3, 5))
+        measure.report(to, date(2026, 4, 2))
     assert refused.value.field == "to"
     assert measure.reported_to is None
 
 
 def test_a_measure_is_reported_only_once():
     measure = a_measure()
-    measure.report("group", date(2026, 3, 5))
+    measure.report("group", date(2026, 4, 2))
     with pytest.raises(StateConflict, match="reported to the group already"):
-        measure.report("branch", date(2026, 3, 6))
+        measure.report("branch", date(2026, 4, 2))
 
 
 def test_the_branch_acknowledges_a_measure_reported_to_the_group_once():
     measure = a_measure()
-    measure.report("group", date(2026, 3, 5))
-    measure.acknowledge("同意", date(2026, 3, 8))
+    measure.report("group", date(2026, 4, 2))
+    measure.acknowledge("同意", date(2026, 4, 2))
     assert measure.acknowledged
     with pytest.raises(StateConflict, match="acknowledged already"):
-        measure.acknowledge("再次同意", date(2026, 3, 9))
+        measure.acknowledge("再次同意", date(2026, 4, 2))
     assert names(measure) == ["Filed", "Reported", "Acknowledged"]
 
 
 def test_an_unreported_measure_or_one_sent_to_the_committee_is_not_acknowledged_here():
     unreported = a_measure()
     with pytest.raises(StateConflict, match="reported to the group or branch"):
-        unreported.acknowledge("同意", date(2026, 3, 8))
+        unreported.acknowledge("同意", date(2026, 4, 2))
     branch_measure = a_measure("branch")
-    branch_measure.report("committee", date(2026, 3, 5))
+    branch_measure.report("committee", date(2026, 4, 2))
     with pytest.raises(StateConflict, match="reported to the group or branch"):
-        branch_measure.acknowledge("同意", date(2026, 3, 8))
+        branch_measure.acknowledge("同意", date(2026, 4, 2))
 
 
 def test_a_measure_is_marked_done_once_within_its_year():
@@ -123,10 +123,10 @@ def test_a_measure_is_marked_done_once_within_its_year():
         measure.complete(date(2027, 1, 2))
     with pytest.raises(InvalidInput, match="after today"):  # done later than today: not yet
         measure.complete(date(2026, 5, 1), "已完成")
-    measure.complete(date(2026, 3, 1), "已完成")
-    assert measure.done_on == date(2026, 3, 1)
-    with pytest.raises(StateConflict, match="marked done on 2026-03-01"):
-        measure.complete(date(2026, 3, 2))
+    measure.complete(date(2026, 4, 2), "已完成")
+    assert measure.done_on == date(2026, 4, 2)
+    with pytest.raises(StateConflict, match="marked done on 2026-04-02"):
+        measure.complete(date(2026, 4, 2))
 
 
 # --- Daily records ----------------------------------------------------------------------------
@@ -267,3 +267,18 @@ def test_points_typed_on_a_chinese_keyboard_are_read_as_numbers():
     codes = [i.code for i in plan.items_for("member")]
     typed = dict.fromkeys(codes, "８．５") | {codes[0]: " ９ "}
     assert check_points(plan, "member", typed) == dict.fromkeys(codes, 8.5) | {codes[0]: 9.0}
+
+
+def test_a_measure_is_not_done_reported_or_acknowledged_before_the_day_it_was_filed():
+    """Filed on 2 April: done "in January" it would count as done on time, a date nobody can
+    check that raises its owner's target score."""
+    measure = a_measure()
+    for step in (
+        lambda: measure.complete(date(2026, 1, 15), "早就完成了"),
+        lambda: measure.report("group", date(2026, 4, 1)),
+    ):
+        with pytest.raises(InvalidInput, match="before the previous step") as refused:
+            step()
+        assert refused.value.code == "date.before_previous_step"
+        assert refused.value.params["after"] == date(2026, 4, 2)
+    assert measure.done_on is None and names(measure) == ["Filed"]

@@ -10,7 +10,7 @@ test fails."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from cxzy_saas import wiring
 from cxzy_saas.application.evidence import AttachEvidence
 from cxzy_saas.domain.recording import BEIJING, Actor
 from cxzy_saas.web import read_model_of, tenancy_of
+from tests.builders import close_ballots
 from tests.web.api_demo import app_for, bearer, build
 from tests.web.test_api_matrix import routes, url_for
 
@@ -374,6 +375,7 @@ def closed(tmp_path_factory):
     given = client.post("/api/v1/branches/b01/tasks", json=task, headers=tokens["admin"])
     assert given.status_code == 201, given.json
     samples["task"] = given.json["id"]
+    close_ballots(tenancy, YEAR, date.fromisoformat(TODAY))  # a year closes over none open
     shut = client.post(
         f"/api/v1/campaigns/{YEAR}/close", json={"on": TODAY}, headers=tokens["admin"]
     )

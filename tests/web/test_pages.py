@@ -220,7 +220,7 @@ def test_the_committee_acknowledges_a_measure_a_branch_reported_to_it(client, ap
         ),
     )
     branch.report_measure(
-        clerk, ReportMeasure(measure_id=measure, to="committee", on=date(2026, 11, 2))
+        clerk, ReportMeasure(measure_id=measure, to="committee", on=tenancy_of(app).today())
     )
     as_user(client, "admin")
     page = client.get("/committee/approvals")

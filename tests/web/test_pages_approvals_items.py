@@ -53,7 +53,7 @@ def report_measures(tenancy: Tenancy) -> None:
         )
         b01.report_measure(
             system("b01"),
-            ReportMeasure(measure_id=measure, to="committee", on=date(YEAR, 11, 1)),
+            ReportMeasure(measure_id=measure, to="committee", on=tenancy.today()),
         )
 
 

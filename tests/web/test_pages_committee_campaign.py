@@ -6,12 +6,14 @@ Chinese (422); roles that may not act get 403, branch users 404."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import BEIJING
+from cxzy_saas.web import tenancy_of
+from tests.builders import close_ballots
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, system
 from tests.web.test_pages_evaluation import post, text_of
 
@@ -238,6 +240,11 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
         assert frozen in form
     unconfirmed = post(admin, close, close, {"on": TODAY})
     assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.text
+    # a ballot still open would never be counted: its branch closes it first
+    ballots_open = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
+    assert ballots_open.status_code == 422
+    assert "民主测评没有结束" in text_of(ballots_open.text)
+    close_ballots(tenancy_of(admin.application), YEAR, date.fromisoformat(TODAY), COMMITTEE)
     closed = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
     assert closed.status_code == 302 and closed.headers["Location"].endswith("/committee/archives")
     assert f"{YEAR} 年度活动已结束" in text_of(admin.get("/committee/archives").text)

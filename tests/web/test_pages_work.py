@@ -208,33 +208,29 @@ def test_a_measure_is_filed_reported_acknowledged_and_marked_done(client, app, d
     measure = next(m for m in measures if m.text == "每月走访两户困难群众")
     assert measure.subject == member and measure.criteria == [2]
     base = f"/branch/b01/measures/{measure.id}"
-    wrong = post(client, "/branch/b01/measures", f"{base}/report", to="committee", on="2026-11-20")
+    on = tenancy_of(app).today().isoformat()  # a step is not dated before the filing
+    wrong = post(client, "/branch/b01/measures", f"{base}/report", to="committee", on=on)
     assert wrong.status_code == 422 and field_error(wrong.text, "报告对象不符合该措施的层级")
     assert (
-        post(
-            client, "/branch/b01/measures", f"{base}/report", to="group", on="2026-11-20"
-        ).status_code
-        == 302
+        post(client, "/branch/b01/measures", f"{base}/report", to="group", on=on).status_code == 302
     )
     assert branch(app).measure(measure.id).reported_to == "group"
     as_user(client, NEW_LEADER)
     assert (
         post(
-            client, "/branch/b01/measures", f"{base}/acknowledgement", note="同意", on="2026-11-21"
+            client, "/branch/b01/measures", f"{base}/acknowledgement", note="同意", on=on
         ).status_code
         == 302
     )
     assert branch(app).measure(measure.id).acknowledged
-    again = post(
-        client, "/branch/b01/measures", f"{base}/acknowledgement", note="", on="2026-11-21"
-    )
+    again = post(client, "/branch/b01/measures", f"{base}/acknowledgement", note="", on=on)
     assert again.status_code == 422 and "该措施已确认过" in again.text
     as_user(client, "b01-clerk")
-    done = post(client, "/branch/b01/measures", f"{base}/completion", on="2026-11-22", note="")
+    done = post(client, "/branch/b01/measures", f"{base}/completion", on=on, note="")
     assert done.status_code == 302
-    assert branch(app).measure(measure.id).done_on == date(2026, 11, 22)
+    assert branch(app).measure(measure.id).done_on == date.fromisoformat(on)
     # Done ones come after the open ones, maybe pages later: the text finds it.
-    assert "已完成 2026-11-22" in client.get("/branch/b01/measures?q=每月走访两户").text
+    assert f"已完成 {on}" in client.get("/branch/b01/measures?q=每月走访两户").text
 
 
 # daily records

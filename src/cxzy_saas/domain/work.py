@@ -19,6 +19,7 @@ from cxzy_saas.domain.base import (
     stable_id,
 )
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
+from cxzy_saas.domain.organisation import beijing_day
 from cxzy_saas.domain.plan import LEVELS, PlanContent
 from cxzy_saas.domain.text import as_typed
 
@@ -78,6 +79,11 @@ class Measure(TenantAggregate):
         self.acknowledged = False
         self.done_on: date | None = None
 
+    @property
+    def filed_on(self) -> date:
+        """The day (Beijing) the measure was filed."""
+        return beijing_day(self.created_on)
+
     def report(self, to: str, on: date) -> None:
         require(
             to in REPORT_TO[self.level],
@@ -88,7 +94,7 @@ class Measure(TenantAggregate):
         )
         if self.reported_to is not None:
             raise StateConflict("measure.reported_already", to=self.reported_to)
-        self._reported(to=to, on=require_past(on, "on"))
+        self._reported(to=to, on=require_past(on, "on", after=self.filed_on))
 
     @event("Reported")
     def _reported(self, to: str, on: date) -> None:
@@ -101,7 +107,9 @@ class Measure(TenantAggregate):
             raise StateConflict("measure.not_reported_below")
         if self.acknowledged:
             raise StateConflict("measure.acknowledged_already")
-        self._acknowledged(note=clean_text(note, "note"), on=require_past(on, "on"))
+        self._acknowledged(
+            note=clean_text(note, "note"), on=require_past(on, "on", after=self.filed_on)
+        )
 
     @event("Acknowledged")
     def _acknowledged(self, note: str, on: date) -> None:
@@ -111,7 +119,11 @@ class Measure(TenantAggregate):
         if self.done_on is not None:
             raise StateConflict("measure.done_already", on=self.done_on)
         require(on.year == self.year, "measure.done_outside_year", field="on", year=self.year)
-        self._completed(on=require_past(on, "on"), note=clean_text(note, "note"))
+        # Not before it was filed: a measure filed today and "done" in January would count as
+        # done on time, raising its owner's target score with a date nobody can check.
+        self._completed(
+            on=require_past(on, "on", after=self.filed_on), note=clean_text(note, "note")
+        )
 
     @event("Completed")
     def _completed(self, on: date, note: str) -> None:
