@@ -11,7 +11,7 @@ import pytest
 from cxzy_saas import wiring
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.app import create_app
-from tests.web.conftest import PUBLIC_URL, Demo, as_user, build_small_demo, csrf_token
+from tests.web.conftest import PUBLIC_URL, YEAR, Demo, as_user, build_small_demo, csrf_token
 
 GRADES = {"member:B01001": "excellent", "member:B01002": "competent", "group:g1": "basic"}
 
@@ -176,3 +176,47 @@ def test_no_slips_without_a_public_address(demo):
     )
     assert refused.status_code == 422 and "对外访问地址" in refused.text
     assert 'class="code"' not in refused.text
+
+
+def test_an_opening_or_a_reissue_sent_twice_makes_its_codes_once(client, demo):
+    """A double click, or a reload of the answer, opened a second ballot with other codes; a
+    reissue sent again voided the slips just printed."""
+    as_user(client, "b02-clerk")
+    page = client.get("/branch/b02/ballots").text
+    once = re.search(r'name="once" value="([0-9a-f]+)"', page)
+    assert once
+    form = {
+        "title": "双击测试",
+        "subject": "group:g1",
+        "members": "2",
+        "csrf_token": csrf_token(page),
+        "once": once.group(1),
+    }
+    branch = tenancy_of(client.application).branch("b02")
+    before = len(branch.ballots(YEAR))
+    first = client.post("/branch/b02/ballots", data=form)
+    assert first.status_code == 200 and first.text.count('<p class="code">') == 2
+    again = client.post("/branch/b02/ballots", data=form)
+    assert again.status_code == 302
+    assert "没有重复生成测评码" in client.get(again.headers["Location"]).text
+    opened = [b for b in branch.ballots(YEAR) if b.title == "双击测试"]
+    assert len(branch.ballots(YEAR)) == before + 1 and len(opened) == 1
+    page = client.get("/branch/b02/ballots").text
+    once = re.search(
+        rf'ballots/{opened[0].id}/reissue"[^>]*>.*?name="once" value="([0-9a-f]+)"', page, re.S
+    )
+    assert once
+    reissue = {
+        "pool": "members",
+        "mode": "unspent",
+        "codes": "2",
+        "csrf_token": csrf_token(page),
+        "once": once.group(1),
+    }
+    printed = client.post(f"/branch/b02/ballots/{opened[0].id}/reissue", data=reissue)
+    kept = re.findall(r'<p class="code">([A-Z0-9-]+)</p>', printed.text)
+    assert printed.status_code == 200 and len(kept) == 2
+    resent = client.post(f"/branch/b02/ballots/{opened[0].id}/reissue", data=reissue)
+    assert resent.status_code == 302
+    ballot = branch.ballot(opened[0].id)
+    assert ballot.issued["members"] == 2  # the two just printed still stand

@@ -21,7 +21,7 @@ from cxzy_saas.application.commands.evaluation import CloseBallot, OpenBallot, R
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.ballot import Ballot
 from cxzy_saas.domain.base import as_date
-from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound, StateConflict
+from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.scoring import POOLS
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link
@@ -128,27 +128,42 @@ def ballot_open(code: str) -> Response | tuple[str, int]:
     form.require(bool(chosen), "ballot.no_subjects", field="subjects")
     if form.failed:
         return page(code, year, form), 422
-    try:
-        ballot_id, printable = app.open_ballot(
-            actor,
-            OpenBallot(
-                year=year,
-                title=form.value("title"),
-                subjects=[{"level": level, "subject": subject} for level, subject in chosen],
-                codes=counts(form),
-                on=tenancy_of(current_app).today(),
-            ),
-        )
-    except DomainError as error:
-        field = error.field if error.field in ("title", "subjects", *POOLS) else ""
-        if error.field == "codes":
-            field = "members"
-        if field:
-            form.errors[field] = i18n.message(error)
-        else:
-            form.error = i18n.message(error)
+    opened: list[tuple[UUID, dict[str, list[str]]]] = []
+    command = OpenBallot(
+        year=year,
+        title=form.value("title"),
+        subjects=[{"level": level, "subject": subject} for level, subject in chosen],
+        codes=counts(form),
+        on=tenancy_of(current_app).today(),
+    )
+    for field in ("subjects", "codes"):  # the command's names of fields, refused by them
+        form.values.setdefault(field, "")
+    if not form.run(lambda: opened.append(app.open_ballot(actor, command))):
+        for field in set(form.errors) - {"title", "subjects", *POOLS}:
+            text = form.errors.pop(field)
+            if field == "codes":
+                form.errors["members"] = text  # the first pool's box
+            else:
+                form.error = text
         return page(code, year, form), 422
+    if not opened:
+        return sent_again(code)
+    ballot_id, printable = opened[0]
     return slips_page(app.ballot(ballot_id), printable, code)
+
+
+def sent_again(code: str) -> Response:
+    """The answer to a form that opened or reissued codes, sent again (a double click, a
+    reload): nothing more is made, and the codes, shown once, are not shown again."""
+    flash(
+        i18n.tr(
+            "这张表单已经提交过，没有重复生成测评码。测评码只显示一次：如未打印，"
+            "请用“补发”作废未用的测评码后重新生成。",
+            "This form was sent already: no codes were made again. Codes are shown once; if "
+            "they were not printed, reissue them (void the unspent ones).",
+        )
+    )
+    return redirect(url_for("pages.ballots", code=code))
 
 
 def ballot_id_of(ballot_id: str) -> UUID:
@@ -170,20 +185,20 @@ def ballot_reissue(code: str, ballot_id: str) -> Response | tuple[str, int]:
     form.values["ballot"] = ballot_id
     listed = [c for c in str(form.value("void")).replace(",", "\n").split() if c.strip()]
     app = branch_app(code)
-    try:
-        number = str(form.value("codes")).strip() or "0"
-        if not number.isdigit():
-            raise InvalidInput("ballot.codes_out_of_range", field="codes")
-        command = ReissueCodes(
-            ballot_id=uuid,
-            pool=str(form.value("pool")),
-            codes=int(number),
-            void=None if form.value("mode") == "unspent" else listed,
-        )
-        voided, printable = app.reissue_codes(actor, command)
-    except DomainError as error:
-        form.refuse(error)
+    number = str(form.value("codes")).strip() or "0"
+    form.require(number.isdigit(), "ballot.codes_out_of_range", field="codes")
+    made: list[tuple[int, dict[str, list[str]]]] = []
+    command = ReissueCodes(
+        ballot_id=uuid,
+        pool=str(form.value("pool")),
+        codes=int(number) if number.isdigit() else 0,
+        void=None if form.value("mode") == "unspent" else listed,
+    )
+    if not form.run(lambda: made.append(app.reissue_codes(actor, command))):
         return page(code, year, Form(), form), 422
+    if not made:
+        return sent_again(code)
+    voided, printable = made[0]
     flash(i18n.tr(f"已作废 {voided} 个测评码。", f"{voided} codes voided."))
     if not printable:
         return redirect(url_for("pages.ballots", code=code))
