@@ -207,3 +207,18 @@ def test_ballot_dates_fall_within_the_campaign_year(clock):
         ballot.close(date(2027, 1, 2), {})
     with pytest.raises(InvalidInput, match="before it opened"):
         ballot.close(date(2026, 11, 30), {})
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ACGX-9JAR-3VAH",
+        "acgx 9jar 3vah",
+        "ＡＣＧＸ－９ＪＡＲ－３ＶＡＨ",  # a Chinese input method's full-width forms
+        "acgx—9jar–3vah",  # the dash key in Chinese mode
+        "ACGX　9JAR　3VAH",  # a full-width space
+    ],
+)
+def test_a_code_typed_in_any_case_spacing_dash_or_width_hashes_alike(typed):
+    key = b"k" * 32
+    assert code_hash(key, typed) == code_hash(key, "ACGX9JAR3VAH")

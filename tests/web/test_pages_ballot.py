@@ -45,6 +45,9 @@ def test_a_rater_reads_the_criteria_first_then_grades_checks_and_casts_once(clie
     assert page.status_code == 200 and "测评码" in page.text
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "same-origin"  # never to another site
+    # the page names its icon, so that the browser asks no /favicon.ico, which the access log
+    # would keep with the time of each rater's visit
+    assert '<link rel="icon" href="data:,">' in page.text
     token = csrf_token(page.text)
     unknown = client.post("/ballot", data={"code": "AAAA-AAAA-AAAA", "csrf_token": token})
     assert unknown.status_code == 422 and "测评码无效" in unknown.text

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -42,9 +44,15 @@ GRADE_OF = {letter: grade for grade, letter in LETTER_OF.items()}
 assert set(LETTER_OF) == set(GRADES)
 
 
+# What separates a code's groups as people type it: spaces and every kind of dash (a Chinese
+# input method gives full-width －, and — for a dash key; NFKC turns － into -).
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212_]+")
+
+
 def normalise(code: str) -> str:
-    """A code as typed from paper: case, spaces and dashes do not matter."""
-    return code.strip().upper().replace("-", "").replace(" ", "")
+    """A code as typed from paper: case, spaces, dashes and full-width forms (typed with a
+    Chinese input method) do not matter."""
+    return SEPARATORS.sub("", unicodedata.normalize("NFKC", code)).upper()
 
 
 def code_hash(key: bytes, code: str) -> str:
