@@ -117,8 +117,8 @@ def actor_for(user: Principal, scope: str, code: str | None, roles: Iterable[str
             return Actor(user=user.username, role=role, tenant=user.committee)
     for role, tenant in user.grants:
         if role in wanted and tenant != user.committee:
-            group = dict(user.leads).get(tenant) if role == "group-leader" else None
-            return Actor(user=user.username, role=role, tenant=tenant, group=group)
+            # as in the branch's own routes: a member's number, a group leader's group
+            return user.actor(tenant, [role])
     raise Forbidden("role.forbidden")
 
 
