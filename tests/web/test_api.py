@@ -112,10 +112,22 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_result_and_writ
     retry = client.post(f"{B01}/records", json=body, headers=clerk)
     assert first.status_code == retry.status_code == 201
     assert retry.json == first.json and retry.headers["Idempotent-Replayed"] == "true"
+    # the first answer's headers too: where the record is, and a position at or past its events
+    assert retry.headers["Location"] == first.headers["Location"]
+    written = int(first.headers["Cxzy-Position"].split("b01=")[1].split(",")[0])
+    replayed = dict(p.split("=") for p in retry.headers["Cxzy-Position"].split(","))
+    assert int(replayed["b01"]) >= written
     after = client.get(f"{B01}/records?campaign=2026&per_page=1", headers=clerk).json["total"]
     assert after == before + 1
-    reused = client.post(f"{B01}/records", json={**body, "text": "另一件事"}, headers=clerk)
-    assert reused.status_code == 422
+    reused = client.post(
+        f"{B01}/records",
+        json={**body, "text": "另一件事"},
+        headers={**clerk, "Accept-Language": "zh"},
+    )
+    assert reused.status_code == 422 and reused.json["code"] == "idempotency.key_reused"
+    assert "已用于另一个请求" in reused.json["detail"]
+    blank = client.post(f"{B01}/records", json=body, headers={**clerk, "Idempotency-Key": ""})
+    assert blank.status_code == 400 and blank.json["code"] == "idempotency.key_malformed"
     # A refused command claims nothing: the same key may be sent again once it is right.
     keyed = {**clerk, "Idempotency-Key": "record-7f3b"}
     bad = client.post(f"{B01}/records", json={**body, "subject": "nobody"}, headers=keyed)

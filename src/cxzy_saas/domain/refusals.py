@@ -298,6 +298,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请先修改一次性密码，然后再使用。",
         "change the one-time password first",
     ),
+    "idempotency.key_malformed": (
+        "Idempotency-Key 应为 1–200 个可打印字符。",
+        "Idempotency-Key: 1-200 printable characters",
+    ),
+    "idempotency.key_reused": (
+        "这个 Idempotency-Key 已用于另一个请求，请为新的请求换一个键。",
+        "this Idempotency-Key was used for another request",
+    ),
+    "idempotency.in_progress": (
+        "使用这个 Idempotency-Key 的请求正在办理，或已办理但答复丢失；请读取该资源查看结果。",
+        "a request with this Idempotency-Key is being carried out, or was carried out and its "
+        "response lost; read the resource to see its effect",
+    ),
     "request.too_many": (
         "尝试次数过多，请 {seconds} 秒后再试。",
         "too many attempts; try again in {seconds} seconds",

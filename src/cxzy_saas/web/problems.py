@@ -149,6 +149,16 @@ def varied(response: Response) -> Response:
     return response
 
 
+def refusal(status: int, error: DomainError) -> Response:
+    """A refusal answered with ``status``, in the caller's language, with its code."""
+    language = api_language()
+    text = error.text(language)
+    return in_language(
+        problem(status, error.title, text, code=error.code, params=json_params(error.params)),
+        language,
+    )
+
+
 def in_language(response: Response, language: str) -> Response:
     """An answer in ``language`` (one of :data:`API_LANGUAGES`), said so and varied by it."""
     response.headers["Content-Language"] = language

@@ -17,6 +17,7 @@ wraps the view so that every route checks the same things in the same order:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, wraps
@@ -32,7 +33,7 @@ from cxzy_saas.application.committee import CommitteeApplication
 from cxzy_saas.application.idempotency import Claim, Stored, claiming, keep_answer
 from cxzy_saas.application.permissions import SYSTEM
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.domain.errors import ConcurrentModification, Forbidden, NotFound
+from cxzy_saas.domain.errors import ConcurrentModification, DomainError, Forbidden, NotFound
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.api import bp
@@ -46,7 +47,7 @@ from cxzy_saas.web.api.auth import (
 from cxzy_saas.web.api.parameters import PATH, allows
 from cxzy_saas.web.api.schemas import json_types
 from cxzy_saas.web.listing import HEADER_POSITION, written_header
-from cxzy_saas.web.problems import problem
+from cxzy_saas.web.problems import refusal
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -215,16 +216,20 @@ def api_route(
                 out.status_code = status
                 if written:  # where the command's events went: a list waits for them (0019)
                     out.headers[HEADER_POSITION] = written_header(written)
-                if location is not None and status == 201:
-                    out.headers["Location"] = f"{bp.url_prefix}{location(path, dumped)}"
+                out.headers.update(located(out.status_code, dumped))
                 if kept is None:
                     return out, None
                 out.headers["Cache-Control"] = "no-store"  # secrets shown once: in no cache
                 return out, jsonify(kept(dumped)).get_data(as_text=True)
 
+            def located(code: int, answer: Any) -> dict[str, str]:
+                if location is None or code != 201:
+                    return {}
+                return {"Location": f"{bp.url_prefix}{location(path, answer)}"}
+
             keyed = "Idempotency-Key" in request.headers
             if method in WRITE_METHODS and user is not None and keyed:
-                return idempotent(call, run)
+                return idempotent(call, run, located)
             return run()[0]
 
         endpoint.openapi = {  # type: ignore[attr-defined]
@@ -310,13 +315,19 @@ def read_upload(schema: Schema | None, limit: int) -> dict[str, Any]:
     return loaded
 
 
-def idempotent(call: Call, run: Callable[[], tuple[Response, str | None]]) -> Response:
+def idempotent(
+    call: Call,
+    run: Callable[[], tuple[Response, str | None]],
+    located: Callable[[int, Any], dict[str, str]],
+) -> Response:
     """Run a command once per (user, Idempotency-Key); a retry gets the first response (or
-    what the route keeps of it: ``run`` gives the response and that body, None for all)."""
+    what the route keeps of it: ``run`` gives the response and that body, None for all), with
+    its ``Location`` (``located``: the headers of a status and body) and, as where the events
+    went, the heads of the logs the command may have written (at or past its own events)."""
     assert call.user is not None
     key = request.headers["Idempotency-Key"]
     if not 1 <= len(key) <= 200 or not key.isprintable():
-        return problem(400, "bad idempotency key", "Idempotency-Key: 1-200 printable characters")
+        return refusal(400, DomainError("idempotency.key_malformed"))
     fingerprint = hashlib.sha256(
         f"{request.method} {request.full_path}\n".encode() + request.get_data()
     ).hexdigest()
@@ -333,18 +344,14 @@ def idempotent(call: Call, run: Callable[[], tuple[Response, str | None]]) -> Re
 
     def replay(stored: Stored) -> Response:
         if stored.fingerprint != fingerprint:
-            return problem(
-                422, "idempotency key reused", "this Idempotency-Key was used for another request"
-            )
+            return refusal(422, DomainError("idempotency.key_reused"))
         if stored.status is None or stored.body is None:
-            return problem(
-                409,
-                "request in progress",
-                "a request with this Idempotency-Key is being carried out, or was carried out "
-                "and its response lost; read the resource to see its effect",
-            )
+            return refusal(409, DomainError("idempotency.in_progress"))
         response = Response(stored.body, status=stored.status, mimetype="application/json")
         response.headers["Idempotent-Replayed"] = "true"
+        response.headers.update(located(stored.status, json.loads(stored.body)))
+        heads = {app.tenant: app.head() for app in stores}
+        response.headers[HEADER_POSITION] = written_header(heads)
         return response
 
     found = earlier()
