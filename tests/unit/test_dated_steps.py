@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from cxzy_saas.application.catalogue import default_plan_content
+from cxzy_saas.domain.base import as_date
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.domain.organisation import Member
 from cxzy_saas.domain.plan import Campaign, Plan
@@ -94,3 +95,14 @@ def test_a_ballot_is_not_opened_or_closed_on_a_day_to_come() -> None:
         refused("date.in_future", lambda: ballot.close(date(2026, 12, 8), {}))
         ballot.close(date(2026, 12, 1), {})
         assert ballot.closed_on == date(2026, 12, 1)
+
+
+def test_a_typed_day_is_year_month_day_in_any_width_and_nothing_typed_is_said_so():
+    assert as_date("２０２６-０３-０１", "on") == as_date(" 2026-03-01 ", "on") == date(2026, 3, 1)
+    for typed in ("20260301", "2026-W09-7", "2026-3-1", "2026-02-30"):
+        with pytest.raises(InvalidInput) as refused:
+            as_date(typed, "on")
+        assert refused.value.code == "date.malformed", typed
+    with pytest.raises(InvalidInput) as empty:
+        as_date("  ", "on")
+    assert empty.value.code == "date.missing" and "请填写日期" in empty.value.text("zh")

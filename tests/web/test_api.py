@@ -273,6 +273,17 @@ def test_a_refusal_carries_its_code_and_parameters_and_reads_in_the_clients_lang
     assert chinese.json["detail"] == "党员编号 B01901 已被使用。"
     assert chinese.json["errors"] == {"member_no": ["党员编号 B01901 已被使用。"]}
     assert "Accept-Language" in chinese.headers["Vary"]
+    # a regional tag stands for its language, in the order of the client's qualities
+    for header, language in (
+        ("en-US,zh;q=0.9", "en"),
+        ("zh-TW,en;q=0.5", "zh"),
+        ("fr,zh;q=0.8,en;q=0.7", "zh"),
+        ("fr, zh;q=0", "en"),
+    ):
+        found = client.post(
+            f"{B01}/members", json=body, headers={**clerk, "Accept-Language": header}
+        )
+        assert found.headers["Content-Language"] == language, header
 
 
 def test_the_secretary_erases_a_members_personal_data_and_it_reads_as_erased(client):

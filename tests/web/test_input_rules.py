@@ -182,3 +182,22 @@ def test_moves_roles_measure_completions_and_letters_dated_after_today_are_refus
         assert answer.status_code == 409, (path, answer.json)
         assert answer.json["code"] == "date.in_future", path
     assert branch.head() == head
+
+
+def test_a_day_is_written_as_the_document_says_and_typed_in_full_width_on_the_pages(client):
+    viewer = bearer(client, "viewer")
+    board = f"/api/v1/campaigns/{YEAR}/leaderboards/member"
+    for written in ("20260630", "2026-W26-1", "２０２６-０６-３０"):
+        found = client.get(board, query_string={"as_of": written}, headers=viewer)
+        assert found.status_code == 422 and "as_of" in found.json["errors"], written
+    assert (
+        client.get(board, query_string={"as_of": "2026-06-30"}, headers=viewer).status_code == 200
+    )
+    # a Chinese input method types full-width digits: the page reads the day they mean
+    clerk = as_user(client, "b01-clerk")
+    records = "/branch/b01/records"
+    typed = {"year": YEAR, "on": "２０２６-０３-０１", "level": "member", "subject": "B01001"}
+    saved = post(clerk, records, records, {**typed, "text": "全角日期录入的记载"})
+    assert saved.status_code == 302, text_of(saved.text)
+    wrong = post(clerk, records, records, {**typed, "on": "２０２６-０２-３０", "text": "没有这天"})
+    assert wrong.status_code == 422 and "没有这一天（2026-02-30）" in text_of(wrong.text)

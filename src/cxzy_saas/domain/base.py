@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -124,10 +125,22 @@ def require_past(on: date, field: str, *, after: date | None = None) -> date:
     return on
 
 
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def as_date(value: date | str, field: str) -> date:
+    """A day as typed: 2026-03-01, in full-width digits too (a Chinese input method's).
+
+    Raises:
+        InvalidInput: ``date.missing`` (nothing typed) or ``date.malformed``.
+    """
     if isinstance(value, date):
         return value
+    text = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else ""
+    require(bool(text), "date.missing", field=field)
     try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
+        if not ISO_DAY.fullmatch(text):
+            raise ValueError(text)  # fromisoformat also takes 20260301 and 2026-W09-7
+        return date.fromisoformat(text)
+    except ValueError:
         raise InvalidInput("date.malformed", field=field, value=value) from None

@@ -91,6 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "代码只能用字母和数字（党员编号、党小组代码还可用 - 和 _），最多 20 位。",
         "{field} must be 1-20 letters and digits (member numbers and group codes: also - and _)",
     ),
+    "date.missing": ("请填写日期（年-月-日，如 2026-03-01）。", "{field}: a date is required"),
     "date.malformed": (
         "“{value}”不是有效的日期，日期格式应为年-月-日，如 2026-03-01。",
         "{value!r} is not a date (YYYY-MM-DD)",

@@ -130,8 +130,14 @@ def chinese() -> bool:
 
 
 def api_language() -> str:
-    """The API's answer's language: ``Accept-Language``'s best of :data:`API_LANGUAGES`."""
-    return str(request.accept_languages.best_match(API_LANGUAGES, default="en"))
+    """The API's answer's language: the first of :data:`API_LANGUAGES` in ``Accept-Language``
+    by quality, a regional tag standing for its language (``en-US,zh;q=0.9`` is English;
+    Werkzeug's ``best_match`` took ``zh`` there, matching exact tags before regional ones)."""
+    for tag, quality in request.accept_languages:  # highest quality first
+        language = tag.split("-")[0].lower()
+        if quality > 0 and language in API_LANGUAGES:
+            return language
+    return "en"
 
 
 UNAUTHORIZED_ZH = {

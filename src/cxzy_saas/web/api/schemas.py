@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.errors import InvalidInput
@@ -181,11 +181,31 @@ def check_level(level: str) -> None:
         raise InvalidInput("level.unknown", field="level")
 
 
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class In(Schema):
-    """Every request body and query: unknown fields are refused (422)."""
+    """Every request body and query: unknown fields are refused (422), and a date is written
+    as the document says, 2026-06-30 (``date.fromisoformat``, behind marshmallow, also takes
+    20260630 and ISO weeks, 2026-W26-1)."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def days_written_in_full(self, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        wrong = {
+            name: [fields.Date.default_error_messages["invalid"]]
+            for name, field in self.load_fields.items()
+            if isinstance(field, fields.Date)
+            and isinstance(data.get(field.data_key or name), str)
+            and not ISO_DAY.fullmatch(data[field.data_key or name])
+        }
+        if wrong:
+            raise ValidationError(wrong)
+        return data
 
 
 class OnIn(In):

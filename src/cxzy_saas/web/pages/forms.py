@@ -11,6 +11,7 @@ redirects (post/redirect/get), so that a reload never records twice.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -19,7 +20,7 @@ from itertools import count
 from typing import Any
 
 from flask import current_app, g, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from cxzy_saas.application.idempotency import Claim, Stored, claiming
 from cxzy_saas.domain.errors import DomainError, InvalidInput
@@ -83,10 +84,12 @@ class Form:
         one is "missing") plus ``fixed``, loaded by ``schema``; refusals are kept by field,
         and {} returned."""
         data: dict[str, Any] = {}
-        for name in schema._declared_fields:
+        for name, declared in schema._declared_fields.items():
             value = self.values.get(name)
             if isinstance(value, str):
                 value = value.strip()
+                if isinstance(declared, fields.Date):  # typed with a Chinese input method
+                    value = unicodedata.normalize("NFKC", value)
             if value not in (None, "", []):
                 data[name] = value
         data.update(fixed)

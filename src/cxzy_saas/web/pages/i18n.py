@@ -259,7 +259,7 @@ def schema_message_zh(text: str, value: object = None) -> str:
     if (
         text.startswith("Not a valid date")
         and isinstance(value, str)
-        and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+        and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
     ):
         return f"没有这一天（{value}），请检查月份和日期"
     for pattern, zh in SCHEMA_MESSAGES:
