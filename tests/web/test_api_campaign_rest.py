@@ -388,3 +388,14 @@ def test_a_member_reads_only_their_own_line_of_the_nomination_table(client, site
     sign_in(secretary, "b01-secretary")
     page = secretary.get("/branch/b01/nomination?campaign=2026").text
     assert sum(m["name"] in page for m in listed) > 1
+
+
+def test_a_route_that_takes_no_parameter_refuses_one_rather_than_ignoring_it(client):
+    """A ranking asked ?as_of= answered today's, and ?page= its whole length."""
+    secretary = bearer(client, "b01-secretary")
+    for asked in ("as_of=2026-06-30", "page=1&per_page=5", "foo=1"):
+        found = client.get(f"{B01}/rankings/2026?{asked}", headers=secretary)
+        assert found.status_code == 422, asked
+        assert set(found.json["errors"]) == {p.split("=")[0] for p in asked.split("&")}
+    assert client.get(f"{B01}/rankings/2026", headers=secretary).status_code == 200
+    assert client.get(f"{B01}?foo=1", headers=secretary).status_code == 422

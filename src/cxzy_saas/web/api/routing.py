@@ -45,7 +45,7 @@ from cxzy_saas.web.api.auth import (
     principal,
 )
 from cxzy_saas.web.api.parameters import PATH, allows
-from cxzy_saas.web.api.schemas import json_types
+from cxzy_saas.web.api.schemas import In, json_types
 from cxzy_saas.web.listing import HEADER_POSITION, written_header
 from cxzy_saas.web.problems import refusal
 
@@ -191,7 +191,9 @@ def api_route(
             for name, value in path.items():
                 if not allows({**PATH.get(name, {}), **(path_schemas or {}).get(name, {})}, value):
                     raise NotFound("resource.not_found")  # the URL names nothing
-            args = query_schema.load(request.args) if query_schema else {}
+            # A route without a query takes none: a parameter it would ignore (a ranking
+            # asked ?as_of=) is refused, not answered with something else.
+            args = (query_schema or In()).load(request.args)
             loaded = None
             if upload is not None:
                 loaded = read_upload(body_schema, upload)
