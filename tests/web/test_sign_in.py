@@ -152,6 +152,15 @@ def test_signing_out_ends_every_session_and_token_of_the_account(site):
     assert laptop.get("/branch/b01/members").headers["Location"].startswith("/login")
     assert sign_in(laptop, username).status_code == 302  # signing in again works
     assert laptop.get("/branch/b01/members").status_code == 200
+    # the same through the API: a client signs out with its token
+    token = bearer(api, username)
+    answer = api.post(TOKEN, json={"username": username, "password": PASSWORD})
+    assert answer.headers["Cache-Control"] == "no-store"  # a credential: kept by no cache
+    assert api.post("/api/v1/auth/sign-out").status_code == 401  # whose? a token says
+    out = api.post("/api/v1/auth/sign-out", headers=token)
+    assert out.status_code == 200 and out.json == {"signed_out": True}
+    assert api.get(MEMBERS, headers=token).status_code == 401
+    assert laptop.get("/branch/b01/members").headers["Location"].startswith("/login")
 
 
 def test_a_password_change_ends_the_other_sessions_and_tokens_and_keeps_this_one(site):

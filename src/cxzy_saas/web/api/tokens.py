@@ -11,12 +11,12 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from cxzy_saas.application.commands.committee import ChangePassword
+from cxzy_saas.application.commands.committee import ChangePassword, SignOut
 from cxzy_saas.application.passwords import MAX_LENGTH
 from cxzy_saas.application.signin import authenticate
 from cxzy_saas.domain.errors import Forbidden, NotFound
-from cxzy_saas.web.api.auth import TOKEN_SECONDS, Principal, token_for
-from cxzy_saas.web.api.routing import Call, api_route
+from cxzy_saas.web.api.auth import TOKEN_SECONDS, Principal, principal, token_for
+from cxzy_saas.web.api.routing import Call, api_route, shown_once
 from cxzy_saas.web.api.schemas import In, string
 from cxzy_saas.web.problems import Unauthorized
 
@@ -43,7 +43,13 @@ class PasswordOut(Schema):
 
 
 @api_route(
-    "/auth/token", "POST", summary="取得访问令牌", scope="public", body=TokenIn, response=TokenOut
+    "/auth/token",
+    "POST",
+    summary="取得访问令牌",
+    scope="public",
+    body=TokenIn,
+    response=TokenOut,
+    kept=shown_once("access_token"),  # a credential: Cache-Control no-store (RFC 6749 5.1)
 )
 def token(call: Call) -> dict[str, Any]:
     try:
@@ -80,3 +86,22 @@ def change_own_password(call: Call) -> dict[str, Any]:
         ),
     )
     return {"changed": True}
+
+
+class SignedOutOut(Schema):
+    signed_out = fields.Boolean()
+
+
+@api_route(
+    "/auth/sign-out",
+    "POST",
+    summary="退出登录：本账户的所有令牌和页面会话立即失效（须附访问令牌）",
+    scope="public",  # any account, whatever its roles: its own sessions only
+    response=SignedOutOut,
+)
+def sign_out(call: Call) -> dict[str, Any]:
+    user = principal()  # 401 without a valid token
+    call.tenancy.committee(user.committee).sign_out(
+        user.self_actor(), SignOut(username=user.username)
+    )
+    return {"signed_out": True}
