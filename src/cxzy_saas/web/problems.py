@@ -217,6 +217,10 @@ def page_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     from cxzy_saas.web.pages import i18n  # the pages need the API's problems, not vice versa
 
     text = i18n.tr(*PAGE_ERRORS[error.code])
+    if error.code == 503:
+        # The store is out of reach: the frame shows no user (who is signed in is read from
+        # it), or rendering the page would fail the same way, into Flask's English 500.
+        g.cxzy_user = None
     return render_template("error.html", status=error.code, error=text), error.code
 
 
