@@ -9,6 +9,7 @@ who retracted it and when.
 
 from __future__ import annotations
 
+import unicodedata
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
@@ -94,8 +95,13 @@ def led_group(code: str) -> str | None:
 
 
 def chosen_filters(names: tuple[str, ...]) -> dict[str, str]:
-    """The list's filters the address names (empty ones left out), as the form shows them."""
-    return {k: request.args.get(k, "").strip() for k in names if request.args.get(k, "").strip()}
+    """The list's filters the address names (empty ones left out), as the form shows them,
+    without control characters: no form types them, and PostgreSQL refuses a NUL in a text."""
+    found = {
+        name: "".join(c for c in request.args.get(name, "") if unicodedata.category(c)[0] != "C")
+        for name in names
+    }
+    return {name: text.strip() for name, text in found.items() if text.strip()}
 
 
 # What a filter the form could not have sent is called in the note that it was ignored, and the
