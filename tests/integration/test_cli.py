@@ -203,3 +203,20 @@ def check_forty_branches(postgres_url: str, data_dir: str) -> None:
             "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'tenant_%%'"
         ).fetchone()
     assert schemas is not None and schemas[0] >= 41
+
+
+@pytest.mark.postgres
+def test_a_database_out_of_reach_is_named_in_one_line_not_a_traceback(postgres_url, monkeypatch):
+    """The pool's own error says only that its wait ended: the command asks the server once
+    more and says why (refused, no such database)."""
+    monkeypatch.setenv("CXZY_CONNECT_TIMEOUT", "1")
+    refused = "postgresql://postgres@127.0.0.1:1/nowhere"
+    params = psycopg.conninfo.conninfo_to_dict(postgres_url)
+    params["dbname"] = "cxzy_no_such_database"
+    missing = psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+    for url, reason in ((refused, "Connection refused"), (missing, "does not exist")):
+        for command in (["tenants", "list"], ["project", "status"]):
+            result = CliRunner().invoke(main, [*command, "--database-url", url])
+            assert result.exit_code == 1, (command, result.output)
+            assert "cannot reach the database" in result.output and reason in result.output
+            assert "Traceback" not in result.output

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.config import Settings, SettingsError
 from cxzy_saas.domain.errors import DomainError
+from cxzy_saas.storage.stores import unreachable
 
 console = Console(stderr=True)
 
@@ -45,9 +47,30 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
             settings = Settings.from_env(data_dir, database_url, max_connections)
         except SettingsError as e:  # one line, no traceback (CXZY_CELLS too)
             raise click.ClickException(str(e)) from None
-        return command(settings=settings, **kw)
+        try:
+            return command(settings=settings, **kw)
+        except Exception as e:
+            if unreachable(e):  # the pool's wait ended: say why, no traceback
+                raise click.ClickException(out_of_reach(settings)) from None
+            raise
 
     return wrapper
+
+
+def out_of_reach(settings: Settings) -> str:
+    """Why the database gave no connection, asked of the server once more directly (the
+    pool's own error says only that its wait ended)."""
+    reasons = []
+    for name, url in (("", settings.database_url), *settings.cells):
+        if not url:
+            continue
+        try:
+            psycopg.connect(url, connect_timeout=max(1, round(settings.connect_timeout))).close()
+        except psycopg.Error as e:
+            found = " ".join(str(e).split())
+            reasons.append(f"cell {name}: {found}" if name else found)
+    said = "; ".join(reasons) or "no connection came within the wait (CXZY_CONNECT_TIMEOUT)"
+    return f"cannot reach the database: {said}"
 
 
 @contextmanager
