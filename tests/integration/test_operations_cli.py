@@ -99,12 +99,16 @@ def test_init_is_idempotent_and_never_prints_the_password(tmp_path):
         tenancy.close()
 
 
-def test_init_refuses_a_short_password_and_a_missing_file_in_one_line(tmp_path):
+def test_init_refuses_a_weak_password_and_a_missing_file_in_one_line(tmp_path):
     short = tmp_path / "short"
     short.write_text("abc")
     base = ["init", "--data-dir", str(tmp_path / "var"), "--committee", "acme", "--name", "党委"]
     refused = CliRunner().invoke(main, [*base, "--admin-password-file", str(short)])
-    assert refused.exit_code == 1 and "at least 8 characters" in refused.output
+    assert refused.exit_code == 1 and "too easy to guess" in refused.output
+    # as strong as `cxzy accounts add` asks of any other account
+    short.write_text("password")
+    guessed = CliRunner().invoke(main, [*base, "--admin-password-file", str(short)])
+    assert guessed.exit_code == 1 and "too easy to guess" in guessed.output
     missing = CliRunner().invoke(main, [*base, "--admin-password-file", str(tmp_path / "nope")])
     assert missing.exit_code == 1
     assert missing.output.startswith("Error: cannot read the admin password file")

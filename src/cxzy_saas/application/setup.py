@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 from cxzy_saas.application.commands.committee import Grant, RegisterUser
 from cxzy_saas.application.manifests import Manifest
+from cxzy_saas.application.passwords import check_strength
+from cxzy_saas.application.provision import provision
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.domain.recording import Actor
-
-MIN_PASSWORD = 8
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Setup:
     committee: str | None = None
     name: str | None = None
     manifest: Manifest | None = None
+    source: str = "manifest"  # the manifest's file, named in refusals
     admin: str = "admin"
     password: str | None = None
 
@@ -63,25 +64,27 @@ def initialise(tenancy: Tenancy, setup: Setup) -> Report:
 def _committees(tenancy: Tenancy, setup: Setup, report: Report) -> str | None:
     """The committee the admin belongs to, set up first when asked for."""
     system = Actor(user="cxzy-init", role="system", tenant="*")
-    wanted = setup.manifest.code if setup.manifest else setup.committee
-    names = setup.manifest.name if setup.manifest else setup.name
+    if setup.manifest is not None:
+        # as `cxzy tenants load` does: groups and members too, and what is there kept
+        spec = setup.manifest
+        done = provision(tenancy, spec, setup.source, None, "cxzy-init")
+        state = "added" if done.committee_added else "exists"
+        report.say(f"committee {spec.code}: {state} ({tenancy.store.location(spec.code)})")
+        report.say(
+            f"branches: {done.branches} added, {done.branches_existing} existed; "
+            f"{done.groups} groups and {done.members} members added"
+        )
+        return spec.code
+    wanted = setup.committee
     existing = tenancy.registry().committees()
     if wanted is not None:
         if wanted in existing:
             report.say(f"committee {wanted}: exists")
         else:
-            if not names:
+            if not setup.name:
                 raise InvalidInput("text.empty", field="name")
-            tenancy.add_committee(wanted, names, system)
+            tenancy.add_committee(wanted, setup.name, system)
             report.say(f"committee {wanted}: added ({tenancy.store.location(wanted)})")
-    if setup.manifest is not None:
-        registered = tenancy.committee(setup.manifest.code).committee().branches
-        added = 0
-        for branch in setup.manifest.branches:
-            if branch.code not in registered:
-                tenancy.add_branch(setup.manifest.code, branch.code, branch.name, system)
-                added += 1
-        report.say(f"branches: {added} added, {len(setup.manifest.branches) - added} existed")
     if wanted is None and len(existing) == 1:
         return next(iter(existing))
     return wanted
@@ -97,8 +100,8 @@ def _admin(tenancy: Tenancy, committee: str, setup: Setup, report: Report) -> No
         report.say(f"first admin {setup.admin}: exists (password unchanged)")
         return
     password = setup.password or ""
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput("init.password_short", field="password", min_length=MIN_PASSWORD)
+    # as strong as `cxzy accounts add` asks: the first admin holds every committee right
+    check_strength(password, "password", [setup.admin, committee])
     system = Actor(user="cxzy-init", role="system", tenant=committee)
     app.register_user(
         system, RegisterUser(username=setup.admin, display_name=setup.admin, password=password)

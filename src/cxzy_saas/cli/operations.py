@@ -69,6 +69,7 @@ def init(
         committee=committee,
         name=name,
         manifest=load_manifest(manifest) if manifest else None,
+        source=str(manifest),
         admin=admin,
         password=password,
     )

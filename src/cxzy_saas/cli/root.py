@@ -11,13 +11,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
-from cxzy_saas.application.manifests import TENANTS_DIR, BranchSpec, load_manifest
-from cxzy_saas.application.tenancy import Tenancy
+from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
+from cxzy_saas.application.provision import provision
 from cxzy_saas.cli.common import opened, progress_bar, store_options
 from cxzy_saas.config import DEFAULT_CELL, Settings
-from cxzy_saas.domain.errors import InvalidInput
-from cxzy_saas.domain.recording import Actor
+from cxzy_saas.domain.errors import DomainError
 
 
 def now() -> datetime:
@@ -86,44 +84,23 @@ def tenants_add(
 @cell_option
 @store_options
 def tenants_load(settings: Settings, manifest: Path, cell: str | None) -> None:
-    """Provision a committee and its branches from a TOML manifest, in one cell."""
+    """Provision a committee and its branches from a TOML manifest, in one cell. What is in
+    place already is kept: after a refusal, fix the manifest and run it again."""
     spec = load_manifest(manifest)
     with opened(settings) as tenancy:
-        for b in spec.branches:  # refused before anything is written
-            if b.members and not b.roll:
-                raise InvalidInput(
-                    "manifest.members_counted", source=str(manifest), branch=b.code, count=b.members
-                )
-        tenancy.add_committee(spec.code, spec.name, cell=cell or DEFAULT_CELL)
-        tenancy.add_branches(spec.code, [(b.code, b.name) for b in spec.branches])
+        try:
+            done = provision(tenancy, spec, str(manifest), cell, "cxzy-tenants-load")
+        except DomainError as e:
+            raise click.ClickException(
+                f"{e.message} (what was added before stays: fix the manifest and run the same "
+                "command again to add the rest)"
+            ) from None
         placed = tenancy.cell_of(spec.code)
-        groups = members = 0
-        for b in spec.branches:
-            groups, members = groups + len(b.groups), members + len(b.roll)
-            load_roll(tenancy, b)
+    first = "added committee" if done.committee_added else "committee (there already)"
     click.echo(
-        f"added committee {spec.code} with {len(spec.branches)} branches, {groups} groups and "
-        f"{members} members (cell {placed})"
+        f"{first} {spec.code}: {done.branches} branches added ({done.branches_existing} there "
+        f"already), {done.groups} groups and {done.members} members added (cell {placed})"
     )
-
-
-def load_roll(tenancy: Tenancy, branch: BranchSpec) -> None:
-    """Form a manifest branch's groups and enrol its listed members (one transaction each)."""
-    app = tenancy.branch(branch.code)
-    actor = Actor(user="cxzy-tenants-load", role="system", tenant=branch.code)
-    for code, name in zip(branch.group_codes, branch.groups, strict=True):
-        app.form_group(actor, FormGroup(code=code, name=name))
-    if branch.roll:
-        fields = ("member_no", "name", "status", "group", "joined_on", "gender", "phone")
-        app.enrol_members(
-            actor,
-            [
-                EnrolMember(
-                    **{k: (str(v) if k != "joined_on" else v) for k, v in m.items() if k in fields}
-                )
-                for m in branch.roll
-            ],
-        )
 
 
 @main.command()

@@ -949,10 +949,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.unknown_template": ("没有这种模板。", "no template for {kind}"),
     "import.unknown_kind": ("没有这种导入。", "no import of {kind}"),
     "import.upload_not_found": ("找不到上传的内容，请重新上传。", "upload not found"),
-    "init.password_short": (
-        "首位管理员的密码至少 {min_length} 个字符。",
-        "the first admin's password must have at least {min_length} characters",
-    ),
     "job.too_many": (
         "同时运行的任务过多，请一分钟后再试。",
         "too many jobs are running; try again in a minute",
