@@ -137,7 +137,7 @@ def test_init_on_an_empty_postgresql_database_then_serve_then_the_admin_signs_in
         **os.environ,
         "CXZY_DATABASE_URL": url,
         "CXZY_ADMIN_PASSWORD_FILE": str(secret),
-        "CXZY_SECRET_KEY": "a-key-for-this-test-only",
+        "CXZY_SECRET_KEY": "a-key-for-this-test-only-and-long-enough",
         "CXZY_MAX_CONNECTIONS": "3",
     }
     port = free_port()

@@ -59,7 +59,7 @@ def test_two_gunicorn_workers_accept_each_others_tokens(postgres_url):
     committee.grant(system, Grant(username="viewer", role="committee-viewer", tenant="demo"))
     tenancy.close()
     port = free_port()
-    env = {**os.environ, "CXZY_SECRET_KEY": "one-key-for-every-worker"}
+    env = {**os.environ, "CXZY_SECRET_KEY": "one-key-for-every-worker-of-this-server"}
     server = subprocess.Popen(
         [CXZY, "serve", "--database-url", url, "--port", str(port), "--workers", "2"],
         stdout=subprocess.DEVNULL,
@@ -94,12 +94,18 @@ def test_sqlite_refuses_a_second_worker(tmp_path):
     assert result.exit_code == 2 and "--workers 1" in result.output
 
 
-def test_the_server_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+def test_the_server_refuses_to_start_without_a_secret_key_or_with_a_weak_one(tmp_path, monkeypatch):
     monkeypatch.delenv("CXZY_SECRET_KEY", raising=False)
     result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "var")])
     assert result.exit_code == 1
     assert result.output.startswith("Error: CXZY_SECRET_KEY is not set")
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    # deploy/env.example's placeholder, or a word typed by hand: anyone could sign as anyone
+    for weak in ("change-me", "abc", "x" * 31):
+        monkeypatch.setenv("CXZY_SECRET_KEY", weak)
+        refused = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "var")])
+        assert refused.exit_code == 1, weak
+        assert refused.output.startswith("Error: CXZY_SECRET_KEY is too short or a placeholder")
 
 
 def test_a_malformed_setting_is_one_clear_line(tmp_path, monkeypatch):

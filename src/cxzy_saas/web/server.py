@@ -22,6 +22,20 @@ from flask import Flask
 
 from cxzy_saas.config import MISSING_SECRET, Settings
 
+# Whoever holds the key signs tokens and sessions as anyone: a placeholder left from
+# deploy/env.example or a word typed by hand is refused; 32 characters of `openssl rand -hex 32`
+# are 64.
+MIN_SECRET = 32
+PLACEHOLDERS = frozenset({"change-me", "changeme", "secret", "password"})
+WEAK_SECRET = (
+    f"CXZY_SECRET_KEY is too short or a placeholder: use {MIN_SECRET} characters or more of a "
+    "random value, e.g. `openssl rand -hex 32`, the same for every worker"
+)
+
+
+def weak_secret(key: str) -> bool:
+    return len(key) < MIN_SECRET or key.strip().lower() in PLACEHOLDERS
+
 
 def serve(
     settings: Settings,
@@ -46,6 +60,8 @@ def serve(
             "on SQLite the projector runs inside the web process: use --workers 1 "
             "(or PostgreSQL with `cxzy project run` for more workers)"
         )
+    if settings.secret_key and weak_secret(settings.secret_key):
+        raise click.ClickException(WEAK_SECRET)
     if not settings.secret_key:
         if not demo:
             raise click.ClickException(MISSING_SECRET)
