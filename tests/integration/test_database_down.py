@@ -66,3 +66,17 @@ def test_pages_and_the_api_answer_503_when_the_database_is_gone(postgres_url, tm
         assert "数据存储暂时无法使用" in found.text and found.headers["Retry-After"] == "30"
     answer = client.get("/api/v1/branches/b01/members", headers=bearer)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+
+
+def test_the_rebuild_page_on_postgresql_sends_the_admin_to_the_server_not_to_a_failing_job(
+    postgres_url, tmp_path
+):
+    url, client = signed_in_site(postgres_url, tmp_path)
+    try:
+        page = client.get("/committee/read-models")
+        assert page.status_code == 200 and "cxzy project rebuild" in page.text
+        assert "/committee/read-models/rebuild" not in page.text  # no button for a job that fails
+        refused = client.post("/committee/read-models/rebuild")
+        assert refused.status_code == 409 and "联系系统管理员在服务器上重新统计" in refused.text
+    finally:
+        drop_database(url)

@@ -19,7 +19,7 @@ from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections.db import ReadModels
 from cxzy_saas.projections.projector import rebuild_beside
 from cxzy_saas.web import read_models_of, read_port_of
-from cxzy_saas.web.pages import bp, nav_link
+from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, go, opens, signed_in, user
 from cxzy_saas.web.pages.i18n import tr
 from cxzy_saas.web.pages.jobs import Report, start_job
@@ -65,7 +65,8 @@ def _lock() -> threading.Lock:
 @opens(ADMINS)
 def rebuild_page() -> str:
     actor = acting_for(user().committee, ADMINS)
-    return render_template("jobs/rebuild.html", actor=actor, error="")
+    embedded = read_models_of(current_app, actor.tenant).embedded
+    return render_template("jobs/rebuild.html", actor=actor, error="", embedded=embedded)
 
 
 @bp.post("/committee/read-models/rebuild")
@@ -73,10 +74,13 @@ def rebuild_page() -> str:
 def rebuild_start() -> Response | tuple[str, int]:
     committee = acting_for(user().committee, ADMINS).tenant
     logs, models = read_port_of(current_app, committee), read_models_of(current_app, committee)
+    if not models.embedded:  # the projector service keeps them: no job that can only fail
+        message = i18n.message(StateConflict("read_models.not_sqlite"))
+        return render_template("jobs/rebuild.html", error=message, embedded=False), 409
     lock = _lock()
     if lock.locked():
         error = tr("已有重建任务在运行，请等待其完成", "A rebuild is running already")
-        return render_template("jobs/rebuild.html", error=error), 409
+        return render_template("jobs/rebuild.html", error=error, embedded=True), 409
 
     def work(report: Report) -> tuple[str, str, str | None]:
         count = rebuild_in_place(logs, models, lock, report)
@@ -86,5 +90,5 @@ def rebuild_start() -> Response | tuple[str, int]:
         job = start_job(("重新统计", "Rebuild read models"), work)
     except StateConflict:
         error = tr("同时运行的任务过多，请稍后再试", "Too many jobs are running; try again later")
-        return render_template("jobs/rebuild.html", error=error), 409
+        return render_template("jobs/rebuild.html", error=error, embedded=True), 409
     return go("pages.job_page", job_id=job.id)
