@@ -250,3 +250,21 @@ def test_the_branch_home_counts_what_stands_not_what_was_sent_before():
     standing = standing_of(queue, 2025)
     assert [s["outcome"] for s in standing if s["kind"] == "nominee"] == ["approved"]
     assert [s["kind"] for s in standing] == ["nominee", "plan"]
+
+
+def test_a_fresh_deployment_without_a_campaign_owes_nothing(tmp_path):
+    """Branches and members loaded, no campaign opened yet: no quarter or month is overdue (the
+    dashboard said 26 items late, and its to-do linked to a campaign page that is not there)."""
+    from tests.web import accounts_site
+
+    app = accounts_site.app_for(accounts_site.build(tmp_path))
+    client = app.test_client()
+    project(client)
+    accounts_site.sign_in(client, "admin")
+    for page in ("/committee", "/branch/b01"):
+        todo = todo_of(client.get(page).text)
+        assert "眼下没有需要您办理的事项" in todo, (page, todo)
+    assert "0 项逾期" in text_of(client.get("/committee").text)
+    assert "没有逾期事项" in text_of(client.get("/committee/overdue").text)
+    accounts_site.sign_in(client, "b01-clerk")
+    assert "眼下没有需要您办理的事项" in todo_of(client.get("/branch/b01").text)

@@ -109,6 +109,14 @@ def quarantined(db: ReadModelDB) -> list[dict[str, Any]]:
     return [dict(zip(("tenant", "position", "topic", "error"), r, strict=True)) for r in rows]
 
 
+def campaign_opened(tx: Any, committee: str, year: int) -> bool:
+    """Whether ``committee`` opened a campaign for ``year``: nothing is owed in a year without
+    one (a fresh deployment's branches are not late for quarters nobody asked of them)."""
+    return bool(
+        tx.query("SELECT 1 FROM rm_campaigns WHERE committee = ? AND year = ?", (committee, year))
+    )
+
+
 def board_open(db: ReadModelDB, committee: str, year: int) -> bool:
     with db.read() as tx:
         found = tx.query(
@@ -263,6 +271,8 @@ def overdue(db: ReadModelDB, committee: str, year: int, today: date) -> list[dic
     quarter's inspection not done by the 15th after it ends, a plan not submitted by 31 January."""
     items: list[dict[str, Any]] = []
     with db.read() as tx:
+        if not campaign_opened(tx, committee, year):
+            return []
         names = dict(
             tx.query(
                 "SELECT tenant, name FROM rm_tenants WHERE parent = ? AND kind = 'branch'",
@@ -403,6 +413,8 @@ def overdue_duties(
     branch committee's quarterly meetings not held; the committee's own quarterly assessment
     of a branch not made (by the 15th after the quarter)."""
     with db.read() as tx:
+        if not campaign_opened(tx, committee, year):
+            return []
         duties = tx.query(
             "SELECT tenant, kind, ref, title, due, done_on FROM rm_duties WHERE year = ? "
             "AND tenant IN (SELECT tenant FROM rm_tenants WHERE parent = ?)",

@@ -14,7 +14,7 @@ from typing import Any
 
 from cxzy_saas.projections.db import ReadModelDB
 from cxzy_saas.projections.lists import submissions, with_measure_titles
-from cxzy_saas.projections.queries import approvals, overdue_duties
+from cxzy_saas.projections.queries import approvals, campaign_opened, overdue_duties
 
 APPROVALS_LISTED = 10  # the oldest submissions waiting are listed one by one; the rest counted
 
@@ -43,6 +43,9 @@ def grids(
     """The months ended by ``today`` whose grid still lacks subjects (members and groups; a
     group leader's: their group's members only), oldest first."""
     with db.read() as tx:
+        parent = tx.query("SELECT parent FROM rm_tenants WHERE tenant = ?", (branch,))
+        if not parent or not campaign_opened(tx, parent[0][0], year):
+            return []
         subjects = tx.query(
             "SELECT s.level, s.subject, g.subject, s.since FROM rm_subjects s "
             "LEFT JOIN rm_subjects g "
