@@ -131,9 +131,9 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_result_and_writ
     # A refused command claims nothing: the same key may be sent again once it is right.
     keyed = {**clerk, "Idempotency-Key": "record-7f3b"}
     bad = client.post(f"{B01}/records", json={**body, "subject": "nobody"}, headers=keyed)
-    assert bad.status_code == 404
+    assert bad.status_code == 409  # a member the body names, not the address's resource
     ok = client.post(f"{B01}/records", json={**body, "subject": "nobody"}, headers=keyed)
-    assert ok.status_code == 404  # still refused, and still not replayed as a success
+    assert ok.status_code == 409  # still refused, and still not replayed as a success
     assert "Idempotent-Replayed" not in ok.headers
 
 

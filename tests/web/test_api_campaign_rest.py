@@ -399,3 +399,31 @@ def test_a_route_that_takes_no_parameter_refuses_one_rather_than_ignoring_it(cli
         assert set(found.json["errors"]) == {p.split("=")[0] for p in asked.split("&")}
     assert client.get(f"{B01}/rankings/2026", headers=secretary).status_code == 200
     assert client.get(f"{B01}?foo=1", headers=secretary).status_code == 422
+
+
+def test_what_a_body_names_and_is_not_there_is_409_what_the_address_names_is_404(client):
+    """Decision 0020: the address's resource exists; a client that followed a link to it must
+    not take it for gone because the body named something that is not there."""
+    clerk, admin = bearer(client, "b01-clerk"), bearer(client, "admin")
+    record = {
+        "year": 2026,
+        "on": "2026-11-20",
+        "level": "member",
+        "subject": "B01999",
+        "text": "记",
+    }
+    nobody = client.post(f"{B01}/records", json=record, headers=clerk)
+    assert (nobody.status_code, nobody.json["code"]) == (409, "member.not_found")
+    no_year = client.post(
+        f"{B01}/records", json={**record, "subject": "B01001", "year": 2031}, headers=clerk
+    )
+    assert no_year.status_code == 409, no_year.json
+    moved = {"group": "g99", "on": "2026-11-20"}
+    no_group = client.post(f"{B01}/members/B01001/group", json=moved, headers=clerk)
+    assert (no_group.status_code, no_group.json["code"]) == (409, "group.not_found")
+    assert client.get(f"{B01}/members/B01999", headers=clerk).status_code == 404
+    gone = client.post(f"{B01}/members/B01999/group", json={**moved, "group": "g1"}, headers=clerk)
+    assert gone.status_code == 404  # the address's member
+    amendment = {"branch": "zz99", "reason": "补录"}
+    elsewhere = client.post("/api/v1/campaigns/2026/amendments", json=amendment, headers=admin)
+    assert elsewhere.status_code == 409, elsewhere.json

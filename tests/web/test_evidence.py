@@ -145,7 +145,8 @@ def test_limits_answer_in_chinese_and_never_500(app, tokens) -> None:  # type: i
     unknown = upload(
         client, tokens["b01-clerk"], "record", "00000000-0000-0000-0000-000000000000", "a.pdf", PDF
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 409  # named by the body, not the address (decision 0020)
+    assert unknown.json["errors"].keys() == {"item_id"}
     twice = [upload(client, tokens["b01-clerk"], "measure", measure.id, "a.pdf", PDF) for _ in "12"]
     assert [t.status_code for t in twice] == [201, 409]
 

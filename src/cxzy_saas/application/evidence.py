@@ -170,7 +170,10 @@ class EvidenceCommands(EvaluationCommands):
         """
         c = command
         with self.acting(actor, writers_of(c.item)):
-            item = self.evidence_item(c.item, c.item_id)
+            try:
+                item = self.evidence_item(c.item, c.item_id)
+            except NotFound as missing:  # named by the command, not by an address
+                raise NotFound(missing.code, field="item_id", **missing.params) from None
             self._check_writer(actor, item)
             self.check_writable(item.year)
             media_type = sniff(c.name, c.data)

@@ -102,11 +102,21 @@ def api_status_for(error: DomainError) -> int:
     ballot code): the URL's resource exists, and a client that followed a link to it must not
     take it for gone."""
     status = status_for(error)
-    if isinstance(error, NotFound) and error.field is not None:
+    if isinstance(error, NotFound) and (error.field is not None or named_in_body(error)):
         return 409
     if status == 422 and error.code not in UNSTATED_RULES:
         return 409
     return status
+
+
+def named_in_body(error: NotFound) -> bool:
+    """Whether what was not found was named by a write's body rather than by its address: a
+    write (a body sent) whose refusal names values none of which the address holds (a record
+    of year 2027, of member B01999); an address's own resource (/members/B01999) is 404."""
+    if request.method not in ("POST", "PUT", "PATCH") or not error.params:
+        return False
+    path = {str(v) for v in (request.view_args or {}).values()}
+    return not any(str(v) in path for v in error.params.values())
 
 
 def json_params(params: Mapping[str, Any]) -> dict[str, Any]:
