@@ -389,3 +389,16 @@ def test_trends_leave_months_not_begun_blank_and_mark_the_month_in_progress(app,
     ended = json.loads(re.search(r'id="trend-data"[^>]*>(.*?)</script>', whole, re.S)[1])
     assert ended["months"][5] == "6月" and not any("至" in m for m in ended["months"])
     assert all(b["records"][5] is not None and b["records"][6] is None for b in ended["branches"])
+
+
+def test_a_board_sorts_only_by_columns_its_rows_have(app, viewer):
+    """A branch's row has no branch or group: sorting by them answered rank order silently."""
+    for level, sort in (("branch", "group"), ("branch", "-branch"), ("group", "group")):
+        found = app.test_client().get(
+            f"/api/v1/campaigns/2026/leaderboards/{level}",
+            query_string={"sort": sort},
+            headers=viewer,
+        )
+        assert found.status_code == 422 and "sort" in found.json["errors"], (level, sort)
+    assert board(app, viewer, "member", sort="-group")["rows"]
+    assert board(app, viewer, "group", sort="branch")["rows"]

@@ -254,6 +254,15 @@ BOARD_SORTS = (
     "target",
     "band",
 )
+
+
+def sorts_of(level: str) -> tuple[str, ...]:
+    """The columns a level's board sorts by: a branch's row has no branch or group to sort
+    by, a group's no group."""
+    lacking = {"branch": ("branch", "group"), "group": ("group",)}.get(level, ())
+    return tuple(s for s in BOARD_SORTS if s not in lacking)
+
+
 _SORT_SQL = {
     "rank": "l.rank",
     "name": "pinyin(l.name)",

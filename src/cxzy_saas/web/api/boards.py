@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.decisions import KINDS
@@ -76,7 +76,10 @@ class BoardArgs(AsOfArgs, PageArgs):
     status = string(validate=validate.OneOf([RATED, UNRATED]), **OPTIONAL)
     sort = string(
         validate=validate.OneOf([*boards.BOARD_SORTS, *(f"-{s}" for s in boards.BOARD_SORTS)]),
-        metadata={"description": "排序列；前加 - 为反向（-rank：后进在前）"},
+        metadata={
+            "description": "排序列；前加 - 为反向（-rank：后进在前）。"
+            "党支部榜没有 branch、group 列，党小组榜没有 group 列"
+        },
         **OPTIONAL,
     )
 
@@ -237,6 +240,11 @@ def opened(call: Call, year: int) -> bool:
 def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
     check_level(level)
     args = call.args
+    if args["sort"]:  # a column the level's rows have (a branch has no branch or group)
+        try:
+            validate.OneOf(boards.sorts_of(level))(args["sort"].lstrip("-"))
+        except ValidationError as error:
+            raise ValidationError({"sort": error.messages}) from None
     # Whether the board is open to branches is today's decision, whatever day is shown.
     shared = opened(call, year)
     own = own_member_only(call, year) if level == "member" else None
