@@ -209,6 +209,14 @@ def test_the_openapi_document_covers_every_api_route_with_its_schemas(client):
     enrol = paths["/api/v1/branches/{code}/members"]["post"]
     assert "MemberIn" in str(enrol["requestBody"])
     assert enrol["x-roles"] == ["branch-clerk", "branch-secretary"]
+    # the headers a client generated from the document needs: a write's key and answer, a
+    # list's read-your-writes
+    assert "Idempotency-Key" in [p["name"] for p in enrol["parameters"] if p["in"] == "header"]
+    assert {"Cxzy-Position", "Idempotent-Replayed", "Location"} <= set(
+        enrol["responses"]["201"]["headers"]
+    )
+    listed = paths["/api/v1/branches/{code}/records"]["get"]
+    assert "Cxzy-After" in [p["name"] for p in listed["parameters"] if p["in"] == "header"]
     docs = client.get("/api/docs").get_data(as_text=True)
     assert "/api/v1/branches/{code}/members" in docs
     assert "93 个接口" in docs or re.search(r"\d+ 个接口", docs)

@@ -46,6 +46,37 @@ REFUSALS = (
 PUBLIC_REFUSALS = tuple(r for r in REFUSALS if r[0] != 403)
 
 
+# The headers of a write and of a list (decisions 0006 and 0019), stated on every operation
+# that takes or answers them.
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "同一用户用同一个键重发的写请求只办理一次，重发得到第一次的答复"
+    "（1–200 个可打印字符）",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+AFTER = {
+    "in": "header",
+    "name": "Cxzy-After",
+    "required": False,
+    "description": "上一次写请求答复的 Cxzy-Position（如 b01=1828）："
+    "列表等到统计跟上这一位置再答复",
+    "schema": {"type": "string", "example": "b01=1828"},
+}
+WRITE_HEADERS = {
+    "Cxzy-Position": {
+        "description": "本次写入的事件在各日志中的位置；"
+        "下一次列表请求以 Cxzy-After 带上它即可读到本次写入",
+        "schema": {"type": "string", "example": "b01=1828"},
+    },
+    "Idempotent-Replayed": {
+        "description": "true：这是按 Idempotency-Key 重发得到的第一次的答复，没有再次办理",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
 def build(app: Flask) -> dict[str, Any]:
     plugin = MarshmallowPlugin()
     spec = APISpec(
@@ -80,6 +111,12 @@ def build(app: Flask) -> dict[str, Any]:
         ]
         if meta["query"] is not None:
             parameters.append({"in": "query", "schema": meta["query"]})
+        method = next(iter(rule.methods - {"HEAD", "OPTIONS"}), "GET")  # type: ignore[operator]
+        writes = method in ("POST", "PUT", "PATCH", "DELETE") and not meta["public"]
+        if writes:
+            parameters.append(IDEMPOTENCY_KEY)
+        elif meta.get("ready"):
+            parameters.append(AFTER)
         refusals = REFUSALS if not meta["public"] else PUBLIC_REFUSALS
         responses: dict[str, Any] = {
             str(code): {
@@ -99,13 +136,14 @@ def build(app: Flask) -> dict[str, Any]:
         elif meta["response"] is not None:
             schema: Any = meta["response"](many=True) if meta["many"] else meta["response"]
             ok["content"] = {"application/json": {"schema": schema}}
+        headers: dict[str, Any] = dict(WRITE_HEADERS) if writes else {}
         if meta["location"] is not None and meta["status"] == 201:
-            ok["headers"] = {
-                "Location": {
-                    "description": "the URL of what was made",
-                    "schema": {"type": "string", "format": "uri-reference"},
-                }
+            headers["Location"] = {
+                "description": "the URL of what was made",
+                "schema": {"type": "string", "format": "uri-reference"},
             }
+        if headers:
+            ok["headers"] = headers
         if meta["links"]:
             ok["links"] = {
                 target: link(rule.rule, meta["link_parameters"], target, rules[target])
@@ -273,7 +311,7 @@ def api_docs() -> str:
                     "parameters": [
                         {
                             "name": p["name"],
-                            "where": {"path": "路径", "query": "查询"}[p["in"]],
+                            "where": {"path": "路径", "query": "查询", "header": "请求头"}[p["in"]],
                             "type": _type(p.get("schema", {})),
                             "required": p.get("required", False),
                         }

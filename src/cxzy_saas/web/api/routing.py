@@ -249,6 +249,7 @@ def api_route(
             "path_schemas": path_schemas or {},
             "upload": upload,
             "produces": produces,
+            "ready": ready,  # a branch list (``listing.page_answer``): it honours Cxzy-After
         }
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
         return endpoint
