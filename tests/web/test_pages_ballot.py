@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from uuid import UUID
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_a_rater_reads_the_criteria_first_then_grades_checks_and_casts_once(clie
 
     confirm = client.post(address, data=graded(code, token, "review", GRADES))
     assert confirm.status_code == 200 and "请核对您的测评" in confirm.text
-    assert "提交后不能修改" in confirm.text and "优秀 1 人" in confirm.text
+    assert "提交后不能修改" in confirm.text and "优秀 1 个" in confirm.text
     edit = client.post(address, data=graded(code, token, "edit", GRADES))
     assert edit.status_code == 200 and 'name="g.group:g1" value="basic" checked' in edit.text
 
@@ -163,6 +164,12 @@ def test_lost_slips_are_voided_and_reissued_and_the_close_keeps_to_the_year(clie
     today = tenancy_of(client.application).today().isoformat()
     closed = client.post(f"{base}/close", data={"on": today, "csrf_token": token})
     assert closed.status_code == 302
+    # the slips' address says so at once, before a rater types a code and grades everyone
+    project(client)
+    short = tenancy_of(client.application).branch("b01").ballot(UUID(demo.ballot_id)).short
+    after = rater.get(f"/b/{short}")
+    assert after.status_code == 200 and f"本次测评已于 {today} 结束" in after.text
+    assert 'name="code"' not in after.text
 
 
 def test_no_slips_without_a_public_address(demo):

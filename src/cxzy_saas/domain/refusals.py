@@ -705,7 +705,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ballot.not_found": ("该测评不存在。", "ballot not found"),
     "ballot.no_subjects": ("请至少选择一个测评对象。", "a ballot needs subjects"),
     "ballot.subject_twice": ("测评对象重复。", "a subject is listed twice"),
-    "ballot.unknown_pool": ("测评码只分党员和群众两类。", "pools are {pools}"),
+    "ballot.unknown_pool": ("测评码只分党员和党外群众两类。", "pools are {pools}"),
     "ballot.no_codes": ("请至少发放一个测评码。", "issue at least one code"),
     "ballot.codes_out_of_range": (
         "测评码数量应为 0–2000 的整数。",

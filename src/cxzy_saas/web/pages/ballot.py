@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from cxzy_saas.application.catalogue import default_plan_content
 from cxzy_saas.application.commands.evaluation import CastBallot
 from cxzy_saas.domain.ballot import Ballot
-from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
+from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.scoring import GRADES
 from cxzy_saas.web import every_read_model, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
@@ -168,6 +168,10 @@ def ballot_short(short: str) -> Response:
     branch, ballot = by_short(short)
     target = url_for("pages.ballot_short", short=ballot.short)
     if request.method == "GET":
+        if ballot.closed_on is not None:  # said at once, not after the code is typed
+            closed = i18n.message(StateConflict("ballot.closed_on", on=ballot.closed_on))
+            page = render_template("ballot/code.html", title=ballot.title, closed=closed)
+            return private(page)
         return code_page("", None, target, ballot.title)
     app = tenancy_of(current_app).branch(branch)
     code, step = request.form.get("code", "").strip(), request.form.get("step", "code")
