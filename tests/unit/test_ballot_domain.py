@@ -222,3 +222,11 @@ def test_ballot_dates_fall_within_the_campaign_year(clock):
 def test_a_code_typed_in_any_case_spacing_dash_or_width_hashes_alike(typed):
     key = b"k" * 32
     assert code_hash(key, typed) == code_hash(key, "ACGX9JAR3VAH")
+
+
+def test_voiding_a_slip_of_the_other_pool_names_that_pool_not_an_unknown_code(clock):
+    ballot = a_ballot()
+    with pytest.raises(InvalidInput) as refused:
+        ballot.reissue("members", [h(CONSTITUENT_CODES[0])], [])
+    assert refused.value.code == "ballot.void_other_pool"
+    assert "属于党外群众测评" in refused.value.text("zh")

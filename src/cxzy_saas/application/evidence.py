@@ -172,8 +172,8 @@ class EvidenceCommands(EvaluationCommands):
         with self.acting(actor, writers_of(c.item)):
             try:
                 item = self.evidence_item(c.item, c.item_id)
-            except NotFound as missing:  # named by the command, not by an address
-                raise NotFound(missing.code, field="item_id", **missing.params) from None
+            except NotFound:  # named by the command, not by an address
+                raise NotFound("evidence.item_not_found", field="item_id") from None
             self._check_writer(actor, item)
             self.check_writable(item.year)
             media_type = sniff(c.name, c.data)

@@ -234,7 +234,10 @@ class Ballot(TenantAggregate):
             raise StateConflict("ballot.closed")
         require(pool in POOLS, "ballot.unknown_pool", field="pool", pools=POOLS)
         for digest in void or ():
-            if self.pool_of.get(digest) != pool:
+            other = self.pool_of.get(digest)
+            if other is not None and other != pool:  # a slip of the other pool: say which
+                raise InvalidInput("ballot.void_other_pool", field="void", pool=other)
+            if other is None:
                 raise NotFound("ballot.unknown_code", field="void")
             if digest in self.spent:
                 raise StateConflict("ballot.void_spent", field="void")

@@ -20,6 +20,7 @@ from __future__ import annotations
 # The Chinese names of values that messages show (a level, a role, a plan's status...).
 WORDS: dict[str, dict[str, str]] = {
     "level": {"branch": "党支部", "group": "党小组", "member": "党员"},
+    "pool": {"members": "党员", "constituents": "党外群众"},
     "level_count": {"branch": "个党支部", "group": "个党小组", "member": "名党员"},
     "role": {
         "committee-admin": "党委管理员",
@@ -714,6 +715,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ballot.closed": ("本次测评已结束。", "this ballot is closed"),
     "ballot.closed_on": ("本次测评已于 {on} 结束。", "this ballot was closed on {on}"),
     "ballot.unknown_code": ("测评码无效。", "unknown ballot code"),
+    "evidence.item_not_found": (
+        "要附加佐证材料的记载、措施、事迹材料或季度检查不存在。",
+        "no such record, measure, deed material or inspection to attach the file to",
+    ),
+    "ballot.void_other_pool": (
+        "要作废的测评码属于{pool:pool}测评，请把“测评范围”选为{pool:pool}后再作废。",
+        "that code is of the {pool} pool: choose that pool to void it",
+    ),
     "ballot.code_used": ("该测评码已经使用过。", "this ballot code has been used"),
     "ballot.unknown_subject": ("等次中有不在本次测评中的对象。", "grades name an unknown subject"),
     "ballot.grade_missing": ("请为每个测评对象选择等次。", "give a grade for every subject"),
