@@ -361,6 +361,13 @@ def test_cli_seal_export_verify(tmp_path):
     verified = runner.invoke(main, ["archive", "verify", str(out)])
     assert verified.exit_code == 0, verified.output
     assert "archive OK" in verified.output
+    kept = out.read_bytes()
+    again = runner.invoke(
+        main,
+        ["archive", "export", "--branch", "b01", "--campaign", "2026", "--out", str(out), *store],
+    )
+    assert again.exit_code == 1 and "exists" in again.output  # an earlier export stays
+    assert out.read_bytes() == kept
 
     folder = tmp_path / "folder"
     bundle.write(bundle.read(out), folder)

@@ -127,3 +127,20 @@ def subjects(projector: Any, tenant: str) -> set[str]:
         return {
             s for (s,) in tx.query("SELECT subject FROM rm_subjects WHERE tenant = ?", (tenant,))
         }
+
+
+def test_a_retry_of_what_is_not_quarantined_says_so_and_fails(tmp_path):
+    from click.testing import CliRunner
+
+    from cxzy_saas.cli import main
+    from cxzy_saas.config import Settings
+
+    tenancy = Tenancy(Settings(data_dir=tmp_path / "var"))
+    try:
+        _, (branch,) = a_committee_with_branches(tenancy, "第一党支部")
+    finally:
+        tenancy.close()
+    asked = ["project", "retry", "--tenant", branch, "--position", "99"]
+    result = CliRunner().invoke(main, [*asked, "--data-dir", str(tmp_path / "var")])
+    assert result.exit_code == 1, result.output
+    assert f"nothing is quarantined at {branch}@99" in result.output

@@ -173,11 +173,14 @@ def write(files: Mapping[str, bytes], path: Path) -> None:
     the same bytes), otherwise a folder, which must not exist or be empty.
 
     Raises:
-        FileExistsError: the folder exists and is not empty.
+        FileExistsError: the folder exists and is not empty, or the zip exists (an earlier
+            export, perhaps the one an auditor holds: never overwritten).
     """
     if path.suffix.lower() == ".zip":
+        if path.exists():
+            raise FileExistsError(f"{path} exists: an earlier export is kept; choose a new name")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(path, "x", zipfile.ZIP_DEFLATED) as z:
             for name in sorted(files):
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED

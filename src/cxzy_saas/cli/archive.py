@@ -143,7 +143,8 @@ def status(settings: Settings, branch: str, year: int, user: str, role: str, fmt
             )
         )
         if found["later_events"]:
-            click.echo(f"  {found['later_events']} events of the year written since")
+            later = found["later_events"]
+            click.echo(f"  {later} event{'s' if later != 1 else ''} of the year written since")
         for a in found["amendments"]:
             state = "open" if a["open"] else f"closed {a['closed_at']} by {a['closed_by']}"
             click.echo(

@@ -344,9 +344,21 @@ def project_retry(settings: Settings, tenant: str | None, position: int | None) 
     with opened(settings) as tenancy, _owned():
         for cell in [tenancy.cell_of(tenant)] if tenant else tenancy.cells:
             projector = wiring.projector(tenancy, cell=cell)
-            before += len(projector.quarantine())
+            held = projector.quarantine()
+            asked = [
+                q
+                for q in held
+                if (tenant is None or q["tenant"] == tenant)
+                and (position is None or q["position"] == position)
+            ]
+            if not asked:
+                continue
+            before += len(held)
             projector.retry(tenant, position)
             after += len(projector.quarantine())
+    if before == 0:
+        where = f"{tenant}@{position}" if position is not None else (tenant or "any tenant")
+        raise click.ClickException(f"nothing is quarantined at {where}")
     click.echo(f"quarantined: {before} before, {after} after")
 
 

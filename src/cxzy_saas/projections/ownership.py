@@ -160,8 +160,9 @@ class Leases:
             held = {c: (o, e) for c, o, e in rows}
             if held and all_or_nothing:
                 committee, (owner, until) = next(iter(held.items()))
+                more = f" (and {len(held) - 1} more)" if len(held) > 1 else ""
                 raise ProjectorBusy(
-                    f"committee {committee} (and {len(held) - 1} more) is held by projector "
+                    f"committee {committee}{more} is held by projector "
                     f"{owner} until {until:%Y-%m-%d %H:%M:%S %Z}; stop it (or wait) and retry"
                 )
             free = [u for u in units if u not in held]
