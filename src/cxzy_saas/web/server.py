@@ -97,7 +97,8 @@ def serve(
 
         def load_config(self) -> None:
             for key, value in self.options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # a setting of a later gunicorn than installed
+                    self.cfg.set(key, value)
 
         def load(self) -> Flask:
             return self.factory()
@@ -121,6 +122,10 @@ def serve(
             # 8 KB (its limit short of none) so that lines over the application's 4 KB get the
             # application's Chinese 414 (web/problems.py, MAX_REQUEST_LINE).
             "limit_request_line": 8190,
+            # gunicorn 25's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl):
+            # a second server on the host took it over, and stopping either removed it for
+            # both. cxzy serve offers no use of it.
+            "control_socket_disable": True,
         },
     ).run()
 
