@@ -382,3 +382,44 @@ def test_a_worker_takes_its_committees_over_several_short_passes_and_ends_equal(
             assert followed[table] == clean[table], table
     finally:
         tenancy.close()
+
+
+def test_the_workers_of_a_supervisor_killed_by_sigkill_end_with_it(cell: str, tmp_path: Path):
+    """`cxzy project run --workers 2` killed with -9 left both workers running, holding leases
+    beside the next supervisor's, which doubled them at each restart."""
+    tenancy = Tenancy(Settings(database_url=cell, max_connections=4, data_dir=tmp_path / "var"))
+    try:
+        populate(tenancy, committees=2, members=3)
+    finally:
+        tenancy.close()
+    with (tmp_path / "supervisor.log").open("ab") as err:
+        supervisor = subprocess.Popen(
+            [*CLI, "project", "run", "--workers", "2", "--lease-seconds", str(LEASE)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env(cell),
+        )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while len({o for o in owners(cell).values() if o}) < 2:  # both workers hold leases
+            assert time.monotonic() < deadline and supervisor.poll() is None
+            time.sleep(0.2)
+        workers = {int(o.split(":")[1]) for o in owners(cell).values() if o}
+        os.kill(supervisor.pid, signal.SIGKILL)
+        supervisor.wait(timeout=TIMEOUT)
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers):
+            assert time.monotonic() < deadline, f"workers {workers} outlived their supervisor"
+            time.sleep(0.1)
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie whose parent is gone counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

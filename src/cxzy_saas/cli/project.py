@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import json
 import signal
@@ -248,7 +249,11 @@ def _run_workers(count: int) -> None:
     """``count`` processes of this very command with ``--workers 1``; a SIGTERM or Ctrl-C
     stops them all, and one that dies is started again."""
     argv = [sys.executable, "-m", "cxzy_saas.cli", *sys.argv[1:], "--workers", "1"]
-    procs = [subprocess.Popen(argv) for _ in range(count)]
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, preexec_fn=_ended_with_parent)
+
+    procs = [start() for _ in range(count)]
 
     def stop(*_: Any) -> None:
         for p in procs:
@@ -266,9 +271,23 @@ def _run_workers(count: int) -> None:
             for i, p in enumerate(procs):
                 if p.poll() is not None:
                     click.echo(f"worker {p.pid} ended ({p.returncode}); starting another", err=True)
-                    procs[i] = subprocess.Popen(argv)
+                    procs[i] = start()
     except KeyboardInterrupt:
         stop()
+
+
+def _ended_with_parent() -> None:
+    """In a worker, before it runs: a SIGTERM when its supervisor dies, even by SIGKILL (Linux's
+    parent-death signal), so that no worker is left holding leases beside the next supervisor's
+    (they would double at each restart)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the workers outlive a killed supervisor
+        return
+
+
+PR_SET_PDEATHSIG = 1
 
 
 @project.command("status")
