@@ -110,7 +110,13 @@ def projection_status(
     when the caller holds one open (the web app), else each is opened here."""
     committees: list[dict[str, Any]] = []
     cells: dict[str, dict[str, int]] = {}
+    out_of_reach = []
     for cell in tenancy.cells:
+        # A cell that gives no connection is named, not waited on (decision 0030): the others'
+        # committees are served meanwhile. The default cell holds the registry: asked above.
+        if cell != DEFAULT_CELL and not tenancy.cell_reachable(cell):
+            out_of_reach.append(cell)
+            continue
         db = live(cell) if live is not None else None
         health = projector(tenancy, db, cell=cell).health()
         committees += [{**c, "cell": cell} for c in health["committees"]]
@@ -121,6 +127,7 @@ def projection_status(
         "quarantined": sum(c["quarantined"] for c in cells.values()),
         "committees": committees,
         "cells": cells,
+        "out_of_reach": out_of_reach,
     }
 
 

@@ -30,6 +30,7 @@ from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
 from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.app import create_app
 from tests.builders import a_clerk, a_committee_admin, a_member
 from tests.conftest import drop_database, fresh_database, random_code
@@ -402,3 +403,28 @@ def test_a_server_that_refuses_for_too_many_connections_is_reachable(postgres_ur
         store.close()
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize("cell_b", ["unconfigured", "down"])
+def test_readiness_names_a_cell_out_of_reach_and_fails_only_for_a_cell_left_unconfigured(
+    two_cells: Settings, cell_b: str
+) -> None:
+    """A cell that gives no connection is named and the process stays ready for the others'
+    committees (decision 0030); one the registry uses but this process has no settings for is
+    a deployment's mistake, which /readyz had answered "ready" while leaving its tenants out."""
+    one_committee_in_each_cell(two_cells)
+    cells = () if cell_b == "unconfigured" else (("b", "postgresql://postgres@127.0.0.1:1/x"),)
+    settings = replace(two_cells, cells=cells, connect_timeout=2)
+    app = create_app(settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
+    try:
+        found = app.test_client().get("/readyz")
+        checks = found.json["checks"]
+        if cell_b == "down":
+            assert checks["cells"] == {"ok": True, "out_of_reach": ["b"]}
+            assert "read_models" not in checks and checks["schemas"]["ok"]
+        else:
+            assert found.status_code == 503
+            assert checks["cells"]["unconfigured"] == ["b"]
+            assert "CXZY_CELLS" in checks["cells"]["hint"]
+    finally:
+        tenancy_of(app).close()

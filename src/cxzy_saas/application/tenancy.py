@@ -220,6 +220,22 @@ class Tenancy:
             self._down[cell] = time.monotonic() + self.settings.connect_timeout
             self._up.pop(cell, None)
 
+    def unconfigured_cells(self) -> list[str]:
+        """The cells the registry places committees in that this process has no settings
+        for (CXZY_CELLS): their committees' users are refused here."""
+        self._refresh_committees()
+        return sorted(set(self._placed.values()) - set(self.cells))
+
+    def cell_reachable(self, cell: str) -> bool:
+        """Whether ``cell`` takes a connection within the probe's time (a cell marked down
+        lately is not asked again)."""
+        if time.monotonic() < self._down.get(cell, 0.0):
+            return False
+        if self.cell_store(cell).reachable(min(CELL_PROBE, self.settings.connect_timeout)):
+            return True
+        self._mark_down(cell)
+        return False
+
     def _refresh_committees(self) -> dict[str, str]:
         """Read the registry: committee -> name; the placements cached."""
         committees, self._placed = self.registry().listing()

@@ -173,7 +173,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cell.unconfigured": (
         "数据单元 {cell} 未在本服务配置，请联系系统管理员。",
-        "cell {cell} is not configured in this service",
+        "cell {cell} is not configured in this service (CXZY_CELLS)",
     ),
     "sign_in.unavailable": (
         "暂时无法登录，请稍后再试。",

@@ -50,8 +50,15 @@ def readiness() -> tuple[bool, dict[str, Any]]:
         status = projection_status(tenancy, lambda cell: cell_read_model(app, cell))
     except Exception:
         log.exception("readiness: the read models cannot be read")
-        checks["schemas"] = {"ok": False, "hint": "run `cxzy init`"}
+        checks["read_models"] = {"ok": False, "hint": "see the log; `cxzy init` makes them"}
         return False, checks
+    unconfigured = tenancy.unconfigured_cells()
+    checks["cells"] = {"ok": not unconfigured}
+    if unconfigured:  # a deployment's mistake: these committees' users are refused here
+        checks["cells"]["unconfigured"] = unconfigured
+        checks["cells"]["hint"] = "set CXZY_CELLS for " + ", ".join(unconfigured)
+    if status["out_of_reach"]:  # served again when they answer: not held against readiness
+        checks["cells"]["out_of_reach"] = status["out_of_reach"]
     limit = tenancy.settings.ready_max_lag
     # Quarantined events are shown, not held against readiness: the projector went on past
     # them, and `cxzy project retry` projects them once their cause is fixed.
