@@ -145,6 +145,12 @@ def test_limits_answer_in_chinese_and_never_500(app, tokens) -> None:  # type: i
     unknown = upload(
         client, tokens["b01-clerk"], "record", "00000000-0000-0000-0000-000000000000", "a.pdf", PDF
     )
+    half = client.get(
+        f"/api/v1/branches/b01/evidence?item_id={measure.id}",
+        headers={**tokens["b01-clerk"], "Accept-Language": "zh"},
+    )
+    assert half.status_code == 422
+    assert half.json["errors"]["item_id"] == ["item 与 item_id 须同时给出，或都不给出"]
     assert unknown.status_code == 409  # named by the body, not the address (decision 0020)
     assert unknown.json["errors"].keys() == {"item_id"}
     twice = [upload(client, tokens["b01-clerk"], "measure", measure.id, "a.pdf", PDF) for _ in "12"]

@@ -29,8 +29,16 @@ class ItemIn(In):
 
 
 class ItemArgs(In):
-    item = string(load_default=None, validate=validate.OneOf(ITEMS))
-    item_id = fields.UUID(load_default=None)
+    """The files of one item: ``item`` and ``item_id`` together, or neither (every file)."""
+
+    item = string(
+        load_default=None,
+        validate=validate.OneOf(ITEMS),
+        metadata={"description": "与 item_id 同时给出，或都不给出"},
+    )
+    item_id = fields.UUID(
+        load_default=None, metadata={"description": "与 item 同时给出，或都不给出"}
+    )
 
     @validates_schema
     def both_or_neither(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -205,6 +205,7 @@ SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), zh)
     for pattern, zh in (
         (r"^Missing data for required field", "此项不能为空"),
+        (r"^give both item and item_id", "item 与 item_id 须同时给出，或都不给出"),
         (r"^Field may not be null", "此项不能为空"),
         (r"^Shorter than minimum length 1\.", "此项不能为空"),
         (r"^Shorter than minimum length (\d+)\.", "不能少于 {0} 个字符"),
