@@ -217,6 +217,14 @@ def test_the_openapi_document_covers_every_api_route_with_its_schemas(client):
     )
     listed = paths["/api/v1/branches/{code}/records"]["get"]
     assert "Cxzy-After" in [p["name"] for p in listed["parameters"] if p["in"] == "header"]
+    # examples a reader can take at their word: a group's code for a group, a board row's
+    # status among those the server answers, a day where a day is meant
+    assert enrol["requestBody"]["content"]["application/json"]["example"]["group"] == "g1"
+    board = paths["/api/v1/campaigns/{year}/leaderboards/{level}"]["get"]["responses"]["200"]
+    shown = board["content"]["application/json"]["example"]
+    assert shown["rows"][0]["status"] in ("rated", "unrated") and shown["as_of"] is None
+    record = listed["responses"]["200"]["content"]["application/json"]["example"]["items"][0]
+    assert record["retracted"] is None
     docs = client.get("/api/docs").get_data(as_text=True)
     assert "/api/v1/branches/{code}/members" in docs
     assert "93 个接口" in docs or re.search(r"\d+ 个接口", docs)

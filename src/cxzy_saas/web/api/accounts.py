@@ -20,7 +20,7 @@ from cxzy_saas.domain.accounts import GRANTABLE, USERNAME
 from cxzy_saas.web.api.routing import Call, api_route, shown_once
 from cxzy_saas.web.api.schemas import (
     CODE,
-    SUBJECT,
+    GROUP,
     FullMatch,
     In,
     PageArgs,
@@ -52,7 +52,7 @@ class GrantIn(RevokeIn):
     group = string(
         load_default=None,
         allow_none=True,
-        validate=SUBJECT,
+        validate=GROUP,
         metadata={"description": "the party group a group leader leads (group leaders only)"},
     )
 

@@ -88,7 +88,7 @@ class BoardOut(Schema):
     campaign = fields.Integer()
     level = level_out()
     committee = fields.String()
-    as_of = fields.String(allow_none=True)
+    as_of = fields.Date(allow_none=True)
     rows = fields.List(fields.Nested(BoardRowOut))
     page = fields.Integer()
     per_page = fields.Integer()
@@ -261,7 +261,7 @@ def leaderboard(call: Call, year: int, level: str) -> dict[str, Any]:
         "campaign": year,
         "level": level,
         "committee": call.committee_code,
-        "as_of": args["as_of"].isoformat() if args["as_of"] else None,
+        "as_of": args["as_of"],
         "rows": rows,
         "page": args["page"],
         "per_page": args["per_page"],

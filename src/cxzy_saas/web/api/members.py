@@ -25,7 +25,7 @@ from cxzy_saas.web.api.groups import ReasonIn
 from cxzy_saas.web.api.list_args import MemberArgs, filters_of, listed_page_of, paging_of
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
-    SUBJECT,
+    GROUP,
     EventOut,
     In,
     OnIn,
@@ -46,7 +46,7 @@ class MemberIn(In):
     member_no = code_text(required=True)
     name = text(50, required=True)
     status = string(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
-    group = string(load_default=None, allow_none=True, validate=SUBJECT)
+    group = string(load_default=None, allow_none=True, validate=GROUP)
     joined_on = fields.Date(required=True)
     gender = string(load_default="", validate=validate.OneOf(["", "男", "女"]))
     phone = string(load_default="", validate=matching(PHONE_OR_NONE, PHONE_ERROR))
@@ -71,7 +71,7 @@ class MemberDetailOut(MemberOut):
 
 
 class MoveIn(In):
-    group = string(required=True, allow_none=True, validate=SUBJECT)
+    group = string(required=True, allow_none=True, validate=GROUP)
     on = fields.Date(required=True)
 
 

@@ -20,6 +20,7 @@ from cxzy_saas.domain.evaluation import STAGES, Review
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
+    GROUP,
     SUBJECT,
     SUBJECT_LEVEL_NAMES,
     YEAR,
@@ -66,7 +67,7 @@ class CritiqueIn(In):
 
 
 class GroupSummaryIn(In):
-    group = string(required=True, validate=SUBJECT)
+    group = string(required=True, validate=GROUP)
     text = text(required=True)
 
 

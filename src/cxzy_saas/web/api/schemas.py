@@ -11,7 +11,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.domain.plan import LEVELS as ALL_LEVELS
+from cxzy_saas.domain.ranking import RATED, UNRATED
 from cxzy_saas.domain.recording import ROLES
+from cxzy_saas.domain.scoring import GRADES as BANDS  # a band is named as a grade
 from cxzy_saas.domain.text import CODE as CODE_PATTERN
 from cxzy_saas.domain.text import ITEM_CODE, bad_character, is_code
 
@@ -126,6 +128,7 @@ def matching(
 
 
 SUBJECT = FullMatch(CODE_PATTERN, example="B01005")  # a member number or a group code
+GROUP = FullMatch(CODE_PATTERN, example="g1")  # a group's code (the same rule, a group's example)
 ITEM = FullMatch(ITEM_CODE, example="M1")  # a scoring item's code
 # A ballot's subject as its sheets and tallies name it: "member:B01005", "group:g1".
 SUBJECT_KEY = FullMatch(
@@ -384,8 +387,8 @@ class ScoredOut(Schema):
     work = fields.Float(allow_none=True)
     rating = fields.Float(allow_none=True)
     target = fields.Float(allow_none=True)
-    band = fields.String(allow_none=True)
-    status = fields.String()
+    band = fields.String(allow_none=True, validate=validate.OneOf(BANDS))
+    status = fields.String(validate=validate.OneOf([RATED, UNRATED]))
     missing = fields.List(
         fields.String(validate=validate.OneOf(["work", "rating", "own", "groups", "members"])),
         metadata={
