@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.committee import ChangePassword, SignOut
@@ -16,7 +17,7 @@ from cxzy_saas.application.passwords import MAX_LENGTH
 from cxzy_saas.application.signin import authenticate
 from cxzy_saas.domain.errors import Forbidden, NotFound
 from cxzy_saas.web.api.auth import TOKEN_SECONDS, Principal, principal, token_for
-from cxzy_saas.web.api.routing import Call, api_route, shown_once
+from cxzy_saas.web.api.routing import Call, api_route, json_body, shown_once
 from cxzy_saas.web.api.schemas import In, string
 from cxzy_saas.web.problems import Unauthorized
 
@@ -100,6 +101,8 @@ class SignedOutOut(Schema):
     response=SignedOutOut,
 )
 def sign_out(call: Call) -> dict[str, Any]:
+    if request.get_data():
+        json_body()  # no body is asked for; a malformed one is a 400, as on every route
     user = principal()  # 401 without a valid token
     call.tenancy.committee(user.committee).sign_out(
         user.self_actor(), SignOut(username=user.username)
