@@ -189,3 +189,18 @@ def test_a_closed_years_rounds_say_they_are_closed_not_in_progress(client):
         assert "进行中" not in page, stage
         assert "本轮记录已锁定" in page, stage
         assert 'name="remarks"' not in page, stage
+
+
+def test_a_closed_years_ballots_offer_no_form_to_open_close_or_reissue(client):
+    as_user(client, "b01-secretary")
+    page = client.get(f"/branch/b01/ballots?campaign={YEAR}").text
+    assert f"{YEAR} 年度活动已于" in page and "不能再发起" in page
+    for action in ("/reissue", "/close\"", "发起并打印测评票"):
+        assert action not in page, action
+
+
+def test_a_closed_year_asks_nothing_more_of_the_branch_in_its_to_do(client):
+    for user in ("b01-member", "b01-clerk"):
+        as_user(client, user)
+        home = client.get("/branch/b01").text
+        assert "眼下没有需要您办理的事项" in home, user

@@ -24,7 +24,7 @@ from cxzy_saas.domain.base import as_date
 from cxzy_saas.domain.errors import InvalidInput, NotFound, StateConflict
 from cxzy_saas.domain.scoring import POOLS
 from cxzy_saas.web import tenancy_of
-from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, opens, signed_in, user
 from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year
 from cxzy_saas.web.pages.forms import Form, typed
@@ -52,8 +52,10 @@ def page(code: str, year: int, form: Form, reissue: Form | None = None) -> str:
     subjects = [("member", m.member_no, m.name) for m in app.members()]
     subjects += [("group", g.code, g.name) for g in app.groups()]
     today = tenancy_of(current_app).today()
+    closed_on = reads.closed_on(user().committee, year)
     return render_template(
         "branch/ballots.html",
+        closed_on=closed_on,
         code=code,
         name=app.branch().name,
         year=year,
@@ -61,7 +63,8 @@ def page(code: str, year: int, form: Form, reissue: Form | None = None) -> str:
         subjects=subjects,
         form=form,
         reissue=reissue or Form(),
-        can_write=branch_reader(code).role in BRANCH_WRITERS,
+        # a closed year's ballots are counted and final: nothing to open, close or reissue
+        can_write=branch_reader(code).role in BRANCH_WRITERS and closed_on is None,
         close_on=min(today, date(year, 12, 31)).isoformat(),
         address=public_address,
         pools=POOLS,

@@ -90,9 +90,7 @@ def review_page(code: str, stage: str, failed: dict[str, Form] | None = None) ->
     writer = may(code, BRANCH_WRITERS)
     own = actor.member if actor.role == "member" and actor.tenant == code else None
     members = [m for m in app.members() if writer or own is None or m.member_no == own]
-    closed_on = next(
-        (c["closed_on"] for c in reads.campaigns(user().committee) if c["year"] == year), None
-    )
+    closed_on = reads.closed_on(user().committee, year)
     return render_template(
         "evaluation/review.html",
         code=code,

@@ -142,7 +142,7 @@ def todo_for(code: str | None = None) -> list[SimpleNamespace]:
         if code is None:
             acting_for(committee, COMMITTEE_WRITERS)  # the viewer and auditor decide nothing
             items = titled(todo.committee(db, committee, year, day))
-        else:
+        elif reads.closed_on(committee, year) is None:  # a closed year asks nothing more
             actor = acting_for(code, BRANCH_WRITERS | LEADER | MEMBER)
             if actor.role in BRANCH_WRITERS:
                 items = todo.grids(db, code, year, day) + todo.returned(db, code)

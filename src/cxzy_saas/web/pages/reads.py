@@ -51,3 +51,8 @@ def read_model(committee: str, as_of: date | None) -> Iterator[ReadModelDB]:
 def campaigns(committee: str) -> list[dict[str, Any]]:
     """The committee's campaigns, the latest first."""
     return lists.campaigns(read_model_of(current_app, committee), committee)
+
+
+def closed_on(committee: str, year: int) -> Any:
+    """The day the committee's campaign ``year`` closed, or None (open, or no such campaign)."""
+    return next((c["closed_on"] for c in campaigns(committee) if c["year"] == year), None)
