@@ -71,6 +71,9 @@ def test_a_rater_reads_the_criteria_first_then_grades_checks_and_casts_once(clie
         address, data=graded(code, token, "review", {"member:B01001": "excellent"})
     )
     assert partial.status_code == 422 and "请为每个测评对象选择等次" in partial.text
+    # said above the criteria (folded now), not below them out of a phone's screen
+    assert partial.text.index('id="rating-error"') < partial.text.index('class="criteria"')
+    assert '<details class="criteria" open>' not in partial.text
     assert 'value="excellent" checked' in partial.text
     assert re.search(r'已选 <strong class="done">1</strong>/', partial.text)
 
