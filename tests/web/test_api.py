@@ -225,6 +225,13 @@ def test_the_openapi_document_covers_every_api_route_with_its_schemas(client):
     assert shown["rows"][0]["status"] in ("rated", "unrated") and shown["as_of"] is None
     record = listed["responses"]["200"]["content"]["application/json"]["example"]["items"][0]
     assert record["retracted"] is None
+    # what a creation leads to next is linked: a client follows the document, not a guess
+    for path, target in (
+        ("/api/v1/campaigns/{year}/amendments", "close_amendment"),
+        ("/api/v1/branches/{code}/tasks", "report_task"),
+        ("/api/v1/branches/{code}/letters", "reply_to_letter"),
+    ):
+        assert target in paths[path]["post"]["responses"]["201"]["links"], path
     docs = client.get("/api/docs").get_data(as_text=True)
     assert "/api/v1/branches/{code}/members" in docs
     assert "93 个接口" in docs or re.search(r"\d+ 个接口", docs)

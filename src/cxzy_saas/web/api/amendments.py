@@ -73,6 +73,8 @@ def list_amendments(call: Call, year: int) -> dict[str, Any]:
     body=AmendmentIn,
     response=AmendmentOut,
     status=201,
+    links=("close_amendment",),
+    link_parameters={"id": "$response.body#/id"},
 )
 def open_amendment(call: Call, year: int) -> Any:
     amendment = call.committee.open_amendment(call.actor, OpenAmendment(year=year, **call.body))

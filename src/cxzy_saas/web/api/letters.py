@@ -72,6 +72,8 @@ def committee_user(call: Call, reply: Any) -> str:
     body=LetterIn,
     response=LetterOut,
     status=201,
+    links=("reply_to_letter",),
+    link_parameters={"letter": "$response.body#/id"},
 )
 def send_letter(call: Call, code: str) -> dict[str, Any]:
     letter_id = call.branch.send_letter(call.actor, SendLetter(**call.body))

@@ -69,6 +69,8 @@ def task_out(call: Call, task: Task) -> dict[str, Any]:
     body=TaskIn,
     response=TaskOut,
     status=201,
+    links=("report_task",),
+    link_parameters={"task": "$response.body#/id"},
 )
 def assign_task(call: Call, code: str) -> dict[str, Any]:
     task_id = call.committee.assign_task(call.actor, AssignTask(branch=code, **call.body))
