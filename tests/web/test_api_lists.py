@@ -743,3 +743,36 @@ def test_rankings_read_from_the_models_are_the_branchs_own_and_show_a_new_member
     new = [r for r in rows if r["subject"] == "RNK01"]
     assert [(r["name"], r["status"], r["rank"]) for r in new] == [("排名新人", "unrated", None)]
     assert client.get(f"{B01}/rankings/2031", headers=secretary).status_code == 404
+
+
+def test_text_searches_fold_full_width_and_case_on_both_sides(client):
+    """A Chinese input method types ＡＢＣ１２３: searched for 123, abc or ＡＢＣ it is found, and
+    a member number typed Ｂ０１００３ finds B01003, in the lists and on the boards."""
+    clerk = bearer(client, "b01-clerk")
+    body = {"year": 2026, "on": "2026-11-21", "level": "member", "subject": "B01003"}
+    wide = client.post(
+        f"{B01}/records", json={**body, "text": "全角检索ＡＢＣ１２３"}, headers=clerk
+    )
+    narrow = client.post(f"{B01}/records", json={**body, "text": "半角检索xyz789"}, headers=clerk)
+    assert wide.status_code == narrow.status_code == 201
+    for typed, found in (
+        ("123", wide),
+        ("abc", wide),
+        ("ＡＢＣ", wide),
+        ("ＸＹＺ７８９", narrow),
+        ("XYZ", narrow),
+    ):
+        listed = client.get(
+            f"{B01}/records", query_string={"campaign": 2026, "q": typed}, headers=clerk
+        ).json
+        assert [r["id"] for r in listed["items"]] == [found.json["id"]], typed
+    board = client.get(
+        "/api/v1/campaigns/2026/leaderboards/member",
+        query_string={"q": "Ｂ０１００３"},
+        headers=bearer(client, "admin"),
+    ).json
+    assert [r["id"] for r in board["rows"]] == ["B01003"]
+    typed = client.get(
+        f"{B01}/records", query_string={"campaign": 2026, "member": "Ｂ０１００３"}, headers=clerk
+    )
+    assert typed.status_code == 200 and {r["subject"] for r in typed.json["items"]} == {"B01003"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -144,6 +145,7 @@ class SQLiteReadModel:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.conn.create_function("pinyin", 1, pinyin_key, deterministic=True)
+        self.conn.create_function("fold", 1, fold, deterministic=True)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=10000")
@@ -170,6 +172,23 @@ class SQLiteReadModel:
 
 _QUALIFY = re.compile(r"(?<![.\w])(rm_\w+)")
 _PINYIN = re.compile(r"\bpinyin\(([\w.]+)\)")
+_FOLD = re.compile(r"\bfold\(([\w.]+)\)")
+
+
+def fold(text: str | None) -> str | None:
+    """What a search compares: compatibility forms folded (the full-width ＡＢＣ１２３ a Chinese
+    input method types is ABC123) and lower case, on both sides of a LIKE."""
+    return None if text is None else unicodedata.normalize("NFKC", text).lower()
+
+
+def escaped(text: str) -> str:
+    """``text`` matched as it is by ``LIKE ... ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(text: str) -> str:
+    """The pattern of ``fold(column) LIKE ? ESCAPE '\\'`` for a column holding ``text``."""
+    return f"%{escaped(fold(text) or '')}%"
 
 
 def pinyin_key(name: str | None) -> bytes | None:
@@ -191,6 +210,8 @@ class _PostgresTx:
         # tenants' event stores, and a read is then one round trip.
         if "pinyin(" in sql:  # as SQLite's pinyin_key, by the server's own conversion
             sql = _PINYIN.sub(r"convert_to(\1, 'GB18030')", sql)
+        if "fold(" in sql:  # as SQLite's fold, by the server's own normalisation
+            sql = _FOLD.sub(r"lower(normalize(\1, NFKC))", sql)
         return _QUALIFY.sub(r"projections.\1", sql.replace("?", "%s"))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:

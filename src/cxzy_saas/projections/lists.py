@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cxzy_saas.domain.organisation import MEMBER_STATUSES as ENROLLED_STATUSES
-from cxzy_saas.projections.db import ReadModelDB, values_in_chunks
+from cxzy_saas.projections.db import ReadModelDB, contains, escaped, values_in_chunks
 
 
 def campaign_known(db: ReadModelDB, committee: str, year: int) -> bool:
@@ -177,15 +177,6 @@ SUMMARY_STATUSES = ("unreported", "members-meeting", "committee")
 NOMINATION_STATUSES = ("draft", "submitted", "returned")
 
 
-def _escaped(text: str) -> str:
-    """``text`` matched as it is by ``LIKE ... ESCAPE '\\'``."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _like(text: str) -> str:
-    return f"%{_escaped(text.lower())}%"
-
-
 def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
@@ -210,8 +201,8 @@ def _subject_terms(f: Filters, branch: str) -> tuple[list[str], list[Any]]:
         )
         params += [f.group, branch, f.group]
     if f.q:
-        where.append("LOWER(text) LIKE ? ESCAPE '\\'")
-        params.append(_like(f.q))
+        where.append("fold(text) LIKE ? ESCAPE '\\'")
+        params.append(contains(f.q))
     return where, params
 
 
@@ -311,8 +302,8 @@ def _equal(where: list[str], params: list[Any], column: str, value: Any) -> None
 def _text(where: list[str], params: list[Any], q: str | None, *columns: str) -> None:
     """Rows any of whose ``columns`` contains ``q`` (any case)."""
     if q:
-        where.append("(" + " OR ".join(f"LOWER({c}) LIKE ? ESCAPE '\\'" for c in columns) + ")")
-        params += [_like(q)] * len(columns)
+        where.append("(" + " OR ".join(f"fold({c}) LIKE ? ESCAPE '\\'" for c in columns) + ")")
+        params += [contains(q)] * len(columns)
 
 
 RECORD_SHAPE = Shape(
@@ -609,12 +600,12 @@ def nominations(
     _equal(where, params, "year", year)
     shortlisted = []  # patterns of the subjects column
     if f.member is not None:
-        shortlisted.append(f"%,member:{_escaped(f.member)},%")
+        shortlisted.append(f"%,member:{escaped(f.member)},%")
     if f.subject is not None:
-        level = f",{_escaped(f.level)}" if f.level else ""
-        shortlisted.append(f"%{level}:{_escaped(f.subject)},%")
+        level = f",{escaped(f.level)}" if f.level else ""
+        shortlisted.append(f"%{level}:{escaped(f.subject)},%")
     elif f.level is not None:
-        shortlisted.append(f"%,{_escaped(f.level)}:%")
+        shortlisted.append(f"%,{escaped(f.level)}:%")
     for pattern in shortlisted:
         where.append("subjects LIKE ? ESCAPE '\\'")
         params.append(pattern)
@@ -628,7 +619,7 @@ def nominations(
             "AND m.level = 'member' AND g.subject = ? "
             "AND rm_nomination_list.subjects LIKE ? || m.subject || ?))"
         )
-        params += [f"%,group:{_escaped(f.group)},%", f.group, "%,member:", ",%"]
+        params += [f"%,group:{escaped(f.group)},%", f.group, "%,member:", ",%"]
     if f.status is not None:
         where.append(
             {

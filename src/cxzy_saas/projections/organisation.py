@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxzy_saas.projections.db import ReadModelDB
+from cxzy_saas.projections.db import ReadModelDB, contains
 
 SEARCH_LIMIT = 50
 UNGROUPED = ""  # members in no group: listed after the groups
@@ -53,11 +53,6 @@ def tree(db: ReadModelDB, committee: str) -> list[dict[str, Any]]:
     return result
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search(
     db: ReadModelDB, committee: str, text: str, limit: int = SEARCH_LIMIT
 ) -> list[dict[str, Any]]:
@@ -66,11 +61,11 @@ def search(
     text = text.strip()
     if not text:
         return []
-    pattern = _like(text)
+    pattern = contains(text)
     with db.read() as tx:
         branches = tx.query(
             "SELECT tenant, name FROM rm_tenants WHERE parent = ? AND kind = 'branch' "
-            "AND (LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(tenant) LIKE ? ESCAPE '\\') "
+            "AND (fold(name) LIKE ? ESCAPE '\\' OR fold(tenant) LIKE ? ESCAPE '\\') "
             "ORDER BY tenant LIMIT ?",
             (committee, pattern, pattern, limit),
         )
@@ -80,7 +75,7 @@ def search(
             "LEFT JOIN rm_subjects g ON g.tenant = s.tenant AND g.level = 'group' "
             "AND g.aggregate = s.grp "
             "WHERE t.parent = ? AND s.active = 1 "
-            "AND (LOWER(s.name) LIKE ? ESCAPE '\\' OR LOWER(s.subject) LIKE ? ESCAPE '\\') "
+            "AND (fold(s.name) LIKE ? ESCAPE '\\' OR fold(s.subject) LIKE ? ESCAPE '\\') "
             "ORDER BY CASE WHEN s.level = 'group' THEN 0 ELSE 1 END, s.tenant, s.subject LIMIT ?",
             (committee, pattern, pattern, limit),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -199,6 +200,17 @@ class In(Schema):
     def days_written_in_full(self, data: Any, **kwargs: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        codes = {
+            field.data_key or name
+            for name, field in self.load_fields.items()
+            if any(isinstance(v, FullMatch) for v in field.validators)
+        }
+        if any(isinstance(data.get(key), str) for key in codes):
+            # a code typed with a Chinese input method (Ｂ０１００３) is the code it shows
+            data = dict(data)
+            for key in codes:
+                if isinstance(data.get(key), str):
+                    data[key] = unicodedata.normalize("NFKC", data[key])
         wrong = {
             name: [fields.Date.default_error_messages["invalid"]]
             for name, field in self.load_fields.items()
