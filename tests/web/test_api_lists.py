@@ -146,6 +146,9 @@ def test_measures_filtered_by_person_status_and_criterion_with_overdue_marked(cl
     assert [r["id"] for r in rows(f"&criterion={criterion}")] == expected(
         lambda m: criterion in m.criteria
     )
+    month = measures[0].due.month
+    due = rows(f"&month={month}")
+    assert due and [r["id"] for r in due] == expected(lambda m: m.due.month == month)
     open_first = rows("&sort=open")
     assert [r["done_on"] is not None for r in open_first] == sorted(
         r["done_on"] is not None for r in open_first

@@ -89,6 +89,11 @@ def test_the_measures_page_narrows_by_person_and_status_and_marks_the_overdue(cl
     done = client.get("/branch/b01/measures?status=done").text
     assert "已逾期</span>" not in done
     assert set(MEASURE_ID.findall(done)) <= {str(m.id) for m in measures if m.done_on}
+    month = measures[0].due.month
+    due = client.get(f"/branch/b01/measures?month={month}&per_page=100").text
+    expected = [m for m in measures if m.due.month == month]
+    assert f"符合条件的共 {len(expected)} 项" in due
+    assert f'<option value="{month}" selected>' in due
 
 
 MEMBER_ROW = re.compile(r'<tr data-member="([^"]+)"')

@@ -366,7 +366,8 @@ MEASURE_SHAPE = Shape(
 
 def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, today: date) -> Found:
     """A page of ``branch``'s measures of campaign ``year`` (``MeasureOut``, and ``overdue``:
-    not done and due before ``today``); by default in the order they were filed.
+    not done and due before ``today``); by default in the order they were filed. ``month``:
+    those due in that month.
 
     Raises:
         KeyError: a sort or status not among :data:`MEASURE_SORTS`, :data:`MEASURE_STATUSES`.
@@ -376,6 +377,9 @@ def measures(db: ReadModelDB, branch: str, year: int, f: Filters, p: Paging, tod
     if f.criterion is not None:
         where.append("criteria LIKE ?")
         params.append(f"%,{int(f.criterion)},%")
+    if f.month is not None:  # due in that month of the year
+        where.append("due LIKE ?")
+        params.append(f"{year:04d}-{int(f.month):02d}-%")
     if f.status is not None:
         where.append(
             {

@@ -74,6 +74,12 @@ class MeasureArgs(TextListArgs):
     criterion = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=100)
     )
+    month = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=MONTH,
+        metadata={"description": "完成时限在该月的措施"},
+    )
     status = string(validate=validate.OneOf(MEASURE_STATUSES), **OPTIONAL)
     sort = string(validate=validate.OneOf(list(MEASURE_SORTS)), **OPTIONAL)
 

@@ -52,7 +52,7 @@ STATUSES = {
     "reported": ("已报告", "reported"),
     "acknowledged": ("已确认", "acknowledged"),
 }
-FILTERS = ("member", "group", "criterion", "status", "q")
+FILTERS = ("member", "group", "criterion", "month", "status", "q")
 PER_PAGE = 30
 
 nav_link("branch", "pages.work_measures", "措施", "Measures")
