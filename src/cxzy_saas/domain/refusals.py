@@ -378,7 +378,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "campaign.ballots_open": (
         "还有 {count} 个党支部的民主测评没有结束（{branches}），"
         "请先结束测评并计票，再结束 {year} 年度活动。",
-        "{count} branches have ballots still open ({branches}): close and count them first",
+        "branches with ballots still open ({branches}): close and count them first",
     ),
     "campaign.open_already": ("{year} 年度活动已经开启。", "the {year} campaign is open already"),
     "campaign.not_found": ("{year} 年度活动不存在。", "campaign {year} not found"),

@@ -172,7 +172,7 @@ FIELDS = {
     "sheets": ("测评票张数", "grade sheets"),
     "voided": ("作废测评码数", "codes voided"),
     "pool": ("测评范围", "pool"),
-    "short": ("测评地址短码（/b/ 之后）", "ballot address code (after /b/)"),
+    "short": ("测评地址短码", "ballot address code"),
     "turnout": ("参与率", "turnout"),
     "entries": ("名单", "entries"),
     "head": ("校验码", "head"),
