@@ -166,13 +166,15 @@ def varied(response: Response) -> Response:
 
 
 def refusal(status: int, error: DomainError) -> Response:
-    """A refusal answered with ``status``, in the caller's language, with its code."""
+    """A refusal answered with ``status``, in the caller's language, with its code, its
+    parameters and (when it names one) its field's error."""
     language = api_language()
     text = error.text(language)
-    return in_language(
-        problem(status, error.title, text, code=error.code, params=json_params(error.params)),
-        language,
+    extra = {"errors": {error.field: [text]}} if error.field else {}
+    response = problem(
+        status, error.title, text, code=error.code, params=json_params(error.params), **extra
     )
+    return in_language(response, language)
 
 
 def in_language(response: Response, language: str) -> Response:
@@ -250,18 +252,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
         note(error)
-        language = api_language()
-        text = error.text(language)
-        extra = {"errors": {error.field: [text]}} if error.field else {}
-        response = problem(
-            api_status_for(error),
-            error.title,
-            text,
-            code=error.code,
-            params=json_params(error.params),
-            **extra,
-        )
-        in_language(response, language)
+        response = refusal(api_status_for(error), error)
         if response.status_code == 503:
             response.headers["Retry-After"] = str(UNAVAILABLE_RETRY)
         return response
