@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.accounts_site import PASSWORD, app_for, bearer, build
+from tests.web.accounts_site import COMMITTEE, PASSWORD, app_for, bearer, build
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,17 @@ def test_an_admin_resets_a_users_password_which_is_shown_once_and_must_be_change
     assert nobody.status_code == 404
     own = client.post("/api/v1/accounts/admin/password-resets", json={}, headers=admin)
     assert own.status_code == 403 and own.json["code"] == "account.own_reset"
+
+
+def test_an_admin_may_not_revoke_their_own_admin_role(client):
+    """Else the sole admin of a fresh deployment locks the committee out of its accounts."""
+    admin = bearer(client, "admin")
+    own = client.post(
+        "/api/v1/accounts/admin/revocations",
+        json={"role": "committee-admin", "tenant": COMMITTEE},
+        headers={**admin, "Accept-Language": "zh-CN"},
+    )
+    assert own.status_code == 403 and own.json["code"] == "account.own_admin"
+    assert "其他管理员" in own.json["detail"]
+    still = client.get("/api/v1/accounts/admin", headers=admin)
+    assert {"role": "committee-admin", "tenant": COMMITTEE} in still.json["grants"]

@@ -170,3 +170,12 @@ def test_other_roles_manage_no_users_and_see_no_link_to_it(app, username):
     token = csrf_token(page.text)
     posted = client.post("/branch/b01/accounts/b01-clerk/disable", data={"csrf_token": token})
     assert posted.status_code in (403, 404)
+
+
+def test_an_admins_own_page_offers_no_revoking_of_their_admin_role(app):
+    admin = as_user(app, "admin")
+    own = admin.get("/committee/accounts/admin")
+    assert "自己的管理员角色由其他管理员收回" in own.text
+    assert 'name="role" value="committee-admin"' not in own.text
+    other = admin.get("/committee/accounts/b01-clerk")
+    assert 'name="role" value="branch-clerk"' in other.text

@@ -114,7 +114,11 @@ class AccountCommands(TenantApplication):
             self.save(account)
 
     def revoke(self, actor: Actor, command: Revoke) -> None:
+        """Raises Forbidden for an admin's own admin role: the committee's sole admin would
+        lock everyone out of its accounts (another admin revokes it)."""
         with self._managing(actor) as scope:
+            if command.username == actor.user and command.role == "committee-admin":
+                raise Forbidden("account.own_admin")
             account = self._managed(scope, command.username)
             account.revoke(command.role, command.tenant)
             self.save(account)

@@ -282,6 +282,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不能停用自己的账号，请由其他管理员办理。",
         "you may not disable your own account; ask another admin",
     ),
+    "account.own_admin": (
+        "不能撤销自己的管理员角色，请由其他管理员办理。",
+        "you may not revoke your own admin role; ask another admin",
+    ),
     "account.not_yours": (
         "只能修改自己的密码或退出自己的账号。",
         "only the account's own user may do this",
