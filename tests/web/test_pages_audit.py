@@ -340,6 +340,30 @@ def test_every_kind_of_event_is_named_in_chinese_on_the_audit_pages(app):
         assert event_label("Campaign.Closed") == "年度活动结束"
 
 
+def test_every_field_an_event_stores_is_named_in_chinese_in_a_trail(app):
+    """A trail shows each event's fields under their names: a seal's or an amendment's too
+    (an auditor saw archive_id, revision and digest in English)."""
+    import dataclasses
+
+    from cxzy_saas.audit.trail import HIDDEN
+    from cxzy_saas.domain.events import aggregates, events_of
+    from cxzy_saas.event_catalogue import COMMON
+    from cxzy_saas.web.pages.audit import field_label
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        unnamed = sorted(
+            {
+                f"{cls.__name__}.{event.__name__}: {f.name}"
+                for cls in aggregates()
+                for event in events_of(cls)
+                for f in dataclasses.fields(event)
+                if f.name not in COMMON + HIDDEN
+                and re.search(r"[A-Za-z]", field_label(f.name, f"{cls.__name__}.{event.__name__}"))
+            }
+        )
+        assert unnamed == []
+
+
 def test_a_trail_names_what_its_events_point_at_and_finds_a_member_by_name(client, app):
     as_user(client, "auditor")
     page = client.get("/committee/audit/trail?branch=b01&subject=b01&per_page=1000").text
@@ -380,3 +404,11 @@ def test_a_groups_trail_calls_its_name_a_name_not_a_persons(client):
     body = page.split("<tbody>")[1]
     formed = body[body.index("党小组成立") :].split("</tr>")[0]
     assert "<dt>名称</dt>" in formed and "<dt>姓名</dt>" not in formed
+
+
+def test_a_trail_tells_the_committees_quarterly_assessment_from_a_monthly_one(client):
+    as_user(client, "auditor")
+    branch = client.get("/committee/audit/trail?branch=b01&subject=b01&per_page=1000").text
+    assert "<td>季度考核</td>" in branch and "<td>月度考核</td>" not in branch
+    member = client.get(f"/committee/audit/trail?branch=b01&subject={CORRECTED_MEMBER}").text
+    assert "<td>月度考核</td>" in member and "<td>季度考核</td>" not in member

@@ -37,7 +37,18 @@ from cxzy_saas.domain.work import Inspection, Meeting
 
 PRIVATE = "(personal data, not shown)"
 NAME_OF = "name-of:"  # + a member number: that member's name, as the views show it
-HIDDEN = ("timestamp", "originator_topic", "tenant", "actor")
+# Never shown: an account's password hash, a ballot's salt and key check, a spent code's hash
+# (a hash beside a moment says whose slip it was).
+HIDDEN = (
+    "timestamp",
+    "originator_topic",
+    "tenant",
+    "actor",
+    "password_hash",
+    "salt",
+    "key_check",
+    "code_hash",
+)
 OWN_LEVEL = (ev.AssessmentRecorded, ev.DailyRecordRecorded, ev.MeasureFiled, ev.DeedMaterialDrafted)
 BRANCH_WIDE = (Branch, Plan, Inspection, Meeting, AnnualSummary, Nomination, Ballot)
 # The first event of the aggregates a subject is, and the field naming the subject.
@@ -219,8 +230,6 @@ class _Filter:
         elif e.type is ev.BallotOpened:
             shown["code_hashes"] = {p: len(h) for p, h in shown["code_hashes"].items()}
             shown["subjects"] = len(shown["subjects"])
-            for k in ("salt", "key_check"):
-                shown.pop(k, None)
         elif e.type is ev.BallotCodesReissued:
             # How many, never which: a hash beside a day would say whose slip was lost.
             shown = {

@@ -77,7 +77,7 @@ EVENTS = {
     ev.MeasureCompleted: ("措施完成", "measure completed"),
     ev.DailyRecordRecorded: ("日常记载", "daily record"),
     ev.DailyRecordRetracted: ("撤回记载", "record retracted"),
-    ev.AssessmentRecorded: ("月度考核", "assessment"),
+    ev.AssessmentRecorded: ("考核打分", "assessment"),
     ev.AssessmentScoreCorrected: ("分数更正", "score corrected"),
     ev.InspectionRecorded: ("季度检查", "quarterly inspection"),
     ev.MeetingRecorded: ("会议记录", "meeting"),
@@ -192,6 +192,32 @@ FIELDS = {
     "due": ("期限", "due"),
     "from": ("原", "from"),
     "to": ("现", "to"),
+    "cell": ("数据单元", "cell"),
+    "username": ("用户名", "username"),
+    "display_name": ("显示名称", "display name"),
+    "one_time": ("一次性密码", "one-time password"),
+    "scope": ("单位", "scope"),
+    "open_to_branches": ("向各党支部公开", "open to branches"),
+    "answering": ("答复的报批次数", "answers submission"),
+    "item_id": ("所属事项", "item"),
+    "sha256": ("文件校验值", "SHA-256"),
+    "media_type": ("文件类型", "media type"),
+    "size": ("文件大小（字节）", "size (bytes)"),
+    "ranking": ("排名", "ranking"),
+    "all_unspent": ("补发全部未用测评码", "all unspent codes"),
+    "listed": ("按名单补发", "listed codes"),
+    "algorithm": ("校验算法", "algorithm"),
+    "on_demand": ("按需封存", "sealed on demand"),
+    "first": ("首条记录位置", "first position"),
+    "last": ("末条记录位置", "last position"),
+    "log_head": ("封存时日志位置", "log head"),
+    "committee_head": ("党委记录校验码", "committee head"),
+    "committee_events": ("党委记录数", "committee events"),
+    "committee_first": ("党委首条记录位置", "committee first position"),
+    "committee_last": ("党委末条记录位置", "committee last position"),
+    "committee_log_head": ("封存时党委日志位置", "committee log head"),
+    "amendment": ("更正编号", "amendment"),
+    "revision": ("修订版次", "revision"),
 }
 
 
@@ -221,9 +247,19 @@ def field_label(key: str, event: str = "") -> str:
     return i18n.tr(*pair) if pair else _key(key)
 
 
+# An assessment is the branch's monthly one of a group or member, or the committee's
+# quarterly one of the branch.
+ASSESSMENTS = {"branch": ("季度考核", "quarterly assessment")}
+MONTHLY = ("月度考核", "monthly assessment")
+
+
 @bp.app_template_global("audit_event")
-def event_label(name: str) -> str:
-    pair = EVENTS.get(named(name))  # type: ignore[arg-type]
+def event_label(name: str, fields: dict[str, Any] | None = None) -> str:
+    """An event's kind in words; with its fields, an assessment says which (月度 or 季度)."""
+    kind = named(name)  # type: ignore[arg-type]
+    if kind is ev.AssessmentRecorded and fields and "level" in fields:
+        return i18n.tr(*ASSESSMENTS.get(fields["level"], MONTHLY))
+    pair = EVENTS.get(kind)
     return i18n.tr(*pair) if pair else name
 
 
