@@ -5,18 +5,19 @@ back to sending it again."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from cxzy_saas import wiring
 from cxzy_saas.application.commands.evaluation import Shortlist, SubmitNomination
-from cxzy_saas.application.commands.work import FileMeasure, ReportMeasure
+from cxzy_saas.application.commands.work import CompleteMeasure, FileMeasure, ReportMeasure
 from cxzy_saas.application.tenancy import Tenancy
 from tests.web.conftest import WAITING_BRANCH, YEAR, Demo, as_user, build_small_demo, system
 from tests.web.test_pages_evaluation import FRESH, MEMBERS, add_fresh_branch, post, text_of
 
 MEASURES = ("开展党员先锋岗创建", "建立结对帮扶台账", "每月组织一次主题党日")
+DONE_LATER = "整理支部活动档案"  # filed and reported a week ago, completed today
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
         branch.shortlist(system(FRESH), Shortlist(year=YEAR, entries=entries))
         branch.submit_nomination(system(FRESH), SubmitNomination(year=YEAR, on=date(YEAR, 11, 20)))
         report_measures(tenancy)
+        report_and_complete_later(tenancy)
         project(demo)
     finally:
         tenancy.close()
@@ -55,6 +57,32 @@ def report_measures(tenancy: Tenancy) -> None:
             system("b01"),
             ReportMeasure(measure_id=measure, to="committee", on=tenancy.today()),
         )
+
+
+def report_and_complete_later(tenancy: Tenancy) -> None:
+    today = tenancy.today()
+    b01 = tenancy.branch("b01")
+    week_ago = datetime.combine(today - timedelta(days=7), datetime.min.time(), UTC)
+    clock, tenancy.clock = tenancy.clock, lambda: week_ago.replace(hour=2)
+    try:
+        measure = b01.file_measure(
+            system("b01"),
+            FileMeasure(
+                year=YEAR,
+                level="branch",
+                subject="b01",
+                criteria=[1],
+                text=DONE_LATER,
+                due=date(YEAR, 12, 31),
+            ),
+        )
+        b01.report_measure(
+            system("b01"),
+            ReportMeasure(measure_id=measure, to="committee", on=week_ago.date()),
+        )
+    finally:
+        tenancy.clock = clock
+    b01.complete_measure(system("b01"), CompleteMeasure(measure_id=measure, on=today))
 
 
 def project(demo: Demo) -> None:
@@ -97,6 +125,23 @@ def test_each_card_shows_and_links_what_is_decided(client):
         assert client.get(link).status_code == 200
 
 
+def test_approvals_as_of_a_past_day_show_the_item_as_it_stood_then(client, demo):
+    """Not the completion recorded later; and a measure's card is titled once, not
+    "党支部措施" twice (an as-of read model keeps no lists to take its words from)."""
+    tenancy = Tenancy(demo.settings)
+    try:
+        day = tenancy.today() - timedelta(days=3)
+    finally:
+        tenancy.close()
+    page = as_user(client, "admin").get(f"/committee/approvals?as_of={day.isoformat()}").text
+    measure = card(page, "measure", DONE_LATER)
+    assert "已完成" not in measure
+    title = measure.split("<p>")[1].split("<span")[0]
+    assert "党支部措施" not in title and DONE_LATER in title
+    today = client.get("/committee/approvals").text
+    assert "已完成" in card(today, "measure", DONE_LATER)
+
+
 def test_several_measures_are_acknowledged_with_one_submit(client):
     client.get("/logout")
     viewer = as_user(client, "viewer")
@@ -112,18 +157,20 @@ def test_several_measures_are_acknowledged_with_one_submit(client):
     assert 'id="bulk"' in html and "批量确认收悉" in html
     keys = [
         re.search(r'name="pick" value="([^"]+)"', card(html, "measure", text)).group(1)  # type: ignore[union-attr]
-        for text in MEASURES
+        for text in (*MEASURES, DONE_LATER)
     ]
     nothing = post(admin, page, action, {"note": "收悉"})
     assert nothing.status_code == 422 and "请先勾选要确认收悉的事项" in nothing.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get(page).text).group(1)  # type: ignore[union-attr]
     done = admin.post(
-        action, data={"csrf_token": token, "pick": keys[:2], "note": "已收悉，请抓好落实"}
+        action,
+        data={"csrf_token": token, "pick": [*keys[:2], keys[3]], "note": "已收悉，请抓好落实"},
     )
     assert done.status_code == 302
     after = admin.get(page).text
-    assert "已确认收悉 2 项" in text_of(after)
+    assert "已确认收悉 3 项" in text_of(after)
     assert MEASURES[0] not in after and MEASURES[1] not in after and MEASURES[2] in after
+    assert DONE_LATER not in after
     # one measure left: no bulk form for a single item, its own button stays
     assert 'id="bulk"' not in after
     again = admin.post(action, data={"csrf_token": token, "pick": keys[:1]})

@@ -801,5 +801,10 @@ def with_measure_titles(
     for row in rows:
         text = found.get((row["branch"], row["subject"])) if row.get("kind") == "measure" else None
         if text:
-            row["title"] = text if len(text) <= width else text[: width - 1] + "…"
+            row["title"] = cut(text, width)
     return rows
+
+
+def cut(text: str, width: int = 30) -> str:
+    """``text`` cut at ``width`` characters, an ellipsis saying so."""
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -5,6 +5,7 @@ application) and links to it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -76,17 +77,20 @@ def excerpt(text: object) -> str:
     return shown if len(shown) <= EXCERPT else shown[:EXCERPT] + "……"
 
 
-def item_of(row: dict[str, Any]) -> dict[str, Any] | None:
+def item_of(row: dict[str, Any], as_of: date | None = None) -> dict[str, Any] | None:
     """What the card decides: its lines (label, text) and the page that shows it whole; None
-    when the branch's application no longer has it (the card still shows its title)."""
+    when the branch's application no longer has it (the card still shows its title). As of
+    a past day, what was done after it is left out."""
     app = tenancy_of(current_app).branch(row["branch"])
     try:
-        return ITEMS[row["kind"]](app, row)
+        return ITEMS[row["kind"]](app, row, as_of)
     except (KeyError, NotFound, ValueError):
         return None
 
 
-def plan_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
+def plan_item(
+    app: BranchApplication, row: dict[str, Any], as_of: date | None = None
+) -> dict[str, Any]:
     year = int(row["subject"])
     plan = app.plan(year)
     content = plan.versions[-1]
@@ -106,8 +110,12 @@ def plan_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
     return {"lines": lines, "link": link, "link_text": i18n.tr("查看方案全文", "Read the plan")}
 
 
-def measure_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
+def measure_item(
+    app: BranchApplication, row: dict[str, Any], as_of: date | None = None
+) -> dict[str, Any]:
     measure = app.measure(UUID(row["subject"]))
+    if row["title"] == i18n.KINDS["measure"][0]:  # the stored title: as of a day, no lists
+        row["title"] = lists.cut(" ".join(measure.text.split()))
     try:
         criteria = app.plan_content(measure.year)[0].criteria[measure.level]
     except NotFound:
@@ -121,7 +129,7 @@ def measure_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
         (i18n.tr("对应评选条件", "Criteria"), wanted),
         (i18n.tr("完成期限", "Due"), measure.due.isoformat()),
     ]
-    if measure.done_on:
+    if measure.done_on and (as_of is None or measure.done_on <= as_of):
         lines.append((i18n.tr("已完成", "Done"), measure.done_on.isoformat()))
     link = url_for("pages.work_measures", code=app.tenant, campaign=measure.year)
     return {
@@ -131,7 +139,9 @@ def measure_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def midyear_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
+def midyear_item(
+    app: BranchApplication, row: dict[str, Any], as_of: date | None = None
+) -> dict[str, Any]:
     year = int(row["subject"])
     review = app.review(year, "midyear")
     names = {("group", g.code): g.name for g in app.groups(include_dissolved=True)}
@@ -149,7 +159,9 @@ def midyear_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
     return {"lines": lines, "link": link, "link_text": i18n.tr("查看半年初评", "Open the review")}
 
 
-def summary_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
+def summary_item(
+    app: BranchApplication, row: dict[str, Any], as_of: date | None = None
+) -> dict[str, Any]:
     year = int(row["subject"])
     summary = app.annual_summary(year)
     lines = [
@@ -159,7 +171,9 @@ def summary_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
     return {"lines": lines, "link": link, "link_text": i18n.tr("查看年度总结", "Open the summary")}
 
 
-def nominee_item(app: BranchApplication, row: dict[str, Any]) -> dict[str, Any]:
+def nominee_item(
+    app: BranchApplication, row: dict[str, Any], as_of: date | None = None
+) -> dict[str, Any]:
     year, level, subject = row["subject"].split(":", 2)
     nomination = app.nomination(int(year))
     entry = nomination.entry(level, subject) or {}
@@ -208,7 +222,7 @@ def queue_page(
         "committee/approvals.html",
         filters=filters,
         rows=rows,
-        items={row_key(r): item_of(r) for r in rows},
+        items={row_key(r): item_of(r, filters.as_of) for r in rows},
         can_decide=can_decide and filters.as_of is None,
         row_key=row_key,
         forms=forms_of(forms),
