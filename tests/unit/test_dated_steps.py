@@ -106,3 +106,33 @@ def test_a_typed_day_is_year_month_day_in_any_width_and_nothing_typed_is_said_so
     with pytest.raises(InvalidInput) as empty:
         as_date("  ", "on")
     assert empty.value.code == "date.missing" and "请填写日期" in empty.value.text("zh")
+
+
+def test_an_assessment_is_dated_within_or_after_its_period_and_not_after_today() -> None:
+    from cxzy_saas.domain.plan import PlanContent
+    from cxzy_saas.domain.work import Assessment
+
+    plan = PlanContent.parse(default_plan_content())
+    items = {i["code"]: 0 for i in default_plan_content()["items"] if i["level"] == "branch"}
+
+    def assess(period: str, on: date) -> Assessment:
+        return Assessment.assess(2026, period, "branch", "b01", items, plan, 1, on)
+
+    with recording("demo", ADMIN, CLOCK):
+        refused("date.in_future", lambda: assess("2026-Q4", date(2026, 12, 31)))
+        refused("assessment.before_period", lambda: assess("2026-Q4", date(2026, 9, 30)))
+        refused("assessment.before_period", lambda: assess("2026-12", date(2026, 11, 30)))
+        assert assess("2026-Q4", date(2026, 12, 1)).on == date(2026, 12, 1)
+        assert assess("2026-Q3", date(2026, 10, 8)).period == "2026-Q3"
+
+
+def test_a_review_is_reported_and_a_nomination_sent_again_on_a_day_that_has_come() -> None:
+    from cxzy_saas.domain.evaluation import Review
+
+    with recording("demo", ADMIN, CLOCK):
+        review = Review.start(2026, "year-end", date(2026, 11, 10))
+        review.file_branch_summary("支部总结")
+        refused("date.in_future", lambda: review.report(date(2026, 12, 20)))
+        refused("date.before_previous_step", lambda: review.report(date(2026, 11, 2)))
+        review.report(date(2026, 12, 1))
+        assert review.reported_on == date(2026, 12, 1)

@@ -76,11 +76,12 @@ def test_a_plan_knows_which_version_each_submission_carried():
 
 def test_each_assessment_is_scored_under_the_version_it_names():
     v1, v2 = PlanContent.parse(content()), PlanContent.parse(content(weight=3))
+    CLOCK.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # each month assessed once it has begun
     january = Assessment.assess(
-        2026, "2026-01", "member", "M1", {"M1": 10, "M2": 0}, v1, 1, JANUARY
+        2026, "2026-01", "member", "M1", {"M1": 10, "M2": 0}, v1, 1, date(2026, 1, 31)
     )
     february = Assessment.assess(
-        2026, "2026-02", "member", "M1", {"M1": 10, "M2": 0}, v2, 2, JANUARY
+        2026, "2026-02", "member", "M1", {"M1": 10, "M2": 0}, v2, 2, date(2026, 2, 28)
     )
     versions = {1: v1, 2: v2}
     # v1: (10/10*1 + 0)/2 = 50.0; v2: (10/10*1 + 0)/4 = 25.0

@@ -56,6 +56,7 @@ class Review(TenantAggregate):
         self.group_summaries: dict[str, str] = {}
         self.branch_summary: str | None = None
         self.recommended: dict[str, list[str]] = {"group": [], "member": []}
+        self.started_on = on
         self.reported_on: date | None = None
 
     def _check_not_reported(self) -> None:
@@ -116,7 +117,7 @@ class Review(TenantAggregate):
             "review.summary_missing",
             field="summary",
         )
-        self._reported(on=on)
+        self._reported(on=require_past(on, "on", after=self.started_on))
 
     @event("ReportedToCommittee")
     def _reported(self, on: date) -> None:
@@ -332,6 +333,7 @@ class Nomination(TenantAggregate):
         if not returned:
             raise StateConflict("nomination.nothing_returned", submission=self.submissions)
         answer = require_text(answer, "answer", max_length=5000)
+        require_past(on, "on", after=self.submitted_on)
         self._reopened(
             submission=self.submissions, returned=[dict(r) for r in returned], answer=answer
         )

@@ -117,6 +117,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日期 {value} 早于上一步的日期（{after}），请按实际先后填写。",
         "{value} is before the previous step's date ({after})",
     ),
+    "assessment.before_period": (
+        "考核日期 {value} 早于所考核的月份或季度（自 {start} 起），请填写实际考核的日期。",
+        "{value} is before the period assessed (from {start})",
+    ),
     "level.unknown": ("层级应为党支部、党小组或党员。", "level is branch, group or member"),
     "month.out_of_range": ("月份应为 1 到 12。", "month must be 1-12"),
     "quarter.out_of_range": ("季度应为 1 到 4。", "quarter must be 1-4"),

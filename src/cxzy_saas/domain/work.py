@@ -260,7 +260,15 @@ class Assessment(TenantAggregate):
         plan_version: int,
         on: date,
     ) -> Assessment:
+        """``on``: the day of the assessment, within the period or after it, not after today.
+
+        Raises:
+            InvalidInput: an unknown level, points the plan refuses, such a date.
+        """
         check_level(level)
+        start = period_start(period)
+        require(on >= start, "assessment.before_period", field="on", value=on, start=start)
+        require_past(on, "on")
         return cls(
             year=year,
             period=period,
@@ -327,6 +335,14 @@ def month_period(year: int, month: int) -> str:
 def quarter_period(year: int, quarter: int) -> str:
     require(1 <= quarter <= 4, "quarter.out_of_range", field="quarter")
     return f"{year}-Q{quarter}"
+
+
+def period_start(period: str) -> date:
+    """The first day of a period: "2026-03" or "2026-Q2"."""
+    year, _, part = period.partition("-")
+    if part.startswith("Q"):
+        return date(int(year), 3 * int(part[1:]) - 2, 1)
+    return date(int(year), int(part), 1)
 
 
 class Inspection(TenantAggregate):
