@@ -169,7 +169,7 @@ class WorkYear(BranchBase):
             on = min(end + timedelta(days=delay), date(self.year, 12, 31))
             if month == 12:
                 on = date(self.year, 12, 29)
-            self.add(on, 14, f"{month}月集中考核", functools.partial(self._assess, month))
+            self.add(on, 14, f"{month}月集中考核", functools.partial(self._assess, month, on))
         for quarter in range(1, 5):
             on = date(self.year, 3 * quarter, 1) + timedelta(days=self.rng.randint(24, 29))
             self.add(
@@ -194,10 +194,12 @@ class WorkYear(BranchBase):
         value = clip(self.rng.gauss(0.35 + 0.6 * q, 0.08), 0.0, 1.0) * item_max
         return round(value * 2) / 2
 
-    def _assess(self, month: int) -> None:
+    def _assess(self, month: int, day: date) -> None:
+        """The month's sheets, dated its last day, or the day they are entered when that
+        comes first (December's, before the year's last days)."""
         app = self.app()
         content, _ = app.plan_content(self.year)
-        end = date(self.year, month, calendar.monthrange(self.year, month)[1])
+        end = min(date(self.year, month, calendar.monthrange(self.year, month)[1]), day)
         groups_now = app.groups()
         for group in groups_now:
             members = {
