@@ -464,7 +464,9 @@ def test_a_correction_shows_the_corrected_value_the_previous_one_and_the_reason(
     assert 'value="99"' in high.text and "录入错误" in high.text
     no_reason = post(client, page, action, **cell, points=str(new), reason="")
     assert no_reason.status_code == 422 and field_error(no_reason.text, "此项不能为空")
-    done = post(client, page, action, **cell, points=str(new), reason="核对原始记录后更正")
+    # typed with a Chinese input method: full-width digits and point
+    wide = str(new).translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    done = post(client, page, action, **cell, points=wide, reason="核对原始记录后更正")
     assert done.status_code == 302
     assert branch(app).assessment(YEAR, 10, "member", member.member_no).scores["M1"] == new
     shown = client.get(page).text

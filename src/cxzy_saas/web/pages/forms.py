@@ -88,8 +88,8 @@ class Form:
             value = self.values.get(name)
             if isinstance(value, str):
                 value = value.strip()
-                if isinstance(declared, fields.Date):  # typed with a Chinese input method
-                    value = unicodedata.normalize("NFKC", value)
+                if isinstance(declared, fields.Date | fields.Number):
+                    value = unicodedata.normalize("NFKC", value)  # a Chinese input method's ８．５
             if value not in (None, "", []):
                 data[name] = value
         data.update(fixed)
