@@ -181,6 +181,9 @@ def test_branch_users_see_their_own_rows_of_the_boards(client):
     assert past.status_code == 200 and past.json["as_of"] == "2026-06-30"
     trends = client.get("/api/v1/campaigns/2026/trends?as_of=2026-03-31", headers=viewer).json
     assert all(b["monthly_score"][5] is None for b in trends["branches"])  # June not yet
+    # as the page: a month not begun has no count of records, not 0 recorded
+    assert all(b["records"][3:] == [None] * 9 for b in trends["branches"])
+    assert all(None not in b["records"][:3] for b in trends["branches"])
     bad = client.get("/api/v1/campaigns/2026/leaderboards/member?as_of=soon", headers=viewer)
     assert bad.status_code == 422
     # a board as of a day to come would be today's passed off as a forecast

@@ -199,9 +199,10 @@ def matrix(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
     }
 
 
-def trends(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
+def trends(db: ReadModelDB, committee: str, year: int, day: date | None = None) -> dict[str, Any]:
     """Per branch: the mean monthly work score of its members by month, daily records per
-    month, and the committee's quarterly assessment score."""
+    month, and the committee's quarterly assessment score. Seen on ``day``, a month not begun
+    has no count of records (None), rather than none recorded (0)."""
     with db.read() as tx:
         names = dict(tx.query("SELECT tenant, name FROM rm_tenants WHERE parent = ?", (committee,)))
         monthly = tx.query(
@@ -234,6 +235,10 @@ def trends(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
         series[tenant]["monthly_score"][int(period[-2:]) - 1] = round(score, 2)
     for tenant, month, count in records:
         series[tenant]["records"][month - 1] = count
+    if day is not None:
+        begun = months_begun(year, day)
+        for line in series.values():
+            line["records"] = [n if m < begun else None for m, n in enumerate(line["records"])]
     for branch, period, score in quarterly:
         if branch in series:
             series[branch]["quarterly_score"][int(period[-1]) - 1] = round(score, 2)
@@ -242,6 +247,12 @@ def trends(db: ReadModelDB, committee: str, year: int) -> dict[str, Any]:
         "branches": [series[t] for t in sorted(series)],
         "committee": spread([s["monthly_score"] for s in series.values()]),
     }
+
+
+def months_begun(year: int, day: date) -> int:
+    """How many months of ``year`` have begun on ``day``: 12 for a year gone by, 0 for one to
+    come."""
+    return 12 if day.year > year else (day.month if day.year == year else 0)
 
 
 def spread(lines: list[list[float | None]]) -> dict[str, list[Any]]:

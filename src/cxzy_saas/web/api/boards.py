@@ -125,7 +125,10 @@ class TrendRowOut(Schema):
     name = fields.String()
     monthly_score = fields.List(fields.Float(allow_none=True), metadata={"description": "12"})
     quarterly_score = fields.List(fields.Float(allow_none=True), metadata={"description": "4"})
-    records = fields.List(fields.Integer(), metadata={"description": "12 months' counts"})
+    records = fields.List(
+        fields.Integer(allow_none=True),
+        metadata={"description": "12 个月的日常记载条数；尚未开始的月份为 null"},
+    )
 
 
 class SpreadOut(Schema):
@@ -292,7 +295,7 @@ def matrix(call: Call, year: int) -> dict[str, Any]:
 )
 def trends(call: Call, year: int) -> dict[str, Any]:
     with read_model(call, year) as db:
-        result = queries.trends(db, call.committee_code, year)
+        result = queries.trends(db, call.committee_code, year, day_of(call))
         shared = opened(call, year)
         result["branches"] = own_rows(call, result["branches"], "code", shared)
         if call.viewer_branch is not None and not shared:  # the others' figures, even pooled

@@ -357,11 +357,9 @@ def trends() -> str:
     committee = user().committee
     filters = from_request(committee)
     with read_model(committee, filters.as_of) as db:
-        found = queries.trends(db, committee, filters.year)
-    months, begun = month_labels(filters.year, filters.today())
+        found = queries.trends(db, committee, filters.year, filters.today())
+    months = month_labels(filters.year, filters.today())
     branches = found["branches"]
-    for b in branches:  # a month not begun has no count yet, rather than none recorded
-        b["records"] = [n if m < begun else None for m, n in enumerate(b["records"])]
     score_chart = charts.line_chart(
         [(b["name"], b["monthly_score"]) for b in branches],
         months,
@@ -419,16 +417,14 @@ def trends() -> str:
     )
 
 
-def month_labels(year: int, day: date) -> tuple[list[str], int]:
+def month_labels(year: int, day: date) -> list[str]:
     """The twelve months' labels of ``year`` seen on ``day``, the month in progress marked
-    with the day it is counted to (12月（至2日）: its count is not the month's yet), and how
-    many months have begun (12 for a year gone by, 0 for one to come)."""
+    with the day it is counted to (12月（至2日）: its count is not the month's yet)."""
     zh = i18n.lang() == "zh"
     months = [f"{m}月" if zh else str(m) for m in range(1, 13)]
-    begun = 12 if day.year > year else (day.month if day.year == year else 0)
     if day.year == year and (day + timedelta(1)).month == day.month:
         months[day.month - 1] += f"（至{day.day}日）" if zh else f" (to {day.day})"
-    return months, begun
+    return months
 
 
 SHOWN_FIRST = 5  # lines a trend chart starts with; the picker adds or removes
