@@ -256,10 +256,10 @@ MONTHLY = ("月度考核", "monthly assessment")
 @bp.app_template_global("audit_event")
 def event_label(name: str, fields: dict[str, Any] | None = None) -> str:
     """An event's kind in words; with its fields, an assessment says which (月度 or 季度)."""
-    kind = named(name)  # type: ignore[arg-type]
+    kind = named(name)
     if kind is ev.AssessmentRecorded and fields and "level" in fields:
         return i18n.tr(*ASSESSMENTS.get(fields["level"], MONTHLY))
-    pair = EVENTS.get(kind)
+    pair = EVENTS.get(kind) if kind else None
     return i18n.tr(*pair) if pair else name
 
 
