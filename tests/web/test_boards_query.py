@@ -402,3 +402,9 @@ def test_a_board_sorts_only_by_columns_its_rows_have(app, viewer):
         assert found.status_code == 422 and "sort" in found.json["errors"], (level, sort)
     assert board(app, viewer, "member", sort="-group")["rows"]
     assert board(app, viewer, "group", sort="branch")["rows"]
+    # the page: no sort by a column the level lacks, and a note for one typed in the address
+    client = as_user(app.test_client(), "viewer")
+    page = client.get("/committee/boards/branch?campaign=2026&sort=group").text
+    assert "排序：无效的值，已忽略" in page and 'data-sort="group"' not in page
+    assert 'data-sort="composite"' in page
+    assert 'data-sort="branch"' in client.get("/committee/boards/group?campaign=2026").text

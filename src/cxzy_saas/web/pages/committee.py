@@ -92,10 +92,11 @@ PER_PAGE = (10, 20, 50, 100, 200)
 EXPORT_LIMIT = 5000  # rows of one export: more than any committee's members
 
 
-def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, Any]]:
-    """The board's search, filters, sort and page from the query string, as the API reads
-    them (``api.boards.BoardArgs``); a value the API would refuse is dropped here, with a note
-    beside its field, rather than refusing the page. Also the chosen values, to carry on."""
+def board_query(errors: dict[str, str], level: str) -> tuple[boards.BoardQuery, dict[str, Any]]:
+    """``level``'s board's search, filters, sort and page from the query string, as the API
+    reads them (``api.boards.BoardArgs``, and a sort by a column the level has); a value the
+    API would refuse is dropped here, with a note beside its field, rather than refusing the
+    page. Also the chosen values, to carry on."""
     found: dict[str, Any] = {}
     chosen: dict[str, Any] = {}
     args = {name: request.args.get(name, "").strip() for name in request.args}
@@ -115,6 +116,8 @@ def board_query(errors: dict[str, str]) -> tuple[boards.BoardQuery, dict[str, An
             continue
         try:
             found[name] = BOARD_ARGS.fields[name].deserialize(text)  # and validated
+            if name == "sort" and found[name].lstrip("-") not in boards.sorts_of(level):
+                raise ValidationError("not a column of this level")
         except ValidationError:
             found.pop(name, None)
             errors[name] = i18n.tr("无效的值，已忽略", "not a valid value; ignored")
@@ -134,7 +137,7 @@ def board(level: str) -> str:
     committee = user().committee
     filters = from_request(committee)
     errors: dict[str, str] = {}
-    query, chosen = board_query(errors)
+    query, chosen = board_query(errors, level)
     with read_model(committee, filters.as_of) as db, db.read() as tx:
         rows, total = boards.read_board(tx, committee, filters.year, level, query)
         pages = max(1, -(-total // query.per_page))
@@ -158,7 +161,7 @@ def board(level: str) -> str:
         errors=errors,
         branches=branches,
         groups=groups,
-        sorts=boards.BOARD_SORTS,
+        sorts=boards.sorts_of(level),
         chart=board_chart(rows, 30),
     )
 
@@ -271,7 +274,7 @@ def board_export(level: str, fmt: str) -> Response:
     if filters.errors:  # the page notes a bad date beside its field; a file has no such place
         text = i18n.tr("；", "; ").join(filters.errors.values())
         return Response(render_template("error.html", status=422, error=text), status=422)
-    query, chosen = board_query({})
+    query, chosen = board_query({}, level)
     query = replace(query, page=1, per_page=EXPORT_LIMIT)
     with read_model(committee, filters.as_of) as db, db.read() as tx:
         rows, _ = boards.read_board(tx, committee, filters.year, level, query)
