@@ -280,6 +280,28 @@ def test_a_ballot_code_is_good_for_one_cast_on_its_own_ballot_only(client):
     assert again.json["detail"] == "this ballot was closed on 2026-11-21"
 
 
+def test_numbers_and_codes_that_differ_only_in_case_are_one_and_group_names_are_unique(client):
+    """A clerk typing b01901 for B01901 made a second member nobody could tell from the first;
+    two groups called 第一党小组 could not be told apart on any form or board."""
+    clerk = bearer(client, "b01-clerk")
+    body = {"member_no": "B01902", "name": "新党员甲", "joined_on": "2026-07-01"}
+    assert client.post(f"{B01}/members", json=body, headers=clerk).status_code == 201
+    lower = client.post(f"{B01}/members", json={**body, "member_no": "b01902"}, headers=clerk)
+    assert lower.status_code == 409 and lower.json["code"] == "member.number_taken"
+    assert lower.json["params"] == {"member_no": "B01902"}  # the number in use, as stored
+    formed = client.post(f"{B01}/groups", json={"code": "gq", "name": "青年党小组"}, headers=clerk)
+    assert formed.status_code == 201
+    upper = client.post(f"{B01}/groups", json={"code": "GQ", "name": "另一小组"}, headers=clerk)
+    assert upper.status_code == 409 and upper.json["params"] == {"group": "gq"}
+    same = client.post(f"{B01}/groups", json={"code": "gr", "name": "青年党小组"}, headers=clerk)
+    assert same.status_code == 409 and same.json["code"] == "group.name_taken"
+    assert same.json["errors"] == {"name": [same.json["detail"]]}
+    other = client.post(f"{B01}/groups", json={"code": "gr", "name": "老年党小组"}, headers=clerk)
+    assert other.status_code == 201
+    renamed = client.put(f"{B01}/groups/gr/name", json={"name": "青年党小组"}, headers=clerk)
+    assert renamed.status_code == 409 and renamed.json["code"] == "group.name_taken"
+
+
 def test_a_refusal_carries_its_code_and_parameters_and_reads_in_the_clients_language(client):
     clerk = bearer(client, "b01-clerk")
     body = {"member_no": "B01901", "name": "另一新党员", "joined_on": "2026-07-01"}

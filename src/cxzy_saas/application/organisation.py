@@ -36,6 +36,13 @@ GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
 MEMBER_ENROLLED = Member.Enrolled  # type: ignore[attr-defined]
 
 
+def same_code(code: str, codes: Iterable[str]) -> str | None:
+    """The one of ``codes`` that ``code`` would be taken for: the same letters in another case
+    (B01005 and b01005 are one number to the people who type and read it)."""
+    wanted = code.casefold()
+    return next((c for c in codes if c.casefold() == wanted), None)
+
+
 class OrganisationCommands(TenantApplication):
     """Mixed into :class:`~cxzy_saas.application.branch.BranchApplication`."""
 
@@ -58,6 +65,10 @@ class OrganisationCommands(TenantApplication):
             if self.exists(Group.id_for(self.tenant, code)):
                 raise AlreadyExists("group.exists", field="code", group=code)
             group = Group.form(code, command.name)
+            others = self.groups(include_dissolved=True)
+            if taken := same_code(code, [g.code for g in others]):
+                raise AlreadyExists("group.exists", field="code", group=taken)
+            self._check_name_free(group.name, others)
             self.save(group)
             return group.id
 
@@ -65,7 +76,16 @@ class OrganisationCommands(TenantApplication):
         with self.acting(actor, BRANCH_WRITERS):
             group = self.group(command.group)
             group.rename(command.name)
+            self._check_name_free(group.name, [g for g in self.groups() if g.id != group.id])
             self.save(group)
+
+    @staticmethod
+    def _check_name_free(name: str, others: list[Group]) -> None:
+        """Two groups of one branch in use under one name could not be told apart on any
+        page, form or board (a dissolved group's name may be given again)."""
+        for other in others:
+            if not other.dissolved and other.name == name:
+                raise AlreadyExists("group.name_taken", field="name", name=name, group=other.code)
 
     def dissolve_group(self, actor: Actor, command: DissolveGroup) -> None:
         with self.acting(actor, BRANCH_WRITERS):
@@ -102,12 +122,12 @@ class OrganisationCommands(TenantApplication):
         """
         with self.acting(actor, BRANCH_WRITERS):
             new: list[Member] = []
-            seen: set[str] = set()
+            seen = [m.member_no for m in self.members(include_left=True)]
             for person in people:
                 number = person.member_no.strip()
-                if number in seen or self.exists(Member.id_for(self.tenant, number)):
-                    raise AlreadyExists("member.number_taken", field="member_no", member_no=number)
-                seen.add(number)
+                if taken := same_code(number, seen):
+                    raise AlreadyExists("member.number_taken", field="member_no", member_no=taken)
+                seen.append(number)
                 new.append(
                     Member.enrol(
                         member_no=number,

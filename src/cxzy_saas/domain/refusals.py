@@ -327,6 +327,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # Groups and members
     "group.exists": ("党小组代码 {group} 已存在。", "group {group} exists already"),
+    "group.name_taken": (
+        "已有名为“{name}”的党小组（代码 {group}），请换一个名称。",
+        "a group named {name} exists already ({group})",
+    ),
     "group.not_found": ("党小组 {group} 不存在。", "group {group} not found"),
     "group.dissolved": ("党小组 {group} 已撤销。", "group {group} has been dissolved"),
     "group.has_members": (
