@@ -16,6 +16,7 @@ from cxzy_saas.application.commands.committee import (
     CloseAmendment,
     OpenAmendment,
 )
+from cxzy_saas.application.commands.evaluation import CloseBallot, OpenBallot
 from cxzy_saas.application.commands.work import CorrectScore, RecordDaily
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import bundle
@@ -172,6 +173,37 @@ def test_a_sealed_branch_year_refuses_writes_even_while_the_campaign_is_open(
     result = verify_files(committee.export_archive(AUDITOR, "b01", YEAR, with_pdf=False))
     assert result.ok, result.message()
     assert result.summary["revision"] == 2
+
+
+def test_no_seal_strands_an_open_ballot(demo_tenancy: Tenancy) -> None:
+    """A sealed year takes no close and no count: a ballot open when its branch-year was
+    sealed on demand, or when an amendment was closed, kept its sheets in the box for good."""
+    tenancy = demo_tenancy
+    small_demo(tenancy)
+    committee, branch = tenancy.committee("demo"), tenancy.branch("b01")
+    subjects = [{"level": "member", "subject": m.member_no} for m in branch.members()][:2]
+    on = date(YEAR, 11, 20)
+    ballot, _ = branch.open_ballot(
+        CLERK, OpenBallot(year=YEAR, title="补测", subjects=subjects, codes={"members": 3}, on=on)
+    )
+    head = committee.head()
+    with pytest.raises(StateConflict) as refused:
+        committee.seal_archive(ADMIN, "b01", YEAR, on_demand=True)
+    assert refused.value.code == "archive.ballots_open" and committee.head() == head
+    branch.close_ballot(CLERK, CloseBallot(ballot_id=ballot, on=on))
+    committee.seal_archive(ADMIN, "b01", YEAR, on_demand=True)
+
+    amendment = committee.open_amendment(
+        ADMIN, OpenAmendment(year=YEAR, branch="b01", reason="补开一次测评")
+    )
+    late, _ = branch.open_ballot(
+        CLERK, OpenBallot(year=YEAR, title="补测二", subjects=subjects, codes={"members": 3}, on=on)
+    )
+    with pytest.raises(StateConflict) as refused:
+        committee.close_amendment(ADMIN, CloseAmendment(year=YEAR, amendment=amendment))
+    assert refused.value.code == "archive.ballots_open"
+    branch.close_ballot(CLERK, CloseBallot(ballot_id=late, on=on))
+    assert committee.close_amendment(ADMIN, CloseAmendment(year=YEAR, amendment=amendment)) == 2
 
 
 def test_archive_status_on_the_command_line(tmp_path: Path) -> None:

@@ -34,6 +34,24 @@ RESEALED = get_topic(ArchiveSeal.Resealed)  # type: ignore[attr-defined]
 BATCH = 5000
 
 
+def refuse_open_ballots(branch_app: BranchApplication, year: int) -> None:
+    """Sealing a branch-year with a ballot still open would strand it: the sealed year takes
+    no close and no count, so its sheets would stay in the box.
+
+    Raises:
+        StateConflict: a ballot of the branch's year is open.
+    """
+    open_ = [b for b in branch_app.ballots(year) if b.closed_on is None]
+    if open_:
+        raise StateConflict(
+            "archive.ballots_open",
+            field="branch",
+            branch=branch_app.branch().name,
+            year=year,
+            count=len(open_),
+        )
+
+
 def _notifications(app: TenantApplication, upto: int) -> Iterator[Any]:
     """Notifications 1..upto of a tenant's log, in order, read in batches."""
     start = 1
@@ -111,6 +129,7 @@ class ArchiveCommands(TenantApplication):
             )
             if campaign.closed_on is None and not on_demand:
                 raise StateConflict("archive.campaign_open", year=year)
+            refuse_open_ballots(branch_app, year)
             seal_id = ArchiveSeal.id_for(self.tenant, branch, year)
             if self.exists(seal_id):
                 raise AlreadyExists("archive.sealed_already", branch=branch, year=year)
@@ -198,6 +217,7 @@ class ArchiveCommands(TenantApplication):
             seal = self._seal_amended_by(year, amendment)
             branch = seal.branch
             branch_app = self._archived_branch(branch)
+            refuse_open_ballots(branch_app, year)
             heads = (branch_app.head(), self.head())
             records = self._sections(branch_app, branch, year, heads)
             for section, found in zip(("branch", "committee"), records, strict=True):

@@ -387,6 +387,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{year} 年度活动在年终总评之后结束：结束日期 {on} 太早，请填写 {earliest} 或之后的日期。",
         "campaign {year} closes after its year-end evaluation: not on {on}, on {earliest} or later",
     ),
+    "archive.ballots_open": (
+        "{branch} {year} 年度还有 {count} 次民主测评没有结束，请先结束测评并计票，再封存。",
+        "{branch} has {count} ballots of {year} still open: close and count them before sealing",
+    ),
     "campaign.ballots_open": (
         "还有 {count} 个党支部的民主测评没有结束（{branches}），"
         "请先结束测评并计票，再结束 {year} 年度活动。",
