@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from cxzy_saas.application.commands.committee import CloseCampaign
-from cxzy_saas.application.commands.evaluation import CloseBallot
+from cxzy_saas.application.commands.evaluation import CloseBallot, DecideNominee
 from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
+from cxzy_saas.application.commands.plans import DecidePlan
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import BEIJING, Actor, SimulatedClock
 from tests.conftest import random_code
@@ -53,7 +54,29 @@ def close_year(tenancy: Tenancy, year: int, committee: str = "demo") -> None:
     end = date(year, 12, 31)
     close_ballots(tenancy, year, end, committee)
     admin = Actor("admin", "committee-admin", committee)
+    decide_waiting(tenancy, year, admin)
     tenancy.committee(committee).close_campaign(admin, CloseCampaign(year=year, on=end))
+
+
+def decide_waiting(tenancy: Tenancy, year: int, admin: Actor) -> None:
+    """The committee approves every plan and nominee of ``year`` still waiting for it, as it
+    must before the year closes."""
+    app = tenancy.committee(admin.tenant)
+    for code in app.committee().branches:
+        for kind, subject in app.waiting(code, year):
+            if kind == "plan":
+                app.decide_plan(admin, DecidePlan(branch=code, year=year, outcome="approved"))
+            else:
+                level, who = subject.split(":")
+                decide = DecideNominee(
+                    branch=code,
+                    year=year,
+                    level=level,
+                    subject=who,
+                    outcome="approved",
+                    reason="年度结束前审批",
+                )
+                app.decide_nominee(admin, decide)
 
 
 def close_ballots(tenancy: Tenancy, year: int, on: date, committee: str = "demo") -> None:

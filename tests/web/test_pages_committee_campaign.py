@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.domain.recording import BEIJING
+from cxzy_saas.domain.recording import BEIJING, Actor
 from cxzy_saas.web import tenancy_of
-from tests.builders import close_ballots
+from tests.builders import close_ballots, decide_waiting
 from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo, system
 from tests.web.test_pages_evaluation import post, text_of
 
@@ -113,7 +113,9 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
 
 def grid_form(client, year: int, quarter: int, cells: dict[str, str]):  # type: ignore[no-untyped-def]
     page = f"/committee/campaigns/{year}/branch-assessment?quarter={quarter}"
-    data = {"quarter": quarter, "on": f"{year}-03-31", **cells}
+    # dated within the quarter's last month, and not after today (an assessment may not be)
+    on = min(date(year, 3 * quarter, 28), date.fromisoformat(TODAY))
+    data = {"quarter": quarter, "on": on.isoformat(), **cells}
     return post(client, page, f"/committee/campaigns/{year}/branch-assessment", data)
 
 
@@ -245,6 +247,12 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     assert ballots_open.status_code == 422
     assert "民主测评没有结束" in text_of(ballots_open.text)
     close_ballots(tenancy_of(admin.application), YEAR, date.fromisoformat(TODAY), COMMITTEE)
+    # nor would a plan or a nominee still waiting for the committee ever be decided
+    waiting = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
+    assert waiting.status_code == 422 and "等待党委审批" in text_of(waiting.text)
+    decide_waiting(
+        tenancy_of(admin.application), YEAR, Actor("admin", "committee-admin", COMMITTEE)
+    )
     closed = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
     assert closed.status_code == 302 and closed.headers["Location"].endswith("/committee/archives")
     assert f"{YEAR} 年度活动已结束" in text_of(admin.get("/committee/archives").text)

@@ -29,6 +29,7 @@ from cxzy_saas.domain.committee import Committee, Registry, check_tenant_code
 from cxzy_saas.domain.correspondence import Reply
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import AlreadyExists, NotFound, StateConflict
+from cxzy_saas.domain.evaluation import Nomination
 from cxzy_saas.domain.plan import SUBMITTED, Campaign
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.domain.work import Assessment, quarter_period
@@ -169,24 +170,50 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
 
         Raises:
             StateConflict: a branch's ballot of the year is still open: its sheets would stay
-                in the sealed box, never counted, once the year may no longer change.
+                in the sealed box, never counted, once the year may no longer change; or a
+                branch's plan or nominees wait for the committee's decision, which a closed
+                year could no longer take.
         """
+        year = command.year
         with self.acting(actor, COMMITTEE_WRITERS):
-            campaign = self.campaign(command.year)
+            campaign = self.campaign(year)
             campaign.close(command.on)
-            open_in = [
-                code
-                for code in self.committee().branches
-                if any(b.closed_on is None for b in self.branch_app(code).ballots(command.year))
-            ]
-            if open_in:
-                raise StateConflict(
-                    "campaign.ballots_open",
-                    year=command.year,
-                    branches="、".join(self.branch_app(c).branch().name for c in open_in),
-                    count=len(open_in),
-                )
+            branches = self.committee().branches
+            for code, found in (
+                ("campaign.ballots_open", [c for c in branches if self._ballot_open(c, year)]),
+                ("campaign.decisions_waiting", [c for c in branches if self.waiting(c, year)]),
+            ):
+                if found:
+                    raise StateConflict(
+                        code,
+                        year=year,
+                        branches="、".join(self.branch_app(c).branch().name for c in found),
+                        count=len(found),
+                    )
             self.save(campaign)
+
+    def _ballot_open(self, branch: str, year: int) -> bool:
+        return any(b.closed_on is None for b in self.branch_app(branch).ballots(year))
+
+    def waiting(self, branch: str, year: int) -> list[tuple[str, str]]:
+        """What of the branch's ``year`` waits for the committee's decision: ("plan", "") for
+        its submitted plan, ("nominee", "level:subject") for each undecided nominee of its
+        latest submission."""
+        app = self.branch_app(branch)
+        found = []
+        plan = app.plan(year) if app.has_plan(year) else None
+        decided = plan and self.decision(branch, "plan", str(year), plan.submissions)
+        if plan and plan.status == SUBMITTED and not decided:
+            found.append(("plan", ""))
+        if app.exists(Nomination.id_for(app.tenant, year)):
+            nomination = app.nomination(year)
+            latest = nomination.submissions
+            if nomination.submitted_on is not None:
+                for e in nomination.submitted.get(latest, []):
+                    subject = f"{e['level']}:{e['subject']}"
+                    if self.decision(branch, "nominee", f"{year}:{subject}", latest) is None:
+                        found.append(("nominee", subject))
+        return found
 
     def set_leaderboard_visibility(self, actor: Actor, command: SetLeaderboardVisibility) -> None:
         with self.acting(actor, COMMITTEE_WRITERS):

@@ -391,6 +391,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{branch} {year} 年度还有 {count} 次民主测评没有结束，请先结束测评并计票，再封存。",
         "{branch} has {count} ballots of {year} still open: close and count them before sealing",
     ),
+    "campaign.decisions_waiting": (
+        "还有 {count} 个党支部报送的计划或推荐名单等待党委审批（{branches}），"
+        "请先审批，再结束 {year} 年度活动。",
+        "branches whose plan or nominees wait for the committee's decision ({branches}): "
+        "decide them first",
+    ),
     "campaign.ballots_open": (
         "还有 {count} 个党支部的民主测评没有结束（{branches}），"
         "请先结束测评并计票，再结束 {year} 年度活动。",
