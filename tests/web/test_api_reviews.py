@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.api_demo import app_for, bearer, build
+from tests.web.conftest import as_user
 
 OWN = "B01003"  # the member the demo's b01-member account is
 
@@ -24,9 +25,11 @@ def test_a_member_reads_their_own_summary_and_remarks_only(client, stage):
     assert set(seen["summaries"]) <= {OWN} and set(seen["remarks"]) <= {OWN}
     assert seen["summaries"] == {m: t for m, t in whole["summaries"].items() if m == OWN}
     assert seen["remarks"] == {m: r for m, r in whole["remarks"].items() if m == OWN}
-    # the branch's own words and the praise stay readable
-    for shared in ("group_summaries", "branch_summary", "recommended", "reported_on"):
+    # the branch's own words stay readable; of the praise, the groups' and their own
+    for shared in ("group_summaries", "branch_summary", "reported_on"):
         assert seen[shared] == whole[shared], shared
+    assert seen["recommended"]["group"] == whole["recommended"]["group"]
+    assert seen["recommended"]["member"] == [m for m in whole["recommended"]["member"] if m == OWN]
 
 
 def test_a_member_filing_their_summary_is_answered_without_their_colleagues(client):
@@ -53,3 +56,31 @@ def test_a_member_reads_the_nomination_with_their_own_entry_and_the_groups_only(
         assert [e for e in nomination["entries"] if e["level"] == "group"] == [
             e for e in whole["entries"] if e["level"] == "group"
         ]
+
+
+def test_a_member_reads_no_colleagues_return_reason_or_praise_on_any_page(client):
+    """b02's committee returned a colleague's nomination (B02008) with a reason: the
+    submissions page, the nomination's page and the half-year round showed it to every member
+    (testers), though the nomination's table and the API hide colleagues' entries."""
+    admin = bearer(client, "admin")
+    nomination = client.get("/api/v1/branches/b02/nominations/2026", headers=admin).json
+    ((returned,),) = [r["returned"] for r in nomination["reopenings"]]
+    colleague, reason = returned["subject"], returned["reason"]
+    review = client.get("/api/v1/branches/b02/reviews/2026/midyear", headers=admin).json
+    praised = [m for m in review["recommended"]["member"] if m != "B02003"]
+    assert colleague != "B02003" and praised  # b02-member is B02003
+    names = {m["member_no"]: m["name"] for m in every_member(client, admin)}
+    secretary = as_user(client.application.test_client(), "b02-secretary")
+    member = as_user(client.application.test_client(), "b02-member")
+    for path in ("/branch/b02/queue", "/branch/b02/nomination?campaign=2026"):
+        assert reason in secretary.get(path).text, path  # the branch's writers read it
+        assert reason not in member.get(path).text, path
+    round_page = "/branch/b02/evaluation/midyear?campaign=2026"
+    for number in praised:
+        assert names[number] in secretary.get(round_page).text
+        assert names[number] not in member.get(round_page).text
+
+
+def every_member(client, headers):  # type: ignore[no-untyped-def]
+    found = client.get("/api/v1/branches/b02/members?per_page=200", headers=headers)
+    return found.json["items"]

@@ -18,6 +18,7 @@ from cxzy_saas.application.commands.evaluation import (
 from cxzy_saas.application.permissions import BRANCH_PEOPLE, BRANCH_WRITERS
 from cxzy_saas.domain.evaluation import STAGES, Review
 from cxzy_saas.web.api.branches import READERS
+from cxzy_saas.web.api.openness import own_member_only
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     GROUP,
@@ -120,13 +121,19 @@ def get_review(call: Call, code: str, year: int, stage: str) -> Any:
 def as_seen(call: Call, review: Review) -> Any:
     """The round as the caller may read it: a member reads their own self-summary and the
     critique remarks about them, not their colleagues' (as the round's page shows it); the
-    group and branch summaries and the recommendations for praise are the branch's."""
+    group and branch summaries are the branch's. Of the members recommended for praise, a
+    member reads whether they are one, unless the plan opens colleagues' (decision 0018), as
+    the nomination's page shows the half-year's outcome."""
     if call.actor.role != "member":
         return review
     own = call.actor.member or ""
-    public = ("year", "stage", "group_summaries", "branch_summary", "recommended", "reported_on")
+    public = ("year", "stage", "group_summaries", "branch_summary", "reported_on")
+    recommended = review.recommended
+    if own_member_only(call, review.year) is not None:
+        recommended = {**recommended, "member": [m for m in recommended["member"] if m == own]}
     return {
         **{name: getattr(review, name) for name in public},
+        "recommended": recommended,
         "summaries": {m: t for m, t in review.summaries.items() if m == own},
         "remarks": {m: r for m, r in review.remarks.items() if m == own},
     }

@@ -28,7 +28,7 @@ from cxzy_saas.projections import boards
 from cxzy_saas.projections.db import Tx
 from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
-from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in
+from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.filters import current_campaign
 from cxzy_saas.web.pages.forms import ONCE, once_key
 
@@ -39,6 +39,37 @@ CHINA = i18n.BEIJING
 def branch_reader(code: str) -> Actor:
     """Raises NotFound for anyone outside this branch and its committee."""
     return acting_for(code, READERS)
+
+
+def colleagues_open(code: str) -> bool:
+    """Whether the plan in force opens colleagues' scores to members (decision 0018)."""
+    try:
+        content, _ = branch_app(code).plan_content(campaign_year(user().committee))
+    except NotFound:
+        return False
+    return content.rules.get("members_see_colleagues") is True
+
+
+def own_member_only(reader: Actor, code: str) -> str | None:
+    """The member number whose member-level rows alone ``reader`` may read of branch
+    ``code``: a member's own, unless the plan opens colleagues' scores (decision 0018); None
+    for any other reader, who reads every member's."""
+    if reader.role != "member" or colleagues_open(code):
+        return None
+    return reader.member or ""
+
+
+def seen_by(own: str | None, submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of the branch's submissions, those a reader seeing ``own`` member only may read: a
+    colleague's nomination, its outcome and the committee's reason are not theirs to read."""
+    if own is None:
+        return submissions
+
+    def colleagues(row: dict[str, Any]) -> bool:
+        _, level, subject = row["subject"].split(":")  # "2026:member:B01013"
+        return level == "member" and subject != own
+
+    return [s for s in submissions if s["kind"] != "nominee" or not colleagues(s)]
 
 
 def campaign_year(committee: str) -> int:
@@ -171,10 +202,11 @@ nav_link("branch", "pages.branch_queue", "报批事项", "Submissions")
 @signed_in
 @opens(READERS)
 def branch_queue(code: str) -> str:
-    branch_reader(code)
+    reader = branch_reader(code)
     tenancy = tenancy_of(current_app)
     app = tenancy.branch(code)
     rows = reads.submissions(read_model_of(current_app, code), code)
+    rows = seen_by(own_member_only(reader, code), rows)
     return render_template(
         "branch/queue.html",
         code=code,

@@ -39,7 +39,14 @@ from cxzy_saas.web.api.reviews import (
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
-from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.branch import (
+    READERS,
+    branch_app,
+    branch_reader,
+    campaign_year,
+    own_member_only,
+    today,
+)
 from cxzy_saas.web.pages.forms import Form, forms_of, typed
 
 STAGES = {"midyear": ("半年初评", "Half-year evaluation"), "year-end": ("年终总评", "Year-end")}
@@ -91,8 +98,12 @@ def review_page(code: str, stage: str, failed: dict[str, Form] | None = None) ->
     own = actor.member if actor.role == "member" and actor.tenant == code else None
     members = [m for m in app.members() if writer or own is None or m.member_no == own]
     closed_on = reads.closed_on(user().committee, year)
+    recommended = review.recommended["member"] if review else []
+    if own_member_only(actor, code) is not None:  # a member reads whether they are one
+        recommended = [m for m in recommended if m == actor.member]
     return render_template(
         "evaluation/review.html",
+        recommended_members=recommended,
         code=code,
         name=app.branch().name,
         year=year,

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, render_template, url_for
 
 from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS, COMMITTEE_WRITERS
-from cxzy_saas.domain.errors import DomainError, NotFound
+from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.projections import lists, queries, todo
 from cxzy_saas.web import read_model_of, tenancy_of
 from cxzy_saas.web.listing import titled
@@ -27,7 +27,10 @@ from cxzy_saas.web.pages.branch import (
     branch_app,
     branch_reader,
     campaign_year,
+    colleagues_open,
+    own_member_only,
     row_key,
+    seen_by,
     standing,
 )
 from cxzy_saas.web.pages.evaluation import STAGES
@@ -168,15 +171,6 @@ def own_rows(code: str, level: str, subjects: set[str]) -> list[dict[str, Any]]:
     return [r for r in rows if row_key(r)[1] in subjects]
 
 
-def colleagues_open(code: str) -> bool:
-    """Whether the plan in force opens colleagues' scores to members (decision 0018)."""
-    try:
-        content, _ = branch_app(code).plan_content(campaign_year(user().committee))
-    except NotFound:
-        return False
-    return content.rules.get("members_see_colleagues") is True
-
-
 @bp.get("/branch/<code>/mine")
 @signed_in
 @opens(MEMBER)
@@ -281,11 +275,12 @@ def branch_home(code: str) -> str:
         queue = reads.submissions(db, code)
         ballots = reads.branch_ballots(db, code, year)
     # A member sees their own member row unless the plan opens colleagues' (decision 0018).
-    if actor.role == "member" and not colleagues_open(code):
-        own = (code, actor.member or "")  # member numbers repeat across branches
-        boards["member"] = [r for r in boards["member"] if row_key(r) == own]
+    own = own_member_only(actor, code)
+    if own is not None:
+        mine = (code, own)  # member numbers repeat across branches
+        boards["member"] = [r for r in boards["member"] if row_key(r) == mine]
         sizes["member"] = len(boards["member"])  # no "first 10 and this branch's, of N" note
-    sent = standing_of(queue, year)
+    sent = standing_of(seen_by(own, queue), year)
     return render_template(
         "branch/home.html",
         code=code,

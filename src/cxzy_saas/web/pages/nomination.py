@@ -26,9 +26,15 @@ from cxzy_saas.web.api.nominations import RenominateIn, ShortlistIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
-from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
+from cxzy_saas.web.pages.branch import (
+    READERS,
+    branch_app,
+    branch_reader,
+    campaign_year,
+    own_member_only,
+    today,
+)
 from cxzy_saas.web.pages.forms import Form, typed
-from cxzy_saas.web.pages.mine import colleagues_open
 
 LEVELS = ("group", "member")
 
@@ -67,10 +73,15 @@ def lines_of(app: BranchApplication, year: int) -> tuple[dict[str, list[Line]], 
 def for_reader(actor: Actor, code: str, lines: dict[str, list[Line]]) -> dict[str, list[Line]]:
     """A member reads their own member line only, unless the plan opens colleagues' scores
     (decision 0018): the nomination table shows every member's scores and grade."""
-    if actor.role != "member" or colleagues_open(code):
+    own = own_member_only(actor, code)
+    if own is None:
         return lines
-    own = [line for line in lines.get("member", []) if line.row.subject == actor.member]
-    return {**lines, "member": own}
+    return {**lines, "member": [x for x in lines.get("member", []) if x.row.subject == own]}
+
+
+def colleague(row: dict[str, Any], own: str) -> bool:
+    """Whether a nominee row (``level``, ``subject``) is a member other than ``own``."""
+    return row["level"] == "member" and row["subject"] != own
 
 
 def saved(app: BranchApplication, year: int) -> Nomination | None:
@@ -119,11 +130,19 @@ def nomination_page(
         for line in level_lines
     }
     half_year = midyear_basis(app, year, app.score_inputs(year).plan)
-    if half_year["midyear"] and reader.role == "member" and not colleagues_open(code):
+    own = own_member_only(reader, code)
+    if half_year["midyear"] and own is not None:
         # of the members the half-year recommended, a member reads whether they are one, as
         # of the table their own line only (decision 0018); their colleagues showed as numbers
-        own = [s for s in half_year["midyear"].get("member", []) if s == reader.member]
-        half_year["midyear"] = {**half_year["midyear"], "member": own}
+        mine = [s for s in half_year["midyear"].get("member", []) if s == own]
+        half_year["midyear"] = {**half_year["midyear"], "member": mine}
+    reopenings = nomination.reopenings if nomination else []
+    if own is not None:  # nor whose nomination the committee returned, and why
+        reopenings = [
+            {**r, "returned": seen}
+            for r in reopenings
+            if (seen := [x for x in r["returned"] if not colleague(x, own)])
+        ]
     return render_template(
         "evaluation/nomination.html",
         half_year=half_year,
@@ -137,6 +156,7 @@ def nomination_page(
         submit_form=submit_form or Form(),
         again_form=again_form or Form(),
         returned=returned,
+        reopenings=reopenings,
         names=names,
         can_write=may(code, BRANCH_WRITERS),
         today=today(),
