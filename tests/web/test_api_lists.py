@@ -664,6 +664,21 @@ def test_nominations_filtered_by_member_group_level_status_and_year(submitted):
         assert client.get(f"{B01}/nominations?{bad}", headers=admin).status_code == 422, bad
 
 
+def test_a_member_reads_no_colleagues_nomination_among_the_approvals_waiting(submitted):
+    client = submitted
+    waiting = "/api/v1/campaigns/2026/approvals"
+    everyone = client.get(waiting, headers=bearer(client, "b01-secretary")).json["items"]
+    nominees = [i for i in everyone if i["kind"] == "nominee" and ":member:" in i["subject"]]
+    assert len(nominees) > 1  # the demo's b01 nominated members, the committee decides
+    seen = client.get(waiting, headers=bearer(client, "b01-member")).json["items"]
+    assert [i for i in seen if i["kind"] != "nominee"] == [
+        i for i in everyone if i["kind"] != "nominee"
+    ]
+    assert [i["subject"] for i in seen if ":member:" in i["subject"]] == [
+        i["subject"] for i in nominees if i["subject"].endswith(":B01003")
+    ]
+
+
 def test_nominations_list_shows_the_committees_decision_and_the_answer_at_once(submitted):
     client = submitted
     admin = bearer(client, "admin")

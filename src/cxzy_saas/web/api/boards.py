@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
+from cxzy_saas.application.permissions import seen_by
 from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.decisions import KINDS
 from cxzy_saas.domain.errors import NotFound
@@ -346,6 +347,8 @@ def approvals(call: Call, year: int) -> dict[str, Any]:
         # a closed year's undecided items wait for no one: it is final (decision 0011)
         found = queries.approvals(db, call.committee_code, open_years=True)
         items = [i for i in found if i["year"] == year]
+    # a member reads whom their branch nominated of themselves only (decision 0018)
+    items = seen_by(own_member_only(call, year), items)
     return branch_items(call, year, titled(items))
 
 

@@ -20,6 +20,7 @@ from cxzy_saas.application.permissions import (
     BRANCH_READERS,
     BRANCH_WRITERS,
     COMMITTEE_READERS,
+    seen_by,
 )
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent
@@ -57,19 +58,6 @@ def own_member_only(reader: Actor, code: str) -> str | None:
     if reader.role != "member" or colleagues_open(code):
         return None
     return reader.member or ""
-
-
-def seen_by(own: str | None, submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of the branch's submissions, those a reader seeing ``own`` member only may read: a
-    colleague's nomination, its outcome and the committee's reason are not theirs to read."""
-    if own is None:
-        return submissions
-
-    def colleagues(row: dict[str, Any]) -> bool:
-        _, level, subject = row["subject"].split(":")  # "2026:member:B01013"
-        return level == "member" and subject != own
-
-    return [s for s in submissions if s["kind"] != "nominee" or not colleagues(s)]
 
 
 def campaign_year(committee: str) -> int:
