@@ -257,6 +257,48 @@ def test_a_committee_discussion_counts_for_its_quarter():
     assert names(meeting) == ["Recorded"]
 
 
+def test_a_meeting_is_corrected_with_a_reason_and_the_event_keeps_what_it_was():
+    meeting = Meeting.record(2026, "members-meeting", date(2026, 4, 1), "党员大会", 30, "纪要")
+    meeting.correct({"attendees": 31, "title": "党员大会", "minutes": None}, "人数录错")
+    assert (meeting.attendees, meeting.title) == (31, "党员大会")
+    corrected = meeting.collect_events()[-1]
+    assert type(corrected).__name__ == "Corrected"
+    assert (corrected.changes, corrected.previous) == ({"attendees": 31}, {"attendees": 30})
+    assert corrected.reason == "人数录错" and meeting.corrections[-1]["reason"] == "人数录错"
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason", "field"),
+    [
+        ({"attendees": 9999}, "人数录错", "attendees"),  # no branch's meeting: a slip
+        ({"attendees": 0}, "人数录错", "attendees"),
+        ({"attendees": 30}, "人数录错", "attendees"),  # nothing changed
+        ({"kind": "critique"}, "类别录错", "kind"),  # the kind is the quarter's duty
+        ({"title": "新议题"}, "  ", "reason"),
+    ],
+)
+def test_a_meeting_correction_is_refused_when_it_is_not_one(changes, reason, field):
+    meeting = Meeting.record(2026, "members-meeting", date(2026, 4, 1), "党员大会", 30, "纪要")
+    with pytest.raises(InvalidInput) as refused:
+        meeting.correct(changes, reason)
+    assert refused.value.field == field
+    assert names(meeting) == ["Recorded"]
+
+
+def test_a_meeting_of_9999_attendees_is_refused_when_recorded():
+    with pytest.raises(InvalidInput) as refused:
+        Meeting.record(2026, "members-meeting", date(2026, 4, 1), "党员大会", 9999, "纪要")
+    assert refused.value.code == "meeting.too_many"
+
+
+def test_an_inspections_findings_are_corrected_not_its_quarter():
+    inspection = inspect(1, date(2026, 3, 30))
+    inspection.correct({"gaps": "差距：学习不够经常"}, "漏记一条差距")
+    assert inspection.gaps == "差距：学习不够经常" and names(inspection)[-1] == "Corrected"
+    with pytest.raises(InvalidInput):
+        inspection.correct({"quarter": 2}, "季度录错")
+
+
 def test_points_typed_on_a_chinese_keyboard_are_read_as_numbers():
     """８．５ (full-width digits and point) is 8.5, as ８.５ always was (found by a tester)."""
     from cxzy_saas.domain.plan import PlanContent

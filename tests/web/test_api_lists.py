@@ -4,6 +4,7 @@ shows what their command just wrote (read-your-writes)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -239,6 +240,40 @@ def test_meetings_filtered_by_kind_month_and_text_in_their_shape(client, viewer)
     word = meetings[-1].minutes[:3]
     assert listed(f"&q={word}") == expected(lambda m: word in m.title or word in m.minutes)
     assert client.get(f"{B01}/meetings?campaign=2026&kind=party", headers=viewer).status_code == 422
+
+
+def test_a_meeting_and_an_inspection_are_corrected_and_their_lists_show_it(client, viewer):
+    clerk = bearer(client, "b01-clerk")
+    meeting = branch(client).meetings(2026)[0]
+    fix = f"{B01}/meetings/{meeting.id}/corrections"
+    for bad, field in (({"attendees": 9999}, "attendees"), ({"title": "x"}, "reason")):
+        refused = client.post(fix, json=bad, headers=clerk)
+        assert refused.status_code == 422 and field in refused.json["errors"], bad
+    body = {"attendees": meeting.attendees + 1, "reason": "人数录错"}
+    done = client.post(fix, json=body, headers=clerk)
+    assert done.status_code == 200 and done.json["attendees"] == meeting.attendees + 1
+    after = {**viewer, "Cxzy-After": done.headers["Cxzy-Position"]}
+    (row,) = [
+        m
+        for m in every(client, f"{B01}/meetings?campaign=2026", after)
+        if m["id"] == str(meeting.id)
+    ]
+    assert row["attendees"] == meeting.attendees + 1 and row["title"] == meeting.title
+    unknown = client.post(f"{B01}/meetings/{uuid.uuid4()}/corrections", json=body, headers=clerk)
+    assert unknown.status_code == 404
+
+    inspection = next(i for i in (branch(client).inspection(2026, q) for q in (1, 2, 3)) if i)
+    path = f"{B01}/inspections/2026/{inspection.quarter}/corrections"
+    done = client.post(path, json={"gaps": "更正后的差距", "reason": "漏记"}, headers=clerk)
+    assert done.status_code == 200 and done.json["gaps"] == "更正后的差距"
+    after = {**viewer, "Cxzy-After": done.headers["Cxzy-Position"]}
+    listed = every(client, f"{B01}/inspections?campaign=2026", after)
+    assert [i["gaps"] for i in listed if i["quarter"] == inspection.quarter] == ["更正后的差距"]
+    member = bearer(client, "b01-member")
+    assert (
+        client.post(path, json={"gaps": "又一次", "reason": "试"}, headers=member).status_code
+        == 403
+    )
 
 
 def test_members_filtered_by_group_status_and_text_in_their_shape(client, viewer):

@@ -42,6 +42,8 @@ def api(tmp_path_factory):
         "username": "b01-clerk",
         "measures": str(b01.measures(2026)[0].id),
         "records": str(b01.daily_records(2026)[0].id),
+        "meetings": str(b01.meetings(2026)[0].id),
+        "quarter": "1",
         "ballots": str(b01.ballots(2026)[0].id),
         "subject": deeds["subject"],
         "amendments": str(uuid.uuid4()),

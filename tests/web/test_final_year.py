@@ -169,6 +169,14 @@ def bodies(samples: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "weak_links": TEXT,
             "improvements": TEXT,
         },
+        ("POST", "/api/v1/branches/<code>/inspections/<int:year>/<int:quarter>/corrections"): {
+            "gaps": TEXT + "（更正）",
+            "reason": TEXT,
+        },
+        ("POST", "/api/v1/branches/<code>/meetings/<uuid:id>/corrections"): {
+            "attendees": 3,
+            "reason": TEXT,
+        },
         ("POST", "/api/v1/branches/<code>/measures"): {
             "year": YEAR,
             "level": "member",
@@ -303,7 +311,7 @@ def about_a_year(app: Any) -> list[tuple[str, str, Any]]:
         body_fields = meta["body"]().fields if meta["body"] else {}
         named = any(
             f"{r}/<uuid:" in path
-            for r in ("measures", "records", "ballots", "evidence", "letters", "tasks")
+            for r in ("measures", "records", "ballots", "evidence", "letters", "tasks", "meetings")
         )
         # An upload names the item (of a year) it is attached to.
         if "<int:year>" in path or "year" in body_fields or "item_id" in body_fields or named:
@@ -334,6 +342,8 @@ def closed(tmp_path_factory):
         "subject": assessment.subject,
         "measures": str(b01.measures(YEAR)[0].id),
         "records": str(b01.daily_records(YEAR)[0].id),
+        "meetings": str(b01.meetings(YEAR)[0].id),
+        "quarter": str(next(q for q in (1, 2, 3) if b01.inspection(YEAR, q))),
         "branch_item": next(
             code
             for code, i in tenancy.committee("demo").plan_content(YEAR)[0].items.items()

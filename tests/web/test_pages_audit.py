@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
+from cxzy_saas.application.commands.evaluation import CloseBallot
 from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.application.commands.work import CorrectScore
 from cxzy_saas.application.tenancy import Tenancy
@@ -221,6 +222,14 @@ def test_an_admin_seals_on_demand_and_a_second_seal_is_refused_in_chinese(client
     assert "提前归档" in confirm.text and 'type="checkbox"' in confirm.text
     not_explicit = seal_form(client, "b01")
     assert not_explicit.status_code == 409 and "活动尚未结束" in not_explicit.text
+    # a ballot still open would be stranded, never counted: the branch closes it first
+    stranding = seal_form(client, "b01", on_demand="yes")
+    assert stranding.status_code == 409 and "民主测评没有结束" in stranding.text
+    b01 = tenancy_of(app).branch("b01")
+    secretary = Actor(user="b01-secretary", role="branch-secretary", tenant="b01")
+    for ballot in b01.ballots(YEAR):
+        if ballot.closed_on is None:
+            b01.close_ballot(secretary, CloseBallot(ballot_id=ballot.id, on=ballot.opened_on))
     sealed = seal_form(client, "b01", on_demand="yes")
     assert sealed.status_code == 302 and sealed.headers["Location"].startswith("/committee/archive")
     after = client.get(sealed.headers["Location"])

@@ -360,6 +360,17 @@ def test_a_quarterly_inspection_is_recorded_once(client, app):
     assert twice.status_code == 422
     assert field_error(twice.text, f"2026 年第 {quarter} 季度已检查过")
     assert "每月一次青年党员学习" in client.get(here).text
+    # a finding written wrong is corrected, with a reason; the record keeps both
+    fix = f"{here}/{quarter}/correction"
+    fields = {**form, "improvements": "每月一次青年党员学习"}
+    fields.pop("quarter"), fields.pop("on")
+    unchanged = post(client, here, fix, **fields, reason="核对")
+    assert unchanged.status_code == 422 and "更正后的内容与原来相同" in unchanged.text
+    corrected = post(client, here, fix, **{**fields, "gaps": "学习不够经常"}, reason="漏记")
+    assert corrected.status_code == 302
+    assert branch(app, WAITING_BRANCH).inspection(YEAR, quarter).gaps == "学习不够经常"
+    page = client.get(here).text
+    assert "学习不够经常" in page and "已更正（理由：漏记）" in page
 
 
 def test_a_meeting_is_recorded_and_listed(client, app):
@@ -382,6 +393,18 @@ def test_a_meeting_is_recorded_and_listed(client, app):
     assert len(branch(app).meetings(YEAR)) == before + 1
     page = client.get("/branch/b01/meetings").text
     assert "第四季度支委会" in page and "出席 5 人" in page and "支委会讨论创先争优工作" in page
+    # attendance typed wrong: corrected with a reason, not recorded again
+    (meeting,) = [m for m in branch(app).meetings(YEAR) if m.title == "第四季度支委会"]
+    here, fix = "/branch/b01/meetings", f"/branch/b01/meetings/{meeting.id}/correction"
+    fields = {"title": form["title"], "minutes": form["minutes"]}
+    slip = post(client, here, fix, **fields, attendees="9999", reason="人数录错")
+    assert slip.status_code == 422 and 'value="9999"' in slip.text
+    assert '<details class="correct" open>' in slip.text and "人数录错" in slip.text
+    assert post(client, here, fix, **fields, attendees="7", reason="人数录错").status_code == 302
+    assert branch(app).meeting(meeting.id).attendees == 7
+    page = client.get(here).text
+    assert "出席 7 人" in page and "已更正（理由：人数录错）" in page
+    assert len(branch(app).meetings(YEAR)) == before + 1
 
 
 # who may

@@ -179,17 +179,15 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
             campaign = self.campaign(year)
             campaign.close(command.on)
             branches = self.committee().branches
-            for code, found in (
-                ("campaign.ballots_open", [c for c in branches if self._ballot_open(c, year)]),
-                ("campaign.decisions_waiting", [c for c in branches if self.waiting(c, year)]),
-            ):
-                if found:
-                    raise StateConflict(
-                        code,
-                        year=year,
-                        branches="、".join(self.branch_app(c).branch().name for c in found),
-                        count=len(found),
-                    )
+
+            def named(found: list[str]) -> dict[str, Any]:
+                names = "、".join(self.branch_app(c).branch().name for c in found)
+                return {"year": year, "branches": names, "count": len(found)}
+
+            if found := [c for c in branches if self._ballot_open(c, year)]:
+                raise StateConflict("campaign.ballots_open", **named(found))
+            if found := [c for c in branches if self.waiting(c, year)]:
+                raise StateConflict("campaign.decisions_waiting", **named(found))
             self.save(campaign)
 
     def _ballot_open(self, branch: str, year: int) -> bool:

@@ -47,6 +47,7 @@ NAMED_BY_ID = {
     "record_id": "daily_record",
     "ballot_id": "ballot",
     "evidence_id": "evidence",
+    "meeting_id": "meeting",
     "task": "assigned_task",
 }
 

@@ -3,13 +3,17 @@ quarterly inspections and meetings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from cxzy_saas.application.commands.work import (
     AcknowledgeMeasure,
     AssessMonth,
     CompleteMeasure,
+    CorrectInspection,
+    CorrectMeeting,
     CorrectScore,
     FileMeasure,
     RecordDaily,
@@ -38,6 +42,11 @@ MEASURE_FILED = Measure.Filed  # type: ignore[attr-defined]
 RECORDED = DailyRecord.Recorded  # type: ignore[attr-defined]
 ASSESSED = Assessment.Recorded  # type: ignore[attr-defined]
 MEETING_RECORDED = Meeting.Recorded  # type: ignore[attr-defined]
+
+
+def corrected_fields(command: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The fields a correction command gives new values for (None: left as it was)."""
+    return {f: getattr(command, f) for f in fields if getattr(command, f) is not None}
 
 
 class WorkCommands(OrganisationCommands, PlanCommands):
@@ -235,6 +244,23 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             self.save(inspection)
             return inspection.id
 
+    def correct_inspection(self, actor: Actor, command: CorrectInspection) -> None:
+        """Correct the quarter's findings, with a reason.
+
+        Raises:
+            NotFound: no inspection of that quarter.
+            InvalidInput: nothing changed, no reason.
+        """
+        c = command
+        with self.acting(actor, BRANCH_WRITERS):
+            inspection = self.load(
+                Inspection,
+                Inspection.id_for(self.tenant, c.year, c.quarter),
+                "inspection.not_found",
+            )
+            inspection.correct(corrected_fields(c, Inspection.CORRECTABLE), c.reason)
+            self.save(inspection)
+
     def inspection(self, year: int, quarter: int) -> Inspection | None:
         iid = Inspection.id_for(self.tenant, year, quarter)
         return self.load(Inspection, iid, "inspection.not_found") if self.exists(iid) else None
@@ -246,6 +272,21 @@ class WorkCommands(OrganisationCommands, PlanCommands):
             meeting = Meeting.record(c.year, c.kind, c.on, c.title, c.attendees, c.minutes)
             self.save(meeting)
             return meeting.id
+
+    def correct_meeting(self, actor: Actor, command: CorrectMeeting) -> None:
+        """Correct a meeting's title, attendance or minutes, with a reason.
+
+        Raises:
+            NotFound: no such meeting in this branch.
+            InvalidInput: nothing changed, attendance out of range, no reason.
+        """
+        with self.acting(actor, BRANCH_WRITERS):
+            meeting = self.meeting(command.meeting_id)
+            meeting.correct(corrected_fields(command, Meeting.CORRECTABLE), command.reason)
+            self.save(meeting)
+
+    def meeting(self, meeting_id: UUID) -> Meeting:
+        return self.load(Meeting, meeting_id, "meeting.not_found")
 
     def meetings(self, year: int) -> list[Meeting]:
         found = [

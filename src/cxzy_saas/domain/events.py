@@ -185,6 +185,7 @@ DailyRecordRecorded = _event(DailyRecord, "Recorded")
 DailyRecordRetracted = _event(DailyRecord, "Retracted")
 
 InspectionRecorded = _event(Inspection, "Recorded")
+InspectionCorrected = _event(Inspection, "Corrected")
 
 MeasureFiled = _event(Measure, "Filed")
 MeasureReported = _event(Measure, "Reported")
@@ -192,6 +193,7 @@ MeasureAcknowledged = _event(Measure, "Acknowledged")
 MeasureCompleted = _event(Measure, "Completed")
 
 MeetingRecorded = _event(Meeting, "Recorded")
+MeetingCorrected = _event(Meeting, "Corrected")
 
 EvidenceAttached = _event(Evidence, "Attached")
 EvidenceWithdrawn = _event(Evidence, "Withdrawn")

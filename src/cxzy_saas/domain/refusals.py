@@ -672,6 +672,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the meeting date must fall in {year}",
     ),
     "meeting.no_attendees": ("出席人数至少为 1。", "at least one attendee"),
+    "meeting.too_many": (
+        "出席人数不能超过 {most} 人，请核对。",
+        "at most {most} attendees; check the figure",
+    ),
+    "correction.unknown_field": ("这一项不能更正。", "{field} cannot be corrected"),
+    "correction.unchanged": ("更正后的内容与原来相同。", "the correction changes nothing"),
     "meeting.not_found": ("该会议记录不存在。", "meeting not found"),
     # Half-year and year-end reviews, summaries, deeds, ballots, nominations
     "review.unknown_stage": ("评议阶段应为半年初评或年终总评。", "stage must be one of {choices}"),

@@ -3,9 +3,9 @@ monthly assessments (每月集中考核), quarterly inspections (季度检查) a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -29,6 +29,44 @@ REPORT_TO = {"member": ("group", "branch"), "group": ("branch",), "branch": ("co
 def check_level(level: str) -> str:
     require(level in LEVELS, "level.unknown", field="level")
     return level
+
+
+# Beyond any branch's members' meeting with its guests: a figure above it is a typing slip.
+MAX_ATTENDEES = 1000
+
+
+def check_attendees(attendees: int) -> int:
+    require(attendees >= 1, "meeting.no_attendees", field="attendees")
+    require(attendees <= MAX_ATTENDEES, "meeting.too_many", field="attendees", most=MAX_ATTENDEES)
+    return attendees
+
+
+Check = Callable[[Any, str], Any]  # a field's new value and its name -> the value checked
+
+
+def corrections_of(
+    record: Any, changes: Mapping[str, Any], checks: Mapping[str, Check], reason: str
+) -> dict[str, Any]:
+    """The fields of ``record`` that ``changes`` corrects, each checked by ``checks[field]``,
+    and their previous values: the data of a ``Corrected`` event, which also says why.
+
+    Raises:
+        InvalidInput: a field that may not be corrected, nothing changed, no reason.
+    """
+    unknown = sorted(set(changes) - set(checks))
+    require(not unknown, "correction.unknown_field", field=(unknown or [""])[0])
+    new = {f: checks[f](v, f) for f, v in changes.items() if v is not None}
+    changed = {f: v for f, v in new.items() if v != getattr(record, f)}
+    require(bool(changed), "correction.unchanged", field=next(iter(changes), "reason"))
+    return {
+        "changes": changed,
+        "previous": {f: getattr(record, f) for f in changed},
+        "reason": require_text(reason, "reason", max_length=1000),
+    }
+
+
+def _text(value: Any, field: str) -> str:
+    return require_text(value, field)
 
 
 class Measure(TenantAggregate):
@@ -406,6 +444,28 @@ class Inspection(TenantAggregate):
         self.weak_links = weak_links
         self.improvements = improvements
 
+    # What a correction may change: the findings (the quarter and the day are the inspection's
+    # identity and its duty; one recorded for the wrong quarter is its own record).
+    CORRECTABLE: ClassVar[Mapping[str, Check]] = {
+        f: _text for f in ("measures_checked", "gaps", "weak_links", "improvements")
+    }
+    corrections: tuple[dict[str, Any], ...] = ()
+
+    def correct(self, changes: Mapping[str, Any], reason: str) -> None:
+        """Correct the findings, with a reason; the record shows the corrected text and its
+        history both.
+
+        Raises:
+            InvalidInput: another field, nothing changed, no reason.
+        """
+        self._corrected(**corrections_of(self, changes, self.CORRECTABLE, reason))
+
+    @event("Corrected")
+    def _corrected(self, changes: dict[str, Any], previous: dict[str, Any], reason: str) -> None:
+        for field, value in changes.items():
+            setattr(self, field, value)
+        self.corrections = (*self.corrections, {"changes": changes, "reason": reason})
+
 
 MEETING_KINDS = {
     "committee-discussion": "支委会讨论创先争优工作",
@@ -435,13 +495,12 @@ class Meeting(TenantAggregate):
         )
         require(on.year == year, "meeting.date_outside_year", field="on", year=year)
         require_past(on, "on")
-        require(attendees >= 1, "meeting.no_attendees", field="attendees")
         return cls(
             year=year,
             kind=kind,
             on=on,
             title=require_text(title, "title", max_length=200, multiline=False),
-            attendees=attendees,
+            attendees=check_attendees(attendees),
             minutes=require_text(minutes, "minutes"),
         )
 
@@ -455,6 +514,29 @@ class Meeting(TenantAggregate):
         self.title = title
         self.attendees = attendees
         self.minutes = minutes
+
+    # What a correction may change: not the kind nor the day, which make it the quarter's
+    # duty (a meeting recorded under the wrong kind or day is its own record).
+    CORRECTABLE: ClassVar[Mapping[str, Check]] = {
+        "title": lambda v, f: require_text(v, f, max_length=200, multiline=False),
+        "attendees": lambda v, f: check_attendees(v),
+        "minutes": _text,
+    }
+    corrections: tuple[dict[str, Any], ...] = ()
+
+    def correct(self, changes: Mapping[str, Any], reason: str) -> None:
+        """Correct the title, the attendance or the minutes, with a reason.
+
+        Raises:
+            InvalidInput: another field, nothing changed, attendance out of range, no reason.
+        """
+        self._corrected(**corrections_of(self, changes, self.CORRECTABLE, reason))
+
+    @event("Corrected")
+    def _corrected(self, changes: dict[str, Any], previous: dict[str, Any], reason: str) -> None:
+        for field, value in changes.items():
+            setattr(self, field, value)
+        self.corrections = (*self.corrections, {"changes": changes, "reason": reason})
 
     @property
     def quarter(self) -> int:

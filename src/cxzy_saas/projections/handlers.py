@@ -505,6 +505,16 @@ def meeting_listed(p: Projection, tenant: str, aggregate: str, version: int, dat
     )
 
 
+def corrected(table: str) -> Handler:
+    """A list row's fields as a ``Corrected`` event changes them (an inspection's findings,
+    a meeting's title, attendance or minutes); the row keeps its place."""
+
+    def handle(p: Projection, tenant: str, aggregate: str, version: int, data: State) -> None:
+        p.set(table, (tenant, aggregate), **data["changes"])
+
+    return handle
+
+
 def _submitted(p: Projection, tenant: str, kind: str, year: int, title: str, data: State) -> None:
     p.put(
         "rm_submissions",
@@ -850,6 +860,7 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.BallotCodesReissued: ballot_codes_reissued,
     ev.BallotClosed: ballot_closed,
     ev.InspectionRecorded: inspected,
+    ev.InspectionCorrected: corrected("rm_inspection_list"),
     ev.DailyRecordRecorded: recorded,
     ev.DailyRecordRetracted: retracted,
     ev.ReviewStarted: review_started,
@@ -867,4 +878,5 @@ HANDLERS: dict[EventClass, Handler] = {
     ev.TaskAssigned: task_assigned,
     ev.TaskReportReported: task_reported,
     ev.MeetingRecorded: meeting_recorded,
+    ev.MeetingCorrected: corrected("rm_meetings"),
 }

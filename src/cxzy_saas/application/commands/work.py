@@ -93,6 +93,30 @@ class RecordInspection:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CorrectInspection:
+    """New text for some of the quarter's findings (None: as it was), and why."""
+
+    year: int
+    quarter: int
+    reason: str
+    measures_checked: str | None = None
+    gaps: str | None = None
+    weak_links: str | None = None
+    improvements: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectMeeting:
+    """A new title, attendance or minutes of a recorded meeting (None: as it was), and why."""
+
+    meeting_id: UUID
+    reason: str
+    title: str | None = None
+    attendees: int | None = None
+    minutes: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordMeeting:
     year: int
     kind: str

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from cxzy_saas.application.commands.work import RecordInspection
+from cxzy_saas.application.commands.work import CorrectInspection, RecordInspection
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
@@ -24,6 +24,16 @@ class InspectionIn(In):
     gaps = text(required=True)
     weak_links = text(required=True)
     improvements = text(required=True)
+
+
+class InspectionCorrectionIn(In):
+    """New text for the findings that were wrong (the others left out), and why."""
+
+    reason = text(1000, required=True)
+    measures_checked = text(load_default=None)
+    gaps = text(load_default=None)
+    weak_links = text(load_default=None)
+    improvements = text(load_default=None)
 
 
 class InspectionOut(Schema):
@@ -65,3 +75,17 @@ def list_inspections(call: Call, code: str) -> dict[str, Any]:
 def record_inspection(call: Call, code: str) -> Any:
     call.branch.record_inspection(call.actor, RecordInspection(**call.body))
     return call.branch.inspection(call.body["year"], call.body["quarter"])
+
+
+@api_route(
+    "/branches/<code>/inspections/<int:year>/<int:quarter>/corrections",
+    "POST",
+    summary="更正季度检查（写明理由；原记录和更正都留在历史中）",
+    roles=BRANCH_WRITERS,
+    body=InspectionCorrectionIn,
+    response=InspectionOut,
+)
+def correct_inspection(call: Call, code: str, year: int, quarter: int) -> Any:
+    command = CorrectInspection(year=year, quarter=quarter, **call.body)
+    call.branch.correct_inspection(call.actor, command)
+    return call.branch.inspection(year, quarter)

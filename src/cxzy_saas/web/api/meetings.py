@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from marshmallow import Schema, fields, validate
 
-from cxzy_saas.application.commands.work import RecordMeeting
+from cxzy_saas.application.commands.work import CorrectMeeting, RecordMeeting
 from cxzy_saas.application.permissions import BRANCH_WRITERS
-from cxzy_saas.domain.work import MEETING_KINDS, Meeting
+from cxzy_saas.domain.work import MAX_ATTENDEES, MEETING_KINDS, Meeting
 from cxzy_saas.projections import lists
 from cxzy_saas.projections.lists import MEETING_SORTS
 from cxzy_saas.web.api.branches import READERS
@@ -17,14 +18,25 @@ from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import MONTH, YEAR, CampaignArgs, In, string, text
 from cxzy_saas.web.listing import fresh_model, page_answer
 
+ATTENDEES = validate.Range(min=1, max=MAX_ATTENDEES)
+
 
 class MeetingIn(In):
     year = fields.Integer(required=True, validate=YEAR)
     kind = string(required=True, validate=validate.OneOf(list(MEETING_KINDS)))
     on = fields.Date(required=True)
     title = text(200, required=True)
-    attendees = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
+    attendees = fields.Integer(required=True, validate=ATTENDEES)
     minutes = text(required=True)
+
+
+class MeetingCorrectionIn(In):
+    """A new title, attendance or minutes (the others left out), and why."""
+
+    reason = text(1000, required=True)
+    title = text(200, load_default=None)
+    attendees = fields.Integer(load_default=None, validate=ATTENDEES)
+    minutes = text(load_default=None)
 
 
 class MeetingOut(Schema):
@@ -76,3 +88,16 @@ def list_meetings(call: Call, code: str) -> dict[str, Any]:
 def record_meeting(call: Call, code: str) -> Any:
     meeting_id = call.branch.record_meeting(call.actor, RecordMeeting(**call.body))
     return call.branch.load(Meeting, meeting_id, "meeting.not_found")
+
+
+@api_route(
+    "/branches/<code>/meetings/<uuid:id>/corrections",
+    "POST",
+    summary="更正会议记录（写明理由；原记录和更正都留在历史中）",
+    roles=BRANCH_WRITERS,
+    body=MeetingCorrectionIn,
+    response=MeetingOut,
+)
+def correct_meeting(call: Call, code: str, id: UUID) -> Any:
+    call.branch.correct_meeting(call.actor, CorrectMeeting(meeting_id=id, **call.body))
+    return call.branch.meeting(id)

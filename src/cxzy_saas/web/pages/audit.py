@@ -80,7 +80,9 @@ EVENTS = {
     ev.AssessmentRecorded: ("考核打分", "assessment"),
     ev.AssessmentScoreCorrected: ("分数更正", "score corrected"),
     ev.InspectionRecorded: ("季度检查", "quarterly inspection"),
+    ev.InspectionCorrected: ("更正季度检查", "inspection corrected"),
     ev.MeetingRecorded: ("会议记录", "meeting"),
+    ev.MeetingCorrected: ("更正会议记录", "meeting corrected"),
     ev.ReviewStarted: ("评议开始", "review started"),
     ev.ReviewSummaryFiled: ("个人总结", "self-summary"),
     ev.ReviewCritiqueRecorded: ("讲评", "critique"),
@@ -234,6 +236,11 @@ EVENT_FIELDS = {
             "Committee.Registered",
             "Committee.BranchRegistered",
         )
+    },
+    **{  # a record's correction: the new words and the old, not a score's
+        (event, key): pair
+        for event in ("Inspection.Corrected", "Meeting.Corrected")
+        for key, pair in (("changes", ("更正为", "corrected to")), ("previous", ("原内容", "was")))
     },
     ("Plan.Circulated", "to"): ("发送范围", "circulated to"),
     ("Measure.Reported", "to"): ("报送", "reported to"),

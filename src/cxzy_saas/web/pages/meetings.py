@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from cxzy_saas.application.commands.work import RecordMeeting
+from cxzy_saas.application.commands.work import CorrectMeeting, RecordMeeting
 from cxzy_saas.application.permissions import BRANCH_WRITERS
-from cxzy_saas.domain.work import MEETING_KINDS
-from cxzy_saas.web.api.meetings import MeetingIn
+from cxzy_saas.domain.work import MEETING_KINDS, Meeting
+from cxzy_saas.web.api.meetings import MeetingCorrectionIn, MeetingIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import READERS, branch_app, branch_reader, campaign_year, today
@@ -29,10 +31,16 @@ MEETING_LABELS = {k: (zh, KINDS_EN.get(k, k)) for k, zh in MEETING_KINDS.items()
 nav_link("branch", "pages.work_meetings", "会议记录", "Meetings")
 
 
-def meetings_page(code: str, form: Form | None = None) -> str:
+def meetings_page(
+    code: str, form: Form | None = None, correcting: tuple[UUID, Form] | None = None
+) -> str:
     app = branch_app(code)
     year = campaign_year(user().committee)
     meetings = sorted(app.meetings(year), key=lambda m: m.on, reverse=True)
+    # each record's correction form, filled with what it says now (a refused one as typed)
+    fixes = {m.id: Form({f: str(getattr(m, f)) for f in Meeting.CORRECTABLE}) for m in meetings}
+    if correcting is not None:
+        fixes[correcting[0]] = correcting[1]
     return render_template(
         "work/meetings.html",
         code=code,
@@ -40,6 +48,8 @@ def meetings_page(code: str, form: Form | None = None) -> str:
         year=year,
         meetings=meetings,
         form=form or Form({"kind": "committee-discussion", "on": today()}),
+        fixes=fixes,
+        failed=correcting[0] if correcting else None,
         MEETING_LABELS=MEETING_LABELS,
         can_write=may(code, BRANCH_WRITERS),
     )
@@ -68,3 +78,18 @@ def work_meeting(code: str) -> Response | tuple[str, int]:
         return meetings_page(code, form), 422
     flash(i18n.tr("会议已记录", "The meeting was recorded"))
     return redirect(url_for("pages.work_meetings", code=code))
+
+
+@bp.post("/branch/<code>/meetings/<uuid:meeting>/correction")
+@signed_in
+def work_meeting_correction(code: str, meeting: UUID) -> Response | tuple[str, int]:
+    actor = acting_for(code, BRANCH_WRITERS)
+    app = branch_app(code)
+    form = typed()
+    if not form.submit(
+        MeetingCorrectionIn,
+        lambda b: app.correct_meeting(actor, CorrectMeeting(meeting_id=meeting, **b)),
+    ):
+        return meetings_page(code, correcting=(meeting, form)), 422
+    flash(i18n.tr("会议记录已更正", "The meeting's record was corrected"))
+    return redirect(url_for("pages.work_meetings", code=code, _anchor=f"m-{meeting}"))
