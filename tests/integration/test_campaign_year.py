@@ -321,6 +321,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
     )
     app.file_branch_summary(clerk, FileBranchSummary(year=YEAR, stage="midyear", text="上半年总结"))
     app.recommend(clerk, Recommend(year=YEAR, groups=["g1"], members=["M1"], reason="表现突出"))
+    clock.set(moment(6, 30))  # the report is recorded on the day it is made
     app.report_review(clerk, ReportReview(year=YEAR, stage="midyear", on=date(YEAR, 6, 30)))
     cte.acknowledge(
         admin,
@@ -470,7 +471,7 @@ def test_a_branch_year_from_plan_to_commendation(year_setup):
         ),
     )
     clock.set(moment(12, 20))  # the commendation is decided on the day it is recorded
-    with pytest.raises(StateConflict, match="not an approved nominee"):
+    with pytest.raises(StateConflict, match="neither an approved nominee"):
         cte.commend(
             admin,
             Commend(
