@@ -179,6 +179,19 @@ def test_the_branch_commends_its_own_and_recommends_upward_from_the_page(client)
     )
     assert upward.status_code == 302
     assert "已向上级推荐" in client.get(page).text
+    # the committee reads the request beside its nominees, and may name the group on it
+    as_user(client, "admin")
+    commend = f"/committee/campaigns/{YEAR}/commendation"
+    offered = text_of(client.get(commend).text)
+    assert "（党支部提请表彰：事迹突出）" in offered
+    named = post(
+        client,
+        commend,
+        commend,
+        {"entries": "b01|group|g3", "on": "2026-11-30", "decision_text": "党委表彰决定"},
+    )
+    assert named.status_code == 302, text_of(named.text)[:2000]
+    assert "先进党小组" in text_of(client.get(commend).text)
 
 
 def test_a_form_of_the_deeds_page_sent_twice_saves_once(client, app):

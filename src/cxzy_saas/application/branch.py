@@ -16,6 +16,7 @@ from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.application.renomination import RenominationCommands
 from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.errors import StateConflict
+from cxzy_saas.domain.evaluation import Nomination
 from cxzy_saas.domain.plan import SUBMITTED, Campaign, Plan, PlanContent
 from cxzy_saas.domain.recording import Actor
 
@@ -65,6 +66,21 @@ class BranchApplication(
             return None
         decision = self.parent().decision(self.tenant, "plan", str(year), plan.submissions)
         return decision.outcome if decision else None
+
+    def commendable(self, year: int) -> dict[tuple[str, str], str]:
+        """The groups and members of ``year`` the committee may name (level, subject): the
+        nominees it approved (""), and those this branch commended and recommended upward,
+        提请上级党委表彰 (the branch's reason)."""
+        found: dict[tuple[str, str], str] = {}
+        if self.exists(Nomination.id_for(self.tenant, year)):
+            decided = self.nominee_decisions(self.nomination(year))
+            found |= {
+                k: "" for k, d in decided.items() if d is not None and d.outcome == "approved"
+            }
+        own = self.branch_commendation(year)
+        for entry in own.recommended if own else []:
+            found[(entry["level"], entry["subject"])] = entry["reason"]
+        return found
 
     def committee_plan(self, year: int) -> tuple[PlanContent, int]:
         return self.parent().plan_content(year)

@@ -328,7 +328,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
 
     def commend(self, actor: Actor, command: Commend) -> None:
         """Name advanced branches, groups and excellent members. A group or member must be an
-        approved nominee of its branch.
+        approved nominee of its branch, or one its branch recommended upward.
 
         Raises:
             StateConflict: a group or member without an approved nomination, or named already.
@@ -345,14 +345,10 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
                     subject = branch
                 else:
                     subject = entry["subject"]
-                    # The latest decision on the subject, in whichever submission it was made
-                    # (a re-nomination after a return leaves the earlier approvals standing).
-                    try:
-                        decided = names.nominee_decisions(names.nomination(year))
-                    except NotFound:  # a branch that nominated nobody has no approved nominee
-                        decided = {}
-                    decision = decided.get((entry["level"], subject))
-                    if decision is None or decision.outcome != "approved":
+                    # An approved nominee, in whichever submission it was approved (a
+                    # re-nomination leaves earlier approvals standing), or one its branch
+                    # recommended upward for the committee's commendation.
+                    if (entry["level"], subject) not in names.commendable(year):
                         raise StateConflict(
                             "commendation.not_approved",
                             level=entry["level"],

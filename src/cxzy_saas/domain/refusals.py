@@ -910,8 +910,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name} was commended already",
     ),
     "commendation.not_approved": (
-        "{branch:branch}的{level:level}{subject}不是已批准的推荐对象。",
-        "{level} {subject} of {branch} is not an approved nominee",
+        "{branch:branch}的{level:level}{subject}不是已批准的推荐对象，也不是党支部提请表彰的对象。",
+        "{level} {subject} of {branch} is neither an approved nominee nor recommended upward",
     ),
     "commendation.not_found": ("表彰决定不存在。", "commendation not found"),
     # Archives and audits

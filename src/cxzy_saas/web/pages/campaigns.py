@@ -251,21 +251,17 @@ def committee_close(year: int) -> Response | tuple[str, int]:
 
 
 def candidates(app: CommitteeApplication, year: int) -> list[dict[str, Any]]:
-    """Who may be named, by branch: the branch itself, and the groups and members the
-    committee approved as its nominees (the application refuses anyone else)."""
+    """Who may be named, by branch: the branch itself, the groups and members the committee
+    approved as its nominees, and those the branch recommended upward, with its reason (the
+    application refuses anyone else)."""
     named = {(e["branch"], e["level"], e["subject"]) for e in named_of(app, year)}
     found = []
     for code, name in sorted(app.committee().branches.items()):
         branch = app.branch_app(code)
         options: list[dict[str, Any]] = [{"level": "branch", "subject": code, "name": name}]
-        try:
-            decided = branch.nominee_decisions(branch.nomination(year))
-        except NotFound:
-            decided = {}
-        for (level, subject), decision in sorted(decided.items()):
-            if decision is not None and decision.outcome == "approved":
-                shown = branch.subject_name(level, subject)
-                options.append({"level": level, "subject": subject, "name": shown})
+        for (level, subject), upward in sorted(branch.commendable(year).items()):
+            shown = branch.subject_name(level, subject)
+            options.append({"level": level, "subject": subject, "name": shown, "upward": upward})
         for option in options:
             option["value"] = f"{code}|{option['level']}|{option['subject']}"
             option["named"] = (code, option["level"], option["subject"]) in named
