@@ -142,6 +142,24 @@ def test_approvals_as_of_a_past_day_show_the_item_as_it_stood_then(client, demo)
     assert "已完成" in card(today, "measure", DONE_LATER)
 
 
+def test_a_plan_card_as_of_a_past_day_shows_the_version_then_submitted(client, demo):
+    """A plan returned, revised and sent again: as of the day of its first submission the card
+    showed the latest version, which did not exist yet (tester)."""
+    tenancy = Tenancy(demo.settings)
+    try:
+        plans = {c: tenancy.branch(c).plan(YEAR) for c in ("b01", "b02")}
+        code, plan = next((c, p) for c, p in plans.items() if len(p.submitted_versions) > 1)
+        name = tenancy.branch(code).branch().name
+    finally:
+        tenancy.close()
+    first, later = plan.submitted_versions[1], plan.submitted_versions[2]
+    assert first < later
+    day = plan.submitted_days[1].isoformat()
+    page = as_user(client, "admin").get(f"/committee/approvals?as_of={day}").text
+    shown = text_of(card(page, "plan", name))
+    assert f"第 {first} 版" in shown and f"第 {later} 版" not in shown
+
+
 def test_several_measures_are_acknowledged_with_one_submit(client):
     client.get("/logout")
     viewer = as_user(client, "viewer")

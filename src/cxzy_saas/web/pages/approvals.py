@@ -93,10 +93,12 @@ def plan_item(
 ) -> dict[str, Any]:
     year = int(row["subject"])
     plan = app.plan(year)
-    content = plan.versions[-1]
+    # the version sent in the card's submission: a revision made since is not what it asks
+    number = plan.submitted_versions.get(row.get("submission") or 0, plan.version_no)
+    content = plan.versions[number - 1]
     weights = content.get("composite_weights", {})
     lines = [
-        (i18n.tr("版本", "Version"), i18n.tr(f"第 {plan.version_no} 版", str(plan.version_no))),
+        (i18n.tr("版本", "Version"), i18n.tr(f"第 {number} 版", str(number))),
         (i18n.tr("起草人", "Drafted by"), plan.drafter),
     ]
     lines += [(i18n.tr(*TEXT_LABELS[f]), excerpt(content.get(f))) for f in TEXT_FIELDS[:2]]
