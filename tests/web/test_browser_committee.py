@@ -134,7 +134,9 @@ def test_a_new_committee_admin_runs_a_campaign_year_in_the_pages(open_page, site
     assert f"已确认收悉 {len(MEASURES)} 项" in new.inner_text(".notice")
     assert MEASURES[0] not in new.inner_text("main")
 
-    # the quarterly assessment of every branch, one grid
+    # the quarterly assessment of every branch, one grid, at the end of the new year's first
+    # quarter (a quarter is assessed once it has begun): the served application's clock moves
+    tenancy_of(demo.app).clock = SimulatedClock(datetime(NEXT, 3, 31, 2, tzinfo=UTC))
     new.goto("/committee/campaigns")
     new.locator(f"#campaign-{NEXT} a:has-text('季度考核支部')").click()
     new.wait_for_load_state()
