@@ -81,6 +81,9 @@ class Settings:
     # giving up; a cell that gives none is then skipped for as long by requests about others.
     connect_timeout: float = 30.0
     asof_wait: float = 10.0
+    # As-of requests a web process takes beyond those replaying, waiting for a replay; one more
+    # is refused at once (503, Retry-After), so that waiting ones never hold every thread.
+    asof_queue: int = 2
     # Whether the web runs its as-of replays in processes of their own (one per allowed
     # replay), so that they never hold the web process's GIL against cheap requests.
     asof_processes: bool = True
@@ -124,6 +127,7 @@ class Settings:
             connection_max_age=float(whole_number(env, "CXZY_CONNECTION_MAX_AGE", 600, 10, 86_400)),
             connect_timeout=float(whole_number(env, "CXZY_CONNECT_TIMEOUT", 30, 1, 600)),
             asof_wait=float(whole_number(env, "CXZY_ASOF_WAIT", 10, 0, 600)),
+            asof_queue=whole_number(env, "CXZY_ASOF_QUEUE", 2, 0, 256),
             asof_processes=bool(whole_number(env, "CXZY_ASOF_PROCESSES", 1, 0, 1)),
             audit_warmer=bool(whole_number(env, "CXZY_AUDIT_WARMER", 0, 0, 1)),
             cells=parse_cells(env.get("CXZY_CELLS") or ""),

@@ -5,6 +5,8 @@ requests keep their latency)."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ class Model:
 
 
 @pytest.fixture
-def slow(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, list[date]]:
+def slow(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, list[date]]]:
     release = threading.Event()
     built: list[date] = []
 
@@ -35,8 +37,9 @@ def slow(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, list[date]]:
         return Model()
 
     monkeypatch.setattr(asof, "_replayed", replayed)
-    asof.limit_replays(1, 0.2)
-    return release, built
+    asof.limit_replays(1, 0.2, queue=4)
+    yield release, built
+    asof.limit_replays(1, 10.0)
 
 
 def test_identical_requests_share_one_replay(slow: tuple[threading.Event, list[date]]) -> None:
@@ -78,7 +81,38 @@ def test_a_replay_beyond_the_limit_is_refused_with_a_retry_after(
     assert refused.value.retry_after >= 1
     release.set()
     first.join(5)
-    asof.limit_replays(1, 10.0)
+
+
+def test_a_request_beyond_the_queue_is_refused_at_once_not_holding_a_thread(
+    slow: tuple[threading.Event, list[date]],
+) -> None:
+    """Waiting as-of requests each hold one of the server's threads: with the queue full, one
+    more is refused at once rather than waiting (a burst took all 8 of a worker's threads, and
+    a cheap request queued behind them in gunicorn)."""
+    release, built = slow
+    asof.limit_replays(1, 5.0, queue=1)
+    models = ReadModels(Path("/nonexistent"))
+    inside = [
+        threading.Thread(
+            target=lambda d=d: asof.replay(None, models, d).__enter__()  # type: ignore[arg-type,misc]
+        )
+        for d in (date(2026, 1, 31), date(2026, 2, 28))
+    ]
+    for t in inside:
+        t.start()
+    while not built:
+        threading.Event().wait(0.01)
+    threading.Event().wait(0.05)  # the second is waiting for the first
+    started = time.perf_counter()
+    with (
+        pytest.raises(asof.AsOfBusy),
+        asof.replay(None, models, date(2026, 3, 31)),  # type: ignore[arg-type]
+    ):
+        pass
+    assert time.perf_counter() - started < 1.0  # not the 5 s wait
+    release.set()
+    for t in inside:
+        t.join(5)
 
 
 def index_of(days: dict[str, dict[str, int]]) -> Any:

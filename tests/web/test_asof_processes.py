@@ -60,3 +60,44 @@ def test_a_killed_replay_process_is_replaced_and_the_request_answers(settings):
     finally:
         app.extensions["cxzy.replays"].close()
         app.extensions["cxzy.tenancy"].close()
+
+
+def test_an_as_of_view_beyond_the_queue_is_refused_at_once_in_the_readers_language(
+    settings, monkeypatch
+):
+    """One replay running and none may wait (CXZY_ASOF_QUEUE=0): another as-of view is
+    refused at once, 503 with Retry-After, a page in Chinese in its frame, not JSON."""
+    import threading
+
+    from tests.web.conftest import as_user
+
+    app = app_for(settings)
+    release, started = threading.Event(), threading.Event()
+
+    def replayed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(10)
+        raise RuntimeError("released")
+
+    monkeypatch.setattr(asof, "_replayed", replayed)
+    asof.limit_replays(1, 5.0, queue=0)
+    client = app.test_client()
+    auth = bearer(client, "admin")
+    board = "/api/v1/campaigns/2026/leaderboards/member"
+    running = threading.Thread(
+        target=lambda: app.test_client().get(f"{board}?as_of={DAYS[0]}", headers=auth)
+    )
+    running.start()
+    try:
+        assert started.wait(10)
+        page = as_user(app.test_client(), "admin").get(f"/committee?as_of={DAYS[1]}")
+        assert page.status_code == 503 and page.headers["Retry-After"] == "1"
+        assert page.mimetype == "text/html" and "请 1 秒后刷新页面再试" in page.text
+        zh = {**auth, "Accept-Language": "zh-CN"}
+        api = client.get(f"{board}?as_of={DAYS[2]}", headers=zh)
+        assert api.status_code == 503 and "请 1 秒后再试" in api.json["detail"]
+    finally:
+        release.set()
+        running.join(10)
+        asof.limit_replays(1, 10.0)
+        app.extensions["cxzy.tenancy"].close()

@@ -278,12 +278,24 @@ class Replays:
     reading replayed models; a request that cannot start within ``wait`` seconds is refused
     with :class:`AsOfBusy`. Identical requests (same read
     models, same day) share one replay. With ``offload``, the replays run there (the web app
-    gives a pool of processes) and this process only waits for their result."""
+    gives a pool of processes) and this process only waits for their result.
 
-    def __init__(self, limit: int = 1, wait: float = 10.0, offload: Offload | None = None) -> None:
+    At most ``limit + queue`` as-of requests are in a process at once (running, waiting or
+    sharing one); another is refused at once. A waiting request holds one of the server's
+    threads (gunicorn's 8 a worker): unbounded, a burst of as-of requests took all of them,
+    and a cheap request waited in gunicorn's queue for one to come free."""
+
+    def __init__(
+        self,
+        limit: int = 1,
+        wait: float = 10.0,
+        offload: Offload | None = None,
+        queue: int = 2,
+    ) -> None:
         self.limit = limit
         self.wait = wait
         self.offload = offload
+        self._admitted = threading.BoundedSemaphore(limit + queue)
         self._running = threading.BoundedSemaphore(limit)
         self._reading = threading.BoundedSemaphore(limit)
         self._shared: dict[tuple[str, str | None, str | None, date], _Shared] = {}
@@ -293,11 +305,11 @@ class Replays:
 REPLAYS = Replays()
 
 
-def limit_replays(limit: int, wait: float, offload: Offload | None = None) -> None:
-    """Set the process's replay limit, and where replays run (the web app factory does, from
-    settings)."""
+def limit_replays(limit: int, wait: float, offload: Offload | None = None, queue: int = 2) -> None:
+    """Set the process's replay limit, its queue, and where replays run (the web app factory
+    does, from settings)."""
     global REPLAYS
-    REPLAYS = Replays(limit, wait, offload)
+    REPLAYS = Replays(limit, wait, offload, queue)
 
 
 @contextmanager
@@ -317,9 +329,30 @@ def replay(
     owns; a command that runs none brings it up to date first, ``projector.current_model``).
 
     Raises:
-        AsOfBusy: the process's replays are all busy and stayed so for its ``wait``.
+        AsOfBusy: the process's replays are all busy and stayed so for its ``wait``, or its
+            queue is full (at once).
     """
     replays = REPLAYS
+    if not replays._admitted.acquire(blocking=False):
+        raise AsOfBusy(1)
+    try:
+        with _replayed_for(replays, logs, models, day, index, committee) as db:
+            yield db
+    finally:
+        replays._admitted.release()
+
+
+@contextmanager
+def _replayed_for(
+    replays: Replays,
+    logs: Logs,
+    models: ReadModels,
+    day: date,
+    index: ReadModelDB | None,
+    committee: str | None,
+) -> Iterator[SQLiteReadModel]:
+    """:func:`replay` of a request admitted: shared with the identical ones, run within the
+    limit."""
     key = (str(models.data_dir), models.cell, committee, day)
     with replays._lock:
         shared = replays._shared.get(key)

@@ -112,7 +112,7 @@ def create_app(
     if app.config.get("ASOF_PROCESSES", settings.asof_processes and not app.testing):
         offload = wiring.ReplayProcesses(settings, settings.asof_replays)
         app.extensions["cxzy.replays"] = offload  # its pool ends with the process, or .close()
-    limit_replays(settings.asof_replays, settings.asof_wait, offload)
+    limit_replays(settings.asof_replays, settings.asof_wait, offload, settings.asof_queue)
     # The embedded default (SQLite) runs the projector inside the web process; production
     # (PostgreSQL) runs `cxzy project run` as a process of its own.
     if app.config.get("EMBEDDED_PROJECTOR", settings.backend == "sqlite"):

@@ -302,8 +302,21 @@ def register(app: Flask) -> None:
     @app.errorhandler(AsOfBusy)
     def replays_busy(error: AsOfBusy) -> Response:
         # As-of replays are limited per process so that cheap requests keep their latency.
-        response = problem(503, "busy", str(error))
-        response.headers["Retry-After"] = str(error.retry_after)
+        retry = {"Retry-After": str(error.retry_after)}
+        if not request.path.startswith("/api/"):  # a page: in its language and frame
+            from cxzy_saas.web.pages import i18n
+
+            text = i18n.tr(
+                f"查看历史日期数据的请求较多，请 {error.retry_after} 秒后刷新页面再试。",
+                f"Many views of past days are being made: reload in {error.retry_after} s.",
+            )
+            return Response(render_template("error.html", status=503, error=text), 503, retry)
+        if api_language() == "zh":
+            detail = f"查看历史日期数据的请求较多，请 {error.retry_after} 秒后再试。"
+            response = in_language(problem(503, "busy", detail), "zh")
+        else:
+            response = problem(503, "busy", str(error))
+        response.headers.update(retry)
         return response
 
     @app.errorhandler(OSError)
