@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     app = create_app(
         Settings(data_dir=args.data_dir),
-        {"SECRET_KEY": "screenshots", "EMBEDDED_PROJECTOR": False, "RATELIMIT_ENABLED": False},
+        {"SECRET_KEY": "screenshots-" + "k" * 32, "EMBEDDED_PROJECTOR": False, "RATELIMIT_ENABLED": False},
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -20,5 +20,8 @@ timeout = 120
 # and never a client's address beside one): gunicorn's access log stays off.
 accesslog = None
 logconfig_dict = logging_config()
+# gunicorn 25's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
+# server on the host took it over, and stopping either removed it for both (as `cxzy serve`).
+control_socket_disable = True
 # Every worker must sign and check tokens with one key: set CXZY_SECRET_KEY (the application
 # refuses to start without it).

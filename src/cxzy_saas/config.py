@@ -20,6 +20,19 @@ MISSING_SECRET = (
     "CXZY_SECRET_KEY is not set: tokens and sessions are signed with it "
     "(set it to a long random value, e.g. `openssl rand -hex 32`, the same for every worker)"
 )
+# Whoever holds the key signs tokens and sessions as anyone: a placeholder left from
+# deploy/env.example or a word typed by hand is refused; 32 characters of `openssl rand -hex 32`
+# are 64.
+MIN_SECRET = 32
+PLACEHOLDERS = frozenset({"change-me", "changeme", "secret", "password"})
+WEAK_SECRET = (
+    f"CXZY_SECRET_KEY is too short or a placeholder: use {MIN_SECRET} characters or more of a "
+    "random value, e.g. `openssl rand -hex 32`, the same for every worker"
+)
+
+
+def weak_secret(key: str) -> bool:
+    return len(key) < MIN_SECRET or key.strip().lower() in PLACEHOLDERS
 
 
 class SettingsError(ValueError):

@@ -80,7 +80,9 @@ def site(tmp_path_factory, browser) -> Iterator[tuple[str, Demo]]:  # type: igno
 
 def serve(demo: Demo) -> Iterator[tuple[str, Demo]]:
     """The demo served on a free localhost port while the generator is suspended."""
-    app = create_app(demo.settings, {"SECRET_KEY": "browser-test"})  # the embedded projector runs
+    app = create_app(
+        demo.settings, {"SECRET_KEY": "browser-test-" + "k" * 32}
+    )  # the embedded projector runs
     demo.app = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="cxzy-test-server", daemon=True)

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from cxzy_saas.application.commands.committee import Grant, RegisterUser
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
-from cxzy_saas.config import Settings
+from cxzy_saas.config import Settings, SettingsError
 from cxzy_saas.domain.recording import Actor
 from tests.conftest import drop_database, fresh_database
 
@@ -106,6 +106,20 @@ def test_the_server_refuses_to_start_without_a_secret_key_or_with_a_weak_one(tmp
         refused = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "var")])
         assert refused.exit_code == 1, weak
         assert refused.output.startswith("Error: CXZY_SECRET_KEY is too short or a placeholder")
+
+
+def test_the_app_factory_under_gunicorn_refuses_a_weak_key_as_cxzy_serve_does(tmp_path):
+    """`gunicorn -c deploy/gunicorn.conf.py 'cxzy_saas.web.app:create_app()'` took
+    "change-me" from deploy/env.example: anyone could sign tokens as anyone."""
+    from cxzy_saas.web.app import create_app
+
+    for weak in ("change-me", "x" * 31):
+        with pytest.raises(SettingsError, match="too short or a placeholder"):
+            create_app(Settings(data_dir=tmp_path / "var", secret_key=weak))
+    with pytest.raises(SettingsError, match="is not set"):
+        create_app(Settings(data_dir=tmp_path / "var"))
+    config = (Path(__file__).parents[2] / "deploy" / "gunicorn.conf.py").read_text()
+    assert "control_socket_disable = True" in config
 
 
 def test_a_malformed_setting_is_one_clear_line(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 from cxzy_saas import wiring
 from cxzy_saas.application.seen import seeing
 from cxzy_saas.application.tenancy import Tenancy
-from cxzy_saas.config import MISSING_SECRET, Settings, SettingsError
+from cxzy_saas.config import MISSING_SECRET, WEAK_SECRET, Settings, SettingsError, weak_secret
 from cxzy_saas.projections.asof import limit_replays
 from cxzy_saas.web import (
     access_log,
@@ -86,8 +86,11 @@ def create_app(
     settings = settings or Settings.from_env()
     test_config = test_config or {}
     secret = settings.secret_key or test_config.get("SECRET_KEY")
-    if not secret and not test_config.get("TESTING"):
-        raise SettingsError(MISSING_SECRET)
+    if not test_config.get("TESTING"):  # run under gunicorn directly, as under `cxzy serve`
+        if not secret:
+            raise SettingsError(MISSING_SECRET)
+        if weak_secret(secret):
+            raise SettingsError(WEAK_SECRET)
     app = Flask(__name__)
     app.request_class = UploadingRequest
     app.json = JSONProvider(app)

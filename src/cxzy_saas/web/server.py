@@ -20,21 +20,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from cxzy_saas.config import MISSING_SECRET, Settings
-
-# Whoever holds the key signs tokens and sessions as anyone: a placeholder left from
-# deploy/env.example or a word typed by hand is refused; 32 characters of `openssl rand -hex 32`
-# are 64.
-MIN_SECRET = 32
-PLACEHOLDERS = frozenset({"change-me", "changeme", "secret", "password"})
-WEAK_SECRET = (
-    f"CXZY_SECRET_KEY is too short or a placeholder: use {MIN_SECRET} characters or more of a "
-    "random value, e.g. `openssl rand -hex 32`, the same for every worker"
-)
-
-
-def weak_secret(key: str) -> bool:
-    return len(key) < MIN_SECRET or key.strip().lower() in PLACEHOLDERS
+from cxzy_saas.config import MISSING_SECRET, WEAK_SECRET, Settings, weak_secret
 
 
 def serve(
