@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from typing import Any
@@ -110,12 +110,15 @@ def projection_status(
     when the caller holds one open (the web app), else each is opened here."""
     committees: list[dict[str, Any]] = []
     cells: dict[str, dict[str, int]] = {}
-    out_of_reach = []
+    # A cell that gives no connection is named, not waited on (decision 0030): the others'
+    # committees are served meanwhile. The default cell holds the registry: asked above. The
+    # others are probed at once, each on a thread (a probe of a cell down waits seconds).
+    others = [cell for cell in tenancy.cells if cell != DEFAULT_CELL]
+    with ThreadPoolExecutor(max_workers=max(1, len(others))) as probes:
+        reached = dict(zip(others, probes.map(tenancy.cell_reachable, others), strict=True))
+    out_of_reach = [cell for cell in others if not reached[cell]]
     for cell in tenancy.cells:
-        # A cell that gives no connection is named, not waited on (decision 0030): the others'
-        # committees are served meanwhile. The default cell holds the registry: asked above.
-        if cell != DEFAULT_CELL and not tenancy.cell_reachable(cell):
-            out_of_reach.append(cell)
+        if cell in out_of_reach:
             continue
         db = live(cell) if live is not None else None
         health = projector(tenancy, db, cell=cell).health()

@@ -27,7 +27,7 @@ from cxzy_saas.application.commands.plans import DraftPlan
 from cxzy_saas.application.commands.work import AssessMonth
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.cli import main
-from cxzy_saas.config import Settings
+from cxzy_saas.config import DEFAULT_CELL, Settings
 from cxzy_saas.domain.errors import InvalidInput, StateConflict
 from cxzy_saas.domain.recording import SimulatedClock
 from cxzy_saas.web import tenancy_of
@@ -414,7 +414,7 @@ def test_readiness_names_a_cell_out_of_reach_and_fails_only_for_a_cell_left_unco
     a deployment's mistake, which /readyz had answered "ready" while leaving its tenants out."""
     one_committee_in_each_cell(two_cells)
     cells = () if cell_b == "unconfigured" else (("b", "postgresql://postgres@127.0.0.1:1/x"),)
-    settings = replace(two_cells, cells=cells, connect_timeout=2)
+    settings = replace(two_cells, cells=cells, connect_timeout=2, metrics_token="m" * 40)
     app = create_app(settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False})
     try:
         found = app.test_client().get("/readyz")
@@ -422,6 +422,11 @@ def test_readiness_names_a_cell_out_of_reach_and_fails_only_for_a_cell_left_unco
         if cell_b == "down":
             assert checks["cells"] == {"ok": True, "out_of_reach": ["b"]}
             assert "read_models" not in checks and checks["schemas"]["ok"]
+            # the metrics say so too: b's committees are missing from the lag, not at 0
+            auth = {"Authorization": f"Bearer {'m' * 40}"}
+            scraped = app.test_client().get("/metrics", headers=auth).text
+            assert 'cxzy_cell_reachable{cell="b"} 0.0' in scraped
+            assert f'cxzy_cell_reachable{{cell="{DEFAULT_CELL}"}} 1.0' in scraped
         else:
             assert found.status_code == 503
             assert checks["cells"]["unconfigured"] == ["b"]

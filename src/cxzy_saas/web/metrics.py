@@ -8,8 +8,10 @@ only one a deployment already publishes and health-checks (docs/decisions/0016).
 - ``cxzy_commands_total`` and ``cxzy_command_duration_seconds``, by kind (the application
   method: ``enrol_member``) and outcome (ok, refused, conflict, error), whoever issued them;
 - ``cxzy_rate_limited_total`` by route: every 429 answer (``rate_limit_refused`` is the hook);
-- ``cxzy_projector_lag_events`` and ``cxzy_projector_quarantined_events`` per committee, and
-  ``cxzy_jobs`` by state, read from the database when scraped (so any worker tells the same).
+- ``cxzy_projector_lag_events`` and ``cxzy_projector_quarantined_events`` per committee,
+  ``cxzy_cell_reachable`` per cell (0 while a cell gives no connection: its committees are
+  then missing from the two above, rather than shown as 0) and ``cxzy_jobs`` by state, read
+  from the database when scraped (so any worker tells the same).
 
 Under gunicorn with several workers, the counters of every worker are added up through
 prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set by ``cxzy serve``).
@@ -96,15 +98,23 @@ class LiveState(Collector):
             "Events of a committee's logs the projector set aside (cxzy project retry)",
             labels=["committee"],
         )
+        reachable = GaugeMetricFamily(
+            "cxzy_cell_reachable",
+            "Whether a cell gave a connection (1) or is out of reach (0): its committees' "
+            "figures are missing above while it is",
+            labels=["cell"],
+        )
         tenancy = tenancy_of(self.app)
         status = projection_status(tenancy, lambda cell: cell_read_model(self.app, cell))
         for committee in sorted(status["committees"], key=lambda c: c["committee"]):
             lag.add_metric([committee["committee"]], committee["lag"])
             quarantined.add_metric([committee["committee"]], committee["quarantined"])
+        for cell in tenancy.cells:
+            reachable.add_metric([cell], 0 if cell in status["out_of_reach"] else 1)
         jobs = GaugeMetricFamily("cxzy_jobs", "Background jobs by state", labels=["state"])
         for state, count in sorted(tenancy.jobs.states().items()):
             jobs.add_metric([state], count)
-        yield from (lag, quarantined, jobs)
+        yield from (lag, quarantined, reachable, jobs)
 
 
 def metrics_of(app: Flask) -> Metrics:
