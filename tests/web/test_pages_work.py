@@ -98,6 +98,18 @@ def test_the_clerk_enrols_a_member_and_a_refusal_keeps_what_was_typed(client, ap
     assert "丙新员" in listed.text and "预备党员" in listed.text
 
 
+def test_a_member_number_typed_in_full_width_or_lower_case_finds_the_member(client):
+    """Ｂ01001 typed with a Chinese input method, or b01001, was 404 for B01001 (tester)."""
+    as_user(client, "b01-clerk")
+    for typed in ("Ｂ01001", "b01001", "ｂ０１００１"):
+        found = client.get(f"/branch/b01/members/{typed}")
+        assert found.status_code == 302, typed
+        assert found.headers["Location"].endswith("/branch/b01/members/B01001"), typed
+    assert client.get("/branch/b01/members/B01001").status_code == 200
+    missing = client.get("/branch/b01/members/Ｂ09999")
+    assert missing.status_code == 404 and "党员 Ｂ09999 不存在" in missing.text
+
+
 def test_a_members_page_moves_confirms_gives_roles_and_records_the_departure(client, app):
     as_user(client, "b01-clerk")
     no = "B01960"

@@ -31,16 +31,10 @@ from cxzy_saas.domain.base import as_date
 from cxzy_saas.domain.errors import AlreadyExists, Forbidden
 from cxzy_saas.domain.organisation import SENSITIVE_FIELDS, Branch, Group, Member
 from cxzy_saas.domain.recording import Actor, recording
+from cxzy_saas.domain.text import same_code
 
 GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
 MEMBER_ENROLLED = Member.Enrolled  # type: ignore[attr-defined]
-
-
-def same_code(code: str, codes: Iterable[str]) -> str | None:
-    """The one of ``codes`` that ``code`` would be taken for: the same letters in another case
-    (B01005 and b01005 are one number to the people who type and read it)."""
-    wanted = code.casefold()
-    return next((c for c in codes if c.casefold() == wanted), None)
 
 
 class OrganisationCommands(TenantApplication):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls; the Unicode line and
@@ -55,6 +56,13 @@ def bad_character(text: str, *, multiline: bool) -> str | None:
 def is_code(text: object, pattern: re.Pattern[str] = CODE) -> bool:
     """``text`` is whole a code of ``pattern`` (a full match: no trailing new line slips by)."""
     return isinstance(text, str) and pattern.fullmatch(text) is not None
+
+
+def same_code(code: str, codes: Iterable[str]) -> str | None:
+    """The one of ``codes`` that ``code`` would be taken for: the same letters in another case
+    (B01005 and b01005 are one number to the people who type and read it)."""
+    wanted = code.casefold()
+    return next((c for c in codes if c.casefold() == wanted), None)
 
 
 def item_zh(code: str) -> str:

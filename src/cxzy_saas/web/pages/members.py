@@ -22,6 +22,7 @@ from cxzy_saas.application.commands.organisation import (
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.text import as_typed, same_code
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.members import LeaveIn, MemberIn, MoveIn, RoleIn
 from cxzy_saas.web.api.schemas import OnIn
@@ -194,9 +195,19 @@ def member_page(code: str, no: str, failed: dict[str, Form] | None = None) -> st
 @bp.get("/branch/<code>/members/<no>")
 @signed_in
 @opens(READERS)
-def org_member(code: str, no: str) -> str:
+def org_member(code: str, no: str) -> str | Response:
     branch_reader(code)
-    return member_page(code, no)
+    try:
+        return member_page(code, no)
+    except NotFound:
+        # a number typed by hand: in full width (Ｂ01005) or another case (b01005), the member
+        # B01005 (numbers that differ so are one: domain/text.same_code)
+        typed = as_typed(no)
+        numbers = [m.member_no for m in branch_app(code).members(include_left=True)]
+        known = same_code(typed, numbers)
+        if known is None or known == no:
+            raise
+        return redirect(url_for("pages.org_member", code=code, no=known))
 
 
 # action in the URL: (form on the page, schema, command, message when done)
