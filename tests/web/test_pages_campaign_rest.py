@@ -243,3 +243,19 @@ def test_a_branchs_correspondence_is_no_page_for_its_members_as_in_the_api(clien
     assert client.get("/branch/b01/letters").status_code == 404
     as_user(client, "b01-secretary")
     assert client.get("/branch/b01/letters").status_code == 200
+
+
+def test_the_branch_reads_the_committees_acknowledgement_of_its_reports(client):
+    """The committee acknowledged the half-year report and the annual summary: the branch's
+    pages said only that they were reported (tester)."""
+    as_user(client, "b01-secretary")
+    for page in (
+        f"/branch/b01/evaluation/midyear?campaign={YEAR}",
+        f"/branch/b01/deeds?campaign={YEAR}",
+    ):
+        shown = client.get(page).text
+        found = re.search(r'<p class="notice" id="committee-answer">([^<]+)</p>', shown)
+        assert found is not None, page
+        assert re.fullmatch(r"党委已于 \d{4}-\d{2}-\d{2} 收悉(：.+|。)", found.group(1)), (
+            found.group(1)
+        )

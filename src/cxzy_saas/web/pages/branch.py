@@ -51,6 +51,16 @@ def colleagues_open(code: str) -> bool:
     return content.rules.get("members_see_colleagues") is True
 
 
+def committee_answer(app: BranchApplication, kind: str, year: int) -> dict[str, Any] | None:
+    """The committee's acknowledgement of what the branch reported to it (its half-year
+    report, ``midyear-report``; its annual summary, ``annual-summary``): the day, in Beijing,
+    and its note; None before it answers."""
+    decision = app.parent().decision(app.tenant, kind, str(year), 1)
+    if decision is None:
+        return None
+    return {"on": i18n.beijing(decision.created_on)[:10], "note": decision.reason}
+
+
 def own_member_only(reader: Actor, code: str) -> str | None:
     """The member number whose member-level rows alone ``reader`` may read of branch
     ``code``: a member's own, unless the plan opens colleagues' scores (decision 0018); None

@@ -24,6 +24,7 @@ from cxzy_saas.web.pages.branch import (
     branch_app,
     branch_reader,
     campaign_year,
+    committee_answer,
     may_act_on,
     today,
 )
@@ -88,6 +89,7 @@ def deeds_page(code: str, failed: dict[str, Form] | None = None) -> str:
         choices=subject_choices(app),
         FORMS=FORM_LABELS,
         summary=app.annual_summary(year) if has_summary else None,
+        answer=committee_answer(app, "annual-summary", year) if has_summary else None,
         forms=forms_of(failed),
         can_write=may(code, BRANCH_ASSESSORS),  # deeds: a group leader writes their group's
         can_summarise=may(code, BRANCH_WRITERS),

@@ -44,6 +44,7 @@ from cxzy_saas.web.pages.branch import (
     branch_app,
     branch_reader,
     campaign_year,
+    committee_answer,
     own_member_only,
     today,
 )
@@ -104,6 +105,7 @@ def review_page(code: str, stage: str, failed: dict[str, Form] | None = None) ->
     return render_template(
         "evaluation/review.html",
         recommended_members=recommended,
+        answer=committee_answer(app, "midyear-report", year) if stage == "midyear" else None,
         code=code,
         name=app.branch().name,
         year=year,
