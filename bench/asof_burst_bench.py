@@ -49,6 +49,20 @@ def quantile(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100)[q - 1]
 
 
+def figures(
+    idle: list[float], busy: list[float], replays: list[float], refused: int
+) -> dict[str, float]:
+    return {
+        "idle_p50": quantile(idle, 50),
+        "idle_p95": quantile(idle, 95),
+        "busy_p50": quantile(busy, 50),
+        "busy_p95": quantile(busy, 95),
+        "asof_median": statistics.median(replays) if replays else 0.0,
+        "asof_count": len(replays),
+        "asof_refused": refused,
+    }
+
+
 def measure(settings: Settings, processes: bool, args: argparse.Namespace) -> dict[str, float]:
     app = create_app(
         settings, {"TESTING": True, "EMBEDDED_PROJECTOR": False, "ASOF_PROCESSES": processes}
@@ -99,15 +113,7 @@ def measure(settings: Settings, processes: bool, args: argparse.Namespace) -> di
     if processes:
         app.extensions["cxzy.replays"].close()
     app.extensions["cxzy.tenancy"].close()
-    return {
-        "idle_p50": quantile(idle, 50),
-        "idle_p95": quantile(idle, 95),
-        "busy_p50": quantile(busy, 50),
-        "busy_p95": quantile(busy, 95),
-        "asof_median": statistics.median(replays) if replays else 0.0,
-        "asof_count": len(replays),
-        "asof_refused": len(refused),
-    }
+    return figures(idle, busy, replays, len(refused))
 
 
 def get(conn: http.client.HTTPConnection, path: str, token: str) -> float:
@@ -195,15 +201,7 @@ def served(settings: Settings, args: argparse.Namespace) -> dict[str, float]:
     finally:
         os.killpg(server.pid, 15)
         server.wait(30)
-    return {
-        "idle_p50": quantile(idle, 50),
-        "idle_p95": quantile(idle, 95),
-        "busy_p50": quantile(busy, 50),
-        "busy_p95": quantile(busy, 95),
-        "asof_median": statistics.median(replays) if replays else 0.0,
-        "asof_count": len(replays),
-        "asof_refused": sum(n for _, n in answers),
-    }
+    return figures(idle, busy, replays, sum(n for _, n in answers))
 
 
 def main() -> None:

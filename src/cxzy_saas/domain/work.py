@@ -65,6 +65,13 @@ def corrections_of(
     }
 
 
+def corrected(record: Any, changes: Mapping[str, Any], reason: str) -> None:
+    """A ``Corrected`` event applied: the new values, and the correction in the record's."""
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.corrections = (*record.corrections, {"changes": dict(changes), "reason": reason})
+
+
 def _text(value: Any, field: str) -> str:
     return require_text(value, field)
 
@@ -462,9 +469,7 @@ class Inspection(TenantAggregate):
 
     @event("Corrected")
     def _corrected(self, changes: dict[str, Any], previous: dict[str, Any], reason: str) -> None:
-        for field, value in changes.items():
-            setattr(self, field, value)
-        self.corrections = (*self.corrections, {"changes": changes, "reason": reason})
+        corrected(self, changes, reason)
 
 
 MEETING_KINDS = {
@@ -534,9 +539,7 @@ class Meeting(TenantAggregate):
 
     @event("Corrected")
     def _corrected(self, changes: dict[str, Any], previous: dict[str, Any], reason: str) -> None:
-        for field, value in changes.items():
-            setattr(self, field, value)
-        self.corrections = (*self.corrections, {"changes": changes, "reason": reason})
+        corrected(self, changes, reason)
 
     @property
     def quarter(self) -> int:
