@@ -26,6 +26,7 @@ LEVELS = ("branch", "group", "member")
 PATH: dict[str, dict[str, Any]] = {
     "code": {"type": "string", "pattern": _pattern(TENANT_CODE), "example": "b01"},
     "year": {"type": "integer", "minimum": 2000, "maximum": 2100, "example": 2026},
+    "quarter": {"type": "integer", "minimum": 1, "maximum": 4, "example": 2},
     "id": {"type": "string", "format": "uuid"},
     "letter": {"type": "string", "format": "uuid"},
     "task": {"type": "string", "format": "uuid"},
