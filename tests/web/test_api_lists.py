@@ -274,6 +274,9 @@ def test_a_meeting_and_an_inspection_are_corrected_and_their_lists_show_it(clien
         client.post(path, json={"gaps": "又一次", "reason": "试"}, headers=member).status_code
         == 403
     )
+    fifth = client.post(f"{B01}/inspections/2026/9/corrections", json=body, headers=clerk)
+    assert fifth.status_code == 404 and fifth.json["code"] == "resource.not_found"
+    assert client.get("/api/openapi.json").status_code == 200  # the quarter is documented
 
 
 def test_members_filtered_by_group_status_and_text_in_their_shape(client, viewer):
