@@ -84,3 +84,33 @@ def test_a_member_reads_no_colleagues_return_reason_or_praise_on_any_page(client
 def every_member(client, headers):  # type: ignore[no-untyped-def]
     found = client.get("/api/v1/branches/b02/members?per_page=200", headers=headers)
     return found.json["items"]
+
+
+def test_a_members_filters_never_tell_whether_a_colleague_was_nominated(client):
+    """The entries were hidden, but ?member=B02008 counted 1 for a colleague nominated and 0
+    for one who was not (tester)."""
+    path = "/api/v1/branches/b02/nominations?campaign=2026"
+    secretary, member = bearer(client, "b02-secretary"), bearer(client, "b02-member")
+    whole = client.get(path, headers=secretary).json["items"][0]
+    colleague = next(e for e in whole["entries"] if e["level"] == "member")["subject"]
+    assert colleague != "B02003"
+    for query in (
+        f"&member={colleague}",
+        f"&subject={colleague}",
+        f"&level=member&subject={colleague}",
+    ):
+        assert client.get(path + query, headers=secretary).json["total"] == 1, query
+        assert client.get(path + query, headers=member).json["total"] == 0, query
+    # a group's own entry still answers, as the member reads it in the list
+    for code in ("b01", "b02"):
+        listed = f"/api/v1/branches/{code}/nominations?campaign=2026"
+        entries = client.get(
+            listed, headers=secretary if code == "b02" else bearer(client, "b01-secretary")
+        ).json["items"][0]["entries"]
+        groups = [e["subject"] for e in entries if e["level"] == "group"]
+        if groups:
+            own = bearer(client, f"{code}-member")
+            assert client.get(f"{listed}&group={groups[0]}", headers=own).json["total"] == 1
+            break
+    else:
+        raise AssertionError("the demo nominates a group in b01 or b02")

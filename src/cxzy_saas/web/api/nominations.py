@@ -3,6 +3,7 @@ nominee."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -119,6 +120,28 @@ def as_seen(call: Call, nomination: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def seen_filters(filters: lists.Filters, own: str | None) -> lists.Filters | None:
+    """The filters a caller who sees their own member entries only (``own``) may apply: by
+    themselves, and by a group's own entry; a filter naming a colleague matches nothing (None),
+    for the count of matches would tell whether the colleague was nominated (decision 0018).
+    """
+    if own is None:
+        return filters
+    if filters.member not in (None, own):
+        return None
+    if filters.subject is not None and filters.subject != own:
+        if filters.level == "member":
+            return None
+        filters = replace(filters, level="group")  # only a group's entry may answer it
+    elif filters.level == "member":
+        filters = replace(filters, member=own)
+    if filters.group is not None:  # the group's own entry, not its members'
+        if filters.subject not in (None, filters.group):
+            return None
+        filters = replace(filters, group=None, subject=filters.group, level="group")
+    return filters
+
+
 def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
     nomination = call.branch.nomination(year)
     committee = call.committee
@@ -162,12 +185,12 @@ def nomination_out(call: Call, code: str, year: int) -> dict[str, Any]:
 )
 def list_nominations(call: Call, code: str) -> dict[str, Any]:
     paging = paging_of(call.args)
+    year = call.args["campaign"] or call.tenancy.today().year
+    asked = filters_of(call.args)
+    # a colleague asked for: nothing to say, not even whether ("-" begins no code)
+    filters = seen_filters(asked, own_member_only(call, year)) or replace(asked, member="-")
     found = lists.nominations(
-        fresh_model(code, decided=True),
-        code,
-        filters_of(call.args),
-        paging,
-        call.args["campaign"],
+        fresh_model(code, decided=True), code, filters, paging, call.args["campaign"]
     )
     answer = page_answer(found, paging, NominationOut._declared_fields)
     answer["items"] = [as_seen(call, item) for item in answer["items"]]
