@@ -4,6 +4,7 @@ sees when it signs in, enters data, corrects it, retries, and reads the boards."
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 
@@ -352,6 +353,31 @@ def test_the_secretary_erases_a_members_personal_data_and_it_reads_as_erased(cli
     assert "王小明" not in str(shown) and "13800000000" not in str(shown)
     again = client.post(f"{B01}/members/B01950/erasure", json=reason, headers=secretary)
     assert again.status_code == 409
+
+
+def test_the_branchs_own_commendation_of_an_erased_member_reads_as_erased(client):
+    """The branch's 通报表扬 and its recommendation upward kept the name in plain text, in the
+    answer, the page and the stored event, after the member's erasure (tester)."""
+    from cxzy_saas.web import tenancy_of
+
+    secretary = bearer(client, "b01-secretary")
+    own = client.get(f"{B01}/own-commendations/2026", headers=secretary).json
+    commended = next(c for c in own["commended"] if c["level"] == "member")
+    number, name = commended["subject"], commended["name"]
+    reason = {"reason": "本人申请删除个人信息"}
+    erased = client.post(f"{B01}/members/{number}/erasure", json=reason, headers=secretary)
+    assert erased.status_code == 200
+    after = client.get(f"{B01}/own-commendations/2026", headers=secretary).json
+    shown = next(c for c in after["commended"] if c["subject"] == number)
+    assert shown["name"] == "（已删除）" and name not in str(after)
+    # its stored events held it in plain text (free text a clerk wrote, a deed material that
+    # names the member, is the clerk's words: no erasure can find a name in it)
+    log = tenancy_of(client.application).settings.data_dir / "tenants" / "b01.sqlite3"
+    with sqlite3.connect(log) as db:
+        states = db.execute(
+            "SELECT state FROM stored_events WHERE topic LIKE '%:BranchCommendation.%'"
+        ).fetchall()
+    assert states and all(name.encode() not in state for (state,) in states)
 
 
 def test_every_overdue_kind_the_api_answers_is_one_its_document_lists(client):

@@ -337,6 +337,19 @@ def test_a_trail_pages_and_filters_by_kind_and_day_and_links_across_pages(client
     assert bad.status_code == 200 and "aria-invalid" in bad.text
 
 
+def test_a_groups_trail_holds_its_branchs_commendation_and_recommendation_upward(client, app):
+    """They showed only under the commendation's internal id, with 'notice' for 通报表扬."""
+    own = tenancy_of(app).branch("b01").branch_commendation(YEAR)
+    assert own is not None and own.recommended, "the demo recommends b01's first group upward"
+    group = own.recommended[0]["subject"]
+    as_user(client, "auditor")
+    page = client.get(f"/committee/audit/trail?branch=b01&subject={group}&per_page=1000").text
+    assert "党支部表彰" in page and "向上级党委推荐" in page and "通报表扬" in page
+    assert ">notice<" not in page and ">certificate<" not in page
+    whole = client.get("/committee/audit/trail?branch=b01&subject=b01&per_page=1000").text
+    assert "党支部表彰" in whole
+
+
 def test_every_kind_of_event_is_named_in_chinese_on_the_audit_pages(app):
     """The diff counts events by kind and the trail lists them: each kind the domain records
     has its Chinese name, never the class's English one (Campaign.Closed)."""

@@ -22,7 +22,7 @@ from eventsourcing.utils import get_topic
 from cxzy_saas.application.observe import Observer, count_commands
 from cxzy_saas.application.permissions import authorize
 from cxzy_saas.application.seen import seen_now
-from cxzy_saas.domain.commendation import Commendation
+from cxzy_saas.domain.commendation import BranchCommendation, Commendation
 from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.evidence import Evidence
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
@@ -38,12 +38,13 @@ _HEAD = object()  # the key of the head a kept dict was read at
 
 def holds_copies(aggregate: Aggregate) -> bool:
     """Whether ``aggregate``'s state holds a copy of a member's personal data, sealed in storage
-    with that member's key: the commendation names the members it commends; an evidence file
+    with that member's key: the commendations (the committee's, a branch's own) name the
+    members they commend; an evidence file
     on an item about a member has its file name. Such aggregates are never served from the
     aggregate cache: the cache is per process, the copy gets no event of its own when the member
     is erased, and an erasure made by another process must show at once. A member itself may be
     cached: its erasure is an event of its own, which the cache's fast-forward applies."""
-    if isinstance(aggregate, Commendation):
+    if isinstance(aggregate, Commendation | BranchCommendation):
         return True
     return isinstance(aggregate, Evidence) and aggregate.level == "member"
 

@@ -26,7 +26,7 @@ from cxzy_saas.audit import causes
 from cxzy_saas.audit.logs import Log, LogEvent, plain
 from cxzy_saas.domain import events as ev
 from cxzy_saas.domain.ballot import Ballot
-from cxzy_saas.domain.commendation import AnnualSummary
+from cxzy_saas.domain.commendation import AnnualSummary, BranchCommendation
 from cxzy_saas.domain.decisions import Decision
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination
@@ -50,7 +50,18 @@ HIDDEN = (
     "code_hash",
 )
 OWN_LEVEL = (ev.AssessmentRecorded, ev.DailyRecordRecorded, ev.MeasureFiled, ev.DeedMaterialDrafted)
-BRANCH_WIDE = (Branch, Plan, Inspection, Meeting, AnnualSummary, Nomination, Ballot)
+BRANCH_WIDE = (
+    Branch,
+    Plan,
+    Inspection,
+    Meeting,
+    AnnualSummary,
+    Nomination,
+    Ballot,
+    BranchCommendation,
+)
+# A branch's own commendation of a group or member, and its recommendation of one upward.
+COMMENDING = (ev.BranchCommendationCommended, ev.BranchCommendationRecommendedUpward)
 # The first event of the aggregates a subject is, and the field naming the subject.
 SUBJECTS = {ev.MemberEnrolled: "member_no", ev.GroupFormed: "code", ev.BranchOpened: "code"}
 
@@ -180,6 +191,8 @@ class _Filter:
         ):
             self.followed.add(e.aggregate)
             return self.fields(e)
+        if e.type in COMMENDING and self.own_level(data):
+            return self.fields(e)
         if e.type is ev.NominationShortlisted and any(self.own_level(x) for x in data["entries"]):
             self.followed.add(e.aggregate)
             return self.fields(e)
@@ -245,6 +258,8 @@ class _Filter:
             shown.pop("ranking", None)
             if s.kind in ("member", "group"):
                 shown["entries"] = [x for x in shown["entries"] if self.own_level(x)]
+        elif e.type in COMMENDING and shown.get("level") == "member" and "name" in shown:
+            shown["name"] = NAME_OF + str(shown.get("subject", ""))  # sealed: read by number
         elif e.type is ev.CommendationNamed:
             shown["entries"] = [
                 {**x, "name": PRIVATE} if x.get("level") == "member" else x

@@ -17,6 +17,8 @@ Where personal data sits in stored events (:func:`sites`):
   names people on purpose, so the copy stays, sealed with the member's key from the branch's store.
 - ``Evidence.Attached`` of an item about a member: the file's name, sealed with the member's
   key (the file's bytes are deleted from the file store at the erasure, decision 0023).
+- ``BranchCommendation.Commended`` and ``.RecommendedUpward`` of a member: the member's name,
+  as the committee's commendation keeps it (a branch's 通报表扬 names people on purpose).
 - ``Ballot.Opened`` subjects and ``Nomination.Shortlisted`` rows: names were copied there before
   this change; new events no longer carry them (views resolve names from the member). Old copies
   are shown as erased once the member is.
@@ -140,13 +142,21 @@ def sites(
     elif event is events.BallotOpened:
         rows = state.get("subjects", [])
         found += _member_rows(rows, tenant)
-    elif event is events.EvidenceAttached:
+    elif event in ABOUT_ONE:
         if state.get("level") == "member" and "name" in state and "subject" in state:
             found.append((state, "name", tenant, _member_key(tenant, state["subject"])))
     elif event is events.NominationShortlisted:
         found += _member_rows(state.get("entries", []), tenant)
         found += _member_rows(state.get("ranking", {}).get("member", []), tenant)
     return found
+
+
+# Events about one group or member that copy a member's name beside its number.
+ABOUT_ONE = (
+    events.EvidenceAttached,
+    events.BranchCommendationCommended,
+    events.BranchCommendationRecommendedUpward,
+)
 
 
 NESTED: dict[EventClass, tuple[str, ...]] = {

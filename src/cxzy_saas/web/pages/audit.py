@@ -46,6 +46,7 @@ from cxzy_saas.web.pages.access import (
     signed_in,
     user,
 )
+from cxzy_saas.web.pages.deeds import FORM_LABELS
 from cxzy_saas.web.pages.filters import from_request
 
 nav_link("committee", "pages.audit_trail", "审计追溯", "Audit trail")
@@ -342,6 +343,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "in": ("在", "in"),
     "code": ("编号", "code"),
     "corrects": ("更正了", "corrects"),
+    **FORM_LABELS,  # a branch's forms of commendation: 通报表扬, 颁发奖状证书, 颁发奖品
     **{k: v for k, v in i18n.GRADES.items()},
     **{k: v for k, v in i18n.OUTCOMES.items() if k},
     **{k: v for k, v in i18n.KINDS.items()},
@@ -437,8 +439,10 @@ def value_text(
     if (
         isinstance(value, list)
         and value
-        and all(isinstance(v, str) and i18n.IDENTIFIER.fullmatch(v) for v in value)
-    ):  # file names
+        and all(
+            isinstance(v, str) and i18n.IDENTIFIER.fullmatch(v) and v not in VALUES for v in value
+        )
+    ):  # file names (a list of words, 通报表扬、颁发奖品, is said as words below)
         return Markup(i18n.tr("、", ", ")).join(i18n.ident(v) for v in value)
     text = _word(value)
     return escape(text if len(text) <= width else text[: width - 1] + "…")
