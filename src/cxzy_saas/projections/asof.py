@@ -280,10 +280,12 @@ class Replays:
     models, same day) share one replay. With ``offload``, the replays run there (the web app
     gives a pool of processes) and this process only waits for their result.
 
-    At most ``limit + queue`` as-of requests are in a process at once (running, waiting or
-    sharing one); another is refused at once. A waiting request holds one of the server's
-    threads (gunicorn's 8 a worker): unbounded, a burst of as-of requests took all of them,
-    and a cheap request waited in gunicorn's queue for one to come free."""
+    At most ``limit + queue`` models of different days (or committees) are replayed, waited
+    for or read in a process at once; a request for another is refused at once. A waiting
+    request holds one of the server's threads (gunicorn's 8 a worker): unbounded, a burst of
+    as-of requests took all of them, and a cheap request waited in gunicorn's queue for one to
+    come free. Requests for a model already there share it, however many (a page's charts ask
+    for one day's together)."""
 
     def __init__(
         self,
@@ -295,7 +297,7 @@ class Replays:
         self.limit = limit
         self.wait = wait
         self.offload = offload
-        self._admitted = threading.BoundedSemaphore(limit + queue)
+        self.queue = queue
         self._running = threading.BoundedSemaphore(limit)
         self._reading = threading.BoundedSemaphore(limit)
         self._shared: dict[tuple[str, str | None, str | None, date], _Shared] = {}
@@ -333,31 +335,15 @@ def replay(
             queue is full (at once).
     """
     replays = REPLAYS
-    if not replays._admitted.acquire(blocking=False):
-        raise AsOfBusy(1)
-    try:
-        with _replayed_for(replays, logs, models, day, index, committee) as db:
-            yield db
-    finally:
-        replays._admitted.release()
-
-
-@contextmanager
-def _replayed_for(
-    replays: Replays,
-    logs: Logs,
-    models: ReadModels,
-    day: date,
-    index: ReadModelDB | None,
-    committee: str | None,
-) -> Iterator[SQLiteReadModel]:
-    """:func:`replay` of a request admitted: shared with the identical ones, run within the
-    limit."""
     key = (str(models.data_dir), models.cell, committee, day)
     with replays._lock:
         shared = replays._shared.get(key)
         building = shared is None
         if shared is None:
+            # a model nobody asked for yet: one more than the limit and the queue is refused
+            # at once (one asked already is shared, whoever asks: a page's charts ask together)
+            if len(replays._shared) >= replays.limit + replays.queue:
+                raise AsOfBusy(1)
             shared = replays._shared[key] = _Shared()
         shared.users += 1
     try:
