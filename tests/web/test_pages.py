@@ -151,6 +151,11 @@ def test_the_dashboard_takes_an_as_of_date_and_says_what_is_wrong_with_a_bad_one
     assert "查看往日数据时不列待办事项" in then and 'class="overdue"' not in then
     bad = client.get("/committee?as_of=soon")
     assert bad.status_code == 200 and "日期格式应为年-月-日" in bad.text
+    # typed with a Chinese input method, as the forms take it; a NUL is not echoed back
+    wide = client.get("/committee/boards/branch?campaign=2026&as_of=２０２６－０３－３１").text
+    assert "显示截至 2026-03-31" in wide
+    nul = client.get("/committee?as_of=%00")
+    assert nul.status_code == 200 and "\x00" not in nul.text and "日期格式应为年-月-日" in nul.text
     english = client.get("/lang/en?next=/committee/matrix")
     assert english.headers["Location"] == "/committee/matrix"
     assert "Branch × criterion" in client.get("/committee/matrix").text

@@ -6,6 +6,7 @@ keeps what was typed; another branch's user gets 404 and a committee viewer 403 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -417,6 +418,14 @@ def test_a_meeting_is_recorded_and_listed(client, app):
     page = client.get(here).text
     assert "出席 7 人" in page and "已更正（理由：人数录错）" in page
     assert len(branch(app).meetings(YEAR)) == before + 1
+    # a correction of no meeting of this page is refused in words on top, a field left empty
+    # as empty (not as unchanged)
+    nowhere = f"/branch/b01/meetings/{uuid.uuid4()}/correction"
+    lost = post(client, here, nowhere, **fields, attendees="7", reason="试")
+    assert lost.status_code == 422 and 'id="lost"' in lost.text
+    assert "该会议记录不存在" in lost.text
+    empty = post(client, here, fix, title="", minutes=form["minutes"], attendees="7", reason="试")
+    assert empty.status_code == 422 and field_error(empty.text, "此项不能为空")
 
 
 # who may

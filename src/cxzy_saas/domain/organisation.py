@@ -109,7 +109,9 @@ class Group(TenantAggregate):
 
     def rename(self, name: str) -> None:
         self._check_active()
-        self._renamed(name=require_text(name, "name", max_length=100, multiline=False))
+        name = require_text(name, "name", max_length=100, multiline=False)
+        require(name != self.name, "group.name_unchanged", field="name", name=name)
+        self._renamed(name=name)
 
     @event("Renamed")
     def _renamed(self, name: str) -> None:

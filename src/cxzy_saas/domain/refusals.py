@@ -331,6 +331,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已有名为“{name}”的党小组（代码 {group}），请换一个名称。",
         "a group named {name} exists already ({group})",
     ),
+    "group.name_unchanged": ("党小组已叫“{name}”，无需更名。", "the group is named {name} already"),
     "group.not_found": ("党小组 {group} 不存在。", "group {group} not found"),
     "group.dissolved": ("党小组 {group} 已撤销。", "group {group} has been dissolved"),
     "group.has_members": (
@@ -392,7 +393,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{branch} has {count} ballots of {year} still open: close and count them before sealing",
     ),
     "campaign.decisions_waiting": (
-        "还有 {count} 个党支部报送的计划或推荐名单等待党委审批（{branches}），"
+        "还有 {count} 个党支部报送的活动方案或推荐名单等待党委审批（{branches}），"
         "请先审批，再结束 {year} 年度活动。",
         "branches whose plan or nominees wait for the committee's decision ({branches}): "
         "decide them first",

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, request
 
 from cxzy_saas.domain.errors import InvalidInput
+from cxzy_saas.domain.text import as_typed, bad_character
 from cxzy_saas.projections.queries import parse_day, past_day
 from cxzy_saas.web import tenancy_of
 from cxzy_saas.web.pages import bp, i18n, reads
@@ -59,7 +60,14 @@ def from_request(committee: str) -> Filters:
             filters.year = int(wanted)
         else:
             filters.errors["campaign"] = i18n.tr("没有这个年度的活动", "no such campaign")
-    text = request.args.get("as_of", "").strip()
+    # a day typed in full width (２０２６－０６－３０) is read as the forms read it; one holding a
+    # control character is not echoed back into the page
+    text = as_typed(request.args.get("as_of", ""))
+    if bad_character(text, multiline=False):
+        filters.errors["as_of"] = i18n.tr(
+            "日期格式应为年-月-日，如 2026-03-01。", "a day is YYYY-MM-DD"
+        )
+        return filters
     filters.as_of_text = text
     if text:
         try:

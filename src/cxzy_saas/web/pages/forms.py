@@ -157,6 +157,12 @@ class Form:
         return self.run(lambda: act(body), near)
 
 
+def refusal_of(form: Form) -> str:
+    """A refused form's words, for a page that does not draw the form (its own refusal, else
+    its fields')."""
+    return form.error or i18n.tr("；", "; ").join(dict.fromkeys(form.errors.values()))
+
+
 ONCE = "once"  # the hidden field of a form's one-time key
 
 

@@ -16,8 +16,9 @@ from cxzy_saas.application.permissions import BRANCH_WRITERS
 from cxzy_saas.domain.work import Inspection
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.inspections import InspectionCorrectionIn, InspectionIn
+from cxzy_saas.web.api.schemas import text
 from cxzy_saas.web.listing import fresh_model
-from cxzy_saas.web.pages import bp, i18n, nav_link
+from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.branch import (
     READERS,
@@ -27,9 +28,19 @@ from cxzy_saas.web.pages.branch import (
     today,
     when,
 )
-from cxzy_saas.web.pages.forms import Form, typed
+from cxzy_saas.web.pages.forms import Form, refusal_of, typed
 
 nav_link("branch", "pages.work_inspections", "季度检查", "Inspections")
+
+
+class CorrectionForm(InspectionCorrectionIn):
+    """The page's correction form sends every finding, filled with what the record says: one
+    left empty is refused as empty, not taken for unchanged."""
+
+    measures_checked = text(required=True)
+    gaps = text(required=True)
+    weak_links = text(required=True)
+    improvements = text(required=True)
 
 
 def inspections_page(
@@ -58,6 +69,9 @@ def inspections_page(
             }
         )
     next_quarter = next((q["quarter"] for q in quarters if q["inspection"] is None), 4)
+    # a refused correction of a quarter this page shows no inspection of: said on top
+    shown = {q["quarter"] for q in quarters if q["inspection"] is not None}
+    lost = refusal_of(correcting[1]) if correcting and correcting[0] not in shown else ""
     return render_template(
         "work/inspections.html",
         code=code,
@@ -65,8 +79,10 @@ def inspections_page(
         year=year,
         quarters=quarters,
         form=form or Form({"quarter": str(next_quarter), "on": today()}),
-        can_write=may(code, BRANCH_WRITERS),
+        # a closed year is final: nothing to record or correct (an amendment is the way)
+        can_write=may(code, BRANCH_WRITERS) and not reads.closed_on(user().committee, year),
         failed=correcting[0] if correcting else None,
+        lost=lost,
     )
 
 
@@ -108,7 +124,7 @@ def work_inspection_correction(code: str, quarter: int) -> Response | tuple[str,
     year = campaign_year(user().committee)
     form = typed()
     if not form.submit(
-        InspectionCorrectionIn,
+        CorrectionForm,
         lambda b: app.correct_inspection(actor, CorrectInspection(year=year, quarter=quarter, **b)),
     ):
         return inspections_page(code, correcting=(quarter, form)), 422
