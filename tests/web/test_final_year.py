@@ -385,6 +385,24 @@ def closed(tmp_path_factory):
     given = client.post("/api/v1/branches/b01/tasks", json=task, headers=tokens["admin"])
     assert given.status_code == 201, given.json
     samples["task"] = given.json["id"]
+    # A measure reported to the committee, never acknowledged before the close.
+    measure = {
+        "year": YEAR,
+        "level": "branch",
+        "subject": "b01",
+        "criteria": [1],
+        "text": "年底前整理支部档案",
+        "due": DAY,
+    }
+    filed = client.post("/api/v1/branches/b01/measures", json=measure, headers=tokens["b01-clerk"])
+    assert filed.status_code == 201, filed.json
+    samples["reported"] = filed.json["id"]
+    sent_up = client.post(
+        f"/api/v1/branches/b01/measures/{filed.json['id']}/report",
+        json={"to": "committee", "on": TODAY},
+        headers=tokens["b01-clerk"],
+    )
+    assert sent_up.status_code == 200, sent_up.json
     close_ballots(tenancy, YEAR, date.fromisoformat(TODAY))  # a year closes over none open
     shut = client.post(
         f"/api/v1/campaigns/{YEAR}/close", json={"on": TODAY}, headers=tokens["admin"]
@@ -520,3 +538,17 @@ def test_people_who_leave_or_join_later_leave_a_closed_years_boards_as_they_were
     project.catch_up()
     assert tenancy.committee("demo").head() == heads
     assert member_rows(client, tokens) == before
+
+
+def test_what_the_closed_year_left_unanswered_does_not_wait_on_the_branchs_queue(closed):
+    """A measure reported to the committee and never acknowledged read 待审批 for good once
+    the year closed (tester)."""
+    import re
+
+    from tests.web.conftest import as_user
+
+    app, _, samples, _ = closed
+    measure = samples["reported"]
+    page = as_user(app.test_client(), "b01-secretary").get("/branch/b01/queue").text
+    row = re.search(rf'<tr[^>]*data-subject="{measure}"[^>]*>.*?</tr>', page, re.S)
+    assert row is not None and "年度已结束，未处理" in row.group(0) and "待审批" not in row.group(0)

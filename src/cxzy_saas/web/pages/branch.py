@@ -27,7 +27,8 @@ from cxzy_saas.domain.plan import PlanContent
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import boards
 from cxzy_saas.projections.db import Tx
-from cxzy_saas.web import read_model_of, tenancy_of
+from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
 from cxzy_saas.web.pages.filters import current_campaign
@@ -203,7 +204,8 @@ def branch_queue(code: str) -> str:
     reader = branch_reader(code)
     tenancy = tenancy_of(current_app)
     app = tenancy.branch(code)
-    rows = reads.submissions(read_model_of(current_app, code), code)
+    # what the branch sent and what the committee decided, as of this request (read-your-writes)
+    rows = reads.submissions(fresh_model(code, decided=True), code)
     rows = seen_by(own_member_only(reader, code), rows)
     return render_template(
         "branch/queue.html",
@@ -211,6 +213,8 @@ def branch_queue(code: str) -> str:
         name=app.branch().name,
         rows=rows,
         way_back=ways_back(code, rows) if may(code, BRANCH_WRITERS) else {},
+        # a closed year is final: what the committee did not answer waits for nothing now
+        closed={c["year"] for c in reads.campaigns(user().committee) if c["closed_on"]},
     )
 
 
