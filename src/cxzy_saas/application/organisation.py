@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
@@ -33,6 +34,7 @@ from cxzy_saas.domain.organisation import SENSITIVE_FIELDS, Branch, Group, Membe
 from cxzy_saas.domain.recording import Actor, recording
 from cxzy_saas.domain.text import same_code
 
+A = TypeVar("A", Group, Member)
 GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
 MEMBER_ENROLLED = Member.Enrolled  # type: ignore[attr-defined]
 
@@ -59,7 +61,7 @@ class OrganisationCommands(TenantApplication):
             if self.exists(Group.id_for(self.tenant, code)):
                 raise AlreadyExists("group.exists", field="code", group=code)
             group = Group.form(code, command.name)
-            others = self.groups(include_dissolved=True)
+            others = self._readable(Group, GROUP_FORMED)
             if taken := same_code(code, [g.code for g in others]):
                 raise AlreadyExists("group.exists", field="code", group=taken)
             self._check_name_free(group.name, others)
@@ -70,8 +72,20 @@ class OrganisationCommands(TenantApplication):
         with self.acting(actor, BRANCH_WRITERS):
             group = self.group(command.group)
             group.rename(command.name)
-            self._check_name_free(group.name, [g for g in self.groups() if g.id != group.id])
+            others = [g for g in self._readable(Group, GROUP_FORMED) if g.id != group.id]
+            self._check_name_free(group.name, others)
             self.save(group)
+
+    def _readable(self, kind: type[A], created_by: Any) -> list[A]:
+        """Every aggregate of ``kind`` whose stored events can be read: one that cannot (an
+        event stored before the edge refused its value, quarantined by the projector) holds no
+        code or name anyone can see, and must not stop the branch forming groups or enrolling
+        members."""
+        found = []
+        for aggregate_id in self.ids_created_by(created_by):
+            with contextlib.suppress(ValueError, TypeError, KeyError):
+                found.append(self.load(kind, aggregate_id, "record.not_found"))
+        return found
 
     @staticmethod
     def _check_name_free(name: str, others: list[Group]) -> None:
@@ -116,7 +130,7 @@ class OrganisationCommands(TenantApplication):
         """
         with self.acting(actor, BRANCH_WRITERS):
             new: list[Member] = []
-            seen = [m.member_no for m in self.members(include_left=True)]
+            seen = [m.member_no for m in self._readable(Member, MEMBER_ENROLLED)]
             for person in people:
                 number = person.member_no.strip()
                 if taken := same_code(number, seen):
