@@ -65,9 +65,11 @@ def api(tmp_path_factory):
         "level": "member",
         "subject": "B01003",
         "id": str(b01.measures(2026)[0].id),
+        "quarter": "1",
     }
     ids = {
         "measures": str(b01.measures(2026)[0].id),
+        "meetings": str(b01.meetings(2026)[0].id),
         "records": str(b01.daily_records(2026)[0].id),
         "ballots": str(b01.ballots(2026)[0].id),
     }

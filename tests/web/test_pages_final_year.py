@@ -15,7 +15,7 @@ from cxzy_saas.application.commands.committee import (
     CloseAmendment,
     OpenAmendment,
 )
-from cxzy_saas.application.commands.work import RecordDaily
+from cxzy_saas.application.commands.work import FileMeasure, RecordDaily, ReportMeasure
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import queries
@@ -36,6 +36,22 @@ def demo(tmp_path_factory) -> Demo:  # type: ignore[no-untyped-def]
     tenancy = Tenancy(demo.settings)
     try:
         committee = tenancy.committee(COMMITTEE)
+        # a measure b01 reports to the committee, which the year closes over unacknowledged
+        b01, clerk = tenancy.branch("b01"), Actor("b01-clerk", "branch-clerk", "b01")
+        measure = b01.file_measure(
+            clerk,
+            FileMeasure(
+                year=YEAR,
+                level="branch",
+                subject="b01",
+                criteria=[1],
+                text="整理档案",
+                due=date(YEAR, 12, 31),
+            ),
+        )
+        b01.report_measure(
+            clerk, ReportMeasure(measure_id=measure, to="committee", on=tenancy.today())
+        )
         close_year(tenancy, YEAR)
         committee.seal_archive(ADMIN, "b02", YEAR)
         amendment = committee.open_amendment(
@@ -160,7 +176,7 @@ def test_a_trail_says_which_events_were_recorded_under_an_amendment(client, app)
 
 
 def test_a_closed_years_undecided_items_are_not_offered_for_decision(client, app):
-    """What the year left waiting (b03's plan, b01's measures) can no longer be decided: the
+    """What the year left waiting (b01's measure report) can no longer be answered: the
     queue and the overview's count leave it out rather than offer buttons that answer 422."""
     with app.app_context():
         db = read_model_of(app, COMMITTEE)
