@@ -408,3 +408,9 @@ def test_a_board_sorts_only_by_columns_its_rows_have(app, viewer):
     assert "排序：无效的值，已忽略" in page and 'data-sort="group"' not in page
     assert 'data-sort="composite"' in page
     assert 'data-sort="branch"' in client.get("/committee/boards/group?campaign=2026").text
+    # a branch or a group the committee does not have, or a group of the branch board: noted,
+    # not an empty board that says nothing of why
+    for level, query in (("branch", "branch=b99"), ("branch", "group=g1"), ("member", "group=zz")):
+        shown = client.get(f"/committee/boards/{level}?campaign=2026&{query}").text
+        assert "没有这个党支部或党小组，已忽略" in shown, query
+        assert "共 0 条" not in shown, query

@@ -127,6 +127,32 @@ def board_query(errors: dict[str, str], level: str) -> tuple[boards.BoardQuery, 
     return boards.BoardQuery(**{"page": 1, **found}), chosen
 
 
+def known_subjects(
+    query: boards.BoardQuery,
+    level: str,
+    branches: list[tuple[str, str]],
+    groups: list[tuple[str, str, str]],
+    errors: dict[str, str],
+    chosen: dict[str, Any],
+) -> boards.BoardQuery:
+    """``query`` without a branch or a group the committee does not have (b99), or a group
+    asked of the branch board, each noted beside its field: an empty board said nothing of why.
+    """
+    ignored = i18n.tr("没有这个党支部或党小组，已忽略", "no such branch or group; ignored")
+    if query.branch is not None and query.branch not in {code for code, _ in branches}:
+        query = replace(query, branch=None)
+        errors["branch"], _ = ignored, chosen.pop("branch", None)
+    pairs = {(b, g) for b, g, _ in groups}
+    if query.group is not None and (
+        level == "branch"  # a branch's row belongs to no group
+        or (query.branch is not None and (query.branch, query.group) not in pairs)
+        or all(g != query.group for _, g in pairs)
+    ):
+        query = replace(query, group=None)
+        errors["group"], _ = ignored, chosen.pop("group", None)
+    return query
+
+
 @bp.get("/committee/boards/<level>")
 @signed_in
 @opens(COMMITTEE_READERS)
@@ -139,13 +165,14 @@ def board(level: str) -> str:
     errors: dict[str, str] = {}
     query, chosen = board_query(errors, level)
     with read_model(committee, filters.as_of) as db, db.read() as tx:
+        branches = boards.board_branches(tx, committee)
+        groups = boards.board_groups(tx, committee)
+        query = known_subjects(query, level, branches, groups, errors, chosen)
         rows, total = boards.read_board(tx, committee, filters.year, level, query)
         pages = max(1, -(-total // query.per_page))
         if query.page > pages:  # past the end (an old link, a typed number): the last page
             query = replace(query, page=pages)
             rows, total = boards.read_board(tx, committee, filters.year, level, query)
-        branches = boards.board_branches(tx, committee)
-        groups = boards.board_groups(tx, committee)
     return view(
         "committee/board.html",
         filters,
