@@ -297,6 +297,8 @@ def test_numbers_and_codes_that_differ_only_in_case_are_one_and_group_names_are_
     same = client.post(f"{B01}/groups", json={"code": "gr", "name": "青年党小组"}, headers=clerk)
     assert same.status_code == 409 and same.json["code"] == "group.name_taken"
     assert same.json["errors"] == {"name": [same.json["detail"]]}
+    found = client.get(f"{B01}/members/b01902", headers=clerk)  # the same number, as typed
+    assert found.status_code == 200 and found.json["member_no"] == "B01902"
     other = client.post(f"{B01}/groups", json={"code": "gr", "name": "老年党小组"}, headers=clerk)
     assert other.status_code == 201
     renamed = client.put(f"{B01}/groups/gr/name", json={"name": "青年党小组"}, headers=clerk)

@@ -17,8 +17,9 @@ from cxzy_saas.application.commands.organisation import (
     RelieveRole,
 )
 from cxzy_saas.application.permissions import BRANCH_WRITERS
+from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.organisation import BRANCH_ROLES, MEMBER_STATUSES
-from cxzy_saas.domain.text import PHONE
+from cxzy_saas.domain.text import PHONE, same_code
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.groups import ReasonIn
@@ -147,7 +148,13 @@ def enrol_member(call: Call, code: str) -> dict[str, Any]:
     response=MemberDetailOut,
 )
 def get_member(call: Call, code: str, no: str) -> dict[str, Any]:
-    member, history = call.branch.read_member(call.actor, no)
+    try:
+        member, history = call.branch.read_member(call.actor, no)
+    except NotFound:  # b01901 is B01901 to the people who type it (as the pages read it)
+        known = same_code(no, [m.member_no for m in call.branch.members(include_left=True)])
+        if known is None:
+            raise
+        member, history = call.branch.read_member(call.actor, known)
     personal = call.branch.personal_fields(call.actor, member)
     return {**member_row(call, member), **personal, "history": history}
 
