@@ -141,7 +141,8 @@ def known_subjects(
     ignored = i18n.tr("没有这个党支部或党小组，已忽略", "no such branch or group; ignored")
     if query.branch is not None and query.branch not in {code for code, _ in branches}:
         query = replace(query, branch=None)
-        errors["branch"], _ = ignored, chosen.pop("branch", None)
+        errors["branch"] = ignored
+        chosen.pop("branch", None)
     pairs = {(b, g) for b, g, _ in groups}
     if query.group is not None and (
         level == "branch"  # a branch's row belongs to no group
@@ -149,7 +150,8 @@ def known_subjects(
         or all(g != query.group for _, g in pairs)
     ):
         query = replace(query, group=None)
-        errors["group"], _ = ignored, chosen.pop("group", None)
+        errors["group"] = ignored
+        chosen.pop("group", None)
     return query
 
 
