@@ -34,6 +34,11 @@ RESEALED = get_topic(ArchiveSeal.Resealed)  # type: ignore[attr-defined]
 BATCH = 5000
 
 
+def open_ballots(branch_app: BranchApplication, year: int) -> list[Any]:
+    """The branch's ballots of ``year`` still open (sheets in the box, not counted)."""
+    return [b for b in branch_app.ballots(year) if b.closed_on is None]
+
+
 def refuse_open_ballots(branch_app: BranchApplication, year: int) -> None:
     """Sealing a branch-year with a ballot still open would strand it: the sealed year takes
     no close and no count, so its sheets would stay in the box.
@@ -41,8 +46,7 @@ def refuse_open_ballots(branch_app: BranchApplication, year: int) -> None:
     Raises:
         StateConflict: a ballot of the branch's year is open.
     """
-    open_ = [b for b in branch_app.ballots(year) if b.closed_on is None]
-    if open_:
+    if open_ := open_ballots(branch_app, year):
         raise StateConflict(
             "archive.ballots_open",
             field="branch",

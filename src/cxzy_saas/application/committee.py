@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cxzy_saas.application.accounts import AccountCommands
-from cxzy_saas.application.archives import ArchiveCommands
+from cxzy_saas.application.archives import ArchiveCommands, open_ballots
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.commands.committee import (
     Acknowledge,
@@ -184,14 +184,11 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
                 names = "、".join(self.branch_app(c).branch().name for c in found)
                 return {"year": year, "branches": names, "count": len(found)}
 
-            if found := [c for c in branches if self._ballot_open(c, year)]:
+            if found := [c for c in branches if open_ballots(self.branch_app(c), year)]:
                 raise StateConflict("campaign.ballots_open", **named(found))
             if found := [c for c in branches if self.waiting(c, year)]:
                 raise StateConflict("campaign.decisions_waiting", **named(found))
             self.save(campaign)
-
-    def _ballot_open(self, branch: str, year: int) -> bool:
-        return any(b.closed_on is None for b in self.branch_app(branch).ballots(year))
 
     def waiting(self, branch: str, year: int) -> list[tuple[str, str]]:
         """What of the branch's ``year`` waits for the committee's decision: ("plan", "") for
@@ -199,18 +196,17 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
         latest submission."""
         app = self.branch_app(branch)
         found = []
-        plan = app.plan(year) if app.has_plan(year) else None
-        decided = plan and self.decision(branch, "plan", str(year), plan.submissions)
-        if plan and plan.status == SUBMITTED and not decided:
+        plan_sent = app.has_plan(year) and app.plan(year).status == SUBMITTED
+        if plan_sent and app.plan_decision(year) is None:
             found.append(("plan", ""))
         if app.exists(Nomination.id_for(app.tenant, year)):
             nomination = app.nomination(year)
-            latest = nomination.submissions
             if nomination.submitted_on is not None:
-                for e in nomination.submitted.get(latest, []):
-                    subject = f"{e['level']}:{e['subject']}"
-                    if self.decision(branch, "nominee", f"{year}:{subject}", latest) is None:
-                        found.append(("nominee", subject))
+                found += [
+                    ("nominee", f"{entry['level']}:{entry['subject']}")
+                    for entry, decision in app.latest_decisions(nomination)
+                    if decision is None
+                ]
         return found
 
     def set_leaderboard_visibility(self, actor: Actor, command: SetLeaderboardVisibility) -> None:

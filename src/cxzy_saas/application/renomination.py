@@ -35,22 +35,23 @@ class RenominationCommands(EvaluationCommands):
                 found[key] = committee.decision(self.tenant, "nominee", subject, number)
         return found
 
+    def latest_decisions(self, nomination: Nomination) -> list[tuple[dict[str, Any], Any]]:
+        """The latest submission's nominees, each with the committee's decision on it in that
+        submission (None: none yet)."""
+        committee, latest = self.parent(), nomination.submissions
+        found = []
+        for entry in nomination.submitted.get(latest, []):
+            subject = f"{nomination.year}:{entry['level']}:{entry['subject']}"
+            found.append((entry, committee.decision(self.tenant, "nominee", subject, latest)))
+        return found
+
     def returned_nominees(self, nomination: Nomination) -> list[dict[str, str]]:
         """The latest submission's nominees the committee returned, with its reasons."""
-        committee = self.parent()
-        returned = []
-        for entry in nomination.submitted.get(nomination.submissions, []):
-            subject = f"{nomination.year}:{entry['level']}:{entry['subject']}"
-            decision = committee.decision(self.tenant, "nominee", subject, nomination.submissions)
-            if decision is not None and decision.outcome == "returned":
-                returned.append(
-                    {
-                        "level": entry["level"],
-                        "subject": entry["subject"],
-                        "reason": decision.reason,
-                    }
-                )
-        return returned
+        return [
+            {"level": entry["level"], "subject": entry["subject"], "reason": decision.reason}
+            for entry, decision in self.latest_decisions(nomination)
+            if decision is not None and decision.outcome == "returned"
+        ]
 
     def renominate(self, actor: Actor, command: Renominate) -> int:
         """Answer a return with a new submission; returns its number.
