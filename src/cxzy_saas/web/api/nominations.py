@@ -19,7 +19,7 @@ from cxzy_saas.domain.decisions import OUTCOMES
 from cxzy_saas.projections import lists
 from cxzy_saas.web.api.branches import READERS
 from cxzy_saas.web.api.list_args import NominationArgs, filters_of, listed_page_of, paging_of
-from cxzy_saas.web.api.openness import own_member_only
+from cxzy_saas.web.api.openness import own_member_only, visible_to_member
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     SUBJECT,
@@ -110,13 +110,16 @@ def as_seen(call: Call, nomination: dict[str, Any]) -> dict[str, Any]:
     if own is None:
         return nomination
 
-    def kept(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [r for r in rows if r["level"] != "member" or r["subject"] == own]
-
     return {
         **nomination,
-        **{key: kept(nomination[key]) for key in ("entries", "decisions", "returned")},
-        "reopenings": [{**r, "returned": kept(r["returned"])} for r in nomination["reopenings"]],
+        **{
+            key: visible_to_member(nomination[key], own)
+            for key in ("entries", "decisions", "returned")
+        },
+        "reopenings": [
+            {**r, "returned": visible_to_member(r["returned"], own)}
+            for r in nomination["reopenings"]
+        ],
     }
 
 

@@ -3,25 +3,39 @@ when the branch's plan in force says ``members_see_colleagues = true`` (decision
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.routing import Call
+
+if TYPE_CHECKING:
+    from cxzy_saas.application.branch import BranchApplication
+
+
+def colleagues_open(branch: BranchApplication, year: int) -> bool:
+    """Whether the branch's plan in force for ``year`` opens colleagues' rows to members."""
+    try:
+        content, _ = branch.plan_content(year)
+    except NotFound:
+        return False
+    return content.rules.get("members_see_colleagues") is True
+
+
+def own_member_of(actor: Actor, branch: BranchApplication, year: int) -> str | None:
+    """The member number whose rows alone ``actor`` may see of ``branch``'s member level in
+    ``year``, or None when they see every member's (any other role, or a plan that opens them
+    to members). The pages and the API ask this one rule."""
+    if actor.role != "member" or colleagues_open(branch, year):
+        return None
+    return actor.member or ""
 
 
 def own_member_only(call: Call, year: int) -> str | None:
-    """The member number whose rows alone the caller may see of the member level, or None when
-    the caller sees every member's (any other role, or a plan that opens them to members)."""
-    actor = call.actor
-    if actor.role != "member":
+    """:func:`own_member_of` for the API's caller, of their own branch (a member's)."""
+    if call.actor.role != "member":  # a committee user's tenant is no branch
         return None
-    try:
-        content, _ = call.tenancy.branch(actor.tenant).plan_content(year)
-    except NotFound:
-        return actor.member or ""
-    if content.rules.get("members_see_colleagues") is True:
-        return None
-    return actor.member or ""
+    return own_member_of(call.actor, call.tenancy.branch(call.actor.tenant), year)
 
 
 def visible_to_member(rows: list[Any], own: str | None, subject: str = "subject") -> list[Any]:

@@ -28,6 +28,7 @@ from cxzy_saas.domain.recording import Actor
 from cxzy_saas.projections import boards
 from cxzy_saas.projections.db import Tx
 from cxzy_saas.web import tenancy_of
+from cxzy_saas.web.api import openness
 from cxzy_saas.web.listing import fresh_model
 from cxzy_saas.web.pages import bp, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
@@ -45,11 +46,7 @@ def branch_reader(code: str) -> Actor:
 
 def colleagues_open(code: str) -> bool:
     """Whether the plan in force opens colleagues' scores to members (decision 0018)."""
-    try:
-        content, _ = branch_app(code).plan_content(campaign_year(user().committee))
-    except NotFound:
-        return False
-    return content.rules.get("members_see_colleagues") is True
+    return openness.colleagues_open(branch_app(code), campaign_year(user().committee))
 
 
 def committee_answer(app: BranchApplication, kind: str, year: int) -> dict[str, Any] | None:
@@ -64,11 +61,8 @@ def committee_answer(app: BranchApplication, kind: str, year: int) -> dict[str, 
 
 def own_member_only(reader: Actor, code: str) -> str | None:
     """The member number whose member-level rows alone ``reader`` may read of branch
-    ``code``: a member's own, unless the plan opens colleagues' scores (decision 0018); None
-    for any other reader, who reads every member's."""
-    if reader.role != "member" or colleagues_open(code):
-        return None
-    return reader.member or ""
+    ``code`` in the year shown (``openness.own_member_of``, the API's rule)."""
+    return openness.own_member_of(reader, branch_app(code), campaign_year(user().committee))
 
 
 def campaign_year(committee: str) -> int:

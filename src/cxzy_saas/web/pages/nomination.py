@@ -23,6 +23,7 @@ from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.evaluation import Nomination, departs
 from cxzy_saas.domain.recording import Actor
 from cxzy_saas.web.api.nominations import RenominateIn, ShortlistIn
+from cxzy_saas.web.api.openness import visible_to_member
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
 from cxzy_saas.web.pages.access import acting_for, may, opens, signed_in, user
@@ -77,11 +78,6 @@ def for_reader(actor: Actor, code: str, lines: dict[str, list[Line]]) -> dict[st
     if own is None:
         return lines
     return {**lines, "member": [x for x in lines.get("member", []) if x.row.subject == own]}
-
-
-def colleague(row: dict[str, Any], own: str) -> bool:
-    """Whether a nominee row (``level``, ``subject``) is a member other than ``own``."""
-    return row["level"] == "member" and row["subject"] != own
 
 
 def saved(app: BranchApplication, year: int) -> Nomination | None:
@@ -141,7 +137,7 @@ def nomination_page(
         reopenings = [
             {**r, "returned": seen}
             for r in reopenings
-            if (seen := [x for x in r["returned"] if not colleague(x, own)])
+            if (seen := visible_to_member(r["returned"], own))
         ]
     return render_template(
         "evaluation/nomination.html",
