@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from cxzy_saas.domain.errors import Forbidden
 from cxzy_saas.domain.recording import Actor
@@ -38,16 +37,3 @@ def may_see_personal(actor: Actor, member_no: str | None = None) -> bool:
     if actor.role in PERSONAL_READERS:
         return True
     return actor.role == "member" and member_no is not None and actor.member == member_no
-
-
-def seen_by(own: str | None, submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of the branch's submissions, those a reader seeing ``own`` member only may read: a
-    colleague's nomination, its outcome and the committee's reason are not theirs to read."""
-    if own is None:
-        return submissions
-
-    def colleagues(row: dict[str, Any]) -> bool:
-        _, level, subject = row["subject"].split(":")  # "2026:member:B01013"
-        return level == "member" and subject != own
-
-    return [s for s in submissions if s["kind"] != "nominee" or not colleagues(s)]

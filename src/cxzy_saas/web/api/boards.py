@@ -16,7 +16,6 @@ from typing import Any
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
-from cxzy_saas.application.permissions import seen_by
 from cxzy_saas.domain.committee import TENANT_CODE
 from cxzy_saas.domain.decisions import KINDS
 from cxzy_saas.domain.errors import NotFound
@@ -30,7 +29,7 @@ from cxzy_saas.projections.lists import campaign_known
 from cxzy_saas.web import read_model_of, read_models_of, read_port_of, tenancy_of
 from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.list_args import OPTIONAL
-from cxzy_saas.web.api.openness import own_member_only
+from cxzy_saas.web.api.openness import own_member_only, seen_by
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import (
     AsOfArgs,

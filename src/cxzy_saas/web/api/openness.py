@@ -47,3 +47,16 @@ def visible_to_member(rows: list[Any], own: str | None, subject: str = "subject"
         return row.get(name) if isinstance(row, dict) else getattr(row, name)
 
     return [r for r in rows if field(r, "level") != "member" or field(r, subject) == own]
+
+
+def seen_by(own: str | None, submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of the branch's submissions, those a reader seeing ``own`` member only may read: a
+    colleague's nomination, its outcome and the committee's reason are not theirs to read."""
+    if own is None:
+        return submissions
+
+    def colleagues(row: dict[str, Any]) -> bool:
+        _, level, subject = row["subject"].split(":")  # "2026:member:B01013"
+        return level == "member" and subject != own
+
+    return [s for s in submissions if s["kind"] != "nominee" or not colleagues(s)]

@@ -20,7 +20,6 @@ from cxzy_saas.application.permissions import (
     BRANCH_READERS,
     BRANCH_WRITERS,
     COMMITTEE_READERS,
-    seen_by,
 )
 from cxzy_saas.domain.errors import DomainError, InvalidInput, NotFound
 from cxzy_saas.domain.plan import PlanContent
@@ -200,7 +199,7 @@ def branch_queue(code: str) -> str:
     app = tenancy.branch(code)
     # what the branch sent and what the committee decided, as of this request (read-your-writes)
     rows = reads.submissions(fresh_model(code, decided=True), code)
-    rows = seen_by(own_member_only(reader, code), rows)
+    rows = openness.seen_by(own_member_only(reader, code), rows)
     return render_template(
         "branch/queue.html",
         code=code,

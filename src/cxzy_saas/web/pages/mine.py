@@ -18,6 +18,7 @@ from cxzy_saas.application.permissions import BRANCH_ASSESSORS, BRANCH_WRITERS, 
 from cxzy_saas.domain.errors import DomainError
 from cxzy_saas.projections import lists, queries, todo
 from cxzy_saas.web import read_model_of, tenancy_of
+from cxzy_saas.web.api.openness import seen_by
 from cxzy_saas.web.listing import titled
 from cxzy_saas.web.pages import bp, filters, i18n, nav_link, reads
 from cxzy_saas.web.pages.access import acting_for, current_user, may, opens, signed_in, user
@@ -30,7 +31,6 @@ from cxzy_saas.web.pages.branch import (
     colleagues_open,
     own_member_only,
     row_key,
-    seen_by,
     standing,
 )
 from cxzy_saas.web.pages.evaluation import STAGES
