@@ -423,3 +423,48 @@ def alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+@pytest.mark.parametrize(("sent", "after"), [(signal.SIGINT, 0.05), (signal.SIGTERM, 0.3)])
+def test_a_signal_stops_a_busy_sqlite_projector_and_a_new_one_runs(
+    tmp_path: Path, sent: int, after: float
+) -> None:
+    """Ctrl-C or SIGTERM while members are enrolled (the projector busy with their names):
+    the run ends at once, says so, and leaves the store to the next projector."""
+    data = tmp_path / "var"
+    tenancy = Tenancy(Settings(data_dir=data))
+    try:
+        branches = populate(tenancy, committees=1, members=2)
+        plain = {k: v for k, v in os.environ.items() if not k.startswith("CXZY_")}
+        writing = threading.Event()
+        writing.set()
+
+        def write() -> None:
+            n = 0
+            while writing.is_set():
+                code = branches[n % len(branches)]
+                tenancy.branch(code).enrol_member(a_clerk(code), a_member(f"S{n:04d}"))
+                n += 1
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            for _ in range(2):  # the second run finds the store free
+                projector = subprocess.Popen(
+                    [*CLI, "project", "run", "--interval", "0.01", "--data-dir", str(data)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=plain,
+                )
+                assert projector.stdout is not None
+                assert b"running" in projector.stdout.readline()
+                time.sleep(after)
+                projector.send_signal(sent)
+                out, err = projector.communicate(timeout=30)
+                assert projector.returncode == 0, err
+                assert b"stopped" in out
+        finally:
+            writing.clear()
+            writer.join(timeout=TIMEOUT)
+    finally:
+        tenancy.close()

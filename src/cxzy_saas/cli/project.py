@@ -9,6 +9,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -218,7 +219,7 @@ def project_run(
     committees whose leases are free, in the cells it serves (``--cell``; default every one).
     On SQLite only one projector may run."""
     from cxzy_saas import wiring
-    from cxzy_saas.projections.projector import follow, tune_collector
+    from cxzy_saas.projections.projector import WAKE, follow, tune_collector
 
     if workers > 1:
         if settings.backend == "sqlite":
@@ -226,10 +227,18 @@ def project_run(
         _run_workers(workers)
         return
 
-    def terminate(*_: Any) -> None:
-        raise KeyboardInterrupt  # so that the leases are released on the way out
+    # Ctrl-C and SIGTERM end the run after the pass under way, leases released. Not by raising
+    # KeyboardInterrupt: raised inside SQLite's call of a Python function (the names' pinyin
+    # key) it comes back as an OperationalError, which a pass survives; a run once went on
+    # 90 s after its Ctrl-C.
+    stopping = threading.Event()
 
-    signal.signal(signal.SIGTERM, terminate)
+    def stop(*_: Any) -> None:
+        stopping.set()
+        WAKE.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     with opened(settings) as tenancy, _owned(), contextlib.ExitStack() as owned:
         served = _cells(tenancy, cells)
         projectors = wiring.projectors(tenancy, served, batch_size, lease_seconds)
@@ -237,12 +246,13 @@ def project_run(
             owned.enter_context(projector.owning())
         tune_collector()
         click.echo(f"projector running (cells: {', '.join(served)}); Ctrl-C stops")
-        try:
-            follow(
-                projectors, interval, on_error=lambda e: click.echo(f"pass ended: {e}", err=True)
-            )
-        except KeyboardInterrupt:
-            click.echo("stopped")
+        follow(
+            projectors,
+            interval,
+            stop=stopping.is_set,
+            on_error=lambda e: click.echo(f"pass ended: {e}", err=True),
+        )
+        click.echo("stopped")
 
 
 def _run_workers(count: int) -> None:
