@@ -173,7 +173,9 @@ def api_route(
     )
 
     # Schema instances are made once: marshmallow copies every declared field for each one.
-    query_schema = query() if query else None
+    # A route without a query takes none: a parameter it would ignore (a ranking asked
+    # ?as_of=) is refused by the empty schema, not answered with something else.
+    query_schema = query() if query else In()
     body_schema = body() if body else None
     response_schema = response(many=many) if response else None
 
@@ -191,9 +193,7 @@ def api_route(
             for name, value in path.items():
                 if not allows({**PATH.get(name, {}), **(path_schemas or {}).get(name, {})}, value):
                     raise NotFound("resource.not_found")  # the URL names nothing
-            # A route without a query takes none: a parameter it would ignore (a ranking
-            # asked ?as_of=) is refused, not answered with something else.
-            args = (query_schema or In()).load(request.args)
+            args = query_schema.load(request.args)
             loaded = None
             if upload is not None:
                 loaded = read_upload(body_schema, upload)
