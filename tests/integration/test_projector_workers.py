@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -303,6 +304,28 @@ def test_a_read_command_never_writes_a_model_another_projector_owns(tmp_path: Pa
         tenancy.close()
 
 
+@contextmanager
+def enrolling(tenancy: Tenancy, branches: list[str], prefix: str) -> Iterator[None]:
+    """Members enrolled in the branches in turn, from a thread, until the block ends."""
+    writing = threading.Event()
+    writing.set()
+
+    def write() -> None:
+        n = 0
+        while writing.is_set():
+            code = branches[n % len(branches)]
+            tenancy.branch(code).enrol_member(a_clerk(code), a_member(f"{prefix}{n:04d}"))
+            n += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        yield
+    finally:
+        writing.clear()
+        writer.join(timeout=TIMEOUT)
+
+
 def test_leaderboards_as_of_beside_a_running_sqlite_projector_all_answer(tmp_path: Path) -> None:
     data = tmp_path / "var"
     tenancy = Tenancy(Settings(data_dir=data))
@@ -316,37 +339,23 @@ def test_leaderboards_as_of_beside_a_running_sqlite_projector_all_answer(tmp_pat
             stderr=subprocess.DEVNULL,
             env=plain,
         )
-        writing = threading.Event()
-        writing.set()
-
-        def write() -> None:
-            n = 0
-            while writing.is_set():
-                code = branches[n % len(branches)]
-                tenancy.branch(code).enrol_member(a_clerk(code), a_member(f"W{n:04d}"))
-                n += 1
-
-        writer = threading.Thread(target=write)
         try:
             assert projector.stdout is not None and b"running" in projector.stdout.readline()
-            writer.start()
-            asked = ["--committee", committee, "--as-of", "2026-06-30", "--format", "json"]
-            asked += ["--data-dir", str(data)]
-            for _ in range(4):
-                done = subprocess.run(
-                    [*CLI, "leaderboard", "--campaign", "2026", "--level", "member", *asked],
-                    capture_output=True,
-                    text=True,
-                    env=plain,
-                    timeout=TIMEOUT,
-                    check=False,
-                )
-                assert done.returncode == 0, done.stderr
-                assert json.loads(done.stdout)["as_of"] == "2026-06-30"
+            with enrolling(tenancy, branches, "W"):
+                asked = ["--committee", committee, "--as-of", "2026-06-30", "--format", "json"]
+                asked += ["--data-dir", str(data)]
+                for _ in range(4):
+                    done = subprocess.run(
+                        [*CLI, "leaderboard", "--campaign", "2026", "--level", "member", *asked],
+                        capture_output=True,
+                        text=True,
+                        env=plain,
+                        timeout=TIMEOUT,
+                        check=False,
+                    )
+                    assert done.returncode == 0, done.stderr
+                    assert json.loads(done.stdout)["as_of"] == "2026-06-30"
         finally:
-            writing.clear()
-            if writer.is_alive():
-                writer.join(timeout=TIMEOUT)
             projector.send_signal(signal.SIGINT)
             projector.communicate(timeout=TIMEOUT)
     finally:
@@ -436,19 +445,7 @@ def test_a_signal_stops_a_busy_sqlite_projector_and_a_new_one_runs(
     try:
         branches = populate(tenancy, committees=1, members=2)
         plain = {k: v for k, v in os.environ.items() if not k.startswith("CXZY_")}
-        writing = threading.Event()
-        writing.set()
-
-        def write() -> None:
-            n = 0
-            while writing.is_set():
-                code = branches[n % len(branches)]
-                tenancy.branch(code).enrol_member(a_clerk(code), a_member(f"S{n:04d}"))
-                n += 1
-
-        writer = threading.Thread(target=write)
-        writer.start()
-        try:
+        with enrolling(tenancy, branches, "S"):
             for _ in range(2):  # the second run finds the store free
                 projector = subprocess.Popen(
                     [*CLI, "project", "run", "--interval", "0.01", "--data-dir", str(data)],
@@ -463,8 +460,5 @@ def test_a_signal_stops_a_busy_sqlite_projector_and_a_new_one_runs(
                 out, err = projector.communicate(timeout=30)
                 assert projector.returncode == 0, err
                 assert b"stopped" in out
-        finally:
-            writing.clear()
-            writer.join(timeout=TIMEOUT)
     finally:
         tenancy.close()
