@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -324,7 +324,8 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
 
     def commend(self, actor: Actor, command: Commend) -> None:
         """Name advanced branches, groups and excellent members. A group or member must be an
-        approved nominee of its branch, or one its branch recommended upward.
+        approved nominee of its branch, or one its branch recommended upward; a branch named
+        while a branch ranked above it is not (``passed_over``) needs a reason.
 
         Raises:
             StateConflict: a group or member without an approved nomination, or named already.
@@ -332,6 +333,8 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
         year = command.year
         with self.acting(actor, COMMITTEE_WRITERS):
             self.campaign(year)
+            commendation = self.commendation(year) or Commendation(year=year)
+            above = passed_over(command, commendation.named)
             named = []
             for entry in command.entries:
                 branch = entry["branch"]
@@ -352,9 +355,27 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
                             branch=branch,
                         )
                     name = names.subject_name(entry["level"], subject)
-                named.append(
-                    {"branch": branch, "level": entry["level"], "subject": subject, "name": name}
-                )
-            commendation = self.commendation(year) or Commendation(year=year)
+                chosen: dict[str, Any] = {"branch": branch, "level": entry["level"]}
+                chosen |= {"subject": subject, "name": name}
+                if entry.get("reason"):
+                    chosen["reason"] = entry["reason"]
+                if entry["level"] == "branch" and branch in above:
+                    chosen["against_advice"] = True
+                named.append(chosen)
             commendation.name(named, command.on, command.decision_text)
             self.save(commendation)
+
+
+def passed_over(command: Commend, earlier: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The branches ``command`` names against the branch ranking of ``command.branch_ranks``:
+    each ranked below a branch that neither this decision nor an earlier one names (one not on
+    the board, or 未参评, is below every ranked branch). No board, no advice."""
+    ranks = command.branch_ranks
+    branches = [e["branch"] for e in command.entries if e["level"] == "branch"]
+    chosen = set(branches) | {e["branch"] for e in earlier if e["level"] == "branch"}
+
+    def below(rank: int | None, other: int | None) -> bool:
+        return other is not None and (rank is None or other < rank)
+
+    left = [ranks[code] for code in ranks if code not in chosen]
+    return {b for b in branches if any(below(ranks.get(b), o) for o in left)}

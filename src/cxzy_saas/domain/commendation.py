@@ -23,7 +23,9 @@ TITLES = {"branch": "先进党支部", "group": "先进党小组", "member": "�
 
 
 class Commendation(TenantAggregate):
-    """The committee's commendation decision for a campaign, in the committee's log."""
+    """The committee's commendation decision for a campaign, in the committee's log. Each
+    entry names a branch, level, subject and name; one may give a `reason`, and a branch named
+    while a branch ranked above it was not carries `against_advice` (its reason required)."""
 
     @staticmethod
     def create_id(tenant: str, year: int) -> UUID:
@@ -44,8 +46,9 @@ class Commendation(TenantAggregate):
         """Everyone named so far, decision by decision."""
         return [entry for decision in self.decisions for entry in decision["entries"]]
 
-    def name(self, entries: Sequence[Mapping[str, str]], on: date, decision_text: str) -> None:
-        """Name commended subjects: dicts of branch, level, subject, name.
+    def name(self, entries: Sequence[Mapping[str, Any]], on: date, decision_text: str) -> None:
+        """Name commended subjects: dicts of branch, level, subject, name; a branch named
+        against the committee's branch ranking also ``against_advice`` and its ``reason``.
 
         The decision names people on purpose, so the names stay in the event; a member's name
         is sealed in storage with that member's key (``storage/personal.py``) and reads as
@@ -55,12 +58,20 @@ class Commendation(TenantAggregate):
         require(on.year >= self.year, "commendation.before_year", field="on", year=self.year)
         require_past(on, "on")
         already = {(e["branch"], e["level"], e["subject"]) for e in self.named}
+        entries = [_with_reason(e) for e in entries]
         for entry in entries:
             require(entry.get("level") in TITLES, "level.unknown", field="entries")
             key = (entry["branch"], entry["level"], entry["subject"])
             if key in already:
                 raise StateConflict("commendation.named_already", name=entry["name"])
             already.add(key)
+            # The ranking is advice (不以票取人): a choice against it records its reason.
+            require(
+                bool(entry.get("reason")) or not entry.get("against_advice"),
+                "commendation.against_ranking_needs_reason",
+                field="entries",
+                name=entry["name"],
+            )
         self._named(
             entries=[{**e, "title": TITLES[e["level"]]} for e in entries],
             on=on,
@@ -68,8 +79,15 @@ class Commendation(TenantAggregate):
         )
 
     @event("Named")
-    def _named(self, entries: list[dict[str, str]], on: date, decision_text: str) -> None:
+    def _named(self, entries: list[dict[str, Any]], on: date, decision_text: str) -> None:
         self.decisions.append({"on": on, "decision_text": decision_text, "entries": entries})
+
+
+def _with_reason(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``entry`` with its reason cleaned, and without one when it is empty."""
+    reason = clean_text(entry.get("reason") or "", "reason")
+    rest = {k: v for k, v in entry.items() if k != "reason"}
+    return {**rest, "reason": reason} if reason else rest
 
 
 class DeedMaterial(TenantAggregate):

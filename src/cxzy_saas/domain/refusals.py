@@ -915,6 +915,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{level} {subject} of {branch} is neither an approved nominee nor recommended upward",
     ),
     "commendation.not_found": ("表彰决定不存在。", "commendation not found"),
+    "commendation.against_ranking_needs_reason": (
+        "{name}在党支部排名中位于未被命名的党支部之后，命名其为先进党支部须写明理由。",
+        "{name} ranks below a branch not named: naming it needs a reason",
+    ),
     # Archives and audits
     "archive.head_malformed": ("链头应为 SHA-256 摘要。", "head must be a SHA-256 digest"),
     "archive.negative_count": ("事件数不能为负数。", "event count must not be negative"),

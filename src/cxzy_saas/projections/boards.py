@@ -399,6 +399,18 @@ def missing_of(
     return gaps
 
 
+def branch_ranks(tx: Tx, committee: str, year: int) -> dict[str, int | None]:
+    """The committee's branch board as it stands: each branch's rank (None: 未参评), the
+    advice a commendation of 先进党支部 departs from or follows."""
+    return dict(
+        tx.query(
+            "SELECT subject, rank FROM rm_leaderboard WHERE committee = ? AND year = ? "
+            "AND level = 'branch'",
+            (committee, year),
+        )
+    )
+
+
 def board_branches(tx: Tx, committee: str) -> list[tuple[str, str]]:
     """The committee's branches (code, name), for a board's branch filter."""
     return [

@@ -54,9 +54,12 @@ class Acknowledge:
 @dataclass(frozen=True, kw_only=True)
 class Commend:
     year: int
-    entries: Sequence[Mapping[str, str]]  # {"branch", "level", "subject"} each
+    entries: Sequence[Mapping[str, str]]  # {"branch", "level", "subject", "reason"?} each
     on: date
     decision_text: str
+    # The committee's branch board as the caller read it (code: rank, None for 未参评): the
+    # advice a 先进党支部 named against needs a reason. Empty: no board, no advice.
+    branch_ranks: Mapping[str, int | None] = field(default_factory=dict)
 
 
 # amendments of a closed or sealed branch-year (decision 0011)

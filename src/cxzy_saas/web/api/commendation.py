@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from cxzy_saas.application.commands.committee import Commend
 from cxzy_saas.application.permissions import COMMITTEE_WRITERS
+from cxzy_saas.projections import boards
+from cxzy_saas.web import read_model_of
 from cxzy_saas.web.api.campaigns import ANYONE
 from cxzy_saas.web.api.routing import Call, api_route
 from cxzy_saas.web.api.schemas import CODE, LEVELS, In, level_out, optional_text, string, text
@@ -18,6 +21,12 @@ class NamedIn(In):
     branch = string(required=True, validate=CODE)
     level = string(required=True, validate=LEVELS)
     subject = optional_text(40)
+    reason = optional_text(
+        2000,
+        metadata={
+            "description": "理由；命名排名在未被命名的党支部之后的先进党支部时必填（不以票取人）"
+        },
+    )
 
 
 class CommendIn(In):
@@ -34,6 +43,10 @@ class NamedOut(Schema):
     subject = fields.String()
     name = fields.String()
     title = fields.String()
+    reason = fields.String(metadata={"description": "命名理由"})
+    against_advice = fields.Boolean(
+        metadata={"description": "与党支部排名不一致（排名在前的党支部未被命名）"}
+    )
 
 
 class CommendationDecisionOut(Schema):
@@ -48,6 +61,13 @@ class CommendationOut(Schema):
     decisions = fields.List(
         fields.Nested(CommendationDecisionOut), metadata={"description": "各次命名决定"}
     )
+
+
+def branch_ranks_of(committee: str, year: int) -> dict[str, int | None]:
+    """The committee's branch board as the live read model holds it: the advice a naming of
+    先进党支部 follows or departs from (none before the campaign is on the board)."""
+    with read_model_of(current_app, committee).read() as tx:
+        return boards.branch_ranks(tx, committee, year)
 
 
 @api_route(
@@ -74,5 +94,6 @@ def get_commendation(call: Call, year: int) -> dict[str, Any]:
     response=CommendationOut,
 )
 def commend(call: Call, year: int) -> dict[str, Any]:
-    call.committee.commend(call.actor, Commend(year=year, **call.body))
+    ranks = branch_ranks_of(call.committee_code, year)
+    call.committee.commend(call.actor, Commend(year=year, **call.body, branch_ranks=ranks))
     return get_commendation.__wrapped__(call, year)  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ from cxzy_saas.application.committee import CommitteeApplication
 from cxzy_saas.application.permissions import COMMITTEE_READERS
 from cxzy_saas.domain.errors import InvalidInput, NotFound
 from cxzy_saas.web.api.campaigns import CampaignIn, VisibilityIn
-from cxzy_saas.web.api.commendation import CommendIn
+from cxzy_saas.web.api.commendation import CommendIn, branch_ranks_of
 from cxzy_saas.web.api.plans import CommitteeDraftIn
 from cxzy_saas.web.api.schemas import OnIn
 from cxzy_saas.web.pages import bp, i18n, nav_link
@@ -255,10 +255,13 @@ def candidates(app: CommitteeApplication, year: int) -> list[dict[str, Any]]:
     approved as its nominees, and those the branch recommended upward, with its reason (the
     application refuses anyone else)."""
     named = {(e["branch"], e["level"], e["subject"]) for e in named_of(app, year)}
+    ranks = branch_ranks_of(app.tenant, year)
     found = []
     for code, name in sorted(app.committee().branches.items()):
         branch = app.branch_app(code)
-        options: list[dict[str, Any]] = [{"level": "branch", "subject": code, "name": name}]
+        options: list[dict[str, Any]] = [
+            {"level": "branch", "subject": code, "name": name, "rank": ranks.get(code)}
+        ]
         for (level, subject), upward in sorted(branch.commendable(year).items()):
             shown = branch.subject_name(level, subject)
             options.append({"level": level, "subject": subject, "name": shown, "upward": upward})
@@ -311,7 +314,9 @@ def entries_of(form: Form) -> list[dict[str, str]]:
             form.refuse(InvalidInput("commendation.no_entries", field="entries"))
             return []
         branch, level, subject = parts
-        entries.append({"branch": branch, "level": level, "subject": subject})
+        # a 先进党支部's reason, needed when a branch ranked above it is not named
+        reason = str(form.value(f"reason.{branch}", "")) if level == "branch" else ""
+        entries.append({"branch": branch, "level": level, "subject": subject, "reason": reason})
     return entries
 
 
@@ -325,7 +330,9 @@ def committee_commend(year: int) -> Response | tuple[str, int]:
     entries = entries_of(form)
     if form.submit(
         CommendIn,
-        lambda b: app.commend(actor, Commend(year=year, **b)),
+        lambda b: app.commend(
+            actor, Commend(year=year, **b, branch_ranks=branch_ranks_of(app.tenant, year))
+        ),
         near="entries",
         entries=entries,
     ):
