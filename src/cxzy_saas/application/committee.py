@@ -355,8 +355,12 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
                             branch=branch,
                         )
                     name = names.subject_name(entry["level"], subject)
-                chosen: dict[str, Any] = {"branch": branch, "level": entry["level"]}
-                chosen |= {"subject": subject, "name": name}
+                chosen: dict[str, Any] = {
+                    "branch": branch,
+                    "level": entry["level"],
+                    "subject": subject,
+                    "name": name,
+                }
                 if entry.get("reason"):
                     chosen["reason"] = entry["reason"]
                 if entry["level"] == "branch" and branch in above:
