@@ -360,9 +360,8 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
                     "level": entry["level"],
                     "subject": subject,
                     "name": name,
+                    "reason": entry.get("reason", ""),  # the domain keeps it when not empty
                 }
-                if entry.get("reason"):
-                    chosen["reason"] = entry["reason"]
                 if entry["level"] == "branch" and branch in above:
                     chosen["against_advice"] = True
                 named.append(chosen)
