@@ -20,7 +20,7 @@ from cxzy_saas.application.commands.organisation import EnrolMember
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import bundle, pdf
-from cxzy_saas.audit.documents import Document, departure
+from cxzy_saas.audit.documents import Document, _nominations, departure
 from cxzy_saas.audit.verify import verify_files
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import build_demo
@@ -164,8 +164,51 @@ def test_the_nomination_document_keeps_every_submission_its_returns_and_the_comm
     named = [line.split() for line in commended.splitlines()]
     named = [cells for cells in named if cells and cells[0] in ("优秀党员", "先进党小组")]
     assert named
-    for title, name in named:
+    for title, name, because in named:
         assert name in shortlists, (title, name)
+        assert because == "—"  # the demo names its approved nominees, no reason needed
+    assert "称号 名称 理由" in " ".join(commended.split())
+
+
+def test_the_commendation_says_why_a_branch_was_named_against_the_ranking():
+    """The document says that every departure from the computed advice carries its reason:
+    a 先进党支部 named while a branch ranked above it was not shows the committee's reason."""
+    decision = {
+        "on": date(YEAR, 12, 20),
+        "decision_text": "关于命名表彰的决定",
+        "entries": [
+            {
+                "branch": "b01",
+                "level": "branch",
+                "subject": "b01",
+                "title": "先进党支部",
+                "against_advice": True,
+                "reason": "全年组织生活规范，群众评价突出",
+            },
+            {
+                "branch": "b01",
+                "level": "member",
+                "subject": "B01001",
+                "title": "优秀党员",
+                "reason": "抗洪一线带头",
+            },
+            {"branch": "b02", "level": "branch", "subject": "b02", "title": "先进党支部"},
+        ],
+    }
+    ctx = SimpleNamespace(
+        branch="b01",
+        nomination=lambda: None,
+        commendation=lambda: SimpleNamespace(decisions=[decision]),
+        name=lambda level, subject: {"b01": "第一党支部", "B01001": "张三"}[subject],
+    )
+    doc = Document("05-nominations", "推荐与表彰")
+    _nominations(ctx, doc)  # type: ignore[arg-type]
+    [table] = [b for b in doc.blocks if b[0] == "table"]
+    assert table[1] == ["称号", "名称", "理由"]
+    assert table[2] == [
+        ["先进党支部", "第一党支部", "与党支部排名不一致：全年组织生活规范，群众评价突出"],
+        ["优秀党员", "张三", "抗洪一线带头"],
+    ]
 
 
 def test_a_departure_from_the_advice_says_why():

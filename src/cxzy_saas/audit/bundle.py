@@ -58,7 +58,9 @@ FORMAT = "cxzy-archive/2"
 FORMAT_AMENDED = "cxzy-archive/3"
 # The wording of the documents, which the verifier re-derives byte for byte (decision 0032): a
 # bundle of other wording is exported again from its sealed events, never re-derived with it.
-DOCUMENTS = "cxzy-documents/2"
+# 3: the commendation's table gives each name's reason (理由), and says when a branch was named
+# against the committee's branch ranking.
+DOCUMENTS = "cxzy-documents/3"
 MANIFEST = "manifest.json"
 SECTIONS = ("branch", "committee")
 DEEDS_DRAFTED = events.topic_of(events.DeedMaterialDrafted)

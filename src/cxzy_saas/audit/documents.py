@@ -467,9 +467,18 @@ def _nominations(ctx: Context, doc: Document) -> None:
     for decision, named in decisions:
         doc.p(f"党委命名表彰决定（{fmt(decision['on'])}）：{decision['decision_text']}")
         doc.table(
-            ["称号", "名称"],
-            [[e["title"], ctx.name(e["level"], e["subject"])] for e in named],
+            ["称号", "名称", "理由"],
+            [[e["title"], ctx.name(e["level"], e["subject"]), _named_because(e)] for e in named],
         )
+
+
+def _named_because(entry: dict[str, Any]) -> str:
+    """The reason the committee gave for naming an entry; one named against the branch
+    ranking says so (不以票取人: the ranking is advice, a choice against it has its reason)."""
+    reason = entry.get("reason") or ""
+    if entry.get("against_advice"):
+        return f"与党支部排名不一致：{reason}"
+    return reason or "—"
 
 
 NOMINATION_HEADER = [
