@@ -70,7 +70,8 @@ def parse_cells(text: str) -> tuple[tuple[str, str], ...]:
 class Settings:
     data_dir: Path = Path("var")
     database_url: str | None = None
-    # Upper bound of PostgreSQL connections this process opens, whatever the number of tenants.
+    # Upper bound of PostgreSQL connections this process opens, whatever the number of tenants
+    # (two at least: closing or sealing a year holds one while it works, decision 0033).
     max_connections: int = 10
     # Tenant applications kept open at once; others are opened on demand and closed when evicted.
     app_cache_size: int = 64
@@ -127,7 +128,7 @@ class Settings:
             data_dir=Path(data_dir or env.get("CXZY_DATA_DIR") or "var"),
             database_url=database_url or env.get("CXZY_DATABASE_URL") or None,
             max_connections=max_connections
-            or whole_number(env, "CXZY_MAX_CONNECTIONS", 10, 1, 1000),
+            or whole_number(env, "CXZY_MAX_CONNECTIONS", 10, 2, 1000),
             app_cache_size=whole_number(env, "CXZY_APP_CACHE_SIZE", 64, 1, 100_000),
             secret_key=env.get("CXZY_SECRET_KEY") or None,
             ready_max_lag=whole_number(env, "CXZY_READY_MAX_LAG", 1000, 0, 10**9),

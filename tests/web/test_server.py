@@ -127,5 +127,5 @@ def test_a_malformed_setting_is_one_clear_line(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["tenants", "list", "--data-dir", str(tmp_path / "var")])
     assert result.exit_code == 1
     assert result.output == (
-        "Error: CXZY_MAX_CONNECTIONS must be a whole number from 1 to 1000, not 'abc'\n"
+        "Error: CXZY_MAX_CONNECTIONS must be a whole number from 2 to 1000, not 'abc'\n"
     )

@@ -124,7 +124,7 @@ class ArchiveCommands(TenantApplication):
                 second seal races the first).
             InvalidInput: the branch has no events for the year.
         """
-        with self.acting(actor, COMMITTEE_WRITERS):
+        with self.acting(actor, COMMITTEE_WRITERS), self.finalising(year, branch):
             if on_demand and actor.role not in ON_DEMAND_ROLES:
                 raise Forbidden("archive.on_demand_admin_only")
             branch_app = self._archived_branch(branch)
@@ -218,29 +218,30 @@ class ArchiveCommands(TenantApplication):
         with self.acting(actor, COMMITTEE_WRITERS):
             if actor.role not in ON_DEMAND_ROLES:
                 raise Forbidden("amendment.admin_only")
-            seal = self._seal_amended_by(year, amendment)
-            branch = seal.branch
-            branch_app = self._archived_branch(branch)
-            refuse_open_ballots(branch_app, year)
-            heads = (branch_app.head(), self.head())
-            records = self._sections(branch_app, branch, year, heads)
-            for section, found in zip(("branch", "committee"), records, strict=True):
-                previous = seal.chain(section)
-                earlier = [r for r in found if r.position <= previous["log_head"]]
-                start = genesis(self.tenant, branch, year, section)
-                if summarise(start, earlier, previous["log_head"]).as_dict() != previous:
-                    raise StateConflict(
-                        "archive.chain_broken", section=section, branch=branch, year=year
-                    )
-            summaries = self._summaries(branch, year, records, heads)
-            seal.reseal(
-                amendment,
-                branch_chain=summaries["branch"].as_dict(),
-                committee_chain=summaries["committee"].as_dict(),
-                note=command.note,
-            )
-            self.save(seal)
-            return seal.revision
+            branch = self._seal_amended_by(year, amendment).branch
+            with self.finalising(year, branch):
+                seal = self._seal_amended_by(year, amendment)  # again, under the lock
+                branch_app = self._archived_branch(branch)
+                refuse_open_ballots(branch_app, year)
+                heads = (branch_app.head(), self.head())
+                records = self._sections(branch_app, branch, year, heads)
+                for section, found in zip(("branch", "committee"), records, strict=True):
+                    previous = seal.chain(section)
+                    earlier = [r for r in found if r.position <= previous["log_head"]]
+                    start = genesis(self.tenant, branch, year, section)
+                    if summarise(start, earlier, previous["log_head"]).as_dict() != previous:
+                        raise StateConflict(
+                            "archive.chain_broken", section=section, branch=branch, year=year
+                        )
+                summaries = self._summaries(branch, year, records, heads)
+                seal.reseal(
+                    amendment,
+                    branch_chain=summaries["branch"].as_dict(),
+                    committee_chain=summaries["committee"].as_dict(),
+                    note=command.note,
+                )
+                self.save(seal)
+                return seal.revision
 
     def _seals_of(self, year: int) -> list[ArchiveSeal]:
         seals = [

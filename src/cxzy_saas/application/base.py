@@ -27,6 +27,7 @@ from cxzy_saas.domain.errors import ConcurrentModification, NotFound
 from cxzy_saas.domain.evidence import Evidence
 from cxzy_saas.domain.recording import Actor, Clock, recording, system_clock
 from cxzy_saas.logs import decoding
+from cxzy_saas.storage import finality
 from cxzy_saas.storage.personal import KeyRing, personal_mapper
 from cxzy_saas.storage.recorders import Stored
 from cxzy_saas.storage.stores import APP_NAME, Store
@@ -109,12 +110,17 @@ class TenantApplication(Application[UUID]):
         in :data:`WRITTEN` when its caller watches.
 
         Raises:
-            ConcurrentModification: when another writer saved one of the aggregates first
+            ConcurrentModification: when another writer saved one of the aggregates first,
+                or the committee made the year final after the command found it writable
                 (nothing of this command is written).
         """
-        self.guard_save(objs)
         try:
-            recordings = super().save(*objs, **kwargs)
+            with self.guard_save(objs):
+                recordings = super().save(*objs, **kwargs)
+        except finality.FinalisedMeanwhile:
+            raise ConcurrentModification("year.final_meanwhile") from None
+        except finality.Finalising:
+            raise ConcurrentModification("year.finalising") from None
         except RecordConflictError:
             raise ConcurrentModification("record.changed_meanwhile") from None
         if not recordings:
@@ -126,7 +132,13 @@ class TenantApplication(Application[UUID]):
         seen = seen_now()
         if seen is not None:
             first = min(r.notification.id for r in recordings)
-            self._keep_past(seen.heads.get(self.tenant), first, position, objs)
+            earlier = seen.heads.get(self.tenant)
+            if earlier is not None and first != earlier + 1:
+                # Another writer appended since this request saw the log: what the request
+                # saved before may be stale now (a campaign closed meanwhile), and its head
+                # moves past that writer's events.
+                seen.saved.clear()
+            self._keep_past(earlier, first, position, objs)
             seen.heads[self.tenant] = position
             seen.saved.update((o.id, o) for o in objs if not holds_copies(o))
         return recordings
@@ -146,9 +158,36 @@ class TenantApplication(Application[UUID]):
             **{k: v for k, v in kept.items() if isinstance(v, Aggregate) and v.id not in changed},
         }
 
-    def guard_save(self, objs: Iterable[Any]) -> None:
-        """Refuse a save that would write to a year that is final (``application/final.py``);
-        nothing to guard in a log without campaign years."""
+    def guard_save(self, objs: Iterable[Any]) -> contextlib.AbstractContextManager[None]:
+        """Refuse a save that would write to a year that is final (``application/final.py``),
+        and make it under the condition that no year became final meanwhile; nothing to guard
+        in a log without campaign years."""
+        return contextlib.nullcontext()
+
+    @contextmanager
+    def finalising(self, year: int, branch: str | None = None) -> Iterator[None]:
+        """Around a command of this committee that makes a year final (the close, for
+        ``year``) or a branch-year (a seal or an amendment's end, for ``branch``): holds that
+        lock exclusively from before it reads the branches until its save has committed, and
+        has the branches' heads asked anew under it, so that it sees every write about the
+        year that a branch committed before it (``storage/finality.py``).
+
+        Raises:
+            ConcurrentModification: ``year.finalising``, the lock stayed taken (another such
+                command running).
+        """
+        lock = finality.lock_name(self.tenant, year, branch)
+        if finality.holds(lock):
+            yield
+            return
+        try:
+            with self._store.finalising(lock):
+                seen = seen_now()
+                if seen is not None:
+                    seen.heads.clear()
+                yield
+        except finality.Finalising:
+            raise ConcurrentModification("year.finalising") from None
 
     def command_guard(self, kind: str, command: Any) -> contextlib.AbstractContextManager[None]:
         """Around every command method (``observe.counted``): refuse a command about a year

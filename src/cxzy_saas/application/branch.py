@@ -37,6 +37,9 @@ class BranchApplication(
     def campaign_of(self, year: int) -> Campaign:
         return self.committee_read(("campaign", year), lambda: self.parent().campaign(year))
 
+    def final_log(self) -> TenantApplication:
+        return self.parent()
+
     def heads_asked_with(self) -> list[str]:
         return [self.tenant, self.parent().tenant]  # its commands check the committee's too
 

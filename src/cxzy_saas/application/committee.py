@@ -175,7 +175,7 @@ class CommitteeApplication(AccountCommands, PlanCommands, ArchiveCommands, Commi
                 year could no longer take.
         """
         year = command.year
-        with self.acting(actor, COMMITTEE_WRITERS):
+        with self.acting(actor, COMMITTEE_WRITERS), self.finalising(year):
             campaign = self.campaign(year)
             campaign.close(command.on)
             branches = self.committee().branches

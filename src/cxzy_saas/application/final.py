@@ -11,6 +11,11 @@ Two checks, both here and nowhere else:
   of every aggregate that has new events: a command that reaches a closed or sealed year by a
   path the first check does not know is still refused, and nothing is written.
 
+Both read the committee's log; the save goes to another. So a save about a year is made on
+condition that the year did not become final in between, and the commands that make a year
+final hold the committee's lock while they do (``finalising``; ``storage/finality.py``,
+decision 0033).
+
 A year is writable for a branch when its campaign is open and the branch-year is not sealed, or
 when a committee admin has opened an amendment of that branch-year (``ArchiveSeal``): its events
 then name the amendment (``actor["amendment"]``, stamped here, from the recording context the
@@ -20,20 +25,22 @@ commendation) have no amendment: they are final at the close.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import dataclasses
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from cxzy_saas.application.base import TenantApplication
 from cxzy_saas.application.commands.organisation import RecordDeparture
+from cxzy_saas.domain.archive import ArchiveSeal
 from cxzy_saas.domain.errors import NotFound, StateConflict
-
-if TYPE_CHECKING:
-    from cxzy_saas.domain.archive import ArchiveSeal
-    from cxzy_saas.domain.plan import Campaign
+from cxzy_saas.domain.plan import Campaign
+from cxzy_saas.storage import finality
 
 # Commands about a year that a close does not freeze: whether the board is shown to branches is
 # the committee's choice of what to publish, not a fact of the evaluation.
@@ -52,10 +59,24 @@ NAMED_BY_ID = {
 }
 
 Scope = tuple[int, str | None]  # (year, branch)
-# What the check before a command found, kept for the check of its saves: (tenant, year,
-# branch) -> the amendment (or None). Only for the command's own duration.
-_verdicts: contextvars.ContextVar[dict[tuple[str, int, str | None], str | None] | None] = (
-    contextvars.ContextVar("cxzy_final_year_verdicts", default=None)
+
+
+@dataclass
+class Verdicts:
+    """What the checks of one command found: (tenant, year, branch) -> the amendment (or
+    None), and the committee log's position they were read at (the lowest), which its saves
+    are conditioned on (``storage/finality.py``)."""
+
+    found: dict[tuple[str, int, str | None], str | None] = dataclasses.field(default_factory=dict)
+    after: int | None = None
+
+    def read_at(self, head: int) -> None:
+        self.after = head if self.after is None else min(self.after, head)
+
+
+# The verdicts of the command running, kept for the checks of its saves.
+_verdicts: contextvars.ContextVar[Verdicts | None] = contextvars.ContextVar(
+    "cxzy_final_year_verdicts", default=None
 )
 
 
@@ -68,6 +89,10 @@ class FinalYears(TenantApplication):
     def seal_of(self, branch: str, year: int) -> ArchiveSeal | None:
         """The committee's seal of a branch-year, if any."""
         raise NotImplementedError
+
+    def final_log(self) -> TenantApplication:
+        """The log where this log's years become final: its committee's."""
+        return self
 
     def command_branch(self, command: Any) -> str | None:
         """The branch a command is about (a branch's own commands: that branch)."""
@@ -126,14 +151,15 @@ class FinalYears(TenantApplication):
         """Around a whole command: refuse it first when its year is final; what was found is
         kept for the checks of its saves while it runs (one reading of the campaign and the seal
         per command, not two)."""
-        verdicts: dict[tuple[str, int, str | None], str | None] = {}
+        verdicts = Verdicts()
         token = _verdicts.set(verdicts)
         try:
             if kind not in UNFROZEN and command is not None:
                 year = self.command_year(command)
                 if year is not None:
                     branch = self.command_branch(command)
-                    verdicts[(self.tenant, year, branch)] = self.writable(year, branch)
+                    verdicts.read_at(self.final_log().seen_head())
+                    verdicts.found[(self.tenant, year, branch)] = self.writable(year, branch)
             yield
         finally:
             _verdicts.reset(token)
@@ -142,7 +168,8 @@ class FinalYears(TenantApplication):
         with self.command_guard(kind, command):
             pass
 
-    def guard_save(self, objs: Iterable[Any]) -> None:
+    def guard_save(self, objs: Iterable[Any]) -> contextlib.AbstractContextManager[None]:
+        verdicts = _verdicts.get() or Verdicts()
         amendments: dict[Scope, str | None] = {}
         for obj in objs:
             pending = getattr(obj, "pending_events", None)
@@ -152,12 +179,38 @@ class FinalYears(TenantApplication):
             if scope is None:
                 continue
             if scope not in amendments:
-                known = _verdicts.get() or {}
                 key = (self.tenant, *scope)
-                amendments[scope] = known[key] if key in known else self.writable(*scope)
+                if key not in verdicts.found:
+                    verdicts.read_at(self.final_log().seen_head())
+                    verdicts.found[key] = self.writable(*scope)
+                amendments[scope] = verdicts.found[key]
             amendment = amendments[scope]
             if amendment is not None:
                 for e in pending:
                     # The actor stamp is a fresh dict per event (domain/base._stamp): naming the
                     # amendment in it is part of recording who acted, and under what authority.
                     e.actor["amendment"] = amendment
+        return self._unchanged(list(amendments), verdicts.after)
+
+    def _unchanged(
+        self, scopes: list[Scope], after: int | None
+    ) -> contextlib.AbstractContextManager[None]:
+        """The condition of a save about ``scopes``, whose verdicts were read at ``after`` in
+        the committee's log: the locks of its years and branch-years (those this context does
+        not hold already), and the aggregates that would make them final."""
+        committee = self.final_log().tenant
+        locks = {finality.lock_name(committee, year) for year, _ in scopes}
+        locks |= {finality.lock_name(committee, y, b) for y, b in scopes if b is not None}
+        wanted = tuple(sorted(name for name in locks if not finality.holds(name)))
+        if not wanted or after is None:
+            return contextlib.nullcontext()
+        aggregates = {str(Campaign.id_for(committee, year)) for year, _ in scopes}
+        aggregates |= {str(ArchiveSeal.id_for(committee, b, y)) for y, b in scopes if b is not None}
+        recorder = self.final_log().recorder
+
+        def moved() -> bool:
+            found = recorder.select_notifications(after + 1, 1000, topics=finality.FINALISING)
+            return any(str(n.originator_id) in aggregates for n in found)
+
+        condition = finality.Unchanged(committee, after, wanted, tuple(sorted(aggregates)), moved)
+        return self._store.unchanged(condition)

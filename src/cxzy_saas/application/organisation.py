@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -29,10 +29,11 @@ from cxzy_saas.application.permissions import (
     may_see_personal,
 )
 from cxzy_saas.domain.base import as_date
-from cxzy_saas.domain.errors import AlreadyExists, Forbidden
+from cxzy_saas.domain.errors import AlreadyExists, ConcurrentModification, Forbidden
 from cxzy_saas.domain.organisation import SENSITIVE_FIELDS, Branch, Group, Member
 from cxzy_saas.domain.recording import Actor, recording
 from cxzy_saas.domain.text import same_code
+from cxzy_saas.storage.recorders import unique
 
 A = TypeVar("A", Group, Member)
 GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
@@ -65,8 +66,28 @@ class OrganisationCommands(TenantApplication):
             if taken := same_code(code, [g.code for g in others]):
                 raise AlreadyExists("group.exists", field="code", group=taken)
             self._check_name_free(group.name, others)
-            self.save(group)
+
+            def taken_meanwhile() -> None:
+                codes = [g.code for g in self._readable(Group, GROUP_FORMED)]
+                if taken := same_code(group.code, codes):
+                    raise AlreadyExists("group.exists", field="code", group=taken)
+
+            self._save_claiming([("group", group.code)], [group], taken_meanwhile)
             return group.id
+
+    def _save_claiming(
+        self, codes: list[tuple[str, str]], objs: list[Any], taken_meanwhile: Callable[[], None]
+    ) -> None:
+        """Save ``objs`` claiming each (kind, code) in this log, a code in any case being one:
+        the checks before read the log, the claim meets a writer that committed the same code
+        since (``storage/recorders.unique``). When it did, ``taken_meanwhile`` raises the
+        refusal the checks now give."""
+        try:
+            with unique([f"{kind}:{code.casefold()}" for kind, code in codes]):
+                self.save(*objs)
+        except ConcurrentModification:
+            taken_meanwhile()
+            raise
 
     def rename_group(self, actor: Actor, command: RenameGroup) -> None:
         with self.acting(actor, BRANCH_WRITERS):
@@ -147,7 +168,16 @@ class OrganisationCommands(TenantApplication):
                         phone=person.phone,
                     )
                 )
-            self.save(*new)
+
+            def taken_meanwhile() -> None:
+                numbers = [m.member_no for m in self._readable(Member, MEMBER_ENROLLED)]
+                for m in new:
+                    if taken := same_code(m.member_no, numbers):
+                        raise AlreadyExists(
+                            "member.number_taken", field="member_no", member_no=taken
+                        )
+
+            self._save_claiming([("member", m.member_no) for m in new], new, taken_meanwhile)
             return [m.id for m in new]
 
     def enrol_member(self, actor: Actor, person: EnrolMember) -> UUID:

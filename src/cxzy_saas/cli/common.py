@@ -36,7 +36,7 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--max-connections",
-        type=click.IntRange(1, 1000),
+        type=click.IntRange(2, 1000),
         help="Most PostgreSQL connections held at once (CXZY_MAX_CONNECTIONS, default 10).",
     )
     @functools.wraps(command)

@@ -142,6 +142,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "someone else changed this record first; reload and try again",
     ),
     "record.not_found": ("未找到相应的记录。", "a stored record was not found"),
+    "year.finalising": (
+        "党委正在结束该年度的考评或将其封存归档，本次内容未保存。请稍候再试。",
+        "the committee is closing or sealing this year; nothing was saved, try again shortly",
+    ),
+    "year.final_meanwhile": (
+        "党委刚刚结束了该年度的考评或将其封存归档，本次内容未保存。请刷新后查看。",
+        "the committee closed or sealed this year meanwhile; nothing was saved, reload to see",
+    ),
     # Tenants, accounts and sign-in
     "registry.not_found": ("尚未建立租户登记簿。", "registry not found"),
     "tenant.code_malformed": (

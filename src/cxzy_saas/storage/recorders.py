@@ -17,7 +17,10 @@ running the command twice.
 
 The same insert carries out a ballot-box operation when the application sets one around a save
 (``ballot_box.py``): a cast's sealed sheet is written in the transaction that records its code
-spent, and a close empties the box in the transaction that records the sheets.
+spent, and a close empties the box in the transaction that records the sheets. It takes
+the committee's finality lock, shared, for a save about a campaign year (``finality.py``). And
+it inserts the unique keys a command claims (:func:`unique`): a member number in any case is
+one number, so two enrolments of B01971 and b01971 racing each other cannot both commit.
 """
 
 from __future__ import annotations
@@ -29,15 +32,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import OperationalError, RecordConflictError
+from eventsourcing.persistence import DatabaseError, OperationalError, RecordConflictError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.errors import PipelineAborted
 from psycopg.sql import SQL, Identifier
 
-from cxzy_saas.storage import ballot_box
+from cxzy_saas.storage import ballot_box, finality
 
 TABLE = "cxzy_idempotency"
+UNIQUE_TABLE = "cxzy_unique"
 # Each PostgreSQL cell's heads: tenant schema -> the position of its log's last event, written in
 # the transaction of every append (the projector finds the logs that moved in one query).
 HEADS_SCHEMA = "cxzy_heads"
@@ -46,6 +50,53 @@ HEADS_TABLE = "heads"
 # "tuple concurrently updated" when two processes open one tenant at once (and two first opens
 # race on CREATE SCHEMA cxzy_heads), so the DDL takes turns across the whole database.
 DDL_LOCK = 0x63787A79  # "cxzy"
+
+# A save's finality condition on PostgreSQL (``finality.py``): its locks taken shared, each
+# tried until a deadline rather than waited for (a save waiting holds a pooled connection that
+# the finalising command may need), then the check, each query inside the function with a
+# snapshot of its own, so that the check sees what committed while the locks were being taken.
+# That needs READ COMMITTED, which the function asserts. A lock that stayed taken raises
+# FINALISING, a year final meanwhile FINALISED_MEANWHILE; either aborts the transaction.
+FINAL_UNCHANGED = "final_unchanged"
+FINALISED_MEANWHILE = "CX001"
+FINALISING = "CX002"
+FINAL_UNCHANGED_FUNCTION = """
+CREATE OR REPLACE FUNCTION {}.{}(
+  lock_keys BIGINT[], wait_seconds FLOAT8, events_schema TEXT, events_table TEXT,
+  after BIGINT, aggregates TEXT[], topics TEXT[]
+) RETURNS VOID LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  moved BOOLEAN;
+  lock_key BIGINT;
+  deadline TIMESTAMPTZ := clock_timestamp() + make_interval(secs => wait_seconds);
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'final_unchanged needs READ COMMITTED, not %',
+      current_setting('transaction_isolation');
+  END IF;
+  FOREACH lock_key IN ARRAY lock_keys LOOP
+    WHILE NOT pg_try_advisory_xact_lock_shared(lock_key) LOOP
+      IF clock_timestamp() > deadline THEN
+        RAISE EXCEPTION 'a year is being made final' USING ERRCODE = 'CX002';
+      END IF;
+      PERFORM pg_sleep(0.02);
+    END LOOP;
+  END LOOP;
+  EXECUTE format(
+    'SELECT EXISTS (SELECT 1 FROM %I.%I WHERE notification_id > $1 '
+    'AND originator_id::text = ANY($2) AND topic = ANY($3))',
+    events_schema, events_table
+  ) INTO moved USING after, aggregates, topics;
+  IF moved THEN
+    RAISE EXCEPTION 'a year became final in % after %', events_schema, after
+      USING ERRCODE = 'CX001';
+  END IF;
+END $$"""
+
+
+def tenant_schema(tenant: str) -> str:
+    """A committee's or a branch's PostgreSQL schema."""
+    return f"tenant_{tenant}"
 
 
 @dataclass
@@ -91,6 +142,22 @@ def _pending() -> Claim | None:
     return claim
 
 
+_unique: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("cxzy_unique", default=())
+
+
+@contextmanager
+def unique(keys: list[str]) -> Iterator[None]:
+    """The saves inside the block claim ``keys`` in their log, once and for good: a key
+    claimed already (by a save committed first) fails the save as a record conflict, and
+    nothing of it is written. The keys are what the log's events say (they can be derived
+    from them again); the table only makes two racing writers meet."""
+    token = _unique.set(tuple(keys))
+    try:
+        yield
+    finally:
+        _unique.reset(token)
+
+
 def _now() -> str:
     return datetime.now(tz=UTC).isoformat()
 
@@ -115,6 +182,7 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
             "fingerprint TEXT NOT NULL, claimed_at TEXT NOT NULL, status INTEGER, body TEXT, "
             "PRIMARY KEY (user, key))",
             ballot_box.SQLITE_CREATE,
+            f"CREATE TABLE IF NOT EXISTS {UNIQUE_TABLE} (key TEXT PRIMARY KEY)",
         ]
 
     def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
@@ -128,6 +196,8 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
         box = ballot_box.pending()
         if box is not None and stored_events:
             ballot_box.run_sqlite(c, box)
+        if keys := _unique.get() if stored_events else ():
+            c.executemany(f"INSERT INTO {UNIQUE_TABLE} (key) VALUES (?)", [(k,) for k in keys])
         return result
 
     def ballot_box(self, ballot: Any) -> bytes | None:
@@ -170,12 +240,26 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
             ).format(*self.idempotency_table)
         )
         self.sql_create_statements.append(ballot_box.postgres_create(datastore.schema))
+        self.unique_table = (Identifier(datastore.schema), Identifier(UNIQUE_TABLE))
+        self.sql_create_statements.append(
+            SQL("CREATE TABLE IF NOT EXISTS {}.{} (key TEXT PRIMARY KEY)").format(
+                *self.unique_table
+            )
+        )
         self.sql_create_statements += [
             SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(HEADS_SCHEMA)),
             SQL(
                 "CREATE TABLE IF NOT EXISTS {}.{} (tenant TEXT PRIMARY KEY, head BIGINT NOT NULL)"
             ).format(Identifier(HEADS_SCHEMA), Identifier(HEADS_TABLE)),
         ]
+        self.sql_create_statements.append(
+            SQL(FINAL_UNCHANGED_FUNCTION).format(
+                Identifier(HEADS_SCHEMA), Identifier(FINAL_UNCHANGED)
+            )
+        )
+        self.final_unchanged = SQL("SELECT {}.{}(%s, %s, %s, %s, %s, %s, %s)").format(
+            Identifier(HEADS_SCHEMA), Identifier(FINAL_UNCHANGED)
+        )
         self.heads_upsert = SQL(
             "INSERT INTO {}.{} (tenant, head) VALUES (%s, %s) "
             "ON CONFLICT (tenant) DO UPDATE SET head = excluded.head"
@@ -185,7 +269,14 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
         claim = _pending() if stored_events else None
         try:
             return super().insert_events(stored_events, **kwargs)
-        except OperationalError as error:
+        except DatabaseError as error:
+            state = getattr(error.__cause__, "sqlstate", None)
+            if state == FINALISED_MEANWHILE:
+                raise finality.FinalisedMeanwhile(str(error)) from error
+            if state == FINALISING:
+                raise finality.Finalising(str(error)) from error
+            if not isinstance(error, OperationalError):
+                raise
             # The claim's insert runs in the library's pipeline: a request that raced this one
             # with the same key makes it fail on the primary key, which psycopg may report as
             # the pipeline aborted rather than as the violation. Nothing was written either way;
@@ -234,6 +325,23 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
     def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
         # Runs inside the library's insert transaction, before the events are inserted.
         super()._insert_events(curs, stored_events, **kwargs)
+        wanted = finality.pending()
+        if wanted is not None and stored_events:
+            # Sent in the pipeline, no round trip of its own: a refusal aborts the transaction
+            # and is raised at the library's sync, after the insert.
+            curs.execute(
+                self.final_unchanged,
+                (
+                    [finality.key(name) for name in wanted.locks],
+                    finality.WAIT,
+                    tenant_schema(wanted.committee),
+                    self.events_table_name,
+                    wanted.after,
+                    list(wanted.aggregates),
+                    list(finality.FINALISING),
+                ),
+                prepare=True,
+            )
         claim = _pending()
         if claim is not None and stored_events:
             curs.execute(
@@ -246,6 +354,11 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
         box = ballot_box.pending()
         if box is not None and stored_events:
             ballot_box.run_postgres(curs, self.datastore.schema, box)
+        if keys := _unique.get() if stored_events else ():
+            curs.executemany(
+                SQL("INSERT INTO {}.{} (key) VALUES (%s)").format(*self.unique_table),
+                [(k,) for k in keys],
+            )
 
     def ballot_box(self, ballot: Any) -> bytes | None:
         """The sealed envelope of an open ballot's box (None: it has none)."""

@@ -10,6 +10,7 @@ library's own pool before first use. That is the only place the library is bent.
 from __future__ import annotations
 
 import contextlib
+import time
 import weakref
 from collections import namedtuple
 from collections.abc import Iterator
@@ -31,11 +32,13 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg_pool import PoolTimeout
 
+from cxzy_saas.storage import finality
 from cxzy_saas.storage.recorders import (
     HEADS_SCHEMA,
     HEADS_TABLE,
     PostgresIdempotentRecorder,
     SQLiteIdempotentRecorder,
+    tenant_schema,
 )
 
 APP_NAME = "cxzy"  # PostgreSQL table names are <app name>_events in each tenant's schema
@@ -80,6 +83,10 @@ class Store(Protocol):
 
     def recorded_heads(self, tenants: list[str]) -> dict[str, int]: ...
 
+    def finalising(self, lock: str) -> contextlib.AbstractContextManager[None]: ...
+
+    def unchanged(self, wanted: finality.Unchanged) -> contextlib.AbstractContextManager[None]: ...
+
     def reachable(self, timeout: float) -> bool: ...
 
     def close(self) -> None: ...
@@ -119,6 +126,33 @@ class SQLiteStore:
     def recorded_heads(self, tenants: list[str]) -> dict[str, int]:
         """None: each log's head is asked of its own file."""
         return {}
+
+    @contextmanager
+    def finalising(self, lock: str) -> Iterator[None]:
+        """Lock ``lock`` held exclusively (``finality.py``).
+
+        Raises:
+            Finalising: it stayed taken.
+        """
+        with (
+            finality.flocked(self.data_dir / "locks", (lock,), exclusive=True),
+            finality.held(lock),
+        ):
+            yield
+
+    @contextmanager
+    def unchanged(self, wanted: finality.Unchanged) -> Iterator[None]:
+        """The saves inside the block under ``wanted``: its locks held shared around them,
+        the committee's log asked under them (``finality.py``).
+
+        Raises:
+            Finalising: a lock stayed taken; FinalisedMeanwhile: a year became final
+                meanwhile. Nothing was saved.
+        """
+        with finality.flocked(self.data_dir / "locks", wanted.locks, exclusive=False):
+            if wanted.moved():
+                raise finality.FinalisedMeanwhile(f"{wanted.committee}: a year became final")
+            yield
 
     def reachable(self, timeout: float) -> bool:
         return True  # a folder on this machine
@@ -226,9 +260,36 @@ class PostgresStore:
     def recorded_heads(self, tenants: list[str]) -> dict[str, int]:
         return self.heads(tenants)
 
+    @contextmanager
+    def finalising(self, lock: str) -> Iterator[None]:
+        """Lock ``lock`` held exclusively (``finality.py``): a transaction-level advisory lock
+        in a transaction of a connection of its own, open while the finalising command reads
+        and saves on others (so the pool needs two connections at least).
+
+        Raises:
+            Finalising: it stayed taken.
+        """
+        with self.connection() as conn, conn.transaction():
+            # A seal hashes a whole branch-year meanwhile: longer than the pool's idle limit.
+            conn.execute("SET LOCAL idle_in_transaction_session_timeout = '15min'")
+            deadline = time.monotonic() + finality.FINALISING_WAIT
+            while not conn.execute(
+                "SELECT pg_try_advisory_xact_lock(%s) AS taken", (finality.key(lock),)
+            ).fetchone()["taken"]:
+                if time.monotonic() > deadline:
+                    raise finality.Finalising(f"lock {lock} stayed taken")
+                time.sleep(0.05)
+            with finality.held(lock):
+                yield
+
+    def unchanged(self, wanted: finality.Unchanged) -> contextlib.AbstractContextManager[None]:
+        """The saves inside the block under ``wanted``, checked in the append's transaction by
+        the recorder (``finality.py``)."""
+        return finality.condition(wanted)
+
     @staticmethod
     def schema(tenant: str) -> str:
-        return "cxzy_registry" if tenant == REGISTRY else f"tenant_{tenant}"
+        return "cxzy_registry" if tenant == REGISTRY else tenant_schema(tenant)
 
     def env_for(self, tenant: str) -> dict[str, str]:
         return {
