@@ -162,7 +162,7 @@ def archives() -> str:
 def refusal(error: DomainError) -> str:
     """A seal's refusal in the page's language; a lost race is worded for this page (the
     catalogue's sentence for it is about any record)."""
-    if isinstance(error, ConcurrentModification):
+    if isinstance(error, ConcurrentModification) and error.code == "record.changed_meanwhile":
         return i18n.tr("该支部本年度档案刚刚已由他人归档。", "sealed by someone else just now")
     return i18n.message(error)
 
