@@ -12,8 +12,8 @@ Two checks, both here and nowhere else:
   path the first check does not know is still refused, and nothing is written.
 
 Both read the committee's log; the save goes to another. So a save about a year is made on
-condition that the year did not become final in between, and the commands that make a year
-final hold the committee's lock while they do (``finalising``; ``storage/finality.py``,
+condition that the year did not become final in between, and the commands that make a year or
+a branch-year final hold its lock while they do (``finalising``; ``storage/finality.py``,
 decision 0033).
 
 A year is writable for a branch when its campaign is open and the branch-year is not sealed, or
