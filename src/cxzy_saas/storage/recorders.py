@@ -17,8 +17,9 @@ running the command twice.
 
 The same insert carries out a ballot-box operation when the application sets one around a save
 (``ballot_box.py``): a cast's sealed sheet is written in the transaction that records its code
-spent, and a close empties the box in the transaction that records the sheets. It takes
-the committee's finality lock, shared, for a save about a campaign year (``finality.py``). And
+spent, and a close empties the box in the transaction that records the sheets. On PostgreSQL
+it takes the locks of a save about a campaign year, shared, and checks that the year did not
+become final meanwhile (``finality.py``). And
 it inserts the unique keys a command claims (:func:`unique`): a member number in any case is
 one number, so two enrolments of B01971 and b01971 racing each other cannot both commit.
 """
@@ -57,11 +58,16 @@ DDL_LOCK = 0x63787A79  # "cxzy"
 # snapshot of its own, so that the check sees what committed while the locks were being taken.
 # That needs READ COMMITTED, which the function asserts. A lock that stayed taken raises
 # FINALISING, a year final meanwhile FINALISED_MEANWHILE; either aborts the transaction.
-FINAL_UNCHANGED = "final_unchanged"
+# Made once per database, when missing (not replaced at each tenant's first open: a replaced
+# function invalidates every session's plans that call it); a changed body takes a new name.
+FINAL_UNCHANGED = "final_unchanged_1"
 FINALISED_MEANWHILE = "CX001"
 FINALISING = "CX002"
 FINAL_UNCHANGED_FUNCTION = """
-CREATE OR REPLACE FUNCTION {}.{}(
+DO $made$ BEGIN
+IF to_regprocedure('{schema}.{name}(bigint[], float8, text, text, bigint, text[], text[])')
+  IS NOT NULL THEN RETURN; END IF;
+CREATE FUNCTION {schema}.{name}(
   lock_keys BIGINT[], wait_seconds FLOAT8, events_schema TEXT, events_table TEXT,
   after BIGINT, aggregates TEXT[], topics TEXT[]
 ) RETURNS VOID LANGUAGE plpgsql VOLATILE AS $$
@@ -91,7 +97,8 @@ BEGIN
     RAISE EXCEPTION 'a year became final in % after %', events_schema, after
       USING ERRCODE = 'CX001';
   END IF;
-END $$"""
+END $$;
+END $made$"""
 
 
 def tenant_schema(tenant: str) -> str:
@@ -254,7 +261,7 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
         ]
         self.sql_create_statements.append(
             SQL(FINAL_UNCHANGED_FUNCTION).format(
-                Identifier(HEADS_SCHEMA), Identifier(FINAL_UNCHANGED)
+                schema=Identifier(HEADS_SCHEMA), name=Identifier(FINAL_UNCHANGED)
             )
         )
         self.final_unchanged = SQL("SELECT {}.{}(%s, %s, %s, %s, %s, %s, %s)").format(
