@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -204,13 +205,22 @@ class FinalYears(TenantApplication):
         wanted = tuple(sorted(name for name in locks if not finality.holds(name)))
         if not wanted or after is None:
             return contextlib.nullcontext()
-        aggregates = {str(Campaign.id_for(committee, year)) for year, _ in scopes}
-        aggregates |= {str(ArchiveSeal.id_for(committee, b, y)) for y, b in scopes if b is not None}
-        recorder = self.final_log().recorder
+        aggregates = tuple(sorted({a for scope in scopes for a in _final_ids(committee, *scope)}))
+        recorder, since = self.final_log().recorder, after
 
-        def moved() -> bool:
-            found = recorder.select_notifications(after + 1, 1000, topics=finality.FINALISING)
-            return any(str(n.originator_id) in aggregates for n in found)
+        def moved() -> bool:  # asked on SQLite; PostgreSQL asks in the append's transaction
+            return bool(recorder.finalised_after(since, list(aggregates)))  # type: ignore[attr-defined]
 
-        condition = finality.Unchanged(committee, after, wanted, tuple(sorted(aggregates)), moved)
-        return self._store.unchanged(condition)
+        return self._store.unchanged(
+            finality.Unchanged(committee, after, wanted, aggregates, moved)
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _final_ids(committee: str, year: int, branch: str | None) -> tuple[str, ...]:
+    """The aggregates whose finalising events make a save's scope final: the campaign, and a
+    branch's year's seal."""
+    campaign = str(Campaign.id_for(committee, year))
+    if branch is None:
+        return (campaign,)
+    return campaign, str(ArchiveSeal.id_for(committee, branch, year))

@@ -143,12 +143,14 @@ def flocked(folder: Path, names: tuple[str, ...], *, exclusive: bool) -> Iterato
     Raises:
         Finalising: a lock stayed taken.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder not in _made:
+        folder.mkdir(parents=True, exist_ok=True)
+        _made.add(folder)
     mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
     deadline = time.monotonic() + (FINALISING_WAIT if exclusive else WAIT)
     with ExitStack() as stack:
         for name in names:
-            fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(f"{folder}/{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
             stack.callback(os.close, fd)  # closing releases the lock
             while True:
                 try:
@@ -159,3 +161,6 @@ def flocked(folder: Path, names: tuple[str, ...], *, exclusive: bool) -> Iterato
                         raise Finalising(f"lock {name} stayed taken") from None
                     time.sleep(0.02)
         yield
+
+
+_made: set[Path] = set()  # lock folders known to exist

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import DatabaseError, OperationalError, RecordConflictError
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -210,6 +211,20 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
     def ballot_box(self, ballot: Any) -> bytes | None:
         """The sealed envelope of an open ballot's box (None: it has none)."""
         return ballot_box.read_sqlite(self.datastore, ballot)
+
+    def finalised_after(self, after: int, aggregates: list[str]) -> bool:
+        """Whether one of ``aggregates`` (ids as text) has a finalising event in this log after
+        position ``after`` (``finality.py``): one indexed read, no notification made."""
+        hexes = [UUID(a).hex for a in aggregates]
+        topics = finality.FINALISING
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT 1 FROM {self.events_table_name} WHERE rowid > ? "
+                f"AND topic IN ({', '.join('?' * len(topics))}) "
+                f"AND originator_id IN ({', '.join('?' * len(hexes))}) LIMIT 1",
+                (after, *topics, *hexes),
+            )
+            return c.fetchone() is not None
 
     def after_close(self) -> None:
         """Nothing to do: SQLite zeroed the deleted envelope (``secure_delete``)."""
