@@ -1,5 +1,6 @@
-"""A member number, or a group code, in any case is one code (B01971 and b01971): two commands
-that each found it free, racing, cannot both commit. On SQLite and PostgreSQL."""
+"""A member number, or a group code, in any case is one code (B01971 and b01971), and a group's
+name is one group's while it is in use: two commands that each found it free, racing, cannot
+both commit. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from cxzy_saas.application.commands.organisation import EnrolMember, FormGroup
+from cxzy_saas.application.commands.organisation import (
+    DissolveGroup,
+    EnrolMember,
+    FormGroup,
+    RenameGroup,
+)
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import AlreadyExists
 from tests.builders import a_branch_with_groups, a_clerk
@@ -66,3 +72,35 @@ def test_two_groups_of_one_code_in_two_cases(
         app.form_group(clerk, FormGroup(code="g9", name="第十党小组"))
     assert refused.value.code == "group.exists" and refused.value.params["group"] == "G9"
     assert [g.code for g in app.groups()] == ["G9"]
+
+
+def test_two_groups_of_one_name_racing_and_a_name_given_up_given_again(
+    tenancy: Tenancy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two groups of a branch in use under one name could not be told apart: forming or
+    renaming races meet on the name; a rename or a dissolution gives the old name up."""
+    code = a_branch_with_groups(tenancy, groups=0)
+    app, clerk = tenancy.branch(code), a_clerk(code)
+    committed_first(
+        monkeypatch, app, lambda: app.form_group(clerk, FormGroup(code="N1", name="同名小组"))
+    )
+    with pytest.raises(AlreadyExists) as refused:
+        app.form_group(clerk, FormGroup(code="N2", name="同名小组"))
+    assert refused.value.code == "group.name_taken" and refused.value.params["group"] == "N1"
+
+    app.form_group(clerk, FormGroup(code="N3", name="第三党小组"))
+    committed_first(
+        monkeypatch,
+        app,
+        lambda: app.rename_group(clerk, RenameGroup(group="N1", name="新名称")),
+    )
+    with pytest.raises(AlreadyExists) as renamed:
+        app.rename_group(clerk, RenameGroup(group="N3", name="新名称"))
+    assert renamed.value.code == "group.name_taken"
+    assert sorted(g.name for g in app.groups()) == ["新名称", "第三党小组"]
+
+    # N1 gave 同名小组 up when renamed, N3 gives 第三党小组 up when dissolved.
+    app.form_group(clerk, FormGroup(code="N4", name="同名小组"))
+    app.dissolve_group(clerk, DissolveGroup(group="N3", reason="撤并"))
+    app.form_group(clerk, FormGroup(code="N5", name="第三党小组"))
+    assert sorted(g.name for g in app.groups()) == ["同名小组", "新名称", "第三党小组"]

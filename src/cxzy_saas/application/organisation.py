@@ -40,6 +40,17 @@ GROUP_FORMED = Group.Formed  # type: ignore[attr-defined]
 MEMBER_ENROLLED = Member.Enrolled  # type: ignore[attr-defined]
 
 
+def code_key(kind: str, code: str) -> str:
+    """The claim of a member number or a group code, for good: one code in any case."""
+    return f"{kind}:{code.casefold()}"
+
+
+def name_key(group: Group) -> str:
+    """The claim of a group's name while the group is in use: two groups of a branch in use
+    under one name could not be told apart (the names as written, as the check compares)."""
+    return f"group-name:{group.name}"
+
+
 class OrganisationCommands(TenantApplication):
     """Mixed into :class:`~cxzy_saas.application.branch.BranchApplication`."""
 
@@ -68,22 +79,29 @@ class OrganisationCommands(TenantApplication):
             self._check_name_free(group.name, others)
 
             def taken_meanwhile() -> None:
-                codes = [g.code for g in self._readable(Group, GROUP_FORMED)]
-                if taken := same_code(group.code, codes):
+                others = self._readable(Group, GROUP_FORMED)
+                if taken := same_code(group.code, [g.code for g in others]):
                     raise AlreadyExists("group.exists", field="code", group=taken)
+                self._check_name_free(group.name, others)
 
-            self._save_claiming([("group", group.code)], [group], taken_meanwhile)
+            self._save_claiming(
+                [code_key("group", group.code), name_key(group)], [group], taken_meanwhile
+            )
             return group.id
 
     def _save_claiming(
-        self, codes: list[tuple[str, str]], objs: list[Any], taken_meanwhile: Callable[[], None]
+        self,
+        keys: list[str],
+        objs: list[Any],
+        taken_meanwhile: Callable[[], None],
+        release: list[str] | None = None,
     ) -> None:
-        """Save ``objs`` claiming each (kind, code) in this log, a code in any case being one:
-        the checks before read the log, the claim meets a writer that committed the same code
+        """Save ``objs`` claiming ``keys`` in this log after giving up ``release``: the checks
+        before read the log, the claim meets a writer that committed the same code or name
         since (``storage/recorders.unique``). When it did, ``taken_meanwhile`` raises the
         refusal the checks now give."""
         try:
-            with unique([f"{kind}:{code.casefold()}" for kind, code in codes]):
+            with unique(keys, release):
                 self.save(*objs)
         except ConcurrentModification:
             taken_meanwhile()
@@ -92,10 +110,16 @@ class OrganisationCommands(TenantApplication):
     def rename_group(self, actor: Actor, command: RenameGroup) -> None:
         with self.acting(actor, BRANCH_WRITERS):
             group = self.group(command.group)
+            before = name_key(group)
             group.rename(command.name)
             others = [g for g in self._readable(Group, GROUP_FORMED) if g.id != group.id]
             self._check_name_free(group.name, others)
-            self.save(group)
+
+            def taken_meanwhile() -> None:
+                now = [g for g in self._readable(Group, GROUP_FORMED) if g.id != group.id]
+                self._check_name_free(group.name, now)
+
+            self._save_claiming([name_key(group)], [group], taken_meanwhile, release=[before])
 
     def _readable(self, kind: type[A], created_by: Any) -> list[A]:
         """Every aggregate of ``kind`` whose stored events can be read: one that cannot (an
@@ -121,7 +145,9 @@ class OrganisationCommands(TenantApplication):
             group = self.group(command.group)
             in_group = [m for m in self.members() if m.group_id == group.id]
             group.dissolve(command.reason, len(in_group))
-            self.save(group)
+            # A dissolved group's name may be given again.
+            with unique([], [name_key(group)]):
+                self.save(group)
 
     def group(self, code: str) -> Group:
         return self.load(Group, Group.id_for(self.tenant, code), "group.not_found", group=code)
@@ -177,7 +203,9 @@ class OrganisationCommands(TenantApplication):
                             "member.number_taken", field="member_no", member_no=taken
                         )
 
-            self._save_claiming([("member", m.member_no) for m in new], new, taken_meanwhile)
+            self._save_claiming(
+                [code_key("member", m.member_no) for m in new], new, taken_meanwhile
+            )
             return [m.id for m in new]
 
     def enrol_member(self, actor: Actor, person: EnrolMember) -> UUID:

@@ -150,16 +150,19 @@ def _pending() -> Claim | None:
     return claim
 
 
-_unique: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("cxzy_unique", default=())
+_unique: contextvars.ContextVar[tuple[tuple[str, ...], tuple[str, ...]]] = contextvars.ContextVar(
+    "cxzy_unique", default=((), ())
+)
 
 
 @contextmanager
-def unique(keys: list[str]) -> Iterator[None]:
-    """The saves inside the block claim ``keys`` in their log, once and for good: a key
-    claimed already (by a save committed first) fails the save as a record conflict, and
-    nothing of it is written. The keys are what the log's events say (they can be derived
-    from them again); the table only makes two racing writers meet."""
-    token = _unique.set(tuple(keys))
+def unique(keys: list[str], release: list[str] | None = None) -> Iterator[None]:
+    """The saves inside the block claim ``keys`` in their log, after giving up ``release``
+    (a group's old name, when it is renamed or dissolved): a key claimed already (by a save
+    committed first) fails the save as a record conflict, and nothing of it is written. The
+    keys are what the log's events say (they can be derived from them again); the table only
+    makes two racing writers meet."""
+    token = _unique.set((tuple(keys), tuple(release or ())))
     try:
         yield
     finally:
@@ -204,7 +207,10 @@ class SQLiteIdempotentRecorder(_Claiming, SQLiteApplicationRecorder):
         box = ballot_box.pending()
         if box is not None and stored_events:
             ballot_box.run_sqlite(c, box)
-        if keys := _unique.get() if stored_events else ():
+        keys, released = _unique.get() if stored_events else ((), ())
+        if released:
+            c.executemany(f"DELETE FROM {UNIQUE_TABLE} WHERE key = ?", [(k,) for k in released])
+        if keys:
             c.executemany(f"INSERT INTO {UNIQUE_TABLE} (key) VALUES (?)", [(k,) for k in keys])
         return result
 
@@ -376,7 +382,13 @@ class PostgresIdempotentRecorder(_Claiming, PostgresApplicationRecorder):
         box = ballot_box.pending()
         if box is not None and stored_events:
             ballot_box.run_postgres(curs, self.datastore.schema, box)
-        if keys := _unique.get() if stored_events else ():
+        keys, released = _unique.get() if stored_events else ((), ())
+        if released:
+            curs.executemany(
+                SQL("DELETE FROM {}.{} WHERE key = %s").format(*self.unique_table),
+                [(k,) for k in released],
+            )
+        if keys:
             curs.executemany(
                 SQL("INSERT INTO {}.{} (key) VALUES (%s)").format(*self.unique_table),
                 [(k,) for k in keys],
