@@ -60,34 +60,41 @@ def test_two_enrolments_of_one_number_in_two_cases(
     assert sorted(m.member_no for m in app.members()) == ["B01971", "B01972"]
 
 
-def test_two_groups_of_one_code_in_two_cases(
-    tenancy: Tenancy, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("first", "second", "refusal"),
+    [
+        (("G9", "第九党小组"), ("g9", "第十党小组"), "group.exists"),  # one code in two cases
+        (("N1", "同名小组"), ("N2", "同名小组"), "group.name_taken"),  # one name in use
+    ],
+)
+def test_two_groups_racing_on_one_code_or_one_name(
+    tenancy: Tenancy,
+    monkeypatch: pytest.MonkeyPatch,
+    first: tuple[str, str],
+    second: tuple[str, str],
+    refusal: str,
 ) -> None:
     code = a_branch_with_groups(tenancy, groups=0)
     app, clerk = tenancy.branch(code), a_clerk(code)
     committed_first(
-        monkeypatch, app, lambda: app.form_group(clerk, FormGroup(code="G9", name="第九党小组"))
+        monkeypatch,
+        app,
+        lambda: app.form_group(clerk, FormGroup(code=first[0], name=first[1])),
     )
     with pytest.raises(AlreadyExists) as refused:
-        app.form_group(clerk, FormGroup(code="g9", name="第十党小组"))
-    assert refused.value.code == "group.exists" and refused.value.params["group"] == "G9"
-    assert [g.code for g in app.groups()] == ["G9"]
+        app.form_group(clerk, FormGroup(code=second[0], name=second[1]))
+    assert refused.value.code == refusal and refused.value.params["group"] == first[0]
+    assert [g.code for g in app.groups()] == [first[0]]
 
 
-def test_two_groups_of_one_name_racing_and_a_name_given_up_given_again(
+def test_a_rename_races_on_a_name_and_a_name_given_up_is_given_again(
     tenancy: Tenancy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two groups of a branch in use under one name could not be told apart: forming or
-    renaming races meet on the name; a rename or a dissolution gives the old name up."""
+    """Two groups of a branch in use under one name could not be told apart: renames race on
+    the name; a rename or a dissolution gives the old name up."""
     code = a_branch_with_groups(tenancy, groups=0)
     app, clerk = tenancy.branch(code), a_clerk(code)
-    committed_first(
-        monkeypatch, app, lambda: app.form_group(clerk, FormGroup(code="N1", name="同名小组"))
-    )
-    with pytest.raises(AlreadyExists) as refused:
-        app.form_group(clerk, FormGroup(code="N2", name="同名小组"))
-    assert refused.value.code == "group.name_taken" and refused.value.params["group"] == "N1"
-
+    app.form_group(clerk, FormGroup(code="N1", name="同名小组"))
     app.form_group(clerk, FormGroup(code="N3", name="第三党小组"))
     committed_first(
         monkeypatch,

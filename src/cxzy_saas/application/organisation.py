@@ -73,19 +73,16 @@ class OrganisationCommands(TenantApplication):
             if self.exists(Group.id_for(self.tenant, code)):
                 raise AlreadyExists("group.exists", field="code", group=code)
             group = Group.form(code, command.name)
-            others = self._readable(Group, GROUP_FORMED)
-            if taken := same_code(code, [g.code for g in others]):
-                raise AlreadyExists("group.exists", field="code", group=taken)
-            self._check_name_free(group.name, others)
 
-            def taken_meanwhile() -> None:
+            def check_free() -> None:
                 others = self._readable(Group, GROUP_FORMED)
                 if taken := same_code(group.code, [g.code for g in others]):
                     raise AlreadyExists("group.exists", field="code", group=taken)
                 self._check_name_free(group.name, others)
 
+            check_free()
             self._save_claiming(
-                [code_key("group", group.code), name_key(group)], [group], taken_meanwhile
+                [code_key("group", group.code), name_key(group)], [group], check_free
             )
             return group.id
 
@@ -112,14 +109,13 @@ class OrganisationCommands(TenantApplication):
             group = self.group(command.group)
             before = name_key(group)
             group.rename(command.name)
-            others = [g for g in self._readable(Group, GROUP_FORMED) if g.id != group.id]
-            self._check_name_free(group.name, others)
 
-            def taken_meanwhile() -> None:
-                now = [g for g in self._readable(Group, GROUP_FORMED) if g.id != group.id]
-                self._check_name_free(group.name, now)
+            def check_free() -> None:
+                others = [g for g in self._readable(Group, GROUP_FORMED) if g.id != group.id]
+                self._check_name_free(group.name, others)
 
-            self._save_claiming([name_key(group)], [group], taken_meanwhile, release=[before])
+            check_free()
+            self._save_claiming([name_key(group)], [group], check_free, release=[before])
 
     def _readable(self, kind: type[A], created_by: Any) -> list[A]:
         """Every aggregate of ``kind`` whose stored events can be read: one that cannot (an
