@@ -166,6 +166,21 @@ def test_a_returned_plan_shows_the_committees_reason_to_the_branch(client):
     assert again.status_code == 409  # decided already
 
 
+def test_a_chinese_refusal_names_the_branch_as_the_pages_do(client):
+    admin = bearer(client, "admin")
+    entry = {"branch": "b02", "level": "member", "subject": "B02999"}
+    body = {"entries": [entry], "on": "2026-11-20", "decision_text": "党委表彰决定"}
+    refused = client.post(
+        "/api/v1/campaigns/2026/commendation",
+        json=body,
+        headers={**admin, "Accept-Language": "zh"},
+    )
+    assert refused.status_code == 409 and refused.json["code"] == "commendation.not_approved"
+    assert refused.json["params"]["branch"] == "b02"  # the code, for tools
+    name = client.get("/api/v1/branches/b02", headers=admin).json["name"]
+    assert refused.json["detail"].startswith(f"{name}的党员B02999"), refused.json
+
+
 def test_branch_users_see_their_own_rows_of_the_boards(client):
     admin = client.get(
         "/api/v1/campaigns/2026/leaderboards/member", headers=bearer(client, "admin")

@@ -169,12 +169,29 @@ def refusal(status: int, error: DomainError) -> Response:
     """A refusal answered with ``status``, in the caller's language, with its code, its
     parameters and (when it names one) its field's error."""
     language = api_language()
-    text = error.text(language)
+    text = error.text(language, names=branch_names(error))
     extra = {"errors": {error.field: [text]}} if error.field else {}
     response = problem(
         status, error.title, text, code=error.code, params=json_params(error.params), **extra
     )
     return in_language(response, language)
+
+
+def branch_names(error: DomainError) -> Callable[[str, str], str | None]:
+    """A refusal names a branch of the caller's committee by its name, as the pages do
+    (“办公室党支部的活动方案……”, not “党支部 b01的……”); a group or member stays a code in the
+    API, whose callers read the code in ``params`` and may not be shown members' names."""
+    from cxzy_saas.web.pages.i18n import subject_name  # the pages' lookup; imported late
+
+    def names(kind: str, code: str) -> str | None:
+        if kind != "branch":
+            return None
+        try:
+            return subject_name(error, kind, code)
+        except DomainError:  # the registry out of reach: the code, not a second failure
+            return None
+
+    return names
 
 
 def in_language(response: Response, language: str) -> Response:
