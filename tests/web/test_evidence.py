@@ -22,7 +22,6 @@ from tests.web.conftest import csrf_token, sign_in
 
 YEAR = 2026
 # The committee's today (Beijing): a year is closed on a day that has come.
-TODAY = datetime.now(BEIJING).date().isoformat()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 FILE_POLICY = ["default-src 'none'", "sandbox"]
@@ -215,12 +214,13 @@ def test_a_closed_year_refuses_uploads(tmp_path) -> None:  # type: ignore[no-unt
     client = app.test_client()
     admin, clerk = bearer(client, "admin"), bearer(client, "b01-clerk")
     record = tenancy_of(app).branch("b01").daily_records(YEAR)[0]
-    shut = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": TODAY}, headers=admin)
+    today = datetime.now(BEIJING).date().isoformat()  # asked now: a run may cross midnight
+    shut = client.post(f"/api/v1/campaigns/{YEAR}/close", json={"on": today}, headers=admin)
     assert shut.status_code == 200, shut.json
     head = tenancy_of(app).branch("b01").head()
     answer = upload(client, clerk, "record", record.id, "补充.pdf", PDF)
     assert answer.status_code == 409 and answer.json["code"] == "campaign.closed"
-    assert f"2026 年度活动已于 {TODAY} 结束" in answer.json["detail"]
+    assert f"2026 年度活动已于 {today} 结束" in answer.json["detail"]
     assert tenancy_of(app).branch("b01").head() == head
     # The page no longer offers the upload.
     pages = app.test_client()

@@ -27,7 +27,14 @@ from tests.web.test_api_matrix import routes, url_for
 
 YEAR = 2026
 # The committee's today (Beijing): a year is closed on a day that has come.
-TODAY = datetime.now(BEIJING).date().isoformat()
+
+
+def today() -> str:
+    """The committee's today, asked when needed: a run across Beijing's midnight outlives a
+    date taken when the module was imported."""
+    return datetime.now(BEIJING).date().isoformat()
+
+
 DAY = "2026-12-20"
 TEXT = "年终补记"
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -399,13 +406,16 @@ def closed(tmp_path_factory):
     samples["reported"] = filed.json["id"]
     sent_up = client.post(
         f"/api/v1/branches/b01/measures/{filed.json['id']}/report",
-        json={"to": "committee", "on": TODAY},
+        json={"to": "committee", "on": today()},
         headers=tokens["b01-clerk"],
     )
     assert sent_up.status_code == 200, sent_up.json
-    close_ballots(tenancy, YEAR, date.fromisoformat(TODAY))  # a year closes over none open
+    samples["closed_on"] = today()
+    close_ballots(tenancy, YEAR, date.fromisoformat(samples["closed_on"]))  # none open
     shut = client.post(
-        f"/api/v1/campaigns/{YEAR}/close", json={"on": TODAY}, headers=tokens["admin"]
+        f"/api/v1/campaigns/{YEAR}/close",
+        json={"on": samples["closed_on"]},
+        headers=tokens["admin"],
     )
     assert shut.status_code == 200, shut.json
     return app, client, samples, tokens
@@ -440,7 +450,7 @@ def test_every_write_route_about_a_closed_year_answers_409_and_writes_nothing(cl
         chinese = send(
             client, url, method, frozen[(method, path)], {**headers, "Accept-Language": "zh-CN"}
         )
-        assert f"2026 年度活动已于 {TODAY} 结束" in chinese.json["detail"], path
+        assert f"2026 年度活动已于 {samples['closed_on']} 结束" in chinese.json["detail"], path
 
 
 def test_the_branch_board_of_a_closed_year_does_not_move(closed):

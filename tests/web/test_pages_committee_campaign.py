@@ -18,7 +18,12 @@ from tests.web.conftest import COMMITTEE, YEAR, Demo, as_user, build_small_demo,
 from tests.web.test_pages_evaluation import post, text_of
 
 NEXT = YEAR + 1
-TODAY = datetime.now(BEIJING).date().isoformat()  # the committee's today
+
+
+def today() -> str:
+    """The committee's today, asked when needed: a run across Beijing's midnight outlives a
+    date taken when the module was imported."""
+    return datetime.now(BEIJING).date().isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +89,13 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     bad_day = post(admin, plan, f"{plan}/discuss", {"on": "1月5日", "minutes": "讨论"})
     assert bad_day.status_code == 422 and "日期格式应为" in bad_day.text
     # A step is dated neither before the draft (today) nor after today (Beijing).
-    # tomorrow as the server will see it (not TODAY's, which a run across midnight outlives)
+    # tomorrow as the server will see it
     later = (datetime.now(BEIJING).date() + timedelta(days=1)).isoformat()
     ahead = post(admin, plan, f"{plan}/discuss", {"on": later, "minutes": "党委会讨论通过"})
     assert ahead.status_code == 422 and "晚于今天" in text_of(ahead.text)
-    discussed = post(admin, plan, f"{plan}/discuss", {"on": TODAY, "minutes": "党委会讨论通过"})
+    discussed = post(admin, plan, f"{plan}/discuss", {"on": today(), "minutes": "党委会讨论通过"})
     assert discussed.status_code == 302
-    assert post(admin, plan, f"{plan}/finalise", {"on": TODAY}).status_code == 302
+    assert post(admin, plan, f"{plan}/finalise", {"on": today()}).status_code == 302
     final = text_of(admin.get(plan).text)
     assert "已定稿" in final and "支委会讨论" not in final  # the committee's own words
     # the campaigns list shows the plan's state, not "drafted" whatever it is
@@ -98,7 +103,7 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
     card = next(c for c in listed.split('<li class="card') if f"{NEXT} 年度" in c)
     assert "党委方案：已定稿" in text_of(card) and "已起草" not in card
     # a step no longer offered (finalised in another tab) keeps its refusal on the page
-    twice = post(admin, plan, f"{plan}/finalise", {"on": TODAY})
+    twice = post(admin, plan, f"{plan}/finalise", {"on": today()})
     assert twice.status_code == 422 and 'class="error" role="alert"' in twice.text
     redraft = post(admin, plan, f"{plan}/draft", {"drafter": "党委组织部"})
     assert redraft.status_code == 422 and 'class="error" role="alert"' in redraft.text
@@ -114,7 +119,7 @@ def test_the_admin_opens_a_campaign_and_writes_the_committee_plan_in_pages(clien
 def grid_form(client, year: int, quarter: int, cells: dict[str, str]):  # type: ignore[no-untyped-def]
     page = f"/committee/campaigns/{year}/branch-assessment?quarter={quarter}"
     # dated within the quarter's last month, and not after today (an assessment may not be)
-    on = min(date(year, 3 * quarter, 28), date.fromisoformat(TODAY))
+    on = min(date(year, 3 * quarter, 28), date.fromisoformat(today()))
     data = {"quarter": quarter, "on": on.isoformat(), **cells}
     return post(client, page, f"/committee/campaigns/{year}/branch-assessment", data)
 
@@ -213,10 +218,10 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     )
     assert 'value="b01|branch|b01" disabled' in shown.text
     assert 'value="b03|branch|b03">' in shown.text
-    none = post(admin, commend, commend, {"on": TODAY, "decision_text": "表彰决定"})
+    none = post(admin, commend, commend, {"on": today(), "decision_text": "表彰决定"})
     assert none.status_code == 422 and "请选择" in text_of(none.text)
     # a group of a branch that nominated nobody is no approved nominee, said so
-    unnominated = {"entries": "b03|group|g1", "on": TODAY, "decision_text": "表彰决定"}
+    unnominated = {"entries": "b03|group|g1", "on": today(), "decision_text": "表彰决定"}
     refused = post(admin, commend, commend, unnominated)
     assert refused.status_code == 422 and "不是已批准的推荐对象" in text_of(refused.text)
     early = {"entries": "b03|branch|b03", "on": f"{YEAR - 1}-12-02", "decision_text": "表彰决定"}
@@ -226,7 +231,7 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
         admin,
         commend,
         commend,
-        {"entries": "b03|branch|b03", "on": TODAY, "decision_text": "党委表彰决定"},
+        {"entries": "b03|branch|b03", "on": today(), "decision_text": "党委表彰决定"},
     )
     assert named.status_code == 302
     table = admin.get(commend).text
@@ -240,38 +245,39 @@ def test_commendation_then_close_then_an_amendment_of_a_sealed_branch_year(clien
     form = text_of(admin.get(close).text)
     for frozen in ("每月集中考核", "日常记载", "命名表彰", "不能再录入或修改"):
         assert frozen in form
-    unconfirmed = post(admin, close, close, {"on": TODAY})
+    unconfirmed = post(admin, close, close, {"on": today()})
     assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.text
     # a ballot still open would never be counted: its branch closes it first
-    ballots_open = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
+    ballots_open = post(admin, close, close, {"on": today(), "confirm": "yes"})
     assert ballots_open.status_code == 422
     assert "民主测评没有结束" in text_of(ballots_open.text)
-    close_ballots(tenancy_of(admin.application), YEAR, date.fromisoformat(TODAY), COMMITTEE)
+    close_ballots(tenancy_of(admin.application), YEAR, date.fromisoformat(today()), COMMITTEE)
     # nor would a plan or a nominee still waiting for the committee ever be decided
-    waiting = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
+    waiting = post(admin, close, close, {"on": today(), "confirm": "yes"})
     assert waiting.status_code == 422 and "等待党委审批" in text_of(waiting.text)
     decide_waiting(
         tenancy_of(admin.application), YEAR, Actor("admin", "committee-admin", COMMITTEE)
     )
-    closed = post(admin, close, close, {"on": TODAY, "confirm": "yes"})
+    closed_on = today()
+    closed = post(admin, close, close, {"on": closed_on, "confirm": "yes"})
     assert closed.status_code == 302 and closed.headers["Location"].endswith("/committee/archives")
     assert f"{YEAR} 年度活动已结束" in text_of(admin.get("/committee/archives").text)
     listed = text_of(admin.get("/committee/campaigns").text)
-    assert f"已于 {TODAY} 结束" in listed
+    assert f"已于 {closed_on} 结束" in listed
     # after the close the year is final: the commendation form is gone, assessing is refused
     assert 'name="entries"' not in admin.get(commend).text
     assert 'name="p.' not in admin.get(f"/committee/campaigns/{YEAR}/branch-assessment").text
     # a form sent from a page opened before the close is refused with the close's reason
-    frozen = f"{YEAR} 年度活动已于 {TODAY} 结束"
+    frozen = f"{YEAR} 年度活动已于 {closed_on} 结束"
     late = post(
         admin,
         commend,
         commend,
-        {"entries": "b02|group|g1", "on": TODAY, "decision_text": "补充表彰"},
+        {"entries": "b02|group|g1", "on": today(), "decision_text": "补充表彰"},
     )
     assert late.status_code == 422 and frozen in text_of(late.text)
     plan = f"/committee/campaigns/{YEAR}/plan"
-    step = post(admin, plan, f"{plan}/finalise", {"on": TODAY})
+    step = post(admin, plan, f"{plan}/finalise", {"on": today()})
     assert step.status_code == 422 and frozen in text_of(step.text)
     items = [f"B{n}" for n in range(1, 6)]
     grid = grid_form(admin, YEAR, 1, {f"p.b03.{i}": "5" for i in items})
