@@ -199,17 +199,19 @@ class FinalYears(TenantApplication):
         """The condition of a save about ``scopes``, whose verdicts were read at ``after`` in
         the committee's log: the locks of its years and branch-years (those this context does
         not hold already), and the aggregates that would make them final."""
-        committee = self.final_log().tenant
+        final_log = self.final_log()
+        committee = final_log.tenant
         locks = {finality.lock_name(committee, year) for year, _ in scopes}
         locks |= {finality.lock_name(committee, y, b) for y, b in scopes if b is not None}
         wanted = tuple(sorted(name for name in locks if not finality.holds(name)))
         if not wanted or after is None:
             return contextlib.nullcontext()
         aggregates = tuple(sorted({a for scope in scopes for a in _final_ids(committee, *scope)}))
-        recorder, since = self.final_log().recorder, after
+        since = after  # narrowed to int for the closure
 
         def moved() -> bool:  # asked on SQLite; PostgreSQL asks in the append's transaction
-            return bool(recorder.finalised_after(since, list(aggregates)))  # type: ignore[attr-defined]
+            recorder: Any = final_log.recorder
+            return bool(recorder.finalised_after(since, list(aggregates)))
 
         return self._store.unchanged(
             finality.Unchanged(committee, after, wanted, aggregates, moved)

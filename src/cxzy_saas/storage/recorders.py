@@ -19,9 +19,9 @@ The same insert carries out a ballot-box operation when the application sets one
 (``ballot_box.py``): a cast's sealed sheet is written in the transaction that records its code
 spent, and a close empties the box in the transaction that records the sheets. On PostgreSQL
 it takes the locks of a save about a campaign year, shared, and checks that the year did not
-become final meanwhile (``finality.py``). And
-it inserts the unique keys a command claims (:func:`unique`): a member number in any case is
-one number, so two enrolments of B01971 and b01971 racing each other cannot both commit.
+become final meanwhile (``finality.py``). And it inserts the unique keys a command claims
+(:func:`unique`): a member number in any case is one number, so two enrolments of B01971 and
+b01971 racing each other cannot both commit.
 """
 
 from __future__ import annotations
