@@ -22,6 +22,7 @@ from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.logs.port import REGISTRY, Decoded, StoredNotification, Tenant
 from cxzy_saas.storage.personal import KeyRing, open_values, sites, wanted_keys
+from cxzy_saas.storage.recorders import SQLiteIdempotentRecorder
 from cxzy_saas.storage.stores import PostgresStore
 
 
@@ -72,7 +73,10 @@ class TenancyLogs:
         store = self._store_of_known(log)
         if store is not None:
             return store.notifications(log, after, limit, stop)
-        return self.app(log).recorder.select_notifications(after + 1, limit, stop=stop)
+        recorder = self.app(log).recorder
+        if isinstance(recorder, SQLiteIdempotentRecorder):
+            return recorder.notifications(after, limit, stop)
+        return recorder.select_notifications(after + 1, limit, stop=stop)
 
     def _store_of_known(self, log: str) -> PostgresStore | None:
         """The PostgreSQL store of a log this port knows, which reads it with no application
@@ -113,6 +117,13 @@ class TenancyLogs:
             else []
             for log, after, upto in ranges
         }
+
+    def notifications_of(self, log: str, aggregates: Sequence[str]) -> list[StoredNotification]:
+        store = self.tenancy.store_of(log)
+        if isinstance(store, PostgresStore):
+            return list(store.notifications_of(log, aggregates))
+        recorder = cast(SQLiteIdempotentRecorder, self.app(log).recorder)  # the embedded store
+        return list(recorder.notifications_of(aggregates))
 
     def events(self, log: str, aggregate: UUID) -> list[Any]:
         return list(self.app(log).events.get(aggregate))

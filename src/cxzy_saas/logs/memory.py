@@ -90,6 +90,10 @@ class MemoryLogs:
     ) -> dict[str, list[StoredNotification]]:
         return {log: list(self._log(log)[after:upto]) for log, after, upto in ranges}
 
+    def notifications_of(self, log: str, aggregates: Sequence[str]) -> list[StoredNotification]:
+        wanted = {str(a) for a in aggregates}
+        return [n for n in self._log(log) if str(n.originator_id) in wanted]
+
     def events(self, log: str, aggregate: UUID) -> list[Any]:
         found = []
         for n in self._log(log):

@@ -106,6 +106,11 @@ class Logs(Protocol):
         """For each ``(log, after, upto)``, the notifications with ``after < id <= upto``."""
         ...
 
+    def notifications_of(self, log: str, aggregates: Sequence[str]) -> list[StoredNotification]:
+        """Every event of ``aggregates`` (ids as text) in ``log``, with its position, in log
+        order."""
+        ...
+
     def events(self, log: str, aggregate: UUID) -> list[Any]:
         """One aggregate's events, decoded, oldest first; members' personal fields opened (or
         shown erased) as a view shows them."""

@@ -13,10 +13,11 @@ import contextlib
 import time
 import weakref
 from collections import namedtuple
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
@@ -393,6 +394,18 @@ class PostgresStore:
             for row in conn.execute(query, params):
                 found[row["tenant"]].append(_notification(row))
         return found
+
+    def notifications_of(self, tenant: str, aggregates: Sequence[str]) -> list[Notification]:
+        """Every event of ``aggregates`` (ids as text) in one log, with its position, in log
+        order: one indexed read."""
+        query = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = ANY(%s) ORDER BY notification_id"
+        ).format(sql.Identifier(self.schema(tenant)), sql.Identifier(f"{APP_NAME}_events"))
+        with self.connection() as conn:
+            return [
+                _notification(row) for row in conn.execute(query, ([UUID(a) for a in aggregates],))
+            ]
 
     def notifications(
         self, tenant: str, after: int, limit: int, stop: int | None = None
