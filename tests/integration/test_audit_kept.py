@@ -20,7 +20,9 @@ from cxzy_saas.application.commands.work import RetractRecord
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
 from cxzy_saas.audit import kept as kept_module
+from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.kept import Kept, Warmer, key_of, logs_of, verify
+from cxzy_saas.audit.logs import committee_logs
 from cxzy_saas.cli import main
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import CHINA, build_demo
@@ -67,6 +69,8 @@ def test_an_append_to_a_log_read_makes_the_diff_anew(tenancy: Tenancy, tmp_path:
     before = kept.diff(port, ASKED)
     retract_one(tenancy)
     after = Kept(tmp_path / "kept").diff(port, ASKED)
+    # made from the image of its first day (audit/images.py), as a replay of every event
+    assert repr(after) == repr(diff(port, committee_logs(port, "demo"), *ASKED))
     assert after["events"] == before["events"] + 1
     assert after["events_by_type"].get("DailyRecord.Retracted", 0) == (
         before["events_by_type"].get("DailyRecord.Retracted", 0) + 1
@@ -81,16 +85,25 @@ def test_a_kept_diff_that_no_longer_matches_its_logs_is_removed(
     folder = tmp_path / "kept"
     Kept(folder).diff(port, ASKED)
     Kept(folder).diff(port, (*ASKED[:4], ("group",)))
-    assert verify(port, folder) == {"valid": 2, "removed": 0, "stale": 0}
+    assert verify(port, folder) == {
+        "valid": 2,
+        "removed": 0,
+        "stale": 0,
+        "images_valid": 8,  # 2025-12-31 to 2026-06-30, and 2027-01-31
+        "images_removed": 0,
+    }
     # one file now claims a chain its logs do not have (as if b01 had been rewritten)
     path = sorted(folder.glob("diff-*.json"))[0]
     entry = json.loads(path.read_bytes())
     entry["chains"]["b01"] = "0" * 64
     path.write_text(json.dumps(entry, ensure_ascii=False))
-    assert verify(port, folder) == {"valid": 1, "removed": 1, "stale": 0}
+    found = verify(port, folder)
+    assert (found["valid"], found["removed"], found["stale"]) == (1, 1, 0)
     assert not path.exists()
     retract_one(tenancy)
-    assert verify(port, folder) == {"valid": 0, "removed": 0, "stale": 1}
+    found = verify(port, folder)
+    assert (found["valid"], found["removed"], found["stale"]) == (0, 0, 1)
+    assert found["images_valid"] == 8  # an append leaves the images' positions held
 
 
 def test_the_warmer_makes_a_diff_asked_lately_again_after_an_append(
@@ -116,6 +129,7 @@ def test_cxzy_audit_kept_verifies_the_web_pages_kept_diffs(tenancy: Tenancy) -> 
     result = CliRunner().invoke(main, ["audit", "kept", "--data-dir", str(data), *store])
     assert result.exit_code == 0, result.output
     assert "1 kept diffs verified, 0 removed" in result.output
+    assert "8 images verified, 0 removed" in result.output
 
 
 def test_an_erasure_removes_the_kept_diffs_that_hold_the_members_name(tenancy: Tenancy) -> None:
@@ -128,9 +142,11 @@ def test_an_erasure_removes_the_kept_diffs_that_hold_the_members_name(tenancy: T
     row = next(r for r in made["boards"]["member"] if r["branch"] == "b02")
     name = row["name"]
     assert any(name in p.read_text() for p in folder.glob("diff-*.json"))
+    assert any(name.encode() in p.read_bytes() for p in folder.glob("image-*.bin"))
     tenancy.branch("b02").erase_member(
         Actor(user="b02-secretary", role="branch-secretary", tenant="b02"),
         EraseMember(member_no=row["subject"], reason="本人申请删除个人信息"),
     )
     wiring.projector(tenancy, live).catch_up()
     assert not list(folder.glob("diff-*.json"))
+    assert not list(folder.glob("image-*.bin"))

@@ -15,13 +15,22 @@ other campaigns' boards, and the records, assessments and measures of other year
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from cxzy_saas.audit import causes
-from cxzy_saas.audit.logs import Log, Remembered, between, other_years, positions_at, upto
+from cxzy_saas.audit.images import Image
+from cxzy_saas.audit.logs import (
+    Log,
+    Remembered,
+    between,
+    continued,
+    other_years,
+    positions_at,
+    upto,
+)
 from cxzy_saas.audit.replay import LEVELS, check_campaign, end_of, replayed_in_turn
 from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.logs.port import Logs
@@ -136,8 +145,18 @@ def diff(
     start: date,
     end: date,
     levels: tuple[str, ...] = LEVELS,
+    image: Image | None = None,
+    later: Image | None = None,
+    marks: Collection[date] = (),
+    keep: Callable[[Image], None] | None = None,
 ) -> dict[str, Any]:
     """What changed between the ends of ``start`` and ``end`` (UTC+8), and why.
+
+    ``image`` (``audit/images.py``), made at the end of a day on or before ``start``, is where
+    the replay starts; ``logs`` were then read after its positions. ``later``, an image made
+    at a day after that one (or after the first event) and on or before ``end``, is where it
+    goes on from to ``end``. ``keep`` is handed an image at each day of ``marks``, with its
+    chain heads left for the caller (which holds the stored events) to fill.
 
     Raises:
         InvalidInput: ``start`` after ``end``, or an unknown level.
@@ -147,20 +166,53 @@ def diff(
         raise InvalidInput("audit.range_reversed", field="from")
     if not set(levels) <= set(LEVELS):
         raise InvalidInput("level.unknown", field="level")
-    check_campaign(logs, committee, year)
-    first, second = positions_at(logs, start), positions_at(logs, end)
+    if image is None:
+        check_campaign(logs, committee, year)  # an image is only made of a campaign opened
+    days = sorted({*marks, start, end})
+    at = {day: positions_at(logs, day) for day in days}
+    first, second = at[start], at[end]
+    # What the events after an image continue of the ones before it.
+    earlier = [] if image is None else continued(port, logs)
     # One replay, read at the first moment and carried on to the second, of the events read
     # already (nothing is read twice). The snapshots read this campaign's boards and scores
     # only, so the replay leaves out what cannot change them: the branch lists, the other
     # campaigns' boards, and the records, assessments and measures of other years.
-    remembered = Remembered(port, logs, other_years(logs, year))
+    origins = {e.aggregate: e for e in earlier if e.version == 1}
+    remembered = Remembered(port, logs, other_years(logs, year, origins))
+    restored = {} if image is None else {0: image}
+    if later is not None:
+        # from the later image at the first moment on or after its day, if it is ahead there
+        n = next(n for n, day in enumerate(days) if day >= later.day)
+        ahead = n > 0 and (image is None or later.day > image.day)
+        if ahead and days[n - 1] < later.day:
+            restored[n] = later
+    # an image of a diff's own day, where no event was recorded since: nothing to replay
+    current = {
+        n
+        for n, one in restored.items()
+        if one.boards and all(at[days[n]][code] == one.positions.get(code, 0) for code in logs)
+    }
     replay = replayed_in_turn(
-        remembered, logs, [first, second], lists=False, campaign=(committee, year)
+        remembered,
+        logs,
+        [at[day] for day in days],
+        lists=False,
+        campaign=(committee, year),
+        models={n: one.model for n, one in restored.items()},
+        unread={n for n, day in enumerate(days) if day not in (start, end)},
+        current=current,
     )
-    before, after = (snapshot(db, committee, year) for db in replay)
+    for day, db in zip(days, replay, strict=False):
+        if day == start:
+            before = snapshot(db, committee, year)
+        if day == end:
+            after = snapshot(db, committee, year)
+        if keep is not None and day in marks:
+            computed = day in (start, end)
+            keep(Image(committee, year, day, at[day], {}, db.conn.serialize(), computed))
     # Every event up to the later moment is learnt, so that a correction between the two
     # moments finds the assessment it corrects, however long before it was recorded.
-    index = causes.Index(committee).learn(upto(logs, second))
+    index = causes.Index(committee).learn(earlier).learn(upto(logs, second))
     window = between(logs, first, second)
     touched = causes.subjects_of(window, index)
     boards: dict[str, list[dict[str, Any]]] = {}

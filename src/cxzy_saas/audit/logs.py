@@ -70,10 +70,14 @@ class Log:
     # The notifications as stored, the events' source: a replay reads these rather than the
     # store again (:class:`Remembered`), so one read serves the audit and its replay.
     stored: list[StoredNotification] = field(default_factory=list, compare=False, repr=False)
+    # The events up to ``since`` were not read: the reader holds what they made already (an
+    # audit image, ``audit/images.py``, made at the end of a day no later than any it asks of
+    # this log), so ``events`` are the ones after it.
+    since: int = 0
 
     @property
     def head(self) -> int:
-        return self.events[-1].position if self.events else 0
+        return self.events[-1].position if self.events else self.since
 
 
 def read_log(logs: Logs, code: str, kind: str) -> Log:
@@ -87,32 +91,25 @@ def read_log(logs: Logs, code: str, kind: str) -> Log:
     return _read(logs, code, kind)
 
 
-def _read(logs: Logs, code: str, kind: str) -> Log:
+def _read(logs: Logs, code: str, kind: str, since: int = 0) -> Log:
     events: list[LogEvent] = []
     stored: list[StoredNotification] = []
-    position = 0
+    position = since
     while True:
         batch = logs.notifications(code, position, CHUNK)
         stored += batch
-        for n in batch:
-            events.append(
-                LogEvent(
-                    code,
-                    n.id,
-                    str(n.originator_id),
-                    n.originator_version,
-                    event_name(n.topic),
-                    decode_state(n.state),
-                )
-            )
+        events += [_event(code, n) for n in batch]
         if len(batch) < CHUNK:
-            return Log(code, kind, events, stored)
+            return Log(code, kind, events, stored, since)
         position = batch[-1].id
 
 
-def committee_logs(logs: Logs, committee: str) -> dict[str, Log]:
+def committee_logs(
+    logs: Logs, committee: str, since: Mapping[str, int] | None = None
+) -> dict[str, Log]:
     """The registry's log, the committee's and each of its branches' (as registered now; a
-    branch registered after a moment has no event before it, so replays are unaffected).
+    branch registered after a moment has no event before it, so replays are unaffected);
+    each read after its position in ``since`` (see :attr:`Log.since`), or whole.
 
     Raises:
         NotFound: unknown committee.
@@ -120,12 +117,11 @@ def committee_logs(logs: Logs, committee: str) -> dict[str, Log]:
     tenants = logs.tenants()
     if not any(t.code == committee and t.kind == "committee" for t in tenants):
         raise NotFound("committee.not_found", committee=committee)
-    branches = [t.code for t in tenants if t.parent == committee]
-    found = {REGISTRY: _read(logs, REGISTRY, "registry")}
-    found[committee] = _read(logs, committee, "committee")
-    for code in branches:
-        found[code] = _read(logs, code, "branch")
-    return found
+    kinds = {REGISTRY: "registry", committee: "committee"}
+    kinds.update((t.code, "branch") for t in tenants if t.parent == committee)
+    return {
+        code: _read(logs, code, kind, (since or {}).get(code, 0)) for code, kind in kinds.items()
+    }
 
 
 def position_at(log: Log, day: date) -> int:
@@ -135,15 +131,16 @@ def position_at(log: Log, day: date) -> int:
     so an audit replay and ``cxzy leaderboard --as-of`` stop at the same place. Recorded days
     rise with positions (one clock stamps each command just before it commits, and the store
     serialises a tenant's writes; a spent ballot code is stamped with its day only, decision
-    0017), so the events up to this position are the ones recorded by then; the whole log is
-    scanned rather than bisected so that a clock step backwards between two writers cannot
-    make the answer depend on where a search happened to look.
+    0017), so the events up to this position are the ones recorded by then; the log is
+    scanned from its end rather than bisected so that a clock step backwards between two
+    writers cannot make the answer depend on where a search happened to look. A log read
+    after ``since`` answers for a day no earlier than the one its image was made at, when
+    ``since`` was that day's position (the caller's to keep).
     """
-    found = 0
-    for e in log.events:
+    for e in reversed(log.events):  # the last in log order, however the days run
         if e.day <= day:
-            found = e.position
-    return found
+            return e.position
+    return log.since
 
 
 def positions_at(logs: Mapping[str, Log], day: date) -> dict[str, int]:
@@ -157,19 +154,52 @@ def positions_at(logs: Mapping[str, Log], day: date) -> dict[str, int]:
 YEARLY = ("Assessment.Recorded", "DailyRecord.Recorded", "Measure.Filed")
 
 
-def other_years(logs: Mapping[str, Log], year: int) -> dict[str, set[int]]:
+def other_years(
+    logs: Mapping[str, Log], year: int, origins: Mapping[str, LogEvent] | None = None
+) -> dict[str, set[int]]:
     """Per log, the positions of the events of :data:`YEARLY` aggregates created for another
-    campaign year than ``year`` (every event of such an aggregate, corrections included)."""
+    campaign year than ``year`` (every event of such an aggregate, corrections included).
+    ``origins`` are the creating events of aggregates created before the logs' ``since``."""
     found: dict[str, set[int]] = {}
+    created = list((origins or {}).values())
     for code, log in logs.items():
         others = {
             e.aggregate
-            for e in log.events
+            for e in [*log.events, *(o for o in created if o.tenant == code)]
             if e.version == 1 and e.name in YEARLY and e.data.get("year") != year
         }
         if others:
             found[code] = {e.position for e in log.events if e.aggregate in others}
     return found
+
+
+def continued(logs: Logs, read: Mapping[str, Log]) -> list[LogEvent]:
+    """The events before each log's ``since`` of the aggregates its events after it continue
+    (a correction of an assessment recorded earlier, a measure completed): what an audit
+    reading a log after an image needs of the events it did not read. One indexed read per
+    log that has any, by aggregate."""
+    found: list[LogEvent] = []
+    for code, log in read.items():
+        if not log.since:
+            continue
+        created = {e.aggregate for e in log.events if e.version == 1}
+        wanted = sorted({e.aggregate for e in log.events if e.aggregate not in created})
+        for start in range(0, len(wanted), 500):
+            for n in logs.notifications_of(code, wanted[start : start + 500]):
+                if n.id <= log.since:
+                    found.append(_event(code, n))
+    return found
+
+
+def _event(code: str, n: StoredNotification) -> LogEvent:
+    return LogEvent(
+        code,
+        n.id,
+        str(n.originator_id),
+        n.originator_version,
+        event_name(n.topic),
+        decode_state(n.state),
+    )
 
 
 class Remembered:
@@ -232,6 +262,9 @@ class Remembered:
             log: list(self.notifications(log, after, upto - after, upto))
             for log, after, upto in ranges
         }
+
+    def notifications_of(self, log: str, aggregates: Sequence[str]) -> list[StoredNotification]:
+        return self.port.notifications_of(log, aggregates)
 
     def events(self, log: str, aggregate: Any) -> list[Any]:
         return self.port.events(log, aggregate)

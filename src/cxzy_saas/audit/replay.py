@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -83,22 +83,36 @@ def replayed_in_turn(
     moments: list[Mapping[str, int]],
     lists: bool = True,
     campaign: tuple[str, int] | None = None,
+    models: Mapping[int, bytes] | None = None,
+    unread: Collection[int] = (),
+    current: Collection[int] = (),
 ) -> Iterator[SQLiteReadModel]:
     """One throw-away read model brought to each of ``moments`` in turn (each at or after the
     one before): the same model as :func:`replayed` gives at each, for the cost of one replay
     to the last. Yields the model at each moment; read it before asking for the next.
     ``lists=False`` leaves the branch lists empty, and ``campaign`` (committee, year) computes
     that campaign's leaderboards only (``CatchUp``): for a reader of that campaign's boards
-    and scores, which no list and no other campaign feeds."""
+    and scores, which no list and no other campaign feeds. ``models`` (index of a moment -> a
+    model made before, ``Connection.serialize``: an audit image holding no event after that
+    moment, nor fewer than the moment before) are where the replay goes on from at a moment.
+    ``unread`` are the indexes of moments whose leaderboards nobody reads: not computed there
+    (the boards are computed whole from the other tables at each moment that is read).
+    ``current`` are those whose model, from ``models``, is the moment's already, boards and
+    all: nothing is projected there."""
     db = SQLiteReadModel(":memory:")
     try:
-        for positions in moments:
+        for n, positions in enumerate(moments):
+            if models and n in models:
+                db.conn.deserialize(models[n])
+            if n in current:
+                yield db
+                continue
             stop = {code: positions.get(code, 0) for code in logs}
             only = None if campaign is None else [campaign]
             decode = getattr(port, "decoded", None)  # events decoded already, when it has them
             CatchUp(
                 port, db, batch_size=50000, lists=lists, campaigns=only, decode=decode
-            ).catch_up(recompute_boards=False, stop_at=stop)
+            ).catch_up(recompute_boards=False, stop_at=stop, boards=n not in unread)
             yield db
     finally:
         db.close()

@@ -288,8 +288,9 @@ def replay_command(
 @audit.command("kept")
 @store_options
 def kept_command(settings: Settings) -> None:
-    """Verify the diffs the web pages keep (<data folder>/audit-cache/) against the logs: one
-    whose logs have not grown must carry their chain heads, or it is removed."""
+    """Verify the diffs and images the web pages keep (<data folder>/audit-cache/) against the
+    logs: a diff whose logs have not grown, and every image, must carry their chain heads, or
+    it is removed."""
     from cxzy_saas import wiring
     from cxzy_saas.audit.kept import FOLDER, verify
 
@@ -298,5 +299,7 @@ def kept_command(settings: Settings) -> None:
         counts = verify(wiring.read_port(tenancy), folder) if folder.is_dir() else {}
     click.echo(
         f"{counts.get('valid', 0)} kept diffs verified, {counts.get('removed', 0)} removed "
-        f"(did not match the logs), {counts.get('stale', 0)} stale (their logs grew)"
+        f"(did not match the logs), {counts.get('stale', 0)} stale (their logs grew); "
+        f"{counts.get('images_valid', 0)} images verified, "
+        f"{counts.get('images_removed', 0)} removed"
     )

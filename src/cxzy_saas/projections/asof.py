@@ -224,9 +224,10 @@ def forget_erased(models: ReadModels, erased: list[tuple[str, str]]) -> None:
     """After an erasure is committed by the live projector, the as-of checkpoints (images of
     past read models, made before it) still hold the member's name: overwrite it there too, so
     that a replay from a checkpoint shows the member as erased like every other view. The
-    audit's kept diffs (``audit/kept.py``) hold names too: they are removed (the erasure moved
-    a head, so none of them would be read again; the next reader makes its diff anew)."""
-    for kept in sorted((models.data_dir / AUDIT_CACHE).glob("diff-*.json")):
+    audit's kept diffs (``audit/kept.py``) and its images (``audit/images.py``) hold names too:
+    they are removed (the next reader makes its diff, and its images, anew)."""
+    folder = models.data_dir / AUDIT_CACHE
+    for kept in [*folder.glob("diff-*.json"), *folder.glob("image-*.bin")]:
         kept.unlink(missing_ok=True)
     for image in sorted(models.checkpoints.glob("*.sqlite3")):
         conn = sqlite3.connect(image)
