@@ -9,8 +9,10 @@ paged, on a ``cxzy demo --branches 40`` data folder.
 Signs in as the auditor through the Flask test client (the whole route: session, replay from
 the logs, template) and prints, per request, the first time and the median of ``--repeat``
 more. Nothing is written to the data folder but the sign-in's session bookkeeping and the
-diffs kept in ``DIR/audit-cache/`` (decision 0029): a second run reads them, unless
-``--fresh`` removes them first.
+diffs and images kept in ``DIR/audit-cache/`` (decisions 0029 and 0034): a second run reads
+the diffs, unless ``--fresh`` removes the folder first (a diff replayed from the first
+event), or ``--images`` removes the diffs only (a diff never asked before, replayed from the
+images earlier diffs left). ``--from``/``--to`` choose the diff's days.
 """
 
 from __future__ import annotations
@@ -46,9 +48,17 @@ def main() -> None:
     parser.add_argument(
         "--fresh", action="store_true", help="remove the kept diffs first (DIR/audit-cache)"
     )
+    parser.add_argument(
+        "--images", action="store_true", help="remove the kept diffs first, not the images"
+    )
+    parser.add_argument("--from", dest="start", help="the diff's first day (default: June 30)")
+    parser.add_argument("--to", dest="end", help="the diff's later day (default: September 30)")
     args = parser.parse_args()
     if args.fresh:
         shutil.rmtree(args.data_dir / "audit-cache", ignore_errors=True)
+    if args.images:
+        for kept in (args.data_dir / "audit-cache").glob("diff-*.json"):
+            kept.unlink()
     app = create_app(
         Settings(data_dir=args.data_dir),
         {"TESTING": True, "EMBEDDED_PROJECTOR": False, "WTF_CSRF_ENABLED": False},
@@ -61,7 +71,8 @@ def main() -> None:
     member = re.findall(r"subject=(B01\d+)", listing)[0]
     trail = f"/committee/audit/trail?branch=b01&subject={member}"
     board = f"/committee/boards/member?campaign={year}"
-    diff = f"/committee/audit/diff?campaign={year}&from={year}-06-30&to={year}-09-30"
+    start, end = args.start or f"{year}-06-30", args.end or f"{year}-09-30"
+    diff = f"/committee/audit/diff?campaign={year}&from={start}&to={end}"
     urls = {
         "diff: summary + first member page": diff + "&show=member",
         "diff: member page 3": diff + "&show=member&page=3",
@@ -74,7 +85,7 @@ def main() -> None:
         "board: bottom 20": f"{board}&sort=-rank&per_page=20",
         "board: branch b12, page 2 of 10": f"{board}&branch=b12&per_page=10&page=2",
     }
-    print(f"data: {args.data_dir}; member {member}; {args.repeat} repeats after the first")
+    print(f"data: {args.data_dir}; member {member}; diff {start} to {end}; {args.repeat} repeats")
     print(f"{'request':45} {'first ms':>9} {'median ms':>10} {'max ms':>8} {'KB':>6}")
     for name, url in urls.items():
         first, size, _ = timed(client, url)
