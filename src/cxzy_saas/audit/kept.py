@@ -124,7 +124,7 @@ def collector_paused() -> Iterator[None]:
     """Python's cyclic collector paused while a diff is made, then as it was. A diff makes
     tens of thousands of objects (the events read, their states, the causes) that live until
     it ends and make no cycles; the collector walked them again and again as they grew: a
-    quarter of a diff made from images in a new process (250 of 990 ms, 40 branches)."""
+    quarter of a diff made from images in a new process (994 ms with it, 749 without)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
