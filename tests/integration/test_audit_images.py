@@ -172,9 +172,12 @@ def test_verify_removes_an_image_whose_chain_does_not_match_its_log(
         image.model,
     )
     path.write_bytes(images.encode(forged))
+    (copy / "diff-0000.json").write_text("{")  # a kept diff cut short
+    (copy / "image-demo-2026-2026-07-31.bin").write_bytes(b"not an image")
     found = verify(port, copy)
-    assert (found["images_valid"], found["images_removed"]) == (count - 1, 1)
-    assert not path.exists()
+    assert (found["images_valid"], found["images_removed"]) == (count - 1, 2)
+    assert (found["valid"], found["removed"]) == (0, 1)
+    assert not path.exists() and not list(copy.glob("*07-31*")) and not list(copy.glob("diff-*"))
 
 
 def test_month_ends_and_the_days_a_diff_keeps_images_at() -> None:

@@ -271,18 +271,13 @@ def verify(port: Logs, folder: Path) -> dict[str, int]:
     diffs found ``valid``, ``removed`` and ``stale``, and the images ``images_valid`` and
     ``images_removed``."""
     counts = {"valid": 0, "removed": 0, "stale": 0, "images_valid": 0, "images_removed": 0}
-    read: dict[str, dict[str, Log]] = {}
-
-    def logs(committee: str) -> dict[str, Log]:
-        if committee not in read:
-            read[committee] = committee_logs(port, committee)
-        return read[committee]
 
     def judge(path: Path, good: bool, kind: str = "") -> None:
         counts[kind + ("valid" if good else "removed")] += 1
         if not good:
             path.unlink(missing_ok=True)
 
+    diffs: list[tuple[Path, str, dict[str, str]]] = []  # file, committee, chains
     for path in sorted(folder.glob("diff-*.json")):
         try:
             entry = json.loads(path.read_bytes())
@@ -290,32 +285,55 @@ def verify(port: Logs, folder: Path) -> dict[str, int]:
             if port.heads(list(heads)) != heads:
                 counts["stale"] += 1
                 continue
-            found = logs(committee)
         except (OSError, ValueError, KeyError, NotFound):
-            judge(path, False, "images_")
+            judge(path, False)
             continue
-        judge(
-            path,
-            all(
-                code in found and chain_head(found[code]) == head for code, head in recorded.items()
-            ),
-        )
+        diffs.append((path, committee, recorded))
+    kept: list[tuple[Path, Image]] = []
     for path in sorted(folder.glob(f"{images.PREFIX}*.bin")):
         try:
-            image = images.decode(path.read_bytes())
-            found = logs(image.committee)
-        except (OSError, ValueError, KeyError, NotFound):
+            kept.append((path, images.decode(path.read_bytes())))
+        except (OSError, ValueError, KeyError):
             judge(path, False, "images_")
+    # Each committee's logs read once, and each log's chain walked once, to every position
+    # an image of it holds and to its head.
+    chains: dict[tuple[str, str], dict[int, str]] = {}  # (committee, log) -> position -> head
+    now: dict[str, dict[str, int]] = {}  # committee -> its logs' heads
+    for committee in {c for _, c, _ in diffs} | {i.committee for _, i in kept}:
+        try:
+            logs = committee_logs(port, committee)
+        except NotFound:
             continue
-        judge(
-            path,
-            image.fits({code: log.head for code, log in found.items()})
-            and all(
-                chain_heads(found[code], [position], None) == [image.chains.get(code)]
-                for code, position in image.positions.items()
-            ),
-            "images_",
+        now[committee] = {code: log.head for code, log in logs.items()}
+        for code, log in logs.items():
+            wanted = {log.head} | {
+                i.positions[code]
+                for _, i in kept
+                if i.committee == committee and code in i.positions
+            }
+            positions = sorted(p for p in wanted if p <= log.head)
+            walked = chain_heads(log, positions, None)
+            chains[(committee, code)] = dict(zip(positions, walked, strict=True))
+
+    def at(committee: str, code: str, position: int) -> str | None:
+        return chains.get((committee, code), {}).get(position)
+
+    for path, committee, recorded in diffs:
+        good = committee in now and all(
+            code in now[committee] and at(committee, code, now[committee][code]) == head
+            for code, head in recorded.items()
         )
+        judge(path, good)
+    for path, image in kept:
+        good = (
+            image.committee in now
+            and image.fits(now[image.committee])
+            and all(
+                at(image.committee, code, position) == image.chains.get(code)
+                for code, position in image.positions.items()
+            )
+        )
+        judge(path, good, "images_")
     return counts
 
 
