@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from cxzy_saas.audit.replay import LEVELS
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import CHINA, build_demo_today
 from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.projections.asof import forget_erased
 from tests.builders import a_clerk
 
 NOW = datetime.combine(date(2026, 5, 20), time(18), tzinfo=CHINA)
@@ -233,3 +235,73 @@ def test_the_port_reads_a_log_as_the_library_does(tenancy: Tenancy) -> None:
     assert [n.id for n in port.notifications_of("b01", some)] == [
         n.id for n in library if str(n.originator_id) in some
     ]
+
+
+def test_a_later_image_holding_less_than_the_first_is_not_gone_on_from(tmp_path: Path) -> None:
+    """Images are made of the events their day holds when they are made: an event recorded
+    later under an earlier day (a clock set back) is in an image made after it, not in one
+    made before. A diff whose first image holds such an event does not go on from a later
+    image made before it (it would lose it), and answers as the whole replay does."""
+    built = Tenancy(Settings(data_dir=tmp_path / "var"))
+    build_demo_today(built, load_manifest(TENANTS_DIR / "demo.toml"), NOW, branches=2, seed=5)
+    folder = built.settings.data_dir / kept_module.FOLDER
+
+    def made(asked: Any) -> Any:
+        port = wiring.read_port(built)
+        return Kept(folder).make(port, asked, port.heads(logs_of(port, "demo")))
+
+    made(("demo", 2026, date(2026, 3, 31), date(2026, 4, 30), LEVELS))  # 30 April's image
+    built.clock = SimulatedClock(datetime.combine(date(2026, 3, 20), time(10), tzinfo=CHINA))
+    corrected_after_the_images(built)  # recorded now, on 20 March
+    (folder / "image-demo-2026-2026-03-31.bin").unlink()
+    made(("demo", 2026, date(2026, 3, 31), date(2026, 4, 10), LEVELS))  # 31 March's, anew
+    asked = ("demo", 2026, date(2026, 3, 31), date(2026, 5, 20), LEVELS)
+    port = wiring.read_port(built)
+    assert repr(made(asked)) == repr(diff(port, committee_logs(port, "demo"), *asked))
+    built.close()
+
+
+def test_a_diff_keeps_no_image_of_a_day_not_over(tenancy: Tenancy) -> None:
+    """On 20 May (the last day recorded), a diff to 31 May keeps no image of 31 May: the
+    month's later events would not be in it."""
+    folder = tenancy.settings.data_dir / kept_module.FOLDER
+    port = wiring.read_port(tenancy)
+    Kept(folder).make(
+        port,
+        ("demo", 2026, date(2026, 4, 30), date(2026, 5, 31), ("branch",)),
+        port.heads(logs_of(port, "demo")),
+    )
+    assert date(2026, 5, 31) not in Images(folder).days("demo", 2026)
+
+
+def test_an_image_file_that_is_not_one_is_passed_over(tenancy: Tenancy, tmp_path: Path) -> None:
+    port = wiring.read_port(tenancy)
+    heads = port.heads(logs_of(port, "demo"))
+    for garbage in (b"", b"cxzy-audit image/1\n\x00", b"cxzy-audit image/1\n\x00\x00\x00\x02[]"):
+        (tmp_path / "image-demo-2026-2026-03-31.bin").write_bytes(garbage)
+        assert Images(tmp_path).latest("demo", 2026, date(2026, 4, 15), heads) is None
+    # an image under another campaign's name
+    source = tenancy.settings.data_dir / kept_module.FOLDER / "image-demo-2026-2026-02-28.bin"
+    (tmp_path / "image-demo-2026-2026-03-31.bin").write_bytes(source.read_bytes())
+    assert Images(tmp_path).latest("demo", 2026, date(2026, 4, 15), heads) is None
+
+
+def test_a_diff_made_while_an_erasure_was_committed_keeps_nothing(
+    tenancy: Tenancy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its files may hold the erased member's name, and the erasure's removal may have run
+    before they were written: they are removed (the erasure marks the folder first)."""
+    real = kept_module.diff
+    folder = tmp_path / kept_module.FOLDER  # the data folder's, which an erasure empties
+
+    def erased_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        forget_erased(SimpleNamespace(data_dir=tmp_path, checkpoints=tmp_path / "none"), [])
+        return found
+
+    monkeypatch.setattr(kept_module, "diff", erased_meanwhile)
+    port = wiring.read_port(tenancy)
+    asked = ("demo", 2026, date(2026, 3, 31), date(2026, 4, 30), LEVELS)
+    made = Kept(folder).make(port, asked, port.heads(logs_of(port, "demo")))
+    assert made["events"] > 0
+    assert not list(folder.glob("image-*")) and not list(folder.glob("diff-*"))

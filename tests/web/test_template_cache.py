@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from jinja2 import Environment
+from jinja2.bccache import bc_magic
 
 from cxzy_saas.config import Settings
 from cxzy_saas.web import app as app_module
@@ -54,3 +55,14 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_the_compile(
     assert response.status_code == 200
     assert "登录" in response.get_data(as_text=True)
     assert not list(cache.iterdir())
+
+
+def test_a_damaged_cache_file_costs_only_the_compile(tmp_path: Path) -> None:
+    cache = tmp_path / "templates"
+    cache.mkdir()
+    assert an_app(tmp_path, cache).test_client().get("/login").status_code == 200
+    for kept in cache.iterdir():
+        data = kept.read_bytes()
+        kept.write_bytes(data[: len(bc_magic)] + b"garbage")  # Jinja's mark, then no pickle
+    response = an_app(tmp_path, cache).test_client().get("/login")
+    assert response.status_code == 200 and "登录" in response.get_data(as_text=True)

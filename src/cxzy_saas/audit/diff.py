@@ -155,8 +155,9 @@ def diff(
     ``image`` (``audit/images.py``), made at the end of a day on or before ``start``, is where
     the replay starts; ``logs`` were then read after its positions. ``later``, an image made
     at a day after that one (or after the first event) and on or before ``end``, is where it
-    goes on from to ``end``. ``keep`` is handed an image at each day of ``marks``, with its
-    chain heads left for the caller (which holds the stored events) to fill.
+    goes on from to ``end``. ``keep`` is handed an image at each day of ``marks`` that has
+    ended (before the day of the last event recorded), with its chain heads left for the
+    caller (which holds the stored events) to fill.
 
     Raises:
         InvalidInput: ``start`` after ``end``, or an unknown level.
@@ -168,6 +169,9 @@ def diff(
         raise InvalidInput("level.unknown", field="level")
     if image is None:
         check_campaign(logs, committee, year)  # an image is only made of a campaign opened
+    # Images only of days that have ended: before the day of the last event recorded.
+    last = max((log.events[-1].day for log in logs.values() if log.events), default=None)
+    marks = [d for d in marks if last is not None and d < last]
     days = sorted({*marks, start, end})
     at = {day: positions_at(logs, day) for day in days}
     first, second = at[start], at[end]
@@ -180,8 +184,10 @@ def diff(
     origins = {e.aggregate: e for e in earlier if e.version == 1}
     remembered = Remembered(port, logs, other_years(logs, year, origins))
     restored = {} if image is None else {0: image}
-    if later is not None:
+    if later is not None and all(later.positions.get(c, 0) >= log.since for c, log in logs.items()):
         # from the later image at the first moment on or after its day, if it is ahead there
+        # (and holds every event the logs were read after: an image is made of its moment's
+        # events, so an earlier image made later may hold more)
         n = next(n for n, day in enumerate(days) if day >= later.day)
         ahead = n > 0 and (image is None or later.day > image.day)
         if ahead and days[n - 1] < later.day:

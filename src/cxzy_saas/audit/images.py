@@ -31,6 +31,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,7 +40,7 @@ from typing import Any
 
 PREFIX = "image-"
 _MAGIC = b"cxzy-audit image/1\n"
-ON_DISK = 48  # image files kept in the folder, the newest
+PER_CAMPAIGN = 14  # image files kept of a campaign, the newest: a year's month ends and one
 
 
 @dataclass(frozen=True)
@@ -121,25 +122,36 @@ class Images:
         if path is None:
             return None
         try:
-            return decode(path.read_bytes())
-        except (OSError, ValueError, KeyError):
-            return None  # absent, or half written by a process that died: made again
+            image = decode(path.read_bytes())
+        except (OSError, ValueError):
+            return None  # absent, or not whole: made again
+        return image if (image.committee, image.year, image.day) == (committee, year, day) else None
 
-    def write(self, image: Image) -> None:
+    def write(self, image: Image) -> Path | None:
+        """The file written, if it could be."""
         path = self._path(image.committee, image.year, image.day)
         if path is None or self.folder is None:
-            return
+            return None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".image-", suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
                 out.write(encode(image))
             os.replace(temporary, path)  # whole or not at all, for every reader
-            files = sorted(self.folder.glob(f"{PREFIX}*.bin"), key=lambda p: p.stat().st_mtime)
-            for old in files[:-ON_DISK]:
-                old.unlink(missing_ok=True)
+            self._prune(f"{PREFIX}{image.committee}-{image.year}-")
         except OSError:
-            return  # a cache: a folder that cannot be written only costs the next reader
+            return None  # a cache: a folder that cannot be written only costs the next reader
+        return path
+
+    def _prune(self, campaign: str) -> None:
+        """The newest images of a campaign kept, and no file a writer left half made."""
+        assert self.folder is not None
+        files = sorted(self.folder.glob(f"{campaign}*.bin"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-PER_CAMPAIGN]:
+            old.unlink(missing_ok=True)
+        for left in self.folder.glob(".image-*.tmp"):
+            if time.time() - left.stat().st_mtime > 3600:
+                left.unlink(missing_ok=True)
 
 
 def encode(image: Image) -> bytes:
@@ -159,21 +171,24 @@ def encode(image: Image) -> bytes:
 
 
 def decode(data: bytes) -> Image:
-    """Raises ValueError (or KeyError) for bytes that are not a whole image."""
-    if not data.startswith(_MAGIC):
-        raise ValueError("not an audit image")
-    start = len(_MAGIC)
-    (size,) = struct.unpack(">I", data[start : start + 4])
-    head: dict[str, Any] = json.loads(data[start + 4 : start + 4 + size])
-    model = data[start + 4 + size :]
-    if len(model) != head["size"] or not model.startswith(b"SQLite format 3\x00"):
-        raise ValueError("not an audit image")
-    return Image(
-        head["committee"],
-        int(head["year"]),
-        date.fromisoformat(head["day"]),
-        {str(k): int(v) for k, v in head["positions"].items()},
-        {str(k): str(v) for k, v in head["chains"].items()},
-        model,
-        bool(head["boards"]),
-    )
+    """Raises ValueError for bytes that are not a whole image."""
+    try:
+        if not data.startswith(_MAGIC):
+            raise ValueError("not an audit image")
+        start = len(_MAGIC)
+        (size,) = struct.unpack(">I", data[start : start + 4])
+        head: dict[str, Any] = json.loads(data[start + 4 : start + 4 + size])
+        model = data[start + 4 + size :]
+        if len(model) != head["size"] or not model.startswith(b"SQLite format 3\x00"):
+            raise ValueError("not an audit image")
+        return Image(
+            str(head["committee"]),
+            int(head["year"]),
+            date.fromisoformat(head["day"]),
+            {str(k): int(v) for k, v in head["positions"].items()},
+            {str(k): str(v) for k, v in head["chains"].items()},
+            model,
+            bool(head["boards"]),
+        )
+    except (struct.error, KeyError, TypeError, AttributeError) as error:
+        raise ValueError("not an audit image") from error

@@ -47,6 +47,7 @@ from cxzy_saas.audit.logs import Log, committee_logs
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.logs.port import REGISTRY, Logs, StoredNotification
 from cxzy_saas.projections.db import AUDIT_CACHE
+from cxzy_saas.projections.db import AUDIT_ERASED as ERASED
 
 FOLDER = AUDIT_CACHE  # in the data folder
 IN_MEMORY = 8  # diffs kept in each process's memory, the last asked for
@@ -178,6 +179,7 @@ class Kept:
 
     def _make(self, port: Logs, asked: Asked, heads: Mapping[str, int]) -> dict[str, Any]:
         committee, year, start, end, levels = asked
+        erasures = self.erasures()  # before anything is read
         image = self.images.latest(committee, year, start, heads)
         later = self.images.latest(committee, year, end, heads)
         logs = committee_logs(port, committee, None if image is None else image.positions)
@@ -200,14 +202,33 @@ class Kept:
             )
             for code, log in logs.items()
         }
-        for n, one in enumerate(made):
+        written = [
             self.images.write(replace(one, chains={code: c[n] for code, c in chains.items()}))
+            for n, one in enumerate(made)
+        ]
         # Kept under the heads the logs had when read (a log that grew since the heads were
         # asked is kept under its new head: the key then says what the diff was made of).
         key = key_of(asked, {**heads, **read})
         self._remember(key, found)
-        self._write(key, asked, read, {code: c[-1] for code, c in chains.items()}, found)
+        written.append(
+            self._write(key, asked, read, {code: c[-1] for code, c in chains.items()}, found)
+        )
+        if self.erasures() != erasures:
+            # An erasure was committed meanwhile, and its files removed: these may hold the
+            # name too (an erasure removes what it finds after it says so, ``forget_erased``).
+            for path in written:
+                if path is not None:
+                    path.unlink(missing_ok=True)
         return found
+
+    def erasures(self) -> str | None:
+        """What the folder's erasure mark says now (``projections.asof.forget_erased``)."""
+        if self.folder is None:
+            return None
+        try:
+            return (self.folder / ERASED).read_text()
+        except OSError:
+            return None
 
     def _remember(self, key: str, found: dict[str, Any]) -> None:
         with self._lock:
@@ -236,10 +257,11 @@ class Kept:
         heads: Mapping[str, int],
         chains: Mapping[str, str],
         found: dict[str, Any],
-    ) -> None:
+    ) -> Path | None:
+        """The file written, if it could be."""
         path = self._path(key)
         if path is None or self.folder is None:
-            return
+            return None
         entry = {
             **described(asked, heads),
             "chains": dict(sorted(chains.items())),
@@ -253,7 +275,8 @@ class Kept:
             os.replace(temporary, path)  # whole or not at all, for every reader
             self._prune()
         except OSError:
-            return  # a cache: a folder that cannot be written only costs the next reader
+            return None  # a cache: a folder that cannot be written only costs the next reader
+        return path
 
     def _prune(self) -> None:
         assert self.folder is not None

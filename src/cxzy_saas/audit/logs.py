@@ -250,6 +250,8 @@ class Remembered:
     ) -> Sequence[StoredNotification]:
         if log not in self.logs:
             return self.port.notifications(log, after, limit, stop)
+        if after < self.logs[log].since:
+            raise ValueError(f"{log} was read after {self.logs[log].since}, not after {after}")
         stored, ids = self._stored[log], self._ids[log]
         start = bisect_right(ids, after)
         end = len(ids) if stop is None else bisect_right(ids, stop)

@@ -21,10 +21,12 @@ the committee's size, not the cell's (a cell of 1,000 branches has images of hun
 from __future__ import annotations
 
 import calendar
+import contextlib
 import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,6 +38,7 @@ from cxzy_saas.domain.organisation import erased_value
 from cxzy_saas.logs.port import REGISTRY, Logs
 from cxzy_saas.projections.db import (
     AUDIT_CACHE,
+    AUDIT_ERASED,
     LISTS,
     TABLES,
     ReadModelDB,
@@ -227,6 +230,11 @@ def forget_erased(models: ReadModels, erased: list[tuple[str, str]]) -> None:
     audit's kept diffs (``audit/kept.py``) and its images (``audit/images.py``) hold names too:
     they are removed (the next reader makes its diff, and its images, anew)."""
     folder = models.data_dir / AUDIT_CACHE
+    # First the mark, then the files: a diff made meanwhile finds the mark changed and removes
+    # its own files (``audit/kept.py``), or wrote them before and they go here.
+    with contextlib.suppress(OSError):
+        folder.mkdir(exist_ok=True)
+        (folder / AUDIT_ERASED).write_text(uuid.uuid4().hex)
     for kept in [*folder.glob("diff-*.json"), *folder.glob("image-*.bin")]:
         kept.unlink(missing_ok=True)
     for image in sorted(models.checkpoints.glob("*.sqlite3")):

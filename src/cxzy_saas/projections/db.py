@@ -289,6 +289,7 @@ READ_MODEL_FILE = "projections.sqlite3"
 CHECKPOINTS = "projections-checkpoints"
 # The audit's kept diffs (``audit/kept.py``), also in the data folder: an erasure removes them.
 AUDIT_CACHE = "audit-cache"
+AUDIT_ERASED = "erased"  # in it: changed by each erasure before it removes the files
 
 
 @dataclass(frozen=True)

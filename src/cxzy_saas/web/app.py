@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import pickle
 import secrets
 import threading
 import time
@@ -148,8 +149,10 @@ class _TemplateCache(FileSystemBytecodeCache):
     that cannot be written or read only costs a compile."""
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError, ValueError, EOFError):
+        try:
             super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+            bucket.reset()  # a damaged file: compiled again, and written anew
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):
