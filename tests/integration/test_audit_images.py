@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from cxzy_saas import wiring
+from cxzy_saas.application.commands.organisation import EraseMember
 from cxzy_saas.application.commands.work import CorrectScore, RetractRecord
 from cxzy_saas.application.manifests import TENANTS_DIR, load_manifest
 from cxzy_saas.application.tenancy import Tenancy
@@ -32,7 +33,8 @@ from cxzy_saas.audit.logs import committee_logs
 from cxzy_saas.audit.replay import LEVELS
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import CHINA, build_demo_today
-from cxzy_saas.domain.recording import SimulatedClock
+from cxzy_saas.domain.organisation import erased_value
+from cxzy_saas.domain.recording import Actor, SimulatedClock
 from cxzy_saas.projections.asof import forget_erased
 from tests.builders import a_clerk
 
@@ -95,6 +97,8 @@ def from_images(tenancy: Tenancy, asked: Any, monkeypatch: pytest.MonkeyPatch) -
 
 CASES = [
     (2026, "2026-04-30", "2026-05-20", ("branch", "group", "member")),
+    # from the image of 31 December, whose last events of each branch are 2025's records
+    (2026, "2026-01-10", "2026-02-28", ("branch", "member")),
     (2026, "2026-03-31", "2026-05-20", ("member",)),
     (2026, "2026-04-10", "2026-05-15", ("branch", "group")),
     (2026, "2026-05-20", "2026-05-20", ("group", "member")),
@@ -284,6 +288,11 @@ def test_an_image_file_that_is_not_one_is_passed_over(tenancy: Tenancy, tmp_path
     source = tenancy.settings.data_dir / kept_module.FOLDER / "image-demo-2026-2026-02-28.bin"
     (tmp_path / "image-demo-2026-2026-03-31.bin").write_bytes(source.read_bytes())
     assert Images(tmp_path).latest("demo", 2026, date(2026, 4, 15), heads) is None
+    # a byte of its model changed, its size and header as they were
+    data = bytearray(source.read_bytes())
+    data[-5000] ^= 0xFF
+    (tmp_path / "image-demo-2026-2026-02-28.bin").write_bytes(bytes(data))
+    assert Images(tmp_path).latest("demo", 2026, date(2026, 4, 15), heads) is None
 
 
 def test_a_diff_made_while_an_erasure_was_committed_keeps_nothing(
@@ -305,3 +314,29 @@ def test_a_diff_made_while_an_erasure_was_committed_keeps_nothing(
     made = Kept(folder).make(port, asked, port.heads(logs_of(port, "demo")))
     assert made["events"] > 0
     assert not list(folder.glob("image-*")) and not list(folder.glob("diff-*"))
+
+
+def test_an_image_made_before_an_erasure_is_not_gone_on_from(tmp_path: Path) -> None:
+    """Between an erasure and the live projector's removal of the images, a diff does not
+    start from an image that holds the member's name: it shows the member erased, as the
+    whole replay does."""
+    built = Tenancy(Settings(data_dir=tmp_path / "var"))
+    build_demo_today(built, load_manifest(TENANTS_DIR / "demo.toml"), NOW, branches=2, seed=5)
+    folder = built.settings.data_dir / kept_module.FOLDER
+    port = wiring.read_port(built)
+    asked = ("demo", 2026, date(2026, 3, 31), date(2026, 4, 30), LEVELS)
+    Kept(folder).make(port, asked, port.heads(logs_of(port, "demo")))
+    built.clock = SimulatedClock(NOW)
+    b01 = built.branch("b01")
+    member = b01.ranking(2026)["member"][0].subject
+    b01.erase_member(
+        Actor(user="b01-secretary", role="branch-secretary", tenant="b01"),
+        EraseMember(member_no=member, reason="本人申请删除个人信息"),
+    )
+    asked = ("demo", 2026, date(2026, 4, 10), date(2026, 5, 15), LEVELS)
+    port = wiring.read_port(built)
+    made = Kept(folder).diff(port, asked)
+    assert repr(made) == repr(diff(port, committee_logs(port, "demo"), *asked))
+    names = {r["name"] for r in made["boards"]["member"] if r["subject"] == member}
+    assert names == {erased_value("name")}
+    built.close()

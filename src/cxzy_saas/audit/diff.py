@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from cxzy_saas.audit import causes
-from cxzy_saas.audit.images import Image
+from cxzy_saas.audit.images import Image, tracked
 from cxzy_saas.audit.logs import (
     Log,
     Remembered,
@@ -215,7 +215,8 @@ def diff(
             after = snapshot(db, committee, year)
         if keep is not None and day in marks:
             computed = day in (start, end)
-            keep(Image(committee, year, day, at[day], {}, db.conn.serialize(), computed))
+            model = tracked(db.conn.serialize(), at[day])
+            keep(Image(committee, year, day, at[day], {}, model, computed))
     # Every event up to the later moment is learnt, so that a correction between the two
     # moments finds the assessment it corrects, however long before it was recorded.
     index = causes.Index(committee).learn(earlier).learn(upto(logs, second))

@@ -27,8 +27,11 @@ names as the replay showed them: an erasure removes every image with the kept di
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import sqlite3
 import struct
 import tempfile
 import time
@@ -80,6 +83,26 @@ def marks(year: int, image: Image | None, start: date, end: date) -> list[date]:
     if month_ends(end - timedelta(days=1), end) == [end] and end not in found:
         found.append(end)
     return found
+
+
+def tracked(model: bytes, positions: Mapping[str, int]) -> bytes:
+    """A replay's model with each log's tracked position set to ``positions``: a replay of
+    one campaign tracks the last event it projected, and the events between that and the
+    moment's position are other years' records, assessments and measures (``logs.other_
+    years``), which no replay of the campaign projects. A replay going on from the image then
+    reads each log from the image's position, where the logs were read after."""
+    copy = sqlite3.connect(":memory:")
+    try:
+        copy.deserialize(model)
+        with copy:
+            copy.executemany(
+                "INSERT INTO rm_tracking (tenant, position) VALUES (?, ?) "
+                "ON CONFLICT (tenant) DO UPDATE SET position = excluded.position",
+                list(positions.items()),
+            )
+        return copy.serialize()
+    finally:
+        copy.close()
 
 
 class Images:
@@ -138,19 +161,24 @@ class Images:
             with os.fdopen(handle, "wb") as out:
                 out.write(encode(image))
             os.replace(temporary, path)  # whole or not at all, for every reader
-            self._prune(f"{PREFIX}{image.committee}-{image.year}-")
         except OSError:
             return None  # a cache: a folder that cannot be written only costs the next reader
+        self._prune(f"{PREFIX}{image.committee}-{image.year}-")
         return path
 
     def _prune(self, campaign: str) -> None:
-        """The newest images of a campaign kept, and no file a writer left half made."""
+        """The newest images of a campaign kept, and no file a writer left half made (another
+        process may remove or replace any of them meanwhile)."""
         assert self.folder is not None
-        files = sorted(self.folder.glob(f"{campaign}*.bin"), key=lambda p: p.stat().st_mtime)
-        for old in files[:-PER_CAMPAIGN]:
+        found = []
+        for path in [*self.folder.glob(f"{campaign}*.bin"), *self.folder.glob(".image-*.tmp")]:
+            with contextlib.suppress(OSError):
+                found.append((path.stat().st_mtime, path))
+        kept = sorted(found)
+        for _, old in [f for f in kept if f[1].suffix == ".bin"][:-PER_CAMPAIGN]:
             old.unlink(missing_ok=True)
-        for left in self.folder.glob(".image-*.tmp"):
-            if time.time() - left.stat().st_mtime > 3600:
+        for changed, left in kept:
+            if left.suffix == ".tmp" and time.time() - changed > 3600:
                 left.unlink(missing_ok=True)
 
 
@@ -163,6 +191,7 @@ def encode(image: Image) -> bytes:
             "positions": image.positions,
             "chains": image.chains,
             "size": len(image.model),
+            "sha256": hashlib.sha256(image.model).hexdigest(),
             "boards": image.boards,
         },
         sort_keys=True,
@@ -179,7 +208,7 @@ def decode(data: bytes) -> Image:
         (size,) = struct.unpack(">I", data[start : start + 4])
         head: dict[str, Any] = json.loads(data[start + 4 : start + 4 + size])
         model = data[start + 4 + size :]
-        if len(model) != head["size"] or not model.startswith(b"SQLite format 3\x00"):
+        if len(model) != head["size"] or hashlib.sha256(model).hexdigest() != head["sha256"]:
             raise ValueError("not an audit image")
         return Image(
             str(head["committee"]),

@@ -45,6 +45,7 @@ from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.images import Image, Images
 from cxzy_saas.audit.logs import Log, committee_logs
 from cxzy_saas.domain.errors import NotFound
+from cxzy_saas.domain.events import MemberPersonalDataErased
 from cxzy_saas.logs.port import REGISTRY, Logs, StoredNotification
 from cxzy_saas.projections.db import AUDIT_CACHE
 from cxzy_saas.projections.db import AUDIT_ERASED as ERASED
@@ -120,6 +121,15 @@ def _link(previous: bytes, n: StoredNotification) -> bytes:
     return h.digest()
 
 
+def erased_after(logs: Mapping[str, Log], positions: Mapping[str, int]) -> bool:
+    """Whether a member's personal data was erased in a log after ``positions``."""
+    return any(
+        e.type is MemberPersonalDataErased and e.position > positions.get(code, 0)
+        for code, log in logs.items()
+        for e in log.events
+    )
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic collector paused while a diff is made, then as it was. A diff makes
@@ -183,6 +193,13 @@ class Kept:
         image = self.images.latest(committee, year, start, heads)
         later = self.images.latest(committee, year, end, heads)
         logs = committee_logs(port, committee, None if image is None else image.positions)
+        # An image made before a member's data was erased holds the name, where a replay now
+        # shows the erased placeholder: no image before an erasure is gone on from.
+        if image is not None and erased_after(logs, image.positions):
+            image = later = None
+            logs = committee_logs(port, committee)
+        if later is not None and erased_after(logs, later.positions):
+            later = None
         made: list[Image] = []
         have = self.images.days(committee, year) if self.images.folder else None
         marks = (
