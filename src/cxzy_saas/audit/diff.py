@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from cxzy_saas.audit import causes
-from cxzy_saas.audit.images import Image, tracked
+from cxzy_saas.audit.images import Image
 from cxzy_saas.audit.logs import (
     Log,
     Remembered,
@@ -36,7 +36,7 @@ from cxzy_saas.domain.errors import InvalidInput
 from cxzy_saas.logs.port import Logs
 from cxzy_saas.projections import queries
 from cxzy_saas.projections.campaign import month_scores
-from cxzy_saas.projections.db import SQLiteReadModel
+from cxzy_saas.projections.db import SQLiteReadModel, with_tracking
 
 BOARD_FIELDS = ("rank", "composite", "work", "rating", "target", "band", "status", "name")
 Key = tuple[str, str, str]
@@ -215,7 +215,7 @@ def diff(
             after = snapshot(db, committee, year)
         if keep is not None and day in marks:
             computed = day in (start, end)
-            model = tracked(db.conn.serialize(), at[day])
+            model = with_tracking(db.conn.serialize(), at[day])
             keep(Image(committee, year, day, at[day], {}, model, computed))
     # Every event up to the later moment is learnt, so that a correction between the two
     # moments finds the assessment it corrects, however long before it was recorded.

@@ -31,7 +31,6 @@ import contextlib
 import hashlib
 import json
 import os
-import sqlite3
 import struct
 import tempfile
 import time
@@ -83,26 +82,6 @@ def marks(year: int, image: Image | None, start: date, end: date) -> list[date]:
     if month_ends(end - timedelta(days=1), end) == [end] and end not in found:
         found.append(end)
     return found
-
-
-def tracked(model: bytes, positions: Mapping[str, int]) -> bytes:
-    """A replay's model with each log's tracked position set to ``positions``: a replay of
-    one campaign tracks the last event it projected, and the events between that and the
-    moment's position are other years' records, assessments and measures (``logs.other_
-    years``), which no replay of the campaign projects. A replay going on from the image then
-    reads each log from the image's position, where the logs were read after."""
-    copy = sqlite3.connect(":memory:")
-    try:
-        copy.deserialize(model)
-        with copy:
-            copy.executemany(
-                "INSERT INTO rm_tracking (tenant, position) VALUES (?, ?) "
-                "ON CONFLICT (tenant) DO UPDATE SET position = excluded.position",
-                list(positions.items()),
-            )
-        return copy.serialize()
-    finally:
-        copy.close()
 
 
 class Images:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,3 +325,23 @@ class ReadModels:
         if self.connection is not None:
             return PostgresReadModel(self.connection)
         return SQLiteReadModel(self.path)
+
+
+def with_tracking(model: bytes, positions: Mapping[str, int]) -> bytes:
+    """A serialised in-memory model (``Connection.serialize``) with each log's tracked
+    position set to ``positions`` (an audit image, ``audit/images.py``: a replay of one
+    campaign tracks the last event it projected, and the events between that and the moment's
+    position are other years' records, assessments and measures, which no replay of the
+    campaign projects; a replay going on from the image reads each log from its position)."""
+    copy = sqlite3.connect(":memory:")
+    try:
+        copy.deserialize(model)
+        with copy:
+            copy.executemany(
+                "INSERT INTO rm_tracking (tenant, position) VALUES (?, ?) "
+                "ON CONFLICT (tenant) DO UPDATE SET position = excluded.position",
+                list(positions.items()),
+            )
+        return copy.serialize()
+    finally:
+        copy.close()
