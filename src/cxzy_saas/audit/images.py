@@ -96,11 +96,17 @@ class Images:
         return self.folder / f"{PREFIX}{committee}-{year}-{day.isoformat()}.bin"
 
     def latest(
-        self, committee: str, year: int, day: date, heads: Mapping[str, int]
+        self,
+        committee: str,
+        year: int,
+        day: date,
+        heads: Mapping[str, int],
+        after: date | None = None,
     ) -> Image | None:
-        """The image of the campaign made at the latest month end on or before ``day`` whose
-        logs still hold it; None if there is none."""
-        for found in sorted((d for d in self.days(committee, year) if d <= day), reverse=True):
+        """The image of the campaign made at the latest month end on or before ``day`` (and
+        after ``after``) whose logs still hold it; None if there is none."""
+        days = [d for d in self.days(committee, year) if d <= day and (after is None or d > after)]
+        for found in sorted(days, reverse=True):
             image = self.read(committee, year, found)
             if image is not None and image.fits(heads):
                 return image

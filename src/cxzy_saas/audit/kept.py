@@ -84,11 +84,6 @@ def key_of(asked: Asked, heads: Mapping[str, int]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def chain_head(log: Log) -> str:
-    """The head of a SHA-256 chain over the log's stored events, as they were read."""
-    return chain_heads(log, [log.head], None)[0]
-
-
 def chain_heads(log: Log, positions: list[int], start: str | None) -> list[str]:
     """The chain's head at each of ``positions`` (rising), over the stored events of a log
     read whole, or after its ``since`` from ``start``, the chain's head there."""
@@ -191,7 +186,9 @@ class Kept:
         committee, year, start, end, levels = asked
         erasures = self.erasures()  # before anything is read
         image = self.images.latest(committee, year, start, heads)
-        later = self.images.latest(committee, year, end, heads)
+        later = self.images.latest(
+            committee, year, end, heads, after=None if image is None else image.day
+        )
         logs = committee_logs(port, committee, None if image is None else image.positions)
         # An image made before a member's data was erased holds the name, where a replay now
         # shows the erased placeholder: no image before an erasure is gone on from.
