@@ -10,6 +10,7 @@ after every image that continue aggregates created before them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from cxzy_saas import wiring
 from cxzy_saas.application.commands.organisation import EraseMember
@@ -31,6 +33,7 @@ from cxzy_saas.audit.images import Images
 from cxzy_saas.audit.kept import Kept, logs_of, verify
 from cxzy_saas.audit.logs import committee_logs
 from cxzy_saas.audit.replay import LEVELS
+from cxzy_saas.cli import main as cli
 from cxzy_saas.config import Settings
 from cxzy_saas.demo.build import CHINA, build_demo_today
 from cxzy_saas.domain.organisation import erased_value
@@ -340,3 +343,43 @@ def test_an_image_made_before_an_erasure_is_not_gone_on_from(tmp_path: Path) -> 
     names = {r["name"] for r in made["boards"]["member"] if r["subject"] == member}
     assert names == {erased_value("name")}
     built.close()
+
+
+def test_cxzy_audit_images_makes_the_month_ends_before_any_diff_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cxzy audit images`` (run by ``cxzy demo`` for the open year) makes an image at each
+    month end recorded past, where none is yet: the first diff asked then starts from one,
+    and answers as the whole replay does."""
+    built = Tenancy(Settings(data_dir=tmp_path / "var"))
+    build_demo_today(built, load_manifest(TENANTS_DIR / "demo.toml"), NOW, branches=2, seed=5)
+    built.close()
+    run = CliRunner()
+    made = run.invoke(cli, ["audit", "images", "--data-dir", str(tmp_path / "var")])
+    assert made.exit_code == 0, made.output
+    # the events end on 20 May: no image of 31 May or later, whatever day it is now
+    ends = [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28)]
+    ends += [date(2026, 3, 31), date(2026, 4, 30)]
+    assert re.fullmatch(
+        r"demo 2026: 5 images made \(2025-12-31 to 2026-04-30\), \d+\.\d s\n", made.output
+    )
+    folder = tmp_path / "var" / kept_module.FOLDER
+    assert sorted(Images(folder).days("demo", 2026)) == ends
+    again = run.invoke(cli, ["audit", "images", "--data-dir", str(tmp_path / "var")])
+    assert again.output == "demo 2026: images up to date\n"
+    none = run.invoke(
+        cli, ["audit", "images", "--data-dir", str(tmp_path / "var"), "--campaign", "2019"]
+    )
+    assert (none.exit_code, none.output) == (0, "demo 2019: no campaign\n")
+    unknown = run.invoke(
+        cli, ["audit", "images", "--data-dir", str(tmp_path / "var"), "--committee", "x"]
+    )
+    assert unknown.exit_code == 1 and "no committee x" in unknown.output
+
+    reopened = Tenancy(Settings(data_dir=tmp_path / "var"))
+    asked = ("demo", 2026, date(2026, 2, 14), date(2026, 3, 20), LEVELS)
+    first, reads = from_images(reopened, asked, monkeypatch)
+    assert reads[0] and all(p > 0 for p in reads[0].values())  # after the image of 31 January
+    port = wiring.read_port(reopened)
+    assert repr(first) == repr(diff(port, committee_logs(port, "demo"), *asked))
+    reopened.close()

@@ -11,6 +11,7 @@ from cxzy_saas.audit import causes
 from cxzy_saas.audit.diff import board_changes
 from cxzy_saas.audit.logs import Log, LogEvent, position_at
 from cxzy_saas.audit.replay import aliases, canonical, encode, without_names
+from cxzy_saas.logs.decoding import decode_state, transcoder
 
 CLERK = {"user": "b01-clerk", "role": "branch-clerk", "tenant": "b01"}
 
@@ -140,3 +141,16 @@ def test_members_names_are_left_out_of_the_digest_but_groups_names_stay():
     board = ["c1", 2026, "member", [{"rank": 1, "id": "M1", "name": "张伟"}]]
     assert without_names("rm_boards", board)[3] == [{"rank": 1, "id": "M1", "name": None}]
     assert without_names("rm_tenants", ["b01", "branch", "一支部", "c1"])[2] == "一支部"
+
+
+def test_an_event_read_from_its_stored_bytes_has_its_day_before_it_is_decoded():
+    """A log's events are decoded when first looked at; the day an audit needs of every
+    event is read off the stored time, the state's first field, with the same answer."""
+    at = datetime(2026, 6, 30, 16, 0, 1, tzinfo=UTC)  # 1 July, 00:00:01 in Beijing
+    state = transcoder().encode({"timestamp": at, "actor": CLERK, "year": 2026})
+    lazy = LogEvent("b01", 7, agg("a"), 1, "Group.Formed", state=state)
+    assert lazy.day == date(2026, 7, 1) and "data" not in lazy.__dict__
+    assert lazy.data == decode_state(state) and lazy.recorded_at == at
+    # a state that does not begin with its time is decoded for it
+    later = transcoder().encode({"actor": CLERK, "timestamp": at})
+    assert LogEvent("b01", 8, agg("a"), 2, "Group.Formed", state=later).day == date(2026, 7, 1)

@@ -176,13 +176,13 @@ def diff(
     at = {day: positions_at(logs, day) for day in days}
     first, second = at[start], at[end]
     # What the events after an image continue of the ones before it.
-    earlier = [] if image is None else continued(port, logs)
+    earlier = [] if image is None else continued(port, logs, second)
     # One replay, read at the first moment and carried on to the second, of the events read
     # already (nothing is read twice). The snapshots read this campaign's boards and scores
     # only, so the replay leaves out what cannot change them: the branch lists, the other
     # campaigns' boards, and the records, assessments and measures of other years.
     origins = {e.aggregate: e for e in earlier if e.version == 1}
-    remembered = Remembered(port, logs, other_years(logs, year, origins))
+    remembered = Remembered(port, logs, other_years(logs, year, origins, second))
     restored = {} if image is None else {0: image}
     if later is not None and all(later.positions.get(c, 0) >= log.since for c, log in logs.items()):
         # from the later image at the first moment on or after its day, if it is ahead there

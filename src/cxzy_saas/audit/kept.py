@@ -44,6 +44,7 @@ from cxzy_saas.audit import images
 from cxzy_saas.audit.diff import diff
 from cxzy_saas.audit.images import Image, Images
 from cxzy_saas.audit.logs import Log, committee_logs
+from cxzy_saas.audit.replay import LEVELS
 from cxzy_saas.domain.errors import NotFound
 from cxzy_saas.domain.events import MemberPersonalDataErased
 from cxzy_saas.logs.port import REGISTRY, Logs, StoredNotification
@@ -234,6 +235,24 @@ class Kept:
                 if path is not None:
                     path.unlink(missing_ok=True)
         return found
+
+    def prepare(self, port: Logs, committee: str, year: int, today: date) -> list[date]:
+        """The images of campaign ``year`` at the month ends that ended before ``today`` (from
+        the end of the year before it), made now where missing (``audit/images.py``), so that
+        the first diff asked of any days starts from one: one replay, from the latest image
+        there is, kept as the diff of the last such month end to itself. The days made.
+
+        Raises:
+            NotFound: the committee has no campaign for ``year``.
+        """
+        ends = images.month_ends(date(year - 1, 12, 30), min(today, date(year + 1, 1, 1)))
+        ends = [d for d in ends if d < today]
+        had = self.images.days(committee, year)
+        if self.folder is None or not ends or set(ends) <= had:
+            return []
+        heads = port.heads(logs_of(port, committee))
+        self.make(port, (committee, year, ends[-1], ends[-1], LEVELS), heads)
+        return sorted(self.images.days(committee, year) - had)
 
     def erasures(self) -> str | None:
         """What the folder's erasure mark says now (``projections.asof.forget_erased``)."""

@@ -28,14 +28,28 @@ CHUNK = 5000
 
 @dataclass(frozen=True)
 class LogEvent:
-    """One stored event, decoded: where it sits (tenant log, position) and what it says."""
+    """One stored event, decoded: where it sits (tenant log, position) and what it says.
+
+    Made from a stored notification (``state``), it decodes the state when first asked for
+    its ``data``: an audit reads each log to its head, to know each log's position at a day
+    and its chain, but decodes only the events its replay and causes look at; a recorded day
+    is read off the state's first field, where every stored event keeps its time.
+    """
 
     tenant: str
     position: int
     aggregate: str
     version: int
     name: str  # "Assessment.ScoreCorrected"
-    data: Mapping[str, Any]
+    given: Mapping[str, Any] | None = field(default=None, repr=False)
+    state: bytes | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def data(self) -> Mapping[str, Any]:
+        if self.given is not None:
+            return self.given
+        assert self.state is not None
+        return decode_state(self.state)
 
     @property
     def type(self) -> EventClass | None:
@@ -49,8 +63,12 @@ class LogEvent:
 
     @property
     def recorded_at(self) -> datetime:
-        moment: datetime = self.data["timestamp"]
-        return moment
+        if self.state is not None and "data" not in self.__dict__:
+            moment = _stamped(self.state)
+            if moment is not None:
+                return moment
+        found: datetime = self.data["timestamp"]
+        return found
 
     @cached_property
     def day(self) -> date:
@@ -155,35 +173,50 @@ YEARLY = ("Assessment.Recorded", "DailyRecord.Recorded", "Measure.Filed")
 
 
 def other_years(
-    logs: Mapping[str, Log], year: int, origins: Mapping[str, LogEvent] | None = None
+    logs: Mapping[str, Log],
+    year: int,
+    origins: Mapping[str, LogEvent] | None = None,
+    until: Mapping[str, int] | None = None,
 ) -> dict[str, set[int]]:
     """Per log, the positions of the events of :data:`YEARLY` aggregates created for another
-    campaign year than ``year`` (every event of such an aggregate, corrections included).
-    ``origins`` are the creating events of aggregates created before the logs' ``since``."""
+    campaign year than ``year`` (every event of such an aggregate, corrections included), up
+    to ``until`` (each log's position; the whole log if None). ``origins`` are the creating
+    events of aggregates created before the logs' ``since``."""
     found: dict[str, set[int]] = {}
     created = list((origins or {}).values())
     for code, log in logs.items():
+        read = _upto(log, until)
         others = {
             e.aggregate
-            for e in [*log.events, *(o for o in created if o.tenant == code)]
+            for e in [*read, *(o for o in created if o.tenant == code)]
             if e.version == 1 and e.name in YEARLY and e.data.get("year") != year
         }
         if others:
-            found[code] = {e.position for e in log.events if e.aggregate in others}
+            found[code] = {e.position for e in read if e.aggregate in others}
     return found
 
 
-def continued(logs: Logs, read: Mapping[str, Log]) -> list[LogEvent]:
-    """The events before each log's ``since`` of the aggregates its events after it continue
-    (a correction of an assessment recorded earlier, a measure completed): what an audit
-    reading a log after an image needs of the events it did not read. One indexed read per
-    log that has any, by aggregate."""
+def _upto(log: Log, until: Mapping[str, int] | None) -> list[LogEvent]:
+    if until is None:
+        return log.events
+    limit = until.get(log.tenant, 0)
+    return [e for e in log.events if e.position <= limit]
+
+
+def continued(
+    logs: Logs, read: Mapping[str, Log], until: Mapping[str, int] | None = None
+) -> list[LogEvent]:
+    """The events before each log's ``since`` of the aggregates its events after it (up to
+    ``until``, or all) continue (a correction of an assessment recorded earlier, a measure
+    completed): what an audit reading a log after an image needs of the events it did not
+    read. One indexed read per log that has any, by aggregate."""
     found: list[LogEvent] = []
     for code, log in read.items():
         if not log.since:
             continue
-        created = {e.aggregate for e in log.events if e.version == 1}
-        wanted = sorted({e.aggregate for e in log.events if e.aggregate not in created})
+        events = _upto(log, until)
+        created = {e.aggregate for e in events if e.version == 1}
+        wanted = sorted({e.aggregate for e in events if e.aggregate not in created})
         for start in range(0, len(wanted), 500):
             for n in logs.notifications_of(code, wanted[start : start + 500]):
                 if n.id <= log.since:
@@ -193,13 +226,24 @@ def continued(logs: Logs, read: Mapping[str, Log]) -> list[LogEvent]:
 
 def _event(code: str, n: StoredNotification) -> LogEvent:
     return LogEvent(
-        code,
-        n.id,
-        str(n.originator_id),
-        n.originator_version,
-        event_name(n.topic),
-        decode_state(n.state),
+        code, n.id, str(n.originator_id), n.originator_version, event_name(n.topic), state=n.state
     )
+
+
+_STAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+
+
+def _stamped(state: bytes) -> datetime | None:
+    """The time a stored state begins with, as the transcoder wrote it (the event's first
+    field: ``{"timestamp":{"_type_":"datetime_iso","_data_":"2026-07-02T10:00:00+00:00"},...``),
+    or None for a state that does not begin so."""
+    if not state.startswith(_STAMP):
+        return None
+    end = state.find(b'"', len(_STAMP))
+    try:
+        return datetime.fromisoformat(state[len(_STAMP) : end].decode("ascii"))
+    except ValueError:
+        return None
 
 
 class Remembered:

@@ -303,3 +303,43 @@ def kept_command(settings: Settings) -> None:
         f"{counts.get('images_valid', 0)} images verified, "
         f"{counts.get('images_removed', 0)} removed"
     )
+
+
+@audit.command("images")
+@click.option("--campaign", type=int, help="Campaign year (default: this year, UTC+8).")
+@click.option("--committee", help="Committee code (default: every committee).")
+@store_options
+def images_command(settings: Settings, campaign: int | None, committee: str | None) -> None:
+    """Make the images of a campaign at each month end that has ended (<data folder>/
+    audit-cache/), where missing, so that the first diff of any days starts from one rather
+    than from the first event. Run it after a month ends (cron), or any time: it makes only
+    what is missing."""
+    import time
+
+    from cxzy_saas import wiring
+    from cxzy_saas.audit.kept import FOLDER, Kept
+    from cxzy_saas.domain.errors import NotFound
+    from cxzy_saas.domain.recording import BEIJING
+
+    today = datetime.now(BEIJING).date()
+    year = campaign or today.year
+    kept = Kept(settings.data_dir / FOLDER)
+    with opened(settings) as tenancy:
+        port = wiring.read_port(tenancy)
+        committees = port.committees()
+        if committee is not None and committee not in committees:
+            raise click.ClickException(f"no committee {committee}")
+        for code in [committee] if committee else committees:
+            started = time.perf_counter()
+            try:
+                made = kept.prepare(port, code, year, today)
+            except NotFound:
+                click.echo(f"{code} {year}: no campaign")
+                continue
+            if not made:
+                click.echo(f"{code} {year}: images up to date")
+                continue
+            click.echo(
+                f"{code} {year}: {len(made)} images made ({made[0]} to {made[-1]}), "
+                f"{time.perf_counter() - started:.1f} s"
+            )

@@ -137,10 +137,14 @@ def demo(
     """Build a realistic demo committee as it stands today, then serve it.
 
     By default last year played whole, closed and every branch's archive sealed, and this year
-    played up to now and open; nothing is recorded after now. The read models and the as-of
-    checkpoints are built before it serves (or exits, with --no-serve)."""
+    played up to now and open; nothing is recorded after now. The read models, the as-of
+    checkpoints and the open year's audit images are built before it serves (or exits, with
+    --no-serve)."""
+    from cxzy_saas import wiring
+    from cxzy_saas.audit.kept import FOLDER, Kept
     from cxzy_saas.cli.project import rebuild_cells
     from cxzy_saas.demo.build import DEMO_PASSWORD, build_demo_today, years_for
+    from cxzy_saas.domain.recording import BEIJING
 
     spec = load_manifest(manifest)
     today = now()
@@ -182,6 +186,14 @@ def demo(
             f"nothing recorded after {today:%Y-%m-%d %H:%M} UTC"
         )
         rebuild_cells(tenancy)
+        # The open year's audit images, so that the first diff an auditor asks is as quick
+        # as the next (``cxzy audit images``).
+        kept = Kept(settings.data_dir / FOLDER)
+        local = today.astimezone(BEIJING).date()
+        for y in report.years:
+            if y.closed_on is None:
+                made = kept.prepare(wiring.read_port(tenancy), spec.code, y.year, local)
+                click.echo(f"audit images of {y.year}: {len(made)} month ends")
     click.echo(
         f"demo users (password '{DEMO_PASSWORD}', demo only): "
         + ", ".join(u for u, _, _ in report.users)
