@@ -62,11 +62,13 @@ def call(port: int, method: str, path: str, body: object = None, token: str = ""
     return data
 
 
-def client(
-    port: int, token: str, body: dict[str, object], start: float, stop: float
-) -> list[float]:
+Clerk = tuple[str, str, dict[str, object]]  # branch, token, a daily record of one of its members
+
+
+def client(port: int, clerk: Clerk, start: float, stop: float) -> list[float]:
     """One client: POST the record again and again on one keep-alive connection from ``start``
     to ``stop`` (wall clock); the latencies (ms) of its commands."""
+    branch, token, body = clerk
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     payload = json.dumps(body)
@@ -74,7 +76,7 @@ def client(
     time.sleep(max(0.0, start - time.time()))
     while time.time() < stop:
         began = time.perf_counter()
-        conn.request("POST", "/api/v1/branches/b01/records", payload, headers)
+        conn.request("POST", f"/api/v1/branches/{branch}/records", payload, headers)
         answer = conn.getresponse()
         answer.read()
         if answer.status != 201:
@@ -84,12 +86,13 @@ def client(
     return latencies
 
 
-def commands(
-    port: int, token: str, body: dict[str, object], n: int, seconds: float
-) -> dict[str, float]:
+def commands(port: int, clerks: list[Clerk], n: int, seconds: float) -> dict[str, float]:
+    """``n`` clients, the i-th a clerk of ``clerks[i % len(clerks)]``."""
     start = time.time() + 1.0
     with multiprocessing.get_context("spawn").Pool(n) as pool:
-        results = pool.starmap(client, [(port, token, body, start, start + seconds)] * n)
+        results = pool.starmap(
+            client, [(port, clerks[i % len(clerks)], start, start + seconds) for i in range(n)]
+        )
     latencies = [t for r in results for t in r]
     return {
         "rate": len(latencies) / seconds,
@@ -133,6 +136,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--branches",
+        type=int,
+        default=1,
+        help="clients write to this many branches in turn (default 1: all to b01)",
+    )
     parser.add_argument("--floor", action="store_true", help="measure the stack's floor too")
     args = parser.parse_args()
     import psycopg
@@ -199,30 +208,37 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        token = str(
-            call(port, "POST", "/api/v1/auth/token", {"username": "b01-clerk", "password": "demo"})[
-                "access_token"  # type: ignore[index]
-            ]
-        )
-        members = call(port, "GET", "/api/v1/branches/b01/members?per_page=1", token=token)
-        member = members["items"][0]["member_no"]  # type: ignore[index]
         today = time.strftime("%Y-%m-%d")
-        body = {
-            "year": int(today[:4]),
-            "on": today,
-            "level": "member",
-            "subject": member,
-            "text": "带头参加志愿服务",
-            "criterion": 1,
-        }
-        call(port, "POST", "/api/v1/branches/b01/records", body, token)  # warm both workers
+        clerks: list[Clerk] = []
+        for number in range(1, args.branches + 1):
+            branch = f"b{number:02d}"
+            answer = call(
+                port,
+                "POST",
+                "/api/v1/auth/token",
+                {"username": f"{branch}-clerk", "password": "demo"},
+            )
+            token = str(answer["access_token"])  # type: ignore[index]
+            members = call(
+                port, "GET", f"/api/v1/branches/{branch}/members?per_page=1", token=token
+            )
+            body = {
+                "year": int(today[:4]),
+                "on": today,
+                "level": "member",
+                "subject": members["items"][0]["member_no"],  # type: ignore[index]
+                "text": "带头参加志愿服务",
+                "criterion": 1,
+            }
+            call(port, "POST", f"/api/v1/branches/{branch}/records", body, token)  # warm up
+            clerks.append((branch, token, body))
         print(
             f"load: {os.getloadavg()[0]:.2f} (1 min); cxzy serve --workers {args.workers} "
             f"--threads {args.threads}; {args.seconds:.0f} s each"
         )
         for n in (int(c) for c in args.clients.split(",")):
-            got = commands(port, token, body, n, args.seconds)
-            least = commands(floor_port, token, body, n, args.seconds) if floor else None
+            got = commands(port, clerks, n, args.seconds)
+            least = commands(floor_port, clerks, n, args.seconds) if floor else None
             baseline = raw(url, n, args.seconds)
             ratio = got["rate"] / baseline
             target = TARGETS.get(n)
